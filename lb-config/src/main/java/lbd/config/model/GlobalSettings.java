@@ -1,0 +1,51 @@
+package lbd.config.model;
+
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Global directives of ldirectord.cf that are not defaults for virtual services, and lbd's own extensions.
+ * (Per-service defaults given globally — checkinterval, quiescent, fallback... — are already folded into
+ * each {@link VirtualService}.)
+ *
+ * @param autoreload       autoreload: re-read the file when its mtime changes
+ * @param logfile          logfile: a path, or a syslog facility name such as local0
+ * @param callback         callback: command run after the configuration is (re)loaded
+ * @param maintenanceDir   maintenancedir: a file named after a real server takes it out of service
+ * @param cleanStop        cleanstop: remove the virtual services on stop
+ * @param supervised       supervised
+ * @param forkingMode      fork: run each check in its own process (lbd never needs to; accepted)
+ * @param emailAlert       emailalert (accepted; lbd logs instead of sending mail)
+ * @param transport        lbd: transport=auto|io_uring|epoll|nio
+ * @param eventLoops       lbd: eventloops=N (0 = one per core)
+ * @param controlSocket    lbd: controlsocket=PATH
+ * @param metricsAddress   lbd: metrics=HOST:PORT for Prometheus, empty = off
+ * @param networkInterface lbd: interface=NAME for DR, empty = the one routing to the real servers
+ */
+public record GlobalSettings(
+        boolean autoreload,
+        Optional<String> logfile,
+        Optional<String> callback,
+        Optional<Path> maintenanceDir,
+        boolean cleanStop,
+        boolean supervised,
+        boolean forkingMode,
+        Optional<String> emailAlert,
+        Transport transport,
+        int eventLoops,
+        Optional<Path> controlSocket,
+        Optional<Endpoint> metricsAddress,
+        Optional<String> networkInterface) {
+
+    public GlobalSettings {
+        Objects.requireNonNull(logfile, "logfile");
+        Objects.requireNonNull(callback, "callback");
+        Objects.requireNonNull(maintenanceDir, "maintenanceDir");
+        Objects.requireNonNull(emailAlert, "emailAlert");
+        Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(controlSocket, "controlSocket");
+        Objects.requireNonNull(metricsAddress, "metricsAddress");
+        Objects.requireNonNull(networkInterface, "networkInterface");
+    }
+}

@@ -1,0 +1,71 @@
+package lbd.config.model;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * One {@code virtual=} block, with every default applied.
+ *
+ * <p>{@link #realServers()} is in file order. IPVS inserts each new real server at the head of its list, so
+ * the scheduling (and listing) order is the reverse; {@link #ipvsOrder()} gives it.
+ *
+ * @param key             protocol + VIP:port, the stable identity
+ * @param scheduler       scheduler (default wrr)
+ * @param persistence     persistent=N seconds, if set
+ * @param netmask         netmask for persistence granularity, if set
+ * @param realServers     real servers in file order
+ * @param healthCheck     how the real servers are checked
+ * @param quiescent       quiescent: a failed server gets weight 0 (true) or is removed (false)
+ * @param fallback        fallback server used when every real server is down
+ * @param fallbackCommand command run when the fallback is activated/withdrawn
+ * @param maxConnections  lbd extension: cap on concurrent connections (0 = none)
+ * @param idleTimeout     lbd extension: idle timeout of a proxied connection
+ * @param line            line of the virtual= directive
+ */
+public record VirtualService(
+        VirtualServiceKey key,
+        SchedulerKind scheduler,
+        OptionalInt persistence,
+        Optional<String> netmask,
+        List<RealServer> realServers,
+        HealthCheck healthCheck,
+        boolean quiescent,
+        Optional<RealServer> fallback,
+        Optional<String> fallbackCommand,
+        int maxConnections,
+        Duration idleTimeout,
+        int line) {
+
+    public VirtualService {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(scheduler, "scheduler");
+        Objects.requireNonNull(persistence, "persistence");
+        Objects.requireNonNull(netmask, "netmask");
+        realServers = List.copyOf(realServers);
+        Objects.requireNonNull(healthCheck, "healthCheck");
+        Objects.requireNonNull(fallback, "fallback");
+        Objects.requireNonNull(fallbackCommand, "fallbackCommand");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+    }
+
+    public Endpoint address() {
+        return key.address();
+    }
+
+    public Protocol protocol() {
+        return key.protocol();
+    }
+
+    /** Real servers in IPVS list order: the last one added first. */
+    public List<RealServer> ipvsOrder() {
+        return realServers.reversed();
+    }
+
+    /** The forwarding method of the service's real servers (a service never mixes gate and masq). */
+    public ForwardingMethod forwarding() {
+        return realServers.isEmpty() ? ForwardingMethod.MASQ : realServers.getFirst().forwarding();
+    }
+}
