@@ -1,0 +1,128 @@
+package lbd.dataplane.counter;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One worker's counters for one real server. Written only by the owning worker thread (plain read, release
+ * write: no lock, no CAS); read by the control plane with acquire reads and summed across workers.
+ *
+ * <p>ActiveConn counts connections in ESTABLISHED state, InActConn every other tracked state (connecting,
+ * closing), as IPVS does. A connection holds its counters object directly, so a table swap never loses a
+ * decrement.
+ */
+public final class DestinationCounters {
+
+    private static final VarHandle ACTIVE;
+    private static final VarHandle INACTIVE;
+    private static final VarHandle CONNECTIONS;
+    private static final VarHandle BYTES_IN;
+    private static final VarHandle BYTES_OUT;
+    private static final VarHandle PACKETS_IN;
+    private static final VarHandle PACKETS_OUT;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            ACTIVE = l.findVarHandle(DestinationCounters.class, "active", int.class);
+            INACTIVE = l.findVarHandle(DestinationCounters.class, "inactive", int.class);
+            CONNECTIONS = l.findVarHandle(DestinationCounters.class, "connections", long.class);
+            BYTES_IN = l.findVarHandle(DestinationCounters.class, "bytesIn", long.class);
+            BYTES_OUT = l.findVarHandle(DestinationCounters.class, "bytesOut", long.class);
+            PACKETS_IN = l.findVarHandle(DestinationCounters.class, "packetsIn", long.class);
+            PACKETS_OUT = l.findVarHandle(DestinationCounters.class, "packetsOut", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private int active;
+    private int inactive;
+    private long connections;
+    private long bytesIn;
+    private long bytesOut;
+    private long packetsIn;
+    private long packetsOut;
+
+    // ---- owner thread: writes ----
+
+    /** A new connection was scheduled to this server; it is not established yet (InActConn). */
+    public void connectionScheduled() {
+        CONNECTIONS.setRelease(this, connections + 1);
+        INACTIVE.setRelease(this, inactive + 1);
+    }
+
+    /** A scheduled connection reached ESTABLISHED: InActConn to ActiveConn. */
+    public void connectionEstablished() {
+        INACTIVE.setRelease(this, inactive - 1);
+        ACTIVE.setRelease(this, active + 1);
+    }
+
+    /** An established connection started closing (FIN/RST seen): ActiveConn to InActConn. */
+    public void connectionClosing() {
+        ACTIVE.setRelease(this, active - 1);
+        INACTIVE.setRelease(this, inactive + 1);
+    }
+
+    /** A connection that was not established (connecting or closing) is gone. */
+    public void inactiveConnectionGone() {
+        INACTIVE.setRelease(this, inactive - 1);
+    }
+
+    /** An established connection is gone without a closing phase (e.g. reset). */
+    public void activeConnectionGone() {
+        ACTIVE.setRelease(this, active - 1);
+    }
+
+    /** Client to server. */
+    public void addIn(long bytes, long packets) {
+        BYTES_IN.setRelease(this, bytesIn + bytes);
+        PACKETS_IN.setRelease(this, packetsIn + packets);
+    }
+
+    /** Server to client. */
+    public void addOut(long bytes, long packets) {
+        BYTES_OUT.setRelease(this, bytesOut + bytes);
+        PACKETS_OUT.setRelease(this, packetsOut + packets);
+    }
+
+    // ---- owner thread: plain reads for scheduling ----
+
+    public int activeConnections() {
+        return active;
+    }
+
+    public int inactiveConnections() {
+        return inactive;
+    }
+
+    // ---- any thread: acquire reads for listings and metrics ----
+
+    public int activeVolatile() {
+        return (int) ACTIVE.getAcquire(this);
+    }
+
+    public int inactiveVolatile() {
+        return (int) INACTIVE.getAcquire(this);
+    }
+
+    public long connectionsVolatile() {
+        return (long) CONNECTIONS.getAcquire(this);
+    }
+
+    public long bytesInVolatile() {
+        return (long) BYTES_IN.getAcquire(this);
+    }
+
+    public long bytesOutVolatile() {
+        return (long) BYTES_OUT.getAcquire(this);
+    }
+
+    public long packetsInVolatile() {
+        return (long) PACKETS_IN.getAcquire(this);
+    }
+
+    public long packetsOutVolatile() {
+        return (long) PACKETS_OUT.getAcquire(this);
+    }
+}

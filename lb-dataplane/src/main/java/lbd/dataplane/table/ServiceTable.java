@@ -1,0 +1,45 @@
+package lbd.dataplane.table;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import lbd.config.model.SchedulerKind;
+import lbd.config.model.VirtualServiceKey;
+
+/**
+ * An immutable snapshot of one virtual service for the data plane, built by the control plane only.
+ * Workers read it; they never change it.
+ *
+ * @param key            protocol + VIP:port
+ * @param scheduler      rr, wrr, lc, wlc
+ * @param destinations   the real servers that may be scheduled, in IPVS list order (last added first);
+ *                       a server a health check removed (quiescent=no) is absent; a quiescent one has weight 0
+ * @param fallback       the server used when no destination has weight > 0
+ * @param maxConnections cap on concurrent connections per service across all workers (0 = none)
+ * @param connectTimeout bound on connecting to a real server (NAT)
+ * @param idleTimeout    a proxied connection with no traffic for this long is closed (NAT)
+ */
+public record ServiceTable(
+        VirtualServiceKey key,
+        SchedulerKind scheduler,
+        List<Destination> destinations,
+        Optional<Destination> fallback,
+        int maxConnections,
+        Duration connectTimeout,
+        Duration idleTimeout) {
+
+    public ServiceTable {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(scheduler, "scheduler");
+        destinations = List.copyOf(destinations);
+        for (int i = 0; i < destinations.size(); i++) {
+            if (destinations.get(i).index() != i) {
+                throw new IllegalArgumentException("destination " + destinations.get(i) + " is not at index " + i);
+            }
+        }
+        Objects.requireNonNull(fallback, "fallback");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+    }
+}

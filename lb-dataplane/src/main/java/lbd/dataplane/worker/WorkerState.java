@@ -1,0 +1,74 @@
+package lbd.dataplane.worker;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.sched.Schedulers;
+import lbd.dataplane.table.DataPlaneSnapshot;
+import lbd.dataplane.table.ServiceTable;
+import lbd.dataplane.table.SnapshotPublisher;
+
+/**
+ * Everything one data-plane worker (an event loop, or a DR packet worker) owns: a slot per virtual service
+ * and counters per real server. Only the owning thread calls {@link #service}; the control plane reads
+ * counters through {@link #forEachCounters}, which only performs acquire reads of counter fields.
+ *
+ * <p>On each lookup the worker does one volatile read of the published snapshot; when its version moved,
+ * the slots are re-aligned to the new tables, keeping scheduler state and counters by real-server key.
+ */
+public final class WorkerState {
+
+    private final SnapshotPublisher publisher;
+    private final int workerId;
+    private final Map<VirtualServiceKey, ServiceSlot> slots = new HashMap<>();
+    // Counters outlive table swaps: a real server removed from a table keeps its counters until reused.
+    // Published through a copy-on-write map so that the control plane can iterate safely.
+    private volatile Map<RealServerKey, DestinationCounters> countersView = Map.of();
+    private final Map<RealServerKey, DestinationCounters> counters = new HashMap<>();
+    private long seenVersion = -1;
+
+    public WorkerState(SnapshotPublisher publisher, int workerId) {
+        this.publisher = publisher;
+        this.workerId = workerId;
+    }
+
+    public int workerId() {
+        return workerId;
+    }
+
+    /** The slot for a virtual service, refreshed to the latest snapshot; null when the service does not exist. */
+    public ServiceSlot service(VirtualServiceKey key) {
+        DataPlaneSnapshot snapshot = publisher.current();
+        if (snapshot.version() != seenVersion) {
+            refresh(snapshot);
+        }
+        return slots.get(key);
+    }
+
+    private void refresh(DataPlaneSnapshot snapshot) {
+        slots.keySet().retainAll(snapshot.services().keySet());
+        int before = counters.size();
+        for (ServiceTable table : snapshot.services().values()) {
+            ServiceSlot slot = slots.get(table.key());
+            if (slot == null || slot.table().scheduler() != table.scheduler()) {
+                slot = new ServiceSlot(Schedulers.create(table.scheduler()), counters);
+                slots.put(table.key(), slot);
+            }
+            if (slot.table() != table) {
+                slot.install(table);
+            }
+        }
+        if (counters.size() != before) {
+            countersView = Map.copyOf(counters);
+        }
+        seenVersion = snapshot.version();
+    }
+
+    /** Any thread: visits this worker's counters. Readers must only use the counters' acquire reads. */
+    public void forEachCounters(BiConsumer<RealServerKey, DestinationCounters> visitor) {
+        countersView.forEach(visitor);
+    }
+}
