@@ -1,0 +1,84 @@
+package lbd.director.cli;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import lbd.config.ConfigLoader;
+import lbd.config.ConfigResult;
+import lbd.config.model.ClusterConfig;
+import lbd.config.model.RealServer;
+import lbd.director.core.Director;
+import lbd.director.core.DirectorException;
+import lbd.director.demo.DemoBackends;
+import lbd.director.demo.DemoConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code lbd --demo}: the first field guide on one machine. Two built-in web servers answer "This is VM2" and
+ * "This is VM3"; a round-robin VIP on 127.0.0.1:8080 (NAT mode) balances them with negotiate health checks.
+ */
+final class DemoCommand {
+
+    private static final Logger log = LoggerFactory.getLogger("lbd");
+
+    private DemoCommand() {
+    }
+
+    static int run(int vipPort, RunOptions options) throws InterruptedException {
+        DemoBackends backends;
+        try {
+            backends = DemoBackends.start("VM2", "VM3");
+        } catch (IOException e) {
+            log.error("demo: could not start the built-in web servers on 127.0.0.1: {}", e.getMessage());
+            return 1;
+        }
+        String text = DemoConfig.text(backends.port(0), backends.port(1), vipPort);
+        ClusterConfig config = switch (ConfigLoader.parse("demo.cf", text)) {
+            case ConfigResult.Loaded loaded -> loaded.config();
+            case ConfigResult.Invalid invalid -> {
+                invalid.errors().forEach(e -> log.error("{}", e));
+                yield null;
+            }
+        };
+        if (config == null) {
+            backends.close();
+            return 1;
+        }
+        Director director;
+        try {
+            director = RunCommand.startDirector(config, options);
+        } catch (DirectorException e) {
+            backends.close();
+            log.error("demo: lbd could not start: {}", e.getMessage());
+            return 1;
+        }
+        awaitFirstChecks(director, config, Duration.ofSeconds(5));
+        System.out.println();
+        System.out.println("lbd demo: VIP 127.0.0.1:" + vipPort + " (rr) -> VM2 on 127.0.0.1:" + backends.port(0)
+                + ", VM3 on 127.0.0.1:" + backends.port(1));
+        System.out.println("try:  for i in $(seq 6); do curl -s http://127.0.0.1:" + vipPort + "/index.html; done");
+        System.out.println("      bin/lbadm -Ln      (Ctrl-C stops the demo)");
+        System.out.println();
+        System.out.flush();
+        Runtime.getRuntime().addShutdownHook(new Thread(backends::close, "demo-backends-stop"));
+        return RunCommand.runUntilStopped(director);
+    }
+
+    private static void awaitFirstChecks(Director director, ClusterConfig config, Duration bound)
+            throws InterruptedException {
+        Instant deadline = Instant.now().plus(bound);
+        while (Instant.now().isBefore(deadline)) {
+            boolean allUp = director.onControl(() -> config.virtualServices().stream()
+                    .flatMap(vs -> vs.realServers().stream())
+                    .map(RealServer::key)
+                    .allMatch(k -> director.state(k).up()));
+            if (allUp) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        log.warn("demo: not every real server passed its first check within {} s", bound.toSeconds());
+    }
+
+}

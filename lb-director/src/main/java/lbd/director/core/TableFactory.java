@@ -1,0 +1,48 @@
+package lbd.director.core;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import lbd.config.model.RealServer;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualService;
+import lbd.dataplane.table.ServiceTable;
+import lbd.dataplane.table.ServiceTableBuilder;
+
+/**
+ * Turns the desired state of one virtual service into its data-plane table, with ldirectord's rules:
+ * a server that is up gets its weight (an lbadm edit wins over the file); a server that is down gets
+ * weight 0 when the service is quiescent (existing connections go on, no new ones) and is left out
+ * otherwise. The fallback is used by the data plane only while no server has weight above 0.
+ */
+final class TableFactory {
+
+    private TableFactory() {
+    }
+
+    static ServiceTable build(VirtualService vs, Map<RealServerKey, RealServerState> states, RuntimeEdits edits) {
+        Map<RealServerKey, Integer> weights = new HashMap<>();
+        Set<RealServerKey> removed = new HashSet<>();
+        for (RealServer rs : vs.realServers()) {
+            RealServerState state = states.getOrDefault(rs.key(), RealServerState.UNCHECKED);
+            int weight = edits.weight(rs.key()).orElse(rs.weight());
+            if (state.up()) {
+                weights.put(rs.key(), weight);
+            } else if (vs.quiescent()) {
+                weights.put(rs.key(), 0);
+            } else {
+                removed.add(rs.key());
+            }
+        }
+        VirtualService effective = edits.scheduler(vs.key())
+                .map(s -> withScheduler(vs, s))
+                .orElse(vs);
+        return ServiceTableBuilder.build(effective, weights, removed);
+    }
+
+    private static VirtualService withScheduler(VirtualService vs, lbd.config.model.SchedulerKind s) {
+        return new VirtualService(vs.key(), s, vs.persistence(), vs.netmask(), vs.realServers(), vs.healthCheck(),
+                vs.quiescent(), vs.fallback(), vs.fallbackCommand(), vs.maxConnections(), vs.idleTimeout(), vs.line());
+    }
+}

@@ -1,0 +1,35 @@
+package lbd.director.demo;
+
+/** The embedded configuration of {@code lbd --demo}: the first field guide's service, on one machine, in NAT mode. */
+public final class DemoConfig {
+
+    public static final String VIP = "127.0.0.1";
+    public static final int VIP_PORT = 8080;
+
+    private DemoConfig() {
+    }
+
+    /**
+     * An ldirectord.cf for the demo, with the real servers on the given loopback ports. VM2 is listed first,
+     * as in the field guide; IPVS puts the last-added server at the head of its list, so the first request
+     * goes to VM3 — exactly the guide's output.
+     */
+    public static String text(int vm2Port, int vm3Port, int vipPort) {
+        return """
+                # lbd --demo: the field guide's round-robin service, on loopback
+                checktimeout=3
+                checkinterval=1
+                quiescent=no
+
+                virtual=%s:%d
+                \treal=127.0.0.1:%d masq
+                \treal=127.0.0.1:%d masq
+                \tservice=http
+                \trequest="index.html"
+                \treceive="This is"
+                \tscheduler=rr
+                \tprotocol=tcp
+                \tchecktype=negotiate
+                """.formatted(VIP, vipPort, vm2Port, vm3Port);
+    }
+}
