@@ -1,0 +1,70 @@
+package lbd.config;
+
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+import lbd.config.model.ClusterConfig;
+import lbd.config.model.HealthCheck;
+import lbd.config.model.RealServer;
+import lbd.config.model.VirtualService;
+
+/**
+ * The text {@code lbd --check} prints for a valid configuration: the services as {@code ipvsadm -Ln} would
+ * list them once every real server is up (last-added first), then a one-line count.
+ */
+public final class CheckSummary {
+
+    private CheckSummary() {
+    }
+
+    public static String format(ClusterConfig config) {
+        StringBuilder out = new StringBuilder();
+        int reals = 0;
+        Set<String> checks = new LinkedHashSet<>();
+        for (VirtualService vs : config.virtualServices()) {
+            out.append(vs.protocol().listingName()).append("  ").append(vs.address()).append(' ')
+                    .append(vs.scheduler().configName());
+            vs.persistence().ifPresent(p -> out.append(" persistent ").append(p));
+            out.append('\n');
+            for (RealServer rs : vs.ipvsOrder()) {
+                out.append(String.format(Locale.ROOT, "  -> %-28s %-7s %d%n",
+                        rs.address(), rs.forwarding().listingName(), rs.weight()));
+            }
+            if (vs.realServers().isEmpty()) {
+                out.append("  (no real servers: ")
+                        .append(vs.fallback().map(f -> "everything goes to the fallback " + f.address())
+                                .orElse("connections are refused"))
+                        .append(")\n");
+            }
+            reals += vs.realServers().size();
+            checks.add(describe(vs.healthCheck()));
+        }
+        int services = config.virtualServices().size();
+        out.append(plural(reals, "real server")).append(" in ").append(plural(services, "virtual service"));
+        if (!checks.isEmpty()) {
+            out.append("; checks: ").append(String.join(", ", checks));
+        }
+        out.append('\n');
+        return out.toString();
+    }
+
+    private static String describe(HealthCheck h) {
+        String service = h.service().configName();
+        String what = switch (h.type()) {
+            case NEGOTIATE -> "negotiate " + service;
+            case COMBINED -> h.connectChecksPerNegotiate() + " connect then negotiate " + service;
+            case EXTERNAL -> "external " + h.checkCommand().orElse("/bin/true");
+            case ON -> "on (always up)";
+            case OFF -> "off (never up)";
+            default -> h.type().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        };
+        if (h.type() == lbd.config.model.CheckType.ON || h.type() == lbd.config.model.CheckType.OFF) {
+            return what;
+        }
+        return what + " every " + h.checkInterval().toSeconds() + "s";
+    }
+
+    private static String plural(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+}

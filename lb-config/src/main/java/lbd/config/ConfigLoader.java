@@ -1,0 +1,104 @@
+package lbd.config;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import lbd.config.model.ClusterConfig;
+import lbd.config.model.GlobalSettings;
+import lbd.config.model.VirtualService;
+import lbd.config.model.VirtualServiceKey;
+
+/**
+ * Reads an ldirectord.cf as written in the field into a {@link ClusterConfig}, or reports every error in
+ * it, each as {@code FILE:LINE: message}. Host names are resolved here, once; nothing here is on a hot path.
+ *
+ * <p>Stages: {@link LineReader} (lexing) → {@link BlockAssembler} (scopes) → {@link GlobalBuilder} and
+ * {@link ServiceBuilder} (values, defaults, what lbd supports) → cross-service checks (below).
+ */
+public final class ConfigLoader {
+
+    private ConfigLoader() {
+    }
+
+    /** Loads a file; a missing or unreadable file is an {@link ConfigResult.Invalid} with one clear error. */
+    public static ConfigResult load(Path file) {
+        return load(file, NameResolver.SYSTEM);
+    }
+
+    public static ConfigResult load(Path file, NameResolver resolver) {
+        String source = file.toString();
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return unreadable(source, "no such file; give the path of an ldirectord.cf");
+        } catch (AccessDeniedException e) {
+            return unreadable(source, "permission denied; run as a user that may read it");
+        } catch (CharacterCodingException e) {
+            // Old files may be Latin-1; every directive is ASCII, so reading them so loses nothing that matters.
+            try {
+                text = Files.readString(file, StandardCharsets.ISO_8859_1);
+            } catch (IOException again) {
+                return unreadable(source, "cannot be read: " + again.getMessage());
+            }
+        } catch (IOException e) {
+            String why = Files.isDirectory(file) ? "is a directory; give the path of an ldirectord.cf"
+                    : "cannot be read: " + e.getMessage();
+            return unreadable(source, why);
+        }
+        return parse(source, text, Optional.of(file), resolver);
+    }
+
+    /** Parses an embedded configuration (the demo, tests); {@code sourceName} is used in messages. */
+    public static ConfigResult parse(String sourceName, String text) {
+        return parse(sourceName, text, Optional.empty(), NameResolver.SYSTEM);
+    }
+
+    public static ConfigResult parse(String sourceName, String text, NameResolver resolver) {
+        return parse(sourceName, text, Optional.empty(), resolver);
+    }
+
+    private static ConfigResult parse(String source, String text, Optional<Path> file, NameResolver resolver) {
+        Problems problems = new Problems(source);
+        ValueReader reader = new ValueReader(problems, resolver);
+        BlockAssembler.Layout layout = BlockAssembler.assemble(LineReader.read(text, problems), problems);
+
+        reader.rejectNotYet(layout.globals());
+        GlobalSettings globals = GlobalBuilder.build(layout.globals(), reader);
+        ServiceDefaults defaults = ServiceDefaults.read(layout.globals(), reader);
+
+        List<VirtualService> services = new ArrayList<>();
+        Map<VirtualServiceKey, Integer> firstLine = new HashMap<>();
+        for (Block block : layout.virtuals()) {
+            Optional<VirtualService> built = ServiceBuilder.build(block, defaults, reader);
+            if (built.isEmpty()) {
+                continue;
+            }
+            VirtualService vs = built.get();
+            Integer first = firstLine.putIfAbsent(vs.key(), vs.line());
+            if (first != null) {
+                problems.add(vs.line(), block.start.key() + ": duplicate virtual service " + vs.key()
+                        + "; it is already defined on line " + first + "; merge the two blocks");
+                continue;
+            }
+            services.add(vs);
+        }
+        if (!problems.isEmpty()) {
+            return new ConfigResult.Invalid(problems.sorted());
+        }
+        return new ConfigResult.Loaded(new ClusterConfig(file, globals, services));
+    }
+
+    private static ConfigResult unreadable(String source, String why) {
+        return new ConfigResult.Invalid(List.of(new ConfigError(source, 0, why)));
+    }
+}

@@ -1,0 +1,26 @@
+package lbd.config;
+
+import java.util.List;
+import java.util.Objects;
+import lbd.config.model.ClusterConfig;
+
+/** The outcome of loading a configuration: a whole model, or every error found in one pass — never both. */
+public sealed interface ConfigResult {
+
+    /** The configuration is valid and fully resolved. */
+    record Loaded(ClusterConfig config) implements ConfigResult {
+        public Loaded {
+            Objects.requireNonNull(config, "config");
+        }
+    }
+
+    /** The configuration was rejected; {@code errors} is never empty and is ordered by line. */
+    record Invalid(List<ConfigError> errors) implements ConfigResult {
+        public Invalid {
+            errors = List.copyOf(errors);
+            if (errors.isEmpty()) {
+                throw new IllegalArgumentException("an Invalid result needs at least one error");
+            }
+        }
+    }
+}

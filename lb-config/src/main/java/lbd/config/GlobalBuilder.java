@@ -1,0 +1,87 @@
+package lbd.config;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import lbd.config.model.Endpoint;
+import lbd.config.model.GlobalSettings;
+import lbd.config.model.Transport;
+
+/** Builds {@link GlobalSettings} from the global section, with ldirectord's defaults and lbd's extensions. */
+final class GlobalBuilder {
+
+    /** Linux interface names: at most 15 bytes, no '/', no blanks (IFNAMSIZ - 1). */
+    private static final Pattern INTERFACE = Pattern.compile("[A-Za-z0-9_.:@-]{1,15}");
+
+    private GlobalBuilder() {
+    }
+
+    static GlobalSettings build(Block globals, ValueReader r) {
+        boolean autoreload = orElse(r.read(globals, Directive.AUTORELOAD, Values::yesNo), false);
+        Optional<String> logfile = Optional.ofNullable(
+                r.read(globals, Directive.LOGFILE, v -> Values.text(v, "logfile=\"/var/log/ldirectord.log\" or logfile=\"local0\"")));
+        Optional<String> callback = Optional.ofNullable(
+                r.read(globals, Directive.CALLBACK, v -> Values.text(v, "callback=\"/usr/local/bin/sync-config\"")));
+        Optional<Path> maintenanceDir = Optional.ofNullable(r.read(globals, Directive.MAINTENANCEDIR, GlobalBuilder::path));
+        boolean cleanStop = orElse(r.read(globals, Directive.CLEANSTOP, Values::yesNo), true);
+        SourceLine supervisedLine = globals.get(Directive.SUPERVISED);
+        // A bare "supervised" means yes (ldirectord accepts it with a warning).
+        boolean supervised = supervisedLine != null
+                && (supervisedLine.bare() || orElse(r.read(supervisedLine, Values::yesNo), false));
+        boolean fork = orElse(r.read(globals, Directive.FORK, Values::yesNo), false);
+        r.read(globals, Directive.READDQUIESCENT, Values::yesNo);
+        r.read(globals, Directive.EMAILALERTFROM, v -> Values.text(v, "emailalertfrom=lbd@example.com"));
+        Optional<String> emailAlert = Optional.ofNullable(
+                r.read(globals, Directive.EMAILALERT, v -> Values.text(v, "emailalert=\"admin@example.com\"")));
+        Transport transport = orElse(r.read(globals, Directive.TRANSPORT, GlobalBuilder::transport), Transport.AUTO);
+        int eventLoops = orElse(r.read(globals, Directive.EVENTLOOPS, v -> Values.integer(v, 0, 1024,
+                "a number of event loops (0 = one per core)")), 0);
+        Optional<Path> controlSocket = Optional.ofNullable(r.read(globals, Directive.CONTROLSOCKET, GlobalBuilder::path));
+        Optional<Endpoint> metrics = Optional.ofNullable(r.read(globals, Directive.METRICS, v -> metrics(v, r.resolver)));
+        Optional<String> networkInterface = Optional.ofNullable(r.read(globals, Directive.INTERFACE, v -> {
+            String name = Values.unquote(v);
+            if (!INTERFACE.matcher(name).matches()) {
+                throw new BadValue("\"" + LineReader.abbreviate(name) + "\" is not a network interface name (1-15"
+                        + " characters, no '/' or blanks, e.g. eth0)");
+            }
+            return name;
+        }));
+        return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
+                emailAlert, transport, eventLoops, controlSocket, metrics, networkInterface);
+    }
+
+    private static Transport transport(String value) {
+        return switch (Values.unquote(value)) {
+            case "auto" -> Transport.AUTO;
+            case "io_uring" -> Transport.IO_URING;
+            case "epoll" -> Transport.EPOLL;
+            case "nio" -> Transport.NIO;
+            default -> throw new BadValue("\"" + LineReader.abbreviate(value) + "\" is not auto, io_uring, epoll or nio");
+        };
+    }
+
+    private static Path path(String value) {
+        String p = Values.text(value, "/var/lib/lbd");
+        if (!p.startsWith("/")) {
+            throw new BadValue("\"" + LineReader.abbreviate(p) + "\" is not an absolute path; write it from /");
+        }
+        try {
+            return Path.of(p);
+        } catch (InvalidPathException e) {
+            throw new BadValue("\"" + LineReader.abbreviate(p) + "\" is not a valid path");
+        }
+    }
+
+    private static Endpoint metrics(String value, NameResolver resolver) {
+        AddressParser.HostPort hp = AddressParser.parse(Values.unquote(value), false, false, resolver);
+        if (hp.port() < 0) {
+            throw new BadValue("no port; expected HOST:PORT, e.g. metrics=127.0.0.1:9100");
+        }
+        return new Endpoint(hp.first(), hp.port());
+    }
+
+    private static <T> T orElse(T value, T otherwise) {
+        return value != null ? value : otherwise;
+    }
+}

@@ -1,0 +1,380 @@
+package lbd.config;
+
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import lbd.config.model.CheckType;
+import lbd.config.model.Endpoint;
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.HealthCheck;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServer;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerKind;
+import lbd.config.model.ServiceType;
+import lbd.config.model.VirtualService;
+import lbd.config.model.VirtualServiceKey;
+
+/**
+ * Builds one {@link VirtualService} from its block, applying ldirectord's defaults and the global values, and
+ * rejecting what lbd cannot do yet. Every problem of the block is recorded; the service is built only when
+ * there is none.
+ */
+final class ServiceBuilder {
+
+    static final int DEFAULT_CHECK_INTERVAL = 10;
+    static final int DEFAULT_CHECK_TIMEOUT = 5;
+    static final int DEFAULT_NEGOTIATE_TIMEOUT = 30;
+    /** IPVS's tcp timeout. */
+    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(900);
+
+    private static final Pattern FWMARK = Pattern.compile("[0-9]+");
+    private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final String IMPLEMENTED_SCHEDULERS = "rr, wrr, lc or wlc";
+
+    private final ValueReader r;
+    private final Block block;
+    private final ServiceDefaults globals;
+
+    private ServiceBuilder(ValueReader r, Block block, ServiceDefaults globals) {
+        this.r = r;
+        this.block = block;
+        this.globals = globals;
+    }
+
+    /** The service, or empty when the block has errors (all of them recorded). */
+    static Optional<VirtualService> build(Block block, ServiceDefaults globals, ValueReader r) {
+        return new ServiceBuilder(r, block, globals).build();
+    }
+
+    private Optional<VirtualService> build() {
+        int errorsBefore = r.problems.count();
+        SourceLine vl = block.start;
+        r.rejectNotYet(block);
+
+        // virtual=ADDRESS:PORT, or a firewall mark.
+        boolean fwmark = FWMARK.matcher(vl.value()).matches();
+        AddressParser.HostPort vaddr = null;
+        if (fwmark) {
+            r.error(vl, "firewall-mark virtual services (" + vl.shown() + ") are not supported yet;"
+                    + " use " + vl.key() + "=ADDRESS:PORT");
+        } else {
+            vaddr = r.read(vl, v -> {
+                AddressParser.HostPort hp = AddressParser.parse(Values.unquote(v), block.isIpv6(), false, r.resolver);
+                if (hp.port() < 0) {
+                    throw new BadValue("no port in \"" + v + "\"; write " + vl.key() + "=ADDRESS:PORT, e.g. " + v + ":80");
+                }
+                return hp;
+            });
+        }
+        int vport = vaddr != null ? vaddr.port() : fwmark ? 0 : -1;
+        boolean ipv6 = block.isIpv6() || (vaddr != null && vaddr.first() instanceof Inet6Address);
+
+        Protocol protocol = protocol(fwmark, vport);
+        SchedulerKind scheduler = orElse(r.read(block, Directive.SCHEDULER, ServiceBuilder::scheduler), SchedulerKind.WRR);
+        CheckKind check = orElse(r.read(block, Directive.CHECKTYPE, ServiceBuilder::checkType),
+                new CheckKind(CheckType.NEGOTIATE, 0));
+        ServiceType service = service(fwmark, vport, check);
+
+        ServiceDefaults own = ServiceDefaults.read(block, r);
+        ServiceDefaults s = own.over(globals);
+        // checktimeout and negotiatetimeout default to each other, then to 5 and 30 s (as ldirectord computes).
+        int checkTimeout = firstNonNull(own.checkTimeout(), own.negotiateTimeout(), globals.checkTimeout(),
+                globals.negotiateTimeout(), DEFAULT_CHECK_TIMEOUT);
+        int negotiateTimeout = firstNonNull(own.negotiateTimeout(), own.checkTimeout(), globals.negotiateTimeout(),
+                globals.checkTimeout(), DEFAULT_NEGOTIATE_TIMEOUT);
+        int connectTimeout = firstNonNull(s.connectTimeout(), checkTimeout);
+        int checkInterval = firstNonNull(s.checkInterval(), DEFAULT_CHECK_INTERVAL);
+        int failureCount = firstNonNull(s.failureCount(), 1);
+        boolean quiescent = s.quiescent() != null ? s.quiescent() : true;
+
+        Optional<String> request = Optional.ofNullable(r.read(block, Directive.REQUEST,
+                v -> Values.text(v, "request=\"index.html\"")));
+        Optional<String> receive = Optional.ofNullable(r.read(block, Directive.RECEIVE, ServiceBuilder::regex));
+        String httpMethod = orElse(r.read(block, Directive.HTTPMETHOD, v -> switch (Values.unquote(v).toUpperCase(Locale.ROOT)) {
+            case "GET" -> "GET";
+            case "HEAD" -> "HEAD";
+            default -> throw new BadValue("\"" + LineReader.abbreviate(v) + "\" is not GET or HEAD");
+        }), "GET");
+        Optional<String> virtualHost = Optional.ofNullable(r.read(block, Directive.VIRTUALHOST,
+                v -> Values.text(v, "virtualhost=\"www.example.com\"")));
+        Optional<Integer> checkPort = Optional.ofNullable(r.read(block, Directive.CHECKPORT, AddressParser::port));
+        Optional<String> checkCommand = Optional.ofNullable(r.read(block, Directive.CHECKCOMMAND,
+                v -> Values.text(v, "checkcommand=\"/usr/local/bin/check\"")));
+        if (check.type() == CheckType.EXTERNAL && checkCommand.isEmpty()) {
+            checkCommand = Optional.of("/bin/true"); // ldirectord's default
+        }
+        Integer persistent = r.read(block, Directive.PERSISTENT, v -> Values.integer(v, 1, 31_536_000, "a number of seconds"));
+        Optional<String> netmask = Optional.ofNullable(r.read(block, Directive.NETMASK, v -> netmask(v, ipv6)));
+        int maxConns = orElse(r.read(block, Directive.MAXCONNS, v -> Values.integer(v, 0, Integer.MAX_VALUE,
+                "a number of connections (0 = no limit)")), 0);
+        Duration idleTimeout = orElse(r.read(block, Directive.IDLETIMEOUT, v -> Duration.ofSeconds(Values.seconds(v))),
+                DEFAULT_IDLE_TIMEOUT);
+        // Accepted and checked, but used only by checks lbd does not have yet or by e-mail alerts.
+        for (Directive d : List.of(Directive.LOGIN, Directive.PASSWD, Directive.DATABASE, Directive.SECRET,
+                Directive.MONITORFILE, Directive.SERVICENAME, Directive.COMMENT)) {
+            r.read(block, d, Values::unquote);
+        }
+        r.read(block, Directive.OPS, Values::yesNo);
+
+        VirtualServiceKey key = vaddr == null ? null
+                : new VirtualServiceKey(protocol, new Endpoint(vaddr.first(), vaddr.port()));
+        List<RealServer> reals = reals(key, vport, ipv6);
+        Optional<RealServer> fallback = fallback(key, vport, ipv6 ? s.fallback6() : s.fallback());
+
+        if (key == null || r.problems.count() != errorsBefore) {
+            return Optional.empty();
+        }
+        HealthCheck health = new HealthCheck(check.type(), check.connects(), service,
+                Duration.ofSeconds(checkInterval), Duration.ofSeconds(checkTimeout), Duration.ofSeconds(connectTimeout),
+                Duration.ofSeconds(negotiateTimeout), failureCount, checkPort, request, receive, httpMethod,
+                virtualHost, checkCommand);
+        return Optional.of(new VirtualService(key, scheduler,
+                persistent == null ? OptionalInt.empty() : OptionalInt.of(persistent), netmask, reals, health,
+                quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number()));
+    }
+
+    private Protocol protocol(boolean fwmark, int vport) {
+        SourceLine pl = block.get(Directive.PROTOCOL);
+        if (pl == null) {
+            if (fwmark) {
+                return Protocol.FWM;
+            }
+            if (vport == 53) {
+                r.error(block.start, "port 53 means protocol=udp by default (as in ldirectord), and udp is not"
+                        + " supported yet; add protocol=tcp to balance DNS over TCP");
+                return Protocol.UDP;
+            }
+            return Protocol.TCP;
+        }
+        String p = Values.unquote(pl.value());
+        switch (p) {
+            case "tcp" -> {
+                if (fwmark) {
+                    r.error(pl, "a firewall-mark virtual service takes protocol=fwm");
+                }
+                return Protocol.TCP;
+            }
+            case "udp" -> {
+                r.error(pl, "udp is not supported yet; lbd balances TCP only");
+                return Protocol.UDP;
+            }
+            case "fwm" -> {
+                if (!fwmark) {
+                    r.error(pl, "fwm is only for firewall-mark virtual services (virtual=NUMBER); use protocol=tcp");
+                }
+                return Protocol.FWM;
+            }
+            default -> {
+                r.error(pl, "\"" + LineReader.abbreviate(p) + "\" is not tcp, udp or fwm");
+                return Protocol.TCP;
+            }
+        }
+    }
+
+    private static SchedulerKind scheduler(String value) {
+        String name = Values.unquote(value);
+        SchedulerKind kind = SchedulerKind.fromConfigName(name).orElseThrow(() -> new BadValue("unknown scheduler \""
+                + LineReader.abbreviate(name) + "\"; lbd schedules with " + IMPLEMENTED_SCHEDULERS));
+        if (!kind.implemented() || !kind.configName().equals(name)) {
+            if (!kind.configName().equals(name)) {
+                throw new BadValue("scheduler names are lower case: write " + kind.configName());
+            }
+            throw new BadValue(name + " is not supported yet; use " + IMPLEMENTED_SCHEDULERS);
+        }
+        return kind;
+    }
+
+    /** checktype and, for a number N, its N. */
+    private record CheckKind(CheckType type, int connects) {
+    }
+
+    private static CheckKind checkType(String value) {
+        String v = Values.unquote(value);
+        if (!v.isEmpty() && v.length() <= 6 && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return new CheckKind(CheckType.COMBINED, Integer.parseInt(v));
+        }
+        return switch (v) {
+            case "connect" -> new CheckKind(CheckType.CONNECT, 0);
+            case "negotiate" -> new CheckKind(CheckType.NEGOTIATE, 0);
+            case "external" -> new CheckKind(CheckType.EXTERNAL, 0);
+            case "off" -> new CheckKind(CheckType.OFF, 0);
+            case "on" -> new CheckKind(CheckType.ON, 0);
+            case "ping" -> new CheckKind(CheckType.PING, 0);
+            case "external-perl" -> throw new BadValue("external-perl is not supported yet (lbd does not embed"
+                    + " Perl); use checktype=external with the same script as checkcommand");
+            default -> throw new BadValue("\"" + LineReader.abbreviate(v) + "\" is not connect, negotiate, external,"
+                    + " external-perl, off, on, ping or a number N (N connect checks, then one negotiate)");
+        };
+    }
+
+    private ServiceType service(boolean fwmark, int vport, CheckKind check) {
+        SourceLine sl = block.get(Directive.SERVICE);
+        ServiceType service;
+        if (sl != null) {
+            service = r.read(sl, v -> {
+                String name = Values.unquote(v);
+                for (ServiceType t : ServiceType.values()) {
+                    if (t.configName().equals(name)) {
+                        return t;
+                    }
+                }
+                throw new BadValue("unknown service \"" + LineReader.abbreviate(name) + "\"; ldirectord knows dns,"
+                        + " ftp, http, https, http_proxy, imap, imaps, ldap, ldaps, mysql, nntp, none, oracle, pgsql,"
+                        + " pop, pops, radius, simpletcp, sip, smtp and submission");
+            });
+            if (service == null) {
+                return ServiceType.NONE;
+            }
+        } else {
+            service = fwmark || vport < 0 ? ServiceType.NONE : ServiceType.forPort(vport);
+        }
+        boolean negotiates = check.type() == CheckType.NEGOTIATE || check.type() == CheckType.COMBINED;
+        if (negotiates && !service.implemented()) {
+            String name = service.configName();
+            if (sl != null) {
+                r.error(sl, name + " checks are not supported yet; lbd negotiates http, https and simpletcp"
+                        + " (service=none checks nothing); use one of those, or checktype=connect");
+            } else {
+                r.error(block.start, "port " + vport + " means service=" + name + " by default (as in ldirectord),"
+                        + " and " + name + " checks are not supported yet; add service=simpletcp, service=none"
+                        + " or checktype=connect");
+            }
+        }
+        return service;
+    }
+
+    private List<RealServer> reals(VirtualServiceKey key, int vport, boolean ipv6) {
+        List<RealServer> reals = new ArrayList<>();
+        Map<Endpoint, Integer> seen = new HashMap<>();
+        SourceLine firstMethodLine = null;
+        ForwardingMethod firstMethod = null;
+        boolean mixReported = false;
+        for (SourceLine line : block.reals) {
+            RealLineParser.RealSpec spec = r.read(line, v -> RealLineParser.parse(v,
+                    ipv6 || line.key().equals(Directive.REAL6.configName), r.resolver));
+            if (spec == null) {
+                continue;
+            }
+            if (spec.forwarding() == ForwardingMethod.IPIP) {
+                r.error(line, "forwarding method ipip (tunnelling) is not supported yet; use gate or masq");
+                continue;
+            }
+            int port = spec.address().port() >= 0 ? spec.address().port() : vport;
+            if (firstMethod == null) {
+                firstMethod = spec.forwarding();
+                firstMethodLine = line;
+            } else if (spec.forwarding() != firstMethod && !mixReported) {
+                mixReported = true;
+                r.error(line, spec.forwarding().configName() + " here, but the real server on line "
+                        + firstMethodLine.number() + " is " + firstMethod.configName() + "; lbd needs one forwarding"
+                        + " method per virtual service: split it into two virtual services");
+            }
+            if (spec.forwarding() == ForwardingMethod.GATE && vport > 0 && port != vport) {
+                r.error(line, "gate (direct routing) cannot change the port: the real port " + port
+                        + " must equal the virtual port " + vport + "; write :" + vport + ", or use masq to map ports");
+                continue;
+            }
+            for (InetAddress a : spec.address().addresses()) {
+                Endpoint endpoint = new Endpoint(a, port);
+                if ((a instanceof Inet6Address) != ipv6) {
+                    r.error(line, endpoint + " is " + (ipv6 ? "IPv4" : "IPv6") + " but the virtual service on line "
+                            + block.start.number() + " is " + (ipv6 ? "IPv6" : "IPv4")
+                            + "; a virtual service and its real servers use one address family");
+                    break;
+                }
+                Integer first = seen.putIfAbsent(endpoint, line.number());
+                if (first != null) {
+                    r.error(line, "real server " + endpoint + " is already in this virtual service (line " + first
+                            + "); remove one of them");
+                    continue;
+                }
+                if (key != null) {
+                    reals.add(new RealServer(new RealServerKey(key, endpoint), spec.forwarding(), spec.weight(),
+                            spec.request(), spec.receive(), line.number()));
+                }
+            }
+            spec.receive().ifPresent(rx -> r.read(line, v -> regex("\"" + rx + "\"")));
+        }
+        return reals;
+    }
+
+    private Optional<RealServer> fallback(VirtualServiceKey key, int vport, ServiceDefaults.Fallback fallback) {
+        if (fallback == null) {
+            return Optional.empty();
+        }
+        int port = fallback.address().port() >= 0 ? fallback.address().port() : vport;
+        SourceLine line = fallback.line();
+        String where = block.get(Directive.FALLBACK) == line || block.get(Directive.FALLBACK6) == line
+                ? "" : " (the global fallback, for the virtual service on line " + block.start.number() + ")";
+        if (fallback.forwarding() == ForwardingMethod.GATE && vport > 0 && port != vport) {
+            r.error(line, "gate (direct routing) cannot change the port: the fallback port " + port
+                    + " must equal the virtual port " + vport + where + "; write :" + vport + " or add masq");
+            return Optional.empty();
+        }
+        if (key == null) {
+            return Optional.empty();
+        }
+        Endpoint endpoint = new Endpoint(fallback.address().first(), port);
+        return Optional.of(new RealServer(new RealServerKey(key, endpoint), fallback.forwarding(), 1,
+                Optional.empty(), Optional.empty(), line.number()));
+    }
+
+    private static String regex(String value) {
+        String rx = Values.unquote(value);
+        try {
+            Pattern.compile(rx);
+            return rx;
+        } catch (PatternSyntaxException e) {
+            throw new BadValue("\"" + LineReader.abbreviate(rx) + "\" is not a valid regular expression ("
+                    + e.getDescription() + "); escape special characters with \\");
+        }
+    }
+
+    private static String netmask(String value, boolean ipv6) {
+        String v = Values.unquote(value);
+        if (ipv6) {
+            Values.integer(v, 1, 128, "an IPv6 prefix length");
+            return v;
+        }
+        if (!DOTTED_QUAD.matcher(v).matches()) {
+            throw new BadValue("\"" + LineReader.abbreviate(v) + "\" is not a dotted-quad netmask, e.g. 255.255.255.0");
+        }
+        long bits = 0;
+        for (String part : v.split("\\.")) {
+            int octet = Integer.parseInt(part);
+            if (octet > 255) {
+                throw new BadValue("\"" + v + "\" is not a netmask (each part 0-255)");
+            }
+            bits = (bits << 8) | octet;
+        }
+        long inverted = ~bits & 0xFFFF_FFFFL;
+        if ((inverted & (inverted + 1)) != 0) {
+            throw new BadValue("\"" + v + "\" is not a netmask (its one bits must be contiguous, e.g. 255.255.255.0)");
+        }
+        return v;
+    }
+
+    @SafeVarargs
+    private static <T> T firstNonNull(T... values) {
+        for (T v : values) {
+            if (v != null) {
+                return v;
+            }
+        }
+        throw new IllegalStateException("no default");
+    }
+
+    private static <T> T orElse(T value, T otherwise) {
+        return value != null ? value : otherwise;
+    }
+}

@@ -1,0 +1,208 @@
+package lbd.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import lbd.config.model.CheckType;
+import lbd.config.model.ClusterConfig;
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.SchedulerKind;
+import lbd.config.model.ServiceType;
+import lbd.config.model.Transport;
+import lbd.config.model.VirtualService;
+import org.junit.jupiter.api.Test;
+
+/** ldirectord's defaults, global values as per-service defaults, lbd's extensions, and the accepted syntax. */
+class DefaultsAndDirectivesTest {
+
+    @Test
+    void defaultsAreLdirectords() {
+        ClusterConfig config = Fixtures.loaded("virtual=10.0.0.1:443\n\treal=10.0.0.2:443 gate\n");
+        VirtualService vs = config.virtualServices().getFirst();
+        assertThat(vs.scheduler()).isEqualTo(SchedulerKind.WRR);
+        assertThat(vs.quiescent()).isTrue();
+        assertThat(vs.healthCheck().type()).isEqualTo(CheckType.NEGOTIATE);
+        assertThat(vs.healthCheck().service()).isEqualTo(ServiceType.HTTPS); // derived from port 443
+        assertThat(vs.healthCheck().checkInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(vs.healthCheck().checkTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(vs.healthCheck().connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(vs.healthCheck().negotiateTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(vs.healthCheck().failureCount()).isEqualTo(1);
+        assertThat(vs.healthCheck().httpMethod()).isEqualTo("GET");
+        assertThat(vs.realServers().getFirst().weight()).isEqualTo(1);
+        assertThat(vs.maxConnections()).isZero();
+        assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
+        assertThat(config.globals().cleanStop()).isTrue();
+        assertThat(config.globals().transport()).isEqualTo(Transport.AUTO);
+    }
+
+    @Test
+    void globalValuesAreDefaultsThatABlockOverrides() {
+        ClusterConfig config = Fixtures.loaded("""
+                checkinterval=7
+                negotiatetimeout=12
+                failurecount=3
+                quiescent=no
+                fallback=127.0.0.1 masq
+                fallbackcommand="/usr/local/bin/sorry"
+                virtual=10.0.0.1:8080
+                    real=10.0.0.2:8080 masq
+                    service=simpletcp
+                virtual=10.0.0.1:8081
+                    real=10.0.0.2:8081 masq
+                    checkinterval=2
+                    checktimeout=4
+                    failurecount=2
+                    quiescent=yes
+                    fallback=127.0.0.1:9999 masq
+                    checktype=connect
+                """);
+        VirtualService first = config.virtualServices().get(0);
+        VirtualService second = config.virtualServices().get(1);
+        assertThat(first.healthCheck().checkInterval()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(first.healthCheck().negotiateTimeout()).isEqualTo(Duration.ofSeconds(12));
+        assertThat(first.healthCheck().checkTimeout()).isEqualTo(Duration.ofSeconds(12)); // from negotiatetimeout
+        assertThat(first.healthCheck().failureCount()).isEqualTo(3);
+        assertThat(first.quiescent()).isFalse();
+        assertThat(first.fallback()).hasValueSatisfying(f -> assertThat(f.address().toString()).isEqualTo("127.0.0.1:8080"));
+        assertThat(first.fallbackCommand()).contains("/usr/local/bin/sorry");
+        assertThat(first.healthCheck().service()).isEqualTo(ServiceType.SIMPLETCP);
+
+        assertThat(second.healthCheck().checkInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(second.healthCheck().checkTimeout()).isEqualTo(Duration.ofSeconds(4));
+        assertThat(second.healthCheck().negotiateTimeout()).isEqualTo(Duration.ofSeconds(4)); // its own checktimeout
+        assertThat(second.healthCheck().failureCount()).isEqualTo(2);
+        assertThat(second.quiescent()).isTrue();
+        assertThat(second.fallback()).hasValueSatisfying(f -> assertThat(f.address().toString()).isEqualTo("127.0.0.1:9999"));
+        assertThat(second.healthCheck().type()).isEqualTo(CheckType.CONNECT);
+        assertThat(second.healthCheck().service()).isEqualTo(ServiceType.NONE); // port 8081
+    }
+
+    @Test
+    void rangesPortNamesHostNamesAndPerRealChecks() {
+        ClusterConfig config = Fixtures.loaded("""
+                virtual=web1.test:http
+                \treal=192.168.6.2->192.168.6.4:http gate
+                \treal=web2.test gate 5 "/alive", "OK"
+                \tchecktype=3
+                \thttpmethod=head
+                \tvirtualhost="www.example.com"
+                \tcheckport=8080
+                \tpersistent=600
+                \tnetmask=255.255.255.0
+                \tmaxconns=1000
+                \tidletimeout=60
+                """);
+        VirtualService vs = config.virtualServices().getFirst();
+        assertThat(vs.address().toString()).isEqualTo("192.0.2.11:80");
+        assertThat(vs.realServers()).extracting(r -> r.address().toString())
+                .containsExactly("192.168.6.2:80", "192.168.6.3:80", "192.168.6.4:80", "192.0.2.12:80");
+        var last = vs.realServers().getLast();
+        assertThat(last.weight()).isEqualTo(5);
+        assertThat(last.request()).contains("/alive");
+        assertThat(last.receive()).contains("OK");
+        assertThat(vs.realServers()).extracting(r -> r.line()).containsExactly(2, 2, 2, 3);
+        assertThat(vs.healthCheck().type()).isEqualTo(CheckType.COMBINED);
+        assertThat(vs.healthCheck().connectChecksPerNegotiate()).isEqualTo(3);
+        assertThat(vs.healthCheck().httpMethod()).isEqualTo("HEAD");
+        assertThat(vs.healthCheck().virtualHost()).contains("www.example.com");
+        assertThat(vs.healthCheck().checkPort()).contains(8080);
+        assertThat(vs.persistence()).hasValue(600);
+        assertThat(vs.netmask()).contains("255.255.255.0");
+        assertThat(vs.maxConnections()).isEqualTo(1000);
+        assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(CheckSummary.format(Fixtures.loaded("virtual=10.0.0.1:80\n real=10.0.0.2:80 gate\n persistent=60\n")))
+                .startsWith("TCP  10.0.0.1:80 wrr persistent 60\n");
+    }
+
+    @Test
+    void ipv6ServicesWithBrackets() {
+        ClusterConfig config = Fixtures.loaded("""
+                virtual6=[2001:db8::5]:80
+                \treal6=[2001:db8:0:1::4]:80 masq
+                \treal6=web6.test:80 masq
+                \tfallback6=[::1]:80 masq
+                """);
+        VirtualService vs = config.virtualServices().getFirst();
+        assertThat(vs.address().toString()).isEqualTo("[2001:db8:0:0:0:0:0:5]:80");
+        assertThat(vs.realServers()).hasSize(2);
+        assertThat(vs.fallback()).isPresent();
+    }
+
+    @Test
+    void lbdExtensionsAndAcceptedLdirectordDirectives() {
+        ClusterConfig config = Fixtures.loaded("""
+                transport=epoll
+                eventloops=4
+                controlsocket=/run/lbd.sock
+                metrics=127.0.0.1:9100
+                interface=eth0
+                supervised
+                fork=yes
+                cleanstop=no
+                maintenancedir=/etc/lbd/maintenance
+                emailalert="admin@example.com"
+                emailalertfreq=3600
+                emailalertstatus=starting,running
+                emailalertfrom=lbd@example.com
+                smtp=mail.example.com
+                readdquiescent=no
+                checkcount=3
+                callback="/usr/local/bin/sync"
+                autoreload=yes
+                virtual=10.0.0.1:25
+                \treal=10.0.0.2:25 masq
+                \tchecktype=connect
+                \tservicename=Mail
+                \tcomment=Relay for the office
+                \tlogin="anonymous"
+                \tpasswd="secret"
+                \tmonitorfile="/var/log/lbd-monitor.log"
+                \temailalert="ops@example.com"
+                \tcleanstop=yes
+                """);
+        var g = config.globals();
+        assertThat(g.transport()).isEqualTo(Transport.EPOLL);
+        assertThat(g.eventLoops()).isEqualTo(4);
+        assertThat(g.controlSocket()).contains(Path.of("/run/lbd.sock"));
+        assertThat(g.metricsAddress()).hasValueSatisfying(e -> assertThat(e.toString()).isEqualTo("127.0.0.1:9100"));
+        assertThat(g.networkInterface()).contains("eth0");
+        assertThat(g.supervised()).isTrue();
+        assertThat(g.forkingMode()).isTrue();
+        assertThat(g.cleanStop()).isFalse();
+        assertThat(g.autoreload()).isTrue();
+        assertThat(g.maintenanceDir()).contains(Path.of("/etc/lbd/maintenance"));
+        assertThat(g.emailAlert()).contains("admin@example.com");
+        assertThat(g.callback()).contains("/usr/local/bin/sync");
+        // smtp checks are not implemented, but a connect check does not speak smtp: accepted.
+        assertThat(config.virtualServices().getFirst().healthCheck().service()).isEqualTo(ServiceType.SMTP);
+        assertThat(config.virtualServices().getFirst().forwarding()).isEqualTo(ForwardingMethod.MASQ);
+    }
+
+    @Test
+    void blankLinesAndCommentsInsideABlockDoNotEndIt() {
+        ClusterConfig config = Fixtures.loaded("""
+                virtual=10.0.0.1:80   # the web site
+
+                \t# first server
+                \treal=10.0.0.2:80 gate
+
+                \treal=10.0.0.3:80 gate
+                \treceive="a#b"
+                """);
+        assertThat(config.virtualServices().getFirst().realServers()).hasSize(2);
+        assertThat(config.virtualServices().getFirst().healthCheck().receive()).contains("a#b");
+    }
+
+    @Test
+    void aVirtualServiceWithoutRealServersIsAllowedAndTheSummarySaysSo() {
+        ClusterConfig config = Fixtures.loaded("virtual=10.0.0.1:80\n\tservice=http\n");
+        assertThat(config.virtualServices().getFirst().realServers()).isEmpty();
+        assertThat(CheckSummary.format(config)).isEqualTo("""
+                TCP  10.0.0.1:80 wrr
+                  (no real servers: connections are refused)
+                0 real servers in 1 virtual service; checks: negotiate http every 10s
+                """);
+    }
+}

@@ -1,0 +1,208 @@
+package lbd.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each error an operator can make reads as FILE:LINE: directive: what is wrong; what to do. */
+class MalformedConfigTest {
+
+    private static final String VIRTUAL = "virtual=10.0.0.1:80\n";
+
+    @Test
+    void unknownDirectiveSuggestsTheNearestKnownOne() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\n\tchektype=connect\n"))
+                .isEqualTo("test.cf:3: unknown directive \"chektype\"; did you mean \"checktype\"?");
+        assertThat(Fixtures.onlyError("Virtual=10.0.0.1:80\n"))
+                .isEqualTo("test.cf:1: unknown directive \"Virtual\"; did you mean \"virtual\"?");
+        assertThat(Fixtures.onlyError("frobnicate=yes\n")).isEqualTo("test.cf:1: unknown directive \"frobnicate\";"
+                + " see man ldirectord or docs/configuration.md for the directives lbd reads");
+    }
+
+    @Test
+    void perVirtualDirectiveOutsideABlock() {
+        assertThat(Fixtures.onlyError("scheduler=wlc\n" + VIRTUAL))
+                .isEqualTo("test.cf:1: scheduler: is only allowed inside a virtual service; write it indented under"
+                        + " a virtual= line");
+    }
+
+    @Test
+    void realNotIndentedUnderItsVirtual() {
+        assertThat(Fixtures.onlyError("# web\n" + VIRTUAL + "real=10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:3: real: is not indented, so it belongs to no virtual service; indent it with a"
+                        + " tab or spaces under the virtual= on line 2");
+    }
+
+    @Test
+    void indentedLineAfterAGlobalThatEndedTheBlock() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\nquiescent=no\n\tservice=http\n"))
+                .isEqualTo("test.cf:4: service: is indented but follows the unindented global quiescent= on line 3,"
+                        + " which ended the virtual service of line 1; move that global directive above the first virtual=");
+    }
+
+    @Test
+    void globalOnlyDirectiveInsideABlock() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tlogfile=\"/tmp/x\"\n"))
+                .isEqualTo("test.cf:2: logfile: is a global directive and cannot be set for one virtual service;"
+                        + " write it unindented, above the first virtual= line");
+    }
+
+    @Test
+    void typographicQuotesAreNamed() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\trequest=\u201Cindex.html\u201D\n"))
+                .isEqualTo("test.cf:2: request: typographic quote LEFT DOUBLE QUOTATION MARK (U+201C) at column 10;"
+                        + " use straight double quotes (\") instead");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treceive=\u2018ok\u2019\n"))
+                .isEqualTo("test.cf:2: receive: typographic quote LEFT SINGLE QUOTATION MARK (U+2018) at column 10;"
+                        + " use straight double quotes (\") instead");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\u00A0real=10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:2: invisible NO-BREAK SPACE (U+00A0) at column 1; use plain spaces or a tab instead");
+    }
+
+    @Test
+    void badAddresses() {
+        assertThat(Fixtures.onlyError("virtual=10.0.0.300:80\n"))
+                .isEqualTo("test.cf:1: virtual: \"10.0.0.300\" is not a valid IPv4 address (four numbers 0-255, e.g. 10.0.0.2)");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1\n"))
+                .isEqualTo("test.cf:1: virtual: no port in \"10.0.0.1\"; write virtual=ADDRESS:PORT, e.g. 10.0.0.1:80");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=nosuchhost.invalid:80 gate\n"))
+                .isEqualTo("test.cf:2: real: host name \"nosuchhost.invalid\" does not resolve to an IPv4 address;"
+                        + " fix the name, add it to /etc/hosts or write the address");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=192.168.6.2::80 gate\n"))
+                .isEqualTo("test.cf:2: real: \"192.168.6.2::80\" is not ADDRESS:PORT (more than one ':'); an IPv6"
+                        + " address goes in brackets, e.g. [2001:db8::1]:80");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.9->10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:2: real: range 10.0.0.9->10.0.0.2 runs backwards; write the lower address first");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80\n"))
+                .isEqualTo("test.cf:2: real: no forwarding method after 10.0.0.2:80; expected gate, masq or ipip,"
+                        + " e.g. real=10.0.0.2:80 gate");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 route\n"))
+                .isEqualTo("test.cf:2: real: forwarding method \"route\" is not gate, masq or ipip; expected "
+                        + "real=ADDRESS:PORT gate|masq|ipip [WEIGHT] [\"REQUEST\", \"RECEIVE\"]");
+    }
+
+    @Test
+    void badPorts() {
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:70000\n"))
+                .isEqualTo("test.cf:1: virtual: port 70000 is out of range; expected 1 to 65535");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:htp gate\n"))
+                .isEqualTo("test.cf:2: real: unknown port name \"htp\" (not in lbd's table or /etc/services);"
+                        + " write the port number");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tcheckport=0\n"))
+                .isEqualTo("test.cf:2: checkport: port 0 is out of range; expected 1 to 65535");
+    }
+
+    @Test
+    void badWeightsAndNumbers() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate heavy\n"))
+                .isEqualTo("test.cf:2: real: \"heavy\" is not a whole number; expected a weight from 0 to 65535");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate 70000\n"))
+                .isEqualTo("test.cf:2: real: 70000 is out of range; expected a weight from 0 to 65535");
+        assertThat(Fixtures.onlyError("checkinterval=0\n"))
+                .isEqualTo("test.cf:1: checkinterval: 0 is out of range; expected a number of seconds from 1 to 86400");
+        assertThat(Fixtures.onlyError("quiescent=maybe\n"))
+                .isEqualTo("test.cf:1: quiescent: \"maybe\" is not yes or no");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treceive=\"(unclosed\"\n"))
+                .startsWith("test.cf:2: receive: \"(unclosed\" is not a valid regular expression (");
+    }
+
+    @Test
+    void duplicateVirtualServiceNamesTheFirst() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\n\n" + VIRTUAL + "\treal=10.0.0.3:80 gate\n"))
+                .isEqualTo("test.cf:4: virtual: duplicate virtual service TCP 10.0.0.1:80; it is already defined on"
+                        + " line 1; merge the two blocks");
+    }
+
+    @Test
+    void sameRealServerTwiceInOneService() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\n\treal=10.0.0.1->10.0.0.3:80 gate\n"))
+                .isEqualTo("test.cf:3: real: real server 10.0.0.2:80 is already in this virtual service (line 2);"
+                        + " remove one of them");
+    }
+
+    @Test
+    void mixingGateAndMasqIsRejected() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\n\treal=10.0.0.3:80 masq\n"))
+                .isEqualTo("test.cf:3: real: masq here, but the real server on line 2 is gate; lbd needs one"
+                        + " forwarding method per virtual service: split it into two virtual services");
+    }
+
+    @Test
+    void gateCannotChangeThePort() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:8080 gate\n"))
+                .isEqualTo("test.cf:2: real: gate (direct routing) cannot change the port: the real port 8080 must"
+                        + " equal the virtual port 80; write :80, or use masq to map ports");
+    }
+
+    @Test
+    void notSupportedYetIsRejectedOnItsLine() {
+        assertThat(Fixtures.onlyError("virtual=1\n\treal=10.0.0.2 gate\n\tprotocol=fwm\n"))
+                .isEqualTo("test.cf:1: virtual: firewall-mark virtual services (virtual=1) are not supported yet;"
+                        + " use virtual=ADDRESS:PORT");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 ipip\n"))
+                .isEqualTo("test.cf:2: real: forwarding method ipip (tunnelling) is not supported yet; use gate or masq");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tprotocol=udp\n"))
+                .isEqualTo("test.cf:2: protocol: udp is not supported yet; lbd balances TCP only");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:53\n\tservice=none\n"))
+                .isEqualTo("test.cf:1: virtual: port 53 means protocol=udp by default (as in ldirectord), and udp is"
+                        + " not supported yet; add protocol=tcp to balance DNS over TCP");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=sh\n"))
+                .isEqualTo("test.cf:2: scheduler: sh is not supported yet; use rr, wrr, lc or wlc");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=fastest\n"))
+                .isEqualTo("test.cf:2: scheduler: unknown scheduler \"fastest\"; lbd schedules with rr, wrr, lc or wlc");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tservice=ftp\n"))
+                .isEqualTo("test.cf:2: service: ftp checks are not supported yet; lbd negotiates http, https and"
+                        + " simpletcp (service=none checks nothing); use one of those, or checktype=connect");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:3306\n"))
+                .isEqualTo("test.cf:1: virtual: port 3306 means service=mysql by default (as in ldirectord), and mysql"
+                        + " checks are not supported yet; add service=simpletcp, service=none or checktype=connect");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tchecktype=external-perl\n"))
+                .isEqualTo("test.cf:2: checktype: external-perl is not supported yet (lbd does not embed Perl); use"
+                        + " checktype=external with the same script as checkcommand");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=web1.test->web2.test:80 gate\n"))
+                .isEqualTo("test.cf:2: real: a range between host names (web1.test->web2.test) is not supported yet;"
+                        + " write it with addresses, e.g. 10.0.0.2->10.0.0.7:80, or one real= line per host");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate 1 \"l:10\"\n"))
+                .isEqualTo("test.cf:2: real: connection thresholds (l:10) are not supported yet; remove them"
+                        + " (lbd's maxconns= caps a whole virtual service)");
+        assertThat(Fixtures.onlyError("execute=other.cf\n"))
+                .isEqualTo("test.cf:1: execute: starting other ldirectord configurations is not supported yet; run"
+                        + " one lbd per configuration file");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tschedflags=sh-fallback\n")).contains("schedflags: scheduler flags"
+                + " are not supported yet");
+    }
+
+    @Test
+    void allErrorsAreReportedInOnePassInLineOrder() {
+        List<ConfigError> errors = Fixtures.errors("""
+                checkinterval=soon
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate
+                \treal=10.0.0.3:80 ipip
+                \tscheduler=sh
+                real=10.0.0.4:80 gate
+                bogus=1
+                """);
+        assertThat(errors).extracting(ConfigError::line).containsExactly(1, 4, 5, 6, 7);
+    }
+
+    @Test
+    void missingAndUnreadableFilesAreOneClearError(@TempDir Path dir) throws Exception {
+        ConfigResult missing = ConfigLoader.load(dir.resolve("nope.cf"), Fixtures.RESOLVER);
+        assertThat(missing).isInstanceOf(ConfigResult.Invalid.class);
+        assertThat(((ConfigResult.Invalid) missing).errors()).extracting(ConfigError::toString)
+                .containsExactly(dir.resolve("nope.cf") + ": no such file; give the path of an ldirectord.cf");
+
+        ConfigResult directory = ConfigLoader.load(dir, Fixtures.RESOLVER);
+        assertThat(((ConfigResult.Invalid) directory).errors().getFirst().toString())
+                .isEqualTo(dir + ": is a directory; give the path of an ldirectord.cf");
+
+        Path file = Files.writeString(dir.resolve("ok.cf"), VIRTUAL + "\treal=10.0.0.2:80 gate\n");
+        ConfigResult ok = ConfigLoader.load(file, Fixtures.RESOLVER);
+        assertThat(((ConfigResult.Loaded) ok).config().source()).contains(file);
+    }
+}
