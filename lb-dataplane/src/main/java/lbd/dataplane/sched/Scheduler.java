@@ -6,13 +6,18 @@ import lbd.dataplane.table.ServiceTable;
 /**
  * One worker's scheduler for one virtual service, with IPVS semantics. Owned by one thread; never locks,
  * never allocates in {@link #pick}.
+ *
+ * <p>IPVS also skips servers flagged OVERLOAD (above their upper connection threshold, {@code -x}); lbd has
+ * no per-server thresholds yet, so no scheduler here models that flag.
  */
 public interface Scheduler {
 
     /**
      * Chooses a destination for a new connection.
      *
-     * @param table    the current table (the same one last passed to {@link #tableChanged}, or the first)
+     * @param table    the current table: the one last passed to {@link #tableChanged}. A scheduler that is
+     *                 handed a different table notices it and behaves as if {@link #tableChanged} had been
+     *                 called first.
      * @param counters this worker's counters, aligned with {@code table.destinations()}
      * @return the index of the chosen destination, or -1 when none has weight > 0
      */
@@ -20,7 +25,8 @@ public interface Scheduler {
 
     /**
      * A new table replaced {@code previous} (null on the first table). State that IPVS keeps across
-     * destination changes (rr position, wrr position and current weight) is carried over by real-server key.
+     * destination changes (rr position, wrr position and current weight) is carried over by real-server key,
+     * the way the kernel's add_dest/del_dest/upd_dest hooks carry it. Called rarely; may allocate.
      */
     void tableChanged(ServiceTable previous, ServiceTable next);
 }

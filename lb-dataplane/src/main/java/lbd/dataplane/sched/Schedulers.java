@@ -8,10 +8,15 @@ public final class Schedulers {
     private Schedulers() {
     }
 
+    /** A fresh scheduler, as IPVS binds one (init_service) when a service is created or its scheduler edited. */
     public static Scheduler create(SchedulerKind kind) {
         return switch (kind) {
             case RR -> new RoundRobin();
-            default -> throw new IllegalArgumentException("scheduler " + kind.configName() + " is not supported yet");
+            case WRR -> new WeightedRoundRobin();
+            case LC -> new LeastConnection();
+            case WLC -> new WeightedLeastConnection();
+            default -> throw new IllegalArgumentException(
+                    "scheduler " + kind.configName() + " is not supported yet; use rr, wrr, lc or wlc");
         };
     }
 }

@@ -15,7 +15,8 @@ import lbd.config.model.VirtualServiceKey;
  * @param scheduler      rr, wrr, lc, wlc
  * @param destinations   the real servers that may be scheduled, in IPVS list order (last added first);
  *                       a server a health check removed (quiescent=no) is absent; a quiescent one has weight 0
- * @param fallback       the server used when no destination has weight > 0
+ * @param fallback       the server used when no destination has weight > 0 (index
+ *                       {@link Destination#FALLBACK_INDEX})
  * @param maxConnections cap on concurrent connections per service across all workers (0 = none)
  * @param connectTimeout bound on connecting to a real server (NAT)
  * @param idleTimeout    a proxied connection with no traffic for this long is closed (NAT)

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.counter.CounterSource;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.sched.Schedulers;
 import lbd.dataplane.table.DataPlaneSnapshot;
@@ -19,7 +20,7 @@ import lbd.dataplane.table.SnapshotPublisher;
  * <p>On each lookup the worker does one volatile read of the published snapshot; when its version moved,
  * the slots are re-aligned to the new tables, keeping scheduler state and counters by real-server key.
  */
-public final class WorkerState {
+public final class WorkerState implements CounterSource {
 
     private final SnapshotPublisher publisher;
     private final int workerId;
@@ -68,6 +69,7 @@ public final class WorkerState {
     }
 
     /** Any thread: visits this worker's counters. Readers must only use the counters' acquire reads. */
+    @Override
     public void forEachCounters(BiConsumer<RealServerKey, DestinationCounters> visitor) {
         countersView.forEach(visitor);
     }

@@ -1,0 +1,67 @@
+package lbd.dataplane.table;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import lbd.config.model.RealServer;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerKind;
+import lbd.config.model.VirtualService;
+
+/**
+ * Control plane: builds the data-plane table of one virtual service from its configuration and the run-time
+ * state the director keeps — effective weights (a health check holding a server quiescent at 0, an operator's
+ * {@code lbadm -e}) and the servers taken out (a failed check with quiescent=no). Never runs on a worker.
+ *
+ * <p>Destinations are in IPVS list order ({@link VirtualService#ipvsOrder()}: the last {@code real=} line first),
+ * which is the order rr and wrr walk and lc/wlc break ties in. The connect bound of the NAT proxy is the
+ * service's {@code connecttimeout}: how long the operator allows a connect to these servers to take.
+ */
+public final class ServiceTableBuilder {
+
+    private ServiceTableBuilder() {
+    }
+
+    /** The table with the configured scheduler. */
+    public static ServiceTable build(VirtualService service, Map<RealServerKey, Integer> effectiveWeights,
+                                     Set<RealServerKey> removed) {
+        return build(service, service.scheduler(), effectiveWeights, removed);
+    }
+
+    /**
+     * The table with a scheduler chosen at run time ({@code lbadm -E -s}).
+     *
+     * @param effectiveWeights weight per real server where it differs from the configured one (others ignored)
+     * @param removed          real servers not to schedule at all (absent from the table)
+     * @throws IllegalArgumentException when the scheduler is not implemented or a weight is negative
+     */
+    public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
+                                     Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed) {
+        if (!scheduler.implemented()) {
+            throw new IllegalArgumentException("virtual=" + service.address() + " (line " + service.line()
+                    + "): scheduler " + scheduler.configName() + " is not supported yet; use rr, wrr, lc or wlc");
+        }
+        List<Destination> destinations = new ArrayList<>(service.realServers().size());
+        for (RealServer server : service.ipvsOrder()) {
+            if (!removed.contains(server.key())) {
+                destinations.add(destination(service, destinations.size(), server, effectiveWeights));
+            }
+        }
+        Optional<Destination> fallback = service.fallback()
+                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights));
+        return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
+                service.healthCheck().connectTimeout(), service.idleTimeout());
+    }
+
+    private static Destination destination(VirtualService service, int index, RealServer server,
+                                           Map<RealServerKey, Integer> effectiveWeights) {
+        int weight = effectiveWeights.getOrDefault(server.key(), server.weight());
+        if (weight < 0) {
+            throw new IllegalArgumentException("virtual=" + service.address() + ": real server "
+                    + server.address() + " has weight " + weight + "; a weight must be 0 or more");
+        }
+        return new Destination(index, server.key(), server.forwarding(), weight);
+    }
+}

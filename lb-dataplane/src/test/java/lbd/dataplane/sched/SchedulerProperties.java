@@ -1,0 +1,132 @@
+package lbd.dataplane.sched;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import lbd.config.model.SchedulerKind;
+import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.table.ServiceTable;
+import lbd.dataplane.table.TestTables;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+/** Shares the schedulers must give for any weights (1..100 servers, weights 0..100). */
+class SchedulerProperties {
+
+    @Property(tries = 200)
+    void wrrGivesEachServerItsWeightOverTheStepPerCycle(
+            @ForAll @Size(min = 1, max = 100) List<@IntRange(min = 0, max = 100) Integer> weightList) {
+        int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
+        ServiceTable table = TestTables.table(SchedulerKind.WRR, weights);
+        Scheduler wrr = Schedulers.create(SchedulerKind.WRR);
+        int sum = weightList.stream().mapToInt(Integer::intValue).sum();
+        if (sum == 0) {
+            assertThat(wrr.pick(table, null)).isEqualTo(-1);
+            return;
+        }
+        int di = WeightedRoundRobin.gcdOfPositive(weights);
+        int cycle = sum / di; // each server is taken once in each of the w/di passes that reach its weight
+        List<Integer> expected = referenceCycle(weights, di);
+        assertThat(expected).hasSize(cycle);
+        for (int round = 0; round < 2; round++) {
+            int[] counts = new int[weights.length];
+            List<Integer> actual = new ArrayList<>(cycle);
+            for (int i = 0; i < cycle; i++) {
+                int pick = wrr.pick(table, null);
+                actual.add(pick);
+                counts[pick]++;
+            }
+            for (int s = 0; s < weights.length; s++) {
+                assertThat(counts[s]).as("server %d of weight %d", s, weights[s]).isEqualTo(weights[s] / di);
+            }
+            assertThat(actual).isEqualTo(expected);
+        }
+    }
+
+    @Property(tries = 200)
+    void rrGivesEqualSharesAmongServersWithWeight(
+            @ForAll @Size(min = 1, max = 100) List<@IntRange(min = 0, max = 100) Integer> weightList) {
+        int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
+        ServiceTable table = TestTables.table(SchedulerKind.RR, weights);
+        Scheduler rr = Schedulers.create(SchedulerKind.RR);
+        long eligible = weightList.stream().filter(w -> w > 0).count();
+        if (eligible == 0) {
+            assertThat(rr.pick(table, null)).isEqualTo(-1);
+            return;
+        }
+        int rounds = 3;
+        int[] counts = new int[weights.length];
+        for (int i = 0; i < rounds * eligible; i++) {
+            counts[rr.pick(table, null)]++;
+        }
+        for (int s = 0; s < weights.length; s++) {
+            assertThat(counts[s]).isEqualTo(weights[s] > 0 ? rounds : 0);
+        }
+    }
+
+    @Property(tries = 100)
+    void wlcWithConnectionsHeldOpenFillsServersInProportionToWeight(
+            @ForAll @Size(min = 1, max = 100) List<@IntRange(min = 0, max = 100) Integer> weightList,
+            @ForAll @IntRange(min = 1, max = 3) int rounds) {
+        int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
+        ServiceTable table = TestTables.table(SchedulerKind.WLC, weights);
+        DestinationCounters[] counters = TestTables.counters(weights.length);
+        Scheduler wlc = Schedulers.create(SchedulerKind.WLC);
+        int sum = weightList.stream().mapToInt(Integer::intValue).sum();
+        if (sum == 0) {
+            assertThat(wlc.pick(table, counters)).isEqualTo(-1);
+            return;
+        }
+        for (int i = 0; i < rounds * sum; i++) {
+            DestinationCounters c = counters[wlc.pick(table, counters)];
+            c.connectionScheduled();
+            c.connectionEstablished(); // held open: ActiveConn
+        }
+        // Greedy least load/weight: after k * sum(w) picks, no server can exceed k * w (it would have been
+        // chosen while every other was at or above its own k * w), so each holds exactly k * w.
+        for (int s = 0; s < weights.length; s++) {
+            assertThat(counters[s].activeConnections()).isEqualTo(rounds * weights[s]);
+        }
+    }
+
+    @Property(tries = 100)
+    void lcWithConnectionsHeldOpenSpreadsEvenlyOverServersWithWeight(
+            @ForAll @Size(min = 1, max = 100) List<@IntRange(min = 0, max = 100) Integer> weightList) {
+        int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
+        ServiceTable table = TestTables.table(SchedulerKind.LC, weights);
+        DestinationCounters[] counters = TestTables.counters(weights.length);
+        Scheduler lc = Schedulers.create(SchedulerKind.LC);
+        long eligible = weightList.stream().filter(w -> w > 0).count();
+        for (int i = 0; i < 2 * eligible; i++) {
+            DestinationCounters c = counters[lc.pick(table, counters)];
+            c.connectionScheduled();
+            c.connectionEstablished();
+        }
+        for (int s = 0; s < weights.length; s++) {
+            assertThat(counters[s].activeConnections()).isEqualTo(weights[s] > 0 ? 2 : 0);
+        }
+        if (eligible == 0) {
+            assertThat(lc.pick(table, counters)).isEqualTo(-1);
+        }
+    }
+
+    /** One wrr cycle by its definition: passes with cw = mw, mw - di, ... 1, each taking servers >= cw. */
+    private static List<Integer> referenceCycle(int[] weights, int di) {
+        int max = 0;
+        for (int w : weights) {
+            max = Math.max(max, w);
+        }
+        List<Integer> cycle = new ArrayList<>();
+        for (int cw = max - (di - 1); cw > 0; cw -= di) {
+            for (int s = 0; s < weights.length; s++) {
+                if (weights[s] >= cw) {
+                    cycle.add(s);
+                }
+            }
+        }
+        return cycle;
+    }
+}
