@@ -30,6 +30,7 @@ import lbd.dataplane.table.SnapshotPublisher;
 import lbd.health.HealthEvent;
 import lbd.health.HealthListener;
 import lbd.health.HealthMonitor;
+import lbd.health.HealthState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,12 +85,13 @@ public final class Director implements AutoCloseable {
         Director d = new Director(config, transport, eventLoops);
         try {
             d.nat.start();
-            d.onControl(() -> {
+            d.<Void>onControl(() -> {
                 d.initStates(config);
                 d.syncListeners(config);
                 d.publish("start");
                 return null;
             });
+            d.health.start();
             d.health.apply(config);
             return d;
         } catch (RuntimeException e) {
@@ -166,12 +168,13 @@ public final class Director implements AutoCloseable {
     }
 
     private void applyHealth(HealthEvent event) {
-        RealServerState before = states.get(event.key());
+        RealServerState before = states.get(event.server());
         if (before == null) {
             return; // removed by a reload while the check was in flight
         }
-        states.put(event.key(), new RealServerState(event.up(), event.reason()));
-        publish("health " + event.key().address() + (event.up() ? " up" : " down"));
+        boolean up = event.state() == HealthState.UP;
+        states.put(event.server(), new RealServerState(up, event.reason()));
+        publish("health " + event.server().address() + " " + event.state().word());
     }
 
     private void syncListeners(ClusterConfig cfg) {
@@ -190,7 +193,11 @@ public final class Director implements AutoCloseable {
         }
         for (VirtualServiceKey key : wanted) {
             if (!listening.contains(key)) {
-                nat.listen(key);
+                try {
+                    nat.listen(key);
+                } catch (java.io.IOException e) {
+                    throw new DirectorException(key + ": cannot accept connections: " + e.getMessage(), e);
+                }
                 listening.add(key);
             }
         }

@@ -35,14 +35,6 @@ final class TableFactory {
                 removed.add(rs.key());
             }
         }
-        VirtualService effective = edits.scheduler(vs.key())
-                .map(s -> withScheduler(vs, s))
-                .orElse(vs);
-        return ServiceTableBuilder.build(effective, weights, removed);
-    }
-
-    private static VirtualService withScheduler(VirtualService vs, lbd.config.model.SchedulerKind s) {
-        return new VirtualService(vs.key(), s, vs.persistence(), vs.netmask(), vs.realServers(), vs.healthCheck(),
-                vs.quiescent(), vs.fallback(), vs.fallbackCommand(), vs.maxConnections(), vs.idleTimeout(), vs.line());
+        return ServiceTableBuilder.build(vs, edits.scheduler(vs.key()).orElse(vs.scheduler()), weights, removed);
     }
 }

@@ -18,6 +18,9 @@ public final class DemoConfig {
         return """
                 # lbd --demo: the field guide's round-robin service, on loopback
                 checktimeout=3
+                # One event loop: each loop keeps its own rr position (per-core tables), so strict
+                # alternation across consecutive connections is only guaranteed with one loop.
+                eventloops=1
                 checkinterval=1
                 quiescent=no
 
