@@ -1,0 +1,425 @@
+package lbd.health;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import lbd.config.model.CheckType;
+import lbd.config.model.ClusterConfig;
+import lbd.config.model.RealServer;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualService;
+import lbd.config.model.VirtualServiceKey;
+
+/**
+ * Health checking of every real server of a {@link ClusterConfig}, as ldirectord does it.
+ *
+ * <p>Threads: each checked real server has one virtual thread running its {@link ServerChecker} loop (probes
+ * never overlap; a hung server delays nobody else). Everything else — which servers exist, their published
+ * status, the per-service fallback state, listener calls — belongs to one event thread that takes messages
+ * from checkers and from {@link #apply}. Readers see immutable {@link ServiceHealth} snapshots.
+ *
+ * <p>Reload ({@link #apply}): servers whose {@link CheckSpec} is unchanged keep their checker, state and
+ * failure count (a new weight is just picked up); servers whose check settings changed get a new checker that
+ * starts from their current state (so a reload never makes a healthy server flap); new servers start DOWN
+ * until their first successful check (UP at once with checktype=on); removed servers stop being checked.
+ */
+public final class HealthMonitor implements HealthView, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("lbd.health");
+    private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+
+    private final HealthListener listener;
+    private final InstantSource clock;
+    private final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
+    private final ConcurrentSkipListMap<VirtualServiceKey, ServiceHealth> published = new ConcurrentSkipListMap<>();
+    private final ExecutorService commands = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile Thread eventThread;
+
+    // Owned by the event thread.
+    private final Map<RealServerKey, Tracked> servers = new HashMap<>();
+    private Map<VirtualServiceKey, ServiceState> services = new LinkedHashMap<>();
+    private final Set<ServiceState> dirty = new LinkedHashSet<>(); // identity: ServiceState has no equals
+    private final List<HealthEvent> pendingEvents = new ArrayList<>();
+    private long lastCheckerId;
+
+    public HealthMonitor(HealthListener listener) {
+        this(listener, InstantSource.system());
+    }
+
+    public HealthMonitor(HealthListener listener, InstantSource clock) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Starts the event thread; checks start with the first {@link #apply}. */
+    public synchronized HealthMonitor start() {
+        if (eventThread == null) {
+            eventThread = Thread.ofPlatform().daemon().name("lbd-health").start(this::runEvents);
+        }
+        return this;
+    }
+
+    /**
+     * Makes the checks follow {@code config} (first load or reload) and returns once the view reflects it.
+     *
+     * @throws IllegalStateException if not started, stopped, or called from a listener callback
+     */
+    public void apply(ClusterConfig config) {
+        Objects.requireNonNull(config, "config");
+        Thread events = eventThread;
+        if (events == null) {
+            throw new IllegalStateException("health monitor not started: call start() before apply()");
+        }
+        if (Thread.currentThread() == events) {
+            throw new IllegalStateException("apply() called from a health listener callback; call it from the director's thread");
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        inbox.add(new Apply(config, done));
+        await(done, APPLY_TIMEOUT, "applying the configuration to health checks");
+    }
+
+    /** Stops every check and the event thread. Commands already started by fallbackcommand finish. */
+    @Override
+    public void close() {
+        Thread events;
+        synchronized (this) {
+            events = eventThread;
+        }
+        if (events != null && events.isAlive()) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            inbox.add(new Stop(done));
+            await(done, STOP_TIMEOUT.multipliedBy(2), "stopping health checks");
+            try {
+                events.join(STOP_TIMEOUT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        commands.shutdown();
+    }
+
+    @Override
+    public Optional<ServiceHealth> service(VirtualServiceKey key) {
+        return Optional.ofNullable(published.get(key));
+    }
+
+    @Override
+    public Collection<ServiceHealth> services() {
+        return List.copyOf(published.values());
+    }
+
+    // ---------------------------------------------------------------- event thread
+
+    private sealed interface Message permits Report, Apply, Stop {
+    }
+
+    private record Report(CheckReport report) implements Message {
+    }
+
+    private record Apply(ClusterConfig config, CompletableFuture<Void> done) implements Message {
+    }
+
+    private record Stop(CompletableFuture<Void> done) implements Message {
+    }
+
+    /** A real server as the event thread tracks it. */
+    private static final class Tracked {
+        final CheckSpec spec;
+        RealServerStatus status;
+        ServerChecker checker;
+        Thread thread;
+
+        Tracked(CheckSpec spec, RealServerStatus status) {
+            this.spec = spec;
+            this.status = status;
+        }
+    }
+
+    /** A virtual service as the event thread tracks it. */
+    private static final class ServiceState {
+        VirtualService config;
+        boolean fallbackActive;
+        final FallbackCommand fallbackCommand;
+
+        ServiceState(VirtualService config, FallbackCommand fallbackCommand) {
+            this.config = config;
+            this.fallbackCommand = fallbackCommand;
+        }
+    }
+
+    private void runEvents() {
+        List<Message> batch = new ArrayList<>();
+        while (true) {
+            try {
+                batch.add(inbox.take());
+            } catch (InterruptedException e) {
+                stopAllCheckers();
+                return;
+            }
+            // Take whatever else is queued too: after a start or a network blip thousands of reports arrive at
+            // once, and each touched service is then re-evaluated and re-published once, not once per report.
+            inbox.drainTo(batch);
+            for (Message message : batch) {
+                switch (message) {
+                    case Report r -> guarded(() -> onReport(r.report()));
+                    case Apply a -> {
+                        flush();
+                        try {
+                            onApply(a.config());
+                            flush();
+                            a.done().complete(null);
+                        } catch (RuntimeException e) {
+                            a.done().completeExceptionally(e);
+                        }
+                    }
+                    case Stop s -> {
+                        flush();
+                        stopAllCheckers();
+                        s.done().complete(null);
+                        return;
+                    }
+                }
+            }
+            batch.clear();
+            flush();
+        }
+    }
+
+    private void onReport(CheckReport report) {
+        Tracked tracked = servers.get(report.server());
+        if (tracked == null || tracked.checker == null || tracked.checker.id() != report.checkerId()) {
+            return; // from a checker a reload has retired
+        }
+        RealServerStatus old = tracked.status;
+        tracked.status = new RealServerStatus(old.server(), report.state(), report.reason(), report.maintenance(), true);
+        ServiceState service = services.get(report.server().service());
+        if (service != null) {
+            dirty.add(service);
+        }
+        // The first verdict is always logged once, even when it leaves the server DOWN as it started:
+        // an operator must see why a server never came up.
+        boolean firstVerdict = !old.checked();
+        if (old.state() != report.state() || (firstVerdict && report.state() == HealthState.DOWN)
+                || (report.maintenance() && !old.maintenance())) {
+            pendingEvents.add(new HealthEvent(report.server(), report.state(), report.reason(), report.maintenance(),
+                    clock.instant()));
+        }
+    }
+
+    /** Re-evaluates and publishes every touched service, then tells the listener: the view is current first. */
+    private void flush() {
+        if (dirty.isEmpty() && pendingEvents.isEmpty()) {
+            return;
+        }
+        List<ServiceState> fallbackChanges = new ArrayList<>();
+        for (ServiceState state : dirty) {
+            if (updateFallback(state)) {
+                fallbackChanges.add(state);
+            }
+            publish(state);
+        }
+        dirty.clear();
+        List<HealthEvent> events = List.copyOf(pendingEvents);
+        pendingEvents.clear();
+        events.forEach(this::emit);
+        fallbackChanges.forEach(this::emitFallback);
+    }
+
+    private void onApply(ClusterConfig config) {
+        Optional<Path> maintenanceDir = config.globals().maintenanceDir();
+        Set<RealServerKey> seen = new HashSet<>();
+        Map<VirtualServiceKey, ServiceState> next = new LinkedHashMap<>();
+        for (VirtualService vs : config.virtualServices()) {
+            ServiceState state = services.get(vs.key());
+            if (state == null) {
+                state = new ServiceState(vs, new FallbackCommand(commands));
+            }
+            state.config = vs;
+            next.put(vs.key(), state);
+            for (RealServer real : vs.realServers()) {
+                if (!seen.add(real.key())) {
+                    continue; // the same RIP:port twice in one service: the first line wins
+                }
+                CheckSpec spec = CheckSpec.of(vs, real, maintenanceDir);
+                Tracked tracked = servers.get(real.key());
+                if (tracked != null && tracked.spec.equals(spec)) {
+                    tracked.status = tracked.status.withServer(real);
+                    continue;
+                }
+                RealServerStatus previous = tracked == null ? null : tracked.status;
+                if (tracked != null) {
+                    stopChecker(tracked);
+                }
+                servers.put(real.key(), track(spec, real, previous));
+            }
+        }
+        servers.entrySet().removeIf(entry -> {
+            if (seen.contains(entry.getKey())) {
+                return false;
+            }
+            stopChecker(entry.getValue());
+            return true;
+        });
+        for (VirtualServiceKey gone : services.keySet()) {
+            if (!next.containsKey(gone)) {
+                published.remove(gone);
+            }
+        }
+        services = next;
+        dirty.addAll(next.values());
+    }
+
+    private Tracked track(CheckSpec spec, RealServer real, RealServerStatus previous) {
+        CheckType type = spec.check().type();
+        HealthState was = previous == null ? null : previous.state();
+        if (type == CheckType.ON || type == CheckType.OFF) {
+            HealthState state = type == CheckType.ON ? HealthState.UP : HealthState.DOWN;
+            String reason = type == CheckType.ON ? "checktype=on" : "checktype=off";
+            if (was != state && !(was == null && state == HealthState.DOWN)) {
+                pendingEvents.add(new HealthEvent(real.key(), state, reason, false, clock.instant()));
+            }
+            return new Tracked(spec, new RealServerStatus(real, state, reason, false, true));
+        }
+        RealServerStatus status = previous == null
+                ? new RealServerStatus(real, HealthState.DOWN, "not checked yet", false, false)
+                : previous.withServer(real);
+        Tracked tracked = new Tracked(spec, status);
+        Probe probe = Probes.forSpec(spec).orElseThrow();
+        tracked.checker = new ServerChecker(++lastCheckerId, spec, probe, status.state(), this::report);
+        tracked.thread = Thread.ofVirtual().name("check " + real.key().address()).start(tracked.checker);
+        return tracked;
+    }
+
+    private void report(CheckReport report) {
+        inbox.add(new Report(report));
+    }
+
+    /** ldirectord's fallback: on when every real server is down (after each has been checked once). */
+    private boolean updateFallback(ServiceState state) {
+        VirtualService vs = state.config;
+        boolean allDown = vs.healthCheck().type() != CheckType.OFF;
+        for (RealServer real : vs.realServers()) {
+            Tracked tracked = servers.get(real.key());
+            if (tracked == null || !tracked.status.checked() || tracked.status.state() == HealthState.UP) {
+                allDown = false;
+                break;
+            }
+        }
+        if (allDown == state.fallbackActive) {
+            return false;
+        }
+        state.fallbackActive = allDown;
+        return true;
+    }
+
+    private void publish(ServiceState state) {
+        List<RealServerStatus> statuses = new ArrayList<>(state.config.realServers().size());
+        Set<RealServerKey> listed = new HashSet<>();
+        for (RealServer real : state.config.realServers()) {
+            Tracked tracked = servers.get(real.key());
+            if (tracked != null && listed.add(real.key())) {
+                statuses.add(tracked.status);
+            }
+        }
+        published.put(state.config.key(), new ServiceHealth(state.config, statuses, state.fallbackActive));
+    }
+
+    private void emit(HealthEvent event) {
+        if (event.state() == HealthState.DOWN) {
+            LOG.warn(event.describe());
+        } else {
+            LOG.info(event.describe());
+        }
+        guarded(() -> listener.onTransition(event));
+    }
+
+    private void emitFallback(ServiceState state) {
+        VirtualService vs = state.config;
+        String server = vs.fallback().map(f -> " " + f.address()).orElse("");
+        if (state.fallbackActive) {
+            LOG.warn("{} fallback{} activated: every real server is down", vs.key(), server);
+        } else {
+            LOG.info("{} fallback{} withdrawn: a real server is up", vs.key(), server);
+        }
+        guarded(() -> listener.onFallback(vs.key(), state.fallbackActive));
+        state.fallbackCommand.run(vs, state.fallbackActive);
+    }
+
+    private void stopChecker(Tracked tracked) {
+        if (tracked.thread != null) {
+            tracked.thread.interrupt();
+        }
+        tracked.checker = null;
+        tracked.thread = null;
+    }
+
+    private void stopAllCheckers() {
+        List<Thread> threads = new ArrayList<>();
+        for (Tracked tracked : servers.values()) {
+            if (tracked.thread != null) {
+                threads.add(tracked.thread);
+            }
+            stopChecker(tracked);
+        }
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        for (Thread thread : threads) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                thread.join(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static void guarded(Runnable action) {
+        try {
+            action.run();
+        } catch (RuntimeException e) {
+            // A bug in a callback must not stop health checking of everything else.
+            LOG.error("health event handling failed: {}", e.toString());
+        }
+    }
+
+    private static void await(CompletableFuture<Void> done, Duration timeout, String what) {
+        try {
+            done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + " was interrupted", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(what + " failed", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(what + " took longer than " + Texts.duration(timeout), e);
+        }
+    }
+}

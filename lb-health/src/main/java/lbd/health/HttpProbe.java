@@ -1,0 +1,214 @@
+package lbd.health;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * service=http|https with checktype=negotiate, as ldirectord's check_http: {@code METHOD /request HTTP/1.0} with
+ * {@code Host: virtualhost} (else the real server's IP), the whole exchange bounded by negotiatetimeout; up when
+ * the status is 2xx/3xx and the body contains a match of {@code receive} (any body when receive is unset).
+ * A request written as an absolute {@code http://host:port/path} URL is sent to that host instead of the real
+ * server. https does not verify certificates ({@link TrustAllTls}).
+ */
+public final class HttpProbe implements Probe {
+
+    /** Bodies are read up to this much; a receive pattern must match within it. */
+    static final int MAX_RESPONSE = 1024 * 1024;
+
+    private final boolean tls;
+    private final Optional<InetSocketAddress> fixedTarget;
+    private final URI absoluteUrl; // non-null when request was an absolute URL: resolved per check (DNS may change)
+    private final String host;
+    private final byte[] request;
+    private final Pattern receive;
+    private final String receiveText;
+    private final String invalidReceive;
+    private final boolean head;
+    private final Duration connectTimeout;
+    private final Duration timeout;
+    private static final int INITIAL_BUFFER = 4 * 1024; // most check pages fit; 10,000 servers hold 40 MB
+    private byte[] buffer = new byte[INITIAL_BUFFER]; // owned by the checker thread; grows for big bodies
+
+    public HttpProbe(CheckSpec spec, boolean tls) {
+        this.tls = tls;
+        this.connectTimeout = spec.check().connectTimeout();
+        this.timeout = spec.check().negotiateTimeout();
+        String requested = spec.request().orElse("/");
+        URI absolute = parseAbsolute(requested);
+        String path;
+        if (absolute != null) {
+            this.absoluteUrl = absolute;
+            this.fixedTarget = Optional.empty();
+            path = (absolute.getRawPath() == null || absolute.getRawPath().isEmpty() ? "/" : absolute.getRawPath())
+                    + (absolute.getRawQuery() == null ? "" : "?" + absolute.getRawQuery());
+        } else {
+            this.absoluteUrl = null;
+            this.fixedTarget = Optional.of(spec.target().toSocketAddress());
+            path = "/" + requested.replaceFirst("^/+", "");
+        }
+        String ip = spec.server().address().hostAddress();
+        String defaultHost = absolute != null ? absolute.getHost() : (ip.contains(":") ? "[" + ip + "]" : ip);
+        this.host = spec.check().virtualHost().orElse(defaultHost);
+        this.head = spec.check().httpMethod().equalsIgnoreCase("HEAD");
+        String method = spec.check().httpMethod().toUpperCase(Locale.ROOT);
+        this.request = (method + " " + path + " HTTP/1.0\r\n"
+                + "Host: " + host + "\r\n"
+                + "User-Agent: lbd-health\r\n"
+                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        this.receiveText = spec.receive().filter(r -> !r.isEmpty()).orElse(null);
+        Pattern compiled = null;
+        String invalid = null;
+        if (receiveText != null) {
+            try {
+                compiled = Pattern.compile(receiveText);
+            } catch (PatternSyntaxException e) {
+                invalid = "negotiate: receive \"" + receiveText + "\" is not a valid regular expression ("
+                        + e.getDescription() + "); fix receive= in the configuration";
+            }
+        }
+        this.receive = compiled;
+        this.invalidReceive = invalid;
+    }
+
+    @Override
+    public ProbeResult check() throws InterruptedException {
+        if (invalidReceive != null) {
+            return ProbeResult.down(invalidReceive);
+        }
+        Deadline deadline = Deadline.after(timeout);
+        int length;
+        try {
+            length = exchange(deadline);
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("http probe stopped");
+            }
+            return ProbeResult.down("negotiate: " + IoFailures.describe(e, timeout));
+        }
+        try {
+            return judge(length);
+        } finally {
+            if (buffer.length > INITIAL_BUFFER) {
+                buffer = new byte[INITIAL_BUFFER]; // do not keep a megabyte per server between checks
+            }
+        }
+    }
+
+    private int exchange(Deadline deadline) throws IOException {
+        InetSocketAddress target = fixedTarget.isPresent() ? fixedTarget.get()
+                : new InetSocketAddress(absoluteUrl.getHost(), absoluteUrl.getPort() > 0 ? absoluteUrl.getPort()
+                        : "https".equalsIgnoreCase(absoluteUrl.getScheme()) ? 443 : 80);
+        try (Socket plain = new Socket(Proxy.NO_PROXY)) {
+            plain.setSoLinger(true, 0);
+            plain.connect(target, deadline.remainingMillis(connectTimeout));
+            Socket socket = plain;
+            if (tls) {
+                SSLSocket ssl = (SSLSocket) TrustAllTls.socketFactory()
+                        .createSocket(plain, host, target.getPort(), true);
+                if (!looksLikeIp(host)) {
+                    SSLParameters parameters = ssl.getSSLParameters();
+                    parameters.setServerNames(List.of(new SNIHostName(host)));
+                    ssl.setSSLParameters(parameters);
+                }
+                ssl.setSoTimeout(deadline.remainingMillis());
+                ssl.startHandshake();
+                socket = ssl;
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request);
+            out.flush();
+            return readResponse(socket, deadline);
+        }
+    }
+
+    /** Reads until the server closes, Content-Length is satisfied, or the buffer cap; returns bytes held. */
+    private int readResponse(Socket socket, Deadline deadline) throws IOException {
+        InputStream in = socket.getInputStream();
+        int length = 0;
+        int bodyStart = -1;
+        long expected = -1;
+        while (true) {
+            socket.setSoTimeout(deadline.remainingMillis());
+            if (length == buffer.length) {
+                if (buffer.length >= MAX_RESPONSE) {
+                    break;
+                }
+                buffer = java.util.Arrays.copyOf(buffer, Math.min(MAX_RESPONSE, buffer.length * 2));
+            }
+            int n = in.read(buffer, length, buffer.length - length);
+            if (n < 0) {
+                break;
+            }
+            length += n;
+            if (bodyStart < 0) {
+                bodyStart = HttpResponse.headerEnd(buffer, length);
+                if (bodyStart >= 0) {
+                    expected = head ? 0 : HttpResponse.contentLength(buffer, bodyStart);
+                }
+            }
+            if (bodyStart >= 0 && expected >= 0 && length - bodyStart >= expected) {
+                break;
+            }
+        }
+        return length;
+    }
+
+    private ProbeResult judge(int length) {
+        byte[] buf = buffer;
+        int bodyStart = HttpResponse.headerEnd(buf, length);
+        if (bodyStart < 0) {
+            return ProbeResult.down(length == 0 ? "negotiate: connection closed without a response"
+                    : "negotiate: not an HTTP response (" + Texts.size(length) + ")");
+        }
+        HttpResponse.Status status = HttpResponse.status(buf, bodyStart);
+        if (status == null) {
+            return ProbeResult.down("negotiate: not an HTTP response: \""
+                    + Texts.snippet(new String(buf, 0, Math.min(length, 60), StandardCharsets.ISO_8859_1)) + "\"");
+        }
+        int bodyLength = length - bodyStart;
+        if (status.code() < 200 || status.code() >= 400) {
+            return ProbeResult.down("negotiate: HTTP " + status.code() + " " + status.reason());
+        }
+        if (receive != null) {
+            String body = new String(buf, bodyStart, bodyLength, StandardCharsets.UTF_8);
+            if (!receive.matcher(body).find()) {
+                return ProbeResult.down("negotiate: receive \"" + receiveText + "\" not matched (HTTP "
+                        + status.code() + ", " + Texts.size(bodyLength) + ")");
+            }
+        }
+        return ProbeResult.up("negotiate: HTTP " + status.code());
+    }
+
+    private static URI parseAbsolute(String request) {
+        String lower = request.toLowerCase(Locale.ROOT);
+        if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+            return null;
+        }
+        try {
+            URI uri = new URI(request);
+            return uri.getHost() == null ? null : uri;
+        } catch (java.net.URISyntaxException e) {
+            return null;
+        }
+    }
+
+    private static boolean looksLikeIp(String host) {
+        return host.startsWith("[") || host.contains(":") || host.matches("[0-9.]+");
+    }
+}

@@ -1,0 +1,45 @@
+package lbd.health;
+
+import java.util.Locale;
+import java.util.Optional;
+
+import lbd.config.model.CheckType;
+import lbd.config.model.Protocol;
+
+/** Builds the probe for a real server from its check settings, following ldirectord's choice of check. */
+public final class Probes {
+
+    private Probes() {
+    }
+
+    /** The probe to run, or empty for checktype on/off, which never probe. */
+    public static Optional<Probe> forSpec(CheckSpec spec) {
+        CheckType type = spec.check().type();
+        return switch (type) {
+            case ON, OFF -> Optional.empty();
+            case CONNECT -> Optional.of(connect(spec));
+            case NEGOTIATE -> Optional.of(negotiate(spec));
+            case COMBINED -> Optional.of(new CombinedProbe(connect(spec), negotiate(spec),
+                    spec.check().connectChecksPerNegotiate()));
+            case EXTERNAL, EXTERNAL_PERL -> Optional.of(new ExternalProbe(spec));
+            case PING -> Optional.of(new PingProbe(spec));
+        };
+    }
+
+    private static Probe connect(CheckSpec spec) {
+        // ldirectord checks UDP services with ping: there is no connection to make.
+        return spec.server().service().protocol() == Protocol.UDP ? new PingProbe(spec) : new ConnectProbe(spec);
+    }
+
+    private static Probe negotiate(CheckSpec spec) {
+        return switch (spec.check().service()) {
+            case HTTP -> new HttpProbe(spec, false);
+            case HTTPS -> new HttpProbe(spec, true);
+            case SIMPLETCP -> new SimpleTcpProbe(spec);
+            case NONE -> new FixedProbe(ProbeResult.up("negotiate: service=none"));
+            default -> new FixedProbe(ProbeResult.down("negotiate: service="
+                    + spec.check().service().name().toLowerCase(Locale.ROOT)
+                    + " is not supported yet; use checktype=connect or checktype=external"));
+        };
+    }
+}

@@ -1,0 +1,90 @@
+package lbd.health;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * service=simpletcp with checktype=negotiate, as ldirectord's check_simpletcp: send {@code request} verbatim
+ * (each {@code \n} written in the file becomes a newline), half-close, then read the answer line by line until a
+ * line contains a match of {@code receive}; all within negotiatetimeout. Without receive, any answer (even an
+ * empty one that ends cleanly) passes.
+ */
+public final class SimpleTcpProbe implements Probe {
+
+    private static final int MAX_LINES_BYTES = 1024 * 1024;
+
+    private final InetSocketAddress target;
+    private final byte[] request;
+    private final Pattern receive;
+    private final String receiveText;
+    private final String invalidReceive;
+    private final Duration connectTimeout;
+    private final Duration timeout;
+
+    public SimpleTcpProbe(CheckSpec spec) {
+        this.target = spec.target().toSocketAddress();
+        this.connectTimeout = spec.check().connectTimeout();
+        this.timeout = spec.check().negotiateTimeout();
+        this.request = spec.request().orElse("").replace("\\n", "\n").getBytes(StandardCharsets.UTF_8);
+        this.receiveText = spec.receive().filter(r -> !r.isEmpty()).orElse(null);
+        Pattern compiled = null;
+        String invalid = null;
+        if (receiveText != null) {
+            try {
+                compiled = Pattern.compile(receiveText);
+            } catch (PatternSyntaxException e) {
+                invalid = "negotiate: receive \"" + receiveText + "\" is not a valid regular expression ("
+                        + e.getDescription() + "); fix receive= in the configuration";
+            }
+        }
+        this.receive = compiled;
+        this.invalidReceive = invalid;
+    }
+
+    @Override
+    public ProbeResult check() throws InterruptedException {
+        if (invalidReceive != null) {
+            return ProbeResult.down(invalidReceive);
+        }
+        Deadline deadline = Deadline.after(timeout);
+        try (Socket socket = new Socket(Proxy.NO_PROXY)) {
+            socket.setSoLinger(true, 0);
+            socket.connect(target, deadline.remainingMillis(connectTimeout));
+            OutputStream out = socket.getOutputStream();
+            out.write(request);
+            out.flush();
+            socket.shutdownOutput();
+            BufferedReader reader = new BufferedReader(
+                    new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            long seen = 0;
+            while (seen < MAX_LINES_BYTES) {
+                socket.setSoTimeout(deadline.remainingMillis());
+                String line = reader.readLine();
+                if (line == null) {
+                    break;
+                }
+                seen += line.length() + 1;
+                if (receive == null || receive.matcher(line).find()) {
+                    return ProbeResult.up("negotiate: answered");
+                }
+            }
+            return receive == null ? ProbeResult.up("negotiate: answered")
+                    : ProbeResult.down("negotiate: receive \"" + receiveText + "\" not matched ("
+                            + Texts.size(seen) + " received)");
+        } catch (IOException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException("simpletcp probe stopped");
+            }
+            return ProbeResult.down("negotiate: " + IoFailures.describe(e, timeout));
+        }
+    }
+}
