@@ -1,0 +1,232 @@
+package lbd.dataplane.nat;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import lbd.config.model.Protocol;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.table.SnapshotPublisher;
+import lbd.dataplane.transport.NettyTransport;
+import lbd.dataplane.transport.TransportKind;
+import lbd.dataplane.worker.WorkerState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The NAT (masq) data plane: a TCP proxy on each VIP. One event loop per core (configurable), each with its
+ * own listening socket on every VIP:port (SO_REUSEPORT, so the kernel spreads new connections over the loops)
+ * and its own {@link WorkerState}; an accepted connection and its connection to the real server stay on the
+ * loop that accepted it.
+ *
+ * <p>The control plane (one thread) calls {@link #start}, {@link #listen}, {@link #stopListening} and
+ * {@link #shutdown}; it publishes tables through the {@link SnapshotPublisher}, which every loop reads on each
+ * new connection.
+ */
+public final class NatProxy implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NatProxy.class);
+    private static final long LISTENER_CLOSE_WAIT_MILLIS = 2_000;
+
+    private final NatSettings settings;
+    private final SnapshotPublisher publisher;
+    private final Map<VirtualServiceKey, List<Channel>> listeners = new ConcurrentHashMap<>();
+    private volatile NettyTransport transport;
+    private volatile MultiThreadIoEventLoopGroup group;
+    private volatile List<NatLoop> loops = List.of();
+    private volatile List<WorkerState> workers = List.of();
+    private volatile boolean shutDown;
+
+    public NatProxy(NatSettings settings, SnapshotPublisher publisher) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+    }
+
+    /**
+     * Chooses the transport and starts the event loops.
+     *
+     * @throws IllegalStateException when an explicitly requested transport is unavailable (the message names
+     *                               the cause), or when already started
+     */
+    public synchronized void start() {
+        if (group != null || shutDown) {
+            throw new IllegalStateException("lbd: the NAT proxy was already started");
+        }
+        NettyTransport chosen = NettyTransport.select(settings.transport());
+        int count = settings.effectiveEventLoops();
+        MultiThreadIoEventLoopGroup g;
+        try {
+            g = new MultiThreadIoEventLoopGroup(count, new DefaultThreadFactory("lbd-nat"), chosen.ioHandlerFactory());
+        } catch (RuntimeException | LinkageError e) {
+            // e.g. io_uring rings need locked memory (ulimit -l) that the process may not have.
+            throw new IllegalStateException("lbd: cannot start " + count + " " + chosen + " event loops: " + e
+                    + "; try transport=epoll or transport=nio", e);
+        }
+        List<NatLoop> created = new ArrayList<>(count);
+        for (EventExecutor executor : g) {
+            int index = created.size();
+            created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index), chosen));
+        }
+        transport = chosen;
+        loops = List.copyOf(created);
+        workers = created.stream().map(NatLoop::worker).toList();
+        group = g;
+        LOG.info("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops", chosen,
+                settings.transport().name().toLowerCase(Locale.ROOT), count);
+    }
+
+    /** The transport in use. */
+    public TransportKind transport() {
+        NettyTransport t = transport;
+        if (t == null) {
+            throw new IllegalStateException("lbd: the NAT proxy is not started");
+        }
+        return t.kind();
+    }
+
+    /**
+     * Opens one listening socket per event loop on the VIP:port (a no-op when already listening). With epoll
+     * and io_uring the VIP need not be configured yet (IP_FREEBIND); NIO cannot do that.
+     *
+     * @throws IOException with a one-line message when a socket cannot be bound (port in use, address absent)
+     */
+    public synchronized void listen(VirtualServiceKey vip) throws IOException {
+        NettyTransport t = requireStarted();
+        if (vip.protocol() != Protocol.TCP) {
+            throw new IllegalArgumentException("lbd: the NAT proxy forwards TCP only; cannot listen on " + vip
+                    + " (use gate for UDP/fwmark services)");
+        }
+        if (listeners.containsKey(vip)) {
+            return;
+        }
+        InetSocketAddress address = vip.address().toSocketAddress();
+        List<Channel> bound = new ArrayList<>(loops.size());
+        try {
+            for (NatLoop loop : loops) {
+                ServerBootstrap bootstrap = new ServerBootstrap()
+                        .group(loop.eventLoop(), loop.eventLoop())
+                        .channel(t.serverChannelClass())
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childOption(ChannelOption.AUTO_READ, false)
+                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, NatLoop.WATER_MARK)
+                        .childHandler(new VipAcceptor(loop, vip, loop.load(vip)));
+                t.applyListenerOptions(bootstrap);
+                ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
+                if (!future.isSuccess()) {
+                    throw new IOException(bindFailure(vip, t, future.cause()));
+                }
+                bound.add(future.channel());
+            }
+        } catch (IOException | RuntimeException e) {
+            closeAll(bound);
+            throw e;
+        }
+        listeners.put(vip, List.copyOf(bound));
+        LOG.info("lbd: NAT proxy listening on {} ({} sockets, {})", vip, bound.size(), t);
+    }
+
+    private static String bindFailure(VirtualServiceKey vip, NettyTransport t, Throwable cause) {
+        String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        String hint = t.supportsFreeBind()
+                ? "check that no other program listens on that port"
+                : "check that no other program listens on that port and that the address is configured"
+                        + " (transport=nio cannot bind an address before it is configured; epoll/io_uring can)";
+        return "lbd: cannot listen on " + vip + ": " + reason + "; " + hint;
+    }
+
+    /** Closes the listening sockets of a VIP; its established connections keep going. */
+    public synchronized void stopListening(VirtualServiceKey vip) {
+        List<Channel> channels = listeners.remove(vip);
+        if (channels != null) {
+            closeAll(channels);
+            LOG.info("lbd: NAT proxy stopped listening on {}", vip);
+        }
+    }
+
+    /** One per event loop, for summing counters. */
+    public List<WorkerState> workers() {
+        return workers;
+    }
+
+    /** Connections not yet fully closed, over all loops. */
+    public int openConnections() {
+        int sum = 0;
+        for (NatLoop loop : loops) {
+            sum += loop.liveConnections();
+        }
+        return sum;
+    }
+
+    /** {@link #shutdown} with the configured drain timeout. */
+    @Override
+    public void close() {
+        shutdown(settings.drainTimeout());
+    }
+
+    /**
+     * Stops accepting, lets open connections finish for up to {@code drain}, then closes whatever is left and
+     * stops the event loops. Blocks the caller (the control plane) for at most about drain + a few seconds.
+     */
+    public synchronized void shutdown(Duration drain) {
+        if (shutDown) {
+            return;
+        }
+        shutDown = true;
+        MultiThreadIoEventLoopGroup g = group;
+        if (g == null) {
+            return;
+        }
+        for (VirtualServiceKey vip : List.copyOf(listeners.keySet())) {
+            stopListening(vip);
+        }
+        long deadline = System.nanoTime() + drain.toNanos();
+        while (openConnections() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int left = openConnections();
+        if (left > 0) {
+            LOG.info("lbd: NAT proxy closing {} connections still open after the {} ms drain", left,
+                    drain.toMillis());
+        }
+        // Shutting a loop down closes every channel registered with it.
+        g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        LOG.info("lbd: NAT proxy stopped");
+    }
+
+    private NettyTransport requireStarted() {
+        NettyTransport t = transport;
+        if (t == null) {
+            throw new IllegalStateException("lbd: the NAT proxy is not started");
+        }
+        if (shutDown) {
+            throw new IllegalStateException("lbd: the NAT proxy is shut down");
+        }
+        return t;
+    }
+
+    private static void closeAll(List<Channel> channels) {
+        for (Channel channel : channels) {
+            channel.close().awaitUninterruptibly(LISTENER_CLOSE_WAIT_MILLIS);
+        }
+    }
+}

@@ -1,0 +1,423 @@
+package lbd.dataplane.nat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import lbd.config.model.Endpoint;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.table.Destination;
+import lbd.dataplane.worker.ServiceSlot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied TCP connection: the client's channel, the channel to the chosen real server, and the IPVS-like
+ * state of the pair. The same instance is the handler of both channels (hence {@code @Sharable}); both live on
+ * one event loop, so no field needs more than plain access.
+ *
+ * <p>Counters follow IPVS: scheduled (InActConn) when a real server is chosen, established (ActiveConn) when
+ * the connection to it is up, closing (InActConn) on the first FIN or RST from either side or on idle expiry,
+ * gone when both channels are closed. Bytes and "packets" are counted per read: one read is counted as one
+ * packet, which undercounts the segments of a bulk transfer (a read may gather several) — the closest a
+ * socket-level proxy gets.
+ *
+ * <p>Back-pressure: neither channel reads on its own (AUTO_READ off); after forwarding a read, the next one is
+ * requested only while the other channel is writable (below its high water mark), else when it becomes
+ * writable again. So each direction buffers at most one read above the water mark in user space.
+ *
+ * <p>Data (and a FIN) that the transport reads from the client before the real server is connected are held
+ * and passed on once it is, so a client that sends its request and FIN at once is served, also after a retry.
+ *
+ * <p>Half-close passes through (ALLOW_HALF_CLOSURE): a FIN from one side becomes shutdownOutput on the other
+ * once its pending writes are flushed; when both sides have sent FIN, both channels are closed. A reset or
+ * I/O error on one side closes the other with SO_LINGER 0, so it sees a RST too.
+ */
+@ChannelHandler.Sharable
+final class ProxiedConnection extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxiedConnection.class);
+
+    private static final int CONNECTING = 0;
+    private static final int ESTABLISHED = 1;
+    private static final int CLOSING = 2;
+    private static final int GONE = 3;
+
+    /** After the pending writes are flushed, pass a FIN on. Stateless: shared by every connection. */
+    private static final ChannelFutureListener SHUTDOWN_OUTPUT = future -> {
+        if (future.isSuccess()) {
+            ((DuplexChannel) future.channel()).shutdownOutput();
+        } else {
+            future.channel().close();
+        }
+    };
+
+    private final NatLoop loop;
+    private final VirtualServiceKey service;
+    private final ServiceLoad load;
+    private final Channel client;
+    private Channel backend;
+    // What the client sent before the real server was connected (the transport may read on a FIN even with
+    // AUTO_READ off); written to the real server once connected, or released.
+    private ByteBuf early;
+
+    // The current destination (changes on a retry or a fallback).
+    private RealServerKey destination;
+    private Endpoint destinationAddress;
+    private DestinationCounters counters;
+    private Duration connectTimeout;
+    private boolean onFallback;
+    private boolean retried;
+
+    private int state = CONNECTING;
+    private boolean clientInputShut;
+    private boolean backendInputShut;
+    private boolean clientClosed;
+    private boolean backendClosed;
+    // Set when lbd itself closes both sides (both FINs seen, idle): a channel going inactive is then no abort.
+    private boolean finishing;
+
+    private ProxiedConnection(NatLoop loop, VirtualServiceKey service, ServiceLoad load, Channel client) {
+        this.loop = loop;
+        this.service = service;
+        this.load = load;
+        this.client = client;
+    }
+
+    /**
+     * Loop thread: a connection for a just-accepted client with its first destination chosen (counted as
+     * scheduled), or null when the service has no destination with weight > 0 and no fallback.
+     */
+    static ProxiedConnection schedule(NatLoop loop, VirtualServiceKey service, ServiceLoad load, ServiceSlot slot,
+            Channel client) {
+        ProxiedConnection connection = new ProxiedConnection(loop, service, load, client);
+        return connection.chooseAvoiding(slot, null) ? connection : null;
+    }
+
+    // ---- choosing a destination ----
+
+    /** A destination other than {@code failed} (null: any), else the fallback; false when there is none. */
+    private boolean chooseAvoiding(ServiceSlot slot, RealServerKey failed) {
+        int candidates = slot.table().destinations().size();
+        // A scheduler may return the failed server again (only one with weight > 0, or lc still preferring it):
+        // asking as many times as there are servers gives every other one a chance without looping forever.
+        for (int attempt = 0; attempt < candidates; attempt++) {
+            int index = slot.pick();
+            if (index < 0) {
+                break;
+            }
+            Destination d = slot.destination(index);
+            if (failed == null || !d.key().equals(failed)) {
+                use(slot, d, slot.counters(index), false);
+                return true;
+            }
+        }
+        return chooseFallback(slot, failed);
+    }
+
+    private boolean chooseFallback(ServiceSlot slot, RealServerKey failed) {
+        Destination fallback = slot.table().fallback().orElse(null);
+        DestinationCounters fallbackCounters = slot.fallbackCounters();
+        if (fallback == null || fallbackCounters == null || fallback.key().equals(failed)) {
+            return false;
+        }
+        use(slot, fallback, fallbackCounters, true);
+        return true;
+    }
+
+    private void use(ServiceSlot slot, Destination d, DestinationCounters c, boolean fallback) {
+        destination = d.key();
+        destinationAddress = d.address();
+        counters = c;
+        connectTimeout = slot.table().connectTimeout();
+        onFallback = fallback;
+        state = CONNECTING;
+        c.connectionScheduled();
+    }
+
+    // ---- connecting ----
+
+    private void connect() {
+        ChannelFuture future = loop.backendBootstrap(this, connectTimeout)
+                .connect(loop.socketAddress(destinationAddress));
+        backend = future.channel();
+        future.addListener(this);
+    }
+
+    /** The connect attempt completed; success is handled in {@link #channelActive}. */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        if (future.channel() == backend && !future.isSuccess() && state == CONNECTING) {
+            connectFailed(future.cause());
+        }
+    }
+
+    private void connectFailed(Throwable cause) {
+        RealServerKey failed = destination;
+        DestinationCounters failedCounters = counters;
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("lbd: {}: connect to real server {} failed: {}", service, failed.address(), cause.toString());
+        }
+        boolean next = false;
+        if (client.isActive() && !finishing && !onFallback) {
+            ServiceSlot slot = loop.worker().service(service);
+            if (slot != null) {
+                if (!retried) {
+                    retried = true;
+                    next = chooseAvoiding(slot, failed);
+                } else {
+                    next = chooseFallback(slot, failed);
+                }
+            }
+        }
+        // Only now does the failed server lose its InActConn: lc/wlc above saw it as busier and preferred others.
+        failedCounters.inactiveConnectionGone();
+        if (next) {
+            connect();
+            return;
+        }
+        backendClosed = true;
+        released();
+        abort(client);
+    }
+
+    // ---- channel events (both channels) ----
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Channel channel = ctx.channel();
+        if (channel == client) {
+            connect();
+        } else if (channel == backend && state == CONNECTING) {
+            state = ESTABLISHED;
+            counters.connectionEstablished();
+            if (clientClosed) {
+                backend.close();
+                return;
+            }
+            if (early != null) {
+                counters.addIn(early.readableBytes(), 1);
+                backend.write(early, backend.voidPromise());
+                early = null;
+            }
+            if (clientInputShut) {
+                beginClosing(); // the client's FIN came while connecting
+                backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+            } else {
+                backend.flush();
+                client.read();
+            }
+            backend.read();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Channel from = ctx.channel();
+        Channel to = peer(from);
+        if (to == null) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (state == CONNECTING) {
+            holdEarly(msg);
+            return;
+        }
+        int bytes = msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
+        if (from == client) {
+            counters.addIn(bytes, 1);
+        } else {
+            counters.addOut(bytes, 1);
+        }
+        // A failed write surfaces as exceptionCaught on the other channel, which then aborts both sides.
+        to.write(msg, to.voidPromise());
+    }
+
+    private void holdEarly(Object msg) {
+        if (!(msg instanceof ByteBuf buf)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (early == null) {
+            early = buf;
+        } else {
+            CompositeByteBuf composite;
+            if (early instanceof CompositeByteBuf c) {
+                composite = c;
+            } else {
+                composite = client.alloc().compositeBuffer();
+                composite.addComponent(true, early);
+            }
+            composite.addComponent(true, buf);
+            early = composite;
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        Channel from = ctx.channel();
+        Channel to = peer(from);
+        if (to == null || state == CONNECTING) {
+            return;
+        }
+        to.flush();
+        if (to.isWritable() && mayRead(from)) {
+            from.read();
+        }
+        // else: channelWritabilityChanged on the other channel asks for the next read.
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Channel channel = ctx.channel();
+        Channel other = peer(channel);
+        if (other != null && channel.isWritable() && state != CONNECTING && mayRead(other)) {
+            other.read();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            inputShutdown(ctx.channel());
+        } else if (evt instanceof IdleStateEvent && ctx.channel() == client) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("lbd: {}: closing idle connection from {}", service, client.remoteAddress());
+            }
+            finishing = true;
+            beginClosing();
+            client.close();
+            if (backend != null) {
+                backend.close();
+            }
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private void inputShutdown(Channel from) {
+        Channel to = peer(from);
+        if (to == null) {
+            return;
+        }
+        if (from == client) {
+            clientInputShut = true;
+        } else {
+            backendInputShut = true;
+        }
+        if (state == CONNECTING) {
+            return; // passed on when the real server is connected
+        }
+        beginClosing();
+        if (clientInputShut && backendInputShut) {
+            // Both sides sent FIN: flush what is still pending each way, then close.
+            finishing = true;
+            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Channel channel = ctx.channel();
+        Channel other = peer(channel);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("lbd: {}: {} side failed: {}", service, channel == client ? "client" : "real server",
+                    cause.toString());
+        }
+        if (other != null) {
+            finishing = true; // the abort below is the whole reaction; closing is no further news
+            beginClosing();
+            abort(other);
+        }
+        channel.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        Channel channel = ctx.channel();
+        if (channel == client) {
+            clientClosed = true;
+        } else if (channel == backend) {
+            backendClosed = true;
+        } else {
+            return; // an earlier, failed attempt
+        }
+        if (state == GONE) {
+            return;
+        }
+        if (state == CONNECTING) {
+            // The client left while lbd was connecting: the failed connect finishes the accounting.
+            backend.close();
+            return;
+        }
+        beginClosing();
+        Channel other = peer(channel);
+        if (!finishing && other.isOpen()) {
+            // Gone without both FINs and not closed by lbd: a reset or an error — pass it on as a reset.
+            abort(other);
+        }
+        if (clientClosed && backendClosed) {
+            counters.inactiveConnectionGone();
+            released();
+        }
+    }
+
+    // ---- helpers ----
+
+    private Channel peer(Channel channel) {
+        if (channel == client) {
+            return backend;
+        }
+        return channel == backend ? client : null;
+    }
+
+    /**
+     * Whether asking a channel for the next read makes sense: not after its FIN (epoll may already have taken
+     * a half-closed socket out of its interest set, and then fails the read request).
+     */
+    private boolean mayRead(Channel channel) {
+        boolean inputShut = channel == client ? clientInputShut : backendInputShut;
+        return !inputShut && channel.isActive() && !((DuplexChannel) channel).isInputShutdown();
+    }
+
+    private void beginClosing() {
+        if (state == ESTABLISHED) {
+            state = CLOSING;
+            counters.connectionClosing();
+        }
+    }
+
+    private void released() {
+        if (early != null) {
+            early.release();
+            early = null;
+        }
+        state = GONE;
+        load.release();
+        loop.connectionClosed();
+    }
+
+    /** Closes a channel so that its peer sees a reset (RST), not a FIN. */
+    static void abort(Channel channel) {
+        if (channel.isOpen()) {
+            channel.config().setOption(ChannelOption.SO_LINGER, 0);
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package lbd.dataplane.nat;
+
+import java.util.concurrent.TimeUnit;
+import lbd.config.model.VirtualServiceKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One event loop's share of a virtual service's connection cap ({@code ServiceTable.maxConnections}).
+ *
+ * <p>To stay lock-free, each of the N loops admits at most an even share of the cap: {@code max / N}, the first
+ * {@code max % N} loops one more, so that the shares add up to the cap exactly. The kernel spreads accepted
+ * connections over the SO_REUSEPORT listeners by hash, so a loop may refuse while another still has room —
+ * the total never exceeds the cap. Confined to its loop's thread.
+ */
+final class ServiceLoad {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceLoad.class);
+    // One warning per loop and service per interval: a flood of refusals must not become a flood of log lines.
+    private static final long REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+
+    private final VirtualServiceKey key;
+    private final int loopIndex;
+    private final int loopCount;
+    private int connections;
+    private long lastRefusalLog;
+    private boolean refusalLogged;
+
+    ServiceLoad(VirtualServiceKey key, int loopIndex, int loopCount) {
+        this.key = key;
+        this.loopIndex = loopIndex;
+        this.loopCount = loopCount;
+    }
+
+    /** This loop's share of a cap; a cap of 0 means none. */
+    static int share(int maxConnections, int loopIndex, int loopCount) {
+        return maxConnections / loopCount + (loopIndex < maxConnections % loopCount ? 1 : 0);
+    }
+
+    /** Admits one more connection unless this loop's share of {@code maxConnections} (0 = no cap) is used up. */
+    boolean tryAdmit(int maxConnections) {
+        if (maxConnections > 0 && connections >= share(maxConnections, loopIndex, loopCount)) {
+            logRefusal(maxConnections);
+            return false;
+        }
+        connections++;
+        return true;
+    }
+
+    void release() {
+        connections--;
+    }
+
+    int connections() {
+        return connections;
+    }
+
+    private void logRefusal(int maxConnections) {
+        long now = System.nanoTime();
+        if (!refusalLogged || now - lastRefusalLog >= REFUSAL_LOG_INTERVAL_NANOS) {
+            refusalLogged = true;
+            lastRefusalLog = now;
+            LOG.warn("lbd: service {} reached maxconns={}; refusing new connections", key, maxConnections);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package lbd.dataplane.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioChannelOption;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.UnixChannelOption;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.net.StandardSocketOptions;
+import java.util.List;
+import java.util.Objects;
+import lbd.config.model.Transport;
+
+/**
+ * One Netty 4.2 transport: the I/O handler factory for its event loops, its channel classes, and how its
+ * listening sockets get SO_REUSEPORT (one listener per event loop on the same VIP:port) and IP_FREEBIND
+ * (bind a VIP that is not configured on an interface yet — not offered by NIO).
+ */
+public final class NettyTransport {
+
+    private final TransportKind kind;
+
+    private NettyTransport(TransportKind kind) {
+        this.kind = kind;
+    }
+
+    /**
+     * The transport for a request: AUTO takes io_uring, else epoll, else NIO; an explicit request that this
+     * machine cannot honour fails with a one-line message naming the cause.
+     */
+    public static NettyTransport select(Transport requested) {
+        Objects.requireNonNull(requested, "requested");
+        if (requested == Transport.AUTO) {
+            for (TransportKind kind : List.of(TransportKind.IO_URING, TransportKind.EPOLL)) {
+                if (isAvailable(kind)) {
+                    return new NettyTransport(kind);
+                }
+            }
+            return new NettyTransport(TransportKind.NIO);
+        }
+        TransportKind kind = switch (requested) {
+            case IO_URING -> TransportKind.IO_URING;
+            case EPOLL -> TransportKind.EPOLL;
+            case NIO -> TransportKind.NIO;
+            case AUTO -> throw new AssertionError();
+        };
+        if (!isAvailable(kind)) {
+            throw new IllegalStateException("lbd: transport=" + kind + " is not available on this machine ("
+                    + describe(unavailabilityCause(kind)) + "); use transport=auto, or another transport");
+        }
+        return new NettyTransport(kind);
+    }
+
+    public static boolean isAvailable(TransportKind kind) {
+        return switch (kind) {
+            case IO_URING -> IoUring.isAvailable();
+            case EPOLL -> Epoll.isAvailable();
+            case NIO -> true;
+        };
+    }
+
+    /** Why a transport cannot be used, or null when it can. */
+    public static Throwable unavailabilityCause(TransportKind kind) {
+        return switch (kind) {
+            case IO_URING -> IoUring.unavailabilityCause();
+            case EPOLL -> Epoll.unavailabilityCause();
+            case NIO -> null;
+        };
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause == null) {
+            return "no cause given";
+        }
+        // The root cause is the one that names the missing kernel feature or library.
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage();
+        return root.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    public TransportKind kind() {
+        return kind;
+    }
+
+    public IoHandlerFactory ioHandlerFactory() {
+        return switch (kind) {
+            case IO_URING -> IoUringIoHandler.newFactory();
+            case EPOLL -> EpollIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
+    }
+
+    public Class<? extends ServerChannel> serverChannelClass() {
+        return switch (kind) {
+            case IO_URING -> IoUringServerSocketChannel.class;
+            case EPOLL -> EpollServerSocketChannel.class;
+            case NIO -> NioServerSocketChannel.class;
+        };
+    }
+
+    public Class<? extends SocketChannel> socketChannelClass() {
+        return switch (kind) {
+            case IO_URING -> IoUringSocketChannel.class;
+            case EPOLL -> EpollSocketChannel.class;
+            case NIO -> NioSocketChannel.class;
+        };
+    }
+
+    /** Whether listeners can bind an address not (yet) configured on this host. */
+    public boolean supportsFreeBind() {
+        return kind != TransportKind.NIO;
+    }
+
+    /** SO_REUSEPORT and, where offered, IP_FREEBIND on a listening socket. */
+    public ServerBootstrap applyListenerOptions(ServerBootstrap bootstrap) {
+        return switch (kind) {
+            case IO_URING -> bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)
+                    .option(IoUringChannelOption.IP_FREEBIND, true);
+            case EPOLL -> bootstrap.option(UnixChannelOption.SO_REUSEPORT, true)
+                    .option(EpollChannelOption.IP_FREEBIND, true);
+            case NIO -> bootstrap.option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        };
+    }
+
+    @Override
+    public String toString() {
+        return kind.configName();
+    }
+}

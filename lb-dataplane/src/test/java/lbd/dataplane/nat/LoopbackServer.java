@@ -1,0 +1,109 @@
+package lbd.dataplane.nat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import lbd.config.model.Endpoint;
+
+/** A real server for tests on 127.0.0.1: a blocking socket per connection, served by a virtual thread. */
+final class LoopbackServer implements AutoCloseable {
+
+    /** What the server does with one accepted connection; the socket is closed afterwards. */
+    @FunctionalInterface
+    interface Behaviour {
+        void serve(Socket socket) throws IOException;
+    }
+
+    private final ServerSocket server;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final Thread acceptor;
+
+    LoopbackServer(Behaviour behaviour) throws IOException {
+        server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2048);
+        acceptor = Thread.ofVirtual().name("loopback-server-" + server.getLocalPort()).start(() -> {
+            while (!server.isClosed()) {
+                Socket socket;
+                try {
+                    socket = server.accept();
+                } catch (IOException closed) {
+                    return;
+                }
+                accepted.incrementAndGet();
+                open.add(socket);
+                Thread.ofVirtual().start(() -> {
+                    try (socket) {
+                        behaviour.serve(socket);
+                    } catch (IOException ignored) {
+                        // The test on the other side asserts what it expected to see.
+                    } finally {
+                        open.remove(socket);
+                    }
+                });
+            }
+        });
+    }
+
+    /** Writes its name and closes. */
+    static Behaviour replyName(String name) {
+        return socket -> {
+            socket.getOutputStream().write(name.getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            drain(socket.getInputStream());
+        };
+    }
+
+    /** Sends back everything it receives until the client's FIN, then closes. */
+    static Behaviour echo() {
+        return socket -> {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            in.transferTo(out);
+            socket.shutdownOutput();
+        };
+    }
+
+    static void drain(InputStream in) throws IOException {
+        byte[] buffer = new byte[8192];
+        while (in.read(buffer) >= 0) {
+            // discard
+        }
+    }
+
+    Endpoint endpoint() {
+        return new Endpoint(server.getInetAddress(), server.getLocalPort());
+    }
+
+    int accepted() {
+        return accepted.get();
+    }
+
+    /** A loopback endpoint nothing listens on: connecting to it is refused. */
+    static Endpoint refusingEndpoint() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return new Endpoint(probe.getInetAddress(), probe.getLocalPort());
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        for (Socket socket : open) {
+            socket.close();
+        }
+        try {
+            acceptor.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
