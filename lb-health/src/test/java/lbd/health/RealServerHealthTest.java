@@ -1,15 +1,14 @@
 package lbd.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.booleans;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
-
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
 
 class RealServerHealthTest {
 
@@ -50,9 +49,15 @@ class RealServerHealthTest {
     }
 
     /** Against a model: DOWN exactly when the run of trailing failures reached failurecount since the last UP. */
-    @Property
-    void followsLdirectordSemantics(@ForAll @Size(max = 60) List<Boolean> results,
-                                    @ForAll @IntRange(min = 1, max = 5) int failureCount) {
+    @Test
+    void followsLdirectordSemantics() {
+        qt().withFixedSeed(PropertySeed.seed())
+                .withExamples(1000)
+                .forAll(lists().of(booleans().all()).ofSizeBetween(0, 60), integers().between(1, 5))
+                .checkAssert(RealServerHealthTest::followsLdirectordSemantics);
+    }
+
+    private static void followsLdirectordSemantics(List<Boolean> results, int failureCount) {
         RealServerHealth health = new RealServerHealth(HealthState.DOWN, failureCount);
         boolean up = false;
         int run = 0;

@@ -1,6 +1,9 @@
 package lbd.dataplane.sched;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,17 +11,50 @@ import lbd.config.model.SchedulerKind;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.TestTables;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
 /** Shares the schedulers must give for any weights (1..100 servers, weights 0..100). */
-class SchedulerProperties {
+class SchedulerPropertiesTest {
 
-    @Property(tries = 200)
-    void wrrGivesEachServerItsWeightOverTheStepPerCycle(
-            @ForAll @Size(min = 1, max = 100) List<@IntRange(min = 0, max = 100) Integer> weightList) {
+    /** 1..100 servers, each of weight 0..100. */
+    private static Gen<List<Integer>> weightLists() {
+        return lists().of(integers().between(0, 100)).ofSizeBetween(1, 100);
+    }
+
+    @Test
+    void wrrGivesEachServerItsWeightOverTheStepPerCycle() {
+        qt().withFixedSeed(PropertySeed.seed())
+                .withExamples(200)
+                .forAll(weightLists())
+                .checkAssert(SchedulerProperties::wrrGivesEachServerItsWeightOverTheStepPerCycle);
+    }
+
+    @Test
+    void rrGivesEqualSharesAmongServersWithWeight() {
+        qt().withFixedSeed(PropertySeed.seed())
+                .withExamples(200)
+                .forAll(weightLists())
+                .checkAssert(SchedulerProperties::rrGivesEqualSharesAmongServersWithWeight);
+    }
+
+    @Test
+    void wlcWithConnectionsHeldOpenFillsServersInProportionToWeight() {
+        qt().withFixedSeed(PropertySeed.seed())
+                .withExamples(100)
+                .forAll(weightLists(), integers().between(1, 3))
+                .checkAssert(SchedulerProperties::wlcWithConnectionsHeldOpenFillsServersInProportionToWeight);
+    }
+
+    @Test
+    void lcWithConnectionsHeldOpenSpreadsEvenlyOverServersWithWeight() {
+        qt().withFixedSeed(PropertySeed.seed())
+                .withExamples(100)
+                .forAll(weightLists())
+                .checkAssert(SchedulerProperties::lcWithConnectionsHeldOpenSpreadsEvenlyOverServersWithWeight);
+    }
+
+    private static void wrrGivesEachServerItsWeightOverTheStepPerCycle(List<Integer> weightList) {
         int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
         ServiceTable table = TestTables.table(SchedulerKind.WRR, weights);
         Scheduler wrr = Schedulers.create(SchedulerKind.WRR);
@@ -46,9 +82,7 @@ class SchedulerProperties {
         }
     }
 
-    @Property(tries = 200)
-    void rrGivesEqualSharesAmongServersWithWeight(
-            @ForAll @Size(min = 1, max = 100) List<@IntRange(min = 0, max = 100) Integer> weightList) {
+    private static void rrGivesEqualSharesAmongServersWithWeight(List<Integer> weightList) {
         int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
         ServiceTable table = TestTables.table(SchedulerKind.RR, weights);
         Scheduler rr = Schedulers.create(SchedulerKind.RR);
@@ -67,10 +101,7 @@ class SchedulerProperties {
         }
     }
 
-    @Property(tries = 100)
-    void wlcWithConnectionsHeldOpenFillsServersInProportionToWeight(
-            @ForAll @Size(min = 1, max = 100) List<@IntRange(min = 0, max = 100) Integer> weightList,
-            @ForAll @IntRange(min = 1, max = 3) int rounds) {
+    private static void wlcWithConnectionsHeldOpenFillsServersInProportionToWeight(List<Integer> weightList, int rounds) {
         int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
         ServiceTable table = TestTables.table(SchedulerKind.WLC, weights);
         DestinationCounters[] counters = TestTables.counters(weights.length);
@@ -92,9 +123,7 @@ class SchedulerProperties {
         }
     }
 
-    @Property(tries = 100)
-    void lcWithConnectionsHeldOpenSpreadsEvenlyOverServersWithWeight(
-            @ForAll @Size(min = 1, max = 100) List<@IntRange(min = 0, max = 100) Integer> weightList) {
+    private static void lcWithConnectionsHeldOpenSpreadsEvenlyOverServersWithWeight(List<Integer> weightList) {
         int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
         ServiceTable table = TestTables.table(SchedulerKind.LC, weights);
         DestinationCounters[] counters = TestTables.counters(weights.length);
