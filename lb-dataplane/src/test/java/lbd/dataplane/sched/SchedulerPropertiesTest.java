@@ -27,7 +27,7 @@ class SchedulerPropertiesTest {
         qt().withFixedSeed(PropertySeed.seed())
                 .withExamples(200)
                 .forAll(weightLists())
-                .checkAssert(SchedulerProperties::wrrGivesEachServerItsWeightOverTheStepPerCycle);
+                .checkAssert(SchedulerPropertiesTest::wrrGivesEachServerItsWeightOverTheStepPerCycle);
     }
 
     @Test
@@ -35,7 +35,7 @@ class SchedulerPropertiesTest {
         qt().withFixedSeed(PropertySeed.seed())
                 .withExamples(200)
                 .forAll(weightLists())
-                .checkAssert(SchedulerProperties::rrGivesEqualSharesAmongServersWithWeight);
+                .checkAssert(SchedulerPropertiesTest::rrGivesEqualSharesAmongServersWithWeight);
     }
 
     @Test
@@ -43,7 +43,7 @@ class SchedulerPropertiesTest {
         qt().withFixedSeed(PropertySeed.seed())
                 .withExamples(100)
                 .forAll(weightLists(), integers().between(1, 3))
-                .checkAssert(SchedulerProperties::wlcWithConnectionsHeldOpenFillsServersInProportionToWeight);
+                .checkAssert(SchedulerPropertiesTest::wlcWithConnectionsHeldOpenFillsServersInProportionToWeight);
     }
 
     @Test
@@ -51,7 +51,7 @@ class SchedulerPropertiesTest {
         qt().withFixedSeed(PropertySeed.seed())
                 .withExamples(100)
                 .forAll(weightLists())
-                .checkAssert(SchedulerProperties::lcWithConnectionsHeldOpenSpreadsEvenlyOverServersWithWeight);
+                .checkAssert(SchedulerPropertiesTest::lcWithConnectionsHeldOpenSpreadsEvenlyOverServersWithWeight);
     }
 
     private static void wrrGivesEachServerItsWeightOverTheStepPerCycle(List<Integer> weightList) {
