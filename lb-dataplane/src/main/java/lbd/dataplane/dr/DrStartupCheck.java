@@ -1,0 +1,45 @@
+package lbd.dataplane.dr;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What must hold before lbd takes over a DR VIP, each failure with the exact change that fixes it:
+ * the director must not forward IPv4 (or the kernel would forward the VIP's frames too, and every packet
+ * would reach the real server twice), and no DR VIP may be configured on the director (or the kernel's own
+ * TCP stack would answer the clients with resets, and would answer ARP for it itself).
+ */
+final class DrStartupCheck {
+
+    private DrStartupCheck() {
+    }
+
+    /**
+     * @param ipForward           the value of net.ipv4.ip_forward
+     * @param interfaceForwarding the value of net.ipv4.conf.IFACE.forwarding
+     * @param vipsOnThisHost      DR VIPs found on this host's interfaces: VIP to "dev/prefix" (e.g. "eth0/24")
+     * @return the problems, one operator-facing line each; empty when lbd may start
+     */
+    static List<String> problems(String interfaceName, String ipForward, String interfaceForwarding,
+                                 Map<String, String> vipsOnThisHost) {
+        List<String> out = new ArrayList<>();
+        if (!"0".equals(ipForward.strip())) {
+            out.add("net.ipv4.ip_forward is " + ipForward.strip() + " but must be 0 for direct routing: run "
+                    + "'sysctl -w net.ipv4.ip_forward=0' and set 'net.ipv4.ip_forward = 0' in /etc/sysctl.conf");
+        }
+        if (!"0".equals(interfaceForwarding.strip())) {
+            out.add("net.ipv4.conf." + interfaceName + ".forwarding is " + interfaceForwarding.strip()
+                    + " but must be 0 for direct routing: run 'sysctl -w net.ipv4.conf." + interfaceName
+                    + ".forwarding=0'");
+        }
+        vipsOnThisHost.forEach((vip, where) -> {
+            String[] devPrefix = where.split("/", 2);
+            out.add("DR VIP " + vip + " is configured on " + devPrefix[0] + " of this director, but lbd answers"
+                    + " ARP for it itself: remove it with 'ip addr del " + vip + "/" + devPrefix[1] + " dev "
+                    + devPrefix[0] + "' (and from the interface's configuration, e.g. ifcfg-" + devPrefix[0]
+                    + ":0)");
+        });
+        return out;
+    }
+}

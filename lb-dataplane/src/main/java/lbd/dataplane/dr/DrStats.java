@@ -1,0 +1,61 @@
+package lbd.dataplane.dr;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+import lbd.dataplane.dr.packet.FrameParser;
+
+/**
+ * One DR worker's packet counters: written by the worker only (release stores, no read-modify-write
+ * contention), read by the control plane. Every frame that is not forwarded lands in exactly one reason.
+ */
+public final class DrStats {
+
+    // The parser's verdicts come first (TCP, ARP, NOT_IPV4, TRUNCATED, ...), then the forwarding outcomes.
+    public static final int FORWARDED = FrameParser.VERDICTS;
+    public static final int NOT_FOR_THIS_HOST = FORWARDED + 1;
+    public static final int NO_SERVICE = FORWARDED + 2;
+    public static final int UNKNOWN_FLOW_NOT_SYN = FORWARDED + 3;
+    public static final int NO_DESTINATION = FORWARDED + 4;
+    public static final int MAC_UNRESOLVED = FORWARDED + 5;
+    public static final int FLOW_TABLE_FULL = FORWARDED + 6;
+    public static final int SEND_FAILED = FORWARDED + 7;
+    public static final int ARP_REPLIES_SENT = FORWARDED + 8;
+    public static final int RECEIVED = FORWARDED + 9;
+    public static final int COUNT = FORWARDED + 10;
+
+    private final AtomicLongArray values = new AtomicLongArray(COUNT);
+
+    /** Owner thread only. */
+    void increment(int counter) {
+        values.setRelease(counter, values.getPlain(counter) + 1);
+    }
+
+    /** Owner thread only. */
+    void add(int counter, long n) {
+        if (n != 0) {
+            values.setRelease(counter, values.getPlain(counter) + n);
+        }
+    }
+
+    public long get(int counter) {
+        return values.getAcquire(counter);
+    }
+
+    public static String name(int counter) {
+        if (counter < FrameParser.VERDICTS) {
+            return "frames-" + FrameParser.verdictName(counter);
+        }
+        return switch (counter) {
+            case FORWARDED -> "forwarded";
+            case NOT_FOR_THIS_HOST -> "dropped-not-for-this-host";
+            case NO_SERVICE -> "dropped-no-service";
+            case UNKNOWN_FLOW_NOT_SYN -> "dropped-unknown-flow-not-syn";
+            case NO_DESTINATION -> "dropped-no-destination";
+            case MAC_UNRESOLVED -> "dropped-mac-unresolved";
+            case FLOW_TABLE_FULL -> "dropped-flow-table-full";
+            case SEND_FAILED -> "send-failed";
+            case ARP_REPLIES_SENT -> "arp-replies-sent";
+            case RECEIVED -> "received";
+            default -> "unknown";
+        };
+    }
+}

@@ -1,0 +1,207 @@
+package lbd.dataplane.dr;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.Supplier;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.dr.flow.FlowTable;
+import lbd.dataplane.dr.flow.TcpStates;
+import lbd.dataplane.dr.packet.ArpFrame;
+import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.table.Destination;
+import lbd.dataplane.worker.ServiceSlot;
+import lbd.dataplane.worker.WorkerState;
+
+/**
+ * One member of the PACKET_FANOUT group: the kernel hashes each flow to one member, so this thread alone
+ * owns the flows it sees, their table, its schedulers and counters. Reads a batch of frames, forwards each by
+ * rewriting its MACs, answers ARP for the VIPs, and expires connections on its timer wheel.
+ *
+ * <p>A packet of an unknown flow that is not a SYN (e.g. the rest of a connection that another director or
+ * an earlier lbd process scheduled, or a stray segment) is dropped and counted as
+ * {@link DrStats#UNKNOWN_FLOW_NOT_SYN}: IPVS schedules only on SYN as well, and dropping is what the kernel
+ * of a director that does not own the VIP and does not forward would do. The client's TCP times out or
+ * retries; a new connection is scheduled normally.
+ */
+final class DrWorker implements Runnable {
+
+    private static final int BATCH = PacketSocket.SEND_BATCH;
+    private static final int SLOT = 65536; // a frame from the ring is at most this long (snap length 0x40000 is
+                                           // never reached: the interface MTU and GRO bound it far lower)
+    private static final int IDLE_POLL_MILLIS = 50;
+
+    private final PacketSocket socket;
+    private final WorkerState state;
+    private final Supplier<DrView> view;
+    private final long ownMac;
+    private final DrStats stats;
+    private final FlowTable flows;
+    private final FrameParser parser = new FrameParser();
+    private MemorySegment replySlot;
+    private MemorySegment replyFrame;
+    private volatile boolean running = true;
+
+    DrWorker(PacketSocket socket, WorkerState state, Supplier<DrView> view, long ownMac, DrStats stats,
+             int flowCapacity) {
+        this.socket = socket;
+        this.state = state;
+        this.view = view;
+        this.ownMac = ownMac;
+        this.stats = stats;
+        this.flows = new FlowTable(flowCapacity, nowMillis());
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    WorkerState state() {
+        return state;
+    }
+
+    @Override
+    public void run() {
+        try (Arena arena = Arena.ofConfined()) {
+            // One slot per frame of a batch: forwarded frames stay in their slot until the batch is flushed.
+            // A slot holds the socket's virtio-net header (if any) and then the frame.
+            int header = socket.headerLength();
+            MemorySegment[] slots = new MemorySegment[BATCH];
+            MemorySegment[] frames = new MemorySegment[BATCH];
+            MemorySegment all = arena.allocate((long) SLOT * BATCH, 64);
+            for (int i = 0; i < BATCH; i++) {
+                slots[i] = all.asSlice((long) SLOT * i, SLOT);
+                frames[i] = slots[i].asSlice(header);
+            }
+            replySlot = arena.allocate(header + 64L, 8); // zeroed: a virtio-net header asking for no offload
+            replyFrame = replySlot.asSlice(header);
+            while (running) {
+                int handled = 0;
+                int length;
+                while (handled < BATCH && (length = socket.receive(slots[handled])) > 0) {
+                    if (handle(frames[handled], length)) {
+                        stats.add(DrStats.SEND_FAILED, socket.queue(slots[handled], length));
+                    }
+                    handled++;
+                }
+                stats.add(DrStats.SEND_FAILED, socket.flush());
+                flows.expire(nowMillis());
+                if (handled == 0) {
+                    socket.awaitReadable(IDLE_POLL_MILLIS);
+                }
+            }
+        }
+    }
+
+    /** Handles one received frame; true when it was rewritten and is to be sent. */
+    boolean handle(MemorySegment frame, int length) {
+        stats.increment(DrStats.RECEIVED);
+        int verdict = parser.parse(frame, length);
+        stats.increment(verdict);
+        DrView v = view.get();
+        if (verdict == FrameParser.ARP) {
+            answerArp(v, frame, parser.networkOffset(), parser.length());
+        } else if (verdict == FrameParser.TCP) {
+            return forward(v, nowMillis());
+        }
+        // Every other verdict is counted and dropped: the filter only lets frames for our VIPs through, and
+        // the kernel (VIP not local, forwarding off) drops its own copy.
+        return false;
+    }
+
+    private void answerArp(DrView v, MemorySegment f, int l3, int length) {
+        if (!ArpFrame.isEthernetIpv4(f, l3, length) || ArpFrame.operation(f, l3) != ArpFrame.REQUEST) {
+            return;
+        }
+        int target = ArpFrame.targetIp(f, l3);
+        int sender = ArpFrame.senderIp(f, l3);
+        if (!v.isVip(target) || sender == target) { // not ours, or someone's gratuitous announcement
+            return;
+        }
+        long senderMac = ArpFrame.senderMac(f, l3);
+        int n = ArpFrame.write(replyFrame, senderMac, ArpFrame.REPLY, ownMac, target, senderMac, sender);
+        if (socket.send(replySlot, n)) {
+            stats.increment(DrStats.ARP_REPLIES_SENT);
+        } else {
+            stats.increment(DrStats.SEND_FAILED);
+        }
+    }
+
+    private boolean forward(DrView v, long now) {
+        FrameParser p = parser;
+        if (p.destinationMac() != ownMac) {
+            stats.increment(DrStats.NOT_FOR_THIS_HOST);
+            return false;
+        }
+        int vip = p.destinationIp();
+        int vport = p.destinationPort();
+        VirtualServiceKey key = v.service(vip, vport);
+        if (key == null) {
+            stats.increment(DrStats.NO_SERVICE);
+            return false;
+        }
+        int clientIp = p.sourceIp();
+        int clientPort = p.sourcePort();
+        int flags = p.tcpFlags();
+        boolean syn = (flags & (FrameParser.TCP_SYN | FrameParser.TCP_ACK | FrameParser.TCP_RST | FrameParser.TCP_FIN))
+                == FrameParser.TCP_SYN;
+        int e = flows.find(clientIp, clientPort, vip, vport);
+        if (e >= 0 && syn && (flows.state(e) == TcpStates.CLOSE || flows.state(e) == TcpStates.TIME_WAIT)) {
+            flows.remove(e); // a new connection reuses the client port of a finished one: schedule it afresh
+            e = -1;
+        }
+        if (e < 0) {
+            if (!syn) {
+                stats.increment(DrStats.UNKNOWN_FLOW_NOT_SYN);
+                return false;
+            }
+            e = schedule(v, key, clientIp, clientPort, vip, vport, now);
+            if (e < 0) {
+                return false;
+            }
+        }
+        flows.onPacket(e, flags, p.ipLength(), now);
+        // The virtio-net header in front of the frame goes back out unchanged: the kernel segments a coalesced
+        // frame and fills in a checksum left to the hardware, as it would have for the frame as received.
+        p.rewriteMacs(flows.mac(e), ownMac);
+        stats.increment(DrStats.FORWARDED); // queued; frames the kernel then refuses are counted as send-failed
+        return true;
+    }
+
+    private int schedule(DrView v, VirtualServiceKey key, int clientIp, int clientPort, int vip, int vport,
+                         long now) {
+        ServiceSlot slot = state.service(key);
+        if (slot == null) {
+            stats.increment(DrStats.NO_SERVICE);
+            return -1;
+        }
+        int index = slot.pick();
+        Destination d;
+        DestinationCounters c;
+        if (index >= 0) {
+            d = slot.destination(index);
+            c = slot.counters(index);
+        } else if (slot.table().fallback().isPresent()) {
+            d = slot.table().fallback().get();
+            c = slot.fallbackCounters();
+        } else {
+            stats.increment(DrStats.NO_DESTINATION);
+            return -1;
+        }
+        Long mac = v.mac(d.address().address());
+        if (mac == null) {
+            stats.increment(DrStats.MAC_UNRESOLVED);
+            return -1;
+        }
+        int e = flows.insert(clientIp, clientPort, vip, vport, mac, c, now);
+        if (e < 0) {
+            stats.increment(DrStats.FLOW_TABLE_FULL);
+        }
+        return e;
+    }
+
+    private static long nowMillis() {
+        return System.nanoTime() / 1_000_000;
+    }
+}

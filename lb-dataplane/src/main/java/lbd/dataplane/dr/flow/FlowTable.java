@@ -1,0 +1,236 @@
+package lbd.dataplane.dr.flow;
+
+import java.util.concurrent.TimeUnit;
+import lbd.dataplane.counter.DestinationCounters;
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Long2LongHashMap;
+
+/**
+ * One DR worker's connections, keyed by (client IP, client port, VIP, virtual port): the real server's MAC,
+ * the IPVS TCP state from the client's half and the counters of the real server it was scheduled to.
+ *
+ * <p>Entries live in parallel primitive arrays at stable indices taken from a free list; a linear-probing
+ * index (with backward-shift deletion, so no tombstones) maps keys to entries. Expiry runs on Agrona's
+ * {@link DeadlineTimerWheel}: one timer per connection, scheduled at its state's timeout after the last
+ * packet; a timer that fires early (the connection saw traffic since) is rescheduled, so a packet costs no
+ * timer operation unless the state changes to a shorter timeout. Owned by one thread; allocates nothing
+ * after construction.
+ */
+public final class FlowTable {
+
+    private static final long TICK_MILLIS = 256;
+    private static final int TICKS_PER_WHEEL = 1024;
+
+    private final int capacity;
+    private final int bucketMask;
+    private final int[] buckets; // entry + 1; 0 = empty
+    private final long[] addresses; // client IP << 32 | VIP
+    private final int[] ports; // client port << 16 | virtual port
+    private final byte[] states;
+    private final long[] macs;
+    private final long[] lastSeen;
+    private final long[] timers;
+    private final DestinationCounters[] counters;
+    private final int[] free;
+    private int freeTop;
+    private final DeadlineTimerWheel wheel;
+    private final Long2LongHashMap entryByTimer = new Long2LongHashMap(-1);
+    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onTimerExpiry;
+
+    /**
+     * @param capacity  the most connections this worker tracks; a SYN beyond it is dropped (counted)
+     * @param nowMillis the current monotonic time in milliseconds
+     */
+    public FlowTable(int capacity, long nowMillis) {
+        if (capacity < 1 || capacity > (1 << 28)) {
+            throw new IllegalArgumentException("flow table capacity out of range: " + capacity);
+        }
+        this.capacity = capacity;
+        int bucketCount = Integer.highestOneBit(capacity * 2 - 1) << 1;
+        bucketMask = bucketCount - 1;
+        buckets = new int[bucketCount];
+        addresses = new long[capacity];
+        ports = new int[capacity];
+        states = new byte[capacity];
+        macs = new long[capacity];
+        lastSeen = new long[capacity];
+        timers = new long[capacity];
+        counters = new DestinationCounters[capacity];
+        free = new int[capacity];
+        for (int i = 0; i < capacity; i++) {
+            free[i] = capacity - 1 - i;
+        }
+        freeTop = capacity;
+        wheel = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMillis, TICK_MILLIS, TICKS_PER_WHEEL);
+    }
+
+    public int size() {
+        return capacity - freeTop;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /** The entry of a connection, or -1. */
+    public int find(int clientIp, int clientPort, int vip, int vport) {
+        long address = ((long) clientIp << 32) | (vip & 0xffffffffL);
+        int port = (clientPort << 16) | (vport & 0xffff);
+        for (int b = home(address, port); ; b = (b + 1) & bucketMask) {
+            int e = buckets[b] - 1;
+            if (e < 0) {
+                return -1;
+            }
+            if (addresses[e] == address && ports[e] == port) {
+                return e;
+            }
+        }
+    }
+
+    /**
+     * Tracks a new connection scheduled to a real server (state NONE, counted as InActConn as IPVS does);
+     * the caller then applies the first packet with {@link #onPacket}.
+     *
+     * @return the entry, or -1 when the table is full
+     */
+    public int insert(int clientIp, int clientPort, int vip, int vport, long mac, DestinationCounters c,
+                      long nowMillis) {
+        if (freeTop == 0) {
+            return -1;
+        }
+        int e = free[--freeTop];
+        long address = ((long) clientIp << 32) | (vip & 0xffffffffL);
+        int port = (clientPort << 16) | (vport & 0xffff);
+        addresses[e] = address;
+        ports[e] = port;
+        states[e] = TcpStates.NONE;
+        macs[e] = mac;
+        lastSeen[e] = nowMillis;
+        counters[e] = c;
+        int b = home(address, port);
+        while (buckets[b] != 0) {
+            b = (b + 1) & bucketMask;
+        }
+        buckets[b] = e + 1;
+        c.connectionScheduled();
+        schedule(e, nowMillis + TcpStates.timeoutMillis(TcpStates.NONE));
+        return e;
+    }
+
+    /** A client packet of {@code ipBytes} bytes on a tracked connection: state, counters, last-seen time. */
+    public void onPacket(int e, int tcpFlags, int ipBytes, long nowMillis) {
+        byte before = states[e];
+        byte after = TcpStates.next(before, tcpFlags);
+        DestinationCounters c = counters[e];
+        c.addIn(ipBytes, 1);
+        lastSeen[e] = nowMillis;
+        if (after != before) {
+            states[e] = after;
+            if (after == TcpStates.ESTABLISHED) {
+                c.connectionEstablished();
+            } else if (before == TcpStates.ESTABLISHED) {
+                c.connectionClosing();
+            }
+            long deadline = nowMillis + TcpStates.timeoutMillis(after);
+            if (deadline < wheel.deadline(timers[e])) {
+                wheel.cancelTimer(timers[e]);
+                entryByTimer.remove(timers[e]);
+                schedule(e, deadline);
+            }
+        }
+    }
+
+    public byte state(int e) {
+        return states[e];
+    }
+
+    public long mac(int e) {
+        return macs[e];
+    }
+
+    public DestinationCounters counters(int e) {
+        return counters[e];
+    }
+
+    /** Stops tracking a connection now (e.g. a new SYN reuses the client port of a closed one). */
+    public void remove(int e) {
+        wheel.cancelTimer(timers[e]);
+        entryByTimer.remove(timers[e]);
+        release(e);
+    }
+
+    /**
+     * Expires connections whose timeout has passed; returns how many. The wheel advances one tick per poll,
+     * so after a pause (an idle worker, a test's clock jump) it is polled until it catches up.
+     */
+    public int expire(long nowMillis) {
+        int before = size();
+        do {
+            wheel.poll(nowMillis, onExpiry, Integer.MAX_VALUE);
+        } while (wheel.currentTickTime() <= nowMillis);
+        return before - size();
+    }
+
+    private boolean onTimerExpiry(TimeUnit unit, long now, long timerId) {
+        int e = (int) entryByTimer.remove(timerId);
+        if (e < 0) {
+            return true;
+        }
+        long deadline = lastSeen[e] + TcpStates.timeoutMillis(states[e]);
+        if (deadline > now) {
+            schedule(e, deadline);
+        } else {
+            release(e);
+        }
+        return true;
+    }
+
+    private void schedule(int e, long deadline) {
+        long id = wheel.scheduleTimer(deadline);
+        timers[e] = id;
+        entryByTimer.put(id, e);
+    }
+
+    private void release(int e) {
+        DestinationCounters c = counters[e];
+        if (states[e] == TcpStates.ESTABLISHED) {
+            c.activeConnectionGone();
+        } else {
+            c.inactiveConnectionGone();
+        }
+        counters[e] = null;
+        unlink(e);
+        free[freeTop++] = e;
+    }
+
+    private void unlink(int e) {
+        int i = home(addresses[e], ports[e]);
+        while (buckets[i] != e + 1) {
+            i = (i + 1) & bucketMask;
+        }
+        // Backward-shift deletion: move later members of the probe run into the hole when their home allows.
+        int j = i;
+        while (true) {
+            j = (j + 1) & bucketMask;
+            int other = buckets[j] - 1;
+            if (other < 0) {
+                break;
+            }
+            int k = home(addresses[other], ports[other]);
+            boolean between = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+            if (!between) {
+                buckets[i] = buckets[j];
+                i = j;
+            }
+        }
+        buckets[i] = 0;
+    }
+
+    private int home(long address, int port) {
+        long h = address * 0x9E3779B97F4A7C15L ^ (port * 0xC2B2AE3D27D4EB4FL);
+        h ^= h >>> 31;
+        h *= 0xBF58476D1CE4E5B9L;
+        h ^= h >>> 29;
+        return (int) h & bucketMask;
+    }
+}

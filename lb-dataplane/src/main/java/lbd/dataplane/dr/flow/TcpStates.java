@@ -1,0 +1,87 @@
+package lbd.dataplane.dr.flow;
+
+import lbd.dataplane.dr.packet.FrameParser;
+
+/**
+ * IPVS's TCP connection states and timeouts (ip_vs_proto_tcp.c), and its "input only" transition table: the
+ * one IPVS uses when it sees only the client's half of a connection, which is always the case in direct
+ * routing (the real server answers the client itself).
+ */
+public final class TcpStates {
+
+    public static final byte NONE = 0;
+    public static final byte ESTABLISHED = 1;
+    public static final byte SYN_SENT = 2;
+    public static final byte SYN_RECV = 3;
+    public static final byte FIN_WAIT = 4;
+    public static final byte TIME_WAIT = 5;
+    public static final byte CLOSE = 6;
+    public static final byte CLOSE_WAIT = 7;
+    public static final byte LAST_ACK = 8;
+    public static final byte LISTEN = 9;
+    public static final byte SYNACK = 10;
+
+    private static final String[] NAMES = {
+        "NONE", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT", "TIME_WAIT", "CLOSE", "CLOSE_WAIT",
+        "LAST_ACK", "LISTEN", "SYNACK"
+    };
+
+    /** Default IPVS timeouts in milliseconds, by state. */
+    private static final long[] TIMEOUT_MILLIS = {
+        2_000, 900_000, 120_000, 60_000, 120_000, 120_000, 10_000, 60_000, 30_000, 120_000, 120_000
+    };
+
+    private static final byte NO = NONE;
+    private static final byte ES = ESTABLISHED;
+    private static final byte SS = SYN_SENT;
+    private static final byte SR = SYN_RECV;
+    private static final byte FW = FIN_WAIT;
+    private static final byte TW = TIME_WAIT;
+    private static final byte CL = CLOSE;
+    private static final byte CW = CLOSE_WAIT;
+    private static final byte LA = LAST_ACK;
+    private static final byte LI = LISTEN;
+
+    // Rows: syn, fin, ack, rst. Columns: the current state, NONE..SYNACK.
+    private static final byte[][] INPUT_ONLY = {
+        {SR, ES, ES, SR, SR, SR, SR, SR, SR, SR, SR},
+        {CL, FW, SS, TW, FW, TW, CL, CW, LA, LI, TW},
+        {CL, ES, SS, ES, FW, TW, CL, CW, CL, LI, ES},
+        {CL, CL, CL, SR, CL, CL, CL, CL, LA, LI, CL},
+    };
+
+    static {
+        assert NO == 0;
+    }
+
+    private TcpStates() {
+    }
+
+    /**
+     * The state after a client packet with these TCP flags. As IPVS: RST wins over SYN over FIN over ACK; a
+     * segment with none of them leaves the state alone.
+     */
+    public static byte next(byte state, int tcpFlags) {
+        int row;
+        if ((tcpFlags & FrameParser.TCP_RST) != 0) {
+            row = 3;
+        } else if ((tcpFlags & FrameParser.TCP_SYN) != 0) {
+            row = 0;
+        } else if ((tcpFlags & FrameParser.TCP_FIN) != 0) {
+            row = 1;
+        } else if ((tcpFlags & FrameParser.TCP_ACK) != 0) {
+            row = 2;
+        } else {
+            return state;
+        }
+        return INPUT_ONLY[row][state];
+    }
+
+    public static long timeoutMillis(byte state) {
+        return TIMEOUT_MILLIS[state];
+    }
+
+    public static String name(byte state) {
+        return NAMES[state];
+    }
+}

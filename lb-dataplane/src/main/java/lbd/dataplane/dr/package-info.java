@@ -1,0 +1,27 @@
+/**
+ * Direct routing ({@code gate}): lbd forwards the client-to-server half of each TCP connection by rewriting
+ * only the Ethernet addresses; real servers answer clients directly.
+ *
+ * <ul>
+ *   <li>{@code sys}: libc through FFM (no JNI): AF_PACKET sockets in a PACKET_FANOUT (flow hash) group, a
+ *       classic BPF filter that passes only ARP and frames for the DR VIPs, a TPACKET_V3 receive ring per
+ *       socket (recvmsg fallback), sendmmsg batches, and a virtio-net header on every frame (PACKET_VNET_HDR) so
+ *       that coalesced (GRO/TSO) frames and frames with offloaded checksums are segmented and completed by the
+ *       kernel on the way out.</li>
+ *   <li>{@code packet}: allocation-free parsers and writers over native memory (Ethernet, one VLAN tag, IPv4
+ *       with options, TCP, ARP).</li>
+ *   <li>{@code flow}: the per-worker connection table and IPVS's input-only TCP state machine and timeouts,
+ *       expired on a timer wheel.</li>
+ *   <li>{@code arp}: real-server MAC resolution (/proc/net/arp, then ARP requests) and gratuitous ARP.</li>
+ * </ul>
+ *
+ * <p>What is dropped (each counted in {@link lbd.dataplane.dr.DrStats}): IP fragments (no reliable ports; a
+ * DR segment shares the MTU with its real servers, so fragments are rare), non-TCP and non-IPv4 frames,
+ * truncated or malformed frames, and any packet of an unknown flow that is not a SYN (as IPVS, lbd only
+ * schedules on SYN). A frame captured with its VLAN tag keeps the tag; on VLAN segments bind lbd to the VLAN
+ * interface (e.g. {@code interface=eth0.10}).
+ *
+ * <p>Each worker schedules with its own scheduler instance (per-core tables, as in NAT mode), so rr
+ * alternates strictly per worker; across workers the split evens out over many connections.
+ */
+package lbd.dataplane.dr;

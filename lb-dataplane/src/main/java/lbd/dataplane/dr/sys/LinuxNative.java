@@ -1,0 +1,180 @@
+package lbd.dataplane.dr.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The libc calls and Linux constants the DR data path needs, bound once through FFM (no JNI library).
+ * Every call takes a per-thread errno capture segment first ({@link #newErrnoSegment}); callers own theirs,
+ * so a call allocates nothing.
+ */
+@SuppressWarnings("restricted") // binding native code is this class's whole purpose
+public final class LinuxNative {
+
+    public static final int AF_PACKET = 17;
+    public static final int SOCK_RAW = 3;
+    public static final int ETH_P_ALL = 0x0003;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_ATTACH_FILTER = 26;
+    public static final int SOL_PACKET = 263;
+    public static final int PACKET_FANOUT = 18;
+    public static final int PACKET_IGNORE_OUTGOING = 23;
+    public static final int PACKET_FANOUT_HASH = 0;
+    public static final int PACKET_VNET_HDR = 15;
+    public static final int VIRTIO_NET_HDR_SIZE = 10;
+    public static final int PACKET_RX_RING = 5;
+    public static final int PACKET_VERSION = 10;
+    public static final int TPACKET_V3 = 2;
+    public static final int TP_STATUS_KERNEL = 0;
+    public static final int TP_STATUS_USER = 1;
+    public static final int PROT_READ_WRITE = 0x3;
+    public static final int MAP_SHARED = 0x1;
+    public static final int MSG_DONTWAIT = 0x40;
+    public static final short POLLIN = 0x1;
+    public static final int EAGAIN = 11;
+    public static final int EINTR = 4;
+    public static final int SOCKADDR_LL_SIZE = 20;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
+
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout ADDR = ValueLayout.ADDRESS;
+
+    private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(INT, INT, INT, INT));
+    private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(INT, INT, ADDR, INT));
+    private static final MethodHandle SETSOCKOPT =
+            bind("setsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ADDR, INT));
+    private static final MethodHandle SENDTO =
+            bind("sendto", FunctionDescriptor.of(LONG, INT, ADDR, LONG, INT, ADDR, INT));
+    private static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(LONG, INT, ADDR, INT));
+    private static final MethodHandle SENDMMSG = bind("sendmmsg", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
+    private static final MethodHandle MMAP =
+            bind("mmap", FunctionDescriptor.of(ADDR, ADDR, LONG, INT, INT, INT, LONG));
+    private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(INT, ADDR, LONG));
+    private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(INT, ADDR, LONG, INT));
+    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(
+            LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDR, INT));
+
+    private LinuxNative() {
+    }
+
+    private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
+        SymbolLookup libc = LINKER.defaultLookup();
+        return LINKER.downcallHandle(libc.findOrThrow(name), descriptor, Linker.Option.captureCallState("errno"));
+    }
+
+    /** A segment to receive errno; one per calling thread. */
+    public static MemorySegment newErrnoSegment(Arena arena) {
+        return arena.allocate(CAPTURE);
+    }
+
+    public static int errno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    public static int socket(MemorySegment errno, int domain, int type, int protocol) {
+        try {
+            return (int) SOCKET.invokeExact(errno, domain, type, protocol);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int bind(MemorySegment errno, int fd, MemorySegment addr, int len) {
+        try {
+            return (int) BIND.invokeExact(errno, fd, addr, len);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int setsockopt(MemorySegment errno, int fd, int level, int name, MemorySegment value, int len) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(errno, fd, level, name, value, len);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static long sendto(MemorySegment errno, int fd, MemorySegment buf, long len, int flags) {
+        try {
+            return (long) SENDTO.invokeExact(errno, fd, buf, len, flags, MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static long recvmsg(MemorySegment errno, int fd, MemorySegment msghdr, int flags) {
+        try {
+            return (long) RECVMSG.invokeExact(errno, fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int sendmmsg(MemorySegment errno, int fd, MemorySegment msgvec, int count, int flags) {
+        try {
+            return (int) SENDMMSG.invokeExact(errno, fd, msgvec, count, flags);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** mmap of a whole file descriptor region; MAP_FAILED comes back as address -1. */
+    public static MemorySegment mmap(MemorySegment errno, long length, int prot, int flags, int fd) {
+        try {
+            return (MemorySegment) MMAP.invokeExact(errno, MemorySegment.NULL, length, prot, flags, fd, 0L);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int munmap(MemorySegment errno, MemorySegment address, long length) {
+        try {
+            return (int) MUNMAP.invokeExact(errno, address, length);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int poll(MemorySegment errno, MemorySegment fds, long nfds, int timeoutMillis) {
+        try {
+            return (int) POLL.invokeExact(errno, fds, nfds, timeoutMillis);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int close(MemorySegment errno, int fd) {
+        try {
+            return (int) CLOSE.invokeExact(errno, fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static short htons(int v) {
+        return (short) (((v & 0xff) << 8) | ((v >> 8) & 0xff));
+    }
+}

@@ -1,0 +1,312 @@
+package lbd.dataplane.dr.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+
+/**
+ * An AF_PACKET raw socket bound to one interface, optionally a member of a PACKET_FANOUT group (flow hash,
+ * so that every packet of a flow reaches the same member), with a BPF filter for the DR VIPs.
+ *
+ * <p>Receiving reads a TPACKET_V3 memory-mapped ring: the kernel fills blocks of frames and hands each block
+ * over with one status word, so a busy worker makes no system call per received frame (it polls only when
+ * the ring is empty). Where the ring cannot be set up (an old kernel), it falls back to one non-blocking
+ * recvmsg per frame. Forwarded frames are queued and sent with one sendmmsg per batch.
+ *
+ * <p>With a virtio-net header ({@code PACKET_VNET_HDR}), each frame travels with the kernel's offload state:
+ * a coalesced (GRO/TSO) frame larger than the MTU, or one whose TCP checksum is left to the hardware, is
+ * sent back with the same header, and the kernel segments it and fills the checksum on the way out. Without
+ * it such frames could not be forwarded as they are.
+ *
+ * <p>Buffer layout for {@link #receive}, {@link #queue} and {@link #send}: {@link #headerLength()} bytes of
+ * virtio-net header (0 without one), then the Ethernet frame; lengths are the frame's. Used by one thread
+ * at a time.
+ */
+public final class PacketSocket implements AutoCloseable {
+
+    /** The most frames one {@link #flush} sends. */
+    public static final int SEND_BATCH = 64;
+
+    private static final VarHandle INT_AT = ValueLayout.JAVA_INT.varHandle();
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment errno = LinuxNative.newErrnoSegment(arena);
+    private final MemorySegment pollFd = arena.allocate(8, 4);
+    private final String interfaceName;
+    private final int fd;
+    private int header;
+
+    // recvmsg fallback: struct msghdr and one iovec.
+    private final MemorySegment msghdr = arena.allocate(56, 8);
+    private final MemorySegment iovec = arena.allocate(16, 8);
+
+    // sendmmsg: SEND_BATCH struct mmsghdr (a msghdr and its sent length, 64 bytes) and one iovec each.
+    private final MemorySegment sendVector = arena.allocate(64L * SEND_BATCH, 8);
+    private final MemorySegment sendIovecs = arena.allocate(16L * SEND_BATCH, 8);
+    private final MemorySegment[] sendVectorFrom = new MemorySegment[SEND_BATCH];
+    private int queued;
+
+    // TPACKET_V3 receive ring: blockCount blocks of blockSize bytes; null when the socket uses recvmsg.
+    private MemorySegment ring;
+    private int blockSize;
+    private int blockCount;
+    private int block;         // the block being read, or the next one to wait for
+    private boolean blockOpen; // the current block is ours (TP_STATUS_USER) until we hand it back
+    private int packetsLeft;
+    private long packet;       // offset of the next struct tpacket3_hdr in the ring
+
+    private PacketSocket(String interfaceName, int fd) {
+        this.interfaceName = interfaceName;
+        this.fd = fd;
+        pollFd.set(ValueLayout.JAVA_INT, 0, fd);
+        pollFd.set(ValueLayout.JAVA_SHORT, 4, LinuxNative.POLLIN);
+        msghdr.set(ValueLayout.ADDRESS, 16, iovec);  // msg_iov
+        msghdr.set(ValueLayout.JAVA_LONG, 24, 1);    // msg_iovlen
+        // Everything in the send vector but each frame's address and length is fixed: set it once.
+        for (int i = 0; i < SEND_BATCH; i++) {
+            long m = 64L * i;
+            sendVector.set(ValueLayout.ADDRESS, m + 16, sendIovecs.asSlice(16L * i, 16)); // msg_iov
+            sendVector.set(ValueLayout.JAVA_LONG, m + 24, 1);                            // msg_iovlen
+            sendVectorFrom[i] = sendVector.asSlice(m);
+        }
+    }
+
+    /**
+     * Opens a plain socket (no ring, no virtio-net header) on the interface, e.g. for ARP.
+     *
+     * @param fanoutGroup a PACKET_FANOUT group id (0..65535) to join, or -1 for none
+     */
+    public static PacketSocket open(String interfaceName, int interfaceIndex, BpfFilter filter, int fanoutGroup) {
+        return open(interfaceName, interfaceIndex, filter, fanoutGroup, false, 0, 0);
+    }
+
+    /**
+     * Opens a socket on the interface. The filter is attached before the socket is bound to a protocol, so no
+     * unfiltered frame is ever queued.
+     *
+     * @param fanoutGroup   a PACKET_FANOUT group id (0..65535) to join, or -1 for none
+     * @param offloads      carry a virtio-net header with every frame (see the class comment)
+     * @param ringBlocks    blocks of the TPACKET_V3 receive ring; 0: no ring (recvmsg)
+     * @param ringBlockSize bytes per block, a multiple of the page size
+     */
+    public static PacketSocket open(String interfaceName, int interfaceIndex, BpfFilter filter, int fanoutGroup,
+                                    boolean offloads, int ringBlocks, int ringBlockSize) {
+        PacketSocket s;
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment errno = LinuxNative.newErrnoSegment(tmp);
+            int fd = LinuxNative.socket(errno, LinuxNative.AF_PACKET, LinuxNative.SOCK_RAW, 0);
+            if (fd < 0) {
+                throw new DrSystemException("cannot open an AF_PACKET socket: "
+                        + LinuxNative.strerror(LinuxNative.errno(errno))
+                        + " (direct routing needs root or CAP_NET_RAW)");
+            }
+            s = new PacketSocket(interfaceName, fd);
+        }
+        try {
+            s.attach(filter);
+            s.setInt(LinuxNative.SOL_PACKET, LinuxNative.PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
+            if (offloads) {
+                // Before the ring: the ring's frame layout depends on it.
+                s.setInt(LinuxNative.SOL_PACKET, LinuxNative.PACKET_VNET_HDR, 1, "PACKET_VNET_HDR");
+                s.header = LinuxNative.VIRTIO_NET_HDR_SIZE;
+            }
+            if (ringBlocks > 0) {
+                s.mapRing(ringBlocks, ringBlockSize);
+            }
+            s.bind(interfaceIndex);
+            if (fanoutGroup >= 0) {
+                s.setInt(LinuxNative.SOL_PACKET, LinuxNative.PACKET_FANOUT,
+                        (fanoutGroup & 0xffff) | (LinuxNative.PACKET_FANOUT_HASH << 16), "PACKET_FANOUT");
+            }
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** Bytes of virtio-net header in front of every frame in this socket's buffers (0 or 10). */
+    public int headerLength() {
+        return header;
+    }
+
+    /** True when frames come from the memory-mapped ring rather than recvmsg. */
+    public boolean hasRing() {
+        return ring != null;
+    }
+
+    /** Replaces the BPF filter (a VIP was added or removed). */
+    public void attach(BpfFilter filter) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment prog = filter.toSockFprog(tmp);
+            check(LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_SOCKET, LinuxNative.SO_ATTACH_FILTER, prog, 16),
+                    "attach the BPF filter");
+        }
+    }
+
+    @SuppressWarnings("restricted") // sizing the kernel's mapping, whose length we chose
+    private void mapRing(int blocks, int size) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment version = tmp.allocate(ValueLayout.JAVA_INT);
+            version.set(ValueLayout.JAVA_INT, 0, LinuxNative.TPACKET_V3);
+            if (LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_PACKET, LinuxNative.PACKET_VERSION, version, 4) < 0) {
+                return; // no TPACKET_V3: stay on recvmsg
+            }
+            // struct tpacket_req3: block size, block count, frame size, frame count, retire timeout (ms),
+            // private area size, feature word.
+            int frameSize = 2048;
+            MemorySegment req = tmp.allocate(28, 4);
+            req.set(ValueLayout.JAVA_INT, 0, size);
+            req.set(ValueLayout.JAVA_INT, 4, blocks);
+            req.set(ValueLayout.JAVA_INT, 8, frameSize);
+            req.set(ValueLayout.JAVA_INT, 12, (int) ((long) size * blocks / frameSize));
+            req.set(ValueLayout.JAVA_INT, 16, 2); // a partly filled block is handed over after 2 ms
+            check(LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_PACKET, LinuxNative.PACKET_RX_RING, req, 28),
+                    "set up the TPACKET_V3 receive ring");
+        }
+        long length = (long) size * blocks;
+        MemorySegment mapped = LinuxNative.mmap(errno, length, LinuxNative.PROT_READ_WRITE, LinuxNative.MAP_SHARED, fd);
+        if (mapped.address() == -1L) {
+            throw new DrSystemException("cannot map the receive ring of " + interfaceName + " (" + length
+                    + " bytes): " + LinuxNative.strerror(LinuxNative.errno(errno)));
+        }
+        ring = mapped.reinterpret(length);
+        blockSize = size;
+        blockCount = blocks;
+    }
+
+    private void bind(int interfaceIndex) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment sll = tmp.allocate(LinuxNative.SOCKADDR_LL_SIZE, 4);
+            sll.set(ValueLayout.JAVA_SHORT, 0, (short) LinuxNative.AF_PACKET);
+            sll.set(ValueLayout.JAVA_SHORT, 2, LinuxNative.htons(LinuxNative.ETH_P_ALL));
+            sll.set(ValueLayout.JAVA_INT, 4, interfaceIndex);
+            check(LinuxNative.bind(errno, fd, sll, LinuxNative.SOCKADDR_LL_SIZE), "bind to the interface");
+        }
+    }
+
+    private void setInt(int level, int name, int value, String what) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment v = tmp.allocate(ValueLayout.JAVA_INT);
+            v.set(ValueLayout.JAVA_INT, 0, value);
+            check(LinuxNative.setsockopt(errno, fd, level, name, v, 4), "set " + what);
+        }
+    }
+
+    private void check(int rc, String what) {
+        if (rc < 0) {
+            throw new DrSystemException("cannot " + what + " on the packet socket of " + interfaceName + ": "
+                    + LinuxNative.strerror(LinuxNative.errno(errno)));
+        }
+    }
+
+    /**
+     * Copies the next received frame (with its virtio-net header, if any) into the buffer, without blocking.
+     *
+     * @return the frame's length, or 0 when nothing is queued
+     */
+    public int receive(MemorySegment buffer) {
+        return ring != null ? receiveFromRing(buffer) : receiveWithRecvmsg(buffer);
+    }
+
+    private int receiveFromRing(MemorySegment buffer) {
+        while (packetsLeft == 0) {
+            long base = (long) block * blockSize;
+            if (blockOpen) {
+                // struct tpacket_block_desc: version, offset_to_priv, then tpacket_hdr_v1 (block_status at 8)
+                INT_AT.setRelease(ring, base + 8, LinuxNative.TP_STATUS_KERNEL);
+                blockOpen = false;
+                block = (block + 1) % blockCount;
+                base = (long) block * blockSize;
+            }
+            int status = (int) INT_AT.getAcquire(ring, base + 8);
+            if ((status & LinuxNative.TP_STATUS_USER) == 0) {
+                return 0;
+            }
+            blockOpen = true;
+            packetsLeft = ring.get(ValueLayout.JAVA_INT, base + 12);
+            packet = base + ring.get(ValueLayout.JAVA_INT, base + 16);
+        }
+        // struct tpacket3_hdr: next offset @0, snaplen @12, mac offset @24; a virtio-net header, when enabled,
+        // sits right before the frame.
+        int next = ring.get(ValueLayout.JAVA_INT, packet);
+        int length = (int) Math.min(ring.get(ValueLayout.JAVA_INT, packet + 12), buffer.byteSize() - header);
+        int mac = Short.toUnsignedInt(ring.get(ValueLayout.JAVA_SHORT, packet + 24));
+        MemorySegment.copy(ring, packet + mac - header, buffer, 0, header + length);
+        packetsLeft--;
+        packet += next;
+        return length;
+    }
+
+    private int receiveWithRecvmsg(MemorySegment buffer) {
+        iovec.set(ValueLayout.ADDRESS, 0, buffer);
+        iovec.set(ValueLayout.JAVA_LONG, 8, buffer.byteSize());
+        long n = LinuxNative.recvmsg(errno, fd, msghdr, LinuxNative.MSG_DONTWAIT);
+        if (n >= header) {
+            return (int) n - header;
+        }
+        int e = LinuxNative.errno(errno);
+        if (n >= 0 || e == LinuxNative.EAGAIN || e == LinuxNative.EINTR) {
+            return 0;
+        }
+        throw new DrSystemException("receive on " + interfaceName + " failed: " + LinuxNative.strerror(e));
+    }
+
+    /** Waits until a frame is queued or the timeout passes. */
+    public void awaitReadable(int timeoutMillis) {
+        LinuxNative.poll(errno, pollFd, 1, timeoutMillis);
+    }
+
+    /**
+     * Queues a frame for the next {@link #flush}; the buffer must stay untouched until then. A full queue is
+     * flushed first.
+     *
+     * @return frames the kernel refused while flushing a full queue (usually 0)
+     */
+    public int queue(MemorySegment buffer, int frameLength) {
+        int refused = queued == SEND_BATCH ? flush() : 0;
+        long iov = 16L * queued;
+        sendIovecs.set(ValueLayout.ADDRESS, iov, buffer);
+        sendIovecs.set(ValueLayout.JAVA_LONG, iov + 8, header + frameLength);
+        queued++;
+        return refused;
+    }
+
+    /**
+     * Sends every queued frame with as few sendmmsg calls as the kernel allows (normally one).
+     *
+     * @return how many queued frames were not sent
+     */
+    public int flush() {
+        int sent = 0;
+        int refused = 0;
+        while (sent + refused < queued) {
+            int n = LinuxNative.sendmmsg(errno, fd, sendVectorFrom[sent + refused], queued - sent - refused, 0);
+            if (n > 0) {
+                sent += n;
+            } else if (n < 0 && LinuxNative.errno(errno) == LinuxNative.EINTR) {
+                continue;
+            } else {
+                refused++; // skip the frame the kernel refused and go on with the rest
+            }
+        }
+        queued = 0;
+        return refused;
+    }
+
+    /** Sends one frame now (ARP); a virtio-net header in front of it must be zero (no offload). */
+    public boolean send(MemorySegment buffer, int frameLength) {
+        return LinuxNative.sendto(errno, fd, buffer, header + frameLength, 0) == header + frameLength;
+    }
+
+    @Override
+    public void close() {
+        if (ring != null) {
+            LinuxNative.munmap(errno, ring, ring.byteSize());
+            ring = null;
+        }
+        LinuxNative.close(errno, fd);
+        arena.close();
+    }
+}

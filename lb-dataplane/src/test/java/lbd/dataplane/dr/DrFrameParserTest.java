@@ -1,0 +1,114 @@
+package lbd.dataplane.dr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import lbd.dataplane.dr.packet.ArpFrame;
+import lbd.dataplane.dr.packet.FrameParser;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+class DrFrameParserTest {
+
+    private final FrameParser parser = new FrameParser();
+
+    private int parse(byte[] frame) {
+        MemorySegment s = MemorySegment.ofArray(frame);
+        return parser.parse(s, frame.length);
+    }
+
+    @Test
+    void readsTheFieldsOfATcpSyn() {
+        assertThat(parse(TestFrames.syn(40000))).isEqualTo(FrameParser.TCP);
+        assertThat(parser.sourceIp()).isEqualTo(TestFrames.CLIENT);
+        assertThat(parser.destinationIp()).isEqualTo(TestFrames.VIP);
+        assertThat(parser.sourcePort()).isEqualTo(40000);
+        assertThat(parser.destinationPort()).isEqualTo(80);
+        assertThat(parser.tcpFlags()).isEqualTo(FrameParser.TCP_SYN);
+        assertThat(parser.destinationMac()).isEqualTo(TestFrames.DIRECTOR_MAC);
+        assertThat(parser.sourceMac()).isEqualTo(TestFrames.CLIENT_MAC);
+        assertThat(parser.ipLength()).isEqualTo(40);
+    }
+
+    @Test
+    void skipsIpv4OptionsAndAVlanTag() {
+        byte[] f = TestFrames.tcp(TestFrames.CLIENT, 5555, TestFrames.VIP, 443, 0x10, 7, 3, 0, 10);
+        assertThat(parse(f)).isEqualTo(FrameParser.TCP);
+        assertThat(parser.networkOffset()).isEqualTo(18);
+        assertThat(parser.sourcePort()).isEqualTo(5555);
+        assertThat(parser.destinationPort()).isEqualTo(443);
+        assertThat(parser.tcpFlags()).isEqualTo(FrameParser.TCP_ACK);
+    }
+
+    @Test
+    void classifiesWhatItDoesNotForward() {
+        byte[] syn = TestFrames.syn(1);
+        for (int cut = 0; cut < 14 + 20 + 14; cut++) {
+            assertThat(parse(Arrays.copyOf(syn, cut))).as("cut at %d", cut).isEqualTo(FrameParser.TRUNCATED);
+        }
+        assertThat(parse(TestFrames.udp())).isEqualTo(FrameParser.NOT_TCP);
+        assertThat(parse(TestFrames.tcp(1, 2, 3, 4, 2, -1, 0, 0x2000, 0))).as("more fragments").isEqualTo(FrameParser.FRAGMENT);
+        assertThat(parse(TestFrames.tcp(1, 2, 3, 4, 2, -1, 0, 0x0010, 0))).as("offset").isEqualTo(FrameParser.FRAGMENT);
+        byte[] badIhl = TestFrames.syn(1);
+        badIhl[14] = 0x44;
+        assertThat(parse(badIhl)).isEqualTo(FrameParser.BAD_IPV4_HEADER);
+        byte[] ipv6 = TestFrames.syn(1);
+        ipv6[12] = (byte) 0x86;
+        ipv6[13] = (byte) 0xdd;
+        assertThat(parse(ipv6)).isEqualTo(FrameParser.NOT_IPV4);
+    }
+
+    @Test
+    void readsAnArpRequestItWrote() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f = arena.allocate(64);
+            int n = ArpFrame.write(f, ArpFrame.BROADCAST, ArpFrame.REQUEST, TestFrames.CLIENT_MAC, TestFrames.CLIENT,
+                    0, TestFrames.VIP);
+            assertThat(parser.parse(f, n)).isEqualTo(FrameParser.ARP);
+            int l3 = parser.networkOffset();
+            assertThat(ArpFrame.isEthernetIpv4(f, l3, n)).isTrue();
+            assertThat(ArpFrame.isEthernetIpv4(f, l3, n - 1)).as("truncated").isFalse();
+            assertThat(ArpFrame.operation(f, l3)).isEqualTo(ArpFrame.REQUEST);
+            assertThat(ArpFrame.senderMac(f, l3)).isEqualTo(TestFrames.CLIENT_MAC);
+            assertThat(ArpFrame.senderIp(f, l3)).isEqualTo(TestFrames.CLIENT);
+            assertThat(ArpFrame.targetIp(f, l3)).isEqualTo(TestFrames.VIP);
+        }
+    }
+
+    @Test
+    void rewritesOnlyTheMacs() {
+        byte[] f = TestFrames.syn(7);
+        byte[] before = f.clone();
+        parse(f);
+        parser.rewriteMacs(0x0a0b0c0d0e0fL, TestFrames.DIRECTOR_MAC);
+        assertThat(Arrays.copyOfRange(f, 0, 12)).containsExactly(0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 2, 0, 0, 0, 0, 0x0a);
+        assertThat(Arrays.copyOfRange(f, 12, f.length)).isEqualTo(Arrays.copyOfRange(before, 12, before.length));
+    }
+
+    @Property(tries = 2000)
+    void randomBytesNeverThrow(@ForAll @Size(max = 120) byte[] frame) {
+        int verdict = parse(frame);
+        assertThat(verdict).isBetween(0, FrameParser.VERDICTS - 1);
+        if (verdict == FrameParser.TCP) {
+            parser.sourcePort();
+            parser.tcpFlags();
+            parser.ipLength();
+        }
+    }
+
+    @Property(tries = 1000)
+    void mutatedTcpFramesNeverThrow(@ForAll int position, @ForAll byte value, @ForAll @Size(max = 80) byte[] tail) {
+        byte[] f = TestFrames.tcp(TestFrames.CLIENT, 1, TestFrames.VIP, 80, 2, -1, 0, 0, 0);
+        f[Math.floorMod(position, f.length)] = value;
+        byte[] g = Arrays.copyOf(f, Math.floorMod(position, f.length + tail.length + 1));
+        int verdict = parse(g);
+        if (verdict == FrameParser.TCP) {
+            assertThat(parser.length()).isGreaterThanOrEqualTo(parser.networkOffset() + 20 + 14);
+            parser.tcpFlags();
+        }
+    }
+}

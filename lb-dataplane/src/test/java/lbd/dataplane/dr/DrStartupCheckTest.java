@@ -1,0 +1,40 @@
+package lbd.dataplane.dr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import lbd.dataplane.dr.arp.ProcNetArpAccess;
+import lbd.dataplane.dr.packet.Net;
+import org.junit.jupiter.api.Test;
+
+class DrStartupCheckTest {
+
+    @Test
+    void aReadyHostHasNoProblems() {
+        assertThat(DrStartupCheck.problems("eth0", "0\n", "0", Map.of())).isEmpty();
+    }
+
+    @Test
+    void saysExactlyWhatToChange() {
+        List<String> p = DrStartupCheck.problems("eth0", "1", "1", Map.of("10.10.10.60", "eth0/24"));
+        assertThat(p).hasSize(3);
+        assertThat(p.get(0)).contains("net.ipv4.ip_forward is 1").contains("sysctl -w net.ipv4.ip_forward=0");
+        assertThat(p.get(1)).contains("sysctl -w net.ipv4.conf.eth0.forwarding=0");
+        assertThat(p.get(2)).contains("10.10.10.60").contains("ip addr del 10.10.10.60/24 dev eth0");
+        assertThat(p).allSatisfy(line -> assertThat(line).doesNotContain("\n"));
+    }
+
+    @Test
+    void readsCompleteNeighboursOfTheInterfaceOnly() {
+        List<String> lines = List.of(
+                "IP address       HW type     Flags       HW address            Mask     Device",
+                "198.18.0.2       0x1         0x2         f6:5c:29:72:91:4c     *        eth0",
+                "198.18.0.3       0x1         0x0         00:00:00:00:00:00     *        eth0",
+                "198.18.0.4       0x1         0x2         02:00:00:00:00:04     *        eth1",
+                "garbage");
+        Map<Integer, Long> m = ProcNetArpAccess.parse(lines, "eth0");
+        assertThat(m).containsOnlyKeys(TestFrames.ip(198, 18, 0, 2));
+        assertThat(Net.formatMac(m.get(TestFrames.ip(198, 18, 0, 2)))).isEqualTo("f6:5c:29:72:91:4c");
+    }
+}

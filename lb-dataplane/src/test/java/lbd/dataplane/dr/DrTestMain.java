@@ -1,0 +1,80 @@
+package lbd.dataplane.dr;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import lbd.config.model.Endpoint;
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerKind;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.table.DataPlaneSnapshot;
+import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.ServiceTable;
+import lbd.dataplane.table.SnapshotPublisher;
+
+/**
+ * The director of the end-to-end test, run in the director's namespace by a child JVM:
+ * {@code DrTestMain IFACE VIP PORT[,PORT...] WORKERS RIP...} builds an rr table per port by hand (RIPs in list
+ * order), starts {@link DrDataPlane}, prints READY, then answers "stats" and "quit" on stdin.
+ */
+public final class DrTestMain {
+
+    private DrTestMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String iface = args[0];
+        int workers = Integer.parseInt(args[3]);
+        Map<VirtualServiceKey, ServiceTable> tables = new HashMap<>();
+        for (String port : args[2].split(",")) {
+            VirtualServiceKey key = new VirtualServiceKey(Protocol.TCP, Endpoint.of(args[1], Integer.parseInt(port)));
+            List<Destination> destinations = new ArrayList<>();
+            for (int i = 4; i < args.length; i++) {
+                Endpoint rip = Endpoint.of(args[i], key.address().port());
+                destinations.add(new Destination(i - 4, new RealServerKey(key, rip), ForwardingMethod.GATE, 1));
+            }
+            tables.put(key, new ServiceTable(key, SchedulerKind.RR, destinations, Optional.empty(), 0,
+                    Duration.ofSeconds(5), Duration.ofSeconds(900)));
+        }
+        SnapshotPublisher publisher = new SnapshotPublisher();
+        publisher.publish(new DataPlaneSnapshot(1, tables));
+
+        DrDataPlane plane;
+        try {
+            plane = DrDataPlane.start(DrOptions.defaults().withInterface(iface).withWorkers(workers), publisher,
+                    tables.keySet());
+        } catch (DrStartupException e) {
+            System.out.println("REFUSED: " + e.getMessage().replace("\n", " | "));
+            System.exit(2);
+            return;
+        }
+        System.out.println("READY unresolved=" + plane.resolveRealServers().size() + " ring="
+                + plane.receivesThroughRings());
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        String line;
+        while ((line = in.readLine()) != null && !line.equals("quit")) {
+            if (line.equals("stats")) {
+                StringBuilder b = new StringBuilder("STATS");
+                plane.stats().forEach((k, v) -> {
+                    if (v != 0) {
+                        b.append(' ').append(k).append('=').append(v);
+                    }
+                });
+                plane.workerStates().forEach(w -> w.forEachCounters((rs, c) -> b.append(" [").append(rs.address())
+                        .append(" conns=").append(c.connectionsVolatile())
+                        .append(" active=").append(c.activeVolatile())
+                        .append(" inact=").append(c.inactiveVolatile()).append(']')));
+                System.out.println(b);
+            }
+        }
+        plane.close();
+        System.out.println("STOPPED");
+    }
+}

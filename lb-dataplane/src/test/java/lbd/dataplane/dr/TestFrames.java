@@ -1,0 +1,59 @@
+package lbd.dataplane.dr;
+
+import java.nio.ByteBuffer;
+
+/** Hand-built Ethernet frames for parser and filter tests. */
+final class TestFrames {
+
+    static final long DIRECTOR_MAC = 0x02_00_00_00_00_0aL;
+    static final long CLIENT_MAC = 0x02_00_00_00_00_01L;
+    static final int CLIENT = ip(198, 18, 0, 1);
+    static final int VIP = ip(198, 18, 0, 100);
+
+    private TestFrames() {
+    }
+
+    static int ip(int a, int b, int c, int d) {
+        return (a << 24) | (b << 16) | (c << 8) | d;
+    }
+
+    /** An Ethernet/IPv4/TCP frame; {@code vlan} adds an 802.1Q tag, {@code optionWords} IPv4 options. */
+    static byte[] tcp(int srcIp, int srcPort, int dstIp, int dstPort, int flags, int vlan, int optionWords,
+                      int fragmentField, int payload) {
+        int ihl = 20 + 4 * optionWords;
+        int l3 = vlan >= 0 ? 18 : 14;
+        ByteBuffer b = ByteBuffer.allocate(l3 + ihl + 20 + payload);
+        putMac(b, DIRECTOR_MAC);
+        putMac(b, CLIENT_MAC);
+        if (vlan >= 0) {
+            b.putShort((short) 0x8100).putShort((short) vlan);
+        }
+        b.putShort((short) 0x0800);
+        b.put((byte) (0x40 | (ihl / 4))).put((byte) 0).putShort((short) (ihl + 20 + payload));
+        b.putShort((short) 1).putShort((short) fragmentField).put((byte) 64).put((byte) 6).putShort((short) 0);
+        b.putInt(srcIp).putInt(dstIp);
+        for (int i = 0; i < optionWords; i++) {
+            b.putInt(0x01010101); // NOPs
+        }
+        b.putShort((short) srcPort).putShort((short) dstPort).putInt(1000).putInt(0);
+        b.put((byte) 0x50).put((byte) flags).putShort((short) 65535).putShort((short) 0).putShort((short) 0);
+        for (int i = 0; i < payload; i++) {
+            b.put((byte) i);
+        }
+        return b.array();
+    }
+
+    static byte[] syn(int srcPort) {
+        return tcp(CLIENT, srcPort, VIP, 80, 0x02, -1, 0, 0x4000, 0);
+    }
+
+    static byte[] udp() {
+        byte[] f = tcp(CLIENT, 1234, VIP, 53, 0, -1, 0, 0, 0);
+        f[14 + 9] = 17;
+        return f;
+    }
+
+    private static void putMac(ByteBuffer b, long mac) {
+        b.putShort((short) (mac >>> 32)).putInt((int) mac);
+    }
+}

@@ -1,0 +1,101 @@
+package lbd.dataplane.dr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** scripts/vip-setup.sh: shellcheck-clean, refuses non-root, and start/status/stop in a network namespace. */
+@Timeout(60)
+class VipSetupScriptTest {
+
+    private static final String NS = "lbt-vip-" + ProcessHandle.current().pid();
+
+    private final String script = Shell.scriptsDir().resolve("vip-setup.sh").toString();
+
+    @Test
+    void passesShellcheckAsPosixSh() {
+        assumeTrue(Shell.run(List.of("sh", "-c", "command -v shellcheck")).exitCode() == 0, "shellcheck is not installed");
+        Shell.Result r = Shell.run(List.of("shellcheck", "-s", "sh", script));
+        assertThat(r.output()).isEmpty();
+        assertThat(r.exitCode()).isZero();
+    }
+
+    @Test
+    void refusesToRunWithoutRoot() {
+        assumeTrue(Shell.isRoot(), "needs root to drop to an unprivileged user");
+        Shell.Result r = Shell.run(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "sh", script, "start", "198.18.0.100"));
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.output()).contains("must run as root");
+    }
+
+    @Test
+    void startIsIdempotentAndStopRestoresThePreviousValues() throws Exception {
+        assumeTrue(Shell.isRoot(), "network namespace tests need root; skipped");
+        Shell.deleteNamespaces("lbt-vip-");
+        Path etc = Files.createTempDirectory("lbt-vip-etc");
+        try {
+            Shell.run(List.of("ip", "netns", "add", NS)).assertOk("ip netns add");
+            ns("ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p").assertOk("veth");
+            // Prior values that differ from what start sets, so that a restore is visible.
+            ns("sh", "-c", "echo 2 > /proc/sys/net/ipv4/conf/all/arp_ignore; echo 1 > /proc/sys/net/ipv4/conf/eth0/arp_announce")
+                    .assertOk("prior sysctls");
+            String before = sysctls();
+
+            assertThat(ns(script, "status").exitCode()).as("status before start").isEqualTo(3);
+
+            ns(script, "--iface", "eth0", "start", "198.18.0.100").assertOk("first start");
+            String afterFirst = addresses() + sysctls();
+            ns(script, "--iface", "eth0", "start", "198.18.0.100").assertOk("second start");
+            assertThat(addresses() + sysctls()).as("start twice changes nothing").isEqualTo(afterFirst);
+
+            assertThat(addresses()).contains("198.18.0.100/32").contains("lo:0");
+            assertThat(sysctls()).isEqualTo("all 1 2\neth0 1 2\n");
+
+            Shell.Result status = ns(script, "status").assertOk("status");
+            assertThat(status.output()).contains("198.18.0.100").contains("net.ipv4.conf.eth0.arp_ignore = 1");
+
+            // --persist writes the drop-in and unit (under a test sysconfdir), stop --persist removes them.
+            Shell.run(List.of("ip", "netns", "exec", NS, "env", "LBD_VIP_SYSCONFDIR=" + etc, script,
+                    "--persist", "--iface", "eth0", "start", "198.18.0.101")).assertOk("persist start");
+            Path unit = etc.resolve("systemd/system/lbd-vip.service");
+            assertThat(Files.readString(unit)).contains("start 198.18.0.100 198.18.0.101");
+            assertThat(Files.readString(etc.resolve("sysctl.d/90-lbd-vip.conf")))
+                    .contains("net.ipv4.conf.eth0.arp_ignore = 1");
+
+            Shell.run(List.of("ip", "netns", "exec", NS, "env", "LBD_VIP_SYSCONFDIR=" + etc, script,
+                    "stop", "--persist")).assertOk("stop");
+            assertThat(unit).doesNotExist();
+            assertThat(addresses()).doesNotContain("198.18.0.100").doesNotContain("198.18.0.101");
+            assertThat(sysctls()).as("previous values restored").isEqualTo(before);
+            assertThat(ns(script, "status").exitCode()).as("status after stop").isEqualTo(3);
+            ns(script, "stop").assertOk("stop twice");
+        } finally {
+            Shell.run(List.of("ip", "netns", "exec", NS, script, "stop"));
+            Shell.run(List.of("ip", "netns", "del", NS));
+            try (Stream<Path> files = Files.walk(etc)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static Shell.Result ns(String... command) {
+        return Shell.inNetns(NS, command);
+    }
+
+    private static String addresses() {
+        return ns("ip", "-4", "-o", "addr", "show", "dev", "lo").output();
+    }
+
+    private static String sysctls() {
+        return ns("sh", "-c", "for d in all eth0; do echo $d $(cat /proc/sys/net/ipv4/conf/$d/arp_ignore)"
+                + " $(cat /proc/sys/net/ipv4/conf/$d/arp_announce); done").output();
+    }
+}
