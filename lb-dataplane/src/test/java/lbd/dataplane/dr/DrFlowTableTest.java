@@ -1,6 +1,9 @@
 package lbd.dataplane.dr;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,10 +13,7 @@ import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.FrameParser;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import lbd.dataplane.sched.PropertySeed;
 import org.junit.jupiter.api.Test;
 
 class DrFlowTableTest {
@@ -101,9 +101,16 @@ class DrFlowTableTest {
     }
 
     /** Random inserts and removals agree with a HashMap (exercises probing and backward-shift deletion). */
-    @Property(tries = 200)
-    void behavesLikeAMap(@ForAll @Size(max = 300) List<@IntRange(min = 0, max = 60) Integer> ops) {
-        DestinationCounters counters = new DestinationCounters(); // jqwik keeps one instance per property
+    @Test
+    void behavesLikeAMap() {
+        qt().withFixedSeed(PropertySeed.seed())
+                .withExamples(200)
+                .forAll(lists().of(integers().between(0, 60)).ofSizeBetween(0, 300))
+                .checkAssert(DrFlowTableTest::behavesLikeAMap);
+    }
+
+    private static void behavesLikeAMap(List<Integer> ops) {
+        DestinationCounters counters = new DestinationCounters(); // fresh per example: the last check counts this example's flows only
         FlowTable t = new FlowTable(64, 0);
         Map<Integer, Integer> model = new HashMap<>();
         for (int op : ops) {
