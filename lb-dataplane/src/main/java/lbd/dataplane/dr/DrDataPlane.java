@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
@@ -39,8 +40,9 @@ import org.agrona.collections.Long2ObjectHashMap;
  * The direct-routing data path: AF_PACKET sockets in one PACKET_FANOUT group on the DR interface, one worker
  * thread per socket, a BPF filter for the DR VIPs, ARP for the VIPs, and real-server MAC resolution.
  *
- * <p>Control-plane use (one thread): {@link #start}, then {@link #addService}/{@link #removeService} as the
- * configuration changes, {@link #resolveRealServers} after publishing a snapshot with new gate servers (its
+ * <p>Control-plane use (one thread, the one that called {@link #start}: the ARP socket's buffer is confined to
+ * it): {@link #start}, then {@link #addService}/{@link #removeService} as the configuration changes,
+ * {@link #setAnswering} for HA, {@link #resolveRealServers} after publishing a snapshot with new gate servers (its
  * result names the servers to hold down), {@link #close} to stop. Service tables come from the same
  * {@link SnapshotPublisher} as the NAT path; each worker owns a {@link WorkerState} over it.
  */
@@ -58,11 +60,13 @@ public final class DrDataPlane implements AutoCloseable {
     private final List<Thread> threads;
     private final List<DrStats> stats;
     private final long resolveTimeoutMillis;
+    private final boolean answerArpByDefault;
+    private final Map<Integer, Boolean> arpAnswering = new HashMap<>(); // control thread: setAnswering's word per VIP
     private volatile DrView view;
 
     private DrDataPlane(String interfaceName, SnapshotPublisher publisher, NeighbourResolver neighbours,
                         List<PacketSocket> sockets, List<DrWorker> workers, List<DrStats> stats,
-                        long resolveTimeoutMillis, DrView view) {
+                        long resolveTimeoutMillis, boolean answerArpByDefault, DrView view) {
         this.interfaceName = interfaceName;
         this.publisher = publisher;
         this.neighbours = neighbours;
@@ -70,6 +74,7 @@ public final class DrDataPlane implements AutoCloseable {
         this.workers = workers;
         this.stats = stats;
         this.resolveTimeoutMillis = resolveTimeoutMillis;
+        this.answerArpByDefault = answerArpByDefault;
         this.view = view;
         this.threads = new ArrayList<>();
     }
@@ -116,7 +121,7 @@ public final class DrDataPlane implements AutoCloseable {
         }
         long mac = Net.parseMac(read(sys.resolve("address").toString()));
         int index = Integer.parseInt(read(sys.resolve("ifindex").toString()));
-        DrView initial = buildView(services, Map.of());
+        DrView initial = buildView(services, Map.of(), vip -> options.answerArp());
         BpfFilter filter = BpfFilter.forVips(initial.vipArray());
         int group = (int) (ProcessHandle.current().pid() & 0xffff);
 
@@ -134,7 +139,7 @@ public final class DrDataPlane implements AutoCloseable {
         List<DrStats> stats = new ArrayList<>();
         List<DrWorker> workers = new ArrayList<>();
         DrDataPlane plane = new DrDataPlane(iface, publisher, neighbours, sockets, workers, stats,
-                options.resolveTimeout().toMillis(), initial);
+                options.resolveTimeout().toMillis(), options.answerArp(), initial);
         for (int i = 0; i < options.workers(); i++) {
             DrStats s = new DrStats();
             stats.add(s);
@@ -152,7 +157,9 @@ public final class DrDataPlane implements AutoCloseable {
             plane.threads.add(t);
         }
         for (int vip : initial.vipArray()) {
-            neighbours.announce(vip);
+            if (initial.answersArp(vip)) {
+                neighbours.announce(vip);
+            }
         }
         return plane;
     }
@@ -177,8 +184,31 @@ public final class DrDataPlane implements AutoCloseable {
         keys.add(key);
         boolean newVip = !v.isVip(Net.ipv4(key.address().address().getAddress()));
         publishView(keys, v.macs());
-        if (newVip) {
-            neighbours.announce(Net.ipv4(key.address().address().getAddress()));
+        int vip = Net.ipv4(key.address().address().getAddress());
+        if (newVip && view.answersArp(vip)) {
+            neighbours.announce(vip);
+        }
+    }
+
+    /**
+     * The HA switch: whether lbd answers ARP for these VIPs (the active node) or leaves them alone (the backup,
+     * whose peer answers). Starting to answer announces each VIP lbd serves with gratuitous ARP. The word
+     * sticks to the address, also for a VIP that a later reload adds. Forwarding is not affected: a backup
+     * receives no frames for the VIPs once its peer has announced them.
+     */
+    public void setAnswering(Collection<? extends InetAddress> vips, boolean answer) {
+        for (InetAddress a : vips) {
+            arpAnswering.put(Net.ipv4(a.getAddress()), answer);
+        }
+        DrView v = view;
+        publishView(v.services().values(), v.macs());
+        if (answer) {
+            for (InetAddress a : vips) {
+                int vip = Net.ipv4(a.getAddress());
+                if (view.answersArp(vip)) {
+                    neighbours.announce(vip);
+                }
+            }
         }
     }
 
@@ -191,7 +221,7 @@ public final class DrDataPlane implements AutoCloseable {
     }
 
     private void publishView(Collection<VirtualServiceKey> keys, Map<InetAddress, Long> macs) {
-        DrView next = buildView(keys, macs);
+        DrView next = buildView(keys, macs, vip -> arpAnswering.getOrDefault(vip, answerArpByDefault));
         BpfFilter filter = BpfFilter.forVips(next.vipArray());
         view = next;
         for (PacketSocket s : sockets) {
@@ -208,9 +238,8 @@ public final class DrDataPlane implements AutoCloseable {
      */
     public Map<RealServerKey, String> resolveRealServers() {
         DataPlaneSnapshot snapshot = publisher.current();
-        Map<Integer, List<RealServerKey>> wanted = new LinkedHashMap<>();
-        DrView v = view;
-        for (VirtualServiceKey key : v.services().values()) {
+        List<RealServerKey> servers = new ArrayList<>();
+        for (VirtualServiceKey key : view.services().values()) {
             ServiceTable t = snapshot.service(key);
             if (t == null) {
                 continue;
@@ -218,21 +247,35 @@ public final class DrDataPlane implements AutoCloseable {
             List<Destination> all = new ArrayList<>(t.destinations());
             t.fallback().ifPresent(all::add);
             for (Destination d : all) {
-                if (d.forwarding() == ForwardingMethod.GATE && d.key().address().isIpv4()) {
-                    wanted.computeIfAbsent(Net.ipv4(d.address().address().getAddress()), k -> new ArrayList<>())
-                            .add(d.key());
+                if (d.forwarding() == ForwardingMethod.GATE) {
+                    servers.add(d.key());
                 }
+            }
+        }
+        return resolveRealServers(servers);
+    }
+
+    /**
+     * As {@link #resolveRealServers()}, for the given gate real servers: the caller's list also reaches servers
+     * that are not in the tables (e.g. left out while held down), so that they can come back.
+     */
+    public Map<RealServerKey, String> resolveRealServers(Collection<RealServerKey> servers) {
+        Map<Integer, List<RealServerKey>> wanted = new LinkedHashMap<>();
+        DrView v = view;
+        for (RealServerKey s : servers) {
+            if (s.address().isIpv4()) {
+                wanted.computeIfAbsent(Net.ipv4(s.address().address().getAddress()), k -> new ArrayList<>()).add(s);
             }
         }
         Map<Integer, Long> found = neighbours.resolve(wanted.keySet(), resolveTimeoutMillis);
         Map<InetAddress, Long> macs = new HashMap<>(v.macs());
         Map<RealServerKey, String> unresolved = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
-        wanted.forEach((ip, servers) -> {
+        wanted.forEach((ip, atIp) -> {
             Long mac = found.get(ip);
             if (mac != null) {
                 macs.put(toInet(ip), mac);
             } else {
-                for (RealServerKey s : servers) {
+                for (RealServerKey s : atIp) {
                     unresolved.put(s, "MAC address of " + Net.formatIpv4(ip) + " not resolved on " + interfaceName
                             + " (no ARP reply within " + resolveTimeoutMillis + " ms): is the real server up and on"
                             + " the director's L2 segment?");
@@ -275,15 +318,20 @@ public final class DrDataPlane implements AutoCloseable {
         neighbours.close();
     }
 
-    private static DrView buildView(Collection<VirtualServiceKey> keys, Map<InetAddress, Long> macs) {
+    private static DrView buildView(Collection<VirtualServiceKey> keys, Map<InetAddress, Long> macs,
+                                    IntPredicate answersArp) {
         Long2ObjectHashMap<VirtualServiceKey> services = new Long2ObjectHashMap<>();
         IntHashSet vips = new IntHashSet();
+        IntHashSet silent = new IntHashSet();
         for (VirtualServiceKey k : keys) {
             int vip = Net.ipv4(k.address().address().getAddress());
             services.put(DrView.serviceKey(vip, k.address().port()), k);
             vips.add(vip);
+            if (!answersArp.test(vip)) {
+                silent.add(vip);
+            }
         }
-        return new DrView(services, vips, macs);
+        return new DrView(services, vips, silent, macs);
     }
 
     private static InetAddress toInet(int ip) {
@@ -340,12 +388,24 @@ public final class DrDataPlane implements AutoCloseable {
 
     /** The interface of the route to the first gate real server ("ip route get"), as ldirectord's hosts do. */
     private static String routeInterface(DataPlaneSnapshot snapshot, Collection<VirtualServiceKey> services) {
+        List<String> rips = new ArrayList<>();
         for (VirtualServiceKey key : services) {
             ServiceTable t = snapshot.service(key);
-            if (t == null || t.destinations().isEmpty()) {
-                continue;
+            if (t != null && !t.destinations().isEmpty()) {
+                rips.add(t.destinations().getFirst().address().hostAddress());
             }
-            String rip = t.destinations().getFirst().address().hostAddress();
+        }
+        return interfaceReaching(rips);
+    }
+
+    /**
+     * The interface of the route to the first of these real-server addresses ("ip route get"), for a caller
+     * that knows the configured real servers while none is in the tables yet (all still unchecked).
+     *
+     * @throws DrStartupException when no route says
+     */
+    public static String interfaceReaching(List<String> realServerAddresses) {
+        for (String rip : realServerAddresses) {
             try {
                 Process p = new ProcessBuilder("ip", "-4", "route", "get", rip).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes());

@@ -11,8 +11,11 @@ import java.util.Optional;
  * @param flowsPerWorker  connections each worker tracks
  * @param resolveTimeout  how long to wait for ARP replies from real servers whose MAC is not in the kernel's
  *                        neighbour table
+ * @param answerArp       whether lbd answers ARP for (and announces) its DR VIPs from the start; false for the
+ *                        backup node of an HA pair until {@link DrDataPlane#setAnswering} says otherwise
  */
-public record DrOptions(Optional<String> interfaceName, int workers, int flowsPerWorker, Duration resolveTimeout) {
+public record DrOptions(Optional<String> interfaceName, int workers, int flowsPerWorker, Duration resolveTimeout,
+                        boolean answerArp) {
 
     public DrOptions {
         if (workers < 1) {
@@ -25,14 +28,22 @@ public record DrOptions(Optional<String> interfaceName, int workers, int flowsPe
 
     public static DrOptions defaults() {
         return new DrOptions(Optional.empty(), Runtime.getRuntime().availableProcessors(), 1 << 20,
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), true);
     }
 
     public DrOptions withInterface(String name) {
-        return new DrOptions(Optional.of(name), workers, flowsPerWorker, resolveTimeout);
+        return new DrOptions(Optional.of(name), workers, flowsPerWorker, resolveTimeout, answerArp);
     }
 
     public DrOptions withWorkers(int n) {
-        return new DrOptions(interfaceName, n, flowsPerWorker, resolveTimeout);
+        return new DrOptions(interfaceName, n, flowsPerWorker, resolveTimeout, answerArp);
+    }
+
+    public DrOptions withResolveTimeout(Duration timeout) {
+        return new DrOptions(interfaceName, workers, flowsPerWorker, timeout, answerArp);
+    }
+
+    public DrOptions withArpAnswering(boolean answer) {
+        return new DrOptions(interfaceName, workers, flowsPerWorker, resolveTimeout, answer);
     }
 }

@@ -13,15 +13,19 @@ import org.agrona.collections.Long2ObjectHashMap;
  */
 final class DrView {
 
-    static final DrView EMPTY = new DrView(new Long2ObjectHashMap<>(), new IntHashSet(), Map.of());
+    static final DrView EMPTY = new DrView(new Long2ObjectHashMap<>(), new IntHashSet(), new IntHashSet(), Map.of());
 
     private final Long2ObjectHashMap<VirtualServiceKey> services;
     private final IntHashSet vips;
+    private final IntHashSet silent;
     private final Map<InetAddress, Long> macs;
 
-    DrView(Long2ObjectHashMap<VirtualServiceKey> services, IntHashSet vips, Map<InetAddress, Long> macs) {
+    /** @param silent VIPs lbd serves but does not answer ARP for (the backup node of an HA pair) */
+    DrView(Long2ObjectHashMap<VirtualServiceKey> services, IntHashSet vips, IntHashSet silent,
+           Map<InetAddress, Long> macs) {
         this.services = services;
         this.vips = vips;
+        this.silent = silent;
         this.macs = Map.copyOf(macs);
     }
 
@@ -35,6 +39,11 @@ final class DrView {
 
     boolean isVip(int ip) {
         return vips.contains(ip);
+    }
+
+    /** Whether lbd answers who-has for this address: a VIP it serves and has not been told to leave alone. */
+    boolean answersArp(int ip) {
+        return vips.contains(ip) && !silent.contains(ip);
     }
 
     int[] vipArray() {

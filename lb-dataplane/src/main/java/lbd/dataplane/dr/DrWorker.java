@@ -116,7 +116,7 @@ final class DrWorker implements Runnable {
         }
         int target = ArpFrame.targetIp(f, l3);
         int sender = ArpFrame.senderIp(f, l3);
-        if (!v.isVip(target) || sender == target) { // not ours, or someone's gratuitous announcement
+        if (!v.answersArp(target) || sender == target) { // not ours (or silenced), or a gratuitous announcement
             return;
         }
         long senderMac = ArpFrame.senderMac(f, l3);

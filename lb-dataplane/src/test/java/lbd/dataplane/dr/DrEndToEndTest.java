@@ -63,14 +63,12 @@ class DrEndToEndTest {
     @Test
     void connectionsToTheVipAlternateBetweenTheRealServers() throws Exception {
         assumeTrue(Shell.isRoot(), "the DR end-to-end test needs root (network namespaces, AF_PACKET); skipped");
-        Shell.deleteNamespaces(PREFIX);
+        lab("clean", PREFIX);
         String script = Shell.scriptsDir().resolve("vip-setup.sh").toString();
         Path www = Files.createTempDirectory("lbt-dr-www");
         Process director = null;
         try {
-            Shell.run(List.of("ip", "netns", "add", SW)).assertOk("netns " + SW);
-            Shell.run(List.of("ip", "-n", SW, "link", "add", "br0", "type", "bridge")).assertOk("bridge");
-            Shell.run(List.of("ip", "-n", SW, "link", "set", "br0", "up")).assertOk("bridge up");
+            lab("switch", SW);
             host(CLIENT, "198.18.0.1");
             host(DIRECTOR, "198.18.0.10");
             host(VM2, "198.18.0.2");
@@ -138,7 +136,7 @@ class DrEndToEndTest {
             for (String vm : List.of(VM2, VM3)) {
                 Shell.inNetns(vm, script, "stop");
             }
-            Shell.deleteNamespaces(PREFIX);
+            lab("clean", PREFIX);
             try (var files = Files.walk(www)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -147,14 +145,14 @@ class DrEndToEndTest {
 
     /** A namespace with eth0 (ADDRESS/24) cabled to the bridge in the switch namespace. */
     private static void host(String ns, String address) {
-        String port = "p-" + ns.substring(PREFIX.length());
-        Shell.run(List.of("ip", "netns", "add", ns)).assertOk("netns " + ns);
-        Shell.run(List.of("ip", "-n", SW, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", ns))
-                .assertOk("veth for " + ns);
-        Shell.run(List.of("ip", "-n", SW, "link", "set", port, "master", "br0", "up")).assertOk("port " + port);
-        Shell.run(List.of("ip", "-n", ns, "addr", "add", address + "/24", "dev", "eth0")).assertOk("address");
-        Shell.run(List.of("ip", "-n", ns, "link", "set", "eth0", "up")).assertOk("eth0 up");
-        Shell.run(List.of("ip", "-n", ns, "link", "set", "lo", "up")).assertOk("lo up");
+        lab("host", SW, ns, address + "/24");
+    }
+
+    /** scripts/netns-lab.sh, the namespace plumbing shared with lb-director's namespace tests. */
+    private static void lab(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Shell.scriptsDir().resolve("netns-lab.sh").toString()));
+        cmd.addAll(List.of(args));
+        Shell.run(cmd).assertOk(String.join(" ", cmd));
     }
 
     private static void awaitListening(String ns, int port) throws InterruptedException {

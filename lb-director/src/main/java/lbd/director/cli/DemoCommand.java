@@ -1,12 +1,16 @@
 package lbd.director.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.RealServer;
+import lbd.director.control.ControlServer;
+import lbd.director.control.DirectorOps;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
 import lbd.director.demo.DemoBackends;
@@ -54,15 +58,39 @@ final class DemoCommand {
             return 1;
         }
         awaitFirstChecks(director, config, Duration.ofSeconds(5));
+        Path socket = demoSocket(options);
+        DirectorOps ops;
+        try {
+            ops = RunCommand.startOps(director, null, config, new RunOptions(options.transport(), options.eventLoops(), socket));
+        } catch (DirectorException e) {
+            director.close();
+            backends.close();
+            log.error("demo: lbd could not start: {}", e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(ops::close, "lbd-ops-stop"));
+        String lbadm = socket.equals(ControlServer.DEFAULT_PATH) ? "bin/lbadm -Ln" : "bin/lbadm --socket " + socket + " -Ln";
         System.out.println();
         System.out.println("lbd demo: VIP 127.0.0.1:" + vipPort + " (rr) -> VM2 on 127.0.0.1:" + backends.port(0)
                 + ", VM3 on 127.0.0.1:" + backends.port(1));
         System.out.println("try:  for i in $(seq 6); do curl -s http://127.0.0.1:" + vipPort + "/index.html; done");
-        System.out.println("      bin/lbadm -Ln      (Ctrl-C stops the demo)");
+        System.out.println("      " + lbadm + "      (Ctrl-C stops the demo)");
         System.out.println();
         System.out.flush();
         Runtime.getRuntime().addShutdownHook(new Thread(backends::close, "demo-backends-stop"));
         return RunCommand.runUntilStopped(director);
+    }
+
+    /** The default control socket when root may create it; otherwise one in /tmp that only this user can use. */
+    private static Path demoSocket(RunOptions options) {
+        if (options.socket() != null) {
+            return options.socket();
+        }
+        Path runDir = ControlServer.DEFAULT_PATH.getParent();
+        if (Files.isWritable(runDir) || Files.isWritable(runDir.getParent())) {
+            return ControlServer.DEFAULT_PATH;
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"), "lbd-" + System.getProperty("user.name"), "lbd.sock");
     }
 
     private static void awaitFirstChecks(Director director, ClusterConfig config, Duration bound)

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
             "  lbd --check FILE     check a configuration and print the services it defines",
             "  lbd --demo           two built-in web servers behind a round-robin VIP on 127.0.0.1:8080",
             "  lbd --config FILE    run the director in the foreground (logs to stderr; SIGTERM stops it)",
+            "  lbd reload           make the running lbd re-read its configuration (as lbadm --reload)",
             ""
         },
         exitCodeListHeading = "%nExit status:%n",
@@ -45,6 +46,15 @@ public final class LbdMain implements Callable<Integer> {
     @Option(names = "--event-loops", paramLabel = "N", description = "NAT event loops (default: the eventloops= directive, else one per core).")
     Integer eventLoops;
 
+    @Option(names = "--ha", paramLabel = "DIR", description = "With --config: run as one node of an active/backup pair, as heartbeat would with DIR's ha.cf, authkeys and haresources (e.g. /etc/ha.d).")
+    Path haDir;
+
+    @Option(names = "--ha-node", paramLabel = "NAME", description = "With --ha: this node's name in ha.cf (default: uname -n).")
+    String haNode;
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "The control socket lbadm talks to (default: the controlsocket= directive, else /run/lbd/lbd.sock).")
+    Path socket;
+
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "With --demo: the VIP port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int demoPort;
 
@@ -56,17 +66,28 @@ public final class LbdMain implements Callable<Integer> {
             err.println("lbd: give exactly one of --check FILE, --demo, --config FILE (see lbd --help)");
             return 2;
         }
+        if ((haDir != null || haNode != null) && config == null) {
+            new PrintWriter(System.err, true).println("lbd: --ha and --ha-node go with --config FILE (see lbd --help)");
+            return 2;
+        }
         if (check != null) {
             return CheckCommand.run(check, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         }
-        RunOptions options = new RunOptions(transport, eventLoops);
+        RunOptions options = new RunOptions(transport, eventLoops, socket);
         if (demo) {
             return DemoCommand.run(demoPort, options);
         }
-        return RunCommand.run(config, options);
+        return RunCommand.run(config, options, haDir, haNode);
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("reload")) {
+            // "lbd reload [--socket PATH]": the same as lbadm --reload, for ldirectord's "ldirectord reload" habit.
+            String[] lbadm = new String[args.length];
+            lbadm[0] = "--reload";
+            System.arraycopy(args, 1, lbadm, 1, args.length - 1);
+            System.exit(LbadmMain.run(lbadm, System.out, System.err));
+        }
         CommandLine cmd = new CommandLine(new LbdMain());
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExecutionExceptionHandler((ex, c, parseResult) -> {

@@ -9,7 +9,18 @@ import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.Transport;
 import lbd.director.core.Director;
+import lbd.director.control.ConfigReloader;
+import lbd.director.control.ControlServer;
+import lbd.director.control.DirectorOps;
 import lbd.director.core.DirectorException;
+import lbd.director.logging.LogSetup;
+import lbd.director.ha.HaConfigException;
+import lbd.director.ha.HaLauncher;
+import lbd.director.ha.HaCollector;
+import lbd.director.ha.HaNode;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import java.util.List;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -28,34 +39,103 @@ final class RunCommand {
     }
 
     static int run(Path file, RunOptions options) throws InterruptedException {
+        return run(file, options, null, null);
+    }
+
+    /** As {@link #run(Path, RunOptions)}; with {@code haDir}, also as one node of an HA pair (lbd.director.ha). */
+    static int run(Path file, RunOptions options, Path haDir, String haNode) throws InterruptedException {
         ClusterConfig config = load(file);
         if (config == null) {
             log.error("{}: configuration rejected; lbd did not start", file);
             return 1;
         }
-        Director director;
+        LogSetup logs;
         try {
-            director = startDirector(config, options);
+            logs = LogSetup.configure(config.globals().logfile());
         } catch (DirectorException e) {
             log.error("lbd could not start: {}", e.getMessage());
             return 1;
         }
+        Director director;
+        try {
+            // With HA, the DR data plane stays silent (no ARP answers, no gratuitous ARP) until HA says active.
+            director = startDirector(config, options, haDir == null);
+        } catch (DirectorException e) {
+            log.error("lbd could not start: {}", e.getMessage());
+            return 1;
+        }
+        HaNode ha = null;
+        if (haDir != null) {
+            try {
+                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp);
+            } catch (HaConfigException e) {
+                e.problems().forEach(p -> log.error("{}", p));
+                log.error("{}: HA configuration rejected; lbd did not start", haDir);
+                director.close();
+                return 1;
+            }
+        }
         log.info("lbd running with {} ({} virtual services); SIGHUP reloads, SIGTERM stops", file,
                 config.virtualServices().size());
-        Signal.handle(new Signal("HUP"), sig -> reload(director, file));
-        return runUntilStopped(director);
+        DirectorOps ops;
+        try {
+            ops = startOps(director, file, config, options, ha);
+        } catch (DirectorException e) {
+            log.error("lbd could not start: {}", e.getMessage());
+            if (ha != null) {
+                ha.close();
+            }
+            director.close();
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(ops::close, "lbd-ops-stop"));
+        // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
+        Signal.handle(new Signal("HUP"), sig -> {
+            logs.reopen();
+            ops.reloadLater("SIGHUP");
+        });
+        return runUntilStopped(director, ha);
+    }
+
+    /** The control socket (lbadm), reloads, rates and metrics of a running director (lbd.director.control). */
+    static DirectorOps startOps(Director director, Path file, ClusterConfig config, RunOptions options) {
+        return startOps(director, file, config, options, null);
+    }
+
+    /** As above; with an HA node, listings carry its state on their first line and metrics count its transitions. */
+    static DirectorOps startOps(Director director, Path file, ClusterConfig config, RunOptions options, HaNode ha) {
+        Path socket = options.socket() != null ? options.socket()
+                : config.globals().controlSocket().orElse(ControlServer.DEFAULT_PATH);
+        ConfigReloader reloader = file == null ? null : new ConfigReloader(file, ConfigLoader::load, director::reload);
+        String version = "lbd version " + LbdVersion.VERSION;
+        Supplier<String> firstLine = ha == null ? () -> version : () -> version + "; " + ha.status().describe();
+        List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status));
+        return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(),
+                config.globals().autoreload(), firstLine, extra);
     }
 
     static Director startDirector(ClusterConfig config, RunOptions options) {
+        return startDirector(config, options, true);
+    }
+
+    static Director startDirector(ClusterConfig config, RunOptions options, boolean drAnswersArp) {
         Transport transport = options.transport() != null ? options.transport() : config.globals().transport();
         int loops = options.eventLoops() != null ? options.eventLoops() : config.globals().eventLoops();
-        return Director.start(config, transport, loops);
+        return Director.start(config, transport, loops, drAnswersArp);
     }
 
     /** Blocks until SIGTERM/SIGINT, then drains and stops the director. */
     static int runUntilStopped(Director director) throws InterruptedException {
+        return runUntilStopped(director, null);
+    }
+
+    /** As {@link #runUntilStopped(Director)}; an HA node first hands the VIPs to its peer, then the director drains. */
+    static int runUntilStopped(Director director, HaNode ha) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (ha != null) {
+                ha.close();
+            }
             log.info("stopping: no new connections; draining open ones for up to {} s", DRAIN.toSeconds());
             director.shutdown(DRAIN);
             log.info("stopped");

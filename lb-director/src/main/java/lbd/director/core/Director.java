@@ -1,11 +1,15 @@
 package lbd.director.core;
 
+import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -19,14 +23,17 @@ import lbd.config.model.ClusterConfig;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerKind;
 import lbd.config.model.Transport;
 import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
+import lbd.dataplane.worker.WorkerState;
 import lbd.health.HealthEvent;
 import lbd.health.HealthListener;
 import lbd.health.HealthMonitor;
@@ -51,19 +58,22 @@ public final class Director implements AutoCloseable {
     });
     private final SnapshotPublisher publisher = new SnapshotPublisher();
     private final NatProxy nat;
+    private final DrBinding dr;
     private final HealthMonitor health;
 
     // ---- owned by the control thread ----
     private ClusterConfig config;
     private final Map<RealServerKey, RealServerState> states = new HashMap<>();
-    private final Map<VirtualServiceKey, Boolean> fallbackActive = new HashMap<>();
     private final RuntimeEdits edits = new RuntimeEdits();
     private final Set<VirtualServiceKey> listening = new HashSet<>();
     private long version;
 
-    private Director(ClusterConfig config, Transport transport, int eventLoops) {
+    private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
         this.config = config;
         this.nat = new NatProxy(new NatSettings(transport, eventLoops, Duration.ofSeconds(10)), publisher);
+        DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp);
+        this.dr = new DrBinding(publisher, withDrSettings(drOptions, config, eventLoops), control,
+                () -> publish("MAC hold changed"));
         this.health = new HealthMonitor(new HealthListener() {
             @Override
             public void onTransition(HealthEvent event) {
@@ -72,7 +82,8 @@ public final class Director implements AutoCloseable {
 
             @Override
             public void onFallback(VirtualServiceKey service, boolean active) {
-                // The director derives the fallback from the verdicts itself; the event is logged by lb-health.
+                // lb-health logs the event and runs fallbackcommand. The tables need nothing more: the data
+                // plane uses a table's fallback whenever no destination has weight > 0.
             }
         });
     }
@@ -82,7 +93,15 @@ public final class Director implements AutoCloseable {
      * first tables. Throws {@link DirectorException} with an operator-facing message when it cannot.
      */
     public static Director start(ClusterConfig config, Transport transport, int eventLoops) {
-        Director d = new Director(config, transport, eventLoops);
+        return start(config, transport, eventLoops, true);
+    }
+
+    /**
+     * As {@link #start(ClusterConfig, Transport, int)}; {@code drAnswersArp} false starts the DR data plane
+     * silent on ARP for its VIPs (the backup of an HA pair) until {@link #answerDrArp} says otherwise.
+     */
+    public static Director start(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
+        Director d = new Director(config, transport, eventLoops, drAnswersArp);
         try {
             d.nat.start();
             d.<Void>onControl(() -> {
@@ -106,6 +125,24 @@ public final class Director implements AutoCloseable {
 
     public NatProxy nat() {
         return nat;
+    }
+
+    /** Every data-plane worker (NAT event loops, then DR workers), for summing counters. Any thread. */
+    public List<WorkerState> workerStates() {
+        List<WorkerState> all = new ArrayList<>(nat.workers());
+        all.addAll(dr.workerStates());
+        return all;
+    }
+
+    /**
+     * The HA switch of the DR data plane (matches lbd.director.ha.DrArpControl): answer ARP for these DR VIPs
+     * and announce them (active node), or stay silent (backup). Any thread; applied on the DR thread.
+     */
+    public void answerDrArp(Set<? extends InetAddress> vips, boolean answer) {
+        onControl(() -> {
+            dr.answerArp(vips, answer);
+            return null;
+        });
     }
 
     /** Applies a new configuration as a diff; unchanged real servers keep their health and counters. */
@@ -151,11 +188,107 @@ public final class Director implements AutoCloseable {
 
     /** Control thread: the health verdict of every real server, for listings. */
     public RealServerState state(RealServerKey key) {
-        return states.getOrDefault(key, RealServerState.UNCHECKED);
+        return dr.effective(key, states.getOrDefault(key, RealServerState.UNCHECKED));
     }
 
     public ClusterConfig config() {
         return config;
+    }
+
+    // ---- run-time edits (lbadm) and queries for listings and metrics ----
+
+    /** Control thread: the configuration with lbadm's added and removed real servers applied. */
+    public ClusterConfig effectiveConfig() {
+        return edits.apply(config);
+    }
+
+    /** Control thread: whether lbadm set this real server's weight (the listing says so). */
+    public boolean weightEdited(RealServerKey key) {
+        return edits.weightEdited(key);
+    }
+
+    /** {@code lbadm -e}: a weight until the next reload (0 drains: no new connections, open ones go on). */
+    public void setWeight(RealServerKey key, int weight) {
+        if (weight < 0) {
+            throw new DirectorException("weight must be 0 or more: " + weight);
+        }
+        onControl(() -> {
+            findServer(key);
+            edits.setWeight(key, weight);
+            publish("lbadm weight " + key.address());
+            return null;
+        });
+    }
+
+    /** {@code lbadm -E -s}: the scheduler until the next reload; the other services are untouched. */
+    public void setScheduler(VirtualServiceKey key, SchedulerKind scheduler) {
+        if (!scheduler.implemented()) {
+            throw new DirectorException("scheduler " + scheduler.configName()
+                    + " is not supported yet; use rr, wrr, lc or wlc");
+        }
+        onControl(() -> {
+            findService(key);
+            edits.setScheduler(key, scheduler);
+            publish("lbadm scheduler " + key);
+            return null;
+        });
+    }
+
+    /** {@code lbadm -a}: a real server until the next reload, health-checked like the configured ones. */
+    public void addServer(RealServerKey key, ForwardingMethod forwarding, int weight) {
+        ClusterConfig effective = onControl(() -> {
+            VirtualService vs = findService(key.service());
+            if (edits.apply(config).find(key.service()).orElseThrow().realServers().stream()
+                    .anyMatch(rs -> rs.key().equals(key))) {
+                throw new DirectorException("Destination already exists: " + key.address() + " in " + key.service());
+            }
+            if (!vs.realServers().isEmpty() && vs.forwarding() != forwarding) {
+                throw new DirectorException(key.service() + " forwards with " + vs.forwarding().configName()
+                        + "; lbd does not mix " + vs.forwarding().configName() + " and " + forwarding.configName()
+                        + " in one service");
+            }
+            if (forwarding == ForwardingMethod.GATE && key.address().port() != key.service().address().port()) {
+                throw new DirectorException("direct routing (gate) cannot change the port: the real server must"
+                        + " listen on " + key.service().address().port());
+            }
+            RealServer configured = vs.realServers().stream().filter(rs -> rs.key().equals(key)).findFirst()
+                    .orElse(null);
+            edits.addServer(configured != null ? configured
+                    : new RealServer(key, forwarding, weight, Optional.empty(), Optional.empty(), 0));
+            if (configured != null && configured.weight() != weight) {
+                edits.setWeight(key, weight);
+            }
+            boolean alwaysUp = vs.healthCheck().type() == CheckType.ON;
+            states.putIfAbsent(key, alwaysUp ? RealServerState.ALWAYS_UP : RealServerState.UNCHECKED);
+            publish("lbadm add " + key.address());
+            return edits.apply(config);
+        });
+        health.apply(effective);
+    }
+
+    /** {@code lbadm -d}: no new connections to the server until the next reload; open ones finish. */
+    public void deleteServer(RealServerKey key) {
+        ClusterConfig effective = onControl(() -> {
+            findServer(key);
+            boolean configured = findService(key.service()).realServers().stream()
+                    .anyMatch(rs -> rs.key().equals(key));
+            edits.deleteServer(key, configured);
+            publish("lbadm delete " + key.address());
+            return edits.apply(config);
+        });
+        health.apply(effective);
+    }
+
+    private VirtualService findService(VirtualServiceKey key) {
+        return config.find(key).orElseThrow(() -> new DirectorException("Service not defined: " + key));
+    }
+
+    private RealServer findServer(RealServerKey key) {
+        return edits.apply(config).find(key.service())
+                .orElseThrow(() -> new DirectorException("Service not defined: " + key.service()))
+                .realServers().stream().filter(rs -> rs.key().equals(key)).findFirst()
+                .orElseThrow(() -> new DirectorException("No such destination: " + key.address() + " is not a real"
+                        + " server of " + key.service()));
     }
 
     private void initStates(ClusterConfig cfg) {
@@ -205,23 +338,18 @@ public final class Director implements AutoCloseable {
 
     private void publish(String why) {
         Map<VirtualServiceKey, ServiceTable> tables = new LinkedHashMap<>();
-        for (VirtualService vs : config.virtualServices()) {
-            ServiceTable table = TableFactory.build(vs, states, edits);
-            tables.put(vs.key(), table);
-            boolean fallbackNow = table.fallback().isPresent()
-                    && table.destinations().stream().noneMatch(d -> d.weight() > 0);
-            Boolean was = fallbackActive.put(vs.key(), fallbackNow);
-            if (fallbackNow && !Boolean.TRUE.equals(was)) {
-                log.warn("{}: every real server is down; sending new connections to fallback {}", vs.key(),
-                        table.fallback().get().address());
-            } else if (!fallbackNow && Boolean.TRUE.equals(was)) {
-                log.info("{}: a real server is back; fallback {} withdrawn", vs.key(),
-                        vs.fallback().map(RealServer::address).map(Object::toString).orElse("?"));
-            }
+        for (VirtualService vs : edits.apply(config).virtualServices()) {
+            tables.put(vs.key(), TableFactory.build(vs, this::state, edits));
         }
         version++;
         publisher.publish(new DataPlaneSnapshot(version, tables));
         log.debug("published tables v{} ({})", version, why);
+        dr.afterPublish(edits.apply(config));
+    }
+
+    private static DrOptions withDrSettings(DrOptions defaults, ClusterConfig cfg, int eventLoops) {
+        DrOptions o = eventLoops > 0 ? defaults.withWorkers(eventLoops) : defaults;
+        return cfg.globals().networkInterface().map(o::withInterface).orElse(o);
     }
 
     private static void logReloadDiff(ClusterConfig previous, ClusterConfig next) {
@@ -245,6 +373,7 @@ public final class Director implements AutoCloseable {
     public void shutdown(Duration drain) {
         health.close();
         nat.shutdown(drain);
+        dr.close();
         control.shutdownNow();
     }
 

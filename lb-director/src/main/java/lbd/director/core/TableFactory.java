@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
@@ -21,11 +22,12 @@ final class TableFactory {
     private TableFactory() {
     }
 
-    static ServiceTable build(VirtualService vs, Map<RealServerKey, RealServerState> states, RuntimeEdits edits) {
+    /** @param states each real server's state (health, and for gate servers the MAC hold) */
+    static ServiceTable build(VirtualService vs, Function<RealServerKey, RealServerState> states, RuntimeEdits edits) {
         Map<RealServerKey, Integer> weights = new HashMap<>();
         Set<RealServerKey> removed = new HashSet<>();
         for (RealServer rs : vs.realServers()) {
-            RealServerState state = states.getOrDefault(rs.key(), RealServerState.UNCHECKED);
+            RealServerState state = states.apply(rs.key());
             int weight = edits.weight(rs.key()).orElse(rs.weight());
             if (state.up()) {
                 weights.put(rs.key(), weight);

@@ -1,0 +1,111 @@
+package lbd.director.control;
+
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import lbd.config.ConfigError;
+import lbd.config.ConfigResult;
+import lbd.config.model.ClusterConfig;
+import lbd.director.core.DirectorException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-reads the configuration file and hands a valid one to the director, which applies it as a diff. Every
+ * trigger — SIGHUP, {@code lbadm --reload}, the autoreload watch — goes through here and runs on one
+ * "lbd-reload" thread, one at a time and in order, so that an older file can never be applied after a newer
+ * one. A file that does not load is rejected with each error logged as FILE:LINE, and the running
+ * configuration is kept.
+ */
+public final class ConfigReloader implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger("lbd");
+
+    private final Path file;
+    private final Function<Path, ConfigResult> loader;
+    private final Consumer<ClusterConfig> apply;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "lbd-reload");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * @param loader reads and validates a file (ConfigLoader::load)
+     * @param apply  applies a valid configuration (Director::reload); may throw DirectorException
+     */
+    public ConfigReloader(Path file, Function<Path, ConfigResult> loader, Consumer<ClusterConfig> apply) {
+        this.file = file;
+        this.loader = loader;
+        this.apply = apply;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Reloads and waits; returns a one-line summary, or throws {@link ControlException} when rejected. */
+    public String reload(String trigger) {
+        Future<String> result = thread.submit(() -> reloadNow(trigger));
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ControlException ce) {
+                throw ce;
+            }
+            throw new ControlException("reload failed: " + e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ControlException("interrupted while reloading");
+        }
+    }
+
+    /** Reloads without waiting (signal handlers, the file watch); the outcome is logged. */
+    public void reloadLater(String trigger) {
+        thread.execute(() -> {
+            try {
+                reloadNow(trigger);
+            } catch (ControlException e) {
+                // already logged
+            }
+        });
+    }
+
+    private String reloadNow(String trigger) {
+        log.info("reloading {} ({})", file, trigger);
+        ConfigResult result = loader.apply(file);
+        return switch (result) {
+            case ConfigResult.Invalid invalid -> {
+                for (ConfigError error : invalid.errors()) {
+                    log.error("{}", error);
+                }
+                String message = file + ": reload rejected (" + invalid.errors().size()
+                        + (invalid.errors().size() == 1 ? " error" : " errors")
+                        + ", see the log); the running configuration is kept";
+                log.error("{}", message);
+                throw new ControlException(message);
+            }
+            case ConfigResult.Loaded loaded -> {
+                try {
+                    apply.accept(loaded.config());
+                } catch (DirectorException e) {
+                    String message = file + ": reload failed: " + e.getMessage()
+                            + "; the running configuration is kept";
+                    log.error("{}", message);
+                    throw new ControlException(message);
+                }
+                yield "configuration reloaded from " + file + ": " + loaded.config().virtualServices().size()
+                        + " virtual services";
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,33 @@
+package lbd.director.control;
+
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerKind;
+import lbd.config.model.VirtualServiceKey;
+import lbd.director.listing.TableView;
+
+/**
+ * What the control socket can ask of the daemon. The director implements it by running each call on its
+ * control thread; a call that cannot be carried out throws {@link ControlException} with ipvsadm's wording where
+ * one exists ("No such destination", "Service not defined", "Destination already exists").
+ */
+public interface ControlHandler {
+
+    /** The live table, captured at one moment. */
+    TableView view();
+
+    /** {@code lbadm -e -t VIP:port -r RIP:port -w N}: a new weight until the next reload (0 drains). */
+    void setWeight(RealServerKey server, int weight);
+
+    /** {@code lbadm -a}: a real server added until the next reload; it is health-checked like the others. */
+    void addServer(RealServerKey server, ForwardingMethod forwarding, int weight);
+
+    /** {@code lbadm -d}: no new connections to it until the next reload; open ones finish. */
+    void deleteServer(RealServerKey server);
+
+    /** {@code lbadm -E -s NAME}: the service's scheduler until the next reload. */
+    void setScheduler(VirtualServiceKey service, SchedulerKind scheduler);
+
+    /** {@code lbadm --reload}: re-reads the configuration file; returns a one-line summary. */
+    String reload();
+}

@@ -1,0 +1,201 @@
+package lbd.director.control;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import lbd.director.core.DirectorException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's end of the control socket: a UNIX socket (mode 0600 in a 0700 directory, so only its owner —
+ * root — may talk to it; never a TCP port). One acceptor thread; each connection is served on its own virtual
+ * thread: read one request line (see {@link ControlRequest} for the protocol), write the reply, close.
+ * A client that sends nothing, too much or garbage gets an error reply or is cut off after
+ * {@link #CLIENT_TIMEOUT}; the daemon keeps running either way.
+ */
+public final class ControlServer implements AutoCloseable {
+
+    public static final Path DEFAULT_PATH = Path.of("/run/lbd/lbd.sock");
+    static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(10);
+
+    private static final Logger log = LoggerFactory.getLogger("lbd");
+
+    private final Path path;
+    private final ServerSocketChannel server;
+    private final ControlService service;
+    private final Thread acceptor;
+    // Closes the channel of a client that stalls: blocking UNIX channels have no read timeout of their own.
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "lbd-control-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile boolean closed;
+
+    private ControlServer(Path path, ServerSocketChannel server, ControlService service) {
+        this.path = path;
+        this.server = server;
+        this.service = service;
+        this.acceptor = Thread.ofPlatform().name("lbd-control-socket").daemon().unstarted(this::acceptLoop);
+    }
+
+    /**
+     * Binds {@code path} and starts serving. Refuses (with a {@link DirectorException} saying so) when another lbd
+     * answers on it; a stale socket file left by a crash is replaced.
+     */
+    public static ControlServer start(Path path, ControlService service) {
+        Path socket = path.toAbsolutePath();
+        try {
+            prepareDirectory(socket.getParent());
+            removeStale(socket);
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                server.bind(UnixDomainSocketAddress.of(socket));
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+            ControlServer s = new ControlServer(socket, server, service);
+            s.acceptor.start();
+            log.info("control socket listening on {}", socket);
+            return s;
+        } catch (IOException e) {
+            throw new DirectorException("cannot open the control socket " + socket + ": " + e.getMessage()
+                    + " (give another path with --socket or controlsocket=)", e);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private static void prepareDirectory(Path dir) throws IOException {
+        if (dir != null && !Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+    }
+
+    private static void removeStale(Path socket) throws IOException {
+        if (!Files.exists(socket)) {
+            return;
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            throw new DirectorException("another lbd is already running on the control socket " + socket
+                    + " (stop it, or give this one another path with --socket)");
+        } catch (IOException nobodyListening) {
+            Files.deleteIfExists(socket);
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            SocketChannel client;
+            try {
+                client = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                log.warn("control socket: accept failed: {}", e.getMessage());
+                continue;
+            }
+            Thread.ofVirtual().name("lbd-control-client").start(() -> serve(client));
+        }
+    }
+
+    private void serve(SocketChannel client) {
+        ScheduledFuture<?> cutOff = watchdog.schedule(() -> closeQuietly(client), CLIENT_TIMEOUT.toMillis(),
+                TimeUnit.MILLISECONDS);
+        try (client) {
+            ControlReply reply;
+            String line = readLine(client);
+            reply = line == null
+                    ? ControlReply.error("request longer than " + ControlRequest.MAX_LINE + " bytes or not ended by a newline")
+                    : service.handle(line);
+            if (line == null) {
+                log.warn("control socket: rejected a request: {}", reply.message());
+            }
+            ByteBuffer out = ByteBuffer.wrap(reply.toWire().getBytes(StandardCharsets.UTF_8));
+            while (out.hasRemaining()) {
+                client.write(out);
+            }
+            if (line == null) {
+                // Read what the client still sends (up to the watchdog) so that closing does not reset the
+                // connection before the client has read the reply.
+                client.shutdownOutput();
+                ByteBuffer sink = ByteBuffer.allocate(4096);
+                while (client.read(sink.clear()) >= 0) {
+                    // discard
+                }
+            }
+        } catch (IOException e) {
+            log.debug("control socket: client went away: {}", e.getMessage());
+        } finally {
+            cutOff.cancel(false);
+        }
+    }
+
+    /** The first line, or null when the client sent more than MAX_LINE bytes or closed before a newline. */
+    private static String readLine(SocketChannel client) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(128);
+        ByteBuffer buf = ByteBuffer.allocate(512);
+        while (line.size() <= ControlRequest.MAX_LINE) {
+            buf.clear();
+            int n = client.read(buf);
+            if (n < 0) {
+                return null;
+            }
+            for (int i = 0; i < n; i++) {
+                byte b = buf.get(i);
+                if (b == '\n') {
+                    return line.toString(StandardCharsets.UTF_8);
+                }
+                line.write(b);
+            }
+        }
+        return null;
+    }
+
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        watchdog.shutdownNow();
+        try {
+            acceptor.join(2000);
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            log.warn("could not remove the control socket {}: {}", path, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package lbd.director.control;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+import lbd.director.listing.AddressNames;
+import lbd.director.listing.IpvsListing;
+import lbd.director.listing.ResolvingNames;
+import lbd.director.listing.TableView;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out one request line and produces the reply; never throws. Runs on the connection's thread (a listing
+ * that resolves names blocks there, not on the control thread). Edits are logged here, once each.
+ */
+public final class ControlService {
+
+    private static final Logger log = LoggerFactory.getLogger("lbd");
+
+    private final ControlHandler handler;
+    private final Supplier<String> listingFirstLine;
+    private final Supplier<AddressNames> resolvingNames;
+
+    public ControlService(ControlHandler handler, String listingFirstLine) {
+        this(handler, () -> listingFirstLine);
+    }
+
+    /** With a first line that may change while lbd runs (it carries the HA state). */
+    public ControlService(ControlHandler handler, Supplier<String> listingFirstLine) {
+        this(handler, listingFirstLine, ResolvingNames::fromSystem);
+    }
+
+    ControlService(ControlHandler handler, Supplier<String> listingFirstLine, Supplier<AddressNames> resolvingNames) {
+        this.handler = Objects.requireNonNull(handler, "handler");
+        this.listingFirstLine = Objects.requireNonNull(listingFirstLine, "listingFirstLine");
+        this.resolvingNames = resolvingNames;
+    }
+
+    public ControlReply handle(String line) {
+        ControlRequest request;
+        try {
+            request = ControlRequest.parse(line);
+        } catch (ControlException e) {
+            log.warn("control socket: rejected a request: {}", e.getMessage());
+            return ControlReply.error(e.getMessage());
+        }
+        try {
+            return execute(request);
+        } catch (ControlException e) {
+            return ControlReply.error(e.getMessage());
+        } catch (RuntimeException e) {
+            log.warn("control socket: '{}' failed: {}", request.toLine(), e.toString());
+            return ControlReply.error("lbd could not carry out the request: " + e.getMessage());
+        }
+    }
+
+    private ControlReply execute(ControlRequest request) {
+        return switch (request) {
+            case ControlRequest.Ping p -> ControlReply.ok("");
+            case ControlRequest.ListTable list -> {
+                TableView view = handler.view();
+                if (list.service().isPresent()) {
+                    view = new TableView(List.of(view.service(list.service().get()).orElseThrow(
+                            () -> new ControlException("Service not defined: " + list.service().get()))));
+                }
+                AddressNames names = list.options().numeric() ? AddressNames.NUMERIC : resolvingNames.get();
+                yield ControlReply.ok(IpvsListing.format(view, list.options(), names, listingFirstLine.get()));
+            }
+            case ControlRequest.SetWeight e -> {
+                handler.setWeight(e.server(), e.weight());
+                log.info("lbadm: weight of {} set to {}{} (until the next reload)", e.server(), e.weight(),
+                        e.weight() == 0 ? ", draining" : "");
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.AddServer a -> {
+                handler.addServer(a.server(), a.forwarding(), a.weight());
+                log.info("lbadm: real server {} added ({}, weight {}) until the next reload", a.server(),
+                        a.forwarding().configName(), a.weight());
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.DeleteServer d -> {
+                handler.deleteServer(d.server());
+                log.info("lbadm: real server {} removed until the next reload; open connections finish", d.server());
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.SetScheduler s -> {
+                handler.setScheduler(s.service(), s.scheduler());
+                log.info("lbadm: scheduler of {} set to {} (until the next reload)", s.service(),
+                        s.scheduler().configName());
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.Reload r -> {
+                log.info("lbadm: reload requested");
+                yield ControlReply.ok(handler.reload() + "\n");
+            }
+        };
+    }
+}

@@ -1,0 +1,87 @@
+package lbd.director.control;
+
+import java.util.Map;
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerKind;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.counter.RealServerStats;
+import lbd.dataplane.counter.StatsAggregator;
+import lbd.director.core.Director;
+import lbd.director.core.DirectorException;
+import lbd.director.listing.RateEstimator;
+import lbd.director.listing.TableView;
+import lbd.director.listing.TableViews;
+import lbd.director.metrics.MetricsSource;
+
+/**
+ * The director as the control socket and the metrics endpoint see it. Every read of the director's state runs
+ * on its control thread ({@link Director#onControl}); counters are summed from the workers' acquire reads.
+ */
+public final class DirectorControl implements ControlHandler, MetricsSource {
+
+    private final Director director;
+    private final ConfigReloader reloader;
+    // Sampled on the control thread only (see sampleRates); its rates map is immutable and safe to read anywhere.
+    private final RateEstimator<RealServerKey> rates = new RateEstimator<>();
+
+    /** @param reloader re-reads the configuration file; null when there is none (the demo) */
+    public DirectorControl(Director director, ConfigReloader reloader) {
+        this.director = director;
+        this.reloader = reloader;
+    }
+
+    @Override
+    public TableView view() {
+        return director.onControl(() -> TableViews.capture(director.effectiveConfig(), director.publisher().current(),
+                director::state, director::weightEdited, totals(), rates.rates()));
+    }
+
+    /** Feeds the rate estimator; called every 2 s (IPVS's estimator interval). */
+    public void sampleRates() {
+        director.onControl(() -> {
+            rates.sample(totals(), System.nanoTime());
+            return null;
+        });
+    }
+
+    private Map<RealServerKey, RealServerStats> totals() {
+        return StatsAggregator.byRealServer(director.workerStates());
+    }
+
+    @Override
+    public void setWeight(RealServerKey server, int weight) {
+        run(() -> director.setWeight(server, weight));
+    }
+
+    @Override
+    public void addServer(RealServerKey server, ForwardingMethod forwarding, int weight) {
+        run(() -> director.addServer(server, forwarding, weight));
+    }
+
+    @Override
+    public void deleteServer(RealServerKey server) {
+        run(() -> director.deleteServer(server));
+    }
+
+    @Override
+    public void setScheduler(VirtualServiceKey service, SchedulerKind scheduler) {
+        run(() -> director.setScheduler(service, scheduler));
+    }
+
+    @Override
+    public String reload() {
+        if (reloader == null) {
+            throw new ControlException("this lbd runs without a configuration file (--demo): nothing to reload");
+        }
+        return reloader.reload("lbadm --reload");
+    }
+
+    private static void run(Runnable edit) {
+        try {
+            edit.run();
+        } catch (DirectorException e) {
+            throw new ControlException(e.getMessage());
+        }
+    }
+}

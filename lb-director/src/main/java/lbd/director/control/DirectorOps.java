@@ -1,0 +1,136 @@
+package lbd.director.control;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import lbd.config.model.Endpoint;
+import lbd.director.core.Director;
+import lbd.director.core.DirectorException;
+import lbd.director.metrics.MetricsServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything an operator reaches a running lbd through, started together and stopped together: the control
+ * socket (lbadm), the reloader (SIGHUP, lbadm --reload, autoreload=yes), the 2-second rate sampler and the
+ * optional Prometheus endpoint.
+ */
+public final class DirectorOps implements AutoCloseable {
+
+    /** IPVS's estimator interval. */
+    static final Duration RATE_INTERVAL = Duration.ofSeconds(2);
+
+    private static final Logger log = LoggerFactory.getLogger("lbd");
+
+    private final ConfigReloader reloader;
+    private final ControlServer control;
+    private final MetricsServer metrics;
+    private final AutoReload autoReload;
+    private final ScheduledExecutorService sampler;
+
+    private DirectorOps(ConfigReloader reloader, ControlServer control, MetricsServer metrics, AutoReload autoReload,
+                        ScheduledExecutorService sampler) {
+        this.reloader = reloader;
+        this.control = control;
+        this.metrics = metrics;
+        this.autoReload = autoReload;
+        this.sampler = sampler;
+    }
+
+    /**
+     * @param reloader       re-reads the configuration file (null for the demo: nothing to reload)
+     * @param socket         the control socket's path
+     * @param metricsAddress where to serve /metrics, if anywhere
+     * @param autoreload     watch the file's mtime and reload when it changes
+     * @param listingFirstLine the first line of a listing (lbd's name and version)
+     */
+    public static DirectorOps start(Director director, ConfigReloader reloader, Path socket,
+                                    Optional<Endpoint> metricsAddress, boolean autoreload, String listingFirstLine) {
+        return start(director, reloader, socket, metricsAddress, autoreload, () -> listingFirstLine, List.of());
+    }
+
+    /**
+     * As above, with a first line computed per listing (it carries the HA state) and extra metric collectors
+     * (HA's).
+     */
+    public static DirectorOps start(Director director, ConfigReloader reloader, Path socket,
+                                    Optional<Endpoint> metricsAddress, boolean autoreload,
+                                    Supplier<String> listingFirstLine, List<MultiCollector> extraMetrics) {
+        DirectorControl handler = new DirectorControl(director, reloader);
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "lbd-rate-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        ControlServer control = null;
+        MetricsServer metrics = null;
+        try {
+            sampler.scheduleAtFixedRate(() -> sampleQuietly(handler), 0, RATE_INTERVAL.toMillis(),
+                    TimeUnit.MILLISECONDS);
+            control = ControlServer.start(socket, new ControlService(handler, listingFirstLine));
+            if (metricsAddress.isPresent()) {
+                metrics = MetricsServer.start(metricsAddress.get(), handler, extraMetrics);
+            }
+            AutoReload watch = null;
+            if (autoreload && reloader != null) {
+                watch = AutoReload.start(reloader, AutoReload.DEFAULT_INTERVAL);
+                log.info("autoreload: watching {} for changes", reloader.file());
+            }
+            return new DirectorOps(reloader, control, metrics, watch, sampler);
+        } catch (RuntimeException e) {
+            sampler.shutdownNow();
+            if (control != null) {
+                control.close();
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
+            throw e;
+        }
+    }
+
+    private static void sampleQuietly(DirectorControl handler) {
+        try {
+            handler.sampleRates();
+        } catch (DirectorException e) {
+            log.debug("rate sample skipped: {}", e.getMessage());
+        }
+    }
+
+    /** SIGHUP's reload (the caller reopens the log file first). */
+    public void reloadLater(String trigger) {
+        if (reloader != null) {
+            reloader.reloadLater(trigger);
+        }
+    }
+
+    public Path socket() {
+        return control.path();
+    }
+
+    /** The metrics port really bound, or -1 when metrics are off. */
+    public int metricsPort() {
+        return metrics == null ? -1 : metrics.port();
+    }
+
+    @Override
+    public void close() {
+        if (autoReload != null) {
+            autoReload.close();
+        }
+        sampler.shutdownNow();
+        control.close();
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (reloader != null) {
+            reloader.close();
+        }
+    }
+}

@@ -1,0 +1,260 @@
+package lbd.director.control;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import lbd.config.model.Endpoint;
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import lbd.director.listing.ListingOptions;
+
+/**
+ * lbadm's command line, in ipvsadm's syntax: short flags may be clustered ({@code -Ln}), a flag's value may be
+ * attached ({@code -w3}) or the next word, long options take {@code --opt value} or {@code --opt=value}.
+ * Hand-parsed because picocli cannot express ipvsadm's "one command letter plus options" grammar with its
+ * clustering. Produces the {@link ControlRequest} to send, or a help/version action.
+ */
+public final class LbadmArguments {
+
+    /** Thrown for bad usage; lbadm prints the message and exits 2, as ipvsadm does. */
+    public static final class UsageException extends Exception {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** What lbadm was asked to do. */
+    public sealed interface Action {
+    }
+
+    public record Help() implements Action {
+    }
+
+    public record Version() implements Action {
+    }
+
+    public record Send(Path socket, ControlRequest request) implements Action {
+    }
+
+    private static final String VALUE_LETTERS = "tursw";
+    private static final Map<String, String> LONG = Map.ofEntries(
+            Map.entry("--list", "-L"), Map.entry("--numeric", "-n"), Map.entry("--tcp-service", "-t"),
+            Map.entry("--udp-service", "-u"), Map.entry("--real-server", "-r"), Map.entry("--scheduler", "-s"),
+            Map.entry("--weight", "-w"), Map.entry("--gatewaying", "-g"), Map.entry("--masquerading", "-m"),
+            Map.entry("--ipip", "-i"), Map.entry("--add-server", "-a"), Map.entry("--edit-server", "-e"),
+            Map.entry("--delete-server", "-d"), Map.entry("--edit-service", "-E"), Map.entry("--help", "-h"),
+            Map.entry("--version", "-v"), Map.entry("--add-service", "-A"), Map.entry("--delete-service", "-D"),
+            Map.entry("--clear", "-C"), Map.entry("--zero", "-Z"), Map.entry("--save", "-S"),
+            Map.entry("--restore", "-R"), Map.entry("--fwmark-service", "-f"), Map.entry("--persistent", "-p"),
+            Map.entry("--connection", "-c"));
+
+    private LbadmArguments() {
+    }
+
+    public static Action parse(String[] args) throws UsageException {
+        Character command = null;
+        Path socket = ControlServer.DEFAULT_PATH;
+        boolean numeric = false;
+        boolean stats = false;
+        boolean rate = false;
+        boolean exact = false;
+        boolean noSort = false;
+        String service = null;
+        Protocol protocol = null;
+        String real = null;
+        String scheduler = null;
+        Integer weight = null;
+        ForwardingMethod forwarding = null;
+
+        List<String> words = expand(args);
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            String value = null;
+            if (w.startsWith("-") && w.length() == 2 && VALUE_LETTERS.indexOf(w.charAt(1)) >= 0
+                    || w.equals("--socket")) {
+                if (i + 1 >= words.size()) {
+                    throw new UsageException("option " + w + " needs a value");
+                }
+                value = words.get(++i);
+            }
+            switch (w) {
+                case "-L", "-l" -> command = setCommand(command, 'L');
+                case "-a", "-e", "-d", "-E" -> command = setCommand(command, w.charAt(1));
+                case "--reload" -> command = setCommand(command, 'R');
+                case "-h" -> {
+                    return new Help();
+                }
+                case "-v" -> {
+                    return new Version();
+                }
+                case "-n" -> numeric = true;
+                case "--stats" -> stats = true;
+                case "--rate" -> rate = true;
+                case "--exact" -> exact = true;
+                case "--nosort" -> noSort = true;
+                case "--socket" -> socket = Path.of(value);
+                case "-t", "-u" -> {
+                    if (service != null) {
+                        throw new UsageException("give one virtual service (-t or -u), not two");
+                    }
+                    service = value;
+                    protocol = w.equals("-t") ? Protocol.TCP : Protocol.UDP;
+                }
+                case "-r" -> real = value;
+                case "-s" -> scheduler = value;
+                case "-w" -> weight = parseWeight(value);
+                case "-g" -> forwarding = ForwardingMethod.GATE;
+                case "-m" -> forwarding = ForwardingMethod.MASQ;
+                case "-i" -> forwarding = ForwardingMethod.IPIP;
+                case "-A", "-D", "-C", "-R", "-S", "-Z" -> throw new UsageException(w + " is not supported by lbadm:"
+                        + " virtual services come from the configuration file; edit it and run lbadm --reload");
+                case "-f", "-p", "-c" -> throw new UsageException(w + " is not supported by lbadm");
+                default -> throw new UsageException("unknown option " + w + " (see lbadm --help)");
+            }
+        }
+        if (command == null) {
+            throw new UsageException("give a command: -L, -e, -a, -d, -E or --reload (see lbadm --help)");
+        }
+        if (stats && rate) {
+            throw new UsageException("--stats and --rate cannot be given together");
+        }
+        ControlRequest request = switch (command) {
+            case 'L' -> new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort),
+                    service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
+            case 'R' -> new ControlRequest.Reload();
+            case 'E' -> {
+                VirtualServiceKey key = serviceKey(protocol, required(service, "-E needs -t or -u VIP:PORT"));
+                if (scheduler == null) {
+                    throw new UsageException("-E needs -s SCHEDULER (the scheduler is what lbadm can change)");
+                }
+                yield new ControlRequest.SetScheduler(key, ControlRequest.scheduler(scheduler.trim()));
+            }
+            default -> {
+                VirtualServiceKey key = serviceKey(protocol,
+                        required(service, "-" + command + " needs -t or -u VIP:PORT"));
+                RealServerKey server = new RealServerKey(key,
+                        endpoint(required(real, "-" + command + " needs -r RIP[:PORT]"), key.address().port()));
+                yield switch (command) {
+                    case 'a' -> new ControlRequest.AddServer(server,
+                            forwarding == null ? ForwardingMethod.GATE : forwarding, weight == null ? 1 : weight);
+                    case 'e' -> new ControlRequest.SetWeight(server,
+                            required(weight, "-e needs -w WEIGHT (the weight is what lbadm can change)"));
+                    default -> new ControlRequest.DeleteServer(server);
+                };
+            }
+        };
+        return new Send(socket, request);
+    }
+
+    /** "-Ln" to "-L" "-n"; "-w3" to "-w" "3"; "--weight=3" to "-w" "3"; long names to their letters. */
+    static List<String> expand(String[] args) {
+        List<String> out = new ArrayList<>();
+        for (String a : args) {
+            if (a.startsWith("--")) {
+                int eq = a.indexOf('=');
+                String name = eq < 0 ? a : a.substring(0, eq);
+                out.add(LONG.getOrDefault(name, name));
+                if (eq >= 0) {
+                    out.add(a.substring(eq + 1));
+                }
+            } else if (a.startsWith("-") && a.length() > 2) {
+                for (int i = 1; i < a.length(); i++) {
+                    char c = a.charAt(i);
+                    out.add("-" + c);
+                    if (VALUE_LETTERS.indexOf(c) >= 0 && i + 1 < a.length()) {
+                        out.add(a.substring(i + 1));
+                        break;
+                    }
+                }
+            } else {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    private static char setCommand(Character current, char next) throws UsageException {
+        if (current != null && current != next) {
+            throw new UsageException("give one command at a time (-L, -e, -a, -d, -E or --reload)");
+        }
+        return next;
+    }
+
+    private static <T> T required(T value, String message) throws UsageException {
+        if (value == null) {
+            throw new UsageException(message);
+        }
+        return value;
+    }
+
+    private static int parseWeight(String text) throws UsageException {
+        try {
+            return ControlRequest.weight(text);
+        } catch (ControlException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static VirtualServiceKey serviceKey(Protocol protocol, String text) throws UsageException {
+        Endpoint e = endpoint(text, -1);
+        return new VirtualServiceKey(protocol, e);
+    }
+
+    /** HOST:PORT with a name or a number for each; the port may be left out when {@code defaultPort} >= 0. */
+    static Endpoint endpoint(String text, int defaultPort) throws UsageException {
+        String host = text;
+        String port = null;
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            if (close < 0) {
+                throw new UsageException("'" + text + "': missing ] after the IPv6 address");
+            }
+            host = text.substring(1, close);
+            if (text.length() > close + 1) {
+                if (text.charAt(close + 1) != ':') {
+                    throw new UsageException("'" + text + "' is not [ADDRESS]:PORT");
+                }
+                port = text.substring(close + 2);
+            }
+        } else {
+            int colon = text.lastIndexOf(':');
+            if (colon >= 0 && text.indexOf(':') == colon) {
+                host = text.substring(0, colon);
+                port = text.substring(colon + 1);
+            }
+        }
+        int portNumber;
+        if (port == null || port.isEmpty()) {
+            if (defaultPort < 0) {
+                throw new UsageException("'" + text + "' needs a port: ADDRESS:PORT");
+            }
+            portNumber = defaultPort;
+        } else {
+            portNumber = port(port);
+        }
+        try {
+            return new Endpoint(InetAddress.getByName(host), portNumber);
+        } catch (UnknownHostException e) {
+            throw new UsageException("host '" + host + "' not found");
+        }
+    }
+
+    private static int port(String text) throws UsageException {
+        try {
+            int p = Integer.parseInt(text);
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+            throw new UsageException("port " + p + " is out of range 1-65535");
+        } catch (NumberFormatException e) {
+            return ServicePorts.lookup(text)
+                    .orElseThrow(() -> new UsageException("port '" + text + "' is neither a number nor a service name"));
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package lbd.director.ha;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import lbd.config.model.ClusterConfig;
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.VirtualService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts an {@link HaNode} together for {@code lbd --config FILE --ha DIR [--ha-node NAME]}: reads DIR's ha.cf,
+ * authkeys and haresources, settles each VIP's interface and prefix, works out where heartbeats go, and starts
+ * the node as backup. Every configuration problem surfaces here, before anything is changed on the host.
+ */
+public final class HaLauncher {
+
+    private static final Logger log = LoggerFactory.getLogger("lbd.ha");
+
+    private HaLauncher() {
+    }
+
+    /**
+     * @param nodeName this node's name, or null for {@code uname -n}
+     * @param drArp    the DR data plane's ARP switch (used when haresources carries the VIP of a gate service)
+     * @throws HaConfigException with operator-facing lines when the configuration cannot be used
+     */
+    public static HaNode start(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp) {
+        HaConfig config = HaConfig.load(dir, nodeName != null ? nodeName : unameN());
+        config.warnings().forEach(w -> log.warn("HA: {}", w));
+        List<InterfaceAddress> addresses = InterfaceAddress.current();
+        Set<Inet4Address> drVips = drVips(cluster);
+        List<ResolvedVip> vips = ResolvedVip.resolve(config.resources().vips(), drVips, addresses);
+        config.resources().ldirectordConfig().ifPresent(named -> cluster.source().ifPresent(running -> {
+            if (!sameFile(named, running)) {
+                log.warn("HA: haresources names ldirectord::{} but lbd runs {}; lbd serves the file given with --config", named, running);
+            }
+        }));
+        List<SocketAddress> destinations = destinations(config, addresses);
+        VipOwnership ownership = new AnnouncedVipOwnership(
+                List.of(new IpAddressVipOwnership(vips), new DrArpVipOwnership(vips, drArp)), vips,
+                AnnouncedVipOwnership.DEFAULT_COUNT, AnnouncedVipOwnership.DEFAULT_INTERVAL);
+        return HaNode.start(config, ownership, destinations);
+    }
+
+    /** The IPv4 VIPs of gate (direct routing) services. */
+    static Set<Inet4Address> drVips(ClusterConfig cluster) {
+        return cluster.virtualServices().stream()
+                .filter(vs -> vs.forwarding() == ForwardingMethod.GATE)
+                .map(VirtualService::address)
+                .filter(e -> e.address() instanceof Inet4Address)
+                .map(e -> (Inet4Address) e.address())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Where heartbeats are sent; a ucast line naming one of this node's own addresses is skipped, as heartbeat does. */
+    static List<SocketAddress> destinations(HaConfig config, List<InterfaceAddress> addresses) {
+        List<SocketAddress> out = new ArrayList<>();
+        for (HeartbeatMedium m : config.cf().media()) {
+            switch (m) {
+                case HeartbeatMedium.Broadcast b -> {
+                    Inet4Address brd = addresses.stream()
+                            .filter(a -> a.interfaceName().equals(b.interfaceName()))
+                            .map(InterfaceAddress::broadcastOrDerived).findFirst()
+                            .orElseThrow(() -> new HaConfigException("ha.cf: bcast " + b.interfaceName() + ": " + b.interfaceName()
+                                    + " has no IPv4 address here; is it up and addressed? (or use ucast)"));
+                    out.add(new InetSocketAddress(brd, b.port()));
+                }
+                case HeartbeatMedium.Unicast u -> {
+                    boolean own = addresses.stream().anyMatch(a -> a.address().equals(u.peer()));
+                    if (!own) {
+                        out.add(new InetSocketAddress(u.peer(), u.port()));
+                    }
+                }
+                case HeartbeatMedium.Multicast mc -> out.add(new InetSocketAddress(mc.group(), mc.port()));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new HaConfigException("ha.cf: every heartbeat path leads to this node itself (ucast to its own address);"
+                    + " add ucast IF PEER-ADDRESS for the other node");
+        }
+        return out;
+    }
+
+    /** {@code uname -n}: the kernel's node name of this UTS namespace. */
+    static String unameN() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (IOException e) {
+            throw new HaConfigException("cannot read this node's name (uname -n): " + e.getMessage() + "; start lbd with --ha-node NAME");
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package lbd.director.metrics;
+
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import lbd.config.model.Endpoint;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import lbd.director.listing.DestinationView;
+import lbd.director.listing.HeldOutView;
+import lbd.director.listing.ServiceView;
+import lbd.director.listing.TableView;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+
+/**
+ * Turns one {@link MetricsSource} read into Prometheus series at scrape time (nothing is kept between
+ * scrapes, so removed services and real servers simply disappear). Labels: {@code protocol}, {@code service}
+ * (VIP:port), {@code server} (RIP:port), {@code loop}.
+ */
+final class LbdCollector implements MultiCollector {
+
+    /** Bucket bounds of the connect-latency histogram, in seconds: 100 µs to 10 s. */
+    static final double[] LATENCY_BOUNDS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+        0.25, 0.5, 1, 2.5, 5, 10, Double.POSITIVE_INFINITY};
+
+    private final MetricsSource source;
+
+    LbdCollector(MetricsSource source) {
+        this.source = source;
+    }
+
+    @Override
+    public MetricSnapshots collect() {
+        TableView view = source.view();
+        Map<RealServerKey, Duration> checkLatency = source.checkLatency();
+        MetricSnapshots.Builder out = MetricSnapshots.builder();
+
+        List<Row> rows = new ArrayList<>();
+        List<Row> checked = new ArrayList<>();
+        for (ServiceView s : view.services()) {
+            for (DestinationView d : s.destinations()) {
+                Row row = new Row(s, d.address(), d);
+                rows.add(row);
+                checked.add(row);
+            }
+            for (HeldOutView h : s.heldOut()) {
+                checked.add(new Row(s, h.address(), null));
+            }
+        }
+        out.metricSnapshot(counter("lbd_real_server_connections", "Connections scheduled to the real server (Conns)",
+                rows, r -> r.d.stats().connections()));
+        out.metricSnapshot(gauge("lbd_real_server_active_connections", "Established connections (ActiveConn)",
+                rows, r -> r.d.stats().active()));
+        out.metricSnapshot(gauge("lbd_real_server_inactive_connections",
+                "Connections in any other tracked state (InActConn)", rows, r -> r.d.stats().inactive()));
+        out.metricSnapshot(counter("lbd_real_server_in_bytes", "Bytes from clients to the real server", rows,
+                r -> r.d.stats().bytesIn()));
+        out.metricSnapshot(counter("lbd_real_server_out_bytes", "Bytes from the real server to clients", rows,
+                r -> r.d.stats().bytesOut()));
+        out.metricSnapshot(counter("lbd_real_server_in_packets", "Packets (or segments) from clients", rows,
+                r -> r.d.stats().packetsIn()));
+        out.metricSnapshot(counter("lbd_real_server_out_packets", "Packets (or segments) to clients", rows,
+                r -> r.d.stats().packetsOut()));
+        out.metricSnapshot(gauge("lbd_real_server_weight", "Effective weight (0: quiescent or draining)", rows,
+                r -> r.d.weight()));
+        out.metricSnapshot(gauge("lbd_real_server_up", "Health verdict: 1 up, 0 down (held quiescent or out)",
+                checked, r -> r.d != null && r.d.up() ? 1 : 0));
+
+        List<Row> timed = checked.stream().filter(r -> checkLatency.containsKey(r.key())).toList();
+        if (!timed.isEmpty()) {
+            out.metricSnapshot(gauge("lbd_real_server_check_latency_seconds", "Duration of the last health check",
+                    timed, r -> checkLatency.get(r.key()).toNanos() / 1e9));
+        }
+
+        CounterSnapshot.Builder conns = CounterSnapshot.builder().name("lbd_service_connections")
+                .help("Connections accepted by the virtual service");
+        GaugeSnapshot.Builder active = GaugeSnapshot.builder().name("lbd_service_active_connections")
+                .help("Established connections of the virtual service");
+        CounterSnapshot.Builder bytesIn = CounterSnapshot.builder().name("lbd_service_in_bytes")
+                .help("Bytes from clients to the virtual service");
+        CounterSnapshot.Builder bytesOut = CounterSnapshot.builder().name("lbd_service_out_bytes")
+                .help("Bytes from the virtual service to clients");
+        for (ServiceView s : view.services()) {
+            Labels l = serviceLabels(s.key());
+            conns.dataPoint(CounterDataPointSnapshot.builder().labels(l).value(s.stats().connections()).build());
+            active.dataPoint(GaugeDataPointSnapshot.builder().labels(l).value(s.stats().active()).build());
+            bytesIn.dataPoint(CounterDataPointSnapshot.builder().labels(l).value(s.stats().bytesIn()).build());
+            bytesOut.dataPoint(CounterDataPointSnapshot.builder().labels(l).value(s.stats().bytesOut()).build());
+        }
+        out.metricSnapshot(conns.build()).metricSnapshot(active.build())
+                .metricSnapshot(bytesIn.build()).metricSnapshot(bytesOut.build());
+
+        List<LoopCounters> loops = source.loops();
+        if (!loops.isEmpty()) {
+            out.metricSnapshot(loopCounter("lbd_loop_accepted_connections", "Connections accepted by the event loop",
+                    loops, LoopCounters::accepted));
+            out.metricSnapshot(loopCounter("lbd_loop_scheduled_connections",
+                    "Connections the event loop scheduled to a real server", loops, LoopCounters::scheduled));
+            out.metricSnapshot(loopCounter("lbd_loop_refused_connections",
+                    "Connections the event loop closed: no real server available or maxconns reached", loops,
+                    LoopCounters::refused));
+        }
+
+        Map<VirtualServiceKey, Histogram> latency = source.connectLatencyMicros();
+        if (!latency.isEmpty()) {
+            HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("lbd_connect_latency_seconds")
+                    .help("Time to connect to a real server").unit(Unit.SECONDS);
+            latency.forEach((key, histogram) -> h.dataPoint(histogramPoint(serviceLabels(key), histogram)));
+            out.metricSnapshot(h.build());
+        }
+        return out.build();
+    }
+
+    /** HdrHistogram (µs) to Prometheus classic buckets (non-cumulative counts per bucket, in seconds). */
+    static HistogramDataPointSnapshot histogramPoint(Labels labels, Histogram micros) {
+        long[] counts = new long[LATENCY_BOUNDS.length];
+        double sum = 0;
+        for (HistogramIterationValue v : micros.recordedValues()) {
+            double seconds = micros.highestEquivalentValue(v.getValueIteratedTo()) / 1e6;
+            long n = v.getCountAtValueIteratedTo();
+            sum += seconds * n;
+            int i = 0;
+            while (seconds > LATENCY_BOUNDS[i]) {
+                i++;
+            }
+            counts[i] += n;
+        }
+        return HistogramDataPointSnapshot.builder().labels(labels)
+                .classicHistogramBuckets(ClassicHistogramBuckets.of(LATENCY_BOUNDS, counts)).sum(sum).build();
+    }
+
+    private record Row(ServiceView service, Endpoint server, DestinationView d) {
+        RealServerKey key() {
+            return new RealServerKey(service.key(), server);
+        }
+
+        Labels labels() {
+            return serviceLabels(service.key()).add("server", server.toString());
+        }
+    }
+
+    private static Labels serviceLabels(VirtualServiceKey key) {
+        return Labels.of("protocol", key.protocol().name().toLowerCase(Locale.ROOT), "service", key.address().toString());
+    }
+
+    private static CounterSnapshot counter(String name, String help, List<Row> rows, ToDoubleFunction<Row> value) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        for (Row r : dedupe(rows)) {
+            b.dataPoint(CounterDataPointSnapshot.builder().labels(r.labels()).value(value.applyAsDouble(r)).build());
+        }
+        return b.build();
+    }
+
+    private static GaugeSnapshot gauge(String name, String help, List<Row> rows, ToDoubleFunction<Row> value) {
+        GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
+        for (Row r : dedupe(rows)) {
+            b.dataPoint(GaugeDataPointSnapshot.builder().labels(r.labels()).value(value.applyAsDouble(r)).build());
+        }
+        return b.build();
+    }
+
+    /** A server listed twice in a service (the fallback is also a real server) would repeat its labels. */
+    private static List<Row> dedupe(List<Row> rows) {
+        Map<RealServerKey, Row> unique = new LinkedHashMap<>();
+        for (Row r : rows) {
+            unique.putIfAbsent(r.key(), r);
+        }
+        return List.copyOf(unique.values());
+    }
+
+    private static CounterSnapshot loopCounter(String name, String help, List<LoopCounters> loops,
+                                               ToDoubleFunction<LoopCounters> value) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        for (LoopCounters l : loops) {
+            b.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("loop", Integer.toString(l.loop())))
+                    .value(value.applyAsDouble(l)).build());
+        }
+        return b.build();
+    }
+}

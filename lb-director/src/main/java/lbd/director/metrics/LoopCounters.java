@@ -1,0 +1,12 @@
+package lbd.director.metrics;
+
+/**
+ * One NAT event loop's cumulative counters.
+ *
+ * @param loop      the loop's index
+ * @param accepted  client connections accepted on the loop's VIP listeners
+ * @param scheduled connections the scheduler gave a real server (or the fallback)
+ * @param refused   connections closed because no real server could take them or a maxconns cap was reached
+ */
+public record LoopCounters(int loop, long accepted, long scheduled, long refused) {
+}

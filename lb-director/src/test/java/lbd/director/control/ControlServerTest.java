@@ -1,0 +1,106 @@
+package lbd.director.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import lbd.director.core.DirectorException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(20)
+class ControlServerTest {
+
+    @TempDir
+    Path dir;
+    Path socket;
+    FakeHandler handler;
+    ControlServer server;
+
+    @BeforeEach
+    void start() {
+        socket = dir.resolve("run/lbd.sock");
+        handler = new FakeHandler();
+        server = ControlServer.start(socket, new ControlService(handler, "lbd test"));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    @Test
+    void socketIsOwnerOnlyInAnOwnerOnlyDirectory() throws Exception {
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                .isEqualTo("rwx------");
+    }
+
+    @Test
+    void malformedAndUnknownRequestsGetAnErrorAndTheServerKeepsAnswering() throws Exception {
+        String[] bad = {"", "frobnicate", "list bogus", "set-weight tcp 127.0.0.1:8080", "set-weight tcp nowhere 1.2.3.4:80 1",
+            "set-weight tcp 127.0.0.1:8080 127.0.0.2:80 -4", "set-scheduler tcp 127.0.0.1:8080 nope",
+            "set-scheduler tcp 127.0.0.1:8080 mh", "delete-server sctp 127.0.0.1:8080 127.0.0.2:80",
+            "\u0000\u0001\u00ff garbage", "list stats rate"};
+        for (String line : bad) {
+            ControlReply reply = ControlClient.send(socket, line);
+            assertThat(reply.ok()).as(line).isFalse();
+            assertThat(reply.message()).as(line).isNotBlank().doesNotContain("Exception").doesNotContain("\n");
+        }
+        assertThat(ControlClient.send(socket, "ping").ok()).isTrue();
+    }
+
+    @Test
+    void anOversizedRequestIsRefusedAndTheServerKeepsAnswering() throws Exception {
+        ControlReply reply = ControlClient.send(socket, "list " + "x".repeat(10_000));
+        assertThat(reply.ok()).isFalse();
+        assertThat(reply.message()).contains("longer than 4096");
+        assertThat(ControlClient.send(socket, "ping").ok()).isTrue();
+    }
+
+    @Test
+    void aClientThatClosesWithoutANewlineDoesNotHurtTheServer() throws Exception {
+        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(socket));
+            c.write(ByteBuffer.wrap("pin".getBytes(StandardCharsets.UTF_8)));
+        }
+        assertThat(ControlClient.send(socket, "ping").ok()).isTrue();
+    }
+
+    @Test
+    void editsReachTheHandlerAndItsRefusalsComeBackAsErrors() throws Exception {
+        assertThat(ControlClient.send(socket, "set-weight tcp 127.0.0.1:8080 127.0.0.2:80 0").ok()).isTrue();
+        assertThat(handler.servers.getFirst().weight()).isZero();
+
+        ControlReply missing = ControlClient.send(socket, "set-weight tcp 127.0.0.1:8080 127.0.0.9:80 2");
+        assertThat(missing.ok()).isFalse();
+        assertThat(missing.message()).startsWith("No such destination");
+    }
+
+    @Test
+    void aSecondServerOnTheSamePathIsRefusedAndAStaleFileIsReplaced() throws Exception {
+        assertThatThrownBy(() -> ControlServer.start(socket, new ControlService(handler, "x")))
+                .isInstanceOf(DirectorException.class).hasMessageContaining("already running");
+        server.close();
+        Files.createFile(socket); // left behind by a crash
+        server = ControlServer.start(socket, new ControlService(handler, "lbd test"));
+        assertThat(ControlClient.send(socket, "ping").ok()).isTrue();
+    }
+
+    @Test
+    void withNoServerTheClientSaysNoLbdIsRunning() {
+        server.close();
+        assertThatThrownBy(() -> ControlClient.send(socket, "ping"))
+                .isInstanceOf(ControlClient.NotRunning.class).hasMessageContaining("no lbd is running");
+    }
+}

@@ -1,0 +1,93 @@
+package lbd.director.control;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import lbd.config.model.Endpoint;
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerKind;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.counter.RealServerStats;
+import lbd.director.listing.DestinationView;
+import lbd.director.listing.Rates;
+import lbd.director.listing.ServiceView;
+import lbd.director.listing.TableView;
+
+/** A handler over one service with two real servers, recording what it was asked; for protocol tests. */
+final class FakeHandler implements ControlHandler {
+
+    static final VirtualServiceKey VIP = new VirtualServiceKey(Protocol.TCP, Endpoint.of("127.0.0.1", 8080));
+
+    volatile String scheduler = "rr";
+    final List<DestinationView> servers = new ArrayList<>(List.of(
+            dest("127.0.0.2", 1, ""), dest("127.0.0.3", 1, "")));
+    volatile int reloads;
+
+    private static DestinationView dest(String ip, int weight, String note) {
+        return new DestinationView(Endpoint.of(ip, 80), ForwardingMethod.MASQ, weight,
+                new RealServerStats(1, 2, 3, 0, 0, 0, 0), Rates.ZERO, note, true);
+    }
+
+    @Override
+    public synchronized TableView view() {
+        return new TableView(List.of(new ServiceView(VIP, scheduler, OptionalInt.empty(), Optional.empty(),
+                RealServerStats.ZERO, Rates.ZERO, servers, List.of())));
+    }
+
+    private int find(RealServerKey key) {
+        if (!key.service().equals(VIP)) {
+            throw new ControlException("Service not defined: " + key.service());
+        }
+        for (int i = 0; i < servers.size(); i++) {
+            if (servers.get(i).address().equals(key.address())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public synchronized void setWeight(RealServerKey server, int weight) {
+        int i = find(server);
+        if (i < 0) {
+            throw new ControlException("No such destination: " + server);
+        }
+        DestinationView d = servers.get(i);
+        servers.set(i, new DestinationView(d.address(), d.forwarding(), weight, d.stats(), d.rates(),
+                "weight set by lbadm", true));
+    }
+
+    @Override
+    public synchronized void addServer(RealServerKey server, ForwardingMethod forwarding, int weight) {
+        if (find(server) >= 0) {
+            throw new ControlException("Destination already exists: " + server);
+        }
+        servers.add(new DestinationView(server.address(), forwarding, weight, RealServerStats.ZERO, Rates.ZERO, "", true));
+    }
+
+    @Override
+    public synchronized void deleteServer(RealServerKey server) {
+        int i = find(server);
+        if (i < 0) {
+            throw new ControlException("No such destination: " + server);
+        }
+        servers.remove(i);
+    }
+
+    @Override
+    public void setScheduler(VirtualServiceKey service, SchedulerKind kind) {
+        if (!service.equals(VIP)) {
+            throw new ControlException("Service not defined: " + service);
+        }
+        scheduler = kind.configName();
+    }
+
+    @Override
+    public String reload() {
+        reloads++;
+        return "configuration reloaded";
+    }
+}

@@ -1,0 +1,127 @@
+package lbd.director.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import lbd.director.cli.LbadmMain;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** lbadm end to end against a running director on loopback. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LbadmLiveTest {
+
+    @TempDir
+    Path dir;
+    String out;
+    String err;
+
+    int lbadm(LiveDirector lbd, String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        List<String> all = new ArrayList<>(List.of("--socket", lbd.ops.socket().toString()));
+        all.addAll(List.of(args));
+        int status = LbadmMain.run(all.toArray(String[]::new), new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return status;
+    }
+
+    @Test
+    void listsEditsAndReloadsARunningDirector() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            lbd.awaitBothServing();
+            String vip = "127.0.0.1:" + lbd.vipPort;
+            String vm2 = "127.0.0.1:" + lbd.backends.port(0);
+            String vm3 = "127.0.0.1:" + lbd.backends.port(1);
+
+            assertThat(lbadm(lbd, "-Ln")).isZero();
+            assertThat(out.lines().toList()).startsWith("lbd version test",
+                    "Prot LocalAddress:Port Scheduler Flags",
+                    "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
+                    "TCP  " + vip + " rr");
+            assertThat(out).contains(String.format("  -> %-28s Masq    1      ", vm2))
+                    .contains(String.format("  -> %-28s Masq    1      ", vm3));
+
+            // Drain VM3: weight 0, so every new connection goes to VM2.
+            assertThat(lbadm(lbd, "-e", "-t", vip, "-r", vm3, "-m", "-w", "0")).isZero();
+            assertThat(lbadm(lbd, "-Ln")).isZero();
+            assertThat(out).contains(String.format("  -> %-28s Masq    0      ", vm3)).contains("weight set by lbadm");
+            for (int i = 0; i < 4; i++) {
+                assertThat(lbd.get()).isEqualTo("This is VM2");
+            }
+
+            assertThat(lbadm(lbd, "-E", "-t", vip, "-s", "wlc")).isZero();
+            assertThat(lbadm(lbd, "-Ln")).isZero();
+            assertThat(out).contains("TCP  " + vip + " wlc");
+
+            // Remove VM2 (configured) and VM3 gets... nothing: its weight is still 0; so give it one back.
+            assertThat(lbadm(lbd, "-e", "-t", vip, "-r", vm3, "-w", "1")).isZero();
+            assertThat(lbadm(lbd, "-d", "-t", vip, "-r", vm2)).isZero();
+            assertThat(lbadm(lbd, "-Ln")).isZero();
+            assertThat(out).doesNotContain(vm2 + " ");
+            for (int i = 0; i < 4; i++) {
+                assertThat(lbd.get()).isEqualTo("This is VM3");
+            }
+
+            assertThat(lbadm(lbd, "-e", "-t", vip, "-r", "127.0.0.1:1", "-w", "1")).isEqualTo(1);
+            assertThat(err).startsWith("lbadm: No such destination");
+
+            // A reload drops the run-time edits: back to the file's rr with both servers, VM2 kept its health.
+            assertThat(lbadm(lbd, "--reload")).isZero();
+            assertThat(out).startsWith("configuration reloaded from ");
+            assertThat(lbadm(lbd, "-Ln")).isZero();
+            assertThat(out).contains("TCP  " + vip + " rr").doesNotContain("weight set by lbadm");
+            assertThat(out).contains(String.format("  -> %-28s Masq    1      ", vm2));
+
+            assertThat(lbadm(lbd, "-Ln", "--stats")).isZero();
+            assertThat(out.lines().toList().get(1)).isEqualTo(
+                    "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes");
+        }
+    }
+
+    @Test
+    void aConfigurationThatDoesNotLoadIsRejectedAndTheRunningOneKept() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            lbd.awaitBothServing();
+            Files.writeString(lbd.file, "virtual=127.0.0.1:notaport\n\treal=nowhere masq\n");
+
+            assertThat(lbadm(lbd, "--reload")).isEqualTo(1);
+            assertThat(err).contains("reload rejected").contains("the running configuration is kept");
+            assertThat(lbd.get()).startsWith("This is VM");
+            assertThat(lbadm(lbd, "-Ln")).isZero();
+            assertThat(out).contains("TCP  127.0.0.1:" + lbd.vipPort + " rr");
+        }
+    }
+
+    @Test
+    void anAddedServerIsHealthCheckedAndTheListingSaysWhyItIsHeldOut() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            lbd.awaitBothServing();
+            String vip = "127.0.0.1:" + lbd.vipPort;
+            java.net.ServerSocket closed = new java.net.ServerSocket(0);
+            int deadPort = closed.getLocalPort();
+            closed.close(); // nothing listens there: its check must fail
+
+            assertThat(lbadm(lbd, "-a", "-t", vip, "-r", "127.0.0.1:" + deadPort, "-m")).isZero();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> {
+                lbadm(lbd, "-Ln");
+                return out.contains("  -- 127.0.0.1:" + deadPort + " held out of the table by its health check: ");
+            });
+            assertThat(lbadm(lbd, "-a", "-t", vip, "-r", "127.0.0.1:" + deadPort, "-m")).isEqualTo(1);
+            assertThat(err).startsWith("lbadm: Destination already exists");
+            for (int i = 0; i < 4; i++) {
+                assertThat(lbd.get()).startsWith("This is VM");
+            }
+        }
+    }
+}

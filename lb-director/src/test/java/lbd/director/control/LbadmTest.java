@@ -1,0 +1,113 @@
+package lbd.director.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import lbd.director.cli.LbadmMain;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** lbadm, called with its arguments, against a control server on a socket in a temporary directory. */
+@Timeout(20)
+class LbadmTest {
+
+    @TempDir
+    Path dir;
+    Path socket;
+    FakeHandler handler;
+    ControlServer server;
+    String out;
+    String err;
+
+    @BeforeEach
+    void start() {
+        socket = dir.resolve("lbd.sock");
+        handler = new FakeHandler();
+        server = ControlServer.start(socket, new ControlService(handler, "lbd 0.1.0"));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    int lbadm(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        String[] all = new String[args.length + 2];
+        all[0] = "--socket";
+        all[1] = socket.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        int status = LbadmMain.run(all, new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8));
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return status;
+    }
+
+    @Test
+    void listsTheTableInIpvsadmLayout() {
+        assertThat(lbadm("-Ln")).isZero();
+        assertThat(out.lines().toList()).containsExactly(
+                "lbd 0.1.0",
+                "Prot LocalAddress:Port Scheduler Flags",
+                "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
+                "TCP  127.0.0.1:8080 rr",
+                "  -> 127.0.0.2:80                 Masq    1      1          2         ",
+                "  -> 127.0.0.3:80                 Masq    1      1          2         ");
+    }
+
+    @Test
+    void editsAWeightWithIpvsadmFlagsAndTheListingShowsIt() {
+        assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.3:80", "-m", "-w", "0")).isZero();
+        assertThat(lbadm("-L", "-n", "-t", "127.0.0.1:8080")).isZero();
+        assertThat(out).contains("  -> 127.0.0.3:80                 Masq    0      1          2          weight set by lbadm");
+    }
+
+    @Test
+    void addsDeletesAndChangesTheScheduler() {
+        assertThat(lbadm("-a", "-t", "127.0.0.1:8080", "-r", "127.0.0.4", "-m", "-w", "2")).isZero();
+        assertThat(lbadm("-d", "--tcp-service=127.0.0.1:8080", "--real-server", "127.0.0.2:80")).isZero();
+        assertThat(lbadm("-E", "-t", "127.0.0.1:8080", "-s", "wlc")).isZero();
+        assertThat(lbadm("-Ln")).isZero();
+        assertThat(out).contains("TCP  127.0.0.1:8080 wlc").contains("127.0.0.4:8080").doesNotContain("127.0.0.2:80");
+    }
+
+    @Test
+    void refusalsExitOneWithTheDaemonsMessage() {
+        assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.9:80", "-w", "1")).isEqualTo(1);
+        assertThat(err).startsWith("lbadm: No such destination");
+        assertThat(lbadm("-E", "-t", "127.0.0.1:9999", "-s", "rr")).isEqualTo(1);
+        assertThat(err).startsWith("lbadm: Service not defined");
+    }
+
+    @Test
+    void badUsageExitsTwo() {
+        assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.2:80")).isEqualTo(2);
+        assertThat(err).contains("-e needs -w");
+        assertThat(lbadm("-A", "-t", "127.0.0.1:80", "-s", "rr")).isEqualTo(2);
+        assertThat(err).contains("configuration file");
+        assertThat(lbadm("-Q")).isEqualTo(2);
+        assertThat(lbadm()).isEqualTo(2);
+    }
+
+    @Test
+    void reloadIsSentToTheDaemon() {
+        assertThat(lbadm("--reload")).isZero();
+        assertThat(handler.reloads).isEqualTo(1);
+        assertThat(out).contains("configuration reloaded");
+    }
+
+    @Test
+    void saysClearlyWhenNoLbdIsRunning() {
+        server.close();
+        assertThat(lbadm("-Ln")).isEqualTo(1);
+        assertThat(err).startsWith("lbadm: no lbd is running on the control socket " + socket).doesNotContain("Exception");
+    }
+}

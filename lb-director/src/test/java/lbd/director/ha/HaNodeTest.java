@@ -1,0 +1,126 @@
+package lbd.director.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two nodes in one JVM talking over loopback UDP (each on its own port). Deadtime is long (30 s) so that a role
+ * change within the test's few seconds can only come from what the test does, never from a timeout.
+ */
+@Timeout(30)
+class HaNodeTest {
+
+    private static final String KEYS = "auth 1\n1 sha256 right-key\n";
+    private final List<HaNode> nodes = new ArrayList<>();
+
+    /** Records what the node asked for instead of touching interfaces. */
+    static final class FakeVips implements VipOwnership {
+        final AtomicInteger acquired = new AtomicInteger();
+        final AtomicInteger released = new AtomicInteger();
+
+        @Override
+        public void acquire() {
+            acquired.incrementAndGet();
+        }
+
+        @Override
+        public void release() {
+            released.incrementAndGet();
+        }
+
+        @Override
+        public String describe() {
+            return "fake";
+        }
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static HaConfig config(String self, int port, boolean autoFailback) {
+        String peer = self.equals("a") ? "b" : "a";
+        HaCf cf = new HaCf(Duration.ofMillis(100), Duration.ofSeconds(30), Duration.ofSeconds(20), Duration.ofSeconds(60),
+                port, List.of(), autoFailback, List.of("a", "b"));
+        AuthKeys keys = AuthKeys.parse("authkeys", KEYS, new ArrayList<>());
+        HaResources res = new HaResources("a", List.of(), java.util.Optional.empty());
+        return new HaConfig(self, peer, cf, keys, res, List.of());
+    }
+
+    private HaNode start(String self, int port, int peerPort, FakeVips vips) {
+        SocketAddress peer = new InetSocketAddress(InetAddress.getLoopbackAddress(), peerPort);
+        HaNode n = HaNode.start(config(self, port, false), vips, List.of(peer));
+        nodes.add(n);
+        return n;
+    }
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(HaNode::close);
+    }
+
+    private static void sendTo(int port, AuthKeys keys, HeartbeatMessage m) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(HeartbeatCodec.MAX_LENGTH);
+        new HeartbeatCodec(keys).encode(m, b);
+        b.flip();
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            s.send(new DatagramPacket(b.array(), b.limit(), new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+        }
+    }
+
+    @Test
+    void pairSettlesIgnoresForgeriesAndHandsOverOnACleanLeave() throws Exception {
+        int pa = freeUdpPort();
+        int pb = freeUdpPort();
+        FakeVips va = new FakeVips();
+        FakeVips vb = new FakeVips();
+        HaNode a = start("a", pa, pb, va);
+        HaNode b = start("b", pb, pa, vb);
+
+        // both start as backup; they hear each other and the preferred node (a) takes over at once
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.status().role() == HaRole.ACTIVE
+                && b.status().peerState() == PeerState.ALIVE && b.status().peerRole() == HaRole.ACTIVE);
+        assertThat(b.status().role()).isEqualTo(HaRole.BACKUP);
+        assertThat(va.acquired).hasValue(1);
+        assertThat(vb.acquired).hasValue(0);
+        assertThat(va.released).as("leftovers cleared at start").hasValue(1);
+
+        // a forged "a is leaving" signed with a guessed key, and one replayed from an earlier run of a: both dropped
+        AuthKeys wrong = AuthKeys.parse("authkeys", "auth 1\n1 sha256 guessed\n", new ArrayList<>());
+        AuthKeys right = AuthKeys.parse("authkeys", KEYS, new ArrayList<>());
+        sendTo(pb, wrong, new HeartbeatMessage("a", System.currentTimeMillis() + 1000, 1, HaRole.LEAVING, 0));
+        sendTo(pb, right, new HeartbeatMessage("a", 1, 999_999, HaRole.LEAVING, 0));
+        sendTo(pb, right, new HeartbeatMessage("mallory", System.currentTimeMillis(), 1, HaRole.ACTIVE, 0));
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.status().dropped() == 3);
+        Thread.sleep(300); // several keepalives: b would have taken over at once had it believed any of them
+        assertThat(b.status().role()).isEqualTo(HaRole.BACKUP);
+        assertThat(b.status().peerState()).isEqualTo(PeerState.ALIVE);
+        assertThat(vb.acquired).hasValue(0);
+
+        // a stops cleanly: it releases, says LEAVING, and b takes over long before deadtime (30 s)
+        a.close();
+        assertThat(va.released).hasValue(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.status().role() == HaRole.ACTIVE);
+        assertThat(vb.acquired).hasValue(1);
+        assertThat(b.status().reason()).isEqualTo("taking over: peer a is dead");
+        assertThat(b.status().describe()).startsWith("HA: b active since").contains("peer a dead").contains("3 heartbeats dropped");
+    }
+}

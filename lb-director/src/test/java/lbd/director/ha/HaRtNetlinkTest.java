@@ -1,0 +1,41 @@
+package lbd.director.ha;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Adds and removes a loopback address (127.77.0.1/32 on lo) over rtnetlink, as a takeover does with a VIP. */
+@Timeout(10)
+class HaRtNetlinkTest {
+
+    private static final Inet4Address ADDRESS = (Inet4Address) InetAddress.ofLiteral("127.77.0.1");
+
+    private static String loAddresses() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ip", "-4", "-o", "addr", "show", "dev", "lo").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
+    }
+
+    @Test
+    void addsAndRemovesAnAddressWithItsLabel() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "HaRtNetlinkTest skipped: adding an address needs root");
+        try {
+            assertThat(RtNetlink.add("lo", ADDRESS, 32, null, "lo:ha")).isZero();
+            assertThat(loAddresses()).contains("inet 127.77.0.1/32").contains("lo:ha");
+            assertThat(RtNetlink.add("lo", ADDRESS, 32, null, "lo:ha")).isEqualTo(RtNetlink.EEXIST);
+            assertThat(RtNetlink.delete("lo", ADDRESS, 32)).isZero();
+            assertThat(loAddresses()).doesNotContain("127.77.0.1");
+            assertThat(RtNetlink.delete("lo", ADDRESS, 32)).isEqualTo(RtNetlink.EADDRNOTAVAIL);
+            assertThat(RtNetlink.describe(RtNetlink.EEXIST)).isEqualTo("File exists");
+        } finally {
+            RtNetlink.delete("lo", ADDRESS, 32);
+        }
+    }
+}

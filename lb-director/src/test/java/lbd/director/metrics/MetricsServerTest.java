@@ -1,0 +1,93 @@
+package lbd.director.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import lbd.config.model.Endpoint;
+import lbd.config.model.ForwardingMethod;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.counter.RealServerStats;
+import lbd.director.listing.DestinationView;
+import lbd.director.listing.HeldOutView;
+import lbd.director.listing.Rates;
+import lbd.director.listing.ServiceView;
+import lbd.director.listing.TableView;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(20)
+class MetricsServerTest {
+
+    private static final VirtualServiceKey VIP = new VirtualServiceKey(Protocol.TCP, Endpoint.of("127.0.0.1", 8080));
+
+    private static final class Source implements MetricsSource {
+        @Override
+        public TableView view() {
+            return new TableView(List.of(new ServiceView(VIP, "wrr", OptionalInt.empty(), Optional.empty(),
+                    new RealServerStats(3, 1, 42, 1000, 9000, 10, 12), Rates.ZERO,
+                    List.of(new DestinationView(Endpoint.of("127.0.0.2", 80), ForwardingMethod.MASQ, 2,
+                            new RealServerStats(3, 1, 42, 1000, 9000, 10, 12), Rates.ZERO, "", true)),
+                    List.of(new HeldOutView(Endpoint.of("127.0.0.3", 80), "connect: refused")))));
+        }
+
+        @Override
+        public List<LoopCounters> loops() {
+            return List.of(new LoopCounters(0, 40, 39, 1), new LoopCounters(1, 2, 2, 0));
+        }
+
+        @Override
+        public Map<RealServerKey, Duration> checkLatency() {
+            return Map.of(new RealServerKey(VIP, Endpoint.of("127.0.0.2", 80)), Duration.ofMillis(3));
+        }
+
+        @Override
+        public Map<VirtualServiceKey, Histogram> connectLatencyMicros() {
+            Histogram h = new Histogram(3);
+            h.recordValue(200);      // 200 µs
+            h.recordValue(200);
+            h.recordValue(30_000);   // 30 ms
+            return Map.of(VIP, h);
+        }
+    }
+
+    @Test
+    void aScrapeOnLoopbackHasTheServiceServerLoopAndLatencySeries() throws Exception {
+        try (MetricsServer server = MetricsServer.start(Endpoint.of("127.0.0.1", 0), new Source());
+             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            String labels = "{protocol=\"tcp\",server=\"127.0.0.2:80\",service=\"127.0.0.1:8080\"}";
+            assertThat(response.body())
+                    .contains("lbd_real_server_connections_total" + labels + " 42")
+                    .contains("lbd_real_server_active_connections" + labels + " 3")
+                    .contains("lbd_real_server_inactive_connections" + labels + " 1")
+                    .contains("lbd_real_server_in_bytes_total" + labels + " 1000")
+                    .contains("lbd_real_server_out_bytes_total" + labels + " 9000")
+                    .contains("lbd_real_server_weight" + labels + " 2")
+                    .contains("lbd_real_server_up" + labels + " 1")
+                    .contains("lbd_real_server_up{protocol=\"tcp\",server=\"127.0.0.3:80\",service=\"127.0.0.1:8080\"} 0")
+                    .contains("lbd_real_server_check_latency_seconds" + labels + " 0.003")
+                    .contains("lbd_service_connections_total{protocol=\"tcp\",service=\"127.0.0.1:8080\"} 42")
+                    .contains("lbd_loop_accepted_connections_total{loop=\"0\"} 40")
+                    .contains("lbd_loop_refused_connections_total{loop=\"0\"} 1")
+                    .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"2.5E-4\"} 2")
+                    .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.025\"} 2")
+                    .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.05\"} 3")
+                    .contains("lbd_connect_latency_seconds_count{protocol=\"tcp\",service=\"127.0.0.1:8080\"} 3");
+        }
+    }
+}
