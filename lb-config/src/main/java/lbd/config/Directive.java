@@ -2,7 +2,7 @@ package lbd.config;
 
 /**
  * Every directive of ldirectord.cf ({@code man ldirectord}) plus lbd's own, with where it may appear and what
- * lbd does with it. docs/configuration.md is the operator-facing version of this table.
+ * lbd does with it. README.md's configuration reference is the operator-facing version of this table.
  */
 enum Directive {
     // Begins a virtual service block.

@@ -20,7 +20,7 @@ class MalformedConfigTest {
         assertThat(Fixtures.onlyError("Virtual=10.0.0.1:80\n"))
                 .isEqualTo("test.cf:1: unknown directive \"Virtual\"; did you mean \"virtual\"?");
         assertThat(Fixtures.onlyError("frobnicate=yes\n")).isEqualTo("test.cf:1: unknown directive \"frobnicate\";"
-                + " see man ldirectord or docs/configuration.md for the directives lbd reads");
+                + " see man ldirectord or the configuration reference in README.md for the directives lbd reads");
     }
 
     @Test

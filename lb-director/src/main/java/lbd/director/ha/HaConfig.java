@@ -101,7 +101,7 @@ public record HaConfig(String self, String peer, HaCf cf, AuthKeys keys, HaResou
         try {
             return Files.readString(f, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new HaConfigException(f + ": missing; the HA directory needs ha.cf, authkeys and haresources (see docs/high-availability.md)");
+            throw new HaConfigException(f + ": missing; the HA directory needs ha.cf, authkeys and haresources (see High availability in README.md)");
         } catch (IOException e) {
             throw new HaConfigException(f + ": cannot be read: " + e.getMessage());
         }

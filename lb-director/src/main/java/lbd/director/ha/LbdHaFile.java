@@ -72,7 +72,7 @@ final class LbdHaFile {
                         }
                         case "authkeys" -> keys = AuthKeys.load(dir.resolve(value), warnings);
                         default -> errors.add(where + "unknown directive '" + key + "'; lbd-ha.cf takes ha.cf's directives"
-                                + " and preferred, vip, authkey, authkeys (see docs/high-availability.md)");
+                                + " and preferred, vip, authkey, authkeys (see High availability in README.md)");
                     }
                 } catch (HaConfigException e) {
                     errors.addAll(e.problems());

@@ -146,7 +146,7 @@ class HaConfigTest {
         assertThatThrownBy(() -> HaConfig.load(dir, "a"))
                 .isInstanceOfSatisfying(HaConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         f + ":5: resource 'IPaddr::10.0.0.300': '10.0.0.300' is not an IPv4 address",
-                        f + ":7: unknown directive 'colour'; lbd-ha.cf takes ha.cf's directives and preferred, vip, authkey, authkeys (see docs/high-availability.md)",
+                        f + ":7: unknown directive 'colour'; lbd-ha.cf takes ha.cf's directives and preferred, vip, authkey, authkeys (see High availability in README.md)",
                         f + ":3: auto_failback 'maybe' must be on or off",
                         f + ": no preferred node; write preferred = NODE (the node that normally serves)",
                         f + ": no vip; write vip = ADDRESS[/PREFIX[/INTERFACE]] for each service address",
