@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import lbd.config.model.Endpoint;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.transport.NettyTransport;
+import lbd.dataplane.transport.TransportKind;
 import lbd.dataplane.worker.WorkerState;
 
 /**
@@ -29,10 +31,12 @@ final class NatLoop {
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
     private static final VarHandle LIVE;
+    private static final VarHandle SPLICED;
 
     static {
         try {
             LIVE = MethodHandles.lookup().findVarHandle(NatLoop.class, "live", int.class);
+            SPLICED = MethodHandles.lookup().findVarHandle(NatLoop.class, "splicedBytes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -45,9 +49,14 @@ final class NatLoop {
     private final Bootstrap backendBootstrap;
     private final Map<VirtualServiceKey, ServiceLoad> loads = new ConcurrentHashMap<>();
     private final Map<Endpoint, InetSocketAddress> addresses = new HashMap<>();
+    private final long spliceThreshold;
+    private final ReceiveQueue receiveQueue = new ReceiveQueue();
+    private final AcceptCounters acceptCounters = new AcceptCounters();
     private int live;
+    private long splicedBytes;
 
-    NatLoop(int index, int loopCount, EventLoop eventLoop, WorkerState worker, NettyTransport transport) {
+    NatLoop(int index, int loopCount, EventLoop eventLoop, WorkerState worker, NettyTransport transport,
+            long spliceThresholdBytes) {
         this.index = index;
         this.loopCount = loopCount;
         this.eventLoop = eventLoop;
@@ -59,7 +68,10 @@ final class NatLoop {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK);
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, SpliceAwareSizeEstimator.INSTANCE);
+        this.spliceThreshold = transport.kind() == TransportKind.EPOLL && ReceiveQueue.available()
+                && EpollInterestPin.available() ? spliceThresholdBytes : 0;
     }
 
     int index() {
@@ -77,6 +89,16 @@ final class NatLoop {
     /** Control plane, when it starts listening on a service: the loop's cap share survives stop/listen. */
     ServiceLoad load(VirtualServiceKey key) {
         return loads.computeIfAbsent(key, k -> new ServiceLoad(k, index, loopCount));
+    }
+
+    /** Written by the loop thread (VipAcceptor), read by anyone. */
+    AcceptCounters acceptCounters() {
+        return acceptCounters;
+    }
+
+    /** Any thread: the connect-latency recorder of every service this loop has listened on. */
+    void forEachConnectLatency(BiConsumer<VirtualServiceKey, ConnectLatency> action) {
+        loads.forEach((key, load) -> action.accept(key, load.connectLatency()));
     }
 
     /**
@@ -111,5 +133,28 @@ final class NatLoop {
     /** Any thread: connections of this loop not yet fully closed. */
     int liveConnections() {
         return (int) LIVE.getAcquire(this);
+    }
+
+    /**
+     * After how many bytes through user space one direction of a connection switches to splice; 0 when this
+     * loop never splices (not epoll, splicing off, or FIONREAD unreachable).
+     */
+    long spliceThreshold() {
+        return spliceThreshold;
+    }
+
+    /** Loop thread: bytes waiting in a socket's receive queue, -1 when unknown. */
+    int queuedBytes(int fd) {
+        return receiveQueue.queuedBytes(fd);
+    }
+
+    /** Loop thread: a splice chunk of this many bytes was issued. */
+    void spliced(int bytes) {
+        SPLICED.setRelease(this, splicedBytes + bytes);
+    }
+
+    /** Any thread: bytes this loop moved with splice (they are also in the destinations' byte counters). */
+    long splicedBytes() {
+        return (long) SPLICED.getAcquire(this);
     }
 }

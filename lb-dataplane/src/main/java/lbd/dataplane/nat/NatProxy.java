@@ -24,6 +24,7 @@ import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.transport.NettyTransport;
 import lbd.dataplane.transport.TransportKind;
 import lbd.dataplane.worker.WorkerState;
+import org.HdrHistogram.Histogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,7 @@ public final class NatProxy implements AutoCloseable {
     private volatile List<NatLoop> loops = List.of();
     private volatile List<WorkerState> workers = List.of();
     private volatile boolean shutDown;
+    private final ConnectLatencyTotals connectLatency = new ConnectLatencyTotals();
 
     public NatProxy(NatSettings settings, SnapshotPublisher publisher) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -79,14 +81,17 @@ public final class NatProxy implements AutoCloseable {
         List<NatLoop> created = new ArrayList<>(count);
         for (EventExecutor executor : g) {
             int index = created.size();
-            created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index), chosen));
+            created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index), chosen,
+                    settings.spliceThresholdBytes()));
         }
         transport = chosen;
         loops = List.copyOf(created);
         workers = created.stream().map(NatLoop::worker).toList();
         group = g;
-        LOG.info("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops", chosen,
-                settings.transport().name().toLowerCase(Locale.ROOT), count);
+        long splice = created.getFirst().spliceThreshold();
+        LOG.info("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
+                settings.transport().name().toLowerCase(Locale.ROOT), count,
+                splice > 0 ? "zero-copy splice after " + splice + " bytes per direction" : "no splice");
     }
 
     /** The transport in use. */
@@ -124,6 +129,7 @@ public final class NatProxy implements AutoCloseable {
                         .childOption(ChannelOption.AUTO_READ, false)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, NatLoop.WATER_MARK)
+                        .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, SpliceAwareSizeEstimator.INSTANCE)
                         .childHandler(new VipAcceptor(loop, vip, loop.load(vip)));
                 t.applyListenerOptions(bootstrap);
                 ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
@@ -161,6 +167,31 @@ public final class NatProxy implements AutoCloseable {
     /** One per event loop, for summing counters. */
     public List<WorkerState> workers() {
         return workers;
+    }
+
+    /** Any thread: each event loop's accept/schedule/refuse counters, in loop order (empty before start). */
+    public List<LoopStats> loopStats() {
+        return loops.stream().map(loop -> loop.acceptCounters().read(loop.index())).toList();
+    }
+
+    /**
+     * Any thread (reads are serialized): the time from starting a connect to a real server until it was
+     * established, per service ever listened on, in microseconds since start (copies; see ConnectLatency).
+     */
+    public Map<VirtualServiceKey, Histogram> connectLatencyMicros() {
+        return connectLatency.read(loops);
+    }
+
+    /**
+     * Bytes moved with zero-copy splice so far, over all loops (0 unless the transport is epoll and
+     * {@link NatSettings#spliceThresholdBytes()} is positive). They are counted in the byte counters as well.
+     */
+    public long splicedBytes() {
+        long sum = 0;
+        for (NatLoop loop : loops) {
+            sum += loop.splicedBytes();
+        }
+        return sum;
     }
 
     /** Connections not yet fully closed, over all loops. */

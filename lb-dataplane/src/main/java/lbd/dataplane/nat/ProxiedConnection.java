@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -45,6 +46,10 @@ import org.slf4j.LoggerFactory;
  * <p>Half-close passes through (ALLOW_HALF_CLOSURE): a FIN from one side becomes shutdownOutput on the other
  * once its pending writes are flushed; when both sides have sent FIN, both channels are closed. A reset or
  * I/O error on one side closes the other with SO_LINGER 0, so it sees a RST too.
+ *
+ * <p>Bulk: on epoll, once one direction has carried {@link NatLoop#spliceThreshold()} bytes through user space,
+ * a {@link SplicePump} takes over that direction's reads and moves what the kernel already holds with zero-copy
+ * splice; everything above (counters, back-pressure, FIN, RST) keeps its meaning — see there.
  */
 @ChannelHandler.Sharable
 final class ProxiedConnection extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
@@ -79,6 +84,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private Endpoint destinationAddress;
     private DestinationCounters counters;
     private Duration connectTimeout;
+    private long connectStartedNanos; // of the current attempt, for the connect-latency histogram
     private boolean onFallback;
     private boolean retried;
 
@@ -90,8 +96,20 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     // Set when lbd itself closes both sides (both FINs seen, idle): a channel going inactive is then no abort.
     private boolean finishing;
 
-    private ProxiedConnection(NatLoop loop, VirtualServiceKey service, ServiceLoad load, Channel client) {
+    // Splice (epoll only): bytes each direction carried through user space, and its pump once it is bulk.
+    private long copiedIn;
+    private long copiedOut;
+    private SplicePump inboundPump;
+    private SplicePump outboundPump;
+    // When bytes last moved either way (read, or spliced). The idle handler on the client's pipeline sees only
+    // the client's side, and not spliced bytes at all; IPVS refreshes a connection on a packet either way.
+    private long lastTrafficNanos;
+    private final long idleNanos;
+
+    private ProxiedConnection(NatLoop loop, VirtualServiceKey service, ServiceLoad load, Channel client,
+            Duration idleTimeout) {
         this.loop = loop;
+        this.idleNanos = idleTimeout.toNanos();
         this.service = service;
         this.load = load;
         this.client = client;
@@ -103,7 +121,8 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
      */
     static ProxiedConnection schedule(NatLoop loop, VirtualServiceKey service, ServiceLoad load, ServiceSlot slot,
             Channel client) {
-        ProxiedConnection connection = new ProxiedConnection(loop, service, load, client);
+        ProxiedConnection connection = new ProxiedConnection(loop, service, load, client,
+                slot.table().idleTimeout());
         return connection.chooseAvoiding(slot, null) ? connection : null;
     }
 
@@ -151,6 +170,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     // ---- connecting ----
 
     private void connect() {
+        connectStartedNanos = System.nanoTime();
         ChannelFuture future = loop.backendBootstrap(this, connectTimeout)
                 .connect(loop.socketAddress(destinationAddress));
         backend = future.channel();
@@ -199,10 +219,12 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
+        EpollInterestPin.pin(channel);
         if (channel == client) {
             connect();
         } else if (channel == backend && state == CONNECTING) {
             state = ESTABLISHED;
+            load.connectLatency().record(System.nanoTime() - connectStartedNanos);
             counters.connectionEstablished();
             if (clientClosed) {
                 backend.close();
@@ -239,9 +261,12 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         int bytes = msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
         if (from == client) {
             counters.addIn(bytes, 1);
+            copiedIn += bytes;
         } else {
             counters.addOut(bytes, 1);
+            copiedOut += bytes;
         }
+        lastTrafficNanos = System.nanoTime();
         // A failed write surfaces as exceptionCaught on the other channel, which then aborts both sides.
         to.write(msg, to.voidPromise());
     }
@@ -274,26 +299,44 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             return;
         }
         to.flush();
-        if (to.isWritable() && mayRead(from)) {
-            from.read();
+        if (to.isWritable()) {
+            readNext(from);
         }
         // else: channelWritabilityChanged on the other channel asks for the next read.
+    }
+
+    /** The other side can take more: ask {@code from} for its next read, or its pump for its next step. */
+    private void readNext(Channel from) {
+        SplicePump pump = pump(from);
+        if (pump != null) {
+            pump.schedule();
+        } else if (mayRead(from)) {
+            from.read();
+        }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
         Channel other = peer(channel);
-        if (other != null && channel.isWritable() && state != CONNECTING && mayRead(other)) {
-            other.read();
+        if (other != null && channel.isWritable() && state != CONNECTING) {
+            readNext(other);
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            inputShutdown(ctx.channel());
+            SplicePump pump = existingPump(ctx.channel());
+            if (pump != null) {
+                pump.inputShutdown(); // passed on once the bytes before the FIN have been spliced
+            } else {
+                inputShutdown(ctx.channel());
+            }
         } else if (evt instanceof IdleStateEvent && ctx.channel() == client) {
+            if (lastTrafficNanos != 0 && System.nanoTime() - lastTrafficNanos < idleNanos) {
+                return; // bytes moved within the idle period, on a side or a path the idle handler cannot see
+            }
             if (LOG.isDebugEnabled()) {
                 LOG.debug("lbd: {}: closing idle connection from {}", service, client.remoteAddress());
             }
@@ -378,6 +421,95 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         }
     }
 
+    // ---- splice (see SplicePump) ----
+
+    /**
+     * The pump of the direction {@code from} reads, created once that direction has carried the loop's splice
+     * threshold through user space; null while the direction is copied.
+     */
+    private SplicePump pump(Channel from) {
+        SplicePump pump = existingPump(from);
+        if (pump != null || state == CONNECTING || finishing) {
+            return pump;
+        }
+        long threshold = loop.spliceThreshold();
+        boolean inbound = from == client;
+        if (threshold <= 0 || (inbound ? copiedIn : copiedOut) < threshold || !mayRead(from)) {
+            return null;
+        }
+        Channel to = peer(from);
+        if (!(from instanceof AbstractEpollStreamChannel source) || !(to instanceof AbstractEpollStreamChannel target)) {
+            return null;
+        }
+        pump = new SplicePump(this, loop, source, target, inbound);
+        if (inbound) {
+            inboundPump = pump;
+        } else {
+            outboundPump = pump;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("lbd: {}: {} direction of {} switches to splice", service,
+                    inbound ? "client-to-server" : "server-to-client", client.remoteAddress());
+        }
+        return pump;
+    }
+
+    private SplicePump existingPump(Channel from) {
+        return from == client ? inboundPump : from == backend ? outboundPump : null;
+    }
+
+    /** Pump: a chunk of {@code bytes} was issued (counted as one packet, as one read is). */
+    void countSpliced(boolean inbound, int bytes) {
+        if (inbound) {
+            counters.addIn(bytes, 1);
+        } else {
+            counters.addOut(bytes, 1);
+        }
+        lastTrafficNanos = System.nanoTime();
+    }
+
+    /** Pump: a chunk has been delivered to the target socket. */
+    void spliceProgress() {
+        lastTrafficNanos = System.nanoTime();
+    }
+
+    /** Pump: everything the source sent before its FIN has been moved; pass the FIN on. */
+    void passInputShutdown(Channel source) {
+        inputShutdown(source);
+    }
+
+    /** Pump: a chunk failed (a reset or an I/O error on either side): both sides see a reset, as in the copy path. */
+    void spliceFailed(Channel source, Throwable cause) {
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("lbd: {}: splice from the {} side failed: {}", service,
+                    source == client ? "client" : "real server", cause.toString());
+        }
+        abortBoth(source);
+    }
+
+    /**
+     * Pump, synchronously from the target's close: a chunk was still in flight, so the source's pending splice
+     * task refers to the target's closed pipe — close the source now, before that descriptor number is reused.
+     */
+    void spliceBroken(Channel source) {
+        abortBoth(source);
+    }
+
+    private void abortBoth(Channel source) {
+        Channel other = peer(source);
+        finishing = true;
+        beginClosing();
+        abort(source);
+        if (other != null) {
+            abort(other);
+        }
+    }
+
+    /** Pump: lbd is closing the connection (or has closed it); nothing more to move. */
+    boolean isFinished() {
+        return finishing || state == GONE;
+    }
+
     // ---- helpers ----
 
     private Channel peer(Channel channel) {
@@ -391,7 +523,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
      * Whether asking a channel for the next read makes sense: not after its FIN (epoll may already have taken
      * a half-closed socket out of its interest set, and then fails the read request).
      */
-    private boolean mayRead(Channel channel) {
+    boolean mayRead(Channel channel) {
         boolean inputShut = channel == client ? clientInputShut : backendInputShut;
         return !inputShut && channel.isActive() && !((DuplexChannel) channel).isInputShutdown();
     }

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * <p>To stay lock-free, each of the N loops admits at most an even share of the cap: {@code max / N}, the first
  * {@code max % N} loops one more, so that the shares add up to the cap exactly. The kernel spreads accepted
  * connections over the SO_REUSEPORT listeners by hash, so a loop may refuse while another still has room —
- * the total never exceeds the cap. Confined to its loop's thread.
+ * the total never exceeds the cap. Confined to its loop's thread, except for {@link #connectLatency()}, whose
+ * reader side is for the control plane.
  */
 final class ServiceLoad {
 
@@ -22,6 +23,7 @@ final class ServiceLoad {
     private final VirtualServiceKey key;
     private final int loopIndex;
     private final int loopCount;
+    private final ConnectLatency connectLatency = new ConnectLatency();
     private int connections;
     private long lastRefusalLog;
     private boolean refusalLogged;
@@ -53,6 +55,11 @@ final class ServiceLoad {
 
     int connections() {
         return connections;
+    }
+
+    /** Connect times to this service's real servers on this loop (kept across stop/listen, as the share is). */
+    ConnectLatency connectLatency() {
+        return connectLatency;
     }
 
     private void logRefusal(int maxConnections) {

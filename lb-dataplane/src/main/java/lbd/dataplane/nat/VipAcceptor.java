@@ -33,19 +33,24 @@ final class VipAcceptor extends ChannelInitializer<Channel> {
 
     @Override
     protected void initChannel(Channel client) {
+        AcceptCounters counters = loop.acceptCounters();
+        counters.accepted();
         ServiceSlot slot = loop.worker().service(service);
         if (slot == null) {
             // The service left the table; its listener is about to close.
+            counters.refused();
             ProxiedConnection.abort(client);
             return;
         }
         ServiceTable table = slot.table();
         if (!load.tryAdmit(table.maxConnections())) {
+            counters.refused();
             ProxiedConnection.abort(client);
             return;
         }
         ProxiedConnection connection = ProxiedConnection.schedule(loop, service, load, slot, client);
         if (connection == null) {
+            counters.refused();
             load.release();
             if (LOG.isDebugEnabled()) {
                 LOG.debug("lbd: {}: no real server available and no fallback; resetting {}", service,
@@ -54,6 +59,7 @@ final class VipAcceptor extends ChannelInitializer<Channel> {
             ProxiedConnection.abort(client);
             return;
         }
+        counters.scheduled();
         loop.connectionOpened();
         Duration idle = table.idleTimeout();
         if (idle.isPositive()) {

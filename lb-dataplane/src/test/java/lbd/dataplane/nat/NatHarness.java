@@ -33,8 +33,12 @@ final class NatHarness implements AutoCloseable {
     Duration connectTimeout = Duration.ofSeconds(2);
 
     NatHarness(TransportKind transport, int eventLoops) throws IOException {
+        this(new NatSettings(transport.request(), eventLoops, Duration.ofMillis(500)));
+    }
+
+    NatHarness(NatSettings settings) throws IOException {
         vip = new VirtualServiceKey(Protocol.TCP, LoopbackServer.refusingEndpoint());
-        proxy = new NatProxy(new NatSettings(transport.request(), eventLoops, Duration.ofMillis(500)), publisher);
+        proxy = new NatProxy(settings, publisher);
     }
 
     NatHarness start() throws IOException {

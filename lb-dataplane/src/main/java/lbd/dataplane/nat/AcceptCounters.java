@@ -1,0 +1,55 @@
+package lbd.dataplane.nat;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * One event loop's admission counters: connections its VIP listeners accepted, those it scheduled to a real
+ * server (or the fallback), and those it closed at once (no real server, maxconns share used up, or the
+ * service just left the table) — so accepted = scheduled + refused. Written only by the loop's thread (plain
+ * read, release write: no lock, no CAS); read by anyone with acquire reads, as
+ * {@link lbd.dataplane.counter.DestinationCounters} is.
+ */
+final class AcceptCounters {
+
+    private static final VarHandle ACCEPTED;
+    private static final VarHandle SCHEDULED;
+    private static final VarHandle REFUSED;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            ACCEPTED = l.findVarHandle(AcceptCounters.class, "accepted", long.class);
+            SCHEDULED = l.findVarHandle(AcceptCounters.class, "scheduled", long.class);
+            REFUSED = l.findVarHandle(AcceptCounters.class, "refused", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private long accepted;
+    private long scheduled;
+    private long refused;
+
+    // ---- loop thread ----
+
+    void accepted() {
+        ACCEPTED.setRelease(this, accepted + 1);
+    }
+
+    void scheduled() {
+        SCHEDULED.setRelease(this, scheduled + 1);
+    }
+
+    void refused() {
+        REFUSED.setRelease(this, refused + 1);
+    }
+
+    // ---- any thread ----
+
+    /** The counters now (each read is current; the three are not one atomic snapshot). */
+    LoopStats read(int loop) {
+        return new LoopStats(loop, (long) ACCEPTED.getAcquire(this), (long) SCHEDULED.getAcquire(this),
+                (long) REFUSED.getAcquire(this));
+    }
+}

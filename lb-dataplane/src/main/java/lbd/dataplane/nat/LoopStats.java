@@ -1,0 +1,13 @@
+package lbd.dataplane.nat;
+
+/**
+ * One NAT event loop's cumulative admission counters, as read by {@link NatProxy#loopStats()}.
+ *
+ * @param loop      the loop's index (0 to event loops - 1)
+ * @param accepted  client connections accepted on the loop's VIP listeners
+ * @param scheduled connections given a real server (or the fallback)
+ * @param refused   connections reset at once: no real server with weight > 0 and no fallback, the loop's
+ *                  share of maxconns used up, or the service just removed
+ */
+public record LoopStats(int loop, long accepted, long scheduled, long refused) {
+}
