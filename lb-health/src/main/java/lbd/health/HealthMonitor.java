@@ -216,7 +216,8 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             return; // from a checker a reload has retired
         }
         RealServerStatus old = tracked.status;
-        tracked.status = new RealServerStatus(old.server(), report.state(), report.reason(), report.maintenance(), true);
+        tracked.status = new RealServerStatus(old.server(), report.state(), report.reason(), report.maintenance(), true,
+                report.duration().or(old::lastCheck));
         ServiceState service = services.get(report.server().service());
         if (service != null) {
             dirty.add(service);

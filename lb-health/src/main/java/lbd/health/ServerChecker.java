@@ -1,11 +1,13 @@
 package lbd.health;
 
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
  * The check loop of one real server, run on its own virtual thread: probe, feed the state machine, report
- * changes, sleep until {@code checkinterval} after the probe started. Probes of one server therefore never
+ * the outcome and the probe's duration, sleep until {@code checkinterval} after the probe started. Probes of one server therefore never
  * overlap, and a server that hangs only delays its own next check. Interrupting the thread stops it.
  */
 final class ServerChecker implements Runnable {
@@ -19,7 +21,6 @@ final class ServerChecker implements Runnable {
     private final RealServerHealth health;
     private final Maintenance maintenance;
     private final Consumer<CheckReport> sink;
-    private boolean wasInMaintenance;
 
     ServerChecker(long id, CheckSpec spec, Probe probe, HealthState initial, Consumer<CheckReport> sink) {
         this.id = id;
@@ -39,11 +40,9 @@ final class ServerChecker implements Runnable {
         long interval = Math.max(1_000_000L, spec.check().checkInterval().toNanos());
         try {
             sleepNanos(ThreadLocalRandom.current().nextLong(Math.min(interval, MAX_INITIAL_SPREAD_NANOS) + 1));
-            boolean first = true;
             while (!Thread.currentThread().isInterrupted()) {
                 long started = System.nanoTime();
-                checkOnce(first);
-                first = false;
+                checkOnce();
                 sleepNanos(started + interval - System.nanoTime());
             }
         } catch (InterruptedException e) {
@@ -51,15 +50,17 @@ final class ServerChecker implements Runnable {
         }
     }
 
-    private void checkOnce(boolean first) throws InterruptedException {
+    private void checkOnce() throws InterruptedException {
         boolean changed;
         String reason;
+        Optional<Duration> took = Optional.empty();
         boolean inMaintenance = maintenance.active();
         if (inMaintenance) {
             changed = health.forceDown();
             reason = "maintenance";
         } else {
             ProbeResult result;
+            long started = System.nanoTime();
             try {
                 result = probe.check();
             } catch (RuntimeException e) {
@@ -67,13 +68,12 @@ final class ServerChecker implements Runnable {
                 result = ProbeResult.down("internal error in the " + spec.check().type().name().toLowerCase(
                         java.util.Locale.ROOT) + " check: " + e);
             }
+            took = Optional.of(Duration.ofNanos(System.nanoTime() - started));
             changed = result.up() ? health.recordSuccess() : health.recordFailure();
             reason = result.detail();
         }
-        if (changed || first || inMaintenance != wasInMaintenance) {
-            sink.accept(new CheckReport(id, spec.server(), health.state(), reason, inMaintenance, changed));
-        }
-        wasInMaintenance = inMaintenance;
+        // Every check is reported (its duration is published); the monitor logs only changes.
+        sink.accept(new CheckReport(id, spec.server(), health.state(), reason, inMaintenance, changed, took));
     }
 
     private static void sleepNanos(long nanos) throws InterruptedException {

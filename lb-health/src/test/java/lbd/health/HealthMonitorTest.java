@@ -235,6 +235,32 @@ class HealthMonitorTest {
         assertThat(state(config.key(), healthy.port())).isEqualTo(HealthState.UP);
     }
 
+    private Optional<Duration> lastCheck(VirtualServiceKey service, int port) {
+        return monitor.service(service).orElseThrow().servers().stream()
+                .filter(s -> s.server().address().port() == port).findFirst().orElseThrow().lastCheck();
+    }
+
+    @Test
+    void everyProbePublishesHowLongItTookAlsoWithoutAStateChange() throws Exception {
+        HungServer hung = new HungServer();
+        resources.add(hung);
+        TestHttpServer healthy = http();
+        TestConfig config = httpConfig();
+        config.negotiateTimeout = Duration.ofMillis(500);
+        monitor.apply(config.cluster(List.of(config.real(hung.port()), config.real(healthy.port()))));
+        assertThat(lastCheck(config.key(), healthy.port())).as("not probed yet").isEmpty();
+
+        await().atMost(WAIT).until(() -> lastCheck(config.key(), healthy.port()).isPresent());
+        Duration first = lastCheck(config.key(), healthy.port()).orElseThrow();
+        assertThat(first).isPositive();
+        // checkinterval is 100 ms and the server stays UP: later probes are published all the same.
+        await().atMost(WAIT).until(() -> !lastCheck(config.key(), healthy.port()).orElseThrow().equals(first));
+
+        // A probe that waits out its timeout reports (at least about) that timeout.
+        await().atMost(WAIT).until(() -> lastCheck(config.key(), hung.port()).isPresent());
+        assertThat(lastCheck(config.key(), hung.port()).orElseThrow()).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+    }
+
     @Test
     void reloadKeepsStateOfUnchangedServersAddsNewOnesAndDropsRemovedOnes() throws Exception {
         TestHttpServer kept = http();

@@ -1,9 +1,16 @@
 package lbd.director.control;
 
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
+import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.counter.RealServerStats;
 import lbd.dataplane.counter.StatsAggregator;
@@ -12,7 +19,11 @@ import lbd.director.core.DirectorException;
 import lbd.director.listing.RateEstimator;
 import lbd.director.listing.TableView;
 import lbd.director.listing.TableViews;
+import lbd.director.metrics.LoopCounters;
 import lbd.director.metrics.MetricsSource;
+import lbd.health.RealServerStatus;
+import lbd.health.ServiceHealth;
+import org.HdrHistogram.Histogram;
 
 /**
  * The director as the control socket and the metrics endpoint see it. Every read of the director's state runs
@@ -35,6 +46,33 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     public TableView view() {
         return director.onControl(() -> TableViews.capture(director.effectiveConfig(), director.publisher().current(),
                 director::state, director::weightEdited, totals(), rates.rates()));
+    }
+
+    @Override
+    public List<LoopCounters> loops() {
+        return director.nat().loopStats().stream()
+                .map(l -> new LoopCounters(l.loop(), l.accepted(), l.scheduled(), l.refused())).toList();
+    }
+
+    @Override
+    public Map<RealServerKey, Duration> checkLatency() {
+        Map<RealServerKey, Duration> latency = new HashMap<>();
+        for (ServiceHealth service : director.health().services()) {
+            for (RealServerStatus status : service.servers()) {
+                status.lastCheck().ifPresent(took -> latency.put(status.server().key(), took));
+            }
+        }
+        return Map.copyOf(latency);
+    }
+
+    /** Only services still configured: the data plane keeps the totals of a removed one (it may come back). */
+    @Override
+    public Map<VirtualServiceKey, Histogram> connectLatencyMicros() {
+        Set<VirtualServiceKey> configured = director.onControl(() -> director.effectiveConfig().virtualServices()
+                .stream().map(VirtualService::key).collect(Collectors.toSet()));
+        Map<VirtualServiceKey, Histogram> latency = new LinkedHashMap<>(director.nat().connectLatencyMicros());
+        latency.keySet().retainAll(configured);
+        return latency;
     }
 
     /** Feeds the rate estimator; called every 2 s (IPVS's estimator interval). */

@@ -38,6 +38,7 @@ import lbd.health.HealthEvent;
 import lbd.health.HealthListener;
 import lbd.health.HealthMonitor;
 import lbd.health.HealthState;
+import lbd.health.HealthView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,6 +126,11 @@ public final class Director implements AutoCloseable {
 
     public NatProxy nat() {
         return nat;
+    }
+
+    /** The health checks' published state (immutable snapshots; any thread). */
+    public HealthView health() {
+        return health;
     }
 
     /** Every data-plane worker (NAT event loops, then DR workers), for summing counters. Any thread. */

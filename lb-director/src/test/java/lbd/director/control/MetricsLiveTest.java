@@ -1,0 +1,88 @@
+package lbd.director.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import lbd.config.model.Endpoint;
+import lbd.director.metrics.MetricsServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metrics endpoint of a real director on loopback: the series fed by the health checks (check latency)
+ * and by the NAT event loops (accept counters, connect latency) appear and count the connections made.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class MetricsLiveTest {
+
+    private static final int CONNECTIONS = 6;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aScrapeHasCheckLatencyLoopCountersAndConnectLatencyOfARunningDirector() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false);
+             MetricsServer metrics = MetricsServer.start(Endpoint.of("127.0.0.1", 0),
+                     new DirectorControl(lbd.director, null));
+             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            String service = "protocol=\"tcp\",service=\"127.0.0.1:" + lbd.vipPort + "\"";
+            String vm2 = "{protocol=\"tcp\",server=\"127.0.0.1:" + lbd.backends.port(0) + "\",service=\"127.0.0.1:"
+                    + lbd.vipPort + "\"}";
+            String vm3 = "{protocol=\"tcp\",server=\"127.0.0.1:" + lbd.backends.port(1) + "\",service=\"127.0.0.1:"
+                    + lbd.vipPort + "\"}";
+            URI uri = URI.create("http://127.0.0.1:" + metrics.port() + "/metrics");
+
+            // Both real servers checked and up before the first client: nothing is refused.
+            await().atMost(Duration.ofSeconds(15)).until(() -> {
+                String body = scrape(http, uri);
+                return value(body, "lbd_real_server_up" + vm2) == 1 && value(body, "lbd_real_server_up" + vm3) == 1;
+            });
+            String before = scrape(http, uri);
+            assertThat(value(before, "lbd_loop_accepted_connections_total{loop=\"0\"}")).isZero();
+            assertThat(value(before, "lbd_connect_latency_seconds_count{" + service + "}")).isZero();
+
+            for (int i = 0; i < CONNECTIONS; i++) {
+                assertThat(lbd.get()).startsWith("This is VM");
+            }
+            String body = scrape(http, uri);
+
+            // One NAT event loop (LiveDirector starts one): it took every connection.
+            assertThat(value(body, "lbd_loop_accepted_connections_total{loop=\"0\"}")).isEqualTo(CONNECTIONS);
+            assertThat(value(body, "lbd_loop_scheduled_connections_total{loop=\"0\"}")).isEqualTo(CONNECTIONS);
+            assertThat(value(body, "lbd_loop_refused_connections_total{loop=\"0\"}")).isZero();
+
+            assertThat(value(body, "lbd_connect_latency_seconds_count{" + service + "}")).isEqualTo(CONNECTIONS);
+            assertThat(value(body, "lbd_connect_latency_seconds_bucket{" + service + ",le=\"+Inf\"}"))
+                    .isEqualTo(CONNECTIONS);
+            assertThat(value(body, "lbd_connect_latency_seconds_sum{" + service + "}")).isPositive()
+                    .as("six loopback connects take well under a minute").isLessThan(60);
+
+            assertThat(value(body, "lbd_real_server_check_latency_seconds" + vm2)).isPositive().isLessThan(2);
+            assertThat(value(body, "lbd_real_server_check_latency_seconds" + vm3)).isPositive().isLessThan(2);
+        }
+    }
+
+    private static String scrape(HttpClient http, URI uri) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body();
+    }
+
+    /** The value of one series (name and labels exactly as exposed); fails when the series is absent. */
+    private static double value(String body, String series) {
+        return body.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim()))
+                .orElseThrow(() -> new AssertionError("no series " + series + " in the scrape:\n" + body));
+    }
+}
