@@ -1,0 +1,505 @@
+#!/usr/bin/env bash
+# Peer comparison: the same loopback backends reached directly, through HAProxy (mode tcp), through nginx
+# (stream) and through lbd (one run per transport: io_uring, epoll, nio), interleaved, several repetitions.
+# Installs nothing: it says what to apt-get install and exits non-zero when a tool is missing.
+# Traffic goes to 127.0.0.1 only. Every process it starts is killed, and its temp dir removed, on every exit path.
+set -euo pipefail
+
+usage() {
+    cat <<EOF
+Usage: benchmarks/peers/compare.sh [options]
+
+Measures, on 127.0.0.1 only, each target (direct, haproxy, nginx, lbd-io_uring, lbd-epoll, lbd-nio):
+  keepalive  small HTTP GETs on keep-alive connections: req/s, p50/p99/p99.9 (wrk, not CO-corrected)
+  connclose  one new TCP connection per request (Connection: close): conn/s
+  bulk1m     1 MiB HTTP GETs: MB/s
+  iperf3     iperf3 through the proxy: Gbit/s, and proxy CPU seconds per GB moved
+  idle       RSS per idle connection with --idle-conns open connections (proxies only)
+
+Options:
+  --quick              smoke test: 1 repetition, 3 s per point, 2,000 idle connections (~2 min)
+  --reps N             repetitions, interleaved across targets (default 3)
+  --duration S         seconds per measurement point (default 5)
+  --threads N          worker threads per proxy: haproxy nbthread, nginx worker_processes,
+                       lbd --event-loops; also wrk -t (default 1)
+  --proxy-cpus LIST    taskset CPU list for the proxies (default 0)
+  --load-cpus LIST     taskset CPU list for wrk, iperf3 and the backends (default 1)
+  --idle-conns N       idle connections for the memory test (default 10000; capped by the fd limit)
+  --connections N      wrk connections for keepalive/connclose (default 32)
+  --base-port P        first of 14 consecutive loopback ports (default 18080)
+  --targets LIST       comma-separated subset (default: all six)
+  --workloads LIST     comma-separated subset of keepalive,connclose,bulk1m,iperf3,idle (default: all)
+  --out DIR            results directory (default benchmarks/results)
+  --keep-temp          keep the temp dir (configs, logs) for debugging; its path is printed
+  -h, --help           this text
+EOF
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+reps=3
+duration=5
+threads=1
+proxy_cpus=0
+load_cpus=1
+idle_conns=10000
+connections=32
+base_port=18080
+targets="direct,haproxy,nginx,lbd-io_uring,lbd-epoll,lbd-nio"
+workload_names="keepalive,connclose,bulk1m,iperf3,idle"
+out="$repo/benchmarks/results"
+quick=0
+keep_temp=0
+
+die() { echo "compare.sh: $*" >&2; exit 1; }
+need_value() { if [ $# -lt 2 ] || [ -z "$2" ]; then die "$1 needs a value (see --help)"; fi; }
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1; reps=1; duration=3; idle_conns=2000; shift ;;
+        --reps) need_value "$@"; reps=$2; shift 2 ;;
+        --duration) need_value "$@"; duration=$2; shift 2 ;;
+        --threads) need_value "$@"; threads=$2; shift 2 ;;
+        --proxy-cpus) need_value "$@"; proxy_cpus=$2; shift 2 ;;
+        --load-cpus) need_value "$@"; load_cpus=$2; shift 2 ;;
+        --idle-conns) need_value "$@"; idle_conns=$2; shift 2 ;;
+        --connections) need_value "$@"; connections=$2; shift 2 ;;
+        --base-port) need_value "$@"; base_port=$2; shift 2 ;;
+        --targets) need_value "$@"; targets=$2; shift 2 ;;
+        --workloads) need_value "$@"; workload_names=$2; shift 2 ;;
+        --out) need_value "$@"; out=$2; shift 2 ;;
+        --keep-temp) keep_temp=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown option '$1'" ;;
+    esac
+done
+for n in reps duration threads idle_conns connections base_port; do
+    case "${!n}" in ''|*[!0-9]*) die "--${n//_/-} must be a positive whole number, got '${!n}'" ;; esac
+    [ "${!n}" -gt 0 ] || die "--${n//_/-} must be greater than 0"
+done
+if [ "$base_port" -lt 1024 ] || [ "$base_port" -gt 65500 ]; then die "--base-port must be within 1024..65500"; fi
+
+# ---- tools: check, never install ---------------------------------------------------------------------------
+missing_pkgs=""
+need_tool() { # need_tool COMMAND DEBIAN_PACKAGE
+    command -v "$1" >/dev/null 2>&1 || missing_pkgs="$missing_pkgs $2"
+}
+need_tool haproxy haproxy
+need_tool nginx nginx
+need_tool wrk wrk
+need_tool iperf3 iperf3
+need_tool python3 python3
+need_tool taskset util-linux
+need_tool timeout coreutils
+nginx_stream_module=""
+for m in /usr/lib/nginx/modules/ngx_stream_module.so /usr/share/nginx/modules/ngx_stream_module.so; do
+    [ -f "$m" ] && nginx_stream_module=$m
+done
+if command -v nginx >/dev/null 2>&1 && [ -z "$nginx_stream_module" ] && ! nginx -V 2>&1 | grep -q -- '--with-stream\( \|$\)'; then
+    missing_pkgs="$missing_pkgs libnginx-mod-stream"
+fi
+if [ -n "$missing_pkgs" ]; then
+    echo "compare.sh: missing tools; install them with:" >&2
+    echo "    sudo apt-get install$missing_pkgs" >&2
+    exit 1
+fi
+have_gnuplot=1
+command -v gnuplot >/dev/null 2>&1 || have_gnuplot=0
+if command -v wrk2 >/dev/null 2>&1; then
+    echo "note: wrk2 is installed but not used; latencies below come from wrk (same tool for every target)."
+else
+    echo "note: wrk2 (coordinated-omission-corrected latency) is not packaged in Debian; using wrk, whose"
+    echo "      percentiles are NOT corrected for coordinated omission (labelled so in every output)."
+fi
+
+IFS=, read -r -a target_list <<<"$targets"
+IFS=, read -r -a workloads <<<"$workload_names"
+for w in "${workloads[@]}"; do
+    case "$w" in keepalive|connclose|bulk1m|iperf3|idle) ;; *) die "unknown workload '$w' in --workloads" ;; esac
+done
+for t in "${target_list[@]}"; do
+    case "$t" in direct|haproxy|nginx|lbd-io_uring|lbd-epoll|lbd-nio) ;; *) die "unknown target '$t' in --targets" ;; esac
+done
+
+# ---- ports: backends, then two per proxy (http, iperf3) -----------------------------------------------------
+port_backend=$base_port
+port_iperf=$((base_port + 1))
+declare -A port_http port_bulk
+port_http[direct]=$port_backend
+port_bulk[direct]=$port_iperf
+i=2
+for t in haproxy nginx lbd-io_uring lbd-epoll lbd-nio; do
+    port_http[$t]=$((base_port + i))
+    port_bulk[$t]=$((base_port + i + 1))
+    i=$((i + 2))
+done
+# the idle-memory test runs on a fresh instance of each proxy (a process that has already served load keeps
+# its grown heap and pools, which would hide the cost of new connections): it gets two ports of its own
+port_idle_http=$((base_port + 12))
+port_idle_bulk=$((base_port + 13))
+for p in $(seq "$base_port" $((base_port + 13))); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+        die "port 127.0.0.1:$p is already in use; stop what listens there or pick another range with --base-port"
+    fi
+done
+
+# ---- file-descriptor budget: a proxy holds two fds per proxied connection -----------------------------------
+nofile_hard=$(ulimit -Hn)
+if [ "$nofile_hard" != unlimited ]; then
+    ulimit -n "$nofile_hard"
+    max_idle=$(( (nofile_hard - 400) / 2 / 100 * 100 ))
+    if [ "$idle_conns" -gt "$max_idle" ]; then
+        echo "note: the open-files hard limit is $nofile_hard and a proxy needs two fds per connection;"
+        echo "      holding $max_idle idle connections instead of $idle_conns (raise 'ulimit -Hn' as root for more)."
+        idle_conns=$max_idle
+    fi
+fi
+maxconn=$((idle_conns + 100))
+
+# ---- process tracking and cleanup ---------------------------------------------------------------------------
+work=$(mktemp -d "${TMPDIR:-/tmp}/lbd-peers.XXXXXX")
+chmod 755 "$work"
+started_pids=()
+client_pid=""
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ -n "$client_pid" ]; then kill -TERM "$client_pid" 2>/dev/null || true; fi
+    if [ "${#started_pids[@]}" -gt 0 ]; then
+        kill -TERM "${started_pids[@]}" 2>/dev/null || true
+        # lbd drains for up to 10 s on SIGTERM; give everyone 12 s, then SIGKILL what is left
+        local deadline=$((SECONDS + 12)) alive
+        while :; do
+            alive=()
+            for p in "${started_pids[@]}"; do kill -0 "$p" 2>/dev/null && alive+=("$p"); done
+            [ "${#alive[@]}" -eq 0 ] && break
+            if [ "$SECONDS" -ge "$deadline" ]; then
+                kill -KILL "${alive[@]}" 2>/dev/null || true
+                break
+            fi
+            sleep 0.2
+        done
+        wait 2>/dev/null || true
+    fi
+    if [ "$keep_temp" = 1 ]; then echo "kept: $work" >&2; else rm -rf "$work"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# client SECONDS COMMAND...: runs a load generator bounded in time; in the background so that a signal to this
+# script is handled at once (bash runs traps only between foreground commands)
+client() {
+    local limit=$1
+    shift
+    timeout "$limit" "$@" &
+    client_pid=$!
+    wait "$client_pid" || true
+    client_pid=""
+}
+
+# start NAME CPUS COMMAND...: runs COMMAND in the background pinned to CPUS, remembers its pid in pid_of[NAME]
+declare -A pid_of
+start() {
+    local name=$1 cpus=$2
+    shift 2
+    taskset -c "$cpus" "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    pid_of[$name]=$!
+    started_pids+=("$!")
+}
+wait_port() { # wait_port NAME PORT SECONDS
+    local name=$1 port=$2 deadline=$((SECONDS + $3))
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        if ! kill -0 "${pid_of[$name]}" 2>/dev/null; then
+            echo "compare.sh: $name exited before listening on 127.0.0.1:$port; its stderr:" >&2
+            tail -n 15 "$work/$name.err" >&2
+            return 1
+        fi
+        [ "$SECONDS" -lt "$deadline" ] || { echo "compare.sh: $name did not listen on 127.0.0.1:$port within $3 s" >&2; return 1; }
+        sleep 0.2
+    done
+}
+
+# ---- backends: nginx serving a small file and a 1 MiB file; an iperf3 server ---------------------------------
+mkdir -p "$work/www" "$work/backend/logs"
+head -c 100 /dev/zero | tr '\0' 'x' >"$work/www/small.txt"
+head -c 1048576 /dev/urandom >"$work/www/1m.bin"
+chmod -R a+rX "$work/www"
+cat >"$work/backend/nginx.conf" <<EOF
+worker_processes $threads;
+worker_rlimit_nofile $nofile_hard;
+pid $work/backend/nginx.pid;
+error_log $work/backend/logs/error.log warn;
+# nginx closes idle keep-alive connections once fewer than 1/16 of worker_connections are free: leave headroom
+events { worker_connections $((2 * maxconn + 100)); multi_accept on; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+    client_header_timeout 300s;
+    client_body_temp_path $work/backend/body;
+    proxy_temp_path $work/backend/proxy;
+    fastcgi_temp_path $work/backend/fastcgi;
+    uwsgi_temp_path $work/backend/uwsgi;
+    scgi_temp_path $work/backend/scgi;
+    server {
+        listen 127.0.0.1:$port_backend backlog=4096;
+        root $work/www;
+    }
+}
+EOF
+start backend "$load_cpus" nginx -p "$work/backend" -e "$work/backend/logs/error.log" -c "$work/backend/nginx.conf" -g 'daemon off;'
+start iperf3-server "$load_cpus" iperf3 -s -B 127.0.0.1 -p "$port_iperf"
+wait_port backend "$port_backend" 10
+wait_port iperf3-server "$port_iperf" 10
+
+# ---- proxies ------------------------------------------------------------------------------------------------
+has_target() { [[ ",$targets," == *",$1,"* ]]; }
+active=()
+
+# launch TARGET NAME HTTP_PORT BULK_PORT: writes NAME's config under $work/NAME and starts it on the proxy CPUs,
+# forwarding HTTP_PORT to the nginx backend and BULK_PORT to the iperf3 server. Returns 1 (with the reason on
+# stderr) when it does not listen.
+launch() {
+    local target=$1 name=$2 http=$3 bulk=$4 dir="$work/$2"
+    mkdir -p "$dir/logs"
+    case "$target" in
+        haproxy)
+            cat >"$dir/haproxy.cfg" <<EOF
+global
+    nbthread $threads
+    maxconn $maxconn
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 300s
+    timeout server 300s
+listen http
+    bind 127.0.0.1:$http
+    server backend 127.0.0.1:$port_backend
+listen bulk
+    bind 127.0.0.1:$bulk
+    server iperf3 127.0.0.1:$port_iperf
+EOF
+            start "$name" "$proxy_cpus" haproxy -db -f "$dir/haproxy.cfg"
+            wait_port "$name" "$http" 10
+            ;;
+        nginx)
+            local load_module=""
+            [ -n "$nginx_stream_module" ] && load_module="load_module $nginx_stream_module;"
+            cat >"$dir/nginx.conf" <<EOF
+$load_module
+worker_processes $threads;
+worker_rlimit_nofile $nofile_hard;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections $((2 * maxconn + 100)); multi_accept on; }
+stream {
+    proxy_timeout 300s;
+    server { listen 127.0.0.1:$http backlog=4096; proxy_pass 127.0.0.1:$port_backend; }
+    server { listen 127.0.0.1:$bulk; proxy_pass 127.0.0.1:$port_iperf; }
+}
+EOF
+            start "$name" "$proxy_cpus" nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" -g 'daemon off;'
+            wait_port "$name" "$http" 10
+            ;;
+        lbd-*)
+            cat >"$dir/ldirectord.cf" <<EOF
+checkinterval=5
+virtual=127.0.0.1:$http
+	real=127.0.0.1:$port_backend masq
+	scheduler=rr
+	protocol=tcp
+	checktype=on
+	service=none
+virtual=127.0.0.1:$bulk
+	real=127.0.0.1:$port_iperf masq
+	scheduler=rr
+	protocol=tcp
+	checktype=on
+	service=none
+EOF
+            # --check first, in the foreground, so that a first-use build or a config error shows here
+            if ! "$repo/bin/lbd" --check "$dir/ldirectord.cf" >"$dir/check.log" 2>&1; then
+                echo "compare.sh: lbd --check rejected $dir/ldirectord.cf:" >&2
+                tail -n 10 "$dir/check.log" >&2
+                return 1
+            fi
+            # several lbd run at once here: each gets its own control socket (default /run/lbd/lbd.sock)
+            local socket_opt=()
+            if [ -z "${lbd_has_socket_opt:-}" ]; then
+                lbd_has_socket_opt=no
+                "$repo/bin/lbd" --help 2>/dev/null | grep -q -- '--socket' && lbd_has_socket_opt=yes
+            fi
+            [ "$lbd_has_socket_opt" = yes ] && socket_opt=(--socket "$dir/lbd.sock")
+            start "$name" "$proxy_cpus" "$repo/bin/lbd" --config "$dir/ldirectord.cf" --transport "${target#lbd-}" \
+                --event-loops "$threads" "${socket_opt[@]}"
+            wait_port "$name" "$http" 60
+            ;;
+    esac
+}
+
+# halt NAME: stops one process started by launch/start (SIGTERM; SIGKILL after 12 s) and forgets it
+halt() {
+    local pid=${pid_of[$1]:-} deadline=$((SECONDS + 12)) p kept=()
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    for p in "${started_pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+    started_pids=("${kept[@]}")
+    unset "pid_of[$1]"
+}
+
+for t in haproxy nginx lbd-io_uring lbd-epoll lbd-nio; do
+    has_target "$t" || continue
+    if ! launch "$t" "$t" "${port_http[$t]}" "${port_bulk[$t]}"; then
+        echo "compare.sh: skipping $t" >&2
+        halt "$t"
+    fi
+done
+
+for t in "${target_list[@]}"; do
+    if [ "$t" = direct ] || { [ -n "${pid_of[$t]:-}" ] && kill -0 "${pid_of[$t]}" 2>/dev/null; }; then
+        active+=("$t")
+    fi
+done
+[ "${#active[@]}" -gt 0 ] || die "no target could be started"
+echo "targets: ${active[*]}"
+
+# ---- measurements -------------------------------------------------------------------------------------------
+mkdir -p "$out"
+raw="$out/peers-raw.csv"
+echo "rep,target,workload,metric,value" >"$raw"
+record() { echo "$1,$2,$3,$4,$5" >>"$raw"; }
+client_timeout=$((duration + 20))
+
+wrk_run() { # wrk_run TARGET CONNECTIONS PATH [HEADER]; sets wrk_* from report.lua's line
+    local target=$1 conns=$2 path=$3 header=${4:-} log="$work/wrk.log"
+    local args=(-t "$threads" -c "$conns" -d "${duration}s" -s "$here/report.lua")
+    [ -n "$header" ] && args+=(-H "$header")
+    client "$client_timeout" taskset -c "$load_cpus" wrk "${args[@]}" "http://127.0.0.1:${port_http[$target]}$path" >"$log" 2>&1
+    wrk_requests=0 wrk_duration_us=1 wrk_bytes=0 wrk_errors=0 wrk_p50_us=nan wrk_p99_us=nan wrk_p999_us=nan
+    local kv
+    for kv in $(python3 "$here/peerstat.py" wrk "$log"); do
+        case "$kv" in
+            requests=*|duration_us=*|bytes=*|errors=*|p50_us=*|p99_us=*|p999_us=*) printf -v "wrk_${kv%%=*}" '%s' "${kv#*=}" ;;
+        esac
+    done
+}
+per_s() { awk -v n="$1" -v us="$2" 'BEGIN { printf "%.1f", n / (us / 1e6) }'; }
+ms() { awk -v us="$1" 'BEGIN { if (us == "nan") print "nan"; else printf "%.3f", us / 1000 }'; }
+
+proxy_pid() { if [ "$1" != direct ]; then echo "${pid_of[$1]}"; fi; }
+cpu_of() { python3 "$here/peerstat.py" tree "$1" | awk '{ print $2 }'; }
+
+measure() { # measure REP TARGET WORKLOAD
+    local rep=$1 t=$2 w=$3 pid
+    pid=$(proxy_pid "$t")
+    case "$w" in
+        keepalive)
+            wrk_run "$t" "$connections" /small.txt
+            record "$rep" "$t" "$w" req_per_s "$(per_s "$wrk_requests" "$wrk_duration_us")"
+            record "$rep" "$t" "$w" p50_ms "$(ms "$wrk_p50_us")"
+            record "$rep" "$t" "$w" p99_ms "$(ms "$wrk_p99_us")"
+            record "$rep" "$t" "$w" p999_ms "$(ms "$wrk_p999_us")"
+            record "$rep" "$t" "$w" errors "$wrk_errors"
+            printf '  %-13s %-9s %10s req/s  p99 %s ms  errors %s\n' "$t" "$w" "$(per_s "$wrk_requests" "$wrk_duration_us")" "$(ms "$wrk_p99_us")" "$wrk_errors"
+            ;;
+        connclose)
+            wrk_run "$t" "$connections" /small.txt "Connection: close"
+            record "$rep" "$t" "$w" conn_per_s "$(per_s "$wrk_requests" "$wrk_duration_us")"
+            record "$rep" "$t" "$w" p99_ms "$(ms "$wrk_p99_us")"
+            record "$rep" "$t" "$w" errors "$wrk_errors"
+            printf '  %-13s %-9s %10s conn/s errors %s\n' "$t" "$w" "$(per_s "$wrk_requests" "$wrk_duration_us")" "$wrk_errors"
+            ;;
+        bulk1m)
+            wrk_run "$t" 4 /1m.bin
+            local mbs
+            mbs=$(awk -v b="$wrk_bytes" -v us="$wrk_duration_us" 'BEGIN { printf "%.1f", b / 1e6 / (us / 1e6) }')
+            record "$rep" "$t" "$w" mb_per_s "$mbs"
+            record "$rep" "$t" "$w" errors "$wrk_errors"
+            printf '  %-13s %-9s %10s MB/s   errors %s\n' "$t" "$w" "$mbs" "$wrk_errors"
+            ;;
+        iperf3)
+            local cpu0=0 cpu1=0 json="$work/iperf3.json" gbit bytes cpg=nan
+            [ -n "$pid" ] && cpu0=$(cpu_of "$pid")
+            client "$client_timeout" taskset -c "$load_cpus" iperf3 -c 127.0.0.1 -p "${port_bulk[$t]}" -t "$duration" -J >"$json" 2>"$work/iperf3.err"
+            [ -n "$pid" ] && cpu1=$(cpu_of "$pid")
+            read -r gbit bytes < <(python3 "$here/peerstat.py" iperf "$json" 2>/dev/null || echo "nan 0")
+            if [ -n "$pid" ] && [ "$bytes" -gt 0 ]; then
+                cpg=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$bytes" 'BEGIN { printf "%.3f", (b - a) / (n / 1e9) }')
+            fi
+            record "$rep" "$t" "$w" gbit_per_s "$gbit"
+            record "$rep" "$t" "$w" cpu_s_per_gb "$cpg"
+            printf '  %-13s %-9s %10s Gbit/s proxy CPU %s s/GB\n' "$t" "$w" "$gbit" "$cpg"
+            ;;
+        idle)
+            [ "$t" != direct ] || return 0
+            local opened=0 before=0 after=0 fds=0 per=nan
+            if launch "$t" "$t-idle" "$port_idle_http" "$port_idle_bulk"; then
+                sleep 1 # let a fresh JVM finish its start-up allocations before the baseline
+                client 120 python3 "$here/peerstat.py" idle "${pid_of[$t-idle]}" "$port_idle_http" "$idle_conns" >"$work/idle.out"
+                read -r opened before after fds per <"$work/idle.out" || true
+            fi
+            halt "$t-idle"
+            record "$rep" "$t" "$w" kb_per_conn "$per"
+            record "$rep" "$t" "$w" conns "$opened"
+            record "$rep" "$t" "$w" rss_base_mib "$(awk -v k="$before" 'BEGIN { printf "%.1f", k / 1024 }')"
+            printf '  %-13s %-9s %10s KiB/conn (%s conns, fresh process RSS %s -> %s KiB, +%s fds)\n' "$t" "$w" "$per" "$opened" "$before" "$after" "$fds"
+            ;;
+    esac
+}
+
+echo "warm-up (JIT for lbd, caches for all): 2 s keep-alive + 2 s 1 MiB per target"
+saved_duration=$duration
+duration=2
+for t in "${active[@]}"; do
+    wrk_run "$t" "$connections" /small.txt
+    wrk_run "$t" 4 /1m.bin
+done
+duration=$saved_duration
+
+started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for rep in $(seq "$reps"); do
+    echo "repetition $rep/$reps (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    for w in "${workloads[@]}"; do
+        # rotate the order each repetition so that no target always runs first or last
+        n=${#active[@]}
+        for k in $(seq 0 $((n - 1))); do
+            measure "$rep" "${active[$(((k + rep - 1) % n))]}" "$w"
+        done
+    done
+done
+
+# ---- summary, environment, plot -----------------------------------------------------------------------------
+python3 "$here/peerstat.py" summarize "$raw" "$out"
+{
+    echo "started: $started_at, finished: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "command: benchmarks/peers/compare.sh$( [ "$quick" = 1 ] && echo " --quick" ) --reps $reps --duration $duration --threads $threads --proxy-cpus $proxy_cpus --load-cpus $load_cpus --idle-conns $idle_conns --connections $connections --workloads $workload_names --targets $(IFS=,; echo "${active[*]}")"
+    echo "nproc: $(nproc)"
+    lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Hypervisor|L2|L3)' || true
+    echo "kernel: $(uname -r)"
+    echo "haproxy: $(haproxy -v | head -n 1)"
+    echo "nginx: $(nginx -v 2>&1)"
+    echo "wrk: $(wrk -v 2>&1 | head -n 1)"
+    echo "iperf3: $(iperf3 -v | head -n 1)"
+    echo "java: $("$repo/bin/find-jdk" runtime 2>/dev/null || echo '?')"
+} >"$out/peers-env.txt"
+cat "$out/peers-env.txt"
+echo
+cat "$out/peers-summary.md"
+if [ "$have_gnuplot" = 1 ]; then
+    gnuplot -e "dir='$out'; out='$out/peers.png'; subtitle='median of $reps, bars = min-max'" "$here/plot.gp" \
+        2>"$work/gnuplot.err" || { echo "gnuplot failed:" >&2; cat "$work/gnuplot.err" >&2; }
+    [ -f "$out/peers.png" ] && echo "plot: $out/peers.png"
+else
+    echo "note: gnuplot is not installed; skipping the plot (sudo apt-get install gnuplot-nox)"
+fi
+echo "data: $raw, $out/peers-summary.csv"
