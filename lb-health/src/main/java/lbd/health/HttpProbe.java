@@ -12,8 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
@@ -36,9 +34,7 @@ public final class HttpProbe implements Probe {
     private final URI absoluteUrl; // non-null when request was an absolute URL: resolved per check (DNS may change)
     private final String host;
     private final byte[] request;
-    private final Pattern receive;
-    private final String receiveText;
-    private final String invalidReceive;
+    private final ReceivePattern receive;
     private final boolean head;
     private final Duration connectTimeout;
     private final Duration timeout;
@@ -71,25 +67,13 @@ public final class HttpProbe implements Probe {
                 + "Host: " + host + "\r\n"
                 + "User-Agent: lbd-health\r\n"
                 + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        this.receiveText = spec.receive().filter(r -> !r.isEmpty()).orElse(null);
-        Pattern compiled = null;
-        String invalid = null;
-        if (receiveText != null) {
-            try {
-                compiled = Pattern.compile(receiveText);
-            } catch (PatternSyntaxException e) {
-                invalid = "negotiate: receive \"" + receiveText + "\" is not a valid regular expression ("
-                        + e.getDescription() + "); fix receive= in the configuration";
-            }
-        }
-        this.receive = compiled;
-        this.invalidReceive = invalid;
+        this.receive = ReceivePattern.of(spec.receive());
     }
 
     @Override
     public ProbeResult check() throws InterruptedException {
-        if (invalidReceive != null) {
-            return ProbeResult.down(invalidReceive);
+        if (receive.invalidReason() != null) {
+            return ProbeResult.down(receive.invalidReason());
         }
         Deadline deadline = Deadline.after(timeout);
         int length;
@@ -185,10 +169,10 @@ public final class HttpProbe implements Probe {
         if (status.code() < 200 || status.code() >= 400) {
             return ProbeResult.down("negotiate: HTTP " + status.code() + " " + status.reason());
         }
-        if (receive != null) {
+        if (receive.isSet()) {
             String body = new String(buf, bodyStart, bodyLength, StandardCharsets.UTF_8);
-            if (!receive.matcher(body).find()) {
-                return ProbeResult.down("negotiate: receive \"" + receiveText + "\" not matched (HTTP "
+            if (!receive.foundIn(body)) {
+                return ProbeResult.down("negotiate: receive \"" + receive.text() + "\" not matched (HTTP "
                         + status.code() + ", " + Texts.size(bodyLength) + ")");
             }
         }

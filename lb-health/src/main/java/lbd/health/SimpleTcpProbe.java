@@ -9,8 +9,6 @@ import java.net.Proxy;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * service=simpletcp with checktype=negotiate, as ldirectord's check_simpletcp: send {@code request} verbatim
@@ -24,9 +22,7 @@ public final class SimpleTcpProbe implements Probe {
 
     private final InetSocketAddress target;
     private final byte[] request;
-    private final Pattern receive;
-    private final String receiveText;
-    private final String invalidReceive;
+    private final ReceivePattern receive;
     private final Duration connectTimeout;
     private final Duration timeout;
 
@@ -35,25 +31,13 @@ public final class SimpleTcpProbe implements Probe {
         this.connectTimeout = spec.check().connectTimeout();
         this.timeout = spec.check().negotiateTimeout();
         this.request = spec.request().orElse("").replace("\\n", "\n").getBytes(StandardCharsets.UTF_8);
-        this.receiveText = spec.receive().filter(r -> !r.isEmpty()).orElse(null);
-        Pattern compiled = null;
-        String invalid = null;
-        if (receiveText != null) {
-            try {
-                compiled = Pattern.compile(receiveText);
-            } catch (PatternSyntaxException e) {
-                invalid = "negotiate: receive \"" + receiveText + "\" is not a valid regular expression ("
-                        + e.getDescription() + "); fix receive= in the configuration";
-            }
-        }
-        this.receive = compiled;
-        this.invalidReceive = invalid;
+        this.receive = ReceivePattern.of(spec.receive());
     }
 
     @Override
     public ProbeResult check() throws InterruptedException {
-        if (invalidReceive != null) {
-            return ProbeResult.down(invalidReceive);
+        if (receive.invalidReason() != null) {
+            return ProbeResult.down(receive.invalidReason());
         }
         Deadline deadline = Deadline.after(timeout);
         try (Socket socket = new Socket(Proxy.NO_PROXY)) {
@@ -73,12 +57,12 @@ public final class SimpleTcpProbe implements Probe {
                     break;
                 }
                 seen += line.length() + 1;
-                if (receive == null || receive.matcher(line).find()) {
+                if (!receive.isSet() || receive.foundIn(line)) {
                     return ProbeResult.up("negotiate: answered");
                 }
             }
-            return receive == null ? ProbeResult.up("negotiate: answered")
-                    : ProbeResult.down("negotiate: receive \"" + receiveText + "\" not matched ("
+            return !receive.isSet() ? ProbeResult.up("negotiate: answered")
+                    : ProbeResult.down("negotiate: receive \"" + receive.text() + "\" not matched ("
                             + Texts.size(seen) + " received)");
         } catch (IOException e) {
             if (Thread.currentThread().isInterrupted()) {

@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.util.List;
+import lbd.config.PropertySeed;
 
 import org.junit.jupiter.api.Test;
 

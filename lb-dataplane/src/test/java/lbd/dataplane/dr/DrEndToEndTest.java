@@ -63,12 +63,12 @@ class DrEndToEndTest {
     @Test
     void connectionsToTheVipAlternateBetweenTheRealServers() throws Exception {
         assumeTrue(Shell.isRoot(), "the DR end-to-end test needs root (network namespaces, AF_PACKET); skipped");
-        lab("clean", PREFIX);
-        String script = Shell.scriptsDir().resolve("vip-setup.sh").toString();
+        Shell.netnsLab("clean", PREFIX);
+        String script = Shell.script("vip-setup.sh").toString();
         Path www = Files.createTempDirectory("lbt-dr-www");
         Process director = null;
         try {
-            lab("switch", SW);
+            Shell.netnsLab("switch", SW);
             host(CLIENT, "198.18.0.1");
             host(DIRECTOR, "198.18.0.10");
             host(VM2, "198.18.0.2");
@@ -136,7 +136,7 @@ class DrEndToEndTest {
             for (String vm : List.of(VM2, VM3)) {
                 Shell.inNetns(vm, script, "stop");
             }
-            lab("clean", PREFIX);
+            Shell.netnsLab("clean", PREFIX);
             try (var files = Files.walk(www)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -145,14 +145,7 @@ class DrEndToEndTest {
 
     /** A namespace with eth0 (ADDRESS/24) cabled to the bridge in the switch namespace. */
     private static void host(String ns, String address) {
-        lab("host", SW, ns, address + "/24");
-    }
-
-    /** scripts/netns-lab.sh, the namespace plumbing shared with lb-director's namespace tests. */
-    private static void lab(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Shell.scriptsDir().resolve("netns-lab.sh").toString()));
-        cmd.addAll(List.of(args));
-        Shell.run(cmd).assertOk(String.join(" ", cmd));
+        Shell.netnsLab("host", SW, ns, address + "/24");
     }
 
     private static void awaitListening(String ns, int port) throws InterruptedException {

@@ -9,11 +9,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import lbd.config.PropertySeed;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.FrameParser;
-import lbd.dataplane.sched.PropertySeed;
 import org.junit.jupiter.api.Test;
 
 class DrFlowTableTest {

@@ -9,11 +9,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a command with a time bound and collects its exit status and combined output. Tests only. */
-final class Shell {
+/**
+ * Runs a command with a time bound and collects its exit status and combined output. Tests only: shared with
+ * lb-director's namespace tests through lb-dataplane's test-jar.
+ */
+public final class Shell {
 
-    record Result(int exitCode, String output) {
-        Result assertOk(String what) {
+    private static final int TIMEOUT_SECONDS = 20;
+
+    public record Result(int exitCode, String output) {
+        public Result assertOk(String what) {
             if (exitCode != 0) {
                 throw new AssertionError(what + " failed with exit code " + exitCode + ":\n" + output);
             }
@@ -24,49 +29,74 @@ final class Shell {
     private Shell() {
     }
 
-    static Result run(List<String> command) {
+    public static Result run(List<String> command) {
         return run(command, Map.of());
     }
 
-    static Result run(List<String> command, Map<String, String> env) {
+    /** Fails the test when the command cannot be started or does not finish in time. */
+    public static Result run(List<String> command, Map<String, String> env) {
+        Result result;
         try {
-            Path out = Files.createTempFile("lbt-shell", ".out");
-            try {
-                ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
-                pb.environment().putAll(env);
-                Process p = pb.start();
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new AssertionError("timed out after 20 s: " + command);
-                }
-                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-            } finally {
-                Files.deleteIfExists(out);
-            }
+            result = execute(command, env);
         } catch (IOException e) {
             throw new AssertionError("cannot run " + command + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted: " + command, e);
+        }
+        if (result == null) {
+            throw new AssertionError("timed out after " + TIMEOUT_SECONDS + " s: " + command);
+        }
+        return result;
+    }
+
+    /**
+     * Like {@link #run(List)}, but a command that cannot be started or does not finish in time gives exit code -1
+     * (with why as the output) instead of failing the test: for asking whether a tool is there (to skip), and for
+     * cleanup that must go on.
+     */
+    public static Result attempt(List<String> command) {
+        try {
+            Result result = execute(command, Map.of());
+            return result != null ? result : new Result(-1, "timed out after " + TIMEOUT_SECONDS + " s: " + command);
+        } catch (IOException e) {
+            return new Result(-1, "cannot run " + command + ": " + e.getMessage());
         }
     }
 
-    static Result sh(String script) {
+    /** The command's result, or null when it did not finish in time (it is then killed). */
+    private static Result execute(List<String> command, Map<String, String> env) throws IOException {
+        Path out = Files.createTempFile("lbt-shell", ".out");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted: " + command, e);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    public static Result sh(String script) {
         return run(List.of("sh", "-c", script));
     }
 
-    static Result inNetns(String ns, String... command) {
+    public static Result inNetns(String ns, String... command) {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns));
         cmd.addAll(List.of(command));
         return run(cmd);
     }
 
-    static boolean isRoot() {
+    public static boolean isRoot() {
         return "0".equals(run(List.of("id", "-u")).output().strip());
     }
 
     /** Deletes every network namespace whose name starts with the prefix (leftovers of a killed run). */
-    static void deleteNamespaces(String prefix) {
+    public static void deleteNamespaces(String prefix) {
         for (String line : run(List.of("ip", "netns", "list")).output().split("\n")) {
             String name = line.strip().split(" ")[0];
             if (name.startsWith(prefix)) {
@@ -75,14 +105,21 @@ final class Shell {
         }
     }
 
-    /** scripts/ of the repository; surefire runs in the module directory. */
-    static Path scriptsDir() {
+    /** scripts/NAME of the repository; surefire runs in the module directory. */
+    public static Path script(String name) {
         Path here = Path.of("").toAbsolutePath();
         for (Path p = here; p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("scripts/vip-setup.sh"))) {
-                return p.resolve("scripts");
+            if (Files.isRegularFile(p.resolve("scripts").resolve(name))) {
+                return p.resolve("scripts").resolve(name);
             }
         }
-        throw new AssertionError("scripts/vip-setup.sh not found above " + here);
+        throw new AssertionError("scripts/" + name + " not found above " + here);
+    }
+
+    /** scripts/netns-lab.sh (the namespace plumbing of the DR and director tests) with these arguments; must succeed. */
+    public static void netnsLab(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(script("netns-lab.sh").toString()));
+        cmd.addAll(List.of(args));
+        run(cmd).assertOk(String.join(" ", cmd));
     }
 }

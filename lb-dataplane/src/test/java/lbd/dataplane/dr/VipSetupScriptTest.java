@@ -17,7 +17,7 @@ class VipSetupScriptTest {
 
     private static final String NS = "lbt-vip-" + ProcessHandle.current().pid();
 
-    private final String script = Shell.scriptsDir().resolve("vip-setup.sh").toString();
+    private final String script = Shell.script("vip-setup.sh").toString();
 
     @Test
     void passesShellcheckAsPosixSh() {

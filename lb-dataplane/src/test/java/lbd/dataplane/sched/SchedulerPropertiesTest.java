@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.util.ArrayList;
 import java.util.List;
+import lbd.config.PropertySeed;
 import lbd.config.model.SchedulerKind;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.table.ServiceTable;

@@ -63,19 +63,9 @@ public record AuthKeys(AuthKey sendKey, Map<Integer, AuthKey> keys) {
         int authLine = 0;
         Map<Integer, AuthMethod> methods = new LinkedHashMap<>();
         Map<Integer, AuthKey> keys = new LinkedHashMap<>();
-        String[] lines = text.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String where = file + ":" + (i + 1) + ": ";
-            String line = lines[i];
-            int hash = line.indexOf('#');
-            if (hash >= 0) {
-                line = line.substring(0, hash);
-            }
-            line = line.strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            String[] w = line.split("\\s+", 3);
+        for (HeartbeatLines.Line line : HeartbeatLines.of(file, text)) {
+            String where = line.where();
+            String[] w = line.content().split("\\s+", 3);
             if (w[0].equalsIgnoreCase("auth")) {
                 if (authId != null) {
                     errors.add(where + "a second auth line; keep exactly one (auth N picks the key that signs)");
@@ -86,7 +76,7 @@ public record AuthKeys(AuthKey sendKey, Map<Integer, AuthKey> keys) {
                     continue;
                 }
                 authId = id(w[1]);
-                authLine = i + 1;
+                authLine = line.number();
                 continue;
             }
             int id = id(w[0]);

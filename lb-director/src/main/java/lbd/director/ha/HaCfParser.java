@@ -49,19 +49,9 @@ public final class HaCfParser {
         List<HeartbeatMedium> media = new ArrayList<>();
         List<String> nodes = new ArrayList<>();
 
-        String[] lines = text.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String where = file + ":" + (i + 1) + ": ";
-            String line = lines[i];
-            int hash = line.indexOf('#');
-            if (hash >= 0) {
-                line = line.substring(0, hash);
-            }
-            line = line.strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            String[] words = line.split("\\s+");
+        for (HeartbeatLines.Line line : HeartbeatLines.of(file, text)) {
+            String where = line.where();
+            String[] words = line.content().split("\\s+");
             String directive = words[0].toLowerCase(Locale.ROOT);
             List<String> args = List.of(words).subList(1, words.length);
             try {

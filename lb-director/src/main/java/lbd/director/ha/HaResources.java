@@ -34,11 +34,7 @@ public record HaResources(String preferredNode, List<VipResource> vips, Optional
         StringBuilder logical = new StringBuilder();
         int firstLine = 0;
         for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            int hash = line.indexOf('#');
-            if (hash >= 0) {
-                line = line.substring(0, hash);
-            }
+            String line = HeartbeatLines.withoutComment(lines[i]);
             if (logical.isEmpty()) {
                 firstLine = i + 1;
             }

@@ -48,9 +48,7 @@ final class LbdHaFile {
         boolean secretInFile = false;
         for (int i = 0; i < lines.length; i++) {
             String where = file + ":" + (i + 1) + ": ";
-            String line = lines[i];
-            int hash = line.indexOf('#');
-            String content = (hash >= 0 ? line.substring(0, hash) : line).strip();
+            String content = HeartbeatLines.withoutComment(lines[i]).strip();
             String key = "";
             String value = "";
             if (!content.isEmpty()) {

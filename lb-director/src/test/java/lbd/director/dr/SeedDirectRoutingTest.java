@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import lbd.dataplane.dr.Shell;
 import lbd.director.cli.LbadmMain;
 import lbd.director.cli.LbdMain;
 import org.junit.jupiter.api.Test;
@@ -50,22 +51,22 @@ class SeedDirectRoutingTest {
 
     @Test
     void theFieldGuidesDirectRoutingClusterWorksAsWritten() throws Exception {
-        assumeTrue(NetnsLab.isRoot(), "SeedDirectRoutingTest needs root (network namespaces, AF_PACKET); skipped");
-        NetnsLab.lab("clean", PREFIX);
-        String vipSetup = NetnsLab.script("vip-setup.sh").toString();
+        assumeTrue(Shell.isRoot(), "SeedDirectRoutingTest needs root (network namespaces, AF_PACKET); skipped");
+        Shell.netnsLab("clean", PREFIX);
+        String vipSetup = Shell.script("vip-setup.sh").toString();
         tmp = Files.createTempDirectory("lbt-seed");
         Path socket = tmp.resolve("lbd.sock");
         Path config = tmp.resolve("ldirectord.cf");
         Path log = tmp.resolve("ldirectord.log");
         boolean passed = false;
         try {
-            NetnsLab.lab("switch", SW);
-            NetnsLab.lab("host", SW, CLIENT, "198.18.0.1/24");
-            NetnsLab.lab("host", SW, DIRECTOR, "198.18.0.61/24");
-            NetnsLab.lab("host", SW, VM2, VM2_IP + "/24");
-            NetnsLab.lab("host", SW, VM3, VM3_IP + "/24");
+            Shell.netnsLab("switch", SW);
+            Shell.netnsLab("host", SW, CLIENT, "198.18.0.1/24");
+            Shell.netnsLab("host", SW, DIRECTOR, "198.18.0.61/24");
+            Shell.netnsLab("host", SW, VM2, VM2_IP + "/24");
+            Shell.netnsLab("host", SW, VM3, VM3_IP + "/24");
             for (String vm : List.of(VM2, VM3)) {
-                NetnsLab.inNetns(vm, vipSetup, "--iface", "eth0", "start", VIP).assertOk("vip-setup on " + vm);
+                Shell.inNetns(vm, vipSetup, "--iface", "eth0", "start", VIP).assertOk("vip-setup on " + vm);
                 Path root = Files.createDirectories(tmp.resolve(name(vm)));
                 Files.writeString(root.resolve("index.html"), "This is " + name(vm) + "\n");
                 Files.writeString(root.resolve("test.html"), "foo\n");
@@ -93,13 +94,13 @@ class SeedDirectRoutingTest {
                     ""));
 
             // lbd checks the host first: a director that forwards IPv4 is refused with the fix, exit status 1.
-            NetnsLab.inNetns(DIRECTOR, "sysctl", "-qw", "net.ipv4.ip_forward=1").assertOk("ip_forward=1");
+            Shell.inNetns(DIRECTOR, "sysctl", "-qw", "net.ipv4.ip_forward=1").assertOk("ip_forward=1");
             Process refused = startLbd(config, socket);
             assertThat(refused.waitFor(60, TimeUnit.SECONDS)).as("lbd exits when refused").isTrue();
             assertThat(refused.exitValue()).isEqualTo(1);
             assertThat(Files.readString(log)).contains("lbd could not start: net.ipv4.ip_forward is 1 but must be 0")
                     .contains("sysctl -w net.ipv4.ip_forward=0");
-            NetnsLab.inNetns(DIRECTOR, "sysctl", "-qw", "net.ipv4.ip_forward=0").assertOk("ip_forward=0");
+            Shell.inNetns(DIRECTOR, "sysctl", "-qw", "net.ipv4.ip_forward=0").assertOk("ip_forward=0");
 
             Process lbd = startLbd(config, socket);
             await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
@@ -152,9 +153,9 @@ class SeedDirectRoutingTest {
                 }
             }
             for (String vm : List.of(VM2, VM3)) {
-                NetnsLab.inNetns(vm, vipSetup, "stop");
+                Shell.inNetns(vm, vipSetup, "stop");
             }
-            NetnsLab.lab("clean", PREFIX);
+            Shell.netnsLab("clean", PREFIX);
             try (Stream<Path> files = Files.walk(tmp)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
@@ -178,7 +179,7 @@ class SeedDirectRoutingTest {
     private static List<String> curls(int n) {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(NetnsLab.inNetns(CLIENT, "curl", "-s", "--max-time", "5", "http://" + VIP + "/index.html")
+            out.add(Shell.inNetns(CLIENT, "curl", "-s", "--max-time", "5", "http://" + VIP + "/index.html")
                     .output().strip());
         }
         return out;
@@ -201,7 +202,7 @@ class SeedDirectRoutingTest {
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         processes.add(p);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (NetnsLab.inNetns(vm, "sh", "-c", "ss -ltn | grep -q ':80 '").exitCode() != 0) {
+        while (Shell.inNetns(vm, "sh", "-c", "ss -ltn | grep -q ':80 '").exitCode() != 0) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("httpd on " + vm + " does not listen after 20 s");
             }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import lbd.dataplane.dr.Shell;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,8 +56,8 @@ class HaFailoverNamespaceTest {
     void topology() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")),
                 "HaFailoverNamespaceTest skipped: creating network namespaces needs root");
-        assumeTrue(run("ip", "netns", "list").exit == 0, "HaFailoverNamespaceTest skipped: iproute2 (ip) is not installed");
-        assumeTrue(run("python3", "--version").exit == 0, "HaFailoverNamespaceTest skipped: python3 is not installed");
+        assumeTrue(run("ip", "netns", "list").exitCode() == 0, "HaFailoverNamespaceTest skipped: iproute2 (ip) is not installed");
+        assumeTrue(run("python3", "--version").exitCode() == 0, "HaFailoverNamespaceTest skipped: python3 is not installed");
         removeLeftovers();
 
         must("ip", "netns", "add", SWITCH);
@@ -250,7 +251,7 @@ class HaFailoverNamespaceTest {
     }
 
     private boolean holdsVip(String director) throws Exception {
-        return run("ip", "netns", "exec", PREFIX + director, "ip", "-4", "-o", "addr", "show", "dev", "eth0").out
+        return run("ip", "netns", "exec", PREFIX + director, "ip", "-4", "-o", "addr", "show", "dev", "eth0").output()
                 .contains(" " + VIP + "/");
     }
 
@@ -270,9 +271,9 @@ class HaFailoverNamespaceTest {
     }
 
     private String clientGet() throws Exception {
-        Result r = run("ip", "netns", "exec", PREFIX + "client", "python3", "-c",
+        Shell.Result r = run("ip", "netns", "exec", PREFIX + "client", "python3", "-c",
                 "import urllib.request;print(urllib.request.urlopen('http://" + VIP + "/index.html', timeout=1).read().decode().strip())");
-        return r.exit == 0 ? r.out.strip() : "";
+        return r.exitCode() == 0 ? r.output().strip() : "";
     }
 
     private Path clientLoop() throws IOException {
@@ -324,12 +325,12 @@ class HaFailoverNamespaceTest {
     // ---- namespaces and commands ----
 
     private static void removeLeftovers() throws Exception {
-        for (String line : run("ip", "netns", "list").out.split("\n")) {
+        for (String line : run("ip", "netns", "list").output().split("\n")) {
             String ns = line.split(" ")[0].strip();
             if (!ns.startsWith(PREFIX)) {
                 continue;
             }
-            for (String pid : run("ip", "netns", "pids", ns).out.split("\\s+")) {
+            for (String pid : run("ip", "netns", "pids", ns).output().split("\\s+")) {
                 if (!pid.isBlank()) {
                     ProcessHandle.of(Long.parseLong(pid.strip())).ifPresent(ProcessHandle::destroyForcibly);
                 }
@@ -341,28 +342,12 @@ class HaFailoverNamespaceTest {
         }
     }
 
-    private record Result(int exit, String out) {
+    /** A command whose failure is an answer (is the tool there? is the VIP held?) or must not stop cleanup. */
+    private static Shell.Result run(String... argv) {
+        return Shell.attempt(List.of(argv));
     }
 
-    private static Result run(String... argv) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return new Result(-1, e.getMessage());
-        }
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(-1, "timed out: " + String.join(" ", argv));
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    }
-
-    private static void must(String... argv) throws Exception {
-        Result r = run(argv);
-        if (r.exit != 0) {
-            throw new IllegalStateException(String.join(" ", argv) + " failed: " + r.out.strip());
-        }
+    private static void must(String... argv) {
+        Shell.run(List.of(argv)).assertOk(String.join(" ", argv));
     }
 }
