@@ -30,6 +30,18 @@ final class NatLoop {
     /** Bounds what a proxied connection buffers in user space per direction before it stops reading. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
 
+    /**
+     * SO_RCVBUF of each connection to a real server (the kernel doubles it for its bookkeeping: 2 MiB). Fixed,
+     * because receive-buffer autotuning would otherwise decide how much of a download lbd holds for a slow client:
+     * it grows the buffer from what the application copied within one measured round trip, and on a fast link
+     * one coarse sample (loopback timestamps tick in milliseconds) while lbd still reads at full speed grows it
+     * to tens of MiB (up to net.ipv4.tcp_rmem's maximum, 32 MiB on some distributions) — which the real server
+     * then fills once back-pressure stops the reads. That is what made the slow-reader bound fail now and then,
+     * on every transport. 1 MiB still opens a window of about 1 MiB, ample for a real server on the local
+     * network (8 Gbit/s at 1 ms round trip). The client's side keeps autotuning: clients may be far away.
+     */
+    static final int BACKEND_RECEIVE_BUFFER_BYTES = 1 << 20;
+
     private static final VarHandle LIVE;
     private static final VarHandle SPLICED;
 
@@ -50,7 +62,7 @@ final class NatLoop {
     private final Map<VirtualServiceKey, ServiceLoad> loads = new ConcurrentHashMap<>();
     private final Map<Endpoint, InetSocketAddress> addresses = new HashMap<>();
     private final long spliceThreshold;
-    private final ReceiveQueue receiveQueue = new ReceiveQueue();
+    private final SocketQueues socketQueues = new SocketQueues();
     private final AcceptCounters acceptCounters = new AcceptCounters();
     private int live;
     private long splicedBytes;
@@ -66,11 +78,12 @@ final class NatLoop {
                 .group(eventLoop)
                 .channel(transport.socketChannelClass())
                 .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_RCVBUF, BACKEND_RECEIVE_BUFFER_BYTES)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, SpliceAwareSizeEstimator.INSTANCE);
-        this.spliceThreshold = transport.kind() == TransportKind.EPOLL && ReceiveQueue.available()
+        this.spliceThreshold = transport.kind() == TransportKind.EPOLL && SocketQueues.available()
                 && EpollInterestPin.available() ? spliceThresholdBytes : 0;
     }
 
@@ -143,9 +156,14 @@ final class NatLoop {
         return spliceThreshold;
     }
 
+    /** Loop thread: bytes written to a socket and not yet acknowledged by its peer, -1 when unknown. */
+    int unsentBytes(int fd) {
+        return socketQueues.unsentBytes(fd);
+    }
+
     /** Loop thread: bytes waiting in a socket's receive queue, -1 when unknown. */
     int queuedBytes(int fd) {
-        return receiveQueue.queuedBytes(fd);
+        return socketQueues.queuedBytes(fd);
     }
 
     /** Loop thread: a splice chunk of this many bytes was issued. */

@@ -15,6 +15,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
 import java.time.Duration;
 import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Half-close passes through (ALLOW_HALF_CLOSURE): a FIN from one side becomes shutdownOutput on the other
  * once its pending writes are flushed; when both sides have sent FIN, both channels are closed. A reset or
- * I/O error on one side closes the other with SO_LINGER 0, so it sees a RST too.
+ * I/O error on one side closes the other with SO_LINGER 0, so it sees a RST too. On io_uring, a reset Netty's read
+ * loop would lose is taken from the socket after each read round ({@link IoUringResetCheck}).
  *
  * <p>Bulk: on epoll, once one direction has carried {@link NatLoop#spliceThreshold()} bytes through user space,
  * a {@link SplicePump} takes over that direction's reads and moves what the kernel already holds with zero-copy
@@ -105,6 +107,8 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     // the client's side, and not spliced bytes at all; IPVS refreshes a connection on a packet either way.
     private long lastTrafficNanos;
     private final long idleNanos;
+    // What waited to be sent at the last idle check: a change means the peers are still draining.
+    private long lastWaiting;
 
     private ProxiedConnection(NatLoop loop, VirtualServiceKey service, ServiceLoad load, Channel client,
             Duration idleTimeout) {
@@ -294,6 +298,11 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         Channel from = ctx.channel();
+        IOException reset = IoUringResetCheck.takePendingError(from); // null unless io_uring missed a reset
+        if (reset != null) {
+            exceptionCaught(ctx, reset);
+            return;
+        }
         Channel to = peer(from);
         if (to == null || state == CONNECTING) {
             return;
@@ -324,6 +333,22 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         }
     }
 
+    /** Bytes lbd wrote to a channel that its peer has not taken yet: in Netty's buffer and the kernel's send queue. */
+    private long waitingToBeSent(Channel channel) {
+        if (channel == null || !channel.isOpen()) {
+            return 0;
+        }
+        long waiting = 0;
+        io.netty.channel.ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        if (buffer != null) {
+            waiting += buffer.totalPendingWriteBytes();
+        }
+        if (channel instanceof io.netty.channel.unix.UnixChannel unix) {
+            waiting += Math.max(0, loop.unsentBytes(unix.fd().intValue()));
+        }
+        return waiting;
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
@@ -336,6 +361,13 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         } else if (evt instanceof IdleStateEvent && ctx.channel() == client) {
             if (lastTrafficNanos != 0 && System.nanoTime() - lastTrafficNanos < idleNanos) {
                 return; // bytes moved within the idle period, on a side or a path the idle handler cannot see
+            }
+            long waiting = waitingToBeSent(client) + waitingToBeSent(backend);
+            if (waiting > 0 && waiting != lastWaiting) {
+                // A slow peer is still draining what lbd wrote (e.g. after the other side's FIN, when every
+                // byte was already read): its ACKs are traffic, as they would refresh an IPVS connection.
+                lastWaiting = waiting;
+                return;
             }
             if (LOG.isDebugEnabled()) {
                 LOG.debug("lbd: {}: closing idle connection from {}", service, client.remoteAddress());

@@ -27,13 +27,25 @@
  *   <li>epoll half-close needs a workaround for a Netty 4.2 bug ({@link lbd.dataplane.nat.EpollInterestPin}):
  *       without it, a channel whose interest set empties after its FIN is silently removed from epoll, and the
  *       next write that fills its socket (or the next read) fails with ENOENT and closes it;</li>
- *   <li>known gap, io_uring only (NatSpliceTest skips it there): a reset from one side in the middle of a
- *       transfer whose reads are held back by back-pressure is sometimes not noticed, and the other side then
- *       hangs until its own timeout; the slow-reader bound also fails now and then on io_uring (it reads
- *       beyond what was asked), as it did before splice was added;</li>
+ *   <li>io_uring loses a peer's reset in Netty 4.2 (its multishot POLLIN poll is edge-triggered, and a read round
+ *       ends at an empty socket before the recv that would return ECONNRESET): the proxy asks for the socket's
+ *       pending error after every io_uring read round ({@link lbd.dataplane.nat.IoUringResetCheck}), so a reset is
+ *       passed on also while back-pressure holds reads. Not covered: a reset that follows that side's own FIN
+ *       (no read is asked for after a FIN) is noticed on io_uring only when the proxy next writes there;</li>
+ *   <li>the connection to a real server has a fixed 1 MiB SO_RCVBUF ({@link lbd.dataplane.nat.NatLoop}): with
+ *       autotuning, one coarse round-trip sample grew it to tens of MiB, and a slow client then had up to that
+ *       much of a download held for it in lbd's kernel buffers (the slow-reader bound failed now and then, on
+ *       every transport). The client's side keeps autotuning;</li>
+ *   <li>draining counts as traffic: at a client's FIN, Netty's io_uring reads the client's socket to its end
+ *       (POLLRDHUP), and what a slow real server still has to take then drains from Netty's buffer and lbd's
+ *       kernel send queue with no read on either side. The idle check therefore also looks at what waits to be
+ *       sent on both channels (ChannelOutboundBuffer plus TIOCOUTQ via {@link lbd.dataplane.nat.SocketQueues}):
+ *       while that amount changes between two checks, the connection is not idle (NatSpliceTest's
+ *       long-upload test guards it);</li>
  *   <li>epoll reads a half-closed socket to its end when the FIN arrives even while back-pressure holds
- *       reads (to not lose EPOLLRDHUP); what the peer had still buffered in the kernel is then held in user
- *       space — bounded by that socket's receive buffer.</li>
+ *       reads (to not lose EPOLLRDHUP), and so does Netty's io_uring on POLLRDHUP (a FIN or a reset); what the
+ *       peer had still buffered in the kernel is then held in user space — bounded by that socket's receive
+ *       buffer.</li>
  * </ul>
  */
 package lbd.dataplane.nat;

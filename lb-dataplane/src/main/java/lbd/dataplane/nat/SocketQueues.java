@@ -14,17 +14,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * How many bytes wait unread in a socket's receive queue: {@code ioctl(fd, FIONREAD)} through the FFM API (Netty
- * does not expose it). Splice needs this number: a splice chunk no longer than what the kernel already holds is
+ * How many bytes wait in a socket's kernel queues: unread in its receive queue ({@code ioctl(fd, FIONREAD)}) and
+ * not yet acknowledged by the peer in its send queue ({@code ioctl(fd, TIOCOUTQ)}), through the FFM API (Netty
+ * exposes neither). The idle check needs the second: a slow peer draining what lbd already wrote is traffic. Splice needs this number: a splice chunk no longer than what the kernel already holds is
  * sure to complete, so its bytes can be counted exactly and a FIN behind it is never waited for.
  *
  * <p>One instance per event loop (its result cell is reused): confined to that loop's thread.
  */
-final class ReceiveQueue {
+final class SocketQueues {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ReceiveQueue.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SocketQueues.class);
     private static final MethodHandle IOCTL;
     private static final long FIONREAD;
+    private static final long TIOCOUTQ;
 
     static {
         long request = fionread(System.getProperty("os.arch", "").toLowerCase(Locale.ROOT));
@@ -43,6 +45,7 @@ final class ReceiveQueue {
         }
         IOCTL = ioctl;
         FIONREAD = request;
+        TIOCOUTQ = tiocoutq(System.getProperty("os.arch", "").toLowerCase(Locale.ROOT));
     }
 
     private final MemorySegment result = Arena.ofAuto().allocate(JAVA_INT);
@@ -52,6 +55,15 @@ final class ReceiveQueue {
         return switch (arch) {
             case "amd64", "x86_64", "aarch64", "arm", "riscv64", "s390x", "loongarch64" -> 0x541BL;
             case "ppc64", "ppc64le" -> 0x4004667FL;
+            default -> 0;
+        };
+    }
+
+    /** TIOCOUTQ's (SIOCOUTQ's) number on Linux for an architecture, or 0 when not known here. */
+    private static long tiocoutq(String arch) {
+        return switch (arch) {
+            case "amd64", "x86_64", "aarch64", "arm", "riscv64", "s390x", "loongarch64" -> 0x5411L;
+            case "ppc64", "ppc64le" -> 0x40047473L;
             default -> 0;
         };
     }
@@ -68,6 +80,19 @@ final class ReceiveQueue {
         }
         try {
             int rc = (int) IOCTL.invokeExact(fd, FIONREAD, result);
+            return rc == 0 ? result.get(JAVA_INT, 0) : -1;
+        } catch (Throwable e) {
+            return -1;
+        }
+    }
+
+    /** Bytes written to a socket that its peer has not acknowledged yet, or -1 when the kernel does not say. */
+    int unsentBytes(int fd) {
+        if (IOCTL == null || TIOCOUTQ == 0) {
+            return -1;
+        }
+        try {
+            int rc = (int) IOCTL.invokeExact(fd, TIOCOUTQ, result);
             return rc == 0 ? result.get(JAVA_INT, 0) : -1;
         } catch (Throwable e) {
             return -1;
