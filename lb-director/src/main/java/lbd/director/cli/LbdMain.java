@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
             "A user-space layer-4 load balancer that reads ldirectord.cf and replaces IPVS + ldirectord.",
             "",
             "  lbd --check FILE     check a configuration and print the services it defines",
-            "  lbd --demo           two built-in web servers behind a round-robin VIP on 127.0.0.1:8080",
-            "  lbd --config FILE    run the director in the foreground (logs to stderr; SIGTERM stops it)",
-            "  lbd reload           make the running lbd re-read its configuration (as lbadm --reload)",
+            "  lbd --demo           two web servers behind a round-robin VIP, 127.0.0.1:8080",
+            "  lbd --config FILE    run the director in the foreground (SIGTERM stops it)",
+            "  lbd reload           make the running lbd re-read its file (lbadm --reload)",
             ""
         },
         exitCodeListHeading = "%nExit status:%n",
