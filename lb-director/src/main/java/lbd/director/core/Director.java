@@ -155,6 +155,7 @@ public final class Director implements AutoCloseable {
     public void reload(ClusterConfig next) {
         Objects.requireNonNull(next, "next");
         onControl(() -> {
+            openNewListeners(next); // first: the only step that can fail, and it undoes itself
             ClusterConfig previous = config;
             config = next;
             edits.clear();
@@ -166,7 +167,7 @@ public final class Director implements AutoCloseable {
             }
             states.keySet().retainAll(keep);
             initStates(next);
-            syncListeners(next);
+            closeRemovedListeners(next);
             publish("reload");
             logReloadDiff(previous, next);
             return null;
@@ -316,13 +317,38 @@ public final class Director implements AutoCloseable {
         publish("health " + event.server().address() + " " + event.state().word());
     }
 
+    /** Start-up: listen on every masq VIP of {@code cfg}. */
     private void syncListeners(ClusterConfig cfg) {
-        Set<VirtualServiceKey> wanted = new HashSet<>();
-        for (VirtualService vs : cfg.virtualServices()) {
-            if (vs.forwarding() == ForwardingMethod.MASQ) {
-                wanted.add(vs.key());
+        openNewListeners(cfg);
+        closeRemovedListeners(cfg);
+    }
+
+    /**
+     * Listens on the masq VIPs of {@code cfg} that are not listened on yet — all or none: when one cannot be
+     * bound, the ones just opened are closed again and nothing else has changed, so a reload that fails here
+     * leaves the running configuration exactly as it was.
+     */
+    private void openNewListeners(ClusterConfig cfg) {
+        List<VirtualServiceKey> opened = new ArrayList<>();
+        for (VirtualServiceKey key : masqServices(cfg)) {
+            if (listening.contains(key)) {
+                continue;
             }
+            try {
+                nat.listen(key);
+            } catch (java.io.IOException e) {
+                opened.forEach(nat::stopListening);
+                listening.removeAll(opened);
+                throw new DirectorException(key + ": cannot accept connections: " + e.getMessage(), e);
+            }
+            listening.add(key);
+            opened.add(key);
         }
+    }
+
+    /** Stops accepting on VIPs no longer in {@code cfg}; their open connections finish. */
+    private void closeRemovedListeners(ClusterConfig cfg) {
+        Set<VirtualServiceKey> wanted = masqServices(cfg);
         for (VirtualServiceKey key : Set.copyOf(listening)) {
             if (!wanted.contains(key)) {
                 nat.stopListening(key);
@@ -330,16 +356,16 @@ public final class Director implements AutoCloseable {
                 log.info("{}: no longer accepting (removed from the configuration); open connections finish", key);
             }
         }
-        for (VirtualServiceKey key : wanted) {
-            if (!listening.contains(key)) {
-                try {
-                    nat.listen(key);
-                } catch (java.io.IOException e) {
-                    throw new DirectorException(key + ": cannot accept connections: " + e.getMessage(), e);
-                }
-                listening.add(key);
+    }
+
+    private static Set<VirtualServiceKey> masqServices(ClusterConfig cfg) {
+        Set<VirtualServiceKey> keys = new HashSet<>();
+        for (VirtualService vs : cfg.virtualServices()) {
+            if (vs.forwarding() == ForwardingMethod.MASQ) {
+                keys.add(vs.key());
             }
         }
+        return keys;
     }
 
     private void publish(String why) {
