@@ -228,9 +228,7 @@ class NatProxyTest {
             OutputStream out = socket.getOutputStream();
             byte[] chunk = new byte[64 * 1024];
             for (int offset = 0; offset < total; offset += chunk.length) {
-                for (int i = 0; i < chunk.length; i++) {
-                    chunk[i] = pattern(offset + i);
-                }
+                BytePattern.fill(chunk, offset);
                 out.write(chunk);
                 written.addAndGet(chunk.length);
             }
@@ -246,24 +244,8 @@ class NatProxyTest {
             assertThat(heldBack).as("bytes the server could write to a client that reads nothing")
                     .isLessThan(16L << 20);
 
-            InputStream in = client.getInputStream();
-            byte[] buffer = new byte[256 * 1024];
-            long received = 0;
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                for (int i = 0; i < n; i++) {
-                    if (buffer[i] != pattern(received + i)) {
-                        throw new AssertionError("byte " + (received + i) + " corrupted");
-                    }
-                }
-                received += n;
-            }
-            assertThat(received).isEqualTo(total);
+            assertThat(BytePattern.readChecked(client.getInputStream())).isEqualTo(total);
         }
-    }
-
-    private static byte pattern(long position) {
-        return (byte) (position % 251); // a prime: chunk boundaries never line up with the pattern
     }
 
     // ---- failing real servers ----

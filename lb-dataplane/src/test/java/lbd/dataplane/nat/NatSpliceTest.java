@@ -85,7 +85,7 @@ class NatSpliceTest {
                     OutputStream out = client.getOutputStream();
                     byte[] chunk = new byte[128 * 1024];
                     for (long offset = 0; offset < total; offset += chunk.length) {
-                        fill(chunk, offset);
+                        BytePattern.fill(chunk, offset);
                         sent.update(chunk);
                         out.write(chunk);
                     }
@@ -130,7 +130,7 @@ class NatSpliceTest {
         h.start();
 
         try (Socket client = h.connect()) {
-            assertThat(readPattern(client.getInputStream())).isEqualTo(8L * MIB);
+            assertThat(BytePattern.readChecked(client.getInputStream())).isEqualTo(8L * MIB);
         }
         assertThat(h.proxy.splicedBytes()).isZero();
         await().atMost(Duration.ofSeconds(5)).until(() -> h.totals(server).bytesOut() == 8L * MIB);
@@ -152,7 +152,7 @@ class NatSpliceTest {
             Thread.sleep(1_000); // read nothing: splice must stop taking from the server too
             assertThat(written.get()).as("bytes the server could write to a client that reads nothing")
                     .isLessThan(16L * MIB);
-            assertThat(readPattern(client.getInputStream())).isEqualTo(total);
+            assertThat(BytePattern.readChecked(client.getInputStream())).isEqualTo(total);
         }
         assertSpliceUsedOnEpollOnly(h, transport);
         await().atMost(Duration.ofSeconds(5)).until(() -> h.totals(server).bytesOut() == total);
@@ -178,7 +178,7 @@ class NatSpliceTest {
             OutputStream out = client.getOutputStream();
             byte[] chunk = new byte[256 * 1024];
             for (long offset = 0; offset < total; offset += chunk.length) {
-                fill(chunk, offset);
+                BytePattern.fill(chunk, offset);
                 sent.update(chunk);
                 out.write(chunk);
             }
@@ -209,7 +209,7 @@ class NatSpliceTest {
             OutputStream out = client.getOutputStream();
             byte[] chunk = new byte[128 * 1024];
             for (long offset = 0; offset < total; offset += chunk.length) {
-                fill(chunk, offset);
+                BytePattern.fill(chunk, offset);
                 sent.update(chunk);
                 out.write(chunk);
             }
@@ -240,7 +240,7 @@ class NatSpliceTest {
         h.start();
 
         try (Socket client = h.connect()) {
-            assertThat(readPattern(client.getInputStream())).as("bytes before the EOF").isEqualTo(total);
+            assertThat(BytePattern.readChecked(client.getInputStream())).as("bytes before the EOF").isEqualTo(total);
             client.getOutputStream().write("thanks".getBytes(StandardCharsets.US_ASCII));
             client.shutdownOutput();
             assertThat(serverGot.get(5, TimeUnit.SECONDS)).isEqualTo("thanks");
@@ -266,7 +266,7 @@ class NatSpliceTest {
             client.getOutputStream().write("GET".getBytes(StandardCharsets.US_ASCII));
             client.shutdownOutput();
             Thread.sleep(500); // the proxy's socket to the client fills up
-            assertThat(readPattern(client.getInputStream())).isEqualTo(total);
+            assertThat(BytePattern.readChecked(client.getInputStream())).isEqualTo(total);
         }
     }
 
@@ -361,7 +361,7 @@ class NatSpliceTest {
             OutputStream out = client.getOutputStream();
             byte[] chunk = new byte[128 * 1024];
             for (long offset = 0; offset < 4L * MIB; offset += chunk.length) {
-                fill(chunk, offset);
+                BytePattern.fill(chunk, offset);
                 out.write(chunk);
             }
             assertThat(bulkArrived.await(10, TimeUnit.SECONDS)).isTrue();
@@ -417,7 +417,7 @@ class NatSpliceTest {
     private static void writePattern(OutputStream out, long total, AtomicLong written) throws IOException {
         byte[] chunk = new byte[64 * 1024];
         for (long offset = 0; offset < total; offset += chunk.length) {
-            fill(chunk, offset);
+            BytePattern.fill(chunk, offset);
             out.write(chunk);
             if (written != null) {
                 written.addAndGet(chunk.length);
@@ -425,29 +425,4 @@ class NatSpliceTest {
         }
     }
 
-    /** Reads to EOF, checking every byte against the pattern; returns the count. */
-    private static long readPattern(InputStream in) throws IOException {
-        byte[] buffer = new byte[256 * 1024];
-        long received = 0;
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-            for (int i = 0; i < n; i++) {
-                if (buffer[i] != pattern(received + i)) {
-                    throw new AssertionError("byte " + (received + i) + " corrupted");
-                }
-            }
-            received += n;
-        }
-        return received;
-    }
-
-    private static void fill(byte[] chunk, long offset) {
-        for (int i = 0; i < chunk.length; i++) {
-            chunk[i] = pattern(offset + i);
-        }
-    }
-
-    private static byte pattern(long position) {
-        return (byte) (position % 251); // a prime: chunk boundaries never line up with the pattern
-    }
 }

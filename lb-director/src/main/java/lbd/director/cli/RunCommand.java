@@ -145,20 +145,6 @@ final class RunCommand {
         return 0;
     }
 
-    static void reload(Director director, Path file) {
-        log.info("reloading {}", file);
-        ClusterConfig next = load(file);
-        if (next == null) {
-            log.error("{}: reload rejected; the running configuration is kept", file);
-            return;
-        }
-        try {
-            director.reload(next);
-        } catch (DirectorException e) {
-            log.error("{}: reload failed: {}; the running configuration is kept", file, e.getMessage());
-        }
-    }
-
     /** Loads FILE, logging every error as FILE:LINE: message; null when it does not load. */
     static ClusterConfig load(Path file) {
         return switch (ConfigLoader.load(file)) {
