@@ -44,34 +44,65 @@ public final class DestinationCounters {
     private long packetsIn;
     private long packetsOut;
 
+    // Owner thread only: the least-connection scheduler following this server's counts, if any.
+    private LoadWatcher watcher;
+    private int watcherSlot;
+
     // ---- owner thread: writes ----
 
     /** A new connection was scheduled to this server; it is not established yet (InActConn). */
     public void connectionScheduled() {
         CONNECTIONS.setRelease(this, connections + 1);
         INACTIVE.setRelease(this, inactive + 1);
+        loadChanged();
     }
 
     /** A scheduled connection reached ESTABLISHED: InActConn to ActiveConn. */
     public void connectionEstablished() {
         INACTIVE.setRelease(this, inactive - 1);
         ACTIVE.setRelease(this, active + 1);
+        loadChanged();
     }
 
     /** An established connection started closing (FIN/RST seen): ActiveConn to InActConn. */
     public void connectionClosing() {
         ACTIVE.setRelease(this, active - 1);
         INACTIVE.setRelease(this, inactive + 1);
+        loadChanged();
     }
 
     /** A connection that was not established (connecting or closing) is gone. */
     public void inactiveConnectionGone() {
         INACTIVE.setRelease(this, inactive - 1);
+        loadChanged();
     }
 
     /** An established connection is gone without a closing phase (e.g. reset). */
     public void activeConnectionGone() {
         ACTIVE.setRelease(this, active - 1);
+        loadChanged();
+    }
+
+    private void loadChanged() {
+        LoadWatcher w = watcher;
+        if (w != null) {
+            w.loadChanged(watcherSlot);
+        }
+    }
+
+    // ---- owner thread: the scheduler following these counts ----
+
+    /** Makes {@code w} hear of every change of these counts, as its destination number {@code slot}. */
+    public void watchedBy(LoadWatcher w, int slot) {
+        watcher = w;
+        watcherSlot = slot;
+    }
+
+    /** Stops telling {@code w}, unless another watcher has taken over since. */
+    public void unwatchedBy(LoadWatcher w) {
+        if (watcher == w) {
+            watcher = null;
+        }
     }
 
     /** Client to server. */

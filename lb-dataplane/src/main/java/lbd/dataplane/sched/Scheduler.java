@@ -29,4 +29,11 @@ public interface Scheduler {
      * the way the kernel's add_dest/del_dest/upd_dest hooks carry it. Called rarely; may allocate.
      */
     void tableChanged(ServiceTable previous, ServiceTable next);
+
+    /**
+     * The worker dropped this scheduler (its service was removed or its scheduler edited). A scheduler that
+     * follows the counters (lc, wlc) stops, so that counts moving later do not keep updating it.
+     */
+    default void retire() {
+    }
 }

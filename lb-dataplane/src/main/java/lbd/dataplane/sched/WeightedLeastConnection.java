@@ -7,48 +7,26 @@ import lbd.dataplane.table.ServiceTable;
  * IPVS wlc (ip_vs_wlc.c): the server minimising {@code overhead / weight}, compared without division as
  * {@code loh * w(d) > doh * w(least)} in 64 bits. The first server with weight > 0 is the first candidate;
  * a later one replaces it only when strictly better ({@code >}), so ties go to the first in list order.
- * The kernel does not test later servers' weight, but a weight of 0 can never win that comparison; skipping
- * it is the same choice. Stateless between picks.
+ * The kernel does not test later servers' weight, but a weight of 0 can never win that comparison; leaving
+ * it out is the same choice. The kernel scans every server; this keeps the choice current as counts change
+ * ({@link LeastLoadTournament}), so a pick is O(1) at any number of servers.
  */
 public final class WeightedLeastConnection implements Scheduler {
 
-    private ServiceTable current;
-    private int[] weights = Weights.NONE;
+    private final LeastLoadTournament choice = new LeastLoadTournament(true);
 
     @Override
     public int pick(ServiceTable table, DestinationCounters[] counters) {
-        if (table != current) {
-            tableChanged(current, table);
-        }
-        final int[] w = weights;
-        final int n = w.length;
-        int least = 0;
-        while (least < n && w[least] == 0) {
-            least++;
-        }
-        if (least == n) {
-            return -1;
-        }
-        long loh = LeastConnection.overhead(counters[least]);
-        long lw = w[least];
-        for (int i = least + 1; i < n; i++) {
-            int dw = w[i];
-            if (dw == 0) {
-                continue;
-            }
-            long doh = LeastConnection.overhead(counters[i]);
-            if (loh * dw > doh * lw) {
-                least = i;
-                loh = doh;
-                lw = dw;
-            }
-        }
-        return least;
+        return choice.pick(table, counters);
     }
 
     @Override
     public void tableChanged(ServiceTable previous, ServiceTable next) {
-        current = next;
-        weights = Weights.of(next);
+        // Nothing to carry over: the choice follows the table and counters it is handed at the next pick.
+    }
+
+    @Override
+    public void retire() {
+        choice.retire();
     }
 }

@@ -38,6 +38,11 @@ public final class ServiceSlot {
         scheduler.tableChanged(previous, next);
     }
 
+    /** The worker dropped this slot: its scheduler stops following the counters, which outlive it. */
+    void retire() {
+        scheduler.retire();
+    }
+
     public ServiceTable table() {
         return table;
     }

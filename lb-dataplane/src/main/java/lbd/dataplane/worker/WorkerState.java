@@ -50,11 +50,20 @@ public final class WorkerState implements CounterSource {
     }
 
     private void refresh(DataPlaneSnapshot snapshot) {
-        slots.keySet().retainAll(snapshot.services().keySet());
+        slots.entrySet().removeIf(entry -> {
+            boolean gone = !snapshot.services().containsKey(entry.getKey());
+            if (gone) {
+                entry.getValue().retire();
+            }
+            return gone;
+        });
         int before = counters.size();
         for (ServiceTable table : snapshot.services().values()) {
             ServiceSlot slot = slots.get(table.key());
             if (slot == null || slot.table().scheduler() != table.scheduler()) {
+                if (slot != null) {
+                    slot.retire();
+                }
                 slot = new ServiceSlot(Schedulers.create(table.scheduler()), counters);
                 slots.put(table.key(), slot);
             }
