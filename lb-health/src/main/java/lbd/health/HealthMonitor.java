@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
@@ -37,8 +38,11 @@ import lbd.config.model.VirtualServiceKey;
 /**
  * Health checking of every real server of a {@link ClusterConfig}, as ldirectord does it.
  *
- * <p>Threads: each checked real server has one virtual thread running its {@link ServerChecker} loop (probes
- * never overlap; a hung server delays nobody else). Everything else — which servers exist, their published
+ * <p>Threads: checktype=connect servers are checked by one platform thread, {@link ConnectLoop} (non-blocking
+ * connects and a timer wheel); every other checked real server has one virtual thread running its
+ * {@link ServerChecker} loop. Either way probes of one server never overlap and a hung server delays nobody
+ * else. Checkers report only what an operator can see change; probe durations are read live through
+ * {@link LastCheck}. Everything else — which servers exist, their published
  * status, the per-service fallback state, listener calls — belongs to one event thread that takes messages
  * from checkers and from {@link #apply}. Readers see immutable {@link ServiceHealth} snapshots.
  *
@@ -66,6 +70,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     private final Set<ServiceState> dirty = new LinkedHashSet<>(); // identity: ServiceState has no equals
     private final List<HealthEvent> pendingEvents = new ArrayList<>();
     private long lastCheckerId;
+    private ConnectLoop connectLoop; // started with the first checktype=connect server
 
     public HealthMonitor(HealthListener listener) {
         this(listener, InstantSource.system());
@@ -151,8 +156,10 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     private static final class Tracked {
         final CheckSpec spec;
         RealServerStatus status;
-        ServerChecker checker;
-        Thread thread;
+        /** Which checker may report for this server (0: none); reports of retired checkers are ignored. */
+        long checkerId;
+        Thread thread;             // a checker on its own virtual thread, or
+        ConnectCheck connectCheck; // a check on the shared connect loop
 
         Tracked(CheckSpec spec, RealServerStatus status) {
             this.spec = spec;
@@ -212,12 +219,12 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
 
     private void onReport(CheckReport report) {
         Tracked tracked = servers.get(report.server());
-        if (tracked == null || tracked.checker == null || tracked.checker.id() != report.checkerId()) {
+        if (tracked == null || tracked.checkerId == 0 || tracked.checkerId != report.checkerId()) {
             return; // from a checker a reload has retired
         }
         RealServerStatus old = tracked.status;
         tracked.status = new RealServerStatus(old.server(), report.state(), report.reason(), report.maintenance(), true,
-                report.duration().or(old::lastCheck));
+                old.timing());
         ServiceState service = services.get(report.server().service());
         if (service != null) {
             dirty.add(service);
@@ -306,14 +313,32 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             }
             return new Tracked(spec, new RealServerStatus(real, state, reason, false, true));
         }
+        // A restarted checker gets its own duration holder (the retired one may still finish a probe), starting
+        // from the last published duration.
         RealServerStatus status = previous == null
                 ? new RealServerStatus(real, HealthState.DOWN, "not checked yet", false, false)
-                : previous.withServer(real);
+                : new RealServerStatus(real, previous.state(), previous.reason(), previous.maintenance(),
+                        previous.checked(), LastCheck.copyOf(previous.timing()));
         Tracked tracked = new Tracked(spec, status);
-        Probe probe = Probes.forSpec(spec).orElseThrow();
-        tracked.checker = new ServerChecker(++lastCheckerId, spec, probe, status.state(), this::report);
-        tracked.thread = Thread.ofVirtual().name("check " + real.key().address()).start(tracked.checker);
+        tracked.checkerId = ++lastCheckerId;
+        if (type == CheckType.CONNECT && spec.server().service().protocol() == Protocol.TCP) {
+            tracked.connectCheck = new ConnectCheck(tracked.checkerId, spec, status, status.timing(), this::report);
+            connectLoop().add(tracked.connectCheck);
+        } else {
+            Probe probe = Probes.forSpec(spec).orElseThrow();
+            ServerChecker checker = new ServerChecker(tracked.checkerId, spec, probe, status, status.timing(),
+                    this::report);
+            tracked.thread = Thread.ofVirtual().name("check " + real.key().address()).start(checker);
+        }
         return tracked;
+    }
+
+    /** The shared loop of checktype=connect, started with the first such server. */
+    private ConnectLoop connectLoop() {
+        if (connectLoop == null) {
+            connectLoop = new ConnectLoop();
+        }
+        return connectLoop;
     }
 
     private void report(CheckReport report) {
@@ -375,8 +400,12 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
         if (tracked.thread != null) {
             tracked.thread.interrupt();
         }
-        tracked.checker = null;
+        if (tracked.connectCheck != null) {
+            connectLoop.stop(tracked.connectCheck);
+        }
+        tracked.checkerId = 0;
         tracked.thread = null;
+        tracked.connectCheck = null;
     }
 
     private void stopAllCheckers() {
@@ -386,6 +415,10 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
                 threads.add(tracked.thread);
             }
             stopChecker(tracked);
+        }
+        if (connectLoop != null) {
+            connectLoop.close();
+            connectLoop = null;
         }
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
         for (Thread thread : threads) {

@@ -19,8 +19,13 @@ final class Maintenance {
     private final List<Path> files;
 
     Maintenance(Optional<Path> dir, Endpoint server) {
+        this.files = dir.map(d -> fileNames(server).stream().map(d::resolve).toList()).orElse(List.of());
+    }
+
+    /** The names of the files that put {@code server} in maintenance: {@code IP:port}, then {@code IP}. */
+    static List<String> fileNames(Endpoint server) {
         String ip = server.isIpv4() ? server.hostAddress() : "[" + server.hostAddress() + "]";
-        this.files = dir.map(d -> List.of(d.resolve(ip + ":" + server.port()), d.resolve(ip))).orElse(List.of());
+        return List.of(ip + ":" + server.port(), ip);
     }
 
     boolean active() {

@@ -1,19 +1,12 @@
 package lbd.bench.health;
 
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.net.InetSocketAddress;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.atomic.AtomicLong;
 
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
@@ -37,91 +30,153 @@ import lbd.health.ServiceHealth;
  * What 10,000 real servers checked every second cost: a plain benchmark (not JMH, because the quantity is
  * CPU per second of wall time, not time per operation).
  *
- * <p>Set-up, loopback only: 100 virtual services × 100 real servers, the real servers being 100 listeners on
- * 127.0.0.1 (so each listener is checked by 100 services, as a real server shared by many VIPs is under
- * ldirectord). checktype=connect (or negotiate http with {@code --http}), checkinterval=1 s. One NIO thread
- * accepts and closes connections; its CPU is measured separately and subtracted, because in production that
- * work happens on the real servers. The kernel's share of each loopback handshake is charged to us.
+ * <p>Set-up: 100 virtual services × 100 real servers, the real servers being 100 listeners (so each listener is
+ * checked by 100 services, as a real server shared by many VIPs is under ldirectord). checktype=connect (or
+ * negotiate http with {@code --http}), checkinterval=1 s. One NIO thread accepts and closes connections.
+ *
+ * <ul>
+ *   <li>default: the listeners are on 127.0.0.1 in this process; the acceptor thread's CPU is subtracted, but the
+ *   kernel does the server's half of every loopback handshake inside the prober's connect() and charges it to
+ *   this process (this kernel has no IRQ time accounting: softirq work goes to the current task).</li>
+ *   <li>{@code --netns} (root, 2+ CPUs): the listeners run in a separate process in a network namespace reached
+ *   over a veth pair (198.19.2xx.0/30), the namespace's receive processing steered to CPU 1 by RPS and the server
+ *   pinned there, this process pinned to CPU 0: closer to what remote real servers cost the prober.</li>
+ * </ul>
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar lbd.bench.health.HealthCheckCost [servers] [seconds]
- * [--http|--none]}; {@code --none} checks with service=none (no I/O), which isolates the scheduling cost.
+ * [--http|--none] [--netns] [--maintenancedir]}; {@code --none} checks with service=none (no I/O), which isolates the scheduling cost.
  */
 public final class HealthCheckCost {
 
     private static final int LISTENERS = 100;
 
     public static void main(String[] args) throws Exception {
-        int servers = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
-        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-        boolean http = List.of(args).contains("--http");
+        if (args.length > 0 && args[0].equals("--serve")) {
+            ServerNamespace.serve(args[1], Integer.parseInt(args[2]), List.of(args).contains("--http"));
+            return;
+        }
+        List<String> flags = List.of(args);
+        List<String> numbers = flags.stream().filter(a -> !a.startsWith("--")).toList();
+        int servers = numbers.size() > 0 ? Integer.parseInt(numbers.get(0)) : 10_000;
+        int seconds = numbers.size() > 1 ? Integer.parseInt(numbers.get(1)) : 20;
+        boolean http = flags.contains("--http");
         // --none: negotiate with service=none, a probe that does no I/O: the cost of scheduling alone.
-        boolean none = List.of(args).contains("--none");
-        int perService = LISTENERS;
-        int services = Math.max(1, servers / perService);
+        boolean none = flags.contains("--none");
+        boolean netns = flags.contains("--netns");
+        // --maintenancedir: an (empty) maintenancedir configured, so every check also looks for its files.
+        Optional<java.nio.file.Path> maintenanceDir = flags.contains("--maintenancedir")
+                ? Optional.of(java.nio.file.Files.createTempDirectory("lbd-bench-maintenance"))
+                : Optional.empty();
+        int services = Math.max(1, servers / LISTENERS);
 
-        try (Acceptor acceptor = new Acceptor(LISTENERS, http)) {
-            Thread acceptorThread = Thread.ofPlatform().name("bench-acceptor").start(acceptor);
-            ClusterConfig config = config(services, acceptor.ports, http, none);
-            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-            com.sun.management.OperatingSystemMXBean os =
-                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-
-            try (HealthMonitor monitor = new HealthMonitor(HealthListener.NONE).start()) {
-                monitor.apply(config);
-                long warmupEnd = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-                while (System.nanoTime() < warmupEnd) {
-                    Thread.sleep(200);
+        try {
+            if (netns) {
+                String why = netnsUnavailable();
+                if (why != null) {
+                    System.out.println("--netns skipped: " + why);
+                    return;
                 }
-                long up = monitor.services().stream().mapToLong(ServiceHealth::upCount).sum();
-                System.out.printf("servers=%d up after warm-up=%d check=%s%n", services * perService, up,
-                        http ? "negotiate/http" : none ? "negotiate/none (no I/O)" : "connect");
-
-                long cpu0 = os.getProcessCpuTime();
-                long[] ticks0 = userSysTicks();
-                long accUser0 = threads.getThreadUserTime(acceptorThread.threadId());
-                long acc0 = threads.getThreadCpuTime(acceptorThread.threadId());
-                long accepted0 = acceptor.accepted.get();
-                long wall0 = System.nanoTime();
-                Thread.sleep(Duration.ofSeconds(seconds));
-                long wall = System.nanoTime() - wall0;
-                long cpu = os.getProcessCpuTime() - cpu0;
-                long acc = threads.getThreadCpuTime(acceptorThread.threadId()) - acc0;
-                long accUser = threads.getThreadUserTime(acceptorThread.threadId()) - accUser0;
-                long[] ticks1 = userSysTicks();
-                long tickNanos = 10_000_000L; // USER_HZ is 100 on Linux
-                long user = (ticks1[0] - ticks0[0]) * tickNanos - accUser;
-                long sys = (ticks1[1] - ticks0[1]) * tickNanos - (acc - accUser);
-                long accepted = acceptor.accepted.get() - accepted0;
-
-                if (none) {
-                    accepted = (long) (services * perService * (wall / 1e9)); // one check per server per second
+                ServerSide.pinThisProcessToCpu0();
+                try (ServerNamespace namespace = ServerNamespace.create(LISTENERS, http)) {
+                    System.out.printf("netns: servers in a namespace at %s over veth, RPS + server on CPU 1, prober on CPU 0%n",
+                            namespace.serverAddress);
+                    measure(ServerSide.of(namespace), services, seconds, http, none, maintenanceDir);
                 }
-                double checksPerSecond = accepted * 1e9 / wall;
-                double processCore = (double) cpu / wall;
-                double monitorCore = (double) (cpu - acc) / wall;
-                long stillUp = monitor.services().stream().mapToLong(ServiceHealth::upCount).sum();
-                System.out.printf("measured %d s: %.0f checks/s, process %.1f%% of one core, acceptor %.1f%%,"
-                                + " health monitor %.1f%% of one core (%.1f µs CPU per check); up at end=%d%n",
-                        seconds, checksPerSecond, processCore * 100, (double) acc / wall * 100,
-                        monitorCore * 100, (cpu - acc) / 1e3 / Math.max(1, accepted), stillUp);
-                System.out.printf("health monitor split: user %.1f%% (%.1f µs/check), kernel %.1f%% (%.1f µs/check)%n",
-                        (double) user / wall * 100, user / 1e3 / Math.max(1, accepted),
-                        (double) sys / wall * 100, sys / 1e3 / Math.max(1, accepted));
-            } finally {
-                acceptor.close();
-                acceptorThread.join(2_000);
+            } else {
+                try (Acceptor acceptor = new Acceptor("127.0.0.1", LISTENERS, http)) {
+                    Thread acceptorThread = Thread.ofPlatform().name("bench-acceptor").start(acceptor);
+                    try {
+                        measure(ServerSide.of(acceptor, acceptorThread), services, seconds, http, none, maintenanceDir);
+                    } finally {
+                        acceptor.close();
+                        acceptorThread.join(2_000);
+                    }
+                }
+            }
+        } finally {
+            if (maintenanceDir.isPresent()) {
+                java.nio.file.Files.deleteIfExists(maintenanceDir.get());
             }
         }
     }
 
-    /** utime and stime of this process in clock ticks, from /proc/self/stat. */
-    private static long[] userSysTicks() throws IOException {
-        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
+    private static String netnsUnavailable() throws Exception {
+        Process id = new ProcessBuilder("id", "-u").start();
+        String uid = new String(id.getInputStream().readAllBytes()).strip();
+        if (!uid.equals("0")) {
+            return "needs root (creates a network namespace and a veth pair); run as root or without --netns";
+        }
+        if (Runtime.getRuntime().availableProcessors() < 2) {
+            return "needs 2 CPUs (prober on CPU 0, servers on CPU 1)";
+        }
+        return null;
     }
 
-    private static ClusterConfig config(int services, List<Integer> ports, boolean http, boolean none) {
+    private static void measure(ServerSide side, int services, int seconds, boolean http, boolean none,
+                                Optional<java.nio.file.Path> maintenanceDir) throws Exception {
+        ClusterConfig config = config(services, side.address(), side.ports(), http, none, maintenanceDir);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        String self = Long.toString(ProcessHandle.current().pid());
+        int servers = services * side.ports().size();
+
+        try (HealthMonitor monitor = new HealthMonitor(HealthListener.NONE).start()) {
+            monitor.apply(config);
+            Thread.sleep(Duration.ofSeconds(5)); // warm-up: first checks are spread over the first interval
+            long up = monitor.services().stream().mapToLong(ServiceHealth::upCount).sum();
+            System.out.printf("servers=%d up after warm-up=%d check=%s%s%n", servers, up,
+                    http ? "negotiate/http" : none ? "negotiate/none (no I/O)" : "connect",
+                    maintenanceDir.map(d -> " maintenancedir=" + d).orElse(""));
+
+            long cpu0 = os.getProcessCpuTime();
+            long[] t0 = ProcStat.userSys(self);
+            long[] soft0 = ProcStat.softirq();
+            long[] side0 = side.cpu();
+            long accepted0 = side.accepted();
+            long wall0 = System.nanoTime();
+            Thread.sleep(Duration.ofSeconds(seconds));
+            long wall = System.nanoTime() - wall0;
+            long accepted = side.accepted() - accepted0;
+            long[] side1 = side.cpu();
+            long[] soft1 = ProcStat.softirq();
+            long[] t1 = ProcStat.userSys(self);
+            long cpu = os.getProcessCpuTime() - cpu0;
+
+            // In-process acceptor: subtract its user/kernel time; a separate server process costs us nothing.
+            long sideUser = side.inProcess() ? side1[0] - side0[0] : 0;
+            long sideSys = side.inProcess() ? side1[1] - side0[1] : 0;
+            long user = t1[0] - t0[0] - sideUser;
+            long sys = t1[1] - t0[1] - sideSys;
+            long monitorCpu = cpu - sideUser - sideSys;
+            if (none) {
+                accepted = (long) (servers * (wall / 1e9)); // one check per server per second
+            }
+            long checks = Math.max(1, accepted);
+            long stillUp = monitor.services().stream().mapToLong(ServiceHealth::upCount).sum();
+            System.out.printf("measured %d s: %.0f checks/s, process %.1f%% of one core, servers %.1f%% (%s),"
+                            + " health monitor %.1f%% of one core (%.1f µs CPU per check); up at end=%d%n",
+                    seconds, accepted * 1e9 / wall, pct(cpu, wall),
+                    pct(side1[0] + side1[1] - side0[0] - side0[1], wall),
+                    side.inProcess() ? "in-process thread, subtracted" : "separate process on CPU 1, not ours",
+                    pct(monitorCpu, wall), monitorCpu / 1e3 / checks, stillUp);
+            System.out.printf("health monitor split: user %.1f%% (%.1f µs/check), kernel %.1f%% (%.1f µs/check)%n",
+                    pct(user, wall), user / 1e3 / checks, pct(sys, wall), sys / 1e3 / checks);
+            StringBuilder perCpu = new StringBuilder();
+            for (int i = 1; i < soft1.length; i++) {
+                perCpu.append(i == 1 ? "" : ", ").append("cpu").append(i - 1).append(' ')
+                        .append(String.format("%.1f%%", pct(soft1[i] - soft0[i], wall)));
+            }
+            System.out.printf("machine softirq (/proc/stat, everything on the machine): %.1f%% of one core (%s)%n",
+                    pct(soft1[0] - soft0[0], wall), perCpu);
+        }
+    }
+
+    private static double pct(long nanos, long wall) {
+        return (double) nanos / wall * 100;
+    }
+
+    private static ClusterConfig config(int services, String address, List<Integer> ports, boolean http,
+                                        boolean none, Optional<java.nio.file.Path> maintenanceDir) {
         HealthCheck check = new HealthCheck(http || none ? CheckType.NEGOTIATE : CheckType.CONNECT, 0,
                 http ? ServiceType.HTTP : ServiceType.NONE, Duration.ofSeconds(1), Duration.ofSeconds(5),
                 Duration.ofSeconds(5), Duration.ofSeconds(5), 1, Optional.empty(), Optional.of("/"),
@@ -133,103 +188,83 @@ public final class HealthCheckCost {
                     Endpoint.of("198.18." + (s / 250) + "." + (s % 250 + 1), 80));
             List<RealServer> reals = new ArrayList<>();
             for (int port : ports) {
-                reals.add(new RealServer(new RealServerKey(key, Endpoint.of("127.0.0.1", port)),
+                reals.add(new RealServer(new RealServerKey(key, Endpoint.of(address, port)),
                         ForwardingMethod.MASQ, 1, Optional.empty(), Optional.empty(), 0));
             }
             list.add(new VirtualService(key, SchedulerKind.WRR, OptionalInt.empty(), Optional.empty(), reals, check,
                     true, Optional.empty(), Optional.empty(), 0, Duration.ofMinutes(15), 0));
         }
-        GlobalSettings globals = new GlobalSettings(false, Optional.empty(), Optional.empty(), Optional.empty(),
+        GlobalSettings globals = new GlobalSettings(false, Optional.empty(), Optional.empty(), maintenanceDir,
                 false, false, false, Optional.empty(), Transport.AUTO, 0, Optional.empty(), Optional.empty(),
                 Optional.empty());
         return new ClusterConfig(Optional.empty(), globals, list);
     }
 
-    /** Loopback listeners on one NIO thread: accept, (answer a minimal HTTP 200 if asked), close. */
-    private static final class Acceptor implements Runnable, AutoCloseable {
-        private static final byte[] OK = ("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok").getBytes();
-        final Selector selector;
-        final List<Integer> ports = new ArrayList<>();
-        final AtomicLong accepted = new AtomicLong();
-        final boolean http;
-        volatile boolean running = true;
+    /** Where the real servers run, how many connections they accepted, and their CPU (user, kernel). */
+    private interface ServerSide {
+        String address();
 
-        Acceptor(int listeners, boolean http) throws IOException {
-            this.http = http;
-            selector = Selector.open();
-            for (int i = 0; i < listeners; i++) {
-                ServerSocketChannel channel = ServerSocketChannel.open();
-                channel.bind(new InetSocketAddress("127.0.0.1", 0), 4096);
-                channel.configureBlocking(false);
-                channel.register(selector, SelectionKey.OP_ACCEPT);
-                ports.add(((InetSocketAddress) channel.getLocalAddress()).getPort());
-            }
-        }
+        List<Integer> ports();
 
-        @Override
-        public void run() {
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4096);
-            try {
-                while (running) {
-                    selector.select(100);
-                    for (SelectionKey key : selector.selectedKeys()) {
-                        if (key.isAcceptable()) {
-                            SocketChannel client;
-                            while ((client = ((ServerSocketChannel) key.channel()).accept()) != null) {
-                                accepted.incrementAndGet();
-                                if (http) {
-                                    client.configureBlocking(false);
-                                    client.register(selector, SelectionKey.OP_READ);
-                                } else {
-                                    client.close();
-                                }
-                            }
-                        } else if (key.isReadable()) {
-                            SocketChannel client = (SocketChannel) key.channel();
-                            buffer.clear();
-                            int n;
-                            try {
-                                n = client.read(buffer);
-                            } catch (IOException e) {
-                                n = -1;
-                            }
-                            if (n < 0 || containsBlankLine(buffer)) {
-                                if (n >= 0) {
-                                    try {
-                                        client.write(java.nio.ByteBuffer.wrap(OK));
-                                    } catch (IOException ignored) {
-                                        // the prober gave up
-                                    }
-                                }
-                                key.cancel();
-                                client.close();
-                            }
-                        }
-                    }
-                    selector.selectedKeys().clear();
+        long accepted() throws Exception;
+
+        long[] cpu() throws Exception;
+
+        boolean inProcess();
+
+        static ServerSide of(Acceptor acceptor, Thread thread) {
+            ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+            return new ServerSide() {
+                public String address() {
+                    return "127.0.0.1";
                 }
-                for (SelectionKey key : selector.keys()) {
-                    key.channel().close();
-                }
-                selector.close();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
 
-        private static boolean containsBlankLine(java.nio.ByteBuffer b) {
-            for (int i = 3; i < b.position(); i++) {
-                if (b.get(i - 3) == '\r' && b.get(i - 2) == '\n' && b.get(i - 1) == '\r' && b.get(i) == '\n') {
+                public List<Integer> ports() {
+                    return acceptor.ports;
+                }
+
+                public long accepted() {
+                    return acceptor.accepted.get();
+                }
+
+                public long[] cpu() {
+                    long user = threads.getThreadUserTime(thread.threadId());
+                    return new long[] {user, threads.getThreadCpuTime(thread.threadId()) - user};
+                }
+
+                public boolean inProcess() {
                     return true;
                 }
-            }
-            return false;
+            };
         }
 
-        @Override
-        public void close() {
-            running = false; // the acceptor thread closes its channels on its way out
-            selector.wakeup();
+        static ServerSide of(ServerNamespace namespace) {
+            return new ServerSide() {
+                public String address() {
+                    return namespace.serverAddress;
+                }
+
+                public List<Integer> ports() {
+                    return namespace.ports;
+                }
+
+                public long accepted() throws Exception {
+                    return namespace.accepted();
+                }
+
+                public long[] cpu() throws Exception {
+                    return ProcStat.userSys(Long.toString(namespace.server.pid()));
+                }
+
+                public boolean inProcess() {
+                    return false;
+                }
+            };
+        }
+
+        /** Every thread of this process (and those it starts later) on CPU 0 only. */
+        static void pinThisProcessToCpu0() throws Exception {
+            ServerNamespace.run("taskset", "-a", "-p", "-c", "0", Long.toString(ProcessHandle.current().pid()));
         }
     }
 

@@ -1,0 +1,74 @@
+package lbd.health;
+
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.function.Consumer;
+
+import org.agrona.DeadlineTimerWheel;
+
+/**
+ * One real server checked with checktype=connect on the {@link ConnectLoop}: its settings, state machine and
+ * the probe in flight. Everything mutable here is owned by the loop's thread; the monitor only holds it to ask
+ * the loop to stop it.
+ */
+final class ConnectCheck {
+
+    static final String CONNECTED = "connect: connected";
+
+    final long id;
+    final CheckSpec spec;
+    final InetSocketAddress target;
+    final long intervalNanos;
+    final long timeoutNanos;
+    /** Built once: a server that keeps timing out reports the same instance, which is cheap to compare. */
+    final String timedOut;
+    final RealServerHealth health;
+    /** The maintenancedir's files for this server ({@code IP:port}, {@code IP}); null without maintenancedir. */
+    final String maintenanceFile;
+    final String maintenanceIpFile;
+    final PublishedVerdict published;
+    final LastCheck lastCheck;
+    final Consumer<CheckReport> sink;
+
+    // Owned by the loop thread.
+    MaintenanceListing maintenance; // set by the loop when the check is added; null without maintenancedir
+    long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    long startedNanos;
+    SocketChannel channel;
+    SelectionKey key;
+    boolean stopped;
+
+    ConnectCheck(long id, CheckSpec spec, RealServerStatus current, LastCheck lastCheck, Consumer<CheckReport> sink) {
+        this.id = id;
+        this.spec = spec;
+        this.target = spec.target().toSocketAddress();
+        this.intervalNanos = ServerChecker.intervalNanos(spec);
+        this.timeoutNanos = Math.max(1_000_000L, spec.check().connectTimeout().toNanos());
+        this.timedOut = "connect: timed out after " + Texts.duration(spec.check().connectTimeout());
+        this.health = new RealServerHealth(current.state(), spec.check().failureCount());
+        java.util.List<String> files = Maintenance.fileNames(spec.server().address());
+        this.maintenanceFile = files.get(0);
+        this.maintenanceIpFile = files.get(1);
+        this.published = new PublishedVerdict(current);
+        this.lastCheck = lastCheck;
+        this.sink = sink;
+    }
+
+    boolean connecting() {
+        return channel != null;
+    }
+
+    /** Feeds one verdict to the state machine and tells the monitor if an operator would see a change. */
+    void verdict(boolean up, String reason, boolean inMaintenance) {
+        boolean changed;
+        if (inMaintenance) {
+            changed = health.forceDown();
+        } else {
+            changed = up ? health.recordSuccess() : health.recordFailure();
+        }
+        if (published.update(health.state(), reason, inMaintenance)) {
+            sink.accept(new CheckReport(id, spec.server(), health.state(), reason, inMaintenance, changed));
+        }
+    }
+}

@@ -1,0 +1,238 @@
+package lbd.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import lbd.config.model.Endpoint;
+import lbd.config.model.RealServer;
+import lbd.config.model.VirtualServiceKey;
+
+/** checktype=connect on the shared non-blocking loop, observed through the monitor, against loopback servers. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ConnectLoopTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final String LOOP_THREAD = "lbd-health-connect";
+
+    private final RecordingListener listener = new RecordingListener();
+    private final HealthMonitor monitor = new HealthMonitor(listener).start();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        monitor.close();
+        for (AutoCloseable r : resources) {
+            r.close();
+        }
+    }
+
+    private CountingServer counting() throws Exception {
+        CountingServer server = new CountingServer();
+        resources.add(server);
+        return server;
+    }
+
+    private static int closedPort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private RealServerStatus status(VirtualServiceKey service, int port) {
+        return monitor.service(service).orElseThrow().servers().stream()
+                .filter(s -> s.server().address().port() == port).findFirst().orElseThrow();
+    }
+
+    private HealthState state(VirtualServiceKey service, int port) {
+        return status(service, port).state();
+    }
+
+    private static long loopThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals(LOOP_THREAD)).count();
+    }
+
+    @Test
+    void upOnAListeningPortDownWithTheReasonOnAClosedOneAndEveryProbeIsTimed() throws Exception {
+        CountingServer good = counting();
+        int dead = closedPort();
+        TestConfig config = TestConfig.connect();
+        monitor.apply(config.cluster(List.of(config.real(good.port()), config.real(dead))));
+        assertThat(status(config.key(), good.port()).lastCheck()).as("not probed yet").isEmpty();
+
+        await().atMost(WAIT).until(() -> state(config.key(), good.port()) == HealthState.UP);
+        await().atMost(WAIT).until(() -> listener.has(dead, HealthState.DOWN,
+                r -> r.equals("connect: connection refused")));
+        assertThat(listener.eventsFor(good.port())).singleElement()
+                .satisfies(e -> assertThat(e.reason()).isEqualTo("connect: connected"));
+
+        // Steady state reports nothing (the published snapshot stays the same object), yet checks go on and
+        // each one's duration is published.
+        ServiceHealth snapshot = monitor.service(config.key()).orElseThrow();
+        Duration first = status(config.key(), good.port()).lastCheck().orElseThrow();
+        int accepted = good.accepted();
+        await().atMost(WAIT).until(() -> good.accepted() >= accepted + 3
+                && !status(config.key(), good.port()).lastCheck().orElseThrow().equals(first));
+        assertThat(monitor.service(config.key()).orElseThrow()).isSameAs(snapshot);
+        assertThat(listener.eventsFor(good.port())).hasSize(1);
+        assertThat(listener.eventsFor(dead)).hasSize(1);
+    }
+
+    @Test
+    void failurecountConsecutiveRefusalsTakeAnUpServerDown() throws Exception {
+        CountingServer server = counting();
+        TestConfig config = TestConfig.connect();
+        config.failureCount = 3;
+        monitor.apply(config.cluster(List.of(config.real(server.port()))));
+        await().atMost(WAIT).until(() -> state(config.key(), server.port()) == HealthState.UP);
+
+        server.close();
+        long closed = System.nanoTime();
+        await().atMost(WAIT).until(() -> state(config.key(), server.port()) == HealthState.DOWN);
+        // Three refusals one checkinterval (100 ms) apart: never sooner than two intervals after the close.
+        assertThat(Duration.ofNanos(System.nanoTime() - closed)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+        assertThat(listener.eventsFor(server.port())).extracting(HealthEvent::state, HealthEvent::reason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(HealthState.UP, "connect: connected"),
+                        org.assertj.core.groups.Tuple.tuple(HealthState.DOWN, "connect: connection refused"));
+    }
+
+    @Test
+    void aHandshakeThatNeverCompletesTimesOutAtConnecttimeoutWithoutDelayingOthersOrOverlapping() throws Exception {
+        FullBacklogServer hung = new FullBacklogServer();
+        resources.add(hung);
+        CountingServer healthy = counting();
+        TestConfig config = TestConfig.connect(); // checkinterval 100 ms, connecttimeout 1 s
+        monitor.apply(config.cluster(List.of(config.real(hung.port()), config.real(healthy.port()))));
+        await().atMost(WAIT).until(() -> state(config.key(), healthy.port()) == HealthState.UP);
+
+        int before = healthy.accepted();
+        int maxInFlight = 0;
+        int sawInFlight = 0;
+        long end = System.nanoTime() + Duration.ofMillis(1_500).toNanos();
+        while (System.nanoTime() < end) {
+            int inFlight = synSentTo(hung.port());
+            maxInFlight = Math.max(maxInFlight, inFlight);
+            sawInFlight += inFlight > 0 ? 1 : 0;
+            Thread.sleep(50);
+        }
+        // ~15 checks of the healthy server in 1.5 s at 100 ms if nothing waits for the hung one.
+        assertThat(healthy.accepted() - before).isGreaterThanOrEqualTo(7);
+        assertThat(sawInFlight).as("the hung server's connect was seen in flight").isPositive();
+        assertThat(maxInFlight).as("probes of one server never overlap").isEqualTo(1);
+
+        await().atMost(WAIT).until(() -> listener.has(hung.port(), HealthState.DOWN,
+                r -> r.equals("connect: timed out after 1 s")));
+        assertThat(status(config.key(), hung.port()).lastCheck().orElseThrow())
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+        assertThat(state(config.key(), healthy.port())).isEqualTo(HealthState.UP);
+    }
+
+    /**
+     * Sockets of this network namespace in SYN_SENT to 127.0.0.1:port, from /proc/net/tcp and tcp6 (the JDK's
+     * sockets are dual-stack: 127.0.0.1 shows there as ::ffff:127.0.0.1).
+     */
+    private static int synSentTo(int port) throws Exception {
+        String remotePort = String.format(Locale.ROOT, ":%04X", port);
+        int count = 0;
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 3 && f[2].endsWith("0100007F" + remotePort) && f[3].equals("02")) {
+                    count++;
+                }
+            }
+        }
+        return count;
+    }
+
+    @Test
+    void reloadKeepsStateRestartsChangedChecksFromTheirStateAndStopsRemovedServers() throws Exception {
+        CountingServer kept = counting();
+        CountingServer changed = counting();
+        CountingServer removed = counting();
+        TestConfig config = TestConfig.connect();
+        config.failureCount = 3;
+        monitor.apply(config.cluster(List.of(config.real(kept.port()), config.real(removed.port()))));
+        await().atMost(WAIT).until(() -> state(config.key(), kept.port()) == HealthState.UP
+                && state(config.key(), removed.port()) == HealthState.UP);
+
+        RealServer keptHeavier = TestConfig.real(config.key(), Endpoint.of("127.0.0.1", kept.port()), 7);
+        monitor.apply(config.cluster(List.of(keptHeavier, config.real(changed.port()))));
+        RealServerStatus after = status(config.key(), kept.port());
+        assertThat(after.state()).isEqualTo(HealthState.UP);
+        assertThat(after.server().weight()).isEqualTo(7);
+        await().atMost(WAIT).until(() -> state(config.key(), changed.port()) == HealthState.UP);
+
+        int removedAccepted = removed.accepted();
+        Thread.sleep(400);
+        assertThat(removed.accepted()).as("removed servers are no longer checked")
+                .isLessThanOrEqualTo(removedAccepted + 1);
+
+        // New check settings: a new check that starts from the current state, so no flap.
+        config.connectTimeout = Duration.ofMillis(700);
+        monitor.apply(config.cluster(List.of(keptHeavier, config.real(changed.port()))));
+        assertThat(state(config.key(), kept.port())).isEqualTo(HealthState.UP);
+        int keptAccepted = kept.accepted();
+        await().atMost(WAIT).until(() -> kept.accepted() >= keptAccepted + 3);
+        assertThat(listener.eventsFor(kept.port())).hasSize(1); // the first UP only
+        assertThat(listener.eventsFor(changed.port())).hasSize(1);
+    }
+
+    @Test
+    void aFileInMaintenancedirTakesTheServerOutWithoutConnecting(@TempDir Path dir) throws Exception {
+        CountingServer server = counting();
+        TestConfig config = TestConfig.connect();
+        config.maintenanceDir = Optional.of(dir);
+        config.failureCount = 5; // maintenance does not wait for failurecount
+        monitor.apply(config.cluster(List.of(config.real(server.port()))));
+        await().atMost(WAIT).until(() -> state(config.key(), server.port()) == HealthState.UP);
+
+        Path file = Files.createFile(dir.resolve("127.0.0.1:" + server.port()));
+        await().atMost(WAIT).until(() -> state(config.key(), server.port()) == HealthState.DOWN);
+        assertThat(status(config.key(), server.port()).maintenance()).isTrue();
+        assertThat(listener.events.getLast().reason()).isEqualTo("maintenance");
+        int atDown = server.accepted();
+        Thread.sleep(400);
+        assertThat(server.accepted()).as("no connects while in maintenance").isLessThanOrEqualTo(atDown + 1);
+
+        Files.delete(file);
+        await().atMost(WAIT).until(() -> state(config.key(), server.port()) == HealthState.UP);
+
+        Files.createFile(dir.resolve("127.0.0.1")); // the IP alone covers every port
+        await().atMost(WAIT).until(() -> state(config.key(), server.port()) == HealthState.DOWN);
+    }
+
+    @Test
+    void closeLeavesNoThreadBehind() throws Exception {
+        CountingServer server = counting();
+        long before = loopThreads();
+        HealthMonitor own = new HealthMonitor(HealthListener.NONE).start();
+        try {
+            TestConfig config = TestConfig.connect();
+            own.apply(config.cluster(List.of(config.real(server.port()))));
+            assertThat(loopThreads()).isEqualTo(before + 1);
+            await().atMost(WAIT).until(() -> own.service(config.key()).orElseThrow().upCount() == 1);
+        } finally {
+            own.close();
+        }
+        assertThat(loopThreads()).isEqualTo(before);
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive()
+                && t.getName().startsWith("check 127.0.0.1:" + server.port()));
+    }
+}
