@@ -1,0 +1,220 @@
+package lbd.health;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.agrona.DeadlineTimerWheel;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The checktype=connect scheduler without I/O: {@code ConnectLoop}'s timer-wheel work for {@code servers} real
+ * servers checked every second, one loop wake per operation. ConnectLoop's loop methods are private and its
+ * thread is tied to a Selector, so this mirrors them step for step (same Agrona {@link DeadlineTimerWheel}, tick
+ * 2^22 ns and 256 ticks, same timer-id map, same poll-then-act order) around the real {@link ConnectCheck}s:
+ *
+ * <ol>
+ *   <li>the connects begun on the previous wake complete (what {@code onReady} does when the selector reports
+ *   them): cancel the connect-timeout timer, record the probe duration, {@link ConnectCheck#verdict}, schedule
+ *   the next check at start + checkinterval;</li>
+ *   <li>{@code expireTimers}: poll the wheel up to now and begin every check that came due: note the start,
+ *   schedule its connect timeout (the SocketChannel open/connect/register is the I/O left out).</li>
+ * </ol>
+ *
+ * <p>The clock is virtual: each operation advances it by one tick (~4.2 ms), as the loop wakes once a tick when
+ * it holds more than 512 timers. The {@code checks} counter is completed checks, so its ns/op is the cost per
+ * check; every server must be checked once per interval (rounded up to whole ticks), which the iteration
+ * tear-down verifies. 0 B/op is expected. Clock reads: the loop reads System.nanoTime once per wake and once per
+ * completed connect; so does this, to charge them.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+@State(Scope.Thread)
+public class ConnectLoopTimersBenchmark {
+
+    /** ConnectLoop.TICK_NANOS and TICKS_PER_WHEEL (private there). */
+    private static final long TICK_NANOS = 1L << 22;
+    private static final int TICKS_PER_WHEEL = 256;
+
+    @Param({"1000", "10000"})
+    public int servers;
+
+    /** Completed checks: reported by JMH as a secondary result, in ns per check. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Checks {
+        public long checks;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            checks = 0;
+        }
+    }
+
+    /** A check and whether a (simulated) connect is in flight, which ConnectCheck keeps as its SocketChannel. */
+    private static final class Probe {
+        final ConnectCheck check;
+        boolean connecting;
+        long completedChecks;
+
+        Probe(ConnectCheck check) {
+            this.check = check;
+        }
+    }
+
+    private DeadlineTimerWheel wheel;
+    private final Long2ObjectHashMap<Probe> byTimer = new Long2ObjectHashMap<>();
+    private final ArrayList<Probe> due = new ArrayList<>();
+    private ArrayList<Probe> connecting = new ArrayList<>();
+    private ArrayList<Probe> completing = new ArrayList<>(); // swapped with connecting on each wake
+    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
+    private Probe[] probes;
+    private long now;
+    private long reports;
+    private long wakes;
+    private long wakesAtStart;
+    private long checksAtStart;
+    private Checks counter;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        List<ConnectCheck> checks = BenchChecks.connectChecks(servers, report -> reports++);
+        probes = new Probe[checks.size()];
+        now = 1_000_000_000_000L;
+        wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, TICK_NANOS, TICKS_PER_WHEEL);
+        long interval = checks.getFirst().intervalNanos;
+        for (int i = 0; i < probes.length; i++) {
+            probes[i] = new Probe(checks.get(i));
+            // ConnectLoop.add spreads first checks at random over the interval; evenly here, so runs repeat.
+            schedule(probes[i], now + interval * i / probes.length);
+        }
+    }
+
+    @Setup(Level.Iteration)
+    public void markIteration() {
+        wakesAtStart = wakes;
+        checksAtStart = totalChecks();
+    }
+
+    /** Every server must have been checked once per checkinterval: else the loop is not doing the real work. */
+    @TearDown(Level.Iteration)
+    public void verify() {
+        if (reports != 0) {
+            throw new IllegalStateException(reports + " reports sent in a steady state");
+        }
+        long elapsed = (wakes - wakesAtStart) * TICK_NANOS;
+        // A check begins on the first wake at or after its deadline, and the next is due checkinterval after
+        // that start: the period is the interval rounded up to whole ticks (as in ConnectLoop: 239 ticks ≈ 1.002 s).
+        long period = (probes[0].check.intervalNanos + TICK_NANOS - 1) / TICK_NANOS * TICK_NANOS;
+        long interval = probes[0].check.intervalNanos;
+        long expected = servers * elapsed / period;
+        long done = totalChecks() - checksAtStart;
+        if (elapsed > 3 * interval && Math.abs(done - expected) > servers) {
+            throw new IllegalStateException("expected about " + expected + " checks in " + elapsed + " ns, did "
+                    + done);
+        }
+    }
+
+    @Benchmark
+    public int wake(Checks checks) {
+        counter = checks;
+        wakes++;
+        now += TICK_NANOS;
+        System.nanoTime(); // the loop reads the clock once per wake
+        completeConnects();
+        expireTimers(now);
+        return due.size() + connecting.size();
+    }
+
+    /** onReady for each connect begun on the previous wake: it connected. */
+    private void completeConnects() {
+        ArrayList<Probe> ready = connecting;
+        connecting = completing;
+        completing = ready;
+        for (int i = 0; i < ready.size(); i++) {
+            Probe p = ready.get(i);
+            cancelTimer(p);
+            long took = System.nanoTime() - now; // onReady ends the probe at System.nanoTime()
+            end(p, true, ConnectCheck.CONNECTED, now, took);
+        }
+        ready.clear();
+    }
+
+    private void expireTimers(long at) {
+        do {
+            wheel.poll(at, onExpiry, Integer.MAX_VALUE);
+        } while (at >= wheel.currentTickTime());
+        for (int i = 0; i < due.size(); i++) {
+            Probe p = due.get(i);
+            if (p.connecting) {
+                end(p, false, p.check.timedOut, at, at - p.check.startedNanos);
+            } else {
+                begin(p, at);
+            }
+        }
+        due.clear();
+    }
+
+    private boolean onExpiry(TimeUnit unit, long at, long timerId) {
+        Probe p = byTimer.remove(timerId);
+        if (p != null) {
+            p.check.timerId = DeadlineTimerWheel.NULL_DEADLINE;
+            due.add(p);
+        }
+        return true;
+    }
+
+    private void begin(Probe p, long at) {
+        p.check.startedNanos = at;
+        p.connecting = true; // SocketChannel.open + connect: the I/O this benchmark leaves out
+        connecting.add(p);
+        schedule(p, at + p.check.timeoutNanos);
+    }
+
+    private void end(Probe p, boolean up, String reason, long at, long took) {
+        p.connecting = false;
+        p.check.lastCheck.record(took);
+        p.check.verdict(up, reason, false);
+        p.completedChecks++;
+        counter.checks++;
+        schedule(p, p.check.startedNanos + p.check.intervalNanos);
+    }
+
+    private void schedule(Probe p, long deadline) {
+        long timerId = wheel.scheduleTimer(deadline);
+        p.check.timerId = timerId;
+        byTimer.put(timerId, p);
+    }
+
+    private void cancelTimer(Probe p) {
+        if (p.check.timerId != DeadlineTimerWheel.NULL_DEADLINE) {
+            wheel.cancelTimer(p.check.timerId);
+            byTimer.remove(p.check.timerId);
+            p.check.timerId = DeadlineTimerWheel.NULL_DEADLINE;
+        }
+    }
+
+    private long totalChecks() {
+        long sum = 0;
+        for (Probe p : probes) {
+            sum += p.completedChecks;
+        }
+        return sum;
+    }
+}
