@@ -136,4 +136,98 @@ class DrFlowTableTest {
         }
         assertThat(counters.inactiveConnections()).isEqualTo(model.size());
     }
+
+    /**
+     * A burst of SYNs in one millisecond (a busy second, or a SYN flood) shares one tick of the expiry wheel:
+     * every one is tracked, none expires early, and each goes at its own timeout.
+     */
+    @Test
+    void aBurstOfSynsInOneMillisecondExpiresOnTime() {
+        int burst = 100_000;
+        FlowTable t = new FlowTable(burst, 0);
+        for (int i = 0; i < burst; i++) {
+            int e = t.insert(i, 1000 + (i & 0x3fff), 9, 80, 1, counters, 5);
+            assertThat(e).isNotNegative();
+            t.onPacket(e, SYN, 60, 5);
+        }
+        assertThat(t.size()).isEqualTo(burst);
+        long synRecv = TcpStates.timeoutMillis(TcpStates.SYN_RECV);
+        assertThat(t.expire(5 + synRecv - 1)).as("none before the SYN_RECV timeout").isZero();
+        assertThat(t.expire(5 + synRecv + 300)).as("all within a tick after it").isEqualTo(burst);
+        assertThat(counters.inactiveConnections()).isZero();
+    }
+
+    /** After a pause longer than a whole turn of the wheel, one call expires everything that is due. */
+    @Test
+    void aLongPauseIsCaughtUpInOneCall() {
+        FlowTable t = new FlowTable(16, 0);
+        int closing = t.insert(1, 1000, 9, 80, 1, counters, 0);
+        t.onPacket(closing, RST, 40, 0); // NONE's timeout
+        int established = t.insert(2, 1000, 9, 80, 1, counters, 0);
+        t.onPacket(established, SYN, 60, 0);
+        t.onPacket(established, ACK, 52, 0);
+        assertThat(t.expire(3_600_000)).isEqualTo(2);
+        assertThat(t.size()).isZero();
+    }
+
+    /**
+     * Random connections, packets, removals and clock steps: at any time, exactly the connections whose last
+     * packet is older than their state's timeout are gone (give or take one 256 ms tick).
+     */
+    @Test
+    void expiresExactlyWhatIsDue() {
+        qt().withFixedSeed(PropertySeed.seed())
+                .withExamples(100)
+                .forAll(lists().of(integers().between(0, 999)).ofSizeBetween(1, 400))
+                .checkAssert(DrFlowTableTest::expiresExactlyWhatIsDue);
+    }
+
+    private static void expiresExactlyWhatIsDue(List<Integer> ops) {
+        DestinationCounters counters = new DestinationCounters();
+        FlowTable t = new FlowTable(64, 0);
+        Map<Integer, long[]> model = new HashMap<>(); // client -> {last packet, state}
+        long now = 0;
+        int[] flags = {SYN, ACK, FIN, RST};
+        for (int op : ops) {
+            int client = op % 50;
+            if (op >= 900) {
+                now += (op - 900) * 2_000L; // up to ~200 s at once: several turns of short timeouts
+                t.expire(now);
+                long at = now;
+                model.values().removeIf(m -> m[0] + TcpStates.timeoutMillis((byte) m[1]) <= at - 256);
+                for (Map.Entry<Integer, long[]> m : model.entrySet()) {
+                    long[] v = m.getValue();
+                    boolean due = v[0] + TcpStates.timeoutMillis((byte) v[1]) <= at;
+                    if (!due) {
+                        assertThat(t.find(m.getKey(), 7, 9, 80)).as("not due yet: client %d", m.getKey())
+                                .isNotNegative();
+                    }
+                }
+                for (int c = 0; c < 50; c++) {
+                    if (t.find(c, 7, 9, 80) >= 0) {
+                        assertThat(model).as("tracked but expired in the model: client %d", c).containsKey(c);
+                    }
+                }
+                continue;
+            }
+            int e = t.find(client, 7, 9, 80);
+            if (e < 0) {
+                e = t.insert(client, 7, 9, 80, client, counters, now);
+                if (e < 0) {
+                    continue;
+                }
+            }
+            if (op % 17 == 0) {
+                t.remove(e);
+                model.remove(client);
+                continue;
+            }
+            t.onPacket(e, flags[op % 4], 60, now);
+            model.put(client, new long[] {now, t.state(e)});
+        }
+        t.expire(now + 3_600_000);
+        assertThat(t.size()).isZero();
+        assertThat(counters.activeConnections()).isZero();
+        assertThat(counters.inactiveConnections()).isZero();
+    }
 }

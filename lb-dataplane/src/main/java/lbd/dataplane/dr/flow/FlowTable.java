@@ -1,25 +1,22 @@
 package lbd.dataplane.dr.flow;
 
-import java.util.concurrent.TimeUnit;
 import lbd.dataplane.counter.DestinationCounters;
-import org.agrona.DeadlineTimerWheel;
-import org.agrona.collections.Long2LongHashMap;
 
 /**
  * One DR worker's connections, keyed by (client IP, client port, VIP, virtual port): the real server's MAC,
  * the IPVS TCP state from the client's half and the counters of the real server it was scheduled to.
  *
  * <p>Entries live in parallel primitive arrays at stable indices taken from a free list; a linear-probing
- * index (with backward-shift deletion, so no tombstones) maps keys to entries. Expiry runs on Agrona's
- * {@link DeadlineTimerWheel}: one timer per connection, scheduled at its state's timeout after the last
- * packet; a timer that fires early (the connection saw traffic since) is rescheduled, so a packet costs no
- * timer operation unless the state changes to a shorter timeout. Owned by one thread; allocates nothing
- * after construction.
+ * index (with backward-shift deletion, so no tombstones) maps keys to entries. Expiry runs on a
+ * {@link FlowExpiryWheel}: one deadline per connection, set at its state's timeout after the last packet; a
+ * deadline that comes early (the connection saw traffic since) is moved, so a packet costs no timer operation
+ * unless the state changes to a shorter timeout. Owned by one thread; allocates nothing after construction,
+ * and no operation depends on how many connections share a tick (a SYN flood included).
  */
 public final class FlowTable {
 
     private static final long TICK_MILLIS = 256;
-    private static final int TICKS_PER_WHEEL = 1024;
+    private static final int SPOKES = 1024;
 
     private final int capacity;
     private final int bucketMask;
@@ -29,13 +26,11 @@ public final class FlowTable {
     private final byte[] states;
     private final long[] macs;
     private final long[] lastSeen;
-    private final long[] timers;
     private final DestinationCounters[] counters;
     private final int[] free;
     private int freeTop;
-    private final DeadlineTimerWheel wheel;
-    private final Long2LongHashMap entryByTimer = new Long2LongHashMap(-1);
-    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onTimerExpiry;
+    private final FlowExpiryWheel wheel;
+    private final FlowExpiryWheel.Expiry onExpiry = this::onExpiry;
 
     /**
      * @param capacity  the most connections this worker tracks; a SYN beyond it is dropped (counted)
@@ -54,14 +49,13 @@ public final class FlowTable {
         states = new byte[capacity];
         macs = new long[capacity];
         lastSeen = new long[capacity];
-        timers = new long[capacity];
         counters = new DestinationCounters[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             free[i] = capacity - 1 - i;
         }
         freeTop = capacity;
-        wheel = new DeadlineTimerWheel(TimeUnit.MILLISECONDS, nowMillis, TICK_MILLIS, TICKS_PER_WHEEL);
+        wheel = new FlowExpiryWheel(capacity, TICK_MILLIS, SPOKES, nowMillis);
     }
 
     public int size() {
@@ -113,7 +107,7 @@ public final class FlowTable {
         }
         buckets[b] = e + 1;
         c.connectionScheduled();
-        schedule(e, nowMillis + TcpStates.timeoutMillis(TcpStates.NONE));
+        wheel.schedule(e, nowMillis + TcpStates.timeoutMillis(TcpStates.NONE));
         return e;
     }
 
@@ -132,10 +126,8 @@ public final class FlowTable {
                 c.connectionClosing();
             }
             long deadline = nowMillis + TcpStates.timeoutMillis(after);
-            if (deadline < wheel.deadline(timers[e])) {
-                wheel.cancelTimer(timers[e]);
-                entryByTimer.remove(timers[e]);
-                schedule(e, deadline);
+            if (deadline < wheel.deadline(e)) {
+                wheel.schedule(e, deadline);
             }
         }
     }
@@ -154,41 +146,25 @@ public final class FlowTable {
 
     /** Stops tracking a connection now (e.g. a new SYN reuses the client port of a closed one). */
     public void remove(int e) {
-        wheel.cancelTimer(timers[e]);
-        entryByTimer.remove(timers[e]);
+        wheel.cancel(e);
         release(e);
     }
 
-    /**
-     * Expires connections whose timeout has passed; returns how many. The wheel advances one tick per poll,
-     * so after a pause (an idle worker, a test's clock jump) it is polled until it catches up.
-     */
+    /** Expires connections whose timeout has passed; returns how many. */
     public int expire(long nowMillis) {
         int before = size();
-        do {
-            wheel.poll(nowMillis, onExpiry, Integer.MAX_VALUE);
-        } while (wheel.currentTickTime() <= nowMillis);
+        wheel.expire(nowMillis, onExpiry);
         return before - size();
     }
 
-    private boolean onTimerExpiry(TimeUnit unit, long now, long timerId) {
-        int e = (int) entryByTimer.remove(timerId);
-        if (e < 0) {
-            return true;
-        }
+    /** A deadline passed: the connection expires, unless it saw traffic since and has time left. */
+    private void onExpiry(int e, long nowMillis) {
         long deadline = lastSeen[e] + TcpStates.timeoutMillis(states[e]);
-        if (deadline > now) {
-            schedule(e, deadline);
+        if (deadline > nowMillis) {
+            wheel.schedule(e, deadline);
         } else {
             release(e);
         }
-        return true;
-    }
-
-    private void schedule(int e, long deadline) {
-        long id = wheel.scheduleTimer(deadline);
-        timers[e] = id;
-        entryByTimer.put(id, e);
     }
 
     private void release(int e) {
