@@ -49,13 +49,29 @@ final class EpollInterestPin {
         return SET_FLAG != null;
     }
 
-    /** Loop thread: keeps an active epoll channel registered with epoll until it is closed. */
+    /**
+     * Loop thread: keeps an active epoll channel registered with epoll until it is closed. A no-op (no system
+     * call) when the channel was already pinned before its registration ({@link #pinBeforeRegistration}).
+     */
     static void pin(Channel channel) {
+        addInterest(channel, Native.EPOLLERR);
+    }
+
+    /**
+     * Pins a channel that is not yet registered with its event loop: Netty then only records the interest, and
+     * the EPOLL_CTL_ADD of the registration carries it — one epoll_ctl less than pinning once active. (Only
+     * EPOLLERR: an EPOLLIN recorded this early would be cleared again by the AUTO_READ=false option.)
+     */
+    static void pinBeforeRegistration(Channel channel) {
+        addInterest(channel, Native.EPOLLERR);
+    }
+
+    private static void addInterest(Channel channel, int flags) {
         if (SET_FLAG == null || !(channel instanceof AbstractEpollStreamChannel epoll) || !channel.isOpen()) {
             return;
         }
         try {
-            SET_FLAG.invokeExact(epoll, Native.EPOLLERR);
+            SET_FLAG.invokeExact(epoll, flags);
         } catch (Throwable e) {
             // The channel failed under us; its own events report that.
             LOG.debug("lbd: could not pin the epoll interest of {}: {}", channel, e.toString());

@@ -1,12 +1,18 @@
 package lbd.dataplane.nat;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
@@ -59,6 +65,7 @@ final class NatLoop {
     private final EventLoop eventLoop;
     private final WorkerState worker;
     private final Bootstrap backendBootstrap;
+    private final Bootstrap backendBootstrap4;
     private final Map<VirtualServiceKey, ServiceLoad> loads = new ConcurrentHashMap<>();
     private final Map<Endpoint, InetSocketAddress> addresses = new HashMap<>();
     private final long spliceThreshold;
@@ -74,17 +81,37 @@ final class NatLoop {
         this.eventLoop = eventLoop;
         this.worker = worker;
         // The connection to a real server lives on the same loop as the client's: no cross-thread hand-off.
-        this.backendBootstrap = new Bootstrap()
+        boolean epoll = transport.kind() == TransportKind.EPOLL;
+        this.backendBootstrap = backendBootstrap(eventLoop, epoll
+                ? () -> pinned(new EpollSocketChannel())
+                : new ReflectiveChannelFactory<>(transport.socketChannelClass()));
+        // An IPv4 socket for an IPv4 real server: a dual-stack (IPv6) socket costs a setsockopt(IPV6_V6ONLY) more.
+        this.backendBootstrap4 = epoll
+                ? backendBootstrap(eventLoop, () -> pinned(new EpollSocketChannel(SocketProtocolFamily.INET)))
+                : backendBootstrap;
+        this.spliceThreshold = transport.kind() == TransportKind.EPOLL && SocketQueues.available()
+                && EpollInterestPin.available() ? spliceThresholdBytes : 0;
+    }
+
+    private static Bootstrap backendBootstrap(EventLoop eventLoop, ChannelFactory<? extends Channel> factory) {
+        // No TCP_NODELAY option: every transport's channel config sets it already (Netty 4.2 on Linux).
+        return new Bootstrap()
                 .group(eventLoop)
-                .channel(transport.socketChannelClass())
-                .option(ChannelOption.TCP_NODELAY, true)
+                .channelFactory(factory)
                 .option(ChannelOption.SO_RCVBUF, BACKEND_RECEIVE_BUFFER_BYTES)
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, SpliceAwareSizeEstimator.INSTANCE);
-        this.spliceThreshold = transport.kind() == TransportKind.EPOLL && SocketQueues.available()
-                && EpollInterestPin.available() ? spliceThresholdBytes : 0;
+    }
+
+    /**
+     * A new epoll channel to a real server, pinned before it is registered (see {@link EpollInterestPin}), so
+     * that the EPOLL_CTL_ADD of its connect already carries the pin.
+     */
+    private static EpollSocketChannel pinned(EpollSocketChannel channel) {
+        EpollInterestPin.pinBeforeRegistration(channel);
+        return channel;
     }
 
     int index() {
@@ -118,9 +145,10 @@ final class NatLoop {
      * Loop thread: the bootstrap for one connect. It is reused for every connect of this loop (connect() reads
      * its handler and options synchronously), which saves a bootstrap per connection.
      */
-    Bootstrap backendBootstrap(ChannelHandler handler, Duration connectTimeout) {
+    Bootstrap backendBootstrap(ChannelHandler handler, Duration connectTimeout, InetSocketAddress to) {
         int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
-        return backendBootstrap.handler(handler).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, millis);
+        Bootstrap bootstrap = to.getAddress() instanceof Inet4Address ? backendBootstrap4 : backendBootstrap;
+        return bootstrap.handler(handler).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, millis);
     }
 
     /** Loop thread: the socket address of a real server, created once per endpoint. */

@@ -125,12 +125,16 @@ public final class NatProxy implements AutoCloseable {
                 ServerBootstrap bootstrap = new ServerBootstrap()
                         .group(loop.eventLoop(), loop.eventLoop())
                         .channel(t.serverChannelClass())
-                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        // No TCP_NODELAY option: every transport's channel config sets it already (Netty 4.2
+                        // on Linux), and the option would set it a second time, one setsockopt per connection.
                         .childOption(ChannelOption.AUTO_READ, false)
                         .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                         .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, NatLoop.WATER_MARK)
                         .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, SpliceAwareSizeEstimator.INSTANCE)
                         .childHandler(new VipAcceptor(loop, vip, loop.load(vip)));
+                if (t.kind() == TransportKind.EPOLL && EpollInterestPin.available()) {
+                    bootstrap.handler(EpollAcceptedPin.INSTANCE);
+                }
                 t.applyListenerOptions(bootstrap);
                 ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
                 if (!future.isSuccess()) {

@@ -10,13 +10,18 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.channel.socket.SocketChannelConfig;
+import io.netty.channel.unix.Socket;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
@@ -54,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * splice; everything above (counters, back-pressure, FIN, RST) keeps its meaning — see there.
  */
 @ChannelHandler.Sharable
-final class ProxiedConnection extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
+final class ProxiedConnection extends ChannelInboundHandlerAdapter implements ChannelFutureListener, Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxiedConnection.class);
 
@@ -63,12 +68,19 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private static final int CLOSING = 2;
     private static final int GONE = 3;
 
-    /** After the pending writes are flushed, pass a FIN on. Stateless: shared by every connection. */
+    /**
+     * After the pending writes are flushed, pass a FIN on. Stateless: shared by every connection, which it finds
+     * as the last handler of the channel's pipeline (both pipelines end with it).
+     */
     private static final ChannelFutureListener SHUTDOWN_OUTPUT = future -> {
-        if (future.isSuccess()) {
-            ((DuplexChannel) future.channel()).shutdownOutput();
-        } else {
-            future.channel().close();
+        Channel channel = future.channel();
+        if (future.isSuccess() && channel.isActive()) {
+            shutdownOutput((DuplexChannel) channel);
+            if (channel.pipeline().last() instanceof ProxiedConnection connection) {
+                connection.outputShut(channel);
+            }
+        } else if (channel.isOpen()) {
+            channel.close(); // (Netty makes an exception object on every close(), also of a closed channel)
         }
     };
 
@@ -95,6 +107,9 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private boolean backendInputShut;
     private boolean clientClosed;
     private boolean backendClosed;
+    // lbd has passed the other side's FIN on to this channel (shutdownOutput done).
+    private boolean clientOutputShut;
+    private boolean backendOutputShut;
     // Set when lbd itself closes both sides (both FINs seen, idle): a channel going inactive is then no abort.
     private boolean finishing;
 
@@ -103,12 +118,15 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private long copiedOut;
     private SplicePump inboundPump;
     private SplicePump outboundPump;
-    // When bytes last moved either way (read, or spliced). The idle handler on the client's pipeline sees only
-    // the client's side, and not spliced bytes at all; IPVS refreshes a connection on a packet either way.
+    // The idle timeout (IPVS's connection timeout): one check scheduled per idle period, by the connection
+    // itself rather than an IdleStateHandler in the client's pipeline (a handler, its context, its timer task
+    // and a promise per write to the client — memory and garbage for every connection).
+    // When bytes last moved either way (read, or spliced); IPVS refreshes a connection on a packet either way.
     private long lastTrafficNanos;
     private final long idleNanos;
     // What waited to be sent at the last idle check: a change means the peers are still draining.
     private long lastWaiting;
+    private ScheduledFuture<?> idleCheck;
 
     private ProxiedConnection(NatLoop loop, VirtualServiceKey service, ServiceLoad load, Channel client,
             Duration idleTimeout) {
@@ -175,8 +193,8 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     private void connect() {
         connectStartedNanos = System.nanoTime();
-        ChannelFuture future = loop.backendBootstrap(this, connectTimeout)
-                .connect(loop.socketAddress(destinationAddress));
+        InetSocketAddress to = loop.socketAddress(destinationAddress);
+        ChannelFuture future = loop.backendBootstrap(this, connectTimeout, to).connect(to);
         backend = future.channel();
         future.addListener(this);
     }
@@ -225,6 +243,10 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         Channel channel = ctx.channel();
         EpollInterestPin.pin(channel);
         if (channel == client) {
+            if (idleNanos > 0) {
+                lastTrafficNanos = System.nanoTime();
+                scheduleIdleCheck(idleNanos);
+            }
             connect();
         } else if (channel == backend && state == CONNECTING) {
             state = ESTABLISHED;
@@ -339,7 +361,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             return 0;
         }
         long waiting = 0;
-        io.netty.channel.ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
         if (buffer != null) {
             waiting += buffer.totalPendingWriteBytes();
         }
@@ -358,28 +380,45 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             } else {
                 inputShutdown(ctx.channel());
             }
-        } else if (evt instanceof IdleStateEvent && ctx.channel() == client) {
-            if (lastTrafficNanos != 0 && System.nanoTime() - lastTrafficNanos < idleNanos) {
-                return; // bytes moved within the idle period, on a side or a path the idle handler cannot see
-            }
-            long waiting = waitingToBeSent(client) + waitingToBeSent(backend);
-            if (waiting > 0 && waiting != lastWaiting) {
-                // A slow peer is still draining what lbd wrote (e.g. after the other side's FIN, when every
-                // byte was already read): its ACKs are traffic, as they would refresh an IPVS connection.
-                lastWaiting = waiting;
-                return;
-            }
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("lbd: {}: closing idle connection from {}", service, client.remoteAddress());
-            }
-            finishing = true;
-            beginClosing();
-            client.close();
-            if (backend != null) {
-                backend.close();
-            }
         } else {
             ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    // ---- idle timeout ----
+
+    private void scheduleIdleCheck(long delayNanos) {
+        idleCheck = loop.eventLoop().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The idle check (loop thread): closes the connection when nothing moved for the idle timeout. */
+    @Override
+    public void run() {
+        idleCheck = null;
+        if (state == GONE || finishing) {
+            return;
+        }
+        long quiet = System.nanoTime() - lastTrafficNanos;
+        if (quiet < idleNanos) {
+            scheduleIdleCheck(idleNanos - quiet); // bytes moved since: check again when they are idleNanos old
+            return;
+        }
+        long waiting = waitingToBeSent(client) + waitingToBeSent(backend);
+        if (waiting != lastWaiting) {
+            // A slow peer is still draining what lbd wrote (e.g. after the other side's FIN, when every byte was
+            // already read), or just finished: its ACKs are traffic, as they would refresh an IPVS connection.
+            lastWaiting = waiting;
+            scheduleIdleCheck(idleNanos);
+            return;
+        }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("lbd: {}: closing idle connection from {}", service, client.remoteAddress());
+        }
+        finishing = true;
+        beginClosing();
+        client.close();
+        if (backend != null) {
+            backend.close();
         }
     }
 
@@ -400,8 +439,8 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         if (clientInputShut && backendInputShut) {
             // Both sides sent FIN: flush what is still pending each way, then close.
             finishing = true;
-            client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            closeAfterFlush(client);
+            closeAfterFlush(backend);
         } else {
             to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
         }
@@ -444,8 +483,15 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         beginClosing();
         Channel other = peer(channel);
         if (!finishing && other.isOpen()) {
-            // Gone without both FINs and not closed by lbd: a reset or an error — pass it on as a reset.
-            abort(other);
+            if (channel == client ? clientOutputShut : backendOutputShut) {
+                // The other side's FIN was passed on to this channel, so Netty closed it on its own FIN (see
+                // outputShut); a reset or an error would have come first, as exceptionCaught. Both FINs seen.
+                finishing = true;
+                closeAfterFlush(other);
+            } else {
+                // Gone without both FINs and not closed by lbd: a reset or an error — pass it on as a reset.
+                abort(other);
+            }
         }
         if (clientClosed && backendClosed) {
             counters.inactiveConnectionGone();
@@ -472,6 +518,9 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         Channel to = peer(from);
         if (!(from instanceof AbstractEpollStreamChannel source) || !(to instanceof AbstractEpollStreamChannel target)) {
             return null;
+        }
+        if (from.config() instanceof SocketChannelConfig config) {
+            config.setAllowHalfClosure(true); // the pump passes this side's FIN on itself (see outputShut)
         }
         pump = new SplicePump(this, loop, source, target, inbound);
         if (inbound) {
@@ -560,6 +609,60 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         return !inputShut && channel.isActive() && !((DuplexChannel) channel).isInputShutdown();
     }
 
+    /**
+     * Sends a FIN; runs once everything lbd wrote to the channel has been flushed, and lbd writes nothing to it
+     * afterwards. On epoll straight on the socket, which also marks Netty's view of it output-shut: Netty's
+     * shutdownOutput makes an exception object with a full stack trace on every call (to fail later writes,
+     * of which there are none) — on each connection's normal close path.
+     */
+    private static void shutdownOutput(DuplexChannel channel) {
+        if (channel instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket) {
+            try {
+                socket.shutdown(false, true);
+            } catch (IOException | RuntimeException e) {
+                // The socket failed under us (e.g. a reset, ENOTCONN); its own events report that.
+                LOG.debug("lbd: could not shut the output of {} down: {}", channel, e.toString());
+            }
+        } else {
+            channel.shutdownOutput();
+        }
+    }
+
+    /**
+     * The other side's FIN has been passed on to {@code channel}. When this channel's FIN comes, both directions
+     * are done: Netty may then close the channel at once instead of shutting its input down and reporting that —
+     * a shutdown(SHUT_RD) that fails with ENOTCONN on a socket already closed both ways, and an exception object
+     * Netty makes for it. Not while a splice pump reads this channel: the pump passes that FIN on by itself.
+     */
+    private void outputShut(Channel channel) {
+        if (channel == client) {
+            clientOutputShut = true;
+        } else if (channel == backend) {
+            backendOutputShut = true;
+        } else {
+            return;
+        }
+        if (existingPump(channel) == null && channel.config() instanceof SocketChannelConfig config) {
+            config.setAllowHalfClosure(false);
+        }
+    }
+
+    /**
+     * Closes a channel once what lbd wrote to it has been flushed: at once when nothing is pending (no write,
+     * promise and listener just to learn that), or when its output is already shut (a write would only fail).
+     */
+    private static void closeAfterFlush(Channel channel) {
+        if (!channel.isOpen()) {
+            return;
+        }
+        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        if (buffer == null || (buffer.isEmpty() && buffer.totalPendingWriteBytes() == 0)) {
+            channel.close();
+        } else {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
     private void beginClosing() {
         if (state == ESTABLISHED) {
             state = CLOSING;
@@ -573,6 +676,10 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             early = null;
         }
         state = GONE;
+        if (idleCheck != null) {
+            idleCheck.cancel(false); // else the loop's timer queue would hold the connection until it fires
+            idleCheck = null;
+        }
         load.release();
         loop.connectionClosed();
     }

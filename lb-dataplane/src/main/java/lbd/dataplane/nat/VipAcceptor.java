@@ -2,9 +2,6 @@ package lbd.dataplane.nat;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.worker.ServiceSlot;
@@ -14,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Admits each connection accepted by one loop's listener on one VIP: looks the service up in the loop's
  * {@link lbd.dataplane.worker.WorkerState}, applies the loop's share of the connection cap, chooses a real
- * server, and installs the idle timer and the {@link ProxiedConnection}. A client that cannot be served is
- * reset at once.
+ * server, and installs the {@link ProxiedConnection} (which also keeps the idle timeout). A client that cannot be
+ * served is reset at once.
  */
 final class VipAcceptor extends ChannelInitializer<Channel> {
 
@@ -61,11 +58,6 @@ final class VipAcceptor extends ChannelInitializer<Channel> {
         }
         counters.scheduled();
         loop.connectionOpened();
-        Duration idle = table.idleTimeout();
-        if (idle.isPositive()) {
-            // observeOutput: a slow but progressing write to the client counts as traffic.
-            client.pipeline().addLast(new IdleStateHandler(true, 0, 0, idle.toNanos(), TimeUnit.NANOSECONDS));
-        }
-        client.pipeline().addLast(connection);
+        client.pipeline().addLast(connection); // which also keeps the idle timeout (see there)
     }
 }

@@ -20,8 +20,8 @@
  *       the kernel already holds (FIONREAD, via FFM), so every chunk completes and is counted exactly; one
  *       chunk is one "packet". io_uring in Netty 4.2 has no socket-to-socket splice (only file regions), NIO
  *       none at all: both always copy;</li>
- *   <li>idle timeout: the idle handler watches the client's channel; a connection that moved bytes either way
- *       (read from either side, or spliced) within the idle period is not closed, as IPVS refreshes a
+ *   <li>idle timeout: each connection schedules its own idle check on its loop; a connection that moved bytes
+ *       either way (read from either side, or spliced) within the idle period is not closed, as IPVS refreshes a
  *       connection on a packet in either direction. A truly idle connection closes within one to two
  *       periods;</li>
  *   <li>epoll half-close needs a workaround for a Netty 4.2 bug ({@link lbd.dataplane.nat.EpollInterestPin}):

@@ -174,6 +174,45 @@ class NatProxyTest {
 
     @ParameterizedTest
     @EnumSource(TransportKind.class)
+    void afterTheServersFinTheClientsUploadStillArrivesWholeAndEndsWithAFinNotAReset(TransportKind transport)
+            throws Exception {
+        // The server's FIN comes first (as a web server's after "Connection: close"); once the proxy has passed it
+        // on, the client's own FIN ends the connection (the proxy closes that side at once instead of half-closing
+        // it): what the client still sent in between must reach the server whole, followed by a FIN, not a reset.
+        NatHarness h = harness(transport, 1);
+        int uploadBytes = 1 << 20;
+        java.util.concurrent.CompletableFuture<Object> serverGot = new java.util.concurrent.CompletableFuture<>();
+        Endpoint server = h.server(socket -> {
+            socket.setSoTimeout(10_000);
+            InputStream in = socket.getInputStream();
+            in.read();
+            socket.getOutputStream().write("bye".getBytes(StandardCharsets.US_ASCII));
+            socket.shutdownOutput();
+            try {
+                serverGot.complete(BytePattern.readChecked(in)); // to EOF; a reset or a bad byte throws
+            } catch (IOException | AssertionError e) {
+                serverGot.complete(e);
+            }
+        }).endpoint();
+        h.publish(h.table(SchedulerKind.RR, server));
+        h.start();
+
+        try (Socket client = h.connect()) {
+            client.getOutputStream().write('x');
+            assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .as("the server's reply and FIN").isEqualTo("bye");
+            byte[] upload = new byte[uploadBytes];
+            BytePattern.fill(upload, 0);
+            client.getOutputStream().write(upload);
+        } // close(): the client's FIN right behind its upload
+
+        assertThat(serverGot.get(10, TimeUnit.SECONDS)).as("what the server read after its FIN, up to EOF")
+                .isEqualTo((long) uploadBytes);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.proxy.openConnections() == 0);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
     void aResetFromTheServerReachesTheClientAsAReset(TransportKind transport) throws IOException {
         NatHarness h = harness(transport, 1);
         Endpoint server = h.server(socket -> {
