@@ -151,7 +151,8 @@ METRICS = {
     ("idle", "conns"): ("idle connections held", True),
     ("idle", "rss_base_mib"): ("RSS MiB of a fresh, idle proxy process", False),
 }
-PLOTS = [("keepalive", "req_per_s"), ("keepalive", "p99_ms"), ("bulk1m", "mb_per_s"), ("iperf3", "gbit_per_s")]
+PLOTS = [("keepalive", "req_per_s"), ("keepalive", "p99_ms"), ("connclose", "conn_per_s"),
+         ("bulk1m", "mb_per_s"), ("iperf3", "gbit_per_s"), ("idle", "kb_per_conn")]
 
 
 def fmt(x):
@@ -240,11 +241,16 @@ def cmd_summarize(raw, out_dir):
         f.write("\n".join(lines))
 
     for workload, metric in PLOTS:
-        with open(os.path.join(out_dir, f"peers-plot-{workload}-{metric}.dat"), "w") as f:
+        path = os.path.join(out_dir, f"peers-plot-{workload}-{metric}.dat")
+        sel = [r for r in rows if r["workload"] == workload and r["metric"] == metric]
+        if not sel:
+            if os.path.exists(path):
+                os.remove(path)  # a workload left out of this run: no stale panel from an earlier one
+            continue
+        with open(path, "w") as f:
             f.write("# target median min max\n")
-            for r in rows:
-                if r["workload"] == workload and r["metric"] == metric:
-                    f.write(f"{r['target']} {r['median']:.6g} {r['min']:.6g} {r['max']:.6g}\n")
+            for r in sel:
+                f.write(f"{r['target']} {r['median']:.6g} {r['min']:.6g} {r['max']:.6g}\n")
 
 
 def main(argv):
