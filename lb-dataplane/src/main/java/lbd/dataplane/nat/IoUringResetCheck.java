@@ -34,6 +34,9 @@ import java.io.IOException;
  * pending error ({@code getsockopt(SO_ERROR)}, through Netty's public {@link Socket#getSoError()}). A reset is
  * then reported as the failed read it would have been. That costs one system call per read round on io_uring, and
  * nothing on the other transports. Taking the error clears it, which is fine: the proxy closes the socket next.
+ * Not after a round that ended with the peer's FIN (the input is then shut): the lost reset is the one behind data
+ * that ends a round without EOF; after a FIN lbd reads that socket no more, and a reset that follows it fails
+ * lbd's next write to it. That saves the call on the last round of every connection that ends with FINs.
  */
 final class IoUringResetCheck {
 
@@ -45,7 +48,7 @@ final class IoUringResetCheck {
      * taking it; null when there is none, or for any other transport.
      */
     static IOException takePendingError(Channel channel) {
-        if (!(channel instanceof IoUringSocketChannel uring) || !channel.isOpen()) {
+        if (!(channel instanceof IoUringSocketChannel uring) || !channel.isOpen() || uring.isInputShutdown()) {
             return null;
         }
         int errno;

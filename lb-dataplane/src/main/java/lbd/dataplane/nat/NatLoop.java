@@ -1,20 +1,21 @@
 package lbd.dataplane.nat;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.socket.SocketProtocolFamily;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,8 +65,9 @@ final class NatLoop {
     private final int loopCount;
     private final EventLoop eventLoop;
     private final WorkerState worker;
-    private final Bootstrap backendBootstrap;
-    private final Bootstrap backendBootstrap4;
+    // Channels to real servers: IPv6-capable, and (epoll) IPv4-only ones for IPv4 real servers.
+    private final ChannelFactory<? extends Channel> backendChannels;
+    private final ChannelFactory<? extends Channel> backendChannels4;
     private final Map<VirtualServiceKey, ServiceLoad> loads = new ConcurrentHashMap<>();
     private final Map<Endpoint, InetSocketAddress> addresses = new HashMap<>();
     private final long spliceThreshold;
@@ -82,27 +84,15 @@ final class NatLoop {
         this.worker = worker;
         // The connection to a real server lives on the same loop as the client's: no cross-thread hand-off.
         boolean epoll = transport.kind() == TransportKind.EPOLL;
-        this.backendBootstrap = backendBootstrap(eventLoop, epoll
+        this.backendChannels = epoll
                 ? () -> pinned(new EpollSocketChannel())
-                : new ReflectiveChannelFactory<>(transport.socketChannelClass()));
+                : new ReflectiveChannelFactory<>(transport.socketChannelClass());
         // An IPv4 socket for an IPv4 real server: a dual-stack (IPv6) socket costs a setsockopt(IPV6_V6ONLY) more.
-        this.backendBootstrap4 = epoll
-                ? backendBootstrap(eventLoop, () -> pinned(new EpollSocketChannel(SocketProtocolFamily.INET)))
-                : backendBootstrap;
+        this.backendChannels4 = epoll
+                ? () -> pinned(new EpollSocketChannel(SocketProtocolFamily.INET))
+                : backendChannels;
         this.spliceThreshold = transport.kind() == TransportKind.EPOLL && SocketQueues.available()
                 && EpollInterestPin.available() ? spliceThresholdBytes : 0;
-    }
-
-    private static Bootstrap backendBootstrap(EventLoop eventLoop, ChannelFactory<? extends Channel> factory) {
-        // No TCP_NODELAY option: every transport's channel config sets it already (Netty 4.2 on Linux).
-        return new Bootstrap()
-                .group(eventLoop)
-                .channelFactory(factory)
-                .option(ChannelOption.SO_RCVBUF, BACKEND_RECEIVE_BUFFER_BYTES)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, SpliceAwareSizeEstimator.INSTANCE);
     }
 
     /**
@@ -142,13 +132,43 @@ final class NatLoop {
     }
 
     /**
-     * Loop thread: the bootstrap for one connect. It is reused for every connect of this loop (connect() reads
-     * its handler and options synchronously), which saves a bootstrap per connection.
+     * Loop thread: a new channel to a real server, with {@code handler} as its only handler, registered with this
+     * loop and connecting to {@code to}; the returned future completes when the connect does. What a Bootstrap
+     * would do, without its per-connect work: a copy of its option map, options applied one by one through the
+     * generic setOption, an address resolver lookup, and the connect handed to the loop as a task.
+     *
+     * <p>No TCP_NODELAY: every transport's channel config sets it already (Netty 4.2 on Linux). No connect
+     * timeout either: Netty would schedule a timer task per connect for it; the {@link ProxiedConnection} keeps
+     * the deadline on the one timer it has anyway (see there).
      */
-    Bootstrap backendBootstrap(ChannelHandler handler, Duration connectTimeout, InetSocketAddress to) {
-        int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis()));
-        Bootstrap bootstrap = to.getAddress() instanceof Inet4Address ? backendBootstrap4 : backendBootstrap;
-        return bootstrap.handler(handler).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, millis);
+    ChannelFuture connect(ChannelHandler handler, InetSocketAddress to) {
+        Channel channel = (to.getAddress() instanceof Inet4Address ? backendChannels4 : backendChannels).newChannel();
+        SocketChannelConfig config = (SocketChannelConfig) channel.config();
+        config.setConnectTimeoutMillis(0);
+        config.setReceiveBufferSize(BACKEND_RECEIVE_BUFFER_BYTES);
+        config.setAutoRead(false);
+        config.setAllowHalfClosure(true);
+        config.setWriteBufferWaterMark(WATER_MARK);
+        config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
+        channel.pipeline().addLast(handler);
+        ChannelFuture registered = eventLoop.register(channel);
+        if (registered.isDone()) { // the usual case: registered synchronously on the loop's thread
+            if (registered.isSuccess()) {
+                return channel.connect(to);
+            }
+            channel.unsafe().closeForcibly();
+            return registered;
+        }
+        ChannelPromise connected = channel.newPromise();
+        registered.addListener((ChannelFutureListener) r -> {
+            if (r.isSuccess()) {
+                channel.connect(to, connected);
+            } else {
+                channel.unsafe().closeForcibly();
+                connected.setFailure(r.cause());
+            }
+        });
+        return connected;
     }
 
     /** Loop thread: the socket address of a real server, created once per endpoint. */

@@ -3,7 +3,6 @@ package lbd.dataplane.nat;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -122,19 +121,14 @@ public final class NatProxy implements AutoCloseable {
         List<Channel> bound = new ArrayList<>(loops.size());
         try {
             for (NatLoop loop : loops) {
+                // The VipAcceptor takes every accepted channel, sets its options and registers it (see there);
+                // Netty's own acceptor, which ServerBootstrap always adds after it, never sees one.
                 ServerBootstrap bootstrap = new ServerBootstrap()
                         .group(loop.eventLoop(), loop.eventLoop())
                         .channel(t.serverChannelClass())
-                        // No TCP_NODELAY option: every transport's channel config sets it already (Netty 4.2
-                        // on Linux), and the option would set it a second time, one setsockopt per connection.
-                        .childOption(ChannelOption.AUTO_READ, false)
-                        .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, NatLoop.WATER_MARK)
-                        .childOption(ChannelOption.MESSAGE_SIZE_ESTIMATOR, SpliceAwareSizeEstimator.INSTANCE)
-                        .childHandler(new VipAcceptor(loop, vip, loop.load(vip)));
-                if (t.kind() == TransportKind.EPOLL && EpollInterestPin.available()) {
-                    bootstrap.handler(EpollAcceptedPin.INSTANCE);
-                }
+                        .handler(new VipAcceptor(loop, vip, loop.load(vip),
+                                t.kind() == TransportKind.EPOLL && EpollInterestPin.available()))
+                        .childHandler(NeverAccepted.INSTANCE);
                 t.applyListenerOptions(bootstrap);
                 ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
                 if (!future.isSuccess()) {

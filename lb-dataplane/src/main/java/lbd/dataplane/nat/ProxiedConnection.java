@@ -11,14 +11,16 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -98,7 +100,6 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private Endpoint destinationAddress;
     private DestinationCounters counters;
     private Duration connectTimeout;
-    private long connectStartedNanos; // of the current attempt, for the connect-latency histogram
     private boolean onFallback;
     private boolean retried;
 
@@ -118,15 +119,21 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private long copiedOut;
     private SplicePump inboundPump;
     private SplicePump outboundPump;
-    // The idle timeout (IPVS's connection timeout): one check scheduled per idle period, by the connection
-    // itself rather than an IdleStateHandler in the client's pipeline (a handler, its context, its timer task
-    // and a promise per write to the client — memory and garbage for every connection).
+    // One timer per connection, scheduled by the connection itself, for both of its deadlines: the idle timeout
+    // (IPVS's connection timeout) and the connect timeout of the current attempt. Rather than an
+    // IdleStateHandler in the client's pipeline (a handler, its context, its timer task and a promise per write
+    // to the client) and Netty's connect-timeout task (one more timer task, its cancellation and a listener per
+    // connect): memory and garbage for every connection. A short connection schedules one task and cancels it.
     // When bytes last moved either way (read, or spliced); IPVS refreshes a connection on a packet either way.
     private long lastTrafficNanos;
     private final long idleNanos;
+    // When the idle check looks next (meaningful while idleNanos > 0).
+    private long idleDueNanos;
+    // When the current connect attempt times out (it started connectTimeoutNanos() before); 0 when none is pending.
+    private long connectDueNanos;
     // What waited to be sent at the last idle check: a change means the peers are still draining.
     private long lastWaiting;
-    private ScheduledFuture<?> idleCheck;
+    private ScheduledFuture<?> timer;
 
     private ProxiedConnection(NatLoop loop, VirtualServiceKey service, ServiceLoad load, Channel client,
             Duration idleTimeout) {
@@ -189,14 +196,39 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         c.connectionScheduled();
     }
 
+    /** The client's channel could not be registered (its loop is shutting down): undo the scheduling. */
+    void notRegistered() {
+        if (state == CONNECTING) {
+            counters.inactiveConnectionGone();
+            clientClosed = true;
+            backendClosed = true;
+            released();
+        }
+    }
+
     // ---- connecting ----
 
     private void connect() {
-        connectStartedNanos = System.nanoTime();
-        InetSocketAddress to = loop.socketAddress(destinationAddress);
-        ChannelFuture future = loop.backendBootstrap(this, connectTimeout, to).connect(to);
+        connectDueNanos = System.nanoTime() + connectTimeoutNanos();
+        ChannelFuture future = loop.connect(this, loop.socketAddress(destinationAddress));
         backend = future.channel();
         future.addListener(this);
+        armTimer();
+    }
+
+    /**
+     * The current attempt did not connect within the service's connect timeout: fail it as Netty's own connect
+     * timeout would (the next server or the fallback is tried, else the client is reset), then close its channel.
+     */
+    private long connectTimeoutNanos() {
+        return Math.max(1, connectTimeout.toNanos());
+    }
+
+    private void connectTimedOut() {
+        Channel attempt = backend;
+        connectDueNanos = 0;
+        connectFailed(new ConnectTimeoutException("connection timed out: " + destinationAddress));
+        attempt.close(); // its failed connect is no news any more: backend is the next attempt, or state is GONE
     }
 
     /** The connect attempt completed; success is handled in {@link #channelActive}. */
@@ -245,12 +277,13 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         if (channel == client) {
             if (idleNanos > 0) {
                 lastTrafficNanos = System.nanoTime();
-                scheduleIdleCheck(idleNanos);
+                idleDueNanos = lastTrafficNanos + idleNanos;
             }
-            connect();
+            connect(); // arms the timer for the earlier of the two deadlines
         } else if (channel == backend && state == CONNECTING) {
             state = ESTABLISHED;
-            load.connectLatency().record(System.nanoTime() - connectStartedNanos);
+            load.connectLatency().record(System.nanoTime() - (connectDueNanos - connectTimeoutNanos()));
+            connectDueNanos = 0; // the timer, if due for it, finds nothing to do and re-arms for the idle check
             counters.connectionEstablished();
             if (clientClosed) {
                 backend.close();
@@ -385,31 +418,59 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         }
     }
 
-    // ---- idle timeout ----
+    // ---- timer: idle timeout and connect timeout ----
 
-    private void scheduleIdleCheck(long delayNanos) {
-        idleCheck = loop.eventLoop().schedule(this, delayNanos, TimeUnit.NANOSECONDS);
+    /** Makes sure the timer fires by the earlier pending deadline (loop thread). */
+    private void armTimer() {
+        boolean idle = idleNanos > 0;
+        boolean connecting = state == CONNECTING && connectDueNanos != 0;
+        if (!idle && !connecting) {
+            return;
+        }
+        long due = !connecting ? idleDueNanos
+                : !idle || connectDueNanos - idleDueNanos < 0 ? connectDueNanos : idleDueNanos;
+        long delay = due - System.nanoTime();
+        if (timer != null) {
+            if (timer.getDelay(TimeUnit.NANOSECONDS) <= delay) {
+                return; // fires early enough; it re-arms for what is left
+            }
+            timer.cancel(false);
+        }
+        timer = loop.eventLoop().schedule(this, Math.max(0, delay), TimeUnit.NANOSECONDS);
     }
 
-    /** The idle check (loop thread): closes the connection when nothing moved for the idle timeout. */
+    /** The timer (loop thread): fails a connect attempt that is overdue, closes the connection when idle. */
     @Override
     public void run() {
-        idleCheck = null;
+        timer = null;
         if (state == GONE || finishing) {
             return;
         }
-        long quiet = System.nanoTime() - lastTrafficNanos;
-        if (quiet < idleNanos) {
-            scheduleIdleCheck(idleNanos - quiet); // bytes moved since: check again when they are idleNanos old
+        long now = System.nanoTime();
+        if (state == CONNECTING && connectDueNanos != 0 && now - connectDueNanos >= 0) {
+            connectTimedOut(); // the next attempt, if any, has armed the timer again
             return;
+        }
+        if (idleNanos > 0 && now - idleDueNanos >= 0 && idleExpired(now)) {
+            return;
+        }
+        armTimer();
+    }
+
+    /** The idle check: true when it closed the connection, else {@link #idleDueNanos} is the next check. */
+    private boolean idleExpired(long now) {
+        long quiet = now - lastTrafficNanos;
+        if (quiet < idleNanos) {
+            idleDueNanos = lastTrafficNanos + idleNanos; // bytes moved since: check again when they are idleNanos old
+            return false;
         }
         long waiting = waitingToBeSent(client) + waitingToBeSent(backend);
         if (waiting != lastWaiting) {
             // A slow peer is still draining what lbd wrote (e.g. after the other side's FIN, when every byte was
             // already read), or just finished: its ACKs are traffic, as they would refresh an IPVS connection.
             lastWaiting = waiting;
-            scheduleIdleCheck(idleNanos);
-            return;
+            idleDueNanos = now + idleNanos;
+            return false;
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("lbd: {}: closing idle connection from {}", service, client.remoteAddress());
@@ -420,6 +481,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         if (backend != null) {
             backend.close();
         }
+        return true;
     }
 
     private void inputShutdown(Channel from) {
@@ -441,8 +503,20 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             finishing = true;
             closeAfterFlush(client);
             closeAfterFlush(backend);
+        } else if (nothingPending(to)) {
+            passFin(to); // no write, promise and listener just to learn that nothing is pending
         } else {
             to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(SHUTDOWN_OUTPUT);
+        }
+    }
+
+    /** Passes a FIN on to {@code channel}, whose pending writes have all been flushed (SHUTDOWN_OUTPUT's work). */
+    private void passFin(Channel channel) {
+        if (channel.isActive()) {
+            shutdownOutput((DuplexChannel) channel);
+            outputShut(channel);
+        } else if (channel.isOpen()) {
+            channel.close();
         }
     }
 
@@ -610,13 +684,15 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     }
 
     /**
-     * Sends a FIN; runs once everything lbd wrote to the channel has been flushed, and lbd writes nothing to it
-     * afterwards. On epoll straight on the socket, which also marks Netty's view of it output-shut: Netty's
-     * shutdownOutput makes an exception object with a full stack trace on every call (to fail later writes,
-     * of which there are none) — on each connection's normal close path.
+     * Sends a FIN; runs once everything lbd wrote to the channel has been flushed (on io_uring: completed), and
+     * lbd writes nothing to it afterwards. On epoll and io_uring straight on the socket, which also marks Netty's
+     * view of it output-shut: Netty's shutdownOutput makes an exception object with a full stack trace on every
+     * call (to fail later writes, of which there are none), and a promise — on each connection's normal close
+     * path. (io_uring's own shutdownOutput also keeps in-flight writes' buffers alive; there are none here.)
      */
     private static void shutdownOutput(DuplexChannel channel) {
-        if (channel instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket) {
+        if ((channel instanceof AbstractEpollStreamChannel || channel instanceof IoUringSocketChannel)
+                && ((UnixChannel) channel).fd() instanceof Socket socket) {
             try {
                 socket.shutdown(false, true);
             } catch (IOException | RuntimeException e) {
@@ -655,12 +731,20 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         if (!channel.isOpen()) {
             return;
         }
-        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
-        if (buffer == null || (buffer.isEmpty() && buffer.totalPendingWriteBytes() == 0)) {
+        if (nothingPending(channel)) {
             channel.close();
         } else {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /**
+     * Whether everything lbd wrote to a channel has left Netty: its outbound buffer is empty (an io_uring write
+     * stays there until its completion, an epoll one until the socket took it).
+     */
+    private static boolean nothingPending(Channel channel) {
+        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        return buffer == null || (buffer.isEmpty() && buffer.totalPendingWriteBytes() == 0);
     }
 
     private void beginClosing() {
@@ -676,9 +760,9 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             early = null;
         }
         state = GONE;
-        if (idleCheck != null) {
-            idleCheck.cancel(false); // else the loop's timer queue would hold the connection until it fires
-            idleCheck = null;
+        if (timer != null) {
+            timer.cancel(false); // else the loop's timer queue would hold the connection until it fires
+            timer = null;
         }
         load.release();
         loop.connectionClosed();

@@ -1,7 +1,12 @@
 package lbd.dataplane.nat;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannelConfig;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.worker.ServiceSlot;
@@ -11,39 +16,86 @@ import org.slf4j.LoggerFactory;
 /**
  * Admits each connection accepted by one loop's listener on one VIP: looks the service up in the loop's
  * {@link lbd.dataplane.worker.WorkerState}, applies the loop's share of the connection cap, chooses a real
- * server, and installs the {@link ProxiedConnection} (which also keeps the idle timeout). A client that cannot be
- * served is reset at once.
+ * server, and registers the accepted channel with the {@link ProxiedConnection} (which also keeps the idle
+ * timeout) as its only handler. A client that cannot be served is reset at once.
+ *
+ * <p>It sits in the listener's pipeline and takes each accepted channel before Netty's own acceptor would (which
+ * then never sees one): instead of a ChannelInitializer per connection (a handler context added and removed
+ * again, a pending-handler task, a concurrent set entry) and the acceptor's per-child work (options applied one by
+ * one through the generic setOption, a listener object per registration), the options are set directly and the
+ * registration, synchronous on the loop's own thread, is only listened to if it is not done at once. On epoll it
+ * also pins the channel's interest set before registration ({@link EpollInterestPin}), so that the EPOLL_CTL_ADD
+ * carries the pin.
  */
-final class VipAcceptor extends ChannelInitializer<Channel> {
+final class VipAcceptor extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(VipAcceptor.class);
+
+    /** Closes an accepted channel whose registration failed (rare: the loop is shutting down), and forgets it. */
+    private static final ChannelFutureListener CLOSE_UNREGISTERED = f -> {
+        if (!f.isSuccess()) {
+            LOG.debug("lbd: could not register an accepted connection: {}", f.cause().toString());
+            f.channel().unsafe().closeForcibly();
+            if (f.channel().pipeline().last() instanceof ProxiedConnection connection) {
+                connection.notRegistered();
+            }
+        }
+    };
 
     private final NatLoop loop;
     private final VirtualServiceKey service;
     private final ServiceLoad load;
+    private final boolean pinEpoll;
 
-    VipAcceptor(NatLoop loop, VirtualServiceKey service, ServiceLoad load) {
+    VipAcceptor(NatLoop loop, VirtualServiceKey service, ServiceLoad load, boolean pinEpoll) {
         this.loop = loop;
         this.service = service;
         this.load = load;
+        this.pinEpoll = pinEpoll;
     }
 
     @Override
-    protected void initChannel(Channel client) {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Channel client)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ProxiedConnection connection = admit(client);
+        if (connection == null) {
+            refuse(client);
+            return;
+        }
+        SocketChannelConfig config = (SocketChannelConfig) client.config();
+        config.setAutoRead(false);
+        config.setAllowHalfClosure(true);
+        config.setWriteBufferWaterMark(NatLoop.WATER_MARK);
+        config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
+        // No TCP_NODELAY: every transport's channel config sets it already (Netty 4.2 on Linux).
+        if (pinEpoll) {
+            EpollInterestPin.pinBeforeRegistration(client);
+        }
+        loop.connectionOpened();
+        client.pipeline().addLast(connection); // which also keeps the idle timeout (see there)
+        ChannelFuture registered = loop.eventLoop().register(client);
+        if (!registered.isDone() || !registered.isSuccess()) {
+            registered.addListener(CLOSE_UNREGISTERED);
+        }
+    }
+
+    /** The connection for a just-accepted client, counted as scheduled; null (counted as refused) when none. */
+    private ProxiedConnection admit(Channel client) {
         AcceptCounters counters = loop.acceptCounters();
         counters.accepted();
         ServiceSlot slot = loop.worker().service(service);
         if (slot == null) {
             // The service left the table; its listener is about to close.
             counters.refused();
-            ProxiedConnection.abort(client);
-            return;
+            return null;
         }
         ServiceTable table = slot.table();
         if (!load.tryAdmit(table.maxConnections())) {
             counters.refused();
-            ProxiedConnection.abort(client);
-            return;
+            return null;
         }
         ProxiedConnection connection = ProxiedConnection.schedule(loop, service, load, slot, client);
         if (connection == null) {
@@ -53,11 +105,19 @@ final class VipAcceptor extends ChannelInitializer<Channel> {
                 LOG.debug("lbd: {}: no real server available and no fallback; resetting {}", service,
                         client.remoteAddress());
             }
-            ProxiedConnection.abort(client);
-            return;
+            return null;
         }
         counters.scheduled();
-        loop.connectionOpened();
-        client.pipeline().addLast(connection); // which also keeps the idle timeout (see there)
+        return connection;
+    }
+
+    /** Resets a client that is not registered with any loop: SO_LINGER 0, then close its socket directly. */
+    private static void refuse(Channel client) {
+        try {
+            client.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (RuntimeException e) {
+            LOG.debug("lbd: could not set SO_LINGER on a refused connection: {}", e.toString());
+        }
+        client.unsafe().closeForcibly();
     }
 }

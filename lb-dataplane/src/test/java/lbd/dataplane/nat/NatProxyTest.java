@@ -338,6 +338,72 @@ class NatProxyTest {
         }
     }
 
+    /**
+     * The connect timeout shares the connection's one timer with the idle timeout: with no idle timeout at all,
+     * and with one far longer, each attempt still times out — the retry gets a deadline of its own — and the
+     * client is reset once every server has hung, with nothing left counted.
+     */
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void whenEveryServerHangsEachAttemptTimesOutAndTheClientIsReset(TransportKind transport) throws IOException {
+        for (Duration idle : List.of(Duration.ZERO, Duration.ofSeconds(30))) {
+            NatHarness h = harness(transport, 1);
+            try (java.net.ServerSocket silent1 = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+                    java.net.ServerSocket silent2 = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                List<Socket> fillers = new ArrayList<>();
+                try {
+                    fillAcceptQueue(silent1, fillers);
+                    fillAcceptQueue(silent2, fillers);
+                    Endpoint hanging1 = new Endpoint(silent1.getInetAddress(), silent1.getLocalPort());
+                    Endpoint hanging2 = new Endpoint(silent2.getInetAddress(), silent2.getLocalPort());
+                    h.connectTimeout = Duration.ofMillis(200);
+                    h.publish(h.table(SchedulerKind.RR, Optional.empty(), 0, idle, List.of(hanging1, hanging2), 1, 1));
+                    h.start();
+
+                    assertClosedByProxy(h); // a hanging connect fails only by its timeout: two counted below
+                    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                        assertThat(h.totals(hanging1).connections() + h.totals(hanging2).connections()).isEqualTo(2);
+                        assertThat(h.totals(hanging1).inactive() + h.totals(hanging2).inactive()).isZero();
+                        assertThat(h.totals(hanging1).active() + h.totals(hanging2).active()).isZero();
+                        assertThat(h.proxy.openConnections()).isZero();
+                    });
+                } finally {
+                    for (Socket filler : fillers) {
+                        filler.close();
+                    }
+                    h.close();
+                }
+            }
+        }
+    }
+
+    /** An idle timeout shorter than the connect timeout still closes a client whose server hangs, at its time. */
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void anIdleTimeoutShorterThanTheConnectTimeoutClosesAConnectingClient(TransportKind transport) throws IOException {
+        NatHarness h = harness(transport, 1);
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                fillAcceptQueue(silent, fillers);
+                Endpoint hanging = new Endpoint(silent.getInetAddress(), silent.getLocalPort());
+                h.connectTimeout = Duration.ofSeconds(20);
+                h.publish(h.table(SchedulerKind.RR, Optional.empty(), 0, Duration.ofMillis(300), List.of(hanging), 1));
+                h.start();
+
+                assertClosedByProxy(h); // within the 5 s read timeout: the idle timeout, not the connect timeout
+                await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                    assertThat(h.totals(hanging).inactive()).isZero();
+                    assertThat(h.proxy.openConnections()).isZero();
+                });
+            } finally {
+                for (Socket filler : fillers) {
+                    filler.close();
+                }
+            }
+        }
+    }
+
     private static void fillAcceptQueue(java.net.ServerSocket server, List<Socket> fillers) {
         for (int i = 0; i < 8; i++) {
             Socket filler = new Socket();
