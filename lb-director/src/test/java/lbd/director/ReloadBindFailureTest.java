@@ -56,6 +56,42 @@ class ReloadBindFailureTest {
         }
     }
 
+    /**
+     * The first gate service in a reload starts the DR data plane; when that is refused (here: the VIP is an
+     * address of this host, which direct routing cannot serve — refused before any socket is opened, so nothing
+     * is sent), the reload is refused whole, including the masq listener it had already opened.
+     */
+    @Test
+    void aReloadWhoseFirstGateServiceIsRefusedKeepsTheRunningConfiguration() throws Exception {
+        try (DemoBackends backend = DemoBackends.start("VM2")) {
+            int vip = freePort();
+            int addedMasq = freePort();
+            int gate = freePort();
+            ClusterConfig running = parse(config(vip, backend.port(0)));
+            ClusterConfig next = parse(config(vip, backend.port(0)) + config(addedMasq, backend.port(0)) + """
+                    virtual=127.0.0.1:%d
+                    \treal=127.0.0.2:%d gate
+                    \tchecktype=on
+                    \tservice=none
+                    """.formatted(gate, gate));
+            try (Director director = Director.start(running, Transport.NIO, 1)) {
+                assertThat(get(vip)).isEqualTo("This is VM2");
+
+                assertThatThrownBy(() -> director.reload(next)).isInstanceOf(DirectorException.class)
+                        .hasMessageContaining("DR VIP 127.0.0.1 is configured on lo");
+
+                assertThat(director.onControl(director::config)).isSameAs(running);
+                assertThat(director.publisher().current().services()).hasSize(1);
+                assertThat(get(vip)).isEqualTo("This is VM2");
+                // The masq service of the refused file was listening for a moment; it is closed again.
+                assertThatThrownBy(() -> get(addedMasq)).isInstanceOf(IOException.class);
+                // And the refused reload left nothing half-started: the same file is refused again, the same way.
+                assertThatThrownBy(() -> director.reload(next)).isInstanceOf(DirectorException.class);
+                assertThat(director.onControl(director::config)).isSameAs(running);
+            }
+        }
+    }
+
     private static String config(int vip, int realPort) {
         return """
                 virtual=127.0.0.1:%d

@@ -155,7 +155,15 @@ public final class Director implements AutoCloseable {
     public void reload(ClusterConfig next) {
         Objects.requireNonNull(next, "next");
         onControl(() -> {
-            openNewListeners(next); // first: the only step that can fail, and it undoes itself
+            // First what can fail, each undoing itself: new listeners, then the DR plane for a first gate service.
+            List<VirtualServiceKey> opened = openNewListeners(next);
+            try {
+                dr.prepare(next);
+            } catch (RuntimeException e) {
+                opened.forEach(nat::stopListening);
+                listening.removeAll(opened);
+                throw e;
+            }
             ClusterConfig previous = config;
             config = next;
             edits.clear();
@@ -328,7 +336,8 @@ public final class Director implements AutoCloseable {
      * bound, the ones just opened are closed again and nothing else has changed, so a reload that fails here
      * leaves the running configuration exactly as it was.
      */
-    private void openNewListeners(ClusterConfig cfg) {
+    /** Opens the listeners of new masq services (all or none) and returns them. */
+    private List<VirtualServiceKey> openNewListeners(ClusterConfig cfg) {
         List<VirtualServiceKey> opened = new ArrayList<>();
         for (VirtualServiceKey key : masqServices(cfg)) {
             if (listening.contains(key)) {
@@ -344,6 +353,7 @@ public final class Director implements AutoCloseable {
             listening.add(key);
             opened.add(key);
         }
+        return opened;
     }
 
     /** Stops accepting on VIPs no longer in {@code cfg}; their open connections finish. */

@@ -81,15 +81,7 @@ final class DrBinding implements AutoCloseable {
     void afterPublish(ClusterConfig effective) {
         Set<VirtualServiceKey> wanted = new LinkedHashSet<>();
         List<RealServerKey> servers = new ArrayList<>();
-        for (VirtualService vs : effective.virtualServices()) {
-            if (vs.forwarding() == ForwardingMethod.GATE) {
-                wanted.add(vs.key());
-                for (RealServer rs : vs.realServers()) {
-                    servers.add(rs.key());
-                }
-                vs.fallback().filter(f -> f.forwarding() == ForwardingMethod.GATE).ifPresent(f -> servers.add(f.key()));
-            }
-        }
+        gateServices(effective, wanted, servers);
         gateServers = List.copyOf(servers);
         if (plane == null) {
             if (!wanted.isEmpty()) {
@@ -111,6 +103,36 @@ final class DrBinding implements AutoCloseable {
             }
         }
         requestResolve();
+    }
+
+    /**
+     * Before a reload takes effect (control thread): when {@code next} brings the first gate service, starts the
+     * DR data plane now, so that a refusal (throws {@link DirectorException}) refuses the whole reload while the
+     * running configuration is still in place. The new services' tables follow with the reload's publication.
+     */
+    void prepare(ClusterConfig next) {
+        if (plane != null) {
+            return;
+        }
+        Set<VirtualServiceKey> wanted = new LinkedHashSet<>();
+        List<RealServerKey> servers = new ArrayList<>();
+        gateServices(next, wanted, servers);
+        if (!wanted.isEmpty()) {
+            start(wanted, servers);
+        }
+    }
+
+    /** The gate services of {@code cfg} and their real servers (fallback included when it is gate too). */
+    private static void gateServices(ClusterConfig cfg, Set<VirtualServiceKey> wanted, List<RealServerKey> servers) {
+        for (VirtualService vs : cfg.virtualServices()) {
+            if (vs.forwarding() == ForwardingMethod.GATE) {
+                wanted.add(vs.key());
+                for (RealServer rs : vs.realServers()) {
+                    servers.add(rs.key());
+                }
+                vs.fallback().filter(f -> f.forwarding() == ForwardingMethod.GATE).ifPresent(f -> servers.add(f.key()));
+            }
+        }
     }
 
     /** Health combined with the MAC hold: the MAC problem wins, since it is what keeps the server out. */
