@@ -39,8 +39,9 @@ import lbd.config.model.VirtualServiceKey;
  * Health checking of every real server of a {@link ClusterConfig}, as ldirectord does it.
  *
  * <p>Threads: checktype=connect servers are checked by one platform thread, {@link ConnectLoop} (non-blocking
- * connects and a timer wheel); every other checked real server has one virtual thread running its
- * {@link ServerChecker} loop. Either way probes of one server never overlap and a hung server delays nobody
+ * connects and a timer wheel); every other checked real server waits for its next check on the timer wheel of
+ * {@link CheckScheduler}, which runs each check of its {@link ServerChecker} on a new virtual thread. Either way
+ * probes of one server never overlap and a hung server delays nobody
  * else. Checkers report only what an operator can see change; probe durations are read live through
  * {@link LastCheck}. Everything else — which servers exist, their published
  * status, the per-service fallback state, listener calls — belongs to one event thread that takes messages
@@ -71,6 +72,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     private final List<HealthEvent> pendingEvents = new ArrayList<>();
     private long lastCheckerId;
     private ConnectLoop connectLoop; // started with the first checktype=connect server
+    private CheckScheduler scheduler; // started with the first server of another checktype
 
     public HealthMonitor(HealthListener listener) {
         this(listener, InstantSource.system());
@@ -158,7 +160,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
         RealServerStatus status;
         /** Which checker may report for this server (0: none); reports of retired checkers are ignored. */
         long checkerId;
-        Thread thread;             // a checker on its own virtual thread, or
+        ServerChecker checker;     // a blocking check on the shared scheduler, or
         ConnectCheck connectCheck; // a check on the shared connect loop
 
         Tracked(CheckSpec spec, RealServerStatus status) {
@@ -326,9 +328,9 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             connectLoop().add(tracked.connectCheck);
         } else {
             Probe probe = Probes.forSpec(spec).orElseThrow();
-            ServerChecker checker = new ServerChecker(tracked.checkerId, spec, probe, status, status.timing(),
-                    this::report);
-            tracked.thread = Thread.ofVirtual().name("check " + real.key().address()).start(checker);
+            tracked.checker = new ServerChecker(tracked.checkerId, spec, probe, status, status.timing(),
+                    this::report, scheduler());
+            scheduler.add(tracked.checker);
         }
         return tracked;
     }
@@ -339,6 +341,14 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             connectLoop = new ConnectLoop();
         }
         return connectLoop;
+    }
+
+    /** The shared timer of every other checktype, started with the first such server. */
+    private CheckScheduler scheduler() {
+        if (scheduler == null) {
+            scheduler = new CheckScheduler();
+        }
+        return scheduler;
     }
 
     private void report(CheckReport report) {
@@ -397,22 +407,22 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     }
 
     private void stopChecker(Tracked tracked) {
-        if (tracked.thread != null) {
-            tracked.thread.interrupt();
+        if (tracked.checker != null) {
+            scheduler.stop(tracked.checker);
         }
         if (tracked.connectCheck != null) {
             connectLoop.stop(tracked.connectCheck);
         }
         tracked.checkerId = 0;
-        tracked.thread = null;
+        tracked.checker = null;
         tracked.connectCheck = null;
     }
 
     private void stopAllCheckers() {
-        List<Thread> threads = new ArrayList<>();
+        List<ServerChecker> checkers = new ArrayList<>();
         for (Tracked tracked : servers.values()) {
-            if (tracked.thread != null) {
-                threads.add(tracked.thread);
+            if (tracked.checker != null) {
+                checkers.add(tracked.checker);
             }
             stopChecker(tracked);
         }
@@ -420,14 +430,17 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             connectLoop.close();
             connectLoop = null;
         }
+        if (scheduler != null) {
+            scheduler.close(); // after every checker is stopped: a probe it starts now ends at once
+            scheduler = null;
+        }
+        // Probes in flight were interrupted; wait for them so that no check thread outlives close().
         long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-        for (Thread thread : threads) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
+        for (ServerChecker checker : checkers) {
             try {
-                thread.join(Duration.ofNanos(left));
+                if (!checker.awaitProbe(deadline)) {
+                    break;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

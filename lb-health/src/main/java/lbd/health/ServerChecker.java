@@ -1,14 +1,18 @@
 package lbd.health;
 
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
+import org.agrona.DeadlineTimerWheel;
+
 /**
- * The check loop of one real server, run on its own virtual thread: probe, feed the state machine, record the
- * probe's duration in place, tell the monitor only what changed, sleep until {@code checkinterval} after the
- * probe started. Probes of one server therefore never overlap, and a server that hangs only delays its own next
- * check. Interrupting the thread stops it. (checktype=connect runs on {@link ConnectLoop} instead.)
+ * The checks of one real server with a blocking probe, run by {@link CheckScheduler}: when due, one virtual
+ * thread runs {@link #run()} — probe, feed the state machine, record the probe's duration in place, tell the
+ * monitor only what changed — and hands the checker back to be due {@code checkinterval} after the probe
+ * started. The scheduler starts a probe only for a checker it holds, so probes of one server never overlap, and
+ * a server that hangs only delays its own next check. (checktype=connect runs on {@link ConnectLoop} instead.)
  */
 final class ServerChecker implements Runnable {
 
@@ -23,9 +27,20 @@ final class ServerChecker implements Runnable {
     private final PublishedVerdict published;
     private final LastCheck lastCheck;
     private final Consumer<CheckReport> sink;
+    private final CheckScheduler scheduler;
+    private final long intervalNanos;
+    private final String threadName;
+
+    private volatile boolean stopped;
+    /** The virtual thread of the latest probe (maybe ended): what stopping interrupts and closing joins. */
+    private volatile Thread probing;
+
+    // Owned by the scheduler's timer thread (nextDueNanos is handed over through its queue).
+    long timerId = DeadlineTimerWheel.NULL_DEADLINE;
+    long nextDueNanos;
 
     ServerChecker(long id, CheckSpec spec, Probe probe, RealServerStatus current, LastCheck lastCheck,
-                  Consumer<CheckReport> sink) {
+                  Consumer<CheckReport> sink, CheckScheduler scheduler) {
         this.id = id;
         this.spec = spec;
         this.probe = probe;
@@ -34,6 +49,9 @@ final class ServerChecker implements Runnable {
         this.published = new PublishedVerdict(current);
         this.lastCheck = lastCheck;
         this.sink = sink;
+        this.scheduler = scheduler;
+        this.intervalNanos = intervalNanos(spec);
+        this.threadName = "check " + spec.server().address();
     }
 
     /** The first check's delay: spread over the first interval (at most a second). */
@@ -45,18 +63,61 @@ final class ServerChecker implements Runnable {
         return Math.max(1_000_000L, spec.check().checkInterval().toNanos());
     }
 
+    long intervalNanos() {
+        return intervalNanos;
+    }
+
+    String serverName() {
+        return threadName.substring("check ".length());
+    }
+
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** Called by the timer thread when the checker is due: one virtual thread runs one check. */
+    void startProbe(Thread.Builder.OfVirtual threads) {
+        Thread thread = threads.name(threadName).unstarted(this);
+        probing = thread;
+        thread.start();
+        if (stopped) {
+            thread.interrupt(); // stop() may have looked at probing before it was set
+        }
+    }
+
+    /** No further check starts; a probe in flight is interrupted (its report, if any, is ignored by then). */
+    void stop() {
+        stopped = true;
+        Thread thread = probing;
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    /** Waits until the latest probe's thread, if any, has ended; false if it has not by {@code deadlineNanos}. */
+    boolean awaitProbe(long deadlineNanos) throws InterruptedException {
+        Thread thread = probing;
+        if (thread == null || !thread.isAlive()) {
+            return true;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        return left > 0 && thread.join(Duration.ofNanos(left));
+    }
+
+    /** One check, on its own virtual thread; then back to the scheduler unless stopped. */
     @Override
     public void run() {
-        long interval = intervalNanos(spec);
+        long started = System.nanoTime();
         try {
-            sleepNanos(initialDelayNanos(interval));
-            while (!Thread.currentThread().isInterrupted()) {
-                long started = System.nanoTime();
-                checkOnce();
-                sleepNanos(started + interval - System.nanoTime());
+            if (stopped) {
+                return;
             }
+            checkOnce();
         } catch (InterruptedException e) {
-            // Stopped by a reload or shutdown: nothing to report.
+            return; // stopped by a reload or shutdown: nothing to report
+        }
+        if (!stopped) {
+            scheduler.handBack(this, started + intervalNanos);
         }
     }
 
@@ -83,14 +144,6 @@ final class ServerChecker implements Runnable {
         }
         if (published.update(health.state(), reason, inMaintenance)) {
             sink.accept(new CheckReport(id, spec.server(), health.state(), reason, inMaintenance, changed));
-        }
-    }
-
-    private static void sleepNanos(long nanos) throws InterruptedException {
-        if (nanos > 0) {
-            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-        } else if (Thread.currentThread().isInterrupted()) {
-            throw new InterruptedException();
         }
     }
 }

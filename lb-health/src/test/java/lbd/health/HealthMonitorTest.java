@@ -235,6 +235,24 @@ class HealthMonitorTest {
         assertThat(state(config.key(), healthy.port())).isEqualTo(HealthState.UP);
     }
 
+    @Test
+    void closeInterruptsAProbeInFlightAndLeavesNoCheckThread() throws Exception {
+        HungServer hung = new HungServer();
+        resources.add(hung);
+        TestConfig config = httpConfig();
+        config.negotiateTimeout = Duration.ofSeconds(20); // longer than this test may take
+        monitor.apply(config.cluster(List.of(config.real(hung.port()))));
+        await().atMost(WAIT).until(() -> hung.accepted() >= 1);
+
+        monitor.close();
+
+        assertThat(hung.closedByPeer(0, WAIT)).as("the probe in flight was interrupted and closed its socket").isTrue();
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(
+                t -> t.getName().startsWith("lbd-health") && t.isAlive());
+        Thread.sleep(300); // three intervals: a check still scheduled would connect again
+        assertThat(hung.accepted()).isEqualTo(1);
+    }
+
     private Optional<Duration> lastCheck(VirtualServiceKey service, int port) {
         return monitor.service(service).orElseThrow().servers().stream()
                 .filter(s -> s.server().address().port() == port).findFirst().orElseThrow().lastCheck();

@@ -35,6 +35,22 @@ final class HungServer implements AutoCloseable {
         return held.size();
     }
 
+    /** Whether the prober closed the {@code index}th accepted connection within {@code within} (what it sent is read and dropped). */
+    boolean closedByPeer(int index, java.time.Duration within) throws IOException {
+        Socket s = held.get(index);
+        s.setSoTimeout((int) within.toMillis());
+        try {
+            while (s.getInputStream().read() >= 0) {
+                // what the probe sent: not an answer to anything
+            }
+            return true;
+        } catch (java.net.SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the peer
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
