@@ -3,8 +3,6 @@ package lbd.health;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.agrona.DeadlineTimerWheel;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The checktype=connect scheduler without I/O: {@code ConnectLoop}'s timer-wheel work for {@code servers} real
  * servers checked every second, one loop wake per operation. ConnectLoop's loop methods are private and its
- * thread is tied to a Selector, so this mirrors them step for step (same Agrona {@link DeadlineTimerWheel}, tick
- * 2^22 ns and 256 ticks, same timer-id map, same poll-then-act order) around the real {@link ConnectCheck}s:
+ * thread is tied to a Selector, so this repeats its steps (on the same {@link DueTimers} it uses: Agrona's wheel,
+ * tick 2^22 ns, 256 ticks, timer-id map, poll-then-act order) around the real {@link ConnectCheck}s:
  *
  * <ol>
  *   <li>the connects begun on the previous wake complete (what {@code onReady} does when the selector reports
@@ -48,9 +46,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class ConnectLoopTimersBenchmark {
 
-    /** ConnectLoop.TICK_NANOS and TICKS_PER_WHEEL (private there). */
-    private static final long TICK_NANOS = 1L << 22;
-    private static final int TICKS_PER_WHEEL = 256;
+    private static final long TICK_NANOS = DueTimers.TICK_NANOS;
 
     @Param({"1000", "10000"})
     public int servers;
@@ -68,7 +64,7 @@ public class ConnectLoopTimersBenchmark {
     }
 
     /** A check and whether a (simulated) connect is in flight, which ConnectCheck keeps as its SocketChannel. */
-    private static final class Probe {
+    private static final class Probe extends DueTimers.Entry {
         final ConnectCheck check;
         boolean connecting;
         long completedChecks;
@@ -78,12 +74,9 @@ public class ConnectLoopTimersBenchmark {
         }
     }
 
-    private DeadlineTimerWheel wheel;
-    private final Long2ObjectHashMap<Probe> byTimer = new Long2ObjectHashMap<>();
-    private final ArrayList<Probe> due = new ArrayList<>();
+    private DueTimers<Probe> timers;
     private ArrayList<Probe> connecting = new ArrayList<>();
     private ArrayList<Probe> completing = new ArrayList<>(); // swapped with connecting on each wake
-    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
     private Probe[] probes;
     private long now;
     private long reports;
@@ -96,8 +89,8 @@ public class ConnectLoopTimersBenchmark {
     public void setUp() {
         List<ConnectCheck> checks = BenchChecks.connectChecks(servers, report -> reports++);
         probes = new Probe[checks.size()];
-        now = 1_000_000_000_000L;
-        wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, now, TICK_NANOS, TICKS_PER_WHEEL);
+        now = System.nanoTime(); // DueTimers starts an idle wheel from the real clock; the virtual one runs ahead
+        timers = new DueTimers<>(now);
         long interval = checks.getFirst().intervalNanos;
         for (int i = 0; i < probes.length; i++) {
             probes[i] = new Probe(checks.get(i));
@@ -139,7 +132,7 @@ public class ConnectLoopTimersBenchmark {
         System.nanoTime(); // the loop reads the clock once per wake
         completeConnects();
         expireTimers(now);
-        return due.size() + connecting.size();
+        return connecting.size() + (int) timers.size();
     }
 
     /** onReady for each connect begun on the previous wake: it connected. */
@@ -157,9 +150,7 @@ public class ConnectLoopTimersBenchmark {
     }
 
     private void expireTimers(long at) {
-        do {
-            wheel.poll(at, onExpiry, Integer.MAX_VALUE);
-        } while (at >= wheel.currentTickTime());
+        List<Probe> due = timers.collectDue(at);
         for (int i = 0; i < due.size(); i++) {
             Probe p = due.get(i);
             if (p.connecting) {
@@ -168,16 +159,6 @@ public class ConnectLoopTimersBenchmark {
                 begin(p, at);
             }
         }
-        due.clear();
-    }
-
-    private boolean onExpiry(TimeUnit unit, long at, long timerId) {
-        Probe p = byTimer.remove(timerId);
-        if (p != null) {
-            p.check.timerId = DeadlineTimerWheel.NULL_DEADLINE;
-            due.add(p);
-        }
-        return true;
     }
 
     private void begin(Probe p, long at) {
@@ -197,17 +178,11 @@ public class ConnectLoopTimersBenchmark {
     }
 
     private void schedule(Probe p, long deadline) {
-        long timerId = wheel.scheduleTimer(deadline);
-        p.check.timerId = timerId;
-        byTimer.put(timerId, p);
+        timers.schedule(p, deadline);
     }
 
     private void cancelTimer(Probe p) {
-        if (p.check.timerId != DeadlineTimerWheel.NULL_DEADLINE) {
-            wheel.cancelTimer(p.check.timerId);
-            byTimer.remove(p.check.timerId);
-            p.check.timerId = DeadlineTimerWheel.NULL_DEADLINE;
-        }
+        timers.cancel(p);
     }
 
     private long totalChecks() {

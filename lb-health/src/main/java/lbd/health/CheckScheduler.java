@@ -1,14 +1,11 @@
 package lbd.health;
 
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
-import org.agrona.DeadlineTimerWheel;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,30 +22,19 @@ import org.slf4j.LoggerFactory;
 final class CheckScheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("lbd.health");
-    /** About 4 ms: deadlines are met within a tick, and a busy wheel wakes up at most ~240 times a second. */
-    private static final long TICK_NANOS = 1L << 22;
-    /** 256 ticks ≈ 1.07 s: with checkinterval 1 s each server's timer lands in its own spoke of the wheel. */
-    private static final int TICKS_PER_WHEEL = 256;
-    /** Up to this many timers, the thread sleeps until the earliest deadline instead of waking every tick. */
-    private static final int SCAN_LIMIT = 512;
     private static final long AWAKE = Long.MIN_VALUE;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
-    private final DeadlineTimerWheel wheel;
-    private final Long2ObjectHashMap<ServerChecker> byTimer = new Long2ObjectHashMap<>();
+    private final DueTimers<ServerChecker> timers;
     private final Queue<ServerChecker> handedBack = new ConcurrentLinkedQueue<>();
-    private final ArrayList<ServerChecker> due = new ArrayList<>();
     private final Thread.Builder.OfVirtual probeThreads = Thread.ofVirtual();
-    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
-    private final DeadlineTimerWheel.TimerConsumer findEarliest = this::noteDeadline;
-    private long earliest;
     private final Thread thread;
     private volatile boolean running = true;
     /** When the timer thread will next look at the queue by itself; {@link #AWAKE} while it is running. */
     private volatile long wakeAt = AWAKE;
 
     CheckScheduler() {
-        wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, System.nanoTime(), TICK_NANOS, TICKS_PER_WHEEL);
+        timers = new DueTimers<>(System.nanoTime());
         thread = Thread.ofPlatform().daemon().name("lbd-health-checks").start(this::run);
     }
 
@@ -95,7 +81,7 @@ final class CheckScheduler implements AutoCloseable {
             while (running) {
                 takeHandedBack();
                 expireTimers(System.nanoTime());
-                long sleepUntil = sleepUntil();
+                long sleepUntil = timers.nextCollectNanos(); // Long.MAX_VALUE: no timer, sleep until handed one
                 wakeAt = sleepUntil;
                 // Re-check after publishing wakeAt: a checker handed back in between either is seen here or saw
                 // the new wakeAt and unparks us.
@@ -117,52 +103,19 @@ final class CheckScheduler implements AutoCloseable {
         }
     }
 
-    /** Long.MAX_VALUE: no timer at all (sleep until handed a checker); else when to look at the wheel next. */
-    private long sleepUntil() {
-        if (wheel.timerCount() == 0) {
-            return Long.MAX_VALUE;
-        }
-        long at = wheel.currentTickTime();
-        if (wheel.timerCount() <= SCAN_LIMIT) {
-            earliest = Long.MAX_VALUE;
-            wheel.forEach(findEarliest);
-            at = Math.max(at, earliest); // poll() expires a tick's timers once that tick has ended
-        }
-        return at;
-    }
-
-    private void noteDeadline(long deadline, long timerId) {
-        earliest = Math.min(earliest, deadline);
-    }
-
     private void takeHandedBack() {
         ServerChecker checker;
         while ((checker = handedBack.poll()) != null) {
             if (checker.stopped()) {
-                if (checker.timerId != DeadlineTimerWheel.NULL_DEADLINE) {
-                    wheel.cancelTimer(checker.timerId);
-                    byTimer.remove(checker.timerId);
-                    checker.timerId = DeadlineTimerWheel.NULL_DEADLINE;
-                }
-            } else if (checker.timerId == DeadlineTimerWheel.NULL_DEADLINE) {
-                if (wheel.timerCount() == 0) {
-                    wheel.currentTickTime(System.nanoTime()); // after idling, start from now, not replaying ticks
-                }
-                long timerId = wheel.scheduleTimer(checker.nextDueNanos); // a passed deadline fires on next poll
-                checker.timerId = timerId;
-                byTimer.put(timerId, checker);
+                timers.cancel(checker);
+            } else if (!timers.scheduled(checker)) {
+                timers.schedule(checker, checker.nextDueNanos);
             }
         }
     }
 
     private void expireTimers(long now) {
-        if (wheel.timerCount() == 0) {
-            wheel.currentTickTime(now); // nothing to expire; do not replay the ticks of an idle period
-            return;
-        }
-        do { // poll() looks at one tick per call: catch up with every tick that has passed
-            wheel.poll(now, onExpiry, Integer.MAX_VALUE);
-        } while (now >= wheel.currentTickTime());
+        List<ServerChecker> due = timers.collectDue(now);
         for (int i = 0; i < due.size(); i++) {
             ServerChecker checker = due.get(i);
             if (checker.stopped()) {
@@ -176,15 +129,5 @@ final class CheckScheduler implements AutoCloseable {
                 handBack(checker, now + checker.intervalNanos());
             }
         }
-        due.clear();
-    }
-
-    private boolean onExpiry(TimeUnit unit, long now, long timerId) {
-        ServerChecker checker = byTimer.remove(timerId);
-        if (checker != null) {
-            checker.timerId = DeadlineTimerWheel.NULL_DEADLINE;
-            due.add(checker);
-        }
-        return true;
     }
 }

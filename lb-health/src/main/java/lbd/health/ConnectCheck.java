@@ -5,14 +5,12 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
 
-import org.agrona.DeadlineTimerWheel;
-
 /**
  * One real server checked with checktype=connect on the {@link ConnectLoop}: its settings, state machine and
  * the probe in flight. Everything mutable here is owned by the loop's thread; the monitor only holds it to ask
  * the loop to stop it.
  */
-final class ConnectCheck {
+final class ConnectCheck extends DueTimers.Entry {
 
     static final String CONNECTED = "connect: connected";
 
@@ -33,7 +31,6 @@ final class ConnectCheck {
 
     // Owned by the loop thread.
     MaintenanceListing maintenance; // set by the loop when the check is added; null without maintenancedir
-    long timerId = DeadlineTimerWheel.NULL_DEADLINE;
     long startedNanos;
     SocketChannel channel;
     SelectionKey key;

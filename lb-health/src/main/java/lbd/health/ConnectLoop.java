@@ -10,16 +10,13 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-import org.agrona.DeadlineTimerWheel;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,24 +32,13 @@ import org.slf4j.LoggerFactory;
 final class ConnectLoop implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("lbd.health");
-    /** About 4 ms: deadlines are met within a tick, and an idle loop wakes up at most ~240 times a second. */
-    private static final long TICK_NANOS = 1L << 22;
-    /** 256 ticks ≈ 1.07 s: with checkinterval 1 s each server's timer lands in its own spoke of the wheel. */
-    private static final int TICKS_PER_WHEEL = 256;
-    /** Up to this many timers, the loop sleeps until the earliest deadline instead of waking every tick. */
-    private static final int SCAN_LIMIT = 512;
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
 
     private final Selector selector;
-    private final DeadlineTimerWheel wheel;
-    private final Long2ObjectHashMap<ConnectCheck> byTimer = new Long2ObjectHashMap<>();
+    private final DueTimers<ConnectCheck> timers;
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
-    private final ArrayList<ConnectCheck> due = new ArrayList<>();
     private final Map<Path, MaintenanceListing> maintenanceDirs = new HashMap<>();
-    private final DeadlineTimerWheel.TimerHandler onExpiry = this::onExpiry;
     private final Consumer<SelectionKey> onReady = this::onReady;
-    private final DeadlineTimerWheel.TimerConsumer findEarliest = this::noteDeadline;
-    private long earliest;
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -62,7 +48,7 @@ final class ConnectLoop implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open a selector for connect checks: " + e.getMessage(), e);
         }
-        wheel = new DeadlineTimerWheel(TimeUnit.NANOSECONDS, System.nanoTime(), TICK_NANOS, TICKS_PER_WHEEL);
+        timers = new DueTimers<>(System.nanoTime());
         thread = Thread.ofPlatform().daemon().name("lbd-health-connect").start(this::run);
     }
 
@@ -128,27 +114,14 @@ final class ConnectLoop implements AutoCloseable {
         }
     }
 
-    /**
-     * 0 = no timer at all (sleep until a command), -1 = something is already due, else millis to wait. With few
-     * timers the wait runs to the earliest deadline (a handful of servers must not wake the loop every tick);
-     * with many, timers are dense and the next tick is as good.
-     */
+    /** 0 = no timer at all (sleep until a command), -1 = something is already due, else millis to wait. */
     private long selectTimeoutMillis() {
-        if (wheel.timerCount() == 0) {
+        long wakeAt = timers.nextCollectNanos();
+        if (wakeAt == Long.MAX_VALUE) {
             return 0;
-        }
-        long wakeAt = wheel.currentTickTime();
-        if (wheel.timerCount() <= SCAN_LIMIT) {
-            earliest = Long.MAX_VALUE;
-            wheel.forEach(findEarliest);
-            wakeAt = Math.max(wakeAt, earliest); // poll() expires a tick's timers once that tick has ended
         }
         long left = wakeAt - System.nanoTime();
         return left <= 0 ? -1 : Math.max(1, (left + 999_999) / 1_000_000);
-    }
-
-    private void noteDeadline(long deadline, long timerId) {
-        earliest = Math.min(earliest, deadline);
     }
 
     private void runCommands() {
@@ -164,14 +137,7 @@ final class ConnectLoop implements AutoCloseable {
     }
 
     private void expireTimers(long now) {
-        if (wheel.timerCount() == 0) {
-            wheel.currentTickTime(now); // nothing to expire; do not replay the ticks of an idle period
-            return;
-        }
-        // poll() looks at one tick per call: catch up with every tick that has passed.
-        do {
-            wheel.poll(now, onExpiry, Integer.MAX_VALUE);
-        } while (now >= wheel.currentTickTime());
+        List<ConnectCheck> due = timers.collectDue(now);
         // Acted on after polling, never inside it: acting schedules timers, which a wheel mid-poll should not see.
         for (int i = 0; i < due.size(); i++) {
             ConnectCheck check = due.get(i);
@@ -188,16 +154,6 @@ final class ConnectLoop implements AutoCloseable {
                 internalError(check, e);
             }
         }
-        due.clear();
-    }
-
-    private boolean onExpiry(TimeUnit unit, long now, long timerId) {
-        ConnectCheck check = byTimer.remove(timerId);
-        if (check != null) {
-            check.timerId = DeadlineTimerWheel.NULL_DEADLINE;
-            due.add(check);
-        }
-        return true;
     }
 
     private void onReady(SelectionKey key) {
@@ -215,7 +171,7 @@ final class ConnectLoop implements AutoCloseable {
                 failure = "connect: " + IoFailures.describe(e, check.spec.check().connectTimeout());
             }
             if (connected || failure != null) {
-                cancelTimer(check);
+                timers.cancel(check);
                 end(check, connected, connected ? ConnectCheck.CONNECTED : failure, System.nanoTime());
             }
         } catch (RuntimeException e) {
@@ -266,25 +222,12 @@ final class ConnectLoop implements AutoCloseable {
         if (check.stopped) {
             return;
         }
-        if (wheel.timerCount() == 0) {
-            wheel.currentTickTime(System.nanoTime()); // after idling, start from now rather than replaying ticks
-        }
-        long timerId = wheel.scheduleTimer(deadline); // a deadline already passed fires on the next poll
-        check.timerId = timerId;
-        byTimer.put(timerId, check);
-    }
-
-    private void cancelTimer(ConnectCheck check) {
-        if (check.timerId != DeadlineTimerWheel.NULL_DEADLINE) {
-            wheel.cancelTimer(check.timerId);
-            byTimer.remove(check.timerId);
-            check.timerId = DeadlineTimerWheel.NULL_DEADLINE;
-        }
+        timers.schedule(check, deadline);
     }
 
     private void retire(ConnectCheck check) {
         check.stopped = true;
-        cancelTimer(check);
+        timers.cancel(check);
         closeProbe(check);
     }
 
@@ -300,7 +243,7 @@ final class ConnectLoop implements AutoCloseable {
     /** A bug must not end this server's checks silently, nor anyone else's: a failed check, and carry on. */
     private void internalError(ConnectCheck check, RuntimeException e) {
         closeProbe(check);
-        cancelTimer(check);
+        timers.cancel(check);
         check.verdict(false, "internal error in the connect check: " + e, false);
         schedule(check, check.startedNanos + check.intervalNanos);
     }

@@ -5,8 +5,6 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
-import org.agrona.DeadlineTimerWheel;
-
 /**
  * The checks of one real server with a blocking probe, run by {@link CheckScheduler}: when due, one virtual
  * thread runs {@link #run()} — probe, feed the state machine, record the probe's duration in place, tell the
@@ -14,7 +12,7 @@ import org.agrona.DeadlineTimerWheel;
  * started. The scheduler starts a probe only for a checker it holds, so probes of one server never overlap, and
  * a server that hangs only delays its own next check. (checktype=connect runs on {@link ConnectLoop} instead.)
  */
-final class ServerChecker implements Runnable {
+final class ServerChecker extends DueTimers.Entry implements Runnable {
 
     /** First checks are spread over up to this much, so a large configuration does not probe in one burst. */
     static final long MAX_INITIAL_SPREAD_NANOS = 1_000_000_000L;
@@ -36,7 +34,6 @@ final class ServerChecker implements Runnable {
     private volatile Thread probing;
 
     // Owned by the scheduler's timer thread (nextDueNanos is handed over through its queue).
-    long timerId = DeadlineTimerWheel.NULL_DEADLINE;
     long nextDueNanos;
 
     ServerChecker(long id, CheckSpec spec, Probe probe, RealServerStatus current, LastCheck lastCheck,
