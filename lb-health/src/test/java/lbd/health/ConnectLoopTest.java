@@ -3,8 +3,6 @@ package lbd.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,15 +46,8 @@ class ConnectLoopTest {
         return server;
     }
 
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
-
     private RealServerStatus status(VirtualServiceKey service, int port) {
-        return monitor.service(service).orElseThrow().servers().stream()
-                .filter(s -> s.server().address().port() == port).findFirst().orElseThrow();
+        return MonitorView.status(monitor, service, port);
     }
 
     private HealthState state(VirtualServiceKey service, int port) {
@@ -71,7 +62,7 @@ class ConnectLoopTest {
     @Test
     void upOnAListeningPortDownWithTheReasonOnAClosedOneAndEveryProbeIsTimed() throws Exception {
         CountingServer good = counting();
-        int dead = closedPort();
+        int dead = MonitorView.closedPort();
         TestConfig config = TestConfig.connect();
         monitor.apply(config.cluster(List.of(config.real(good.port()), config.real(dead))));
         assertThat(status(config.key(), good.port()).lastCheck()).as("not probed yet").isEmpty();

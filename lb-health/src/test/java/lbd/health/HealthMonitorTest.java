@@ -3,8 +3,6 @@ package lbd.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,15 +50,8 @@ class HealthMonitorTest {
         return server;
     }
 
-    private static int closedPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
-
     private HealthState state(VirtualServiceKey service, int port) {
-        return monitor.service(service).orElseThrow().servers().stream()
-                .filter(s -> s.server().address().port() == port).findFirst().orElseThrow().state();
+        return MonitorView.status(monitor, service, port).state();
     }
 
     private TestConfig httpConfig() {
@@ -73,7 +64,7 @@ class HealthMonitorTest {
     @Test
     void serversStartDownAndComeUpOnTheirFirstSuccess() throws Exception {
         TestHttpServer good = http();
-        int dead = closedPort();
+        int dead = MonitorView.closedPort();
         TestConfig config = httpConfig();
         monitor.apply(config.cluster(List.of(config.real(good.port()), config.real(dead))));
 
@@ -144,7 +135,7 @@ class HealthMonitorTest {
     @Test
     void quiescentYesKeepsADownServerAtWeightZeroAndNoRemovesIt() throws Exception {
         TestHttpServer up = http();
-        int dead = closedPort();
+        int dead = MonitorView.closedPort();
         TestConfig config = httpConfig();
         config.quiescent = true;
         RealServer upServer = TestConfig.real(config.key(), Endpoint.of("127.0.0.1", up.port()), 5);
