@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * is an EPOLL_CTL_MOD that fails with ENOENT, and Netty closes the channel. A large response to a client that
  * has already sent its FIN was cut off that way.
  *
- * <p>The fix: add EPOLLERR to the channel's interest set once, when it becomes active. The kernel reports
+ * <p>The fix: add EPOLLERR to the channel's interest set once, before it is registered, so that the EPOLL_CTL_ADD
+ * of its registration already carries it (no epoll_ctl of its own). The kernel reports
  * EPOLLERR (and EPOLLHUP) whether asked for or not, so this changes no event; it only keeps the set from ever
  * being empty, so Netty never deletes the descriptor. {@code setFlag} is protected, hence the one reflective
  * handle; if a Netty version lacks it, nothing is pinned and {@link #available()} says so (splice then stays off,
@@ -50,28 +51,17 @@ final class EpollInterestPin {
     }
 
     /**
-     * Loop thread: keeps an active epoll channel registered with epoll until it is closed. A no-op (no system
-     * call) when the channel was already pinned before its registration ({@link #pinBeforeRegistration}).
+     * Pins a channel that is not yet registered with its event loop: Netty then only records the interest, and
+     * the EPOLL_CTL_ADD of the registration carries it. (Only EPOLLERR: an EPOLLIN recorded this early would be
+     * cleared again by the AUTO_READ=false option.) A no-op for other transports' channels and when the
+     * workaround is unavailable.
      */
     static void pin(Channel channel) {
-        addInterest(channel, Native.EPOLLERR);
-    }
-
-    /**
-     * Pins a channel that is not yet registered with its event loop: Netty then only records the interest, and
-     * the EPOLL_CTL_ADD of the registration carries it — one epoll_ctl less than pinning once active. (Only
-     * EPOLLERR: an EPOLLIN recorded this early would be cleared again by the AUTO_READ=false option.)
-     */
-    static void pinBeforeRegistration(Channel channel) {
-        addInterest(channel, Native.EPOLLERR);
-    }
-
-    private static void addInterest(Channel channel, int flags) {
         if (SET_FLAG == null || !(channel instanceof AbstractEpollStreamChannel epoll) || !channel.isOpen()) {
             return;
         }
         try {
-            SET_FLAG.invokeExact(epoll, flags);
+            SET_FLAG.invokeExact(epoll, Native.EPOLLERR);
         } catch (Throwable e) {
             // The channel failed under us; its own events report that.
             LOG.debug("lbd: could not pin the epoll interest of {}: {}", channel, e.toString());

@@ -100,7 +100,7 @@ final class NatLoop {
      * that the EPOLL_CTL_ADD of its connect already carries the pin.
      */
     private static EpollSocketChannel pinned(EpollSocketChannel channel) {
-        EpollInterestPin.pinBeforeRegistration(channel);
+        EpollInterestPin.pin(channel);
         return channel;
     }
 

@@ -126,8 +126,7 @@ public final class NatProxy implements AutoCloseable {
                 ServerBootstrap bootstrap = new ServerBootstrap()
                         .group(loop.eventLoop(), loop.eventLoop())
                         .channel(t.serverChannelClass())
-                        .handler(new VipAcceptor(loop, vip, loop.load(vip),
-                                t.kind() == TransportKind.EPOLL && EpollInterestPin.available()))
+                        .handler(new VipAcceptor(loop, vip, loop.load(vip)))
                         .childHandler(NeverAccepted.INSTANCE);
                 t.applyListenerOptions(bootstrap);
                 ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();

@@ -273,7 +273,6 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
-        EpollInterestPin.pin(channel);
         if (channel == client) {
             if (idleNanos > 0) {
                 lastTrafficNanos = System.nanoTime();

@@ -45,13 +45,11 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
     private final NatLoop loop;
     private final VirtualServiceKey service;
     private final ServiceLoad load;
-    private final boolean pinEpoll;
 
-    VipAcceptor(NatLoop loop, VirtualServiceKey service, ServiceLoad load, boolean pinEpoll) {
+    VipAcceptor(NatLoop loop, VirtualServiceKey service, ServiceLoad load) {
         this.loop = loop;
         this.service = service;
         this.load = load;
-        this.pinEpoll = pinEpoll;
     }
 
     @Override
@@ -71,9 +69,7 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
         config.setWriteBufferWaterMark(NatLoop.WATER_MARK);
         config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
         // No TCP_NODELAY: every transport's channel config sets it already (Netty 4.2 on Linux).
-        if (pinEpoll) {
-            EpollInterestPin.pinBeforeRegistration(client);
-        }
+        EpollInterestPin.pin(client);
         loop.connectionOpened();
         client.pipeline().addLast(connection); // which also keeps the idle timeout (see there)
         ChannelFuture registered = loop.eventLoop().register(client);
