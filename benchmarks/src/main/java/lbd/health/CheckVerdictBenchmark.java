@@ -74,7 +74,7 @@ public class CheckVerdictBenchmark {
         ConnectCheck c = nextCheck();
         c.lastCheck.record(120_000);
         c.verdict(true, ConnectCheck.CONNECTED, false);
-        return c.health.state();
+        return c.state();
     }
 
     @Benchmark
@@ -82,7 +82,7 @@ public class CheckVerdictBenchmark {
         ConnectCheck c = nextCheck();
         c.lastCheck.record(2_000_000_000L);
         c.verdict(false, c.timedOut, false);
-        return c.health.state();
+        return c.state();
     }
 
     private ConnectCheck nextCheck() {

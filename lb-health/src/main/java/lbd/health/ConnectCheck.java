@@ -14,20 +14,17 @@ final class ConnectCheck extends DueTimers.Entry {
 
     static final String CONNECTED = "connect: connected";
 
-    final long id;
     final CheckSpec spec;
     final InetSocketAddress target;
     final long intervalNanos;
     final long timeoutNanos;
     /** Built once: a server that keeps timing out reports the same instance, which is cheap to compare. */
     final String timedOut;
-    final RealServerHealth health;
     /** The maintenancedir's files for this server ({@code IP:port}, {@code IP}); null without maintenancedir. */
     final String maintenanceFile;
     final String maintenanceIpFile;
-    final PublishedVerdict published;
     final LastCheck lastCheck;
-    final Consumer<CheckReport> sink;
+    private final ServerVerdict verdict;
 
     // Owned by the loop thread.
     MaintenanceListing maintenance; // set by the loop when the check is added; null without maintenancedir
@@ -37,35 +34,29 @@ final class ConnectCheck extends DueTimers.Entry {
     boolean stopped;
 
     ConnectCheck(long id, CheckSpec spec, RealServerStatus current, LastCheck lastCheck, Consumer<CheckReport> sink) {
-        this.id = id;
         this.spec = spec;
         this.target = spec.target().toSocketAddress();
         this.intervalNanos = ServerChecker.intervalNanos(spec);
         this.timeoutNanos = Math.max(1_000_000L, spec.check().connectTimeout().toNanos());
         this.timedOut = "connect: timed out after " + Texts.duration(spec.check().connectTimeout());
-        this.health = new RealServerHealth(current.state(), spec.check().failureCount());
         java.util.List<String> files = Maintenance.fileNames(spec.server().address());
         this.maintenanceFile = files.get(0);
         this.maintenanceIpFile = files.get(1);
-        this.published = new PublishedVerdict(current);
+        this.verdict = new ServerVerdict(id, spec, current, sink);
         this.lastCheck = lastCheck;
-        this.sink = sink;
     }
 
     boolean connecting() {
         return channel != null;
     }
 
+    /** The state after the last verdict (loop thread). */
+    HealthState state() {
+        return verdict.state();
+    }
+
     /** Feeds one verdict to the state machine and tells the monitor if an operator would see a change. */
     void verdict(boolean up, String reason, boolean inMaintenance) {
-        boolean changed;
-        if (inMaintenance) {
-            changed = health.forceDown();
-        } else {
-            changed = up ? health.recordSuccess() : health.recordFailure();
-        }
-        if (published.update(health.state(), reason, inMaintenance)) {
-            sink.accept(new CheckReport(id, spec.server(), health.state(), reason, inMaintenance, changed));
-        }
+        verdict.record(up, reason, inMaintenance);
     }
 }

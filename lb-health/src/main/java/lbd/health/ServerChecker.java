@@ -17,14 +17,11 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
     /** First checks are spread over up to this much, so a large configuration does not probe in one burst. */
     static final long MAX_INITIAL_SPREAD_NANOS = 1_000_000_000L;
 
-    private final long id;
     private final CheckSpec spec;
     private final Probe probe;
-    private final RealServerHealth health;
     private final Maintenance maintenance;
-    private final PublishedVerdict published;
     private final LastCheck lastCheck;
-    private final Consumer<CheckReport> sink;
+    private final ServerVerdict verdict;
     private final CheckScheduler scheduler;
     private final long intervalNanos;
     private final String threadName;
@@ -38,14 +35,11 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
 
     ServerChecker(long id, CheckSpec spec, Probe probe, RealServerStatus current, LastCheck lastCheck,
                   Consumer<CheckReport> sink, CheckScheduler scheduler) {
-        this.id = id;
         this.spec = spec;
         this.probe = probe;
-        this.health = new RealServerHealth(current.state(), spec.check().failureCount());
         this.maintenance = new Maintenance(spec.maintenanceDir(), spec.server().address());
-        this.published = new PublishedVerdict(current);
+        this.verdict = new ServerVerdict(id, spec, current, sink);
         this.lastCheck = lastCheck;
-        this.sink = sink;
         this.scheduler = scheduler;
         this.intervalNanos = intervalNanos(spec);
         this.threadName = "check " + spec.server().address();
@@ -119,12 +113,8 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
     }
 
     private void checkOnce() throws InterruptedException {
-        boolean changed;
-        String reason;
-        boolean inMaintenance = maintenance.active();
-        if (inMaintenance) {
-            changed = health.forceDown();
-            reason = "maintenance";
+        if (maintenance.active()) {
+            verdict.record(false, "maintenance", true); // no probe runs: lastCheck keeps its value
         } else {
             ProbeResult result;
             long started = System.nanoTime();
@@ -136,11 +126,7 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
                         Locale.ROOT) + " check: " + e);
             }
             lastCheck.record(System.nanoTime() - started);
-            changed = result.up() ? health.recordSuccess() : health.recordFailure();
-            reason = result.detail();
-        }
-        if (published.update(health.state(), reason, inMaintenance)) {
-            sink.accept(new CheckReport(id, spec.server(), health.state(), reason, inMaintenance, changed));
+            verdict.record(result.up(), result.detail(), false);
         }
     }
 }
