@@ -6,7 +6,8 @@ import java.lang.invoke.VarHandle;
 /**
  * One event loop's admission counters: connections its VIP listeners accepted, those it scheduled to a real
  * server (or the fallback), and those it closed at once (no real server, maxconns share used up, or the
- * service just left the table) — so accepted = scheduled + refused. Written only by the loop's thread (plain
+ * service just left the table) — so accepted = scheduled + refused; and the times an accept or the socket for a
+ * connection to a real server failed for want of file descriptors or memory ({@link AcceptGate}). Written only by the loop's thread (plain
  * read, release write: no lock, no CAS); read by anyone with acquire reads, as
  * {@link lbd.dataplane.counter.DestinationCounters} is.
  */
@@ -15,6 +16,7 @@ final class AcceptCounters {
     private static final VarHandle ACCEPTED;
     private static final VarHandle SCHEDULED;
     private static final VarHandle REFUSED;
+    private static final VarHandle OUT_OF_RESOURCES;
 
     static {
         try {
@@ -22,6 +24,7 @@ final class AcceptCounters {
             ACCEPTED = l.findVarHandle(AcceptCounters.class, "accepted", long.class);
             SCHEDULED = l.findVarHandle(AcceptCounters.class, "scheduled", long.class);
             REFUSED = l.findVarHandle(AcceptCounters.class, "refused", long.class);
+            OUT_OF_RESOURCES = l.findVarHandle(AcceptCounters.class, "outOfResources", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -30,6 +33,7 @@ final class AcceptCounters {
     private long accepted;
     private long scheduled;
     private long refused;
+    private long outOfResources;
 
     // ---- loop thread ----
 
@@ -45,11 +49,15 @@ final class AcceptCounters {
         REFUSED.setRelease(this, refused + 1);
     }
 
+    void outOfResources() {
+        OUT_OF_RESOURCES.setRelease(this, outOfResources + 1);
+    }
+
     // ---- any thread ----
 
-    /** The counters now (each read is current; the three are not one atomic snapshot). */
+    /** The counters now (each read is current; they are not one atomic snapshot). */
     LoopStats read(int loop) {
         return new LoopStats(loop, (long) ACCEPTED.getAcquire(this), (long) SCHEDULED.getAcquire(this),
-                (long) REFUSED.getAcquire(this));
+                (long) REFUSED.getAcquire(this), (long) OUT_OF_RESOURCES.getAcquire(this));
     }
 }

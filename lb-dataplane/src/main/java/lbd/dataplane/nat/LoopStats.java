@@ -8,6 +8,8 @@ package lbd.dataplane.nat;
  * @param scheduled connections given a real server (or the fallback)
  * @param refused   connections reset at once: no real server with weight > 0 and no fallback, the loop's
  *                  share of maxconns used up, or the service just removed
+ * @param outOfResources accepts and sockets to real servers that failed for want of file descriptors or memory
+ *                  (EMFILE, ENFILE, ENOBUFS, ENOMEM); each paused the loop's listeners for a moment
  */
-public record LoopStats(int loop, long accepted, long scheduled, long refused) {
+public record LoopStats(int loop, long accepted, long scheduled, long refused, long outOfResources) {
 }

@@ -73,15 +73,17 @@ final class NatLoop {
     private final long spliceThreshold;
     private final SocketQueues socketQueues = new SocketQueues();
     private final AcceptCounters acceptCounters = new AcceptCounters();
+    private final AcceptGate acceptGate;
     private int live;
     private long splicedBytes;
 
     NatLoop(int index, int loopCount, EventLoop eventLoop, WorkerState worker, NettyTransport transport,
-            long spliceThresholdBytes) {
+            long spliceThresholdBytes, ResourceAlarm alarm) {
         this.index = index;
         this.loopCount = loopCount;
         this.eventLoop = eventLoop;
         this.worker = worker;
+        this.acceptGate = new AcceptGate(eventLoop, acceptCounters, alarm);
         // The connection to a real server lives on the same loop as the client's: no cross-thread hand-off.
         boolean epoll = transport.kind() == TransportKind.EPOLL;
         this.backendChannels = epoll
@@ -124,6 +126,19 @@ final class NatLoop {
     /** Written by the loop thread (VipAcceptor), read by anyone. */
     AcceptCounters acceptCounters() {
         return acceptCounters;
+    }
+
+    /** Loop thread: whether the loop's listeners take connections now (see there). */
+    AcceptGate acceptGate() {
+        return acceptGate;
+    }
+
+    /**
+     * Loop thread: the socket for a connection to {@code to} could not be created (descriptors or memory ran
+     * out); the listeners pause so that no more clients are taken in only to be reset.
+     */
+    void backendSocketFailed(RuntimeException cause, Endpoint to) {
+        acceptGate.failed(cause, "socket for a connection to real server " + to);
     }
 
     /** Any thread: the connect-latency recorder of every service this loop has listened on. */

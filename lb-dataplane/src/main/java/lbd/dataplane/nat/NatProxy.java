@@ -3,6 +3,7 @@ package lbd.dataplane.nat;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -11,10 +12,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Protocol;
@@ -33,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * and its own {@link WorkerState}; an accepted connection and its connection to the real server stay on the
  * loop that accepted it.
  *
- * <p>The control plane (one thread) calls {@link #start}, {@link #listen}, {@link #stopListening} and
- * {@link #shutdown}; it publishes tables through the {@link SnapshotPublisher}, which every loop reads on each
- * new connection.
+ * <p>The control plane (one thread) calls {@link #start}, {@link #bind} and {@link #accept} (or {@link #listen},
+ * both at once), {@link #stopListening} and {@link #shutdown}; it publishes tables through the
+ * {@link SnapshotPublisher}, which every loop reads on each new connection. A VIP is bound before its table is
+ * published (so that a reload whose VIP cannot be bound is refused before anything changes) and accepts only after
+ * (so that no client is reset for want of a table): in between the kernel queues its clients.
  */
 public final class NatProxy implements AutoCloseable {
 
@@ -45,12 +50,14 @@ public final class NatProxy implements AutoCloseable {
     private final NatSettings settings;
     private final SnapshotPublisher publisher;
     private final Map<VirtualServiceKey, List<Channel>> listeners = new ConcurrentHashMap<>();
+    private final Set<VirtualServiceKey> accepting = new HashSet<>(); // guarded by this
     private volatile NettyTransport transport;
     private volatile MultiThreadIoEventLoopGroup group;
     private volatile List<NatLoop> loops = List.of();
     private volatile List<WorkerState> workers = List.of();
     private volatile boolean shutDown;
     private final ConnectLatencyTotals connectLatency = new ConnectLatencyTotals();
+    private final ResourceAlarm resourceAlarm = new ResourceAlarm();
 
     public NatProxy(NatSettings settings, SnapshotPublisher publisher) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -81,7 +88,7 @@ public final class NatProxy implements AutoCloseable {
         for (EventExecutor executor : g) {
             int index = created.size();
             created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index), chosen,
-                    settings.spliceThresholdBytes()));
+                    settings.spliceThresholdBytes(), resourceAlarm));
         }
         transport = chosen;
         loops = List.copyOf(created);
@@ -102,13 +109,20 @@ public final class NatProxy implements AutoCloseable {
         return t.kind();
     }
 
+    /** {@link #bind} and then {@link #accept}: for a VIP whose table is published already. */
+    public synchronized void listen(VirtualServiceKey vip) throws IOException {
+        bind(vip);
+        accept(vip);
+    }
+
     /**
-     * Opens one listening socket per event loop on the VIP:port (a no-op when already listening). With epoll
-     * and io_uring the VIP need not be configured yet (IP_FREEBIND); NIO cannot do that.
+     * Opens one listening socket per event loop on the VIP:port (a no-op when bound already), which queues
+     * clients but does not take them until {@link #accept}. With epoll and io_uring the VIP need not be configured
+     * yet (IP_FREEBIND); NIO cannot do that.
      *
      * @throws IOException with a one-line message when a socket cannot be bound (port in use, address absent)
      */
-    public synchronized void listen(VirtualServiceKey vip) throws IOException {
+    public synchronized void bind(VirtualServiceKey vip) throws IOException {
         NettyTransport t = requireStarted();
         if (vip.protocol() != Protocol.TCP) {
             throw new IllegalArgumentException("lbd: the NAT proxy forwards TCP only; cannot listen on " + vip
@@ -126,6 +140,7 @@ public final class NatProxy implements AutoCloseable {
                 ServerBootstrap bootstrap = new ServerBootstrap()
                         .group(loop.eventLoop(), loop.eventLoop())
                         .channel(t.serverChannelClass())
+                        .option(ChannelOption.AUTO_READ, false) // until accept(vip): see AcceptGate
                         .handler(new VipAcceptor(loop, vip, loop.load(vip)))
                         .childHandler(NeverAccepted.INSTANCE);
                 t.applyListenerOptions(bootstrap);
@@ -140,7 +155,28 @@ public final class NatProxy implements AutoCloseable {
             throw e;
         }
         listeners.put(vip, List.copyOf(bound));
-        LOG.info("lbd: NAT proxy listening on {} ({} sockets, {})", vip, bound.size(), t);
+    }
+
+    /**
+     * Starts taking the clients of a bound VIP (a no-op when accepting already): call it once the VIP's table is
+     * published. Each loop's listener starts on its own thread, in order after this call.
+     *
+     * @throws IllegalStateException when the VIP is not bound
+     */
+    public synchronized void accept(VirtualServiceKey vip) {
+        List<Channel> channels = listeners.get(vip);
+        if (channels == null) {
+            throw new IllegalStateException("lbd: " + vip + " is not bound");
+        }
+        List<NatLoop> all = loops;
+        for (int i = 0; i < channels.size(); i++) {
+            Channel listener = channels.get(i);
+            AcceptGate gate = all.get(i).acceptGate(); // bound in loop order
+            listener.eventLoop().execute(() -> gate.accept(listener));
+        }
+        if (accepting.add(vip)) {
+            LOG.info("lbd: NAT proxy listening on {} ({} sockets, {})", vip, channels.size(), transport);
+        }
     }
 
     private static String bindFailure(VirtualServiceKey vip, NettyTransport t, Throwable cause) {
@@ -155,6 +191,7 @@ public final class NatProxy implements AutoCloseable {
     /** Closes the listening sockets of a VIP; its established connections keep going. */
     public synchronized void stopListening(VirtualServiceKey vip) {
         List<Channel> channels = listeners.remove(vip);
+        accepting.remove(vip);
         if (channels != null) {
             closeAll(channels);
             LOG.info("lbd: NAT proxy stopped listening on {}", vip);

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -210,7 +211,20 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     private void connect() {
         connectDueNanos = System.nanoTime() + connectTimeoutNanos();
-        ChannelFuture future = loop.connect(this, loop.socketAddress(destinationAddress));
+        ChannelFuture future;
+        try {
+            future = loop.connect(this, loop.socketAddress(destinationAddress));
+        } catch (ChannelException noSocket) {
+            // socket() itself failed (EMFILE, ENFILE, ENOMEM): lbd's own limit, not the real server's fault, so
+            // no other server is tried. The loop pauses accepting for a moment and says so, once per interval.
+            connectDueNanos = 0;
+            loop.backendSocketFailed(noSocket, destinationAddress);
+            counters.inactiveConnectionGone();
+            backendClosed = true;
+            released();
+            abort(client);
+            return;
+        }
         backend = future.channel();
         future.addListener(this);
         armTimer();
@@ -231,11 +245,22 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         attempt.close(); // its failed connect is no news any more: backend is the next attempt, or state is GONE
     }
 
-    /** The connect attempt completed; success is handled in {@link #channelActive}. */
+    /**
+     * The connect attempt completed; success is handled in {@link #channelActive}. A failed attempt's channel is
+     * closed here, whatever failed it: on epoll and io_uring a refused connect leaves the socket open (Netty only
+     * fails the promise), and nothing else would ever close it.
+     */
     @Override
     public void operationComplete(ChannelFuture future) {
-        if (future.channel() == backend && !future.isSuccess() && state == CONNECTING) {
+        if (future.isSuccess()) {
+            return;
+        }
+        Channel attempt = future.channel();
+        if (attempt == backend && state == CONNECTING) {
             connectFailed(future.cause());
+        }
+        if (attempt.isOpen()) {
+            attempt.close();
         }
     }
 

@@ -78,6 +78,16 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * An accept failed: handled here, never passed on (Netty's own acceptor would log it at the pipeline's tail
+     * and pause for a second). Running out of descriptors or memory pauses the loop's listeners for a moment and
+     * is logged once per interval ({@link AcceptGate}).
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        loop.acceptGate().failed(cause, "accept on " + service);
+    }
+
     /** The connection for a just-accepted client, counted as scheduled; null (counted as refused) when none. */
     private ProxiedConnection admit(Channel client) {
         AcceptCounters counters = loop.acceptCounters();

@@ -94,6 +94,23 @@ final class LoopbackServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Fills the accept queue of a listener with backlog 1 that never accepts: Linux then drops further SYNs, so a
+     * connect to it hangs (the fillers must stay open, and are closed by the caller).
+     */
+    static void fillAcceptQueue(ServerSocket server, java.util.List<Socket> fillers) {
+        for (int i = 0; i < 8; i++) {
+            Socket filler = new Socket();
+            fillers.add(filler);
+            try {
+                filler.connect(server.getLocalSocketAddress(), 200);
+            } catch (IOException full) {
+                return; // the queue is full: SYNs are being dropped
+            }
+        }
+        throw new org.opentest4j.TestAbortedException("could not fill the accept queue of a loopback listener");
+    }
+
     @Override
     public void close() throws IOException {
         server.close();

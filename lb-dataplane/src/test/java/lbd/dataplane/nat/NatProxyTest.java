@@ -318,7 +318,7 @@ class NatProxyTest {
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             List<Socket> fillers = new ArrayList<>();
             try {
-                fillAcceptQueue(silent, fillers);
+                LoopbackServer.fillAcceptQueue(silent, fillers);
                 Endpoint hanging = new Endpoint(silent.getInetAddress(), silent.getLocalPort());
                 Endpoint live = h.server(LoopbackServer.replyName("B")).endpoint();
                 h.connectTimeout = Duration.ofMillis(300);
@@ -352,8 +352,8 @@ class NatProxyTest {
                     java.net.ServerSocket silent2 = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                 List<Socket> fillers = new ArrayList<>();
                 try {
-                    fillAcceptQueue(silent1, fillers);
-                    fillAcceptQueue(silent2, fillers);
+                    LoopbackServer.fillAcceptQueue(silent1, fillers);
+                    LoopbackServer.fillAcceptQueue(silent2, fillers);
                     Endpoint hanging1 = new Endpoint(silent1.getInetAddress(), silent1.getLocalPort());
                     Endpoint hanging2 = new Endpoint(silent2.getInetAddress(), silent2.getLocalPort());
                     h.connectTimeout = Duration.ofMillis(200);
@@ -385,7 +385,7 @@ class NatProxyTest {
         try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             List<Socket> fillers = new ArrayList<>();
             try {
-                fillAcceptQueue(silent, fillers);
+                LoopbackServer.fillAcceptQueue(silent, fillers);
                 Endpoint hanging = new Endpoint(silent.getInetAddress(), silent.getLocalPort());
                 h.connectTimeout = Duration.ofSeconds(20);
                 h.publish(h.table(SchedulerKind.RR, Optional.empty(), 0, Duration.ofMillis(300), List.of(hanging), 1));
@@ -402,19 +402,6 @@ class NatProxyTest {
                 }
             }
         }
-    }
-
-    private static void fillAcceptQueue(java.net.ServerSocket server, List<Socket> fillers) {
-        for (int i = 0; i < 8; i++) {
-            Socket filler = new Socket();
-            fillers.add(filler);
-            try {
-                filler.connect(server.getLocalSocketAddress(), 200);
-            } catch (IOException full) {
-                return; // the queue is full: SYNs are being dropped
-            }
-        }
-        throw new org.opentest4j.TestAbortedException("could not fill the accept queue of a loopback listener");
     }
 
     @ParameterizedTest

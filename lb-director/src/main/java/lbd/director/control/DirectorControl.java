@@ -51,7 +51,8 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     @Override
     public List<LoopCounters> loops() {
         return director.nat().loopStats().stream()
-                .map(l -> new LoopCounters(l.loop(), l.accepted(), l.scheduled(), l.refused())).toList();
+                .map(l -> new LoopCounters(l.loop(), l.accepted(), l.scheduled(), l.refused(),
+                        l.outOfResources())).toList();
     }
 
     @Override

@@ -115,6 +115,9 @@ final class LbdCollector implements MultiCollector {
             out.metricSnapshot(loopCounter("lbd_loop_refused_connections",
                     "Connections the event loop closed: no real server available or maxconns reached", loops,
                     LoopCounters::refused));
+            out.metricSnapshot(loopCounter("lbd_loop_out_of_resources",
+                    "Accepts and sockets to real servers that failed for want of file descriptors or memory; each"
+                            + " paused the loop's listeners for 100 ms", loops, LoopCounters::outOfResources));
         }
 
         Map<VirtualServiceKey, Histogram> latency = source.connectLatencyMicros();

@@ -7,6 +7,7 @@ package lbd.director.metrics;
  * @param accepted  client connections accepted on the loop's VIP listeners
  * @param scheduled connections the scheduler gave a real server (or the fallback)
  * @param refused   connections closed because no real server could take them or a maxconns cap was reached
+ * @param outOfResources accepts and sockets to real servers that failed for want of file descriptors or memory
  */
-public record LoopCounters(int loop, long accepted, long scheduled, long refused) {
+public record LoopCounters(int loop, long accepted, long scheduled, long refused, long outOfResources) {
 }

@@ -43,7 +43,7 @@ class MetricsServerTest {
 
         @Override
         public List<LoopCounters> loops() {
-            return List.of(new LoopCounters(0, 40, 39, 1), new LoopCounters(1, 2, 2, 0));
+            return List.of(new LoopCounters(0, 40, 39, 1, 3), new LoopCounters(1, 2, 2, 0, 0));
         }
 
         @Override
@@ -84,6 +84,7 @@ class MetricsServerTest {
                     .contains("lbd_service_connections_total{protocol=\"tcp\",service=\"127.0.0.1:8080\"} 42")
                     .contains("lbd_loop_accepted_connections_total{loop=\"0\"} 40")
                     .contains("lbd_loop_refused_connections_total{loop=\"0\"} 1")
+                    .contains("lbd_loop_out_of_resources_total{loop=\"0\"} 3")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"2.5E-4\"} 2")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.025\"} 2")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.05\"} 3")

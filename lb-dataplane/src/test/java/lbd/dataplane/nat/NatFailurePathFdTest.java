@@ -1,0 +1,190 @@
+package lbd.dataplane.nat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import lbd.config.model.Endpoint;
+import lbd.config.model.SchedulerKind;
+import lbd.dataplane.transport.NettyTransport;
+import lbd.dataplane.transport.TransportKind;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Every failure path of a proxied connection closes what it opened: after many clients whose real servers
+ * refuse, time out, or who leave while lbd is still connecting, the process holds exactly the file descriptors
+ * it held before. (A refused connect on epoll and io_uring used to leak its socket: one fd per client, forever.)
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class NatFailurePathFdTest {
+
+    private static final int CLIENTS = 1_000;
+
+    private NatHarness harness;
+
+    private NatHarness harness(TransportKind transport) throws IOException {
+        assumeTrue(NettyTransport.isAvailable(transport),
+                () -> "transport " + transport + " is not available here: "
+                        + NettyTransport.unavailabilityCause(transport));
+        harness = new NatHarness(transport, 1);
+        return harness;
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void aThousandRefusedConnectsLeaveNoFileDescriptorBehind(TransportKind transport) throws IOException {
+        NatHarness h = harness(transport);
+        Endpoint dead = LoopbackServer.refusingEndpoint();
+        h.publish(h.table(SchedulerKind.RR, dead));
+        h.start();
+
+        assertNoFdLeft(h, () -> {
+            for (int i = 0; i < CLIENTS; i++) {
+                assertResetOrClosed(h);
+            }
+        });
+        assertThat(h.totals(dead).connections()).isEqualTo(CLIENTS + warmUpClients());
+    }
+
+    /** Both attempts of each client refused (the retry on the second server), then the fallback serves. */
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void refusedRetriesBeforeTheFallbackLeaveNoFileDescriptorBehind(TransportKind transport) throws IOException {
+        NatHarness h = harness(transport);
+        Endpoint dead1 = LoopbackServer.refusingEndpoint();
+        Endpoint dead2 = LoopbackServer.refusingEndpoint();
+        Endpoint fallback = h.server(LoopbackServer.replyName("F")).endpoint();
+        h.publish(h.table(SchedulerKind.RR, Optional.of(fallback), 0, Duration.ofSeconds(30),
+                List.of(dead1, dead2), 1, 1));
+        h.start();
+
+        assertNoFdLeft(h, () -> {
+            for (int i = 0; i < CLIENTS / 2; i++) {
+                try (Socket client = h.connect()) {
+                    assertThat(client.getInputStream().read()).isEqualTo('F');
+                }
+            }
+        });
+    }
+
+    /** Clients that give up while lbd's connect to a hanging real server is pending, and attempts that time out. */
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void clientsLeavingWhileConnectingAndTimedOutAttemptsLeaveNoFileDescriptorBehind(TransportKind transport)
+            throws IOException {
+        NatHarness h = harness(transport);
+        try (ServerSocket silent = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> fillers = new ArrayList<>();
+            try {
+                LoopbackServer.fillAcceptQueue(silent, fillers);
+                Endpoint hanging = new Endpoint(silent.getInetAddress(), silent.getLocalPort());
+                h.connectTimeout = Duration.ofMillis(50);
+                h.publish(h.table(SchedulerKind.RR, hanging));
+                h.start();
+
+                assertNoFdLeft(h, () -> {
+                    for (int i = 0; i < 100; i++) {
+                        assertResetOrClosed(h); // the 50 ms connect timeout resets it
+                    }
+                    for (int i = 0; i < 100; i++) {
+                        h.connect().close(); // gone before the connect timeout
+                    }
+                });
+            } finally {
+                for (Socket filler : fillers) {
+                    filler.close();
+                }
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    private interface Clients {
+        void run() throws IOException;
+    }
+
+    private static int warmUpClients() {
+        return 50;
+    }
+
+    /**
+     * Runs a few clients first (the transport creates some descriptors lazily, e.g. for its timers), counts the
+     * process's descriptors, runs {@code clients}, waits until the proxy holds no connection, and then expects the
+     * same count again: once every connection is gone nothing of it may be left.
+     */
+    private static void assertNoFdLeft(NatHarness h, Clients clients) throws IOException {
+        for (int i = 0; i < warmUpClients(); i++) {
+            try (Socket client = h.connect()) {
+                drainQuietly(client);
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.proxy.openConnections() == 0);
+        int before = openFds();
+
+        clients.run();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> h.proxy.openConnections() == 0);
+        // A closed channel's socket is closed by the time the connection counts as gone; the listing is exact.
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(openFds())
+                .as("file descriptors of the test process after the clients").isLessThanOrEqualTo(before));
+        assertThat(openFds()).as("file descriptors of the test process").isEqualTo(before);
+    }
+
+    private static void assertResetOrClosed(NatHarness h) throws IOException {
+        Socket connected;
+        try {
+            connected = h.connect();
+        } catch (SocketException resetWhileConnecting) {
+            return; // the proxy's reset overtook connect() returning
+        }
+        try (Socket client = connected) {
+            int first;
+            try {
+                first = client.getInputStream().read();
+            } catch (SocketException reset) {
+                first = -1;
+            }
+            assertThat(first).isEqualTo(-1);
+        }
+    }
+
+    private static void drainQuietly(Socket client) throws IOException {
+        try {
+            while (client.getInputStream().read() >= 0) {
+                // until the proxy closes or resets it
+            }
+        } catch (SocketException reset) {
+            // as expected for a refused client
+        }
+    }
+
+    private static int openFds() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count();
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package lbd.director.chaos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import lbd.dataplane.transport.NettyTransport;
+import lbd.dataplane.transport.TransportKind;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * lbd, as its own process under {@code ulimit -n 256}, runs out of file descriptors while clients keep coming —
+ * and survives it as HAProxy does: it pauses accepting instead of spinning, says so in one line (not a line per
+ * failure, not a stack trace, nothing reaching a Netty pipeline's tail), counts it, keeps serving the connections
+ * it has, and once they close serves new clients again with the descriptors it held before.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FdExhaustionTest {
+
+    private static final int FD_LIMIT = 256;
+    /** Each proxied connection holds two descriptors in lbd: far more clients than the limit allows. */
+    private static final int CLIENTS = 300;
+
+    @TempDir
+    Path dir;
+
+    private Process lbd;
+    private ServerSocket backend;
+    private final List<Socket> clients = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws IOException {
+        for (Socket client : clients) {
+            client.close();
+        }
+        if (lbd != null) {
+            lbd.destroyForcibly();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void runningOutOfDescriptorsPausesAcceptingWithoutSpinningAndRecovers(TransportKind transport) throws Exception {
+        assumeTrue(NettyTransport.isAvailable(transport),
+                () -> "transport " + transport + " is not available here: "
+                        + NettyTransport.unavailabilityCause(transport));
+        backend = lineEchoServer();
+        int vipPort = freePort();
+        int metricsPort = freePort();
+        Path log = dir.resolve("lbd.log");
+        lbd = startLbd(transport, vipPort, metricsPort, log);
+        await().atMost(Duration.ofSeconds(30)).until(() -> answers(vipPort));
+        for (int i = 0; i < 20; i++) {
+            assertThat(answers(vipPort)).isTrue(); // warm: what the JVM opens lazily is open before the count
+        }
+        int fdsBefore = openFds(lbd.pid());
+
+        // The flood: every client connects (the kernel queues what lbd cannot accept) and sends a line.
+        for (int i = 0; i < CLIENTS; i++) {
+            Socket client = new Socket();
+            clients.add(client);
+            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), vipPort), 2_000);
+            client.setSoTimeout(5_000);
+            client.getOutputStream().write(("client " + i + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> log(log).contains("EMFILE"));
+
+        // At the limit, with clients still queued: lbd waits, it does not spin.
+        long cpuBefore = cpuTicks(lbd.pid());
+        Thread.sleep(2_000);
+        long cpuTicks = cpuTicks(lbd.pid()) - cpuBefore;
+        assertThat(cpuTicks).as("CPU ticks (1/100 s) lbd used in 2 s at its descriptor limit").isLessThan(60);
+
+        // The connections lbd took first (about 120 fit in the limit) keep working.
+        for (Socket client : clients.subList(0, 50)) {
+            assertThat(echoes(client)).as("an early client's line came back").isTrue();
+        }
+
+        // The pressure goes: every queued client is then served, and so is every new one.
+        for (Socket client : clients) {
+            client.close();
+        }
+        clients.clear();
+        for (int i = 0; i < 20; i++) {
+            assertThat(answers(vipPort)).as("request %d after the pressure", i).isTrue();
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(openFds(lbd.pid()))
+                .as("lbd's descriptors once its connections closed").isLessThanOrEqualTo(fdsBefore));
+
+        String output = log(log);
+        long alarms = output.lines().filter(l -> l.contains("EMFILE")).count();
+        assertThat(alarms).as("log lines about the limit (one per 10 s at most)").isBetween(1L, 2L);
+        assertThat(output).contains("the open-files limit is " + FD_LIMIT)
+                .doesNotContain("reached at the tail of the pipeline")
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
+        assertThat(outOfResources(metricsPort)).as("lbd_loop_out_of_resources_total").isPositive();
+    }
+
+    // ---- lbd ----
+
+    private Process startLbd(TransportKind transport, int vipPort, int metricsPort, Path log) throws IOException {
+        Path config = dir.resolve("ldirectord.cf");
+        Files.writeString(config, """
+                checktimeout=2
+                checkinterval=1
+                eventloops=1
+                transport=%s
+                metrics=127.0.0.1:%d
+                virtual=127.0.0.1:%d
+                \treal=127.0.0.1:%d masq
+                \tscheduler=rr
+                \tprotocol=tcp
+                \tchecktype=on
+                """.formatted(transport.configName(), metricsPort, vipPort, backend.getLocalPort()));
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String command = "ulimit -n " + FD_LIMIT + " && exec \"$0\" --enable-native-access=ALL-UNNAMED"
+                + " -XX:TieredStopAtLevel=1 -cp \"$1\" lbd.director.cli.LbdMain --config \"$2\" --socket \"$3\"";
+        return new ProcessBuilder("sh", "-c", command, java, cp, config.toString(), dir.resolve("lbd.sock").toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    }
+
+    /** The out-of-resources counter of loop 0, from lbd's Prometheus endpoint. */
+    private static long outOfResources(int metricsPort) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        String prefix = "lbd_loop_out_of_resources_total{loop=\"0\"} ";
+        return response.body().lines().filter(l -> l.startsWith(prefix))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length()))).findFirst().orElse(-1);
+    }
+
+    private static boolean answers(int vipPort) {
+        try (Socket client = new Socket()) {
+            client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), vipPort), 1_000);
+            client.setSoTimeout(5_000);
+            client.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            return "ping".equals(in.readLine());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether the line a flood client sent came back (already, or within its short read timeout). */
+    private static boolean echoes(Socket client) {
+        try {
+            BufferedReader in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.US_ASCII));
+            String line = in.readLine();
+            return line != null && line.startsWith("client ");
+        } catch (SocketTimeoutException | SocketException queuedOrReset) {
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ---- the real server: echoes each line, one virtual thread per connection ----
+
+    private static ServerSocket lineEchoServer() throws IOException {
+        ServerSocket server = new ServerSocket(0, 1_000, InetAddress.getLoopbackAddress());
+        Thread.ofVirtual().start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket s = server.accept();
+                    Thread.ofVirtual().start(() -> echoLines(s));
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        });
+        return server;
+    }
+
+    private static void echoLines(Socket s) {
+        try (s) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = s.getOutputStream();
+            for (String line; (line = in.readLine()) != null; ) {
+                out.write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+        } catch (IOException gone) {
+            // the client or lbd closed it
+        }
+    }
+
+    // ---- /proc ----
+
+    private static int openFds(long pid) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return (int) fds.count();
+        }
+    }
+
+    /** utime + stime of the process, in clock ticks (fields 14 and 15 of /proc/PID/stat, after the command). */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static String log(Path log) throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
