@@ -109,6 +109,7 @@ public final class Director implements AutoCloseable {
                 d.initStates(config);
                 d.syncListeners(config);
                 d.publish("start");
+                d.listening.forEach(d.nat::accept); // bound before, accepting only now that the tables exist
                 return null;
             });
             d.health.start();
@@ -177,6 +178,8 @@ public final class Director implements AutoCloseable {
             initStates(next);
             closeRemovedListeners(next);
             publish("reload");
+            opened.forEach(nat::accept); // bound above; a new VIP's first clients waited for its table
+
             logReloadDiff(previous, next);
             return null;
         });
@@ -273,8 +276,7 @@ public final class Director implements AutoCloseable {
             if (configured != null && configured.weight() != weight) {
                 edits.setWeight(key, weight);
             }
-            boolean alwaysUp = vs.healthCheck().type() == CheckType.ON;
-            states.putIfAbsent(key, alwaysUp ? RealServerState.ALWAYS_UP : RealServerState.UNCHECKED);
+            states.putIfAbsent(key, initialState(vs));
             publish("lbadm add " + key.address());
             return edits.apply(config);
         });
@@ -308,11 +310,19 @@ public final class Director implements AutoCloseable {
 
     private void initStates(ClusterConfig cfg) {
         for (VirtualService vs : cfg.virtualServices()) {
-            boolean alwaysUp = vs.healthCheck().type() == CheckType.ON;
             for (RealServer rs : vs.realServers()) {
-                states.putIfAbsent(rs.key(), alwaysUp ? RealServerState.ALWAYS_UP : RealServerState.UNCHECKED);
+                states.putIfAbsent(rs.key(), initialState(vs));
             }
         }
+    }
+
+    /** A server's state until its first verdict (see {@link RealServerState#UNCHECKED}). */
+    private static RealServerState initialState(VirtualService vs) {
+        return switch (vs.healthCheck().type()) {
+            case ON -> RealServerState.ALWAYS_UP;
+            case OFF -> RealServerState.ALWAYS_DOWN;
+            default -> RealServerState.UNCHECKED;
+        };
     }
 
     private void applyHealth(HealthEvent event) {
@@ -332,11 +342,10 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * Listens on the masq VIPs of {@code cfg} that are not listened on yet — all or none: when one cannot be
-     * bound, the ones just opened are closed again and nothing else has changed, so a reload that fails here
-     * leaves the running configuration exactly as it was.
+     * Binds the masq VIPs of {@code cfg} that are not bound yet — all or none: when one cannot be bound, the ones
+     * just opened are closed again and nothing else has changed, so a reload that fails here leaves the running
+     * configuration exactly as it was. They accept only once their tables are published ({@link NatProxy#accept}).
      */
-    /** Opens the listeners of new masq services (all or none) and returns them. */
     private List<VirtualServiceKey> openNewListeners(ClusterConfig cfg) {
         List<VirtualServiceKey> opened = new ArrayList<>();
         for (VirtualServiceKey key : masqServices(cfg)) {
@@ -344,7 +353,7 @@ public final class Director implements AutoCloseable {
                 continue;
             }
             try {
-                nat.listen(key);
+                nat.bind(key);
             } catch (java.io.IOException e) {
                 opened.forEach(nat::stopListening);
                 listening.removeAll(opened);
