@@ -156,7 +156,10 @@ final class ServiceBuilder {
             }
             return Protocol.TCP;
         }
-        String p = Values.unquote(pl.value());
+        String p = r.read(pl, Values::unquote);
+        if (p == null) {
+            return Protocol.TCP; // the bad quoting is reported; checking the rest as TCP finds the other errors
+        }
         switch (p) {
             case "tcp" -> {
                 if (fwmark) {
