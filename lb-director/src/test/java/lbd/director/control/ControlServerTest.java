@@ -3,6 +3,9 @@ package lbd.director.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 @Timeout(20)
 class ControlServerTest {
@@ -64,6 +68,26 @@ class ControlServerTest {
             assertThat(reply.message()).as(line).isNotBlank().doesNotContain("Exception").doesNotContain("\n");
         }
         assertThat(ControlClient.send(socket, "ping").ok()).isTrue();
+    }
+
+    @Test
+    void clientBytesInTheReplyAndTheLogAreEscapedAndCut() throws Exception {
+        Logger lbd = (Logger) LoggerFactory.getLogger("lbd");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        lbd.addAppender(logged);
+        try {
+            String forged = "frob\r2026-12-02T00:00:00.000Z\tWARN\u001b[2J\u00e9";
+            String request = forged + "x".repeat(3000);
+            ControlReply reply = ControlClient.send(socket, request);
+
+            assertThat(reply.message()).isEqualTo("unknown request 'frob\\r2026-12-02T00:00:00.000Z\\tWARN\\u001b[2J\\u00e9"
+                    + "x".repeat(60 - forged.length()) + "… (" + (request.length() - 60) + " more characters)'");
+            assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .contains("control socket: rejected a request: " + reply.message());
+        } finally {
+            lbd.detachAppender(logged);
+        }
     }
 
     @Test
