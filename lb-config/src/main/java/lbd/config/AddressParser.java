@@ -49,7 +49,7 @@ final class AddressParser {
         int arrow = spec.indexOf("->");
         if (arrow >= 0) {
             if (!allowRange) {
-                throw new BadValue("a range (" + spec + ") is only allowed on real= lines");
+                throw new BadValue("a range (" + Excerpt.of(spec) + ") is only allowed on real= lines");
             }
             return range(spec.substring(0, arrow), spec.substring(arrow + 2), ipv6);
         }
@@ -58,13 +58,13 @@ final class AddressParser {
         if (spec.startsWith("[")) {
             int close = spec.indexOf(']');
             if (close < 0) {
-                throw new BadValue("\"" + spec + "\" has no closing ]; expected [IPv6]:PORT, e.g. [2001:db8::1]:80");
+                throw new BadValue(Excerpt.quoted(spec) + " has no closing ]; expected [IPv6]:PORT, e.g. [2001:db8::1]:80");
             }
             host = spec.substring(1, close);
             String rest = spec.substring(close + 1);
             if (!rest.isEmpty()) {
                 if (!rest.startsWith(":")) {
-                    throw new BadValue("\"" + spec + "\" has junk after ]; expected [IPv6]:PORT, e.g. [2001:db8::1]:80");
+                    throw new BadValue(Excerpt.quoted(spec) + " has junk after ]; expected [IPv6]:PORT, e.g. [2001:db8::1]:80");
                 }
                 port = rest.substring(1);
             }
@@ -72,7 +72,7 @@ final class AddressParser {
         }
         int colons = (int) spec.chars().filter(c -> c == ':').count();
         if (colons > 1) {
-            throw new BadValue("\"" + spec + "\" is not ADDRESS:PORT (more than one ':'); an IPv6 address goes in"
+            throw new BadValue(Excerpt.quoted(spec) + " is not ADDRESS:PORT (more than one ':'); an IPv6 address goes in"
                     + " brackets, e.g. [2001:db8::1]:80");
         }
         if (colons == 1) {
@@ -93,15 +93,15 @@ final class AddressParser {
         }
         if (text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             if (text.length() > 5 || Integer.parseInt(text) < 1 || Integer.parseInt(text) > 65535) {
-                throw new BadValue("port " + text + " is out of range; expected 1 to 65535");
+                throw new BadValue("port " + Excerpt.of(text) + " is out of range; expected 1 to 65535");
             }
             return Integer.parseInt(text);
         }
         if (!PORT_NAME.matcher(text).matches()) {
-            throw new BadValue("\"" + text + "\" is not a port; expected a number from 1 to 65535 or a name such as http");
+            throw new BadValue(Excerpt.quoted(text) + " is not a port; expected a number from 1 to 65535 or a name such as http");
         }
-        return PortNames.lookup(text).orElseThrow(() -> new BadValue("unknown port name \"" + text
-                + "\" (not in lbd's table or /etc/services); write the port number"));
+        return PortNames.lookup(text).orElseThrow(() -> new BadValue("unknown port name " + Excerpt.quoted(text)
+                + " (not in lbd's table or /etc/services); write the port number"));
     }
 
     private static InetAddress host(String host, boolean ipv6, NameResolver resolver) {
@@ -111,22 +111,22 @@ final class AddressParser {
         if (DOTTED.matcher(host).matches()) {
             InetAddress a = ipv4Literal(host);
             if (ipv6) {
-                throw new BadValue(host + " is an IPv4 address, but this directive takes IPv6 ([2001:db8::1]:80);"
+                throw new BadValue(Excerpt.of(host) + " is an IPv4 address, but this directive takes IPv6 ([2001:db8::1]:80);"
                         + " use the directive without the 6");
             }
             return a;
         }
         if (!HOST_NAME.matcher(host).matches()) {
-            throw new BadValue("\"" + host + "\" is neither an IP address nor a host name");
+            throw new BadValue(Excerpt.quoted(host) + " is neither an IP address nor a host name");
         }
         Optional<InetAddress> resolved = resolver.resolve(host, ipv6);
-        return resolved.orElseThrow(() -> new BadValue("host name \"" + host + "\" does not resolve to an "
+        return resolved.orElseThrow(() -> new BadValue("host name " + Excerpt.quoted(host) + " does not resolve to an "
                 + (ipv6 ? "IPv6" : "IPv4") + " address; fix the name, add it to /etc/hosts or write the address"));
     }
 
     private static InetAddress ipv4Literal(String text) {
         if (!IPV4.matcher(text).matches()) {
-            throw new BadValue("\"" + text + "\" is not a valid IPv4 address (four numbers 0-255, e.g. 10.0.0.2)");
+            throw new BadValue(Excerpt.quoted(text) + " is not a valid IPv4 address (four numbers 0-255, e.g. 10.0.0.2)");
         }
         return InetAddress.ofLiteral(text);
     }
@@ -140,7 +140,7 @@ final class AddressParser {
         } catch (IllegalArgumentException e) {
             // Falls through to the message below.
         }
-        throw new BadValue("\"" + spec + "\" is not a valid IPv6 address in brackets, e.g. [2001:db8::1]:80");
+        throw new BadValue(Excerpt.quoted(spec) + " is not a valid IPv6 address in brackets, e.g. [2001:db8::1]:80");
     }
 
     private static HostPort range(String firstText, String lastAndPort, boolean ipv6) {
@@ -155,7 +155,7 @@ final class AddressParser {
             throw new BadValue("address ranges of IPv6 servers are not supported yet; write one real6= line per server");
         }
         if (!DOTTED.matcher(firstText).matches() || !DOTTED.matcher(lastText).matches()) {
-            throw new BadValue("a range between host names (" + firstText + "->" + lastText + ") is not supported"
+            throw new BadValue("a range between host names (" + Excerpt.of(firstText + "->" + lastText) + ") is not supported"
                     + " yet; write it with addresses, e.g. 10.0.0.2->10.0.0.7:80, or one real= line per host");
         }
         long first = toLong((Inet4Address) ipv4Literal(firstText));

@@ -75,8 +75,8 @@ final class BlockAssembler {
 
     private static String unknown(String key) {
         Optional<String> nearest = DirectiveTable.nearest(key);
-        return nearest.map(n -> "unknown directive \"" + key + "\"; did you mean \"" + n + "\"?")
-                .orElseGet(() -> "unknown directive \"" + key + "\"; see man ldirectord or the configuration reference in README.md"
+        return nearest.map(n -> "unknown directive " + Excerpt.quoted(key) + "; did you mean \"" + n + "\"?")
+                .orElseGet(() -> "unknown directive " + Excerpt.quoted(key) + "; see man ldirectord or the configuration reference in README.md"
                         + " for the directives lbd reads");
     }
 }

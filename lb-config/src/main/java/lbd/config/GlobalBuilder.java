@@ -42,7 +42,7 @@ final class GlobalBuilder {
         Optional<String> networkInterface = Optional.ofNullable(r.read(globals, Directive.INTERFACE, v -> {
             String name = Values.unquote(v);
             if (!INTERFACE.matcher(name).matches()) {
-                throw new BadValue("\"" + LineReader.abbreviate(name) + "\" is not a network interface name (1-15"
+                throw new BadValue(Excerpt.quoted(name) + " is not a network interface name (1-15"
                         + " characters, no '/' or blanks, e.g. eth0)");
             }
             return name;
@@ -57,19 +57,19 @@ final class GlobalBuilder {
             case "io_uring" -> Transport.IO_URING;
             case "epoll" -> Transport.EPOLL;
             case "nio" -> Transport.NIO;
-            default -> throw new BadValue("\"" + LineReader.abbreviate(value) + "\" is not auto, io_uring, epoll or nio");
+            default -> throw new BadValue(Excerpt.quoted(value) + " is not auto, io_uring, epoll or nio");
         };
     }
 
     private static Path path(String value) {
         String p = Values.text(value, "/var/lib/lbd");
         if (!p.startsWith("/")) {
-            throw new BadValue("\"" + LineReader.abbreviate(p) + "\" is not an absolute path; write it from /");
+            throw new BadValue(Excerpt.quoted(p) + " is not an absolute path; write it from /");
         }
         try {
             return Path.of(p);
         } catch (InvalidPathException e) {
-            throw new BadValue("\"" + LineReader.abbreviate(p) + "\" is not a valid path");
+            throw new BadValue(Excerpt.quoted(p) + " is not a valid path");
         }
     }
 

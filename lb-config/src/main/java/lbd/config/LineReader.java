@@ -37,14 +37,14 @@ final class LineReader {
             String body = content.strip();
             Matcher m = KEY_VALUE.matcher(body);
             if (!m.matches()) {
-                problems.add(number, "\"" + abbreviate(body) + "\" is not a directive: expected key=value,"
+                problems.add(number, Excerpt.quoted(body) + " is not a directive: expected key=value,"
                         + " e.g. checkinterval=5 (see man ldirectord)");
                 continue;
             }
             boolean bare = m.group(2) == null;
             if (bare && !m.group(3).isEmpty()) {
-                problems.add(number, "\"" + abbreviate(body) + "\" is not a directive: expected "
-                        + m.group(1) + "=VALUE");
+                problems.add(number, Excerpt.quoted(body) + " is not a directive: expected "
+                        + Excerpt.of(m.group(1)) + "=VALUE");
                 continue;
             }
             lines.add(new SourceLine(number, indented, m.group(1), m.group(3), bare));
@@ -99,10 +99,6 @@ final class LineReader {
     /** "logfile: " when the line starts with a name, so the message names the directive. */
     private static String keyOf(String content) {
         Matcher m = KEY_VALUE.matcher(content.strip());
-        return m.lookingAt() && m.group(1) != null && !m.group(1).isEmpty() ? m.group(1) + ": " : "";
-    }
-
-    static String abbreviate(String s) {
-        return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+        return m.lookingAt() && m.group(1) != null && !m.group(1).isEmpty() ? Excerpt.of(m.group(1)) + ": " : "";
     }
 }

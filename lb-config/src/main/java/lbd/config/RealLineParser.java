@@ -33,15 +33,15 @@ final class RealLineParser {
         }
         AddressParser.HostPort address = AddressParser.parse(tokens.getFirst().text(), ipv6, true, resolver);
         if (tokens.size() < 2) {
-            throw new BadValue("no forwarding method after " + tokens.getFirst().text() + "; expected gate, masq or"
-                    + " ipip, e.g. real=" + tokens.getFirst().text() + " gate");
+            throw new BadValue("no forwarding method after " + Excerpt.of(tokens.getFirst().text())
+                    + "; expected gate, masq or ipip, e.g. real=" + Excerpt.of(tokens.getFirst().text()) + " gate");
         }
         ForwardingMethod method = switch (tokens.get(1).text()) {
             case "gate" -> ForwardingMethod.GATE;
             case "masq" -> ForwardingMethod.MASQ;
             case "ipip" -> ForwardingMethod.IPIP;
-            default -> throw new BadValue("forwarding method \"" + tokens.get(1).text()
-                    + "\" is not gate, masq or ipip; expected " + FORM);
+            default -> throw new BadValue("forwarding method " + Excerpt.quoted(tokens.get(1).text())
+                    + " is not gate, masq or ipip; expected " + FORM);
         };
         int i = 2;
         int weight = 1;
@@ -63,10 +63,10 @@ final class RealLineParser {
         for (; i < tokens.size(); i++) {
             Token t = tokens.get(i);
             if (THRESHOLD.matcher(t.text()).matches()) {
-                throw new BadValue("connection thresholds (" + t.text() + ") are not supported yet; remove them"
+                throw new BadValue("connection thresholds (" + Excerpt.of(t.text()) + ") are not supported yet; remove them"
                         + " (lbd's maxconns= caps a whole virtual service)");
             }
-            throw new BadValue("unexpected \"" + LineReader.abbreviate(t.text()) + "\"; expected " + FORM);
+            throw new BadValue("unexpected " + Excerpt.quoted(t.text()) + "; expected " + FORM);
         }
         return new RealSpec(address, method, weight, request, receive);
     }
@@ -83,7 +83,7 @@ final class RealLineParser {
             } else if (c == '"') {
                 int close = value.indexOf('"', i + 1);
                 if (close < 0) {
-                    throw new BadValue("missing closing double quote after " + LineReader.abbreviate(value.substring(i)));
+                    throw new BadValue("missing closing double quote after " + Excerpt.of(value.substring(i)));
                 }
                 tokens.add(new Token(value.substring(i + 1, close), true));
                 i = close + 1;

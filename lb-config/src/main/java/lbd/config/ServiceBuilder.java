@@ -65,13 +65,14 @@ final class ServiceBuilder {
         boolean fwmark = FWMARK.matcher(vl.value()).matches();
         AddressParser.HostPort vaddr = null;
         if (fwmark) {
-            r.error(vl, "firewall-mark virtual services (" + vl.shown() + ") are not supported yet;"
+            r.error(vl, "firewall-mark virtual services (" + Excerpt.of(vl.shown()) + ") are not supported yet;"
                     + " use " + vl.key() + "=ADDRESS:PORT");
         } else {
             vaddr = r.read(vl, v -> {
                 AddressParser.HostPort hp = AddressParser.parse(Values.unquote(v), block.isIpv6(), false, r.resolver);
                 if (hp.port() < 0) {
-                    throw new BadValue("no port in \"" + v + "\"; write " + vl.key() + "=ADDRESS:PORT, e.g. " + v + ":80");
+                    throw new BadValue("no port in " + Excerpt.quoted(v) + "; write " + vl.key() + "=ADDRESS:PORT, e.g. "
+                            + Excerpt.of(v) + ":80");
                 }
                 return hp;
             });
@@ -103,7 +104,7 @@ final class ServiceBuilder {
         String httpMethod = orElse(r.read(block, Directive.HTTPMETHOD, v -> switch (Values.unquote(v).toUpperCase(Locale.ROOT)) {
             case "GET" -> "GET";
             case "HEAD" -> "HEAD";
-            default -> throw new BadValue("\"" + LineReader.abbreviate(v) + "\" is not GET or HEAD");
+            default -> throw new BadValue(Excerpt.quoted(v) + " is not GET or HEAD");
         }), "GET");
         Optional<String> virtualHost = Optional.ofNullable(r.read(block, Directive.VIRTUALHOST,
                 v -> Values.text(v, "virtualhost=\"www.example.com\"")));
@@ -156,7 +157,10 @@ final class ServiceBuilder {
             }
             return Protocol.TCP;
         }
-        String p = Values.unquote(pl.value());
+        String p = r.read(pl, Values::unquote);
+        if (p == null) {
+            return Protocol.TCP; // the bad quoting is reported; checking the rest as TCP finds the other errors
+        }
         switch (p) {
             case "tcp" -> {
                 if (fwmark) {
@@ -175,7 +179,7 @@ final class ServiceBuilder {
                 return Protocol.FWM;
             }
             default -> {
-                r.error(pl, "\"" + LineReader.abbreviate(p) + "\" is not tcp, udp or fwm");
+                r.error(pl, Excerpt.quoted(p) + " is not tcp, udp or fwm");
                 return Protocol.TCP;
             }
         }
@@ -183,8 +187,8 @@ final class ServiceBuilder {
 
     private static SchedulerKind scheduler(String value) {
         String name = Values.unquote(value);
-        SchedulerKind kind = SchedulerKind.fromConfigName(name).orElseThrow(() -> new BadValue("unknown scheduler \""
-                + LineReader.abbreviate(name) + "\"; lbd schedules with " + IMPLEMENTED_SCHEDULERS));
+        SchedulerKind kind = SchedulerKind.fromConfigName(name).orElseThrow(() -> new BadValue("unknown scheduler "
+                + Excerpt.quoted(name) + "; lbd schedules with " + IMPLEMENTED_SCHEDULERS));
         if (!kind.implemented() || !kind.configName().equals(name)) {
             if (!kind.configName().equals(name)) {
                 throw new BadValue("scheduler names are lower case: write " + kind.configName());
@@ -212,7 +216,7 @@ final class ServiceBuilder {
             case "ping" -> new CheckKind(CheckType.PING, 0);
             case "external-perl" -> throw new BadValue("external-perl is not supported yet (lbd does not embed"
                     + " Perl); use checktype=external with the same script as checkcommand");
-            default -> throw new BadValue("\"" + LineReader.abbreviate(v) + "\" is not connect, negotiate, external,"
+            default -> throw new BadValue(Excerpt.quoted(v) + " is not connect, negotiate, external,"
                     + " external-perl, off, on, ping or a number N (N connect checks, then one negotiate)");
         };
     }
@@ -228,7 +232,7 @@ final class ServiceBuilder {
                         return t;
                     }
                 }
-                throw new BadValue("unknown service \"" + LineReader.abbreviate(name) + "\"; ldirectord knows dns,"
+                throw new BadValue("unknown service " + Excerpt.quoted(name) + "; ldirectord knows dns,"
                         + " ftp, http, https, http_proxy, imap, imaps, ldap, ldaps, mysql, nntp, none, oracle, pgsql,"
                         + " pop, pops, radius, simpletcp, sip, smtp and submission");
             });
@@ -335,7 +339,7 @@ final class ServiceBuilder {
             Pattern.compile(rx);
             return rx;
         } catch (PatternSyntaxException e) {
-            throw new BadValue("\"" + LineReader.abbreviate(rx) + "\" is not a valid regular expression ("
+            throw new BadValue(Excerpt.quoted(rx) + " is not a valid regular expression ("
                     + e.getDescription() + "); escape special characters with \\");
         }
     }
@@ -347,19 +351,19 @@ final class ServiceBuilder {
             return v;
         }
         if (!DOTTED_QUAD.matcher(v).matches()) {
-            throw new BadValue("\"" + LineReader.abbreviate(v) + "\" is not a dotted-quad netmask, e.g. 255.255.255.0");
+            throw new BadValue(Excerpt.quoted(v) + " is not a dotted-quad netmask, e.g. 255.255.255.0");
         }
         long bits = 0;
         for (String part : v.split("\\.")) {
             int octet = Integer.parseInt(part);
             if (octet > 255) {
-                throw new BadValue("\"" + v + "\" is not a netmask (each part 0-255)");
+                throw new BadValue(Excerpt.quoted(v) + " is not a netmask (each part 0-255)");
             }
             bits = (bits << 8) | octet;
         }
         long inverted = ~bits & 0xFFFF_FFFFL;
         if ((inverted & (inverted + 1)) != 0) {
-            throw new BadValue("\"" + v + "\" is not a netmask (its one bits must be contiguous, e.g. 255.255.255.0)");
+            throw new BadValue(Excerpt.quoted(v) + " is not a netmask (its one bits must be contiguous, e.g. 255.255.255.0)");
         }
         return v;
     }

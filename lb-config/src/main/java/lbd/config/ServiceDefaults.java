@@ -76,7 +76,7 @@ record ServiceDefaults(
                     case "masq" -> ForwardingMethod.MASQ;
                     case "ipip" -> throw new BadValue("forwarding method ipip (tunnelling) is not supported yet;"
                             + " use gate or masq");
-                    default -> throw new BadValue("forwarding method \"" + parts[1] + "\" is not gate, masq or ipip");
+                    default -> throw new BadValue("forwarding method " + Excerpt.quoted(parts[1]) + " is not gate, masq or ipip");
                 };
             }
             return new Fallback(address, method, line);
@@ -87,7 +87,7 @@ record ServiceDefaults(
         String v = Values.unquote(value);
         for (String s : v.split(",")) {
             if (!ALERT_STATES.contains(s.trim())) {
-                throw new BadValue("\"" + s.trim() + "\" is not one of all, none, starting, running, stopping,"
+                throw new BadValue(Excerpt.quoted(s.trim()) + " is not one of all, none, starting, running, stopping,"
                         + " reloading (comma separated)");
             }
         }

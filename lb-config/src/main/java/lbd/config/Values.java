@@ -10,7 +10,7 @@ final class Values {
     static int integer(String value, int min, int max, String what) {
         String v = unquote(value);
         if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            throw new BadValue("\"" + LineReader.abbreviate(value) + "\" is not a whole number; expected " + what
+            throw new BadValue(Excerpt.quoted(value) + " is not a whole number; expected " + what
                     + " from " + min + " to " + max);
         }
         long n = Long.parseLong(v);
@@ -29,7 +29,7 @@ final class Values {
         return switch (unquote(value)) {
             case "yes" -> true;
             case "no" -> false;
-            default -> throw new BadValue("\"" + LineReader.abbreviate(value) + "\" is not yes or no");
+            default -> throw new BadValue(Excerpt.quoted(value) + " is not yes or no");
         };
     }
 
@@ -37,7 +37,7 @@ final class Values {
     static String unquote(String value) {
         if (value.startsWith("\"")) {
             if (value.length() < 2 || !value.endsWith("\"")) {
-                throw new BadValue("missing closing double quote in " + LineReader.abbreviate(value));
+                throw new BadValue("missing closing double quote in " + Excerpt.of(value));
             }
             return value.substring(1, value.length() - 1);
         }

@@ -24,6 +24,12 @@ class MalformedConfigTest {
     }
 
     @Test
+    void aProtocolWithoutItsClosingQuoteIsAnErrorOnItsLine() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\n\tprotocol=\"tcp\n"))
+                .isEqualTo("test.cf:3: protocol: missing closing double quote in \"tcp");
+    }
+
+    @Test
     void perVirtualDirectiveOutsideABlock() {
         assertThat(Fixtures.onlyError("scheduler=wlc\n" + VIRTUAL))
                 .isEqualTo("test.cf:1: scheduler: is only allowed inside a virtual service; write it indented under"

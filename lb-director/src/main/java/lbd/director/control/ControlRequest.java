@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import lbd.config.Excerpt;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
@@ -30,6 +31,8 @@ import lbd.director.listing.ListingOptions;
  * Addresses are numeric ({@code 10.0.0.1:80}, {@code [2001:db8::1]:80}); lbadm resolves names before sending.
  * The daemon answers {@code OK} or {@code ERR message} on the first line, then the body (a listing, a reload
  * summary), and closes the connection: the end of the stream ends the reply. One request per connection.
+ * Whatever of a request an error quotes (in the reply and in lbd's log) is escaped and cut by {@link Excerpt}, so
+ * that a hostile client can neither flood the log nor forge lines in it.
  */
 public sealed interface ControlRequest {
 
@@ -137,7 +140,7 @@ public sealed interface ControlRequest {
                 arity(w, 1, "reload");
                 yield new Reload();
             }
-            default -> throw new ControlException("unknown request '" + abbreviate(w[0]) + "'");
+            default -> throw new ControlException("unknown request '" + Excerpt.of(w[0]) + "'");
         };
     }
 
@@ -162,7 +165,7 @@ public sealed interface ControlRequest {
                     service = Optional.of(serviceKey(w[i], w[i + 1]));
                     i++;
                 }
-                default -> throw new ControlException("list: unknown option '" + abbreviate(w[i]) + "'");
+                default -> throw new ControlException("list: unknown option '" + Excerpt.of(w[i]) + "'");
             }
         }
         if (stats && rate) {
@@ -186,7 +189,7 @@ public sealed interface ControlRequest {
         Protocol p = switch (protocol.toLowerCase(Locale.ROOT)) {
             case "tcp" -> Protocol.TCP;
             case "udp" -> Protocol.UDP;
-            default -> throw new ControlException("unknown protocol '" + abbreviate(protocol) + "' (tcp or udp)");
+            default -> throw new ControlException("unknown protocol '" + Excerpt.of(protocol) + "' (tcp or udp)");
         };
         return new VirtualServiceKey(p, endpoint(address));
     }
@@ -195,27 +198,27 @@ public sealed interface ControlRequest {
     static Endpoint endpoint(String text) {
         int colon = text.lastIndexOf(':');
         if (colon <= 0 || colon == text.length() - 1) {
-            throw new ControlException("'" + abbreviate(text) + "' is not ADDRESS:PORT");
+            throw new ControlException("'" + Excerpt.of(text) + "' is not ADDRESS:PORT");
         }
         String host = text.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         } else if (host.contains(":")) {
-            throw new ControlException("'" + abbreviate(text) + "': write an IPv6 address in brackets, [addr]:port");
+            throw new ControlException("'" + Excerpt.of(text) + "': write an IPv6 address in brackets, [addr]:port");
         }
         int port;
         try {
             port = Integer.parseInt(text.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new ControlException("'" + abbreviate(text) + "': the port is not a number");
+            throw new ControlException("'" + Excerpt.of(text) + "': the port is not a number");
         }
         if (port < 1 || port > 65535) {
-            throw new ControlException("'" + abbreviate(text) + "': port out of range 1-65535");
+            throw new ControlException("'" + Excerpt.of(text) + "': port out of range 1-65535");
         }
         try {
             return new Endpoint(InetAddress.ofLiteral(host), port);
         } catch (IllegalArgumentException e) {
-            throw new ControlException("'" + abbreviate(host) + "' is not a numeric IP address");
+            throw new ControlException("'" + Excerpt.of(host) + "' is not a numeric IP address");
         }
     }
 
@@ -228,7 +231,7 @@ public sealed interface ControlRequest {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ControlException("weight '" + abbreviate(text) + "' is not a number from 0 to 65535");
+        throw new ControlException("weight '" + Excerpt.of(text) + "' is not a number from 0 to 65535");
     }
 
     static ForwardingMethod forwarding(String text) {
@@ -237,12 +240,12 @@ public sealed interface ControlRequest {
                 return f;
             }
         }
-        throw new ControlException("forwarding method '" + abbreviate(text) + "' is not gate, masq or ipip");
+        throw new ControlException("forwarding method '" + Excerpt.of(text) + "' is not gate, masq or ipip");
     }
 
     static SchedulerKind scheduler(String text) {
         SchedulerKind kind = SchedulerKind.fromConfigName(text)
-                .orElseThrow(() -> new ControlException("Scheduler not found: '" + abbreviate(text) + "'"));
+                .orElseThrow(() -> new ControlException("Scheduler not found: '" + Excerpt.of(text) + "'"));
         if (!kind.implemented()) {
             throw new ControlException("scheduler " + kind.configName() + " is not supported yet; use rr, wrr, lc or wlc");
         }
@@ -251,11 +254,5 @@ public sealed interface ControlRequest {
 
     private static String wire(VirtualServiceKey key) {
         return key.protocol().name().toLowerCase(Locale.ROOT) + " " + key.address();
-    }
-
-    /** Echoes at most 40 characters of what a client sent, so a hostile request cannot flood the log. */
-    private static String abbreviate(String s) {
-        String printable = s.replaceAll("\\p{Cntrl}", "?");
-        return printable.length() > 40 ? printable.substring(0, 40) + "..." : printable;
     }
 }

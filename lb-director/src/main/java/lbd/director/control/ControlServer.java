@@ -32,6 +32,13 @@ public final class ControlServer implements AutoCloseable {
 
     public static final Path DEFAULT_PATH = Path.of("/run/lbd/lbd.sock");
     static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Connections the kernel queues before the acceptor takes them. The JDK's default (50) refused a burst of
+     * parallel lbadm calls: a non-blocking connect to a full UNIX listen queue fails at once with EAGAIN. A backlog
+     * only caps the queue (it reserves no memory), so it is the kernel's usual maximum; Linux lowers it to
+     * net.core.somaxconn if that is smaller.
+     */
+    static final int BACKLOG = 4096;
 
     private static final Logger log = LoggerFactory.getLogger("lbd");
 
@@ -65,7 +72,7 @@ public final class ControlServer implements AutoCloseable {
             removeStale(socket);
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             try {
-                server.bind(UnixDomainSocketAddress.of(socket));
+                server.bind(UnixDomainSocketAddress.of(socket), BACKLOG);
                 Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
             } catch (IOException | RuntimeException e) {
                 server.close();

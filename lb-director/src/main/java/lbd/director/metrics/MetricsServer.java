@@ -1,9 +1,13 @@
 package lbd.director.metrics;
 
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
-import io.prometheus.metrics.model.registry.MultiCollector;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,18 +18,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Prometheus endpoint ({@code metrics=HOST:PORT}; off unless set; 127.0.0.1 recommended): the text
- * exposition on {@code http://HOST:PORT/metrics}, served by prometheus-metrics-exporter-httpserver from a
+ * exposition on {@code http://HOST:PORT/metrics}, rendered by prometheus-metrics-exporter-httpserver's handler from a
  * registry holding only lbd's collector (no JVM metrics: they are not what an operator of a load balancer
  * watches, and they cost a scrape time).
+ *
+ * <p>The JDK server is created here rather than through that library's {@code HTTPServer}, which listens with a
+ * backlog of 3: a burst of scrapes (several Prometheus servers, federation, a dashboard's refresh) overflowed
+ * it and the dropped SYNs timed out on the scrapers' side.
  */
 public final class MetricsServer implements AutoCloseable {
 
+    /**
+     * Connections the kernel may queue before lbd accepts them. A backlog only caps the queue (it reserves no
+     * memory), so it is the kernel's usual maximum; Linux lowers it to net.core.somaxconn if that is smaller.
+     */
+    static final int BACKLOG = 4096;
+
     private static final Logger log = LoggerFactory.getLogger("lbd");
 
-    private final HTTPServer http;
+    private final HttpServer http;
     private final ExecutorService executor;
 
-    private MetricsServer(HTTPServer http, ExecutorService executor) {
+    private MetricsServer(HttpServer http, ExecutorService executor) {
         this.http = http;
         this.executor = executor;
     }
@@ -42,13 +56,12 @@ public final class MetricsServer implements AutoCloseable {
         // Scrapes are rare and short; virtual threads keep them off the platform threads the data plane uses.
         ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("lbd-metrics-", 0).factory());
         try {
-            HTTPServer http = HTTPServer.builder()
-                    .inetAddress(address.address())
-                    .port(address.port())
-                    .registry(registry)
-                    .executorService(executor)
-                    .buildAndStart();
-            log.info("metrics on http://{}/metrics", new Endpoint(address.address(), http.getPort()));
+            HttpServer http = HttpServer.create(new InetSocketAddress(address.address(), address.port()), BACKLOG);
+            MetricsHandler metrics = new MetricsHandler(registry);
+            http.createContext("/metrics", exchange -> scrape(metrics, exchange));
+            http.setExecutor(executor);
+            http.start();
+            log.info("metrics on http://{}/metrics", new Endpoint(address.address(), http.getAddress().getPort()));
             return new MetricsServer(http, executor);
         } catch (IOException e) {
             executor.shutdownNow();
@@ -57,14 +70,22 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
+    /** Reads what the scraper sent (a GET has no body; anything else is discarded), answers, closes the exchange. */
+    private static void scrape(MetricsHandler metrics, HttpExchange exchange) throws IOException {
+        try (exchange; InputStream body = exchange.getRequestBody()) {
+            body.skip(Long.MAX_VALUE);
+            metrics.handle(exchange);
+        }
+    }
+
     /** The port really bound (useful with port 0). */
     public int port() {
-        return http.getPort();
+        return http.getAddress().getPort();
     }
 
     @Override
     public void close() {
-        http.close();
+        http.stop(0);
         executor.shutdownNow();
     }
 }

@@ -58,6 +58,17 @@ class CheckCommandTest {
     }
 
     @Test
+    void aMegabyteBadValueIsCutInItsErrorLine() throws Exception {
+        Path bad = dir.resolve("huge.cf");
+        Files.writeString(bad, "virtual=10.0.0.1:80\n\treal=10.0.0.2:80 masq\n\tscheduler=" + "w".repeat(1 << 20) + "\n");
+        assertThat(check(bad)).isEqualTo(1);
+        assertThat(err.toString().lines()).containsExactly(
+                bad + ":3: scheduler: unknown scheduler \"" + "w".repeat(60) + "…\" (1048516 more characters);"
+                        + " lbd schedules with rr, wrr, lc or wlc",
+                bad + ": 1 error; nothing was started");
+    }
+
+    @Test
     void missingFileIsOneClearLine() {
         assertThat(check(dir.resolve("absent.cf"))).isEqualTo(1);
         assertThat(err.toString()).contains("absent.cf: no such file");

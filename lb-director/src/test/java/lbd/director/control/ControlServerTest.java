@@ -3,6 +3,10 @@ package lbd.director.control;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -11,12 +15,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import lbd.director.core.DirectorException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 @Timeout(20)
 class ControlServerTest {
@@ -61,6 +71,26 @@ class ControlServerTest {
     }
 
     @Test
+    void clientBytesInTheReplyAndTheLogAreEscapedAndCut() throws Exception {
+        Logger lbd = (Logger) LoggerFactory.getLogger("lbd");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        lbd.addAppender(logged);
+        try {
+            String forged = "frob\r2026-12-02T00:00:00.000Z\tWARN\u001b[2J\u00e9";
+            String request = forged + "x".repeat(3000);
+            ControlReply reply = ControlClient.send(socket, request);
+
+            assertThat(reply.message()).isEqualTo("unknown request 'frob\\r2026-12-02T00:00:00.000Z\\tWARN\\u001b[2J\\u00e9"
+                    + "x".repeat(60 - forged.length()) + "… (" + (request.length() - 60) + " more characters)'");
+            assertThat(logged.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .contains("control socket: rejected a request: " + reply.message());
+        } finally {
+            lbd.detachAppender(logged);
+        }
+    }
+
+    @Test
     void anOversizedRequestIsRefusedAndTheServerKeepsAnswering() throws Exception {
         ControlReply reply = ControlClient.send(socket, "list " + "x".repeat(10_000));
         assertThat(reply.ok()).isFalse();
@@ -102,5 +132,62 @@ class ControlServerTest {
         server.close();
         assertThatThrownBy(() -> ControlClient.send(socket, "ping"))
                 .isInstanceOf(ControlClient.NotRunning.class).hasMessageContaining("no lbd is running");
+    }
+
+    /**
+     * A thousand clients connecting at the same moment (a deployment script draining servers in parallel). The
+     * connects are non-blocking, as a virtual thread's or an event loop's are: when the listen queue is full the
+     * kernel refuses such a connect at once (EAGAIN) instead of letting it wait.
+     */
+    @Test
+    void aThousandSimultaneousConnectsAreAllAccepted() throws Exception {
+        int clients = 1000;
+        List<SocketChannel> connected = new ArrayList<>(clients);
+        List<String> refused = new ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+                c.configureBlocking(false);
+                try {
+                    c.connect(UnixDomainSocketAddress.of(socket));
+                    connected.add(c);
+                } catch (IOException e) {
+                    refused.add(e.getMessage());
+                    c.close();
+                }
+            }
+            assertThat(refused).as("connects refused of " + clients).isEmpty();
+
+            ConcurrentLinkedQueue<String> unanswered = new ConcurrentLinkedQueue<>();
+            try (ExecutorService askers = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (SocketChannel c : connected) {
+                    askers.execute(() -> {
+                        try {
+                            String reply = ping(c);
+                            if (!reply.startsWith("OK")) {
+                                unanswered.add(reply);
+                            }
+                        } catch (IOException e) {
+                            unanswered.add(e.toString());
+                        }
+                    });
+                }
+            }
+            assertThat(unanswered).isEmpty();
+        } finally {
+            for (SocketChannel c : connected) {
+                c.close();
+            }
+        }
+    }
+
+    private static String ping(SocketChannel c) throws IOException {
+        c.configureBlocking(true);
+        c.write(ByteBuffer.wrap("ping\n".getBytes(StandardCharsets.UTF_8)));
+        ByteBuffer in = ByteBuffer.allocate(64);
+        while (c.read(in) >= 0) {
+            // until the server closes: one request per connection
+        }
+        return new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
     }
 }

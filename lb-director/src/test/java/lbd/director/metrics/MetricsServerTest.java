@@ -2,15 +2,26 @@ package lbd.director.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
@@ -23,6 +34,7 @@ import lbd.director.listing.Rates;
 import lbd.director.listing.ServiceView;
 import lbd.director.listing.TableView;
 import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -89,6 +101,73 @@ class MetricsServerTest {
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.025\"} 2")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.05\"} 3")
                     .contains("lbd_connect_latency_seconds_count{protocol=\"tcp\",service=\"127.0.0.1:8080\"} 3");
+        }
+    }
+
+    @Test
+    void aHundredScrapesAtOnceAreAllAnswered() throws Exception {
+        int scrapes = 100;
+        try (MetricsServer server = MetricsServer.start(Endpoint.of("127.0.0.1", 0), new Source());
+             ExecutorService scrapers = Executors.newVirtualThreadPerTaskExecutor()) {
+            CountDownLatch go = new CountDownLatch(1);
+            ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+            for (int i = 0; i < scrapes; i++) {
+                scrapers.execute(() -> {
+                    try {
+                        go.await();
+                        String response = scrape(server.port());
+                        if (!response.startsWith("HTTP/1.1 200") || !response.contains("lbd_real_server_up")) {
+                            failures.add(response.lines().findFirst().orElse("(empty response)"));
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        failures.add(e.toString());
+                    }
+                });
+            }
+            go.countDown();
+            scrapers.shutdown();
+            assertThat(scrapers.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(failures).isEmpty();
+        }
+    }
+
+    /**
+     * One scrape over a plain socket, with Prometheus's default scrape timeout (10 s) on connect and on each read:
+     * a connection the kernel dropped from a full backlog is only retried by TCP after seconds, which a scraper
+     * counts as a failed scrape.
+     */
+    private static String scrape(int port) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * The kernel's own limit on the endpoint's listen queue, as {@code ss} reports it (Send-Q of a listening
+     * socket): whether a burst of scrapes is dropped otherwise depends on how fast the acceptor happens to run.
+     */
+    @Test
+    void theKernelQueuesAtLeastAHundredConnectionsForTheEndpoint() throws Exception {
+        try (MetricsServer server = MetricsServer.start(Endpoint.of("127.0.0.1", 0), new Source())) {
+            Process ss;
+            try {
+                ss = new ProcessBuilder("ss", "-Hltn", "sport = :" + server.port()).redirectErrorStream(true).start();
+            } catch (IOException e) {
+                Assumptions.abort("ss (iproute2) is not installed: " + e.getMessage());
+                return;
+            }
+            String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertThat(ss.waitFor()).isZero();
+            // LISTEN  0  4096  127.0.0.1:PORT  0.0.0.0:*
+            String[] columns = out.split("\\s+");
+            assertThat(columns[0]).as(out).isEqualTo("LISTEN");
+            assertThat(Integer.parseInt(columns[2])).as(out).isGreaterThanOrEqualTo(100);
         }
     }
 }
