@@ -287,4 +287,13 @@ class HaConfigTest {
         assertThatThrownBy(() -> res("n1 ldirectord::x.cf\n")).hasMessageContaining("no IPaddr::VIP resource");
         assertThatThrownBy(() -> res("# nothing\n")).hasMessageContaining("no resource line");
     }
+
+    /** Seen while writing HaFilesFuzzTest: "/".split("/") has no parts, and parts[0] threw. */
+    @Test
+    void refusesAResourceWithSlashesButNoAddress() {
+        assertThatThrownBy(() -> res("n1 IPaddr::/\n")).isInstanceOfSatisfying(HaConfigException.class, e ->
+                assertThat(e.problems()).containsExactly("haresources:1: resource 'IPaddr::/': '' is not an IPv4 address"));
+        assertThatThrownBy(() -> res("n1 IPaddr2::///\n")).isInstanceOf(HaConfigException.class);
+    }
+
 }
