@@ -9,13 +9,13 @@ import java.nio.charset.StandardCharsets;
  * Any bytes given as an ldirectord.cf: the loader's contract is a {@link ConfigResult} — a model, or errors that
  * each point at a line of the text — and never an exception, whatever an operator (or a broken editor) wrote.
  *
- * <p>Seeds: the field guides' files, Debian's example and the malformed shapes of MalformedConfigTest, in
- * {@code LdirectordCfFuzzTestInputs/parseNeverThrows}. Runs them as a regression test in {@code mvn verify};
- * fuzzes for a few seconds in the {@code fuzz} surefire execution (see README, Tests).
+ * <p>Seeds, in {@code LdirectordCfFuzzTestInputs/parseNeverThrows}: the field guides' files (also as reprinted
+ * with typographic quotes), one file with most directives lbd reads, and the inputs of past findings. (Debian's
+ * example file is not copied into the repository; DebianExampleTest reads it where it is installed.)
  */
 class LdirectordCfFuzzTest {
 
-    @FuzzTest(maxDuration = "5s")
+    @FuzzTest(maxDuration = "3s")
     void parseNeverThrows(byte[] input) {
         // As ConfigLoader.load reads a file: UTF-8 (malformed bytes become U+FFFD, as a lenient editor shows them).
         String text = new String(input, StandardCharsets.UTF_8);

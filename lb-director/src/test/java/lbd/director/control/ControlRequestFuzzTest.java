@@ -14,7 +14,7 @@ import java.util.Arrays;
  */
 class ControlRequestFuzzTest {
 
-    @FuzzTest(maxDuration = "4s")
+    @FuzzTest(maxDuration = "3s")
     void parsesToARequestOrAOneLineError(byte[] input) {
         // As ControlServer reads it: the bytes before the first newline, at most MAX_LINE of them, as UTF-8.
         int end = 0;

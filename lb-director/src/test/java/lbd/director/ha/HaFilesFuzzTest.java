@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  */
 class HaFilesFuzzTest {
 
-    @FuzzTest(maxDuration = "4s")
+    @FuzzTest(maxDuration = "3s")
     void parsersReturnAModelOrAHaConfigException(byte[] input) {
         // As HaConfig reads the files: UTF-8 (malformed bytes become U+FFFD).
         String text = new String(input, StandardCharsets.UTF_8);

@@ -19,7 +19,7 @@ class HeartbeatCodecFuzzTest {
 
     private static final AuthMethod[] KEYED = {AuthMethod.MD5, AuthMethod.SHA1, AuthMethod.SHA256};
 
-    @FuzzTest(maxDuration = "4s")
+    @FuzzTest(maxDuration = "3s")
     void signedMessagesRoundTripAndEverythingElseIsRejected(FuzzedDataProvider data) {
         int id = data.consumeInt(1, 15);
         byte[] secret = data.consumeBytes(64);

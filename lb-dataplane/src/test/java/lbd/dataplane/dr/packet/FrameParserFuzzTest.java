@@ -18,7 +18,7 @@ class FrameParserFuzzTest {
 
     private final FrameParser parser = new FrameParser();
 
-    @FuzzTest(maxDuration = "4s")
+    @FuzzTest(maxDuration = "3s")
     void readsOnlyTheCapturedBytes(byte[] frame) {
         MemorySegment exact = MemorySegment.ofArray(frame);
         long[] fields = fields(exact, frame.length);
