@@ -156,7 +156,10 @@ final class ServiceBuilder {
             }
             return Protocol.TCP;
         }
-        String p = Values.unquote(pl.value());
+        String p = r.read(pl, Values::unquote);
+        if (p == null) {
+            return Protocol.TCP; // the bad value is reported; the service is rejected for it
+        }
         switch (p) {
             case "tcp" -> {
                 if (fwmark) {

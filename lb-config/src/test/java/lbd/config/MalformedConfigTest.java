@@ -202,6 +202,13 @@ class MalformedConfigTest {
                 .extracting(ConfigError::line).containsExactly(1, 3);
     }
 
+    /** Found by LdirectordCfFuzzTest: protocol= was unquoted outside the reader, so its BadValue escaped. */
+    @Test
+    void protocolWithAnUnclosedQuoteIsAnErrorOnItsLine() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\n\tprotocol=\"tcp\n"))
+                .isEqualTo("test.cf:3: protocol: missing closing double quote in \"tcp");
+    }
+
     @Test
     void missingAndUnreadableFilesAreOneClearError(@TempDir Path dir) throws Exception {
         ConfigResult missing = ConfigLoader.load(dir.resolve("nope.cf"), Fixtures.RESOLVER);
