@@ -273,7 +273,10 @@ final class ServiceBuilder {
                 r.error(line, "forwarding method ipip (tunnelling) is not supported yet; use gate or masq");
                 continue;
             }
-            int port = spec.address().port() >= 0 ? spec.address().port() : vport;
+            // vport is -1 when the virtual= line has an error (already reported): a real server without a port
+            // then has none to take. Its line is still checked (family, duplicates) with port 0, and the service
+            // is rejected for the virtual= line's error anyway.
+            int port = spec.address().port() >= 0 ? spec.address().port() : Math.max(vport, 0);
             if (firstMethod == null) {
                 firstMethod = spec.forwarding();
                 firstMethodLine = line;

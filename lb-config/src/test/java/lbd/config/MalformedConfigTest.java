@@ -23,6 +23,7 @@ class MalformedConfigTest {
                 + " see man ldirectord or the configuration reference in README.md for the directives lbd reads");
     }
 
+    /** Found by LdirectordCfFuzzTest: protocol= was unquoted outside the reader, so its BadValue escaped. */
     @Test
     void aProtocolWithoutItsClosingQuoteIsAnErrorOnItsLine() {
         assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\n\tprotocol=\"tcp\n"))
@@ -194,6 +195,18 @@ class MalformedConfigTest {
                 bogus=1
                 """);
         assertThat(errors).extracting(ConfigError::line).containsExactly(1, 4, 5, 6, 7);
+    }
+
+    /** Found by LdirectordCfFuzzTest: the real servers took the unknown virtual port (-1) and the loader threw. */
+    @Test
+    void realServersWithoutAPortUnderABrokenVirtualLineAddNoErrorOfTheirOwn() {
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1\n\treal=10.0.0.2 masq\n"))
+                .isEqualTo("test.cf:1: virtual: no port in \"10.0.0.1\"; write virtual=ADDRESS:PORT, e.g. 10.0.0.1:80");
+        assertThat(Fixtures.onlyError("virtual=nosuchhost.test:80\n\treal=10.0.0.2 gate\n\treal=10.0.0.3 gate\n"))
+                .startsWith("test.cf:1: virtual: ");
+        // The real lines are still checked: a duplicate is reported even though the virtual port is unknown.
+        assertThat(Fixtures.errors("virtual=10.0.0.1\n\treal=10.0.0.2 masq\n\treal=10.0.0.2 masq\n"))
+                .extracting(ConfigError::line).containsExactly(1, 3);
     }
 
     @Test

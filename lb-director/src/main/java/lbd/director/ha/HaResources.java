@@ -104,6 +104,9 @@ public record HaResources(String preferredNode, List<VipResource> vips, Optional
                     + "; it carries IPaddr::VIP and ldirectord::FILE only (run other services outside HA)");
         }
         String[] parts = spec.split("/");
+        if (parts.length == 0) {
+            parts = new String[] {""}; // only slashes ("IPaddr::/"): split drops every empty part, address too
+        }
         InetAddress address;
         try {
             address = InetAddress.ofLiteral(parts[0]);

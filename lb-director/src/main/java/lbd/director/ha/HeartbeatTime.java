@@ -10,6 +10,9 @@ import java.util.Locale;
  */
 public final class HeartbeatTime {
 
+    /** The longest time whose nanoseconds fit in a long. */
+    static final long MAX_MILLIS = Long.MAX_VALUE / 1_000_000;
+
     private HeartbeatTime() {
     }
 
@@ -35,7 +38,13 @@ public final class HeartbeatTime {
         if (value.signum() <= 0) {
             throw new IllegalArgumentException("'" + text + "' must be more than zero");
         }
-        long millis = value.multiply(BigDecimal.valueOf(scale)).longValue();
+        BigDecimal scaled = value.multiply(BigDecimal.valueOf(scale));
+        // HaNode and HaStateMachine count in nanoseconds (Duration.toNanos throws past a long's 292 years), and
+        // longValue() below would keep the low 64 bits of a larger number (18446744073709553616ms read as 2000 ms).
+        if (scaled.compareTo(BigDecimal.valueOf(MAX_MILLIS)) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is too long (at most " + MAX_MILLIS + "ms, about 292 years)");
+        }
+        long millis = scaled.longValue();
         if (millis <= 0) {
             throw new IllegalArgumentException("'" + text + "' is less than a millisecond");
         }

@@ -287,4 +287,25 @@ class HaConfigTest {
         assertThatThrownBy(() -> res("n1 ldirectord::x.cf\n")).hasMessageContaining("no IPaddr::VIP resource");
         assertThatThrownBy(() -> res("# nothing\n")).hasMessageContaining("no resource line");
     }
+
+    /** Seen while writing HaFilesFuzzTest: "/".split("/") has no parts, and parts[0] threw. */
+    @Test
+    void refusesAResourceWithSlashesButNoAddress() {
+        assertThatThrownBy(() -> res("n1 IPaddr::/\n")).isInstanceOfSatisfying(HaConfigException.class, e ->
+                assertThat(e.problems()).containsExactly("haresources:1: resource 'IPaddr::/': '' is not an IPv4 address"));
+        assertThatThrownBy(() -> res("n1 IPaddr2::///\n")).isInstanceOf(HaConfigException.class);
+    }
+
+    /**
+     * Seen while writing HaFilesFuzzTest: a time past a long's range kept only its low 64 bits, and one past 292
+     * years loaded but made HaNode's Duration.toNanos throw at start.
+     */
+    @Test
+    void refusesATimeTooLongToCountInNanosecondsInsteadOfWrappingIt() {
+        assertThatThrownBy(() -> HeartbeatTime.parse("18446744073709553616ms"))
+                .hasMessage("'18446744073709553616ms' is too long (at most 9223372036854ms, about 292 years)");
+        assertThatThrownBy(() -> HeartbeatTime.parse("1e999999999")).hasMessageContaining("is too long");
+        assertThatThrownBy(() -> HeartbeatTime.parse("9223372036855")).hasMessageContaining("is too long");
+        assertThat(HeartbeatTime.parse("9223372036854ms").toNanos()).isEqualTo(9_223_372_036_854_000_000L);
+    }
 }
