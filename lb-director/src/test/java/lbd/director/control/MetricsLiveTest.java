@@ -42,10 +42,13 @@ class MetricsLiveTest {
                     + lbd.vipPort + "\"}";
             URI uri = URI.create("http://127.0.0.1:" + metrics.port() + "/metrics");
 
-            // Both real servers checked and up before the first client: nothing is refused.
+            // Both real servers checked (a check latency exists only after the first check) and up before the
+            // first client. (Unchecked servers are up too: in service until their first check.)
             await().atMost(Duration.ofSeconds(15)).until(() -> {
                 String body = scrape(http, uri);
-                return value(body, "lbd_real_server_up" + vm2) == 1 && value(body, "lbd_real_server_up" + vm3) == 1;
+                return body.contains("lbd_real_server_check_latency_seconds" + vm2 + " ")
+                        && body.contains("lbd_real_server_check_latency_seconds" + vm3 + " ")
+                        && value(body, "lbd_real_server_up" + vm2) == 1 && value(body, "lbd_real_server_up" + vm3) == 1;
             });
             String before = scrape(http, uri);
             assertThat(value(before, "lbd_loop_accepted_connections_total{loop=\"0\"}")).isZero();
