@@ -35,6 +35,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class NatFailurePathFdTest {
 
     private static final int CLIENTS = 1_000;
+    private static final int WARM_UP_CLIENTS = 50;
 
     private NatHarness harness;
 
@@ -63,10 +64,10 @@ class NatFailurePathFdTest {
 
         assertNoFdLeft(h, () -> {
             for (int i = 0; i < CLIENTS; i++) {
-                assertResetOrClosed(h);
+                NatProxyTest.assertClosedByProxy(h);
             }
         });
-        assertThat(h.totals(dead).connections()).isEqualTo(CLIENTS + warmUpClients());
+        assertThat(h.totals(dead).connections()).isEqualTo(CLIENTS + WARM_UP_CLIENTS);
     }
 
     /** Both attempts of each client refused (the retry on the second server), then the fallback serves. */
@@ -107,7 +108,7 @@ class NatFailurePathFdTest {
 
                 assertNoFdLeft(h, () -> {
                     for (int i = 0; i < 100; i++) {
-                        assertResetOrClosed(h); // the 50 ms connect timeout resets it
+                        NatProxyTest.assertClosedByProxy(h); // the 50 ms connect timeout resets it
                     }
                     for (int i = 0; i < 100; i++) {
                         h.connect().close(); // gone before the connect timeout
@@ -127,17 +128,13 @@ class NatFailurePathFdTest {
         void run() throws IOException;
     }
 
-    private static int warmUpClients() {
-        return 50;
-    }
-
     /**
      * Runs a few clients first (the transport creates some descriptors lazily, e.g. for its timers), counts the
      * process's descriptors, runs {@code clients}, waits until the proxy holds no connection, and then expects the
      * same count again: once every connection is gone nothing of it may be left.
      */
     private static void assertNoFdLeft(NatHarness h, Clients clients) throws IOException {
-        for (int i = 0; i < warmUpClients(); i++) {
+        for (int i = 0; i < WARM_UP_CLIENTS; i++) {
             try (Socket client = h.connect()) {
                 drainQuietly(client);
             }
@@ -152,24 +149,6 @@ class NatFailurePathFdTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(openFds())
                 .as("file descriptors of the test process after the clients").isLessThanOrEqualTo(before));
         assertThat(openFds()).as("file descriptors of the test process").isEqualTo(before);
-    }
-
-    private static void assertResetOrClosed(NatHarness h) throws IOException {
-        Socket connected;
-        try {
-            connected = h.connect();
-        } catch (SocketException resetWhileConnecting) {
-            return; // the proxy's reset overtook connect() returning
-        }
-        try (Socket client = connected) {
-            int first;
-            try {
-                first = client.getInputStream().read();
-            } catch (SocketException reset) {
-                first = -1;
-            }
-            assertThat(first).isEqualTo(-1);
-        }
     }
 
     private static void drainQuietly(Socket client) throws IOException {

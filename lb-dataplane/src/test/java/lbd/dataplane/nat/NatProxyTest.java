@@ -443,7 +443,7 @@ class NatProxyTest {
     }
 
     /** The client sees EOF or a reset well within its 5 s read timeout, and nothing else. */
-    private static void assertClosedByProxy(NatHarness h) throws IOException {
+    static void assertClosedByProxy(NatHarness h) throws IOException {
         Socket connected;
         try {
             connected = h.connect();
