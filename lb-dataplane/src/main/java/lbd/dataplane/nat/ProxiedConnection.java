@@ -446,6 +446,9 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     /** Makes sure the timer fires by the earlier pending deadline (loop thread). */
     private void armTimer() {
+        if (state == GONE) {
+            return; // e.g. a connect whose failure, reported synchronously, already ended the connection
+        }
         boolean idle = idleNanos > 0;
         boolean connecting = state == CONNECTING && connectDueNanos != 0;
         if (!idle && !connecting) {

@@ -8,8 +8,10 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import lbd.config.model.Endpoint;
 
@@ -21,6 +23,9 @@ final class LoopbackServer implements AutoCloseable {
     interface Behaviour {
         void serve(Socket socket) throws IOException;
     }
+
+    // The refusing endpoints' reservations, held until the JVM exits (a few descriptors per test class).
+    private static final Queue<Socket> RESERVED = new ConcurrentLinkedQueue<>();
 
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
@@ -87,11 +92,28 @@ final class LoopbackServer implements AutoCloseable {
         return accepted.get();
     }
 
-    /** A loopback endpoint nothing listens on: connecting to it is refused. */
+    /**
+     * A loopback endpoint nothing listens on: connecting to it is refused, for the rest of the test JVM's life.
+     * Its port stays bound by a socket that never listens (and without SO_REUSEADDR): a port that was merely free
+     * when chosen could be handed out again — to a listener bound later (the harness's VIP, a real server), or as
+     * the source port of a connect to it, which Linux then completes as a TCP self-connect. Either way the
+     * "refused" server would accept, and a test expecting a reset would wait for its read timeout instead.
+     */
     static Endpoint refusingEndpoint() throws IOException {
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new Endpoint(probe.getInetAddress(), probe.getLocalPort());
-        }
+        Socket reservation = reservePort();
+        RESERVED.add(reservation);
+        return new Endpoint(reservation.getLocalAddress(), reservation.getLocalPort());
+    }
+
+    /**
+     * A loopback port bound by a socket that never listens: no other socket gets it until this one is closed (it
+     * neither listens nor sets SO_REUSEADDR, so Linux lets nothing else bind it or pick it as a source port).
+     */
+    static Socket reservePort() throws IOException {
+        Socket reservation = new Socket();
+        reservation.setReuseAddress(false);
+        reservation.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        return reservation;
     }
 
     /**

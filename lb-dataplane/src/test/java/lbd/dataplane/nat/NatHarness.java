@@ -27,6 +27,8 @@ final class NatHarness implements AutoCloseable {
     final SnapshotPublisher publisher = new SnapshotPublisher();
     final VirtualServiceKey vip;
     final NatProxy proxy;
+    // Holds the VIP's port from construction until the proxy binds it in start().
+    private final Socket vipReservation;
     private final List<LoopbackServer> servers = new ArrayList<>();
     private long version;
     /** The connect timeout of the tables built from now on. */
@@ -37,12 +39,15 @@ final class NatHarness implements AutoCloseable {
     }
 
     NatHarness(NatSettings settings) throws IOException {
-        vip = new VirtualServiceKey(Protocol.TCP, LoopbackServer.refusingEndpoint());
+        vipReservation = LoopbackServer.reservePort();
+        vip = new VirtualServiceKey(Protocol.TCP,
+                new Endpoint(vipReservation.getLocalAddress(), vipReservation.getLocalPort()));
         proxy = new NatProxy(settings, publisher);
     }
 
     NatHarness start() throws IOException {
         proxy.start();
+        vipReservation.close(); // until now no real server, refusing endpoint or source port could take the VIP's
         proxy.listen(vip);
         return this;
     }
@@ -115,6 +120,7 @@ final class NatHarness implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        vipReservation.close(); // (a harness that was never started)
         try {
             proxy.shutdown(Duration.ZERO);
         } finally {
