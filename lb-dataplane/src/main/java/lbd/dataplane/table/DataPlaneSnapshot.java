@@ -1,21 +1,51 @@
 package lbd.dataplane.table;
 
 import java.util.Map;
+import java.util.Set;
 import lbd.config.model.VirtualServiceKey;
 
 /**
  * Every service table at one moment, with a version that increases on each publication.
- * Workers compare the version they last saw with the published one and rebuild only when it moved.
+ * Workers compare the version they last saw with the published one and re-align only when it moved.
+ *
+ * <p>The control plane keeps the {@link ServiceTable} instance of every service whose table did not change, and
+ * says which keys did: {@code changed} holds the services whose table is new or gone since {@code
+ * previousVersion}. A worker that saw exactly {@code previousVersion} re-aligns those services only, so a health
+ * flap costs each worker O(changed services); any other worker (it skipped a publication, or this is its first)
+ * re-aligns everything, where instance identity still spares it the unchanged slots.
+ *
+ * @param version         increases with each publication
+ * @param services        every service's table
+ * @param previousVersion the version {@code changed} is relative to; {@link #NO_PREVIOUS} when not known
+ * @param changed         the services whose table changed or went away since {@code previousVersion}
  */
-public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTable> services) {
+public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTable> services, long previousVersion,
+        Set<VirtualServiceKey> changed) {
+
+    /** No delta: every worker re-aligns every service. */
+    public static final long NO_PREVIOUS = Long.MIN_VALUE;
 
     public static final DataPlaneSnapshot EMPTY = new DataPlaneSnapshot(0, Map.of());
 
     public DataPlaneSnapshot {
         services = Map.copyOf(services);
+        changed = Set.copyOf(changed);
+        if (previousVersion != NO_PREVIOUS && previousVersion >= version) {
+            throw new IllegalArgumentException("previous version " + previousVersion + " is not before " + version);
+        }
+    }
+
+    /** A snapshot without a delta (start-up, tests): workers re-align every service. */
+    public DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTable> services) {
+        this(version, services, NO_PREVIOUS, Set.of());
     }
 
     public ServiceTable service(VirtualServiceKey key) {
         return services.get(key);
+    }
+
+    /** Whether a worker that last saw {@code seenVersion} may re-align only {@link #changed()}. */
+    public boolean isDeltaFrom(long seenVersion) {
+        return previousVersion != NO_PREVIOUS && previousVersion == seenVersion;
     }
 }

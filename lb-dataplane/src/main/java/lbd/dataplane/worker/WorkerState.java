@@ -30,6 +30,7 @@ public final class WorkerState implements CounterSource {
     private volatile Map<RealServerKey, DestinationCounters> countersView = Map.of();
     private final Map<RealServerKey, DestinationCounters> counters = new HashMap<>();
     private long seenVersion = -1;
+    private long installs;
 
     public WorkerState(SnapshotPublisher publisher, int workerId) {
         this.publisher = publisher;
@@ -50,31 +51,54 @@ public final class WorkerState implements CounterSource {
     }
 
     private void refresh(DataPlaneSnapshot snapshot) {
-        slots.entrySet().removeIf(entry -> {
-            boolean gone = !snapshot.services().containsKey(entry.getKey());
-            if (gone) {
-                entry.getValue().retire();
-            }
-            return gone;
-        });
         int before = counters.size();
-        for (ServiceTable table : snapshot.services().values()) {
-            ServiceSlot slot = slots.get(table.key());
-            if (slot == null || slot.table().scheduler() != table.scheduler()) {
-                if (slot != null) {
-                    slot.retire();
-                }
-                slot = new ServiceSlot(Schedulers.create(table.scheduler()), counters);
-                slots.put(table.key(), slot);
+        if (snapshot.isDeltaFrom(seenVersion)) {
+            for (VirtualServiceKey key : snapshot.changed()) {
+                align(key, snapshot.service(key));
             }
-            if (slot.table() != table) {
-                slot.install(table);
+        } else {
+            slots.entrySet().removeIf(entry -> {
+                boolean gone = !snapshot.services().containsKey(entry.getKey());
+                if (gone) {
+                    entry.getValue().retire();
+                }
+                return gone;
+            });
+            for (ServiceTable table : snapshot.services().values()) {
+                align(table.key(), table);
             }
         }
         if (counters.size() != before) {
             countersView = Map.copyOf(counters);
         }
         seenVersion = snapshot.version();
+    }
+
+    /** Brings one service's slot to {@code table} (null: the service is gone); an unchanged instance costs nothing. */
+    private void align(VirtualServiceKey key, ServiceTable table) {
+        ServiceSlot slot = slots.get(key);
+        if (table == null) {
+            if (slot != null) {
+                slots.remove(key).retire();
+            }
+            return;
+        }
+        if (slot == null || slot.table().scheduler() != table.scheduler()) {
+            if (slot != null) {
+                slot.retire();
+            }
+            slot = new ServiceSlot(Schedulers.create(table.scheduler()), counters);
+            slots.put(key, slot);
+        }
+        if (slot.table() != table) {
+            slot.install(table);
+            installs++;
+        }
+    }
+
+    /** How many times this worker installed a table into a slot (owner thread; for tests and benchmarks). */
+    public long installs() {
+        return installs;
     }
 
     /** Any thread: visits this worker's counters. Readers must only use the counters' acquire reads. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -168,6 +169,40 @@ class WorkerStateTest {
         assertThat(totals.get(server(0)).connections() + totals.get(server(1)).connections()).isEqualTo(connections);
         assertThat(totals.get(server(0)).connections()).isEqualTo(connections / 2);
         assertThat(totals.get(server(0)).active()).isZero();
+    }
+
+    @Test
+    void aDeltaReAlignsOnlyTheChangedServicesAndAWorkerThatMissedOneReAlignsEverything() {
+        ServiceTable web = table(WEB, SchedulerKind.WLC, List.of(0, 1), 1, 1);
+        ServiceTable mail = table(MAIL, SchedulerKind.WLC, List.of(0, 1), 1, 1);
+        publish(web, mail);
+        worker.service(WEB);
+        long installsAtStart = worker.installs();
+        assertThat(installsAtStart).isEqualTo(2);
+
+        // One flap of MAIL, published as a delta from the version the worker saw: only MAIL is installed.
+        ServiceTable mailFlapped = table(MAIL, SchedulerKind.WLC, List.of(0, 1), 0, 1);
+        publishDelta(Map.of(WEB, web, MAIL, mailFlapped), Set.of(MAIL));
+        assertThat(worker.service(WEB).table()).isSameAs(web);
+        assertThat(worker.service(MAIL).table()).isSameAs(mailFlapped);
+        assertThat(worker.installs()).isEqualTo(installsAtStart + 1);
+
+        // A delta naming a service that went away retires its slot.
+        publishDelta(Map.of(WEB, web), Set.of(MAIL));
+        assertThat(worker.service(MAIL)).isNull();
+
+        // The worker misses a publication (MAIL comes back), then sees a delta from the one it missed, which names
+        // only WEB: it must not trust the delta, and re-aligns everything — MAIL is there again.
+        publishDelta(Map.of(WEB, web, MAIL, mail), Set.of(MAIL));
+        ServiceTable webEdited = table(WEB, SchedulerKind.WLC, List.of(0, 1), 2, 1);
+        publishDelta(Map.of(WEB, webEdited, MAIL, mail), Set.of(WEB));
+        assertThat(worker.service(WEB).table()).isSameAs(webEdited);
+        assertThat(worker.service(MAIL).table()).isSameAs(mail);
+    }
+
+    private void publishDelta(Map<VirtualServiceKey, ServiceTable> services, Set<VirtualServiceKey> changed) {
+        long previous = version;
+        publisher.publish(new DataPlaneSnapshot(++version, services, previous, changed));
     }
 
     private void publish(ServiceTable... tables) {
