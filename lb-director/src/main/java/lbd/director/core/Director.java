@@ -5,19 +5,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ForwardingMethod;
@@ -31,7 +24,6 @@ import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
 import lbd.dataplane.table.DataPlaneSnapshot;
-import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 import lbd.health.HealthEvent;
@@ -43,42 +35,49 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane. One thread ("lbd-control") owns the desired state — the configuration, the health
- * verdicts, the operator's run-time edits — and is the only writer of data-plane tables: every change
- * (reload, health transition, lbadm edit) rebuilds the tables and publishes one new immutable snapshot.
- * Health callbacks and requests from other threads are queued onto that thread; nothing here locks.
+ * The control plane. Its state — the configuration, the health verdicts, the operator's run-time edits, the
+ * listeners, the published tables — belongs to one thread, the {@link ControlConductor} ("lbd-control"): every
+ * public method here is a message on its inbox, and health verdicts and MAC resolutions arrive the same way.
+ * Each duty cycle applies its messages, rebuilds only the tables whose inputs changed ({@link ServiceTables}),
+ * publishes at most one snapshot, and only then acts outward: listeners accept (a VIP never accepts before its
+ * table is published), the DR plane follows, and the health checks follow the effective configuration — in the
+ * order the changes were made, so no later apply can undo an earlier one. Nothing here locks.
  */
 public final class Director implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger("lbd");
 
-    private final ExecutorService control = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "lbd-control");
-        t.setDaemon(true);
-        return t;
-    });
     private final SnapshotPublisher publisher = new SnapshotPublisher();
     private final NatProxy nat;
     private final DrBinding dr;
     private final HealthMonitor health;
+    private final ControlConductor conductor;
 
-    // ---- owned by the control thread ----
+    // ---- owned by the conductor thread ----
     private ClusterConfig config;
+    private ClusterConfig effective; // config with lbadm's -a and -d applied
     private final Map<RealServerKey, RealServerState> states = new HashMap<>();
     private final RuntimeEdits edits = new RuntimeEdits();
     private final Set<VirtualServiceKey> listening = new HashSet<>();
+    private final ServiceTables tables = new ServiceTables();
+    // What the next cycle does outward after publishing (listeners to start accepting on).
+    private final List<Runnable> afterPublish = new ArrayList<>();
+    // The effective configuration changed: the DR plane and the health checks follow it after publishing.
+    private boolean effectiveChanged;
     private long version;
 
     private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
         this.config = config;
+        this.effective = config;
         this.nat = new NatProxy(new NatSettings(transport, eventLoops, Duration.ofSeconds(10)), publisher);
+        this.conductor = new ControlConductor(this::afterMessages);
         DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp);
-        this.dr = new DrBinding(publisher, withDrSettings(drOptions, config, eventLoops), control,
-                () -> publish("MAC hold changed"));
+        this.dr = new DrBinding(publisher, withDrSettings(drOptions, config, eventLoops),
+                task -> conductor.post("direct routing: MAC resolution", task), this::holdsChanged);
         this.health = new HealthMonitor(new HealthListener() {
             @Override
             public void onTransition(HealthEvent event) {
-                control.execute(() -> applyHealth(event));
+                onHealth(event);
             }
 
             @Override
@@ -105,15 +104,15 @@ public final class Director implements AutoCloseable {
         Director d = new Director(config, transport, eventLoops, drAnswersArp);
         try {
             d.nat.start();
-            d.<Void>onControl(() -> {
+            d.health.start();
+            d.conductor.call("start", () -> {
+                d.dr.prepare(config); // a refusal (no interface, no raw socket) stops lbd here
                 d.initStates(config);
-                d.syncListeners(config);
-                d.publish("start");
-                d.listening.forEach(d.nat::accept); // bound before, accepting only now that the tables exist
+                List<VirtualServiceKey> bound = d.openNewListeners(config);
+                d.afterPublish.add(() -> bound.forEach(d.nat::accept)); // accepting only once the tables exist
+                d.configurationChanged();
                 return null;
             });
-            d.health.start();
-            d.health.apply(config);
             return d;
         } catch (RuntimeException e) {
             d.close();
@@ -141,12 +140,17 @@ public final class Director implements AutoCloseable {
         return all;
     }
 
+    /** The direct-routing workers' frame counters (forwarded, and each drop reason), summed. Any thread. */
+    public Map<String, Long> directRoutingFrames() {
+        return dr.frameCounters();
+    }
+
     /**
      * The HA switch of the DR data plane (matches lbd.director.ha.DrArpControl): answer ARP for these DR VIPs
      * and announce them (active node), or stay silent (backup). Any thread; applied on the DR thread.
      */
     public void answerDrArp(Set<? extends InetAddress> vips, boolean answer) {
-        onControl(() -> {
+        conductor.call("HA: " + (answer ? "answer ARP for " : "leave ARP for ") + vips, () -> {
             dr.answerArp(vips, answer);
             return null;
         });
@@ -155,7 +159,7 @@ public final class Director implements AutoCloseable {
     /** Applies a new configuration as a diff; unchanged real servers keep their health and counters. */
     public void reload(ClusterConfig next) {
         Objects.requireNonNull(next, "next");
-        onControl(() -> {
+        conductor.call("reload", () -> {
             // First what can fail, each undoing itself: new listeners, then the DR plane for a first gate service.
             List<VirtualServiceKey> opened = openNewListeners(next);
             try {
@@ -176,32 +180,30 @@ public final class Director implements AutoCloseable {
             }
             states.keySet().retainAll(keep);
             initStates(next);
-            closeRemovedListeners(next);
-            publish("reload");
-            opened.forEach(nat::accept); // bound above; a new VIP's first clients waited for its table
-
+            closeRemovedListeners(next); // before their tables go: a listener is never open without its table
+            afterPublish.add(() -> opened.forEach(nat::accept)); // bound above; first clients wait for the table
+            configurationChanged();
             logReloadDiff(previous, next);
             return null;
         });
-        health.apply(next);
     }
 
-    /** Runs {@code task} on the control thread and waits for it (bounded), rethrowing its failure. */
+    /**
+     * Runs {@code task} on the conductor thread and waits for it (bounded), rethrowing its failure: for reading
+     * the control plane's state (listings, metrics). A task that changes state must also mark what it changed.
+     */
     public <T> T onControl(Callable<T> task) {
-        Future<T> f = control.submit(task);
-        try {
-            return f.get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new DirectorException(e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new DirectorException("the control plane did not answer within 30 s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DirectorException("interrupted", e);
-        }
+        return conductor.call("query", task);
+    }
+
+    /** A health verdict (any thread): queued for the conductor; one cycle takes every verdict waiting. */
+    void onHealth(HealthEvent event) {
+        conductor.post("health " + event.server().address() + " " + event.state().word(), () -> applyHealth(event));
+    }
+
+    /** Conductor thread: how many times a service's table was built (tests count rebuilds). */
+    long tableBuilds(VirtualServiceKey service) {
+        return tables.builds(service);
     }
 
     /** Control thread: the health verdict of every real server, for listings. */
@@ -217,7 +219,7 @@ public final class Director implements AutoCloseable {
 
     /** Control thread: the configuration with lbadm's added and removed real servers applied. */
     public ClusterConfig effectiveConfig() {
-        return edits.apply(config);
+        return effective;
     }
 
     /** Control thread: whether lbadm set this real server's weight (the listing says so). */
@@ -230,10 +232,10 @@ public final class Director implements AutoCloseable {
         if (weight < 0) {
             throw new DirectorException("weight must be 0 or more: " + weight);
         }
-        onControl(() -> {
+        conductor.call("lbadm weight " + key.address(), () -> {
             findServer(key);
             edits.setWeight(key, weight);
-            publish("lbadm weight " + key.address());
+            tables.mark(key.service());
             return null;
         });
     }
@@ -244,19 +246,19 @@ public final class Director implements AutoCloseable {
             throw new DirectorException("scheduler " + scheduler.configName()
                     + " is not supported yet; use rr, wrr, lc or wlc");
         }
-        onControl(() -> {
+        conductor.call("lbadm scheduler " + key, () -> {
             findService(key);
             edits.setScheduler(key, scheduler);
-            publish("lbadm scheduler " + key);
+            tables.mark(key);
             return null;
         });
     }
 
     /** {@code lbadm -a}: a real server until the next reload, health-checked like the configured ones. */
     public void addServer(RealServerKey key, ForwardingMethod forwarding, int weight) {
-        ClusterConfig effective = onControl(() -> {
+        conductor.call("lbadm add " + key.address(), () -> {
             VirtualService vs = findService(key.service());
-            if (edits.apply(config).find(key.service()).orElseThrow().realServers().stream()
+            if (effective.find(key.service()).orElseThrow().realServers().stream()
                     .anyMatch(rs -> rs.key().equals(key))) {
                 throw new DirectorException("Destination already exists: " + key.address() + " in " + key.service());
             }
@@ -277,23 +279,21 @@ public final class Director implements AutoCloseable {
                 edits.setWeight(key, weight);
             }
             states.putIfAbsent(key, initialState(vs));
-            publish("lbadm add " + key.address());
-            return edits.apply(config);
+            serversEdited(key.service());
+            return null;
         });
-        health.apply(effective);
     }
 
     /** {@code lbadm -d}: no new connections to the server until the next reload; open ones finish. */
     public void deleteServer(RealServerKey key) {
-        ClusterConfig effective = onControl(() -> {
+        conductor.call("lbadm delete " + key.address(), () -> {
             findServer(key);
             boolean configured = findService(key.service()).realServers().stream()
                     .anyMatch(rs -> rs.key().equals(key));
             edits.deleteServer(key, configured);
-            publish("lbadm delete " + key.address());
-            return edits.apply(config);
+            serversEdited(key.service());
+            return null;
         });
-        health.apply(effective);
     }
 
     private VirtualService findService(VirtualServiceKey key) {
@@ -301,7 +301,7 @@ public final class Director implements AutoCloseable {
     }
 
     private RealServer findServer(RealServerKey key) {
-        return edits.apply(config).find(key.service())
+        return effective.find(key.service())
                 .orElseThrow(() -> new DirectorException("Service not defined: " + key.service()))
                 .realServers().stream().filter(rs -> rs.key().equals(key)).findFirst()
                 .orElseThrow(() -> new DirectorException("No such destination: " + key.address() + " is not a real"
@@ -332,13 +332,50 @@ public final class Director implements AutoCloseable {
         }
         boolean up = event.state() == HealthState.UP;
         states.put(event.server(), new RealServerState(up, event.reason()));
-        publish("health " + event.server().address() + " " + event.state().word());
+        tables.mark(event.server().service());
     }
 
-    /** Start-up: listen on every masq VIP of {@code cfg}. */
-    private void syncListeners(ClusterConfig cfg) {
-        openNewListeners(cfg);
-        closeRemovedListeners(cfg);
+    /** DR thread's resolution result, applied on the conductor: these servers' MAC hold changed. */
+    private void holdsChanged(Set<RealServerKey> servers) {
+        servers.forEach(k -> tables.mark(k.service()));
+    }
+
+    /** lbadm -a or -d changed a service's real servers. */
+    private void serversEdited(VirtualServiceKey service) {
+        effective = edits.apply(config);
+        effectiveChanged = true;
+        tables.mark(service);
+    }
+
+    /** Start or reload: every table is rebuilt and compared; DR and health follow the new configuration. */
+    private void configurationChanged() {
+        effective = edits.apply(config);
+        effectiveChanged = true;
+        tables.markEverything();
+    }
+
+    /**
+     * The end of each duty cycle: rebuild the marked tables, publish one snapshot if any changed, then act
+     * outward — listeners accept, the DR plane and the health checks follow the effective configuration.
+     */
+    private void afterMessages() {
+        Set<VirtualServiceKey> changed = tables.rebuild(effective,
+                vs -> TableFactory.build(vs, this::state, edits));
+        if (!changed.isEmpty() || version == 0) {
+            long previous = version == 0 ? DataPlaneSnapshot.NO_PREVIOUS : version;
+            version++;
+            publisher.publish(new DataPlaneSnapshot(version, tables.published(), previous, changed));
+            log.debug("published tables v{} ({} changed)", version, changed.size());
+        }
+        for (Runnable action : afterPublish) {
+            action.run();
+        }
+        afterPublish.clear();
+        if (effectiveChanged) {
+            effectiveChanged = false;
+            dr.afterPublish(effective);
+            health.apply(effective); // from this thread only, so in the order the changes were made
+        }
     }
 
     /**
@@ -387,17 +424,6 @@ public final class Director implements AutoCloseable {
         return keys;
     }
 
-    private void publish(String why) {
-        Map<VirtualServiceKey, ServiceTable> tables = new LinkedHashMap<>();
-        for (VirtualService vs : edits.apply(config).virtualServices()) {
-            tables.put(vs.key(), TableFactory.build(vs, this::state, edits));
-        }
-        version++;
-        publisher.publish(new DataPlaneSnapshot(version, tables));
-        log.debug("published tables v{} ({})", version, why);
-        dr.afterPublish(edits.apply(config));
-    }
-
     private static DrOptions withDrSettings(DrOptions defaults, ClusterConfig cfg, int eventLoops) {
         DrOptions o = eventLoops > 0 ? defaults.withWorkers(eventLoops) : defaults;
         return cfg.globals().networkInterface().map(o::withInterface).orElse(o);
@@ -424,8 +450,8 @@ public final class Director implements AutoCloseable {
     public void shutdown(Duration drain) {
         health.close();
         nat.shutdown(drain);
+        conductor.close();
         dr.close();
-        control.shutdownNow();
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServer;
@@ -33,14 +34,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The direct-routing (gate) data path as the control plane drives it. {@link DrDataPlane} wants one owner
  * thread, and resolving a real server's MAC may wait for ARP replies, so the plane gets its own thread
- * ("lbd-dr"): the control thread hands it work and gets results back as tasks on the control executor; it
+ * ("lbd-dr"): the conductor hands it work and gets results back as messages on its inbox; it
  * waits for the DR thread only at start-up, where a refusal must stop lbd.
  *
  * <p>MAC hold: a gate real server whose MAC the last resolution could not find is held down with that reason
  * — schedulable only when health says up AND the MAC is known — and comes back when a later resolution
  * (after each publication, and every {@link #RESOLVE_INTERVAL}) finds it.
  *
- * <p>Control thread only, except {@link #workerStates} (any thread).
+ * <p>Control thread only, except {@link #workerStates} and {@link #frameCounters} (any thread).
  */
 final class DrBinding implements AutoCloseable {
 
@@ -50,7 +51,7 @@ final class DrBinding implements AutoCloseable {
 
     private final SnapshotPublisher publisher;
     private final Executor control;
-    private final Runnable republish;
+    private final Consumer<Set<RealServerKey>> holdsChanged;
     private final DrOptions options;
     private final AtomicBoolean resolvePending = new AtomicBoolean();
     private volatile List<RealServerKey> gateServers = List.of(); // written by control, read by the DR thread
@@ -64,14 +65,15 @@ final class DrBinding implements AutoCloseable {
 
     /**
      * @param options   the DR options (interface, workers, whether to answer ARP from the start)
-     * @param control   the control executor, where results of the DR thread land
-     * @param republish control thread: rebuild and publish the tables (the set of held servers changed)
+     * @param control      the conductor's inbox, where results of the DR thread land as messages
+     * @param holdsChanged conductor thread: these servers' MAC hold changed (their tables need rebuilding)
      */
-    DrBinding(SnapshotPublisher publisher, DrOptions options, Executor control, Runnable republish) {
+    DrBinding(SnapshotPublisher publisher, DrOptions options, Executor control,
+            Consumer<Set<RealServerKey>> holdsChanged) {
         this.publisher = publisher;
         this.options = options;
         this.control = control;
-        this.republish = republish;
+        this.holdsChanged = holdsChanged;
     }
 
     /**
@@ -153,6 +155,12 @@ final class DrBinding implements AutoCloseable {
     }
 
     /** The DR workers' states, for summing counters (empty while no gate service runs). Any thread. */
+    /** The DR workers' frame counters summed, by name (forwarded, dropped-…); empty without a gate service. */
+    Map<String, Long> frameCounters() {
+        DrDataPlane p = plane;
+        return p == null ? Map.of() : p.stats();
+    }
+
     List<WorkerState> workerStates() {
         DrDataPlane p = plane;
         return p == null ? List.of() : p.workerStates();
@@ -227,11 +235,13 @@ final class DrBinding implements AutoCloseable {
                 log.info("{}: MAC address resolved; no longer held down", k);
             }
         });
+        Set<RealServerKey> changed = new HashSet<>(unresolved.keySet());
+        changed.addAll(held.keySet());
         held = unresolved;
-        republish.run();
+        holdsChanged.accept(changed);
     }
 
-    private void onDrThread(java.util.function.Consumer<DrDataPlane> task) {
+    private void onDrThread(Consumer<DrDataPlane> task) {
         ScheduledExecutorService o = owner;
         DrDataPlane p = plane;
         if (o == null || p == null || o.isShutdown()) {
