@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
@@ -68,7 +69,6 @@ final class DemoCommand {
             log.error("demo: lbd could not start: {}", e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(ops::close, "lbd-ops-stop"));
         String lbadm = socket.equals(ControlServer.DEFAULT_PATH) ? "bin/lbadm -Ln" : "bin/lbadm --socket " + socket + " -Ln";
         System.out.println();
         System.out.println("lbd demo: VIP 127.0.0.1:" + vipPort + " (rr) -> VM2 on 127.0.0.1:" + backends.port(0)
@@ -77,8 +77,7 @@ final class DemoCommand {
         System.out.println("      " + lbadm + "      (Ctrl-C stops the demo)");
         System.out.println();
         System.out.flush();
-        Runtime.getRuntime().addShutdownHook(new Thread(backends::close, "demo-backends-stop"));
-        return RunCommand.runUntilStopped(director);
+        return RunCommand.runUntilStopped(director, List.of(ops), List.of(backends));
     }
 
     /** The default control socket when root may create it; otherwise one in /tmp that only this user can use. */

@@ -2,25 +2,26 @@ package lbd.director.cli;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import lbd.config.ConfigError;
 import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.Transport;
-import lbd.director.core.Director;
 import lbd.director.control.ConfigReloader;
 import lbd.director.control.ControlServer;
 import lbd.director.control.DirectorOps;
+import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
-import lbd.director.logging.LogSetup;
+import lbd.director.ha.HaCollector;
 import lbd.director.ha.HaConfigException;
 import lbd.director.ha.HaLauncher;
-import lbd.director.ha.HaCollector;
 import lbd.director.ha.HaNode;
-import io.prometheus.metrics.model.registry.MultiCollector;
-import java.util.List;
-import java.util.function.Supplier;
+import lbd.director.logging.LogSetup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -88,13 +89,17 @@ final class RunCommand {
             director.close();
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(ops::close, "lbd-ops-stop"));
         // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
         Signal.handle(new Signal("HUP"), sig -> {
             logs.reopen();
             ops.reloadLater("SIGHUP");
         });
-        return runUntilStopped(director, ha);
+        List<AutoCloseable> first = new ArrayList<>();
+        first.add(ops); // no lbadm command or reload while the director drains
+        if (ha != null) {
+            first.add(ha); // hands the VIPs to the peer before draining
+        }
+        return runUntilStopped(director, first, List.of());
     }
 
     /** The control socket (lbadm), reloads, rates and metrics of a running director (lbd.director.control). */
@@ -124,25 +129,32 @@ final class RunCommand {
         return Director.start(config, transport, loops, drAnswersArp);
     }
 
-    /** Blocks until SIGTERM/SIGINT, then drains and stops the director. */
-    static int runUntilStopped(Director director) throws InterruptedException {
-        return runUntilStopped(director, null);
-    }
-
-    /** As {@link #runUntilStopped(Director)}; an HA node first hands the VIPs to its peer, then the director drains. */
-    static int runUntilStopped(Director director, HaNode ha) throws InterruptedException {
+    /**
+     * Blocks until SIGTERM/SIGINT, then stops everything in one shutdown hook, in order: {@code first} (the
+     * control socket, HA), then the director drains and stops, then {@code last} (the demo's servers). One hook,
+     * because the JVM runs separate hooks concurrently and in no order.
+     */
+    static int runUntilStopped(Director director, List<? extends AutoCloseable> first,
+            List<? extends AutoCloseable> last) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (ha != null) {
-                ha.close();
-            }
+            first.forEach(RunCommand::closeLogged);
             log.info("stopping: no new connections; draining open ones for up to {} s", DRAIN.toSeconds());
             director.shutdown(DRAIN);
+            last.forEach(RunCommand::closeLogged);
             log.info("stopped");
             stopped.countDown();
         }, "lbd-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private static void closeLogged(AutoCloseable part) {
+        try {
+            part.close();
+        } catch (Exception e) {
+            log.warn("stopping {}: {}", part.getClass().getSimpleName(), e.toString());
+        }
     }
 
     /** Loads FILE, logging every error as FILE:LINE: message; null when it does not load. */
