@@ -71,6 +71,8 @@ public final class ConfigReloader implements AutoCloseable {
                 reloadNow(trigger);
             } catch (ControlException e) {
                 // already logged
+            } catch (RuntimeException e) {
+                log.error("{}: reload ({}) failed unexpectedly; the running configuration is kept", file, trigger, e);
             }
         });
     }
@@ -96,6 +98,12 @@ public final class ConfigReloader implements AutoCloseable {
                     String message = file + ": reload failed: " + e.getMessage()
                             + "; the running configuration is kept";
                     log.error("{}", message);
+                    throw new ControlException(message);
+                } catch (RuntimeException e) {
+                    // A defect, not an operator's mistake: logged with its stack trace, whatever the trigger.
+                    String message = file + ": reload failed unexpectedly (" + e + "); the running configuration"
+                            + " is kept";
+                    log.error("{}", message, e);
                     throw new ControlException(message);
                 }
                 yield "configuration reloaded from " + file + ": " + loaded.config().virtualServices().size()
