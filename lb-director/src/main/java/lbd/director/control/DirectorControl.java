@@ -56,6 +56,11 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     }
 
     @Override
+    public Map<String, Long> directRoutingFrames() {
+        return director.directRoutingFrames();
+    }
+
+    @Override
     public Map<RealServerKey, Duration> checkLatency() {
         Map<RealServerKey, Duration> latency = new HashMap<>();
         for (ServiceHealth service : director.health().services()) {

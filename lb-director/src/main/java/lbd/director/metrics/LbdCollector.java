@@ -120,6 +120,16 @@ final class LbdCollector implements MultiCollector {
                             + " paused the loop's listeners for 100 ms", loops, LoopCounters::outOfResources));
         }
 
+        Map<String, Long> frames = source.directRoutingFrames();
+        if (!frames.isEmpty()) {
+            CounterSnapshot.Builder b = CounterSnapshot.builder().name("lbd_dr_frames")
+                    .help("Frames the direct-routing workers received, forwarded, or dropped, by outcome (each frame"
+                            + " that is not forwarded counts under exactly one reason)");
+            frames.forEach((outcome, n) -> b.dataPoint(CounterDataPointSnapshot.builder()
+                    .labels(Labels.of("outcome", outcome)).value(n).build()));
+            out.metricSnapshot(b.build());
+        }
+
         Map<VirtualServiceKey, Histogram> latency = source.connectLatencyMicros();
         if (!latency.isEmpty()) {
             HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("lbd_connect_latency_seconds")

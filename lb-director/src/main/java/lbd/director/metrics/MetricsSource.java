@@ -34,4 +34,12 @@ public interface MetricsSource {
     default Map<VirtualServiceKey, Histogram> connectLatencyMicros() {
         return Map.of();
     }
+
+    /**
+     * The direct-routing data plane's frame counters by outcome ({@code forwarded}, {@code dropped-no-service}…),
+     * summed over its workers; empty when no gate service runs.
+     */
+    default Map<String, Long> directRoutingFrames() {
+        return Map.of();
+    }
 }

@@ -71,6 +71,11 @@ class MetricsServerTest {
             h.recordValue(30_000);   // 30 ms
             return Map.of(VIP, h);
         }
+
+        @Override
+        public Map<String, Long> directRoutingFrames() {
+            return Map.of("forwarded", 17L, "dropped-no-service", 4L);
+        }
     }
 
     @Test
@@ -97,6 +102,8 @@ class MetricsServerTest {
                     .contains("lbd_loop_accepted_connections_total{loop=\"0\"} 40")
                     .contains("lbd_loop_refused_connections_total{loop=\"0\"} 1")
                     .contains("lbd_loop_out_of_resources_total{loop=\"0\"} 3")
+                    .contains("lbd_dr_frames_total{outcome=\"forwarded\"} 17")
+                    .contains("lbd_dr_frames_total{outcome=\"dropped-no-service\"} 4")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"2.5E-4\"} 2")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.025\"} 2")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.05\"} 3")
