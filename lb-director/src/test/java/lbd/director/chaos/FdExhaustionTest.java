@@ -26,6 +26,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import lbd.dataplane.transport.NettyTransport;
 import lbd.dataplane.transport.TransportKind;
@@ -143,13 +145,41 @@ class FdExhaustionTest {
                 \tprotocol=tcp
                 \tchecktype=on
                 """.formatted(transport.configName(), metricsPort, vipPort, backend.getLocalPort()));
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String cp = asJars(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String command = "ulimit -n " + FD_LIMIT + " && exec \"$0\" --enable-native-access=ALL-UNNAMED"
                 + " -XX:TieredStopAtLevel=1 -cp \"$1\" lbd.director.cli.LbdMain --config \"$2\" --socket \"$3\"";
         return new ProcessBuilder("sh", "-c", command, java, cp, config.toString(), dir.resolve("lbd.sock").toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    }
+
+    /**
+     * The class path with each directory (the modules' target/classes) packed into a jar, as lbd runs in
+     * production (one jar, opened once): from a directory every class loaded for the first time opens a file,
+     * which at the descriptor limit fails — a class-loading failure no installed lbd can have.
+     */
+    private String asJars(String classPath) throws IOException {
+        List<String> entries = new ArrayList<>();
+        int n = 0;
+        for (String entry : classPath.split(File.pathSeparator)) {
+            Path path = Path.of(entry);
+            if (!Files.isDirectory(path)) {
+                entries.add(entry);
+                continue;
+            }
+            Path jar = dir.resolve("classes-" + n++ + ".jar");
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+                 Stream<Path> files = Files.walk(path)) {
+                for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                    out.putNextEntry(new JarEntry(path.relativize(file).toString().replace(File.separatorChar, '/')));
+                    Files.copy(file, out);
+                    out.closeEntry();
+                }
+            }
+            entries.add(jar.toString());
+        }
+        return String.join(File.pathSeparator, entries);
     }
 
     /** The out-of-resources counter of loop 0, from lbd's Prometheus endpoint. */
