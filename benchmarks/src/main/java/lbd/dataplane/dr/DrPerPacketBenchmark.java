@@ -2,13 +2,12 @@ package lbd.dataplane.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Endpoint;
@@ -21,11 +20,10 @@ import lbd.dataplane.dr.packet.FrameParser;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
-import org.agrona.collections.IntHashSet;
-import org.agrona.collections.Long2ObjectHashMap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -96,24 +94,19 @@ public class DrPerPacketBenchmark {
     public void setUp(BenchmarkParams params) {
         VirtualServiceKey service = new VirtualServiceKey(Protocol.TCP, Endpoint.of(Net.formatIpv4(VIP), VPORT));
         List<Destination> destinations = new ArrayList<>();
-        Map<InetAddress, Long> macs = new HashMap<>();
         for (int i = 0; i < REAL_SERVERS; i++) {
             Endpoint real = Endpoint.of("198.19.0." + (i + 1), VPORT);
-            destinations.add(new Destination(i, new RealServerKey(service, real), ForwardingMethod.GATE, 1 + i % 3));
-            macs.put(real.address(), 0x02_00_00_00_01_00L + i);
+            destinations.add(new Destination(i, new RealServerKey(service, real), ForwardingMethod.GATE, 1 + i % 3,
+                    0x02_00_00_00_01_00L + i));
         }
         ServiceTable table = new ServiceTable(service, SchedulerKind.WRR, destinations, Optional.empty(), 0,
                 Duration.ofSeconds(3), Duration.ofSeconds(900));
         SnapshotPublisher publisher = new SnapshotPublisher();
-        publisher.publish(new DataPlaneSnapshot(1, Map.of(service, table)));
-        Long2ObjectHashMap<VirtualServiceKey> services = new Long2ObjectHashMap<>();
-        services.put(DrView.serviceKey(VIP, VPORT), service);
-        IntHashSet vips = new IntHashSet();
-        vips.add(VIP);
-        DrView view = new DrView(services, vips, new IntHashSet(), macs);
+        publisher.publish(new DataPlaneSnapshot(1, Map.of(service, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
+                DrDirectory.of(List.of(service), Set.of())));
         stats = new DrStats();
         state = new WorkerState(publisher, 0);
-        worker = new DrWorker(null, state, () -> view, DIRECTOR_MAC, stats, flows * 2);
+        worker = new DrWorker(null, state, publisher, DIRECTOR_MAC, stats, flows * 2);
 
         // Clients are taken in a random order, so that the flow table is probed as real traffic probes it; the
         // ring holds their frames in that same order (per client: SYN, ACK, RST), so that it is read

@@ -19,8 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntPredicate;
-import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
@@ -29,22 +27,21 @@ import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.table.DataPlaneSnapshot;
+import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
-import org.agrona.collections.IntHashSet;
-import org.agrona.collections.Long2ObjectHashMap;
 
 /**
  * The direct-routing data path: AF_PACKET sockets in one PACKET_FANOUT group on the DR interface, one worker
  * thread per socket, a BPF filter for the DR VIPs, ARP for the VIPs, and real-server MAC resolution.
  *
- * <p>Control-plane use (one thread, the one that called {@link #start}: the ARP socket's buffer is confined to
- * it): {@link #start}, then {@link #addService}/{@link #removeService} as the configuration changes,
- * {@link #setAnswering} for HA, {@link #resolveRealServers} after publishing a snapshot with new gate servers (its
- * result names the servers to hold down), {@link #close} to stop. Service tables come from the same
- * {@link SnapshotPublisher} as the NAT path; each worker owns a {@link WorkerState} over it.
+ * <p>Everything the workers read comes from the control plane's {@link SnapshotPublisher}, the same as the NAT
+ * path's: the service tables (with each gate server's MAC) and the {@link DrDirectory} (VIPs, ARP answering).
+ * This class only acts on the host for it, from one thread (the one that called {@link #start}: the ARP socket's
+ * buffer is confined to it): {@link #follow} after each publication (packet filter, gratuitous ARP),
+ * {@link #resolve} for the control plane's MAC lookups, {@link #close} to stop.
  */
 public final class DrDataPlane implements AutoCloseable {
 
@@ -60,13 +57,13 @@ public final class DrDataPlane implements AutoCloseable {
     private final List<Thread> threads;
     private final List<DrStats> stats;
     private final long resolveTimeoutMillis;
-    private final boolean answerArpByDefault;
-    private final Map<Integer, Boolean> arpAnswering = new HashMap<>(); // control thread: setAnswering's word per VIP
-    private volatile DrView view;
+    // Owner thread: the VIPs in the packet filter, and those announced and answered for (see follow).
+    private Set<Integer> filtered;
+    private Set<Integer> announced = Set.of();
 
     private DrDataPlane(String interfaceName, SnapshotPublisher publisher, NeighbourResolver neighbours,
                         List<PacketSocket> sockets, List<DrWorker> workers, List<DrStats> stats,
-                        long resolveTimeoutMillis, boolean answerArpByDefault, DrView view) {
+                        long resolveTimeoutMillis, Set<Integer> filtered) {
         this.interfaceName = interfaceName;
         this.publisher = publisher;
         this.neighbours = neighbours;
@@ -74,14 +71,13 @@ public final class DrDataPlane implements AutoCloseable {
         this.workers = workers;
         this.stats = stats;
         this.resolveTimeoutMillis = resolveTimeoutMillis;
-        this.answerArpByDefault = answerArpByDefault;
-        this.view = view;
+        this.filtered = filtered;
         this.threads = new ArrayList<>();
     }
 
     /**
-     * Checks the host, opens the sockets, resolves the real servers of the current snapshot, starts the
-     * workers and announces the VIPs with gratuitous ARP.
+     * Checks the host, opens the sockets with a filter for the services' VIPs and starts the workers. Nothing is
+     * announced yet: {@link #follow} does, once a snapshot says lbd answers for a VIP.
      *
      * @param services the DR (gate) services, as keys of {@code publisher}'s tables
      * @throws DrStartupException with one line per problem and what to change, when the host is not ready
@@ -121,8 +117,9 @@ public final class DrDataPlane implements AutoCloseable {
         }
         long mac = Net.parseMac(read(sys.resolve("address").toString()));
         int index = Integer.parseInt(read(sys.resolve("ifindex").toString()));
-        DrView initial = buildView(services, Map.of(), vip -> options.answerArp());
-        BpfFilter filter = BpfFilter.forVips(initial.vipArray());
+        Set<Integer> vips = new HashSet<>();
+        services.forEach(k -> vips.add(Net.ipv4(k.address().address().getAddress())));
+        BpfFilter filter = BpfFilter.forVips(toArray(vips));
         int group = (int) (ProcessHandle.current().pid() & 0xffff);
 
         NeighbourResolver neighbours = new NeighbourResolver(iface, index, mac, ownIpv4(iface));
@@ -139,27 +136,16 @@ public final class DrDataPlane implements AutoCloseable {
         List<DrStats> stats = new ArrayList<>();
         List<DrWorker> workers = new ArrayList<>();
         DrDataPlane plane = new DrDataPlane(iface, publisher, neighbours, sockets, workers, stats,
-                options.resolveTimeout().toMillis(), options.answerArp(), initial);
+                options.resolveTimeout().toMillis(), Set.copyOf(vips));
         for (int i = 0; i < options.workers(); i++) {
             DrStats s = new DrStats();
             stats.add(s);
-            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i), plane::view, mac, s,
+            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i), publisher, mac, s,
                     options.flowsPerWorker()));
-        }
-        try {
-            plane.resolveRealServers();
-        } catch (RuntimeException e) {
-            plane.close();
-            throw e;
         }
         for (int i = 0; i < workers.size(); i++) {
             Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(workers.get(i));
             plane.threads.add(t);
-        }
-        for (int vip : initial.vipArray()) {
-            if (initial.answersArp(vip)) {
-                neighbours.announce(vip);
-            }
         }
         return plane;
     }
@@ -169,121 +155,76 @@ public final class DrDataPlane implements AutoCloseable {
         return sockets.stream().allMatch(PacketSocket::hasRing);
     }
 
-    DrView view() {
-        return view;
-    }
-
     public String interfaceName() {
         return interfaceName;
     }
 
-    /** Starts serving a DR service; a VIP new to lbd is added to the filter and announced. */
-    public void addService(VirtualServiceKey key) {
-        DrView v = view;
-        Set<VirtualServiceKey> keys = new HashSet<>(v.services().values());
-        keys.add(key);
-        boolean newVip = !v.isVip(Net.ipv4(key.address().address().getAddress()));
-        publishView(keys, v.macs());
-        int vip = Net.ipv4(key.address().address().getAddress());
-        if (newVip && view.answersArp(vip)) {
-            neighbours.announce(vip);
-        }
-    }
-
     /**
-     * The HA switch: whether lbd answers ARP for these VIPs (the active node) or leaves them alone (the backup,
-     * whose peer answers). Starting to answer announces each VIP lbd serves with gratuitous ARP. The word
-     * sticks to the address, also for a VIP that a later reload adds. Forwarding is not affected: a backup
-     * receives no frames for the VIPs once its peer has announced them.
+     * After each publication (owner thread): the packet filter follows the directory's VIPs, and each VIP lbd now
+     * answers ARP for, that it did not before (new, or HA made this node active), is announced with gratuitous
+     * ARP so that neighbours update their caches.
      */
-    public void setAnswering(Collection<? extends InetAddress> vips, boolean answer) {
-        for (InetAddress a : vips) {
-            arpAnswering.put(Net.ipv4(a.getAddress()), answer);
+    public void follow(DrDirectory directory) {
+        int[] vips = directory.vipArray();
+        Set<Integer> now = new HashSet<>();
+        for (int vip : vips) {
+            now.add(vip);
         }
-        DrView v = view;
-        publishView(v.services().values(), v.macs());
-        if (answer) {
-            for (InetAddress a : vips) {
-                int vip = Net.ipv4(a.getAddress());
-                if (view.answersArp(vip)) {
+        if (!now.equals(filtered)) {
+            BpfFilter filter = BpfFilter.forVips(vips);
+            for (PacketSocket s : sockets) {
+                s.attach(filter);
+            }
+            filtered = Set.copyOf(now);
+        }
+        Set<Integer> answering = new HashSet<>();
+        for (int vip : vips) {
+            if (directory.answersArp(vip)) {
+                answering.add(vip);
+                if (!announced.contains(vip)) {
                     neighbours.announce(vip);
                 }
             }
         }
+        announced = Set.copyOf(answering);
     }
 
-    /** Stops serving a DR service; existing flows of it are dropped from then on. */
-    public void removeService(VirtualServiceKey key) {
-        DrView v = view;
-        Set<VirtualServiceKey> keys = new HashSet<>(v.services().values());
-        keys.remove(key);
-        publishView(keys, v.macs());
-    }
-
-    private void publishView(Collection<VirtualServiceKey> keys, Map<InetAddress, Long> macs) {
-        DrView next = buildView(keys, macs, vip -> arpAnswering.getOrDefault(vip, answerArpByDefault));
-        BpfFilter filter = BpfFilter.forVips(next.vipArray());
-        view = next;
-        for (PacketSocket s : sockets) {
-            s.attach(filter);
+    /** What {@link #resolve} found: each server's MAC, or why not. */
+    public record Resolution(Map<RealServerKey, Long> macs, Map<RealServerKey, String> unresolved) {
+        public Resolution {
+            macs = Map.copyOf(macs);
+            unresolved = Map.copyOf(unresolved);
         }
     }
 
     /**
-     * Resolves the MACs of every gate real server (and fallback) of the DR services in the current snapshot,
-     * and publishes them to the workers.
-     *
-     * @return the real servers whose MAC could not be resolved, each with the reason: the director holds them
-     *         down (weight 0 / out of the table) until a later call resolves them
+     * Resolves the MACs of these gate real servers (owner thread; may wait up to the resolve timeout): from the
+     * kernel's neighbour table, else by ARP. The control plane puts the MACs into the tables and holds down the
+     * servers left unresolved until a later call finds them.
      */
-    public Map<RealServerKey, String> resolveRealServers() {
-        DataPlaneSnapshot snapshot = publisher.current();
-        List<RealServerKey> servers = new ArrayList<>();
-        for (VirtualServiceKey key : view.services().values()) {
-            ServiceTable t = snapshot.service(key);
-            if (t == null) {
-                continue;
-            }
-            List<Destination> all = new ArrayList<>(t.destinations());
-            t.fallback().ifPresent(all::add);
-            for (Destination d : all) {
-                if (d.forwarding() == ForwardingMethod.GATE) {
-                    servers.add(d.key());
-                }
-            }
-        }
-        return resolveRealServers(servers);
-    }
-
-    /**
-     * As {@link #resolveRealServers()}, for the given gate real servers: the caller's list also reaches servers
-     * that are not in the tables (e.g. left out while held down), so that they can come back.
-     */
-    public Map<RealServerKey, String> resolveRealServers(Collection<RealServerKey> servers) {
+    public Resolution resolve(Collection<RealServerKey> servers) {
         Map<Integer, List<RealServerKey>> wanted = new LinkedHashMap<>();
-        DrView v = view;
         for (RealServerKey s : servers) {
             if (s.address().isIpv4()) {
                 wanted.computeIfAbsent(Net.ipv4(s.address().address().getAddress()), k -> new ArrayList<>()).add(s);
             }
         }
         Map<Integer, Long> found = neighbours.resolve(wanted.keySet(), resolveTimeoutMillis);
-        Map<InetAddress, Long> macs = new HashMap<>(v.macs());
-        Map<RealServerKey, String> unresolved = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
+        Map<RealServerKey, Long> macs = new HashMap<>();
+        Map<RealServerKey, String> unresolved = new HashMap<>();
         wanted.forEach((ip, atIp) -> {
             Long mac = found.get(ip);
-            if (mac != null) {
-                macs.put(toInet(ip), mac);
-            } else {
-                for (RealServerKey s : atIp) {
+            for (RealServerKey s : atIp) {
+                if (mac != null) {
+                    macs.put(s, mac);
+                } else {
                     unresolved.put(s, "MAC address of " + Net.formatIpv4(ip) + " not resolved on " + interfaceName
                             + " (no ARP reply within " + resolveTimeoutMillis + " ms): is the real server up and on"
                             + " the director's L2 segment?");
                 }
             }
         });
-        publishView(v.services().values(), macs);
-        return Collections.unmodifiableMap(unresolved);
+        return new Resolution(macs, unresolved);
     }
 
     /** Per-counter totals over the workers, by {@link DrStats#name}. */
@@ -318,29 +259,13 @@ public final class DrDataPlane implements AutoCloseable {
         neighbours.close();
     }
 
-    private static DrView buildView(Collection<VirtualServiceKey> keys, Map<InetAddress, Long> macs,
-                                    IntPredicate answersArp) {
-        Long2ObjectHashMap<VirtualServiceKey> services = new Long2ObjectHashMap<>();
-        IntHashSet vips = new IntHashSet();
-        IntHashSet silent = new IntHashSet();
-        for (VirtualServiceKey k : keys) {
-            int vip = Net.ipv4(k.address().address().getAddress());
-            services.put(DrView.serviceKey(vip, k.address().port()), k);
-            vips.add(vip);
-            if (!answersArp.test(vip)) {
-                silent.add(vip);
-            }
+    private static int[] toArray(Set<Integer> vips) {
+        int[] out = new int[vips.size()];
+        int i = 0;
+        for (int vip : vips) {
+            out[i++] = vip;
         }
-        return new DrView(services, vips, silent, macs);
-    }
-
-    private static InetAddress toInet(int ip) {
-        try {
-            return InetAddress.getByAddress(new byte[] {(byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8),
-                (byte) ip});
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return out;
     }
 
     private static String read(String path) {

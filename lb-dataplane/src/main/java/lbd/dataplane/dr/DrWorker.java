@@ -2,7 +2,6 @@ package lbd.dataplane.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.function.Supplier;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
@@ -11,6 +10,8 @@ import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.DrDirectory;
+import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.ServiceSlot;
 import lbd.dataplane.worker.WorkerState;
 
@@ -34,7 +35,7 @@ final class DrWorker implements Runnable {
 
     private final PacketSocket socket;
     private final WorkerState state;
-    private final Supplier<DrView> view;
+    private final SnapshotPublisher publisher;
     private final long ownMac;
     private final DrStats stats;
     private final FlowTable flows;
@@ -43,11 +44,12 @@ final class DrWorker implements Runnable {
     private MemorySegment replyFrame;
     private volatile boolean running = true;
 
-    DrWorker(PacketSocket socket, WorkerState state, Supplier<DrView> view, long ownMac, DrStats stats,
+    /** @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory */
+    DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
              int flowCapacity) {
         this.socket = socket;
         this.state = state;
-        this.view = view;
+        this.publisher = publisher;
         this.ownMac = ownMac;
         this.stats = stats;
         this.flows = new FlowTable(flowCapacity, nowMillis());
@@ -99,7 +101,7 @@ final class DrWorker implements Runnable {
         stats.increment(DrStats.RECEIVED);
         int verdict = parser.parse(frame, length);
         stats.increment(verdict);
-        DrView v = view.get();
+        DrDirectory v = publisher.current().directRouting();
         if (verdict == FrameParser.ARP) {
             answerArp(v, frame, parser.networkOffset(), parser.length());
         } else if (verdict == FrameParser.TCP) {
@@ -110,7 +112,7 @@ final class DrWorker implements Runnable {
         return false;
     }
 
-    private void answerArp(DrView v, MemorySegment f, int l3, int length) {
+    private void answerArp(DrDirectory v, MemorySegment f, int l3, int length) {
         if (!ArpFrame.isEthernetIpv4(f, l3, length) || ArpFrame.operation(f, l3) != ArpFrame.REQUEST) {
             return;
         }
@@ -128,7 +130,7 @@ final class DrWorker implements Runnable {
         }
     }
 
-    private boolean forward(DrView v, long now) {
+    private boolean forward(DrDirectory v, long now) {
         FrameParser p = parser;
         if (p.destinationMac() != ownMac) {
             stats.increment(DrStats.NOT_FOR_THIS_HOST);
@@ -156,7 +158,7 @@ final class DrWorker implements Runnable {
                 stats.increment(DrStats.UNKNOWN_FLOW_NOT_SYN);
                 return false;
             }
-            e = schedule(v, key, clientIp, clientPort, vip, vport, now);
+            e = schedule(key, clientIp, clientPort, vip, vport, now);
             if (e < 0) {
                 return false;
             }
@@ -169,8 +171,7 @@ final class DrWorker implements Runnable {
         return true;
     }
 
-    private int schedule(DrView v, VirtualServiceKey key, int clientIp, int clientPort, int vip, int vport,
-                         long now) {
+    private int schedule(VirtualServiceKey key, int clientIp, int clientPort, int vip, int vport, long now) {
         ServiceSlot slot = state.service(key);
         if (slot == null) {
             stats.increment(DrStats.NO_SERVICE);
@@ -189,8 +190,8 @@ final class DrWorker implements Runnable {
             stats.increment(DrStats.NO_DESTINATION);
             return -1;
         }
-        Long mac = v.mac(d.address().address());
-        if (mac == null) {
+        long mac = d.mac(); // resolved by the control plane, in the same table as the weight
+        if (mac == Destination.NO_MAC) {
             stats.increment(DrStats.MAC_UNRESOLVED);
             return -1;
         }

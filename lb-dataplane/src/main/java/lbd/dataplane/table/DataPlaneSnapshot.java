@@ -1,6 +1,7 @@
 package lbd.dataplane.table;
 
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import lbd.config.model.VirtualServiceKey;
 
@@ -18,9 +19,10 @@ import lbd.config.model.VirtualServiceKey;
  * @param services        every service's table
  * @param previousVersion the version {@code changed} is relative to; {@link #NO_PREVIOUS} when not known
  * @param changed         the services whose table changed or went away since {@code previousVersion}
+ * @param directRouting   the gate services' VIPs and ARP answering, for the DR workers
  */
 public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTable> services, long previousVersion,
-        Set<VirtualServiceKey> changed) {
+        Set<VirtualServiceKey> changed, DrDirectory directRouting) {
 
     /** No delta: every worker re-aligns every service. */
     public static final long NO_PREVIOUS = Long.MIN_VALUE;
@@ -30,6 +32,7 @@ public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTabl
     public DataPlaneSnapshot {
         services = Map.copyOf(services);
         changed = Set.copyOf(changed);
+        Objects.requireNonNull(directRouting, "directRouting");
         if (previousVersion != NO_PREVIOUS && previousVersion >= version) {
             throw new IllegalArgumentException("previous version " + previousVersion + " is not before " + version);
         }
@@ -37,7 +40,13 @@ public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTabl
 
     /** A snapshot without a delta (start-up, tests): workers re-align every service. */
     public DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTable> services) {
-        this(version, services, NO_PREVIOUS, Set.of());
+        this(version, services, NO_PREVIOUS, Set.of(), DrDirectory.EMPTY);
+    }
+
+    /** A snapshot with a delta and no gate services. */
+    public DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTable> services, long previousVersion,
+            Set<VirtualServiceKey> changed) {
+        this(version, services, previousVersion, changed, DrDirectory.EMPTY);
     }
 
     public ServiceTable service(VirtualServiceKey key) {

@@ -12,11 +12,21 @@ import lbd.config.model.RealServerKey;
  *
  * @param index position in {@link ServiceTable#destinations()} (IPVS list order), or {@link #FALLBACK_INDEX}
  *              for a table's fallback server, which is not in the list
+ * @param mac   a gate server's MAC address (48 bits), as the control plane resolved it; {@link #NO_MAC} for masq,
+ *              and for a gate server not resolved yet (the control plane holds such a server down)
  */
-public record Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight) {
+public record Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac) {
 
     /** The index of a fallback server: it is not one of the scheduled destinations. */
     public static final int FALLBACK_INDEX = -1;
+
+    /** No MAC address: not a gate server, or not resolved. */
+    public static final long NO_MAC = 0;
+
+    /** A destination without a MAC address (masq; gate before resolution). */
+    public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight) {
+        this(index, key, forwarding, weight, NO_MAC);
+    }
 
     public Destination {
         Objects.requireNonNull(key, "key");

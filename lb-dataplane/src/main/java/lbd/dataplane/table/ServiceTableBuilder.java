@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToLongFunction;
+import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
@@ -39,6 +41,16 @@ public final class ServiceTableBuilder {
      */
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed) {
+        return build(service, scheduler, effectiveWeights, removed, key -> Destination.NO_MAC);
+    }
+
+    /**
+     * As above, with each gate server's MAC address ({@code macs} answers {@link Destination#NO_MAC} for one not
+     * resolved): the DR workers rewrite frames to the MAC their table holds.
+     */
+    public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
+                                     Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed,
+                                     ToLongFunction<RealServerKey> macs) {
         if (!scheduler.implemented()) {
             throw new IllegalArgumentException("virtual=" + service.address() + " (line " + service.line()
                     + "): scheduler " + scheduler.configName() + " is not supported yet; use rr, wrr, lc or wlc");
@@ -46,22 +58,24 @@ public final class ServiceTableBuilder {
         List<Destination> destinations = new ArrayList<>(service.realServers().size());
         for (RealServer server : service.ipvsOrder()) {
             if (!removed.contains(server.key())) {
-                destinations.add(destination(service, destinations.size(), server, effectiveWeights));
+                destinations.add(destination(service, destinations.size(), server, effectiveWeights, macs));
             }
         }
         Optional<Destination> fallback = service.fallback()
-                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights));
+                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights, macs));
         return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
                 service.healthCheck().connectTimeout(), service.idleTimeout());
     }
 
     private static Destination destination(VirtualService service, int index, RealServer server,
-                                           Map<RealServerKey, Integer> effectiveWeights) {
+                                           Map<RealServerKey, Integer> effectiveWeights,
+                                           ToLongFunction<RealServerKey> macs) {
         int weight = effectiveWeights.getOrDefault(server.key(), server.weight());
         if (weight < 0) {
             throw new IllegalArgumentException("virtual=" + service.address() + ": real server "
                     + server.address() + " has weight " + weight + "; a weight must be 0 or more");
         }
-        return new Destination(index, server.key(), server.forwarding(), weight);
+        long mac = server.forwarding() == ForwardingMethod.GATE ? macs.applyAsLong(server.key()) : Destination.NO_MAC;
+        return new Destination(index, server.key(), server.forwarding(), weight, mac);
     }
 }

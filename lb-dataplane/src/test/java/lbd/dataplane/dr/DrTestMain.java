@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
@@ -16,6 +17,7 @@ import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 
@@ -55,7 +57,20 @@ public final class DrTestMain {
             System.exit(2);
             return;
         }
-        System.out.println("READY unresolved=" + plane.resolveRealServers().size() + " ring="
+        // What the director's control plane does: resolve the MACs, publish them in the tables with the
+        // directory, then let the plane follow (filter, gratuitous ARP).
+        List<RealServerKey> servers = new ArrayList<>();
+        tables.values().forEach(t -> t.destinations().forEach(d -> servers.add(d.key())));
+        DrDataPlane.Resolution resolution = plane.resolve(servers);
+        Map<VirtualServiceKey, ServiceTable> resolved = new HashMap<>();
+        tables.forEach((key, t) -> resolved.put(key, new ServiceTable(key, t.scheduler(), t.destinations().stream()
+                .map(d -> new Destination(d.index(), d.key(), d.forwarding(), d.weight(),
+                        resolution.macs().getOrDefault(d.key(), Destination.NO_MAC))).toList(),
+                t.fallback(), t.maxConnections(), t.connectTimeout(), t.idleTimeout())));
+        DrDirectory directory = DrDirectory.of(tables.keySet(), Set.of());
+        publisher.publish(new DataPlaneSnapshot(2, resolved, DataPlaneSnapshot.NO_PREVIOUS, Set.of(), directory));
+        plane.follow(directory);
+        System.out.println("READY unresolved=" + resolution.unresolved().size() + " ring="
                 + plane.receivesThroughRings());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         String line;

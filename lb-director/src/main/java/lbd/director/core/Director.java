@@ -151,7 +151,7 @@ public final class Director implements AutoCloseable {
      */
     public void answerDrArp(Set<? extends InetAddress> vips, boolean answer) {
         conductor.call("HA: " + (answer ? "answer ARP for " : "leave ARP for ") + vips, () -> {
-            dr.answerArp(vips, answer);
+            dr.answerArp(vips, answer); // published in the directory; the DR thread announces after publication
             return null;
         });
     }
@@ -335,7 +335,7 @@ public final class Director implements AutoCloseable {
         tables.mark(event.server().service());
     }
 
-    /** DR thread's resolution result, applied on the conductor: these servers' MAC hold changed. */
+    /** The DR thread's resolution, applied on the conductor: these servers' MAC or hold changed. */
     private void holdsChanged(Set<RealServerKey> servers) {
         servers.forEach(k -> tables.mark(k.service()));
     }
@@ -359,21 +359,29 @@ public final class Director implements AutoCloseable {
      * outward — listeners accept, the DR plane and the health checks follow the effective configuration.
      */
     private void afterMessages() {
+        if (effectiveChanged) {
+            dr.configure(effective);
+        }
         Set<VirtualServiceKey> changed = tables.rebuild(effective,
-                vs -> TableFactory.build(vs, this::state, edits));
-        if (!changed.isEmpty() || version == 0) {
+                vs -> TableFactory.build(vs, this::state, edits, dr::mac));
+        boolean directoryChanged = dr.takeDirectoryChanged();
+        DataPlaneSnapshot published = publisher.current();
+        if (!changed.isEmpty() || directoryChanged || version == 0) {
             long previous = version == 0 ? DataPlaneSnapshot.NO_PREVIOUS : version;
             version++;
-            publisher.publish(new DataPlaneSnapshot(version, tables.published(), previous, changed));
+            published = new DataPlaneSnapshot(version, tables.published(), previous, changed, dr.directory());
+            publisher.publish(published);
             log.debug("published tables v{} ({} changed)", version, changed.size());
         }
         for (Runnable action : afterPublish) {
             action.run();
         }
         afterPublish.clear();
+        if (effectiveChanged || directoryChanged) {
+            dr.afterPublish(published);
+        }
         if (effectiveChanged) {
             effectiveChanged = false;
-            dr.afterPublish(effective);
             health.apply(effective); // from this thread only, so in the order the changes were made
         }
     }

@@ -1,5 +1,6 @@
 package lbd.director.core;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,22 +27,27 @@ import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.DrDataPlane;
 import lbd.dataplane.dr.DrOptions;
+import lbd.dataplane.table.DataPlaneSnapshot;
+import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The direct-routing (gate) data path as the control plane drives it. {@link DrDataPlane} wants one owner
- * thread, and resolving a real server's MAC may wait for ARP replies, so the plane gets its own thread
- * ("lbd-dr"): the conductor hands it work and gets results back as messages on its inbox; it
- * waits for the DR thread only at start-up, where a refusal must stop lbd.
+ * The direct-routing (gate) data path as the control plane drives it. What the DR workers read — the tables
+ * with each gate server's MAC, and the {@link DrDirectory} (VIPs, ARP answering) — is conductor state, kept
+ * here and published in the conductor's one snapshot. The plane's host work (packet filter, gratuitous ARP,
+ * neighbour resolution, which may wait for ARP replies) runs on its own thread ("lbd-dr"): the conductor hands
+ * it work after each publication and gets resolutions back as messages on its inbox; it waits for the DR
+ * thread only at start-up, where a refusal must stop lbd.
  *
  * <p>MAC hold: a gate real server whose MAC the last resolution could not find is held down with that reason
  * — schedulable only when health says up AND the MAC is known — and comes back when a later resolution
- * (after each publication, and every {@link #RESOLVE_INTERVAL}) finds it.
+ * (after each change of the configuration, and every {@link #RESOLVE_INTERVAL}) finds it.
  *
- * <p>Control thread only, except {@link #workerStates} and {@link #frameCounters} (any thread).
+ * <p>Conductor thread only, except {@link #workerStates} and {@link #frameCounters} (any thread).
  */
 final class DrBinding implements AutoCloseable {
 
@@ -54,19 +60,22 @@ final class DrBinding implements AutoCloseable {
     private final Consumer<Set<RealServerKey>> holdsChanged;
     private final DrOptions options;
     private final AtomicBoolean resolvePending = new AtomicBoolean();
-    private volatile List<RealServerKey> gateServers = List.of(); // written by control, read by the DR thread
+    private volatile List<RealServerKey> gateServers = List.of(); // written by the conductor, read by lbd-dr
     private volatile DrDataPlane plane;
-
-    // ---- control thread ----
     private volatile ScheduledExecutorService owner; // read by close() on the shutdown thread
-    private final Set<VirtualServiceKey> serving = new HashSet<>();
+
+    // ---- conductor thread ----
+    private Set<VirtualServiceKey> services = Set.of();
     private final Map<InetAddress, Boolean> answering = new HashMap<>();
+    private Map<RealServerKey, Long> macs = Map.of();
     private Map<RealServerKey, String> held = Map.of();
+    private DrDirectory directory = DrDirectory.EMPTY;
+    private boolean directoryChanged;
 
     /**
-     * @param options   the DR options (interface, workers, whether to answer ARP from the start)
+     * @param options      the DR options (interface, workers, whether to answer ARP until HA says otherwise)
      * @param control      the conductor's inbox, where results of the DR thread land as messages
-     * @param holdsChanged conductor thread: these servers' MAC hold changed (their tables need rebuilding)
+     * @param holdsChanged conductor thread: these servers' MAC or hold changed (their tables need rebuilding)
      */
     DrBinding(SnapshotPublisher publisher, DrOptions options, Executor control,
             Consumer<Set<RealServerKey>> holdsChanged) {
@@ -76,39 +85,63 @@ final class DrBinding implements AutoCloseable {
         this.holdsChanged = holdsChanged;
     }
 
-    /**
-     * After every publication: starts the DR data plane on the first gate service (throws
-     * {@link DirectorException} with its refusal), adds and removes services as a diff, resolves MACs.
-     */
-    void afterPublish(ClusterConfig effective) {
+    /** The effective configuration changed: the gate services and servers to serve and resolve. */
+    void configure(ClusterConfig effective) {
         Set<VirtualServiceKey> wanted = new LinkedHashSet<>();
         List<RealServerKey> servers = new ArrayList<>();
         gateServices(effective, wanted, servers);
         gateServers = List.copyOf(servers);
+        if (!wanted.equals(services)) {
+            for (VirtualServiceKey key : services) {
+                if (!wanted.contains(key)) {
+                    log.info("{}: direct routing stopped (removed from the configuration)", key);
+                }
+            }
+            DrDataPlane p = plane;
+            for (VirtualServiceKey key : wanted) {
+                if (p != null && !services.contains(key)) {
+                    log.info("{}: direct routing on {}", key, p.interfaceName());
+                }
+            }
+            services = Set.copyOf(wanted);
+            rebuildDirectory();
+        }
+    }
+
+    /** The directory to publish; {@link #takeDirectoryChanged} says whether it changed since last taken. */
+    DrDirectory directory() {
+        return directory;
+    }
+
+    boolean takeDirectoryChanged() {
+        boolean changed = directoryChanged;
+        directoryChanged = false;
+        return changed;
+    }
+
+    /** A gate server's MAC as last resolved, {@link Destination#NO_MAC} when not (yet). */
+    long mac(RealServerKey key) {
+        return macs.getOrDefault(key, Destination.NO_MAC);
+    }
+
+    /**
+     * After a publication: starts the DR data plane on the first gate service (throws {@link DirectorException}
+     * with its refusal), has it follow the published directory (filter, announcements), resolves MACs.
+     */
+    void afterPublish(DataPlaneSnapshot published) {
         if (plane == null) {
-            if (!wanted.isEmpty()) {
-                start(wanted, servers);
+            if (services.isEmpty()) {
+                return;
             }
-            return;
+            start(services, gateServers);
         }
-        for (VirtualServiceKey key : Set.copyOf(serving)) {
-            if (!wanted.contains(key)) {
-                serving.remove(key);
-                onDrThread(p -> p.removeService(key));
-                log.info("{}: direct routing stopped (removed from the configuration)", key);
-            }
-        }
-        for (VirtualServiceKey key : wanted) {
-            if (serving.add(key)) {
-                onDrThread(p -> p.addService(key));
-                log.info("{}: direct routing on {}", key, plane.interfaceName());
-            }
-        }
+        DrDirectory dir = published.directRouting();
+        onDrThread(p -> p.follow(dir));
         requestResolve();
     }
 
     /**
-     * Before a reload takes effect (control thread): when {@code next} brings the first gate service, starts the
+     * Before a reload takes effect (conductor thread): when {@code next} brings the first gate service, starts the
      * DR data plane now, so that a refusal (throws {@link DirectorException}) refuses the whole reload while the
      * running configuration is still in place. The new services' tables follow with the reload's publication.
      */
@@ -148,25 +181,34 @@ final class DrBinding implements AutoCloseable {
         for (InetAddress vip : vips) {
             answering.put(vip, answer);
         }
-        if (plane != null) {
-            Set<InetAddress> copy = Set.copyOf(vips);
-            onDrThread(p -> p.setAnswering(copy, answer));
-        }
+        rebuildDirectory();
     }
 
-    /** The DR workers' states, for summing counters (empty while no gate service runs). Any thread. */
+    private void rebuildDirectory() {
+        Set<Inet4Address> silent = new HashSet<>();
+        for (VirtualServiceKey key : services) {
+            if (key.address().address() instanceof Inet4Address v4
+                    && !answering.getOrDefault(v4, options.answerArp())) {
+                silent.add(v4);
+            }
+        }
+        directory = DrDirectory.of(services, silent);
+        directoryChanged = true;
+    }
+
     /** The DR workers' frame counters summed, by name (forwarded, dropped-…); empty without a gate service. */
     Map<String, Long> frameCounters() {
         DrDataPlane p = plane;
         return p == null ? Map.of() : p.stats();
     }
 
+    /** The DR workers' states, for summing counters (empty while no gate service runs). Any thread. */
     List<WorkerState> workerStates() {
         DrDataPlane p = plane;
         return p == null ? List.of() : p.workerStates();
     }
 
-    private void start(Set<VirtualServiceKey> services, List<RealServerKey> servers) {
+    private void start(Set<VirtualServiceKey> keys, List<RealServerKey> servers) {
         DrOptions opts = options;
         if (opts.interfaceName().isEmpty()) {
             // Every server may still be unchecked (out of the tables): route towards the configured ones.
@@ -179,14 +221,8 @@ final class DrBinding implements AutoCloseable {
             return t;
         });
         DrOptions startOptions = opts;
-        Set<VirtualServiceKey> keys = Set.copyOf(services);
-        Map<InetAddress, Boolean> told = Map.copyOf(answering);
-        Future<DrDataPlane> started = owner.submit(() -> {
-            DrDataPlane p = DrDataPlane.start(startOptions, publisher, keys);
-            // What HA said before the plane existed (it starts with the options' default).
-            told.forEach((vip, answer) -> p.setAnswering(Set.of(vip), answer));
-            return p;
-        });
+        Set<VirtualServiceKey> startKeys = Set.copyOf(keys);
+        Future<DrDataPlane> started = owner.submit(() -> DrDataPlane.start(startOptions, publisher, startKeys));
         try {
             plane = started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -201,12 +237,23 @@ final class DrBinding implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DirectorException("interrupted while starting the DR data plane", e);
         }
-        serving.addAll(keys);
         log.info("direct routing on {} ({} workers, {}): {}", startOptions.interfaceName().orElseThrow(),
-                startOptions.workers(), plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", keys);
+                startOptions.workers(), plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", startKeys);
+        // The MACs before the first tables are published, so that the first SYNs are forwarded, not dropped as
+        // unresolved (bounded by the resolve timeout; later changes are picked up every RESOLVE_INTERVAL).
+        List<RealServerKey> toResolve = List.copyOf(servers);
+        DrDataPlane running = plane;
+        try {
+            applyResolved(owner.submit(() -> running.resolve(toResolve))
+                    .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("direct routing: the first MAC resolution failed ({}); retried every {} s", e.getMessage(),
+                    RESOLVE_INTERVAL.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         long every = RESOLVE_INTERVAL.toMillis();
         owner.scheduleWithFixedDelay(this::requestResolve, every, every, TimeUnit.MILLISECONDS);
-        requestResolve();
     }
 
     /** Any thread: one resolution at a time is queued on the DR thread; requests meanwhile join it. */
@@ -214,15 +261,16 @@ final class DrBinding implements AutoCloseable {
         if (plane != null && resolvePending.compareAndSet(false, true)) {
             onDrThread(p -> {
                 resolvePending.set(false);
-                List<RealServerKey> servers = gateServers;
-                Map<RealServerKey, String> unresolved = Map.copyOf(p.resolveRealServers(servers));
-                control.execute(() -> applyResolved(unresolved));
+                DrDataPlane.Resolution resolution = p.resolve(gateServers);
+                control.execute(() -> applyResolved(resolution));
             });
         }
     }
 
-    private void applyResolved(Map<RealServerKey, String> unresolved) {
-        if (unresolved.equals(held)) {
+    /** Conductor thread: the resolution's MACs go into the tables; unresolved servers are held down. */
+    private void applyResolved(DrDataPlane.Resolution resolution) {
+        Map<RealServerKey, String> unresolved = resolution.unresolved();
+        if (unresolved.equals(held) && resolution.macs().equals(macs)) {
             return;
         }
         unresolved.forEach((k, why) -> {
@@ -237,7 +285,18 @@ final class DrBinding implements AutoCloseable {
         });
         Set<RealServerKey> changed = new HashSet<>(unresolved.keySet());
         changed.addAll(held.keySet());
+        resolution.macs().forEach((k, mac) -> {
+            if (!mac.equals(macs.get(k))) {
+                changed.add(k);
+            }
+        });
+        macs.keySet().forEach(k -> {
+            if (!resolution.macs().containsKey(k)) {
+                changed.add(k);
+            }
+        });
         held = unresolved;
+        macs = resolution.macs();
         holdsChanged.accept(changed);
     }
 

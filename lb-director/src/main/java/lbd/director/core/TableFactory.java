@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
@@ -22,8 +23,12 @@ final class TableFactory {
     private TableFactory() {
     }
 
-    /** @param states each real server's state (health, and for gate servers the MAC hold) */
-    static ServiceTable build(VirtualService vs, Function<RealServerKey, RealServerState> states, RuntimeEdits edits) {
+    /**
+     * @param states each real server's state (health, and for gate servers the MAC hold)
+     * @param macs   each gate server's resolved MAC ({@code Destination.NO_MAC} while not resolved)
+     */
+    static ServiceTable build(VirtualService vs, Function<RealServerKey, RealServerState> states, RuntimeEdits edits,
+            ToLongFunction<RealServerKey> macs) {
         Map<RealServerKey, Integer> weights = new HashMap<>();
         Set<RealServerKey> removed = new HashSet<>();
         for (RealServer rs : vs.realServers()) {
@@ -37,6 +42,6 @@ final class TableFactory {
                 removed.add(rs.key());
             }
         }
-        return ServiceTableBuilder.build(vs, edits.scheduler(vs.key()).orElse(vs.scheduler()), weights, removed);
+        return ServiceTableBuilder.build(vs, edits.scheduler(vs.key()).orElse(vs.scheduler()), weights, removed, macs);
     }
 }
