@@ -12,8 +12,11 @@
  *       with options, TCP, ARP).</li>
  *   <li>{@code flow}: the per-worker connection table and IPVS's input-only TCP state machine and timeouts,
  *       expired on a timer wheel.</li>
- *   <li>{@code arp}: real-server MAC resolution (/proc/net/arp, then ARP requests) and gratuitous ARP.</li>
  * </ul>
+ *
+ * <p>The host — which interface, its MAC, the forwarding and VIP checks, the real servers' MACs (/proc/net/arp,
+ * then ARP requests), gratuitous ARP — is the control plane's (lb-director's {@code lbd.director.dr}); this
+ * package reads no file and runs no process.
  *
  * <p>What is dropped (each counted in {@link lbd.dataplane.dr.DrStats}): IP fragments (no reliable ports; a
  * DR segment shares the MTU with its real servers, so fragments are rare), non-TCP and non-IPv4 frames,

@@ -26,12 +26,15 @@ import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.DrDataPlane;
+import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
+import lbd.director.dr.DrHost;
+import lbd.director.dr.NeighbourResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,6 +66,9 @@ final class DrBinding implements AutoCloseable {
     private volatile List<RealServerKey> gateServers = List.of(); // written by the conductor, read by lbd-dr
     private volatile DrDataPlane plane;
     private volatile ScheduledExecutorService owner; // read by close() on the shutdown thread
+    // ---- lbd-dr thread ----
+    private NeighbourResolver neighbours;
+    private Set<Integer> announced = Set.of(); // the VIPs announced with gratuitous ARP and answered for
 
     // ---- conductor thread ----
     private Set<VirtualServiceKey> services = Set.of();
@@ -136,7 +142,10 @@ final class DrBinding implements AutoCloseable {
             start(services, gateServers);
         }
         DrDirectory dir = published.directRouting();
-        onDrThread(p -> p.follow(dir));
+        onDrThread(p -> {
+            p.follow(dir);
+            announceNewlyAnswered(dir);
+        });
         requestResolve();
     }
 
@@ -208,13 +217,25 @@ final class DrBinding implements AutoCloseable {
         return p == null ? List.of() : p.workerStates();
     }
 
+    /**
+     * lbd-dr thread: each VIP lbd now answers ARP for that it did not before (new, or HA made this node active)
+     * is announced with gratuitous ARP, so that neighbours update their caches.
+     */
+    private void announceNewlyAnswered(DrDirectory dir) {
+        Set<Integer> answering = new HashSet<>();
+        for (int vip : dir.vipArray()) {
+            if (dir.answersArp(vip)) {
+                answering.add(vip);
+                if (!announced.contains(vip)) {
+                    neighbours.announce(vip);
+                }
+            }
+        }
+        announced = Set.copyOf(answering);
+    }
+
     private void start(Set<VirtualServiceKey> keys, List<RealServerKey> servers) {
         DrOptions opts = options;
-        if (opts.interfaceName().isEmpty()) {
-            // Every server may still be unchecked (out of the tables): route towards the configured ones.
-            opts = opts.withInterface(DrDataPlane.interfaceReaching(
-                    servers.stream().map(k -> k.address().hostAddress()).toList()));
-        }
         owner = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lbd-dr");
             t.setDaemon(true);
@@ -222,7 +243,20 @@ final class DrBinding implements AutoCloseable {
         });
         DrOptions startOptions = opts;
         Set<VirtualServiceKey> startKeys = Set.copyOf(keys);
-        Future<DrDataPlane> started = owner.submit(() -> DrDataPlane.start(startOptions, publisher, startKeys));
+        // Every server may still be unchecked (out of the tables): the route towards the configured ones decides.
+        List<String> addresses = servers.stream().map(k -> k.address().hostAddress()).toList();
+        Future<DrDataPlane> started = owner.submit(() -> {
+            DrInterface iface = DrHost.probe(startOptions.interfaceName().orElse(null), startKeys, addresses);
+            DrDataPlane p = DrDataPlane.start(iface, startOptions, publisher, startKeys);
+            try {
+                neighbours = new NeighbourResolver(iface.name(), iface.index(), iface.mac(),
+                        DrHost.ownIpv4(iface.name()));
+            } catch (RuntimeException e) {
+                p.close();
+                throw e;
+            }
+            return p;
+        });
         try {
             plane = started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -237,14 +271,13 @@ final class DrBinding implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DirectorException("interrupted while starting the DR data plane", e);
         }
-        log.info("direct routing on {} ({} workers, {}): {}", startOptions.interfaceName().orElseThrow(),
+        log.info("direct routing on {} ({} workers, {}): {}", plane.interfaceName(),
                 startOptions.workers(), plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", startKeys);
         // The MACs before the first tables are published, so that the first SYNs are forwarded, not dropped as
         // unresolved (bounded by the resolve timeout; later changes are picked up every RESOLVE_INTERVAL).
         List<RealServerKey> toResolve = List.copyOf(servers);
-        DrDataPlane running = plane;
         try {
-            applyResolved(owner.submit(() -> running.resolve(toResolve))
+            applyResolved(owner.submit(() -> neighbours.resolveServers(toResolve, resolveMillis()))
                     .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
         } catch (ExecutionException | TimeoutException e) {
             log.warn("direct routing: the first MAC resolution failed ({}); retried every {} s", e.getMessage(),
@@ -261,14 +294,14 @@ final class DrBinding implements AutoCloseable {
         if (plane != null && resolvePending.compareAndSet(false, true)) {
             onDrThread(p -> {
                 resolvePending.set(false);
-                DrDataPlane.Resolution resolution = p.resolve(gateServers);
+                NeighbourResolver.Resolution resolution = neighbours.resolveServers(gateServers, resolveMillis());
                 control.execute(() -> applyResolved(resolution));
             });
         }
     }
 
     /** Conductor thread: the resolution's MACs go into the tables; unresolved servers are held down. */
-    private void applyResolved(DrDataPlane.Resolution resolution) {
+    private void applyResolved(NeighbourResolver.Resolution resolution) {
         Map<RealServerKey, String> unresolved = resolution.unresolved();
         if (unresolved.equals(held) && resolution.macs().equals(macs)) {
             return;
@@ -300,6 +333,10 @@ final class DrBinding implements AutoCloseable {
         holdsChanged.accept(changed);
     }
 
+    private long resolveMillis() {
+        return options.resolveTimeout().toMillis();
+    }
+
     private void onDrThread(Consumer<DrDataPlane> task) {
         ScheduledExecutorService o = owner;
         DrDataPlane p = plane;
@@ -325,7 +362,12 @@ final class DrBinding implements AutoCloseable {
         }
         if (p != null) {
             try {
-                o.submit(p::close).get(5, TimeUnit.SECONDS);
+                o.submit(() -> {
+                    p.close();
+                    if (neighbours != null) {
+                        neighbours.close();
+                    }
+                }).get(5, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
                 log.warn("direct routing did not stop cleanly: {}", e.getMessage());
             } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package lbd.dataplane.dr;
+package lbd.director.dr;
 
 import java.util.ArrayList;
 import java.util.List;

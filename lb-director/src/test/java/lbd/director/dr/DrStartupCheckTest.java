@@ -1,10 +1,9 @@
-package lbd.dataplane.dr;
+package lbd.director.dr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import lbd.dataplane.dr.arp.ProcNetArpAccess;
 import lbd.dataplane.dr.packet.Net;
 import org.junit.jupiter.api.Test;
 
@@ -33,8 +32,8 @@ class DrStartupCheckTest {
                 "198.18.0.3       0x1         0x0         00:00:00:00:00:00     *        eth0",
                 "198.18.0.4       0x1         0x2         02:00:00:00:00:04     *        eth1",
                 "garbage");
-        Map<Integer, Long> m = ProcNetArpAccess.parse(lines, "eth0");
-        assertThat(m).containsOnlyKeys(TestFrames.ip(198, 18, 0, 2));
-        assertThat(Net.formatMac(m.get(TestFrames.ip(198, 18, 0, 2)))).isEqualTo("f6:5c:29:72:91:4c");
+        Map<Integer, Long> m = ProcNetArp.parse(lines, "eth0");
+        assertThat(m).containsOnlyKeys(Net.ipv4(new byte[] {(byte) 198, 18, 0, 2}));
+        assertThat(Net.formatMac(m.get(Net.ipv4(new byte[] {(byte) 198, 18, 0, 2})))).isEqualTo("f6:5c:29:72:91:4c");
     }
 }

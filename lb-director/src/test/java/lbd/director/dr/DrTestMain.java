@@ -1,4 +1,4 @@
-package lbd.dataplane.dr;
+package lbd.director.dr;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -15,6 +15,10 @@ import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.dr.DrDataPlane;
+import lbd.dataplane.dr.DrInterface;
+import lbd.dataplane.dr.DrOptions;
+import lbd.dataplane.dr.DrStartupException;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
@@ -24,7 +28,8 @@ import lbd.dataplane.table.SnapshotPublisher;
 /**
  * The director of the end-to-end test, run in the director's namespace by a child JVM:
  * {@code DrTestMain IFACE VIP PORT[,PORT...] WORKERS RIP...} builds an rr table per port by hand (RIPs in list
- * order), starts {@link DrDataPlane}, prints READY, then answers "stats" and "quit" on stdin.
+ * order), probes the host, starts {@link DrDataPlane}, resolves the MACs and publishes them as the director's
+ * control plane does, prints READY, then answers "stats" and "quit" on stdin.
  */
 public final class DrTestMain {
 
@@ -49,9 +54,10 @@ public final class DrTestMain {
         publisher.publish(new DataPlaneSnapshot(1, tables));
 
         DrDataPlane plane;
+        DrInterface dr;
         try {
-            plane = DrDataPlane.start(DrOptions.defaults().withInterface(iface).withWorkers(workers), publisher,
-                    tables.keySet());
+            dr = DrHost.probe(iface, tables.keySet(), List.of());
+            plane = DrDataPlane.start(dr, DrOptions.defaults().withWorkers(workers), publisher, tables.keySet());
         } catch (DrStartupException e) {
             System.out.println("REFUSED: " + e.getMessage().replace("\n", " | "));
             System.exit(2);
@@ -61,7 +67,9 @@ public final class DrTestMain {
         // directory, then let the plane follow (filter, gratuitous ARP).
         List<RealServerKey> servers = new ArrayList<>();
         tables.values().forEach(t -> t.destinations().forEach(d -> servers.add(d.key())));
-        DrDataPlane.Resolution resolution = plane.resolve(servers);
+        NeighbourResolver neighbours = new NeighbourResolver(dr.name(), dr.index(), dr.mac(), DrHost.ownIpv4(iface));
+        NeighbourResolver.Resolution resolution = neighbours.resolveServers(servers,
+                DrOptions.defaults().resolveTimeout().toMillis());
         Map<VirtualServiceKey, ServiceTable> resolved = new HashMap<>();
         tables.forEach((key, t) -> resolved.put(key, new ServiceTable(key, t.scheduler(), t.destinations().stream()
                 .map(d -> new Destination(d.index(), d.key(), d.forwarding(), d.weight(),
@@ -70,6 +78,9 @@ public final class DrTestMain {
         DrDirectory directory = DrDirectory.of(tables.keySet(), Set.of());
         publisher.publish(new DataPlaneSnapshot(2, resolved, DataPlaneSnapshot.NO_PREVIOUS, Set.of(), directory));
         plane.follow(directory);
+        for (int vip : directory.vipArray()) {
+            neighbours.announce(vip);
+        }
         System.out.println("READY unresolved=" + resolution.unresolved().size() + " ring="
                 + plane.receivesThroughRings());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
@@ -90,6 +101,7 @@ public final class DrTestMain {
             }
         }
         plane.close();
+        neighbours.close();
         System.out.println("STOPPED");
     }
 }

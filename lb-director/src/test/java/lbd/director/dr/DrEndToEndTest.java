@@ -1,4 +1,4 @@
-package lbd.dataplane.dr;
+package lbd.director.dr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import lbd.dataplane.dr.DrDataPlane;
+import lbd.dataplane.dr.Shell;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,21 +1,27 @@
-package lbd.dataplane.dr.arp;
+package lbd.director.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import lbd.config.model.RealServerKey;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
 
 /**
- * The control plane's ARP socket on the DR interface (outside the fanout group, so it sees its own copy of
- * every ARP frame): resolves real servers' MACs — from the kernel's neighbour table first, else by sending
- * ARP requests and reading the replies — and sends the gratuitous ARPs that announce a VIP. Control-plane
- * thread only; it may block for the resolve timeout.
+ * The control plane's ARP socket on the DR interface (outside the data plane's fanout group, so it sees its own
+ * copy of every ARP frame): resolves real servers' MACs — from the kernel's neighbour table first, else by
+ * sending ARP requests and reading the replies — and sends the gratuitous ARPs that announce a VIP. One thread
+ * only (lbd-dr, never a worker and never the conductor): it may block for the resolve timeout.
  */
 public final class NeighbourResolver implements AutoCloseable {
 
@@ -77,6 +83,43 @@ public final class NeighbourResolver implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** What {@link #resolveServers} found: each server's MAC, or why not. */
+    public record Resolution(Map<RealServerKey, Long> macs, Map<RealServerKey, String> unresolved) {
+        public Resolution {
+            macs = Map.copyOf(macs);
+            unresolved = Map.copyOf(unresolved);
+        }
+    }
+
+    /**
+     * The MACs of these gate real servers (IPv4 ones; several servers at one address share its MAC); those left
+     * unresolved after {@code timeoutMillis} come with the reason the operator sees while they are held down.
+     */
+    public Resolution resolveServers(Collection<RealServerKey> servers, long timeoutMillis) {
+        Map<Integer, List<RealServerKey>> wanted = new LinkedHashMap<>();
+        for (RealServerKey s : servers) {
+            if (s.address().isIpv4()) {
+                wanted.computeIfAbsent(Net.ipv4(s.address().address().getAddress()), k -> new ArrayList<>()).add(s);
+            }
+        }
+        Map<Integer, Long> found = resolve(wanted.keySet(), timeoutMillis);
+        Map<RealServerKey, Long> macs = new HashMap<>();
+        Map<RealServerKey, String> unresolved = new HashMap<>();
+        wanted.forEach((ip, atIp) -> {
+            Long mac = found.get(ip);
+            for (RealServerKey s : atIp) {
+                if (mac != null) {
+                    macs.put(s, mac);
+                } else {
+                    unresolved.put(s, "MAC address of " + Net.formatIpv4(ip) + " not resolved on " + interfaceName
+                            + " (no ARP reply within " + timeoutMillis + " ms): is the real server up and on"
+                            + " the director's L2 segment?");
+                }
+            }
+        });
+        return new Resolution(macs, unresolved);
     }
 
     /** Announces that this host now answers for the VIP, so that neighbours update their ARP caches. */

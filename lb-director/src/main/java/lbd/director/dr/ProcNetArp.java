@@ -1,4 +1,4 @@
-package lbd.dataplane.dr.arp;
+package lbd.director.dr;
 
 import java.io.IOException;
 import java.nio.file.Files;
