@@ -11,9 +11,10 @@ import java.util.Optional;
 
 /**
  * Port names such as {@code :http}: a small built-in table (so that a configuration means the same on every
- * machine), extended by /etc/services when present. Read once, at first use.
+ * machine), extended by /etc/services when present. Read once, at first use. The one table for every place an
+ * operator writes a port: ldirectord.cf ({@code virtual=VIP:ssh}) and lbadm ({@code -t VIP:ssh}).
  */
-final class PortNames {
+public final class PortNames {
 
     private static final Map<String, Integer> BUILT_IN = Map.ofEntries(
             Map.entry("ftp", 21), Map.entry("ssh", 22), Map.entry("telnet", 23), Map.entry("smtp", 25),
@@ -31,7 +32,8 @@ final class PortNames {
     private PortNames() {
     }
 
-    static Optional<Integer> lookup(String name) {
+    /** The TCP port of a service name, from the built-in table first, then /etc/services. */
+    public static Optional<Integer> lookup(String name) {
         Integer p = BUILT_IN.get(name);
         return Optional.ofNullable(p != null ? p : FromSystem.PORTS.get(name));
     }

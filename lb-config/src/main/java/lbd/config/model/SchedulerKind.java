@@ -1,5 +1,7 @@
 package lbd.config.model;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -16,6 +18,26 @@ public enum SchedulerKind {
 
     public boolean implemented() {
         return implemented;
+    }
+
+    /** The schedulers lbd runs, for messages: "rr, wrr, lc or wlc". */
+    public static String implementedNames() {
+        StringBuilder s = new StringBuilder();
+        List<String> names = new ArrayList<>();
+        for (SchedulerKind k : values()) {
+            if (k.implemented) {
+                names.add(k.configName());
+            }
+        }
+        for (int i = 0; i < names.size(); i++) {
+            s.append(i == 0 ? "" : i == names.size() - 1 ? " or " : ", ").append(names.get(i));
+        }
+        return s.toString();
+    }
+
+    /** The one refusal of a scheduler lbd does not run, wherever it is asked for (file, lbadm, a table). */
+    public String notSupported() {
+        return "scheduler " + configName() + " is not supported yet; use " + implementedNames();
     }
 
     /** The ipvsadm name: rr, wrr, ... */

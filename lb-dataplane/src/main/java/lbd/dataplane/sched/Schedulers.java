@@ -15,8 +15,7 @@ public final class Schedulers {
             case WRR -> new WeightedRoundRobin();
             case LC -> new LeastConnection();
             case WLC -> new WeightedLeastConnection();
-            default -> throw new IllegalArgumentException(
-                    "scheduler " + kind.configName() + " is not supported yet; use rr, wrr, lc or wlc");
+            default -> throw new IllegalArgumentException(kind.notSupported());
         };
     }
 }

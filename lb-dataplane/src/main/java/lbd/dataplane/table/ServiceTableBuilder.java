@@ -53,7 +53,7 @@ public final class ServiceTableBuilder {
                                      ToLongFunction<RealServerKey> macs) {
         if (!scheduler.implemented()) {
             throw new IllegalArgumentException("virtual=" + service.address() + " (line " + service.line()
-                    + "): scheduler " + scheduler.configName() + " is not supported yet; use rr, wrr, lc or wlc");
+                    + "): " + scheduler.notSupported());
         }
         List<Destination> destinations = new ArrayList<>(service.realServers().size());
         for (RealServer server : service.ipvsOrder()) {

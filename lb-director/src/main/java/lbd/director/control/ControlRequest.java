@@ -247,7 +247,7 @@ public sealed interface ControlRequest {
         SchedulerKind kind = SchedulerKind.fromConfigName(text)
                 .orElseThrow(() -> new ControlException("Scheduler not found: '" + Excerpt.of(text) + "'"));
         if (!kind.implemented()) {
-            throw new ControlException("scheduler " + kind.configName() + " is not supported yet; use rr, wrr, lc or wlc");
+            throw new ControlException(kind.notSupported());
         }
         return kind;
     }

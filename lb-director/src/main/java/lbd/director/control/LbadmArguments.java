@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import lbd.config.PortNames;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
@@ -253,7 +254,7 @@ public final class LbadmArguments {
             }
             throw new UsageException("port " + p + " is out of range 1-65535");
         } catch (NumberFormatException e) {
-            return ServicePorts.lookup(text)
+            return PortNames.lookup(text)
                     .orElseThrow(() -> new UsageException("port '" + text + "' is neither a number nor a service name"));
         }
     }

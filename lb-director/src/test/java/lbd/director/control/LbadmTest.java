@@ -79,6 +79,15 @@ class LbadmTest {
         assertThat(out).contains("TCP  127.0.0.1:8080 wlc").contains("127.0.0.4:8080").doesNotContain("127.0.0.2:80");
     }
 
+    /** The same port names as ldirectord.cf (one table): ssh is built in, so this holds without /etc/services. */
+    @Test
+    void aPortNameMeansWhatItMeansInTheConfigurationFile() throws Exception {
+        LbadmArguments.Action action = LbadmArguments.parse(new String[] {"-d", "-t", "127.0.0.1:ssh", "-r",
+            "127.0.0.2:imaps"});
+        assertThat(action).isInstanceOfSatisfying(LbadmArguments.Send.class, send -> assertThat(send.request()
+                .toString()).contains("127.0.0.1:22").contains("127.0.0.2:993"));
+    }
+
     @Test
     void refusalsExitOneWithTheDaemonsMessage() {
         assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.9:80", "-w", "1")).isEqualTo(1);
