@@ -39,7 +39,7 @@ final class ServiceBuilder {
 
     private static final Pattern FWMARK = Pattern.compile("[0-9]+");
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final String IMPLEMENTED_SCHEDULERS = "rr, wrr, lc or wlc";
+    private static final String IMPLEMENTED_SCHEDULERS = SchedulerKind.implementedNames();
 
     private final ValueReader r;
     private final Block block;
@@ -286,7 +286,7 @@ final class ServiceBuilder {
                         + firstMethodLine.number() + " is " + firstMethod.configName() + "; lbd needs one forwarding"
                         + " method per virtual service: split it into two virtual services");
             }
-            if (spec.forwarding() == ForwardingMethod.GATE && vport > 0 && port != vport) {
+            if (vport > 0 && !spec.forwarding().keepsPortOf(vport, port)) {
                 r.error(line, "gate (direct routing) cannot change the port: the real port " + port
                         + " must equal the virtual port " + vport + "; write :" + vport + ", or use masq to map ports");
                 continue;
@@ -323,7 +323,7 @@ final class ServiceBuilder {
         SourceLine line = fallback.line();
         String where = block.get(Directive.FALLBACK) == line || block.get(Directive.FALLBACK6) == line
                 ? "" : " (the global fallback, for the virtual service on line " + block.start.number() + ")";
-        if (fallback.forwarding() == ForwardingMethod.GATE && vport > 0 && port != vport) {
+        if (vport > 0 && !fallback.forwarding().keepsPortOf(vport, port)) {
             r.error(line, "gate (direct routing) cannot change the port: the fallback port " + port
                     + " must equal the virtual port " + vport + where + "; write :" + vport + " or add masq");
             return Optional.empty();

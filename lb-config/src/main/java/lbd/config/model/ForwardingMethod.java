@@ -22,6 +22,15 @@ public enum ForwardingMethod {
         return configName;
     }
 
+    /**
+     * Whether a real server on {@code realPort} can serve a virtual service on {@code virtualPort}: direct routing
+     * only rewrites the frame's MAC, so the port stays the client's (IPVS refuses such a destination too); masq
+     * maps ports. The one statement of this rule: the file, lbadm and the DR data plane all ask it.
+     */
+    public boolean keepsPortOf(int virtualPort, int realPort) {
+        return this != GATE || virtualPort == realPort;
+    }
+
     /** The word ipvsadm prints in its Forward column. */
     public String listingName() {
         return listingName;

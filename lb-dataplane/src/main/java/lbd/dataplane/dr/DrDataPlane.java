@@ -76,7 +76,7 @@ public final class DrDataPlane implements AutoCloseable {
                 continue;
             }
             for (Destination d : t.destinations()) {
-                if (d.address().port() != key.address().port()) {
+                if (!d.forwarding().keepsPortOf(key.address().port(), d.address().port())) {
                     throw new DrStartupException("real server " + d.address() + " of " + key + " uses port "
                             + d.address().port() + ", but direct routing cannot change ports: make it "
                             + key.address().port() + " or use masq");

@@ -43,4 +43,20 @@ public record ServiceTable(
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
     }
+
+    /**
+     * Whether new connections go to the fallback: it is configured and no destination has weight above 0 (all
+     * down, quiescent or drained). The schedulers return no destination in exactly that case; listings say so.
+     */
+    public boolean fallbackInUse() {
+        if (fallback.isEmpty()) {
+            return false;
+        }
+        for (Destination d : destinations) {
+            if (d.weight() > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

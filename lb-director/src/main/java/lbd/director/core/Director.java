@@ -266,7 +266,7 @@ public final class Director implements AutoCloseable {
                         + "; lbd does not mix " + vs.forwarding().configName() + " and " + forwarding.configName()
                         + " in one service");
             }
-            if (forwarding == ForwardingMethod.GATE && key.address().port() != key.service().address().port()) {
+            if (!forwarding.keepsPortOf(key.service().address().port(), key.address().port())) {
                 throw new DirectorException("direct routing (gate) cannot change the port: the real server must"
                         + " listen on " + key.service().address().port());
             }

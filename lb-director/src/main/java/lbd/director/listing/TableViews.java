@@ -55,8 +55,7 @@ public final class TableViews {
                 destinations.add(destination(d, note(d.key(), health, weightEdited), health.apply(d.key()).up(), stats,
                         rates));
             }
-            boolean fallbackActive = table.destinations().stream().noneMatch(d -> d.weight() > 0);
-            if (fallbackActive && table.fallback().isPresent()) {
+            if (table.fallbackInUse()) {
                 Destination f = table.fallback().get();
                 listed.add(f.key());
                 destinations.add(destination(f, "fallback: every real server is down", true, stats, rates));
