@@ -124,10 +124,7 @@ public final class NeighbourResolver implements AutoCloseable {
 
     /** Announces that this host now answers for the VIP, so that neighbours update their ARP caches. */
     public void announce(int vip) {
-        int n = ArpFrame.writeGratuitous(buffer, ownMac, vip);
-        socket.send(buffer, n);
-        n = ArpFrame.write(buffer, ArpFrame.BROADCAST, ArpFrame.REPLY, ownMac, vip, ArpFrame.BROADCAST, vip);
-        socket.send(buffer, n);
+        GratuitousArp.announce(socket, buffer, ownMac, vip);
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import lbd.director.dr.GratuitousArp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

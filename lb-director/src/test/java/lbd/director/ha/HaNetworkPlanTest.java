@@ -3,14 +3,10 @@ package lbd.director.ha;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -81,19 +77,5 @@ class HaNetworkPlanTest {
                 .hasMessageContaining("bcast eth7: eth7 has no IPv4 address here");
         assertThatThrownBy(() -> HaLauncher.destinations(config(List.of(new HeartbeatMedium.Unicast("eth0", ip("10.8.8.46"), 694))), a))
                 .hasMessageContaining("every heartbeat path leads to this node itself");
-    }
-
-    @Test
-    void gratuitousArpBodyAnnouncesTheVipAsItsOwnSenderAndTarget() {
-        byte[] mac = HexFormat.of().parseHex("080027ff4700");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment arp = arena.allocate(28);
-            GratuitousArp.write(arp, 1, mac, ip("10.8.8.45").getAddress());
-            assertThat(HexFormat.of().formatHex(arp.toArray(ValueLayout.JAVA_BYTE))).isEqualTo(
-                    "0001" + "0800" + "06" + "04" + "0001" + "080027ff4700" + "0a08082d" + "000000000000" + "0a08082d");
-            GratuitousArp.write(arp, 2, mac, ip("10.8.8.45").getAddress());
-            assertThat(HexFormat.of().formatHex(arp.toArray(ValueLayout.JAVA_BYTE))).isEqualTo(
-                    "0001" + "0800" + "06" + "04" + "0002" + "080027ff4700" + "0a08082d" + "080027ff4700" + "0a08082d");
-        }
     }
 }

@@ -70,6 +70,12 @@ public final class LinuxNative {
     private LinuxNative() {
     }
 
+    /** Links the native calls now (this class's initialisation), before a moment when linking would cost. */
+    public static void ensureLinked() {
+        // the static initialiser did the work
+    }
+
+
     private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
         SymbolLookup libc = LINKER.defaultLookup();
         return LINKER.downcallHandle(libc.findOrThrow(name), descriptor, Linker.Option.captureCallState("errno"));
