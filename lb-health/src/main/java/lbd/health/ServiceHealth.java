@@ -1,47 +1,25 @@
 package lbd.health;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
-import lbd.config.model.CheckType;
 import lbd.config.model.VirtualService;
 
 /**
- * An immutable snapshot of one virtual service's health, from which the director builds its table.
+ * An immutable snapshot of one virtual service's health, for listings and metrics (the director builds its tables
+ * from the verdicts its listener receives).
  *
  * @param service        the service as configured
  * @param servers        the status of each real server, in file order
- * @param fallbackActive the fallback server is in use (configured, and every real server is down)
+ * @param fallbackActive ldirectord's fallback state: configured, and every real server is down (what starts
+ *                       fallbackcommand); whether new connections go to the fallback is the table's
+ *                       {@code fallbackInUse} (an lbadm weight of 0 on every server counts there too)
  */
 public record ServiceHealth(VirtualService service, List<RealServerStatus> servers, boolean fallbackActive) {
 
     public ServiceHealth {
         Objects.requireNonNull(service, "service");
         servers = List.copyOf(servers);
-    }
-
-    /**
-     * The servers to schedule over, in file order: UP → configured weight; DOWN (maintenance included) with
-     * quiescent=yes → weight 0; DOWN with quiescent=no → absent; then the fallback when active. With
-     * checktype=off nothing is ever activated, as in ldirectord.
-     */
-    public List<Member> effectiveMembers() {
-        if (service.healthCheck().type() == CheckType.OFF) {
-            return List.of();
-        }
-        List<Member> members = new ArrayList<>(servers.size() + 1);
-        for (RealServerStatus status : servers) {
-            if (status.state() == HealthState.UP) {
-                members.add(new Member(status.server(), status.server().weight(), false));
-            } else if (service.quiescent()) {
-                members.add(new Member(status.server(), 0, false));
-            }
-        }
-        if (fallbackActive) {
-            service.fallback().ifPresent(f -> members.add(new Member(f, Math.max(1, f.weight()), true)));
-        }
-        return List.copyOf(members);
     }
 
     /** How many real servers are UP. */

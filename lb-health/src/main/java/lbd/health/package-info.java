@@ -7,8 +7,8 @@
  * HealthMonitor health = new HealthMonitor(listener).start();
  * health.apply(config);                       // on start and on every reload
  * // listener.onTransition / onFallback run on the monitor's event thread: hand them to the director's thread,
- * // which then reads health.service(key).orElseThrow().effectiveMembers() (server + weight, fallback included
- * // when active) and builds the new table snapshot.
+ * // which keeps each server's verdict and builds the tables from them (ldirectord's quiescent and fallback
+ * // rules are the director's TableFactory: lb-health says up or down, not weights).
  * health.close();                             // on stop
  * }</pre>
  */

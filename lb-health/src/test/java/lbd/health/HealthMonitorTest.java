@@ -133,7 +133,7 @@ class HealthMonitorTest {
     }
 
     @Test
-    void quiescentYesKeepsADownServerAtWeightZeroAndNoRemovesIt() throws Exception {
+    void anApplyThatOnlyChangesQuiescentKeepsEachVerdict() throws Exception {
         TestHttpServer up = http();
         int dead = MonitorView.closedPort();
         TestConfig config = httpConfig();
@@ -142,16 +142,12 @@ class HealthMonitorTest {
         monitor.apply(config.cluster(List.of(upServer, config.real(dead))));
         await().atMost(WAIT).until(() -> state(config.key(), up.port()) == HealthState.UP
                 && listener.has(dead, HealthState.DOWN, r -> true));
-        assertThat(monitor.service(config.key()).orElseThrow().effectiveMembers())
-                .extracting(m -> m.server().address().port(), Member::weight)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(up.port(), 5),
-                        org.assertj.core.groups.Tuple.tuple(dead, 0));
-
+        // What quiescent does with a down server is the director's table rule (TableFactoryTest); here: an
+        // apply that only changes quiescent keeps each server's verdict.
         config.quiescent = false;
         monitor.apply(config.cluster(List.of(upServer, config.real(dead))));
-        assertThat(monitor.service(config.key()).orElseThrow().effectiveMembers())
-                .extracting(m -> m.server().address().port(), Member::weight)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(up.port(), 5));
+        assertThat(state(config.key(), up.port())).isEqualTo(HealthState.UP);
+        assertThat(state(config.key(), dead)).isEqualTo(HealthState.DOWN);
     }
 
     @Test
@@ -168,16 +164,12 @@ class HealthMonitorTest {
 
         await().atMost(WAIT).until(() -> listener.fallbacks.size() == 1);
         assertThat(listener.fallbacks.getFirst()).isEqualTo(new RecordingListener.Fallback(config.key(), true));
-        assertThat(monitor.service(config.key()).orElseThrow().effectiveMembers())
-                .extracting(Member::fallback, m -> m.server().address().port())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(false, server.port()),
-                        org.assertj.core.groups.Tuple.tuple(true, 8080));
+        assertThat(monitor.service(config.key()).orElseThrow().fallbackActive()).isTrue();
 
         server.answer(200, "found");
         await().atMost(WAIT).until(() -> listener.fallbacks.size() == 2);
         assertThat(listener.fallbacks.getLast()).isEqualTo(new RecordingListener.Fallback(config.key(), false));
-        assertThat(monitor.service(config.key()).orElseThrow().effectiveMembers())
-                .noneMatch(Member::fallback);
+        assertThat(monitor.service(config.key()).orElseThrow().fallbackActive()).isFalse();
         await().atMost(WAIT).until(() -> Files.exists(record) && Files.readAllLines(record).size() == 2);
         assertThat(Files.readAllLines(record)).containsExactly(
                 "start 198.18.0.1:80 tcp", "stop 198.18.0.1:80 tcp");
@@ -332,7 +324,8 @@ class HealthMonitorTest {
         off.type = CheckType.OFF;
         off.fallback = Optional.of(Endpoint.of("127.0.0.1", 8080));
         monitor.apply(off.cluster(List.of(off.real(server.port()))));
-        assertThat(monitor.service(off.key()).orElseThrow().effectiveMembers()).isEmpty();
+        assertThat(monitor.service(off.key()).orElseThrow().fallbackActive()).as("checktype=off activates nothing")
+                .isFalse();
         assertThat(listener.eventsFor(server.port())).extracting(HealthEvent::state, HealthEvent::reason)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(HealthState.UP, "checktype=on"),
                         org.assertj.core.groups.Tuple.tuple(HealthState.DOWN, "checktype=off"));
