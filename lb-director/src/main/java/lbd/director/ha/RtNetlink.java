@@ -1,25 +1,19 @@
 package lbd.director.ha;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import lbd.dataplane.dr.sys.LinuxNative;
 
 /**
  * Adds and removes an IPv4 address on an interface over rtnetlink (RTM_NEWADDR / RTM_DELADDR), what
  * {@code ip addr add VIP/PREFIX brd + dev IF label IF:0} does, without starting a process: a takeover should not
  * wait for a fork and exec on a busy host. Needs root or CAP_NET_ADMIN. One socket per call: takeovers are rare.
  */
-@SuppressWarnings("restricted") // FFM downcalls: lbd runs with --enable-native-access
 final class RtNetlink {
 
     private static final int AF_NETLINK = 16;
@@ -40,32 +34,12 @@ final class RtNetlink {
     static final int EEXIST = 17;
     static final int EADDRNOTAVAIL = 99;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET = downcall("socket",
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SENDTO = downcall("sendto",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle RECV = downcall("recv",
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(LINKER.defaultLookup().find("close").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().find("strerror").orElseThrow(),
-            FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-
     private RtNetlink() {
-    }
-
-    private static MethodHandle downcall(String name, FunctionDescriptor fd) {
-        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd, Linker.Option.captureCallState("errno"));
     }
 
     /** Links the native calls now, so that the first takeover does not pay for it. */
     static void prepare() {
-        // the static initialiser did the work
+        LinuxNative.ensureLinked();
     }
 
     /**
@@ -85,12 +59,7 @@ final class RtNetlink {
 
     /** The text of an errno, e.g. "Operation not permitted". */
     static String describe(int errno) {
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-            return s.reinterpret(256).getString(0);
-        } catch (Throwable t) {
-            return "errno " + errno;
-        }
+        return LinuxNative.strerror(errno);
     }
 
     private static int request(short type, short flags, String ifname, Inet4Address address, int prefix,
@@ -106,7 +75,7 @@ final class RtNetlink {
             throw new IllegalArgumentException("cannot read interface " + ifname + ": " + e.getMessage());
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment state = LinuxNative.newErrnoSegment(arena);
             MemorySegment msg = arena.allocate(128, 4);
             int length = 16 + 8;
             // struct ifaddrmsg
@@ -128,33 +97,29 @@ final class RtNetlink {
             msg.set(ValueLayout.JAVA_SHORT, 6, flags);
             msg.set(ValueLayout.JAVA_INT, 8, 1);
 
-            int fd = (int) SOCKET.invokeExact(state, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+            int fd = LinuxNative.socket(state, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
             if (fd < 0) {
-                return (int) ERRNO.get(state, 0L);
+                return LinuxNative.errno(state);
             }
             try {
                 MemorySegment kernel = arena.allocate(12, 4); // struct sockaddr_nl, pid 0 = the kernel
                 kernel.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
-                long sent = (long) SENDTO.invokeExact(state, fd, msg, (long) length, 0, kernel, 12);
+                long sent = LinuxNative.sendto(state, fd, msg, length, 0, kernel, 12);
                 if (sent != length) {
-                    return (int) ERRNO.get(state, 0L);
+                    return LinuxNative.errno(state);
                 }
                 MemorySegment reply = arena.allocate(4096, 4);
-                long n = (long) RECV.invokeExact(state, fd, reply, 4096L, 0);
+                long n = LinuxNative.recv(state, fd, reply, 4096L, 0);
                 if (n < 0) {
-                    return (int) ERRNO.get(state, 0L);
+                    return LinuxNative.errno(state);
                 }
                 if (n >= 20 && reply.get(ValueLayout.JAVA_SHORT, 4) == NLMSG_ERROR) {
                     return -reply.get(ValueLayout.JAVA_INT, 16); // 0 = the acknowledgement
                 }
                 return 0;
             } finally {
-                int ignored = (int) CLOSE.invokeExact(fd);
+                LinuxNative.close(state, fd);
             }
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("rtnetlink call failed: " + t, t);
         }
     }
 

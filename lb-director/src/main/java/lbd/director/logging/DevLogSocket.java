@@ -1,14 +1,11 @@
 package lbd.director.logging;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import lbd.dataplane.dr.sys.LinuxNative;
 
 /**
  * A datagram socket to the local syslog daemon ({@code /dev/log}: rsyslog, syslog-ng, journald), through FFM
@@ -25,16 +22,6 @@ final class DevLogSocket implements AutoCloseable {
     private static final int SUN_PATH = 108;
     private static final int MSG_DONTWAIT = 0x40;
 
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
-    private static final MethodHandle SOCKET = LINKER.downcallHandle(LIBC.findOrThrow("socket"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle SENDTO = LINKER.downcallHandle(LIBC.findOrThrow("sendto"),
-            FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = LINKER.downcallHandle(LIBC.findOrThrow("close"),
-            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-
     private final Arena arena = Arena.ofShared();
     private final MemorySegment address;
     private final int addressLength;
@@ -49,11 +36,7 @@ final class DevLogSocket implements AutoCloseable {
         address.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
         MemorySegment.copy(name, 0, address, ValueLayout.JAVA_BYTE, 2, name.length);
         addressLength = 2 + name.length + 1;
-        try {
-            fd = (int) SOCKET.invokeExact(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        } catch (Throwable t) {
-            throw new IllegalStateException("socket(AF_UNIX, SOCK_DGRAM) failed", t);
-        }
+        fd = LinuxNative.socket(LinuxNative.newErrnoSegment(arena), AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             arena.close();
             throw new IllegalStateException("cannot open a datagram socket for syslog");
@@ -65,19 +48,18 @@ final class DevLogSocket implements AutoCloseable {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment buf = call.allocate(message.length);
             MemorySegment.copy(message, 0, buf, ValueLayout.JAVA_BYTE, 0, message.length);
-            long sent = (long) SENDTO.invokeExact(fd, buf, (long) message.length, MSG_DONTWAIT, address, addressLength);
+            long sent = LinuxNative.sendto(LinuxNative.newErrnoSegment(call), fd, buf, message.length, MSG_DONTWAIT,
+                    address, addressLength);
             return sent == message.length;
-        } catch (Throwable t) {
+        } catch (RuntimeException e) {
             return false;
         }
     }
 
     @Override
     public void close() {
-        try {
-            int ignored = (int) CLOSE.invokeExact(fd);
-        } catch (Throwable t) {
-            // closing anyway
+        try (Arena call = Arena.ofConfined()) {
+            LinuxNative.close(LinuxNative.newErrnoSegment(call), fd);
         }
         arena.close();
     }

@@ -2,6 +2,7 @@ package lbd.director.logging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
@@ -10,9 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import lbd.director.core.DirectorException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -93,5 +96,27 @@ class LogSetupTest {
         event.setInstant(Instant.parse("2026-01-05T09:03:04Z"));
         // local0 (16) * 8 + warning (4) = 132
         assertThat(appender.format(event)).matches("<132>Jan  5 \\d\\d:03:04 lbd\\[\\d+\\]: 10.0.0.2:80 down: connect refused");
+    }
+
+    /** A datagram socket like rsyslog's /dev/log, served by python3: the event arrives, in RFC 3164 form. */
+    @Test
+    void anEventReachesTheSyslogDaemonsDatagramSocket() throws Exception {
+        Path socket = dir.resolve("log");
+        Path received = dir.resolve("received");
+        Process daemon = new ProcessBuilder("python3", "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(20)",
+                "open(sys.argv[2], 'wb').write(s.recv(4096))"), socket.toString(), received.toString())
+                .redirectErrorStream(true).start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(socket)); // python3 bound it
+            LogSetup.configure(Optional.of("local0"), socket);
+            log.warn("10.0.0.2:80 down: connect refused");
+            assertThat(daemon.waitFor(20, TimeUnit.SECONDS)).as("python3 received a datagram").isTrue();
+            assertThat(Files.readString(received, StandardCharsets.UTF_8))
+                    .matches("<132>\\w{3} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d lbd\\[\\d+\\]: 10.0.0.2:80 down: connect refused\n?");
+        } finally {
+            daemon.destroyForcibly();
+        }
     }
 }

@@ -11,7 +11,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The libc calls and Linux constants the DR data path needs, bound once through FFM (no JNI library).
+ * The libc calls and Linux constants lbd needs, bound once through FFM (no JNI library): the DR data path's
+ * packet sockets, and the director's netlink (HA addresses) and /dev/log sockets — one set of bindings.
  * Every call takes a per-thread errno capture segment first ({@link #newErrnoSegment}); callers own theirs,
  * so a call allocates nothing.
  */
@@ -58,6 +59,7 @@ public final class LinuxNative {
     private static final MethodHandle SENDTO =
             bind("sendto", FunctionDescriptor.of(LONG, INT, ADDR, LONG, INT, ADDR, INT));
     private static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(LONG, INT, ADDR, INT));
+    private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(LONG, INT, ADDR, LONG, INT));
     private static final MethodHandle SENDMMSG = bind("sendmmsg", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
     private static final MethodHandle MMAP =
             bind("mmap", FunctionDescriptor.of(ADDR, ADDR, LONG, INT, INT, INT, LONG));
@@ -74,7 +76,6 @@ public final class LinuxNative {
     public static void ensureLinked() {
         // the static initialiser did the work
     }
-
 
     private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
         SymbolLookup libc = LINKER.defaultLookup();
@@ -124,8 +125,22 @@ public final class LinuxNative {
     }
 
     public static long sendto(MemorySegment errno, int fd, MemorySegment buf, long len, int flags) {
+        return sendto(errno, fd, buf, len, flags, MemorySegment.NULL, 0);
+    }
+
+    /** sendto(2) to an address (a netlink peer, a Unix datagram socket). */
+    public static long sendto(MemorySegment errno, int fd, MemorySegment buf, long len, int flags, MemorySegment to,
+                              int toLength) {
         try {
-            return (long) SENDTO.invokeExact(errno, fd, buf, len, flags, MemorySegment.NULL, 0);
+            return (long) SENDTO.invokeExact(errno, fd, buf, len, flags, to, toLength);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static long recv(MemorySegment errno, int fd, MemorySegment buf, long len, int flags) {
+        try {
+            return (long) RECV.invokeExact(errno, fd, buf, len, flags);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
