@@ -1,10 +1,10 @@
 package lbd.director.control;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import lbd.config.Endpoints;
 import lbd.config.Excerpt;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
@@ -194,31 +194,12 @@ public sealed interface ControlRequest {
         return new VirtualServiceKey(p, endpoint(address));
     }
 
-    /** A numeric {@code 10.0.0.1:80} or {@code [2001:db8::1]:80}. */
+    /** A numeric {@code 10.0.0.1:80} or {@code [2001:db8::1]:80}: lbadm resolved any names before sending. */
     static Endpoint endpoint(String text) {
-        int colon = text.lastIndexOf(':');
-        if (colon <= 0 || colon == text.length() - 1) {
-            throw new ControlException("'" + Excerpt.of(text) + "' is not ADDRESS:PORT");
-        }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        } else if (host.contains(":")) {
-            throw new ControlException("'" + Excerpt.of(text) + "': write an IPv6 address in brackets, [addr]:port");
-        }
-        int port;
         try {
-            port = Integer.parseInt(text.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ControlException("'" + Excerpt.of(text) + "': the port is not a number");
-        }
-        if (port < 1 || port > 65535) {
-            throw new ControlException("'" + Excerpt.of(text) + "': port out of range 1-65535");
-        }
-        try {
-            return new Endpoint(InetAddress.ofLiteral(host), port);
+            return Endpoints.parse(text, -1, Endpoints.NUMERIC_ONLY);
         } catch (IllegalArgumentException e) {
-            throw new ControlException("'" + Excerpt.of(host) + "' is not a numeric IP address");
+            throw new ControlException(e.getMessage());
         }
     }
 

@@ -1,13 +1,12 @@
 package lbd.director.control;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import lbd.config.PortNames;
+import lbd.config.Endpoints;
+import lbd.config.NameResolver;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
@@ -207,55 +206,15 @@ public final class LbadmArguments {
         return new VirtualServiceKey(protocol, e);
     }
 
-    /** HOST:PORT with a name or a number for each; the port may be left out when {@code defaultPort} >= 0. */
+    /**
+     * HOST:PORT with a name or a number for each (the same forms and refusals as ldirectord.cf); the port may be
+     * left out when {@code defaultPort} >= 0.
+     */
     static Endpoint endpoint(String text, int defaultPort) throws UsageException {
-        String host = text;
-        String port = null;
-        if (text.startsWith("[")) {
-            int close = text.indexOf(']');
-            if (close < 0) {
-                throw new UsageException("'" + text + "': missing ] after the IPv6 address");
-            }
-            host = text.substring(1, close);
-            if (text.length() > close + 1) {
-                if (text.charAt(close + 1) != ':') {
-                    throw new UsageException("'" + text + "' is not [ADDRESS]:PORT");
-                }
-                port = text.substring(close + 2);
-            }
-        } else {
-            int colon = text.lastIndexOf(':');
-            if (colon >= 0 && text.indexOf(':') == colon) {
-                host = text.substring(0, colon);
-                port = text.substring(colon + 1);
-            }
-        }
-        int portNumber;
-        if (port == null || port.isEmpty()) {
-            if (defaultPort < 0) {
-                throw new UsageException("'" + text + "' needs a port: ADDRESS:PORT");
-            }
-            portNumber = defaultPort;
-        } else {
-            portNumber = port(port);
-        }
         try {
-            return new Endpoint(InetAddress.getByName(host), portNumber);
-        } catch (UnknownHostException e) {
-            throw new UsageException("host '" + host + "' not found");
-        }
-    }
-
-    private static int port(String text) throws UsageException {
-        try {
-            int p = Integer.parseInt(text);
-            if (p >= 1 && p <= 65535) {
-                return p;
-            }
-            throw new UsageException("port " + p + " is out of range 1-65535");
-        } catch (NumberFormatException e) {
-            return PortNames.lookup(text)
-                    .orElseThrow(() -> new UsageException("port '" + text + "' is neither a number nor a service name"));
+            return Endpoints.parse(text, defaultPort, NameResolver.SYSTEM);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
     }
 }

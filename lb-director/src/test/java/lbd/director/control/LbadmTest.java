@@ -1,11 +1,13 @@
 package lbd.director.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import lbd.config.model.Endpoint;
 import lbd.director.cli.LbadmMain;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -86,6 +88,19 @@ class LbadmTest {
             "127.0.0.2:imaps"});
         assertThat(action).isInstanceOfSatisfying(LbadmArguments.Send.class, send -> assertThat(send.request()
                 .toString()).contains("127.0.0.1:22").contains("127.0.0.2:993"));
+    }
+
+    /** One address syntax: lbadm reads what ldirectord.cf reads; the control socket takes numeric addresses only. */
+    @Test
+    void addressesReadAsInTheConfigurationFileAndTheSocketNeverResolvesNames() throws Exception {
+        assertThat(LbadmArguments.endpoint("[2001:db8::1]:https", -1))
+                .isEqualTo(Endpoint.of("2001:db8::1", 443));
+        assertThat(LbadmArguments.endpoint("198.18.0.2", 8080)).isEqualTo(Endpoint.of("198.18.0.2", 8080));
+        assertThatThrownBy(() -> LbadmArguments.endpoint("198.18.0.2:99999", -1)).hasMessageContaining("out of range");
+        assertThatThrownBy(() -> LbadmArguments.endpoint("198.18.0.2", -1)).hasMessageContaining("needs a port");
+        assertThat(ControlRequest.endpoint("198.18.0.2:80")).isEqualTo(Endpoint.of("198.18.0.2", 80));
+        assertThatThrownBy(() -> ControlRequest.endpoint("localhost:80")).isInstanceOf(ControlException.class)
+                .hasMessageContaining("localhost");
     }
 
     @Test
