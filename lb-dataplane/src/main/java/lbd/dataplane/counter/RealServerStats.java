@@ -23,6 +23,21 @@ public record RealServerStats(
 
     public static final RealServerStats ZERO = new RealServerStats(0, 0, 0, 0, 0, 0, 0);
 
+    /**
+     * The cumulative counters since {@code atZero} was taken ({@code lbadm -Z}); the active and inactive
+     * connection counts are states, not counters, and stay as they are. A counter below its zero point (its
+     * real server was removed and its counters started again) counts from its new start.
+     */
+    public RealServerStats since(RealServerStats atZero) {
+        return new RealServerStats(active, inactive, minus(connections, atZero.connections),
+                minus(bytesIn, atZero.bytesIn), minus(bytesOut, atZero.bytesOut), minus(packetsIn, atZero.packetsIn),
+                minus(packetsOut, atZero.packetsOut));
+    }
+
+    private static long minus(long now, long atZero) {
+        return now >= atZero ? now - atZero : now;
+    }
+
     /** One worker's counters, read with acquire reads (fields may be from slightly different instants). */
     public static RealServerStats of(DestinationCounters c) {
         return new RealServerStats(c.activeVolatile(), c.inactiveVolatile(), c.connectionsVolatile(),

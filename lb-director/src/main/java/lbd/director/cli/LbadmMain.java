@@ -23,6 +23,7 @@ public final class LbadmMain {
               lbadm -a -t|-u VIP:PORT -r RIP[:PORT] [-g|-m|-i] [-w WEIGHT]   add a real server
               lbadm -d -t|-u VIP:PORT -r RIP[:PORT]                 remove a real server
               lbadm -E -t|-u VIP:PORT -s SCHEDULER                  change the scheduler (rr wrr lc wlc)
+              lbadm -Z [-t|-u VIP:PORT]                             zero the listing's counters (metrics keep theirs)
               lbadm --reload                                        re-read lbd's configuration file
               lbadm -h | -v
             Options:

@@ -1,5 +1,6 @@
 package lbd.director.control;
 
+import java.util.Optional;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
@@ -13,8 +14,17 @@ import lbd.director.listing.TableView;
  */
 public interface ControlHandler {
 
-    /** The live table, captured at one moment. */
+    /** The live table, captured at one moment, with counters since the daemon started (metrics). */
     TableView view();
+
+    /**
+     * The live table as {@code lbadm -L} lists it: counters since the last {@code -Z} of their service (or since
+     * the start), as ipvsadm's.
+     */
+    TableView listing();
+
+    /** {@code lbadm -Z [-t|-u VIP:port]}: zero the listing's counters and rates of one service, or of all. */
+    void zero(Optional<VirtualServiceKey> service);
 
     /** {@code lbadm -e -t VIP:port -r RIP:port -w N}: a new weight until the next reload (0 drains). */
     void setWeight(RealServerKey server, int weight);

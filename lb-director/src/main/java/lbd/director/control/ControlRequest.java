@@ -26,6 +26,7 @@ import lbd.director.listing.ListingOptions;
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT
  *   delete-server tcp|udp VIP:PORT RIP:PORT
  *   set-scheduler tcp|udp VIP:PORT SCHEDULER
+ *   zero [tcp|udp VIP:PORT]
  *   reload
  * </pre>
  * Addresses are numeric ({@code 10.0.0.1:80}, {@code [2001:db8::1]:80}); lbadm resolves names before sending.
@@ -101,6 +102,14 @@ public sealed interface ControlRequest {
         }
     }
 
+    /** {@code lbadm -Z}: the listing's counters (and rates) start again from zero; metrics stay monotonic. */
+    record Zero(Optional<VirtualServiceKey> service) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return service.map(s -> "zero " + wire(s)).orElse("zero");
+        }
+    }
+
     record Reload() implements ControlRequest {
         @Override
         public String toLine() {
@@ -135,6 +144,13 @@ public sealed interface ControlRequest {
             case "set-scheduler" -> {
                 arity(w, 4, "set-scheduler PROTO VIP:PORT SCHEDULER");
                 yield new SetScheduler(serviceKey(w[1], w[2]), scheduler(w[3]));
+            }
+            case "zero" -> {
+                if (w.length == 1) {
+                    yield new Zero(Optional.empty());
+                }
+                arity(w, 3, "zero [PROTO VIP:PORT]");
+                yield new Zero(Optional.of(serviceKey(w[1], w[2])));
             }
             case "reload" -> {
                 arity(w, 1, "reload");

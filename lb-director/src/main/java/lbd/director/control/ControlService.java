@@ -59,7 +59,7 @@ public final class ControlService {
         return switch (request) {
             case ControlRequest.Ping p -> ControlReply.ok("");
             case ControlRequest.ListTable list -> {
-                TableView view = handler.view();
+                TableView view = handler.listing();
                 if (list.service().isPresent()) {
                     view = new TableView(List.of(view.service(list.service().get()).orElseThrow(
                             () -> new ControlException("Service not defined: " + list.service().get()))));
@@ -88,6 +88,11 @@ public final class ControlService {
                 handler.setScheduler(s.service(), s.scheduler());
                 log.info("lbadm: scheduler of {} set to {} (until the next reload)", s.service(),
                         s.scheduler().configName());
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.Zero z -> {
+                handler.zero(z.service());
+                log.info("lbadm: counters zeroed ({})", z.service().map(Object::toString).orElse("every service"));
                 yield ControlReply.ok("");
             }
             case ControlRequest.Reload r -> {

@@ -5,7 +5,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServerKey;
@@ -35,6 +37,9 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     private final ConfigReloader reloader;
     // Sampled on the control thread only (see sampleRates); its rates map is immutable and safe to read anywhere.
     private final RateEstimator<RealServerKey> rates = new RateEstimator<>();
+    // lbadm -Z: each real server's counters when its service was last zeroed. Control thread only. The listing
+    // subtracts them; metrics never do (Prometheus counters must not go down).
+    private final Map<RealServerKey, RealServerStats> zeroedAt = new HashMap<>();
 
     /** @param reloader re-reads the configuration file; null when there is none (the demo) */
     public DirectorControl(Director director, ConfigReloader reloader) {
@@ -46,6 +51,35 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     public TableView view() {
         return director.onControl(() -> TableViews.capture(director.effectiveConfig(), director.publisher().current(),
                 director::state, director::weightEdited, totals(), rates.rates()));
+    }
+
+    @Override
+    public TableView listing() {
+        return director.onControl(() -> {
+            Map<RealServerKey, RealServerStats> since = new HashMap<>();
+            totals().forEach((key, now) -> since.put(key, now.since(zeroedAt.getOrDefault(key, RealServerStats.ZERO))));
+            return TableViews.capture(director.effectiveConfig(), director.publisher().current(), director::state,
+                    director::weightEdited, since, rates.rates());
+        });
+    }
+
+    @Override
+    public void zero(Optional<VirtualServiceKey> service) {
+        run(() -> director.onControl(() -> {
+            service.ifPresent(key -> {
+                if (director.effectiveConfig().find(key).isEmpty()) {
+                    throw new DirectorException("Service not defined: " + key);
+                }
+            });
+            Predicate<RealServerKey> which = key -> service.map(s -> s.equals(key.service())).orElse(true);
+            totals().forEach((key, now) -> {
+                if (which.test(key)) {
+                    zeroedAt.put(key, now);
+                }
+            });
+            rates.zero(which);
+            return null;
+        }));
     }
 
     @Override

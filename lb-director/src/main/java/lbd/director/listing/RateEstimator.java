@@ -2,6 +2,7 @@ package lbd.director.listing;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 import lbd.dataplane.counter.RealServerStats;
 
 /**
@@ -30,6 +31,16 @@ public final class RateEstimator<K> {
         }
         previous = Map.copyOf(totals);
         previousNanos = nanos;
+    }
+
+    /**
+     * Owner thread: {@code lbadm -Z} — these keys' rates read 0 until the next sample measures them again, as
+     * IPVS zeroes its estimator with the counters.
+     */
+    public void zero(Predicate<K> which) {
+        Map<K, Rates> next = new HashMap<>(rates);
+        next.keySet().removeIf(which);
+        rates = Map.copyOf(next);
     }
 
     /** Any thread: the rates of the last interval (empty before the second sample). */

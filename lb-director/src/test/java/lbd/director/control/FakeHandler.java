@@ -25,6 +25,7 @@ final class FakeHandler implements ControlHandler {
     final List<DestinationView> servers = new ArrayList<>(List.of(
             dest("127.0.0.2", 1, ""), dest("127.0.0.3", 1, "")));
     volatile int reloads;
+    volatile int zeroed;
 
     private static DestinationView dest(String ip, int weight, String note) {
         return new DestinationView(Endpoint.of(ip, 80), ForwardingMethod.MASQ, weight,
@@ -35,6 +36,19 @@ final class FakeHandler implements ControlHandler {
     public synchronized TableView view() {
         return new TableView(List.of(new ServiceView(VIP, scheduler, OptionalInt.empty(), Optional.empty(),
                 RealServerStats.ZERO, Rates.ZERO, servers, List.of())));
+    }
+
+    @Override
+    public TableView listing() {
+        return view();
+    }
+
+    @Override
+    public synchronized void zero(Optional<VirtualServiceKey> service) {
+        if (service.isPresent() && !service.get().equals(VIP)) {
+            throw new ControlException("Service not defined: " + service.get());
+        }
+        zeroed++;
     }
 
     private int find(RealServerKey key) {

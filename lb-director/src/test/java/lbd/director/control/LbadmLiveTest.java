@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import lbd.director.cli.LbadmMain;
+import lbd.director.listing.TableView;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +89,41 @@ class LbadmLiveTest {
             assertThat(out.lines().toList().get(1)).isEqualTo(
                     "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes");
         }
+    }
+
+    /**
+     * lbadm -Z as ipvsadm's: the listing's counters start again from zero (per service or all), connection states
+     * are left alone, and the metrics' counters never go down.
+     */
+    @Test
+    void zeroingCountersResetsTheListingButNotTheMetrics() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            lbd.awaitBothServing();
+            DirectorControl control = new DirectorControl(lbd.director, null);
+            for (int i = 0; i < 6; i++) {
+                lbd.get();
+            }
+            long before = connections(control.listing());
+            assertThat(before).isGreaterThanOrEqualTo(6);
+
+            control.zero(Optional.empty());
+            assertThat(connections(control.listing())).isZero();
+            assertThat(connections(control.view())).as("metrics stay monotonic").isEqualTo(before);
+            lbd.get();
+            assertThat(connections(control.listing())).isEqualTo(1);
+
+            // Through the socket, for one service; an unknown one is refused with ipvsadm's words.
+            assertThat(lbadm(lbd, "-Z", "-t", "127.0.0.1:" + lbd.vipPort)).isZero();
+            assertThat(lbadm(lbd, "-Ln", "--stats")).isZero();
+            assertThat(out).containsPattern("TCP  127.0.0.1:" + lbd.vipPort + " +0 +0 +0 +0 +0");
+            assertThat(lbadm(lbd, "-Z", "-t", "127.0.0.1:1")).isEqualTo(1);
+            assertThat(err).startsWith("lbadm: Service not defined");
+        }
+    }
+
+    private static long connections(TableView view) {
+        return view.services().stream().flatMap(s -> s.destinations().stream())
+                .mapToLong(d -> d.stats().connections()).sum();
     }
 
     @Test
