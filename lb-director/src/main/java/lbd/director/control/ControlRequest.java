@@ -21,7 +21,7 @@ import lbd.director.listing.ListingOptions;
  * {@value #MAX_LINE} bytes ending in {@code \n} — a verb and space-separated arguments:
  * <pre>
  *   ping
- *   list [numeric] [stats|rate] [exact] [nosort] [tcp|udp VIP:PORT]
+ *   list [numeric] [stats|rate] [exact] [nosort] [rules] [tcp|udp VIP:PORT]
  *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT
  *   delete-server tcp|udp VIP:PORT RIP:PORT
@@ -58,6 +58,9 @@ public sealed interface ControlRequest {
             }
             if (options.stats()) {
                 words.add("stats");
+            }
+            if (options.rules()) {
+                words.add("rules");
             }
             if (options.rate()) {
                 words.add("rate");
@@ -166,6 +169,7 @@ public sealed interface ControlRequest {
         boolean rate = false;
         boolean exact = false;
         boolean noSort = false;
+        boolean rules = false;
         Optional<VirtualServiceKey> service = Optional.empty();
         for (int i = 1; i < w.length; i++) {
             switch (w[i]) {
@@ -174,6 +178,7 @@ public sealed interface ControlRequest {
                 case "rate" -> rate = true;
                 case "exact" -> exact = true;
                 case "nosort" -> noSort = true;
+                case "rules" -> rules = true;
                 case "tcp", "udp" -> {
                     if (i + 1 >= w.length) {
                         throw new ControlException("list: " + w[i] + " needs VIP:PORT");
@@ -187,7 +192,10 @@ public sealed interface ControlRequest {
         if (stats && rate) {
             throw new ControlException("list: give stats or rate, not both");
         }
-        return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort), service);
+        if (rules && (stats || rate)) {
+            throw new ControlException("list: rules cannot be given with stats or rate");
+        }
+        return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, rules), service);
     }
 
     private static void arity(String[] w, int n, String usage) {

@@ -85,6 +85,7 @@ public final class LbadmArguments {
             }
             switch (w) {
                 case "-L", "-l" -> command = setCommand(command, 'L');
+                case "-S" -> command = setCommand(command, 'S');
                 case "-a", "-e", "-d", "-E", "-Z" -> command = setCommand(command, w.charAt(1));
                 case "--reload" -> command = setCommand(command, 'R');
                 case "-h" -> {
@@ -112,14 +113,14 @@ public final class LbadmArguments {
                 case "-g" -> forwarding = ForwardingMethod.GATE;
                 case "-m" -> forwarding = ForwardingMethod.MASQ;
                 case "-i" -> forwarding = ForwardingMethod.IPIP;
-                case "-A", "-D", "-C", "-R", "-S" -> throw new UsageException(w + " is not supported by lbadm:"
+                case "-A", "-D", "-C", "-R" -> throw new UsageException(w + " is not supported by lbadm:"
                         + " virtual services come from the configuration file; edit it and run lbadm --reload");
                 case "-f", "-p", "-c" -> throw new UsageException(w + " is not supported by lbadm");
                 default -> throw new UsageException("unknown option " + w + " (see lbadm --help)");
             }
         }
         if (command == null) {
-            throw new UsageException("give a command: -L, -e, -a, -d, -E, -Z or --reload (see lbadm --help)");
+            throw new UsageException("give a command: -L, -S, -e, -a, -d, -E, -Z or --reload (see lbadm --help)");
         }
         if (stats && rate) {
             throw new UsageException("--stats and --rate cannot be given together");
@@ -128,6 +129,13 @@ public final class LbadmArguments {
             case 'L' -> new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort),
                     service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
             case 'R' -> new ControlRequest.Reload();
+            case 'S' -> {
+                if (stats || rate) {
+                    throw new UsageException("-S saves the table as rules: --stats and --rate do not apply");
+                }
+                yield new ControlRequest.ListTable(new ListingOptions(numeric, false, false, false, noSort, true),
+                        service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
+            }
             case 'Z' -> new ControlRequest.Zero(service == null ? Optional.empty()
                     : Optional.of(serviceKey(protocol, service)));
             case 'E' -> {
@@ -183,7 +191,7 @@ public final class LbadmArguments {
 
     private static char setCommand(Character current, char next) throws UsageException {
         if (current != null && current != next) {
-            throw new UsageException("give one command at a time (-L, -e, -a, -d, -E, -Z or --reload)");
+            throw new UsageException("give one command at a time (-L, -S, -e, -a, -d, -E, -Z or --reload)");
         }
         return next;
     }

@@ -3,6 +3,7 @@ package lbd.director.listing;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import lbd.config.model.Protocol;
 import lbd.dataplane.counter.RealServerStats;
 
 /**
@@ -23,16 +24,49 @@ public final class IpvsListing {
 
     public static String format(TableView view, ListingOptions options, AddressNames names, String firstLine) {
         StringBuilder out = new StringBuilder(256);
-        out.append(firstLine).append('\n');
-        title(out, options);
         List<ServiceView> services = new ArrayList<>(view.services());
         if (!options.noSort()) {
             services.sort(Comparator.comparing(ServiceView::key));
         }
+        if (options.rules()) {
+            for (ServiceView service : services) {
+                rules(out, service, options, names);
+            }
+            return out.toString();
+        }
+        out.append(firstLine).append('\n');
+        title(out, options);
         for (ServiceView service : services) {
             service(out, service, options, names);
         }
         return out.toString();
+    }
+
+    /**
+     * ipvsadm -S: one {@code -A} line per service, one {@code -a} line per real server in the table (held-out
+     * servers are not in it, so not saved), no title; what {@code -R} reads back.
+     */
+    private static void rules(StringBuilder out, ServiceView service, ListingOptions options, AddressNames names) {
+        String svc = (service.key().protocol() == Protocol.TCP ? "-t " : "-u ")
+                + names.name(service.key().address(), service.key().protocol());
+        out.append("-A ").append(svc).append(" -s ").append(service.scheduler());
+        if (service.persistence().isPresent()) {
+            out.append(" -p ").append(service.persistence().getAsInt());
+            service.netmask().ifPresent(m -> out.append(" -M ").append(m));
+        }
+        out.append('\n');
+        List<DestinationView> destinations = new ArrayList<>(service.destinations());
+        if (!options.noSort()) {
+            destinations.sort(Comparator.comparing(DestinationView::address));
+        }
+        for (DestinationView d : destinations) {
+            out.append("-a ").append(svc).append(" -r ").append(names.name(d.address(), service.key().protocol()))
+                    .append(' ').append(switch (d.forwarding()) {
+                        case GATE -> "-g";
+                        case MASQ -> "-m";
+                        case IPIP -> "-i";
+                    }).append(" -w ").append(d.weight()).append('\n');
+        }
     }
 
     private static void title(StringBuilder out, ListingOptions options) {

@@ -121,6 +121,27 @@ class LbadmLiveTest {
         }
     }
 
+    /** lbadm -S -n: the live table, with lbadm's edits, as the ipvsadm rules that would rebuild it. */
+    @Test
+    void saveWritesTheLiveTableAsIpvsadmRules() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            lbd.awaitBothServing();
+            String vip = "127.0.0.1:" + lbd.vipPort;
+            String vm2 = "127.0.0.1:" + lbd.backends.port(0);
+            String vm3 = "127.0.0.1:" + lbd.backends.port(1);
+            assertThat(lbadm(lbd, "-e", "-t", vip, "-r", vm3, "-w", "0")).isZero();
+
+            assertThat(lbadm(lbd, "-S", "-n")).isZero();
+            String vm2Rule = "-a -t " + vip + " -r " + vm2 + " -m -w 1";
+            String vm3Rule = "-a -t " + vip + " -r " + vm3 + " -m -w 0";
+            // ipvsadm sorts real servers by address, then port
+            boolean vm2First = lbd.backends.port(0) < lbd.backends.port(1);
+            assertThat(out.lines().toList()).containsExactly("-A -t " + vip + " -s rr",
+                    vm2First ? vm2Rule : vm3Rule, vm2First ? vm3Rule : vm2Rule);
+            assertThat(lbadm(lbd, "-S", "--stats")).isEqualTo(2);
+        }
+    }
+
     private static long connections(TableView view) {
         return view.services().stream().flatMap(s -> s.destinations().stream())
                 .mapToLong(d -> d.stats().connections()).sum();

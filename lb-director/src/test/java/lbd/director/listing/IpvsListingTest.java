@@ -67,6 +67,29 @@ class IpvsListingTest {
                 "  -- 10.8.8.50:80 held out of the table by its health check: negotiate: receive not matched");
     }
 
+    /** ipvsadm -S -n (print_service_entry with FMT_RULE): no title, sorted, forwarding switch and weight. */
+    @Test
+    void saveWritesIpvsadmRulesThatRestoreReads() {
+        ServiceView s = new ServiceView(VIP, "wlc", OptionalInt.empty(), Optional.empty(), RealServerStats.ZERO,
+                Rates.ZERO, List.of(dest("10.8.8.49", 1, 0, 16, ""),
+                        new DestinationView(Endpoint.of("10.8.8.48", 8080), ForwardingMethod.MASQ, 0,
+                                RealServerStats.ZERO, Rates.ZERO, "weight set by lbadm", true)),
+                List.of(new HeldOutView(Endpoint.of("10.8.8.50", 80), "negotiate: receive not matched")));
+        ServiceView persistent = new ServiceView(new VirtualServiceKey(Protocol.UDP, Endpoint.of("10.8.8.46", 53)),
+                "rr", OptionalInt.of(300), Optional.of("255.255.255.0"), RealServerStats.ZERO, Rates.ZERO, List.of(),
+                List.of());
+
+        String text = IpvsListing.format(new TableView(List.of(persistent, s)),
+                new ListingOptions(true, false, false, false, false, true), AddressNames.NUMERIC, FIRST);
+
+        assertThat(text).isEqualTo("""
+                -A -t 10.8.8.45:80 -s wlc
+                -a -t 10.8.8.45:80 -r 10.8.8.48:8080 -m -w 0
+                -a -t 10.8.8.45:80 -r 10.8.8.49:80 -g -w 1
+                -A -u 10.8.8.46:53 -s rr -p 300 -M 255.255.255.0
+                """);
+    }
+
     @Test
     void statsUseNineWideColumnsAndAbbreviateLargeNumbers() {
         RealServerStats big = new RealServerStats(0, 0, 12, 123_456_789L, 5_000_000_000L, 345, 300);
