@@ -26,8 +26,9 @@ public interface ControlHandler {
     /** {@code lbadm -Z [-t|-u VIP:port]}: zero the listing's counters and rates of one service, or of all. */
     void zero(Optional<VirtualServiceKey> service);
 
-    /** {@code lbadm -e -t VIP:port -r RIP:port -w N}: a new weight until the next reload (0 drains). */
-    void setWeight(RealServerKey server, int weight);
+    /** {@code lbadm -e -t VIP:port -r RIP:port -w N [-g|-m|-i]}: a new weight until the next reload (0
+     * drains); a forwarding switch is checked against the server's, since lbd cannot change it. */
+    void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding);
 
     /** {@code lbadm -a}: a real server added until the next reload; it is health-checked like the others. */
     void addServer(RealServerKey server, ForwardingMethod forwarding, int weight);

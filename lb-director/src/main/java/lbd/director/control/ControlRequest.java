@@ -22,7 +22,7 @@ import lbd.director.listing.ListingOptions;
  * <pre>
  *   ping
  *   list [numeric] [stats|rate] [exact] [nosort] [rules] [tcp|udp VIP:PORT]
- *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT
+ *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT [gate|masq|ipip]
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT
  *   delete-server tcp|udp VIP:PORT RIP:PORT
  *   set-scheduler tcp|udp VIP:PORT SCHEDULER
@@ -76,10 +76,13 @@ public sealed interface ControlRequest {
         }
     }
 
-    record SetWeight(RealServerKey server, int weight) implements ControlRequest {
+    /** {@code forwarding}: the method lbadm -e restated (-g, -m, -i), which must be the server's. */
+    record SetWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding)
+            implements ControlRequest {
         @Override
         public String toLine() {
-            return "set-weight " + wire(server.service()) + " " + server.address() + " " + weight;
+            return "set-weight " + wire(server.service()) + " " + server.address() + " " + weight
+                    + forwarding.map(f -> " " + f.configName()).orElse("");
         }
     }
 
@@ -133,8 +136,11 @@ public sealed interface ControlRequest {
             }
             case "list" -> parseList(w);
             case "set-weight" -> {
-                arity(w, 5, "set-weight PROTO VIP:PORT RIP:PORT WEIGHT");
-                yield new SetWeight(server(w), weight(w[4]));
+                if (w.length != 6) {
+                    arity(w, 5, "set-weight PROTO VIP:PORT RIP:PORT WEIGHT [FORWARD]");
+                }
+                yield new SetWeight(server(w), weight(w[4]),
+                        w.length == 6 ? Optional.of(forwarding(w[5])) : Optional.empty());
             }
             case "add-server" -> {
                 arity(w, 6, "add-server PROTO VIP:PORT RIP:PORT FORWARD WEIGHT");

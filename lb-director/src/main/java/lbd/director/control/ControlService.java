@@ -68,7 +68,7 @@ public final class ControlService {
                 yield ControlReply.ok(IpvsListing.format(view, list.options(), names, listingFirstLine.get()));
             }
             case ControlRequest.SetWeight e -> {
-                handler.setWeight(e.server(), e.weight());
+                handler.setWeight(e.server(), e.weight(), e.forwarding());
                 log.info("lbadm: weight of {} set to {}{} (until the next reload)", e.server(), e.weight(),
                         e.weight() == 0 ? ", draining" : "");
                 yield ControlReply.ok("");

@@ -128,8 +128,8 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     }
 
     @Override
-    public void setWeight(RealServerKey server, int weight) {
-        run(() -> director.setWeight(server, weight));
+    public void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding) {
+        run(() -> director.setWeight(server, weight, forwarding));
     }
 
     @Override

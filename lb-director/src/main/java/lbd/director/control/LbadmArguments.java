@@ -154,7 +154,8 @@ public final class LbadmArguments {
                     case 'a' -> new ControlRequest.AddServer(server,
                             forwarding == null ? ForwardingMethod.GATE : forwarding, weight == null ? 1 : weight);
                     case 'e' -> new ControlRequest.SetWeight(server,
-                            required(weight, "-e needs -w WEIGHT (the weight is what lbadm can change)"));
+                            required(weight, "-e needs -w WEIGHT (the weight is what lbadm can change)"),
+                            Optional.ofNullable(forwarding));
                     default -> new ControlRequest.DeleteServer(server);
                 };
             }

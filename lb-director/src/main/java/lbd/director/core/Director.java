@@ -229,11 +229,24 @@ public final class Director implements AutoCloseable {
 
     /** {@code lbadm -e}: a weight until the next reload (0 drains: no new connections, open ones go on). */
     public void setWeight(RealServerKey key, int weight) {
+        setWeight(key, weight, Optional.empty());
+    }
+
+    /**
+     * {@code lbadm -e ... -g|-m|-i}: as {@link #setWeight(RealServerKey, int)}, and the forwarding method given
+     * must be the server's: lbd does not change a real server's method (delete it and add it with the other one).
+     */
+    public void setWeight(RealServerKey key, int weight, Optional<ForwardingMethod> forwarding) {
         if (weight < 0) {
             throw new DirectorException("weight must be 0 or more: " + weight);
         }
         conductor.call("lbadm weight " + key.address(), () -> {
-            findServer(key);
+            RealServer server = findServer(key);
+            if (forwarding.isPresent() && forwarding.get() != server.forwarding()) {
+                throw new DirectorException(key.address() + " forwards with " + server.forwarding().configName()
+                        + "; lbd cannot change a real server's forwarding method to " + forwarding.get().configName()
+                        + ": delete it (-d) and add it again (-a) with the new one");
+            }
             edits.setWeight(key, weight);
             tables.mark(key.service());
             return null;

@@ -64,7 +64,7 @@ final class FakeHandler implements ControlHandler {
     }
 
     @Override
-    public synchronized void setWeight(RealServerKey server, int weight) {
+    public synchronized void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding) {
         int i = find(server);
         if (i < 0) {
             throw new ControlException("No such destination: " + server);

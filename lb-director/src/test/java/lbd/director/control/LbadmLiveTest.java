@@ -130,6 +130,9 @@ class LbadmLiveTest {
             String vm2 = "127.0.0.1:" + lbd.backends.port(0);
             String vm3 = "127.0.0.1:" + lbd.backends.port(1);
             assertThat(lbadm(lbd, "-e", "-t", vip, "-r", vm3, "-w", "0")).isZero();
+            // -e may restate the method (ipvsadm scripts do); another method is refused, not ignored.
+            assertThat(lbadm(lbd, "-e", "-t", vip, "-r", vm2, "-g", "-w", "5")).isEqualTo(1);
+            assertThat(err).contains("cannot change a real server's forwarding method");
 
             assertThat(lbadm(lbd, "-S", "-n")).isZero();
             String vm2Rule = "-a -t " + vip + " -r " + vm2 + " -m -w 1";
