@@ -235,19 +235,17 @@ final class DrBinding implements AutoCloseable {
     }
 
     private void start(Set<VirtualServiceKey> keys, List<RealServerKey> servers) {
-        DrOptions opts = options;
         owner = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lbd-dr");
             t.setDaemon(true);
             return t;
         });
-        DrOptions startOptions = opts;
         Set<VirtualServiceKey> startKeys = Set.copyOf(keys);
         // Every server may still be unchecked (out of the tables): the route towards the configured ones decides.
         List<String> addresses = servers.stream().map(k -> k.address().hostAddress()).toList();
         Future<DrDataPlane> started = owner.submit(() -> {
-            DrInterface iface = DrHost.probe(startOptions.interfaceName().orElse(null), startKeys, addresses);
-            DrDataPlane p = DrDataPlane.start(iface, startOptions, publisher, startKeys);
+            DrInterface iface = DrHost.probe(options.interfaceName().orElse(null), startKeys, addresses);
+            DrDataPlane p = DrDataPlane.start(iface, options, publisher, startKeys);
             try {
                 neighbours = new NeighbourResolver(iface.name(), iface.index(), iface.mac(),
                         DrHost.ownIpv4(iface.name()));
@@ -272,7 +270,7 @@ final class DrBinding implements AutoCloseable {
             throw new DirectorException("interrupted while starting the DR data plane", e);
         }
         log.info("direct routing on {} ({} workers, {}): {}", plane.interfaceName(),
-                startOptions.workers(), plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", startKeys);
+                options.workers(), plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", startKeys);
         // The MACs before the first tables are published, so that the first SYNs are forwarded, not dropped as
         // unresolved (bounded by the resolve timeout; later changes are picked up every RESOLVE_INTERVAL).
         List<RealServerKey> toResolve = List.copyOf(servers);
