@@ -22,6 +22,7 @@ enum Directive {
     // lbd's extensions.
     TRANSPORT("transport", Scope.GLOBAL, Support.ACTED),
     EVENTLOOPS("eventloops", Scope.GLOBAL, Support.ACTED),
+    MAXCONN("maxconn", Scope.GLOBAL, Support.ACTED),
     CONTROLSOCKET("controlsocket", Scope.GLOBAL, Support.ACTED),
     METRICS("metrics", Scope.GLOBAL, Support.ACTED),
     INTERFACE("interface", Scope.GLOBAL, Support.ACTED),

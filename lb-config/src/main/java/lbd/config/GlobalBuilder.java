@@ -37,6 +37,8 @@ final class GlobalBuilder {
         Transport transport = orElse(r.read(globals, Directive.TRANSPORT, GlobalBuilder::transport), Transport.AUTO);
         int eventLoops = orElse(r.read(globals, Directive.EVENTLOOPS, v -> Values.integer(v, 0, 1024,
                 "a number of event loops (0 = one per core)")), 0);
+        int maxConnections = orElse(r.read(globals, Directive.MAXCONN, v -> Values.integer(v, 1, 100_000_000,
+                "a number of connections")), 0);
         Optional<Path> controlSocket = Optional.ofNullable(r.read(globals, Directive.CONTROLSOCKET, GlobalBuilder::path));
         Optional<Endpoint> metrics = Optional.ofNullable(r.read(globals, Directive.METRICS, v -> metrics(v, r.resolver)));
         Optional<String> networkInterface = Optional.ofNullable(r.read(globals, Directive.INTERFACE, v -> {
@@ -48,7 +50,7 @@ final class GlobalBuilder {
             return name;
         }));
         return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
-                emailAlert, transport, eventLoops, controlSocket, metrics, networkInterface);
+                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface);
     }
 
     private static Transport transport(String value) {

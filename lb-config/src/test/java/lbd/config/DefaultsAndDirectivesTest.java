@@ -135,6 +135,7 @@ class DefaultsAndDirectivesTest {
         ClusterConfig config = Fixtures.loaded("""
                 transport=epoll
                 eventloops=4
+                maxconn=20000
                 controlsocket=/run/lbd.sock
                 metrics=127.0.0.1:9100
                 interface=eth0
@@ -165,6 +166,7 @@ class DefaultsAndDirectivesTest {
         var g = config.globals();
         assertThat(g.transport()).isEqualTo(Transport.EPOLL);
         assertThat(g.eventLoops()).isEqualTo(4);
+        assertThat(g.maxConnections()).isEqualTo(20000);
         assertThat(g.controlSocket()).contains(Path.of("/run/lbd.sock"));
         assertThat(g.metricsAddress()).hasValueSatisfying(e -> assertThat(e.toString()).isEqualTo("127.0.0.1:9100"));
         assertThat(g.networkInterface()).contains("eth0");

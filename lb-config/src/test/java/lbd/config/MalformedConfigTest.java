@@ -111,6 +111,8 @@ class MalformedConfigTest {
                 .isEqualTo("test.cf:2: real: 70000 is out of range; expected a weight from 0 to 65535");
         assertThat(Fixtures.onlyError("checkinterval=0\n"))
                 .isEqualTo("test.cf:1: checkinterval: 0 is out of range; expected a number of seconds from 1 to 86400");
+        assertThat(Fixtures.onlyError("maxconn=0\n"))
+                .isEqualTo("test.cf:1: maxconn: 0 is out of range; expected a number of connections from 1 to 100000000");
         assertThat(Fixtures.onlyError("quiescent=maybe\n"))
                 .isEqualTo("test.cf:1: quiescent: \"maybe\" is not yes or no");
         assertThat(Fixtures.onlyError(VIRTUAL + "\treceive=\"(unclosed\"\n"))

@@ -108,6 +108,6 @@ final class TestConfig {
 
     GlobalSettings globals() {
         return new GlobalSettings(false, Optional.empty(), Optional.empty(), maintenanceDir, false, false, false,
-                Optional.empty(), Transport.AUTO, 0, Optional.empty(), Optional.empty(), Optional.empty());
+                Optional.empty(), Transport.AUTO, 0, 0, Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

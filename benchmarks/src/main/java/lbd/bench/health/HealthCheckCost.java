@@ -195,7 +195,7 @@ public final class HealthCheckCost {
                     true, Optional.empty(), Optional.empty(), 0, Duration.ofMinutes(15), 0));
         }
         GlobalSettings globals = new GlobalSettings(false, Optional.empty(), Optional.empty(), maintenanceDir,
-                false, false, false, Optional.empty(), Transport.AUTO, 0, Optional.empty(), Optional.empty(),
+                false, false, false, Optional.empty(), Transport.AUTO, 0, 0, Optional.empty(), Optional.empty(),
                 Optional.empty());
         return new ClusterConfig(Optional.empty(), globals, list);
     }

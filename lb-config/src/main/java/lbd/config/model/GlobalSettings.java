@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param emailAlert       emailalert (accepted; lbd logs instead of sending mail)
  * @param transport        lbd: transport=auto|io_uring|epoll|nio
  * @param eventLoops       lbd: eventloops=N (0 = one per core)
+ * @param maxConnections   lbd: maxconn=N, the NAT proxy's ceiling on open connections, as HAProxy's global
+ *                         maxconn (0 = what the open-files limit allows)
  * @param controlSocket    lbd: controlsocket=PATH
  * @param metricsAddress   lbd: metrics=HOST:PORT for Prometheus, empty = off
  * @param networkInterface lbd: interface=NAME for DR, empty = the one routing to the real servers
@@ -34,6 +36,7 @@ public record GlobalSettings(
         Optional<String> emailAlert,
         Transport transport,
         int eventLoops,
+        int maxConnections,
         Optional<Path> controlSocket,
         Optional<Endpoint> metricsAddress,
         Optional<String> networkInterface) {
@@ -47,5 +50,9 @@ public record GlobalSettings(
         Objects.requireNonNull(controlSocket, "controlSocket");
         Objects.requireNonNull(metricsAddress, "metricsAddress");
         Objects.requireNonNull(networkInterface, "networkInterface");
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("maxConnections must be >= 0 (0 = from the open-files limit): "
+                    + maxConnections);
+        }
     }
 }
