@@ -7,7 +7,8 @@ import java.lang.invoke.VarHandle;
  * One event loop's admission counters: connections its VIP listeners accepted, those it scheduled to a real
  * server (or the fallback), and those it closed at once (no real server, maxconns share used up, or the
  * service just left the table) — so accepted = scheduled + refused; and the times an accept or the socket for a
- * connection to a real server failed for want of file descriptors or memory ({@link AcceptGate}). Written only by the loop's thread (plain
+ * connection to a real server failed for want of file descriptors or memory, and the times the loop's listeners
+ * stopped at its share of the connection ceiling ({@link AcceptGate}). Written only by the loop's thread (plain
  * read, release write: no lock, no CAS); read by anyone with acquire reads, as
  * {@link lbd.dataplane.counter.DestinationCounters} is.
  */
@@ -17,6 +18,7 @@ final class AcceptCounters {
     private static final VarHandle SCHEDULED;
     private static final VarHandle REFUSED;
     private static final VarHandle OUT_OF_RESOURCES;
+    private static final VarHandle CEILING_REACHED;
 
     static {
         try {
@@ -25,6 +27,7 @@ final class AcceptCounters {
             SCHEDULED = l.findVarHandle(AcceptCounters.class, "scheduled", long.class);
             REFUSED = l.findVarHandle(AcceptCounters.class, "refused", long.class);
             OUT_OF_RESOURCES = l.findVarHandle(AcceptCounters.class, "outOfResources", long.class);
+            CEILING_REACHED = l.findVarHandle(AcceptCounters.class, "ceilingReached", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -34,6 +37,7 @@ final class AcceptCounters {
     private long scheduled;
     private long refused;
     private long outOfResources;
+    private long ceilingReached;
 
     // ---- loop thread ----
 
@@ -53,11 +57,16 @@ final class AcceptCounters {
         OUT_OF_RESOURCES.setRelease(this, outOfResources + 1);
     }
 
+    void ceilingReached() {
+        CEILING_REACHED.setRelease(this, ceilingReached + 1);
+    }
+
     // ---- any thread ----
 
     /** The counters now (each read is current; they are not one atomic snapshot). */
     LoopStats read(int loop) {
         return new LoopStats(loop, (long) ACCEPTED.getAcquire(this), (long) SCHEDULED.getAcquire(this),
-                (long) REFUSED.getAcquire(this), (long) OUT_OF_RESOURCES.getAcquire(this));
+                (long) REFUSED.getAcquire(this), (long) OUT_OF_RESOURCES.getAcquire(this),
+                (long) CEILING_REACHED.getAcquire(this));
     }
 }

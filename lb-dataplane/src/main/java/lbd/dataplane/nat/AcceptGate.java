@@ -13,11 +13,19 @@ import java.util.concurrent.TimeUnit;
  * ({@link NatProxy#accept}): until then the kernel holds new clients in its queue, where they wait instead of
  * being reset for want of a table.
  *
- * <p>When the process runs short of file descriptors or memory — on an accept, or on the socket for a connection
- * to a real server — every listener of the loop stops accepting for {@link #PAUSE_MILLIS} and then tries again,
- * as HAProxy does: open connections keep being served, new clients wait in the queue (the kernel refuses them
- * only once it is full), and the loop never spins on an accept that keeps failing. Each failure is counted; the
- * log gets one line per interval for the whole process ({@link ResourceAlarm}). Loop thread only.
+ * <p>Two things stop every listener of the loop, as in HAProxy, and both leave new clients waiting in the
+ * kernel's queue (which refuses them only once it is full) while open connections keep being served:
+ * <ul>
+ *   <li>The loop's share of the connection ceiling is taken ({@link #full}): it accepts again as soon as one of
+ *       its connections closes ({@link #roomAgain}). This is what normally keeps lbd within its descriptors: a
+ *       client is only taken in when there is a descriptor for its real server too.
+ *   <li>The process ran short of file descriptors or memory anyway — on an accept, or on the socket for a
+ *       connection to a real server (other descriptors used up the limit, or the system's ran out) — and then
+ *       it tries again after {@link #PAUSE_MILLIS} ({@link #failed}), never spinning on an accept that keeps
+ *       failing.
+ * </ul>
+ * Each is counted; the log gets one line per interval for the whole process ({@link ResourceAlarm}). Loop thread
+ * only.
  */
 final class AcceptGate implements Runnable {
 
@@ -27,7 +35,8 @@ final class AcceptGate implements Runnable {
     private final AcceptCounters counters;
     private final ResourceAlarm alarm;
     private final List<Channel> accepting = new ArrayList<>();
-    private boolean paused;
+    private boolean paused; // after a shortage, until the timer runs
+    private boolean full; // at the loop's share of the ceiling, until a connection closes
 
     AcceptGate(EventLoop eventLoop, AcceptCounters counters, ResourceAlarm alarm) {
         this.eventLoop = eventLoop;
@@ -35,13 +44,13 @@ final class AcceptGate implements Runnable {
         this.alarm = alarm;
     }
 
-    /** Starts taking connections from {@code listener} (bound with auto-read off), now or when a pause ends. */
+    /** Starts taking connections from {@code listener} (bound with auto-read off), now or when it may again. */
     void accept(Channel listener) {
         if (!listener.isOpen() || accepting.contains(listener)) {
             return;
         }
         accepting.add(listener);
-        if (!paused) {
+        if (open()) {
             listener.config().setAutoRead(true);
         }
     }
@@ -60,20 +69,63 @@ final class AcceptGate implements Runnable {
         if (paused) {
             return;
         }
+        boolean wasOpen = open();
         paused = true;
-        for (Channel listener : accepting) {
-            listener.config().setAutoRead(false);
+        if (wasOpen) {
+            setAutoRead(false);
         }
         eventLoop.schedule(this, PAUSE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** The pause is over: accept again on every listener still open. */
+    /**
+     * The loop has {@code open} connections, its whole share of the ceiling: stop accepting until one closes.
+     * Clients accepted in the same batch as the last one are still served (the ceiling leaves room for them).
+     */
+    void full(int open, int share) {
+        if (full) {
+            return;
+        }
+        boolean wasOpen = open();
+        full = true;
+        counters.ceilingReached();
+        alarm.ceilingReached(open, share);
+        if (wasOpen) {
+            setAutoRead(false);
+        }
+    }
+
+    /** A connection of the loop closed while it was {@link #full}: accept again (unless paused). */
+    void roomAgain() {
+        if (!full) {
+            return;
+        }
+        full = false;
+        if (open()) {
+            resume();
+        }
+    }
+
+    /** The pause after a shortage is over: accept again on every listener still open (unless full). */
     @Override
     public void run() {
         paused = false;
+        if (open()) {
+            resume();
+        }
+    }
+
+    private boolean open() {
+        return !paused && !full;
+    }
+
+    private void resume() {
         accepting.removeIf(listener -> !listener.isOpen());
+        setAutoRead(true);
+    }
+
+    private void setAutoRead(boolean on) {
         for (Channel listener : accepting) {
-            listener.config().setAutoRead(true);
+            listener.config().setAutoRead(on);
         }
     }
 }

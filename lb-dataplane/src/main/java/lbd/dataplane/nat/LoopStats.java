@@ -10,6 +10,9 @@ package lbd.dataplane.nat;
  *                  share of maxconns used up, or the service just removed
  * @param outOfResources accepts and sockets to real servers that failed for want of file descriptors or memory
  *                  (EMFILE, ENFILE, ENOBUFS, ENOMEM); each paused the loop's listeners for a moment
+ * @param ceilingReached times the loop's listeners stopped because its share of the connection ceiling (maxconn)
+ *                  was open; each time they started again when one of its connections closed
  */
-public record LoopStats(int loop, long accepted, long scheduled, long refused, long outOfResources) {
+public record LoopStats(int loop, long accepted, long scheduled, long refused, long outOfResources,
+                        long ceilingReached) {
 }

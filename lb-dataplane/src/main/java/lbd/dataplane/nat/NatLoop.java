@@ -74,12 +74,14 @@ final class NatLoop {
     private final SocketQueues socketQueues = new SocketQueues();
     private final AcceptCounters acceptCounters = new AcceptCounters();
     private final AcceptGate acceptGate;
+    private final int connectionShare; // of the ceiling (maxconn); 0 = none
     private int live;
     private long splicedBytes;
 
     NatLoop(int index, int loopCount, EventLoop eventLoop, WorkerState worker, NettyTransport transport,
-            long spliceThresholdBytes, ResourceAlarm alarm) {
+            long spliceThresholdBytes, int connectionShare, ResourceAlarm alarm) {
         this.index = index;
+        this.connectionShare = connectionShare;
         this.loopCount = loopCount;
         this.eventLoop = eventLoop;
         this.worker = worker;
@@ -196,14 +198,22 @@ final class NatLoop {
         return address;
     }
 
-    /** Loop thread. */
+    /** Loop thread: a client was accepted; at the loop's share of the ceiling its listeners stop (see AcceptGate). */
     void connectionOpened() {
-        LIVE.setRelease(this, live + 1);
+        int open = live + 1;
+        LIVE.setRelease(this, open);
+        if (open >= connectionShare && connectionShare > 0) {
+            acceptGate.full(open, connectionShare);
+        }
     }
 
-    /** Loop thread. */
+    /** Loop thread: a connection is gone, both its descriptors closed; below the share the listeners start again. */
     void connectionClosed() {
-        LIVE.setRelease(this, live - 1);
+        int open = live - 1;
+        LIVE.setRelease(this, open);
+        if (open < connectionShare) {
+            acceptGate.roomAgain();
+        }
     }
 
     /** Any thread: connections of this loop not yet fully closed. */

@@ -88,12 +88,17 @@ public final class NatProxy implements AutoCloseable {
         for (EventExecutor executor : g) {
             int index = created.size();
             created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index), chosen,
-                    settings.spliceThresholdBytes(), resourceAlarm));
+                    settings.spliceThresholdBytes(), settings.connectionShare(index), resourceAlarm));
         }
         transport = chosen;
         loops = List.copyOf(created);
         workers = created.stream().map(NatLoop::worker).toList();
         group = g;
+        if (settings.maxConnections() > 0 && !chosen.acceptsOnlyWhileReading()) {
+            LOG.warn("lbd: io_uring's multishot accept is on (-Dio.netty.iouring.acceptMultiShotEnabled=true): the"
+                    + " kernel accepts clients past the connection ceiling of {}, which then may find no descriptor"
+                    + " for their real server", settings.maxConnections());
+        }
         long splice = created.getFirst().spliceThreshold();
         LOG.info("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
                 settings.transport().name().toLowerCase(Locale.ROOT), count,

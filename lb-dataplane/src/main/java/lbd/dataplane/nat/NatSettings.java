@@ -13,8 +13,13 @@ import lbd.config.model.Transport;
  * @param spliceThresholdBytes once one direction of a connection has carried this many bytes through user space, it
  *                             moves its further bulk data with zero-copy splice(2) where the transport offers it
  *                             (epoll only); 0 = never splice
+ * @param maxConnections       the ceiling on open proxied connections, all loops together, as HAProxy's global
+ *                             maxconn: at it a loop stops accepting until one of its connections closes, so that
+ *                             no client is taken in without the descriptors to serve it; 0 = no ceiling. Each loop
+ *                             gets an equal share ({@link #connectionShare})
  */
-public record NatSettings(Transport transport, int eventLoops, Duration drainTimeout, long spliceThresholdBytes) {
+public record NatSettings(Transport transport, int eventLoops, Duration drainTimeout, long spliceThresholdBytes,
+                          int maxConnections) {
 
     /**
      * Splice a direction once it has moved 1 MiB: requests and small replies never reach it, a download does
@@ -34,20 +39,41 @@ public record NatSettings(Transport transport, int eventLoops, Duration drainTim
         if (spliceThresholdBytes < 0) {
             throw new IllegalArgumentException("spliceThresholdBytes must be >= 0 (0 = off): " + spliceThresholdBytes);
         }
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("maxConnections must be >= 0 (0 = no ceiling): " + maxConnections);
+        }
     }
 
-    /** With the default splice threshold ({@link #DEFAULT_SPLICE_THRESHOLD_BYTES}). */
+    /** With the default splice threshold ({@link #DEFAULT_SPLICE_THRESHOLD_BYTES}) and no connection ceiling. */
     public NatSettings(Transport transport, int eventLoops, Duration drainTimeout) {
-        this(transport, eventLoops, drainTimeout, DEFAULT_SPLICE_THRESHOLD_BYTES);
+        this(transport, eventLoops, drainTimeout, DEFAULT_SPLICE_THRESHOLD_BYTES, 0);
     }
 
     /** The same settings with another splice threshold (0 = off). */
     public NatSettings withSpliceThresholdBytes(long threshold) {
-        return new NatSettings(transport, eventLoops, drainTimeout, threshold);
+        return new NatSettings(transport, eventLoops, drainTimeout, threshold, maxConnections);
+    }
+
+    /** The same settings with another connection ceiling (0 = none). */
+    public NatSettings withMaxConnections(int ceiling) {
+        return new NatSettings(transport, eventLoops, drainTimeout, spliceThresholdBytes, ceiling);
     }
 
     /** The number of loops actually started. */
     public int effectiveEventLoops() {
         return eventLoops == 0 ? Runtime.getRuntime().availableProcessors() : eventLoops;
+    }
+
+    /**
+     * Loop {@code index}'s share of {@link #maxConnections} (0 = no ceiling): equal shares, the remainder to the
+     * first loops, at least one each. Per loop and not one shared count, so that admitting a connection touches no
+     * other loop's cache line; SO_REUSEPORT spreads clients evenly over the loops, so the shares fill together.
+     */
+    public int connectionShare(int index) {
+        if (maxConnections == 0) {
+            return 0;
+        }
+        int loops = effectiveEventLoops();
+        return Math.max(1, maxConnections / loops + (index < maxConnections % loops ? 1 : 0));
     }
 }

@@ -8,10 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one log line an operator gets when the NAT proxy runs short of file descriptors or memory: at most one per
- * {@link #INTERVAL_NANOS} for the whole process, however many loops and connections hit the limit, with the
- * error, the descriptor limit and use, and how many more failures there were since the last line. Shared by every
- * event loop; lock-free (one CAS decides which failure gets to log).
+ * The log lines an operator gets when the NAT proxy stops accepting for a while: it ran short of file descriptors
+ * or memory, or reached its connection ceiling. Each kind gets at most one line per {@link #INTERVAL_NANOS} for
+ * the whole process, however many loops and connections hit it, with how many more times it happened since the
+ * last line. Shared by every event loop; lock-free (one CAS decides which event gets to log).
  */
 final class ResourceAlarm {
 
@@ -19,8 +19,8 @@ final class ResourceAlarm {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResourceAlarm.class);
 
-    private final AtomicLong lastLoggedNanos = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
-    private final AtomicLong unlogged = new AtomicLong();
+    private final Throttle shortages = new Throttle();
+    private final Throttle ceiling = new Throttle();
 
     /**
      * Any loop thread: {@code cause} stopped {@code what} ("accept on VIP", "socket for a connection to REAL");
@@ -28,17 +28,29 @@ final class ResourceAlarm {
      * went out within the interval.
      */
     void raise(ResourceShortage shortage, Throwable cause, String what) {
-        long now = System.nanoTime();
-        long last = lastLoggedNanos.get();
-        if (now - last < INTERVAL_NANOS || !lastLoggedNanos.compareAndSet(last, now)) {
-            unlogged.incrementAndGet();
+        long more = shortages.tryLog();
+        if (more < 0) {
             return;
         }
-        long more = unlogged.getAndSet(0);
         String error = shortage != null ? shortage + " (" + cause.getMessage() + ")" : cause.toString();
         LOG.warn("lbd: {} failed: {}{}; new connections wait in the kernel's accept queue and are taken again"
                 + " every {} ms, open connections go on{}", what, error, limits(shortage),
-                AcceptGate.PAUSE_MILLIS, more > 0 ? " (" + more + " more such failures since the last message)" : "");
+                AcceptGate.PAUSE_MILLIS, since(more, "such failures"));
+    }
+
+    /** Any loop thread: a loop has {@code open} connections, its {@code share} of the ceiling. */
+    void ceilingReached(int open, int share) {
+        long more = ceiling.tryLog();
+        if (more < 0) {
+            return;
+        }
+        LOG.warn("lbd: an event loop has {} connections open, its share ({}) of the connection ceiling (maxconn):"
+                + " new connections wait in the kernel's accept queue until one closes, open connections go on{}",
+                open, share, since(more, "times"));
+    }
+
+    private static String since(long more, String what) {
+        return more > 0 ? " (" + more + " more " + what + " since the last message)" : "";
     }
 
     /**
@@ -53,5 +65,22 @@ final class ResourceAlarm {
         }
         return "; the open-files limit is " + unix.getMaxFileDescriptorCount()
                 + " (ulimit -n; LimitNOFILE= in the unit)";
+    }
+
+    /** At most one line per interval: who logs, and how many did not since the last line. */
+    private static final class Throttle {
+        private final AtomicLong lastLoggedNanos = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
+        private final AtomicLong unlogged = new AtomicLong();
+
+        /** -1 when this event is not logged (counted for the next line), else how many were not since the last. */
+        long tryLog() {
+            long now = System.nanoTime();
+            long last = lastLoggedNanos.get();
+            if (now - last < INTERVAL_NANOS || !lastLoggedNanos.compareAndSet(last, now)) {
+                unlogged.incrementAndGet();
+                return -1;
+            }
+            return unlogged.getAndSet(0);
+        }
     }
 }

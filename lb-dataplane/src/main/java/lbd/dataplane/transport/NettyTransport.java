@@ -31,6 +31,21 @@ import lbd.config.model.Transport;
  */
 public final class NettyTransport {
 
+    /** Netty's switch for io_uring's multishot accept (on by default where the kernel has it). */
+    static final String ACCEPT_MULTISHOT_PROPERTY = "io.netty.iouring.acceptMultiShotEnabled";
+
+    static {
+        // Off, before Netty's IoUring class reads it. A multishot accept makes the kernel accept every client that
+        // arrives into a new descriptor on its own, however many lbd can serve: at the connection ceiling the
+        // listener stops reading, but the cancel reaches the kernel after a whole queue of clients has been
+        // accepted — seen: 230 queued clients taken at once under ulimit -n 256, their real servers' sockets then
+        // failing with EMFILE. Single-shot accepts are only issued while the listener reads (batched as epoll's
+        // are, up to 16 per wake-up), so the ceiling holds. An operator can still set the property explicitly.
+        if (System.getProperty(ACCEPT_MULTISHOT_PROPERTY) == null) {
+            System.setProperty(ACCEPT_MULTISHOT_PROPERTY, "false");
+        }
+    }
+
     private final TransportKind kind;
 
     private NettyTransport(TransportKind kind) {
@@ -96,6 +111,14 @@ public final class NettyTransport {
 
     public TransportKind kind() {
         return kind;
+    }
+
+    /**
+     * Whether the transport's listeners accept only while they read — false for io_uring with multishot accept
+     * (see {@link #ACCEPT_MULTISHOT_PROPERTY}), whose kernel accepts on its own until it is cancelled.
+     */
+    public boolean acceptsOnlyWhileReading() {
+        return kind != TransportKind.IO_URING || !IoUring.isAcceptMultishotEnabled();
     }
 
     public IoHandlerFactory ioHandlerFactory() {

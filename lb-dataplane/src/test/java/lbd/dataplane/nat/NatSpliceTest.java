@@ -45,7 +45,8 @@ class NatSpliceTest {
         assumeTrue(NettyTransport.isAvailable(transport),
                 () -> "transport " + transport + " is not available here: "
                         + NettyTransport.unavailabilityCause(transport));
-        harness = new NatHarness(new NatSettings(transport.request(), 1, Duration.ofMillis(500), spliceThreshold));
+        harness = new NatHarness(new NatSettings(transport.request(), 1, Duration.ofMillis(500))
+                .withSpliceThresholdBytes(spliceThreshold));
         return harness;
     }
 

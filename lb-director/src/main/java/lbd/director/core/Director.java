@@ -1,5 +1,7 @@
 package lbd.director.core;
 
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.concurrent.Callable;
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ForwardingMethod;
+import lbd.config.model.GlobalSettings;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
@@ -69,7 +72,9 @@ public final class Director implements AutoCloseable {
     private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
         this.config = config;
         this.effective = config;
-        this.nat = new NatProxy(new NatSettings(transport, eventLoops, Duration.ofSeconds(10)), publisher);
+        NatSettings nat = new NatSettings(transport, eventLoops, Duration.ofSeconds(10));
+        ConnectionCeiling ceiling = connectionCeiling(config, nat.effectiveEventLoops());
+        this.nat = new NatProxy(nat.withMaxConnections(ceiling.maxConnections()), publisher);
         this.conductor = new ControlConductor(this::afterMessages);
         DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp);
         this.dr = new DrBinding(publisher, withDrSettings(drOptions, config, eventLoops),
@@ -449,6 +454,23 @@ public final class Director implements AutoCloseable {
         return cfg.globals().networkInterface().map(o::withInterface).orElse(o);
     }
 
+    /** The NAT proxy's connection ceiling, from maxconn= or the open-files limit; logged (a warning when beyond). */
+    private static ConnectionCeiling connectionCeiling(ClusterConfig config, int loops) {
+        long limit = Long.MAX_VALUE;
+        long open = 0;
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
+            limit = unix.getMaxFileDescriptorCount();
+            open = unix.getOpenFileDescriptorCount();
+        }
+        ConnectionCeiling ceiling = ConnectionCeiling.of(config.globals().maxConnections(), limit, open, loops);
+        if (ceiling.beyondLimit()) {
+            log.warn(ceiling.describe());
+        } else {
+            log.info(ceiling.describe());
+        }
+        return ceiling;
+    }
+
     private static void logReloadDiff(ClusterConfig previous, ClusterConfig next) {
         int added = 0;
         int removed = 0;
@@ -464,6 +486,38 @@ public final class Director implements AutoCloseable {
         }
         log.info("configuration reloaded: {} virtual services ({} added, {} removed)",
                 next.virtualServices().size(), added, removed);
+        List<String> atStart = startOnlyChanges(previous.globals(), next.globals());
+        if (!atStart.isEmpty()) {
+            log.warn("configuration reloaded: {} changed, which lbd reads only when it starts: the running"
+                    + " values stay until the next restart", String.join(", ", atStart));
+        }
+    }
+
+    /** The global directives whose values a running lbd cannot change (its loops, sockets and ceiling). */
+    static List<String> startOnlyChanges(GlobalSettings previous, GlobalSettings next) {
+        List<String> changed = new ArrayList<>();
+        if (previous.transport() != next.transport()) {
+            changed.add("transport=");
+        }
+        if (previous.eventLoops() != next.eventLoops()) {
+            changed.add("eventloops=");
+        }
+        if (previous.maxConnections() != next.maxConnections()) {
+            changed.add("maxconn=");
+        }
+        if (!previous.controlSocket().equals(next.controlSocket())) {
+            changed.add("controlsocket=");
+        }
+        if (!previous.metricsAddress().equals(next.metricsAddress())) {
+            changed.add("metrics=");
+        }
+        if (!previous.logfile().equals(next.logfile())) {
+            changed.add("logfile=");
+        }
+        if (!previous.networkInterface().equals(next.networkInterface())) {
+            changed.add("interface=");
+        }
+        return changed;
     }
 
     /** Stops accepting, lets open connections drain up to {@code drain}, then closes everything. */

@@ -118,6 +118,10 @@ final class LbdCollector implements MultiCollector {
             out.metricSnapshot(loopCounter("lbd_loop_out_of_resources",
                     "Accepts and sockets to real servers that failed for want of file descriptors or memory; each"
                             + " paused the loop's listeners for 100 ms", loops, LoopCounters::outOfResources));
+            out.metricSnapshot(loopCounter("lbd_loop_connection_ceiling_reached",
+                    "Times the event loop stopped accepting because its share of the connection ceiling (maxconn)"
+                            + " was open; it accepted again when one of its connections closed", loops,
+                    LoopCounters::ceilingReached));
         }
 
         Map<String, Long> frames = source.directRoutingFrames();

@@ -8,6 +8,8 @@ package lbd.director.metrics;
  * @param scheduled connections the scheduler gave a real server (or the fallback)
  * @param refused   connections closed because no real server could take them or a maxconns cap was reached
  * @param outOfResources accepts and sockets to real servers that failed for want of file descriptors or memory
+ * @param ceilingReached times the loop stopped accepting at its share of the connection ceiling (maxconn)
  */
-public record LoopCounters(int loop, long accepted, long scheduled, long refused, long outOfResources) {
+public record LoopCounters(int loop, long accepted, long scheduled, long refused, long outOfResources,
+                           long ceilingReached) {
 }
