@@ -9,6 +9,8 @@ import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
 import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.persist.Persistence;
+import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.SnapshotPublisher;
@@ -150,7 +152,7 @@ final class DrWorker implements Runnable {
                 == FrameParser.TCP_SYN;
         int e = flows.find(clientIp, clientPort, vip, vport);
         if (e >= 0 && syn && (flows.state(e) == TcpStates.CLOSE || flows.state(e) == TcpStates.TIME_WAIT)) {
-            flows.remove(e); // a new connection reuses the client port of a finished one: schedule it afresh
+            flows.remove(e, now); // a new connection reuses the client port of a finished one: schedule it afresh
             e = -1;
         }
         if (e < 0) {
@@ -177,7 +179,15 @@ final class DrWorker implements Runnable {
             stats.increment(DrStats.NO_SERVICE);
             return -1;
         }
-        int index = slot.pick();
+        Persistence persistence = slot.persistence();
+        PersistenceTemplates.Binding binding = null;
+        int index;
+        if (persistence != null) {
+            binding = slot.bindPersistent(clientIp, now); // the client network's template, or a new one
+            index = binding.index();
+        } else {
+            index = slot.pick();
+        }
         Destination d;
         DestinationCounters c;
         if (index >= 0) {
@@ -191,13 +201,16 @@ final class DrWorker implements Runnable {
             return -1;
         }
         long mac = d.mac(); // resolved by the control plane, in the same table as the weight
-        if (mac == Destination.NO_MAC) {
-            stats.increment(DrStats.MAC_UNRESOLVED);
+        int e = mac == Destination.NO_MAC ? -1 : flows.insert(clientIp, clientPort, vip, vport, mac, c, now);
+        if (e < 0) {
+            stats.increment(mac == Destination.NO_MAC ? DrStats.MAC_UNRESOLVED : DrStats.FLOW_TABLE_FULL);
+            if (binding != null) {
+                persistence.templates().release(binding.handle(), now); // no connection after all
+            }
             return -1;
         }
-        int e = flows.insert(clientIp, clientPort, vip, vport, mac, c, now);
-        if (e < 0) {
-            stats.increment(DrStats.FLOW_TABLE_FULL);
+        if (binding != null && binding.handle() != PersistenceTemplates.NO_TEMPLATE) {
+            flows.controlledBy(e, persistence.templates(), binding.handle());
         }
         return e;
     }

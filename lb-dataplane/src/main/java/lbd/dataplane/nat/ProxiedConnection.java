@@ -22,6 +22,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,8 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.persist.Persistence;
+import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.worker.ServiceSlot;
 import org.slf4j.Logger;
@@ -103,6 +106,9 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private Duration connectTimeout;
     private boolean onFallback;
     private boolean retried;
+    // The persistence template that sent this connection where it is (a persistent service's first choice).
+    private PersistenceTemplates templates;
+    private long templateHandle = PersistenceTemplates.NO_TEMPLATE;
 
     private int state = CONNECTING;
     private boolean clientInputShut;
@@ -160,6 +166,23 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     /** A destination other than {@code failed} (null: any), else the fallback; false when there is none. */
     private boolean chooseAvoiding(ServiceSlot slot, RealServerKey failed) {
+        Persistence persistence = slot.persistence();
+        if (persistence != null && failed == null
+                && client.remoteAddress() instanceof InetSocketAddress peer) {
+            // The client network's template's server, or the scheduler's choice with a new template. A retry
+            // after a failed connect (below) is lbd's own and is not persistent: the template still holds until
+            // the health check takes its server out.
+            PersistenceTemplates.Binding binding = slot.bindPersistent(peer.getAddress(),
+                    System.nanoTime() / 1_000_000);
+            int index = binding.index();
+            if (index >= 0) {
+                templates = persistence.templates();
+                templateHandle = binding.handle();
+                use(slot, slot.destination(index), slot.counters(index), false);
+                return true;
+            }
+            return chooseFallback(slot, null);
+        }
         int candidates = slot.table().destinations().size();
         // A scheduler may return the failed server again (only one with weight > 0, or lc still preferring it):
         // asking as many times as there are servers gives every other one a chance without looping forever.
@@ -265,6 +288,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     }
 
     private void connectFailed(Throwable cause) {
+        releaseTemplate(); // a retry goes elsewhere; without one the connection ends
         RealServerKey failed = destination;
         DestinationCounters failedCounters = counters;
         if (LOG.isDebugEnabled()) {
@@ -792,7 +816,17 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             timer = null;
         }
         load.release();
+        releaseTemplate();
         loop.connectionClosed();
+    }
+
+    /** The connection no longer counts for its persistence template (ended, or moved on a retry). */
+    private void releaseTemplate() {
+        if (templates != null) {
+            templates.release(templateHandle, System.nanoTime() / 1_000_000);
+            templates = null;
+            templateHandle = PersistenceTemplates.NO_TEMPLATE;
+        }
     }
 
     /** Closes a channel so that its peer sees a reset (RST), not a FIN. */

@@ -14,8 +14,11 @@ import lbd.config.model.RealServerKey;
  *              for a table's fallback server, which is not in the list
  * @param mac   a gate server's MAC address (48 bits), as the control plane resolved it; {@link #NO_MAC} for masq,
  *              and for a gate server not resolved yet (the control plane holds such a server down)
+ * @param down  a health check holds it (at weight 0, quiescent=yes): unlike a weight the operator set to 0, it
+ *              also loses the clients persistence would send it
  */
-public record Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac) {
+public record Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac,
+                          boolean down) {
 
     /** The index of a fallback server: it is not one of the scheduled destinations. */
     public static final int FALLBACK_INDEX = -1;
@@ -23,9 +26,14 @@ public record Destination(int index, RealServerKey key, ForwardingMethod forward
     /** No MAC address: not a gate server, or not resolved. */
     public static final long NO_MAC = 0;
 
-    /** A destination without a MAC address (masq; gate before resolution). */
+    /** A destination without a MAC address (masq; gate before resolution), not held down. */
     public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight) {
-        this(index, key, forwarding, weight, NO_MAC);
+        this(index, key, forwarding, weight, NO_MAC, false);
+    }
+
+    /** A destination not held down by a health check. */
+    public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac) {
+        this(index, key, forwarding, weight, mac, false);
     }
 
     public Destination {

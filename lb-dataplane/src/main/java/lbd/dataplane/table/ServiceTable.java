@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.persist.Persistence;
 
 /**
  * An immutable snapshot of one virtual service for the data plane, built by the control plane only.
@@ -20,6 +21,7 @@ import lbd.config.model.VirtualServiceKey;
  * @param maxConnections cap on concurrent connections per service across all workers (0 = none)
  * @param connectTimeout bound on connecting to a real server (NAT)
  * @param idleTimeout    a proxied connection with no traffic for this long is closed (NAT)
+ * @param persistence    persistent= and netmask=, with the service's templates; empty when not persistent
  */
 public record ServiceTable(
         VirtualServiceKey key,
@@ -28,7 +30,15 @@ public record ServiceTable(
         Optional<Destination> fallback,
         int maxConnections,
         Duration connectTimeout,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        Optional<Persistence> persistence) {
+
+    /** A table of a service that is not persistent. */
+    public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
+                        Optional<Destination> fallback, int maxConnections, Duration connectTimeout,
+                        Duration idleTimeout) {
+        this(key, scheduler, destinations, fallback, maxConnections, connectTimeout, idleTimeout, Optional.empty());
+    }
 
     public ServiceTable {
         Objects.requireNonNull(key, "key");
@@ -42,6 +52,7 @@ public record ServiceTable(
         Objects.requireNonNull(fallback, "fallback");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(persistence, "persistence");
     }
 
     /**

@@ -1,5 +1,6 @@
 package lbd.dataplane.table;
 
+import java.net.Inet6Address;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,8 @@ import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualService;
+import lbd.dataplane.persist.Persistence;
+import lbd.dataplane.persist.PersistenceTemplates;
 
 /**
  * Control plane: builds the data-plane table of one virtual service from its configuration and the run-time
@@ -51,6 +54,18 @@ public final class ServiceTableBuilder {
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed,
                                      ToLongFunction<RealServerKey> macs) {
+        return build(service, scheduler, effectiveWeights, removed, macs, Set.of(), null);
+    }
+
+    /**
+     * As above, with the servers a health check holds down at weight 0 ({@code down}: persistence leaves them)
+     * and, for a persistent service, the templates to keep using ({@code templates}: the previous table's, so
+     * that clients keep their servers across rebuilds; null makes new ones).
+     */
+    public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
+                                     Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed,
+                                     ToLongFunction<RealServerKey> macs, Set<RealServerKey> down,
+                                     PersistenceTemplates templates) {
         if (!scheduler.implemented()) {
             throw new IllegalArgumentException("virtual=" + service.address() + " (line " + service.line()
                     + "): " + scheduler.notSupported());
@@ -58,24 +73,44 @@ public final class ServiceTableBuilder {
         List<Destination> destinations = new ArrayList<>(service.realServers().size());
         for (RealServer server : service.ipvsOrder()) {
             if (!removed.contains(server.key())) {
-                destinations.add(destination(service, destinations.size(), server, effectiveWeights, macs));
+                destinations.add(destination(service, destinations.size(), server, effectiveWeights, macs, down));
             }
         }
         Optional<Destination> fallback = service.fallback()
-                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights, macs));
+                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights, macs, down));
         return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
-                service.healthCheck().connectTimeout(), service.idleTimeout());
+                service.healthCheck().connectTimeout(), service.idleTimeout(), persistence(service, templates));
+    }
+
+    /** persistent= and netmask= (IPv4 dotted quad or IPv6 prefix; default the whole address), or empty. */
+    static Optional<Persistence> persistence(VirtualService service, PersistenceTemplates templates) {
+        if (service.persistence().isEmpty()) {
+            return Optional.empty();
+        }
+        boolean ipv6 = service.address().address() instanceof Inet6Address;
+        int prefix = service.netmask().map(m -> ipv6 ? Integer.parseInt(m) : prefixOf(m)).orElse(ipv6 ? 128 : 32);
+        return Optional.of(new Persistence(service.persistence().getAsInt() * 1000L, prefix,
+                templates != null ? templates : new PersistenceTemplates()));
+    }
+
+    /** The prefix length of a contiguous dotted-quad netmask (lb-config accepts no other). */
+    private static int prefixOf(String dottedQuad) {
+        long bits = 0;
+        for (String part : dottedQuad.split("\\.")) {
+            bits = (bits << 8) | Integer.parseInt(part);
+        }
+        return Long.bitCount(bits);
     }
 
     private static Destination destination(VirtualService service, int index, RealServer server,
                                            Map<RealServerKey, Integer> effectiveWeights,
-                                           ToLongFunction<RealServerKey> macs) {
+                                           ToLongFunction<RealServerKey> macs, Set<RealServerKey> down) {
         int weight = effectiveWeights.getOrDefault(server.key(), server.weight());
         if (weight < 0) {
             throw new IllegalArgumentException("virtual=" + service.address() + ": real server "
                     + server.address() + " has weight " + weight + "; a weight must be 0 or more");
         }
         long mac = server.forwarding() == ForwardingMethod.GATE ? macs.applyAsLong(server.key()) : Destination.NO_MAC;
-        return new Destination(index, server.key(), server.forwarding(), weight, mac);
+        return new Destination(index, server.key(), server.forwarding(), weight, mac, down.contains(server.key()));
     }
 }

@@ -1,8 +1,12 @@
 package lbd.dataplane.worker;
 
+import java.net.InetAddress;
+import java.util.HashMap;
 import java.util.Map;
 import lbd.config.model.RealServerKey;
 import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.persist.Persistence;
+import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.sched.Scheduler;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
@@ -10,14 +14,20 @@ import lbd.dataplane.table.ServiceTable;
 /**
  * One worker's view of one virtual service: the current table, this worker's scheduler state and its
  * counters aligned with the table's destinations. Confined to the worker's thread.
+ *
+ * <p>For a persistent service it is also what the service's shared templates ask while binding a connection
+ * ({@link PersistenceTemplates.Candidates}): whether a template's server still holds, and the scheduler's choice.
  */
-public final class ServiceSlot {
+public final class ServiceSlot implements PersistenceTemplates.Candidates {
 
     private final Scheduler scheduler;
     private final Map<RealServerKey, DestinationCounters> countersByKey;
     private ServiceTable table;
     private DestinationCounters[] counters = new DestinationCounters[0];
     private DestinationCounters fallbackCounters;
+    private Map<RealServerKey, Integer> indexByKey = Map.of();
+    private Persistence persistence;
+    private final PersistenceTemplates.Binding binding = new PersistenceTemplates.Binding();
 
     ServiceSlot(Scheduler scheduler, Map<RealServerKey, DestinationCounters> countersByKey) {
         this.scheduler = scheduler;
@@ -34,6 +44,16 @@ public final class ServiceSlot {
                 .map(f -> countersByKey.computeIfAbsent(f.key(), k -> new DestinationCounters()))
                 .orElse(null);
         counters = aligned;
+        if (next.persistence().isPresent()) {
+            Map<RealServerKey, Integer> byKey = new HashMap<>();
+            for (Destination d : next.destinations()) {
+                byKey.put(d.key(), d.index());
+            }
+            indexByKey = byKey;
+        } else {
+            indexByKey = Map.of();
+        }
+        persistence = next.persistence().orElse(null);
         table = next;
         scheduler.tableChanged(previous, next);
     }
@@ -50,6 +70,48 @@ public final class ServiceSlot {
     /** Index of the destination for a new connection, or -1 when no destination has weight > 0. */
     public int pick() {
         return scheduler.pick(table, counters);
+    }
+
+    /** The service's persistence, or null when it is not persistent. */
+    public Persistence persistence() {
+        return persistence;
+    }
+
+    /**
+     * A persistent service's destination for a new connection from {@code client} (NAT): the client network's
+     * template's server, else the scheduler's; the binding (index, and the handle that releases the connection)
+     * is valid until the next call on this thread.
+     */
+    public PersistenceTemplates.Binding bindPersistent(InetAddress client, long nowMillis) {
+        persistence.bind(client, nowMillis, this, binding);
+        return binding;
+    }
+
+    /** As above for a DR client's IPv4 address. */
+    public PersistenceTemplates.Binding bindPersistent(int clientIpv4, long nowMillis) {
+        persistence.bind(clientIpv4, nowMillis, this, binding);
+        return binding;
+    }
+
+    // ---- PersistenceTemplates.Candidates: called under a template stripe's lock, on this slot's thread ----
+
+    @Override
+    public int indexOf(RealServerKey server) {
+        Integer index = indexByKey.get(server);
+        if (index == null || table.destinations().get(index).down()) {
+            return -1; // removed, or held down by a health check: the client is scheduled afresh
+        }
+        return index; // weight 0 set by the operator keeps its persistent clients, as in IPVS
+    }
+
+    @Override
+    public int choose() {
+        return pick();
+    }
+
+    @Override
+    public RealServerKey keyOf(int index) {
+        return table.destinations().get(index).key();
     }
 
     public Destination destination(int index) {

@@ -9,6 +9,7 @@ import java.util.function.ToLongFunction;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
+import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.ServiceTableBuilder;
 
@@ -26,11 +27,14 @@ final class TableFactory {
     /**
      * @param states each real server's state (health, and for gate servers the MAC hold)
      * @param macs   each gate server's resolved MAC ({@code Destination.NO_MAC} while not resolved)
+     * @param templates the persistence templates of the table published for the service before, or null: a
+     *                  persistent service keeps them, so its clients keep their servers across rebuilds and reloads
      */
     static ServiceTable build(VirtualService vs, Function<RealServerKey, RealServerState> states, RuntimeEdits edits,
-            ToLongFunction<RealServerKey> macs) {
+            ToLongFunction<RealServerKey> macs, PersistenceTemplates templates) {
         Map<RealServerKey, Integer> weights = new HashMap<>();
         Set<RealServerKey> removed = new HashSet<>();
+        Set<RealServerKey> down = new HashSet<>();
         for (RealServer rs : vs.realServers()) {
             RealServerState state = states.apply(rs.key());
             int weight = edits.weight(rs.key()).orElse(rs.weight());
@@ -38,10 +42,12 @@ final class TableFactory {
                 weights.put(rs.key(), weight);
             } else if (vs.quiescent()) {
                 weights.put(rs.key(), 0);
+                down.add(rs.key());
             } else {
                 removed.add(rs.key());
             }
         }
-        return ServiceTableBuilder.build(vs, edits.scheduler(vs.key()).orElse(vs.scheduler()), weights, removed, macs);
+        return ServiceTableBuilder.build(vs, edits.scheduler(vs.key()).orElse(vs.scheduler()), weights, removed, macs,
+                down, templates);
     }
 }

@@ -39,12 +39,17 @@ final class LiveDirector implements AutoCloseable {
     }
 
     static LiveDirector start(Path dir, boolean autoreload) throws IOException {
+        return start(dir, autoreload, "");
+    }
+
+    /** As above, with {@code serviceLines} (each "\tdirective=value\n") added to the virtual service. */
+    static LiveDirector start(Path dir, boolean autoreload, String serviceLines) throws IOException {
         DemoBackends backends = DemoBackends.start("VM2", "VM3");
         Director director = null;
         try {
             int vipPort = freePort();
             Path file = dir.resolve("ldirectord.cf");
-            Files.writeString(file, config(backends, vipPort, "rr", 1, true, autoreload));
+            Files.writeString(file, config(backends, vipPort, "rr", 1, true, autoreload) + serviceLines);
             ClusterConfig config = ((ConfigResult.Loaded) ConfigLoader.load(file)).config();
             director = Director.start(config, Transport.NIO, 1);
             ConfigReloader reloader = new ConfigReloader(file, ConfigLoader::load, director::reload);
@@ -88,7 +93,15 @@ final class LiveDirector implements AutoCloseable {
 
     /** One HTTP/1.0 request on a new connection; the body, or "error: ..." */
     String get() {
+        return get(null);
+    }
+
+    /** As above, from the local address {@code source} (127.0.0.x), or any when null. */
+    String get(String source) {
         try (Socket s = new Socket()) {
+            if (source != null) {
+                s.bind(new InetSocketAddress(source, 0));
+            }
             s.connect(new InetSocketAddress("127.0.0.1", vipPort), 2000);
             s.setSoTimeout(3000);
             OutputStream out = s.getOutputStream();

@@ -11,6 +11,7 @@ import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
+import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
 import org.junit.jupiter.api.Test;
@@ -60,17 +61,48 @@ class TableFactoryTest {
         RuntimeEdits edits = new RuntimeEdits();
         edits.setWeight(key, 7);
         ServiceTable table = TableFactory.build(vs, k -> RealServerState.ALWAYS_UP, edits,
-                Map.of(key, 0x0200_0000_0011L)::get);
+                Map.of(key, 0x0200_0000_0011L)::get, null);
         assertThat(table.destinations()).singleElement().satisfies(d -> {
             assertThat(d.weight()).isEqualTo(7);
             assertThat(d.mac()).isEqualTo(0x0200_0000_0011L);
         });
     }
 
+    @Test
+    void aPersistentServiceKeepsItsTemplatesAndMarksWhatAHealthCheckHoldsDown() throws IOException {
+        VirtualService vs = load("""
+                virtual=198.18.0.1:443
+                \treal=198.18.0.11:443 masq 5
+                \treal=198.18.0.12:443 masq 2
+                \tscheduler=wlc
+                \tprotocol=tcp
+                \tpersistent=600
+                \tnetmask=255.255.255.0
+                \tquiescent=yes
+                """);
+        RealServerKey first = vs.realServers().get(0).key();
+        RealServerKey second = vs.realServers().get(1).key();
+        RuntimeEdits edits = new RuntimeEdits();
+        edits.setWeight(first, 0); // the operator's weight 0: not held down
+        PersistenceTemplates templates = new PersistenceTemplates();
+        ServiceTable table = TableFactory.build(vs, k -> k.equals(first) ? RealServerState.ALWAYS_UP
+                : new RealServerState(false, "connect: refused"), edits, k -> Destination.NO_MAC, templates);
+
+        assertThat(table.persistence()).hasValueSatisfying(p -> {
+            assertThat(p.timeoutMillis()).isEqualTo(600_000);
+            assertThat(p.prefixLength()).isEqualTo(24);
+            assertThat(p.templates()).isSameAs(templates);
+        });
+        assertThat(table.destinations()).extracting(Destination::key, Destination::weight, Destination::down)
+                .containsExactly(tuple(second, 0, true), tuple(first, 0, false));
+        assertThat(build(vs, first).persistence()).hasValueSatisfying(p ->
+                assertThat(p.templates()).as("none given: new ones").isNotSameAs(templates));
+    }
+
     /** The first real server up (when {@code up} names it), every other one down. */
     private static ServiceTable build(VirtualService vs, RealServerKey up) {
         return TableFactory.build(vs, k -> k.equals(up) ? RealServerState.ALWAYS_UP
-                : new RealServerState(false, "connect: refused"), new RuntimeEdits(), k -> Destination.NO_MAC);
+                : new RealServerState(false, "connect: refused"), new RuntimeEdits(), k -> Destination.NO_MAC, null);
     }
 
     private VirtualService service(String quiescent) throws IOException {

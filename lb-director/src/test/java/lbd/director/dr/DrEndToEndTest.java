@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The seed's test, in network namespaces: a client, a director running {@link DrDataPlane} (child JVM), and
  * two real servers prepared with scripts/vip-setup.sh, all on one bridge in a "switch" namespace. Six
- * connections to the VIP alternate between VM3 and VM2 (rr over [VM3, VM2], as ipvsadm lists them). Then
+ * connections to the VIP alternate between VM3 and VM2 (rr over [VM3, VM2], as ipvsadm lists them); six to the
+ * persistent port 8000 all go to one of them. Then
  * bulk uploads through the director: the client's TCP sends coalesced (TSO) frames far larger than the MTU,
  * which the director must hand back to the kernel for segmentation rather than fail to send.
  */
@@ -81,9 +82,11 @@ class DrEndToEndTest {
                 Shell.inNetns(vm, script, "--iface", "eth0", "start", VIP).assertOk("vip-setup on " + vm);
                 Path root = Files.createDirectories(www.resolve(name));
                 Files.writeString(root.resolve("index.html"), "This is " + name + "\n");
-                processes.add(new ProcessBuilder("ip", "netns", "exec", vm, "python3", "-m", "http.server", "80",
-                        "--bind", "0.0.0.0", "--directory", root.toString())
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                for (String port : List.of("80", "8000")) {
+                    processes.add(new ProcessBuilder("ip", "netns", "exec", vm, "python3", "-m", "http.server", port,
+                            "--bind", "0.0.0.0", "--directory", root.toString())
+                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                }
             }
             Path sink = Files.writeString(www.resolve("sink.py"), SINK);
             Path uploader = Files.writeString(www.resolve("upload.py"), UPLOADER);
@@ -94,6 +97,7 @@ class DrEndToEndTest {
             }
             for (String vm : List.of(VM2, VM3)) {
                 awaitListening(vm, 80);
+                awaitListening(vm, 8000);
                 awaitListening(vm, 9000);
             }
 
@@ -117,6 +121,15 @@ class DrEndToEndTest {
             }
             assertThat(answers).containsExactly(
                     "This is VM3", "This is VM2", "This is VM3", "This is VM2", "This is VM3", "This is VM2");
+
+            // Port 8000 is persistent: every connection of the client goes where its first went.
+            List<String> persistent = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                Shell.Result r = Shell.inNetns(CLIENT, "curl", "-s", "--max-time", "5", "http://" + VIP + ":8000/");
+                persistent.add(r.output().strip());
+            }
+            assertThat(persistent).containsOnly(persistent.getFirst()).hasSize(6);
+            assertThat(persistent.getFirst()).isIn("This is VM3", "This is VM2");
 
             Shell.Result uploads = Shell.inNetns(CLIENT, "python3", uploader.toString()).assertOk("uploads");
             assertThat(uploads.output().strip().split("\n"))
@@ -165,7 +178,7 @@ class DrEndToEndTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         Process p = new ProcessBuilder("ip", "netns", "exec", DIRECTOR, java, "--enable-native-access=ALL-UNNAMED",
-                "-Xshare:auto", "-cp", cp, DrTestMain.class.getName(), "eth0", VIP, "80,9000", "1", "198.18.0.3",
+                "-Xshare:auto", "-cp", cp, DrTestMain.class.getName(), "eth0", VIP, "80,9000,8000p", "1", "198.18.0.3",
                 "198.18.0.2").redirectError(ProcessBuilder.Redirect.INHERIT).start();
         processes.add(p);
         return p;

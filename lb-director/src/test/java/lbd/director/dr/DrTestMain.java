@@ -19,6 +19,8 @@ import lbd.dataplane.dr.DrDataPlane;
 import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.dr.DrStartupException;
+import lbd.dataplane.persist.Persistence;
+import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
@@ -28,7 +30,7 @@ import lbd.dataplane.table.SnapshotPublisher;
 /**
  * The director of the end-to-end test, run in the director's namespace by a child JVM:
  * {@code DrTestMain IFACE VIP PORT[,PORT...] WORKERS RIP...} builds an rr table per port by hand (RIPs in list
- * order), probes the host, starts {@link DrDataPlane}, resolves the MACs and publishes them as the director's
+ * order; a port written {@code 8000p} is persistent, 300 s per client address), probes the host, starts {@link DrDataPlane}, resolves the MACs and publishes them as the director's
  * control plane does, prints READY, then answers "stats" and "quit" on stdin.
  */
 public final class DrTestMain {
@@ -40,7 +42,9 @@ public final class DrTestMain {
         String iface = args[0];
         int workers = Integer.parseInt(args[3]);
         Map<VirtualServiceKey, ServiceTable> tables = new HashMap<>();
-        for (String port : args[2].split(",")) {
+        for (String token : args[2].split(",")) {
+            boolean persistent = token.endsWith("p");
+            String port = persistent ? token.substring(0, token.length() - 1) : token;
             VirtualServiceKey key = new VirtualServiceKey(Protocol.TCP, Endpoint.of(args[1], Integer.parseInt(port)));
             List<Destination> destinations = new ArrayList<>();
             for (int i = 4; i < args.length; i++) {
@@ -48,7 +52,9 @@ public final class DrTestMain {
                 destinations.add(new Destination(i - 4, new RealServerKey(key, rip), ForwardingMethod.GATE, 1));
             }
             tables.put(key, new ServiceTable(key, SchedulerKind.RR, destinations, Optional.empty(), 0,
-                    Duration.ofSeconds(5), Duration.ofSeconds(900)));
+                    Duration.ofSeconds(5), Duration.ofSeconds(900), persistent
+                            ? Optional.of(new Persistence(300_000, 32, new PersistenceTemplates()))
+                            : Optional.empty()));
         }
         SnapshotPublisher publisher = new SnapshotPublisher();
         publisher.publish(new DataPlaneSnapshot(1, tables));
@@ -74,7 +80,7 @@ public final class DrTestMain {
         tables.forEach((key, t) -> resolved.put(key, new ServiceTable(key, t.scheduler(), t.destinations().stream()
                 .map(d -> new Destination(d.index(), d.key(), d.forwarding(), d.weight(),
                         resolution.macs().getOrDefault(d.key(), Destination.NO_MAC))).toList(),
-                t.fallback(), t.maxConnections(), t.connectTimeout(), t.idleTimeout())));
+                t.fallback(), t.maxConnections(), t.connectTimeout(), t.idleTimeout(), t.persistence())));
         DrDirectory directory = DrDirectory.of(tables.keySet(), Set.of());
         publisher.publish(new DataPlaneSnapshot(2, resolved, DataPlaneSnapshot.NO_PREVIOUS, Set.of(), directory));
         plane.follow(directory);

@@ -1,6 +1,7 @@
 package lbd.dataplane.dr.flow;
 
 import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.persist.PersistenceTemplates;
 
 /**
  * One DR worker's connections, keyed by (client IP, client port, VIP, virtual port): the real server's MAC,
@@ -27,6 +28,9 @@ public final class FlowTable {
     private final long[] macs;
     private final long[] lastSeen;
     private final DestinationCounters[] counters;
+    // The persistence template that controls the connection (null: none) and the connection's handle in it.
+    private final PersistenceTemplates[] templates;
+    private final long[] templateHandles;
     private final int[] free;
     private int freeTop;
     private final FlowExpiryWheel wheel;
@@ -50,6 +54,8 @@ public final class FlowTable {
         macs = new long[capacity];
         lastSeen = new long[capacity];
         counters = new DestinationCounters[capacity];
+        templates = new PersistenceTemplates[capacity];
+        templateHandles = new long[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             free[i] = capacity - 1 - i;
@@ -111,6 +117,15 @@ public final class FlowTable {
         return e;
     }
 
+    /**
+     * The connection was bound by a persistence template ({@link PersistenceTemplates#bind}): it is released there
+     * when the entry goes, so that the template outlives it as IPVS's does.
+     */
+    public void controlledBy(int e, PersistenceTemplates t, long handle) {
+        templates[e] = t;
+        templateHandles[e] = handle;
+    }
+
     /** A client packet of {@code ipBytes} bytes on a tracked connection: state, counters, last-seen time. */
     public void onPacket(int e, int tcpFlags, int ipBytes, long nowMillis) {
         byte before = states[e];
@@ -145,9 +160,14 @@ public final class FlowTable {
     }
 
     /** Stops tracking a connection now (e.g. a new SYN reuses the client port of a closed one). */
-    public void remove(int e) {
+    public void remove(int e, long nowMillis) {
         wheel.cancel(e);
-        release(e);
+        release(e, nowMillis);
+    }
+
+    /** As above, at the time the connection was last seen. */
+    public void remove(int e) {
+        remove(e, lastSeen[e]);
     }
 
     /** Expires connections whose timeout has passed; returns how many. */
@@ -163,11 +183,16 @@ public final class FlowTable {
         if (deadline > nowMillis) {
             wheel.schedule(e, deadline);
         } else {
-            release(e);
+            release(e, nowMillis);
         }
     }
 
-    private void release(int e) {
+    private void release(int e, long nowMillis) {
+        PersistenceTemplates t = templates[e];
+        if (t != null) {
+            t.release(templateHandles[e], nowMillis);
+            templates[e] = null;
+        }
         DestinationCounters c = counters[e];
         if (states[e] == TcpStates.ESTABLISHED) {
             c.activeConnectionGone();

@@ -1,0 +1,63 @@
+package lbd.dataplane.persist;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.Objects;
+
+/**
+ * A persistent service's {@code persistent=} and {@code netmask=}, with the templates it keeps: clients whose
+ * addresses agree in the first {@code prefixLength} bits are one client network and share a real server.
+ *
+ * @param timeoutMillis persistent=SECONDS, in milliseconds
+ * @param prefixLength  netmask= as a prefix length: 1–32 for IPv4 (default 32), 1–128 for IPv6 (default 128)
+ * @param templates     the service's templates, the same instance across the tables the control plane builds
+ *                      for it while it stays persistent
+ */
+public record Persistence(long timeoutMillis, int prefixLength, PersistenceTemplates templates) {
+
+    public Persistence {
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis must be positive: " + timeoutMillis);
+        }
+        if (prefixLength < 1 || prefixLength > 128) {
+            throw new IllegalArgumentException("prefixLength must be 1 to 128: " + prefixLength);
+        }
+        Objects.requireNonNull(templates, "templates");
+    }
+
+    /** The client network of an IPv4 address given as an int (DR: straight from the header): the low word. */
+    public long networkLo(int ipv4) {
+        int bits = Math.min(prefixLength, 32);
+        int mask = (int) (0xFFFF_FFFFL << (32 - bits));
+        return (ipv4 & mask) & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * Binds a new connection from {@code client} (NAT: the accepted socket's peer). IPv4 without allocating (the
+     * address's hashCode is its 32 bits); IPv6 copies its 16 bytes once.
+     */
+    public void bind(InetAddress client, long nowMillis, PersistenceTemplates.Candidates candidates,
+                     PersistenceTemplates.Binding out) {
+        if (client instanceof Inet4Address) {
+            templates.bind(0, networkLo(client.hashCode()), nowMillis, timeoutMillis, candidates, out);
+            return;
+        }
+        byte[] a = client.getAddress();
+        long hi = 0;
+        long lo = 0;
+        for (int i = 0; i < 8; i++) {
+            hi = (hi << 8) | (a[i] & 0xFF);
+            lo = (lo << 8) | (a[i + 8] & 0xFF);
+        }
+        int bits = prefixLength;
+        long hiMask = bits >= 64 ? -1L : -1L << (64 - bits);
+        long loMask = bits <= 64 ? 0 : bits == 128 ? -1L : -1L << (128 - bits);
+        templates.bind(hi & hiMask, lo & loMask, nowMillis, timeoutMillis, candidates, out);
+    }
+
+    /** Binds a new DR connection from an IPv4 client. */
+    public void bind(int clientIpv4, long nowMillis, PersistenceTemplates.Candidates candidates,
+                     PersistenceTemplates.Binding out) {
+        templates.bind(0, networkLo(clientIpv4), nowMillis, timeoutMillis, candidates, out);
+    }
+}
