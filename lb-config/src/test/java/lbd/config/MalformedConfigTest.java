@@ -160,9 +160,9 @@ class MalformedConfigTest {
                 .isEqualTo("test.cf:1: virtual: port 53 means protocol=udp by default (as in ldirectord), and udp is"
                         + " not supported yet; add protocol=tcp to balance DNS over TCP");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=sh\n"))
-                .isEqualTo("test.cf:2: scheduler: sh is not supported yet; use rr, wrr, lc or wlc");
+                .isEqualTo("test.cf:2: scheduler: sh is not supported yet; use rr, wrr, lc, wlc, sed, nq, fo or ovf");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=fastest\n"))
-                .isEqualTo("test.cf:2: scheduler: unknown scheduler \"fastest\"; lbd schedules with rr, wrr, lc or wlc");
+                .isEqualTo("test.cf:2: scheduler: unknown scheduler \"fastest\"; lbd schedules with rr, wrr, lc, wlc, sed, nq, fo or ovf");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tservice=ftp\n"))
                 .isEqualTo("test.cf:2: service: ftp checks are not supported yet; lbd negotiates http, https and"
                         + " simpletcp (service=none checks nothing); use one of those, or checktype=connect");

@@ -21,12 +21,12 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One scheduling decision: {@code Scheduler.pick} for rr, wrr, lc, wlc over 2, 16 and 1000 real servers.
+ * One scheduling decision: {@code Scheduler.pick} for rr, wrr, lc, wlc, sed, nq over 2, 16 and 1000 real servers.
  *
  * <p>The state is per thread ({@link Scope#Thread}): like the data plane, each thread is a worker with its
  * own scheduler and counters over the same shared immutable table. {@link #pick} runs on one thread;
  * {@link #pickOnEveryCore} runs one worker per available core and should show the same time per operation
- * (nothing is shared but read-only data). lc and wlc pick with connections held, then release them, so the
+ * (nothing is shared but read-only data). lc, wlc, sed and nq pick with connections held, then release them, so the
  * counts stay bounded and the choice keeps moving, as in service.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class SchedulerPickBenchmark {
 
-    @Param({"rr", "wrr", "lc", "wlc"})
+    @Param({"rr", "wrr", "lc", "wlc", "sed", "nq"})
     public String scheduler;
 
     @Param({"2", "16", "1000"})

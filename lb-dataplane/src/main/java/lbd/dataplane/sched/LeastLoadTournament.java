@@ -5,7 +5,8 @@ import lbd.dataplane.counter.LoadWatcher;
 import lbd.dataplane.table.ServiceTable;
 
 /**
- * The choice of IPVS lc and wlc, kept current as counts change instead of recomputed at each pick.
+ * The choice of IPVS lc, wlc, sed, nq, fo and ovf ({@link LoadRule}), kept current as counts change instead of
+ * recomputed at each pick.
  *
  * <p>IPVS scans every server at each new connection (O(servers)): 1,000 servers cost microseconds per pick.
  * Here the servers are the leaves of a tournament tree; each inner node holds the better of its two children,
@@ -13,9 +14,10 @@ import lbd.dataplane.table.ServiceTable;
  * to the root (O(log servers)); the counters call {@link #loadChanged} as they change.
  *
  * <p>Exactly the kernel's choice: its scan keeps the first server and replaces it only by a strictly better
- * one, so it returns the first, in list order, of the servers with the least overhead (lc) or least
- * overhead / weight (wlc). A match here prefers the strictly better side and, on a tie, the left one — whose
- * servers all come earlier in the list — which yields the same server. Weight 0 servers never play.
+ * one, so it returns the first, in list order, of the best servers. A match here prefers the strictly better
+ * side and, on a tie, the left one — whose servers all come earlier in the list — which yields the same server.
+ * Weight 0 servers never play; a server the rule makes ineligible (ovf: more active connections than its
+ * weight) loses every match until its load changes back, which replays its path.
  *
  * <p>Confined to the worker thread that owns the scheduler and the counters.
  */
@@ -23,7 +25,7 @@ final class LeastLoadTournament implements LoadWatcher {
 
     private static final int NONE = -1;
 
-    private final boolean weighted;
+    private final LoadRule rule;
     private boolean retired;
     private ServiceTable table;
     private DestinationCounters[] counters;
@@ -33,28 +35,31 @@ final class LeastLoadTournament implements LoadWatcher {
     /** Node k (1 = root, children 2k and 2k + 1; leaves from {@code leaves}) holds its winner, or -1. */
     private int[] winners = {NONE, NONE};
 
-    /** @param weighted wlc (compare overhead / weight) rather than lc (compare overhead) */
-    LeastLoadTournament(boolean weighted) {
-        this.weighted = weighted;
+    LeastLoadTournament(LoadRule rule) {
+        this.rule = rule;
     }
 
-    /** The server with the least (weighted) overhead among those with weight > 0, or -1. */
+    /** The rule's choice among the servers with weight > 0, or -1. */
     int pick(ServiceTable table, DestinationCounters[] counters) {
         if (retired) {
             // A connection still holding a dropped slot (e.g. a connect retry) gets a correct answer without
             // taking the counters back from the scheduler that replaced this one.
-            return scan(weighted, Weights.of(table), counters);
+            return scan(rule, Weights.of(table), counters);
         }
         if (table != this.table || counters != this.counters) {
             follow(table, counters);
         }
-        return winners[1];
+        int winner = winners[1];
+        if (leaves == 1 && winner >= 0 && !rule.eligible(overheads[winner], weights[winner])) {
+            return NONE; // one server: node 1 is its leaf, which no match checked
+        }
+        return winner;
     }
 
     /** Replays {@code slot}'s matches up to the root with its new overhead. */
     @Override
     public void loadChanged(int slot) {
-        overheads[slot] = overhead(counters[slot]);
+        overheads[slot] = rule.load(counters[slot]);
         final int[] w = winners;
         for (int node = (leaves + slot) >>> 1; node > 0; node >>>= 1) {
             int winner = match(w[node << 1], w[(node << 1) + 1]);
@@ -81,26 +86,21 @@ final class LeastLoadTournament implements LoadWatcher {
         table = null;
     }
 
-    /** The kernel's scan (ip_vs_lc.c, ip_vs_wlc.c): the first server with the least (weighted) overhead. */
-    static int scan(boolean weighted, int[] weights, DestinationCounters[] counters) {
+    /** The kernel's scan: the first server that no later one strictly beats under {@code rule}. */
+    static int scan(LoadRule rule, int[] weights, DestinationCounters[] counters) {
         int least = -1;
         long loh = 0;
         for (int i = 0; i < weights.length; i++) {
-            if (weights[i] == 0) {
+            long doh = rule.load(counters[i]);
+            if (weights[i] == 0 || !rule.eligible(doh, weights[i])) {
                 continue;
             }
-            long doh = overhead(counters[i]);
-            if (least < 0 || (weighted ? loh * weights[i] > doh * weights[least] : doh < loh)) {
+            if (least < 0 || rule.rightBetter(loh, weights[least], doh, weights[i])) {
                 least = i;
                 loh = doh;
             }
         }
         return least;
-    }
-
-    /** ip_vs_dest_conn_overhead: an active connection is thought to cost 256 times an inactive one. */
-    static long overhead(DestinationCounters c) {
-        return ((long) c.activeConnections() << 8) + c.inactiveConnections();
     }
 
     private void follow(ServiceTable nextTable, DestinationCounters[] nextCounters) {
@@ -120,7 +120,7 @@ final class LeastLoadTournament implements LoadWatcher {
             boolean plays = i < n && weights[i] > 0;
             winners[leaves + i] = plays ? i : NONE;
             if (i < n) {
-                overheads[i] = overhead(nextCounters[i]);
+                overheads[i] = rule.load(nextCounters[i]);
                 nextCounters[i].watchedBy(this, i);
             }
         }
@@ -131,18 +131,18 @@ final class LeastLoadTournament implements LoadWatcher {
 
     /** The better of two servers; {@code left} comes earlier in the list and wins ties. */
     private int match(int left, int right) {
+        if (left >= 0 && !rule.eligible(overheads[left], weights[left])) {
+            left = NONE;
+        }
+        if (right >= 0 && !rule.eligible(overheads[right], weights[right])) {
+            right = NONE;
+        }
         if (left < 0) {
             return right;
         }
         if (right < 0) {
             return left;
         }
-        long lo = overheads[left];
-        long ro = overheads[right];
-        if (weighted) {
-            // overhead(right) / w(right) < overhead(left) / w(left), without division (ip_vs_wlc.c)
-            return lo * weights[right] > ro * weights[left] ? right : left;
-        }
-        return ro < lo ? right : left;
+        return rule.rightBetter(overheads[left], weights[left], overheads[right], weights[right]) ? right : left;
     }
 }

@@ -13,8 +13,7 @@ public final class Schedulers {
         return switch (kind) {
             case RR -> new RoundRobin();
             case WRR -> new WeightedRoundRobin();
-            case LC -> new LeastConnection();
-            case WLC -> new WeightedLeastConnection();
+            case LC, WLC, SED, NQ, FO, OVF -> new LeastLoadScheduler(LoadRule.of(kind));
             default -> throw new IllegalArgumentException(kind.notSupported());
         };
     }

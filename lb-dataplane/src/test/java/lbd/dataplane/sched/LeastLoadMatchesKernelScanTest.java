@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 
 /**
- * lc and wlc keep their choice current as counts change; after any sequence of connection events and table
- * changes the choice must be what the kernel's scan (ip_vs_lc.c / ip_vs_wlc.c, written out below) returns.
+ * lc, wlc, sed, nq, fo and ovf keep their choice current as counts change; after any sequence of connection
+ * events and table changes the choice must be what the kernel's scan (ip_vs_lc.c, ip_vs_wlc.c, ip_vs_sed.c,
+ * ip_vs_nq.c, ip_vs_fo.c, ip_vs_ovf.c, written out below) returns.
  */
 class LeastLoadMatchesKernelScanTest {
 
@@ -40,6 +41,34 @@ class LeastLoadMatchesKernelScanTest {
         qt().withFixedSeed(PropertySeed.seed()).withExamples(150)
                 .forAll(weightLists(), integers().all())
                 .checkAssert((weights, seed) -> replay(SchedulerKind.WLC, weights, seed));
+    }
+
+    @Test
+    void sedPicksWhatTheKernelScanPicks() {
+        qt().withFixedSeed(PropertySeed.seed()).withExamples(150)
+                .forAll(weightLists(), integers().all())
+                .checkAssert((weights, seed) -> replay(SchedulerKind.SED, weights, seed));
+    }
+
+    @Test
+    void nqPicksWhatTheKernelScanPicks() {
+        qt().withFixedSeed(PropertySeed.seed()).withExamples(150)
+                .forAll(weightLists(), integers().all())
+                .checkAssert((weights, seed) -> replay(SchedulerKind.NQ, weights, seed));
+    }
+
+    @Test
+    void foPicksWhatTheKernelScanPicks() {
+        qt().withFixedSeed(PropertySeed.seed()).withExamples(150)
+                .forAll(weightLists(), integers().all())
+                .checkAssert((weights, seed) -> replay(SchedulerKind.FO, weights, seed));
+    }
+
+    @Test
+    void ovfPicksWhatTheKernelScanPicks() {
+        qt().withFixedSeed(PropertySeed.seed()).withExamples(150)
+                .forAll(weightLists(), integers().all())
+                .checkAssert((weights, seed) -> replay(SchedulerKind.OVF, weights, seed));
     }
 
     @Test
@@ -111,7 +140,8 @@ class LeastLoadMatchesKernelScanTest {
         }
     }
 
-    /** The kernel's scan, as ip_vs_lc.c and ip_vs_wlc.c write it (on purpose not the main code's copy). */
+    /** The kernel's scans, as ip_vs_lc.c, ip_vs_wlc.c, ip_vs_sed.c, ip_vs_nq.c, ip_vs_fo.c, ip_vs_ovf.c write them
+     * (on purpose not the main code's rules). */
     private static int kernelScan(SchedulerKind kind, int[] weights, DestinationCounters[] counters) {
         int least = -1;
         long loh = 0;
@@ -119,10 +149,45 @@ class LeastLoadMatchesKernelScanTest {
             if (weights[i] == 0) {
                 continue;
             }
-            long doh = ((long) counters[i].activeConnections() << 8) + counters[i].inactiveConnections();
-            if (least < 0 || (kind == SchedulerKind.LC ? doh < loh : loh * weights[i] > doh * weights[least])) {
-                least = i;
-                loh = doh;
+            int active = counters[i].activeConnections();
+            long doh = switch (kind) {
+                case LC, WLC -> ((long) active << 8) + counters[i].inactiveConnections();
+                case SED, NQ -> active + 1L;
+                default -> active;
+            };
+            switch (kind) {
+                case LC -> {
+                    if (least < 0 || doh < loh) {
+                        least = i;
+                        loh = doh;
+                    }
+                }
+                case WLC, SED -> {
+                    if (least < 0 || loh * weights[i] > doh * weights[least]) {
+                        least = i;
+                        loh = doh;
+                    }
+                }
+                case NQ -> {
+                    if (active == 0) {
+                        return i; // "return the server directly if it is idle"
+                    }
+                    if (least < 0 || loh * weights[i] > doh * weights[least]) {
+                        least = i;
+                        loh = doh;
+                    }
+                }
+                case FO -> {
+                    if (least < 0 || weights[i] > weights[least]) {
+                        least = i;
+                    }
+                }
+                case OVF -> {
+                    if (active <= weights[i] && (least < 0 || weights[i] > weights[least])) {
+                        least = i;
+                    }
+                }
+                default -> throw new AssertionError(kind);
             }
         }
         return least;

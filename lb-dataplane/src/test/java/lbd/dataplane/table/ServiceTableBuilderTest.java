@@ -75,7 +75,7 @@ class ServiceTableBuilderTest {
         assertThatThrownBy(() -> ServiceTableBuilder.build(service, SchedulerKind.SH, Map.of(), Set.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("virtual=198.18.255.1:80 (line 12): scheduler sh is not supported yet; "
-                        + "use rr, wrr, lc or wlc");
+                        + "use rr, wrr, lc, wlc, sed, nq, fo or ovf");
     }
 
     @Test

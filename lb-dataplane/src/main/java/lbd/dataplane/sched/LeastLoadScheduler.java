@@ -4,17 +4,21 @@ import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.table.ServiceTable;
 
 /**
- * IPVS lc (ip_vs_lc.c): the server with the smallest overhead, {@code active * 256 + inactive}
- * (ip_vs_dest_conn_overhead), among those with weight > 0. Only a strictly smaller overhead displaces the
- * current choice, so ties go to the first in list order. The kernel finds it by scanning every server; this
- * keeps it current as counts change ({@link LeastLoadTournament}), so a pick is O(1) at any number of servers.
+ * IPVS lc, wlc, sed, nq, fo and ovf: each chooses by the servers' current connections and weights under its
+ * {@link LoadRule}, the first in list order among equals. The kernel scans every server at each new connection;
+ * this keeps the choice current as counts change ({@link LeastLoadTournament}), so a pick is O(1) at any number
+ * of servers.
  *
  * <p>The counts are this worker's: with one scheduler per core each worker balances its own connections,
  * which is what a per-CPU kernel would do without shared counters.
  */
-public final class LeastConnection implements Scheduler {
+final class LeastLoadScheduler implements Scheduler {
 
-    private final LeastLoadTournament choice = new LeastLoadTournament(false);
+    private final LeastLoadTournament choice;
+
+    LeastLoadScheduler(LoadRule rule) {
+        this.choice = new LeastLoadTournament(rule);
+    }
 
     @Override
     public int pick(ServiceTable table, DestinationCounters[] counters) {
