@@ -1,12 +1,8 @@
 package lbd.director.control;
 
+import static lbd.director.TestHttp.freePort;
+
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -15,6 +11,7 @@ import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.Transport;
+import lbd.director.TestHttp;
 import lbd.director.core.Director;
 import lbd.director.demo.DemoBackends;
 
@@ -98,22 +95,7 @@ final class LiveDirector implements AutoCloseable {
 
     /** As above, from the local address {@code source} (127.0.0.x), or any when null. */
     String get(String source) {
-        try (Socket s = new Socket()) {
-            if (source != null) {
-                s.bind(new InetSocketAddress(source, 0));
-            }
-            s.connect(new InetSocketAddress("127.0.0.1", vipPort), 2000);
-            s.setSoTimeout(3000);
-            OutputStream out = s.getOutputStream();
-            out.write("GET /index.html HTTP/1.0\r\nHost: vip\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            int body = response.indexOf("\r\n\r\n");
-            return body < 0 ? "error: no HTTP response: " + response : response.substring(body + 4).strip();
-        } catch (IOException e) {
-            return "error: " + e;
-        }
+        return TestHttp.get(source, "127.0.0.1", vipPort);
     }
 
     /** Waits until both backends have answered through the VIP (their first checks passed). */
@@ -131,12 +113,6 @@ final class LiveDirector implements AutoCloseable {
         }
         if (!(vm2 && vm3)) {
             throw new AssertionError("the VIP did not serve both real servers within 15 s");
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

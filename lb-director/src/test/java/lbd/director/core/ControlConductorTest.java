@@ -1,16 +1,11 @@
 package lbd.director.core;
 
+import static lbd.director.TestHttp.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,6 +34,7 @@ import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.transport.NettyTransport;
 import lbd.dataplane.transport.TransportKind;
+import lbd.director.TestHttp;
 import lbd.director.demo.DemoBackends;
 import lbd.health.HealthEvent;
 import lbd.health.HealthState;
@@ -202,8 +198,8 @@ class ControlConductorTest {
                     Thread t = new Thread(() -> {
                         started.countDown();
                         while (hammering.get() || served.get() < 50) {
-                            String answer = get(vip, added);
-                            if (answer == null) {
+                            String answer = TestHttp.get("127.0.0.1", vip, added);
+                            if (TestHttp.REFUSED.equals(answer)) {
                                 refused.incrementAndGet();
                             } else if (answer.startsWith("This is VM2")) {
                                 served.incrementAndGet();
@@ -277,32 +273,5 @@ class ControlConductorTest {
         ConfigResult result = ConfigLoader.load(file);
         assertThat(result).as("%s", result).isInstanceOf(ConfigResult.Loaded.class);
         return ((ConfigResult.Loaded) result).config();
-    }
-
-    /** The HTTP body, null when the connection was refused, "error: …" when accepted and then not served. */
-    private static String get(String host, int port) {
-        try (Socket s = new Socket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            try {
-                s.connect(new InetSocketAddress(host, port), 2_000);
-            } catch (ConnectException refusedConnect) {
-                return null;
-            }
-            s.setSoTimeout(5_000);
-            s.getOutputStream().write("GET /index.html HTTP/1.0\r\nHost: vip\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            int body = response.indexOf("\r\n\r\n");
-            return body < 0 ? "error: no HTTP response: " + response : response.substring(body + 4).strip();
-        } catch (IOException e) {
-            return "error: " + e;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,14 +1,11 @@
 package lbd.director.core;
 
+import static lbd.director.TestHttp.freePort;
+import static lbd.director.TestHttp.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,26 +98,5 @@ class StartupWithoutLossTest {
         Path file = dir.resolve("ldirectord.cf");
         Files.writeString(file, text);
         return ((ConfigResult.Loaded) ConfigLoader.load(file)).config();
-    }
-
-    private static String get(int vipPort) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", vipPort), 2_000);
-            s.setSoTimeout(3_000);
-            s.getOutputStream().write("GET /index.html HTTP/1.0\r\nHost: vip\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-            int body = response.indexOf("\r\n\r\n");
-            return body < 0 ? "error: no HTTP response: " + response : response.substring(body + 4).strip();
-        } catch (IOException e) {
-            return "error: " + e;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
