@@ -125,17 +125,13 @@ public final class DrDataPlane implements AutoCloseable {
 
     /** After each publication (owner thread): the packet filter follows the directory's VIPs. */
     public void follow(DrDirectory directory) {
-        int[] vips = directory.vipArray();
-        Set<Integer> now = new HashSet<>();
-        for (int vip : vips) {
-            now.add(vip);
-        }
+        Set<Integer> now = directory.vipSet();
         if (!now.equals(filtered)) {
-            BpfFilter filter = BpfFilter.forVips(vips);
+            BpfFilter filter = BpfFilter.forVips(directory.vipArray());
             for (PacketSocket s : sockets) {
                 s.attach(filter);
             }
-            filtered = Set.copyOf(now);
+            filtered = now;
         }
     }
 

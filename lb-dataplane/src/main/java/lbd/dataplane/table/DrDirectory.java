@@ -2,6 +2,7 @@ package lbd.dataplane.table;
 
 import java.net.Inet4Address;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Set;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.packet.Net;
@@ -63,6 +64,26 @@ public final class DrDirectory {
     /** Whether lbd answers who-has for this address: a VIP it serves and has not been told to leave alone. */
     public boolean answersArp(int ip) {
         return vips.contains(ip) && !silent.contains(ip);
+    }
+
+    /** Every VIP, for comparing one directory's with the next (control plane, DR owner thread; allocates). */
+    public Set<Integer> vipSet() {
+        Set<Integer> out = new HashSet<>();
+        for (int vip : vipArray()) {
+            out.add(vip);
+        }
+        return Set.copyOf(out);
+    }
+
+    /** The VIPs lbd answers ARP for ({@link #answersArp}), to announce those that are new (allocates). */
+    public Set<Integer> arpAnsweredVips() {
+        Set<Integer> out = new HashSet<>();
+        for (int vip : vipArray()) {
+            if (answersArp(vip)) {
+                out.add(vip);
+            }
+        }
+        return Set.copyOf(out);
     }
 
     /** Every VIP, for the packet filter. */

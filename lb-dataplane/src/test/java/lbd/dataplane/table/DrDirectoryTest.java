@@ -31,6 +31,7 @@ class DrDirectoryTest {
         assertThat(directory.answersArp(ip("198.18.0.70"))).as("silenced (HA backup)").isFalse();
         assertThat(directory.isVip(ip("198.18.0.70"))).as("still served").isTrue();
         assertThat(directory.answersArp(ip("198.18.0.61"))).as("not a VIP").isFalse();
+        assertThat(directory.arpAnsweredVips()).containsExactly(ip("198.18.0.60"));
         assertThat(DrDirectory.EMPTY.answersArp(ip("198.18.0.60"))).isFalse();
     }
 
@@ -41,5 +42,6 @@ class DrDirectoryTest {
         assertThat(directory.service(ip("198.18.0.60"), 80)).isEqualTo(WEB);
         assertThat(directory.service(ip("198.18.0.60"), 25)).as("another port of the same VIP").isNull();
         assertThat(directory.vipArray()).containsExactlyInAnyOrder(ip("198.18.0.60"), ip("198.18.0.70"));
+        assertThat(directory.vipSet()).containsExactlyInAnyOrder(ip("198.18.0.60"), ip("198.18.0.70"));
     }
 }

@@ -222,16 +222,13 @@ final class DrBinding implements AutoCloseable {
      * is announced with gratuitous ARP, so that neighbours update their caches.
      */
     private void announceNewlyAnswered(DrDirectory dir) {
-        Set<Integer> answering = new HashSet<>();
-        for (int vip : dir.vipArray()) {
-            if (dir.answersArp(vip)) {
-                answering.add(vip);
-                if (!announced.contains(vip)) {
-                    neighbours.announce(vip);
-                }
+        Set<Integer> answering = dir.arpAnsweredVips();
+        for (int vip : answering) {
+            if (!announced.contains(vip)) {
+                neighbours.announce(vip);
             }
         }
-        announced = Set.copyOf(answering);
+        announced = answering;
     }
 
     private void start(Set<VirtualServiceKey> keys, List<RealServerKey> servers) {
