@@ -186,7 +186,7 @@ final class DrWorker implements Runnable {
             binding = slot.bindPersistent(clientIp, now); // the client network's template, or a new one
             index = binding.index();
         } else {
-            index = slot.pick();
+            index = slot.pick(clientIp); // an IPv4 address's fold is itself (sh, mh hash it)
         }
         Destination d;
         DestinationCounters c;

@@ -32,6 +32,7 @@ import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
+import lbd.dataplane.sched.Schedulers;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.worker.ServiceSlot;
 import org.slf4j.Logger;
@@ -184,10 +185,12 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             return chooseFallback(slot, null);
         }
         int candidates = slot.table().destinations().size();
+        int fold = slot.hashesClient() && client.remoteAddress() instanceof InetSocketAddress peer
+                ? Schedulers.clientFold(peer.getAddress()) : 0;
         // A scheduler may return the failed server again (only one with weight > 0, or lc still preferring it):
         // asking as many times as there are servers gives every other one a chance without looping forever.
         for (int attempt = 0; attempt < candidates; attempt++) {
-            int index = slot.pick();
+            int index = slot.pick(fold);
             if (index < 0) {
                 break;
             }

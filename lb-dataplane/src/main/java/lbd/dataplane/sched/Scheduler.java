@@ -24,6 +24,23 @@ public interface Scheduler {
     int pick(ServiceTable table, DestinationCounters[] counters);
 
     /**
+     * Whether the choice depends on the client's address (sh, mh): callers then use
+     * {@link #pick(ServiceTable, DestinationCounters[], int)} with the address's fold.
+     */
+    default boolean hashesClient() {
+        return false;
+    }
+
+    /**
+     * As {@link #pick(ServiceTable, DestinationCounters[])}, for a client whose address folds to
+     * {@code clientFold} (the kernel's fold: an IPv4 address's 32 bits; an IPv6 address's four words XORed).
+     * Schedulers that do not hash the client ignore it.
+     */
+    default int pick(ServiceTable table, DestinationCounters[] counters, int clientFold) {
+        return pick(table, counters);
+    }
+
+    /**
      * A new table replaced {@code previous} (null on the first table). State that IPVS keeps across
      * destination changes (rr position, wrr position and current weight) is carried over by real-server key,
      * the way the kernel's add_dest/del_dest/upd_dest hooks carry it. Called rarely; may allocate.

@@ -8,6 +8,7 @@ import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.sched.Scheduler;
+import lbd.dataplane.sched.Schedulers;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
 
@@ -28,6 +29,7 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
     private Map<RealServerKey, Integer> indexByKey = Map.of();
     private Persistence persistence;
     private final PersistenceTemplates.Binding binding = new PersistenceTemplates.Binding();
+    private int pendingFold; // the client of the bind in progress, for a scheduler that hashes it
 
     ServiceSlot(Scheduler scheduler, Map<RealServerKey, DestinationCounters> countersByKey) {
         this.scheduler = scheduler;
@@ -72,6 +74,16 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
         return scheduler.pick(table, counters);
     }
 
+    /** As {@link #pick()}, for a client whose address folds to {@code clientFold} (sh, mh hash it). */
+    public int pick(int clientFold) {
+        return scheduler.pick(table, counters, clientFold);
+    }
+
+    /** Whether the scheduler hashes the client's address (callers then pass its fold). */
+    public boolean hashesClient() {
+        return scheduler.hashesClient();
+    }
+
     /** The service's persistence, or null when it is not persistent. */
     public Persistence persistence() {
         return persistence;
@@ -83,12 +95,14 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
      * is valid until the next call on this thread.
      */
     public PersistenceTemplates.Binding bindPersistent(InetAddress client, long nowMillis) {
+        pendingFold = scheduler.hashesClient() ? Schedulers.clientFold(client) : 0;
         persistence.bind(client, nowMillis, this, binding);
         return binding;
     }
 
     /** As above for a DR client's IPv4 address. */
     public PersistenceTemplates.Binding bindPersistent(int clientIpv4, long nowMillis) {
+        pendingFold = clientIpv4;
         persistence.bind(clientIpv4, nowMillis, this, binding);
         return binding;
     }
@@ -106,7 +120,7 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
 
     @Override
     public int choose() {
-        return pick();
+        return pick(pendingFold);
     }
 
     @Override

@@ -1,0 +1,174 @@
+package lbd.dataplane.sched;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import lbd.config.model.RealServerKey;
+import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.ServiceTable;
+
+/**
+ * IPVS mh (ip_vs_mh.c): Maglev hashing. Each server, from its own address and port, gets a preferred order of
+ * the M slots of a lookup table (an offset and a skip, both from the kernel's hsiphash); the servers take turns
+ * claiming their next free preferred slot, each as many turns in a row as its share of the weights, until every
+ * slot is taken. A client goes to the server of slot {@code hsiphash(fold(client address)) mod M}.
+ *
+ * <p>What makes it the scheduler for several directors behind one VIP: the table depends only on the servers
+ * (address, port, weight, list order), so every director with the same configuration builds the same table and
+ * sends a client to the same server without sharing any state; and removing a server moves only the clients of
+ * its slots, plus a few more. Weights are IPVS's {@code last_weight}: the latest non-zero weight a server had,
+ * so quiescing one (weight 0) changes no slot — its clients get no server (as in IPVS without mh-fallback) and
+ * nobody else moves.
+ *
+ * <p>The kernel's constants: the hash keys, M = 4093 by default ({@link #DEFAULT_SIZE}; the kernel's other
+ * primes in {@link #SIZES}), at most M servers. Confined to the worker thread; the table is built at a table
+ * change (allocates), a pick is a hash and an array read.
+ */
+final class MaglevScheduler implements Scheduler {
+
+    /** CONFIG_IP_VS_MH_TAB_INDEX 8..17: the table sizes the kernel can be built with. */
+    static final int[] SIZES = {251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071};
+    static final int DEFAULT_SIZE = 4093;
+
+    private static final long KEY1 = 2654435761L;
+    private static final long KEY2 = 2654446892L;
+    private static final int NONE = -1;
+
+    private final int size;
+    private final int weightBits; // IP_VS_MH_TAB_BITS: CONFIG_IP_VS_MH_TAB_INDEX / 2
+    private final Map<RealServerKey, Integer> lastWeights = new HashMap<>();
+    private ServiceTable table;
+    private int[] weights = Weights.NONE;
+    private int[] lookup;
+
+    MaglevScheduler() {
+        this(DEFAULT_SIZE);
+    }
+
+    /** @param size one of the kernel's primes ({@link #SIZES}) */
+    MaglevScheduler(int size) {
+        int index = -1;
+        for (int i = 0; i < SIZES.length; i++) {
+            if (SIZES[i] == size) {
+                index = i + 8;
+            }
+        }
+        if (index < 0) {
+            throw new IllegalArgumentException("mh table size " + size + " is not one of the kernel's primes");
+        }
+        this.size = size;
+        this.weightBits = index / 2;
+        this.lookup = filled(size);
+    }
+
+    @Override
+    public boolean hashesClient() {
+        return true;
+    }
+
+    /** Without a client: as for the address 0. */
+    @Override
+    public int pick(ServiceTable table, DestinationCounters[] counters) {
+        return pick(table, counters, 0);
+    }
+
+    @Override
+    public int pick(ServiceTable table, DestinationCounters[] counters, int clientFold) {
+        if (table != this.table) {
+            tableChanged(this.table, table);
+        }
+        int d = lookup[Integer.remainderUnsigned(KernelHashes.hsiphash(clientFold, KEY1), size)];
+        return d == NONE || weights[d] <= 0 ? NONE : d; // unavailable: no server (no mh-fallback)
+    }
+
+    @Override
+    public void tableChanged(ServiceTable previous, ServiceTable next) {
+        table = next;
+        weights = Weights.of(next);
+        List<Destination> list = next.destinations();
+        Map<RealServerKey, Integer> kept = new HashMap<>();
+        for (Destination d : list) {
+            int last = d.weight() > 0 ? d.weight() : lastWeights.getOrDefault(d.key(), 0);
+            kept.put(d.key(), last);
+        }
+        lastWeights.clear();
+        lastWeights.putAll(kept); // a removed server's last_weight goes with it, as its dest does
+        lookup = build(list, lastWeights, size, weightBits);
+    }
+
+    /** The slot of every client fold: for tests (and the disruption property). */
+    int slotOf(int clientFold) {
+        return Integer.remainderUnsigned(KernelHashes.hsiphash(clientFold, KEY1), size);
+    }
+
+    /** The lookup table: each slot's destination index, or -1 (ip_vs_mh_permutate and ip_vs_mh_populate). */
+    static int[] build(List<Destination> list, Map<RealServerKey, Integer> lastWeights, int size, int weightBits) {
+        int[] lookup = filled(size);
+        int n = list.size();
+        if (n == 0 || n > size) {
+            return lookup; // the kernel refuses more servers than slots; none: every lookup fails
+        }
+        int gcd = 0;
+        int max = 0;
+        int[] last = new int[n];
+        for (int i = 0; i < n; i++) {
+            last[i] = lastWeights.getOrDefault(list.get(i).key(), 0);
+            if (last[i] > 0) {
+                gcd = gcd == 0 ? last[i] : gcd(gcd, last[i]);
+                max = Math.max(max, last[i]);
+            }
+        }
+        if (gcd < 1) {
+            return lookup;
+        }
+        int shift = Math.max(0, (32 - Integer.numberOfLeadingZeros(max / gcd)) - weightBits);
+        int[] perm = new int[n];
+        int[] skip = new int[n];
+        int[] turns = new int[n];
+        for (int i = 0; i < n; i++) {
+            Destination d = list.get(i);
+            int v = d.address().port() + KernelHashes.fold(d.address().address().getAddress());
+            perm[i] = Integer.remainderUnsigned(KernelHashes.hsiphash(v, KEY1), size);
+            skip[i] = Integer.remainderUnsigned(KernelHashes.hsiphash(v, KEY2), size - 1) + 1;
+            int t = (last[i] / gcd) >> shift;
+            turns[i] = t != 0 ? t : (last[i] != 0 ? 1 : 0);
+        }
+        boolean[] taken = new boolean[size];
+        int filled = 0;
+        while (true) {
+            for (int i = 0; i < n; i++) {
+                for (int turn = 0; turn < turns[i]; turn++) {
+                    int c = perm[i];
+                    while (taken[c]) {
+                        c += skip[i];
+                        if (c >= size) {
+                            c -= size;
+                        }
+                    }
+                    perm[i] = c;
+                    taken[c] = true;
+                    lookup[c] = i;
+                    if (++filled == size) {
+                        return lookup;
+                    }
+                }
+            }
+        }
+    }
+
+    private static int[] filled(int size) {
+        int[] lookup = new int[size];
+        java.util.Arrays.fill(lookup, NONE);
+        return lookup;
+    }
+
+    private static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+}
