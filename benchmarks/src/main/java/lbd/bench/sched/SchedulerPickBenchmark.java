@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One scheduling decision: {@code Scheduler.pick} for rr, wrr, lc, wlc, sed, nq over 2, 16 and 1000 real servers.
+ * One scheduling decision: {@code Scheduler.pick} for rr, wrr, lc, wlc, sed, nq, sh, mh over 2, 16 and 1000
+ * real servers, for a client address that changes at each pick (sh and mh hash it; the others ignore it).
  *
  * <p>The state is per thread ({@link Scope#Thread}): like the data plane, each thread is a worker with its
  * own scheduler and counters over the same shared immutable table. {@link #pick} runs on one thread;
@@ -37,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class SchedulerPickBenchmark {
 
-    @Param({"rr", "wrr", "lc", "wlc", "sed", "nq"})
+    @Param({"rr", "wrr", "lc", "wlc", "sed", "nq", "sh", "mh"})
     public String scheduler;
 
     @Param({"2", "16", "1000"})
@@ -46,6 +47,7 @@ public class SchedulerPickBenchmark {
     private ServiceTable table;
     private DestinationCounters[] counters;
     private Scheduler worker;
+    private int client;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -70,7 +72,8 @@ public class SchedulerPickBenchmark {
 
     /** A pick, plus the counter updates a new connection that opens and closes makes (no allocation). */
     private int pickAndAccount() {
-        int i = worker.pick(table, counters);
+        client += 0x9E3779B9; // another client address each time
+        int i = worker.pick(table, counters, client);
         DestinationCounters c = counters[i];
         c.connectionScheduled();
         c.inactiveConnectionGone();
