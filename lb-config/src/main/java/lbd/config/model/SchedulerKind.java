@@ -8,7 +8,7 @@ import java.util.Optional;
 /** The IPVS scheduling algorithms by their ipvsadm names; {@link #implemented()} says which lbd runs today. */
 public enum SchedulerKind {
     RR(true), WRR(true), LC(true), WLC(true), SED(true), NQ(true), FO(true), OVF(true), SH(true), MH(true),
-    DH(false), LBLC(false), LBLCR(false), TWOS(false);
+    DH(true), TWOS(true), LBLC(false), LBLCR(false);
 
     private final boolean implemented;
 
@@ -20,7 +20,7 @@ public enum SchedulerKind {
         return implemented;
     }
 
-    /** The schedulers lbd runs, for messages: "rr, wrr, lc, wlc, sed, nq, fo, ovf, sh or mh". */
+    /** The schedulers lbd runs, for messages: "rr, wrr, ..., dh or twos". */
     public static String implementedNames() {
         StringBuilder s = new StringBuilder();
         List<String> names = new ArrayList<>();

@@ -26,6 +26,8 @@ public final class Schedulers {
             case LC, WLC, SED, NQ, FO, OVF -> new LeastLoadScheduler(LoadRule.of(kind));
             case SH -> new SourceHashScheduler();
             case MH -> new MaglevScheduler();
+            case DH -> new DestinationHashScheduler();
+            case TWOS -> new PowerOfTwoChoices();
             default -> throw new IllegalArgumentException(kind.notSupported());
         };
     }

@@ -72,10 +72,10 @@ class ServiceTableBuilderTest {
 
     @Test
     void rejectsASchedulerNotImplementedWithAOneLineMessage() {
-        assertThatThrownBy(() -> ServiceTableBuilder.build(service, SchedulerKind.DH, Map.of(), Set.of()))
+        assertThatThrownBy(() -> ServiceTableBuilder.build(service, SchedulerKind.LBLC, Map.of(), Set.of()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("virtual=198.18.255.1:80 (line 12): scheduler dh is not supported yet; "
-                        + "use rr, wrr, lc, wlc, sed, nq, fo, ovf, sh or mh");
+                .hasMessage("virtual=198.18.255.1:80 (line 12): scheduler lblc is not supported yet; "
+                        + "use rr, wrr, lc, wlc, sed, nq, fo, ovf, sh, mh, dh or twos");
     }
 
     @Test
