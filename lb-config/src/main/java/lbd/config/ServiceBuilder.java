@@ -39,7 +39,7 @@ final class ServiceBuilder {
 
     private static final Pattern FWMARK = Pattern.compile("[0-9]+");
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final String IMPLEMENTED_SCHEDULERS = SchedulerKind.implementedNames();
+    private static final String SCHEDULERS = SchedulerKind.names();
 
     private final ValueReader r;
     private final Block block;
@@ -188,12 +188,9 @@ final class ServiceBuilder {
     private static SchedulerKind scheduler(String value) {
         String name = Values.unquote(value);
         SchedulerKind kind = SchedulerKind.fromConfigName(name).orElseThrow(() -> new BadValue("unknown scheduler "
-                + Excerpt.quoted(name) + "; lbd schedules with " + IMPLEMENTED_SCHEDULERS));
-        if (!kind.implemented() || !kind.configName().equals(name)) {
-            if (!kind.configName().equals(name)) {
-                throw new BadValue("scheduler names are lower case: write " + kind.configName());
-            }
-            throw new BadValue(name + " is not supported yet; use " + IMPLEMENTED_SCHEDULERS);
+                + Excerpt.quoted(name) + "; lbd schedules with " + SCHEDULERS));
+        if (!kind.configName().equals(name)) {
+            throw new BadValue("scheduler names are lower case: write " + kind.configName());
         }
         return kind;
     }

@@ -159,12 +159,11 @@ class MalformedConfigTest {
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:53\n\tservice=none\n"))
                 .isEqualTo("test.cf:1: virtual: port 53 means protocol=udp by default (as in ldirectord), and udp is"
                         + " not supported yet; add protocol=tcp to balance DNS over TCP");
-        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=lblc\n"))
-                .isEqualTo("test.cf:2: scheduler: lblc is not supported yet; use rr, wrr, lc, wlc, sed, nq, fo, ovf,"
-                        + " sh, mh, dh or twos");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=LBLC\n"))
+                .isEqualTo("test.cf:2: scheduler: scheduler names are lower case: write lblc");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=fastest\n"))
                 .isEqualTo("test.cf:2: scheduler: unknown scheduler \"fastest\"; lbd schedules with rr, wrr, lc, wlc,"
-                        + " sed, nq, fo, ovf, sh, mh, dh or twos");
+                        + " sed, nq, fo, ovf, sh, mh, dh, twos, lblc or lblcr");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tservice=ftp\n"))
                 .isEqualTo("test.cf:2: service: ftp checks are not supported yet; lbd negotiates http, https and"
                         + " simpletcp (service=none checks nothing); use one of those, or checktype=connect");
@@ -194,7 +193,7 @@ class MalformedConfigTest {
                 virtual=10.0.0.1:80
                 \treal=10.0.0.2:80 gate
                 \treal=10.0.0.3:80 ipip
-                \tscheduler=lblc
+                \tscheduler=LBLC
                 real=10.0.0.4:80 gate
                 bogus=1
                 """);

@@ -1,43 +1,20 @@
 package lbd.config.model;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The IPVS scheduling algorithms by their ipvsadm names; {@link #implemented()} says which lbd runs today. */
+/** The IPVS scheduling algorithms by their ipvsadm names: lbd runs every one of them. */
 public enum SchedulerKind {
-    RR(true), WRR(true), LC(true), WLC(true), SED(true), NQ(true), FO(true), OVF(true), SH(true), MH(true),
-    DH(true), TWOS(true), LBLC(false), LBLCR(false);
+    RR, WRR, LC, WLC, SED, NQ, FO, OVF, SH, MH, DH, TWOS, LBLC, LBLCR;
 
-    private final boolean implemented;
-
-    SchedulerKind(boolean implemented) {
-        this.implemented = implemented;
-    }
-
-    public boolean implemented() {
-        return implemented;
-    }
-
-    /** The schedulers lbd runs, for messages: "rr, wrr, ..., dh or twos". */
-    public static String implementedNames() {
+    /** Every scheduler, for messages: "rr, wrr, ... lblc or lblcr". */
+    public static String names() {
         StringBuilder s = new StringBuilder();
-        List<String> names = new ArrayList<>();
-        for (SchedulerKind k : values()) {
-            if (k.implemented) {
-                names.add(k.configName());
-            }
-        }
-        for (int i = 0; i < names.size(); i++) {
-            s.append(i == 0 ? "" : i == names.size() - 1 ? " or " : ", ").append(names.get(i));
+        SchedulerKind[] all = values();
+        for (int i = 0; i < all.length; i++) {
+            s.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(all[i].configName());
         }
         return s.toString();
-    }
-
-    /** The one refusal of a scheduler lbd does not run, wherever it is asked for (file, lbadm, a table). */
-    public String notSupported() {
-        return "scheduler " + configName() + " is not supported yet; use " + implementedNames();
     }
 
     /** The ipvsadm name: rr, wrr, ... */

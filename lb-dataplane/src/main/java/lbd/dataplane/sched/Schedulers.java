@@ -28,7 +28,8 @@ public final class Schedulers {
             case MH -> new MaglevScheduler();
             case DH -> new DestinationHashScheduler();
             case TWOS -> new PowerOfTwoChoices();
-            default -> throw new IllegalArgumentException(kind.notSupported());
+            case LBLC -> new LocalityBasedLeastConnection();
+            case LBLCR -> new LocalityBasedReplication();
         };
     }
 }

@@ -13,7 +13,7 @@ import lbd.dataplane.persist.Persistence;
  * Workers read it; they never change it.
  *
  * @param key            protocol + VIP:port
- * @param scheduler      rr, wrr, lc, wlc, sed, nq, fo, ovf
+ * @param scheduler      any of IPVS's
  * @param destinations   the real servers that may be scheduled, in IPVS list order (last added first);
  *                       a server a health check removed (quiescent=no) is absent; a quiescent one has weight 0
  * @param fallback       the server used when no destination has weight > 0 (index

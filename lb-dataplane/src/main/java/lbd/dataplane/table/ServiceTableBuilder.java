@@ -40,7 +40,7 @@ public final class ServiceTableBuilder {
      *
      * @param effectiveWeights weight per real server where it differs from the configured one (others ignored)
      * @param removed          real servers not to schedule at all (absent from the table)
-     * @throws IllegalArgumentException when the scheduler is not implemented or a weight is negative
+     * @throws IllegalArgumentException when a weight is negative
      */
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed) {
@@ -66,10 +66,6 @@ public final class ServiceTableBuilder {
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed,
                                      ToLongFunction<RealServerKey> macs, Set<RealServerKey> down,
                                      PersistenceTemplates templates) {
-        if (!scheduler.implemented()) {
-            throw new IllegalArgumentException("virtual=" + service.address() + " (line " + service.line()
-                    + "): " + scheduler.notSupported());
-        }
         List<Destination> destinations = new ArrayList<>(service.realServers().size());
         for (RealServer server : service.ipvsOrder()) {
             if (!removed.contains(server.key())) {

@@ -71,14 +71,6 @@ class ServiceTableBuilderTest {
     }
 
     @Test
-    void rejectsASchedulerNotImplementedWithAOneLineMessage() {
-        assertThatThrownBy(() -> ServiceTableBuilder.build(service, SchedulerKind.LBLC, Map.of(), Set.of()))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("virtual=198.18.255.1:80 (line 12): scheduler lblc is not supported yet; "
-                        + "use rr, wrr, lc, wlc, sed, nq, fo, ovf, sh, mh, dh or twos");
-    }
-
-    @Test
     void rejectsANegativeWeight() {
         assertThatThrownBy(() -> ServiceTableBuilder.build(service, Map.of(server(1), -1), Set.of()))
                 .hasMessageContaining("198.18.0.2:80 has weight -1");

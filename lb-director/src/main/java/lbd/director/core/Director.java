@@ -263,9 +263,6 @@ public final class Director implements AutoCloseable {
 
     /** {@code lbadm -E -s}: the scheduler until the next reload; the other services are untouched. */
     public void setScheduler(VirtualServiceKey key, SchedulerKind scheduler) {
-        if (!scheduler.implemented()) {
-            throw new DirectorException(scheduler.notSupported());
-        }
         conductor.call("lbadm scheduler " + key, () -> {
             findService(key);
             edits.setScheduler(key, scheduler);

@@ -64,7 +64,7 @@ class CheckCommandTest {
         assertThat(check(bad)).isEqualTo(1);
         assertThat(err.toString().lines()).containsExactly(
                 bad + ":3: scheduler: unknown scheduler \"" + "w".repeat(60) + "…\" (1048516 more characters);"
-                        + " lbd schedules with rr, wrr, lc, wlc, sed, nq, fo, ovf, sh, mh, dh or twos",
+                        + " lbd schedules with rr, wrr, lc, wlc, sed, nq, fo, ovf, sh, mh, dh, twos, lblc or lblcr",
                 bad + ": 1 error; nothing was started");
     }
 

@@ -1,0 +1,81 @@
+package lbd.dataplane.sched;
+
+import lbd.config.model.RealServerKey;
+import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.ServiceTable;
+
+/**
+ * IPVS lblc (ip_vs_lblc.c): locality-based least connection, for cache farms. A cache maps each destination
+ * address to the server that took it; a connection reuses that server while it has weight > 0 and is not
+ * "lblc-overloaded" (more active connections than its weight while some server of the service has fewer than
+ * half its weight active), else wlc chooses and the cache entry is replaced. An entry unused for
+ * {@link #EXPIRATION_MILLIS} (sysctl lblc_expiration, 24 h) is gone (IPVS's collector may keep it up to about
+ * 30 minutes longer).
+ *
+ * <p>lbd's destination is the VIP, so the cache has one entry per service: the service sticks to one server
+ * until it overloads in that sense, then moves to the least loaded. Confined to the worker thread.
+ */
+final class LocalityBasedLeastConnection implements Scheduler {
+
+    static final long EXPIRATION_MILLIS = 24 * 3600 * 1000L;
+
+    private RealServerKey cached; // the VIP's entry: its server, or null
+    private long lastUseMillis;
+
+    private ServiceTable table;
+    private int[] weights = Weights.NONE;
+
+    @Override
+    public int pick(ServiceTable table, DestinationCounters[] counters) {
+        return pickAt(table, counters, System.nanoTime() / 1_000_000);
+    }
+
+    /** At {@code nowMillis} (tests). */
+    int pickAt(ServiceTable table, DestinationCounters[] counters, long nowMillis) {
+        if (cached != null && nowMillis - lastUseMillis <= EXPIRATION_MILLIS) {
+            lastUseMillis = nowMillis;
+            int i = indexOf(table, cached);
+            if (i >= 0 && table.destinations().get(i).weight() > 0 && !lblcOverloaded(table, counters, i)) {
+                return i;
+            }
+        }
+        if (table != this.table) {
+            this.table = table;
+            weights = Weights.of(table);
+        }
+        int chosen = LeastLoadTournament.scan(LoadRule.WLC, weights, counters);
+        if (chosen >= 0) {
+            cached = table.destinations().get(chosen).key();
+            lastUseMillis = nowMillis;
+        }
+        return chosen;
+    }
+
+    /** ip_vs_lblc.c is_overloaded: busier than its weight while another server is under half of its own. */
+    static boolean lblcOverloaded(ServiceTable table, DestinationCounters[] counters, int i) {
+        if (counters[i].activeConnections() <= table.destinations().get(i).weight()) {
+            return false;
+        }
+        for (Destination d : table.destinations()) {
+            if (counters[d.index()].activeConnections() * 2L < d.weight()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static int indexOf(ServiceTable table, RealServerKey key) {
+        for (Destination d : table.destinations()) {
+            if (d.key().equals(key)) {
+                return d.index();
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public void tableChanged(ServiceTable previous, ServiceTable next) {
+        // The entry names its server by key: one that left the table is found no more, and wlc chooses.
+    }
+}
