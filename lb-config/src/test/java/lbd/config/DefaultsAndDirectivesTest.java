@@ -114,6 +114,9 @@ class DefaultsAndDirectivesTest {
         assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(CheckSummary.format(Fixtures.loaded("virtual=10.0.0.1:80\n real=10.0.0.2:80 gate\n persistent=60\n")))
                 .startsWith("TCP  10.0.0.1:80 wrr persistent 60\n");
+        assertThat(CheckSummary.format(Fixtures.loaded(
+                "virtual=10.0.0.1:80\n real=10.0.0.2:80 gate\n persistent=60\n netmask=255.255.255.0\n scheduler=mh\n")))
+                .startsWith("TCP  10.0.0.1:80 mh persistent 60 mask 255.255.255.0\n");
     }
 
     @Test
