@@ -25,9 +25,7 @@ public final class CheckSummary {
             out.append(vs.protocol().listingName()).append("  ").append(vs.address()).append(' ')
                     .append(vs.scheduler().configName());
             vs.persistence().ifPresent(p -> out.append(" persistent ").append(p));
-            // ipvsadm shows the mask only when it is not the whole address
-            vs.netmask().filter(m -> vs.persistence().isPresent() && !m.equals("255.255.255.255") && !m.equals("128"))
-                    .ifPresent(m -> out.append(" mask ").append(m));
+            vs.listedNetmask().ifPresent(m -> out.append(" mask ").append(m));
             out.append('\n');
             for (RealServer rs : vs.ipvsOrder()) {
                 out.append(String.format(Locale.ROOT, "  -> %-28s %-7s %d%n",

@@ -117,6 +117,9 @@ class DefaultsAndDirectivesTest {
         assertThat(CheckSummary.format(Fixtures.loaded(
                 "virtual=10.0.0.1:80\n real=10.0.0.2:80 gate\n persistent=60\n netmask=255.255.255.0\n scheduler=mh\n")))
                 .startsWith("TCP  10.0.0.1:80 mh persistent 60 mask 255.255.255.0\n");
+        assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n real=10.0.0.2:80 gate\n persistent=60\n"
+                + " netmask=255.255.255.255\n").virtualServices().getFirst().listedNetmask())
+                .as("the whole address, which ipvsadm does not list").isEmpty();
     }
 
     @Test

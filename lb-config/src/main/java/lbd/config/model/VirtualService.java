@@ -51,6 +51,14 @@ public record VirtualService(
         Objects.requireNonNull(idleTimeout, "idleTimeout");
     }
 
+    /**
+     * The persistence netmask as ipvsadm lists it ({@code mask} in -L, {@code -M} in -S): only for a persistent
+     * service, and not when it is the whole address (255.255.255.255, or 128 for IPv6).
+     */
+    public Optional<String> listedNetmask() {
+        return netmask.filter(m -> persistence.isPresent() && !m.equals("255.255.255.255") && !m.equals("128"));
+    }
+
     public Endpoint address() {
         return key.address();
     }

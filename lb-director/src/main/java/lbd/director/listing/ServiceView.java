@@ -13,7 +13,7 @@ import lbd.dataplane.counter.RealServerStats;
  * @param key          protocol and VIP:port
  * @param scheduler    the effective scheduler's ipvsadm name (an {@code lbadm -E -s} edit wins)
  * @param persistence  persistent=N seconds, if set
- * @param netmask      the persistence netmask, if set
+ * @param netmask      the persistence netmask as ipvsadm lists it (VirtualService.listedNetmask)
  * @param stats        totals over the service's real servers
  * @param rates        totals of the rates
  * @param destinations the real servers of the live table

@@ -71,7 +71,7 @@ public final class TableViews {
                     heldOut.add(new HeldOutView(rs.address(), health.apply(rs.key()).reason()));
                 }
             }
-            services.add(new ServiceView(vs.key(), table.scheduler().configName(), vs.persistence(), vs.netmask(),
+            services.add(new ServiceView(vs.key(), table.scheduler().configName(), vs.persistence(), vs.listedNetmask(),
                     serviceStats.getOrDefault(vs.key(), RealServerStats.ZERO), serviceRates, destinations, heldOut));
         }
         return new TableView(services);
