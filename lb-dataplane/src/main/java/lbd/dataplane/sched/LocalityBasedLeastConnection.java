@@ -1,5 +1,6 @@
 package lbd.dataplane.sched;
 
+import java.util.Map;
 import lbd.config.model.RealServerKey;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.table.Destination;
@@ -25,6 +26,7 @@ final class LocalityBasedLeastConnection implements Scheduler {
 
     private ServiceTable table;
     private int[] weights = Weights.NONE;
+    private Map<RealServerKey, Integer> index = Map.of();
 
     @Override
     public int pick(ServiceTable table, DestinationCounters[] counters) {
@@ -33,16 +35,14 @@ final class LocalityBasedLeastConnection implements Scheduler {
 
     /** At {@code nowMillis} (tests). */
     int pickAt(ServiceTable table, DestinationCounters[] counters, long nowMillis) {
+        follow(table);
         if (cached != null && nowMillis - lastUseMillis <= EXPIRATION_MILLIS) {
             lastUseMillis = nowMillis;
-            int i = indexOf(table, cached);
+            Integer at = index.get(cached);
+            int i = at == null ? -1 : at;
             if (i >= 0 && table.destinations().get(i).weight() > 0 && !lblcOverloaded(table, counters, i)) {
                 return i;
             }
-        }
-        if (table != this.table) {
-            this.table = table;
-            weights = Weights.of(table);
         }
         int chosen = LeastLoadTournament.scan(LoadRule.WLC, weights, counters);
         if (chosen >= 0) {
@@ -65,13 +65,13 @@ final class LocalityBasedLeastConnection implements Scheduler {
         return false;
     }
 
-    static int indexOf(ServiceTable table, RealServerKey key) {
-        for (Destination d : table.destinations()) {
-            if (d.key().equals(key)) {
-                return d.index();
-            }
+    /** A new table: its weights and its index by key, made once (then a pick allocates nothing). */
+    private void follow(ServiceTable next) {
+        if (next != table) {
+            table = next;
+            weights = Weights.of(next);
+            index = Weights.indexByKey(next);
         }
-        return -1;
     }
 
     @Override

@@ -2,6 +2,7 @@ package lbd.dataplane.sched;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import lbd.config.model.RealServerKey;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.table.ServiceTable;
@@ -25,6 +26,7 @@ final class LocalityBasedReplication implements Scheduler {
 
     private ServiceTable table;
     private int[] weights = Weights.NONE;
+    private Map<RealServerKey, Integer> index = Map.of();
 
     @Override
     public int pick(ServiceTable table, DestinationCounters[] counters) {
@@ -33,8 +35,13 @@ final class LocalityBasedReplication implements Scheduler {
 
     /** At {@code nowMillis} (tests). */
     int pickAt(ServiceTable table, DestinationCounters[] counters, long nowMillis) {
+        if (table != this.table) {
+            this.table = table;
+            weights = Weights.of(table);
+            index = Weights.indexByKey(table);
+        }
         for (int m = set.size() - 1; m >= 0; m--) {
-            if (LocalityBasedLeastConnection.indexOf(table, set.get(m)) < 0) {
+            if (!index.containsKey(set.get(m))) {
                 set.remove(m); // a server that left the service
             }
         }
@@ -50,10 +57,6 @@ final class LocalityBasedReplication implements Scheduler {
             if (least >= 0 && !LocalityBasedLeastConnection.lblcOverloaded(table, counters, least)) {
                 return least;
             }
-        }
-        if (table != this.table) {
-            this.table = table;
-            weights = Weights.of(table);
         }
         int chosen = LeastLoadTournament.scan(LoadRule.WLC, weights, counters);
         if (chosen >= 0) {
@@ -75,7 +78,7 @@ final class LocalityBasedReplication implements Scheduler {
         long bestLoad = 0;
         int bestWeight = 0;
         for (int m = 0; m < set.size(); m++) {
-            int i = LocalityBasedLeastConnection.indexOf(table, set.get(m));
+            int i = index.get(set.get(m));
             int w = table.destinations().get(i).weight();
             if (w <= 0) {
                 continue;
