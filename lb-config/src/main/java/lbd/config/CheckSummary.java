@@ -24,6 +24,9 @@ public final class CheckSummary {
         for (VirtualService vs : config.virtualServices()) {
             out.append(vs.protocol().listingName()).append("  ").append(vs.address()).append(' ')
                     .append(vs.scheduler().configName());
+            if (vs.schedulerFlags().any()) {
+                out.append(" (").append(vs.schedulerFlags().listed(vs.scheduler())).append(')');
+            }
             vs.persistence().ifPresent(p -> out.append(" persistent ").append(p));
             vs.listedNetmask().ifPresent(m -> out.append(" mask ").append(m));
             out.append('\n');

@@ -59,7 +59,7 @@ enum Directive {
     SCHEDULER("scheduler", Scope.VIRTUAL, Support.ACTED),
     PERSISTENT("persistent", Scope.VIRTUAL, Support.ACTED),
     NETMASK("netmask", Scope.VIRTUAL, Support.ACTED),
-    SCHEDFLAGS("schedflags", Scope.VIRTUAL, Support.NOT_YET),
+    SCHEDFLAGS("schedflags", Scope.VIRTUAL, Support.ACTED),
     PROTOCOL("protocol", Scope.VIRTUAL, Support.ACTED),
     OPS("ops", Scope.VIRTUAL, Support.ACCEPTED),
     SERVICE("service", Scope.VIRTUAL, Support.ACTED),

@@ -19,6 +19,7 @@ import lbd.config.model.HealthCheck;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
 import lbd.config.model.VirtualService;
@@ -116,6 +117,8 @@ final class ServiceBuilder {
         }
         Integer persistent = r.read(block, Directive.PERSISTENT, v -> Values.integer(v, 1, 31_536_000, "a number of seconds"));
         Optional<String> netmask = Optional.ofNullable(r.read(block, Directive.NETMASK, v -> netmask(v, ipv6)));
+        SchedulerFlags flags = orElse(r.read(block, Directive.SCHEDFLAGS, v -> schedulerFlags(v, scheduler)),
+                SchedulerFlags.NONE);
         int maxConns = orElse(r.read(block, Directive.MAXCONNS, v -> Values.integer(v, 0, Integer.MAX_VALUE,
                 "a number of connections (0 = no limit)")), 0);
         Duration idleTimeout = orElse(r.read(block, Directive.IDLETIMEOUT, v -> Duration.ofSeconds(Values.seconds(v))),
@@ -141,7 +144,8 @@ final class ServiceBuilder {
                 virtualHost, checkCommand);
         return Optional.of(new VirtualService(key, scheduler,
                 persistent == null ? OptionalInt.empty() : OptionalInt.of(persistent), netmask, reals, health,
-                quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number()));
+                quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number(),
+                flags));
     }
 
     private Protocol protocol(boolean fwmark, int vport) {
@@ -342,6 +346,35 @@ final class ServiceBuilder {
             throw new BadValue(Excerpt.quoted(rx) + " is not a valid regular expression ("
                     + e.getDescription() + "); escape special characters with \\");
         }
+    }
+
+    /**
+     * schedflags= as ipvsadm's -b reads it: comma-separated flag-1/flag-2 or their sh-/mh- names, each name only with
+     * its scheduler. flag-3, and any flag with a scheduler that reads none, would do nothing: refused.
+     */
+    private static SchedulerFlags schedulerFlags(String value, SchedulerKind scheduler) {
+        String v = Values.unquote(value);
+        boolean hashing = scheduler == SchedulerKind.SH || scheduler == SchedulerKind.MH;
+        boolean fallback = false;
+        boolean port = false;
+        for (String flag : v.split(",", -1)) {
+            String name = flag.strip();
+            switch (name) {
+                case "flag-1", "sh-fallback", "mh-fallback" -> fallback = true;
+                case "flag-2", "sh-port", "mh-port" -> port = true;
+                case "flag-3" -> throw new BadValue("flag-3 is read by no IPVS scheduler; remove it");
+                default -> throw new BadValue("invalid scheduler flag " + Excerpt.quoted(name)
+                        + "; expected sh-fallback, sh-port, mh-fallback, mh-port, flag-1 or flag-2, comma-separated");
+            }
+            if ((name.startsWith("sh-") || name.startsWith("mh-")) && !name.startsWith(scheduler.configName() + "-")) {
+                throw new BadValue("incompatible scheduler flag " + name + " with scheduler=" + scheduler.configName());
+            }
+        }
+        if (!hashing) {
+            throw new BadValue("scheduler=" + scheduler.configName() + " reads no scheduler flags (only sh and mh"
+                    + " do); remove the line");
+        }
+        return new SchedulerFlags(fallback, port);
     }
 
     private static String netmask(String value, boolean ipv6) {

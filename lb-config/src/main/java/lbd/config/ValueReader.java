@@ -39,8 +39,6 @@ final class ValueReader {
                 error(e.getValue(), switch (e.getKey()) {
                     case EXECUTE -> "starting other ldirectord configurations is not supported yet; run one lbd"
                             + " per configuration file";
-                    case SCHEDFLAGS -> "scheduler flags are not supported yet (they matter only to the sh and mh"
-                            + " schedulers, which lbd does not have yet); remove the line";
                     default -> "is not supported yet; remove the line";
                 });
             }

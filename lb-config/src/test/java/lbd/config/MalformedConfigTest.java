@@ -182,8 +182,27 @@ class MalformedConfigTest {
         assertThat(Fixtures.onlyError("execute=other.cf\n"))
                 .isEqualTo("test.cf:1: execute: starting other ldirectord configurations is not supported yet; run"
                         + " one lbd per configuration file");
-        assertThat(Fixtures.onlyError(VIRTUAL + "\tschedflags=sh-fallback\n")).contains("schedflags: scheduler flags"
-                + " are not supported yet");
+    }
+
+    @Test
+    void schedulerFlagsAsIpvsadmsDashBReadsThemAndOnlyWhereTheyDoSomething() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tschedflags=sh-fallback\n"))
+                .isEqualTo("test.cf:2: schedflags: incompatible scheduler flag sh-fallback with scheduler=wrr");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tschedflags=flag-1\n"))
+                .isEqualTo("test.cf:2: schedflags: scheduler=wrr reads no scheduler flags (only sh and mh do);"
+                        + " remove the line");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=sh\n\tschedflags=mh-port\n"))
+                .isEqualTo("test.cf:3: schedflags: incompatible scheduler flag mh-port with scheduler=sh");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=mh\n\tschedflags=mh-fallback,flag-3\n"))
+                .isEqualTo("test.cf:3: schedflags: flag-3 is read by no IPVS scheduler; remove it");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=mh\n\tschedflags=mh-fast\n"))
+                .isEqualTo("test.cf:3: schedflags: invalid scheduler flag \"mh-fast\"; expected sh-fallback, sh-port,"
+                        + " mh-fallback, mh-port, flag-1 or flag-2, comma-separated");
+        var sh = Fixtures.loaded(VIRTUAL + "\treal=10.0.0.2:80 gate\n\tschedflags=sh-port,flag-1\n\tscheduler=sh\n")
+                .virtualServices().getFirst();
+        assertThat(sh.schedulerFlags()).isEqualTo(new lbd.config.model.SchedulerFlags(true, true));
+        assertThat(CheckSummary.format(Fixtures.loaded(VIRTUAL + "\treal=10.0.0.2:80 gate\n\tscheduler=mh\n"
+                + "\tschedflags=mh-fallback\n"))).startsWith("TCP  10.0.0.1:80 mh (mh-fallback)\n");
     }
 
     @Test

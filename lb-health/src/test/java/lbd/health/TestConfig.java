@@ -16,6 +16,7 @@ import lbd.config.model.HealthCheck;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
 import lbd.config.model.Transport;
@@ -95,7 +96,7 @@ final class TestConfig {
         }
         return new VirtualService(key(), SchedulerKind.WRR, OptionalInt.empty(), Optional.empty(), rebased,
                 healthCheck(), quiescent, fallback.map(f -> real(key(), f, 1)), fallbackCommand, 0,
-                Duration.ofMinutes(15), 1);
+                Duration.ofMinutes(15), 1, SchedulerFlags.NONE);
     }
 
     ClusterConfig cluster(List<RealServer> reals) {

@@ -17,6 +17,7 @@ import lbd.config.model.HealthCheck;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
 import lbd.config.model.Transport;
@@ -192,7 +193,7 @@ public final class HealthCheckCost {
                         ForwardingMethod.MASQ, 1, Optional.empty(), Optional.empty(), 0));
             }
             list.add(new VirtualService(key, SchedulerKind.WRR, OptionalInt.empty(), Optional.empty(), reals, check,
-                    true, Optional.empty(), Optional.empty(), 0, Duration.ofMinutes(15), 0));
+                    true, Optional.empty(), Optional.empty(), 0, Duration.ofMinutes(15), 0, SchedulerFlags.NONE));
         }
         GlobalSettings globals = new GlobalSettings(false, Optional.empty(), Optional.empty(), maintenanceDir,
                 false, false, false, Optional.empty(), Transport.AUTO, 0, 0, Optional.empty(), Optional.empty(),

@@ -24,6 +24,7 @@ import java.util.OptionalInt;
  * @param maxConnections  lbd extension: cap on concurrent connections (0 = none)
  * @param idleTimeout     lbd extension: idle timeout of a proxied connection
  * @param line            line of the virtual= directive
+ * @param schedulerFlags  schedflags= (sh and mh read them), {@link SchedulerFlags#NONE} when not set
  */
 public record VirtualService(
         VirtualServiceKey key,
@@ -37,7 +38,8 @@ public record VirtualService(
         Optional<String> fallbackCommand,
         int maxConnections,
         Duration idleTimeout,
-        int line) {
+        int line,
+        SchedulerFlags schedulerFlags) {
 
     public VirtualService {
         Objects.requireNonNull(key, "key");
@@ -49,6 +51,7 @@ public record VirtualService(
         Objects.requireNonNull(fallback, "fallback");
         Objects.requireNonNull(fallbackCommand, "fallbackCommand");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(schedulerFlags, "schedulerFlags");
     }
 
     /**

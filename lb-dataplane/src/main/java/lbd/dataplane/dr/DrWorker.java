@@ -183,10 +183,10 @@ final class DrWorker implements Runnable {
         PersistenceTemplates.Binding binding = null;
         int index;
         if (persistence != null) {
-            binding = slot.bindPersistent(clientIp, now); // the client network's template, or a new one
+            binding = slot.bindPersistent(clientIp, clientPort, now); // the client network's template, or a new one
             index = binding.index();
         } else {
-            index = slot.pick(clientIp); // an IPv4 address's fold is itself (sh, mh hash it)
+            index = slot.pick(slot.clientKey(clientIp, clientPort)); // an IPv4 address's fold is itself
         }
         Destination d;
         DestinationCounters c;

@@ -173,7 +173,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             // The client network's template's server, or the scheduler's choice with a new template. A retry
             // after a failed connect (below) is lbd's own and is not persistent: the template still holds until
             // the health check takes its server out.
-            PersistenceTemplates.Binding binding = slot.bindPersistent(peer.getAddress(),
+            PersistenceTemplates.Binding binding = slot.bindPersistent(peer.getAddress(), peer.getPort(),
                     System.nanoTime() / 1_000_000);
             int index = binding.index();
             if (index >= 0) {
@@ -186,7 +186,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         }
         int candidates = slot.table().destinations().size();
         int fold = slot.hashesClient() && client.remoteAddress() instanceof InetSocketAddress peer
-                ? Schedulers.clientFold(peer.getAddress()) : 0;
+                ? slot.clientKey(Schedulers.clientFold(peer.getAddress()), peer.getPort()) : 0;
         // A scheduler may return the failed server again (only one with weight > 0, or lc still preferring it):
         // asking as many times as there are servers gives every other one a chance without looping forever.
         for (int attempt = 0; attempt < candidates; attempt++) {

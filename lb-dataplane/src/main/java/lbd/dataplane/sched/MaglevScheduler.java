@@ -78,8 +78,26 @@ final class MaglevScheduler implements Scheduler {
         if (table != this.table) {
             tableChanged(this.table, table);
         }
-        int d = lookup[Integer.remainderUnsigned(KernelHashes.hsiphash(clientFold, KEY1), size)];
-        return d == NONE || weights[d] <= 0 ? NONE : d; // unavailable: no server (no mh-fallback)
+        int home = Integer.remainderUnsigned(KernelHashes.hsiphash(clientFold, KEY1), size);
+        int d = lookup[home];
+        if (d == NONE || weights[d] > 0) {
+            return d;
+        }
+        if (!table.schedulerFlags().fallback()) {
+            return NONE; // unavailable: no server (IPVS without mh-fallback)
+        }
+        // mh-fallback (ip_vs_mh_get_fallback): rehash with offsets home, home + 1, ... until a usable server.
+        for (int offset = 0; offset < size; offset++) {
+            int rehashed = (offset + home) % size;
+            d = lookup[Integer.remainderUnsigned(KernelHashes.hsiphash(rehashed + clientFold, KEY1), size)];
+            if (d == NONE) {
+                return NONE;
+            }
+            if (weights[d] > 0) {
+                return d;
+            }
+        }
+        return NONE;
     }
 
     @Override

@@ -32,9 +32,9 @@ public interface Scheduler {
     }
 
     /**
-     * As {@link #pick(ServiceTable, DestinationCounters[])}, for a client whose address folds to
-     * {@code clientFold} (the kernel's fold: an IPv4 address's 32 bits; an IPv6 address's four words XORed).
-     * Schedulers that do not hash the client ignore it.
+     * As {@link #pick(ServiceTable, DestinationCounters[])}, for the client whose key is {@code clientFold}: the
+     * kernel's fold of its address (an IPv4 address's 32 bits; an IPv6 address's four words XORed), plus its
+     * source port when the table's sh-port / mh-port flag is set. Schedulers that do not hash the client ignore it.
      */
     default int pick(ServiceTable table, DestinationCounters[] counters, int clientFold) {
         return pick(table, counters);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.persist.Persistence;
@@ -22,6 +23,7 @@ import lbd.dataplane.persist.Persistence;
  * @param connectTimeout bound on connecting to a real server (NAT)
  * @param idleTimeout    a proxied connection with no traffic for this long is closed (NAT)
  * @param persistence    persistent= and netmask=, with the service's templates; empty when not persistent
+ * @param schedulerFlags schedflags= (sh and mh read them)
  */
 public record ServiceTable(
         VirtualServiceKey key,
@@ -31,13 +33,22 @@ public record ServiceTable(
         int maxConnections,
         Duration connectTimeout,
         Duration idleTimeout,
-        Optional<Persistence> persistence) {
+        Optional<Persistence> persistence,
+        SchedulerFlags schedulerFlags) {
 
-    /** A table of a service that is not persistent. */
+    /** A table of a service that is not persistent, without scheduler flags. */
     public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
                         Optional<Destination> fallback, int maxConnections, Duration connectTimeout,
                         Duration idleTimeout) {
         this(key, scheduler, destinations, fallback, maxConnections, connectTimeout, idleTimeout, Optional.empty());
+    }
+
+    /** A table without scheduler flags. */
+    public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
+                        Optional<Destination> fallback, int maxConnections, Duration connectTimeout,
+                        Duration idleTimeout, Optional<Persistence> persistence) {
+        this(key, scheduler, destinations, fallback, maxConnections, connectTimeout, idleTimeout, persistence,
+                SchedulerFlags.NONE);
     }
 
     public ServiceTable {
@@ -53,6 +64,7 @@ public record ServiceTable(
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(persistence, "persistence");
+        Objects.requireNonNull(schedulerFlags, "schedulerFlags");
     }
 
     /**

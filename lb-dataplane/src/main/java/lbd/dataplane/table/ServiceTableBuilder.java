@@ -75,7 +75,8 @@ public final class ServiceTableBuilder {
         Optional<Destination> fallback = service.fallback()
                 .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights, macs, down));
         return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
-                service.healthCheck().connectTimeout(), service.idleTimeout(), persistence(service, templates));
+                service.healthCheck().connectTimeout(), service.idleTimeout(), persistence(service, templates),
+                service.schedulerFlags());
     }
 
     /** persistent= and netmask= (IPv4 dotted quad or IPv6 prefix; default the whole address), or empty. */

@@ -74,9 +74,14 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
         return scheduler.pick(table, counters);
     }
 
-    /** As {@link #pick()}, for a client whose address folds to {@code clientFold} (sh, mh hash it). */
-    public int pick(int clientFold) {
-        return scheduler.pick(table, counters, clientFold);
+    /** As {@link #pick()}, for the client whose key is {@code clientKey} ({@link #clientKey}; sh and mh hash it). */
+    public int pick(int clientKey) {
+        return scheduler.pick(table, counters, clientKey);
+    }
+
+    /** What sh and mh hash for a client: its address's fold, plus its source port under sh-port / mh-port. */
+    public int clientKey(int addressFold, int port) {
+        return table.schedulerFlags().port() ? addressFold + port : addressFold;
     }
 
     /** Whether the scheduler hashes the client's address (callers then pass its fold). */
@@ -94,15 +99,15 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
      * template's server, else the scheduler's; the binding (index, and the handle that releases the connection)
      * is valid until the next call on this thread.
      */
-    public PersistenceTemplates.Binding bindPersistent(InetAddress client, long nowMillis) {
-        pendingFold = scheduler.hashesClient() ? Schedulers.clientFold(client) : 0;
+    public PersistenceTemplates.Binding bindPersistent(InetAddress client, int port, long nowMillis) {
+        pendingFold = scheduler.hashesClient() ? clientKey(Schedulers.clientFold(client), port) : 0;
         persistence.bind(client, nowMillis, this, binding);
         return binding;
     }
 
     /** As above for a DR client's IPv4 address. */
-    public PersistenceTemplates.Binding bindPersistent(int clientIpv4, long nowMillis) {
-        pendingFold = clientIpv4;
+    public PersistenceTemplates.Binding bindPersistent(int clientIpv4, int port, long nowMillis) {
+        pendingFold = clientKey(clientIpv4, port);
         persistence.bind(clientIpv4, nowMillis, this, binding);
         return binding;
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.table.Destination;
@@ -103,6 +104,66 @@ class HashingSchedulersTest {
             int now = mh.pick(quiesced, c, client * 7919);
             assertThat(now).as("client %d", client).isEqualTo(before[client] == 1 ? -1 : before[client]);
         }
+    }
+
+    @Test
+    void shFallbackProbesTheKernelsSequenceForAUsableServer() {
+        ServiceTable t = withFlags(table(SchedulerKind.SH, 1, 0, 1), new SchedulerFlags(true, false));
+        Scheduler sh = Schedulers.create(SchedulerKind.SH);
+        DestinationCounters[] c = counters(3);
+        int[] buckets = new int[SourceHashScheduler.BUCKETS];
+        SourceHashScheduler.deal(t.destinations(), buckets);
+        for (int client = 0; client < 2_000; client++) {
+            int home = KernelHashes.hash32(client, 8);
+            int expected = buckets[home];
+            for (int offset = 0; expected == 1; offset++) { // server 1 has weight 0
+                expected = buckets[(offset + 2 * home) & 255];
+            }
+            assertThat(sh.pick(t, c, client)).as("client %d", client).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void mhFallbackGivesTheClientsOfAQuiescedServerAnotherAndMovesNobodyElse() {
+        DestinationCounters[] c = counters(3);
+        MaglevScheduler plain = new MaglevScheduler();
+        MaglevScheduler fallback = new MaglevScheduler();
+        SchedulerFlags flags = new SchedulerFlags(true, false);
+        ServiceTable up = withFlags(table(SchedulerKind.MH, 1, 1, 1), flags);
+        ServiceTable quiesced = withFlags(table(SchedulerKind.MH, 1, 0, 1), flags);
+        fallback.pick(up, c, 0); // it saw server 1 with weight 1: its last_weight keeps its slots when quiesced
+        for (int client = 0; client < 500; client++) {
+            int before = plain.pick(up, c, client * 7919);
+            int after = fallback.pick(quiesced, c, client * 7919);
+            if (before == 1) {
+                assertThat(after).as("client %d of the quiesced server", client).isIn(0, 2);
+            } else {
+                assertThat(after).as("client %d", client).isEqualTo(before);
+            }
+        }
+    }
+
+    @Test
+    void thePortFlagMakesOneAddressSpreadWithoutItOneServer() {
+        ServiceTable plain = table(SchedulerKind.MH, 1, 1, 1);
+        ServiceTable withPort = withFlags(plain, new SchedulerFlags(false, true));
+        Scheduler mh = Schedulers.create(SchedulerKind.MH);
+        DestinationCounters[] c = counters(3);
+        java.util.Set<Integer> one = new java.util.HashSet<>();
+        java.util.Set<Integer> spread = new java.util.HashSet<>();
+        // The key is the caller's (ServiceSlot.clientKey): the address's fold, plus the port under mh-port.
+        for (int port = 40_000; port < 40_050; port++) {
+            int address = 0xC6120005;
+            one.add(mh.pick(plain, c, address));
+            spread.add(mh.pick(withPort, c, withPort.schedulerFlags().port() ? address + port : address));
+        }
+        assertThat(one).hasSize(1);
+        assertThat(spread).hasSizeGreaterThan(1);
+    }
+
+    private static ServiceTable withFlags(ServiceTable t, SchedulerFlags flags) {
+        return new ServiceTable(t.key(), t.scheduler(), t.destinations(), t.fallback(), t.maxConnections(),
+                t.connectTimeout(), t.idleTimeout(), t.persistence(), flags);
     }
 
     private static int[] ones(int n) {

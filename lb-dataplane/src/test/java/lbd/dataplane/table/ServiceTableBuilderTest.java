@@ -17,6 +17,7 @@ import lbd.config.model.ForwardingMethod;
 import lbd.config.model.HealthCheck;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
 import lbd.config.model.VirtualService;
@@ -86,6 +87,6 @@ class ServiceTableBuilderTest {
                 Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofSeconds(5), 1, Optional.empty(),
                 Optional.empty(), Optional.empty(), "GET", Optional.empty(), Optional.empty());
         return new VirtualService(SERVICE, scheduler, OptionalInt.empty(), Optional.empty(), reals, check, true,
-                fallback, Optional.empty(), 100, Duration.ofSeconds(900), 12);
+                fallback, Optional.empty(), 100, Duration.ofSeconds(900), 12, SchedulerFlags.NONE);
     }
 }

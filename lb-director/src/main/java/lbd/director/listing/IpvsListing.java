@@ -54,6 +54,9 @@ public final class IpvsListing {
             out.append(" -p ").append(service.persistence().getAsInt());
             service.netmask().ifPresent(m -> out.append(" -M ").append(m));
         }
+        if (!service.schedulerFlags().isEmpty()) {
+            out.append(" -b ").append(service.schedulerFlags());
+        }
         out.append('\n');
         List<DestinationView> destinations = new ArrayList<>(service.destinations());
         if (!options.noSort()) {
@@ -97,6 +100,9 @@ public final class IpvsListing {
             largeNumbers(out, options.exact(), r.cps(), r.inPps(), r.outPps(), r.inBps(), r.outBps());
         } else {
             out.append(name).append(' ').append(service.scheduler());
+            if (!service.schedulerFlags().isEmpty()) {
+                out.append(" (").append(service.schedulerFlags()).append(')');
+            }
             if (service.persistence().isPresent()) {
                 out.append(" persistent ").append(service.persistence().getAsInt());
                 service.netmask().ifPresent(m -> out.append(" mask ").append(m));

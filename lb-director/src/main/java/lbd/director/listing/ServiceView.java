@@ -18,10 +18,18 @@ import lbd.dataplane.counter.RealServerStats;
  * @param rates        totals of the rates
  * @param destinations the real servers of the live table
  * @param heldOut      configured real servers a health check took out of the table
+ * @param schedulerFlags the scheduler flags as ipvsadm names them ("sh-fallback,sh-port"), empty when none
  */
 public record ServiceView(VirtualServiceKey key, String scheduler, OptionalInt persistence, Optional<String> netmask,
                           RealServerStats stats, Rates rates, List<DestinationView> destinations,
-                          List<HeldOutView> heldOut) {
+                          List<HeldOutView> heldOut, String schedulerFlags) {
+
+    /** A service without scheduler flags. */
+    public ServiceView(VirtualServiceKey key, String scheduler, OptionalInt persistence, Optional<String> netmask,
+                       RealServerStats stats, Rates rates, List<DestinationView> destinations,
+                       List<HeldOutView> heldOut) {
+        this(key, scheduler, persistence, netmask, stats, rates, destinations, heldOut, "");
+    }
 
     public ServiceView {
         Objects.requireNonNull(key, "key");
@@ -32,5 +40,6 @@ public record ServiceView(VirtualServiceKey key, String scheduler, OptionalInt p
         Objects.requireNonNull(rates, "rates");
         destinations = List.copyOf(destinations);
         heldOut = List.copyOf(heldOut);
+        Objects.requireNonNull(schedulerFlags, "schedulerFlags");
     }
 }

@@ -72,7 +72,8 @@ public final class TableViews {
                 }
             }
             services.add(new ServiceView(vs.key(), table.scheduler().configName(), vs.persistence(), vs.listedNetmask(),
-                    serviceStats.getOrDefault(vs.key(), RealServerStats.ZERO), serviceRates, destinations, heldOut));
+                    serviceStats.getOrDefault(vs.key(), RealServerStats.ZERO), serviceRates, destinations, heldOut,
+                    table.schedulerFlags().listed(table.scheduler())));
         }
         return new TableView(services);
     }

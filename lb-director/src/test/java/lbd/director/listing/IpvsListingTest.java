@@ -91,6 +91,17 @@ class IpvsListingTest {
     }
 
     @Test
+    void schedulerFlagsFollowTheSchedulerInTheListingAndBecomeDashBInRules() {
+        ServiceView s = new ServiceView(VIP, "sh", OptionalInt.of(300), Optional.empty(), RealServerStats.ZERO,
+                Rates.ZERO, List.of(), List.of(), "sh-fallback,sh-port");
+        assertThat(IpvsListing.format(new TableView(List.of(s)), new ListingOptions(true, false, false, false, false),
+                AddressNames.NUMERIC, FIRST).lines()).contains("TCP  10.8.8.45:80 sh (sh-fallback,sh-port) persistent 300");
+        assertThat(IpvsListing.format(new TableView(List.of(s)),
+                new ListingOptions(true, false, false, false, false, true), AddressNames.NUMERIC, FIRST))
+                .isEqualTo("-A -t 10.8.8.45:80 -s sh -p 300 -b sh-fallback,sh-port\n");
+    }
+
+    @Test
     void statsUseNineWideColumnsAndAbbreviateLargeNumbers() {
         RealServerStats big = new RealServerStats(0, 0, 12, 123_456_789L, 5_000_000_000L, 345, 300);
         ServiceView s = new ServiceView(VIP, "wlc", OptionalInt.empty(), Optional.empty(), big, Rates.ZERO,
