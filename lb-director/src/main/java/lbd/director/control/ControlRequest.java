@@ -255,7 +255,8 @@ public sealed interface ControlRequest {
     }
 
     static SchedulerKind scheduler(String text) {
-        SchedulerKind kind = SchedulerKind.fromConfigName(text)
+        // Exact names, as the kernel's modules are (ipvsadm -s MH: "Scheduler not found").
+        SchedulerKind kind = SchedulerKind.fromConfigName(text).filter(k -> k.configName().equals(text))
                 .orElseThrow(() -> new ControlException("Scheduler not found: '" + Excerpt.of(text) + "'"));
         return kind;
     }

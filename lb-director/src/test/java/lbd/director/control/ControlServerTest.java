@@ -60,7 +60,7 @@ class ControlServerTest {
     void malformedAndUnknownRequestsGetAnErrorAndTheServerKeepsAnswering() throws Exception {
         String[] bad = {"", "frobnicate", "list bogus", "set-weight tcp 127.0.0.1:8080", "set-weight tcp nowhere 1.2.3.4:80 1",
             "set-weight tcp 127.0.0.1:8080 127.0.0.2:80 -4", "set-scheduler tcp 127.0.0.1:8080 nope",
-            "set-scheduler tcp 127.0.0.1:8080 mh", "delete-server sctp 127.0.0.1:8080 127.0.0.2:80",
+            "set-scheduler tcp 127.0.0.1:8080 MH", "delete-server sctp 127.0.0.1:8080 127.0.0.2:80",
             "\u0000\u0001\u00ff garbage", "list stats rate"};
         for (String line : bad) {
             ControlReply reply = ControlClient.send(socket, line);
