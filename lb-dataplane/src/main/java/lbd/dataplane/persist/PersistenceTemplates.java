@@ -1,6 +1,8 @@
 package lbd.dataplane.persist;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import lbd.config.model.RealServerKey;
 
@@ -139,6 +141,27 @@ public final class PersistenceTemplates {
             }
         }
         return n;
+    }
+
+    /**
+     * Live templates per real server now, as ipvsadm's PersistConn counts them: a template that no longer
+     * matches (its server left) still counts until it dies. Walks every stripe under its lock (listings).
+     */
+    public Map<RealServerKey, Integer> countByServer(long nowMillis) {
+        Map<RealServerKey, Integer> counts = new HashMap<>();
+        for (Stripe stripe : stripes) {
+            stripe.lock.lock();
+            try {
+                for (int e = 0; e < stripe.used.length; e++) {
+                    if (stripe.used[e] && stripe.alive(e, nowMillis)) {
+                        counts.merge(stripe.servers[e], 1, Integer::sum);
+                    }
+                }
+            } finally {
+                stripe.lock.unlock();
+            }
+        }
+        return counts;
     }
 
     /** The server a live template binds the client network to, or null (tests, listings). */

@@ -91,6 +91,23 @@ class PersistenceTemplatesTest {
     }
 
     @Test
+    void persistConnCountsLiveTemplatesPerServerOrphansIncluded() {
+        servers.next = 0;
+        bind(1, 0);
+        bind(2, 0);
+        servers.next = 1;
+        bind(3, 0);
+        long third = out.handle();
+        servers.invalid.add(1); // server 1 leaves: network 3's template is orphaned, its connection still open
+        servers.next = 2;
+        bind(3, 1);
+        assertThat(templates.countByServer(2)).containsOnly(java.util.Map.entry(servers.key(0), 2),
+                java.util.Map.entry(servers.key(1), 1), java.util.Map.entry(servers.key(2), 1));
+        templates.release(third, 3);
+        assertThat(templates.countByServer(4)).doesNotContainKey(servers.key(1));
+    }
+
+    @Test
     void noServerNoTemplate() {
         servers.next = -1;
         assertThat(bind(5, 0)).isEqualTo(-1);

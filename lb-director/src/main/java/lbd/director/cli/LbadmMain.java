@@ -18,7 +18,7 @@ public final class LbadmMain {
 
     static final String USAGE = """
             Usage:
-              lbadm -L|-l [-n] [--stats|--rate] [--exact] [--nosort] [-t|-u VIP:PORT]
+              lbadm -L|-l [-n] [--stats|--rate|--persistent-conn] [--exact] [--nosort] [-t|-u VIP:PORT]
               lbadm -S [-n] [-t|-u VIP:PORT]                        save the table as ipvsadm rules
               lbadm -e -t|-u VIP:PORT -r RIP[:PORT] -w WEIGHT      change a weight (0 drains)
               lbadm -a -t|-u VIP:PORT -r RIP[:PORT] [-g|-m|-i] [-w WEIGHT]   add a real server

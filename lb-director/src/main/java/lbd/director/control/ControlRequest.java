@@ -21,7 +21,7 @@ import lbd.director.listing.ListingOptions;
  * {@value #MAX_LINE} bytes ending in {@code \n} — a verb and space-separated arguments:
  * <pre>
  *   ping
- *   list [numeric] [stats|rate] [exact] [nosort] [rules] [tcp|udp VIP:PORT]
+ *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [tcp|udp VIP:PORT]
  *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT [gate|masq|ipip]
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT
  *   delete-server tcp|udp VIP:PORT RIP:PORT
@@ -70,6 +70,9 @@ public sealed interface ControlRequest {
             }
             if (options.noSort()) {
                 words.add("nosort");
+            }
+            if (options.persistentConn()) {
+                words.add("persistent-conn");
             }
             service.ifPresent(s -> words.add(wire(s)));
             return String.join(" ", words);
@@ -176,6 +179,7 @@ public sealed interface ControlRequest {
         boolean exact = false;
         boolean noSort = false;
         boolean rules = false;
+        boolean persistentConn = false;
         Optional<VirtualServiceKey> service = Optional.empty();
         for (int i = 1; i < w.length; i++) {
             switch (w[i]) {
@@ -185,6 +189,7 @@ public sealed interface ControlRequest {
                 case "exact" -> exact = true;
                 case "nosort" -> noSort = true;
                 case "rules" -> rules = true;
+                case "persistent-conn" -> persistentConn = true;
                 case "tcp", "udp" -> {
                     if (i + 1 >= w.length) {
                         throw new ControlException("list: " + w[i] + " needs VIP:PORT");
@@ -201,7 +206,7 @@ public sealed interface ControlRequest {
         if (rules && (stats || rate)) {
             throw new ControlException("list: rules cannot be given with stats or rate");
         }
-        return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, rules), service);
+        return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, rules, persistentConn), service);
     }
 
     private static void arity(String[] w, int n, String usage) {

@@ -65,6 +65,7 @@ public final class LbadmArguments {
         boolean rate = false;
         boolean exact = false;
         boolean noSort = false;
+        boolean persistentConn = false;
         String service = null;
         Protocol protocol = null;
         String real = null;
@@ -99,6 +100,7 @@ public final class LbadmArguments {
                 case "--rate" -> rate = true;
                 case "--exact" -> exact = true;
                 case "--nosort" -> noSort = true;
+                case "--persistent-conn" -> persistentConn = true;
                 case "--socket" -> socket = Path.of(value);
                 case "-t", "-u" -> {
                     if (service != null) {
@@ -126,7 +128,8 @@ public final class LbadmArguments {
             throw new UsageException("--stats and --rate cannot be given together");
         }
         ControlRequest request = switch (command) {
-            case 'L' -> new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort),
+            case 'L' -> new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, false,
+                    persistentConn),
                     service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
             case 'R' -> new ControlRequest.Reload();
             case 'S' -> {

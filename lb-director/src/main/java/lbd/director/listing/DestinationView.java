@@ -15,9 +15,16 @@ import lbd.dataplane.counter.RealServerStats;
  * @param rates      its rates over the last estimator interval
  * @param note       what lbd adds after ipvsadm's columns ("down: ...", "weight set by lbadm"); empty when none
  * @param up         the health verdict (a quiescent server held down by its check is listed with weight 0)
+ * @param persistConns the persistence templates that send clients to it (ipvsadm's PersistConn)
  */
 public record DestinationView(Endpoint address, ForwardingMethod forwarding, int weight, RealServerStats stats,
-                              Rates rates, String note, boolean up) {
+                              Rates rates, String note, boolean up, int persistConns) {
+
+    /** A real server no template points at. */
+    public DestinationView(Endpoint address, ForwardingMethod forwarding, int weight, RealServerStats stats,
+                           Rates rates, String note, boolean up) {
+        this(address, forwarding, weight, stats, rates, note, up, 0);
+    }
 
     public DestinationView {
         Objects.requireNonNull(address, "address");

@@ -79,6 +79,9 @@ public final class IpvsListing {
         } else if (options.rate()) {
             out.append(String.format("%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
                     "Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"));
+        } else if (options.persistentConn()) {
+            out.append(String.format("%-33s %-9s %-11s %-10s %-10s\n  -> RemoteAddress:Port\n",
+                    "Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn", "InActConn"));
         } else {
             out.append("Prot LocalAddress:Port Scheduler Flags\n")
                     .append("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
@@ -137,6 +140,9 @@ public final class IpvsListing {
             Rates r = d.rates();
             out.append(String.format("  -> %-28s %8d %8d %8d", name, r.cps(), r.inPps(), r.outPps()));
             largeNumbers(out, options.exact(), r.inBps(), r.outBps());
+        } else if (options.persistentConn()) {
+            out.append(String.format("  -> %-28s %-9d %-11d %-10d %-10d", name, d.weight(), d.persistConns(),
+                    d.stats().active(), d.stats().inactive()));
         } else {
             out.append(String.format("  -> %-28s %-7s %-6d %-10d %-10d", name, d.forwarding().listingName(),
                     d.weight(), d.stats().active(), d.stats().inactive()));

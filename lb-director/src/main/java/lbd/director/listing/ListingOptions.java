@@ -9,9 +9,17 @@ package lbd.director.listing;
  * @param exact   --exact: the exact values instead of K/M/G/T abbreviations
  * @param noSort  --nosort: services and real servers in table order instead of sorted
  * @param rules   -S (--save): the table as ipvsadm rules ({@code -A ...}, {@code -a ...}), no title
+ * @param persistentConn --persistent-conn: Weight PersistConn ActiveConn InActConn (--stats and --rate win, as in
+ *                ipvsadm)
  */
 public record ListingOptions(boolean numeric, boolean stats, boolean rate, boolean exact, boolean noSort,
-        boolean rules) {
+        boolean rules, boolean persistentConn) {
+
+    /** Without --persistent-conn. */
+    public ListingOptions(boolean numeric, boolean stats, boolean rate, boolean exact, boolean noSort,
+            boolean rules) {
+        this(numeric, stats, rate, exact, noSort, rules, false);
+    }
 
     public static final ListingOptions NUMERIC = new ListingOptions(true, false, false, false, false);
 

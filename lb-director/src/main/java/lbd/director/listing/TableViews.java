@@ -50,15 +50,18 @@ public final class TableViews {
             List<DestinationView> destinations = new ArrayList<>();
             Set<RealServerKey> listed = new HashSet<>();
             Rates serviceRates = Rates.ZERO;
+            Map<RealServerKey, Integer> templates = table.persistence()
+                    .map(p -> p.templates().countByServer(System.nanoTime() / 1_000_000)).orElse(Map.of());
             for (Destination d : table.destinations()) {
                 listed.add(d.key());
                 destinations.add(destination(d, note(d.key(), health, weightEdited), health.apply(d.key()).up(), stats,
-                        rates));
+                        rates, templates));
             }
             if (table.fallbackInUse()) {
                 Destination f = table.fallback().get();
                 listed.add(f.key());
-                destinations.add(destination(f, "fallback: every real server is down", true, stats, rates));
+                destinations.add(destination(f, "fallback: every real server is down", true, stats, rates,
+                        templates));
             }
             for (Map.Entry<RealServerKey, Rates> e : rates.entrySet()) {
                 if (e.getKey().service().equals(vs.key())) {
@@ -80,9 +83,10 @@ public final class TableViews {
 
     private static DestinationView destination(Destination d, String note, boolean up,
                                                Map<RealServerKey, RealServerStats> stats,
-                                               Map<RealServerKey, Rates> rates) {
+                                               Map<RealServerKey, Rates> rates, Map<RealServerKey, Integer> templates) {
         return new DestinationView(d.address(), d.forwarding(), d.weight(),
-                stats.getOrDefault(d.key(), RealServerStats.ZERO), rates.getOrDefault(d.key(), Rates.ZERO), note, up);
+                stats.getOrDefault(d.key(), RealServerStats.ZERO), rates.getOrDefault(d.key(), Rates.ZERO), note, up,
+                templates.getOrDefault(d.key(), 0));
     }
 
     private static String note(RealServerKey key, Function<RealServerKey, RealServerState> health,

@@ -90,6 +90,15 @@ class LbadmTest {
                 .toString()).contains("127.0.0.1:22").contains("127.0.0.2:993"));
     }
 
+    @Test
+    void persistentConnTravelsToTheSocketAndBack() throws Exception {
+        LbadmArguments.Action action = LbadmArguments.parse(new String[] {"-L", "-n", "--persistent-conn"});
+        assertThat(action).isInstanceOfSatisfying(LbadmArguments.Send.class, send -> {
+            assertThat(send.request().toLine()).isEqualTo("list numeric persistent-conn");
+            assertThat(ControlRequest.parse(send.request().toLine())).isEqualTo(send.request());
+        });
+    }
+
     /** One address syntax: lbadm reads what ldirectord.cf reads; the control socket takes numeric addresses only. */
     @Test
     void addressesReadAsInTheConfigurationFileAndTheSocketNeverResolvesNames() throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import lbd.config.ConfigLoader;
@@ -30,8 +31,10 @@ class PersistenceLiveTest {
     void aClientKeepsItsRealServerAcrossConnectionsReloadsAndWeightZero() throws Exception {
         try (LiveDirector live = LiveDirector.start(dir, false, "\tpersistent=300\n")) {
             Set<String> serving = new HashSet<>(); // both backends answer (each new client network is scheduled)
+            int networks = 0;
             for (int c = 200; c < 250 && serving.size() < 2; c++) {
                 serving.add(live.get("127.0.0." + c));
+                networks++;
             }
             assertThat(serving).containsExactlyInAnyOrder("This is VM2", "This is VM3");
             String server = live.get("127.0.0.5");
@@ -44,6 +47,16 @@ class PersistenceLiveTest {
                 others.add(live.get("127.0.0." + c));
             }
             assertThat(others).as("four other clients, rr").containsExactlyInAnyOrder("This is VM2", "This is VM3");
+
+            networks += 1 + 4; // 127.0.0.5 and 127.0.0.10..13
+            // lbadm -L -n --persistent-conn: one template per client network so far, split over the two servers.
+            ControlReply listing = ControlClient.send(dir.resolve("lbd.sock"), "list numeric persistent-conn");
+            assertThat(listing.ok()).as(listing.message()).isTrue();
+            List<String> rows = listing.body().lines().filter(l -> l.startsWith("  -> 127.")).toList();
+            assertThat(rows).hasSize(2);
+            int templates = rows.stream().mapToInt(l -> Integer.parseInt(l.substring(34).strip().split("\\s+")[1]))
+                    .sum();
+            assertThat(templates).as("PersistConn over both servers in%n%s", listing.body()).isEqualTo(networks);
 
             // A reload that keeps the service (checkinterval changes) keeps the templates.
             Files.writeString(live.file, Files.readString(live.file).replace("checkinterval=1", "checkinterval=2"));

@@ -101,6 +101,22 @@ class IpvsListingTest {
                 .isEqualTo("-A -t 10.8.8.45:80 -s sh -p 300 -b sh-fallback,sh-port\n");
     }
 
+    /** ipvsadm -L -n --persistent-conn (FMT_PERSISTENTCONN): its own title and Weight PersistConn columns. */
+    @Test
+    void persistentConnShowsEachServersTemplates() {
+        ServiceView s = new ServiceView(VIP, "wlc", OptionalInt.of(300), Optional.empty(), RealServerStats.ZERO,
+                Rates.ZERO, List.of(new DestinationView(Endpoint.of("10.8.8.48", 80), ForwardingMethod.GATE, 3,
+                        new RealServerStats(2, 1, 0, 0, 0, 0, 0), Rates.ZERO, "", true, 17)), List.of());
+        String text = IpvsListing.format(new TableView(List.of(s)),
+                new ListingOptions(true, false, false, false, false, false, true), AddressNames.NUMERIC, FIRST);
+        assertThat(text.lines().toList()).containsExactly(
+                FIRST,
+                "Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn ",
+                "  -> RemoteAddress:Port",
+                "TCP  10.8.8.45:80 wlc persistent 300",
+                "  -> 10.8.8.48:80                 3         17          2          1         ");
+    }
+
     @Test
     void statsUseNineWideColumnsAndAbbreviateLargeNumbers() {
         RealServerStats big = new RealServerStats(0, 0, 12, 123_456_789L, 5_000_000_000L, 345, 300);
