@@ -9,7 +9,8 @@ import java.util.Objects;
  * addresses agree in the first {@code prefixLength} bits are one client network and share a real server.
  *
  * @param timeoutMillis persistent=SECONDS, in milliseconds
- * @param prefixLength  netmask= as a prefix length: 1–32 for IPv4 (default 32), 1–128 for IPv6 (default 128)
+ * @param prefixLength  netmask= as a prefix length: 0–32 for IPv4 (default 32; 0.0.0.0 makes every client one
+ *                      network, as IPVS allows), 1–128 for IPv6 (default 128)
  * @param templates     the service's templates, the same instance across the tables the control plane builds
  *                      for it while it stays persistent
  */
@@ -19,8 +20,8 @@ public record Persistence(long timeoutMillis, int prefixLength, PersistenceTempl
         if (timeoutMillis <= 0) {
             throw new IllegalArgumentException("timeoutMillis must be positive: " + timeoutMillis);
         }
-        if (prefixLength < 1 || prefixLength > 128) {
-            throw new IllegalArgumentException("prefixLength must be 1 to 128: " + prefixLength);
+        if (prefixLength < 0 || prefixLength > 128) {
+            throw new IllegalArgumentException("prefixLength must be 0 to 128: " + prefixLength);
         }
         Objects.requireNonNull(templates, "templates");
     }

@@ -1,9 +1,6 @@
 package lbd.dataplane.sched;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import lbd.config.model.RealServerKey;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
@@ -17,9 +14,9 @@ import lbd.dataplane.table.ServiceTable;
  * <p>What makes it the scheduler for several directors behind one VIP: the table depends only on the servers
  * (address, port, weight, list order), so every director with the same configuration builds the same table and
  * sends a client to the same server without sharing any state; and removing a server moves only the clients of
- * its slots, plus a few more. Weights are IPVS's {@code last_weight}: the latest non-zero weight a server had,
- * so quiescing one (weight 0) changes no slot — its clients get no server (as in IPVS without mh-fallback) and
- * nobody else moves.
+ * its slots, plus a few more. Weights are IPVS's {@code last_weight} ({@link Destination#lastWeight}, kept by the
+ * control plane so that every worker reads the same): quiescing a server (weight 0) changes no slot — its
+ * clients get no server (as in IPVS without mh-fallback) and nobody else moves.
  *
  * <p>The kernel's constants: the hash keys, M = 4093 by default ({@link #DEFAULT_SIZE}; the kernel's other
  * primes in {@link #SIZES}), at most M servers. Confined to the worker thread; the table is built at a table
@@ -37,7 +34,6 @@ final class MaglevScheduler implements Scheduler {
 
     private final int size;
     private final int weightBits; // IP_VS_MH_TAB_BITS: CONFIG_IP_VS_MH_TAB_INDEX / 2
-    private final Map<RealServerKey, Integer> lastWeights = new HashMap<>();
     private ServiceTable table;
     private int[] weights = Weights.NONE;
     private int[] lookup;
@@ -104,15 +100,7 @@ final class MaglevScheduler implements Scheduler {
     public void tableChanged(ServiceTable previous, ServiceTable next) {
         table = next;
         weights = Weights.of(next);
-        List<Destination> list = next.destinations();
-        Map<RealServerKey, Integer> kept = new HashMap<>();
-        for (Destination d : list) {
-            int last = d.weight() > 0 ? d.weight() : lastWeights.getOrDefault(d.key(), 0);
-            kept.put(d.key(), last);
-        }
-        lastWeights.clear();
-        lastWeights.putAll(kept); // a removed server's last_weight goes with it, as its dest does
-        lookup = build(list, lastWeights, size, weightBits);
+        lookup = build(next.destinations(), size, weightBits);
     }
 
     /** The slot of every client fold: for tests (and the disruption property). */
@@ -121,7 +109,7 @@ final class MaglevScheduler implements Scheduler {
     }
 
     /** The lookup table: each slot's destination index, or -1 (ip_vs_mh_permutate and ip_vs_mh_populate). */
-    static int[] build(List<Destination> list, Map<RealServerKey, Integer> lastWeights, int size, int weightBits) {
+    static int[] build(List<Destination> list, int size, int weightBits) {
         int[] lookup = filled(size);
         int n = list.size();
         if (n == 0 || n > size) {
@@ -131,7 +119,7 @@ final class MaglevScheduler implements Scheduler {
         int max = 0;
         int[] last = new int[n];
         for (int i = 0; i < n; i++) {
-            last[i] = lastWeights.getOrDefault(list.get(i).key(), 0);
+            last[i] = list.get(i).lastWeight();
             if (last[i] > 0) {
                 gcd = gcd == 0 ? last[i] : gcd(gcd, last[i]);
                 max = Math.max(max, last[i]);

@@ -16,9 +16,12 @@ import lbd.config.model.RealServerKey;
  *              and for a gate server not resolved yet (the control plane holds such a server down)
  * @param down  a health check holds it (at weight 0, quiescent=yes): unlike a weight the operator set to 0, it
  *              also loses the clients persistence would send it
+ * @param lastWeight IPVS's last_weight: the latest weight above 0 the server had while in this table's line of
+ *              tables (0 if it never had one), carried over by the control plane; mh builds its table from it, so
+ *              that quiescing a server moves nobody else, in every worker alike
  */
 public record Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac,
-                          boolean down) {
+                          boolean down, int lastWeight) {
 
     /** The index of a fallback server: it is not one of the scheduled destinations. */
     public static final int FALLBACK_INDEX = -1;
@@ -28,19 +31,25 @@ public record Destination(int index, RealServerKey key, ForwardingMethod forward
 
     /** A destination without a MAC address (masq; gate before resolution), not held down. */
     public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight) {
-        this(index, key, forwarding, weight, NO_MAC, false);
+        this(index, key, forwarding, weight, NO_MAC, false, weight);
     }
 
-    /** A destination not held down by a health check. */
+    /** A destination not held down by a health check, whose last weight is its weight. */
     public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac) {
-        this(index, key, forwarding, weight, mac, false);
+        this(index, key, forwarding, weight, mac, false, weight);
+    }
+
+    /** A destination whose last weight is its weight. */
+    public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac,
+                       boolean down) {
+        this(index, key, forwarding, weight, mac, down, weight);
     }
 
     public Destination {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(forwarding, "forwarding");
-        if (weight < 0) {
-            throw new IllegalArgumentException("weight < 0: " + weight);
+        if (weight < 0 || lastWeight < 0) {
+            throw new IllegalArgumentException("weight < 0: " + weight + ", last " + lastWeight);
         }
     }
 

@@ -2,6 +2,7 @@ package lbd.dataplane.table;
 
 import java.net.Inet6Address;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,22 +59,31 @@ public final class ServiceTableBuilder {
     }
 
     /**
-     * As above, with the servers a health check holds down at weight 0 ({@code down}: persistence leaves them)
-     * and, for a persistent service, the templates to keep using ({@code templates}: the previous table's, so
-     * that clients keep their servers across rebuilds; null makes new ones).
+     * As above, with the servers a health check holds down at weight 0 ({@code down}: persistence leaves them),
+     * and what the service's previous table carries on ({@code previous}, null for the first): a persistent
+     * service's templates, so that clients keep their servers across rebuilds and reloads, and each server's
+     * last weight above 0 (IPVS's last_weight, which mh's table is built from).
      */
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed,
                                      ToLongFunction<RealServerKey> macs, Set<RealServerKey> down,
-                                     PersistenceTemplates templates) {
+                                     ServiceTable previous) {
+        Map<RealServerKey, Integer> lastWeights = new HashMap<>();
+        if (previous != null) {
+            previous.destinations().forEach(d -> lastWeights.put(d.key(), d.lastWeight()));
+        }
         List<Destination> destinations = new ArrayList<>(service.realServers().size());
         for (RealServer server : service.ipvsOrder()) {
             if (!removed.contains(server.key())) {
-                destinations.add(destination(service, destinations.size(), server, effectiveWeights, macs, down));
+                destinations.add(destination(service, destinations.size(), server, effectiveWeights, macs, down,
+                        lastWeights));
             }
         }
         Optional<Destination> fallback = service.fallback()
-                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights, macs, down));
+                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights, macs, down,
+                        lastWeights));
+        PersistenceTemplates templates = previous == null ? null
+                : previous.persistence().map(Persistence::templates).orElse(null);
         return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
                 service.healthCheck().connectTimeout(), service.idleTimeout(), persistence(service, templates),
                 service.schedulerFlags());
@@ -101,13 +111,16 @@ public final class ServiceTableBuilder {
 
     private static Destination destination(VirtualService service, int index, RealServer server,
                                            Map<RealServerKey, Integer> effectiveWeights,
-                                           ToLongFunction<RealServerKey> macs, Set<RealServerKey> down) {
+                                           ToLongFunction<RealServerKey> macs, Set<RealServerKey> down,
+                                           Map<RealServerKey, Integer> lastWeights) {
         int weight = effectiveWeights.getOrDefault(server.key(), server.weight());
         if (weight < 0) {
             throw new IllegalArgumentException("virtual=" + service.address() + ": real server "
                     + server.address() + " has weight " + weight + "; a weight must be 0 or more");
         }
         long mac = server.forwarding() == ForwardingMethod.GATE ? macs.applyAsLong(server.key()) : Destination.NO_MAC;
-        return new Destination(index, server.key(), server.forwarding(), weight, mac, down.contains(server.key()));
+        int last = weight > 0 ? weight : lastWeights.getOrDefault(server.key(), 0);
+        return new Destination(index, server.key(), server.forwarding(), weight, mac, down.contains(server.key()),
+                last);
     }
 }

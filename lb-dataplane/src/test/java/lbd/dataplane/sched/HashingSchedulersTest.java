@@ -40,7 +40,7 @@ class HashingSchedulersTest {
     @Test
     void mhGivesEqualServersEqualShares() {
         ServiceTable t = table(SchedulerKind.MH, ones(1_000));
-        int[] lookup = MaglevScheduler.build(t.destinations(), lastWeights(t), 65521, 8);
+        int[] lookup = MaglevScheduler.build(t.destinations(), 65521, 8);
         int[] slots = new int[1_000];
         for (int d : lookup) {
             slots[d]++;
@@ -52,7 +52,7 @@ class HashingSchedulersTest {
     @Test
     void removingOneOfAThousandServersMovesItsOwnSlotsAndAtMostOnePercentMore() {
         ServiceTable all = table(SchedulerKind.MH, ones(1_000));
-        int[] before = MaglevScheduler.build(all.destinations(), lastWeights(all), 65521, 8);
+        int[] before = MaglevScheduler.build(all.destinations(), 65521, 8);
         List<Destination> without = new ArrayList<>();
         int removed = 500;
         for (Destination d : all.destinations()) {
@@ -62,7 +62,7 @@ class HashingSchedulersTest {
         }
         ServiceTable less = new ServiceTable(all.key(), all.scheduler(), without, all.fallback(), 0,
                 all.connectTimeout(), all.idleTimeout());
-        int[] after = MaglevScheduler.build(less.destinations(), lastWeights(less), 65521, 8);
+        int[] after = MaglevScheduler.build(less.destinations(), 65521, 8);
         int moved = 0;
         for (int slot = 0; slot < before.length; slot++) {
             if (before[slot] == removed) {
@@ -79,8 +79,8 @@ class HashingSchedulersTest {
     @Test
     void mhIsTheSameTableWhoeverBuildsItAndWeightsShareTheSlots() {
         ServiceTable t = table(SchedulerKind.MH, 1, 3);
-        int[] a = MaglevScheduler.build(t.destinations(), lastWeights(t), 4093, 6);
-        int[] b = MaglevScheduler.build(t.destinations(), lastWeights(t), 4093, 6);
+        int[] a = MaglevScheduler.build(t.destinations(), 4093, 6);
+        int[] b = MaglevScheduler.build(t.destinations(), 4093, 6);
         assertThat(a).isEqualTo(b); // no seed, no randomness: every director builds this table
         int[] slots = new int[2];
         for (int d : a) {
@@ -99,7 +99,7 @@ class HashingSchedulersTest {
         for (int client = 0; client < before.length; client++) {
             before[client] = mh.pick(up, c, client * 7919);
         }
-        ServiceTable quiesced = table(SchedulerKind.MH, 1, 0, 1); // last_weight keeps server 1's slots
+        ServiceTable quiesced = quiesce(up, 1); // its last_weight keeps server 1's slots
         for (int client = 0; client < before.length; client++) {
             int now = mh.pick(quiesced, c, client * 7919);
             assertThat(now).as("client %d", client).isEqualTo(before[client] == 1 ? -1 : before[client]);
@@ -130,8 +130,7 @@ class HashingSchedulersTest {
         MaglevScheduler fallback = new MaglevScheduler();
         SchedulerFlags flags = new SchedulerFlags(true, false);
         ServiceTable up = withFlags(table(SchedulerKind.MH, 1, 1, 1), flags);
-        ServiceTable quiesced = withFlags(table(SchedulerKind.MH, 1, 0, 1), flags);
-        fallback.pick(up, c, 0); // it saw server 1 with weight 1: its last_weight keeps its slots when quiesced
+        ServiceTable quiesced = quiesce(up, 1); // its last_weight keeps its slots (the control plane carries it)
         for (int client = 0; client < 500; client++) {
             int before = plain.pick(up, c, client * 7919);
             int after = fallback.pick(quiesced, c, client * 7919);
@@ -161,6 +160,28 @@ class HashingSchedulersTest {
         assertThat(spread).hasSizeGreaterThan(1);
     }
 
+    @Test
+    void everyWorkerBuildsTheSameMhTableWhateverTablesItSawBefore() {
+        ServiceTable up = table(SchedulerKind.MH, 1, 5, 1);
+        ServiceTable quiesced = quiesce(up, 1);
+        MaglevScheduler sawBoth = new MaglevScheduler();
+        MaglevScheduler sawOnlyTheLast = new MaglevScheduler();
+        DestinationCounters[] c = counters(3);
+        sawBoth.pick(up, c, 0);
+        for (int client = 0; client < 500; client++) {
+            assertThat(sawBoth.pick(quiesced, c, client)).isEqualTo(sawOnlyTheLast.pick(quiesced, c, client));
+        }
+    }
+
+    /** The table with server {@code index} at weight 0, its last weight kept (as the control plane builds it). */
+    private static ServiceTable quiesce(ServiceTable t, int index) {
+        List<Destination> list = new ArrayList<>(t.destinations());
+        Destination d = list.get(index);
+        list.set(index, new Destination(d.index(), d.key(), d.forwarding(), 0, d.mac(), false, d.lastWeight()));
+        return new ServiceTable(t.key(), t.scheduler(), list, t.fallback(), t.maxConnections(), t.connectTimeout(),
+                t.idleTimeout(), t.persistence(), t.schedulerFlags());
+    }
+
     private static ServiceTable withFlags(ServiceTable t, SchedulerFlags flags) {
         return new ServiceTable(t.key(), t.scheduler(), t.destinations(), t.fallback(), t.maxConnections(),
                 t.connectTimeout(), t.idleTimeout(), t.persistence(), flags);
@@ -170,11 +191,5 @@ class HashingSchedulersTest {
         int[] w = new int[n];
         java.util.Arrays.fill(w, 1);
         return w;
-    }
-
-    private static java.util.Map<lbd.config.model.RealServerKey, Integer> lastWeights(ServiceTable t) {
-        java.util.Map<lbd.config.model.RealServerKey, Integer> m = new java.util.HashMap<>();
-        t.destinations().forEach(d -> m.put(d.key(), d.weight()));
-        return m;
     }
 }

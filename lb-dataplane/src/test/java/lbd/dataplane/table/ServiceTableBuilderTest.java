@@ -77,6 +77,17 @@ class ServiceTableBuilderTest {
                 .hasMessageContaining("198.18.0.2:80 has weight -1");
     }
 
+    @Test
+    void netmaskZeroMakesEveryClientOneNetworkAsIpvsAllows() {
+        VirtualService s = service(SchedulerKind.WLC, List.of(), Optional.empty());
+        VirtualService persistent = new VirtualService(s.key(), s.scheduler(), OptionalInt.of(300),
+                Optional.of("0.0.0.0"), s.realServers(), s.healthCheck(), true, s.fallback(), Optional.empty(), 0,
+                s.idleTimeout(), s.line(), SchedulerFlags.NONE);
+        var p = ServiceTableBuilder.persistence(persistent, null).orElseThrow();
+        assertThat(p.prefixLength()).isZero();
+        assertThat(p.networkLo(0xC6120507)).isEqualTo(p.networkLo(0x0A000001)).isZero();
+    }
+
     private static RealServer real(RealServerKey key, int weight) {
         return new RealServer(key, ForwardingMethod.MASQ, weight, Optional.empty(), Optional.empty(), 13);
     }

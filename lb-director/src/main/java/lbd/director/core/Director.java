@@ -26,8 +26,6 @@ import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
-import lbd.dataplane.persist.Persistence;
-import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
@@ -380,7 +378,7 @@ public final class Director implements AutoCloseable {
             dr.configure(effective);
         }
         Set<VirtualServiceKey> changed = tables.rebuild(effective,
-                vs -> TableFactory.build(vs, this::state, edits, dr::mac, publishedTemplates(vs.key())));
+                vs -> TableFactory.build(vs, this::state, edits, dr::mac, tables.published().get(vs.key())));
         boolean directoryChanged = dr.takeDirectoryChanged();
         DataPlaneSnapshot published = publisher.current();
         if (!changed.isEmpty() || directoryChanged || version == 0) {
@@ -452,12 +450,6 @@ public final class Director implements AutoCloseable {
     private static DrOptions withDrSettings(DrOptions defaults, ClusterConfig cfg, int eventLoops) {
         DrOptions o = eventLoops > 0 ? defaults.withWorkers(eventLoops) : defaults;
         return cfg.globals().networkInterface().map(o::withInterface).orElse(o);
-    }
-
-    /** The persistence templates of the service's published table, or null (not published, or not persistent). */
-    private PersistenceTemplates publishedTemplates(VirtualServiceKey key) {
-        ServiceTable table = tables.published().get(key);
-        return table == null ? null : table.persistence().map(Persistence::templates).orElse(null);
     }
 
     /** The NAT proxy's connection ceiling, from maxconn= or the open-files limit; logged (a warning when beyond). */

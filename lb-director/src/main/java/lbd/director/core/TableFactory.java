@@ -9,7 +9,6 @@ import java.util.function.ToLongFunction;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
-import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.ServiceTableBuilder;
 
@@ -27,11 +26,11 @@ final class TableFactory {
     /**
      * @param states each real server's state (health, and for gate servers the MAC hold)
      * @param macs   each gate server's resolved MAC ({@code Destination.NO_MAC} while not resolved)
-     * @param templates the persistence templates of the table published for the service before, or null: a
-     *                  persistent service keeps them, so its clients keep their servers across rebuilds and reloads
+     * @param previous the table published for the service before, or null: what it carries on (persistence
+     *                 templates, each server's last weight) goes on in the new one
      */
     static ServiceTable build(VirtualService vs, Function<RealServerKey, RealServerState> states, RuntimeEdits edits,
-            ToLongFunction<RealServerKey> macs, PersistenceTemplates templates) {
+            ToLongFunction<RealServerKey> macs, ServiceTable previous) {
         Map<RealServerKey, Integer> weights = new HashMap<>();
         Set<RealServerKey> removed = new HashSet<>();
         Set<RealServerKey> down = new HashSet<>();
@@ -48,6 +47,6 @@ final class TableFactory {
             }
         }
         return ServiceTableBuilder.build(vs, edits.scheduler(vs.key()).orElse(vs.scheduler()), weights, removed, macs,
-                down, templates);
+                down, previous);
     }
 }

@@ -11,7 +11,6 @@ import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
-import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
 import org.junit.jupiter.api.Test;
@@ -80,23 +79,26 @@ class TableFactoryTest {
                 \tnetmask=255.255.255.0
                 \tquiescent=yes
                 """);
-        RealServerKey first = vs.realServers().get(0).key();
+        RealServerKey firstServer = vs.realServers().get(0).key();
         RealServerKey second = vs.realServers().get(1).key();
         RuntimeEdits edits = new RuntimeEdits();
-        edits.setWeight(first, 0); // the operator's weight 0: not held down
-        PersistenceTemplates templates = new PersistenceTemplates();
-        ServiceTable table = TableFactory.build(vs, k -> k.equals(first) ? RealServerState.ALWAYS_UP
-                : new RealServerState(false, "connect: refused"), edits, k -> Destination.NO_MAC, templates);
+        edits.setWeight(firstServer, 0); // the operator's weight 0: not held down
+        ServiceTable first = TableFactory.build(vs, k -> RealServerState.ALWAYS_UP, new RuntimeEdits(),
+                k -> Destination.NO_MAC, null);
+        ServiceTable table = TableFactory.build(vs, k -> k.equals(firstServer) ? RealServerState.ALWAYS_UP
+                : new RealServerState(false, "connect: refused"), edits, k -> Destination.NO_MAC, first);
 
         assertThat(table.persistence()).hasValueSatisfying(p -> {
             assertThat(p.timeoutMillis()).isEqualTo(600_000);
             assertThat(p.prefixLength()).isEqualTo(24);
-            assertThat(p.templates()).isSameAs(templates);
+            assertThat(p.templates()).as("the previous table's").isSameAs(first.persistence().get().templates());
         });
-        assertThat(table.destinations()).extracting(Destination::key, Destination::weight, Destination::down)
-                .containsExactly(tuple(second, 0, true), tuple(first, 0, false));
-        assertThat(build(vs, first).persistence()).hasValueSatisfying(p ->
-                assertThat(p.templates()).as("none given: new ones").isNotSameAs(templates));
+        // Both at weight 0 now; each keeps its last weight above 0 (IPVS's last_weight, which mh builds from).
+        assertThat(table.destinations()).extracting(Destination::key, Destination::weight, Destination::down,
+                Destination::lastWeight).containsExactly(tuple(second, 0, true, 2), tuple(firstServer, 0, false, 5));
+        assertThat(build(vs, firstServer).persistence()).hasValueSatisfying(p ->
+                assertThat(p.templates()).as("no previous table: new ones").isNotSameAs(first.persistence().get()
+                        .templates()));
     }
 
     /** The first real server up (when {@code up} names it), every other one down. */
