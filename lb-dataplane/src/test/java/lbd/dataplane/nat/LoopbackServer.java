@@ -33,7 +33,18 @@ final class LoopbackServer implements AutoCloseable {
     private final Thread acceptor;
 
     LoopbackServer(Behaviour behaviour) throws IOException {
+        this(behaviour, 0);
+    }
+
+    /**
+     * A server whose accepted sockets have a fixed receive buffer ({@code receiveBufferBytes} > 0; 0 keeps the
+     * kernel's autotuning, which on loopback may grow it to tcp_rmem's maximum, tens of MiB).
+     */
+    LoopbackServer(Behaviour behaviour, int receiveBufferBytes) throws IOException {
         server = new ServerSocket();
+        if (receiveBufferBytes > 0) {
+            server.setReceiveBufferSize(receiveBufferBytes); // set before bind: accepted sockets inherit it
+        }
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2048);
         acceptor = Thread.ofVirtual().name("loopback-server-" + server.getLocalPort()).start(() -> {
             while (!server.isClosed()) {

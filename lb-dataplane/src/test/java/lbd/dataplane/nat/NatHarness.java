@@ -53,7 +53,12 @@ final class NatHarness implements AutoCloseable {
     }
 
     LoopbackServer server(LoopbackServer.Behaviour behaviour) throws IOException {
-        LoopbackServer server = new LoopbackServer(behaviour);
+        return server(behaviour, 0);
+    }
+
+    /** A real server whose sockets have a fixed receive buffer (see {@link LoopbackServer}). */
+    LoopbackServer server(LoopbackServer.Behaviour behaviour, int receiveBufferBytes) throws IOException {
+        LoopbackServer server = new LoopbackServer(behaviour, receiveBufferBytes);
         servers.add(server);
         return server;
     }

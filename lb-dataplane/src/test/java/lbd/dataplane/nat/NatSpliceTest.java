@@ -167,7 +167,11 @@ class NatSpliceTest {
         NatHarness h = harness(transport, THRESHOLD);
         // A slow server: the proxy's socket from the client stays full, so on epoll every byte goes by splice —
         // and the idle handler on the client's pipeline sees no read at all. It must not call that idle.
-        Endpoint server = h.server(countingReplier(3)).endpoint();
+        // Its receive buffer is small and fixed: what it holds is acknowledged, so once lbd has handed over the
+        // last byte nothing moves on the wire while the server works through it. With autotuning (up to
+        // tcp_rmem's maximum, 32 MiB on some machines) that silent tail grew past the idle timeout whenever the
+        // 3 ms pauses overran under load — idle by IPVS's own rule, and this test then failed in CI.
+        Endpoint server = h.server(countingReplier(3), 128 * 1024).endpoint();
         h.publish(h.table(SchedulerKind.RR, java.util.Optional.empty(), 0, Duration.ofMillis(300),
                 java.util.List.of(server), 1));
         h.start();
