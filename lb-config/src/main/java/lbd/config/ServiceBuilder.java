@@ -308,7 +308,7 @@ final class ServiceBuilder {
                 }
                 if (key != null) {
                     reals.add(new RealServer(new RealServerKey(key, endpoint), spec.forwarding(), spec.weight(),
-                            spec.request(), spec.receive(), line.number()));
+                            spec.request(), spec.receive(), line.number(), spec.thresholds()));
                 }
             }
             spec.receive().ifPresent(rx -> r.read(line, v -> regex("\"" + rx + "\"")));

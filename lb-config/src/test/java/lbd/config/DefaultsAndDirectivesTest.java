@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
+import lbd.config.model.RealServer;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
 import lbd.config.model.Transport;
@@ -120,6 +123,22 @@ class DefaultsAndDirectivesTest {
         assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n real=10.0.0.2:80 gate\n persistent=60\n"
                 + " netmask=255.255.255.255\n").virtualServices().getFirst().listedNetmask())
                 .as("the whole address, which ipvsadm does not list").isEmpty();
+    }
+
+    @Test
+    void connectionThresholdsInLdirectordsSyntaxAfterTheWeightAndTheRequestReceive() {
+        ClusterConfig config = Fixtures.loaded("""
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate 2 "/alive", "OK" l:5 u:10
+                \treal=10.0.0.3:80 gate u:8
+                \treal=10.0.0.4:80 gate 3
+                \treal=10.0.0.5:80 gate l:0 u:0
+                """);
+        List<RealServer> reals = config.virtualServices().getFirst().realServers();
+        assertThat(reals).extracting(RealServer::thresholds).containsExactly(new ConnectionThresholds(10, 5),
+                new ConnectionThresholds(8, 0), ConnectionThresholds.NONE, ConnectionThresholds.NONE);
+        assertThat(reals.getFirst().weight()).isEqualTo(2);
+        assertThat(reals.getFirst().receive()).contains("OK");
     }
 
     @Test

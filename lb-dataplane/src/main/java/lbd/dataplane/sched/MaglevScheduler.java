@@ -16,7 +16,8 @@ import lbd.dataplane.table.ServiceTable;
  * sends a client to the same server without sharing any state; and removing a server moves only the clients of
  * its slots, plus a few more. Weights are IPVS's {@code last_weight} ({@link Destination#lastWeight}, kept by the
  * control plane so that every worker reads the same): quiescing a server (weight 0) changes no slot — its
- * clients get no server (as in IPVS without mh-fallback) and nobody else moves.
+ * clients get no server (as in IPVS without mh-fallback) and nobody else moves. An overloaded server is
+ * unavailable the same way.
  *
  * <p>The kernel's constants: the hash keys, M = 4093 by default ({@link #DEFAULT_SIZE}; the kernel's other
  * primes in {@link #SIZES}), at most M servers. Confined to the worker thread; the table is built at a table
@@ -76,7 +77,7 @@ final class MaglevScheduler implements Scheduler {
         }
         int home = Integer.remainderUnsigned(KernelHashes.hsiphash(clientFold, KEY1), size);
         int d = lookup[home];
-        if (d == NONE || weights[d] > 0) {
+        if (d == NONE || usable(d, counters)) {
             return d;
         }
         if (!table.schedulerFlags().fallback()) {
@@ -89,11 +90,16 @@ final class MaglevScheduler implements Scheduler {
             if (d == NONE) {
                 return NONE;
             }
-            if (weights[d] > 0) {
+            if (usable(d, counters)) {
                 return d;
             }
         }
         return NONE;
+    }
+
+    /** is_unavailable's opposite: weight > 0 and not overloaded. */
+    private boolean usable(int d, DestinationCounters[] counters) {
+        return weights[d] > 0 && !counters[d].overloaded();
     }
 
     @Override

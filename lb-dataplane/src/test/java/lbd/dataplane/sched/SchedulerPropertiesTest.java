@@ -59,9 +59,10 @@ class SchedulerPropertiesTest {
         int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
         ServiceTable table = TestTables.table(SchedulerKind.WRR, weights);
         Scheduler wrr = Schedulers.create(SchedulerKind.WRR);
+        DestinationCounters[] idle = TestTables.counters(weights.length);
         int sum = weightList.stream().mapToInt(Integer::intValue).sum();
         if (sum == 0) {
-            assertThat(wrr.pick(table, null)).isEqualTo(-1);
+            assertThat(wrr.pick(table, idle)).isEqualTo(-1);
             return;
         }
         int di = WeightedRoundRobin.gcdOfPositive(weights);
@@ -72,7 +73,7 @@ class SchedulerPropertiesTest {
             int[] counts = new int[weights.length];
             List<Integer> actual = new ArrayList<>(cycle);
             for (int i = 0; i < cycle; i++) {
-                int pick = wrr.pick(table, null);
+                int pick = wrr.pick(table, idle);
                 actual.add(pick);
                 counts[pick]++;
             }
@@ -87,15 +88,16 @@ class SchedulerPropertiesTest {
         int[] weights = weightList.stream().mapToInt(Integer::intValue).toArray();
         ServiceTable table = TestTables.table(SchedulerKind.RR, weights);
         Scheduler rr = Schedulers.create(SchedulerKind.RR);
+        DestinationCounters[] idle = TestTables.counters(weights.length);
         long eligible = weightList.stream().filter(w -> w > 0).count();
         if (eligible == 0) {
-            assertThat(rr.pick(table, null)).isEqualTo(-1);
+            assertThat(rr.pick(table, idle)).isEqualTo(-1);
             return;
         }
         int rounds = 3;
         int[] counts = new int[weights.length];
         for (int i = 0; i < rounds * eligible; i++) {
-            counts[rr.pick(table, null)]++;
+            counts[rr.pick(table, idle)]++;
         }
         for (int s = 0; s < weights.length; s++) {
             assertThat(counts[s]).isEqualTo(weights[s] > 0 ? rounds : 0);
