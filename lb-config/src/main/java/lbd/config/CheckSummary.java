@@ -31,8 +31,14 @@ public final class CheckSummary {
             vs.listedNetmask().ifPresent(m -> out.append(" mask ").append(m));
             out.append('\n');
             for (RealServer rs : vs.ipvsOrder()) {
-                out.append(String.format(Locale.ROOT, "  -> %-28s %-7s %d%n",
+                out.append(String.format(Locale.ROOT, "  -> %-28s %-7s %d",
                         rs.address(), rs.forwarding().listingName(), rs.weight()));
+                if (rs.thresholds().isSet()) {
+                    // What overloads the server, and when it returns (a lower of 0 means 3/4 of the upper).
+                    out.append(" thresholds u:").append(rs.thresholds().upper()).append(" l:")
+                            .append(rs.thresholds().lower());
+                }
+                out.append('\n');
             }
             if (vs.realServers().isEmpty()) {
                 out.append("  (no real servers: ")

@@ -139,6 +139,10 @@ class DefaultsAndDirectivesTest {
                 new ConnectionThresholds(8, 0), ConnectionThresholds.NONE, ConnectionThresholds.NONE);
         assertThat(reals.getFirst().weight()).isEqualTo(2);
         assertThat(reals.getFirst().receive()).contains("OK");
+        assertThat(CheckSummary.format(config)).contains(
+                "  -> 10.0.0.5:80                  Route   1\n",
+                "  -> 10.0.0.3:80                  Route   1 thresholds u:8 l:0\n",
+                "  -> 10.0.0.2:80                  Route   2 thresholds u:10 l:5\n");
     }
 
     @Test

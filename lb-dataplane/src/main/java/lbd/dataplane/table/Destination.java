@@ -63,6 +63,11 @@ public record Destination(int index, RealServerKey key, ForwardingMethod forward
         }
     }
 
+    /** The same destination with other connection thresholds. */
+    public Destination withThresholds(ConnectionThresholds t) {
+        return t.equals(thresholds) ? this : new Destination(index, key, forwarding, weight, mac, down, lastWeight, t);
+    }
+
     public Endpoint address() {
         return key.address();
     }
