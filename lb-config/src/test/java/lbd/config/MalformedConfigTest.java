@@ -183,6 +183,21 @@ class MalformedConfigTest {
     }
 
     @Test
+    void mhTableSizeIsOneOfTheKernelsPrimesAndOnlyForMh() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=mh\n\tmhtablesize=65537\n"))
+                .isEqualTo("test.cf:3: mhtablesize: 65537 is not one of the mh table sizes the kernel can be built"
+                        + " with (CONFIG_IP_VS_MH_TAB_INDEX 8..17): 251, 509, 1021, 2039, 4093, 8191, 16381, 32749,"
+                        + " 65521, 131071; choose one, about 100 slots per real server");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=sh\n\tmhtablesize=65521\n"))
+                .isEqualTo("test.cf:3: mhtablesize: scheduler=sh has no table to size (only mh does); remove the"
+                        + " line or write scheduler=mh");
+        assertThat(Fixtures.loaded(VIRTUAL + "\tscheduler=mh\n\tmhtablesize=131071\n").virtualServices()
+                .getFirst().mhTableSize()).isEqualTo(131071);
+        assertThat(Fixtures.loaded(VIRTUAL + "\tscheduler=mh\n").virtualServices().getFirst().mhTableSize())
+                .isEqualTo(4093);
+    }
+
+    @Test
     void connectionThresholdsAreRefusedWhereLdirectordOrTheKernelWouldNotTakeThem() {
         // ldirectord: unquoted, l: before u: (its unanchored match drops a u: written first); kernel: l <= u.
         assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate 1 \"l:10\"\n"))
