@@ -1,16 +1,23 @@
 package lbd.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.HealthCheck;
 import lbd.config.model.RealServer;
+import lbd.config.model.SchedulerFlags;
+import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualService;
 
 /**
  * The text {@code lbd --check} prints for a valid configuration: the services as {@code ipvsadm -Ln} would
- * list them once every real server is up (last-added first), then a one-line count.
+ * list them once every real server is up (last-added first), each followed by what is in force for it — the
+ * scheduler and its flags, persistence, connection thresholds — on lines that begin with {@code "  = "} (so that
+ * scripts matching ipvsadm's {@code "  -> "} lines skip them), then a one-line count.
  */
 public final class CheckSummary {
 
@@ -31,8 +38,14 @@ public final class CheckSummary {
             vs.listedNetmask().ifPresent(m -> out.append(" mask ").append(m));
             out.append('\n');
             for (RealServer rs : vs.ipvsOrder()) {
-                out.append(String.format(Locale.ROOT, "  -> %-28s %-7s %d%n",
+                out.append(String.format(Locale.ROOT, "  -> %-28s %-7s %d",
                         rs.address(), rs.forwarding().listingName(), rs.weight()));
+                if (rs.thresholds().isSet()) {
+                    // What overloads the server, and when it returns (a lower of 0 means 3/4 of the upper).
+                    out.append(" thresholds u:").append(rs.thresholds().upper()).append(" l:")
+                            .append(rs.thresholds().lower());
+                }
+                out.append('\n');
             }
             if (vs.realServers().isEmpty()) {
                 out.append("  (no real servers: ")
@@ -40,6 +53,7 @@ public final class CheckSummary {
                                 .orElse("connections are refused"))
                         .append(")\n");
             }
+            inForce(out, vs);
             reals += vs.realServers().size();
             checks.add(describe(vs.healthCheck()));
         }
@@ -50,6 +64,43 @@ public final class CheckSummary {
         }
         out.append('\n');
         return out.toString();
+    }
+
+    /** The scheduler (and flags), persistence and thresholds in force for {@code vs}, one line each. */
+    private static void inForce(StringBuilder out, VirtualService vs) {
+        SchedulerKind s = vs.scheduler();
+        out.append("  = scheduler ").append(s.configName()).append(": ").append(s.meaning());
+        if (s == SchedulerKind.MH) {
+            out.append(", ").append(vs.mhTableSize()).append(" slots");
+        }
+        SchedulerFlags f = vs.schedulerFlags();
+        if (f.fallback()) {
+            out.append("; ").append(f.listed(s).split(",")[0])
+                    .append(": a client whose server is unavailable goes to the next usable one");
+        }
+        if (f.port()) {
+            out.append("; ").append(s.configName()).append("-port: the client's source port is hashed too");
+        }
+        out.append('\n');
+        out.append("  = persistence: ");
+        if (vs.persistence().isPresent()) {
+            boolean ipv6 = vs.address().address() instanceof java.net.Inet6Address;
+            String network = vs.netmask().map(m -> ipv6 ? "/" + m : m).orElse(ipv6 ? "/128" : "255.255.255.255");
+            out.append(vs.persistence().getAsInt()).append(" s per client network (netmask ").append(network)
+                    .append("): its connections go to one real server while its template lives\n");
+        } else {
+            out.append("none (each connection is scheduled)\n");
+        }
+        List<String> thresholds = new ArrayList<>();
+        for (RealServer rs : vs.ipvsOrder()) {
+            ConnectionThresholds t = rs.thresholds();
+            if (t.isSet()) {
+                int back = t.lower() != 0 ? t.lower() : t.upper() - t.upper() / 4; // below 3/4 of upper
+                thresholds.add(rs.address() + " full at " + t.upper() + ", back below " + back);
+            }
+        }
+        out.append("  = connection thresholds: ").append(thresholds.isEmpty() ? "none" : String.join("; ", thresholds))
+                .append('\n');
     }
 
     private static String describe(HealthCheck h) {

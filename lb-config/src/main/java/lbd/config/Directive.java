@@ -60,6 +60,8 @@ enum Directive {
     PERSISTENT("persistent", Scope.VIRTUAL, Support.ACTED),
     NETMASK("netmask", Scope.VIRTUAL, Support.ACTED),
     SCHEDFLAGS("schedflags", Scope.VIRTUAL, Support.ACTED),
+    // lbd's extension: mh's table size, one of the kernel's build-time primes.
+    MHTABLESIZE("mhtablesize", Scope.VIRTUAL, Support.ACTED),
     PROTOCOL("protocol", Scope.VIRTUAL, Support.ACTED),
     OPS("ops", Scope.VIRTUAL, Support.ACCEPTED),
     SERVICE("service", Scope.VIRTUAL, Support.ACTED),

@@ -4,20 +4,26 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
 
 /**
  * Parses the value of a {@code real=} line:
- * {@code ADDRESS[->ADDRESS][:PORT] gate|masq|ipip [WEIGHT] ["REQUEST", "RECEIVE"]}.
+ * {@code ADDRESS[->ADDRESS][:PORT] gate|masq|ipip [WEIGHT] ["REQUEST", "RECEIVE"] [l:LOWER] [u:UPPER]}.
+ *
+ * <p>The thresholds are ldirectord's own syntax (ldirectord.in add_real_server, which passes them to ipvsadm as
+ * {@code -y} and {@code -x}): unquoted, the lower before the upper. ldirectord finds each with an unanchored
+ * match, so a {@code u:} written before an {@code l:} is silently dropped there; lbd refuses that order instead
+ * of guessing.
  */
 final class RealLineParser {
 
-    static final String FORM = "real=ADDRESS:PORT gate|masq|ipip [WEIGHT] [\"REQUEST\", \"RECEIVE\"]";
-    private static final Pattern THRESHOLD = Pattern.compile("[lu]:\\d+");
+    static final String FORM = "real=ADDRESS:PORT gate|masq|ipip [WEIGHT] [\"REQUEST\", \"RECEIVE\"] [l:LOWER] [u:UPPER]";
+    private static final Pattern THRESHOLD = Pattern.compile("[lu]:.*");
 
     /** A parsed real= line, before its addresses become real servers of a particular virtual service. */
     record RealSpec(AddressParser.HostPort address, ForwardingMethod forwarding, int weight,
-                    Optional<String> request, Optional<String> receive) {
+                    Optional<String> request, Optional<String> receive, ConnectionThresholds thresholds) {
     }
 
     private record Token(String text, boolean quoted) {
@@ -60,15 +66,41 @@ final class RealLineParser {
             receive = Optional.of(tokens.get(i + 1).text());
             i += 2;
         }
+        Integer lower = null;
+        Integer upper = null;
         for (; i < tokens.size(); i++) {
             Token t = tokens.get(i);
-            if (THRESHOLD.matcher(t.text()).matches()) {
-                throw new BadValue("connection thresholds (" + Excerpt.of(t.text()) + ") are not supported yet; remove them"
-                        + " (lbd's maxconns= caps a whole virtual service)");
+            if (!THRESHOLD.matcher(t.text()).matches()) {
+                throw new BadValue("unexpected " + Excerpt.quoted(t.text()) + "; expected " + FORM);
             }
-            throw new BadValue("unexpected " + Excerpt.quoted(t.text()) + "; expected " + FORM);
+            if (t.quoted()) {
+                throw new BadValue("write the threshold " + Excerpt.of(t.text()) + " without quotes, as ldirectord"
+                        + " reads it: l:LOWER u:UPPER");
+            }
+            boolean isLower = t.text().charAt(0) == 'l';
+            if ((isLower ? lower : upper) != null) {
+                throw new BadValue("the " + (isLower ? "lower" : "upper") + " threshold is given twice; give "
+                        + (isLower ? "l:" : "u:") + " once");
+            }
+            if (isLower && upper != null) {
+                throw new BadValue("write l:LOWER before u:UPPER (ldirectord reads them in that order and drops a u:"
+                        + " written before the l:)");
+            }
+            int n = Values.integer(t.text().substring(2), 0, Integer.MAX_VALUE,
+                    isLower ? "a lower connection threshold (l:)" : "an upper connection threshold (u:)");
+            if (isLower) {
+                lower = n;
+            } else {
+                upper = n;
+            }
         }
-        return new RealSpec(address, method, weight, request, receive);
+        int u = upper == null ? 0 : upper;
+        int l = lower == null ? 0 : lower;
+        String problem = ConnectionThresholds.problem(u, l);
+        if (problem != null) {
+            throw new BadValue(problem + "; write l:LOWER u:UPPER with LOWER <= UPPER");
+        }
+        return new RealSpec(address, method, weight, request, receive, new ConnectionThresholds(u, l));
     }
 
     /** Splits on blanks and commas; a double-quoted token may contain both. */

@@ -19,6 +19,7 @@ import lbd.config.model.HealthCheck;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
+import lbd.config.model.MaglevTableSize;
 import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
@@ -119,6 +120,8 @@ final class ServiceBuilder {
         Optional<String> netmask = Optional.ofNullable(r.read(block, Directive.NETMASK, v -> netmask(v, ipv6)));
         SchedulerFlags flags = orElse(r.read(block, Directive.SCHEDFLAGS, v -> schedulerFlags(v, scheduler)),
                 SchedulerFlags.NONE);
+        int mhTableSize = orElse(r.read(block, Directive.MHTABLESIZE, v -> mhTableSize(v, scheduler)),
+                MaglevTableSize.DEFAULT);
         int maxConns = orElse(r.read(block, Directive.MAXCONNS, v -> Values.integer(v, 0, Integer.MAX_VALUE,
                 "a number of connections (0 = no limit)")), 0);
         Duration idleTimeout = orElse(r.read(block, Directive.IDLETIMEOUT, v -> Duration.ofSeconds(Values.seconds(v))),
@@ -145,7 +148,7 @@ final class ServiceBuilder {
         return Optional.of(new VirtualService(key, scheduler,
                 persistent == null ? OptionalInt.empty() : OptionalInt.of(persistent), netmask, reals, health,
                 quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number(),
-                flags));
+                flags, mhTableSize));
     }
 
     private Protocol protocol(boolean fwmark, int vport) {
@@ -308,7 +311,7 @@ final class ServiceBuilder {
                 }
                 if (key != null) {
                     reals.add(new RealServer(new RealServerKey(key, endpoint), spec.forwarding(), spec.weight(),
-                            spec.request(), spec.receive(), line.number()));
+                            spec.request(), spec.receive(), line.number(), spec.thresholds()));
                 }
             }
             spec.receive().ifPresent(rx -> r.read(line, v -> regex("\"" + rx + "\"")));
@@ -375,6 +378,21 @@ final class ServiceBuilder {
                     + " do); remove the line");
         }
         return new SchedulerFlags(fallback, port);
+    }
+
+    /** mhtablesize=: one of the kernel's primes, and only where mh reads it. */
+    private static int mhTableSize(String value, SchedulerKind scheduler) {
+        int size = Values.integer(value, 1, Integer.MAX_VALUE, "an mh table size");
+        if (MaglevTableSize.configIndex(size) < 0) {
+            throw new BadValue(size + " is not one of the mh table sizes the kernel can be built with"
+                    + " (CONFIG_IP_VS_MH_TAB_INDEX 8..17): " + MaglevTableSize.listed()
+                    + "; choose one, about 100 slots per real server");
+        }
+        if (scheduler != SchedulerKind.MH) {
+            throw new BadValue("scheduler=" + scheduler.configName() + " has no table to size (only mh does);"
+                    + " remove the line or write scheduler=mh");
+        }
+        return size;
     }
 
     private static String netmask(String value, boolean ipv6) {

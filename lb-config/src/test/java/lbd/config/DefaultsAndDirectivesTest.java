@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
+import lbd.config.model.RealServer;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
 import lbd.config.model.Transport;
@@ -123,6 +126,64 @@ class DefaultsAndDirectivesTest {
     }
 
     @Test
+    void connectionThresholdsInLdirectordsSyntaxAfterTheWeightAndTheRequestReceive() {
+        ClusterConfig config = Fixtures.loaded("""
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate 2 "/alive", "OK" l:5 u:10
+                \treal=10.0.0.3:80 gate u:8
+                \treal=10.0.0.4:80 gate 3
+                \treal=10.0.0.5:80 gate l:0 u:0
+                """);
+        List<RealServer> reals = config.virtualServices().getFirst().realServers();
+        assertThat(reals).extracting(RealServer::thresholds).containsExactly(new ConnectionThresholds(10, 5),
+                new ConnectionThresholds(8, 0), ConnectionThresholds.NONE, ConnectionThresholds.NONE);
+        assertThat(reals.getFirst().weight()).isEqualTo(2);
+        assertThat(reals.getFirst().receive()).contains("OK");
+        assertThat(CheckSummary.format(config)).contains(
+                "  -> 10.0.0.5:80                  Route   1\n",
+                "  -> 10.0.0.3:80                  Route   1 thresholds u:8 l:0\n",
+                "  -> 10.0.0.2:80                  Route   2 thresholds u:10 l:5\n");
+    }
+
+    @Test
+    void theCheckSummarySaysWhichSchedulerPersistenceAndThresholdsAreInForce() {
+        ClusterConfig config = Fixtures.loaded("""
+                virtual=10.0.0.1:443
+                \treal=10.0.0.2:443 gate u:100
+                \treal=10.0.0.3:443 gate 2 l:20 u:50
+                \tscheduler=mh
+                \tmhtablesize=251
+                \tschedflags=mh-fallback,mh-port
+                \tpersistent=300
+                \tnetmask=255.255.255.0
+                \tchecktype=on
+                virtual6=[2001:db8::1]:80
+                \treal6=[2001:db8::2]:80 masq
+                \tscheduler=sed
+                \tpersistent=60
+                \tnetmask=64
+                \tchecktype=on
+                """);
+        assertThat(CheckSummary.format(config).lines()).containsExactly(
+                "TCP  10.0.0.1:443 mh (mh-fallback,mh-port) persistent 300 mask 255.255.255.0",
+                "  -> 10.0.0.3:443                 Route   2 thresholds u:50 l:20",
+                "  -> 10.0.0.2:443                 Route   1 thresholds u:100 l:0",
+                "  = scheduler mh: Maglev hashing, 251 slots; mh-fallback: a client whose server is unavailable goes"
+                        + " to the next usable one; mh-port: the client's source port is hashed too",
+                "  = persistence: 300 s per client network (netmask 255.255.255.0): its connections go to one real"
+                        + " server while its template lives",
+                "  = connection thresholds: 10.0.0.3:443 full at 50, back below 20; 10.0.0.2:443 full at 100, back"
+                        + " below 75",
+                "TCP  [2001:db8:0:0:0:0:0:1]:80 sed persistent 60 mask 64",
+                "  -> [2001:db8:0:0:0:0:0:2]:80    Masq    1",
+                "  = scheduler sed: shortest expected delay, least (active + 1) / weight",
+                "  = persistence: 60 s per client network (netmask /64): its connections go to one real server while"
+                        + " its template lives",
+                "  = connection thresholds: none",
+                "3 real servers in 2 virtual services; checks: on (always up)");
+    }
+
+    @Test
     void ipv6ServicesWithBrackets() {
         ClusterConfig config = Fixtures.loaded("""
                 virtual6=[2001:db8::5]:80
@@ -210,6 +271,9 @@ class DefaultsAndDirectivesTest {
         assertThat(CheckSummary.format(config)).isEqualTo("""
                 TCP  10.0.0.1:80 wrr
                   (no real servers: connections are refused)
+                  = scheduler wrr: weighted round robin
+                  = persistence: none (each connection is scheduled)
+                  = connection thresholds: none
                 0 real servers in 1 virtual service; checks: negotiate http every 10s
                 """);
     }

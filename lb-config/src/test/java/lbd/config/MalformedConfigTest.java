@@ -89,7 +89,8 @@ class MalformedConfigTest {
                         + " e.g. real=10.0.0.2:80 gate");
         assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 route\n"))
                 .isEqualTo("test.cf:2: real: forwarding method \"route\" is not gate, masq or ipip; expected "
-                        + "real=ADDRESS:PORT gate|masq|ipip [WEIGHT] [\"REQUEST\", \"RECEIVE\"]");
+                        + "real=ADDRESS:PORT gate|masq|ipip [WEIGHT] [\"REQUEST\", \"RECEIVE\"]"
+                        + " [l:LOWER] [u:UPPER]");
     }
 
     @Test
@@ -176,12 +177,47 @@ class MalformedConfigTest {
         assertThat(Fixtures.onlyError(VIRTUAL + "\treal=web1.test->web2.test:80 gate\n"))
                 .isEqualTo("test.cf:2: real: a range between host names (web1.test->web2.test) is not supported yet;"
                         + " write it with addresses, e.g. 10.0.0.2->10.0.0.7:80, or one real= line per host");
-        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate 1 \"l:10\"\n"))
-                .isEqualTo("test.cf:2: real: connection thresholds (l:10) are not supported yet; remove them"
-                        + " (lbd's maxconns= caps a whole virtual service)");
         assertThat(Fixtures.onlyError("execute=other.cf\n"))
                 .isEqualTo("test.cf:1: execute: starting other ldirectord configurations is not supported yet; run"
                         + " one lbd per configuration file");
+    }
+
+    @Test
+    void mhTableSizeIsOneOfTheKernelsPrimesAndOnlyForMh() {
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=mh\n\tmhtablesize=65537\n"))
+                .isEqualTo("test.cf:3: mhtablesize: 65537 is not one of the mh table sizes the kernel can be built"
+                        + " with (CONFIG_IP_VS_MH_TAB_INDEX 8..17): 251, 509, 1021, 2039, 4093, 8191, 16381, 32749,"
+                        + " 65521, 131071; choose one, about 100 slots per real server");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=sh\n\tmhtablesize=65521\n"))
+                .isEqualTo("test.cf:3: mhtablesize: scheduler=sh has no table to size (only mh does); remove the"
+                        + " line or write scheduler=mh");
+        assertThat(Fixtures.loaded(VIRTUAL + "\tscheduler=mh\n\tmhtablesize=131071\n").virtualServices()
+                .getFirst().mhTableSize()).isEqualTo(131071);
+        assertThat(Fixtures.loaded(VIRTUAL + "\tscheduler=mh\n").virtualServices().getFirst().mhTableSize())
+                .isEqualTo(4093);
+    }
+
+    @Test
+    void connectionThresholdsAreRefusedWhereLdirectordOrTheKernelWouldNotTakeThem() {
+        // ldirectord: unquoted, l: before u: (its unanchored match drops a u: written first); kernel: l <= u.
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate 1 \"l:10\"\n"))
+                .isEqualTo("test.cf:2: real: write the threshold l:10 without quotes, as ldirectord reads it:"
+                        + " l:LOWER u:UPPER");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate 1 u:10 l:5\n"))
+                .isEqualTo("test.cf:2: real: write l:LOWER before u:UPPER (ldirectord reads them in that order and"
+                        + " drops a u: written before the l:)");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate 1 l:20 u:10\n"))
+                .isEqualTo("test.cf:2: real: the lower threshold (20) is above the upper (10); IPVS refuses"
+                        + " lower > upper (Numerical result out of range); write l:LOWER u:UPPER with LOWER <= UPPER");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate l:5\n"))
+                .isEqualTo("test.cf:2: real: a lower threshold (5) needs an upper threshold at least as high; IPVS"
+                        + " refuses lower > upper (Numerical result out of range); write l:LOWER u:UPPER with"
+                        + " LOWER <= UPPER");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate u:10 u:20\n"))
+                .isEqualTo("test.cf:2: real: the upper threshold is given twice; give u: once");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate u:ten\n"))
+                .isEqualTo("test.cf:2: real: \"ten\" is not a whole number; expected an upper connection threshold"
+                        + " (u:) from 0 to 2147483647");
     }
 
     @Test

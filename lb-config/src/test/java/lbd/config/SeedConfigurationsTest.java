@@ -81,6 +81,9 @@ class SeedConfigurationsTest {
                 TCP  10.8.8.45:80 wlc
                   -> 10.8.8.49:80                 Route   1
                   -> 10.8.8.48:80                 Route   1
+                  = scheduler wlc: least connections (active*256 + inactive) per weight
+                  = persistence: none (each connection is scheduled)
+                  = connection thresholds: none
                 2 real servers in 1 virtual service; checks: negotiate http every 5s
                 """);
     }

@@ -25,6 +25,8 @@ import java.util.OptionalInt;
  * @param idleTimeout     lbd extension: idle timeout of a proxied connection
  * @param line            line of the virtual= directive
  * @param schedulerFlags  schedflags= (sh and mh read them), {@link SchedulerFlags#NONE} when not set
+ * @param mhTableSize     lbd extension mhtablesize=: the slots of mh's table, one of
+ *                        {@link MaglevTableSize#SIZES} ({@link MaglevTableSize#DEFAULT} when not set)
  */
 public record VirtualService(
         VirtualServiceKey key,
@@ -39,7 +41,17 @@ public record VirtualService(
         int maxConnections,
         Duration idleTimeout,
         int line,
-        SchedulerFlags schedulerFlags) {
+        SchedulerFlags schedulerFlags,
+        int mhTableSize) {
+
+    /** A service with the kernel's default mh table size. */
+    public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
+                          Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
+                          boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
+                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags) {
+        this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
+                maxConnections, idleTimeout, line, schedulerFlags, MaglevTableSize.DEFAULT);
+    }
 
     public VirtualService {
         Objects.requireNonNull(key, "key");
@@ -52,6 +64,10 @@ public record VirtualService(
         Objects.requireNonNull(fallbackCommand, "fallbackCommand");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(schedulerFlags, "schedulerFlags");
+        if (MaglevTableSize.configIndex(mhTableSize) < 0) {
+            throw new IllegalArgumentException("mh table size " + mhTableSize + " is not one of the kernel's: "
+                    + MaglevTableSize.listed());
+        }
     }
 
     /**

@@ -10,6 +10,13 @@ import java.lang.invoke.VarHandle;
  * <p>ActiveConn counts connections in ESTABLISHED state, InActConn every other tracked state (connecting,
  * closing), as IPVS does. A connection holds its counters object directly, so a table swap never loses a
  * decrement.
+ *
+ * <p>They also carry IPVS's OVERLOAD flag for this worker's share of the server's connection thresholds
+ * ({@link #limit}), kept by the kernel's rule: set when a connection is counted and active + inactive reach the
+ * upper threshold (so the upper-th connection is still taken); cleared only when a connection goes away and the
+ * count is below the lower threshold, or with none below three quarters of the upper; on an edit, cleared when
+ * the upper threshold is removed or raised (ip_vs_bind_dest, ip_vs_unbind_dest, __ip_vs_update_dest). Every
+ * scheduler skips a server whose flag is up; persistence does not (an existing template keeps its server).
  */
 public final class DestinationCounters {
 
@@ -44,6 +51,14 @@ public final class DestinationCounters {
     private long packetsIn;
     private long packetsOut;
 
+    /** {@link #limit}'s upper share when the server has no upper threshold. */
+    public static final int UNLIMITED = -1;
+
+    // Owner thread only: this worker's share of the thresholds, and IPVS's OVERLOAD flag.
+    private int upper = UNLIMITED;
+    private int lower;
+    private boolean overloaded;
+
     // Owner thread only: the least-connection scheduler following this server's counts, if any.
     private LoadWatcher watcher;
     private int watcherSlot;
@@ -54,6 +69,9 @@ public final class DestinationCounters {
     public void connectionScheduled() {
         CONNECTIONS.setRelease(this, connections + 1);
         INACTIVE.setRelease(this, inactive + 1);
+        if (upper != UNLIMITED && active + inactive >= upper) {
+            overloaded = true; // ip_vs_bind_dest
+        }
         loadChanged();
     }
 
@@ -74,13 +92,58 @@ public final class DestinationCounters {
     /** A connection that was not established (connecting or closing) is gone. */
     public void inactiveConnectionGone() {
         INACTIVE.setRelease(this, inactive - 1);
-        loadChanged();
+        connectionGone();
     }
 
     /** An established connection is gone without a closing phase (e.g. reset). */
     public void activeConnectionGone() {
         ACTIVE.setRelease(this, active - 1);
+        connectionGone();
+    }
+
+    /** ip_vs_unbind_dest: the only moment an overloaded server may return. */
+    private void connectionGone() {
+        if (overloaded) {
+            int total = active + inactive;
+            if (lower != 0) {
+                overloaded = total >= lower;
+            } else if (upper != UNLIMITED) {
+                overloaded = 4L * total >= 3L * upper;
+            } else {
+                overloaded = false;
+            }
+        }
         loadChanged();
+    }
+
+    // ---- owner thread: connection thresholds ----
+
+    /**
+     * This worker's share of the server's thresholds, from each table it installs: {@code upper} is
+     * {@link #UNLIMITED} (no upper threshold) or the most connections this worker gives the server (0: none at
+     * all — the server's upper threshold is smaller than the number of workers and this worker's share is empty);
+     * {@code lower} is 0 (three quarters of upper) or the count below which it returns. As __ip_vs_update_dest,
+     * removing or raising the upper threshold clears the flag and lowering it does not set it: the next
+     * connection counted does.
+     */
+    public void limit(int upper, int lower) {
+        boolean was = overloaded;
+        if (upper == UNLIMITED || (this.upper != UNLIMITED && upper > this.upper)) {
+            overloaded = false;
+        }
+        if (upper == 0) {
+            overloaded = true; // an empty share: this worker never sends the server a connection
+        }
+        this.upper = upper;
+        this.lower = lower;
+        if (overloaded != was) {
+            loadChanged();
+        }
+    }
+
+    /** IPVS's OVERLOAD flag on this worker: no scheduler chooses the server for a new connection. */
+    public boolean overloaded() {
+        return overloaded;
     }
 
     private void loadChanged() {

@@ -104,7 +104,7 @@ public final class DrDataPlane implements AutoCloseable {
         for (int i = 0; i < options.workers(); i++) {
             DrStats s = new DrStats();
             stats.add(s);
-            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i), publisher, iface.mac(), s,
+            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher, iface.mac(), s,
                     options.flowsPerWorker()));
         }
         for (int i = 0; i < workers.size(); i++) {

@@ -87,7 +87,7 @@ public final class NatProxy implements AutoCloseable {
         List<NatLoop> created = new ArrayList<>(count);
         for (EventExecutor executor : g) {
             int index = created.size();
-            created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index), chosen,
+            created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index, count), chosen,
                     settings.spliceThresholdBytes(), settings.connectionShare(index), resourceAlarm));
         }
         transport = chosen;

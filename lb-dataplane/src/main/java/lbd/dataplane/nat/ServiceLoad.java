@@ -2,16 +2,16 @@ package lbd.dataplane.nat;
 
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.worker.WorkerShare;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One event loop's share of a virtual service's connection cap ({@code ServiceTable.maxConnections}).
  *
- * <p>To stay lock-free, each of the N loops admits at most an even share of the cap: {@code max / N}, the first
- * {@code max % N} loops one more, so that the shares add up to the cap exactly. The kernel spreads accepted
- * connections over the SO_REUSEPORT listeners by hash, so a loop may refuse while another still has room —
- * the total never exceeds the cap. Confined to its loop's thread, except for {@link #connectLatency()}, whose
+ * <p>To stay lock-free, each of the N loops admits at most its {@link WorkerShare} of the cap (the shares add
+ * up to the cap exactly). The kernel spreads accepted connections over the SO_REUSEPORT listeners by hash, so a
+ * loop may refuse while another still has room — the total never exceeds the cap. Confined to its loop's thread, except for {@link #connectLatency()}, whose
  * reader side is for the control plane.
  */
 final class ServiceLoad {
@@ -34,14 +34,9 @@ final class ServiceLoad {
         this.loopCount = loopCount;
     }
 
-    /** This loop's share of a cap; a cap of 0 means none. */
-    static int share(int maxConnections, int loopIndex, int loopCount) {
-        return maxConnections / loopCount + (loopIndex < maxConnections % loopCount ? 1 : 0);
-    }
-
     /** Admits one more connection unless this loop's share of {@code maxConnections} (0 = no cap) is used up. */
     boolean tryAdmit(int maxConnections) {
-        if (maxConnections > 0 && connections >= share(maxConnections, loopIndex, loopCount)) {
+        if (maxConnections > 0 && connections >= WorkerShare.of(maxConnections, loopIndex, loopCount)) {
             logRefusal(maxConnections);
             return false;
         }

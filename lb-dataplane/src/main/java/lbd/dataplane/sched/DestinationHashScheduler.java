@@ -8,7 +8,7 @@ import lbd.dataplane.table.ServiceTable;
 /**
  * IPVS dh (ip_vs_dh.c): destination hashing over 256 buckets dealt one per server in list order, weights
  * ignored; a connection goes to the server of bucket {@code hash_32(fold(destination address), 8)}, or to none
- * when that server has weight 0. lbd's destination is the VIP itself, so every connection of a service goes to
+ * when that server has weight 0 or is overloaded. lbd's destination is the VIP itself, so every connection of a service goes to
  * one server (dh is meant for transparent cache farms, where destinations vary); the bucket is worked out once
  * per table. Confined to the worker thread.
  */
@@ -22,7 +22,8 @@ final class DestinationHashScheduler implements Scheduler {
         if (table != this.table) {
             tableChanged(this.table, table);
         }
-        return chosen >= 0 && table.destinations().get(chosen).weight() > 0 ? chosen : -1;
+        return chosen >= 0 && table.destinations().get(chosen).weight() > 0 && !counters[chosen].overloaded()
+                ? chosen : -1;
     }
 
     @Override

@@ -17,7 +17,8 @@ import lbd.dataplane.table.ServiceTable;
  * one, so it returns the first, in list order, of the best servers. A match here prefers the strictly better
  * side and, on a tie, the left one — whose servers all come earlier in the list — which yields the same server.
  * Weight 0 servers never play; a server the rule makes ineligible (ovf: more active connections than its
- * weight) loses every match until its load changes back, which replays its path.
+ * weight) or that is overloaded (IPVS's OVERLOAD flag, above its upper connection threshold) loses every match
+ * until its counters change back, which replays its path.
  *
  * <p>Confined to the worker thread that owns the scheduler and the counters.
  */
@@ -50,7 +51,7 @@ final class LeastLoadTournament implements LoadWatcher {
             follow(table, counters);
         }
         int winner = winners[1];
-        if (leaves == 1 && winner >= 0 && !rule.eligible(overheads[winner], weights[winner])) {
+        if (leaves == 1 && winner >= 0 && !eligible(winner)) {
             return NONE; // one server: node 1 is its leaf, which no match checked
         }
         return winner;
@@ -86,13 +87,16 @@ final class LeastLoadTournament implements LoadWatcher {
         table = null;
     }
 
-    /** The kernel's scan: the first server that no later one strictly beats under {@code rule}. */
+    /**
+     * The kernel's scan: the first server that no later one strictly beats under {@code rule}, among those with
+     * weight > 0 that are not overloaded.
+     */
     static int scan(LoadRule rule, int[] weights, DestinationCounters[] counters) {
         int least = -1;
         long loh = 0;
         for (int i = 0; i < weights.length; i++) {
             long doh = rule.load(counters[i]);
-            if (weights[i] == 0 || !rule.eligible(doh, weights[i])) {
+            if (weights[i] == 0 || counters[i].overloaded() || !rule.eligible(doh, weights[i])) {
                 continue;
             }
             if (least < 0 || rule.rightBetter(loh, weights[least], doh, weights[i])) {
@@ -129,12 +133,20 @@ final class LeastLoadTournament implements LoadWatcher {
         }
     }
 
+    /**
+     * Whether a playing server may win: not overloaded (its counters call {@link #loadChanged} when the flag
+     * moves, as with any count) and eligible under the rule.
+     */
+    private boolean eligible(int slot) {
+        return !counters[slot].overloaded() && rule.eligible(overheads[slot], weights[slot]);
+    }
+
     /** The better of two servers; {@code left} comes earlier in the list and wins ties. */
     private int match(int left, int right) {
-        if (left >= 0 && !rule.eligible(overheads[left], weights[left])) {
+        if (left >= 0 && !eligible(left)) {
             left = NONE;
         }
-        if (right >= 0 && !rule.eligible(overheads[right], weights[right])) {
+        if (right >= 0 && !eligible(right)) {
             right = NONE;
         }
         if (left < 0) {

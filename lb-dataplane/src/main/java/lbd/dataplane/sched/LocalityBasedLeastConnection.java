@@ -10,7 +10,8 @@ import lbd.dataplane.table.ServiceTable;
  * IPVS lblc (ip_vs_lblc.c): locality-based least connection, for cache farms. A cache maps each destination
  * address to the server that took it; a connection reuses that server while it has weight > 0 and is not
  * "lblc-overloaded" (more active connections than its weight while some server of the service has fewer than
- * half its weight active), else wlc chooses and the cache entry is replaced. An entry unused for
+ * half its weight active) — IPVS's OVERLOAD flag is not consulted there — else wlc chooses (skipping overloaded
+ * servers) and the cache entry is replaced. An entry unused for
  * {@link #EXPIRATION_MILLIS} (sysctl lblc_expiration, 24 h) is gone (IPVS's collector may keep it up to about
  * 30 minutes longer).
  *

@@ -70,8 +70,8 @@ final class LocalityBasedReplication implements Scheduler {
     }
 
     /**
-     * The member with the least (or most) {@code overhead / weight} among those with weight > 0, the first in
-     * the set (newest) among equals; -1 when none has weight.
+     * The member with the least (or most) {@code overhead / weight} among those with weight > 0 (for the least,
+     * not overloaded either), the first in the set (newest) among equals; -1 when there is none.
      */
     private int extreme(ServiceTable table, DestinationCounters[] counters, boolean least) {
         int best = -1;
@@ -80,8 +80,8 @@ final class LocalityBasedReplication implements Scheduler {
         for (int m = 0; m < set.size(); m++) {
             int i = index.get(set.get(m));
             int w = table.destinations().get(i).weight();
-            if (w <= 0) {
-                continue;
+            if (w <= 0 || least && counters[i].overloaded()) {
+                continue; // ip_vs_dest_set_min skips overloaded members; set_max does not
             }
             long load = LoadRule.connOverhead(counters[i]);
             boolean better = least ? bestLoad * w > load * bestWeight : load * bestWeight > bestLoad * w;

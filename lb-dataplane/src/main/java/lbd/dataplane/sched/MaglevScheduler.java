@@ -1,6 +1,7 @@
 package lbd.dataplane.sched;
 
 import java.util.List;
+import lbd.config.model.MaglevTableSize;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
@@ -16,47 +17,23 @@ import lbd.dataplane.table.ServiceTable;
  * sends a client to the same server without sharing any state; and removing a server moves only the clients of
  * its slots, plus a few more. Weights are IPVS's {@code last_weight} ({@link Destination#lastWeight}, kept by the
  * control plane so that every worker reads the same): quiescing a server (weight 0) changes no slot — its
- * clients get no server (as in IPVS without mh-fallback) and nobody else moves.
+ * clients get no server (as in IPVS without mh-fallback) and nobody else moves. An overloaded server is
+ * unavailable the same way.
  *
- * <p>The kernel's constants: the hash keys, M = 4093 by default ({@link #DEFAULT_SIZE}; the kernel's other
- * primes in {@link #SIZES}), at most M servers. Confined to the worker thread; the table is built at a table
+ * <p>The kernel's constants: the hash keys, M = 4093 by default, or the service's {@code mhtablesize=}, one of
+ * the kernel's other primes ({@link MaglevTableSize}), at most M servers. Confined to the worker thread; the table is built at a table
  * change (allocates), a pick is a hash and an array read.
  */
 final class MaglevScheduler implements Scheduler {
-
-    /** CONFIG_IP_VS_MH_TAB_INDEX 8..17: the table sizes the kernel can be built with. */
-    static final int[] SIZES = {251, 509, 1021, 2039, 4093, 8191, 16381, 32749, 65521, 131071};
-    static final int DEFAULT_SIZE = 4093;
 
     private static final long KEY1 = 2654435761L;
     private static final long KEY2 = 2654446892L;
     private static final int NONE = -1;
 
-    private final int size;
-    private final int weightBits; // IP_VS_MH_TAB_BITS: CONFIG_IP_VS_MH_TAB_INDEX / 2
+    private int size = MaglevTableSize.DEFAULT;
     private ServiceTable table;
     private int[] weights = Weights.NONE;
-    private int[] lookup;
-
-    MaglevScheduler() {
-        this(DEFAULT_SIZE);
-    }
-
-    /** @param size one of the kernel's primes ({@link #SIZES}) */
-    MaglevScheduler(int size) {
-        int index = -1;
-        for (int i = 0; i < SIZES.length; i++) {
-            if (SIZES[i] == size) {
-                index = i + 8;
-            }
-        }
-        if (index < 0) {
-            throw new IllegalArgumentException("mh table size " + size + " is not one of the kernel's primes");
-        }
-        this.size = size;
-        this.weightBits = index / 2;
-        this.lookup = filled(size);
-    }
+    private int[] lookup = filled(size);
 
     @Override
     public boolean hashesClient() {
@@ -76,7 +53,7 @@ final class MaglevScheduler implements Scheduler {
         }
         int home = Integer.remainderUnsigned(KernelHashes.hsiphash(clientFold, KEY1), size);
         int d = lookup[home];
-        if (d == NONE || weights[d] > 0) {
+        if (d == NONE || usable(d, counters)) {
             return d;
         }
         if (!table.schedulerFlags().fallback()) {
@@ -89,18 +66,34 @@ final class MaglevScheduler implements Scheduler {
             if (d == NONE) {
                 return NONE;
             }
-            if (weights[d] > 0) {
+            if (usable(d, counters)) {
                 return d;
             }
         }
         return NONE;
     }
 
+    /** is_unavailable's opposite: weight > 0 and not overloaded. */
+    private boolean usable(int d, DestinationCounters[] counters) {
+        return weights[d] > 0 && !counters[d].overloaded();
+    }
+
     @Override
     public void tableChanged(ServiceTable previous, ServiceTable next) {
         table = next;
         weights = Weights.of(next);
-        lookup = build(next.destinations(), size, weightBits);
+        size = next.mhTableSize();
+        lookup = build(next.destinations(), size);
+    }
+
+    /** The slots of the current table (tests). */
+    int size() {
+        return size;
+    }
+
+    /** As {@link #build(List, int, int)}, with the kernel's IP_VS_MH_TAB_BITS for that size. */
+    static int[] build(List<Destination> list, int size) {
+        return build(list, size, MaglevTableSize.configIndex(size) / 2);
     }
 
     /** The slot of every client fold: for tests (and the disruption property). */

@@ -7,7 +7,7 @@ import lbd.dataplane.table.ServiceTable;
 /**
  * IPVS twos (ip_vs_twos.c): two servers drawn at random, each with probability by weight, and the less loaded
  * of the two per weight ({@code active * 256 + inactive}, as wlc) — the first drawn unless the second is strictly
- * better. The kernel's draw, kept: a random 32-bit value mod {@code T + 1} (T the sum of the weights > 0), then a
+ * better. The kernel's draw, kept: a random 32-bit value mod {@code T + 1} (T the sum of the weights > 0 of the servers not overloaded, the only ones drawn), then a
  * walk subtracting each weight until it is at or below 0, so the first server gets weight + 1 chances in T + 1.
  * The products are compared in 64 bits (the kernel's int products could overflow only at absurd counts).
  * Confined to the worker thread: its own random generator, no allocation.
@@ -30,7 +30,9 @@ final class PowerOfTwoChoices implements Scheduler {
         var list = table.destinations();
         long total = 0;
         for (int i = 0; i < list.size(); i++) {
-            total += Math.max(0, list.get(i).weight());
+            if (!counters[i].overloaded()) {
+                total += Math.max(0, list.get(i).weight());
+            }
         }
         if (total == 0) {
             return -1;
@@ -47,7 +49,7 @@ final class PowerOfTwoChoices implements Scheduler {
         int choice2 = -1;
         for (int i = 0; i < list.size() && (choice1 < 0 || choice2 < 0); i++) {
             int w = list.get(i).weight();
-            if (w <= 0) {
+            if (w <= 0 || counters[i].overloaded()) {
                 continue;
             }
             r1 -= w;

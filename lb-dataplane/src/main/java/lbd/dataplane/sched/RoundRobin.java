@@ -9,7 +9,7 @@ import lbd.dataplane.table.ServiceTable;
 
 /**
  * IPVS rr (ip_vs_rr.c): walk the list from the server after the last one chosen, wrapping through the list
- * head, and take the first with weight > 0. The position is the last chosen server, kept by its key across
+ * head, and take the first with weight > 0 that is not overloaded. The position is the last chosen server, kept by its key across
  * table swaps:
  * <ul>
  *   <li>a server added (at the list head) or a weight change leaves the position alone (rr has no
@@ -40,7 +40,7 @@ public final class RoundRobin implements Scheduler {
             if (++i == n) {
                 i = 0;
             }
-            if (w[i] > 0) {
+            if (w[i] > 0 && !counters[i].overloaded()) {
                 if (i != last) {
                     last = i;
                     lastKey = table.destinations().get(i).key();

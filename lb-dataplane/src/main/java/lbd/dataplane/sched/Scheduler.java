@@ -7,8 +7,8 @@ import lbd.dataplane.table.ServiceTable;
  * One worker's scheduler for one virtual service, with IPVS semantics. Owned by one thread; never locks,
  * never allocates in {@link #pick}.
  *
- * <p>IPVS also skips servers flagged OVERLOAD (above their upper connection threshold, {@code -x}); lbd has
- * no per-server thresholds yet, so no scheduler here models that flag.
+ * <p>Every scheduler skips a server flagged OVERLOAD ({@link DestinationCounters#overloaded()}: at its upper
+ * connection threshold, {@code -x}) for a new connection, where and as the kernel's ip_vs_*.c do.
  */
 public interface Scheduler {
 

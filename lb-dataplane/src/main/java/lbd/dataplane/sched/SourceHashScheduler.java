@@ -9,8 +9,8 @@ import lbd.dataplane.table.ServiceTable;
  * IPVS sh (ip_vs_sh.c): source hashing over 256 buckets. The buckets are dealt to the servers in list order,
  * each taking as many in a row as its weight (a weight 0 server still one) and round again until all are dealt;
  * a client goes to the server of bucket {@code hash_32(fold(client address) [+ source port with sh-port], 8)}.
- * A server with weight 0 in its bucket means no server for that client, unless sh-fallback probes on for a
- * usable one as the kernel does. Any weight change deals the
+ * A server with weight 0, or overloaded, in its bucket means no server for that client, unless sh-fallback probes
+ * on for a usable one as the kernel does. Any weight change deals the
  * buckets anew, as the kernel does on every add, edit and delete. Confined to the worker thread.
  */
 final class SourceHashScheduler implements Scheduler {
@@ -41,7 +41,7 @@ final class SourceHashScheduler implements Scheduler {
         }
         int home = KernelHashes.hash32(clientFold, BITS);
         int d = buckets[home];
-        if (d == NONE || weights[d] > 0) {
+        if (d == NONE || usable(d, counters)) {
             return d;
         }
         if (!table.schedulerFlags().fallback()) {
@@ -50,11 +50,16 @@ final class SourceHashScheduler implements Scheduler {
         // sh-fallback (ip_vs_sh_get_fallback): probe bucket (offset + 2 * home) mod 256 for offset 0..255.
         for (int offset = 0; offset < BUCKETS; offset++) {
             d = buckets[(offset + 2 * home) & (BUCKETS - 1)];
-            if (weights[d] > 0) {
+            if (usable(d, counters)) {
                 return d;
             }
         }
         return NONE;
+    }
+
+    /** is_unavailable's opposite: weight > 0 and not overloaded. */
+    private boolean usable(int d, DestinationCounters[] counters) {
+        return weights[d] > 0 && !counters[d].overloaded();
     }
 
     @Override

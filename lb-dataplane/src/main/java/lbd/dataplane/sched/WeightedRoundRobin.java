@@ -45,11 +45,11 @@ public final class WeightedRoundRobin implements Scheduler {
         int stop = NO_STOP;
         boolean lastPass = false;
         boolean restarted = false;
-        // Bounded: the walk stops after every server was checked against cw = 1 (the kernel's stop logic,
-        // needed there for OVERLOAD; here weights are consistent with di, so a server is always found).
+        // Bounded: the walk stops after every server was checked against cw = 1 (the kernel's stop logic): when
+        // every server with weight > 0 is overloaded, no server.
         while (true) {
             for (int i = from + 1; i < n; i++) {
-                if (w[i] >= cw) {
+                if (w[i] >= cw && !counters[i].overloaded()) {
                     cl = i;
                     return i;
                 }

@@ -1,6 +1,7 @@
 package lbd.dataplane.table;
 
 import java.util.Objects;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServerKey;
@@ -19,9 +20,17 @@ import lbd.config.model.RealServerKey;
  * @param lastWeight IPVS's last_weight: the latest weight above 0 the server had while in this table's line of
  *              tables (0 if it never had one), carried over by the control plane; mh builds its table from it, so
  *              that quiescing a server moves nobody else, in every worker alike
+ * @param thresholds its connection thresholds (ipvsadm -x/-y), for the whole director: each worker applies its
+ *              share ({@link lbd.dataplane.counter.DestinationCounters#limit})
  */
 public record Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac,
-                          boolean down, int lastWeight) {
+                          boolean down, int lastWeight, ConnectionThresholds thresholds) {
+
+    /** A destination without connection thresholds. */
+    public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac,
+                       boolean down, int lastWeight) {
+        this(index, key, forwarding, weight, mac, down, lastWeight, ConnectionThresholds.NONE);
+    }
 
     /** The index of a fallback server: it is not one of the scheduled destinations. */
     public static final int FALLBACK_INDEX = -1;
@@ -48,9 +57,15 @@ public record Destination(int index, RealServerKey key, ForwardingMethod forward
     public Destination {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(forwarding, "forwarding");
+        Objects.requireNonNull(thresholds, "thresholds");
         if (weight < 0 || lastWeight < 0) {
             throw new IllegalArgumentException("weight < 0: " + weight + ", last " + lastWeight);
         }
+    }
+
+    /** The same destination with other connection thresholds. */
+    public Destination withThresholds(ConnectionThresholds t) {
+        return t.equals(thresholds) ? this : new Destination(index, key, forwarding, weight, mac, down, lastWeight, t);
     }
 
     public Endpoint address() {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import lbd.config.model.MaglevTableSize;
 import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
@@ -24,6 +25,7 @@ import lbd.dataplane.persist.Persistence;
  * @param idleTimeout    a proxied connection with no traffic for this long is closed (NAT)
  * @param persistence    persistent= and netmask=, with the service's templates; empty when not persistent
  * @param schedulerFlags schedflags= (sh and mh read them)
+ * @param mhTableSize    mhtablesize=: the slots of mh's table (one of the kernel's primes)
  */
 public record ServiceTable(
         VirtualServiceKey key,
@@ -34,7 +36,16 @@ public record ServiceTable(
         Duration connectTimeout,
         Duration idleTimeout,
         Optional<Persistence> persistence,
-        SchedulerFlags schedulerFlags) {
+        SchedulerFlags schedulerFlags,
+        int mhTableSize) {
+
+    /** A table with the kernel's default mh table size. */
+    public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
+                        Optional<Destination> fallback, int maxConnections, Duration connectTimeout,
+                        Duration idleTimeout, Optional<Persistence> persistence, SchedulerFlags schedulerFlags) {
+        this(key, scheduler, destinations, fallback, maxConnections, connectTimeout, idleTimeout, persistence,
+                schedulerFlags, MaglevTableSize.DEFAULT);
+    }
 
     /** A table of a service that is not persistent, without scheduler flags. */
     public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
@@ -65,6 +76,9 @@ public record ServiceTable(
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(persistence, "persistence");
         Objects.requireNonNull(schedulerFlags, "schedulerFlags");
+        if (MaglevTableSize.configIndex(mhTableSize) < 0) {
+            throw new IllegalArgumentException("mh table size " + mhTableSize + " is not one of the kernel's");
+        }
     }
 
     /**

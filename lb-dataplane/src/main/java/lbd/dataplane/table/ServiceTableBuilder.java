@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToLongFunction;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
@@ -68,6 +69,18 @@ public final class ServiceTableBuilder {
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed,
                                      ToLongFunction<RealServerKey> macs, Set<RealServerKey> down,
                                      ServiceTable previous) {
+        return build(service, scheduler, effectiveWeights, Map.of(), removed, macs, down, previous);
+    }
+
+    /**
+     * As above, with connection thresholds that differ from the configured ones ({@code lbadm -e -x -y}; servers
+     * not in {@code effectiveThresholds} keep their {@code real=} line's).
+     */
+    public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
+                                     Map<RealServerKey, Integer> effectiveWeights,
+                                     Map<RealServerKey, ConnectionThresholds> effectiveThresholds,
+                                     Set<RealServerKey> removed, ToLongFunction<RealServerKey> macs,
+                                     Set<RealServerKey> down, ServiceTable previous) {
         Map<RealServerKey, Integer> lastWeights = new HashMap<>();
         if (previous != null) {
             previous.destinations().forEach(d -> lastWeights.put(d.key(), d.lastWeight()));
@@ -76,7 +89,8 @@ public final class ServiceTableBuilder {
         for (RealServer server : service.ipvsOrder()) {
             if (!removed.contains(server.key())) {
                 destinations.add(destination(service, destinations.size(), server, effectiveWeights, macs, down,
-                        lastWeights));
+                        lastWeights).withThresholds(effectiveThresholds.getOrDefault(server.key(),
+                        server.thresholds())));
             }
         }
         Optional<Destination> fallback = service.fallback()
@@ -86,7 +100,7 @@ public final class ServiceTableBuilder {
                 : previous.persistence().map(Persistence::templates).orElse(null);
         return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
                 service.healthCheck().connectTimeout(), service.idleTimeout(), persistence(service, templates),
-                service.schedulerFlags());
+                service.schedulerFlags(), service.mhTableSize());
     }
 
     /** persistent= and netmask= (IPv4 dotted quad or IPv6 prefix; default the whole address), or empty. */

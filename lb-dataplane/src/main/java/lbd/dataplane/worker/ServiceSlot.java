@@ -30,10 +30,20 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
     private Persistence persistence;
     private final PersistenceTemplates.Binding binding = new PersistenceTemplates.Binding();
     private int pendingFold; // the client of the bind in progress, for a scheduler that hashes it
+    private final int workerIndex;
+    private final int workerCount;
 
     ServiceSlot(Scheduler scheduler, Map<RealServerKey, DestinationCounters> countersByKey) {
+        this(scheduler, countersByKey, 0, 1);
+    }
+
+    /** For worker {@code workerIndex} of {@code workerCount}: it applies its share of the thresholds. */
+    ServiceSlot(Scheduler scheduler, Map<RealServerKey, DestinationCounters> countersByKey, int workerIndex,
+                int workerCount) {
         this.scheduler = scheduler;
         this.countersByKey = countersByKey;
+        this.workerIndex = workerIndex;
+        this.workerCount = workerCount;
     }
 
     void install(ServiceTable next) {
@@ -41,6 +51,8 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
         DestinationCounters[] aligned = new DestinationCounters[next.destinations().size()];
         for (Destination d : next.destinations()) {
             aligned[d.index()] = countersByKey.computeIfAbsent(d.key(), k -> new DestinationCounters());
+            aligned[d.index()].limit(WorkerShare.upper(d.thresholds(), workerIndex, workerCount),
+                    WorkerShare.lower(d.thresholds(), workerIndex, workerCount));
         }
         fallbackCounters = next.fallback()
                 .map(f -> countersByKey.computeIfAbsent(f.key(), k -> new DestinationCounters()))

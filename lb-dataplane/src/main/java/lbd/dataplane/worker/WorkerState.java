@@ -24,6 +24,7 @@ public final class WorkerState implements CounterSource {
 
     private final SnapshotPublisher publisher;
     private final int workerId;
+    private final int workerCount;
     private final Map<VirtualServiceKey, ServiceSlot> slots = new HashMap<>();
     // Counters outlive table swaps: a real server removed from a table keeps its counters until reused.
     // Published through a copy-on-write map so that the control plane can iterate safely.
@@ -32,9 +33,22 @@ public final class WorkerState implements CounterSource {
     private long seenVersion = -1;
     private long installs;
 
+    /** A worker that applies the whole limits, as the only one of its kind would (tests, benchmarks). */
     public WorkerState(SnapshotPublisher publisher, int workerId) {
+        this(publisher, workerId, 1);
+    }
+
+    /**
+     * Worker {@code workerId} (0-based) of {@code workerCount} of its kind (NAT event loops, or DR workers): it
+     * applies its {@link WorkerShare} of each real server's connection thresholds.
+     */
+    public WorkerState(SnapshotPublisher publisher, int workerId, int workerCount) {
+        if (workerCount < 1 || workerId < 0) {
+            throw new IllegalArgumentException("worker " + workerId + " of " + workerCount);
+        }
         this.publisher = publisher;
         this.workerId = workerId;
+        this.workerCount = workerCount;
     }
 
     public int workerId() {
@@ -87,7 +101,7 @@ public final class WorkerState implements CounterSource {
             if (slot != null) {
                 slot.retire();
             }
-            slot = new ServiceSlot(Schedulers.create(table.scheduler()), counters);
+            slot = new ServiceSlot(Schedulers.create(table.scheduler()), counters, workerId % workerCount, workerCount);
             slots.put(key, slot);
         }
         if (slot.table() != table) {

@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import lbd.config.model.Endpoint;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.worker.WorkerShare;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,7 @@ class NatServiceLoadTest {
             for (int max = 1; max <= 200; max++) {
                 int sum = 0;
                 for (int i = 0; i < loops; i++) {
-                    int share = ServiceLoad.share(max, i, loops);
+                    int share = WorkerShare.of(max, i, loops);
                     assertThat(share).isBetween(max / loops, max / loops + 1);
                     sum += share;
                 }

@@ -20,7 +20,9 @@ import org.quicktheories.core.Gen;
 /**
  * lc, wlc, sed, nq, fo and ovf keep their choice current as counts change; after any sequence of connection
  * events and table changes the choice must be what the kernel's scan (ip_vs_lc.c, ip_vs_wlc.c, ip_vs_sed.c,
- * ip_vs_nq.c, ip_vs_fo.c, ip_vs_ovf.c, written out below) returns.
+ * ip_vs_nq.c, ip_vs_fo.c, ip_vs_ovf.c, written out below) returns. Some servers have small connection
+ * thresholds, so the OVERLOAD flag comes and goes with the counts and with threshold edits; the kernel's scans
+ * skip an overloaded server.
  */
 class LeastLoadMatchesKernelScanTest {
 
@@ -97,11 +99,14 @@ class LeastLoadMatchesKernelScanTest {
         List<DestinationCounters> removed = new ArrayList<>();
         ServiceTable table = TestTables.table(kind, weights);
         Scheduler scheduler = Schedulers.create(kind);
+        for (DestinationCounters c : counters) {
+            limitAtRandom(c, random);
+        }
         for (int step = 0; step < 400; step++) {
             int expected = kernelScan(kind, weights, counters);
             assertThat(scheduler.pick(table, counters)).as("step %d, weights %s", step, Arrays.toString(weights))
                     .isEqualTo(expected);
-            int op = random.nextInt(20);
+            int op = random.nextInt(22);
             // Connections to servers a reload removed still open and close: their counts move too.
             DestinationCounters any = !removed.isEmpty() && random.nextInt(4) == 0
                     ? removed.get(random.nextInt(removed.size()))
@@ -136,7 +141,19 @@ class LeastLoadMatchesKernelScanTest {
                 counters = Arrays.copyOf(counters, counters.length + 1);
                 counters[counters.length - 1] = new DestinationCounters();
                 table = TestTables.table(kind, weights);
+            } else if (op >= 20) {
+                limitAtRandom(any, random); // lbadm -e -x/-y, or a reload with other thresholds
             }
+        }
+    }
+
+    /** Half the servers without thresholds, the others with an upper share of 0..4 and a lower of 0..upper. */
+    private static void limitAtRandom(DestinationCounters c, Random random) {
+        if (random.nextBoolean()) {
+            c.limit(DestinationCounters.UNLIMITED, 0);
+        } else {
+            int upper = random.nextInt(5);
+            c.limit(upper, random.nextInt(upper + 1));
         }
     }
 
@@ -146,7 +163,7 @@ class LeastLoadMatchesKernelScanTest {
         int least = -1;
         long loh = 0;
         for (int i = 0; i < weights.length; i++) {
-            if (weights[i] == 0) {
+            if (weights[i] == 0 || counters[i].overloaded()) {
                 continue;
             }
             int active = counters[i].activeConnections();

@@ -53,7 +53,7 @@ class RoundRobinTest {
         ServiceTable acd = TestTables.table(TestTables.SERVICE, SchedulerKind.RR,
                 List.of(server(0), server(2), server(3)), 1, 1, 1);
         rr.tableChanged(abcd, acd);
-        assertThat(rr.pick(acd, null)).isEqualTo(1);
+        assertThat(rr.pick(acd, TestTables.counters(3))).isEqualTo(1);
         assertThat(acd.destinations().get(1).key()).isEqualTo(server(2));
     }
 

@@ -1,6 +1,7 @@
 package lbd.director.control;
 
 import java.util.Optional;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
@@ -26,12 +27,14 @@ public interface ControlHandler {
     /** {@code lbadm -Z [-t|-u VIP:port]}: zero the listing's counters and rates of one service, or of all. */
     void zero(Optional<VirtualServiceKey> service);
 
-    /** {@code lbadm -e -t VIP:port -r RIP:port -w N [-g|-m|-i]}: a new weight until the next reload (0
-     * drains); a forwarding switch is checked against the server's, since lbd cannot change it. */
-    void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding);
+    /** {@code lbadm -e -t VIP:port -r RIP:port -w N [-g|-m|-i] [-x U] [-y L]}: a new weight and connection
+     * thresholds until the next reload (weight 0 drains); a forwarding switch is checked against the server's,
+     * since lbd cannot change it. */
+    void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding,
+                   ConnectionThresholds thresholds);
 
     /** {@code lbadm -a}: a real server added until the next reload; it is health-checked like the others. */
-    void addServer(RealServerKey server, ForwardingMethod forwarding, int weight);
+    void addServer(RealServerKey server, ForwardingMethod forwarding, int weight, ConnectionThresholds thresholds);
 
     /** {@code lbadm -d}: no new connections to it until the next reload; open ones finish. */
     void deleteServer(RealServerKey server);

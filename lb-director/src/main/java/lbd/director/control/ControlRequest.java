@@ -1,11 +1,13 @@
 package lbd.director.control;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import lbd.config.Endpoints;
 import lbd.config.Excerpt;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
@@ -21,15 +23,16 @@ import lbd.director.listing.ListingOptions;
  * {@value #MAX_LINE} bytes ending in {@code \n} — a verb and space-separated arguments:
  * <pre>
  *   ping
- *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [tcp|udp VIP:PORT]
- *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT [gate|masq|ipip]
- *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT
+ *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [thresholds] [tcp|udp VIP:PORT]
+ *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT [gate|masq|ipip] [thresholds UPPER LOWER]
+ *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT [thresholds UPPER LOWER]
  *   delete-server tcp|udp VIP:PORT RIP:PORT
  *   set-scheduler tcp|udp VIP:PORT SCHEDULER
  *   zero [tcp|udp VIP:PORT]
  *   reload
  * </pre>
- * Addresses are numeric ({@code 10.0.0.1:80}, {@code [2001:db8::1]:80}); lbadm resolves names before sending.
+ * Without {@code thresholds}, the server's connection thresholds are 0 (none), as ipvsadm -a and -e send them
+ * when -x and -y are not given. Addresses are numeric ({@code 10.0.0.1:80}, {@code [2001:db8::1]:80}); lbadm resolves names before sending.
  * The daemon answers {@code OK} or {@code ERR message} on the first line, then the body (a listing, a reload
  * summary), and closes the connection: the end of the stream ends the reply. One request per connection.
  * Whatever of a request an error quotes (in the reply and in lbd's log) is escaped and cut by {@link Excerpt}, so
@@ -74,26 +77,46 @@ public sealed interface ControlRequest {
             if (options.persistentConn()) {
                 words.add("persistent-conn");
             }
+            if (options.thresholds()) {
+                words.add("thresholds");
+            }
             service.ifPresent(s -> words.add(wire(s)));
             return String.join(" ", words);
         }
     }
 
-    /** {@code forwarding}: the method lbadm -e restated (-g, -m, -i), which must be the server's. */
-    record SetWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding)
-            implements ControlRequest {
+    /**
+     * {@code lbadm -e}: {@code forwarding} is the method restated (-g, -m, -i), which must be the server's;
+     * {@code thresholds} are -x and -y (0 when not given, as ipvsadm -e sends them).
+     */
+    record SetWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding,
+                     ConnectionThresholds thresholds) implements ControlRequest {
+
+        /** Without thresholds (none). */
+        public SetWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding) {
+            this(server, weight, forwarding, ConnectionThresholds.NONE);
+        }
+
         @Override
         public String toLine() {
             return "set-weight " + wire(server.service()) + " " + server.address() + " " + weight
-                    + forwarding.map(f -> " " + f.configName()).orElse("");
+                    + forwarding.map(f -> " " + f.configName()).orElse("") + wire(thresholds);
         }
     }
 
-    record AddServer(RealServerKey server, ForwardingMethod forwarding, int weight) implements ControlRequest {
+    /** {@code lbadm -a}, with -x and -y as {@code thresholds} (0 when not given). */
+    record AddServer(RealServerKey server, ForwardingMethod forwarding, int weight, ConnectionThresholds thresholds)
+            implements ControlRequest {
+
+        /** Without thresholds (none). */
+        public AddServer(RealServerKey server, ForwardingMethod forwarding, int weight) {
+            this(server, forwarding, weight, ConnectionThresholds.NONE);
+        }
+
         @Override
         public String toLine() {
             return "add-server " + wire(server.service()) + " " + server.address() + " "
-                    + forwarding.configName() + " " + weight;
+                    + forwarding.configName() + " " + weight + wire(thresholds);
         }
     }
 
@@ -139,15 +162,29 @@ public sealed interface ControlRequest {
             }
             case "list" -> parseList(w);
             case "set-weight" -> {
-                if (w.length != 6) {
-                    arity(w, 5, "set-weight PROTO VIP:PORT RIP:PORT WEIGHT [FORWARD]");
+                String usage = "set-weight PROTO VIP:PORT RIP:PORT WEIGHT [FORWARD] [thresholds UPPER LOWER]";
+                int end = w.length;
+                ConnectionThresholds thresholds = ConnectionThresholds.NONE;
+                if (end >= 8 && w[end - 3].equals("thresholds")) {
+                    thresholds = thresholds(w[end - 2], w[end - 1]);
+                    end -= 3;
+                }
+                if (end != 6) {
+                    arity(Arrays.copyOf(w, end), 5, usage);
                 }
                 yield new SetWeight(server(w), weight(w[4]),
-                        w.length == 6 ? Optional.of(forwarding(w[5])) : Optional.empty());
+                        end == 6 ? Optional.of(forwarding(w[5])) : Optional.empty(), thresholds);
             }
             case "add-server" -> {
-                arity(w, 6, "add-server PROTO VIP:PORT RIP:PORT FORWARD WEIGHT");
-                yield new AddServer(server(w), forwarding(w[4]), weight(w[5]));
+                String usage = "add-server PROTO VIP:PORT RIP:PORT FORWARD WEIGHT [thresholds UPPER LOWER]";
+                ConnectionThresholds thresholds = ConnectionThresholds.NONE;
+                if (w.length == 9 && w[6].equals("thresholds")) {
+                    thresholds = thresholds(w[7], w[8]);
+                    arity(Arrays.copyOf(w, 6), 6, usage);
+                } else {
+                    arity(w, 6, usage);
+                }
+                yield new AddServer(server(w), forwarding(w[4]), weight(w[5]), thresholds);
             }
             case "delete-server" -> {
                 arity(w, 4, "delete-server PROTO VIP:PORT RIP:PORT");
@@ -180,6 +217,7 @@ public sealed interface ControlRequest {
         boolean noSort = false;
         boolean rules = false;
         boolean persistentConn = false;
+        boolean thresholds = false;
         Optional<VirtualServiceKey> service = Optional.empty();
         for (int i = 1; i < w.length; i++) {
             switch (w[i]) {
@@ -190,6 +228,7 @@ public sealed interface ControlRequest {
                 case "nosort" -> noSort = true;
                 case "rules" -> rules = true;
                 case "persistent-conn" -> persistentConn = true;
+                case "thresholds" -> thresholds = true;
                 case "tcp", "udp" -> {
                     if (i + 1 >= w.length) {
                         throw new ControlException("list: " + w[i] + " needs VIP:PORT");
@@ -206,7 +245,8 @@ public sealed interface ControlRequest {
         if (rules && (stats || rate)) {
             throw new ControlException("list: rules cannot be given with stats or rate");
         }
-        return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, rules, persistentConn), service);
+        return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, rules, persistentConn,
+                thresholds), service);
     }
 
     private static void arity(String[] w, int n, String usage) {
@@ -250,6 +290,31 @@ public sealed interface ControlRequest {
         throw new ControlException("weight '" + Excerpt.of(text) + "' is not a number from 0 to 65535");
     }
 
+    /** ipvsadm -x and -y: each 0 to INT_MAX (ipvsadm's range), the lower not above the upper (the kernel's). */
+    static ConnectionThresholds thresholds(String upper, String lower) {
+        int u = threshold(upper, "illegal u_threshold specified");
+        int l = threshold(lower, "illegal l_threshold specified");
+        String problem = ConnectionThresholds.problem(u, l);
+        if (problem != null) {
+            throw new ControlException(problem);
+        }
+        return new ConnectionThresholds(u, l);
+    }
+
+    /** One threshold, 0 to INT_MAX; else ipvsadm's message for it. */
+    static int threshold(String text, String illegal) {
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ControlException(illegal + ": '" + Excerpt.of(text) + "' is not a number from 0 to "
+                + Integer.MAX_VALUE);
+    }
+
     static ForwardingMethod forwarding(String text) {
         for (ForwardingMethod f : ForwardingMethod.values()) {
             if (f.configName().equalsIgnoreCase(text)) {
@@ -264,6 +329,11 @@ public sealed interface ControlRequest {
         SchedulerKind kind = SchedulerKind.fromConfigName(text).filter(k -> k.configName().equals(text))
                 .orElseThrow(() -> new ControlException("Scheduler not found: '" + Excerpt.of(text) + "'"));
         return kind;
+    }
+
+    /** " thresholds U L", or nothing for none. */
+    private static String wire(ConnectionThresholds t) {
+        return t.isSet() ? " thresholds " + t.upper() + " " + t.lower() : "";
     }
 
     private static String wire(VirtualServiceKey key) {

@@ -68,15 +68,17 @@ public final class ControlService {
                 yield ControlReply.ok(IpvsListing.format(view, list.options(), names, listingFirstLine.get()));
             }
             case ControlRequest.SetWeight e -> {
-                handler.setWeight(e.server(), e.weight(), e.forwarding());
-                log.info("lbadm: weight of {} set to {}{} (until the next reload)", e.server(), e.weight(),
-                        e.weight() == 0 ? ", draining" : "");
+                handler.setWeight(e.server(), e.weight(), e.forwarding(), e.thresholds());
+                log.info("lbadm: weight of {} set to {}{}, thresholds u:{} l:{} (until the next reload)", e.server(),
+                        e.weight(), e.weight() == 0 ? ", draining" : "", e.thresholds().upper(),
+                        e.thresholds().lower());
                 yield ControlReply.ok("");
             }
             case ControlRequest.AddServer a -> {
-                handler.addServer(a.server(), a.forwarding(), a.weight());
-                log.info("lbadm: real server {} added ({}, weight {}) until the next reload", a.server(),
-                        a.forwarding().configName(), a.weight());
+                handler.addServer(a.server(), a.forwarding(), a.weight(), a.thresholds());
+                log.info("lbadm: real server {} added ({}, weight {}, thresholds u:{} l:{}) until the next reload",
+                        a.server(), a.forwarding().configName(), a.weight(), a.thresholds().upper(),
+                        a.thresholds().lower());
                 yield ControlReply.ok("");
             }
             case ControlRequest.DeleteServer d -> {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
@@ -128,13 +129,15 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     }
 
     @Override
-    public void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding) {
-        run(() -> director.setWeight(server, weight, forwarding));
+    public void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding,
+                          ConnectionThresholds thresholds) {
+        run(() -> director.editServer(server, weight, forwarding, thresholds));
     }
 
     @Override
-    public void addServer(RealServerKey server, ForwardingMethod forwarding, int weight) {
-        run(() -> director.addServer(server, forwarding, weight));
+    public void addServer(RealServerKey server, ForwardingMethod forwarding, int weight,
+                          ConnectionThresholds thresholds) {
+        run(() -> director.addServer(server, forwarding, weight, thresholds));
     }
 
     @Override

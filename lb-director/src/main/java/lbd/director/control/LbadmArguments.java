@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import lbd.config.Endpoints;
 import lbd.config.NameResolver;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
@@ -42,7 +43,7 @@ public final class LbadmArguments {
     public record Send(Path socket, ControlRequest request) implements Action {
     }
 
-    private static final String VALUE_LETTERS = "tursw";
+    private static final String VALUE_LETTERS = "turswxy";
     private static final Map<String, String> LONG = Map.ofEntries(
             Map.entry("--list", "-L"), Map.entry("--numeric", "-n"), Map.entry("--tcp-service", "-t"),
             Map.entry("--udp-service", "-u"), Map.entry("--real-server", "-r"), Map.entry("--scheduler", "-s"),
@@ -52,7 +53,7 @@ public final class LbadmArguments {
             Map.entry("--version", "-v"), Map.entry("--add-service", "-A"), Map.entry("--delete-service", "-D"),
             Map.entry("--clear", "-C"), Map.entry("--zero", "-Z"), Map.entry("--save", "-S"),
             Map.entry("--restore", "-R"), Map.entry("--fwmark-service", "-f"), Map.entry("--persistent", "-p"),
-            Map.entry("--connection", "-c"));
+            Map.entry("--connection", "-c"), Map.entry("--u-threshold", "-x"), Map.entry("--l-threshold", "-y"));
 
     private LbadmArguments() {
     }
@@ -66,6 +67,9 @@ public final class LbadmArguments {
         boolean exact = false;
         boolean noSort = false;
         boolean persistentConn = false;
+        boolean thresholds = false;
+        String upper = null;
+        String lower = null;
         String service = null;
         Protocol protocol = null;
         String real = null;
@@ -101,6 +105,9 @@ public final class LbadmArguments {
                 case "--exact" -> exact = true;
                 case "--nosort" -> noSort = true;
                 case "--persistent-conn" -> persistentConn = true;
+                case "--thresholds" -> thresholds = true;
+                case "-x" -> upper = value;
+                case "-y" -> lower = value;
                 case "--socket" -> socket = Path.of(value);
                 case "-t", "-u" -> {
                     if (service != null) {
@@ -127,9 +134,14 @@ public final class LbadmArguments {
         if (stats && rate) {
             throw new UsageException("--stats and --rate cannot be given together");
         }
+        if ((upper != null || lower != null) && command != 'a' && command != 'e') {
+            throw new UsageException("Illegal '" + (upper != null ? "u-threshold" : "l-threshold")
+                    + "' option: -x and -y go with -a or -e");
+        }
+        ConnectionThresholds limits = thresholds(upper, lower);
         ControlRequest request = switch (command) {
             case 'L' -> new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, false,
-                    persistentConn),
+                    persistentConn, thresholds),
                     service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
             case 'R' -> new ControlRequest.Reload();
             case 'S' -> {
@@ -155,10 +167,12 @@ public final class LbadmArguments {
                         endpoint(required(real, "-" + command + " needs -r RIP[:PORT]"), key.address().port()));
                 yield switch (command) {
                     case 'a' -> new ControlRequest.AddServer(server,
-                            forwarding == null ? ForwardingMethod.GATE : forwarding, weight == null ? 1 : weight);
+                            forwarding == null ? ForwardingMethod.GATE : forwarding, weight == null ? 1 : weight,
+                            limits);
                     case 'e' -> new ControlRequest.SetWeight(server,
-                            required(weight, "-e needs -w WEIGHT (the weight is what lbadm can change)"),
-                            Optional.ofNullable(forwarding));
+                            required(weight, "-e needs -w WEIGHT (the weight and the thresholds are what lbadm can"
+                                    + " change)"),
+                            Optional.ofNullable(forwarding), limits);
                     default -> new ControlRequest.DeleteServer(server);
                 };
             }
@@ -205,6 +219,15 @@ public final class LbadmArguments {
             throw new UsageException(message);
         }
         return value;
+    }
+
+    /** -x and -y as ipvsadm reads them (0 when not given; 0 to INT_MAX; the lower not above the upper). */
+    private static ConnectionThresholds thresholds(String upper, String lower) throws UsageException {
+        try {
+            return ControlRequest.thresholds(upper == null ? "0" : upper, lower == null ? "0" : lower);
+        } catch (ControlException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     private static int parseWeight(String text) throws UsageException {

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.GlobalSettings;
 import lbd.config.model.RealServer;
@@ -248,12 +249,29 @@ public final class Director implements AutoCloseable {
         }
         conductor.call("lbadm weight " + key.address(), () -> {
             RealServer server = findServer(key);
-            if (forwarding.isPresent() && forwarding.get() != server.forwarding()) {
-                throw new DirectorException(key.address() + " forwards with " + server.forwarding().configName()
-                        + "; lbd cannot change a real server's forwarding method to " + forwarding.get().configName()
-                        + ": delete it (-d) and add it again (-a) with the new one");
-            }
+            sameForwarding(server, forwarding);
             edits.setWeight(key, weight);
+            tables.mark(key.service());
+            return null;
+        });
+    }
+
+    /**
+     * {@code lbadm -e ... -w W [-x U] [-y L] [-g|-m|-i]}: the weight and the connection thresholds until the next
+     * reload, as ipvsadm -e sets them (thresholds not given are 0); the forwarding method as in
+     * {@link #setWeight(RealServerKey, int, Optional)}.
+     */
+    public void editServer(RealServerKey key, int weight, Optional<ForwardingMethod> forwarding,
+                           ConnectionThresholds thresholds) {
+        Objects.requireNonNull(thresholds, "thresholds");
+        conductor.call("lbadm edit " + key.address(), () -> {
+            RealServer server = findServer(key);
+            if (weight < 0) {
+                throw new DirectorException("weight must be 0 or more: " + weight);
+            }
+            sameForwarding(server, forwarding);
+            edits.setWeight(key, weight);
+            edits.setThresholds(key, thresholds);
             tables.mark(key.service());
             return null;
         });
@@ -271,6 +289,12 @@ public final class Director implements AutoCloseable {
 
     /** {@code lbadm -a}: a real server until the next reload, health-checked like the configured ones. */
     public void addServer(RealServerKey key, ForwardingMethod forwarding, int weight) {
+        addServer(key, forwarding, weight, ConnectionThresholds.NONE);
+    }
+
+    /** {@code lbadm -a ... -x U -y L}: as above, with connection thresholds (0 when not given, as ipvsadm). */
+    public void addServer(RealServerKey key, ForwardingMethod forwarding, int weight,
+                          ConnectionThresholds thresholds) {
         conductor.call("lbadm add " + key.address(), () -> {
             VirtualService vs = findService(key.service());
             if (effective.find(key.service()).orElseThrow().realServers().stream()
@@ -289,9 +313,12 @@ public final class Director implements AutoCloseable {
             RealServer configured = vs.realServers().stream().filter(rs -> rs.key().equals(key)).findFirst()
                     .orElse(null);
             edits.addServer(configured != null ? configured
-                    : new RealServer(key, forwarding, weight, Optional.empty(), Optional.empty(), 0));
+                    : new RealServer(key, forwarding, weight, Optional.empty(), Optional.empty(), 0, thresholds));
             if (configured != null && configured.weight() != weight) {
                 edits.setWeight(key, weight);
+            }
+            if (configured != null && !configured.thresholds().equals(thresholds)) {
+                edits.setThresholds(key, thresholds);
             }
             states.putIfAbsent(key, initialState(vs));
             serversEdited(key.service());
@@ -309,6 +336,15 @@ public final class Director implements AutoCloseable {
             serversEdited(key.service());
             return null;
         });
+    }
+
+    /** lbd does not change a real server's forwarding method: a restated one must be the server's. */
+    private static void sameForwarding(RealServer server, Optional<ForwardingMethod> forwarding) {
+        if (forwarding.isPresent() && forwarding.get() != server.forwarding()) {
+            throw new DirectorException(server.address() + " forwards with " + server.forwarding().configName()
+                    + "; lbd cannot change a real server's forwarding method to " + forwarding.get().configName()
+                    + ": delete it (-d) and add it again (-a) with the new one");
+        }
     }
 
     private VirtualService findService(VirtualServiceKey key) {

@@ -1,6 +1,7 @@
 package lbd.director.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
@@ -21,6 +23,7 @@ import lbd.config.model.VirtualServiceKey;
 final class RuntimeEdits {
 
     private final Map<RealServerKey, Integer> weights = new HashMap<>();
+    private final Map<RealServerKey, ConnectionThresholds> thresholds = new HashMap<>();
     private final Map<VirtualServiceKey, SchedulerKind> schedulers = new HashMap<>();
     private final Map<VirtualServiceKey, List<RealServer>> added = new HashMap<>();
     private final Set<RealServerKey> deleted = new HashSet<>();
@@ -33,6 +36,16 @@ final class RuntimeEdits {
         weights.put(key, weight);
     }
 
+    /** lbadm -e -x -y (or -a of a configured server with other thresholds): until the next reload. */
+    void setThresholds(RealServerKey key, ConnectionThresholds t) {
+        thresholds.put(key, t);
+    }
+
+    /** The thresholds lbadm set, by server (read-only view). */
+    Map<RealServerKey, ConnectionThresholds> thresholds() {
+        return Collections.unmodifiableMap(thresholds);
+    }
+
     Optional<SchedulerKind> scheduler(VirtualServiceKey key) {
         return Optional.ofNullable(schedulers.get(key));
     }
@@ -43,6 +56,7 @@ final class RuntimeEdits {
 
     void clear() {
         weights.clear();
+        thresholds.clear();
         schedulers.clear();
         added.clear();
         deleted.clear();
@@ -69,6 +83,7 @@ final class RuntimeEdits {
             deleted.add(key);
         }
         weights.remove(key);
+        thresholds.remove(key);
     }
 
     /** {@code config} as lbadm's -a and -d left it: the same object when there are none (the usual case). */
@@ -87,7 +102,7 @@ final class RuntimeEdits {
             servers.addAll(added.getOrDefault(vs.key(), List.of()));
             services.add(new VirtualService(vs.key(), vs.scheduler(), vs.persistence(), vs.netmask(), servers,
                     vs.healthCheck(), vs.quiescent(), vs.fallback(), vs.fallbackCommand(), vs.maxConnections(),
-                    vs.idleTimeout(), vs.line(), vs.schedulerFlags()));
+                    vs.idleTimeout(), vs.line(), vs.schedulerFlags(), vs.mhTableSize()));
         }
         return new ClusterConfig(config.source(), config.globals(), services);
     }

@@ -1,6 +1,7 @@
 package lbd.director.listing;
 
 import java.util.Objects;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.dataplane.counter.RealServerStats;
@@ -16,9 +17,17 @@ import lbd.dataplane.counter.RealServerStats;
  * @param note       what lbd adds after ipvsadm's columns ("down: ...", "weight set by lbadm"); empty when none
  * @param up         the health verdict (a quiescent server held down by its check is listed with weight 0)
  * @param persistConns the persistence templates that send clients to it (ipvsadm's PersistConn)
+ * @param thresholds its connection thresholds for the whole director (ipvsadm's Uthreshold and Lthreshold)
  */
 public record DestinationView(Endpoint address, ForwardingMethod forwarding, int weight, RealServerStats stats,
-                              Rates rates, String note, boolean up, int persistConns) {
+                              Rates rates, String note, boolean up, int persistConns,
+                              ConnectionThresholds thresholds) {
+
+    /** A real server without connection thresholds. */
+    public DestinationView(Endpoint address, ForwardingMethod forwarding, int weight, RealServerStats stats,
+                           Rates rates, String note, boolean up, int persistConns) {
+        this(address, forwarding, weight, stats, rates, note, up, persistConns, ConnectionThresholds.NONE);
+    }
 
     /** A real server no template points at. */
     public DestinationView(Endpoint address, ForwardingMethod forwarding, int weight, RealServerStats stats,
@@ -32,5 +41,6 @@ public record DestinationView(Endpoint address, ForwardingMethod forwarding, int
         Objects.requireNonNull(stats, "stats");
         Objects.requireNonNull(rates, "rates");
         Objects.requireNonNull(note, "note");
+        Objects.requireNonNull(thresholds, "thresholds");
     }
 }

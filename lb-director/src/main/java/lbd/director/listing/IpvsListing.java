@@ -44,7 +44,8 @@ public final class IpvsListing {
 
     /**
      * ipvsadm -S: one {@code -A} line per service, one {@code -a} line per real server in the table (held-out
-     * servers are not in it, so not saved), no title; what {@code -R} reads back.
+     * servers are not in it, so not saved), no title; what {@code -R} reads back. A server with connection
+     * thresholds gets {@code -x U -y L} after its weight, which ipvsadm -S would drop.
      */
     private static void rules(StringBuilder out, ServiceView service, ListingOptions options, AddressNames names) {
         String svc = (service.key().protocol() == Protocol.TCP ? "-t " : "-u ")
@@ -68,7 +69,12 @@ public final class IpvsListing {
                         case GATE -> "-g";
                         case MASQ -> "-m";
                         case IPIP -> "-i";
-                    }).append(" -w ").append(d.weight()).append('\n');
+                    }).append(" -w ").append(d.weight());
+            if (d.thresholds().isSet()) {
+                // ipvsadm -S leaves thresholds out (they are lost on -R); lbd saves them, as ipvsadm -a reads them.
+                out.append(" -x ").append(d.thresholds().upper()).append(" -y ").append(d.thresholds().lower());
+            }
+            out.append('\n');
         }
     }
 
@@ -79,6 +85,9 @@ public final class IpvsListing {
         } else if (options.rate()) {
             out.append(String.format("%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
                     "Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"));
+        } else if (options.thresholds()) {
+            out.append(String.format("%-33s %-10s %-10s %-10s %-10s\n  -> RemoteAddress:Port\n",
+                    "Prot LocalAddress:Port", "Uthreshold", "Lthreshold", "ActiveConn", "InActConn"));
         } else if (options.persistentConn()) {
             out.append(String.format("%-33s %-9s %-11s %-10s %-10s\n  -> RemoteAddress:Port\n",
                     "Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn", "InActConn"));
@@ -140,6 +149,9 @@ public final class IpvsListing {
             Rates r = d.rates();
             out.append(String.format("  -> %-28s %8d %8d %8d", name, r.cps(), r.inPps(), r.outPps()));
             largeNumbers(out, options.exact(), r.inBps(), r.outBps());
+        } else if (options.thresholds()) {
+            out.append(String.format("  -> %-28s %-10d %-10d %-10d %-10d", name, d.thresholds().upper(),
+                    d.thresholds().lower(), d.stats().active(), d.stats().inactive()));
         } else if (options.persistentConn()) {
             out.append(String.format("  -> %-28s %-9d %-11d %-10d %-10d", name, d.weight(), d.persistConns(),
                     d.stats().active(), d.stats().inactive()));

@@ -11,9 +11,17 @@ package lbd.director.listing;
  * @param rules   -S (--save): the table as ipvsadm rules ({@code -A ...}, {@code -a ...}), no title
  * @param persistentConn --persistent-conn: Weight PersistConn ActiveConn InActConn (--stats and --rate win, as in
  *                ipvsadm)
+ * @param thresholds --thresholds: Uthreshold Lthreshold ActiveConn InActConn (--stats and --rate win over it, it
+ *                wins over --persistent-conn, as in ipvsadm's print_title)
  */
 public record ListingOptions(boolean numeric, boolean stats, boolean rate, boolean exact, boolean noSort,
-        boolean rules, boolean persistentConn) {
+        boolean rules, boolean persistentConn, boolean thresholds) {
+
+    /** Without --thresholds. */
+    public ListingOptions(boolean numeric, boolean stats, boolean rate, boolean exact, boolean noSort,
+            boolean rules, boolean persistentConn) {
+        this(numeric, stats, rate, exact, noSort, rules, persistentConn, false);
+    }
 
     /** Without --persistent-conn. */
     public ListingOptions(boolean numeric, boolean stats, boolean rate, boolean exact, boolean noSort,

@@ -86,7 +86,7 @@ public final class TableViews {
                                                Map<RealServerKey, Rates> rates, Map<RealServerKey, Integer> templates) {
         return new DestinationView(d.address(), d.forwarding(), d.weight(),
                 stats.getOrDefault(d.key(), RealServerStats.ZERO), rates.getOrDefault(d.key(), Rates.ZERO), note, up,
-                templates.getOrDefault(d.key(), 0));
+                templates.getOrDefault(d.key(), 0), d.thresholds());
     }
 
     private static String note(RealServerKey key, Function<RealServerKey, RealServerState> health,

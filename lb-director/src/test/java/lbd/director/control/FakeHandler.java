@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import lbd.config.model.Endpoint;
+import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
@@ -64,22 +65,25 @@ final class FakeHandler implements ControlHandler {
     }
 
     @Override
-    public synchronized void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding) {
+    public synchronized void setWeight(RealServerKey server, int weight, Optional<ForwardingMethod> forwarding,
+                                       ConnectionThresholds thresholds) {
         int i = find(server);
         if (i < 0) {
             throw new ControlException("No such destination: " + server);
         }
         DestinationView d = servers.get(i);
         servers.set(i, new DestinationView(d.address(), d.forwarding(), weight, d.stats(), d.rates(),
-                "weight set by lbadm", true));
+                "weight set by lbadm", true, 0, thresholds));
     }
 
     @Override
-    public synchronized void addServer(RealServerKey server, ForwardingMethod forwarding, int weight) {
+    public synchronized void addServer(RealServerKey server, ForwardingMethod forwarding, int weight,
+                                       ConnectionThresholds thresholds) {
         if (find(server) >= 0) {
             throw new ControlException("Destination already exists: " + server);
         }
-        servers.add(new DestinationView(server.address(), forwarding, weight, RealServerStats.ZERO, Rates.ZERO, "", true));
+        servers.add(new DestinationView(server.address(), forwarding, weight, RealServerStats.ZERO, Rates.ZERO, "", true,
+                0, thresholds));
     }
 
     @Override

@@ -73,6 +73,45 @@ class LbadmTest {
     }
 
     @Test
+    void connectionThresholdsAsIpvsadmsDashXAndDashYListedWithDashDashThresholdsAndSavedByDashS() {
+        assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.3:80", "-w", "1", "-x", "100", "-y", "50"))
+                .isZero();
+        assertThat(lbadm("-a", "-t", "127.0.0.1:8080", "-r", "127.0.0.4:80", "-m", "--u-threshold=7")).isZero();
+        assertThat(lbadm("-L", "-n", "--thresholds")).isZero();
+        // ipvsadm's print_title and print_service_entry for FMT_THRESHOLDS: %-10u columns.
+        assertThat(out.lines().toList()).containsExactly(
+                "lbd 0.1.0",
+                "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn ",
+                "  -> RemoteAddress:Port",
+                "TCP  127.0.0.1:8080 rr",
+                "  -> 127.0.0.2:80                 0          0          1          2         ",
+                "  -> 127.0.0.3:80                 100        50         1          2         ",
+                "  -> 127.0.0.4:80                 7          0          0          0         ");
+        assertThat(lbadm("-S", "-n")).isZero();
+        assertThat(out.lines().toList()).containsExactly(
+                "-A -t 127.0.0.1:8080 -s rr",
+                "-a -t 127.0.0.1:8080 -r 127.0.0.2:80 -m -w 1",
+                "-a -t 127.0.0.1:8080 -r 127.0.0.3:80 -m -w 1 -x 100 -y 50",
+                "-a -t 127.0.0.1:8080 -r 127.0.0.4:80 -m -w 1 -x 7 -y 0");
+        // ipvsadm -e sends the whole destination: -e without -x/-y sets them back to 0.
+        assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.3:80", "-w", "1")).isZero();
+        assertThat(lbadm("-L", "-n", "--thresholds")).isZero();
+        assertThat(out).contains("  -> 127.0.0.3:80                 0          0          1          2         ");
+    }
+
+    @Test
+    void thresholdsIpvsadmOrTheKernelWouldRefuseAreRefused() {
+        assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.3:80", "-w", "1", "-x", "5", "-y", "6"))
+                .isEqualTo(2);
+        assertThat(err).contains("the lower threshold (6) is above the upper (5); IPVS refuses lower > upper"
+                + " (Numerical result out of range)");
+        assertThat(lbadm("-a", "-t", "127.0.0.1:8080", "-r", "127.0.0.5:80", "-x", "-1")).isEqualTo(2);
+        assertThat(err).contains("illegal u_threshold specified");
+        assertThat(lbadm("-L", "-n", "-x", "5")).isEqualTo(2);
+        assertThat(err).contains("Illegal 'u-threshold' option: -x and -y go with -a or -e");
+    }
+
+    @Test
     void addsDeletesAndChangesTheScheduler() {
         assertThat(lbadm("-a", "-t", "127.0.0.1:8080", "-r", "127.0.0.4", "-m", "-w", "2")).isZero();
         assertThat(lbadm("-d", "--tcp-service=127.0.0.1:8080", "--real-server", "127.0.0.2:80")).isZero();
