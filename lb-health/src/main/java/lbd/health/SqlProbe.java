@@ -127,11 +127,18 @@ public final class SqlProbe implements Probe {
         }
     }
 
-    /** The driver's message, first sentence only (the drivers append advice meant for programmers). */
-    private static String describe(SQLException e) {
+    /** A failed connection as every probe says it; otherwise the server's or driver's message and SQLSTATE. */
+    private String describe(SQLException e) {
+        IOException innermost = null;
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof IOException io) {
+                innermost = io;
+            }
+        }
+        if (innermost != null) {
+            return IoFailures.describe(innermost, timeout);
+        }
         String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        int cut = message.indexOf(". ");
-        String first = cut > 0 ? message.substring(0, cut) : message;
-        return Texts.snippet(first) + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")");
+        return Texts.snippet(message) + (e.getSQLState() == null ? "" : " (SQLSTATE " + e.getSQLState() + ")");
     }
 }
