@@ -51,7 +51,7 @@ public final class Probes {
             case NONE -> new FixedProbe(ProbeResult.up("negotiate: service=none"));
             default -> new FixedProbe(ProbeResult.down("negotiate: service="
                     + spec.check().service().name().toLowerCase(Locale.ROOT)
-                    + " is not supported; use checktype=connect or checktype=external"));
+                    + " is not supported yet; use checktype=connect or checktype=external"));
         };
     }
 }
