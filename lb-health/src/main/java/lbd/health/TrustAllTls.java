@@ -16,12 +16,13 @@ import javax.net.ssl.X509TrustManager;
 final class TrustAllTls {
 
     private static final SSLContext CONTEXT = create();
+    private static final SSLSocketFactory FACTORY = CONTEXT.getSocketFactory();
 
     private TrustAllTls() {
     }
 
     static SSLSocketFactory socketFactory() {
-        return CONTEXT.getSocketFactory();
+        return FACTORY;
     }
 
     /** The same, for libraries that take a context (pops, imaps). */
