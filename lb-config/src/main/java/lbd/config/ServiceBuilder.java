@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import lbd.config.model.CheckCredentials;
 import lbd.config.model.CheckType;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
@@ -42,6 +43,9 @@ final class ServiceBuilder {
     private static final Pattern FWMARK = Pattern.compile("[0-9]+");
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final String SCHEDULERS = SchedulerKind.names();
+    static final String ORACLE_REFUSED = "oracle checks are not supported: the only pure-Java client, Oracle's"
+            + " ojdbc (9 MB on Maven Central), is under the Oracle Free Use Terms, not an open-source licence, and no"
+            + " Oracle server can run in lbd's tests to prove the check";
 
     private final ValueReader r;
     private final Block block;
@@ -126,8 +130,12 @@ final class ServiceBuilder {
                 "a number of connections (0 = no limit)")), 0);
         Duration idleTimeout = orElse(r.read(block, Directive.IDLETIMEOUT, v -> Duration.ofSeconds(Values.seconds(v))),
                 DEFAULT_IDLE_TIMEOUT);
+        CheckCredentials credentials = new CheckCredentials(
+                Optional.ofNullable(r.read(block, Directive.LOGIN, v -> Values.text(v, "login=\"readuser\""))),
+                Optional.ofNullable(r.read(block, Directive.PASSWD, v -> Values.text(v, "passwd=\"secret\""))),
+                Optional.ofNullable(r.read(block, Directive.DATABASE, v -> Values.text(v, "database=\"portal\""))));
         // Accepted and checked, but used only by checks lbd does not have yet or by e-mail alerts.
-        for (Directive d : List.of(Directive.LOGIN, Directive.PASSWD, Directive.DATABASE, Directive.SECRET,
+        for (Directive d : List.of(Directive.SECRET,
                 Directive.MONITORFILE, Directive.SERVICENAME, Directive.COMMENT)) {
             r.read(block, d, Values::unquote);
         }
@@ -136,6 +144,7 @@ final class ServiceBuilder {
         VirtualServiceKey key = vaddr == null ? null
                 : new VirtualServiceKey(protocol, new Endpoint(vaddr.first(), vaddr.port()));
         List<RealServer> reals = reals(key, vport, ipv6);
+        checkNegotiateNeeds(service, check, request, credentials, reals);
         Optional<RealServer> fallback = fallback(key, vport, ipv6 ? s.fallback6() : s.fallback());
 
         if (key == null || r.problems.count() != errorsBefore) {
@@ -144,7 +153,7 @@ final class ServiceBuilder {
         HealthCheck health = new HealthCheck(check.type(), check.connects(), service,
                 Duration.ofSeconds(checkInterval), Duration.ofSeconds(checkTimeout), Duration.ofSeconds(connectTimeout),
                 Duration.ofSeconds(negotiateTimeout), failureCount, checkPort, request, receive, httpMethod,
-                virtualHost, checkCommand);
+                virtualHost, checkCommand, credentials);
         return Optional.of(new VirtualService(key, scheduler,
                 persistent == null ? OptionalInt.empty() : OptionalInt.of(persistent), netmask, reals, health,
                 quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number(),
@@ -246,19 +255,60 @@ final class ServiceBuilder {
         } else {
             service = fwmark || vport < 0 ? ServiceType.NONE : ServiceType.forPort(vport);
         }
-        boolean negotiates = check.type() == CheckType.NEGOTIATE || check.type() == CheckType.COMBINED;
-        if (negotiates && !service.implemented()) {
+        if (negotiates(check) && !service.implemented()) {
             String name = service.configName();
+            String why = service == ServiceType.ORACLE ? ORACLE_REFUSED
+                    : name + " checks are not supported yet (lbd balances TCP only; " + name + " comes with UDP)";
             if (sl != null) {
-                r.error(sl, name + " checks are not supported yet; lbd negotiates http, https and simpletcp"
-                        + " (service=none checks nothing); use one of those, or checktype=connect");
+                r.error(sl, why + "; use checktype=connect or checktype=external");
             } else {
                 r.error(block.start, "port " + vport + " means service=" + name + " by default (as in ldirectord),"
-                        + " and " + name + " checks are not supported yet; add service=simpletcp, service=none"
-                        + " or checktype=connect");
+                        + " and " + why + "; add service=simpletcp, service=none or checktype=connect");
             }
         }
         return service;
+    }
+
+    private static boolean negotiates(CheckKind check) {
+        return check.type() == CheckType.NEGOTIATE || check.type() == CheckType.COMBINED;
+    }
+
+    /**
+     * What a negotiate check cannot do without, refused on the block's lines rather than failing every check:
+     * ldirectord's SQL checks log "Must specify a login and request string" and mark every server down, and its
+     * http_proxy check fetches the request as an absolute URL through the real server.
+     */
+    private void checkNegotiateNeeds(ServiceType service, CheckKind check, Optional<String> request,
+            CheckCredentials credentials, List<RealServer> reals) {
+        if (!negotiates(check)) {
+            return;
+        }
+        SourceLine at = block.get(Directive.SERVICE) != null ? block.get(Directive.SERVICE) : block.start;
+        switch (service) {
+            case MYSQL, PGSQL -> {
+                String name = service.configName();
+                if (credentials.login().isEmpty()) {
+                    r.error(at, name + " checks log in: add login=\"USER\" and passwd=\"PASSWORD\" (as ldirectord,"
+                            + " which marks every server down without a login)");
+                }
+                boolean everyRealHasRequest = !reals.isEmpty() && reals.stream().allMatch(rs -> rs.request().isPresent());
+                if (request.filter(q -> !q.replaceFirst("^/", "").isBlank()).isEmpty() && !everyRealHasRequest) {
+                    r.error(at, name + " checks run request= as SQL and pass when it returns a row: add e.g."
+                            + " request=\"SELECT 1\"");
+                }
+            }
+            case HTTP_PROXY -> {
+                boolean absolute = request.map(q -> q.replaceFirst("^/", "").toLowerCase(Locale.ROOT))
+                        .filter(q -> q.startsWith("http://")).isPresent();
+                if (!absolute && reals.stream().anyMatch(rs -> rs.request().isEmpty())) {
+                    SourceLine rl = block.get(Directive.REQUEST);
+                    r.error(rl != null ? rl : at, "http_proxy checks fetch request= through the real server as an"
+                            + " HTTP proxy: write an absolute URL, e.g. request=\"http://www.example.com/\"");
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     private List<RealServer> reals(VirtualServiceKey key, int vport, boolean ipv6) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import lbd.config.model.CheckCredentials;
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ConnectionThresholds;
@@ -276,5 +278,24 @@ class DefaultsAndDirectivesTest {
                   = connection thresholds: none
                 0 real servers in 1 virtual service; checks: negotiate http every 10s
                 """);
+    }
+
+    @Test
+    void loginPasswdAndDatabaseReachTheCheckAndThePasswordStaysOutOfItsText() {
+        ClusterConfig config = Fixtures.loaded("""
+                virtual=10.0.0.1:3306
+                \treal=10.0.0.2:3306 masq
+                \tservice=mysql
+                \tlogin="readuser"
+                \tpasswd="genericpassword"
+                \tdatabase="portal"
+                \trequest="SELECT * FROM link"
+                """);
+        CheckCredentials credentials = config.virtualServices().getFirst().healthCheck().credentials();
+        assertThat(credentials).isEqualTo(new CheckCredentials(Optional.of("readuser"), Optional.of("genericpassword"),
+                Optional.of("portal")));
+        assertThat(credentials.toString()).doesNotContain("genericpassword");
+        assertThat(Fixtures.loaded("virtual=10.0.0.1:21\n\treal=10.0.0.2:21 masq\n").virtualServices().getFirst()
+                .healthCheck().credentials()).isEqualTo(CheckCredentials.NONE);
     }
 }

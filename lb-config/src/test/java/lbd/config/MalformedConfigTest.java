@@ -149,6 +149,25 @@ class MalformedConfigTest {
     }
 
     @Test
+    void negotiateChecksThatCannotWorkWithoutLoginRequestOrAProxyUrlAreRejectedOnTheirLine() {
+        assertThat(Fixtures.errors("virtual=10.0.0.1:3306\n\treal=10.0.0.2:3306 masq\n"))
+                .extracting(ConfigError::toString).containsExactly(
+                        "test.cf:1: virtual: mysql checks log in: add login=\"USER\" and passwd=\"PASSWORD\" (as"
+                                + " ldirectord, which marks every server down without a login)",
+                        "test.cf:1: virtual: mysql checks run request= as SQL and pass when it returns a row: add"
+                                + " e.g. request=\"SELECT 1\"");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:5432\n\treal=10.0.0.2:5432 masq\n\tservice=pgsql\n"
+                + "\tlogin=\"lbd\"\n"))
+                .isEqualTo("test.cf:3: service: pgsql checks run request= as SQL and pass when it returns a row: add"
+                        + " e.g. request=\"SELECT 1\"");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:3128\n\treal=10.0.0.2:3128 masq\n\trequest=\"/index.html\"\n"))
+                .isEqualTo("test.cf:3: request: http_proxy checks fetch request= through the real server as an HTTP"
+                        + " proxy: write an absolute URL, e.g. request=\"http://www.example.com/\"");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tservice=ftp\n\tlogin=\"\"\n"))
+                .isEqualTo("test.cf:3: login: is empty; give a value, e.g. login=\"readuser\"");
+    }
+
+    @Test
     void notSupportedYetIsRejectedOnItsLine() {
         assertThat(Fixtures.onlyError("virtual=1\n\treal=10.0.0.2 gate\n\tprotocol=fwm\n"))
                 .isEqualTo("test.cf:1: virtual: firewall-mark virtual services (virtual=1) are not supported yet;"
@@ -165,12 +184,12 @@ class MalformedConfigTest {
         assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=fastest\n"))
                 .isEqualTo("test.cf:2: scheduler: unknown scheduler \"fastest\"; lbd schedules with rr, wrr, lc, wlc,"
                         + " sed, nq, fo, ovf, sh, mh, dh, twos, lblc or lblcr");
-        assertThat(Fixtures.onlyError(VIRTUAL + "\tservice=ftp\n"))
-                .isEqualTo("test.cf:2: service: ftp checks are not supported yet; lbd negotiates http, https and"
-                        + " simpletcp (service=none checks nothing); use one of those, or checktype=connect");
-        assertThat(Fixtures.onlyError("virtual=10.0.0.1:3306\n"))
-                .isEqualTo("test.cf:1: virtual: port 3306 means service=mysql by default (as in ldirectord), and mysql"
-                        + " checks are not supported yet; add service=simpletcp, service=none or checktype=connect");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tservice=sip\n"))
+                .isEqualTo("test.cf:2: service: sip checks are not supported yet (lbd balances TCP only; sip comes"
+                        + " with UDP); use checktype=connect or checktype=external");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:1521\n"))
+                .isEqualTo("test.cf:1: virtual: port 1521 means service=oracle by default (as in ldirectord), and "
+                        + ServiceBuilder.ORACLE_REFUSED + "; add service=simpletcp, service=none or checktype=connect");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tchecktype=external-perl\n"))
                 .isEqualTo("test.cf:2: checktype: external-perl is not supported yet (lbd does not embed Perl); use"
                         + " checktype=external with the same script as checkcommand");

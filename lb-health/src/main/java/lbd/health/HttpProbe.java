@@ -22,7 +22,7 @@ import javax.net.ssl.SSLSocket;
  * {@code Host: virtualhost} (else the real server's IP), the whole exchange bounded by negotiatetimeout; up when
  * the status is 2xx/3xx and the body contains a match of {@code receive} (any body when receive is unset).
  * A request written as an absolute {@code http://host:port/path} URL is sent to that host instead of the real
- * server. https does not verify certificates ({@link TrustAllTls}).
+ * server. https does not verify certificates ({@link TrustAllTls}). http_proxy: see {@link #throughProxy}.
  */
 public final class HttpProbe implements Probe {
 
@@ -42,10 +42,39 @@ public final class HttpProbe implements Probe {
     private byte[] buffer = new byte[INITIAL_BUFFER]; // owned by the checker thread; grows for big bodies
 
     public HttpProbe(CheckSpec spec, boolean tls) {
+        this(spec, tls, false);
+    }
+
+    /**
+     * service=http_proxy, as ldirectord's check_http for it: the request is an absolute URL fetched through the real
+     * server as an HTTP proxy ({@code GET http://host/path}); a request that is not one (a real= line's own) names a
+     * path on the real server itself, as ldirectord builds {@code http://REAL:PORT/path}. virtualhost is not used.
+     */
+    public static HttpProbe throughProxy(CheckSpec spec) {
+        return new HttpProbe(spec, false, true);
+    }
+
+    private HttpProbe(CheckSpec spec, boolean tls, boolean proxy) {
         this.tls = tls;
         this.connectTimeout = spec.check().connectTimeout();
         this.timeout = spec.check().negotiateTimeout();
         String requested = spec.request().orElse("/");
+        String ip = spec.server().address().hostAddress();
+        String ipHost = ip.contains(":") ? "[" + ip + "]" : ip;
+        if (proxy) {
+            String url = requested.startsWith("/") ? requested.substring(1) : requested;
+            URI absolute = parseAbsolute(url);
+            if (absolute == null) {
+                absolute = URI.create("http://" + ipHost + ":" + spec.target().port() + "/" + url);
+            }
+            this.absoluteUrl = null;
+            this.fixedTarget = Optional.of(spec.target().toSocketAddress());
+            this.host = absolute.getRawAuthority();
+            this.request = requestBytes(spec, absolute.toASCIIString());
+            this.head = spec.check().httpMethod().equalsIgnoreCase("HEAD");
+            this.receive = ReceivePattern.of(spec.receive());
+            return;
+        }
         URI absolute = parseAbsolute(requested);
         String path;
         if (absolute != null) {
@@ -58,16 +87,19 @@ public final class HttpProbe implements Probe {
             this.fixedTarget = Optional.of(spec.target().toSocketAddress());
             path = "/" + requested.replaceFirst("^/+", "");
         }
-        String ip = spec.server().address().hostAddress();
-        String defaultHost = absolute != null ? absolute.getHost() : (ip.contains(":") ? "[" + ip + "]" : ip);
+        String defaultHost = absolute != null ? absolute.getHost() : ipHost;
         this.host = spec.check().virtualHost().orElse(defaultHost);
         this.head = spec.check().httpMethod().equalsIgnoreCase("HEAD");
+        this.request = requestBytes(spec, path);
+        this.receive = ReceivePattern.of(spec.receive());
+    }
+
+    private byte[] requestBytes(CheckSpec spec, String target) {
         String method = spec.check().httpMethod().toUpperCase(Locale.ROOT);
-        this.request = (method + " " + path + " HTTP/1.0\r\n"
+        return (method + " " + target + " HTTP/1.0\r\n"
                 + "Host: " + host + "\r\n"
                 + "User-Agent: lbd-health\r\n"
                 + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        this.receive = ReceivePattern.of(spec.receive());
     }
 
     @Override

@@ -35,7 +35,19 @@ public final class Probes {
         return switch (spec.check().service()) {
             case HTTP -> new HttpProbe(spec, false);
             case HTTPS -> new HttpProbe(spec, true);
+            case HTTP_PROXY -> HttpProbe.throughProxy(spec);
             case SIMPLETCP -> new SimpleTcpProbe(spec);
+            case FTP -> new FtpProbe(spec);
+            case SMTP, SUBMISSION -> new SmtpProbe(spec);
+            case POP -> new PopProbe(spec, false);
+            case POPS -> new PopProbe(spec, true);
+            case IMAP -> new ImapProbe(spec, false);
+            case IMAPS -> new ImapProbe(spec, true);
+            case NNTP -> new NntpProbe(spec);
+            case LDAP -> new LdapProbe(spec, false);
+            case LDAPS -> new LdapProbe(spec, true);
+            case MYSQL -> new SqlProbe(spec, SqlProbe.Dialect.MYSQL);
+            case PGSQL -> new SqlProbe(spec, SqlProbe.Dialect.PGSQL);
             case NONE -> new FixedProbe(ProbeResult.up("negotiate: service=none"));
             default -> new FixedProbe(ProbeResult.down("negotiate: service="
                     + spec.check().service().name().toLowerCase(Locale.ROOT)

@@ -10,12 +10,13 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
- * TLS for https checks without certificate verification, as ldirectord does (verify_hostname => 0): a check
+ * TLS for https, pops, imaps and ldaps checks without certificate verification, as ldirectord does (verify_hostname => 0): a check
  * asks "does the service answer?", and real servers behind a VIP commonly carry the VIP's certificate.
  */
 final class TrustAllTls {
 
-    private static final SSLSocketFactory FACTORY = create();
+    private static final SSLContext CONTEXT = create();
+    private static final SSLSocketFactory FACTORY = CONTEXT.getSocketFactory();
 
     private TrustAllTls() {
     }
@@ -24,7 +25,12 @@ final class TrustAllTls {
         return FACTORY;
     }
 
-    private static SSLSocketFactory create() {
+    /** The same, for libraries that take a context (pops, imaps). */
+    static SSLContext context() {
+        return CONTEXT;
+    }
+
+    private static SSLContext create() {
         TrustManager acceptAll = new X509TrustManager() {
             @Override
             public void checkClientTrusted(X509Certificate[] chain, String authType) {
@@ -42,7 +48,7 @@ final class TrustAllTls {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {acceptAll}, new SecureRandom());
-            return context.getSocketFactory();
+            return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JDK offers no TLS: " + e.getMessage(), e);
         }

@@ -67,10 +67,10 @@ class CombinedAndPingProbeTest {
 
     @Test
     void unsupportedServicesSayWhatToUseInstead() throws Exception {
-        TestConfig config = TestConfig.negotiate(ServiceType.MYSQL);
-        Probe probe = Probes.forSpec(config.spec(3306)).orElseThrow();
+        TestConfig config = TestConfig.negotiate(ServiceType.SIP);
+        Probe probe = Probes.forSpec(config.spec(5060)).orElseThrow();
         assertThat(probe.check()).isEqualTo(ProbeResult.down(
-                "negotiate: service=mysql is not supported yet; use checktype=connect or checktype=external"));
+                "negotiate: service=sip is not supported yet; use checktype=connect or checktype=external"));
     }
 
     @Test

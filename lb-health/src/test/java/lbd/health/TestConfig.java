@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import lbd.config.model.CheckCredentials;
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.Endpoint;
@@ -40,6 +41,7 @@ final class TestConfig {
     String httpMethod = "GET";
     Optional<String> virtualHost = Optional.empty();
     Optional<String> checkCommand = Optional.empty();
+    CheckCredentials credentials = CheckCredentials.NONE;
     boolean quiescent = true;
     Optional<Endpoint> fallback = Optional.empty();
     Optional<String> fallbackCommand = Optional.empty();
@@ -57,10 +59,17 @@ final class TestConfig {
         return c;
     }
 
+    /** Sets login, passwd and database; null leaves one absent. */
+    TestConfig login(String login, String passwd, String database) {
+        credentials = new CheckCredentials(Optional.ofNullable(login), Optional.ofNullable(passwd),
+                Optional.ofNullable(database));
+        return this;
+    }
+
     HealthCheck healthCheck() {
         return new HealthCheck(type, connectsPerNegotiate, service, interval, checkTimeout, connectTimeout,
                 negotiateTimeout, failureCount, checkPort, request, receive, httpMethod, virtualHost,
-                checkCommand);
+                checkCommand, credentials);
     }
 
     VirtualServiceKey key() {

@@ -21,6 +21,7 @@ import java.util.Optional;
  * @param httpMethod                httpmethod: GET or HEAD
  * @param virtualHost               virtualhost: Host header for http(s)
  * @param checkCommand              checkcommand for external checks
+ * @param credentials               login, passwd and database, for the checks that log in
  */
 public record HealthCheck(
         CheckType type,
@@ -36,7 +37,18 @@ public record HealthCheck(
         Optional<String> receive,
         String httpMethod,
         Optional<String> virtualHost,
-        Optional<String> checkCommand) {
+        Optional<String> checkCommand,
+        CheckCredentials credentials) {
+
+    /** A check that logs in nowhere (every service but ftp, pop, imap, ldap and the databases). */
+    public HealthCheck(CheckType type, int connectChecksPerNegotiate, ServiceType service, Duration checkInterval,
+            Duration checkTimeout, Duration connectTimeout, Duration negotiateTimeout, int failureCount,
+            Optional<Integer> checkPort, Optional<String> request, Optional<String> receive, String httpMethod,
+            Optional<String> virtualHost, Optional<String> checkCommand) {
+        this(type, connectChecksPerNegotiate, service, checkInterval, checkTimeout, connectTimeout, negotiateTimeout,
+                failureCount, checkPort, request, receive, httpMethod, virtualHost, checkCommand,
+                CheckCredentials.NONE);
+    }
 
     public HealthCheck {
         Objects.requireNonNull(type, "type");
@@ -51,6 +63,7 @@ public record HealthCheck(
         Objects.requireNonNull(httpMethod, "httpMethod");
         Objects.requireNonNull(virtualHost, "virtualHost");
         Objects.requireNonNull(checkCommand, "checkCommand");
+        Objects.requireNonNull(credentials, "credentials");
         if (failureCount < 1) {
             throw new IllegalArgumentException("failureCount must be >= 1: " + failureCount);
         }

@@ -3,7 +3,8 @@ package lbd.config.model;
 /** ldirectord's {@code service=}: the protocol a negotiate check speaks. */
 public enum ServiceType {
     HTTP, HTTPS, SIMPLETCP, NONE,
-    // Recognised from the man page; rejected as "not supported yet" until lb-health implements them.
+    // The rest of the man page's services. dns, radius and sip are rejected as "not supported yet" (lbd balances
+    // TCP only); oracle is refused (see ServiceBuilder).
     DNS, FTP, IMAP, IMAPS, LDAP, MYSQL, NNTP, ORACLE, PGSQL, POP, POPS, RADIUS, SIP, SMTP, SUBMISSION,
     HTTP_PROXY,
     // Added after the first release of this enum; keep new constants at the end.
@@ -40,7 +41,11 @@ public enum ServiceType {
         };
     }
 
+    /** Whether lb-health has a negotiate check for this service. */
     public boolean implemented() {
-        return this == HTTP || this == HTTPS || this == SIMPLETCP || this == NONE;
+        return switch (this) {
+            case DNS, RADIUS, SIP, ORACLE -> false;
+            default -> true;
+        };
     }
 }
