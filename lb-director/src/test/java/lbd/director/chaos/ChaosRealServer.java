@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -18,10 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Faults it plays on a line on its standard input: {@code hang} (accept and read requests but never answer
  * them; health checks included), {@code release} (close every connection held by a hang without an answer,
- * print "released N", answer again) and {@code slow MILLIS} (answer each request that late). It prints
- * "ready" once it listens and "ok" after each other command.
+ * print "released N", answer again), {@code slow MILLIS} (answer each request that late), {@code unlisten}
+ * (close the listening socket: connects are refused; open connections go on) and {@code listen} (listen
+ * again). It prints "ready" once it listens and "ok" after each other command.
  *
- * <p>Usage: {@code ChaosRealServer PORT NAME}
+ * <p>Usage: {@code ChaosRealServer PORT NAME [ADDRESS]} (default: the loopback address)
  */
 public final class ChaosRealServer {
 
@@ -36,18 +38,8 @@ public final class ChaosRealServer {
         int port = Integer.parseInt(args[0]);
         byte[] answer = ("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nThis is " + args[1] + "\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        ServerSocket server = new ServerSocket(port, 16_384, InetAddress.getLoopbackAddress());
-        Thread.ofPlatform().name("accept").start(() -> {
-            while (true) {
-                try {
-                    Socket s = server.accept();
-                    Thread.ofVirtual().start(() -> serve(s, answer));
-                } catch (IOException e) {
-                    System.out.println("accept failed: " + e);
-                    System.exit(3);
-                }
-            }
-        });
+        InetAddress address = args.length > 2 ? InetAddress.getByName(args[2]) : InetAddress.getLoopbackAddress();
+        ServerSocket server = listen(port, address, answer);
         System.out.println("ready");
         System.out.flush();
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
@@ -68,6 +60,14 @@ public final class ChaosRealServer {
                     }
                     System.out.println("released " + n);
                 }
+                case "unlisten" -> {
+                    server.close();
+                    System.out.println("ok");
+                }
+                case "listen" -> {
+                    server = listen(port, address, answer);
+                    System.out.println("ok");
+                }
                 case "slow" -> {
                     delayMillis = Long.parseLong(words[1]);
                     System.out.println("ok");
@@ -77,6 +77,28 @@ public final class ChaosRealServer {
             System.out.flush();
         }
         System.exit(0); // the test closed our standard input: it is done with us
+    }
+
+    /** Listens on {@code address:port} and serves each connection on a virtual thread, until closed. */
+    private static ServerSocket listen(int port, InetAddress address, byte[] answer) throws IOException {
+        ServerSocket server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(new InetSocketAddress(address, port), 16_384);
+        Thread.ofPlatform().name("accept").start(() -> {
+            while (true) {
+                try {
+                    Socket s = server.accept();
+                    Thread.ofVirtual().start(() -> serve(s, answer));
+                } catch (IOException e) {
+                    if (server.isClosed()) {
+                        return; // "unlisten"
+                    }
+                    System.out.println("accept failed: " + e);
+                    System.exit(3);
+                }
+            }
+        });
+        return server;
     }
 
     private static void serve(Socket s, byte[] answer) {

@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import lbd.dataplane.dr.Shell;
 import lbd.director.TestHttp;
 import lbd.director.control.ControlClient;
 import lbd.director.control.ControlReply;
@@ -65,6 +66,17 @@ class ChaosUnderLoadTest {
     /** lbd's descriptor limit: room for 10,000 idle clients (two descriptors each) and lbd's own. */
     private static final int LBD_FD_LIMIT = 32_768;
     private static final int IDLE_CONNECTIONS = 10_000;
+    /**
+     * Root only: a namespace cabled to this one by a veth pair, for a flood from outside and a real server
+     * behind a lossy, slow link. The names are this test's own (other tests run namespaces concurrently).
+     */
+    private static final String NETNS = "lbt-i20c-fl";
+    private static final String VETH_HOST = "lbti20c-h";
+    private static final String VETH_NS = "lbti20c-n";
+    private static final String HOST_SIDE = "198.19.120.1";
+    private static final String NS_SIDE = "198.19.120.2";
+    /** In the veth's /29 but on neither end: the SYN-ACKs to it find no neighbour and go nowhere. */
+    private static final String SPOOFED = "198.19.120.3";
     private static final String DOWN = " down: ";
     private static final String UP = " up: ";
 
@@ -74,6 +86,9 @@ class ChaosUnderLoadTest {
     private LbdProcess lbd;
     private final List<RealServerProcess> servers = new ArrayList<>();
     private int vipPort;
+    /** The VIP on the veth's host side, flooded from the namespace (0: no namespace, not root). */
+    private int floodedVipPort;
+    private String noNamespaceWhy;
     private final List<Long> rssAfterScenario = new ArrayList<>();
 
     @BeforeAll
@@ -98,6 +113,10 @@ class ChaosUnderLoadTest {
             assertThat(s.isRunning()).as("real server %s started", s.name).isTrue();
         }
         vipPort = freePort();
+        noNamespaceWhy = namespaceCabled();
+        if (noNamespaceWhy == null) {
+            floodedVipPort = freePort();
+        }
         lbd = LbdProcess.start(dir, config(1), Math.min(LBD_FD_LIMIT, fdLimit),
                 "-XX:+UseZGC", "-XX:+UseCompactObjectHeaders", "-Xss512k",
                 "-Xmx" + HEAP_MIB + "m", "-XX:MaxDirectMemorySize=" + DIRECT_MIB + "m", "-XX:+ExitOnOutOfMemoryError",
@@ -121,7 +140,28 @@ class ChaosUnderLoadTest {
                 lbd.close();
             }
             servers.forEach(RealServerProcess::close);
+            if (floodedVipPort != 0) {
+                Shell.attempt(List.of("ip", "netns", "delete", NETNS)); // takes the veth pair with it
+            }
         }
+    }
+
+    /** Makes the namespace and its veth pair; null when done, else why not. */
+    private static String namespaceCabled() {
+        if (!Shell.isRoot()) {
+            return "not root (network namespaces)";
+        }
+        Shell.attempt(List.of("ip", "netns", "delete", NETNS)); // left by an earlier run that was killed
+        Shell.attempt(List.of("ip", "link", "delete", VETH_HOST));
+        Shell.run(List.of("ip", "netns", "add", NETNS)).assertOk("ip netns add");
+        Shell.run(List.of("ip", "link", "add", VETH_HOST, "type", "veth", "peer", "name", VETH_NS, "netns", NETNS))
+                .assertOk("veth pair");
+        Shell.run(List.of("ip", "addr", "add", HOST_SIDE + "/29", "dev", VETH_HOST)).assertOk("host address");
+        Shell.run(List.of("ip", "link", "set", VETH_HOST, "up")).assertOk("host side up");
+        Shell.inNetns(NETNS, "ip", "addr", "add", NS_SIDE + "/29", "dev", VETH_NS).assertOk("namespace address");
+        Shell.inNetns(NETNS, "ip", "link", "set", VETH_NS, "up").assertOk("namespace side up");
+        Shell.inNetns(NETNS, "ip", "link", "set", "lo", "up").assertOk("namespace lo up");
+        return null;
     }
 
     /** Every scenario starts with all three real servers in service and answering. */
@@ -154,13 +194,17 @@ class ChaosUnderLoadTest {
         underLoad(1, load -> {
             long begin = load.now();
             victim.stop();
-            // Until its check times out, connections still reach its queue; they wait there and are answered
-            // when it continues (a request waits 30 s).
-            awaitLog(victim, DOWN, 1);
-            LoadClient.Fault stop = new LoadClient.Fault("kill -STOP " + victim.name, begin, load.now());
-            // The load's threads may all be waiting on it by now; fresh requests are served by the others.
-            assertServedWithout(victim);
-            victim.resume();
+            LoadClient.Fault stop;
+            try {
+                // Until its check times out, connections still reach its queue; they wait there and are
+                // answered when it continues (a request waits 30 s).
+                awaitLog(victim, DOWN, 1);
+                stop = new LoadClient.Fault("kill -STOP " + victim.name, begin, load.now());
+                // The load's threads may all be waiting on it by now; fresh requests are served by the others.
+                assertServedWithout(victim);
+            } finally {
+                victim.resume();
+            }
             awaitLog(victim, UP, 1);
             return List.of(stop);
         });
@@ -173,12 +217,16 @@ class ChaosUnderLoadTest {
         underLoad(1, load -> {
             long begin = load.now();
             assertThat(victim.command("hang")).isEqualTo("ok");
-            awaitLog(victim, DOWN, 1);
-            LoadClient.Fault hang = new LoadClient.Fault("hang " + victim.name, begin, load.now());
-            // The load's threads may all be waiting on it by now; fresh requests are served by the others.
-            assertServedWithout(victim);
-            // Its held connections (requests and health checks) are closed unanswered: those requests fail.
-            assertThat(victim.command("release")).startsWith("released ");
+            LoadClient.Fault hang;
+            try {
+                awaitLog(victim, DOWN, 1);
+                hang = new LoadClient.Fault("hang " + victim.name, begin, load.now());
+                // The load's threads may all be waiting on it by now; fresh requests are served by the others.
+                assertServedWithout(victim);
+            } finally {
+                // Its held connections (requests and health checks) are closed unanswered: those requests fail.
+                assertThat(victim.command("release")).startsWith("released ");
+            }
             awaitLog(victim, UP, 1);
             return List.of(hang);
         });
@@ -201,20 +249,22 @@ class ChaosUnderLoadTest {
 
     @Test
     @Order(5)
-    void aFlappingRealServerFailsAtMostTheRequestsInFlightAtEachKill() throws Exception {
+    void aFlappingRealServerFailsAtMostTheRequestsInFlightAtEachFlap() throws Exception {
         RealServerProcess victim = servers.get(1);
-        int flaps = 3;
-        underLoad(flaps, load -> {
-            List<LoadClient.Fault> kills = new ArrayList<>();
-            for (int i = 0; i < flaps; i++) {
+        // Its listener closes and opens again five times, faster than its checks: lbd's connects to it are
+        // refused meanwhile and go to another server. Closing a listener resets the connections still in its
+        // accept queue: those requests, in flight at the flap, may fail.
+        underLoad(5, load -> {
+            List<LoadClient.Fault> flaps = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
                 long begin = load.now();
-                victim.kill9();
-                kills.add(new LoadClient.Fault("kill -9 " + victim.name + " #" + i, begin, load.now()));
-                victim.start();
+                assertThat(victim.command("unlisten")).isEqualTo("ok");
+                flaps.add(new LoadClient.Fault("flap " + i + " of " + victim.name, begin, load.now()));
+                awaitAnswered(load, load.now());
+                assertThat(victim.command("listen")).isEqualTo("ok");
             }
-            // lbd may or may not have seen each short death; in the end the server is in service again.
             await().atMost(Duration.ofSeconds(30)).until(this::allThreeAnswer);
-            return kills;
+            return flaps;
         });
     }
 
@@ -315,6 +365,75 @@ class ChaosUnderLoadTest {
         });
     }
 
+    @Test
+    @Order(10)
+    void aSynFloodOnANatVipIsAbsorbedByTheKernelsSyncookies() throws Exception {
+        assumeTrue(floodedVipPort != 0, () -> "no SYN flood: " + noNamespaceWhy);
+        assumeTrue(Shell.attempt(List.of("sh", "-c", "command -v hping3")).exitCode() == 0,
+                "no SYN flood: hping3 is not installed (CI installs it)");
+        underLoad(0, load -> {
+            long cookiesBefore = syncookiesSent();
+            // From the namespace, as fast as hping3 goes, from an address that never answers the SYN-ACKs.
+            Process flood = new ProcessBuilder("ip", "netns", "exec", NETNS, "hping3", "-q", "-S", "--flood",
+                    "-p", Integer.toString(floodedVipPort), "-a", SPOOFED, HOST_SIDE)
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> syncookiesSent() >= cookiesBefore + 5_000);
+                // The flooded VIP still takes connections (the kernel answers with cookies) and lbd serves them.
+                for (int i = 0; i < 20; i++) {
+                    assertThat(TestHttp.get(null, HOST_SIDE, floodedVipPort)).as("request %d during the flood", i)
+                            .startsWith("This is RS");
+                }
+                awaitAnswered(load, load.now());
+            } finally {
+                flood.destroyForcibly();
+                flood.waitFor(10, TimeUnit.SECONDS);
+            }
+            return List.of();
+        });
+    }
+
+    @Test
+    @Order(11)
+    void aRealServerBehindASlowLossyLinkStaysInServiceAndFailsNothing() throws Exception {
+        assumeTrue(floodedVipPort != 0, () -> "no slow link: " + noNamespaceWhy);
+        Shell.Result netem = Shell.inNetns(NETNS, "tc", "qdisc", "add", "dev", VETH_NS, "root", "netem",
+                "delay", "40ms", "10ms", "loss", "2%");
+        assumeTrue(netem.exitCode() == 0, () -> "no slow link: this kernel has no sch_netem ('tc qdisc add ... netem'"
+                + " says: " + netem.output().strip() + ")");
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        String vip = "127.0.0.1:" + vipPort;
+        String real = NS_SIDE + ":" + 8080;
+        try (RealServerProcess far = new RealServerProcess(8080, "RS4", cp, 4_096, NS_SIDE, NETNS).start()) {
+            underLoad(1, load -> {
+                lbadm("-a", "-t", vip, "-r", real, "-m", "-w", "1");
+                await().atMost(Duration.ofSeconds(30)).until(() -> lbd.logSince(logOffset).contains(real + UP));
+                long since = load.now();
+                await().atMost(Duration.ofSeconds(60)).until(() -> load.answeredSince(since) >= 100);
+                lbadm("-d", "-t", vip, "-r", real);
+                return List.of();
+            });
+            assertThat(logSince(logOffset)).as("the far server was never taken out").doesNotContain(real + DOWN);
+        } finally {
+            Shell.inNetns(NETNS, "tc", "qdisc", "del", "dev", VETH_NS, "root");
+        }
+    }
+
+    /** The kernel's count of SYN cookies sent (TcpExt SyncookiesSent in /proc/net/netstat). */
+    private static long syncookiesSent() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
+        for (int i = 0; i + 1 < lines.size(); i += 2) {
+            String[] names = lines.get(i).split(" ");
+            String[] values = lines.get(i + 1).split(" ");
+            for (int j = 1; j < names.length; j++) {
+                if (names[0].equals("TcpExt:") && names[j].equals("SyncookiesSent")) {
+                    return Long.parseLong(values[j]);
+                }
+            }
+        }
+        throw new AssertionError("no TcpExt SyncookiesSent in /proc/net/netstat");
+    }
+
     // ---- the scenario frame ----
 
     private interface Scenario {
@@ -375,7 +494,7 @@ class ChaosUnderLoadTest {
                 .doesNotContain("reached at the tail of the pipeline");
         for (RealServerProcess s : servers) {
             for (String transition : new String[] {DOWN, UP}) {
-                assertThat(count(log, "127.0.0.1:" + s.port + transition))
+                assertThat(transitions(log, s, transition))
                         .as("log lines '%s%s' in%n%s", s.name, transition, log).isLessThanOrEqualTo(faultLines);
             }
         }
@@ -389,18 +508,21 @@ class ChaosUnderLoadTest {
         for (RealServerProcess s : servers) {
             reals.append("\treal=127.0.0.1:").append(s.port).append(" masq ").append(weight).append('\n');
         }
-        return """
-                checktimeout=3
-                checkinterval=1
-                quiescent=no
-                virtual=127.0.0.1:%d
+        String service = """
                 %s\tservice=http
                 \trequest="index.html"
                 \treceive="This is"
                 \tscheduler=wrr
                 \tprotocol=tcp
                 \tchecktype=negotiate
-                """.formatted(vipPort, reals);
+                """.formatted(reals);
+        return """
+                checktimeout=3
+                checkinterval=1
+                quiescent=no
+                virtual=127.0.0.1:%d
+                %s""".formatted(vipPort, service)
+                + (floodedVipPort == 0 ? "" : "virtual=" + HOST_SIDE + ":" + floodedVipPort + "\n" + service);
     }
 
     private boolean allThreeAnswer() {
@@ -427,15 +549,21 @@ class ChaosUnderLoadTest {
     /** Waits until the scenario's log has {@code n} lines of {@code server}'s {@code transition}. */
     private void awaitLog(RealServerProcess server, String transition, int n) {
         await().atMost(Duration.ofSeconds(30)).until(
-                () -> count(logSince(logOffset), "127.0.0.1:" + server.port + transition) >= n);
+                () -> transitions(logSince(logOffset), server, transition) >= n);
     }
 
     private String logSince(int offset) throws IOException {
         return lbd.logSince(offset);
     }
 
-    private static long count(String log, String fragment) {
-        return log.lines().filter(l -> l.contains(fragment)).count();
+    /**
+     * The log's lines about {@code server}'s {@code transition} in the loopback VIP's service (the flooded VIP,
+     * when there is one, has the same servers and logs its own line).
+     */
+    private long transitions(String log, RealServerProcess server, String transition) {
+        String service = "[virtual TCP 127.0.0.1:" + vipPort + "]";
+        return log.lines().filter(l -> l.contains(server.address + ":" + server.port + transition)
+                && l.contains(service)).count();
     }
 
     private Socket connectToVip() throws IOException {

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -19,19 +20,34 @@ final class RealServerProcess implements AutoCloseable {
     private BufferedReader out;
     private OutputStream in;
 
+    final String address;
+    private final String netns;
+
+    /** A server on the loopback address. */
     RealServerProcess(int port, String name, String classPath, int fdLimit) {
+        this(port, name, classPath, fdLimit, "127.0.0.1", null);
+    }
+
+    /** A server on {@code address} in the network namespace {@code netns} (null: this one). */
+    RealServerProcess(int port, String name, String classPath, int fdLimit, String address, String netns) {
         this.port = port;
         this.name = name;
         this.classPath = classPath;
         this.fdLimit = fdLimit;
+        this.address = address;
+        this.netns = netns;
     }
 
     /** Starts the server (again) and returns once it listens. */
     RealServerProcess start() throws IOException {
-        process = new ProcessBuilder(List.of("sh", "-c", "ulimit -n " + fdLimit + " && exec \"$@\"", "server",
+        List<String> command = new ArrayList<>();
+        if (netns != null) {
+            command.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        command.addAll(List.of("sh", "-c", "ulimit -n " + fdLimit + " && exec \"$@\"", "server",
                 LbdProcess.javaBinary(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", classPath,
-                ChaosRealServer.class.getName(), Integer.toString(port), name))
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                ChaosRealServer.class.getName(), Integer.toString(port), name, address));
+        process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
         in = process.getOutputStream();
         String first = out.readLine();
