@@ -20,7 +20,9 @@ public final class DrStats {
     public static final int SEND_FAILED = FORWARDED + 7;
     public static final int ARP_REPLIES_SENT = FORWARDED + 8;
     public static final int RECEIVED = FORWARDED + 9;
-    public static final int COUNT = FORWARDED + 10;
+    /** Not a drop: half-open connections the flow table let go to make room for new ones (a SYN flood). */
+    public static final int HALF_OPEN_EVICTED = FORWARDED + 10;
+    public static final int COUNT = FORWARDED + 11;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -55,6 +57,7 @@ public final class DrStats {
             case SEND_FAILED -> "send-failed";
             case ARP_REPLIES_SENT -> "arp-replies-sent";
             case RECEIVED -> "received";
+            case HALF_OPEN_EVICTED -> "flows-half-open-evicted";
             default -> "unknown";
         };
     }

@@ -91,6 +91,7 @@ final class DrWorker implements Runnable {
                 }
                 stats.add(DrStats.SEND_FAILED, socket.flush());
                 flows.expire(nowMillis());
+                stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
                 if (handled == 0) {
                     socket.awaitReadable(IDLE_POLL_MILLIS);
                 }

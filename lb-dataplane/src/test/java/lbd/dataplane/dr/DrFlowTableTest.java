@@ -79,11 +79,15 @@ class DrFlowTableTest {
     }
 
     @Test
-    void refusesWhenFull() {
+    void refusesWhenFullOfEstablishedConnections() {
         FlowTable t = new FlowTable(2, 0);
-        assertThat(t.insert(1, 1, 9, 80, 1, counters, 0)).isNotNegative();
-        assertThat(t.insert(2, 1, 9, 80, 1, counters, 0)).isNotNegative();
+        for (int client = 1; client <= 2; client++) {
+            int e = t.insert(client, 1, 9, 80, 1, counters, 0);
+            t.onPacket(e, SYN, 60, 0);
+            t.onPacket(e, ACK, 52, 0);
+        }
         assertThat(t.insert(3, 1, 9, 80, 1, counters, 0)).isEqualTo(-1);
+        assertThat(t.halfOpenEvicted()).isZero();
     }
 
     @Test
@@ -144,7 +148,7 @@ class DrFlowTableTest {
     @Test
     void aBurstOfSynsInOneMillisecondExpiresOnTime() {
         int burst = 100_000;
-        FlowTable t = new FlowTable(burst, 0);
+        FlowTable t = new FlowTable(2 * burst, 0); // below the pressure mark: every one keeps SYN_RECV's 60 s
         for (int i = 0; i < burst; i++) {
             int e = t.insert(i, 1000 + (i & 0x3fff), 9, 80, 1, counters, 5);
             assertThat(e).isNotNegative();
@@ -184,7 +188,7 @@ class DrFlowTableTest {
 
     private static void expiresExactlyWhatIsDue(List<Integer> ops) {
         DestinationCounters counters = new DestinationCounters();
-        FlowTable t = new FlowTable(64, 0);
+        FlowTable t = new FlowTable(128, 0); // 50 clients stay below the pressure mark (FlowTableSynFloodTest)
         Map<Integer, long[]> model = new HashMap<>(); // client -> {last packet, state}
         long now = 0;
         int[] flags = {SYN, ACK, FIN, RST};

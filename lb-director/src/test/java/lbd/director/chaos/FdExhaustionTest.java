@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -16,10 +15,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +22,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Stream;
 import lbd.dataplane.transport.NettyTransport;
 import lbd.dataplane.transport.TransportKind;
 import org.junit.jupiter.api.AfterEach;
@@ -209,9 +201,9 @@ class FdExhaustionTest {
     }
 
     private void assertIdleFor2Seconds() throws IOException, InterruptedException {
-        long cpuBefore = cpuTicks(lbd.pid());
+        long cpuBefore = LbdProcess.cpuTicks(lbd.pid());
         Thread.sleep(2_000);
-        long cpuTicks = cpuTicks(lbd.pid()) - cpuBefore;
+        long cpuTicks = LbdProcess.cpuTicks(lbd.pid()) - cpuBefore;
         assertThat(cpuTicks).as("CPU ticks (1/100 s) lbd used in 2 s with clients queued").isLessThan(60);
     }
 
@@ -219,8 +211,7 @@ class FdExhaustionTest {
 
     private Process startLbd(TransportKind transport, String globals, int vipPort, int metricsPort, Path log)
             throws IOException {
-        Path config = dir.resolve("ldirectord.cf");
-        Files.writeString(config, globals + """
+        LbdProcess started = LbdProcess.start(dir, globals + """
                 checktimeout=2
                 checkinterval=1
                 eventloops=1
@@ -231,52 +222,14 @@ class FdExhaustionTest {
                 \tscheduler=rr
                 \tprotocol=tcp
                 \tchecktype=on
-                """.formatted(transport.configName(), metricsPort, vipPort, backend.getLocalPort()));
-        String cp = asJars(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String command = "ulimit -n " + FD_LIMIT + " && exec \"$0\" --enable-native-access=ALL-UNNAMED"
-                + " -XX:TieredStopAtLevel=1 -cp \"$1\" lbd.director.cli.LbdMain --config \"$2\" --socket \"$3\"";
-        return new ProcessBuilder("sh", "-c", command, java, cp, config.toString(), dir.resolve("lbd.sock").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                """.formatted(transport.configName(), metricsPort, vipPort, backend.getLocalPort()),
+                FD_LIMIT, "-XX:TieredStopAtLevel=1");
+        assertThat(started.log).isEqualTo(log);
+        return started.process;
     }
 
-    /**
-     * The class path with each directory (the modules' target/classes) packed into a jar, as lbd runs in
-     * production (one jar, opened once): from a directory every class loaded for the first time opens a file,
-     * which at the descriptor limit fails — a class-loading failure no installed lbd can have.
-     */
-    private String asJars(String classPath) throws IOException {
-        List<String> entries = new ArrayList<>();
-        int n = 0;
-        for (String entry : classPath.split(File.pathSeparator)) {
-            Path path = Path.of(entry);
-            if (!Files.isDirectory(path)) {
-                entries.add(entry);
-                continue;
-            }
-            Path jar = dir.resolve("classes-" + n++ + ".jar");
-            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
-                 Stream<Path> files = Files.walk(path)) {
-                for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                    out.putNextEntry(new JarEntry(path.relativize(file).toString().replace(File.separatorChar, '/')));
-                    Files.copy(file, out);
-                    out.closeEntry();
-                }
-            }
-            entries.add(jar.toString());
-        }
-        return String.join(File.pathSeparator, entries);
-    }
-
-    /** Loop 0's value of the counter {@code name}, from lbd's Prometheus endpoint. */
     private static long loopCounter(int metricsPort, String name) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        String prefix = name + "{loop=\"0\"} ";
-        return response.body().lines().filter(l -> l.startsWith(prefix))
-                .mapToLong(l -> (long) Double.parseDouble(l.substring(prefix.length()))).findFirst().orElse(-1);
+        return LbdProcess.loopCounter(metricsPort, name);
     }
 
     private static boolean answers(int vipPort) {
@@ -349,16 +302,7 @@ class FdExhaustionTest {
     // ---- /proc ----
 
     private static int openFds(long pid) throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            return (int) fds.count();
-        }
-    }
-
-    /** utime + stime of the process, in clock ticks (fields 14 and 15 of /proc/PID/stat, after the command). */
-    private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return LbdProcess.openFds(pid);
     }
 
     private static String log(Path log) throws IOException {

@@ -13,11 +13,29 @@ import lbd.dataplane.persist.PersistenceTemplates;
  * deadline that comes early (the connection saw traffic since) is moved, so a packet costs no timer operation
  * unless the state changes to a shorter timeout. Owned by one thread; allocates nothing after construction,
  * and no operation depends on how many connections share a tick (a SYN flood included).
+ *
+ * <p>A SYN flood (spoofed sources that never complete the handshake) must neither push out connections that
+ * are established nor leave the table full of half-open ones, refusing real clients: IPVS's answer is
+ * drop_entry and secure_tcp (ip_vs_ctl.c's defense_work, ip_vs_random_dropentry), which drop SYN_RECV entries
+ * when memory runs low. Here, in fixed memory and O(1) per packet:
+ * <ul>
+ *   <li>half-open connections (NONE, or SYN_RECV: the client's SYN seen and nothing since) are kept in the
+ *       order they became half-open; when the table is full, a new connection takes the place of the oldest
+ *       of them ({@link #halfOpenEvicted()} counts them). Only when no half-open connection is left (every
+ *       entry established or closing) is a SYN refused;</li>
+ *   <li>a connection that becomes half-open while the table is at least three quarters full gets
+ *       {@link #HALF_OPEN_UNDER_PRESSURE_MILLIS} instead of SYN_RECV's 60 s, so that a flood drains quickly
+ *       (a real client's retransmitted SYN or its ACK arrives well within it);</li>
+ *   <li>an established connection is never evicted: it leaves on its own timeout only.</li>
+ * </ul>
  */
 public final class FlowTable {
 
     private static final long TICK_MILLIS = 256;
     private static final int SPOKES = 1024;
+    private static final int NIL = -1;
+    /** A half-open connection's timeout when it became half-open in a table at least 3/4 full. */
+    public static final long HALF_OPEN_UNDER_PRESSURE_MILLIS = 5_000;
 
     private final int capacity;
     private final int bucketMask;
@@ -33,11 +51,21 @@ public final class FlowTable {
     private final long[] templateHandles;
     private final int[] free;
     private int freeTop;
+    // Half-open entries, oldest first: an intrusive doubly linked list (NIL-terminated).
+    private final int[] halfOpenNext;
+    private final int[] halfOpenPrev;
+    private final boolean[] halfOpen;
+    private int halfOpenOldest = NIL;
+    private int halfOpenNewest = NIL;
+    private final boolean[] shortLived; // became half-open under pressure
+    private final int pressureMark;
+    private long halfOpenEvicted;
     private final FlowExpiryWheel wheel;
     private final FlowExpiryWheel.Expiry onExpiry = this::onExpiry;
 
     /**
-     * @param capacity  the most connections this worker tracks; a SYN beyond it is dropped (counted)
+     * @param capacity  the most connections this worker tracks; a SYN beyond it takes the place of the oldest
+     *                  half-open connection, or is dropped (counted) when there is none
      * @param nowMillis the current monotonic time in milliseconds
      */
     public FlowTable(int capacity, long nowMillis) {
@@ -61,6 +89,11 @@ public final class FlowTable {
             free[i] = capacity - 1 - i;
         }
         freeTop = capacity;
+        halfOpenNext = new int[capacity];
+        halfOpenPrev = new int[capacity];
+        halfOpen = new boolean[capacity];
+        shortLived = new boolean[capacity];
+        pressureMark = capacity - capacity / 4;
         wheel = new FlowExpiryWheel(capacity, TICK_MILLIS, SPOKES, nowMillis);
     }
 
@@ -70,6 +103,11 @@ public final class FlowTable {
 
     public int capacity() {
         return capacity;
+    }
+
+    /** Half-open connections evicted so far to make room for new ones (the table was full). */
+    public long halfOpenEvicted() {
+        return halfOpenEvicted;
     }
 
     /** The entry of a connection, or -1. */
@@ -91,12 +129,16 @@ public final class FlowTable {
      * Tracks a new connection scheduled to a real server (state NONE, counted as InActConn as IPVS does);
      * the caller then applies the first packet with {@link #onPacket}.
      *
-     * @return the entry, or -1 when the table is full
+     * @return the entry, or -1 when the table is full of connections that are not half-open
      */
     public int insert(int clientIp, int clientPort, int vip, int vport, long mac, DestinationCounters c,
                       long nowMillis) {
         if (freeTop == 0) {
-            return -1;
+            if (halfOpenOldest == NIL) {
+                return -1;
+            }
+            remove(halfOpenOldest, nowMillis);
+            halfOpenEvicted++;
         }
         int e = free[--freeTop];
         long address = ((long) clientIp << 32) | (vip & 0xffffffffL);
@@ -112,6 +154,8 @@ public final class FlowTable {
             b = (b + 1) & bucketMask;
         }
         buckets[b] = e + 1;
+        shortLived[e] = false;
+        joinHalfOpen(e);
         c.connectionScheduled();
         wheel.schedule(e, nowMillis + TcpStates.timeoutMillis(TcpStates.NONE));
         return e;
@@ -140,7 +184,17 @@ public final class FlowTable {
             } else if (before == TcpStates.ESTABLISHED) {
                 c.connectionClosing();
             }
-            long deadline = nowMillis + TcpStates.timeoutMillis(after);
+            if (isHalfOpen(after)) {
+                if (!halfOpen[e]) {
+                    joinHalfOpen(e);
+                }
+                if (after == TcpStates.SYN_RECV) {
+                    shortLived[e] = size() >= pressureMark;
+                }
+            } else if (halfOpen[e]) {
+                leaveHalfOpen(e);
+            }
+            long deadline = nowMillis + timeoutMillis(e);
             if (deadline < wheel.deadline(e)) {
                 wheel.schedule(e, deadline);
             }
@@ -179,7 +233,7 @@ public final class FlowTable {
 
     /** A deadline passed: the connection expires, unless it saw traffic since and has time left. */
     private void onExpiry(int e, long nowMillis) {
-        long deadline = lastSeen[e] + TcpStates.timeoutMillis(states[e]);
+        long deadline = lastSeen[e] + timeoutMillis(e);
         if (deadline > nowMillis) {
             wheel.schedule(e, deadline);
         } else {
@@ -200,8 +254,50 @@ public final class FlowTable {
             c.inactiveConnectionGone();
         }
         counters[e] = null;
+        if (halfOpen[e]) {
+            leaveHalfOpen(e);
+        }
         unlink(e);
         free[freeTop++] = e;
+    }
+
+    private long timeoutMillis(int e) {
+        byte state = states[e];
+        return state == TcpStates.SYN_RECV && shortLived[e] ? HALF_OPEN_UNDER_PRESSURE_MILLIS
+                : TcpStates.timeoutMillis(state);
+    }
+
+    private static boolean isHalfOpen(byte state) {
+        return state == TcpStates.NONE || state == TcpStates.SYN_RECV;
+    }
+
+    /** Appends {@code e} to the half-open list as its newest member. */
+    private void joinHalfOpen(int e) {
+        halfOpen[e] = true;
+        halfOpenNext[e] = NIL;
+        halfOpenPrev[e] = halfOpenNewest;
+        if (halfOpenNewest == NIL) {
+            halfOpenOldest = e;
+        } else {
+            halfOpenNext[halfOpenNewest] = e;
+        }
+        halfOpenNewest = e;
+    }
+
+    private void leaveHalfOpen(int e) {
+        halfOpen[e] = false;
+        int before = halfOpenPrev[e];
+        int after = halfOpenNext[e];
+        if (before == NIL) {
+            halfOpenOldest = after;
+        } else {
+            halfOpenNext[before] = after;
+        }
+        if (after == NIL) {
+            halfOpenNewest = before;
+        } else {
+            halfOpenPrev[after] = before;
+        }
     }
 
     private void unlink(int e) {

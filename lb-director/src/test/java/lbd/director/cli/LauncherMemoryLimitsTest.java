@@ -1,0 +1,101 @@
+package lbd.director.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/lbd} bounds the JVM it starts (README "Memory"): the heap from LBD_HEAP (default 1g), direct memory
+ * from LBD_DIRECT_MEMORY (default 512m), exit on running out of heap; a bad size is refused in one line before
+ * any JVM starts. The script runs from a copy of bin/ next to a stand-in jar, with {@code -XX:+PrintFlagsFinal
+ * -version} as LBD_JAVA_OPTS, so the JVM prints the limits it got and exits before lbd's main class.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class LauncherMemoryLimitsTest {
+
+    private static final Path REPOSITORY = Path.of(System.getProperty("user.dir")).getParent();
+
+    @TempDir
+    Path home;
+
+    @BeforeEach
+    void copyLauncher() throws IOException {
+        Files.createDirectories(home.resolve("bin"));
+        for (String script : new String[] {"lbd", "find-jdk"}) {
+            Path copy = home.resolve("bin").resolve(script);
+            Files.copy(REPOSITORY.resolve("bin").resolve(script), copy);
+            copy.toFile().setExecutable(true);
+        }
+        // Present, so the launcher does not build; never opened, since -version exits first.
+        Files.createDirectories(home.resolve("lb-director/target"));
+        Files.writeString(home.resolve("lb-director/target/lbd.jar"), "");
+    }
+
+    @Test
+    void byDefaultTheHeapIs1GiBAndDirectMemory512MiB() throws Exception {
+        Result r = launch(Map.of());
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(flag(r, "MaxHeapSize")).isEqualTo(1L << 30);
+        assertThat(flag(r, "MaxDirectMemorySize")).isEqualTo(512L << 20);
+        assertThat(flag(r, "ExitOnOutOfMemoryError")).isEqualTo(1);
+    }
+
+    @Test
+    void theEnvironmentSetsBothLimits() throws Exception {
+        Result r = launch(Map.of("LBD_HEAP", "256m", "LBD_DIRECT_MEMORY", "2g"));
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(flag(r, "MaxHeapSize")).isEqualTo(256L << 20);
+        assertThat(flag(r, "MaxDirectMemorySize")).isEqualTo(2L << 30);
+    }
+
+    @Test
+    void aBadSizeIsRefusedInOneLineBeforeAnyJvmStarts() throws Exception {
+        for (String[] bad : new String[][] {
+            {"LBD_HEAP", "lots"}, {"LBD_HEAP", "512mb"}, {"LBD_DIRECT_MEMORY", "0m"}}) {
+            Result r = launch(Map.of(bad[0], bad[1]));
+            assertThat(r.exit).as("%s=%s: %s", bad[0], bad[1], r.output).isEqualTo(1);
+            assertThat(r.output).as("%s=%s", bad[0], bad[1])
+                    .isEqualTo("lbd: " + bad[0] + "=" + bad[1] + " is not a size; write a number with k, m or g, e.g. "
+                            + bad[0] + "=512m\n");
+        }
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private Result launch(Map<String, String> env) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/lbd").toString()).redirectErrorStream(true);
+        Map<String, String> e = pb.environment();
+        e.keySet().removeIf(k -> k.startsWith("LBD_"));
+        e.put("LBD_JAVA_HOME", System.getProperty("java.home"));
+        e.put("LBD_JAVA_OPTS", "-XX:+PrintFlagsFinal -version");
+        e.putAll(env);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(50, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), output);
+    }
+
+    /** A flag's final value, as -XX:+PrintFlagsFinal prints it ("size_t MaxHeapSize = 1073741824 {...}"). */
+    private static long flag(Result r, String name) {
+        Matcher m = Pattern.compile("\\s" + name + "\\s+:?=\\s+(\\S+)").matcher(r.output);
+        assertThat(m.find()).as("%s in the JVM's flags:%n%s", name, r.output).isTrue();
+        String value = m.group(1);
+        return switch (value) {
+            case "true" -> 1;
+            case "false" -> 0;
+            default -> Long.parseLong(value);
+        };
+    }
+}
