@@ -15,13 +15,17 @@ import lbd.config.model.Transport;
 import lbd.director.control.ConfigReloader;
 import lbd.director.control.ControlServer;
 import lbd.director.control.DirectorOps;
+import lbd.director.control.ReloadPhases;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
 import lbd.director.ha.HaCollector;
 import lbd.director.ha.HaConfigException;
 import lbd.director.ha.HaLauncher;
 import lbd.director.ha.HaNode;
+import lbd.director.host.CapabilityCheck;
 import lbd.director.logging.LogSetup;
+import lbd.director.systemd.SystemdNotify;
+import lbd.director.systemd.SystemdService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -57,6 +61,11 @@ final class RunCommand {
             log.error("lbd could not start: {}", e.getMessage());
             return 1;
         }
+        List<String> missing = CapabilityCheck.missing(config, haDir != null);
+        if (!missing.isEmpty()) {
+            missing.forEach(problem -> log.error("lbd could not start: {}", problem));
+            return 1;
+        }
         Director director;
         try {
             // With HA, the DR data plane stays silent (no ARP answers, no gratuitous ARP) until HA says active.
@@ -78,9 +87,11 @@ final class RunCommand {
         }
         log.info("lbd running with {} ({} virtual services); SIGHUP reloads, SIGTERM stops", file,
                 config.virtualServices().size());
+        SystemdService systemd = SystemdService.of(SystemdNotify.fromEnvironment(System.getenv(),
+                ProcessHandle.current().pid()), director);
         DirectorOps ops;
         try {
-            ops = startOps(director, file, config, options, ha);
+            ops = startOps(director, file, config, options, ha, systemd);
         } catch (DirectorException e) {
             log.error("lbd could not start: {}", e.getMessage());
             if (ha != null) {
@@ -94,7 +105,9 @@ final class RunCommand {
             logs.reopen();
             ops.reloadLater("SIGHUP");
         });
+        systemd.ready(config);
         List<AutoCloseable> first = new ArrayList<>();
+        first.add(systemd); // STOPPING=1, and no more watchdog pings while the director drains
         first.add(ops); // no lbadm command or reload while the director drains
         if (ha != null) {
             first.add(ha); // hands the VIPs to the peer before draining
@@ -104,14 +117,18 @@ final class RunCommand {
 
     /** The control socket (lbadm), reloads, rates and metrics of a running director (lbd.director.control). */
     static DirectorOps startOps(Director director, Path file, ClusterConfig config, RunOptions options) {
-        return startOps(director, file, config, options, null);
+        return startOps(director, file, config, options, null, ReloadPhases.NONE);
     }
 
-    /** As above; with an HA node, listings carry its state on their first line and metrics count its transitions. */
-    static DirectorOps startOps(Director director, Path file, ClusterConfig config, RunOptions options, HaNode ha) {
+    /**
+     * As above; with an HA node, listings carry its state on their first line and metrics count its transitions;
+     * {@code phases} hears of every reload (systemd's RELOADING=1 / READY=1).
+     */
+    static DirectorOps startOps(Director director, Path file, ClusterConfig config, RunOptions options, HaNode ha,
+            ReloadPhases phases) {
         Path socket = options.socket() != null ? options.socket()
                 : config.globals().controlSocket().orElse(ControlServer.DEFAULT_PATH);
-        ConfigReloader reloader = file == null ? null : new ConfigReloader(file, ConfigLoader::load, director::reload);
+        ConfigReloader reloader = file == null ? null : new ConfigReloader(file, ConfigLoader::load, director::reload, phases);
         String version = "lbd version " + LbdVersion.VERSION;
         Supplier<String> firstLine = ha == null ? () -> version : () -> version + "; " + ha.status().describe();
         List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status));

@@ -28,6 +28,7 @@ public final class ConfigReloader implements AutoCloseable {
     private final Path file;
     private final Function<Path, ConfigResult> loader;
     private final Consumer<ClusterConfig> apply;
+    private final ReloadPhases phases;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "lbd-reload");
         t.setDaemon(true);
@@ -39,9 +40,16 @@ public final class ConfigReloader implements AutoCloseable {
      * @param apply  applies a valid configuration (Director::reload); may throw DirectorException
      */
     public ConfigReloader(Path file, Function<Path, ConfigResult> loader, Consumer<ClusterConfig> apply) {
+        this(file, loader, apply, ReloadPhases.NONE);
+    }
+
+    /** As above; {@code phases} hears of every reload's start and end (the service manager). */
+    public ConfigReloader(Path file, Function<Path, ConfigResult> loader, Consumer<ClusterConfig> apply,
+            ReloadPhases phases) {
         this.file = file;
         this.loader = loader;
         this.apply = apply;
+        this.phases = phases;
     }
 
     public Path file() {
@@ -78,6 +86,15 @@ public final class ConfigReloader implements AutoCloseable {
     }
 
     private String reloadNow(String trigger) {
+        phases.reloading();
+        try {
+            return reloadFile(trigger);
+        } finally {
+            phases.reloaded();
+        }
+    }
+
+    private String reloadFile(String trigger) {
         log.info("reloading {} ({})", file, trigger);
         ConfigResult result = loader.apply(file);
         return switch (result) {

@@ -135,6 +135,14 @@ public final class Director implements AutoCloseable {
         return nat;
     }
 
+    /**
+     * Runs {@code answer} on the control plane's thread in its next duty cycle, without waiting: that it runs is
+     * proof that the conductor still applies its inbox (systemd's watchdog). Any thread.
+     */
+    public void pingControlPlane(Runnable answer) {
+        conductor.post("watchdog", answer);
+    }
+
     /** The health checks' published state (immutable snapshots; any thread). */
     public HealthView health() {
         return health;

@@ -42,7 +42,7 @@ public final class LogSetup {
 
     /** Configures logging for {@code logfile} (a path, a syslog facility, or empty for stderr). */
     public static LogSetup configure(Optional<String> logfile) {
-        return configure(logfile, DevLogSocket.DEFAULT);
+        return configure(logfile, SyslogAppender.DEV_LOG);
     }
 
     static LogSetup configure(Optional<String> logfile, Path syslogSocket) {

@@ -9,6 +9,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import lbd.director.unix.UnixDatagramSocket;
 
 /**
  * Logs to the local syslog daemon as ldirectord did with {@code logfile="local0"}: one RFC 3164 datagram per
@@ -17,12 +18,13 @@ import java.util.Locale;
  */
 final class SyslogAppender extends AppenderBase<ILoggingEvent> {
 
+    static final Path DEV_LOG = Path.of("/dev/log");
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", Locale.ROOT);
 
     private final int facility;
     private final Path socketPath;
     private final String tag;
-    private DevLogSocket socket;
+    private UnixDatagramSocket socket;
 
     SyslogAppender(int facility, Path socketPath) {
         this.facility = facility;
@@ -32,7 +34,7 @@ final class SyslogAppender extends AppenderBase<ILoggingEvent> {
 
     @Override
     public void start() {
-        socket = new DevLogSocket(socketPath);
+        socket = new UnixDatagramSocket(socketPath.toString());
         super.start();
     }
 

@@ -1,0 +1,69 @@
+package lbd.director.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import lbd.config.ConfigLoader;
+import lbd.config.ConfigResult;
+import lbd.config.model.ClusterConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CapabilityCheckTest {
+
+    private static final long NONE = 0;
+    private static final long ALL_THREE = (1L << CapabilityCheck.CAP_NET_BIND_SERVICE)
+            | (1L << CapabilityCheck.CAP_NET_ADMIN) | (1L << CapabilityCheck.CAP_NET_RAW);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMasqVipBelowTheUnprivilegedPortsNeedsNetBindService() throws Exception {
+        ClusterConfig config = load("virtual=198.18.0.1:80\n\treal=198.18.0.2:80 masq\n\tchecktype=on\n");
+        assertThat(CapabilityCheck.missing(config, false, NONE, 1024)).singleElement().asString()
+                .startsWith("CAP_NET_BIND_SERVICE is missing: TCP 198.18.0.1:80 listen below port 1024");
+        assertThat(CapabilityCheck.missing(config, false, NONE, 80)).isEmpty();
+        assertThat(CapabilityCheck.missing(config, false, 1L << CapabilityCheck.CAP_NET_BIND_SERVICE, 1024)).isEmpty();
+    }
+
+    @Test
+    void aGateServiceNeedsNetRawAndAHighMasqPortNeedsNothing() throws Exception {
+        ClusterConfig config = load("virtual=198.18.0.1:8080\n\treal=198.18.0.2:8080 masq\n\tchecktype=on\n"
+                + "virtual=198.18.0.1:8443\n\treal=198.18.0.3:8443 gate\n\tchecktype=on\n");
+        assertThat(CapabilityCheck.missing(config, false, NONE, 1024)).singleElement().asString()
+                .startsWith("CAP_NET_RAW is missing: the direct-routing services TCP 198.18.0.1:8443 need a packet"
+                        + " socket; run lbd as root, or give it the capability");
+    }
+
+    @Test
+    void haNeedsNetAdminForTheVipsAndNetRawForGratuitousArp() throws Exception {
+        ClusterConfig config = load("virtual=198.18.0.1:8080\n\treal=198.18.0.2:8080 masq\n\tchecktype=on\n");
+        assertThat(CapabilityCheck.missing(config, true, NONE, 1024))
+                .anySatisfy(p -> assertThat(p).startsWith("CAP_NET_ADMIN is missing: HA adds and removes"))
+                .anySatisfy(p -> assertThat(p).startsWith("CAP_NET_RAW is missing: HA announces"));
+        assertThat(CapabilityCheck.missing(config, true, ALL_THREE, 1024)).isEmpty();
+    }
+
+    @Test
+    void theEffectiveSetIsReadFromProcStatusInHexadecimal() throws Exception {
+        Path status = dir.resolve("status");
+        Files.writeString(status, "Name:\tjava\nCapInh:\t0000000000000000\nCapEff:\t0000000000003400\n");
+        assertThat(CapabilityCheck.effectiveCapabilities(status)).hasValue(ALL_THREE);
+        assertThat(CapabilityCheck.effectiveCapabilities(dir.resolve("absent"))).isEmpty();
+        Path sysctl = dir.resolve("port_start");
+        Files.writeString(sysctl, "80\n");
+        assertThat(CapabilityCheck.unprivilegedPortStart(sysctl)).isEqualTo(80);
+        assertThat(CapabilityCheck.unprivilegedPortStart(dir.resolve("absent"))).isEqualTo(1024);
+    }
+
+    private ClusterConfig load(String text) throws Exception {
+        Path file = dir.resolve("ldirectord.cf");
+        Files.writeString(file, text);
+        return switch (ConfigLoader.load(file)) {
+            case ConfigResult.Loaded loaded -> loaded.config();
+            case ConfigResult.Invalid invalid -> throw new AssertionError(invalid.errors().toString());
+        };
+    }
+}
