@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,14 +36,19 @@ public final class Shell {
 
     /** Fails the test when the command cannot be started or does not finish in time. */
     public static Result run(List<String> command, Map<String, String> env) {
+        return run(Duration.ofSeconds(TIMEOUT_SECONDS), command, env);
+    }
+
+    /** As {@link #run(List, Map)}, for a command that may take longer than the usual bound (a build). */
+    public static Result run(Duration timeout, List<String> command, Map<String, String> env) {
         Result result;
         try {
-            result = execute(command, env);
+            result = execute(command, env, timeout);
         } catch (IOException e) {
             throw new AssertionError("cannot run " + command + ": " + e.getMessage(), e);
         }
         if (result == null) {
-            throw new AssertionError("timed out after " + TIMEOUT_SECONDS + " s: " + command);
+            throw new AssertionError("timed out after " + timeout.toSeconds() + " s: " + command);
         }
         return result;
     }
@@ -54,7 +60,7 @@ public final class Shell {
      */
     public static Result attempt(List<String> command) {
         try {
-            Result result = execute(command, Map.of());
+            Result result = execute(command, Map.of(), Duration.ofSeconds(TIMEOUT_SECONDS));
             return result != null ? result : new Result(-1, "timed out after " + TIMEOUT_SECONDS + " s: " + command);
         } catch (IOException e) {
             return new Result(-1, "cannot run " + command + ": " + e.getMessage());
@@ -62,13 +68,14 @@ public final class Shell {
     }
 
     /** The command's result, or null when it did not finish in time (it is then killed). */
-    private static Result execute(List<String> command, Map<String, String> env) throws IOException {
+    private static Result execute(List<String> command, Map<String, String> env, Duration timeout)
+            throws IOException {
         Path out = Files.createTempFile("lbt-shell", ".out");
         try {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
             pb.environment().putAll(env);
             Process p = pb.start();
-            if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 return null;
             }

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.VirtualServiceKey;
+import lbd.director.host.ProcValue;
 import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.DrStartupException;
 import lbd.dataplane.dr.packet.Net;
@@ -103,7 +104,7 @@ public final class DrHost {
 
     private static String read(String path) {
         try {
-            return Files.readString(Path.of(path)).strip();
+            return ProcValue.read(Path.of(path));
         } catch (IOException e) {
             throw new DrStartupException("cannot read " + path + ": " + e.getMessage());
         }

@@ -93,7 +93,7 @@ public final class HaLauncher {
     /** {@code uname -n}: the kernel's node name of this UTS namespace. */
     static String unameN() {
         try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+            return ProcValue.read(Path.of("/proc/sys/kernel/hostname"));
         } catch (IOException e) {
             throw new HaConfigException("cannot read this node's name (uname -n): " + e.getMessage() + "; start lbd with --ha-node NAME");
         }

@@ -93,7 +93,7 @@ public final class CapabilityCheck {
     /** net.ipv4.ip_unprivileged_port_start (1024 unless changed); ports below it need CAP_NET_BIND_SERVICE. */
     static int unprivilegedPortStart(Path sysctl) {
         try {
-            return Integer.parseInt(Files.readString(sysctl).trim());
+            return Integer.parseInt(ProcValue.read(sysctl));
         } catch (IOException | NumberFormatException e) {
             return 1024;
         }

@@ -58,6 +58,15 @@ class CapabilityCheckTest {
         assertThat(CapabilityCheck.unprivilegedPortStart(dir.resolve("absent"))).isEqualTo(1024);
     }
 
+    @Test
+    void theRunningKernelsUnprivilegedPortStartIsReadWhole() throws Exception {
+        Path sysctl = Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(sysctl), "no " + sysctl + " here");
+        String shell = new String(new ProcessBuilder("cat", sysctl.toString()).start().getInputStream().readAllBytes())
+                .strip();
+        assertThat(CapabilityCheck.unprivilegedPortStart(sysctl)).isEqualTo(Integer.parseInt(shell));
+    }
+
     private ClusterConfig load(String text) throws Exception {
         Path file = dir.resolve("ldirectord.cf");
         Files.writeString(file, text);

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# warmstart.sh — new connections per second in each of the first seconds after a fresh lbd says READY=1, with
+# and without the package's ahead-of-time cache (packaging/aot-train), on 127.0.0.1 only.
+#
+#   benchmarks/warmstart/warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N]
+#
+# LIBDIR is an lbd installation: /usr/lib/lbd after installing the .deb, or packaging/target/build/root/usr/lib/lbd
+# after packaging/build-deb. For each run and mode (aot: as installed; no-aot: the same with -XX:AOTMode=off),
+# a fresh lbd (one event loop, pinned to CPU 0) proxies to an nginx backend (CPU 1); the moment lbd sends
+# READY=1 on its NOTIFY_SOCKET (as systemd would receive it), wrk opens a new connection per request
+# (Connection: close) for N consecutive one-second runs (CPU 1). Prints one CSV line per second:
+# mode,run,second,conn_per_s — and, last, the median per mode and second.
+# Needs: nginx, wrk, python3, taskset.
+set -euo pipefail
+
+lib=${1:?usage: warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N]}
+shift
+seconds=10 runs=3 connections=32
+while [ $# -gt 0 ]; do
+    case $1 in
+        --seconds) seconds=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --connections) connections=$2; shift 2 ;;
+        *) echo "warmstart.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+for tool in nginx wrk python3 taskset; do
+    command -v "$tool" >/dev/null || { echo "warmstart.sh: $tool is missing" >&2; exit 1; }
+done
+[ -x "$lib/bin/lbd" ] || { echo "warmstart.sh: $lib/bin/lbd: not an lbd installation" >&2; exit 1; }
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+backend=$(free_port)
+mkdir -p "$work/www" "$work/backend/logs"
+head -c 100 /dev/zero | tr '\0' 'x' >"$work/www/small.txt"
+cat >"$work/backend/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/backend/nginx.pid;
+error_log $work/backend/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/backend/body;
+    proxy_temp_path $work/backend/proxy;
+    fastcgi_temp_path $work/backend/fastcgi;
+    uwsgi_temp_path $work/backend/uwsgi;
+    scgi_temp_path $work/backend/scgi;
+    server { listen 127.0.0.1:$backend backlog=4096; root $work/www; }
+}
+EOF
+taskset -c 1 nginx -p "$work/backend" -e "$work/backend/logs/error.log" -c "$work/backend/nginx.conf" \
+    -g 'daemon off;' &
+pids+=($!)
+
+# Receives systemd notifications on a datagram socket and exits at the first READY=1.
+await_ready() { # await_ready SOCKET_PATH
+    python3 - "$1" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(120)
+while b"READY=1" not in s.recv(4096).split(b"\n"):
+    pass
+EOF
+}
+
+echo "mode,run,second,conn_per_s"
+for run in $(seq "$runs"); do
+    for mode in aot no-aot; do
+        vip=$(free_port)
+        cat >"$work/lbd.cf" <<EOF
+eventloops=1
+virtual=127.0.0.1:$vip
+	real=127.0.0.1:$backend masq
+	checktype=connect
+	checkinterval=5
+EOF
+        rm -f "$work/notify"
+        await_ready "$work/notify" &
+        ready_pid=$!
+        while [ ! -S "$work/notify" ]; do sleep 0.01; done
+        opts=""
+        [ "$mode" = no-aot ] && opts="-XX:AOTMode=off"
+        NOTIFY_SOCKET="$work/notify" LBD_JAVA_OPTS="$opts" taskset -c 0 "$lib/bin/lbd" --config "$work/lbd.cf" \
+            --socket "$work/lbd.sock" >"$work/lbd-$mode-$run.log" 2>&1 &
+        lbd=$!
+        pids+=("$lbd")
+        wait "$ready_pid"
+        for s in $(seq "$seconds"); do
+            rate=$(taskset -c 1 wrk -t1 -c"$connections" -d1s -H 'Connection: close' "http://127.0.0.1:$vip/small.txt" \
+                | awk '/^Requests\/sec:/ { print $2 }')
+            echo "$mode,$run,$s,$rate"
+        done | tee -a "$work/rates.csv"
+        kill "$lbd"
+        wait "$lbd" 2>/dev/null || true
+    done
+done
+
+echo
+echo "median conn/s per second after READY=1 ($runs runs):"
+python3 - "$work/rates.csv" "$seconds" <<'EOF'
+import csv, statistics, sys
+rows = list(csv.reader(open(sys.argv[1])))
+for mode in ("aot", "no-aot"):
+    cells = []
+    for s in range(1, int(sys.argv[2]) + 1):
+        values = [float(r[3]) for r in rows if r[0] == mode and int(r[2]) == s and r[3]]
+        cells.append(f"{statistics.median(values):,.0f}" if values else "-")
+    print(f"| {mode} | " + " | ".join(cells) + " |")
+EOF
