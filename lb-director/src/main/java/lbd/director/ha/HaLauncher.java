@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import lbd.director.host.ProcValue;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.VirtualService;
