@@ -13,6 +13,7 @@ import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.dr.sys.TunDevice;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
@@ -41,6 +42,7 @@ public final class DrDataPlane implements AutoCloseable {
     private final List<DrWorker> workers;
     private final List<Thread> threads;
     private final List<DrStats> stats;
+    private final LocalDelivery local = new LocalDelivery();
     // Owner thread: the VIPs in the packet filter.
     private Set<Integer> filtered;
 
@@ -104,8 +106,8 @@ public final class DrDataPlane implements AutoCloseable {
         for (int i = 0; i < options.workers(); i++) {
             DrStats s = new DrStats();
             stats.add(s);
-            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher, iface.mac(), s,
-                    options.flowsPerWorker()));
+            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher,
+                    iface.mac(), s, options.flowsPerWorker(), plane.local));
         }
         for (int i = 0; i < workers.size(); i++) {
             Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(workers.get(i));
@@ -133,6 +135,20 @@ public final class DrDataPlane implements AutoCloseable {
             }
             filtered = now;
         }
+    }
+
+    /**
+     * Owner thread: opens the TUN device {@code name} through which the workers hand connections scheduled to a
+     * local gate destination to this host's stack (once; later calls return the same device). The control
+     * plane then makes the kernel accept the VIPs from it (addresses, rule, route: lb-director's business).
+     */
+    public TunDevice enableLocalDelivery(String name) {
+        TunDevice d = local.device();
+        if (d == null) {
+            d = TunDevice.open(name);
+            local.device(d);
+        }
+        return d;
     }
 
     /** Per-counter totals over the workers, by {@link DrStats#name}. */
@@ -164,6 +180,11 @@ public final class DrDataPlane implements AutoCloseable {
             }
         }
         sockets.forEach(PacketSocket::close);
+        TunDevice d = local.device();
+        if (d != null) {
+            local.device(null);
+            d.close();
+        }
     }
 
     private static int[] toArray(Set<Integer> vips) {

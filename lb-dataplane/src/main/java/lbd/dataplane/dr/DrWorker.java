@@ -8,6 +8,7 @@ import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.dr.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
@@ -20,7 +21,8 @@ import lbd.dataplane.worker.WorkerState;
 /**
  * One member of the PACKET_FANOUT group: the kernel hashes each flow to one member, so this thread alone
  * owns the flows it sees, their table, its schedulers and counters. Reads a batch of frames, forwards each by
- * rewriting its MACs, answers ARP for the VIPs, and expires connections on its timer wheel.
+ * rewriting its MACs (or, for a destination on this host, hands it to the host's own stack through
+ * {@link LocalDelivery}), answers ARP for the VIPs, and expires connections on its timer wheel.
  *
  * <p>A packet of an unknown flow that is not a SYN (e.g. the rest of a connection that another director or
  * an earlier lbd process scheduled, or a stray segment) is dropped and counted as
@@ -42,6 +44,9 @@ final class DrWorker implements Runnable {
     private final DrStats stats;
     private final FlowTable flows;
     private final FrameParser parser = new FrameParser();
+    private final LocalDelivery local;
+    private MemorySegment errno;
+    private MemorySegment receivedHeader; // the virtio-net header of the frame being handled, null without one
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
     private volatile boolean running = true;
@@ -49,6 +54,13 @@ final class DrWorker implements Runnable {
     /** @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory */
     DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
              int flowCapacity) {
+        this(socket, state, publisher, ownMac, stats, flowCapacity, new LocalDelivery());
+    }
+
+    /** @param local the way to this host's own stack, shared by the workers (for local gate destinations) */
+    DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
+             int flowCapacity, LocalDelivery local) {
+        this.local = local;
         this.socket = socket;
         this.state = state;
         this.publisher = publisher;
@@ -71,12 +83,15 @@ final class DrWorker implements Runnable {
             // One slot per frame of a batch: forwarded frames stay in their slot until the batch is flushed.
             // A slot holds the socket's virtio-net header (if any) and then the frame.
             int header = socket.headerLength();
+            errno = LinuxNative.newErrnoSegment(arena);
+            MemorySegment[] headers = new MemorySegment[BATCH];
             MemorySegment[] slots = new MemorySegment[BATCH];
             MemorySegment[] frames = new MemorySegment[BATCH];
             MemorySegment all = arena.allocate((long) SLOT * BATCH, 64);
             for (int i = 0; i < BATCH; i++) {
                 slots[i] = all.asSlice((long) SLOT * i, SLOT);
                 frames[i] = slots[i].asSlice(header);
+                headers[i] = header == 0 ? null : slots[i].asSlice(0, header);
             }
             replySlot = arena.allocate(header + 64L, 8); // zeroed: a virtio-net header asking for no offload
             replyFrame = replySlot.asSlice(header);
@@ -84,6 +99,7 @@ final class DrWorker implements Runnable {
                 int handled = 0;
                 int length;
                 while (handled < BATCH && (length = socket.receive(slots[handled])) > 0) {
+                    receivedHeader = headers[handled];
                     if (handle(frames[handled], length)) {
                         stats.add(DrStats.SEND_FAILED, socket.queue(slots[handled], length));
                     }
@@ -167,6 +183,12 @@ final class DrWorker implements Runnable {
             }
         }
         flows.onPacket(e, flags, p.ipLength(), now);
+        if (flows.mac(e) == Destination.LOCAL_NODE) {
+            // IPVS's local node: the packet goes to this host's own stack, still addressed to the VIP.
+            stats.increment(local.deliver(errno, receivedHeader, p.frame(), p.networkOffset(), p.length())
+                    ? DrStats.DELIVERED_LOCALLY : DrStats.LOCAL_DELIVERY_FAILED);
+            return false;
+        }
         // The virtio-net header in front of the frame goes back out unchanged: the kernel segments a coalesced
         // frame and fills in a checksum left to the hardware, as it would have for the frame as received.
         p.rewriteMacs(flows.mac(e), ownMac);

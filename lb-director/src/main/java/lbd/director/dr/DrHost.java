@@ -74,6 +74,23 @@ public final class DrHost {
     }
 
     /**
+     * Whether a gate destination's address is this director's own (IPVS asks the same of a destination: a
+     * {@code local} route): a loopback address or an address of one of its interfaces other than
+     * {@link LocalNode#DEVICE} (which holds the VIPs for local delivery).
+     */
+    public static boolean isOwnAddress(InetAddress address) {
+        if (address.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            NetworkInterface nif = NetworkInterface.getByInetAddress(address);
+            return nif != null && !nif.getName().equals(LocalNode.DEVICE);
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    /**
      * The interface of the route to the first of these real-server addresses ("ip route get").
      *
      * @throws DrStartupException when no route says
@@ -86,7 +103,7 @@ public final class DrHost {
                 p.waitFor(5, TimeUnit.SECONDS);
                 String[] words = out.split("\\s+");
                 for (int i = 0; i + 1 < words.length; i++) {
-                    if (words[i].equals("dev")) {
+                    if (words[i].equals("dev") && !words[i + 1].equals("lo")) { // lo: a local destination
                         return words[i + 1];
                     }
                 }
@@ -116,6 +133,9 @@ public final class DrHost {
         Map<String, String> out = new TreeMap<>();
         try {
             for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (nif.getName().equals(LocalNode.DEVICE)) {
+                    continue; // lbd's own device for local delivery holds the VIPs on purpose
+                }
                 for (InterfaceAddress a : nif.getInterfaceAddresses()) {
                     if (vips.contains(a.getAddress())) {
                         out.put(a.getAddress().getHostAddress(), nif.getName() + "/" + a.getNetworkPrefixLength());

@@ -16,6 +16,7 @@ import lbd.dataplane.dr.packet.FrameParser;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.table.Destination;
 
 /**
  * The control plane's ARP socket on the DR interface (outside the data plane's fanout group, so it sees its own
@@ -94,18 +95,20 @@ public final class NeighbourResolver implements AutoCloseable {
     }
 
     /**
-     * The MACs of these gate real servers (IPv4 ones; several servers at one address share its MAC); those left
-     * unresolved after {@code timeoutMillis} come with the reason the operator sees while they are held down.
+     * The MACs of these gate real servers (IPv4 ones; several servers at one address share its MAC), and
+     * {@link Destination#LOCAL_NODE} for those at an address of this director; those left unresolved after {@code timeoutMillis} come with the reason the operator sees while they are held down.
      */
     public Resolution resolveServers(Collection<RealServerKey> servers, long timeoutMillis) {
         Map<Integer, List<RealServerKey>> wanted = new LinkedHashMap<>();
+        Map<RealServerKey, Long> macs = new HashMap<>();
         for (RealServerKey s : servers) {
-            if (s.address().isIpv4()) {
+            if (s.address().isIpv4() && DrHost.isOwnAddress(s.address().address())) {
+                macs.put(s, Destination.LOCAL_NODE); // no ARP: the director itself (IPVS's local node)
+            } else if (s.address().isIpv4()) {
                 wanted.computeIfAbsent(Net.ipv4(s.address().address().getAddress()), k -> new ArrayList<>()).add(s);
             }
         }
         Map<Integer, Long> found = resolve(wanted.keySet(), timeoutMillis);
-        Map<RealServerKey, Long> macs = new HashMap<>();
         Map<RealServerKey, String> unresolved = new HashMap<>();
         wanted.forEach((ip, atIp) -> {
             Long mac = found.get(ip);

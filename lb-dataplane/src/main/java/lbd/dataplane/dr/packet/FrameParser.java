@@ -95,6 +95,11 @@ public final class FrameParser {
         return length;
     }
 
+    /** The frame last parsed. */
+    public MemorySegment frame() {
+        return frame;
+    }
+
     public long destinationMac() {
         return Net.mac(frame, 0);
     }
