@@ -24,7 +24,8 @@ public final class DrStats {
     public static final int HALF_OPEN_EVICTED = FORWARDED + 10;
     public static final int DELIVERED_LOCALLY = FORWARDED + 11;
     public static final int LOCAL_DELIVERY_FAILED = FORWARDED + 12;
-    public static final int COUNT = FORWARDED + 13;
+    public static final int NEIGHBOUR_ADVERTISEMENTS_SENT = FORWARDED + 13;
+    public static final int COUNT = FORWARDED + 14;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -62,6 +63,7 @@ public final class DrStats {
             case HALF_OPEN_EVICTED -> "flows-half-open-evicted";
             case DELIVERED_LOCALLY -> "delivered-locally";
             case LOCAL_DELIVERY_FAILED -> "local-delivery-failed";
+            case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisements-sent";
             default -> "unknown";
         };
     }

@@ -8,6 +8,7 @@ import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.dr.packet.NdFrame;
 import lbd.dataplane.dr.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.persist.Persistence;
@@ -93,7 +94,7 @@ final class DrWorker implements Runnable {
                 frames[i] = slots[i].asSlice(header);
                 headers[i] = header == 0 ? null : slots[i].asSlice(0, header);
             }
-            replySlot = arena.allocate(header + 64L, 8); // zeroed: a virtio-net header asking for no offload
+            replySlot = arena.allocate(header + 128L, 8); // zeroed: a virtio-net header asking for no offload
             replyFrame = replySlot.asSlice(header);
             while (running) {
                 int handled = 0;
@@ -123,6 +124,8 @@ final class DrWorker implements Runnable {
         DrDirectory v = publisher.current().directRouting();
         if (verdict == FrameParser.ARP) {
             answerArp(v, frame, parser.networkOffset(), parser.length());
+        } else if (verdict == FrameParser.NEIGHBOUR_SOLICITATION) {
+            answerNeighbourSolicitation(v, frame);
         } else if (verdict == FrameParser.TCP) {
             return forward(v, nowMillis());
         }
@@ -149,25 +152,56 @@ final class DrWorker implements Runnable {
         }
     }
 
+    /** IPv6's ARP: a solicitation for one of our IPv6 VIPs gets an advertisement with the director's MAC. */
+    private void answerNeighbourSolicitation(DrDirectory v, MemorySegment f) {
+        int l4 = parser.transportOffset();
+        long targetHigh = NdFrame.targetHigh(f, l4);
+        long targetLow = NdFrame.targetLow(f, l4);
+        if (!v.answersNd(v.vip6Number(targetHigh, targetLow))) {
+            return; // not ours, or silenced (the backup of an HA pair)
+        }
+        int n = NdFrame.writeAnswer(replyFrame, ownMac, targetHigh, targetLow, parser.sourceMac(),
+                parser.sourceIpv6High(), parser.sourceIpv6Low());
+        if (socket.send(replySlot, n)) {
+            stats.increment(DrStats.NEIGHBOUR_ADVERTISEMENTS_SENT);
+        } else {
+            stats.increment(DrStats.SEND_FAILED);
+        }
+    }
+
     private boolean forward(DrDirectory v, long now) {
         FrameParser p = parser;
         if (p.destinationMac() != ownMac) {
             stats.increment(DrStats.NOT_FOR_THIS_HOST);
             return false;
         }
-        int vip = p.destinationIp();
         int vport = p.destinationPort();
-        VirtualServiceKey key = v.service(vip, vport);
+        // The flow key: an IPv4 client as (IPV4, address) with the VIP itself; an IPv6 client's two halves with
+        // the directory's number for its VIP.
+        long clientHigh;
+        long clientLow;
+        int vipKey;
+        VirtualServiceKey key;
+        if (p.isIpv6()) {
+            vipKey = v.vip6Number(p.destinationIpv6High(), p.destinationIpv6Low());
+            key = v.service6(vipKey, vport);
+            clientHigh = p.sourceIpv6High();
+            clientLow = p.sourceIpv6Low();
+        } else {
+            vipKey = p.destinationIp();
+            key = v.service(vipKey, vport);
+            clientHigh = FlowTable.IPV4;
+            clientLow = p.sourceIp() & 0xffffffffL;
+        }
         if (key == null) {
             stats.increment(DrStats.NO_SERVICE);
             return false;
         }
-        int clientIp = p.sourceIp();
         int clientPort = p.sourcePort();
         int flags = p.tcpFlags();
         boolean syn = (flags & (FrameParser.TCP_SYN | FrameParser.TCP_ACK | FrameParser.TCP_RST | FrameParser.TCP_FIN))
                 == FrameParser.TCP_SYN;
-        int e = flows.find(clientIp, clientPort, vip, vport);
+        int e = flows.find(clientHigh, clientLow, clientPort, vipKey, vport);
         if (e >= 0 && syn && (flows.state(e) == TcpStates.CLOSE || flows.state(e) == TcpStates.TIME_WAIT)) {
             flows.remove(e, now); // a new connection reuses the client port of a finished one: schedule it afresh
             e = -1;
@@ -177,7 +211,7 @@ final class DrWorker implements Runnable {
                 stats.increment(DrStats.UNKNOWN_FLOW_NOT_SYN);
                 return false;
             }
-            e = schedule(key, clientIp, clientPort, vip, vport, now);
+            e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, now);
             if (e < 0) {
                 return false;
             }
@@ -196,20 +230,25 @@ final class DrWorker implements Runnable {
         return true;
     }
 
-    private int schedule(VirtualServiceKey key, int clientIp, int clientPort, int vip, int vport, long now) {
+    private int schedule(VirtualServiceKey key, long clientHigh, long clientLow, int clientPort, int vipKey,
+                         int vport, long now) {
         ServiceSlot slot = state.service(key);
         if (slot == null) {
             stats.increment(DrStats.NO_SERVICE);
             return -1;
         }
+        boolean ipv4 = clientHigh == FlowTable.IPV4;
         Persistence persistence = slot.persistence();
         PersistenceTemplates.Binding binding = null;
         int index;
         if (persistence != null) {
-            binding = slot.bindPersistent(clientIp, clientPort, now); // the client network's template, or a new one
+            // the client network's template, or a new one
+            binding = ipv4 ? slot.bindPersistent((int) clientLow, clientPort, now)
+                    : slot.bindPersistent(clientHigh, clientLow, clientPort, now);
             index = binding.index();
         } else {
-            index = slot.pick(slot.clientKey(clientIp, clientPort)); // an IPv4 address's fold is itself
+            int fold = ipv4 ? (int) clientLow : ServiceSlot.ipv6Fold(clientHigh, clientLow); // IPv4: itself
+            index = slot.pick(slot.clientKey(fold, clientPort));
         }
         Destination d;
         DestinationCounters c;
@@ -224,7 +263,8 @@ final class DrWorker implements Runnable {
             return -1;
         }
         long mac = d.mac(); // resolved by the control plane, in the same table as the weight
-        int e = mac == Destination.NO_MAC ? -1 : flows.insert(clientIp, clientPort, vip, vport, mac, c, now);
+        int e = mac == Destination.NO_MAC ? -1
+                : flows.insert(clientHigh, clientLow, clientPort, vipKey, vport, mac, c, now);
         if (e < 0) {
             stats.increment(mac == Destination.NO_MAC ? DrStats.MAC_UNRESOLVED : DrStats.FLOW_TABLE_FULL);
             if (binding != null) {

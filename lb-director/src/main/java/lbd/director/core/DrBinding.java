@@ -1,6 +1,6 @@
 package lbd.director.core;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,6 +73,7 @@ final class DrBinding implements AutoCloseable {
     private LocalNode localNode;
     private Set<Integer> drVips = Set.of(); // the VIPs of the directory last followed
     private Set<Integer> announced = Set.of(); // the VIPs announced with gratuitous ARP and answered for
+    private Set<Inet6Address> announced6 = Set.of(); // the same for IPv6 (unsolicited neighbour advertisements)
 
     // ---- conductor thread ----
     private Set<VirtualServiceKey> services = Set.of();
@@ -202,11 +203,11 @@ final class DrBinding implements AutoCloseable {
     }
 
     private void rebuildDirectory() {
-        Set<Inet4Address> silent = new HashSet<>();
+        Set<InetAddress> silent = new HashSet<>();
         for (VirtualServiceKey key : services) {
-            if (key.address().address() instanceof Inet4Address v4
-                    && !answering.getOrDefault(v4, options.answerArp())) {
-                silent.add(v4);
+            InetAddress vip = key.address().address();
+            if (!answering.getOrDefault(vip, options.answerArp())) {
+                silent.add(vip);
             }
         }
         directory = DrDirectory.of(services, silent);
@@ -237,6 +238,13 @@ final class DrBinding implements AutoCloseable {
             }
         }
         announced = answering;
+        Set<Inet6Address> answering6 = dir.ndAnsweredVips();
+        for (Inet6Address vip : answering6) {
+            if (!announced6.contains(vip)) {
+                neighbours.announce(vip); // an unsolicited neighbour advertisement
+            }
+        }
+        announced6 = answering6;
     }
 
     private void start(Set<VirtualServiceKey> keys, List<RealServerKey> servers) {
@@ -256,7 +264,8 @@ final class DrBinding implements AutoCloseable {
                         DrHost.ownIpv4(iface.name()));
                 localNode = new LocalNode(p);
                 Set<Integer> vips = new HashSet<>();
-                startKeys.forEach(k -> vips.add(Net.ipv4(k.address().address().getAddress())));
+                startKeys.stream().filter(k -> k.address().isIpv4())
+                        .forEach(k -> vips.add(Net.ipv4(k.address().address().getAddress())));
                 drVips = Set.copyOf(vips);
             } catch (RuntimeException e) {
                 p.close();

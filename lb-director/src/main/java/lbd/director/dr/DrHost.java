@@ -24,7 +24,8 @@ import lbd.dataplane.dr.packet.Net;
 /**
  * What the control plane reads off the host before direct routing starts, so that the data plane reads
  * nothing: which interface reaches the real servers ({@code ip route get}, as ldirectord's hosts do), that it
- * exists, its MAC and index (/sys/class/net), that the director does not forward IPv4 and holds none of the DR
+ * exists, its MAC and index (/sys/class/net), that the director does not forward IPv4 (nor IPv6, with an IPv6
+ * service) and holds none of the DR
  * VIPs itself ({@link DrStartupCheck}), and the director's own address on it (the sender of ARP requests).
  */
 public final class DrHost {
@@ -48,6 +49,11 @@ public final class DrHost {
         }
         List<String> problems = DrStartupCheck.problems(iface, read("/proc/sys/net/ipv4/ip_forward"),
                 read("/proc/sys/net/ipv4/conf/" + iface + "/forwarding"), vipsOnThisHost(services));
+        if (services.stream().anyMatch(k -> !k.address().isIpv4())) {
+            problems = new java.util.ArrayList<>(problems);
+            problems.addAll(DrStartupCheck.ipv6Problems(iface, read("/proc/sys/net/ipv6/conf/all/forwarding"),
+                    read("/proc/sys/net/ipv6/conf/" + iface + "/forwarding")));
+        }
         if (!problems.isEmpty()) {
             throw new DrStartupException(String.join("\n", problems));
         }
@@ -98,7 +104,7 @@ public final class DrHost {
     static String interfaceReaching(List<String> realServerAddresses) {
         for (String rip : realServerAddresses) {
             try {
-                Process p = new ProcessBuilder("ip", "-4", "route", "get", rip).redirectErrorStream(true).start();
+                Process p = new ProcessBuilder("ip", "route", "get", rip).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes());
                 p.waitFor(5, TimeUnit.SECONDS);
                 String[] words = out.split("\\s+");

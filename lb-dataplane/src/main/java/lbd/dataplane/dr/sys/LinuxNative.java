@@ -26,6 +26,8 @@ public final class LinuxNative {
     public static final int SO_ATTACH_FILTER = 26;
     public static final int SOL_PACKET = 263;
     public static final int PACKET_FANOUT = 18;
+    public static final int PACKET_ADD_MEMBERSHIP = 1;
+    public static final int PACKET_MR_ALLMULTI = 2;
     public static final int PACKET_IGNORE_OUTGOING = 23;
     public static final int PACKET_FANOUT_HASH = 0;
     public static final int PACKET_VNET_HDR = 15;
