@@ -7,10 +7,14 @@
 #   - sets arp_ignore=1 (answer ARP only for addresses on the interface the request came in on) and
 #     arp_announce=2 (never use the VIP as the sender of our own ARP requests) on "all" and on the
 #     outward interface.
+# An IPv6 VIP goes on lo as a /128 with "nodad". IPv6 needs no arp_ignore: Linux answers a neighbour
+# solicitation only for an address of the interface it came in on (ndisc looks the target up on that device
+# only), so a VIP on lo is never advertised on the wire; "nodad" skips duplicate address detection, whose
+# probes would otherwise ask the segment about the VIP (and find the director answering for it).
 # "stop" undoes exactly what "start" did: the prior values are recorded in a state file under /run, one
 # per network namespace, so the script also works inside "ip netns exec".
 #
-# Usage: vip-setup.sh [--persist] [--iface IFACE] start VIP...
+# Usage: vip-setup.sh [--persist] [--iface IFACE] start VIP...   (IPv4 or IPv6 VIPs)
 #        vip-setup.sh [--persist] stop
 #        vip-setup.sh status
 #
@@ -92,8 +96,30 @@ default_iface() {
     printf '%s\n' "$candidates"
 }
 
+is_ipv6() {
+    case $1 in
+        *:*) ;;
+        *) return 1 ;;
+    esac
+    case $1 in
+        *[!0-9a-fA-F:.]* | *:::*) return 1 ;;
+    esac
+    return 0
+}
+
+# The VIP with its host prefix: /32, or /128 for IPv6.
+vip_prefix() {
+    case $1 in
+        *:*) printf '%s/128\n' "$1" ;;
+        *) printf '%s/32\n' "$1" ;;
+    esac
+}
+
 has_vip() {
-    ip -4 -o addr show dev lo | grep -q " inet $1/32 "
+    case $1 in
+        *:*) ip -6 -o addr show dev lo | grep -q " inet6 $1/128 " ;;
+        *) ip -4 -o addr show dev lo | grep -q " inet $1/32 " ;;
+    esac
 }
 
 state_get() { # key -> value (first match)
@@ -103,7 +129,7 @@ state_get() { # key -> value (first match)
 do_start() {
     [ $# -ge 1 ] || usage
     for vip in "$@"; do
-        is_ipv4 "$vip" || die "not an IPv4 address: '$vip' (give the VIP as a.b.c.d)"
+        is_ipv4 "$vip" || is_ipv6 "$vip" || die "not an IP address: '$vip' (give the VIP as a.b.c.d or an IPv6 address)"
     done
     [ -n "$IFACE" ] || IFACE=$(default_iface)
     [ -d "/proc/sys/net/ipv4/conf/$IFACE" ] || die "no such interface: '$IFACE' (see 'ip link'); pass --iface IFACE"
@@ -140,9 +166,13 @@ do_start() {
         if has_vip "$vip"; then
             printf '%s: %s already on lo\n' "$PROG" "$vip"
         else
-            ip addr add "$vip/32" dev lo label "$LABEL" || die "cannot add $vip/32 to lo"
+            if is_ipv6 "$vip"; then
+                ip -6 addr add "$vip/128" dev lo nodad || die "cannot add $vip/128 to lo"
+            else
+                ip addr add "$vip/32" dev lo label "$LABEL" || die "cannot add $vip/32 to lo"
+            fi
             printf 'vip=%s\n' "$vip" >>"$STATE"
-            printf '%s: added %s/32 on lo (%s)\n' "$PROG" "$vip" "$LABEL"
+            printf '%s: added %s on lo (%s)\n' "$PROG" "$(vip_prefix "$vip")" "$LABEL"
         fi
     done
     if [ "$PERSIST" = 1 ]; then
@@ -198,8 +228,8 @@ do_stop() {
     if [ -f "$STATE" ]; then
         sed -n 's/^vip=//p' "$STATE" | while read -r vip; do
             if has_vip "$vip"; then
-                ip addr del "$vip/32" dev lo || die "cannot remove $vip/32 from lo"
-                printf '%s: removed %s/32 from lo\n' "$PROG" "$vip"
+                ip addr del "$(vip_prefix "$vip")" dev lo || die "cannot remove $(vip_prefix "$vip") from lo"
+                printf '%s: removed %s from lo\n' "$PROG" "$(vip_prefix "$vip")"
             fi
         done
         sed -n 's/^sysctl=//p' "$STATE" | while read -r dev key value; do
@@ -223,6 +253,9 @@ do_stop() {
 do_status() {
     [ $# -eq 0 ] || usage
     vips=$(ip -4 -o addr show dev lo | sed -n "s/.* inet \([0-9.]*\)\/32 .*$LABEL.*/\1/p" | tr '\n' ' ')
+    if [ -f "$STATE" ]; then
+        vips="$vips$(sed -n 's/^vip=\(.*:.*\)/\1/p' "$STATE" | tr '\n' ' ')"
+    fi
     printf 'VIPs on lo (%s): %s\n' "$LABEL" "${vips:-none}"
     iface=
     if [ -f "$STATE" ]; then

@@ -1,5 +1,6 @@
 package lbd.dataplane.dr;
 
+import java.net.Inet6Address;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.dr.sys.TunDevice;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
@@ -41,12 +43,18 @@ public final class DrDataPlane implements AutoCloseable {
     private final List<DrWorker> workers;
     private final List<Thread> threads;
     private final List<DrStats> stats;
-    // Owner thread: the VIPs in the packet filter.
+    private final LocalDelivery local = new LocalDelivery();
+    private final int interfaceIndex;
+    // Owner thread: the VIPs in the packet filter; whether the sockets take every multicast frame (IPv6 ND).
     private Set<Integer> filtered;
+    private Set<Inet6Address> filtered6;
+    private boolean allMulticast;
 
-    private DrDataPlane(String interfaceName, List<PacketSocket> sockets, List<DrWorker> workers,
-                        List<DrStats> stats, Set<Integer> filtered) {
+    private DrDataPlane(String interfaceName, int interfaceIndex, List<PacketSocket> sockets, List<DrWorker> workers,
+                        List<DrStats> stats, Set<Integer> filtered, Set<Inet6Address> filtered6) {
         this.interfaceName = interfaceName;
+        this.interfaceIndex = interfaceIndex;
+        this.filtered6 = filtered6;
         this.sockets = sockets;
         this.workers = workers;
         this.stats = stats;
@@ -65,9 +73,9 @@ public final class DrDataPlane implements AutoCloseable {
     public static DrDataPlane start(DrInterface iface, DrOptions options, SnapshotPublisher publisher,
                                     Collection<VirtualServiceKey> services) {
         for (VirtualServiceKey key : services) {
-            if (key.protocol() != Protocol.TCP || !key.address().isIpv4()) {
-                throw new DrStartupException("DR service " + key + " is not TCP over IPv4; the DR data path of"
-                        + " lbd forwards TCP/IPv4 only: use masq for it");
+            if (key.protocol() != Protocol.TCP) {
+                throw new DrStartupException("DR service " + key + " is not TCP; the DR data path of"
+                        + " lbd forwards TCP only: use masq for it");
             }
         }
         for (VirtualServiceKey key : services) {
@@ -83,9 +91,9 @@ public final class DrDataPlane implements AutoCloseable {
                 }
             }
         }
-        Set<Integer> vips = new HashSet<>();
-        services.forEach(k -> vips.add(Net.ipv4(k.address().address().getAddress())));
-        BpfFilter filter = BpfFilter.forVips(toArray(vips));
+        DrDirectory startDirectory = DrDirectory.of(services, Set.of());
+        Set<Integer> vips = startDirectory.vipSet();
+        BpfFilter filter = BpfFilter.forVips(startDirectory.vipArray(), startDirectory.vip6Array());
         int group = (int) (ProcessHandle.current().pid() & 0xffff);
 
         List<PacketSocket> sockets = new ArrayList<>();
@@ -100,12 +108,16 @@ public final class DrDataPlane implements AutoCloseable {
         }
         List<DrStats> stats = new ArrayList<>();
         List<DrWorker> workers = new ArrayList<>();
-        DrDataPlane plane = new DrDataPlane(iface.name(), sockets, workers, stats, Set.copyOf(vips));
+        DrDataPlane plane = new DrDataPlane(iface.name(), iface.index(), sockets, workers, stats, Set.copyOf(vips),
+                startDirectory.vip6Set());
+        if (!startDirectory.vip6Set().isEmpty()) {
+            plane.receiveAllMulticast();
+        }
         for (int i = 0; i < options.workers(); i++) {
             DrStats s = new DrStats();
             stats.add(s);
-            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher, iface.mac(), s,
-                    options.flowsPerWorker()));
+            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher,
+                    iface.mac(), s, options.flowsPerWorker(), plane.local));
         }
         for (int i = 0; i < workers.size(); i++) {
             Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(workers.get(i));
@@ -126,13 +138,41 @@ public final class DrDataPlane implements AutoCloseable {
     /** After each publication (owner thread): the packet filter follows the directory's VIPs. */
     public void follow(DrDirectory directory) {
         Set<Integer> now = directory.vipSet();
-        if (!now.equals(filtered)) {
-            BpfFilter filter = BpfFilter.forVips(directory.vipArray());
+        Set<Inet6Address> now6 = directory.vip6Set();
+        if (!now.equals(filtered) || !now6.equals(filtered6)) {
+            BpfFilter filter = BpfFilter.forVips(directory.vipArray(), directory.vip6Array());
             for (PacketSocket s : sockets) {
                 s.attach(filter);
             }
             filtered = now;
+            filtered6 = now6;
         }
+        if (!now6.isEmpty()) {
+            receiveAllMulticast();
+        }
+    }
+
+    private void receiveAllMulticast() {
+        if (!allMulticast) {
+            for (PacketSocket s : sockets) {
+                s.receiveAllMulticast(interfaceIndex);
+            }
+            allMulticast = true;
+        }
+    }
+
+    /**
+     * Owner thread: opens the TUN device {@code name} through which the workers hand connections scheduled to a
+     * local gate destination to this host's stack (once; later calls return the same device). The control
+     * plane then makes the kernel accept the VIPs from it (addresses, rule, route: lb-director's business).
+     */
+    public TunDevice enableLocalDelivery(String name) {
+        TunDevice d = local.device();
+        if (d == null) {
+            d = TunDevice.open(name);
+            local.device(d);
+        }
+        return d;
     }
 
     /** Per-counter totals over the workers, by {@link DrStats#name}. */
@@ -164,14 +204,11 @@ public final class DrDataPlane implements AutoCloseable {
             }
         }
         sockets.forEach(PacketSocket::close);
+        TunDevice d = local.device();
+        if (d != null) {
+            local.device(null);
+            d.close();
+        }
     }
 
-    private static int[] toArray(Set<Integer> vips) {
-        int[] out = new int[vips.size()];
-        int i = 0;
-        for (int vip : vips) {
-            out[i++] = vip;
-        }
-        return out;
-    }
 }

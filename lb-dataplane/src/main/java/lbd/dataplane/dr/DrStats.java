@@ -22,7 +22,10 @@ public final class DrStats {
     public static final int RECEIVED = FORWARDED + 9;
     /** Not a drop: half-open connections the flow table let go to make room for new ones (a SYN flood). */
     public static final int HALF_OPEN_EVICTED = FORWARDED + 10;
-    public static final int COUNT = FORWARDED + 11;
+    public static final int DELIVERED_LOCALLY = FORWARDED + 11;
+    public static final int LOCAL_DELIVERY_FAILED = FORWARDED + 12;
+    public static final int NEIGHBOUR_ADVERTISEMENTS_SENT = FORWARDED + 13;
+    public static final int COUNT = FORWARDED + 14;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -58,6 +61,9 @@ public final class DrStats {
             case ARP_REPLIES_SENT -> "arp-replies-sent";
             case RECEIVED -> "received";
             case HALF_OPEN_EVICTED -> "flows-half-open-evicted";
+            case DELIVERED_LOCALLY -> "delivered-locally";
+            case LOCAL_DELIVERY_FAILED -> "local-delivery-failed";
+            case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisements-sent";
             default -> "unknown";
         };
     }

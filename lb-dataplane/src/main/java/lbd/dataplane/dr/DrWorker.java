@@ -8,6 +8,8 @@ import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.dr.packet.NdFrame;
+import lbd.dataplane.dr.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
@@ -20,7 +22,8 @@ import lbd.dataplane.worker.WorkerState;
 /**
  * One member of the PACKET_FANOUT group: the kernel hashes each flow to one member, so this thread alone
  * owns the flows it sees, their table, its schedulers and counters. Reads a batch of frames, forwards each by
- * rewriting its MACs, answers ARP for the VIPs, and expires connections on its timer wheel.
+ * rewriting its MACs (or, for a destination on this host, hands it to the host's own stack through
+ * {@link LocalDelivery}), answers ARP for the VIPs, and expires connections on its timer wheel.
  *
  * <p>A packet of an unknown flow that is not a SYN (e.g. the rest of a connection that another director or
  * an earlier lbd process scheduled, or a stray segment) is dropped and counted as
@@ -42,6 +45,9 @@ final class DrWorker implements Runnable {
     private final DrStats stats;
     private final FlowTable flows;
     private final FrameParser parser = new FrameParser();
+    private final LocalDelivery local;
+    private MemorySegment errno;
+    private MemorySegment receivedHeader; // the virtio-net header of the frame being handled, null without one
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
     private volatile boolean running = true;
@@ -49,6 +55,13 @@ final class DrWorker implements Runnable {
     /** @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory */
     DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
              int flowCapacity) {
+        this(socket, state, publisher, ownMac, stats, flowCapacity, new LocalDelivery());
+    }
+
+    /** @param local the way to this host's own stack, shared by the workers (for local gate destinations) */
+    DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
+             int flowCapacity, LocalDelivery local) {
+        this.local = local;
         this.socket = socket;
         this.state = state;
         this.publisher = publisher;
@@ -71,19 +84,23 @@ final class DrWorker implements Runnable {
             // One slot per frame of a batch: forwarded frames stay in their slot until the batch is flushed.
             // A slot holds the socket's virtio-net header (if any) and then the frame.
             int header = socket.headerLength();
+            errno = LinuxNative.newErrnoSegment(arena);
+            MemorySegment[] headers = new MemorySegment[BATCH];
             MemorySegment[] slots = new MemorySegment[BATCH];
             MemorySegment[] frames = new MemorySegment[BATCH];
             MemorySegment all = arena.allocate((long) SLOT * BATCH, 64);
             for (int i = 0; i < BATCH; i++) {
                 slots[i] = all.asSlice((long) SLOT * i, SLOT);
                 frames[i] = slots[i].asSlice(header);
+                headers[i] = header == 0 ? null : slots[i].asSlice(0, header);
             }
-            replySlot = arena.allocate(header + 64L, 8); // zeroed: a virtio-net header asking for no offload
+            replySlot = arena.allocate(header + 128L, 8); // zeroed: a virtio-net header asking for no offload
             replyFrame = replySlot.asSlice(header);
             while (running) {
                 int handled = 0;
                 int length;
                 while (handled < BATCH && (length = socket.receive(slots[handled])) > 0) {
+                    receivedHeader = headers[handled];
                     if (handle(frames[handled], length)) {
                         stats.add(DrStats.SEND_FAILED, socket.queue(slots[handled], length));
                     }
@@ -107,6 +124,8 @@ final class DrWorker implements Runnable {
         DrDirectory v = publisher.current().directRouting();
         if (verdict == FrameParser.ARP) {
             answerArp(v, frame, parser.networkOffset(), parser.length());
+        } else if (verdict == FrameParser.NEIGHBOUR_SOLICITATION) {
+            answerNeighbourSolicitation(v, frame);
         } else if (verdict == FrameParser.TCP) {
             return forward(v, nowMillis());
         }
@@ -133,25 +152,56 @@ final class DrWorker implements Runnable {
         }
     }
 
+    /** IPv6's ARP: a solicitation for one of our IPv6 VIPs gets an advertisement with the director's MAC. */
+    private void answerNeighbourSolicitation(DrDirectory v, MemorySegment f) {
+        int l4 = parser.transportOffset();
+        long targetHigh = NdFrame.targetHigh(f, l4);
+        long targetLow = NdFrame.targetLow(f, l4);
+        if (!v.answersNd(v.vip6Number(targetHigh, targetLow))) {
+            return; // not ours, or silenced (the backup of an HA pair)
+        }
+        int n = NdFrame.writeAnswer(replyFrame, ownMac, targetHigh, targetLow, parser.sourceMac(),
+                parser.sourceIpv6High(), parser.sourceIpv6Low());
+        if (socket.send(replySlot, n)) {
+            stats.increment(DrStats.NEIGHBOUR_ADVERTISEMENTS_SENT);
+        } else {
+            stats.increment(DrStats.SEND_FAILED);
+        }
+    }
+
     private boolean forward(DrDirectory v, long now) {
         FrameParser p = parser;
         if (p.destinationMac() != ownMac) {
             stats.increment(DrStats.NOT_FOR_THIS_HOST);
             return false;
         }
-        int vip = p.destinationIp();
         int vport = p.destinationPort();
-        VirtualServiceKey key = v.service(vip, vport);
+        // The flow key: an IPv4 client as (IPV4, address) with the VIP itself; an IPv6 client's two halves with
+        // the directory's number for its VIP.
+        long clientHigh;
+        long clientLow;
+        int vipKey;
+        VirtualServiceKey key;
+        if (p.isIpv6()) {
+            vipKey = v.vip6Number(p.destinationIpv6High(), p.destinationIpv6Low());
+            key = v.service6(vipKey, vport);
+            clientHigh = p.sourceIpv6High();
+            clientLow = p.sourceIpv6Low();
+        } else {
+            vipKey = p.destinationIp();
+            key = v.service(vipKey, vport);
+            clientHigh = FlowTable.IPV4;
+            clientLow = p.sourceIp() & 0xffffffffL;
+        }
         if (key == null) {
             stats.increment(DrStats.NO_SERVICE);
             return false;
         }
-        int clientIp = p.sourceIp();
         int clientPort = p.sourcePort();
         int flags = p.tcpFlags();
         boolean syn = (flags & (FrameParser.TCP_SYN | FrameParser.TCP_ACK | FrameParser.TCP_RST | FrameParser.TCP_FIN))
                 == FrameParser.TCP_SYN;
-        int e = flows.find(clientIp, clientPort, vip, vport);
+        int e = flows.find(clientHigh, clientLow, clientPort, vipKey, vport);
         if (e >= 0 && syn && (flows.state(e) == TcpStates.CLOSE || flows.state(e) == TcpStates.TIME_WAIT)) {
             flows.remove(e, now); // a new connection reuses the client port of a finished one: schedule it afresh
             e = -1;
@@ -161,12 +211,18 @@ final class DrWorker implements Runnable {
                 stats.increment(DrStats.UNKNOWN_FLOW_NOT_SYN);
                 return false;
             }
-            e = schedule(key, clientIp, clientPort, vip, vport, now);
+            e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, now);
             if (e < 0) {
                 return false;
             }
         }
         flows.onPacket(e, flags, p.ipLength(), now);
+        if (flows.mac(e) == Destination.LOCAL_NODE) {
+            // IPVS's local node: the packet goes to this host's own stack, still addressed to the VIP.
+            stats.increment(local.deliver(errno, receivedHeader, p.frame(), p.networkOffset(), p.length())
+                    ? DrStats.DELIVERED_LOCALLY : DrStats.LOCAL_DELIVERY_FAILED);
+            return false;
+        }
         // The virtio-net header in front of the frame goes back out unchanged: the kernel segments a coalesced
         // frame and fills in a checksum left to the hardware, as it would have for the frame as received.
         p.rewriteMacs(flows.mac(e), ownMac);
@@ -174,20 +230,25 @@ final class DrWorker implements Runnable {
         return true;
     }
 
-    private int schedule(VirtualServiceKey key, int clientIp, int clientPort, int vip, int vport, long now) {
+    private int schedule(VirtualServiceKey key, long clientHigh, long clientLow, int clientPort, int vipKey,
+                         int vport, long now) {
         ServiceSlot slot = state.service(key);
         if (slot == null) {
             stats.increment(DrStats.NO_SERVICE);
             return -1;
         }
+        boolean ipv4 = clientHigh == FlowTable.IPV4;
         Persistence persistence = slot.persistence();
         PersistenceTemplates.Binding binding = null;
         int index;
         if (persistence != null) {
-            binding = slot.bindPersistent(clientIp, clientPort, now); // the client network's template, or a new one
+            // the client network's template, or a new one
+            binding = ipv4 ? slot.bindPersistent((int) clientLow, clientPort, now)
+                    : slot.bindPersistent(clientHigh, clientLow, clientPort, now);
             index = binding.index();
         } else {
-            index = slot.pick(slot.clientKey(clientIp, clientPort)); // an IPv4 address's fold is itself
+            int fold = ipv4 ? (int) clientLow : ServiceSlot.ipv6Fold(clientHigh, clientLow); // IPv4: itself
+            index = slot.pick(slot.clientKey(fold, clientPort));
         }
         Destination d;
         DestinationCounters c;
@@ -202,7 +263,8 @@ final class DrWorker implements Runnable {
             return -1;
         }
         long mac = d.mac(); // resolved by the control plane, in the same table as the weight
-        int e = mac == Destination.NO_MAC ? -1 : flows.insert(clientIp, clientPort, vip, vport, mac, c, now);
+        int e = mac == Destination.NO_MAC ? -1
+                : flows.insert(clientHigh, clientLow, clientPort, vipKey, vport, mac, c, now);
         if (e < 0) {
             stats.increment(mac == Destination.NO_MAC ? DrStats.MAC_UNRESOLVED : DrStats.FLOW_TABLE_FULL);
             if (binding != null) {

@@ -50,8 +50,14 @@ public record Persistence(long timeoutMillis, int prefixLength, PersistenceTempl
             hi = (hi << 8) | (a[i] & 0xFF);
             lo = (lo << 8) | (a[i + 8] & 0xFF);
         }
+        bind(hi, lo, nowMillis, candidates, out);
+    }
+
+    /** Binds a new connection from an IPv6 client given as its two 64-bit halves (DR: straight from the header). */
+    public void bind(long hi, long lo, long nowMillis, PersistenceTemplates.Candidates candidates,
+                     PersistenceTemplates.Binding out) {
         int bits = prefixLength;
-        long hiMask = bits >= 64 ? -1L : -1L << (64 - bits);
+        long hiMask = bits == 0 ? 0 : bits >= 64 ? -1L : -1L << (64 - bits); // (a shift by 64 would be none)
         long loMask = bits <= 64 ? 0 : bits == 128 ? -1L : -1L << (128 - bits);
         templates.bind(hi & hiMask, lo & loMask, nowMillis, timeoutMillis, candidates, out);
     }

@@ -14,7 +14,8 @@ import lbd.config.model.RealServerKey;
  * @param index position in {@link ServiceTable#destinations()} (IPVS list order), or {@link #FALLBACK_INDEX}
  *              for a table's fallback server, which is not in the list
  * @param mac   a gate server's MAC address (48 bits), as the control plane resolved it; {@link #NO_MAC} for masq,
- *              and for a gate server not resolved yet (the control plane holds such a server down)
+ *              and for a gate server not resolved yet (the control plane holds such a server down);
+ *              {@link #LOCAL_NODE} for one at an address of the director itself
  * @param down  a health check holds it (at weight 0, quiescent=yes): unlike a weight the operator set to 0, it
  *              also loses the clients persistence would send it
  * @param lastWeight IPVS's last_weight: the latest weight above 0 the server had while in this table's line of
@@ -37,6 +38,13 @@ public record Destination(int index, RealServerKey key, ForwardingMethod forward
 
     /** No MAC address: not a gate server, or not resolved. */
     public static final long NO_MAC = 0;
+
+    /**
+     * In place of a MAC: a gate server (or fallback) at one of the director's own addresses, whose packets the
+     * DR path hands to the director's own IP stack (IPVS's local node) instead of sending them on the wire.
+     * Not a 48-bit MAC, so it cannot clash with a resolved one.
+     */
+    public static final long LOCAL_NODE = 1L << 48;
 
     /** A destination without a MAC address (masq; gate before resolution), not held down. */
     public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight) {

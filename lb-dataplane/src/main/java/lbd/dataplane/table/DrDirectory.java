@@ -1,7 +1,10 @@
 package lbd.dataplane.table;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Set;
 import lbd.config.model.VirtualServiceKey;
@@ -12,32 +15,63 @@ import org.agrona.collections.Long2ObjectHashMap;
 /**
  * What the DR workers need besides the service tables, built by the control plane and published in the same
  * {@link DataPlaneSnapshot} (immutable after publication): which (VIP, port) pairs are gate services, and which
- * VIPs lbd answers ARP for. The real servers' MACs are in the tables ({@link Destination#mac()}).
+ * VIPs lbd answers ARP (IPv4) or neighbour solicitations (IPv6) for. The real servers' MACs are in the tables ({@link Destination#mac()}).
  */
 public final class DrDirectory {
 
-    public static final DrDirectory EMPTY = new DrDirectory(new Long2ObjectHashMap<>(), new IntHashSet(),
-            new IntHashSet());
+    public static final DrDirectory EMPTY = of(List.of(), Set.of());
 
     private final Long2ObjectHashMap<VirtualServiceKey> services;
     private final IntHashSet vips;
     private final IntHashSet silent;
+    // IPv6 VIPs, numbered by their index here (the flow table's key holds the number).
+    private final long[] vip6High;
+    private final long[] vip6Low;
+    private final boolean[] vip6Silent;
+    private final Inet6Address[] vip6Addresses;
+    private final Long2ObjectHashMap<VirtualServiceKey> services6;
 
-    private DrDirectory(Long2ObjectHashMap<VirtualServiceKey> services, IntHashSet vips, IntHashSet silent) {
+    private DrDirectory(Long2ObjectHashMap<VirtualServiceKey> services, IntHashSet vips, IntHashSet silent,
+                        List<Inet6Address> vip6, Set<? extends InetAddress> silentVips,
+                        Long2ObjectHashMap<VirtualServiceKey> services6) {
         this.services = services;
         this.vips = vips;
         this.silent = silent;
+        this.services6 = services6;
+        int n = vip6.size();
+        vip6High = new long[n];
+        vip6Low = new long[n];
+        vip6Silent = new boolean[n];
+        vip6Addresses = vip6.toArray(Inet6Address[]::new);
+        for (int i = 0; i < n; i++) {
+            byte[] a = vip6.get(i).getAddress();
+            vip6High[i] = Net.ipv6Half(a, 0);
+            vip6Low[i] = Net.ipv6Half(a, 1);
+            vip6Silent[i] = silentVips.contains(vip6.get(i));
+        }
     }
 
     /**
-     * @param gateServices the gate services (TCP over IPv4)
-     * @param silentVips   VIPs lbd serves but does not answer ARP for (the backup node of an HA pair)
+     * @param gateServices the gate services (TCP over IPv4 or IPv6)
+     * @param silentVips   VIPs lbd serves but does not answer ARP (or neighbour solicitations) for (the backup
+     *                     node of an HA pair)
      */
-    public static DrDirectory of(Collection<VirtualServiceKey> gateServices, Set<Inet4Address> silentVips) {
+    public static DrDirectory of(Collection<VirtualServiceKey> gateServices, Set<? extends InetAddress> silentVips) {
         Long2ObjectHashMap<VirtualServiceKey> services = new Long2ObjectHashMap<>();
+        Long2ObjectHashMap<VirtualServiceKey> services6 = new Long2ObjectHashMap<>();
         IntHashSet vips = new IntHashSet();
         IntHashSet silent = new IntHashSet();
+        List<Inet6Address> vip6 = new ArrayList<>();
         for (VirtualServiceKey k : gateServices) {
+            if (k.address().address() instanceof Inet6Address v6) {
+                int number = vip6.indexOf(v6);
+                if (number < 0) {
+                    number = vip6.size();
+                    vip6.add(v6);
+                }
+                services6.put(serviceKey(number, k.address().port()), k);
+                continue;
+            }
             int vip = Net.ipv4(k.address().address().getAddress());
             services.put(serviceKey(vip, k.address().port()), k);
             vips.add(vip);
@@ -45,7 +79,53 @@ public final class DrDirectory {
                 silent.add(vip);
             }
         }
-        return new DrDirectory(services, vips, silent);
+        return new DrDirectory(services, vips, silent, vip6, silentVips, services6);
+    }
+
+    /** The number of this IPv6 VIP (its index), or -1 when it is none of the DR VIPs. No allocation. */
+    public int vip6Number(long high, long low) {
+        for (int i = 0; i < vip6High.length; i++) {
+            if (vip6Low[i] == low && vip6High[i] == high) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The gate service at the IPv6 VIP numbered {@code number} and this port, or null. */
+    public VirtualServiceKey service6(int number, int port) {
+        return number < 0 ? null : services6.get(serviceKey(number, port));
+    }
+
+    /** Whether lbd answers neighbour solicitations for the IPv6 VIP numbered {@code number}. */
+    public boolean answersNd(int number) {
+        return number >= 0 && !vip6Silent[number];
+    }
+
+    /** Every IPv6 VIP (allocates; control plane, DR owner thread). */
+    public Set<Inet6Address> vip6Set() {
+        return Set.of(vip6Addresses);
+    }
+
+    /** The IPv6 VIPs lbd answers neighbour solicitations for, to announce those that are new (allocates). */
+    public Set<Inet6Address> ndAnsweredVips() {
+        Set<Inet6Address> out = new HashSet<>();
+        for (int i = 0; i < vip6Addresses.length; i++) {
+            if (!vip6Silent[i]) {
+                out.add(vip6Addresses[i]);
+            }
+        }
+        return Set.copyOf(out);
+    }
+
+    /** The IPv6 VIPs as (high, low) pairs, for the packet filter. */
+    public long[] vip6Array() {
+        long[] out = new long[2 * vip6High.length];
+        for (int i = 0; i < vip6High.length; i++) {
+            out[2 * i] = vip6High[i];
+            out[2 * i + 1] = vip6Low[i];
+        }
+        return out;
     }
 
     public static long serviceKey(int vip, int port) {

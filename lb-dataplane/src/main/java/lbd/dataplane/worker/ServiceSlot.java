@@ -124,6 +124,18 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
         return binding;
     }
 
+    /** As above for a DR client's IPv6 address, as its two 64-bit halves. */
+    public PersistenceTemplates.Binding bindPersistent(long clientHigh, long clientLow, int port, long nowMillis) {
+        pendingFold = clientKey(ipv6Fold(clientHigh, clientLow), port);
+        persistence.bind(clientHigh, clientLow, nowMillis, this, binding);
+        return binding;
+    }
+
+    /** The kernel's fold of an IPv6 address (its four 32-bit words XORed), from its two halves. */
+    public static int ipv6Fold(long high, long low) {
+        return (int) (high >>> 32) ^ (int) high ^ (int) (low >>> 32) ^ (int) low;
+    }
+
     // ---- PersistenceTemplates.Candidates: called under a template stripe's lock, on this slot's thread ----
 
     @Override

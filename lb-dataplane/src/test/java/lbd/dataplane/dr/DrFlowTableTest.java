@@ -79,6 +79,27 @@ class DrFlowTableTest {
     }
 
     @Test
+    void ipv6ClientsAreKeyedByAllTheirBitsAndNeverMeetIpv4Ones() {
+        FlowTable t = new FlowTable(16, 0);
+        long net = 0xfd00_0198_0018_0000L;
+        int a = t.insert(net, 1, 40000, 0, 80, 0xa, counters, 0);
+        int b = t.insert(net + 1, 1, 40000, 0, 80, 0xb, counters, 0);
+        int c = t.insert(net, 1, 40000, 1, 80, 0xc, counters, 0);
+        int v4 = t.insert(1, 40000, 0, 80, 0xd, counters, 0);
+        assertThat(List.of(a, b, c, v4)).doesNotHaveDuplicates().allMatch(e -> e >= 0);
+        assertThat(t.find(net, 1, 40000, 0, 80)).isEqualTo(a);
+        assertThat(t.find(net + 1, 1, 40000, 0, 80)).as("another /64").isEqualTo(b);
+        assertThat(t.find(net, 1, 40000, 1, 80)).as("another VIP").isEqualTo(c);
+        assertThat(t.find(net, 2, 40000, 0, 80)).isEqualTo(-1);
+        assertThat(t.find(1, 40000, 0, 80)).isEqualTo(v4);
+        assertThat(t.find(0, 1, 40000, 0, 80)).as("::1 is not the IPv4 client 0.0.0.1").isEqualTo(-1);
+        t.remove(a);
+        assertThat(t.find(net + 1, 1, 40000, 0, 80)).isEqualTo(b);
+        assertThat(t.find(net, 1, 40000, 1, 80)).isEqualTo(c);
+        assertThat(t.find(net, 1, 40000, 0, 80)).isEqualTo(-1);
+    }
+
+    @Test
     void refusesWhenFullOfEstablishedConnections() {
         FlowTable t = new FlowTable(2, 0);
         for (int client = 1; client <= 2; client++) {

@@ -62,7 +62,58 @@ class DrFrameParserTest {
         byte[] ipv6 = TestFrames.syn(1);
         ipv6[12] = (byte) 0x86;
         ipv6[13] = (byte) 0xdd;
-        assertThat(parse(ipv6)).isEqualTo(FrameParser.NOT_IPV4);
+        assertThat(parse(ipv6)).as("an IPv4 header behind the IPv6 EtherType").isEqualTo(FrameParser.BAD_IPV6_HEADER);
+        byte[] lldp = TestFrames.syn(1);
+        lldp[12] = (byte) 0x88;
+        lldp[13] = (byte) 0xcc;
+        assertThat(parse(lldp)).isEqualTo(FrameParser.NOT_IPV4);
+    }
+
+    @Test
+    void readsTheFieldsOfAnIpv6Syn() {
+        assertThat(parse(TestFrames.tcp6(TestFrames.CLIENT6, 40000, TestFrames.VIP6, 80, FrameParser.TCP_SYN)))
+                .isEqualTo(FrameParser.TCP);
+        assertThat(parser.isIpv6()).isTrue();
+        assertThat(parser.sourceIpv6High()).isEqualTo(TestFrames.NET6);
+        assertThat(parser.sourceIpv6Low()).isEqualTo(TestFrames.CLIENT6);
+        assertThat(parser.destinationIpv6High()).isEqualTo(TestFrames.NET6);
+        assertThat(parser.destinationIpv6Low()).isEqualTo(TestFrames.VIP6);
+        assertThat(parser.sourcePort()).isEqualTo(40000);
+        assertThat(parser.destinationPort()).isEqualTo(80);
+        assertThat(parser.tcpFlags()).isEqualTo(FrameParser.TCP_SYN);
+        assertThat(parser.ipLength()).isEqualTo(60);
+        assertThat(parse(TestFrames.syn(1))).isEqualTo(FrameParser.TCP);
+        assertThat(parser.isIpv6()).as("the next frame is IPv4 again").isFalse();
+    }
+
+    @Test
+    void skipsIpv6ExtensionHeadersAsIpvsDoesAndCountsTheRest() {
+        byte[] f = TestFrames.tcp6(TestFrames.CLIENT6, 5555, TestFrames.VIP6, 443, FrameParser.TCP_ACK, 0, 60, 43);
+        assertThat(parse(f)).as("hop-by-hop, destination options, routing").isEqualTo(FrameParser.TCP);
+        assertThat(parser.transportOffset()).isEqualTo(14 + 40 + 24);
+        assertThat(parser.sourcePort()).isEqualTo(5555);
+        assertThat(parser.ipLength()).isEqualTo(40 + 24 + 20);
+        assertThat(parse(TestFrames.tcp6(1, 1, 2, 80, 2, 44))).as("a fragment").isEqualTo(FrameParser.FRAGMENT);
+        assertThat(parse(TestFrames.tcp6(1, 1, 2, 80, 2, 60, 44))).isEqualTo(FrameParser.FRAGMENT);
+        assertThat(parse(TestFrames.tcp6(1, 1, 2, 80, 2, 51))).as("AH").isEqualTo(FrameParser.IPV6_EXTENSION);
+        assertThat(parse(TestFrames.tcp6(1, 1, 2, 80, 2, 60, 0))).as("hop-by-hop not first")
+                .isEqualTo(FrameParser.IPV6_EXTENSION);
+        byte[] udp = TestFrames.tcp6(1, 1, 2, 80, 2);
+        udp[14 + 6] = 17;
+        assertThat(parse(udp)).isEqualTo(FrameParser.NOT_TCP);
+        byte[] full = TestFrames.tcp6(1, 1, 2, 80, 2, 60, 60);
+        for (int cut = 14; cut < full.length - 6; cut++) {
+            assertThat(parse(Arrays.copyOf(full, cut))).as("cut at %d", cut).isEqualTo(FrameParser.TRUNCATED);
+        }
+    }
+
+    @Test
+    void aNeighbourSolicitationNeedsHopLimit255() {
+        assertThat(parse(TestFrames.neighbourSolicitation(TestFrames.CLIENT6, TestFrames.VIP6, 255)))
+                .isEqualTo(FrameParser.NEIGHBOUR_SOLICITATION);
+        assertThat(parser.transportOffset()).isEqualTo(54);
+        assertThat(parse(TestFrames.neighbourSolicitation(TestFrames.CLIENT6, TestFrames.VIP6, 64)))
+                .as("routed from elsewhere: RFC 4861 says ignore it").isEqualTo(FrameParser.NOT_TCP);
     }
 
     @Test

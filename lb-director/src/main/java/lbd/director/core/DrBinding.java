@@ -1,6 +1,6 @@
 package lbd.director.core;
 
-import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +33,9 @@ import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
+import lbd.dataplane.dr.packet.Net;
 import lbd.director.dr.DrHost;
+import lbd.director.dr.LocalNode;
 import lbd.director.dr.NeighbourResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +70,10 @@ final class DrBinding implements AutoCloseable {
     private volatile ScheduledExecutorService owner; // read by close() on the shutdown thread
     // ---- lbd-dr thread ----
     private NeighbourResolver neighbours;
+    private LocalNode localNode;
+    private Set<Integer> drVips = Set.of(); // the VIPs of the directory last followed
     private Set<Integer> announced = Set.of(); // the VIPs announced with gratuitous ARP and answered for
+    private Set<Inet6Address> announced6 = Set.of(); // the same for IPv6 (unsolicited neighbour advertisements)
 
     // ---- conductor thread ----
     private Set<VirtualServiceKey> services = Set.of();
@@ -144,6 +149,10 @@ final class DrBinding implements AutoCloseable {
         DrDirectory dir = published.directRouting();
         onDrThread(p -> {
             p.follow(dir);
+            drVips = dir.vipSet();
+            if (localNode.isUp()) {
+                localNode.follow(drVips);
+            }
             announceNewlyAnswered(dir);
         });
         requestResolve();
@@ -194,11 +203,11 @@ final class DrBinding implements AutoCloseable {
     }
 
     private void rebuildDirectory() {
-        Set<Inet4Address> silent = new HashSet<>();
+        Set<InetAddress> silent = new HashSet<>();
         for (VirtualServiceKey key : services) {
-            if (key.address().address() instanceof Inet4Address v4
-                    && !answering.getOrDefault(v4, options.answerArp())) {
-                silent.add(v4);
+            InetAddress vip = key.address().address();
+            if (!answering.getOrDefault(vip, options.answerArp())) {
+                silent.add(vip);
             }
         }
         directory = DrDirectory.of(services, silent);
@@ -229,6 +238,13 @@ final class DrBinding implements AutoCloseable {
             }
         }
         announced = answering;
+        Set<Inet6Address> answering6 = dir.ndAnsweredVips();
+        for (Inet6Address vip : answering6) {
+            if (!announced6.contains(vip)) {
+                neighbours.announce(vip); // an unsolicited neighbour advertisement
+            }
+        }
+        announced6 = answering6;
     }
 
     private void start(Set<VirtualServiceKey> keys, List<RealServerKey> servers) {
@@ -246,6 +262,11 @@ final class DrBinding implements AutoCloseable {
             try {
                 neighbours = new NeighbourResolver(iface.name(), iface.index(), iface.mac(),
                         DrHost.ownIpv4(iface.name()));
+                localNode = new LocalNode(p);
+                Set<Integer> vips = new HashSet<>();
+                startKeys.stream().filter(k -> k.address().isIpv4())
+                        .forEach(k -> vips.add(Net.ipv4(k.address().address().getAddress())));
+                drVips = Set.copyOf(vips);
             } catch (RuntimeException e) {
                 p.close();
                 throw e;
@@ -272,8 +293,7 @@ final class DrBinding implements AutoCloseable {
         // unresolved (bounded by the resolve timeout; later changes are picked up every RESOLVE_INTERVAL).
         List<RealServerKey> toResolve = List.copyOf(servers);
         try {
-            applyResolved(owner.submit(() -> neighbours.resolveServers(toResolve, resolveMillis()))
-                    .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            applyResolved(owner.submit(() -> resolve(toResolve)).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
         } catch (ExecutionException | TimeoutException e) {
             log.warn("direct routing: the first MAC resolution failed ({}); retried every {} s", e.getMessage(),
                     RESOLVE_INTERVAL.toSeconds());
@@ -289,9 +309,34 @@ final class DrBinding implements AutoCloseable {
         if (plane != null && resolvePending.compareAndSet(false, true)) {
             onDrThread(p -> {
                 resolvePending.set(false);
-                NeighbourResolver.Resolution resolution = neighbours.resolveServers(gateServers, resolveMillis());
+                NeighbourResolver.Resolution resolution = resolve(gateServers);
                 control.execute(() -> applyResolved(resolution));
             });
+        }
+    }
+
+    /**
+     * lbd-dr thread: the servers' MACs; a server at one of the director's own addresses needs the local delivery
+     * path, set up here before its table is published (when that fails, it is held down with the reason).
+     */
+    private NeighbourResolver.Resolution resolve(List<RealServerKey> servers) {
+        NeighbourResolver.Resolution r = neighbours.resolveServers(servers, resolveMillis());
+        if (!r.macs().containsValue(Destination.LOCAL_NODE)) {
+            return r;
+        }
+        try {
+            localNode.follow(drVips);
+            return r;
+        } catch (RuntimeException e) {
+            Map<RealServerKey, Long> macs = new HashMap<>(r.macs());
+            Map<RealServerKey, String> unresolved = new HashMap<>(r.unresolved());
+            r.macs().forEach((k, mac) -> {
+                if (mac == Destination.LOCAL_NODE) {
+                    macs.remove(k);
+                    unresolved.put(k, e.getMessage());
+                }
+            });
+            return new NeighbourResolver.Resolution(macs, unresolved);
         }
     }
 
@@ -358,6 +403,9 @@ final class DrBinding implements AutoCloseable {
         if (p != null) {
             try {
                 o.submit(() -> {
+                    if (localNode != null) {
+                        localNode.close();
+                    }
                     p.close();
                     if (neighbours != null) {
                         neighbours.close();

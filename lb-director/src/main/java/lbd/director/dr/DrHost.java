@@ -25,7 +25,8 @@ import lbd.dataplane.dr.packet.Net;
 /**
  * What the control plane reads off the host before direct routing starts, so that the data plane reads
  * nothing: which interface reaches the real servers ({@code ip route get}, as ldirectord's hosts do), that it
- * exists, its MAC and index (/sys/class/net), that the director does not forward IPv4 and holds none of the DR
+ * exists, its MAC and index (/sys/class/net), that the director does not forward IPv4 (nor IPv6, with an IPv6
+ * service) and holds none of the DR
  * VIPs itself ({@link DrStartupCheck}), and the director's own address on it (the sender of ARP requests).
  */
 public final class DrHost {
@@ -49,6 +50,11 @@ public final class DrHost {
         }
         List<String> problems = DrStartupCheck.problems(iface, read("/proc/sys/net/ipv4/ip_forward"),
                 read("/proc/sys/net/ipv4/conf/" + iface + "/forwarding"), vipsOnThisHost(services));
+        if (services.stream().anyMatch(k -> !k.address().isIpv4())) {
+            problems = new java.util.ArrayList<>(problems);
+            problems.addAll(DrStartupCheck.ipv6Problems(iface, read("/proc/sys/net/ipv6/conf/all/forwarding"),
+                    read("/proc/sys/net/ipv6/conf/" + iface + "/forwarding")));
+        }
         if (!problems.isEmpty()) {
             throw new DrStartupException(String.join("\n", problems));
         }
@@ -75,6 +81,23 @@ public final class DrHost {
     }
 
     /**
+     * Whether a gate destination's address is this director's own (IPVS asks the same of a destination: a
+     * {@code local} route): a loopback address or an address of one of its interfaces other than
+     * {@link LocalNode#DEVICE} (which holds the VIPs for local delivery).
+     */
+    public static boolean isOwnAddress(InetAddress address) {
+        if (address.isLoopbackAddress()) {
+            return true;
+        }
+        try {
+            NetworkInterface nif = NetworkInterface.getByInetAddress(address);
+            return nif != null && !nif.getName().equals(LocalNode.DEVICE);
+        } catch (SocketException e) {
+            return false;
+        }
+    }
+
+    /**
      * The interface of the route to the first of these real-server addresses ("ip route get").
      *
      * @throws DrStartupException when no route says
@@ -82,12 +105,12 @@ public final class DrHost {
     static String interfaceReaching(List<String> realServerAddresses) {
         for (String rip : realServerAddresses) {
             try {
-                Process p = new ProcessBuilder("ip", "-4", "route", "get", rip).redirectErrorStream(true).start();
+                Process p = new ProcessBuilder("ip", "route", "get", rip).redirectErrorStream(true).start();
                 String out = new String(p.getInputStream().readAllBytes());
                 p.waitFor(5, TimeUnit.SECONDS);
                 String[] words = out.split("\\s+");
                 for (int i = 0; i + 1 < words.length; i++) {
-                    if (words[i].equals("dev")) {
+                    if (words[i].equals("dev") && !words[i + 1].equals("lo")) { // lo: a local destination
                         return words[i + 1];
                     }
                 }
@@ -117,6 +140,9 @@ public final class DrHost {
         Map<String, String> out = new TreeMap<>();
         try {
             for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (nif.getName().equals(LocalNode.DEVICE)) {
+                    continue; // lbd's own device for local delivery holds the VIPs on purpose
+                }
                 for (InterfaceAddress a : nif.getInterfaceAddresses()) {
                     if (vips.contains(a.getAddress())) {
                         out.put(a.getAddress().getHostAddress(), nif.getName() + "/" + a.getNetworkPrefixLength());

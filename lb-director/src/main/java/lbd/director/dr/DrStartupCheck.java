@@ -42,4 +42,25 @@ final class DrStartupCheck {
         });
         return out;
     }
+
+    /**
+     * The same for an IPv6 service: the director must not forward IPv6 either.
+     *
+     * @param allForwarding       the value of net.ipv6.conf.all.forwarding
+     * @param interfaceForwarding the value of net.ipv6.conf.IFACE.forwarding
+     */
+    static List<String> ipv6Problems(String interfaceName, String allForwarding, String interfaceForwarding) {
+        List<String> out = new ArrayList<>();
+        if (!"0".equals(allForwarding.strip())) {
+            out.add("net.ipv6.conf.all.forwarding is " + allForwarding.strip() + " but must be 0 for direct routing"
+                    + " over IPv6: run 'sysctl -w net.ipv6.conf.all.forwarding=0' and set"
+                    + " 'net.ipv6.conf.all.forwarding = 0' in /etc/sysctl.conf");
+        }
+        if (!"0".equals(interfaceForwarding.strip())) {
+            out.add("net.ipv6.conf." + interfaceName + ".forwarding is " + interfaceForwarding.strip()
+                    + " but must be 0 for direct routing over IPv6: run 'sysctl -w net.ipv6.conf." + interfaceName
+                    + ".forwarding=0'");
+        }
+        return out;
+    }
 }

@@ -2,6 +2,14 @@ package lbd.director.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,9 +21,11 @@ import java.util.Set;
 import lbd.config.model.RealServerKey;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.dr.packet.NdFrame;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.table.Destination;
 
 /**
  * The control plane's ARP socket on the DR interface (outside the data plane's fanout group, so it sees its own
@@ -32,6 +42,8 @@ public final class NeighbourResolver implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment buffer = arena.allocate(65536, 8);
     private final FrameParser parser = new FrameParser();
+    private final Map<Inet6Address, DatagramChannel> groups = new HashMap<>(); // solicited-node groups joined
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("lbd");
 
     /**
      * @param ownIp the director's IPv4 address on the interface (sender of ARP requests), 0 for an ARP probe
@@ -85,6 +97,91 @@ public final class NeighbourResolver implements AutoCloseable {
         return out;
     }
 
+    /**
+     * MACs of the given IPv6 addresses, from the kernel's neighbour table; for those it lacks, a datagram to the
+     * discard port (9) makes the kernel solicit them (neighbour discovery, to their solicited-node group) and the
+     * table is read again until {@code timeoutMillis}. Absent: unresolved.
+     */
+    public Map<InetAddress, Long> resolve6(Set<InetAddress> addresses, long timeoutMillis) {
+        Map<InetAddress, Long> out = new HashMap<>();
+        if (addresses.isEmpty()) {
+            return out;
+        }
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        long nextSolicit = 0;
+        while (true) {
+            Map<InetAddress, Long> known = IpNeighbours.read(interfaceName);
+            for (InetAddress ip : addresses) {
+                Long mac = known.get(ip);
+                if (mac != null) {
+                    out.put(ip, mac);
+                }
+            }
+            if (out.size() == addresses.size() || System.nanoTime() >= deadline) {
+                return out;
+            }
+            if (System.nanoTime() >= nextSolicit) {
+                for (InetAddress ip : addresses) {
+                    if (!out.containsKey(ip)) {
+                        solicit(ip);
+                    }
+                }
+                nextSolicit = System.nanoTime() + 1_000_000_000L; // the kernel retransmits its solicitations itself
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return out;
+            }
+        }
+    }
+
+    private static void solicit(InetAddress ip) {
+        try (DatagramChannel c = DatagramChannel.open()) {
+            c.send(ByteBuffer.allocate(1), new InetSocketAddress(ip, 9));
+        } catch (IOException e) {
+            // no route: the address stays unresolved, with the reason the caller gives
+        }
+    }
+
+    /**
+     * Joins the VIP's solicited-node multicast group on the interface (the kernel reports it with MLD, so that a
+     * switch that snoops MLD forwards the solicitations for the VIP to this port; the NIC then also accepts the
+     * group's frames), then announces (unsolicited neighbour advertisement to all nodes) that this host now
+     * answers for the VIP.
+     */
+    public void announce(Inet6Address vip) {
+        if (!groups.containsKey(vip)) {
+            byte[] a = vip.getAddress();
+            byte[] g = new byte[16];
+            g[0] = (byte) 0xff;
+            g[1] = 0x02;
+            g[11] = 1;
+            g[12] = (byte) 0xff;
+            g[13] = a[13];
+            g[14] = a[14];
+            g[15] = a[15];
+            try {
+                DatagramChannel c = DatagramChannel.open(StandardProtocolFamily.INET6);
+                try {
+                    c.join(InetAddress.getByAddress(g), NetworkInterface.getByName(interfaceName));
+                    groups.put(vip, c);
+                } catch (IOException | RuntimeException e) {
+                    c.close();
+                    throw e;
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("direct routing: cannot join the solicited-node group of {} on {} ({}); neighbour"
+                        + " solicitations for it may not reach this director through an MLD-snooping switch",
+                        vip.getHostAddress(), interfaceName, e.getMessage());
+            }
+        }
+        byte[] a = vip.getAddress();
+        int n = NdFrame.writeUnsolicited(buffer, ownMac, Net.ipv6Half(a, 0), Net.ipv6Half(a, 1));
+        socket.send(buffer, n);
+    }
+
     /** What {@link #resolveServers} found: each server's MAC, or why not. */
     public record Resolution(Map<RealServerKey, Long> macs, Map<RealServerKey, String> unresolved) {
         public Resolution {
@@ -94,19 +191,41 @@ public final class NeighbourResolver implements AutoCloseable {
     }
 
     /**
-     * The MACs of these gate real servers (IPv4 ones; several servers at one address share its MAC); those left
-     * unresolved after {@code timeoutMillis} come with the reason the operator sees while they are held down.
+     * The MACs of these gate real servers (several servers at one address share its MAC; IPv6 ones through
+     * neighbour discovery, {@link #resolve6}), and
+     * {@link Destination#LOCAL_NODE} for those at an address of this director; those left unresolved after {@code timeoutMillis} come with the reason the operator sees while they are held down.
      */
     public Resolution resolveServers(Collection<RealServerKey> servers, long timeoutMillis) {
         Map<Integer, List<RealServerKey>> wanted = new LinkedHashMap<>();
+        Map<InetAddress, List<RealServerKey>> wanted6 = new LinkedHashMap<>();
+        Map<RealServerKey, Long> macs = new HashMap<>();
+        Map<RealServerKey, String> unresolved = new HashMap<>();
         for (RealServerKey s : servers) {
-            if (s.address().isIpv4()) {
+            if (s.address().isIpv4() && DrHost.isOwnAddress(s.address().address())) {
+                macs.put(s, Destination.LOCAL_NODE); // no ARP: the director itself (IPVS's local node)
+            } else if (!s.address().isIpv4() && DrHost.isOwnAddress(s.address().address())) {
+                unresolved.put(s, s.address().hostAddress() + " is this director: a gate server on the director"
+                        + " itself is supported for IPv4 only; use masq for it");
+            } else if (!s.address().isIpv4()) {
+                wanted6.computeIfAbsent(s.address().address(), k -> new ArrayList<>()).add(s);
+            } else if (s.address().isIpv4()) {
                 wanted.computeIfAbsent(Net.ipv4(s.address().address().getAddress()), k -> new ArrayList<>()).add(s);
             }
         }
         Map<Integer, Long> found = resolve(wanted.keySet(), timeoutMillis);
-        Map<RealServerKey, Long> macs = new HashMap<>();
-        Map<RealServerKey, String> unresolved = new HashMap<>();
+        Map<InetAddress, Long> found6 = resolve6(wanted6.keySet(), timeoutMillis);
+        wanted6.forEach((ip, atIp) -> {
+            Long mac = found6.get(ip);
+            for (RealServerKey s : atIp) {
+                if (mac != null) {
+                    macs.put(s, mac);
+                } else {
+                    unresolved.put(s, "MAC address of " + ip.getHostAddress() + " not resolved on " + interfaceName
+                            + " (no neighbour advertisement within " + timeoutMillis + " ms): is the real server up"
+                            + " and on the director's L2 segment?");
+                }
+            }
+        });
         wanted.forEach((ip, atIp) -> {
             Long mac = found.get(ip);
             for (RealServerKey s : atIp) {
@@ -129,6 +248,13 @@ public final class NeighbourResolver implements AutoCloseable {
 
     @Override
     public void close() {
+        for (DatagramChannel c : groups.values()) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                // leaving a group cannot fail in a way that matters on the way out
+            }
+        }
         socket.close();
         arena.close();
     }

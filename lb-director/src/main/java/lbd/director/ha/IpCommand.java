@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs iproute2's {@code ip} (bounded in time) and returns its exit status and output. */
-final class IpCommand {
+public final class IpCommand {
 
     private static final long TIMEOUT_SECONDS = 5;
 
-    record Result(int exitCode, String output) {
-        boolean ok() {
+    public record Result(int exitCode, String output) {
+        public boolean ok() {
             return exitCode == 0;
         }
     }
@@ -21,7 +21,7 @@ final class IpCommand {
     private IpCommand() {
     }
 
-    static Result run(String... args) {
+    public static Result run(String... args) {
         List<String> argv = new ArrayList<>();
         argv.add("ip");
         argv.addAll(List.of(args));

@@ -36,4 +36,29 @@ class DrStartupCheckTest {
         assertThat(m).containsOnlyKeys(Net.ipv4(new byte[] {(byte) 198, 18, 0, 2}));
         assertThat(Net.formatMac(m.get(Net.ipv4(new byte[] {(byte) 198, 18, 0, 2})))).isEqualTo("f6:5c:29:72:91:4c");
     }
+
+    @Test
+    void anIpv6ServiceNeedsIpv6ForwardingOffToo() {
+        assertThat(DrStartupCheck.ipv6Problems("eth0", "0", "0")).isEmpty();
+        List<String> p = DrStartupCheck.ipv6Problems("eth0", "1", "1");
+        assertThat(p).hasSize(2);
+        assertThat(p.get(0)).contains("net.ipv6.conf.all.forwarding is 1")
+                .contains("sysctl -w net.ipv6.conf.all.forwarding=0");
+        assertThat(p.get(1)).contains("sysctl -w net.ipv6.conf.eth0.forwarding=0");
+    }
+
+    @Test
+    void readsUsableIpv6NeighboursFromIpNeigh() throws Exception {
+        Map<java.net.InetAddress, Long> m = IpNeighbours.parse(List.of(
+                "fd00:198:18::62 lladdr 02:00:00:00:00:62 REACHABLE",
+                "fd00:198:18::63 lladdr 02:00:00:00:00:63 router STALE",
+                "fd00:198:18::64 FAILED",
+                "fd00:198:18::65  INCOMPLETE",
+                "fe80::1 lladdr zz:00:00:00:00:01 STALE",
+                "garbage"));
+        assertThat(m).containsOnlyKeys(java.net.InetAddress.getByName("fd00:198:18::62"),
+                java.net.InetAddress.getByName("fd00:198:18::63"));
+        assertThat(Net.formatMac(m.get(java.net.InetAddress.getByName("fd00:198:18::63"))))
+                .isEqualTo("02:00:00:00:00:63");
+    }
 }

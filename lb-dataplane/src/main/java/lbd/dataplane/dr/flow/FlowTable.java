@@ -5,7 +5,9 @@ import lbd.dataplane.persist.PersistenceTemplates;
 
 /**
  * One DR worker's connections, keyed by (client IP, client port, VIP, virtual port): the real server's MAC,
- * the IPVS TCP state from the client's half and the counters of the real server it was scheduled to.
+ * the IPVS TCP state from the client's half and the counters of the real server it was scheduled to. An IPv6
+ * client's 128 bits are kept whole; its VIP is the directory's number for it (an IPv4 entry's client half is
+ * marked with all-ones high bits, a multicast prefix no IPv6 client sends from, so the two never meet).
  *
  * <p>Entries live in parallel primitive arrays at stable indices taken from a free list; a linear-probing
  * index (with backward-shift deletion, so no tombstones) maps keys to entries. Expiry runs on a
@@ -40,7 +42,12 @@ public final class FlowTable {
     private final int capacity;
     private final int bucketMask;
     private final int[] buckets; // entry + 1; 0 = empty
-    private final long[] addresses; // client IP << 32 | VIP
+    /** The high half of an IPv4 entry's client address (the low half holds the address). */
+    public static final long IPV4 = -1L;
+
+    private final long[] clientHigh;
+    private final long[] clientLow;
+    private final int[] vips; // IPv4: the VIP; IPv6: the directory's number for it
     private final int[] ports; // client port << 16 | virtual port
     private final byte[] states;
     private final long[] macs;
@@ -76,7 +83,9 @@ public final class FlowTable {
         int bucketCount = Integer.highestOneBit(capacity * 2 - 1) << 1;
         bucketMask = bucketCount - 1;
         buckets = new int[bucketCount];
-        addresses = new long[capacity];
+        clientHigh = new long[capacity];
+        clientLow = new long[capacity];
+        vips = new int[capacity];
         ports = new int[capacity];
         states = new byte[capacity];
         macs = new long[capacity];
@@ -112,14 +121,19 @@ public final class FlowTable {
 
     /** The entry of a connection, or -1. */
     public int find(int clientIp, int clientPort, int vip, int vport) {
-        long address = ((long) clientIp << 32) | (vip & 0xffffffffL);
+        return find(IPV4, clientIp & 0xffffffffL, clientPort, vip, vport);
+    }
+
+    /** The entry of an IPv6 connection, or -1; {@code vipNumber} is the directory's number for the VIP. */
+    public int find(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport) {
         int port = (clientPort << 16) | (vport & 0xffff);
-        for (int b = home(address, port); ; b = (b + 1) & bucketMask) {
+        for (int b = home(clientHigh, clientLow, vipNumber, port); ; b = (b + 1) & bucketMask) {
             int e = buckets[b] - 1;
             if (e < 0) {
                 return -1;
             }
-            if (addresses[e] == address && ports[e] == port) {
+            if (this.clientLow[e] == clientLow && ports[e] == port && vips[e] == vipNumber
+                    && this.clientHigh[e] == clientHigh) {
                 return e;
             }
         }
@@ -133,6 +147,12 @@ public final class FlowTable {
      */
     public int insert(int clientIp, int clientPort, int vip, int vport, long mac, DestinationCounters c,
                       long nowMillis) {
+        return insert(IPV4, clientIp & 0xffffffffL, clientPort, vip, vport, mac, c, nowMillis);
+    }
+
+    /** As above for an IPv6 connection ({@code vipNumber}: the directory's number for the VIP). */
+    public int insert(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, long mac,
+                      DestinationCounters c, long nowMillis) {
         if (freeTop == 0) {
             if (halfOpenOldest == NIL) {
                 return -1;
@@ -141,15 +161,16 @@ public final class FlowTable {
             halfOpenEvicted++;
         }
         int e = free[--freeTop];
-        long address = ((long) clientIp << 32) | (vip & 0xffffffffL);
         int port = (clientPort << 16) | (vport & 0xffff);
-        addresses[e] = address;
+        this.clientHigh[e] = clientHigh;
+        this.clientLow[e] = clientLow;
+        vips[e] = vipNumber;
         ports[e] = port;
         states[e] = TcpStates.NONE;
         macs[e] = mac;
         lastSeen[e] = nowMillis;
         counters[e] = c;
-        int b = home(address, port);
+        int b = home(clientHigh, clientLow, vipNumber, port);
         while (buckets[b] != 0) {
             b = (b + 1) & bucketMask;
         }
@@ -301,7 +322,7 @@ public final class FlowTable {
     }
 
     private void unlink(int e) {
-        int i = home(addresses[e], ports[e]);
+        int i = home(clientHigh[e], clientLow[e], vips[e], ports[e]);
         while (buckets[i] != e + 1) {
             i = (i + 1) & bucketMask;
         }
@@ -313,7 +334,7 @@ public final class FlowTable {
             if (other < 0) {
                 break;
             }
-            int k = home(addresses[other], ports[other]);
+            int k = home(clientHigh[other], clientLow[other], vips[other], ports[other]);
             boolean between = i <= j ? (i < k && k <= j) : (i < k || k <= j);
             if (!between) {
                 buckets[i] = buckets[j];
@@ -323,8 +344,9 @@ public final class FlowTable {
         buckets[i] = 0;
     }
 
-    private int home(long address, int port) {
-        long h = address * 0x9E3779B97F4A7C15L ^ (port * 0xC2B2AE3D27D4EB4FL);
+    private int home(long high, long low, int vip, int port) {
+        long h = (low ^ (high * 0xD6E8FEB86659FD93L) ^ ((long) vip << 32)) * 0x9E3779B97F4A7C15L
+                ^ (port * 0xC2B2AE3D27D4EB4FL);
         h ^= h >>> 31;
         h *= 0xBF58476D1CE4E5B9L;
         h ^= h >>> 29;

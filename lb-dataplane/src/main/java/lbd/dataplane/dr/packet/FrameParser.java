@@ -9,6 +9,11 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Handles one 802.1Q/802.1ad tag (kept in place when forwarding), IPv4 options (IHL), and classifies
  * fragments: a fragment has no reliable TCP header, so it is never forwarded by flow.
+ *
+ * <p>IPv6: TCP after the fixed header, or after hop-by-hop, routing and destination options headers, which are
+ * skipped as IPVS skips them ({@code ipv6_find_hdr}); a fragment header makes the packet a {@link #FRAGMENT};
+ * any other extension (AH, ESP, ...) is {@link #IPV6_EXTENSION}, counted and dropped. An ICMPv6 neighbour
+ * solicitation (hop limit 255, as RFC 4861 requires) is {@link #NEIGHBOUR_SOLICITATION}.
  */
 public final class FrameParser {
 
@@ -19,7 +24,10 @@ public final class FrameParser {
     public static final int BAD_IPV4_HEADER = 4;
     public static final int FRAGMENT = 5;
     public static final int NOT_TCP = 6;
-    public static final int VERDICTS = 7;
+    public static final int BAD_IPV6_HEADER = 7;
+    public static final int IPV6_EXTENSION = 8;
+    public static final int NEIGHBOUR_SOLICITATION = 9;
+    public static final int VERDICTS = 10;
 
     public static final int ETH_HEADER = 14;
     public static final int TCP_FIN = 0x01;
@@ -31,12 +39,18 @@ public final class FrameParser {
     private static final int ETHERTYPE_ARP = 0x0806;
     private static final int ETHERTYPE_VLAN = 0x8100;
     private static final int ETHERTYPE_QINQ = 0x88a8;
+    private static final int ETHERTYPE_IPV6 = 0x86dd;
     private static final int PROTO_TCP = 6;
+    private static final int PROTO_ICMPV6 = 58;
+    private static final int IPV6_HEADER = 40;
+    private static final int MAX_IPV6_EXTENSIONS = 8;
+    private static final int ICMPV6_NEIGHBOUR_SOLICITATION = 135;
 
     private MemorySegment frame;
     private int length;
     private int l3;
     private int l4;
+    private boolean ipv6;
 
     /** Classifies the frame of {@code length} bytes at the start of {@code segment}; returns a verdict. */
     public int parse(MemorySegment segment, int length) {
@@ -56,8 +70,13 @@ public final class FrameParser {
             type = Net.u16(frame, at);
         }
         l3 = at + 2;
+        ipv6 = false;
         if (type == ETHERTYPE_ARP) {
             return ARP;
+        }
+        if (type == ETHERTYPE_IPV6) {
+            ipv6 = true;
+            return parseIpv6(len);
         }
         if (type != ETHERTYPE_IPV4) {
             return NOT_IPV4;
@@ -91,8 +110,82 @@ public final class FrameParser {
         return TCP;
     }
 
+    private int parseIpv6(int len) {
+        if (len < l3 + IPV6_HEADER) {
+            return TRUNCATED;
+        }
+        if ((Net.u8(frame, l3) >>> 4) != 6) {
+            return BAD_IPV6_HEADER;
+        }
+        int end = l3 + IPV6_HEADER + Net.u16(frame, l3 + 4); // the payload's end as the header says
+        int next = Net.u8(frame, l3 + 6);
+        int at = l3 + IPV6_HEADER;
+        for (int i = 0; ; i++) {
+            if (next == PROTO_TCP) {
+                l4 = at;
+                if (len < l4 + 14 || end < l4 + 14) {
+                    return TRUNCATED;
+                }
+                return TCP;
+            }
+            if (next == PROTO_ICMPV6) {
+                l4 = at;
+                if (len < l4 + 24 || end < l4 + 24) { // type, code, checksum, flags, the target address
+                    return TRUNCATED;
+                }
+                return Net.u8(frame, l4) == ICMPV6_NEIGHBOUR_SOLICITATION && Net.u8(frame, l4 + 1) == 0
+                        && Net.u8(frame, l3 + 7) == 255 ? NEIGHBOUR_SOLICITATION : NOT_TCP;
+            }
+            if (next == 44) {
+                return FRAGMENT;
+            }
+            boolean skippable = (next == 0 && i == 0) || next == 43 || next == 60; // hop-by-hop only first
+            if (!skippable) {
+                return next == 0 || next == 50 || next == 51 || next == 135 || next == 139 || next == 140
+                        || next == 253 || next == 254 ? IPV6_EXTENSION : NOT_TCP;
+            }
+            if (i == MAX_IPV6_EXTENSIONS || len < at + 8 || end < at + 8) {
+                return i == MAX_IPV6_EXTENSIONS ? IPV6_EXTENSION : TRUNCATED;
+            }
+            next = Net.u8(frame, at);
+            at += (Net.u8(frame, at + 1) + 1) * 8;
+        }
+    }
+
     public int length() {
         return length;
+    }
+
+    /** Whether the packet last parsed is IPv6 (its addresses are then read with the *Ipv6* accessors). */
+    public boolean isIpv6() {
+        return ipv6;
+    }
+
+    /** The high 64 bits of the IPv6 source address. */
+    public long sourceIpv6High() {
+        return Net.u64(frame, l3 + 8);
+    }
+
+    public long sourceIpv6Low() {
+        return Net.u64(frame, l3 + 16);
+    }
+
+    public long destinationIpv6High() {
+        return Net.u64(frame, l3 + 24);
+    }
+
+    public long destinationIpv6Low() {
+        return Net.u64(frame, l3 + 32);
+    }
+
+    /** Offset of the transport header (TCP, or the ICMPv6 message). */
+    public int transportOffset() {
+        return l4;
+    }
+
+    /** The frame last parsed. */
+    public MemorySegment frame() {
+        return frame;
     }
 
     public long destinationMac() {
@@ -116,9 +209,9 @@ public final class FrameParser {
         return Net.u32(frame, l3 + 16);
     }
 
-    /** IPv4 total length: the bytes counted for the connection. */
+    /** The IP packet's length (IPv4 total length, IPv6 header + payload): the bytes counted for the connection. */
     public int ipLength() {
-        return Net.u16(frame, l3 + 2);
+        return ipv6 ? IPV6_HEADER + Net.u16(frame, l3 + 4) : Net.u16(frame, l3 + 2);
     }
 
     public int sourcePort() {
@@ -143,11 +236,14 @@ public final class FrameParser {
         return switch (verdict) {
             case TCP -> "tcp";
             case ARP -> "arp";
-            case NOT_IPV4 -> "not-ipv4";
+            case NOT_IPV4 -> "not-ip";
             case TRUNCATED -> "truncated";
             case BAD_IPV4_HEADER -> "bad-ipv4-header";
             case FRAGMENT -> "fragment";
             case NOT_TCP -> "not-tcp";
+            case BAD_IPV6_HEADER -> "bad-ipv6-header";
+            case IPV6_EXTENSION -> "ipv6-extension-header";
+            case NEIGHBOUR_SOLICITATION -> "neighbour-solicitation";
             default -> "unknown";
         };
     }

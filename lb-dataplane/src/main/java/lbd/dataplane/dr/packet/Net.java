@@ -9,6 +9,7 @@ public final class Net {
 
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private Net() {
     }
@@ -23,6 +24,14 @@ public final class Net {
 
     public static int u32(MemorySegment s, long at) {
         return s.get(U32, at);
+    }
+
+    public static long u64(MemorySegment s, long at) {
+        return s.get(U64, at);
+    }
+
+    public static void putU64(MemorySegment s, long at, long v) {
+        s.set(U64, at, v);
     }
 
     public static void putU16(MemorySegment s, long at, int v) {
@@ -72,6 +81,18 @@ public final class Net {
         }
         return ((address[0] & 0xff) << 24) | ((address[1] & 0xff) << 16) | ((address[2] & 0xff) << 8)
                 | (address[3] & 0xff);
+    }
+
+    /** The high (0) or low (1) 64 bits of a 16-byte IPv6 address. */
+    public static long ipv6Half(byte[] address, int half) {
+        if (address.length != 16) {
+            throw new IllegalArgumentException("not an IPv6 address (" + address.length + " bytes)");
+        }
+        long v = 0;
+        for (int i = 0; i < 8; i++) {
+            v = (v << 8) | (address[half * 8 + i] & 0xff);
+        }
+        return v;
     }
 
     public static String formatIpv4(int ip) {

@@ -5,17 +5,20 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The classic BPF program attached to every DR packet socket: only ARP frames and IPv4 frames addressed to
- * one of the DR VIPs reach user space; everything else the kernel keeps to itself. The user-space parser
+ * The classic BPF program attached to every DR packet socket: only ARP frames, IPv4 and IPv6 frames addressed
+ * to one of the DR VIPs, and (with an IPv6 VIP) ICMPv6 for neighbour discovery reach user space; everything else the kernel keeps to itself. The user-space parser
  * still checks every field; the filter only saves the copies.
  */
 public final class BpfFilter {
 
     /** A jump offset is one byte, so a longer VIP list would not fit; above it every IPv4 frame is taken. */
     public static final int MAX_VIPS = 250;
+    /** The same for IPv6 VIPs (eight instructions each); above it every IPv6 frame is taken. */
+    public static final int MAX_VIPS6 = 30;
 
     private static final short LD_H_ABS = 0x28;
     private static final short LD_W_ABS = 0x20;
+    private static final short LD_B_ABS = 0x30;
     private static final short JEQ_K = 0x15;
     private static final short RET_K = 0x06;
     private static final int ACCEPT_LENGTH = 0x40000;
@@ -32,19 +35,60 @@ public final class BpfFilter {
         k = new int[length];
     }
 
-    /** The filter for these VIPs (IPv4 addresses as big-endian ints). */
+    /** The filter for these IPv4 VIPs (big-endian ints). */
     public static BpfFilter forVips(int[] vips) {
+        return forVips(vips, new long[0]);
+    }
+
+    /**
+     * The filter for these VIPs: IPv4 as big-endian ints, IPv6 as (high, low) pairs of 64-bit halves. With an
+     * IPv6 VIP, every ICMPv6 packet is taken too (neighbour solicitations for the VIPs go to multicast groups;
+     * the parser picks them out).
+     */
+    public static BpfFilter forVips(int[] vips, long[] vip6Pairs) {
         boolean all = vips.length > MAX_VIPS;
         int n = all ? 0 : vips.length;
-        BpfFilter f = new BpfFilter(6 + n);
-        int drop = 4 + n;
-        int accept = 5 + n;
+        int n6 = vip6Pairs.length / 2;
+        boolean all6 = n6 > MAX_VIPS6;
+        int v6Length = n6 == 0 ? 1 : all6 ? 1 : 2 + 8 * n6 + 2;
+        int v4 = 4 + v6Length;                 // the IPv4 block's first instruction
+        BpfFilter f = new BpfFilter(v4 + 2 + n + 2);
         f.set(0, LD_H_ABS, 0, 0, 12);                                   // EtherType
-        f.set(1, JEQ_K, accept - 2, 0, 0x0806);                         // ARP: take
-        f.set(2, JEQ_K, all ? accept - 3 : 0, drop - 3, 0x0800);        // not IPv4: drop
-        f.set(3, LD_W_ABS, 0, 0, 30);                                   // IPv4 destination
+        f.set(1, JEQ_K, 0, 1, 0x0806);                                  // ARP: take
+        f.set(2, RET_K, 0, 0, ACCEPT_LENGTH);
+        f.set(3, JEQ_K, 0, v4 - 4, 0x86dd);                             // IPv6: the block below
+        if (n6 == 0) {
+            f.set(4, RET_K, 0, 0, 0);
+        } else if (all6) {
+            f.set(4, RET_K, 0, 0, ACCEPT_LENGTH);
+        } else {
+            int drop6 = 4 + v6Length - 2;
+            int accept6 = drop6 + 1;
+            f.set(4, LD_B_ABS, 0, 0, 20);                               // next header
+            f.set(5, JEQ_K, accept6 - 6, 0, 58);                        // ICMPv6: take
+            for (int i = 0; i < n6; i++) {
+                int at = 6 + 8 * i;
+                int next = at + 8;
+                long hi = vip6Pairs[2 * i];
+                long lo = vip6Pairs[2 * i + 1];
+                int[] words = {(int) (hi >>> 32), (int) hi, (int) (lo >>> 32), (int) lo};
+                for (int w = 0; w < 4; w++) {
+                    int ld = at + 2 * w;
+                    f.set(ld, LD_W_ABS, 0, 0, 38 + 4 * w);              // IPv6 destination, word w
+                    int jeq = ld + 1;
+                    f.set(jeq, JEQ_K, w == 3 ? accept6 - jeq - 1 : 0, next - jeq - 1, words[w]);
+                }
+            }
+            f.set(drop6, RET_K, 0, 0, 0);
+            f.set(accept6, RET_K, 0, 0, ACCEPT_LENGTH);
+        }
+        int drop = v4 + 2 + n;
+        int accept = drop + 1;
+        f.set(v4, JEQ_K, all ? accept - v4 - 1 : 0, drop - v4 - 1, 0x0800); // not IPv4 either: drop
+        f.set(v4 + 1, LD_W_ABS, 0, 0, 30);                              // IPv4 destination
         for (int i = 0; i < n; i++) {
-            f.set(4 + i, JEQ_K, accept - (4 + i) - 1, 0, vips[i]);
+            int at = v4 + 2 + i;
+            f.set(at, JEQ_K, accept - at - 1, 0, vips[i]);
         }
         f.set(drop, RET_K, 0, 0, 0);
         f.set(accept, RET_K, 0, 0, ACCEPT_LENGTH);
@@ -80,6 +124,12 @@ public final class BpfFilter {
                     }
                     acc = ((frame[k[pc]] & 0xff) << 24) | ((frame[k[pc] + 1] & 0xff) << 16)
                             | ((frame[k[pc] + 2] & 0xff) << 8) | (frame[k[pc] + 3] & 0xff);
+                }
+                case LD_B_ABS -> {
+                    if (k[pc] + 1 > frame.length) {
+                        return 0;
+                    }
+                    acc = frame[k[pc]] & 0xff;
                 }
                 case JEQ_K -> {
                     pc += acc == k[pc] ? (jt[pc] & 0xff) : (jf[pc] & 0xff);

@@ -26,6 +26,8 @@ public final class LinuxNative {
     public static final int SO_ATTACH_FILTER = 26;
     public static final int SOL_PACKET = 263;
     public static final int PACKET_FANOUT = 18;
+    public static final int PACKET_ADD_MEMBERSHIP = 1;
+    public static final int PACKET_MR_ALLMULTI = 2;
     public static final int PACKET_IGNORE_OUTGOING = 23;
     public static final int PACKET_FANOUT_HASH = 0;
     public static final int PACKET_VNET_HDR = 15;
@@ -42,6 +44,12 @@ public final class LinuxNative {
     public static final int EAGAIN = 11;
     public static final int EINTR = 4;
     public static final int SOCKADDR_LL_SIZE = 20;
+    public static final int O_RDWR = 0x2;
+    public static final int O_CLOEXEC = 0x80000;
+    public static final long TUNSETIFF = 0x400454caL;
+    public static final short IFF_TUN = 0x0001;
+    public static final short IFF_NO_PI = 0x1000;
+    public static final short IFF_VNET_HDR = 0x4000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -66,6 +74,13 @@ public final class LinuxNative {
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(INT, ADDR, LONG));
     private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(INT, ADDR, LONG, INT));
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(INT, ADDR, INT));
+    private static final MethodHandle IOCTL = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("ioctl"),
+            FunctionDescriptor.of(INT, INT, LONG, ADDR), Linker.Option.firstVariadicArg(2),
+            Linker.Option.captureCallState("errno"));
+    // write(2) from a native address given as a number: the DR workers write from inside a frame buffer
+    // without making a segment object per packet.
+    private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(LONG, INT, LONG, LONG));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDR, INT));
 
@@ -190,6 +205,33 @@ public final class LinuxNative {
     public static int close(MemorySegment errno, int fd) {
         try {
             return (int) CLOSE.invokeExact(errno, fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** open(2) of a path (a character device such as /dev/net/tun). */
+    public static int open(MemorySegment errno, MemorySegment path, int flags) {
+        try {
+            return (int) OPEN.invokeExact(errno, path, flags);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** ioctl(2) with a pointer argument. */
+    public static int ioctl(MemorySegment errno, int fd, long request, MemorySegment argument) {
+        try {
+            return (int) IOCTL.invokeExact(errno, fd, request, argument);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** write(2) of {@code len} bytes at native address {@code address}. */
+    public static long write(MemorySegment errno, int fd, long address, long len) {
+        try {
+            return (long) WRITE.invokeExact(errno, fd, address, len);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }

@@ -186,6 +186,20 @@ public final class PacketSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Receives every multicast frame of the interface for as long as the socket is open (PACKET_MR_ALLMULTI): the
+     * neighbour solicitations for an IPv6 VIP go to its solicited-node group, which a NIC filters out otherwise.
+     */
+    public void receiveAllMulticast(int interfaceIndex) {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment mreq = tmp.allocate(16, 4); // struct packet_mreq
+            mreq.set(ValueLayout.JAVA_INT, 0, interfaceIndex);
+            mreq.set(ValueLayout.JAVA_SHORT, 4, (short) LinuxNative.PACKET_MR_ALLMULTI);
+            check(LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_PACKET, LinuxNative.PACKET_ADD_MEMBERSHIP, mreq, 16),
+                    "join all multicast groups");
+        }
+    }
+
     private void setInt(int level, int name, int value, String what) {
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment v = tmp.allocate(ValueLayout.JAVA_INT);

@@ -12,7 +12,8 @@ import java.util.Arrays;
  * so a read past it throws and is a finding; in the ring, the same read would silently use the previous frame's
  * bytes. The same frame in a larger slot (as in the ring) must read the same.
  *
- * <p>Seeds: tcp (with a VLAN tag, IPv4 options), arp, a fragment, udp, in {@code FrameParserFuzzTestInputs}.
+ * <p>Seeds: tcp (with a VLAN tag, IPv4 options), arp, a fragment, udp; IPv6 tcp (plain, behind extension
+ * headers), a neighbour solicitation, an IPv6 fragment; in {@code FrameParserFuzzTestInputs}.
  */
 class FrameParserFuzzTest {
 
@@ -34,9 +35,17 @@ class FrameParserFuzzTest {
         assertThat(verdict).isBetween(0, FrameParser.VERDICTS - 1);
         assertThat(parser.length()).isEqualTo(length);
         return switch (verdict) {
-            case FrameParser.TCP -> new long[] {verdict, parser.destinationMac(), parser.sourceMac(),
-                    parser.networkOffset(), parser.sourceIp(), parser.destinationIp(), parser.ipLength(),
-                    parser.sourcePort(), parser.destinationPort(), parser.tcpFlags()};
+            case FrameParser.TCP -> parser.isIpv6()
+                    ? new long[] {verdict, parser.destinationMac(), parser.sourceMac(), parser.networkOffset(),
+                            parser.sourceIpv6High(), parser.sourceIpv6Low(), parser.destinationIpv6High(),
+                            parser.destinationIpv6Low(), parser.ipLength(), parser.transportOffset(),
+                            parser.sourcePort(), parser.destinationPort(), parser.tcpFlags()}
+                    : new long[] {verdict, parser.destinationMac(), parser.sourceMac(),
+                            parser.networkOffset(), parser.sourceIp(), parser.destinationIp(), parser.ipLength(),
+                            parser.sourcePort(), parser.destinationPort(), parser.tcpFlags()};
+            case FrameParser.NEIGHBOUR_SOLICITATION -> new long[] {verdict, parser.sourceMac(),
+                    parser.sourceIpv6High(), parser.sourceIpv6Low(),
+                    NdFrame.targetHigh(frame, parser.transportOffset()), NdFrame.targetLow(frame, parser.transportOffset())};
             case FrameParser.ARP -> {
                 int l3 = parser.networkOffset();
                 yield ArpFrame.isEthernetIpv4(frame, l3, parser.length())
