@@ -20,34 +20,57 @@ import lbd.director.TestHttp;
 import lbd.director.control.ControlClient;
 import lbd.director.control.ControlReply;
 import lbd.director.control.ControlRequest;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The soak (not CI; run by benchmarks/soak.sh): lbd and three real servers as in {@link ChaosUnderLoadTest},
- * a load through the VIP for {@code -Dlbd.soak.minutes} minutes, and a fault every {@code -Dlbd.soak.every}
- * seconds (default 5), chosen at random with a fixed seed ({@code -Dlbd.soak.seed}): kill -9 and restart, stop
- * and continue, hang and release, slow answers, 20 reloads, lbadm edits, 200 slowloris clients, 2,000 idle
- * connections. Every 30 s it prints requests, failures (and those not in flight at any fault), lbd's
- * descriptors, threads and RSS; at the end it checks what the chaos suite checks once per scenario.
+ * The soak (not CI; benchmarks/soak.sh runs it as a plain program, outside the test runner, for as long as it is
+ * told): lbd and three real servers as in {@link ChaosUnderLoadTest}, a load through the VIP, and a fault every
+ * few seconds, chosen at random with a fixed seed: kill -9 and restart, stop and continue, hang and release,
+ * slow answers, 20 reloads, lbadm edits, 200 slowloris clients, 2,000 idle connections. Every 30 s it writes
+ * requests, failures (and those not in flight at any fault), lbd's descriptors, threads and RSS to the report;
+ * at the end it checks what the chaos suite checks once per scenario, and exits 1 if any of it failed.
+ *
+ * <p>Usage: {@code ChaosSoak MINUTES SECONDS_BETWEEN_FAULTS REPORT [SEED]}
  */
-@EnabledIfSystemProperty(named = "lbd.soak.minutes", matches = "[0-9]+")
-class ChaosSoakTest {
+public final class ChaosSoak {
 
     private static final int LOAD_THREADS = 3;
 
-    @TempDir
-    Path dir;
+    private ChaosSoak() {
+    }
 
-    @Test
-    void soak() throws Exception {
-        long minutes = Long.getLong("lbd.soak.minutes");
-        long everyMillis = TimeUnit.SECONDS.toMillis(Long.getLong("lbd.soak.every", 5));
-        Random random = new Random(Long.getLong("lbd.soak.seed", 20));
-        PrintStream report = new PrintStream(Files.newOutputStream(
-                Path.of(System.getProperty("lbd.soak.report", "soak.tsv"))), true, StandardCharsets.UTF_8);
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    public static void main(String[] args) throws Exception {
+        long minutes = Long.parseLong(args[0]);
+        long everyMillis = TimeUnit.SECONDS.toMillis(Long.parseLong(args[1]));
+        Path reportFile = Path.of(args[2]);
+        Random random = new Random(args.length > 3 ? Long.parseLong(args[3]) : 20);
+        Path dir = Files.createTempDirectory("lbd-soak");
+        try {
+            soak(minutes, everyMillis, reportFile, random, dir);
+        } catch (AssertionError | Exception e) {
+            System.err.println("soak: FAILED: " + e);
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void soak(long minutes, long everyMillis, Path reportFile, Random random, Path dir)
+            throws Exception {
+        PrintStream file = new PrintStream(Files.newOutputStream(reportFile), true, StandardCharsets.UTF_8);
+        // The report goes to the file and, as it is written, to standard output.
+        PrintStream report = new PrintStream(new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                file.write(b);
+                System.out.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                file.write(b, off, len);
+                System.out.write(b, off, len);
+            }
+        }, true, StandardCharsets.UTF_8);
+        String cp = System.getProperty("java.class.path");
         List<RealServerProcess> servers = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             servers.add(new RealServerProcess(freePort(), "RS" + (i + 1), cp, 16_384).start());
@@ -75,7 +98,8 @@ class ChaosSoakTest {
             assertThat(ControlClient.send(lbd.socket, new ControlRequest.Reload()).ok()).isTrue();
             int fdsAtStart = lbd.openFds();
             int threadsAtStart = lbd.threadNames().size();
-            report.println("elapsed_s\trequests\tfailed\tfailed_not_at_a_fault\tfaults\tlbd_fds\tlbd_threads\tlbd_rss_mib\tlast_fault");
+            report.println("elapsed_s\trequests\tfailed\tfailed_not_at_a_fault\tfaults\tlbd_fds\tlbd_threads"
+                    + "\tlbd_rss_mib\tlast_fault");
             List<LoadClient.Fault> faults = new ArrayList<>();
             long started = System.nanoTime();
             long deadline = started + TimeUnit.MINUTES.toNanos(minutes);
@@ -108,6 +132,7 @@ class ChaosSoakTest {
         } finally {
             servers.forEach(RealServerProcess::close);
             report.close();
+            file.close();
         }
     }
 
