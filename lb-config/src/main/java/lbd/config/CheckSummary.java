@@ -54,6 +54,11 @@ public final class CheckSummary {
                         .append(")\n");
             }
             inForce(out, vs);
+            if (!vs.alsoListen().isEmpty()) {
+                out.append("  = also on ").append(String.join(", ", vs.alsoListen().stream()
+                        .map(k -> k.address().toString()).toList()))
+                        .append(": the same real servers (at the port the client used), scheduler and persistence\n");
+            }
             reals += vs.realServers().size();
             checks.add(describe(vs.healthCheck()));
         }

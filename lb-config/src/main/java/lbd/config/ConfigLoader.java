@@ -90,7 +90,18 @@ public final class ConfigLoader {
                         + "; it is already defined on line " + first + "; merge the two blocks");
                 continue;
             }
-            services.add(vs);
+            boolean taken = false;
+            for (VirtualServiceKey also : vs.alsoListen()) {
+                Integer other = firstLine.putIfAbsent(also, vs.line());
+                if (other != null) {
+                    problems.add(vs.line(), block.start.key() + ": alsolisten= names " + also + ", which the"
+                            + " virtual service on line " + other + " already takes; give each VIP:port to one service");
+                    taken = true;
+                }
+            }
+            if (!taken) {
+                services.add(vs);
+            }
         }
         if (!problems.isEmpty()) {
             return new ConfigResult.Invalid(problems.sorted());

@@ -62,6 +62,8 @@ enum Directive {
     SCHEDFLAGS("schedflags", Scope.VIRTUAL, Support.ACTED),
     // lbd's extension: mh's table size, one of the kernel's build-time primes.
     MHTABLESIZE("mhtablesize", Scope.VIRTUAL, Support.ACTED),
+    // lbd's extension: more VIP:ports for the same service, what IPVS groups with a firewall mark.
+    ALSOLISTEN("alsolisten", Scope.VIRTUAL, Support.ACTED),
     PROTOCOL("protocol", Scope.VIRTUAL, Support.ACTED),
     OPS("ops", Scope.VIRTUAL, Support.ACCEPTED),
     SERVICE("service", Scope.VIRTUAL, Support.ACTED),

@@ -71,8 +71,11 @@ final class ServiceBuilder {
         boolean fwmark = FWMARK.matcher(vl.value()).matches();
         AddressParser.HostPort vaddr = null;
         if (fwmark) {
-            r.error(vl, "firewall-mark virtual services (" + Excerpt.of(vl.shown()) + ") are not supported yet;"
-                    + " use " + vl.key() + "=ADDRESS:PORT");
+            r.error(vl, "firewall-mark virtual services (" + Excerpt.of(vl.shown()) + ") are not supported: netfilter"
+                    + " sets the mark after lbd's packet tap, so lbd cannot read it. Give the VIP:ports the mark"
+                    + " groups to one block instead: " + vl.key() + "=VIP:PORT1 and alsolisten=VIP:PORT2[,VIP:PORT3...],"
+                    + " with real=RIP masq lines without a port (each connection goes to the port the client used),"
+                    + " e.g. virtual=10.0.0.1:80 with alsolisten=10.0.0.1:443");
         } else {
             vaddr = r.read(vl, v -> {
                 AddressParser.HostPort hp = AddressParser.parse(Values.unquote(v), block.isIpv6(), false, r.resolver);
@@ -126,6 +129,11 @@ final class ServiceBuilder {
                 SchedulerFlags.NONE);
         int mhTableSize = orElse(r.read(block, Directive.MHTABLESIZE, v -> mhTableSize(v, scheduler)),
                 MaglevTableSize.DEFAULT);
+        boolean ipv6Service = ipv6;
+        Endpoint primary = vaddr == null ? null : new Endpoint(vaddr.first(), vaddr.port());
+        List<Endpoint> alsoListen = orElse(r.read(block, Directive.ALSOLISTEN,
+                v -> alsoListen(v, ipv6Service, primary)),
+                List.of());
         int maxConns = orElse(r.read(block, Directive.MAXCONNS, v -> Values.integer(v, 0, Integer.MAX_VALUE,
                 "a number of connections (0 = no limit)")), 0);
         Duration idleTimeout = orElse(r.read(block, Directive.IDLETIMEOUT, v -> Duration.ofSeconds(Values.seconds(v))),
@@ -145,6 +153,22 @@ final class ServiceBuilder {
                 : new VirtualServiceKey(protocol, new Endpoint(vaddr.first(), vaddr.port()));
         List<RealServer> reals = reals(key, vport, ipv6);
         checkNegotiateNeeds(service, check, request, credentials, reals);
+        if (!alsoListen.isEmpty()) {
+            for (RealServer rs : reals) {
+                if (rs.forwarding() != ForwardingMethod.MASQ) {
+                    r.error(realLine(rs), "alsolisten= takes masq real servers only yet"
+                            + " (the direct-routing path does not accept on a second VIP:port yet); use masq, or one"
+                            + " virtual service per port");
+                    break;
+                }
+                if (rs.address().port() != vport) {
+                    r.error(realLine(rs), "in a service with alsolisten= each"
+                            + " connection goes to the real server at the port the client connected to, as IPVS's"
+                            + " firewall-mark services do; leave the port out (real=" + rs.address().address()
+                            .getHostAddress() + " masq)");
+                }
+            }
+        }
         Optional<RealServer> fallback = fallback(key, vport, ipv6 ? s.fallback6() : s.fallback());
 
         if (key == null || r.problems.count() != errorsBefore) {
@@ -157,7 +181,7 @@ final class ServiceBuilder {
         return Optional.of(new VirtualService(key, scheduler,
                 persistent == null ? OptionalInt.empty() : OptionalInt.of(persistent), netmask, reals, health,
                 quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number(),
-                flags, mhTableSize));
+                flags, mhTableSize, alsoListen.stream().map(e -> new VirtualServiceKey(protocol, e)).toList()));
     }
 
     private Protocol protocol(boolean fwmark, int vport) {
@@ -190,7 +214,10 @@ final class ServiceBuilder {
             }
             case "fwm" -> {
                 if (!fwmark) {
-                    r.error(pl, "fwm is only for firewall-mark virtual services (virtual=NUMBER); use protocol=tcp");
+                    r.error(pl, "protocol=fwm is for firewall-mark services, which lbd cannot read (netfilter sets"
+                            + " the mark after lbd's packet tap); write protocol=tcp and group the VIP:ports with"
+                            + " alsolisten=VIP:PORT[,VIP:PORT...] on this block, e.g. virtual=10.0.0.1:80 with"
+                            + " alsolisten=10.0.0.1:443");
                 }
                 return Protocol.FWM;
             }
@@ -428,6 +455,38 @@ final class ServiceBuilder {
                     + " do); remove the line");
         }
         return new SchedulerFlags(fallback, port);
+    }
+
+    /** The real= line a real server came from. */
+    private SourceLine realLine(RealServer rs) {
+        return block.reals.stream().filter(l -> l.number() == rs.line()).findFirst().orElse(block.start);
+    }
+
+    /** alsolisten=VIP:PORT[,VIP:PORT...]: each a single address with a port, of the service's family, not its own. */
+    private List<Endpoint> alsoListen(String value, boolean ipv6, Endpoint own) {
+        List<Endpoint> out = new ArrayList<>();
+        for (String part : Values.unquote(value).split("[, ]+")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            AddressParser.HostPort hp = AddressParser.parse(part, ipv6, false, r.resolver);
+            if (hp.port() < 0) {
+                throw new BadValue("no port in " + Excerpt.quoted(part) + "; write alsolisten=VIP:PORT, e.g. "
+                        + Excerpt.of(part) + ":443");
+            }
+            Endpoint e = new Endpoint(hp.first(), hp.port());
+            if ((hp.first() instanceof Inet6Address) != ipv6) {
+                throw new BadValue(e + " is not of the virtual service's address family");
+            }
+            if (e.equals(own) || out.contains(e)) {
+                throw new BadValue(e + " is given twice for this service; name each VIP:port once");
+            }
+            out.add(e);
+        }
+        if (out.isEmpty()) {
+            throw new BadValue("no VIP:PORT; write alsolisten=VIP:PORT[,VIP:PORT...]");
+        }
+        return out;
     }
 
     /** mhtablesize=: one of the kernel's primes, and only where mh reads it. */

@@ -169,9 +169,6 @@ class MalformedConfigTest {
 
     @Test
     void notSupportedYetIsRejectedOnItsLine() {
-        assertThat(Fixtures.onlyError("virtual=1\n\treal=10.0.0.2 gate\n\tprotocol=fwm\n"))
-                .isEqualTo("test.cf:1: virtual: firewall-mark virtual services (virtual=1) are not supported yet;"
-                        + " use virtual=ADDRESS:PORT");
         assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 ipip\n"))
                 .isEqualTo("test.cf:2: real: forwarding method ipip (tunnelling) is not supported yet; use gate or masq");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tprotocol=udp\n"))
@@ -199,6 +196,50 @@ class MalformedConfigTest {
         assertThat(Fixtures.onlyError("execute=other.cf\n"))
                 .isEqualTo("test.cf:1: execute: starting other ldirectord configurations is not supported yet; run"
                         + " one lbd per configuration file");
+    }
+
+    @Test
+    void firewallMarksAreRefusedWithTheAlsolistenRewrite() {
+        assertThat(Fixtures.onlyError("virtual=1\n\treal=10.0.0.2 gate\n\tprotocol=fwm\n"))
+                .isEqualTo("test.cf:1: virtual: firewall-mark virtual services (virtual=1) are not supported:"
+                        + " netfilter sets the mark after lbd's packet tap, so lbd cannot read it. Give the VIP:ports"
+                        + " the mark groups to one block instead: virtual=VIP:PORT1 and"
+                        + " alsolisten=VIP:PORT2[,VIP:PORT3...], with real=RIP masq lines without a port (each"
+                        + " connection goes to the port the client used), e.g. virtual=10.0.0.1:80 with"
+                        + " alsolisten=10.0.0.1:443");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2 masq\n\tprotocol=fwm\n"))
+                .isEqualTo("test.cf:3: protocol: protocol=fwm is for firewall-mark services, which lbd cannot read"
+                        + " (netfilter sets the mark after lbd's packet tap); write protocol=tcp and group the"
+                        + " VIP:ports with alsolisten=VIP:PORT[,VIP:PORT...] on this block, e.g."
+                        + " virtual=10.0.0.1:80 with alsolisten=10.0.0.1:443");
+    }
+
+    @Test
+    void alsolistenGroupsVipPortsOfOneMasqServiceWhoseRealServersTakeTheClientsPort() {
+        var config = Fixtures.loaded(VIRTUAL + "\treal=10.0.0.2 masq\n\treal=10.0.0.3:80 masq\n"
+                + "\talsolisten=10.0.0.1:443, 10.0.0.9:8443\n\tpersistent=600\n");
+        var vs = config.virtualServices().getFirst();
+        assertThat(vs.alsoListen()).extracting(k -> k.address().toString())
+                .containsExactly("10.0.0.1:443", "10.0.0.9:8443");
+        assertThat(CheckSummary.format(config)).contains("  = also on 10.0.0.1:443,"
+                + " 10.0.0.9:8443: the same real servers (at the port the client used), scheduler and persistence\n");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:8080 masq\n\talsolisten=10.0.0.1:443\n"))
+                .isEqualTo("test.cf:2: real: in a service with alsolisten= each connection goes to the real server at"
+                        + " the port the client connected to, as IPVS's firewall-mark services do; leave the port out"
+                        + " (real=10.0.0.2 masq)");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2 gate\n\talsolisten=10.0.0.1:443\n"))
+                .isEqualTo("test.cf:2: real: alsolisten= takes masq real servers only yet (the direct-routing path"
+                        + " does not accept on a second VIP:port yet); use masq, or one virtual service per port");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2 masq\n\talsolisten=10.0.0.1\n"))
+                .isEqualTo("test.cf:3: alsolisten: no port in \"10.0.0.1\"; write alsolisten=VIP:PORT, e.g."
+                        + " 10.0.0.1:443");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2 masq\n\talsolisten=10.0.0.1:80\n"))
+                .isEqualTo("test.cf:3: alsolisten: 10.0.0.1:80 is given twice for this service; name each VIP:port"
+                        + " once");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2 masq\n\talsolisten=10.0.0.1:443\n"
+                + "virtual=10.0.0.1:443\n\treal=10.0.0.3 masq\n"))
+                .isEqualTo("test.cf:4: virtual: duplicate virtual service TCP 10.0.0.1:443; it is already defined on"
+                        + " line 1; merge the two blocks");
     }
 
     @Test

@@ -27,6 +27,9 @@ import java.util.OptionalInt;
  * @param schedulerFlags  schedflags= (sh and mh read them), {@link SchedulerFlags#NONE} when not set
  * @param mhTableSize     lbd extension mhtablesize=: the slots of mh's table, one of
  *                        {@link MaglevTableSize#SIZES} ({@link MaglevTableSize#DEFAULT} when not set)
+ * @param alsoListen      lbd extension alsolisten=: more VIP:ports (same protocol) of this one service — one set of
+ *                        real servers, one scheduler, one persistence table — as IPVS groups ports under a firewall
+ *                        mark; a connection goes to its real server at the port the client connected to
  */
 public record VirtualService(
         VirtualServiceKey key,
@@ -42,7 +45,18 @@ public record VirtualService(
         Duration idleTimeout,
         int line,
         SchedulerFlags schedulerFlags,
-        int mhTableSize) {
+        int mhTableSize,
+        List<VirtualServiceKey> alsoListen) {
+
+    /** A service on its one VIP:port. */
+    public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
+                          Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
+                          boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
+                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags,
+                          int mhTableSize) {
+        this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
+                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, List.of());
+    }
 
     /** A service with the kernel's default mh table size. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
@@ -64,6 +78,7 @@ public record VirtualService(
         Objects.requireNonNull(fallbackCommand, "fallbackCommand");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(schedulerFlags, "schedulerFlags");
+        alsoListen = List.copyOf(alsoListen);
         if (MaglevTableSize.configIndex(mhTableSize) < 0) {
             throw new IllegalArgumentException("mh table size " + mhTableSize + " is not one of the kernel's: "
                     + MaglevTableSize.listed());

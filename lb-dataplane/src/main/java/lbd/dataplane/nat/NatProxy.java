@@ -128,6 +128,14 @@ public final class NatProxy implements AutoCloseable {
      * @throws IOException with a one-line message when a socket cannot be bound (port in use, address absent)
      */
     public synchronized void bind(VirtualServiceKey vip) throws IOException {
+        bind(vip, vip);
+    }
+
+    /**
+     * As {@link #bind(VirtualServiceKey)}, for a VIP:port of {@code service} (its own, or one of its alsolisten=
+     * ones): connections accepted there count against the service's maxconns= with those of its other VIP:ports.
+     */
+    public synchronized void bind(VirtualServiceKey vip, VirtualServiceKey service) throws IOException {
         NettyTransport t = requireStarted();
         if (vip.protocol() != Protocol.TCP) {
             throw new IllegalArgumentException("lbd: the NAT proxy forwards TCP only; cannot listen on " + vip
@@ -146,7 +154,7 @@ public final class NatProxy implements AutoCloseable {
                         .group(loop.eventLoop(), loop.eventLoop())
                         .channel(t.serverChannelClass())
                         .option(ChannelOption.AUTO_READ, false) // until accept(vip): see AcceptGate
-                        .handler(new VipAcceptor(loop, vip, loop.load(vip)))
+                        .handler(new VipAcceptor(loop, vip, loop.load(service)))
                         .childHandler(NeverAccepted.INSTANCE);
                 t.applyListenerOptions(bootstrap);
                 ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();

@@ -215,7 +215,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     private void use(ServiceSlot slot, Destination d, DestinationCounters c, boolean fallback) {
         destination = d.key();
-        destinationAddress = d.address();
+        destinationAddress = fallback ? d.address() : slot.target(d, service);
         counters = c;
         connectTimeout = slot.table().connectTimeout();
         onFallback = fallback;

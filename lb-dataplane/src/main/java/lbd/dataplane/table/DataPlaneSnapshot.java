@@ -1,5 +1,6 @@
 package lbd.dataplane.table;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -16,7 +17,7 @@ import lbd.config.model.VirtualServiceKey;
  * re-aligns everything, where instance identity still spares it the unchanged slots.
  *
  * @param version         increases with each publication
- * @param services        every service's table
+ * @param services        every service's table, also under each of its {@code alsolisten=} VIP:ports (added here)
  * @param previousVersion the version {@code changed} is relative to; {@link #NO_PREVIOUS} when not known
  * @param changed         the services whose table changed or went away since {@code previousVersion}
  * @param directRouting   the gate services' VIPs and ARP answering, for the DR workers
@@ -30,7 +31,7 @@ public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTabl
     public static final DataPlaneSnapshot EMPTY = new DataPlaneSnapshot(0, Map.of());
 
     public DataPlaneSnapshot {
-        services = Map.copyOf(services);
+        services = withAlsoListen(services);
         changed = Set.copyOf(changed);
         Objects.requireNonNull(directRouting, "directRouting");
         if (previousVersion != NO_PREVIOUS && previousVersion >= version) {
@@ -49,6 +50,25 @@ public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTabl
         this(version, services, previousVersion, changed, DrDirectory.EMPTY);
     }
 
+    /** The tables under their own keys and under their alsolisten= keys (one table, one service). */
+    private static Map<VirtualServiceKey, ServiceTable> withAlsoListen(Map<VirtualServiceKey, ServiceTable> services) {
+        boolean any = false;
+        for (ServiceTable t : services.values()) {
+            any |= !t.alsoListen().isEmpty();
+        }
+        if (!any) {
+            return Map.copyOf(services);
+        }
+        Map<VirtualServiceKey, ServiceTable> all = new HashMap<>(services);
+        for (ServiceTable t : services.values()) {
+            for (VirtualServiceKey also : t.alsoListen()) {
+                all.put(also, t);
+            }
+        }
+        return Map.copyOf(all);
+    }
+
+    /** The table of the service on {@code key}: its own VIP:port or one of its alsolisten= ones. */
     public ServiceTable service(VirtualServiceKey key) {
         return services.get(key);
     }

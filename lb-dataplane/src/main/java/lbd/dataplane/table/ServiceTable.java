@@ -26,6 +26,8 @@ import lbd.dataplane.persist.Persistence;
  * @param persistence    persistent= and netmask=, with the service's templates; empty when not persistent
  * @param schedulerFlags schedflags= (sh and mh read them)
  * @param mhTableSize    mhtablesize=: the slots of mh's table (one of the kernel's primes)
+ * @param alsoListen     alsolisten=: more VIP:ports of this service (it is looked up by them too); a connection
+ *                       accepted on one goes to its real server at that port
  */
 public record ServiceTable(
         VirtualServiceKey key,
@@ -37,7 +39,17 @@ public record ServiceTable(
         Duration idleTimeout,
         Optional<Persistence> persistence,
         SchedulerFlags schedulerFlags,
-        int mhTableSize) {
+        int mhTableSize,
+        List<VirtualServiceKey> alsoListen) {
+
+    /** A table on its one VIP:port. */
+    public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
+                        Optional<Destination> fallback, int maxConnections, Duration connectTimeout,
+                        Duration idleTimeout, Optional<Persistence> persistence, SchedulerFlags schedulerFlags,
+                        int mhTableSize) {
+        this(key, scheduler, destinations, fallback, maxConnections, connectTimeout, idleTimeout, persistence,
+                schedulerFlags, mhTableSize, List.of());
+    }
 
     /** A table with the kernel's default mh table size. */
     public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
@@ -76,6 +88,7 @@ public record ServiceTable(
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(persistence, "persistence");
         Objects.requireNonNull(schedulerFlags, "schedulerFlags");
+        alsoListen = List.copyOf(alsoListen);
         if (MaglevTableSize.configIndex(mhTableSize) < 0) {
             throw new IllegalArgumentException("mh table size " + mhTableSize + " is not one of the kernel's");
         }

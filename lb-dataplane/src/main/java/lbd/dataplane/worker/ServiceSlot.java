@@ -3,7 +3,9 @@ package lbd.dataplane.worker;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.Map;
+import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
@@ -32,6 +34,9 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
     private int pendingFold; // the client of the bind in progress, for a scheduler that hashes it
     private final int workerIndex;
     private final int workerCount;
+    // alsolisten=: for each of its ports, each destination's address at that port (made at install, read per connection)
+    private int[] alsoPorts = new int[0];
+    private Endpoint[][] alsoTargets = new Endpoint[0][];
 
     ServiceSlot(Scheduler scheduler, Map<RealServerKey, DestinationCounters> countersByKey) {
         this(scheduler, countersByKey, 0, 1);
@@ -68,6 +73,15 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
             indexByKey = Map.of();
         }
         persistence = next.persistence().orElse(null);
+        int[] ports = next.alsoListen().stream().mapToInt(k -> k.address().port()).distinct().toArray();
+        Endpoint[][] targets = new Endpoint[ports.length][next.destinations().size()];
+        for (int p = 0; p < ports.length; p++) {
+            for (Destination d : next.destinations()) {
+                targets[p][d.index()] = new Endpoint(d.address().address(), ports[p]);
+            }
+        }
+        alsoPorts = ports;
+        alsoTargets = targets;
         table = next;
         scheduler.tableChanged(previous, next);
     }
@@ -155,6 +169,24 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
     @Override
     public RealServerKey keyOf(int index) {
         return table.destinations().get(index).key();
+    }
+
+    /**
+     * Where a connection accepted on {@code listen} goes when {@code d} takes it: {@code d}'s address, at the port
+     * the client connected to when that is one of the service's alsolisten= ports (as IPVS sends a firewall-mark
+     * service's connections to the client's port). Allocates nothing.
+     */
+    public Endpoint target(Destination d, VirtualServiceKey listen) {
+        int port = listen.address().port();
+        if (alsoPorts.length == 0 || d.index() < 0 || port == d.address().port()) {
+            return d.address();
+        }
+        for (int p = 0; p < alsoPorts.length; p++) {
+            if (alsoPorts[p] == port) {
+                return alsoTargets[p][d.index()];
+            }
+        }
+        return d.address();
     }
 
     public Destination destination(int index) {

@@ -55,20 +55,30 @@ public final class WorkerState implements CounterSource {
         return workerId;
     }
 
-    /** The slot for a virtual service, refreshed to the latest snapshot; null when the service does not exist. */
+    /**
+     * The slot for a virtual service, refreshed to the latest snapshot; null when the service does not exist.
+     * {@code key} may be one of a service's alsolisten= VIP:ports: the service's one slot (scheduler, counters,
+     * persistence) answers for all of them.
+     */
     public ServiceSlot service(VirtualServiceKey key) {
         DataPlaneSnapshot snapshot = publisher.current();
         if (snapshot.version() != seenVersion) {
             refresh(snapshot);
         }
-        return slots.get(key);
+        ServiceSlot slot = slots.get(key);
+        if (slot == null) {
+            ServiceTable table = snapshot.service(key);
+            slot = table == null ? null : slots.get(table.key());
+        }
+        return slot;
     }
 
     private void refresh(DataPlaneSnapshot snapshot) {
         int before = counters.size();
         if (snapshot.isDeltaFrom(seenVersion)) {
             for (VirtualServiceKey key : snapshot.changed()) {
-                align(key, snapshot.service(key));
+                ServiceTable table = snapshot.service(key);
+                align(table == null ? key : table.key(), table);
             }
         } else {
             slots.entrySet().removeIf(entry -> {

@@ -452,12 +452,13 @@ public final class Director implements AutoCloseable {
      */
     private List<VirtualServiceKey> openNewListeners(ClusterConfig cfg) {
         List<VirtualServiceKey> opened = new ArrayList<>();
-        for (VirtualServiceKey key : masqServices(cfg)) {
+        for (Map.Entry<VirtualServiceKey, VirtualServiceKey> listen : masqServices(cfg).entrySet()) {
+            VirtualServiceKey key = listen.getKey();
             if (listening.contains(key)) {
                 continue;
             }
             try {
-                nat.bind(key);
+                nat.bind(key, listen.getValue());
             } catch (java.io.IOException e) {
                 opened.forEach(nat::stopListening);
                 listening.removeAll(opened);
@@ -471,7 +472,7 @@ public final class Director implements AutoCloseable {
 
     /** Stops accepting on VIPs no longer in {@code cfg}; their open connections finish. */
     private void closeRemovedListeners(ClusterConfig cfg) {
-        Set<VirtualServiceKey> wanted = masqServices(cfg);
+        Set<VirtualServiceKey> wanted = masqServices(cfg).keySet();
         for (VirtualServiceKey key : Set.copyOf(listening)) {
             if (!wanted.contains(key)) {
                 nat.stopListening(key);
@@ -481,11 +482,15 @@ public final class Director implements AutoCloseable {
         }
     }
 
-    private static Set<VirtualServiceKey> masqServices(ClusterConfig cfg) {
-        Set<VirtualServiceKey> keys = new HashSet<>();
+    /** Each VIP:port the NAT proxy accepts on (a masq service's own, and its alsolisten= ones) to its service. */
+    private static Map<VirtualServiceKey, VirtualServiceKey> masqServices(ClusterConfig cfg) {
+        Map<VirtualServiceKey, VirtualServiceKey> keys = new HashMap<>();
         for (VirtualService vs : cfg.virtualServices()) {
             if (vs.forwarding() == ForwardingMethod.MASQ) {
-                keys.add(vs.key());
+                keys.put(vs.key(), vs.key());
+                for (VirtualServiceKey also : vs.alsoListen()) {
+                    keys.put(also, vs.key());
+                }
             }
         }
         return keys;

@@ -102,7 +102,7 @@ final class RuntimeEdits {
             servers.addAll(added.getOrDefault(vs.key(), List.of()));
             services.add(new VirtualService(vs.key(), vs.scheduler(), vs.persistence(), vs.netmask(), servers,
                     vs.healthCheck(), vs.quiescent(), vs.fallback(), vs.fallbackCommand(), vs.maxConnections(),
-                    vs.idleTimeout(), vs.line(), vs.schedulerFlags(), vs.mhTableSize()));
+                    vs.idleTimeout(), vs.line(), vs.schedulerFlags(), vs.mhTableSize(), vs.alsoListen()));
         }
         return new ClusterConfig(config.source(), config.globals(), services);
     }
