@@ -39,6 +39,13 @@ final class ServiceBuilder {
     static final int DEFAULT_NEGOTIATE_TIMEOUT = 30;
     /** IPVS's tcp timeout. */
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(900);
+    /** IPVS's udp timeout: how long a UDP flow lives after its last datagram either way. */
+    static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(300);
+    /**
+     * The flows a UDP service holds at most unless maxconns= says otherwise: each holds a socket, and a flood of
+     * new source ports must not take every descriptor (the process's connection ceiling bounds them all too).
+     */
+    static final int DEFAULT_UDP_MAX_FLOWS = 65_536;
 
     private static final Pattern FWMARK = Pattern.compile("[0-9]+");
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -126,10 +133,11 @@ final class ServiceBuilder {
                 SchedulerFlags.NONE);
         int mhTableSize = orElse(r.read(block, Directive.MHTABLESIZE, v -> mhTableSize(v, scheduler)),
                 MaglevTableSize.DEFAULT);
+        boolean udp = protocol == Protocol.UDP;
         int maxConns = orElse(r.read(block, Directive.MAXCONNS, v -> Values.integer(v, 0, Integer.MAX_VALUE,
-                "a number of connections (0 = no limit)")), 0);
+                "a number of connections (0 = no limit)")), udp ? DEFAULT_UDP_MAX_FLOWS : 0);
         Duration idleTimeout = orElse(r.read(block, Directive.IDLETIMEOUT, v -> Duration.ofSeconds(Values.seconds(v))),
-                DEFAULT_IDLE_TIMEOUT);
+                udp ? DEFAULT_UDP_IDLE_TIMEOUT : DEFAULT_IDLE_TIMEOUT);
         CheckCredentials credentials = new CheckCredentials(
                 Optional.ofNullable(r.read(block, Directive.LOGIN, v -> Values.text(v, "login=\"readuser\""))),
                 Optional.ofNullable(r.read(block, Directive.PASSWD, v -> Values.text(v, "passwd=\"secret\""))),
@@ -139,7 +147,17 @@ final class ServiceBuilder {
                 Directive.MONITORFILE, Directive.SERVICENAME, Directive.COMMENT)) {
             r.read(block, d, Values::unquote);
         }
-        r.read(block, Directive.OPS, Values::yesNo);
+        Boolean ops = r.read(block, Directive.OPS, Values::yesNo);
+        if (Boolean.TRUE.equals(ops) && udp) {
+            // IPVS ignores ops for TCP (it acts on UDP only), so there it stays accepted without effect.
+            r.error(block.get(Directive.OPS), "one-packet scheduling (ops=yes) is not supported yet: lbd keeps a"
+                    + " flow per client address:port; remove the line");
+        }
+        if (udp && service == ServiceType.SIMPLETCP
+                && (check.type() == CheckType.NEGOTIATE || check.type() == CheckType.COMBINED)) {
+            r.error(block.get(Directive.SERVICE), "simpletcp checks over UDP are not supported yet (lbd's"
+                    + " simpletcp check speaks TCP); use service=dns, radius, sip or none, or checktype=ping");
+        }
 
         VirtualServiceKey key = vaddr == null ? null
                 : new VirtualServiceKey(protocol, new Endpoint(vaddr.first(), vaddr.port()));
@@ -167,9 +185,7 @@ final class ServiceBuilder {
                 return Protocol.FWM;
             }
             if (vport == 53) {
-                r.error(block.start, "port 53 means protocol=udp by default (as in ldirectord), and udp is not"
-                        + " supported yet; add protocol=tcp to balance DNS over TCP");
-                return Protocol.UDP;
+                return Protocol.UDP; // as ldirectord: DNS is UDP unless protocol=tcp says otherwise
             }
             return Protocol.TCP;
         }
@@ -185,7 +201,9 @@ final class ServiceBuilder {
                 return Protocol.TCP;
             }
             case "udp" -> {
-                r.error(pl, "udp is not supported yet; lbd balances TCP only");
+                if (fwmark) {
+                    r.error(pl, "a firewall-mark virtual service takes protocol=fwm");
+                }
                 return Protocol.UDP;
             }
             case "fwm" -> {
