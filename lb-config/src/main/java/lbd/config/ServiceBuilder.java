@@ -141,9 +141,10 @@ final class ServiceBuilder {
         CheckCredentials credentials = new CheckCredentials(
                 Optional.ofNullable(r.read(block, Directive.LOGIN, v -> Values.text(v, "login=\"readuser\""))),
                 Optional.ofNullable(r.read(block, Directive.PASSWD, v -> Values.text(v, "passwd=\"secret\""))),
-                Optional.ofNullable(r.read(block, Directive.DATABASE, v -> Values.text(v, "database=\"portal\""))));
+                Optional.ofNullable(r.read(block, Directive.DATABASE, v -> Values.text(v, "database=\"portal\""))),
+                Optional.ofNullable(r.read(block, Directive.SECRET, v -> Values.text(v, "secret=\"testing123\""))));
         // Accepted and checked, but used only by checks lbd does not have yet or by e-mail alerts.
-        for (Directive d : List.of(Directive.SECRET,
+        for (Directive d : List.of(
                 Directive.MONITORFILE, Directive.SERVICENAME, Directive.COMMENT)) {
             r.read(block, d, Values::unquote);
         }
@@ -275,8 +276,7 @@ final class ServiceBuilder {
         }
         if (negotiates(check) && !service.implemented()) {
             String name = service.configName();
-            String why = service == ServiceType.ORACLE ? ORACLE_REFUSED
-                    : name + " checks are not supported yet (lbd balances TCP only; " + name + " comes with UDP)";
+            String why = service == ServiceType.ORACLE ? ORACLE_REFUSED : name + " checks are not supported yet";
             if (sl != null) {
                 r.error(sl, why + "; use checktype=connect or checktype=external");
             } else {

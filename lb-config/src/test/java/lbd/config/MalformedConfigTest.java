@@ -185,9 +185,6 @@ class MalformedConfigTest {
         assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=fastest\n"))
                 .isEqualTo("test.cf:2: scheduler: unknown scheduler \"fastest\"; lbd schedules with rr, wrr, lc, wlc,"
                         + " sed, nq, fo, ovf, sh, mh, dh, twos, lblc or lblcr");
-        assertThat(Fixtures.onlyError(VIRTUAL + "\tservice=sip\n"))
-                .isEqualTo("test.cf:2: service: sip checks are not supported yet (lbd balances TCP only; sip comes"
-                        + " with UDP); use checktype=connect or checktype=external");
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:1521\n"))
                 .isEqualTo("test.cf:1: virtual: port 1521 means service=oracle by default (as in ldirectord), and "
                         + ServiceBuilder.ORACLE_REFUSED + "; add service=simpletcp, service=none or checktype=connect");
