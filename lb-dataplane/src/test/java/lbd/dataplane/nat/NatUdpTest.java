@@ -19,7 +19,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.Optional;
 import lbd.config.model.Endpoint;
+import lbd.config.model.ForwardingMethod;
+import lbd.dataplane.persist.Persistence;
+import lbd.dataplane.persist.PersistenceTemplates;
+import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.ServiceTable;
 import lbd.config.model.SchedulerKind;
 import lbd.dataplane.transport.NettyTransport;
 import lbd.dataplane.transport.TransportKind;
@@ -115,6 +121,54 @@ class NatUdpTest {
             }
         }
         assertThat(servers).hasSize(4).containsOnly(servers.getFirst());
+    }
+
+    @Test
+    void aPersistentServiceKeepsAClientNetworkOnOneServerAcrossItsFlows() throws IOException {
+        UdpHarness h = harness(TransportKind.NIO, "127.0.0.1");
+        Endpoint a = h.server("A", 0).endpoint();
+        Endpoint b = h.server("B", 0).endpoint();
+        ServiceTable rr = h.table(SchedulerKind.RR, 0, LONG, a, b);
+        h.publish(new ServiceTable(rr.key(), rr.scheduler(), rr.destinations(), rr.fallback(), 0,
+                rr.connectTimeout(), rr.idleTimeout(),
+                Optional.of(new Persistence(300_000, 32, new PersistenceTemplates()))));
+        h.start();
+        List<String> servers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            try (DatagramSocket client = h.client()) { // a new flow each time, same client address
+                servers.add(UdpHarness.text(h.ask(client, "q")));
+            }
+        }
+        assertThat(servers).containsOnly("A:q"); // rr alone would alternate
+    }
+
+    @Test
+    void withNoServerUpTheFallbackServesAndAFlowOfAServerTakenOutEndsAtItsNextDatagram() throws IOException {
+        UdpHarness h = harness(TransportKind.NIO, "127.0.0.1");
+        Endpoint a = h.server("A", 0).endpoint();
+        Endpoint b = h.server("B", 0).endpoint();
+        Endpoint sorry = h.server("SORRY", 0).endpoint();
+        ServiceTable both = h.table(SchedulerKind.RR, 0, LONG, a, b);
+        h.publish(both);
+        h.start();
+        try (DatagramSocket client = h.client()) {
+            assertThat(UdpHarness.text(h.ask(client, "q1"))).isEqualTo("A:q1");
+            // A's health check fails (quiescent: weight 0, held down): the flow ends, its next datagram goes to B.
+            h.publish(new ServiceTable(both.key(), both.scheduler(), List.of(
+                    new Destination(0, h.key(a), ForwardingMethod.MASQ, 0, Destination.NO_MAC, true),
+                    new Destination(1, h.key(b), ForwardingMethod.MASQ, 1)), Optional.empty(), 0,
+                    both.connectTimeout(), LONG));
+            assertThat(UdpHarness.text(h.ask(client, "q2"))).isEqualTo("B:q2");
+            assertThat(h.counts(a)[0]).isZero();
+            // Every server down: the fallback takes new flows (and this one, whose server left).
+            h.publish(new ServiceTable(both.key(), both.scheduler(), List.of(),
+                    Optional.of(new Destination(0, h.key(sorry), ForwardingMethod.MASQ, 1)), 0,
+                    both.connectTimeout(), LONG));
+            assertThat(UdpHarness.text(h.ask(client, "q3"))).isEqualTo("SORRY:q3");
+        }
+        try (DatagramSocket other = h.client()) {
+            assertThat(UdpHarness.text(h.ask(other, "q4"))).isEqualTo("SORRY:q4");
+        }
     }
 
     @ParameterizedTest
