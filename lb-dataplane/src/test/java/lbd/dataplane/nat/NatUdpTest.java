@@ -91,6 +91,29 @@ class NatUdpTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TransportKind.class)
+    void withTwoEventLoopsEveryClientIsServedAndEachFlowCountedOnce(TransportKind transport) throws IOException {
+        assumeTrue(NettyTransport.isAvailable(transport), () -> transport + " is not available here");
+        harness = new UdpHarness(transport, 2, InetAddress.getByName("127.0.0.1"));
+        UdpHarness h = harness;
+        Endpoint a = h.server("A", 0).endpoint();
+        h.publish(h.table(SchedulerKind.RR, 0, LONG, a));
+        h.start();
+        List<DatagramSocket> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                DatagramSocket client = h.client();
+                clients.add(client);
+                assertThat(UdpHarness.text(h.ask(client, "q" + i))).isEqualTo("A:q" + i);
+                assertThat(UdpHarness.text(h.ask(client, "again"))).isEqualTo("A:again"); // same loop, same flow
+            }
+        } finally {
+            clients.forEach(DatagramSocket::close);
+        }
+        assertThat(h.counts(a)).containsExactly(8, 0, 8);
+    }
+
     @Test
     void aClientPortKeepsItsServerForItsWholeFlow() throws IOException {
         UdpHarness h = harness(TransportKind.NIO, "127.0.0.1");
