@@ -64,6 +64,17 @@ class DefaultsAndDirectivesTest {
     }
 
     @Test
+    void aRadiusServiceCarriesItsLoginPasswordAndSecretToItsCheck() {
+        VirtualService radius = Fixtures.loaded("virtual=10.0.0.1:1812\n\tprotocol=udp\n\treal=10.0.0.2 masq\n"
+                + "\tlogin=\"probe\"\n\tpasswd=\"pw\"\n\tsecret=\"s3cret\"\n").virtualServices().getFirst();
+        assertThat(radius.healthCheck().service()).isEqualTo(ServiceType.RADIUS); // from port 1812
+        assertThat(radius.healthCheck().credentials().login()).contains("probe");
+        assertThat(radius.healthCheck().credentials().passwd()).contains("pw");
+        assertThat(radius.healthCheck().credentials().secret()).contains("s3cret");
+        assertThat(radius.healthCheck().credentials().toString()).doesNotContain("s3cret").doesNotContain("pw\"");
+    }
+
+    @Test
     void opsIsAcceptedWithoutEffectOnTcpAsIpvsIgnoresItThere() {
         assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tservice=none\n\tops=yes\n")
                 .virtualServices()).hasSize(1);
