@@ -55,7 +55,7 @@ enum Directive {
     LOGIN("login", Scope.VIRTUAL, Support.ACTED),
     PASSWD("passwd", Scope.VIRTUAL, Support.ACTED),
     DATABASE("database", Scope.VIRTUAL, Support.ACTED),
-    SECRET("secret", Scope.VIRTUAL, Support.ACCEPTED),
+    SECRET("secret", Scope.VIRTUAL, Support.ACTED), // radius checks
     SCHEDULER("scheduler", Scope.VIRTUAL, Support.ACTED),
     PERSISTENT("persistent", Scope.VIRTUAL, Support.ACTED),
     NETMASK("netmask", Scope.VIRTUAL, Support.ACTED),

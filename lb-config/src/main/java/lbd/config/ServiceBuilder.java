@@ -39,6 +39,13 @@ final class ServiceBuilder {
     static final int DEFAULT_NEGOTIATE_TIMEOUT = 30;
     /** IPVS's tcp timeout. */
     static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(900);
+    /** IPVS's udp timeout: how long a UDP flow lives after its last datagram either way. */
+    static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(300);
+    /**
+     * The flows a UDP service holds at most unless maxconns= says otherwise: each holds a socket, and a flood of
+     * new source ports must not take every descriptor (the process's connection ceiling bounds them all too).
+     */
+    static final int DEFAULT_UDP_MAX_FLOWS = 65_536;
 
     private static final Pattern FWMARK = Pattern.compile("[0-9]+");
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -134,20 +141,38 @@ final class ServiceBuilder {
         List<Endpoint> alsoListen = orElse(r.read(block, Directive.ALSOLISTEN,
                 v -> alsoListen(v, ipv6Service, primary)),
                 List.of());
+        boolean udp = protocol == Protocol.UDP;
         int maxConns = orElse(r.read(block, Directive.MAXCONNS, v -> Values.integer(v, 0, Integer.MAX_VALUE,
-                "a number of connections (0 = no limit)")), 0);
+                "a number of connections (0 = no limit)")), udp ? DEFAULT_UDP_MAX_FLOWS : 0);
         Duration idleTimeout = orElse(r.read(block, Directive.IDLETIMEOUT, v -> Duration.ofSeconds(Values.seconds(v))),
-                DEFAULT_IDLE_TIMEOUT);
+                udp ? DEFAULT_UDP_IDLE_TIMEOUT : DEFAULT_IDLE_TIMEOUT);
         CheckCredentials credentials = new CheckCredentials(
                 Optional.ofNullable(r.read(block, Directive.LOGIN, v -> Values.text(v, "login=\"readuser\""))),
                 Optional.ofNullable(r.read(block, Directive.PASSWD, v -> Values.text(v, "passwd=\"secret\""))),
-                Optional.ofNullable(r.read(block, Directive.DATABASE, v -> Values.text(v, "database=\"portal\""))));
+                Optional.ofNullable(r.read(block, Directive.DATABASE, v -> Values.text(v, "database=\"portal\""))),
+                Optional.ofNullable(r.read(block, Directive.SECRET, v -> Values.text(v, "secret=\"testing123\""))));
         // Accepted and checked, but used only by checks lbd does not have yet or by e-mail alerts.
-        for (Directive d : List.of(Directive.SECRET,
+        for (Directive d : List.of(
                 Directive.MONITORFILE, Directive.SERVICENAME, Directive.COMMENT)) {
             r.read(block, d, Values::unquote);
         }
-        r.read(block, Directive.OPS, Values::yesNo);
+        if (udp && !alsoListen.isEmpty()) {
+            // A udp flow is sent to its real server's own port; the port mapping of alsolisten= is the TCP proxy's.
+            r.error(block.get(Directive.ALSOLISTEN), "alsolisten= on a udp service is not supported yet (lbd maps"
+                    + " the client's port to the real server's for TCP connections only); write one virtual= block"
+                    + " per port");
+        }
+        Boolean ops = r.read(block, Directive.OPS, Values::yesNo);
+        if (Boolean.TRUE.equals(ops) && udp) {
+            // IPVS ignores ops for TCP (it acts on UDP only), so there it stays accepted without effect.
+            r.error(block.get(Directive.OPS), "one-packet scheduling (ops=yes) is not supported yet: lbd keeps a"
+                    + " flow per client address:port; remove the line");
+        }
+        if (udp && service == ServiceType.SIMPLETCP
+                && (check.type() == CheckType.NEGOTIATE || check.type() == CheckType.COMBINED)) {
+            r.error(block.get(Directive.SERVICE), "simpletcp checks over UDP are not supported yet (lbd's"
+                    + " simpletcp check speaks TCP); use service=dns, radius, sip or none, or checktype=ping");
+        }
 
         VirtualServiceKey key = vaddr == null ? null
                 : new VirtualServiceKey(protocol, new Endpoint(vaddr.first(), vaddr.port()));
@@ -191,9 +216,7 @@ final class ServiceBuilder {
                 return Protocol.FWM;
             }
             if (vport == 53) {
-                r.error(block.start, "port 53 means protocol=udp by default (as in ldirectord), and udp is not"
-                        + " supported yet; add protocol=tcp to balance DNS over TCP");
-                return Protocol.UDP;
+                return Protocol.UDP; // as ldirectord: DNS is UDP unless protocol=tcp says otherwise
             }
             return Protocol.TCP;
         }
@@ -209,7 +232,9 @@ final class ServiceBuilder {
                 return Protocol.TCP;
             }
             case "udp" -> {
-                r.error(pl, "udp is not supported yet; lbd balances TCP only");
+                if (fwmark) {
+                    r.error(pl, "a firewall-mark virtual service takes protocol=fwm");
+                }
                 return Protocol.UDP;
             }
             case "fwm" -> {
@@ -284,8 +309,7 @@ final class ServiceBuilder {
         }
         if (negotiates(check) && !service.implemented()) {
             String name = service.configName();
-            String why = service == ServiceType.ORACLE ? ORACLE_REFUSED
-                    : name + " checks are not supported yet (lbd balances TCP only; " + name + " comes with UDP)";
+            String why = service == ServiceType.ORACLE ? ORACLE_REFUSED : name + " checks are not supported yet";
             if (sl != null) {
                 r.error(sl, why + "; use checktype=connect or checktype=external");
             } else {

@@ -11,6 +11,7 @@ import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
+import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
@@ -40,6 +41,43 @@ class DefaultsAndDirectivesTest {
         assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
         assertThat(config.globals().cleanStop()).isTrue();
         assertThat(config.globals().transport()).isEqualTo(Transport.AUTO);
+    }
+
+    @Test
+    void udpIsLdirectordsDefaultForPort53AndGetsIpvsUdpTimeoutAndAFlowCap() {
+        ClusterConfig config = Fixtures.loaded("virtual=10.0.0.1:53\n\treal=10.0.0.2:53 masq\n\tservice=none\n"
+                + "virtual=10.0.0.1:5353\n\tprotocol=udp\n\treal=10.0.0.2 masq\n\tchecktype=ping\n"
+                + "\tidletimeout=30\n\tmaxconns=0\n"
+                + "virtual=10.0.0.1:5354\n\tprotocol=tcp\n\treal=10.0.0.2 masq\n\tchecktype=connect\n");
+        VirtualService dns = config.virtualServices().get(0);
+        assertThat(dns.protocol()).isEqualTo(Protocol.UDP);
+        assertThat(dns.idleTimeout()).isEqualTo(Duration.ofSeconds(300)); // IPVS's udp timeout
+        assertThat(dns.maxConnections()).isEqualTo(65_536);
+        VirtualService own = config.virtualServices().get(1);
+        assertThat(own.protocol()).isEqualTo(Protocol.UDP);
+        assertThat(own.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(own.maxConnections()).isZero(); // written: no per-service cap (the process's ceiling still holds)
+        VirtualService tcp = config.virtualServices().get(2);
+        assertThat(tcp.protocol()).isEqualTo(Protocol.TCP);
+        assertThat(tcp.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
+        assertThat(tcp.maxConnections()).isZero();
+    }
+
+    @Test
+    void aRadiusServiceCarriesItsLoginPasswordAndSecretToItsCheck() {
+        VirtualService radius = Fixtures.loaded("virtual=10.0.0.1:1812\n\tprotocol=udp\n\treal=10.0.0.2 masq\n"
+                + "\tlogin=\"probe\"\n\tpasswd=\"pw\"\n\tsecret=\"s3cret\"\n").virtualServices().getFirst();
+        assertThat(radius.healthCheck().service()).isEqualTo(ServiceType.RADIUS); // from port 1812
+        assertThat(radius.healthCheck().credentials().login()).contains("probe");
+        assertThat(radius.healthCheck().credentials().passwd()).contains("pw");
+        assertThat(radius.healthCheck().credentials().secret()).contains("s3cret");
+        assertThat(radius.healthCheck().credentials().toString()).doesNotContain("s3cret").doesNotContain("pw\"");
+    }
+
+    @Test
+    void opsIsAcceptedWithoutEffectOnTcpAsIpvsIgnoresItThere() {
+        assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tservice=none\n\tops=yes\n")
+                .virtualServices()).hasSize(1);
     }
 
     @Test

@@ -171,19 +171,17 @@ class MalformedConfigTest {
     void notSupportedYetIsRejectedOnItsLine() {
         assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 ipip\n"))
                 .isEqualTo("test.cf:2: real: forwarding method ipip (tunnelling) is not supported yet; use gate or masq");
-        assertThat(Fixtures.onlyError(VIRTUAL + "\tprotocol=udp\n"))
-                .isEqualTo("test.cf:2: protocol: udp is not supported yet; lbd balances TCP only");
-        assertThat(Fixtures.onlyError("virtual=10.0.0.1:53\n\tservice=none\n"))
-                .isEqualTo("test.cf:1: virtual: port 53 means protocol=udp by default (as in ldirectord), and udp is"
-                        + " not supported yet; add protocol=tcp to balance DNS over TCP");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tprotocol=udp\n\tservice=none\n\tops=yes\n"))
+                .isEqualTo("test.cf:4: ops: one-packet scheduling (ops=yes) is not supported yet: lbd keeps a flow"
+                        + " per client address:port; remove the line");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\tprotocol=udp\n\tservice=simpletcp\n"))
+                .isEqualTo("test.cf:3: service: simpletcp checks over UDP are not supported yet (lbd's simpletcp check"
+                        + " speaks TCP); use service=dns, radius, sip or none, or checktype=ping");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=LBLC\n"))
                 .isEqualTo("test.cf:2: scheduler: scheduler names are lower case: write lblc");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tscheduler=fastest\n"))
                 .isEqualTo("test.cf:2: scheduler: unknown scheduler \"fastest\"; lbd schedules with rr, wrr, lc, wlc,"
                         + " sed, nq, fo, ovf, sh, mh, dh, twos, lblc or lblcr");
-        assertThat(Fixtures.onlyError(VIRTUAL + "\tservice=sip\n"))
-                .isEqualTo("test.cf:2: service: sip checks are not supported yet (lbd balances TCP only; sip comes"
-                        + " with UDP); use checktype=connect or checktype=external");
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:1521\n"))
                 .isEqualTo("test.cf:1: virtual: port 1521 means service=oracle by default (as in ldirectord), and "
                         + ServiceBuilder.ORACLE_REFUSED + "; add service=simpletcp, service=none or checktype=connect");

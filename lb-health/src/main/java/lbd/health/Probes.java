@@ -19,7 +19,7 @@ public final class Probes {
             case ON, OFF -> Optional.empty();
             case CONNECT -> Optional.of(connect(spec));
             case NEGOTIATE -> Optional.of(negotiate(spec));
-            case COMBINED -> Optional.of(new CombinedProbe(connect(spec), negotiate(spec),
+            case COMBINED -> Optional.of(new CombinedProbe(combinedConnect(spec), negotiate(spec),
                     spec.check().connectChecksPerNegotiate()));
             case EXTERNAL, EXTERNAL_PERL -> Optional.of(new ExternalProbe(spec));
             case PING -> Optional.of(new PingProbe(spec));
@@ -29,6 +29,16 @@ public final class Probes {
     private static Probe connect(CheckSpec spec) {
         // ldirectord checks UDP services with ping: there is no connection to make.
         return spec.server().service().protocol() == Protocol.UDP ? new PingProbe(spec) : new ConnectProbe(spec);
+    }
+
+    /**
+     * The connect half of checktype=N. ldirectord does not reroute it to ping on UDP: its check_connect connect()s
+     * a datagram socket, which sends nothing and succeeds, so on UDP that half always passes — as here.
+     */
+    private static Probe combinedConnect(CheckSpec spec) {
+        return spec.server().service().protocol() == Protocol.UDP
+                ? new FixedProbe(ProbeResult.up("connect: a UDP connect() sends nothing (as ldirectord)"))
+                : new ConnectProbe(spec);
     }
 
     private static Probe negotiate(CheckSpec spec) {
@@ -48,6 +58,9 @@ public final class Probes {
             case LDAPS -> new LdapProbe(spec, true);
             case MYSQL -> new SqlProbe(spec, SqlProbe.Dialect.MYSQL);
             case PGSQL -> new SqlProbe(spec, SqlProbe.Dialect.PGSQL);
+            case DNS -> new DnsProbe(spec);
+            case RADIUS -> new RadiusProbe(spec);
+            case SIP -> new SipProbe(spec);
             case NONE -> new FixedProbe(ProbeResult.up("negotiate: service=none"));
             default -> new FixedProbe(ProbeResult.down("negotiate: service="
                     + spec.check().service().name().toLowerCase(Locale.ROOT)

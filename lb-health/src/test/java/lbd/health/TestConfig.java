@@ -47,6 +47,7 @@ final class TestConfig {
     Optional<String> fallbackCommand = Optional.empty();
     Optional<Path> maintenanceDir = Optional.empty();
     Endpoint vip = Endpoint.of("198.18.0.1", 80);
+    Protocol protocol = Protocol.TCP;
 
     static TestConfig connect() {
         return new TestConfig();
@@ -73,7 +74,7 @@ final class TestConfig {
     }
 
     VirtualServiceKey key() {
-        return new VirtualServiceKey(Protocol.TCP, vip);
+        return new VirtualServiceKey(protocol, vip);
     }
 
     static RealServer real(VirtualServiceKey service, Endpoint address, int weight) {

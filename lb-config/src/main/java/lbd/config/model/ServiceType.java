@@ -44,7 +44,7 @@ public enum ServiceType {
     /** Whether lb-health has a negotiate check for this service. */
     public boolean implemented() {
         return switch (this) {
-            case DNS, RADIUS, SIP, ORACLE -> false;
+            case ORACLE -> false;
             default -> true;
         };
     }

@@ -8,7 +8,9 @@ import java.lang.invoke.VarHandle;
  * server (or the fallback), and those it closed at once (no real server, maxconns share used up, or the
  * service just left the table) — so accepted = scheduled + refused; and the times an accept or the socket for a
  * connection to a real server failed for want of file descriptors or memory, and the times the loop's listeners
- * stopped at its share of the connection ceiling ({@link AcceptGate}). Written only by the loop's thread (plain
+ * stopped at its share of the connection ceiling ({@link AcceptGate}); and the UDP datagrams it dropped. For UDP
+ * a new flow (a datagram from a client address:port the loop holds no flow for) counts as accepted, then as
+ * scheduled or refused. Written only by the loop's thread (plain
  * read, release write: no lock, no CAS); read by anyone with acquire reads, as
  * {@link lbd.dataplane.counter.DestinationCounters} is.
  */
@@ -19,6 +21,7 @@ final class AcceptCounters {
     private static final VarHandle REFUSED;
     private static final VarHandle OUT_OF_RESOURCES;
     private static final VarHandle CEILING_REACHED;
+    private static final VarHandle DATAGRAMS_DROPPED;
 
     static {
         try {
@@ -28,6 +31,7 @@ final class AcceptCounters {
             REFUSED = l.findVarHandle(AcceptCounters.class, "refused", long.class);
             OUT_OF_RESOURCES = l.findVarHandle(AcceptCounters.class, "outOfResources", long.class);
             CEILING_REACHED = l.findVarHandle(AcceptCounters.class, "ceilingReached", long.class);
+            DATAGRAMS_DROPPED = l.findVarHandle(AcceptCounters.class, "datagramsDropped", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -38,6 +42,7 @@ final class AcceptCounters {
     private long refused;
     private long outOfResources;
     private long ceilingReached;
+    private long datagramsDropped;
 
     // ---- loop thread ----
 
@@ -61,12 +66,16 @@ final class AcceptCounters {
         CEILING_REACHED.setRelease(this, ceilingReached + 1);
     }
 
+    void datagramDropped() {
+        DATAGRAMS_DROPPED.setRelease(this, datagramsDropped + 1);
+    }
+
     // ---- any thread ----
 
     /** The counters now (each read is current; they are not one atomic snapshot). */
     LoopStats read(int loop) {
         return new LoopStats(loop, (long) ACCEPTED.getAcquire(this), (long) SCHEDULED.getAcquire(this),
                 (long) REFUSED.getAcquire(this), (long) OUT_OF_RESOURCES.getAcquire(this),
-                (long) CEILING_REACHED.getAcquire(this));
+                (long) CEILING_REACHED.getAcquire(this), (long) DATAGRAMS_DROPPED.getAcquire(this));
     }
 }

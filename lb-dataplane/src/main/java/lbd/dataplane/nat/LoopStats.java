@@ -12,7 +12,9 @@ package lbd.dataplane.nat;
  *                  (EMFILE, ENFILE, ENOBUFS, ENOMEM); each paused the loop's listeners for a moment
  * @param ceilingReached times the loop's listeners stopped because its share of the connection ceiling (maxconn)
  *                  was open; each time they started again when one of its connections closed
+ * @param datagramsDropped UDP datagrams dropped: from a new client that got no flow (refused above), or queued
+ *                  past a flow's or the VIP socket's bound because the receiving socket could not take them
  */
 public record LoopStats(int loop, long accepted, long scheduled, long refused, long outOfResources,
-                        long ceilingReached) {
+                        long ceilingReached, long datagramsDropped) {
 }

@@ -75,6 +75,9 @@ final class NatLoop {
     private final AcceptCounters acceptCounters = new AcceptCounters();
     private final AcceptGate acceptGate;
     private final int connectionShare; // of the ceiling (maxconn); 0 = none
+    private final DestinationChoice choice = new DestinationChoice();
+    private final NettyTransport transport;
+    private final ResourceAlarm alarm;
     private int live;
     private long splicedBytes;
 
@@ -86,6 +89,8 @@ final class NatLoop {
         this.eventLoop = eventLoop;
         this.worker = worker;
         this.acceptGate = new AcceptGate(eventLoop, acceptCounters, alarm);
+        this.transport = transport;
+        this.alarm = alarm;
         // The connection to a real server lives on the same loop as the client's: no cross-thread hand-off.
         boolean epoll = transport.kind() == TransportKind.EPOLL;
         this.backendChannels = epoll
@@ -118,6 +123,40 @@ final class NatLoop {
 
     WorkerState worker() {
         return worker;
+    }
+
+    /** Loop thread: the scratch object every choice of a real server on this loop is made in (see there). */
+    DestinationChoice choice() {
+        return choice;
+    }
+
+    NettyTransport transport() {
+        return transport;
+    }
+
+    /**
+     * Loop thread: the socket for a UDP flow to {@code to} could not be created (descriptors or memory ran out).
+     * Counted and logged once per interval; the datagram is dropped. The VIP's datagram socket keeps reading,
+     * since the flows it has still need their client's datagrams.
+     */
+    void flowSocketFailed(RuntimeException cause, Endpoint to) {
+        ResourceShortage shortage = ResourceShortage.of(cause);
+        if (shortage != null) {
+            acceptCounters.outOfResources();
+        }
+        alarm.flowSocketFailed(shortage, cause, "socket for a UDP flow to real server " + to);
+    }
+
+    /**
+     * Loop thread: whether a new UDP flow may open, the loop's connections and flows below its share of the
+     * connection ceiling (maxconn); if not, says so (once per interval for the process).
+     */
+    boolean roomForFlow() {
+        if (connectionShare > 0 && live >= connectionShare) {
+            alarm.flowRefusedAtCeiling(live, connectionShare);
+            return false;
+        }
+        return true;
     }
 
     /** Control plane, when it starts listening on a service: the loop's cap share survives stop/listen. */

@@ -1,11 +1,13 @@
 package lbd.dataplane.nat;
 
+import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
@@ -31,10 +33,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The NAT (masq) data plane: a TCP proxy on each VIP. One event loop per core (configurable), each with its
- * own listening socket on every VIP:port (SO_REUSEPORT, so the kernel spreads new connections over the loops)
- * and its own {@link WorkerState}; an accepted connection and its connection to the real server stay on the
- * loop that accepted it.
+ * The NAT (masq) data plane: a TCP or UDP proxy on each VIP. One event loop per core (configurable), each with
+ * its own listening (TCP) or datagram (UDP) socket on every VIP:port (SO_REUSEPORT, so the kernel spreads new
+ * connections and client address:ports over the loops) and its own {@link WorkerState}; an accepted connection
+ * and its connection to the real server stay on the loop that accepted it, as a UDP flow and its connected socket
+ * to the real server stay on the loop whose VIP socket the client writes to ({@link VipDatagrams}).
  *
  * <p>The control plane (one thread) calls {@link #start}, {@link #bind} and {@link #accept} (or {@link #listen},
  * both at once), {@link #stopListening} and {@link #shutdown}; it publishes tables through the
@@ -137,9 +140,8 @@ public final class NatProxy implements AutoCloseable {
      */
     public synchronized void bind(VirtualServiceKey vip, VirtualServiceKey service) throws IOException {
         NettyTransport t = requireStarted();
-        if (vip.protocol() != Protocol.TCP) {
-            throw new IllegalArgumentException("lbd: the NAT proxy forwards TCP only; cannot listen on " + vip
-                    + " (use gate for UDP/fwmark services)");
+        if (vip.protocol() == Protocol.FWM) {
+            throw new IllegalArgumentException("lbd: the NAT proxy forwards TCP and UDP; cannot listen on " + vip);
         }
         if (listeners.containsKey(vip)) {
             return;
@@ -148,6 +150,10 @@ public final class NatProxy implements AutoCloseable {
         List<Channel> bound = new ArrayList<>(loops.size());
         try {
             for (NatLoop loop : loops) {
+                if (vip.protocol() == Protocol.UDP) {
+                    bound.add(bindDatagrams(loop, vip, t, address));
+                    continue;
+                }
                 // The VipAcceptor takes every accepted channel, sets its options and registers it (see there);
                 // Netty's own acceptor, which ServerBootstrap always adds after it, never sees one.
                 ServerBootstrap bootstrap = new ServerBootstrap()
@@ -171,6 +177,31 @@ public final class NatProxy implements AutoCloseable {
     }
 
     /**
+     * One loop's datagram socket on a UDP VIP (SO_REUSEPORT; IP_FREEBIND where the transport has it), not reading
+     * until {@link #accept}: datagrams wait in its receive queue meanwhile.
+     */
+    private static Channel bindDatagrams(NatLoop loop, VirtualServiceKey vip, NettyTransport t,
+            InetSocketAddress address) throws IOException {
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop.eventLoop())
+                .channelFactory(() -> {
+                    DatagramChannel channel = t.newDatagramChannel(address.getAddress());
+                    t.applyDatagramListenerOptions(channel);
+                    return channel;
+                })
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, UdpFlow.WHOLE_DATAGRAMS)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, UdpFlow.VIP_WATER_MARK)
+                .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, DatagramSizeEstimator.INSTANCE)
+                .handler(new VipDatagrams(loop, vip, loop.load(vip)));
+        ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
+        if (!future.isSuccess()) {
+            throw new IOException(bindFailure(vip, t, future.cause()));
+        }
+        return future.channel();
+    }
+
+    /**
      * Starts taking the clients of a bound VIP (a no-op when accepting already): call it once the VIP's table is
      * published. Each loop's listener starts on its own thread, in order after this call.
      *
@@ -184,6 +215,12 @@ public final class NatProxy implements AutoCloseable {
         List<NatLoop> all = loops;
         for (int i = 0; i < channels.size(); i++) {
             Channel listener = channels.get(i);
+            if (vip.protocol() == Protocol.UDP) {
+                // Not through the AcceptGate: a UDP socket carries its open flows' datagrams too, so it never
+                // pauses; new flows are refused one by one at a cap or a shortage instead (see VipDatagrams).
+                listener.eventLoop().execute(() -> listener.config().setAutoRead(true));
+                continue;
+            }
             AcceptGate gate = all.get(i).acceptGate(); // bound in loop order
             listener.eventLoop().execute(() -> gate.accept(listener));
         }

@@ -30,9 +30,7 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.counter.DestinationCounters;
-import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
-import lbd.dataplane.sched.Schedulers;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.worker.ServiceSlot;
 import org.slf4j.Logger;
@@ -167,60 +165,31 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     /** A destination other than {@code failed} (null: any), else the fallback; false when there is none. */
     private boolean chooseAvoiding(ServiceSlot slot, RealServerKey failed) {
-        Persistence persistence = slot.persistence();
-        if (persistence != null && failed == null
-                && client.remoteAddress() instanceof InetSocketAddress peer) {
-            // The client network's template's server, or the scheduler's choice with a new template. A retry
-            // after a failed connect (below) is lbd's own and is not persistent: the template still holds until
-            // the health check takes its server out.
-            PersistenceTemplates.Binding binding = slot.bindPersistent(peer.getAddress(), peer.getPort(),
-                    System.nanoTime() / 1_000_000);
-            int index = binding.index();
-            if (index >= 0) {
-                templates = persistence.templates();
-                templateHandle = binding.handle();
-                use(slot, slot.destination(index), slot.counters(index), false);
-                return true;
-            }
-            return chooseFallback(slot, null);
-        }
-        int candidates = slot.table().destinations().size();
-        int fold = slot.hashesClient() && client.remoteAddress() instanceof InetSocketAddress peer
-                ? slot.clientKey(Schedulers.clientFold(peer.getAddress()), peer.getPort()) : 0;
-        // A scheduler may return the failed server again (only one with weight > 0, or lc still preferring it):
-        // asking as many times as there are servers gives every other one a chance without looping forever.
-        for (int attempt = 0; attempt < candidates; attempt++) {
-            int index = slot.pick(fold);
-            if (index < 0) {
-                break;
-            }
-            Destination d = slot.destination(index);
-            if (failed == null || !d.key().equals(failed)) {
-                use(slot, d, slot.counters(index), false);
-                return true;
-            }
-        }
-        return chooseFallback(slot, failed);
+        DestinationChoice choice = loop.choice();
+        InetSocketAddress peer = client.remoteAddress() instanceof InetSocketAddress p ? p : null;
+        return choice.choose(slot, peer, failed) && use(slot, choice);
     }
 
     private boolean chooseFallback(ServiceSlot slot, RealServerKey failed) {
-        Destination fallback = slot.table().fallback().orElse(null);
-        DestinationCounters fallbackCounters = slot.fallbackCounters();
-        if (fallback == null || fallbackCounters == null || fallback.key().equals(failed)) {
-            return false;
-        }
-        use(slot, fallback, fallbackCounters, true);
-        return true;
+        DestinationChoice choice = loop.choice();
+        return choice.chooseFallback(slot, failed) && use(slot, choice);
     }
 
-    private void use(ServiceSlot slot, Destination d, DestinationCounters c, boolean fallback) {
+    private boolean use(ServiceSlot slot, DestinationChoice choice) {
+        Destination d = choice.destination();
         destination = d.key();
-        destinationAddress = fallback ? d.address() : slot.target(d, service);
-        counters = c;
+        // A fallback is reached at its own address; a real server at the port the client used (alsolisten=).
+        destinationAddress = choice.fallback() ? d.address() : slot.target(d, service);
+        counters = choice.counters();
+        if (choice.templates() != null) {
+            templates = choice.templates();
+            templateHandle = choice.templateHandle();
+        }
         connectTimeout = slot.table().connectTimeout();
-        onFallback = fallback;
+        onFallback = choice.fallback();
         state = CONNECTING;
-        c.connectionScheduled();
+        counters.connectionScheduled();
+        return true;
     }
 
     /** The client's channel could not be registered (its loop is shutting down): undo the scheduling. */

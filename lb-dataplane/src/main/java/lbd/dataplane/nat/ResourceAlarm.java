@@ -49,6 +49,31 @@ final class ResourceAlarm {
                 open, share, since(more, "times"));
     }
 
+    /**
+     * Any loop thread: the socket for a new UDP flow could not be created ({@code what} names its real server);
+     * its datagram was dropped. Shares the interval of {@link #raise}: both are the same shortage.
+     */
+    void flowSocketFailed(ResourceShortage shortage, Throwable cause, String what) {
+        long more = shortages.tryLog();
+        if (more < 0) {
+            return;
+        }
+        String error = shortage != null ? shortage + " (" + cause.getMessage() + ")" : cause.toString();
+        LOG.warn("lbd: {} failed: {}{}; datagrams from new clients are dropped until sockets are free again, open"
+                + " flows go on{}", what, error, limits(shortage), since(more, "such failures"));
+    }
+
+    /** Any loop thread: a datagram from a new client was dropped, the loop holding its share of the ceiling. */
+    void flowRefusedAtCeiling(int open, int share) {
+        long more = ceiling.tryLog();
+        if (more < 0) {
+            return;
+        }
+        LOG.warn("lbd: an event loop has {} connections and UDP flows open, its share ({}) of the connection ceiling"
+                + " (maxconn): datagrams from new UDP clients are dropped until one ends, open flows go on{}",
+                open, share, since(more, "times"));
+    }
+
     private static String since(long more, String what) {
         return more > 0 ? " (" + more + " more " + what + " since the last message)" : "";
     }

@@ -1,6 +1,7 @@
 package lbd.dataplane.nat;
 
 import java.util.concurrent.TimeUnit;
+import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.worker.WorkerShare;
 import org.slf4j.Logger;
@@ -62,7 +63,10 @@ final class ServiceLoad {
         if (!refusalLogged || now - lastRefusalLog >= REFUSAL_LOG_INTERVAL_NANOS) {
             refusalLogged = true;
             lastRefusalLog = now;
-            LOG.warn("lbd: service {} reached maxconns={}; refusing new connections", key, maxConnections);
+            LOG.warn("lbd: service {} reached maxconns={}; {}", key, maxConnections,
+                    key.protocol() == Protocol.UDP
+                            ? "dropping datagrams from new clients (a flow per client address:port), open flows go on"
+                            : "refusing new connections");
         }
     }
 }

@@ -1,11 +1,13 @@
 /**
- * The NAT (masq) data plane: a user-space TCP proxy on each VIP, built on Netty 4.2.
+ * The NAT (masq) data plane: a user-space TCP and UDP proxy on each VIP, built on Netty 4.2.
  *
  * <p>Shape: {@link lbd.dataplane.nat.NatProxy} starts one event loop per core (io_uring, else epoll, else NIO;
  * see {@link lbd.dataplane.transport.NettyTransport}); each loop has its own SO_REUSEPORT listener on every
  * VIP:port, its own {@link lbd.dataplane.worker.WorkerState}, and keeps each client connection and its
  * connection to the real server on itself. {@link lbd.dataplane.nat.VipAcceptor} admits a connection,
- * {@link lbd.dataplane.nat.ProxiedConnection} carries it.
+ * {@link lbd.dataplane.nat.ProxiedConnection} carries it; for UDP, {@link lbd.dataplane.nat.VipDatagrams} opens a
+ * {@link lbd.dataplane.nat.UdpFlow} per client address:port. Both choose the real server by one rule,
+ * {@link lbd.dataplane.nat.DestinationChoice}.
  *
  * <p>Approximations, on purpose:
  * <ul>

@@ -5,20 +5,27 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.unix.UnixChannelOption;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.StandardSocketOptions;
 import java.util.List;
 import java.util.Objects;
@@ -148,6 +155,40 @@ public final class NettyTransport {
     /** Whether listeners can bind an address not (yet) configured on this host. */
     public boolean supportsFreeBind() {
         return kind != TransportKind.NIO;
+    }
+
+    /**
+     * A new unregistered UDP socket of the family of {@code address}: the VIP's (then see
+     * {@link #applyDatagramListenerOptions}) or a flow's to a real server. A socket of the address's own family,
+     * not a dual-stack one, so that an IPv4 peer is reported as an IPv4 address.
+     */
+    public DatagramChannel newDatagramChannel(InetAddress address) {
+        SocketProtocolFamily family = address instanceof Inet4Address ? SocketProtocolFamily.INET
+                : SocketProtocolFamily.INET6;
+        return switch (kind) {
+            case IO_URING -> new IoUringDatagramChannel(family);
+            case EPOLL -> new EpollDatagramChannel(family);
+            case NIO -> new NioDatagramChannel(family);
+        };
+    }
+
+    /**
+     * SO_REUSEPORT (one socket per event loop on the same VIP:port; the kernel hashes each client address:port
+     * to one of them, so a client's datagrams always reach the loop that holds its flow) and, where offered,
+     * IP_FREEBIND, on an unregistered VIP datagram socket.
+     */
+    public void applyDatagramListenerOptions(DatagramChannel channel) {
+        switch (kind) {
+            case IO_URING -> {
+                channel.config().setOption(UnixChannelOption.SO_REUSEPORT, true);
+                channel.config().setOption(IoUringChannelOption.IP_FREEBIND, true);
+            }
+            case EPOLL -> {
+                channel.config().setOption(UnixChannelOption.SO_REUSEPORT, true);
+                channel.config().setOption(EpollChannelOption.IP_FREEBIND, true);
+            }
+            case NIO -> channel.config().setOption(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
+        }
     }
 
     /** SO_REUSEPORT and, where offered, IP_FREEBIND on a listening socket. */

@@ -63,15 +63,12 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
                 .map(f -> countersByKey.computeIfAbsent(f.key(), k -> new DestinationCounters()))
                 .orElse(null);
         counters = aligned;
-        if (next.persistence().isPresent()) {
-            Map<RealServerKey, Integer> byKey = new HashMap<>();
-            for (Destination d : next.destinations()) {
-                byKey.put(d.key(), d.index());
-            }
-            indexByKey = byKey;
-        } else {
-            indexByKey = Map.of();
+        // Persistence asks it on every bind, a NAT UDP flow after every table change (whether its server holds).
+        Map<RealServerKey, Integer> byKey = new HashMap<>();
+        for (Destination d : next.destinations()) {
+            byKey.put(d.key(), d.index());
         }
+        indexByKey = byKey;
         persistence = next.persistence().orElse(null);
         int[] ports = next.alsoListen().stream().mapToInt(k -> k.address().port()).distinct().toArray();
         Endpoint[][] targets = new Endpoint[ports.length][next.destinations().size()];

@@ -139,14 +139,14 @@ class NatTransportTest {
     }
 
     @Test
-    void udpIsNotProxied() {
+    void firewallMarksAreNotProxied() {
         NatProxy proxy = new NatProxy(new NatSettings(Transport.AUTO, 1, Duration.ZERO), new SnapshotPublisher());
         try {
             proxy.start();
             assertThatThrownBy(() -> proxy.listen(
-                    new VirtualServiceKey(Protocol.UDP, Endpoint.of("127.0.0.1", 5353))))
+                    new VirtualServiceKey(Protocol.FWM, Endpoint.of("127.0.0.1", 5353))))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("TCP only");
+                    .hasMessageContaining("TCP and UDP");
         } finally {
             proxy.close();
         }

@@ -87,7 +87,7 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     public List<LoopCounters> loops() {
         return director.nat().loopStats().stream()
                 .map(l -> new LoopCounters(l.loop(), l.accepted(), l.scheduled(), l.refused(),
-                        l.outOfResources(), l.ceilingReached())).toList();
+                        l.outOfResources(), l.ceilingReached(), l.datagramsDropped())).toList();
     }
 
     @Override

@@ -108,7 +108,7 @@ final class LbdCollector implements MultiCollector {
 
         List<LoopCounters> loops = source.loops();
         if (!loops.isEmpty()) {
-            out.metricSnapshot(loopCounter("lbd_loop_accepted_connections", "Connections accepted by the event loop",
+            out.metricSnapshot(loopCounter("lbd_loop_accepted_connections", "Connections accepted by the event loop (for UDP: datagrams from a client without a flow)",
                     loops, LoopCounters::accepted));
             out.metricSnapshot(loopCounter("lbd_loop_scheduled_connections",
                     "Connections the event loop scheduled to a real server", loops, LoopCounters::scheduled));
@@ -122,6 +122,10 @@ final class LbdCollector implements MultiCollector {
                     "Times the event loop stopped accepting because its share of the connection ceiling (maxconn)"
                             + " was open; it accepted again when one of its connections closed", loops,
                     LoopCounters::ceilingReached));
+            out.metricSnapshot(loopCounter("lbd_loop_dropped_datagrams",
+                    "UDP datagrams the event loop dropped: from a new client that got no flow (no real server, maxconns"
+                            + " or the connection ceiling reached, no socket), or past a socket's queue bound", loops,
+                    LoopCounters::datagramsDropped));
         }
 
         Map<String, Long> frames = source.directRoutingFrames();

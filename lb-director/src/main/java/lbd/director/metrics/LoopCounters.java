@@ -9,7 +9,8 @@ package lbd.director.metrics;
  * @param refused   connections closed because no real server could take them or a maxconns cap was reached
  * @param outOfResources accepts and sockets to real servers that failed for want of file descriptors or memory
  * @param ceilingReached times the loop stopped accepting at its share of the connection ceiling (maxconn)
+ * @param datagramsDropped UDP datagrams the loop dropped (no flow for a new client, or a socket's queue at its bound)
  */
 public record LoopCounters(int loop, long accepted, long scheduled, long refused, long outOfResources,
-                           long ceilingReached) {
+                           long ceilingReached, long datagramsDropped) {
 }

@@ -55,7 +55,7 @@ class MetricsServerTest {
 
         @Override
         public List<LoopCounters> loops() {
-            return List.of(new LoopCounters(0, 40, 39, 1, 3, 5), new LoopCounters(1, 2, 2, 0, 0, 0));
+            return List.of(new LoopCounters(0, 40, 39, 1, 3, 5, 7), new LoopCounters(1, 2, 2, 0, 0, 0, 0));
         }
 
         @Override
@@ -103,6 +103,7 @@ class MetricsServerTest {
                     .contains("lbd_loop_refused_connections_total{loop=\"0\"} 1")
                     .contains("lbd_loop_out_of_resources_total{loop=\"0\"} 3")
                     .contains("lbd_loop_connection_ceiling_reached_total{loop=\"0\"} 5")
+                    .contains("lbd_loop_dropped_datagrams_total{loop=\"0\"} 7")
                     .contains("lbd_dr_frames_total{outcome=\"forwarded\"} 17")
                     .contains("lbd_dr_frames_total{outcome=\"dropped-no-service\"} 4")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"2.5E-4\"} 2")
