@@ -2,7 +2,10 @@ package lbd.dataplane.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
@@ -51,6 +54,12 @@ final class DrWorker implements Runnable {
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
     private volatile boolean running = true;
+    // A connection listing asked of this worker (lbadm -Lc): answered on this thread between two batches, so the
+    // flow table is only ever read by its owner. One at a time (DrDataPlane#connections serializes them).
+    private final AtomicReference<ListingRequest> listing = new AtomicReference<>();
+
+    private record ListingRequest(int limit, CompletableFuture<ConnectionEntries> answer) {
+    }
 
     /** @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory */
     DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
@@ -72,6 +81,18 @@ final class DrWorker implements Runnable {
 
     void stop() {
         running = false;
+    }
+
+    /** Any thread: this worker's flows as IPVS lists them, at most {@code limit}, answered between two batches. */
+    CompletableFuture<ConnectionEntries> listConnections(int limit) {
+        ListingRequest request = new ListingRequest(limit, new CompletableFuture<>());
+        listing.set(request);
+        return request.answer;
+    }
+
+    /** Any thread: how many flows the worker tracks now (a plain read of a counter it writes: approximate). */
+    int flowCount() {
+        return flows.size();
     }
 
     WorkerState state() {
@@ -109,6 +130,10 @@ final class DrWorker implements Runnable {
                 stats.add(DrStats.SEND_FAILED, socket.flush());
                 flows.expire(nowMillis());
                 stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
+                if (listing.get() != null) {
+                    ListingRequest asked = listing.getAndSet(null);
+                    asked.answer.complete(flows.describe(asked.limit, nowMillis()));
+                }
                 if (handled == 0) {
                     socket.awaitReadable(IDLE_POLL_MILLIS);
                 }

@@ -19,6 +19,7 @@ public final class LbadmMain {
     static final String USAGE = """
             Usage:
               lbadm -L|-l [-n] [--stats|--rate|--persistent-conn] [--exact] [--nosort] [-t|-u VIP:PORT]
+              lbadm -L|-l -c [-n] [--persistent-conn]               the connection table (ipvsadm -Lnc)
               lbadm -S [-n] [-t|-u VIP:PORT]                        save the table as ipvsadm rules
               lbadm -e -t|-u VIP:PORT -r RIP[:PORT] -w WEIGHT      change a weight (0 drains)
               lbadm -a -t|-u VIP:PORT -r RIP[:PORT] [-g|-m|-i] [-w WEIGHT]   add a real server

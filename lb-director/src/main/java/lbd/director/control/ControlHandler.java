@@ -6,6 +6,7 @@ import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
 import lbd.director.listing.TableView;
 
 /**
@@ -23,6 +24,12 @@ public interface ControlHandler {
      * the start), as ipvsadm's.
      */
     TableView listing();
+
+    /**
+     * {@code lbadm -Lc}: the connection table — proxied connections, DR flows, persistence templates — sorted and
+     * cut at {@link lbd.director.listing.ConnectionListing#LIMIT}, with how many there are in all.
+     */
+    ConnectionEntries connections();
 
     /** {@code lbadm -Z [-t|-u VIP:port]}: zero the listing's counters and rates of one service, or of all. */
     void zero(Optional<VirtualServiceKey> service);

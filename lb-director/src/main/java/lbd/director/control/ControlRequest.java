@@ -24,6 +24,7 @@ import lbd.director.listing.ListingOptions;
  * <pre>
  *   ping
  *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [thresholds] [tcp|udp VIP:PORT]
+ *   connections [numeric] [persistent-conn]
  *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT [gate|masq|ipip] [thresholds UPPER LOWER]
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT [thresholds UPPER LOWER]
  *   delete-server tcp|udp VIP:PORT RIP:PORT
@@ -82,6 +83,14 @@ public sealed interface ControlRequest {
             }
             service.ifPresent(s -> words.add(wire(s)));
             return String.join(" ", words);
+        }
+    }
+
+    /** {@code lbadm -Lc}: the connection table (proxied connections, DR flows, persistence templates). */
+    record ListConnections(boolean numeric, boolean persistentConn) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "connections" + (numeric ? " numeric" : "") + (persistentConn ? " persistent-conn" : "");
         }
     }
 
@@ -161,6 +170,19 @@ public sealed interface ControlRequest {
                 yield new Ping();
             }
             case "list" -> parseList(w);
+            case "connections" -> {
+                boolean numeric = false;
+                boolean persistentConn = false;
+                for (int i = 1; i < w.length; i++) {
+                    switch (w[i]) {
+                        case "numeric" -> numeric = true;
+                        case "persistent-conn" -> persistentConn = true;
+                        default -> throw new ControlException("connections: unknown option '" + Excerpt.of(w[i])
+                                + "'");
+                    }
+                }
+                yield new ListConnections(numeric, persistentConn);
+            }
             case "set-weight" -> {
                 String usage = "set-weight PROTO VIP:PORT RIP:PORT WEIGHT [FORWARD] [thresholds UPPER LOWER]";
                 int end = w.length;

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import lbd.director.listing.AddressNames;
+import lbd.director.listing.ConnectionListing;
 import lbd.director.listing.IpvsListing;
 import lbd.director.listing.ResolvingNames;
 import lbd.director.listing.TableView;
@@ -66,6 +67,10 @@ public final class ControlService {
                 }
                 AddressNames names = list.options().numeric() ? AddressNames.NUMERIC : resolvingNames.get();
                 yield ControlReply.ok(IpvsListing.format(view, list.options(), names, listingFirstLine.get()));
+            }
+            case ControlRequest.ListConnections list -> {
+                AddressNames names = list.numeric() ? AddressNames.NUMERIC : resolvingNames.get();
+                yield ControlReply.ok(ConnectionListing.format(handler.connections(), list.persistentConn(), names));
             }
             case ControlRequest.SetWeight e -> {
                 handler.setWeight(e.server(), e.weight(), e.forwarding(), e.thresholds());

@@ -19,6 +19,8 @@ import lbd.dataplane.counter.RealServerStats;
 import lbd.dataplane.counter.StatsAggregator;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.director.listing.ConnectionListing;
 import lbd.director.listing.RateEstimator;
 import lbd.director.listing.TableView;
 import lbd.director.listing.TableViews;
@@ -33,6 +35,9 @@ import org.HdrHistogram.Histogram;
  * on its control thread ({@link Director#onControl}); counters are summed from the workers' acquire reads.
  */
 public final class DirectorControl implements ControlHandler, MetricsSource {
+
+    // How long a connection listing waits for each owner of connections (an event loop, a DR worker) to answer.
+    private static final Duration CONNECTIONS_WAIT = Duration.ofSeconds(5);
 
     private final Director director;
     private final ConfigReloader reloader;
@@ -62,6 +67,12 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
             return TableViews.capture(director.effectiveConfig(), director.publisher().current(), director::state,
                     director::weightEdited, since, rates.rates());
         });
+    }
+
+    @Override
+    public ConnectionEntries connections() {
+        return ConnectionListing.merge(director.connections(ConnectionListing.LIMIT, CONNECTIONS_WAIT),
+                ConnectionListing.LIMIT);
     }
 
     @Override

@@ -70,6 +70,7 @@ public final class LbadmArguments {
         boolean thresholds = false;
         String upper = null;
         String lower = null;
+        boolean connections = false;
         String service = null;
         Protocol protocol = null;
         String real = null;
@@ -124,7 +125,8 @@ public final class LbadmArguments {
                 case "-i" -> forwarding = ForwardingMethod.IPIP;
                 case "-A", "-D", "-C", "-R" -> throw new UsageException(w + " is not supported by lbadm:"
                         + " virtual services come from the configuration file; edit it and run lbadm --reload");
-                case "-f", "-p", "-c" -> throw new UsageException(w + " is not supported by lbadm");
+                case "-c" -> connections = true;
+                case "-f", "-p" -> throw new UsageException(w + " is not supported by lbadm");
                 default -> throw new UsageException("unknown option " + w + " (see lbadm --help)");
             }
         }
@@ -139,9 +141,16 @@ public final class LbadmArguments {
                     + "' option: -x and -y go with -a or -e");
         }
         ConnectionThresholds limits = thresholds(upper, lower);
+        if (connections && command != 'L') {
+            throw new UsageException("-c (--connection) lists connections: give it with -L");
+        }
+        if (connections && (stats || rate || thresholds)) {
+            throw new UsageException("options conflicts in the list command");
+        }
         ControlRequest request = switch (command) {
-            case 'L' -> new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, false,
-                    persistentConn, thresholds),
+            case 'L' -> connections ? new ControlRequest.ListConnections(numeric, persistentConn)
+                    : new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, false,
+                            persistentConn, thresholds),
                     service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
             case 'R' -> new ControlRequest.Reload();
             case 'S' -> {

@@ -24,6 +24,7 @@ import lbd.config.model.SchedulerKind;
 import lbd.config.model.Transport;
 import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
@@ -152,6 +153,21 @@ public final class Director implements AutoCloseable {
     public List<WorkerState> workerStates() {
         List<WorkerState> all = new ArrayList<>(nat.workers());
         all.addAll(dr.workerStates());
+        return all;
+    }
+
+    /**
+     * Any thread: the connection table as IPVS lists it — NAT proxied connections, DR flows, persistence
+     * templates — at most {@code limit} from each owner (a loop, a worker, a service's templates), each described
+     * by its owner; owners that do not answer within {@code wait} are counted but not listed.
+     */
+    public List<ConnectionEntries> connections(int limit, Duration wait) {
+        List<ConnectionEntries> all = new ArrayList<>(nat.connections(limit, wait));
+        all.addAll(dr.connections(limit, wait));
+        long now = System.nanoTime() / 1_000_000; // the templates' clock (the workers bind with it)
+        for (ServiceTable table : publisher.current().services().values()) {
+            table.persistence().ifPresent(p -> all.add(p.describeTemplates(table.key(), now, limit)));
+        }
         return all;
     }
 

@@ -11,6 +11,8 @@ import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.RealServerStats;
 import lbd.director.listing.DestinationView;
 import lbd.director.listing.Rates;
@@ -37,6 +39,12 @@ final class FakeHandler implements ControlHandler {
     public synchronized TableView view() {
         return new TableView(List.of(new ServiceView(VIP, scheduler, OptionalInt.empty(), Optional.empty(),
                 RealServerStats.ZERO, Rates.ZERO, servers, List.of())));
+    }
+
+    @Override
+    public ConnectionEntries connections() {
+        return new ConnectionEntries(List.of(new ConnectionEntry(Endpoint.of("192.0.2.7", 40000), VIP,
+                Endpoint.of("127.0.0.2", 80), "ESTABLISHED", 899_500)), 1);
     }
 
     @Override

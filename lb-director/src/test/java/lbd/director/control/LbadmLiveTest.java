@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import lbd.director.cli.LbadmMain;
 import lbd.director.listing.TableView;
 import org.junit.jupiter.api.Test;
@@ -183,6 +186,63 @@ class LbadmLiveTest {
             for (int i = 0; i < 4; i++) {
                 assertThat(lbd.get()).startsWith("This is VM");
             }
+        }
+    }
+
+    /**
+     * lbadm -Lnc as ipvsadm -Lnc: an open proxied connection (ESTABLISHED, the idle timeout left) and the
+     * persistence template its client network made (NONE, port 0, the persistence timeout left); a connection
+     * that ended leaves the table, its template stays.
+     */
+    @Test
+    void listsOpenConnectionsAndPersistenceTemplatesAsIpvsadmLnc() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false, "\tpersistent=300\n")) {
+            String vip = "127.0.0.1:" + lbd.vipPort;
+            String served = lbd.get("127.0.0.7");
+            assertThat(served).startsWith("This is VM");
+            String rip = "127.0.0.1:" + lbd.backends.port(served.endsWith("VM2") ? 0 : 1);
+            String source;
+            try (Socket held = new Socket()) {
+                held.bind(new InetSocketAddress("127.0.0.7", 0));
+                held.connect(new InetSocketAddress("127.0.0.1", lbd.vipPort));
+                source = "127.0.0.7:" + held.getLocalPort();
+                String established = awaitLine(lbd, source + " ", "ESTABLISHED");
+                assertThat(established).matches("TCP 1[45]:[0-5]\\d  ESTABLISHED "
+                        + Pattern.quote(String.format("%-18s %-18s %s", source, vip, rip)));
+                assertThat(out.lines().toList()).startsWith("IPVS connection entries",
+                        "pro expire state       source             virtual            destination");
+                assertThat(out.lines().filter(l -> l.contains(" NONE ")).toList()).singleElement().asString()
+                        .matches("TCP 0[45]:[0-5]\\d  NONE        "
+                                + Pattern.quote(String.format("%-18s %-18s %s", "127.0.0.7:0", vip, rip)));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            do {
+                assertThat(lbadm(lbd, "-Lnc")).isZero();
+                if (!out.contains(source + " ")) {
+                    break;
+                }
+                Thread.sleep(50);
+            } while (System.nanoTime() < deadline);
+            assertThat(out).as("the closed connection left the table").doesNotContain(source + " ")
+                    .contains("127.0.0.7:0 ");
+            assertThat(lbadm(lbd, "-Ln", "-c", "--stats")).isEqualTo(2);
+            assertThat(lbadm(lbd, "-Z", "-c")).isEqualTo(2);
+        }
+    }
+
+    /** Runs lbadm -Lnc until a line holds both {@code a} and {@code b} (bounded); returns it. */
+    private String awaitLine(LiveDirector lbd, String a, String b) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            assertThat(lbadm(lbd, "-Lnc")).as(err).isZero();
+            Optional<String> line = out.lines().filter(l -> l.contains(a) && l.contains(b)).findFirst();
+            if (line.isPresent()) {
+                return line.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no line with '" + a + "' and '" + b + "' in\n" + out);
+            }
+            Thread.sleep(50);
         }
     }
 }

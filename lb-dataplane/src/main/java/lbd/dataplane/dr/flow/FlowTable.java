@@ -1,6 +1,15 @@
 package lbd.dataplane.dr.flow;
 
+import java.util.ArrayList;
+import java.util.List;
+import lbd.config.model.Endpoint;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.persist.PersistenceTemplates;
 
 /**
@@ -243,6 +252,30 @@ public final class FlowTable {
     /** As above, at the time the connection was last seen. */
     public void remove(int e) {
         remove(e, lastSeen[e]);
+    }
+
+    /**
+     * The tracked connections as IPVS lists them, at most {@code limit} (owner thread: a walk of the index, for
+     * a listing, which allocates an entry per connection listed).
+     */
+    public ConnectionEntries describe(int limit, long nowMillis) {
+        List<ConnectionEntry> listed = new ArrayList<>(Math.min(limit, size()));
+        for (int b = 0; b < buckets.length && listed.size() < limit; b++) {
+            int e = buckets[b] - 1;
+            if (e < 0) {
+                continue;
+            }
+            long address = addresses[e];
+            int port = ports[e];
+            VirtualServiceKey service = new VirtualServiceKey(Protocol.TCP,
+                    new Endpoint(Net.inet4((int) address), port & 0xffff));
+            RealServerKey server = counters[e].server();
+            Endpoint destination = server != null ? server.address() : service.address();
+            listed.add(new ConnectionEntry(new Endpoint(Net.inet4((int) (address >>> 32)), port >>> 16), service,
+                    destination, TcpStates.name(states[e]), lastSeen[e] + TcpStates.timeoutMillis(states[e])
+                    - nowMillis));
+        }
+        return new ConnectionEntries(listed, size());
     }
 
     /** Expires connections whose timeout has passed; returns how many. */
