@@ -16,6 +16,7 @@ import lbd.dataplane.dr.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.SnapshotPublisher;
@@ -51,6 +52,7 @@ final class DrWorker implements Runnable {
     private final LocalDelivery local;
     private MemorySegment errno;
     private MemorySegment receivedHeader; // the virtio-net header of the frame being handled, null without one
+    private ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS; // what the flow table applies
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
     private volatile boolean running = true;
@@ -128,6 +130,7 @@ final class DrWorker implements Runnable {
                     handled++;
                 }
                 stats.add(DrStats.SEND_FAILED, socket.flush());
+                followTimeouts();
                 flows.expire(nowMillis());
                 stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
                 if (listing.get() != null) {
@@ -138,6 +141,15 @@ final class DrWorker implements Runnable {
                     socket.awaitReadable(IDLE_POLL_MILLIS);
                 }
             }
+        }
+    }
+
+    /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */
+    private void followTimeouts() {
+        ConnectionTimeouts published = publisher.current().timeouts();
+        if (published != timeouts) {
+            flows.setTimeouts(published.tcpSeconds() * 1000L, published.tcpFinSeconds() * 1000L);
+            timeouts = published;
         }
     }
 

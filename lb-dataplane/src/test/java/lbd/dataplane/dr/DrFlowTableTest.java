@@ -289,4 +289,28 @@ class DrFlowTableTest {
         assertThat(t.describe(1, 61_000).listed()).as("bounded by the limit").hasSize(1);
         assertThat(t.describe(1, 61_000).total()).isEqualTo(2);
     }
+
+    /**
+     * ipvsadm --set tcp tcpfin: a connection established after it gets the new ESTABLISHED timeout; one whose
+     * timer was armed before finds the new value when its deadline comes (here: more time, so it lives on).
+     */
+    @Test
+    void newTimeoutsApplyWhenAConnectionsTimerIsNextArmed() {
+        FlowTable t = new FlowTable(16, 0);
+        int before = t.insert(1, 1000, 9, 80, 1, counters, 0);
+        t.onPacket(before, SYN, 60, 0);
+        t.onPacket(before, ACK, 52, 0);
+        t.setTimeouts(1_000_000, 30_000);
+        int after = t.insert(1, 1001, 9, 80, 1, counters, 0);
+        t.onPacket(after, SYN, 60, 0);
+        t.onPacket(after, ACK, 52, 0);
+        t.onPacket(after, FIN, 52, 0);
+        assertThat(t.stateTimeoutMillis(TcpStates.FIN_WAIT)).isEqualTo(30_000);
+        t.expire(30_000 + 1_000);
+        assertThat(t.find(1, 1001, 9, 80)).as("FIN_WAIT under the new tcpfin").isEqualTo(-1);
+        t.expire(900_000 + 1_000);
+        assertThat(t.find(1, 1000, 9, 80)).as("past the old 900 s: the new 1000 s holds").isEqualTo(before);
+        t.expire(1_000_000 + 1_000);
+        assertThat(t.find(1, 1000, 9, 80)).isEqualTo(-1);
+    }
 }

@@ -20,6 +20,8 @@ public final class LbadmMain {
             Usage:
               lbadm -L|-l [-n] [--stats|--rate|--persistent-conn] [--exact] [--nosort] [-t|-u VIP:PORT]
               lbadm -L|-l -c [-n] [--persistent-conn]               the connection table (ipvsadm -Lnc)
+              lbadm -L|-l --timeout                                 the connection timeouts (tcp tcpfin udp)
+              lbadm --set TCP TCPFIN UDP                            set them, in seconds (0: leave as is)
               lbadm -S [-n] [-t|-u VIP:PORT]                        save the table as ipvsadm rules
               lbadm -e -t|-u VIP:PORT -r RIP[:PORT] -w WEIGHT      change a weight (0 drains)
               lbadm -a -t|-u VIP:PORT -r RIP[:PORT] [-g|-m|-i] [-w WEIGHT]   add a real server

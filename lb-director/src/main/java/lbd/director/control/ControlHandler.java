@@ -7,6 +7,7 @@ import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.TableView;
 
 /**
@@ -30,6 +31,12 @@ public interface ControlHandler {
      * cut at {@link lbd.director.listing.ConnectionListing#LIMIT}, with how many there are in all.
      */
     ConnectionEntries connections();
+
+    /** {@code lbadm -L --timeout}: the connection timeouts in force. */
+    ConnectionTimeouts timeouts();
+
+    /** {@code lbadm --set tcp tcpfin udp}: seconds, 0 leaving a timeout as it is; returns what is now in force. */
+    ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp);
 
     /** {@code lbadm -Z [-t|-u VIP:port]}: zero the listing's counters and rates of one service, or of all. */
     void zero(Optional<VirtualServiceKey> service);

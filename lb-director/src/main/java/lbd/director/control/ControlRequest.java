@@ -14,6 +14,7 @@ import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.ListingOptions;
 
 /**
@@ -25,6 +26,8 @@ import lbd.director.listing.ListingOptions;
  *   ping
  *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [thresholds] [tcp|udp VIP:PORT]
  *   connections [numeric] [persistent-conn]
+ *   timeouts
+ *   set-timeouts TCP TCPFIN UDP
  *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT [gate|masq|ipip] [thresholds UPPER LOWER]
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT [thresholds UPPER LOWER]
  *   delete-server tcp|udp VIP:PORT RIP:PORT
@@ -91,6 +94,22 @@ public sealed interface ControlRequest {
         @Override
         public String toLine() {
             return "connections" + (numeric ? " numeric" : "") + (persistentConn ? " persistent-conn" : "");
+        }
+    }
+
+    /** {@code lbadm -L --timeout}. */
+    record ListTimeouts() implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "timeouts";
+        }
+    }
+
+    /** {@code lbadm --set tcp tcpfin udp}: seconds, 0 leaving a timeout as it is. */
+    record SetTimeouts(int tcp, int tcpFin, int udp) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "set-timeouts " + tcp + " " + tcpFin + " " + udp;
         }
     }
 
@@ -182,6 +201,14 @@ public sealed interface ControlRequest {
                     }
                 }
                 yield new ListConnections(numeric, persistentConn);
+            }
+            case "timeouts" -> {
+                arity(w, 1, "timeouts");
+                yield new ListTimeouts();
+            }
+            case "set-timeouts" -> {
+                arity(w, 4, "set-timeouts TCP TCPFIN UDP");
+                yield new SetTimeouts(timeout(w[1]), timeout(w[2]), timeout(w[3]));
             }
             case "set-weight" -> {
                 String usage = "set-weight PROTO VIP:PORT RIP:PORT WEIGHT [FORWARD] [thresholds UPPER LOWER]";
@@ -310,6 +337,22 @@ public sealed interface ControlRequest {
             // reported below
         }
         throw new ControlException("weight '" + Excerpt.of(text) + "' is not a number from 0 to 65535");
+    }
+
+    /**
+     * A timeout of {@code --set}: whole seconds from 0 (leave it as it is) to 31 days, with ipvsadm's message
+     * otherwise.
+     */
+    static int timeout(String text) {
+        try {
+            int t = Integer.parseInt(text);
+            if (t >= 0 && t <= ConnectionTimeouts.MAX_SECONDS) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ControlException("invalid timeout value `" + Excerpt.of(text) + "' specified");
     }
 
     /** ipvsadm -x and -y: each 0 to INT_MAX (ipvsadm's range), the lower not above the upper (the kernel's). */

@@ -3,6 +3,7 @@ package lbd.director.control;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.AddressNames;
 import lbd.director.listing.ConnectionListing;
 import lbd.director.listing.IpvsListing;
@@ -71,6 +72,17 @@ public final class ControlService {
             case ControlRequest.ListConnections list -> {
                 AddressNames names = list.numeric() ? AddressNames.NUMERIC : resolvingNames.get();
                 yield ControlReply.ok(ConnectionListing.format(handler.connections(), list.persistentConn(), names));
+            }
+            case ControlRequest.ListTimeouts t -> {
+                ConnectionTimeouts now = handler.timeouts();
+                yield ControlReply.ok("Timeout (tcp tcpfin udp): " + now.tcpSeconds() + " " + now.tcpFinSeconds()
+                        + " " + now.udpSeconds() + "\n");
+            }
+            case ControlRequest.SetTimeouts t -> {
+                ConnectionTimeouts now = handler.setTimeouts(t.tcp(), t.tcpFin(), t.udp());
+                log.info("lbadm: connection timeouts (tcp tcpfin udp) set to {} {} {}", now.tcpSeconds(),
+                        now.tcpFinSeconds(), now.udpSeconds());
+                yield ControlReply.ok("");
             }
             case ControlRequest.SetWeight e -> {
                 handler.setWeight(e.server(), e.weight(), e.forwarding(), e.thresholds());

@@ -20,6 +20,7 @@ import lbd.dataplane.counter.StatsAggregator;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
 import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.ConnectionListing;
 import lbd.director.listing.RateEstimator;
 import lbd.director.listing.TableView;
@@ -73,6 +74,20 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     public ConnectionEntries connections() {
         return ConnectionListing.merge(director.connections(ConnectionListing.LIMIT, CONNECTIONS_WAIT),
                 ConnectionListing.LIMIT);
+    }
+
+    @Override
+    public ConnectionTimeouts timeouts() {
+        return director.timeouts();
+    }
+
+    @Override
+    public ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp) {
+        try {
+            return director.setTimeouts(tcp, tcpFin, udp);
+        } catch (DirectorException e) {
+            throw new ControlException(e.getMessage());
+        }
     }
 
     @Override

@@ -71,6 +71,8 @@ public final class LbadmArguments {
         String upper = null;
         String lower = null;
         boolean connections = false;
+        boolean timeouts = false;
+        String[] timeoutValues = null;
         String service = null;
         Protocol protocol = null;
         String real = null;
@@ -94,6 +96,15 @@ public final class LbadmArguments {
                 case "-S" -> command = setCommand(command, 'S');
                 case "-a", "-e", "-d", "-E", "-Z" -> command = setCommand(command, w.charAt(1));
                 case "--reload" -> command = setCommand(command, 'R');
+                case "--set" -> {
+                    command = setCommand(command, 'T');
+                    if (words.size() - i - 1 < 3) {
+                        throw new UsageException("--set option requires 3 timeout values");
+                    }
+                    timeoutValues = new String[] {words.get(i + 1), words.get(i + 2), words.get(i + 3)};
+                    i += 3;
+                }
+                case "--timeout" -> timeouts = true;
                 case "-h" -> {
                     return new Help();
                 }
@@ -131,7 +142,7 @@ public final class LbadmArguments {
             }
         }
         if (command == null) {
-            throw new UsageException("give a command: -L, -S, -e, -a, -d, -E, -Z or --reload (see lbadm --help)");
+            throw new UsageException("give a command: -L, -S, -e, -a, -d, -E, -Z, --set or --reload (see lbadm --help)");
         }
         if (stats && rate) {
             throw new UsageException("--stats and --rate cannot be given together");
@@ -144,15 +155,28 @@ public final class LbadmArguments {
         if (connections && command != 'L') {
             throw new UsageException("-c (--connection) lists connections: give it with -L");
         }
-        if (connections && (stats || rate || thresholds)) {
+        if (timeouts && command != 'L') {
+            throw new UsageException("--timeout lists the connection timeouts: give it with -L");
+        }
+        // ipvsadm's rule: -c and --timeout list something else than the table's columns.
+        if ((connections || timeouts) && (stats || rate || thresholds) || timeouts && (persistentConn || connections)) {
             throw new UsageException("options conflicts in the list command");
         }
         ControlRequest request = switch (command) {
-            case 'L' -> connections ? new ControlRequest.ListConnections(numeric, persistentConn)
+            case 'L' -> timeouts ? new ControlRequest.ListTimeouts()
+                    : connections ? new ControlRequest.ListConnections(numeric, persistentConn)
                     : new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, false,
                             persistentConn, thresholds),
                     service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
             case 'R' -> new ControlRequest.Reload();
+            case 'T' -> {
+                try {
+                    yield new ControlRequest.SetTimeouts(ControlRequest.timeout(timeoutValues[0]),
+                            ControlRequest.timeout(timeoutValues[1]), ControlRequest.timeout(timeoutValues[2]));
+                } catch (ControlException e) {
+                    throw new UsageException(e.getMessage());
+                }
+            }
             case 'S' -> {
                 if (stats || rate) {
                     throw new UsageException("-S saves the table as rules: --stats and --rate do not apply");
@@ -218,7 +242,7 @@ public final class LbadmArguments {
 
     private static char setCommand(Character current, char next) throws UsageException {
         if (current != null && current != next) {
-            throw new UsageException("give one command at a time (-L, -S, -e, -a, -d, -E, -Z or --reload)");
+            throw new UsageException("give one command at a time (-L, -S, -e, -a, -d, -E, -Z, --set or --reload)");
         }
         return next;
     }

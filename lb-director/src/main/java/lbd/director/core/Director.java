@@ -28,6 +28,7 @@ import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
@@ -70,6 +71,9 @@ public final class Director implements AutoCloseable {
     private final List<Runnable> afterPublish = new ArrayList<>();
     // The effective configuration changed: the DR plane and the health checks follow it after publishing.
     private boolean effectiveChanged;
+    // ipvsadm --set: kept across reloads, as the kernel's are (ldirectord never sets them).
+    private ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS;
+    private boolean timeoutsChanged;
     private long version;
 
     private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
@@ -301,6 +305,31 @@ public final class Director implements AutoCloseable {
         });
     }
 
+    /**
+     * {@code lbadm --set tcp tcpfin udp}: the connection timeouts, in seconds, 0 leaving one as it is; published
+     * for the DR flow tables, and kept across reloads as the kernel keeps them. Returns what is now in force.
+     */
+    public ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp) {
+        return conductor.call("lbadm --set " + tcp + " " + tcpFin + " " + udp, () -> {
+            ConnectionTimeouts next;
+            try {
+                next = timeouts.with(tcp, tcpFin, udp);
+            } catch (IllegalArgumentException e) {
+                throw new DirectorException(e.getMessage());
+            }
+            if (!next.equals(timeouts)) {
+                timeouts = next;
+                timeoutsChanged = true;
+            }
+            return next;
+        });
+    }
+
+    /** {@code lbadm -L --timeout}: the connection timeouts in force. Any thread (the published snapshot's). */
+    public ConnectionTimeouts timeouts() {
+        return publisher.current().timeouts();
+    }
+
     /** {@code lbadm -E -s}: the scheduler until the next reload; the other services are untouched. */
     public void setScheduler(VirtualServiceKey key, SchedulerKind scheduler) {
         conductor.call("lbadm scheduler " + key, () -> {
@@ -441,10 +470,12 @@ public final class Director implements AutoCloseable {
                 vs -> TableFactory.build(vs, this::state, edits, dr::mac, tables.published().get(vs.key())));
         boolean directoryChanged = dr.takeDirectoryChanged();
         DataPlaneSnapshot published = publisher.current();
-        if (!changed.isEmpty() || directoryChanged || version == 0) {
+        if (!changed.isEmpty() || directoryChanged || timeoutsChanged || version == 0) {
             long previous = version == 0 ? DataPlaneSnapshot.NO_PREVIOUS : version;
             version++;
-            published = new DataPlaneSnapshot(version, tables.published(), previous, changed, dr.directory());
+            timeoutsChanged = false;
+            published = new DataPlaneSnapshot(version, tables.published(), previous, changed, dr.directory(),
+                    timeouts);
             publisher.publish(published);
             log.debug("published tables v{} ({} changed)", version, changed.size());
         }

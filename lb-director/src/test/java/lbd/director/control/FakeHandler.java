@@ -14,6 +14,7 @@ import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.RealServerStats;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.DestinationView;
 import lbd.director.listing.Rates;
 import lbd.director.listing.ServiceView;
@@ -45,6 +46,19 @@ final class FakeHandler implements ControlHandler {
     public ConnectionEntries connections() {
         return new ConnectionEntries(List.of(new ConnectionEntry(Endpoint.of("192.0.2.7", 40000), VIP,
                 Endpoint.of("127.0.0.2", 80), "ESTABLISHED", 899_500)), 1);
+    }
+
+    volatile ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS;
+
+    @Override
+    public ConnectionTimeouts timeouts() {
+        return timeouts;
+    }
+
+    @Override
+    public synchronized ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp) {
+        timeouts = timeouts.with(tcp, tcpFin, udp);
+        return timeouts;
     }
 
     @Override

@@ -230,6 +230,19 @@ class LbadmLiveTest {
         }
     }
 
+    /** --set reaches the published snapshot (the DR workers' flow tables follow it) and outlives a reload. */
+    @Test
+    void timeoutsSetLiveArePublishedAndKeptAcrossAReload() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            assertThat(lbadm(lbd, "--set", "600", "0", "45")).as(err).isZero();
+            assertThat(lbd.director.publisher().current().timeouts())
+                    .isEqualTo(new lbd.dataplane.table.ConnectionTimeouts(600, 120, 45));
+            assertThat(lbadm(lbd, "--reload")).isZero();
+            assertThat(lbadm(lbd, "-L", "--timeout")).isZero();
+            assertThat(out).isEqualTo("Timeout (tcp tcpfin udp): 600 120 45\n");
+        }
+    }
+
     /** Runs lbadm -Lnc until a line holds both {@code a} and {@code b} (bounded); returns it. */
     private String awaitLine(LiveDirector lbd, String a, String b) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -169,6 +169,36 @@ class LbadmTest {
         assertThat(lbadm()).isEqualTo(2);
     }
 
+    /** ipvsadm --set and -L --timeout: 0 keeps a value; ipvsadm's messages and exit 2 for bad input. */
+    @Test
+    void setsAndListsTheConnectionTimeoutsAsIpvsadm() {
+        assertThat(lbadm("-L", "--timeout")).isZero();
+        assertThat(out).isEqualTo("Timeout (tcp tcpfin udp): 900 120 300\n");
+        assertThat(lbadm("--set", "600", "0", "30")).isZero();
+        assertThat(lbadm("-L", "--timeout")).isZero();
+        assertThat(out).isEqualTo("Timeout (tcp tcpfin udp): 600 120 30\n");
+
+        assertThat(lbadm("--set", "600", "60")).isEqualTo(2);
+        assertThat(err).isEqualTo("lbadm: --set option requires 3 timeout values\n");
+        assertThat(lbadm("--set", "600", "x", "30")).isEqualTo(2);
+        assertThat(err).isEqualTo("lbadm: invalid timeout value `x' specified\n");
+        assertThat(lbadm("--set", "2678401", "0", "0")).as("over 31 days").isEqualTo(2);
+        assertThat(lbadm("-Ln", "--timeout", "--stats")).isEqualTo(2);
+        assertThat(err).isEqualTo("lbadm: options conflicts in the list command\n");
+        assertThat(lbadm("-Lnc", "--rate")).isEqualTo(2);
+        assertThat(handler.timeouts.tcpSeconds()).isEqualTo(600);
+    }
+
+    @Test
+    void listsConnectionsThroughTheSocket() {
+        assertThat(lbadm("-Lnc")).isZero();
+        assertThat(out).isEqualTo("""
+                IPVS connection entries
+                pro expire state       source             virtual            destination
+                TCP 14:59  ESTABLISHED 192.0.2.7:40000    127.0.0.1:8080     127.0.0.2:80
+                """);
+    }
+
     @Test
     void reloadIsSentToTheDaemon() {
         assertThat(lbadm("--reload")).isZero();

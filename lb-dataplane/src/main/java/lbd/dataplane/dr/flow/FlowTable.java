@@ -78,6 +78,8 @@ public final class FlowTable {
     private long halfOpenEvicted;
     private final FlowExpiryWheel wheel;
     private final FlowExpiryWheel.Expiry onExpiry = this::onExpiry;
+    // Each state's timeout (ipvsadm --set changes ESTABLISHED's and FIN_WAIT's); owner thread.
+    private final long[] timeouts = new long[TcpStates.count()];
 
     /**
      * @param capacity  the most connections this worker tracks; a SYN beyond it takes the place of the oldest
@@ -113,6 +115,22 @@ public final class FlowTable {
         shortLived = new boolean[capacity];
         pressureMark = capacity - capacity / 4;
         wheel = new FlowExpiryWheel(capacity, TICK_MILLIS, SPOKES, nowMillis);
+        TcpStates.timeoutsMillis(TcpStates.timeoutMillis(TcpStates.ESTABLISHED),
+                TcpStates.timeoutMillis(TcpStates.FIN_WAIT), timeouts);
+    }
+
+    /**
+     * {@code ipvsadm --set}: the ESTABLISHED and FIN_WAIT timeouts from now on. As in IPVS, a connection's timer
+     * takes the new value when it is next armed: at its next state change, or when its current deadline comes
+     * and it is found to have time left (it is then given what is left under the new timeout). Owner thread.
+     */
+    public void setTimeouts(long tcpMillis, long tcpFinMillis) {
+        TcpStates.timeoutsMillis(tcpMillis, tcpFinMillis, timeouts);
+    }
+
+    /** A state's timeout now, in milliseconds. */
+    public long stateTimeoutMillis(byte state) {
+        return timeouts[state];
     }
 
     public int size() {
@@ -187,7 +205,7 @@ public final class FlowTable {
         shortLived[e] = false;
         joinHalfOpen(e);
         c.connectionScheduled();
-        wheel.schedule(e, nowMillis + TcpStates.timeoutMillis(TcpStates.NONE));
+        wheel.schedule(e, nowMillis + timeouts[TcpStates.NONE]);
         return e;
     }
 
@@ -265,17 +283,33 @@ public final class FlowTable {
             if (e < 0) {
                 continue;
             }
-            long address = addresses[e];
             int port = ports[e];
-            VirtualServiceKey service = new VirtualServiceKey(Protocol.TCP,
-                    new Endpoint(Net.inet4((int) address), port & 0xffff));
+            // The service from the real server's key (an IPv6 entry holds the directory's number for its VIP).
             RealServerKey server = counters[e].server();
+            VirtualServiceKey service = server != null ? server.service() : new VirtualServiceKey(Protocol.TCP,
+                    new Endpoint(Net.inet4(vips[e]), port & 0xffff));
             Endpoint destination = server != null ? server.address() : service.address();
-            listed.add(new ConnectionEntry(new Endpoint(Net.inet4((int) (address >>> 32)), port >>> 16), service,
-                    destination, TcpStates.name(states[e]), lastSeen[e] + TcpStates.timeoutMillis(states[e])
-                    - nowMillis));
+            listed.add(new ConnectionEntry(new Endpoint(client(e), port >>> 16), service, destination,
+                    TcpStates.name(states[e]), lastSeen[e] + timeoutMillis(e) - nowMillis));
         }
         return new ConnectionEntries(listed, size());
+    }
+
+    /** An entry's client address (listings). */
+    private java.net.InetAddress client(int e) {
+        if (clientHigh[e] == IPV4) {
+            return Net.inet4((int) clientLow[e]);
+        }
+        byte[] a = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            a[i] = (byte) (clientHigh[e] >>> (56 - 8 * i));
+            a[i + 8] = (byte) (clientLow[e] >>> (56 - 8 * i));
+        }
+        try {
+            return java.net.InetAddress.getByAddress(a);
+        } catch (java.net.UnknownHostException impossible) {
+            throw new IllegalStateException(impossible); // 16 bytes are always an address
+        }
     }
 
     /** Expires connections whose timeout has passed; returns how many. */
@@ -318,7 +352,7 @@ public final class FlowTable {
     private long timeoutMillis(int e) {
         byte state = states[e];
         return state == TcpStates.SYN_RECV && shortLived[e] ? HALF_OPEN_UNDER_PRESSURE_MILLIS
-                : TcpStates.timeoutMillis(state);
+                : timeouts[state];
     }
 
     private static boolean isHalfOpen(byte state) {
