@@ -8,6 +8,7 @@ import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.table.ConnectionTimeouts;
+import lbd.director.core.ServiceSettings;
 import lbd.director.listing.TableView;
 
 /**
@@ -55,6 +56,18 @@ public interface ControlHandler {
 
     /** {@code lbadm -E -s NAME}: the service's scheduler until the next reload. */
     void setScheduler(VirtualServiceKey service, SchedulerKind scheduler);
+
+    /** {@code lbadm -A}: a virtual service with no real servers until the next reload ("Service already exists"). */
+    void addService(ServiceSettings settings);
+
+    /** {@code lbadm -E}: a service's scheduler, persistence, netmask and flags, as given ("No such service"). */
+    void editService(ServiceSettings settings);
+
+    /** {@code lbadm -D}: a virtual service leaves the table until the next reload ("No such service"). */
+    void deleteService(VirtualServiceKey service);
+
+    /** {@code lbadm -C}: every virtual service leaves the table until the next reload. */
+    void clear();
 
     /** {@code lbadm --reload}: re-reads the configuration file; returns a one-line summary. */
     String reload();

@@ -5,9 +5,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import lbd.config.Endpoints;
 import lbd.config.Excerpt;
+import lbd.config.ServiceOptions;
 import lbd.config.model.ConnectionThresholds;
+import lbd.config.model.SchedulerFlags;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
@@ -15,6 +18,7 @@ import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.table.ConnectionTimeouts;
+import lbd.director.core.ServiceSettings;
 import lbd.director.listing.ListingOptions;
 
 /**
@@ -32,6 +36,10 @@ import lbd.director.listing.ListingOptions;
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT [thresholds UPPER LOWER]
  *   delete-server tcp|udp VIP:PORT RIP:PORT
  *   set-scheduler tcp|udp VIP:PORT SCHEDULER
+ *   add-service tcp|udp VIP:PORT SCHEDULER [persistent SECONDS [netmask MASK]] [flags FLAG[,FLAG]]
+ *   edit-service tcp|udp VIP:PORT SCHEDULER [persistent SECONDS [netmask MASK]] [flags FLAG[,FLAG]]
+ *   delete-service tcp|udp VIP:PORT
+ *   clear
  *   zero [tcp|udp VIP:PORT]
  *   reload
  * </pre>
@@ -94,6 +102,38 @@ public sealed interface ControlRequest {
         @Override
         public String toLine() {
             return "connections" + (numeric ? " numeric" : "") + (persistentConn ? " persistent-conn" : "");
+        }
+    }
+
+    /** {@code lbadm -A}: a virtual service with no real servers, until the next reload. */
+    record AddService(ServiceSettings settings) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "add-service " + settingsLine(settings);
+        }
+    }
+
+    /** {@code lbadm -E}: a service's scheduler, persistence, netmask and flags, all as given. */
+    record EditService(ServiceSettings settings) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "edit-service " + settingsLine(settings);
+        }
+    }
+
+    /** {@code lbadm -D}. */
+    record DeleteService(VirtualServiceKey service) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "delete-service " + wire(service);
+        }
+    }
+
+    /** {@code lbadm -C}: every virtual service. */
+    record Clear() implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "clear";
         }
     }
 
@@ -202,6 +242,21 @@ public sealed interface ControlRequest {
                 }
                 yield new ListConnections(numeric, persistentConn);
             }
+            case "add-service", "edit-service" -> {
+                if (w.length < 4) {
+                    arity(w, 4, w[0] + " PROTO VIP:PORT SCHEDULER [persistent N [netmask M]] [flags F]");
+                }
+                ServiceSettings settings = settings(w);
+                yield w[0].equals("add-service") ? new AddService(settings) : new EditService(settings);
+            }
+            case "delete-service" -> {
+                arity(w, 3, "delete-service PROTO VIP:PORT");
+                yield new DeleteService(serviceKey(w[1], w[2]));
+            }
+            case "clear" -> {
+                arity(w, 1, "clear");
+                yield new Clear();
+            }
             case "timeouts" -> {
                 arity(w, 1, "timeouts");
                 yield new ListTimeouts();
@@ -296,6 +351,67 @@ public sealed interface ControlRequest {
         }
         return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, rules, persistentConn,
                 thresholds), service);
+    }
+
+    /** "PROTO VIP:PORT SCHEDULER [persistent N [netmask M]] [flags F]" from w[1] on. */
+    private static ServiceSettings settings(String[] w) {
+        VirtualServiceKey key = serviceKey(w[1], w[2]);
+        SchedulerKind scheduler = scheduler(w[3]);
+        OptionalInt persistence = OptionalInt.empty();
+        Optional<String> netmask = Optional.empty();
+        SchedulerFlags flags = SchedulerFlags.NONE;
+        for (int i = 4; i < w.length; i += 2) {
+            if (i + 1 >= w.length) {
+                throw new ControlException(w[0] + ": " + Excerpt.of(w[i]) + " needs a value");
+            }
+            String value = w[i + 1];
+            switch (w[i]) {
+                case "persistent" -> persistence = OptionalInt.of(persistence(value));
+                case "netmask" -> netmask = Optional.of(netmask(value, !key.address().isIpv4()));
+                case "flags" -> flags = schedulerFlags(value, scheduler);
+                default -> throw new ControlException(w[0] + ": unknown option '" + Excerpt.of(w[i]) + "'");
+            }
+        }
+        return new ServiceSettings(key, scheduler, persistence, netmask, flags);
+    }
+
+    private static String settingsLine(ServiceSettings s) {
+        StringBuilder b = new StringBuilder(wire(s.key())).append(' ').append(s.scheduler().configName());
+        s.persistence().ifPresent(p -> b.append(" persistent ").append(p));
+        s.netmask().ifPresent(m -> b.append(" netmask ").append(m));
+        if (s.flags().any()) {
+            b.append(" flags ").append(s.flags().listed(s.scheduler()));
+        }
+        return b.toString();
+    }
+
+    /** -p's timeout: 1 s to 31 days (ipvsadm's parse_timeout), with ipvsadm's message otherwise. */
+    static int persistence(String text) {
+        try {
+            int t = Integer.parseInt(text);
+            if (t >= 1 && t <= ConnectionTimeouts.MAX_SECONDS) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ControlException("invalid timeout value `" + Excerpt.of(text) + "' specified");
+    }
+
+    static String netmask(String text, boolean ipv6) {
+        try {
+            return ServiceOptions.netmask(text, ipv6);
+        } catch (IllegalArgumentException e) {
+            throw new ControlException("-M " + e.getMessage());
+        }
+    }
+
+    static SchedulerFlags schedulerFlags(String text, SchedulerKind scheduler) {
+        try {
+            return ServiceOptions.schedulerFlags(text, scheduler);
+        } catch (IllegalArgumentException e) {
+            throw new ControlException("-b: " + e.getMessage());
+        }
     }
 
     private static void arity(String[] w, int n, String usage) {

@@ -109,6 +109,29 @@ public final class ControlService {
                         s.scheduler().configName());
                 yield ControlReply.ok("");
             }
+            case ControlRequest.AddService a -> {
+                handler.addService(a.settings());
+                log.info("lbadm: virtual service {} added ({}) until the next reload", a.settings().key(),
+                        a.toLine().substring(a.toLine().indexOf(' ', "add-service tcp ".length()) + 1));
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.EditService e -> {
+                handler.editService(e.settings());
+                log.info("lbadm: virtual service {} set to {} until the next reload", e.settings().key(),
+                        e.toLine().substring(e.toLine().indexOf(' ', "edit-service tcp ".length()) + 1));
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.DeleteService d -> {
+                handler.deleteService(d.service());
+                log.info("lbadm: virtual service {} removed until the next reload; open connections finish",
+                        d.service());
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.Clear c -> {
+                handler.clear();
+                log.info("lbadm: every virtual service removed until the next reload; open connections finish");
+                yield ControlReply.ok("");
+            }
             case ControlRequest.Zero z -> {
                 handler.zero(z.service());
                 log.info("lbadm: counters zeroed ({})", z.service().map(Object::toString).orElse("every service"));

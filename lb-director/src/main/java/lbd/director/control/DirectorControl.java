@@ -19,6 +19,7 @@ import lbd.dataplane.counter.RealServerStats;
 import lbd.dataplane.counter.StatsAggregator;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
+import lbd.director.core.ServiceSettings;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.ConnectionListing;
@@ -174,6 +175,26 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     @Override
     public void setScheduler(VirtualServiceKey service, SchedulerKind scheduler) {
         run(() -> director.setScheduler(service, scheduler));
+    }
+
+    @Override
+    public void addService(ServiceSettings settings) {
+        run(() -> director.addService(settings));
+    }
+
+    @Override
+    public void editService(ServiceSettings settings) {
+        run(() -> director.editService(settings));
+    }
+
+    @Override
+    public void deleteService(VirtualServiceKey service) {
+        run(() -> director.deleteService(service));
+    }
+
+    @Override
+    public void clear() {
+        run(director::clearServices);
     }
 
     @Override

@@ -15,6 +15,7 @@ import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.RealServerStats;
 import lbd.dataplane.table.ConnectionTimeouts;
+import lbd.director.core.ServiceSettings;
 import lbd.director.listing.DestinationView;
 import lbd.director.listing.Rates;
 import lbd.director.listing.ServiceView;
@@ -59,6 +60,38 @@ final class FakeHandler implements ControlHandler {
     public synchronized ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp) {
         timeouts = timeouts.with(tcp, tcpFin, udp);
         return timeouts;
+    }
+
+    final List<String> serviceEdits = new ArrayList<>();
+
+    @Override
+    public synchronized void addService(ServiceSettings settings) {
+        if (settings.key().equals(VIP)) {
+            throw new ControlException("Service already exists: " + VIP);
+        }
+        serviceEdits.add("add " + settings);
+    }
+
+    @Override
+    public synchronized void editService(ServiceSettings settings) {
+        if (!settings.key().equals(VIP)) {
+            throw new ControlException("No such service: " + settings.key());
+        }
+        scheduler = settings.scheduler().configName();
+        serviceEdits.add("edit " + settings);
+    }
+
+    @Override
+    public synchronized void deleteService(VirtualServiceKey service) {
+        if (!service.equals(VIP)) {
+            throw new ControlException("No such service: " + service);
+        }
+        serviceEdits.add("delete " + service);
+    }
+
+    @Override
+    public synchronized void clear() {
+        serviceEdits.add("clear");
     }
 
     @Override

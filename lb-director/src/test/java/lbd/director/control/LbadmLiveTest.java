@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import lbd.director.TestHttp;
 import lbd.director.cli.LbadmMain;
 import lbd.director.listing.TableView;
 import org.junit.jupiter.api.Test;
@@ -30,11 +31,17 @@ class LbadmLiveTest {
     String err;
 
     int lbadm(LiveDirector lbd, String... args) {
+        return lbadmWithInput(lbd, "", args);
+    }
+
+    int lbadmWithInput(LiveDirector lbd, String input, String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of("--socket", lbd.ops.socket().toString()));
         all.addAll(List.of(args));
-        int status = LbadmMain.run(all.toArray(String[]::new), new PrintStream(o, true, StandardCharsets.UTF_8),
+        int status = LbadmMain.run(all.toArray(String[]::new),
+                new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(o, true, StandardCharsets.UTF_8),
                 new PrintStream(e, true, StandardCharsets.UTF_8));
         out = o.toString(StandardCharsets.UTF_8);
         err = e.toString(StandardCharsets.UTF_8);
@@ -240,6 +247,59 @@ class LbadmLiveTest {
             assertThat(lbadm(lbd, "--reload")).isZero();
             assertThat(lbadm(lbd, "-L", "--timeout")).isZero();
             assertThat(out).isEqualTo("Timeout (tcp tcpfin udp): 600 120 45\n");
+        }
+    }
+
+    /**
+     * -A, -a, -D, -C and -R on a running director: a service added with lbadm serves through its VIP once it has a
+     * masq server; -S | -R changes nothing; a restore that differs applies just the difference; -C empties the
+     * table and a reload brings the file's services back.
+     */
+    @Test
+    void wholeServicesAreAddedDeletedClearedAndRestored() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            lbd.awaitBothServing();
+            int port = TestHttp.freePort();
+            String vip2 = "127.0.0.1:" + port;
+            String vm2 = "127.0.0.1:" + lbd.backends.port(0);
+            String vm3 = "127.0.0.1:" + lbd.backends.port(1);
+            assertThat(lbadm(lbd, "-A", "-t", vip2, "-s", "rr")).as(err).isZero();
+            assertThat(lbadm(lbd, "-A", "-t", vip2)).isEqualTo(1);
+            assertThat(err).startsWith("lbadm: Service already exists");
+            assertThat(lbadm(lbd, "-a", "-t", vip2, "-r", vm3, "-m")).as(err).isZero();
+            assertThat(TestHttp.get(null, "127.0.0.1", port)).isEqualTo("This is VM3");
+            assertThat(lbadm(lbd, "-S", "-n")).isZero();
+            String saved = out;
+            assertThat(saved).contains("-A -t " + vip2 + " -s rr\n-a -t " + vip2 + " -r " + vm3 + " -m -w 1\n");
+
+            // -S | -R changes nothing: no table is rebuilt, the table reads the same.
+            long builds = lbd.director.onControl(() -> lbd.director.publisher().current().version());
+            assertThat(lbadmWithInput(lbd, saved, "-R")).as(err).isZero();
+            assertThat(lbd.director.onControl(() -> lbd.director.publisher().current().version())).isEqualTo(builds);
+            assertThat(lbadm(lbd, "-S", "-n")).isZero();
+            assertThat(out).isEqualTo(saved);
+
+            // A restore that differs: the second service gets VM2 instead of VM3, and wlc.
+            String edited = saved.replace("-A -t " + vip2 + " -s rr", "-A -t " + vip2 + " -s wlc")
+                    .replace("-a -t " + vip2 + " -r " + vm3, "-a -t " + vip2 + " -r " + vm2);
+            assertThat(lbadmWithInput(lbd, edited, "-R")).as(err).isZero();
+            assertThat(lbadm(lbd, "-S", "-n")).isZero();
+            assertThat(out).isEqualTo(edited);
+            assertThat(TestHttp.get(null, "127.0.0.1", port)).isEqualTo("This is VM2");
+
+            assertThat(lbadm(lbd, "-D", "-t", vip2)).isZero();
+            assertThat(lbadm(lbd, "-D", "-t", vip2)).isEqualTo(1);
+            assertThat(err).startsWith("lbadm: No such service");
+            assertThat(TestHttp.get(null, "127.0.0.1", port)).startsWith("error");
+            assertThat(lbadm(lbd, "-C")).isZero();
+            assertThat(lbadm(lbd, "-Sn")).isZero();
+            assertThat(out).isEmpty();
+            assertThat(lbd.get()).startsWith("error");
+
+            assertThat(lbadm(lbd, "--reload")).isZero();
+            assertThat(lbadm(lbd, "-Sn")).isZero();
+            assertThat(out).startsWith("-A -t 127.0.0.1:" + lbd.vipPort + " -s rr\n");
+            lbd.awaitBothServing();
         }
     }
 
