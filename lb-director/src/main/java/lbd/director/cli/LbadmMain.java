@@ -41,6 +41,7 @@ public final class LbadmMain {
               lbadm --reload                                        re-read lbd's configuration file
               lbadm -h | -v
             Options:
+              --json          any listing as JSON (schema 1, see the README)
               --socket PATH   lbd's control socket (default %s)
             Run-time edits hold until the next reload, as ipvsadm edits held until ldirectord rewrote the table.
             """.formatted(ControlServer.DEFAULT_PATH);

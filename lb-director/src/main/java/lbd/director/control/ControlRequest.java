@@ -28,9 +28,9 @@ import lbd.director.listing.ListingOptions;
  * {@value #MAX_LINE} bytes ending in {@code \n} — a verb and space-separated arguments:
  * <pre>
  *   ping
- *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [thresholds] [tcp|udp VIP:PORT]
- *   connections [numeric] [persistent-conn]
- *   timeouts
+ *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [thresholds] [json] [tcp|udp VIP:PORT]
+ *   connections [numeric] [persistent-conn] [json]
+ *   timeouts [json]
  *   set-timeouts TCP TCPFIN UDP
  *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT [gate|masq|ipip] [thresholds UPPER LOWER]
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT [thresholds UPPER LOWER]
@@ -64,7 +64,14 @@ public sealed interface ControlRequest {
         }
     }
 
-    record ListTable(ListingOptions options, Optional<VirtualServiceKey> service) implements ControlRequest {
+    /** {@code json}: lbadm --json (see JsonListing). */
+    record ListTable(ListingOptions options, Optional<VirtualServiceKey> service, boolean json)
+            implements ControlRequest {
+
+        public ListTable(ListingOptions options, Optional<VirtualServiceKey> service) {
+            this(options, service, false);
+        }
+
         @Override
         public String toLine() {
             List<String> words = new ArrayList<>(List.of("list"));
@@ -92,16 +99,20 @@ public sealed interface ControlRequest {
             if (options.thresholds()) {
                 words.add("thresholds");
             }
+            if (json) {
+                words.add("json");
+            }
             service.ifPresent(s -> words.add(wire(s)));
             return String.join(" ", words);
         }
     }
 
     /** {@code lbadm -Lc}: the connection table (proxied connections, DR flows, persistence templates). */
-    record ListConnections(boolean numeric, boolean persistentConn) implements ControlRequest {
+    record ListConnections(boolean numeric, boolean persistentConn, boolean json) implements ControlRequest {
         @Override
         public String toLine() {
-            return "connections" + (numeric ? " numeric" : "") + (persistentConn ? " persistent-conn" : "");
+            return "connections" + (numeric ? " numeric" : "") + (persistentConn ? " persistent-conn" : "")
+                    + (json ? " json" : "");
         }
     }
 
@@ -138,10 +149,10 @@ public sealed interface ControlRequest {
     }
 
     /** {@code lbadm -L --timeout}. */
-    record ListTimeouts() implements ControlRequest {
+    record ListTimeouts(boolean json) implements ControlRequest {
         @Override
         public String toLine() {
-            return "timeouts";
+            return json ? "timeouts json" : "timeouts";
         }
     }
 
@@ -232,15 +243,17 @@ public sealed interface ControlRequest {
             case "connections" -> {
                 boolean numeric = false;
                 boolean persistentConn = false;
+                boolean json = false;
                 for (int i = 1; i < w.length; i++) {
                     switch (w[i]) {
                         case "numeric" -> numeric = true;
                         case "persistent-conn" -> persistentConn = true;
+                        case "json" -> json = true;
                         default -> throw new ControlException("connections: unknown option '" + Excerpt.of(w[i])
                                 + "'");
                     }
                 }
-                yield new ListConnections(numeric, persistentConn);
+                yield new ListConnections(numeric, persistentConn, json);
             }
             case "add-service", "edit-service" -> {
                 if (w.length < 4) {
@@ -258,8 +271,11 @@ public sealed interface ControlRequest {
                 yield new Clear();
             }
             case "timeouts" -> {
-                arity(w, 1, "timeouts");
-                yield new ListTimeouts();
+                if (w.length == 2 && w[1].equals("json")) {
+                    yield new ListTimeouts(true);
+                }
+                arity(w, 1, "timeouts [json]");
+                yield new ListTimeouts(false);
             }
             case "set-timeouts" -> {
                 arity(w, 4, "set-timeouts TCP TCPFIN UDP");
@@ -322,6 +338,7 @@ public sealed interface ControlRequest {
         boolean rules = false;
         boolean persistentConn = false;
         boolean thresholds = false;
+        boolean json = false;
         Optional<VirtualServiceKey> service = Optional.empty();
         for (int i = 1; i < w.length; i++) {
             switch (w[i]) {
@@ -333,6 +350,7 @@ public sealed interface ControlRequest {
                 case "rules" -> rules = true;
                 case "persistent-conn" -> persistentConn = true;
                 case "thresholds" -> thresholds = true;
+                case "json" -> json = true;
                 case "tcp", "udp" -> {
                     if (i + 1 >= w.length) {
                         throw new ControlException("list: " + w[i] + " needs VIP:PORT");
@@ -349,8 +367,11 @@ public sealed interface ControlRequest {
         if (rules && (stats || rate)) {
             throw new ControlException("list: rules cannot be given with stats or rate");
         }
+        if (rules && json) {
+            throw new ControlException("list: rules cannot be given with json");
+        }
         return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, rules, persistentConn,
-                thresholds), service);
+                thresholds), service, json);
     }
 
     /** "PROTO VIP:PORT SCHEDULER [persistent N [netmask M]] [flags F]" from w[1] on. */

@@ -7,6 +7,7 @@ import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.AddressNames;
 import lbd.director.listing.ConnectionListing;
 import lbd.director.listing.IpvsListing;
+import lbd.director.listing.JsonListing;
 import lbd.director.listing.ResolvingNames;
 import lbd.director.listing.TableView;
 import org.slf4j.Logger;
@@ -66,13 +67,19 @@ public final class ControlService {
                     view = new TableView(List.of(view.service(list.service().get()).orElseThrow(
                             () -> new ControlException("Service not defined: " + list.service().get()))));
                 }
+                if (list.json()) {
+                    yield ControlReply.ok(JsonListing.table(view, list.options().noSort()));
+                }
                 AddressNames names = list.options().numeric() ? AddressNames.NUMERIC : resolvingNames.get();
                 yield ControlReply.ok(IpvsListing.format(view, list.options(), names, listingFirstLine.get()));
             }
+            case ControlRequest.ListConnections list when list.json() ->
+                    ControlReply.ok(JsonListing.connections(handler.connections()));
             case ControlRequest.ListConnections list -> {
                 AddressNames names = list.numeric() ? AddressNames.NUMERIC : resolvingNames.get();
                 yield ControlReply.ok(ConnectionListing.format(handler.connections(), list.persistentConn(), names));
             }
+            case ControlRequest.ListTimeouts t when t.json() -> ControlReply.ok(JsonListing.timeouts(handler.timeouts()));
             case ControlRequest.ListTimeouts t -> {
                 ConnectionTimeouts now = handler.timeouts();
                 yield ControlReply.ok("Timeout (tcp tcpfin udp): " + now.tcpSeconds() + " " + now.tcpFinSeconds()

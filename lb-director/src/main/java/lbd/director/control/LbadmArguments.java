@@ -81,6 +81,7 @@ public final class LbadmArguments {
         String lower = null;
         boolean connections = false;
         boolean timeouts = false;
+        boolean json = false;
         String[] timeoutValues = null;
         String persistence = null; // -p: "" when given without a timeout
         String netmask = null;
@@ -117,6 +118,7 @@ public final class LbadmArguments {
                     i += 3;
                 }
                 case "--timeout" -> timeouts = true;
+                case "--json" -> json = true;
                 case "-h" -> {
                     return new Help();
                 }
@@ -186,12 +188,15 @@ public final class LbadmArguments {
         if ((connections || timeouts) && (stats || rate || thresholds) || timeouts && (persistentConn || connections)) {
             throw new UsageException("options conflicts in the list command");
         }
+        if (json && command != 'L') {
+            throw new UsageException("--json goes with the listings (-L, -Lc, -L --timeout); -S writes rules");
+        }
         ControlRequest request = switch (command) {
-            case 'L' -> timeouts ? new ControlRequest.ListTimeouts()
-                    : connections ? new ControlRequest.ListConnections(numeric, persistentConn)
+            case 'L' -> timeouts ? new ControlRequest.ListTimeouts(json)
+                    : connections ? new ControlRequest.ListConnections(numeric, persistentConn, json)
                     : new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, false,
                             persistentConn, thresholds),
-                    service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
+                    service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)), json);
             case 'R' -> new ControlRequest.Reload();
             case 'X' -> null; // -R: see Restore
             case 'C' -> new ControlRequest.Clear();

@@ -192,6 +192,18 @@ class LbadmTest {
     }
 
     @Test
+    void everyListingComesAsJsonWithItsSchemaVersion() {
+        assertThat(lbadm("-Ln", "--json")).isZero();
+        assertThat(out).startsWith("{\"schema\":1,\"kind\":\"table\",\"services\":[{\"protocol\":\"tcp\","
+                + "\"address\":\"127.0.0.1\",\"port\":8080,");
+        assertThat(lbadm("-Lc", "--json")).isZero();
+        assertThat(out).startsWith("{\"schema\":1,\"kind\":\"connections\",\"total\":1,\"listed\":1,");
+        assertThat(lbadm("-L", "--timeout", "--json")).isZero();
+        assertThat(out).isEqualTo("{\"schema\":1,\"kind\":\"timeouts\",\"tcp\":900,\"tcpfin\":120,\"udp\":300}\n");
+        assertThat(lbadm("-S", "--json")).isEqualTo(2);
+    }
+
+    @Test
     void listsConnectionsThroughTheSocket() {
         assertThat(lbadm("-Lnc")).isZero();
         assertThat(out).isEqualTo("""
