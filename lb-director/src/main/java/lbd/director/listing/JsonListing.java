@@ -68,6 +68,8 @@ public final class JsonListing {
                     g.writeNumberField("activeConnections", d.stats().active());
                     g.writeNumberField("inactiveConnections", d.stats().inactive());
                     g.writeNumberField("persistentConnections", d.persistConns());
+                    g.writeNumberField("upperThreshold", d.thresholds().upper());
+                    g.writeNumberField("lowerThreshold", d.thresholds().lower());
                     g.writeStringField("note", d.note());
                     stats(g, d.stats());
                     rates(g, d.rates());

@@ -34,6 +34,7 @@ class JsonListingTest {
                 + "\"rates\":{\"cps\":1,\"inPps\":2,\"outPps\":3,\"inBps\":4,\"outBps\":5},"
                 + "\"servers\":[{\"address\":\"10.8.8.48\",\"port\":80,\"forward\":\"gate\",\"weight\":1,\"up\":true,"
                 + "\"activeConnections\":1,\"inactiveConnections\":2,\"persistentConnections\":3,"
+                + "\"upperThreshold\":0,\"lowerThreshold\":0,"
                 + "\"note\":\"weight set by lbadm\","
                 + "\"stats\":{\"connections\":10,\"inPackets\":20,\"outPackets\":30,\"inBytes\":1000,\"outBytes\":5000},"
                 + "\"rates\":{\"cps\":0,\"inPps\":0,\"outPps\":0,\"inBps\":0,\"outBps\":0}}],"
