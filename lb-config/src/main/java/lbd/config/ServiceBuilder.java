@@ -456,7 +456,7 @@ final class ServiceBuilder {
      * schedflags= as ipvsadm's -b reads it: comma-separated flag-1/flag-2 or their sh-/mh- names, each name only with
      * its scheduler. flag-3, and any flag with a scheduler that reads none, would do nothing: refused.
      */
-    private static SchedulerFlags schedulerFlags(String value, SchedulerKind scheduler) {
+    static SchedulerFlags schedulerFlags(String value, SchedulerKind scheduler) {
         String v = Values.unquote(value);
         boolean hashing = scheduler == SchedulerKind.SH || scheduler == SchedulerKind.MH;
         boolean fallback = false;
@@ -528,7 +528,7 @@ final class ServiceBuilder {
         return size;
     }
 
-    private static String netmask(String value, boolean ipv6) {
+    static String netmask(String value, boolean ipv6) {
         String v = Values.unquote(value);
         if (ipv6) {
             Values.integer(v, 1, 128, "an IPv6 prefix length");

@@ -2,6 +2,7 @@ package lbd.dataplane.counter;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import lbd.config.model.RealServerKey;
 
 /**
  * One worker's counters for one real server. Written only by the owning worker thread (plain read, release
@@ -43,6 +44,9 @@ public final class DestinationCounters {
         }
     }
 
+    // Whose counters these are: what a connection listing (lbadm -Lc) names as the destination. Null only in
+    // tests and benchmarks that count without a table.
+    private final RealServerKey server;
     private int active;
     private int inactive;
     private long connections;
@@ -62,6 +66,20 @@ public final class DestinationCounters {
     // Owner thread only: the least-connection scheduler following this server's counts, if any.
     private LoadWatcher watcher;
     private int watcherSlot;
+
+    /** Counters of no particular real server (tests, benchmarks). */
+    public DestinationCounters() {
+        this(null);
+    }
+
+    public DestinationCounters(RealServerKey server) {
+        this.server = server;
+    }
+
+    /** The real server counted here (any thread; immutable), null when none was given. */
+    public RealServerKey server() {
+        return server;
+    }
 
     // ---- owner thread: writes ----
 

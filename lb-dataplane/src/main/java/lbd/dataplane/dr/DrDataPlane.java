@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
@@ -186,6 +187,31 @@ public final class DrDataPlane implements AutoCloseable {
             out.put(DrStats.name(c), sum);
         }
         return out;
+    }
+
+    /**
+     * Any thread: every worker's flows as IPVS lists them, at most {@code limit} per worker, each worker
+     * describing its own between two batches; a worker that does not answer within {@code wait} is left out
+     * (its flows counted as not listed). One listing at a time.
+     */
+    public synchronized List<ConnectionEntries> connections(int limit, java.time.Duration wait) {
+        List<java.util.concurrent.CompletableFuture<ConnectionEntries>> asked = new ArrayList<>();
+        for (DrWorker w : workers) {
+            asked.add(w.listConnections(limit));
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<ConnectionEntries> answers = new ArrayList<>();
+        for (int i = 0; i < workers.size(); i++) {
+            try {
+                answers.add(asked.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                answers.add(new ConnectionEntries(List.of(), workers.get(i).flowCount()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                answers.add(new ConnectionEntries(List.of(), workers.get(i).flowCount()));
+            }
+        }
+        return answers;
     }
 
     /** The workers' states, for summing counters into listings. */

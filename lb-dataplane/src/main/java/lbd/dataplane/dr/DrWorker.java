@@ -2,7 +2,10 @@ package lbd.dataplane.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
@@ -13,6 +16,7 @@ import lbd.dataplane.dr.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.SnapshotPublisher;
@@ -48,9 +52,16 @@ final class DrWorker implements Runnable {
     private final LocalDelivery local;
     private MemorySegment errno;
     private MemorySegment receivedHeader; // the virtio-net header of the frame being handled, null without one
+    private ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS; // what the flow table applies
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
     private volatile boolean running = true;
+    // A connection listing asked of this worker (lbadm -Lc): answered on this thread between two batches, so the
+    // flow table is only ever read by its owner. One at a time (DrDataPlane#connections serializes them).
+    private final AtomicReference<ListingRequest> listing = new AtomicReference<>();
+
+    private record ListingRequest(int limit, CompletableFuture<ConnectionEntries> answer) {
+    }
 
     /** @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory */
     DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
@@ -72,6 +83,18 @@ final class DrWorker implements Runnable {
 
     void stop() {
         running = false;
+    }
+
+    /** Any thread: this worker's flows as IPVS lists them, at most {@code limit}, answered between two batches. */
+    CompletableFuture<ConnectionEntries> listConnections(int limit) {
+        ListingRequest request = new ListingRequest(limit, new CompletableFuture<>());
+        listing.set(request);
+        return request.answer;
+    }
+
+    /** Any thread: how many flows the worker tracks now (a plain read of a counter it writes: approximate). */
+    int flowCount() {
+        return flows.size();
     }
 
     WorkerState state() {
@@ -107,12 +130,26 @@ final class DrWorker implements Runnable {
                     handled++;
                 }
                 stats.add(DrStats.SEND_FAILED, socket.flush());
+                followTimeouts();
                 flows.expire(nowMillis());
                 stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
+                if (listing.get() != null) {
+                    ListingRequest asked = listing.getAndSet(null);
+                    asked.answer.complete(flows.describe(asked.limit, nowMillis()));
+                }
                 if (handled == 0) {
                     socket.awaitReadable(IDLE_POLL_MILLIS);
                 }
             }
+        }
+    }
+
+    /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */
+    private void followTimeouts() {
+        ConnectionTimeouts published = publisher.current().timeouts();
+        if (published != timeouts) {
+            flows.setTimeouts(published.tcpSeconds() * 1000L, published.tcpFinSeconds() * 1000L);
+            timeouts = published;
         }
     }
 

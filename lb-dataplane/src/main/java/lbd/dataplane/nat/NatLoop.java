@@ -16,12 +16,16 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import lbd.config.model.Endpoint;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.transport.NettyTransport;
 import lbd.dataplane.transport.TransportKind;
 import lbd.dataplane.worker.WorkerState;
@@ -80,6 +84,9 @@ final class NatLoop {
     private final ResourceAlarm alarm;
     private int live;
     private long splicedBytes;
+    // The loop's open connections, threaded through the connections themselves (no node per connection), for
+    // the connection listing (lbadm -Lc), which walks them on this thread.
+    private ProxiedConnection newest;
 
     NatLoop(int index, int loopCount, EventLoop eventLoop, WorkerState worker, NettyTransport transport,
             long spliceThresholdBytes, int connectionShare, ResourceAlarm alarm) {
@@ -238,7 +245,9 @@ final class NatLoop {
     }
 
     /** Loop thread: a client was accepted; at the loop's share of the ceiling its listeners stop (see AcceptGate). */
-    void connectionOpened() {
+    void connectionOpened(ProxiedConnection connection) {
+        connection.linkAfter(newest);
+        newest = connection;
         int open = live + 1;
         LIVE.setRelease(this, open);
         if (open >= connectionShare && connectionShare > 0) {
@@ -247,12 +256,32 @@ final class NatLoop {
     }
 
     /** Loop thread: a connection is gone, both its descriptors closed; below the share the listeners start again. */
-    void connectionClosed() {
+    void connectionClosed(ProxiedConnection connection) {
+        if (newest == connection) {
+            newest = connection.older();
+        }
+        connection.unlink();
         int open = live - 1;
         LIVE.setRelease(this, open);
         if (open < connectionShare) {
             acceptGate.roomAgain();
         }
+    }
+
+    /**
+     * Loop thread: the loop's open connections as IPVS lists them, newest first, at most {@code limit} of them
+     * (the listing's bound: it allocates an entry per connection listed).
+     */
+    ConnectionEntries describeConnections(int limit) {
+        long now = System.nanoTime();
+        List<ConnectionEntry> listed = new ArrayList<>(Math.min(limit, live));
+        for (ProxiedConnection c = newest; c != null && listed.size() < limit; c = c.older()) {
+            ConnectionEntry entry = c.describe(now);
+            if (entry != null) {
+                listed.add(entry);
+            }
+        }
+        return new ConnectionEntries(listed, live);
     }
 
     /** Any thread: connections of this loop not yet fully closed. */

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.transport.NettyTransport;
 import lbd.dataplane.transport.TransportKind;
@@ -276,6 +277,35 @@ public final class NatProxy implements AutoCloseable {
             sum += loop.splicedBytes();
         }
         return sum;
+    }
+
+    /**
+     * Any thread: every loop's open connections as IPVS lists them, at most {@code limit} per loop. Each loop
+     * describes its own on its thread (a task on its queue, so no connection state is read across threads);
+     * a loop that does not answer within {@code wait} is left out, and its connections are counted as not listed.
+     */
+    public List<ConnectionEntries> connections(int limit, Duration wait) {
+        List<NatLoop> all = loops;
+        List<io.netty.util.concurrent.Future<ConnectionEntries>> asked = new ArrayList<>(all.size());
+        for (NatLoop loop : all) {
+            try {
+                asked.add(loop.eventLoop().submit(() -> loop.describeConnections(limit)));
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                asked.add(null);
+            }
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<ConnectionEntries> answers = new ArrayList<>(all.size());
+        for (int i = 0; i < all.size(); i++) {
+            io.netty.util.concurrent.Future<ConnectionEntries> answer = asked.get(i);
+            long left = Math.max(0, deadline - System.nanoTime());
+            if (answer != null && answer.awaitUninterruptibly(left, TimeUnit.NANOSECONDS) && answer.isSuccess()) {
+                answers.add(answer.getNow());
+            } else {
+                answers.add(new ConnectionEntries(List.of(), all.get(i).liveConnections()));
+            }
+        }
+        return answers;
     }
 
     /** Connections not yet fully closed, over all loops. */

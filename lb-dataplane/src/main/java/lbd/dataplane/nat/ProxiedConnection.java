@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.Destination;
@@ -140,6 +141,9 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     // What waited to be sent at the last idle check: a change means the peers are still draining.
     private long lastWaiting;
     private ScheduledFuture<?> timer;
+    // The loop's list of open connections (see NatLoop#describeConnections): its neighbours, newer and older.
+    private ProxiedConnection newer;
+    private ProxiedConnection older;
 
     private ProxiedConnection(NatLoop loop, VirtualServiceKey service, ServiceLoad load, Channel client,
             Duration idleTimeout) {
@@ -789,7 +793,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         }
         load.release();
         releaseTemplate();
-        loop.connectionClosed();
+        loop.connectionClosed(this);
     }
 
     /** The connection no longer counts for its persistence template (ended, or moved on a retry). */
@@ -799,6 +803,60 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             templates = null;
             templateHandle = PersistenceTemplates.NO_TEMPLATE;
         }
+    }
+
+    // ---- the loop's list of open connections, and how a listing shows one ----
+
+    /** Loop thread: joins the loop's list as its newest, in front of {@code previousNewest} (may be null). */
+    void linkAfter(ProxiedConnection previousNewest) {
+        older = previousNewest;
+        if (previousNewest != null) {
+            previousNewest.newer = this;
+        }
+    }
+
+    /** Loop thread: leaves the loop's list. */
+    void unlink() {
+        if (newer != null) {
+            newer.older = older;
+        }
+        if (older != null) {
+            older.newer = newer;
+        }
+        newer = null;
+        older = null;
+    }
+
+    ProxiedConnection older() {
+        return older;
+    }
+
+    /**
+     * Loop thread: this connection as IPVS would list it, or null when it has no destination (never scheduled).
+     * The proxy sees both halves, as IPVS's NAT does, so the state is the one IPVS would be in: SYN_RECV until the
+     * real server is connected, ESTABLISHED, then FIN_WAIT (the client sent FIN), CLOSE_WAIT (the real server
+     * did), TIME_WAIT (both did) or CLOSE (reset, or lbd closing it). What expires is lbd's own timer: the connect
+     * attempt's deadline while connecting, else the idle timeout since bytes last moved.
+     */
+    ConnectionEntry describe(long nowNanos) {
+        if (destinationAddress == null || !(client.remoteAddress() instanceof InetSocketAddress peer)) {
+            return null;
+        }
+        String name;
+        long expires;
+        if (state == CONNECTING) {
+            name = "SYN_RECV";
+            expires = connectDueNanos == 0 ? 0 : connectDueNanos - nowNanos;
+        } else {
+            name = state == ESTABLISHED ? "ESTABLISHED"
+                    : clientInputShut && backendInputShut ? "TIME_WAIT"
+                    : clientInputShut ? "FIN_WAIT"
+                    : backendInputShut ? "CLOSE_WAIT"
+                    : "CLOSE";
+            expires = idleNanos > 0 && !finishing && state != GONE ? lastTrafficNanos + idleNanos - nowNanos : 0;
+        }
+        return new ConnectionEntry(new Endpoint(peer.getAddress(), peer.getPort()), service, destinationAddress,
+                name, TimeUnit.NANOSECONDS.toMillis(Math.max(0, expires)));
     }
 
     /** Closes a channel so that its peer sees a reset (RST), not a FIN. */

@@ -70,7 +70,7 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
         config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
         // No TCP_NODELAY: every transport's channel config sets it already (Netty 4.2 on Linux).
         EpollInterestPin.pin(client);
-        loop.connectionOpened();
+        loop.connectionOpened(connection);
         client.pipeline().addLast(connection); // which also keeps the idle timeout (see there)
         ChannelFuture registered = loop.eventLoop().register(client);
         if (!registered.isDone() || !registered.isSuccess()) {

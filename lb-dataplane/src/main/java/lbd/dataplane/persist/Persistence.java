@@ -2,7 +2,13 @@ package lbd.dataplane.persist;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import lbd.config.model.Endpoint;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 
 /**
  * A persistent service's {@code persistent=} and {@code netmask=}, with the templates it keeps: clients whose
@@ -66,5 +72,37 @@ public record Persistence(long timeoutMillis, int prefixLength, PersistenceTempl
     public void bind(int clientIpv4, long nowMillis, PersistenceTemplates.Candidates candidates,
                      PersistenceTemplates.Binding out) {
         templates.bind(0, networkLo(clientIpv4), nowMillis, timeoutMillis, candidates, out);
+    }
+
+    /**
+     * The service's live templates as IPVS lists them (ipvsadm -Lc): state NONE, the client network with port 0,
+     * the virtual service, the template's real server; at most {@code limit}. Listings only.
+     */
+    public ConnectionEntries describeTemplates(VirtualServiceKey service, long nowMillis, int limit) {
+        List<ConnectionEntry> listed = new ArrayList<>();
+        boolean ipv4 = service.address().isIpv4();
+        int total = templates.forEachLive(nowMillis, limit, (hi, lo, server, expires) ->
+                listed.add(new ConnectionEntry(new Endpoint(network(ipv4, hi, lo), 0), service, server.address(),
+                        "NONE", expires)));
+        return new ConnectionEntries(listed, total);
+    }
+
+    private static InetAddress network(boolean ipv4, long hi, long lo) {
+        byte[] bytes = ipv4 ? new byte[4] : new byte[16];
+        if (ipv4) {
+            for (int i = 0; i < 4; i++) {
+                bytes[i] = (byte) (lo >>> (24 - 8 * i));
+            }
+        } else {
+            for (int i = 0; i < 8; i++) {
+                bytes[i] = (byte) (hi >>> (56 - 8 * i));
+                bytes[i + 8] = (byte) (lo >>> (56 - 8 * i));
+            }
+        }
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // 4 or 16 bytes are always an address
+        }
     }
 }

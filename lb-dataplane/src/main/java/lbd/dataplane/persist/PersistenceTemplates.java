@@ -164,6 +164,40 @@ public final class PersistenceTemplates {
         return counts;
     }
 
+    /** What {@link #forEachLive} shows of one template. */
+    @FunctionalInterface
+    public interface TemplateVisitor {
+        /** {@code hi}, {@code lo}: the client network; {@code expiresMillis}: what is left of its timer. */
+        void visit(long hi, long lo, RealServerKey server, long expiresMillis);
+    }
+
+    /**
+     * Visits the live templates, at most {@code limit} of them, with what is left of each one's timer as IPVS
+     * shows it: its timeout since it was last used; once that ran out while it still controlled connections, the
+     * next of IPVS's 60 s re-checks. Walks every stripe under its lock (listings, never a connection's path).
+     *
+     * @return how many live templates there are in all
+     */
+    public int forEachLive(long nowMillis, int limit, TemplateVisitor visitor) {
+        int live = 0;
+        for (Stripe stripe : stripes) {
+            stripe.lock.lock();
+            try {
+                for (int e = 0; e < stripe.used.length; e++) {
+                    if (stripe.used[e] && stripe.alive(e, nowMillis)) {
+                        if (live++ < limit) {
+                            visitor.visit(stripe.his[e], stripe.los[e], stripe.servers[e],
+                                    stripe.expiresIn(e, nowMillis));
+                        }
+                    }
+                }
+            } finally {
+                stripe.lock.unlock();
+            }
+        }
+        return live;
+    }
+
     /** The server a live template binds the client network to, or null (tests, listings). */
     public RealServerKey serverOf(long hi, long lo, long nowMillis) {
         Stripe stripe = stripes[stripe(hi, lo)];
@@ -254,6 +288,19 @@ public final class PersistenceTemplates {
             }
             long steps = (last - expiry + EXTENDED_TIMEOUT_MILLIS - 1) / EXTENDED_TIMEOUT_MILLIS;
             return expiry + steps * EXTENDED_TIMEOUT_MILLIS;
+        }
+
+        /** What is left of a live template's timer now (see forEachLive). */
+        long expiresIn(int e, long now) {
+            long expiry = expiries[e];
+            if (now < expiry) {
+                return expiry - now;
+            }
+            if (controlled[e] > 0) { // re-armed for 60 s at each re-check since its expiry
+                long steps = (now - expiry) / EXTENDED_TIMEOUT_MILLIS + 1;
+                return expiry + steps * EXTENDED_TIMEOUT_MILLIS - now;
+            }
+            return deadline(e) - now;
         }
 
         void reuse(int e, long now) {

@@ -21,9 +21,10 @@ import lbd.config.model.VirtualServiceKey;
  * @param previousVersion the version {@code changed} is relative to; {@link #NO_PREVIOUS} when not known
  * @param changed         the services whose table changed or went away since {@code previousVersion}
  * @param directRouting   the gate services' VIPs and ARP answering, for the DR workers
+ * @param timeouts        the connection timeouts (ipvsadm --set), for the DR workers' flow tables
  */
 public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTable> services, long previousVersion,
-        Set<VirtualServiceKey> changed, DrDirectory directRouting) {
+        Set<VirtualServiceKey> changed, DrDirectory directRouting, ConnectionTimeouts timeouts) {
 
     /** No delta: every worker re-aligns every service. */
     public static final long NO_PREVIOUS = Long.MIN_VALUE;
@@ -34,9 +35,16 @@ public record DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTabl
         services = withAlsoListen(services);
         changed = Set.copyOf(changed);
         Objects.requireNonNull(directRouting, "directRouting");
+        Objects.requireNonNull(timeouts, "timeouts");
         if (previousVersion != NO_PREVIOUS && previousVersion >= version) {
             throw new IllegalArgumentException("previous version " + previousVersion + " is not before " + version);
         }
+    }
+
+    /** With IPVS's default connection timeouts. */
+    public DataPlaneSnapshot(long version, Map<VirtualServiceKey, ServiceTable> services, long previousVersion,
+            Set<VirtualServiceKey> changed, DrDirectory directRouting) {
+        this(version, services, previousVersion, changed, directRouting, ConnectionTimeouts.DEFAULTS);
     }
 
     /** A snapshot without a delta (start-up, tests): workers re-align every service. */

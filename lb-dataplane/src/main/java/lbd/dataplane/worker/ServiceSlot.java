@@ -55,12 +55,12 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
         ServiceTable previous = table;
         DestinationCounters[] aligned = new DestinationCounters[next.destinations().size()];
         for (Destination d : next.destinations()) {
-            aligned[d.index()] = countersByKey.computeIfAbsent(d.key(), k -> new DestinationCounters());
+            aligned[d.index()] = countersByKey.computeIfAbsent(d.key(), DestinationCounters::new);
             aligned[d.index()].limit(WorkerShare.upper(d.thresholds(), workerIndex, workerCount),
                     WorkerShare.lower(d.thresholds(), workerIndex, workerCount));
         }
         fallbackCounters = next.fallback()
-                .map(f -> countersByKey.computeIfAbsent(f.key(), k -> new DestinationCounters()))
+                .map(f -> countersByKey.computeIfAbsent(f.key(), DestinationCounters::new))
                 .orElse(null);
         counters = aligned;
         // Persistence asks it on every bind, a NAT UDP flow after every table change (whether its server holds).

@@ -10,6 +10,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import lbd.config.PropertySeed;
+import lbd.config.model.Endpoint;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
@@ -254,5 +260,57 @@ class DrFlowTableTest {
         assertThat(t.size()).isZero();
         assertThat(counters.activeConnections()).isZero();
         assertThat(counters.inactiveConnections()).isZero();
+    }
+
+    /** lbadm -Lc: each flow with its client, VIP, real server, IPVS state and what is left of its timeout. */
+    @Test
+    void describesItsFlowsAsIpvsListsThem() {
+        RealServerKey rs = new RealServerKey(new VirtualServiceKey(Protocol.TCP, Endpoint.of("198.18.0.10", 80)),
+                Endpoint.of("198.18.0.21", 80));
+        DestinationCounters c = new DestinationCounters(rs);
+        FlowTable t = new FlowTable(16, 0);
+        int client = (198 << 24) | (18 << 16) | 1;
+        int vip = (198 << 24) | (18 << 16) | 10;
+        int e = t.insert(client, 40000, vip, 80, 1, c, 0);
+        t.onPacket(e, SYN, 60, 0);
+        t.onPacket(e, ACK, 52, 1_000);
+        int f = t.insert(client, 40001, vip, 80, 1, c, 0);
+        t.onPacket(f, SYN, 60, 0);
+        t.onPacket(f, ACK, 52, 0);
+        t.onPacket(f, FIN, 52, 2_000);
+
+        ConnectionEntries listed = t.describe(10, 61_000);
+        assertThat(listed.total()).isEqualTo(2);
+        assertThat(listed.listed()).containsExactlyInAnyOrder(
+                new ConnectionEntry(Endpoint.of("198.18.0.1", 40000), rs.service(), rs.address(), "ESTABLISHED",
+                        900_000 + 1_000 - 61_000),
+                new ConnectionEntry(Endpoint.of("198.18.0.1", 40001), rs.service(), rs.address(), "FIN_WAIT",
+                        120_000 + 2_000 - 61_000));
+        assertThat(t.describe(1, 61_000).listed()).as("bounded by the limit").hasSize(1);
+        assertThat(t.describe(1, 61_000).total()).isEqualTo(2);
+    }
+
+    /**
+     * ipvsadm --set tcp tcpfin: a connection established after it gets the new ESTABLISHED timeout; one whose
+     * timer was armed before finds the new value when its deadline comes (here: more time, so it lives on).
+     */
+    @Test
+    void newTimeoutsApplyWhenAConnectionsTimerIsNextArmed() {
+        FlowTable t = new FlowTable(16, 0);
+        int before = t.insert(1, 1000, 9, 80, 1, counters, 0);
+        t.onPacket(before, SYN, 60, 0);
+        t.onPacket(before, ACK, 52, 0);
+        t.setTimeouts(1_000_000, 30_000);
+        int after = t.insert(1, 1001, 9, 80, 1, counters, 0);
+        t.onPacket(after, SYN, 60, 0);
+        t.onPacket(after, ACK, 52, 0);
+        t.onPacket(after, FIN, 52, 0);
+        assertThat(t.stateTimeoutMillis(TcpStates.FIN_WAIT)).isEqualTo(30_000);
+        t.expire(30_000 + 1_000);
+        assertThat(t.find(1, 1001, 9, 80)).as("FIN_WAIT under the new tcpfin").isEqualTo(-1);
+        t.expire(900_000 + 1_000);
+        assertThat(t.find(1, 1000, 9, 80)).as("past the old 900 s: the new 1000 s holds").isEqualTo(before);
+        t.expire(1_000_000 + 1_000);
+        assertThat(t.find(1, 1000, 9, 80)).isEqualTo(-1);
     }
 }

@@ -13,6 +13,8 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -198,6 +200,28 @@ class PersistenceTemplatesTest {
     }
 
     // ----
+
+    /**
+     * lbadm -Lc lists templates as IPVS does: state NONE, the client network with port 0, and the time left: its
+     * timeout since last used, then (outliving it while a connection is open) the next 60 s re-check.
+     */
+    @Test
+    void describesLiveTemplatesWithTheClientNetworkAndTheTimeLeft() {
+        Persistence persistence = new Persistence(TIMEOUT, 24, templates);
+        long t = 1_000;
+        bind(persistence.networkLo((198 << 24) | (18 << 16) | (5 << 8) | 77), t); // 198.18.5.77 under /24
+        long open = out.handle();
+        ConnectionEntries now = persistence.describeTemplates(SERVICE, t + 10_000, 10);
+        assertThat(now.listed()).containsExactly(new ConnectionEntry(Endpoint.of("198.18.5.0", 0), SERVICE,
+                servers.key(0).address(), "NONE", TIMEOUT - 10_000));
+        // Past its timeout with its connection still open: the next re-check, 60 s steps from the expiry.
+        assertThat(persistence.describeTemplates(SERVICE, t + TIMEOUT + 15_000, 10).listed().getFirst()
+                .expiresMillis()).isEqualTo(45_000);
+        templates.release(open, t + TIMEOUT + 20_000);
+        assertThat(persistence.describeTemplates(SERVICE, t + TIMEOUT + 20_000, 10).listed().getFirst()
+                .expiresMillis()).as("dies at the re-check after its last connection").isEqualTo(40_000);
+        assertThat(persistence.describeTemplates(SERVICE, t + TIMEOUT + 60_000, 10).total()).isZero();
+    }
 
     private int bind(long network, long now) {
         templates.bind(0, network, now, TIMEOUT, servers, out);

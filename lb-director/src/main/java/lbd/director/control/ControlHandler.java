@@ -6,6 +6,9 @@ import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.table.ConnectionTimeouts;
+import lbd.director.core.ServiceSettings;
 import lbd.director.listing.TableView;
 
 /**
@@ -24,6 +27,18 @@ public interface ControlHandler {
      */
     TableView listing();
 
+    /**
+     * {@code lbadm -Lc}: the connection table — proxied connections, DR flows, persistence templates — sorted and
+     * cut at {@link lbd.director.listing.ConnectionListing#LIMIT}, with how many there are in all.
+     */
+    ConnectionEntries connections();
+
+    /** {@code lbadm -L --timeout}: the connection timeouts in force. */
+    ConnectionTimeouts timeouts();
+
+    /** {@code lbadm --set tcp tcpfin udp}: seconds, 0 leaving a timeout as it is; returns what is now in force. */
+    ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp);
+
     /** {@code lbadm -Z [-t|-u VIP:port]}: zero the listing's counters and rates of one service, or of all. */
     void zero(Optional<VirtualServiceKey> service);
 
@@ -41,6 +56,18 @@ public interface ControlHandler {
 
     /** {@code lbadm -E -s NAME}: the service's scheduler until the next reload. */
     void setScheduler(VirtualServiceKey service, SchedulerKind scheduler);
+
+    /** {@code lbadm -A}: a virtual service with no real servers until the next reload ("Service already exists"). */
+    void addService(ServiceSettings settings);
+
+    /** {@code lbadm -E}: a service's scheduler, persistence, netmask and flags, as given ("No such service"). */
+    void editService(ServiceSettings settings);
+
+    /** {@code lbadm -D}: a virtual service leaves the table until the next reload ("No such service"). */
+    void deleteService(VirtualServiceKey service);
+
+    /** {@code lbadm -C}: every virtual service leaves the table until the next reload. */
+    void clear();
 
     /** {@code lbadm --reload}: re-reads the configuration file; returns a one-line summary. */
     String reload();

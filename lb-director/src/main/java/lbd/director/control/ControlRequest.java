@@ -5,15 +5,20 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import lbd.config.Endpoints;
 import lbd.config.Excerpt;
+import lbd.config.ServiceOptions;
 import lbd.config.model.ConnectionThresholds;
+import lbd.config.model.SchedulerFlags;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.table.ConnectionTimeouts;
+import lbd.director.core.ServiceSettings;
 import lbd.director.listing.ListingOptions;
 
 /**
@@ -23,11 +28,18 @@ import lbd.director.listing.ListingOptions;
  * {@value #MAX_LINE} bytes ending in {@code \n} — a verb and space-separated arguments:
  * <pre>
  *   ping
- *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [thresholds] [tcp|udp VIP:PORT]
+ *   list [numeric] [stats|rate] [exact] [nosort] [rules] [persistent-conn] [thresholds] [json] [tcp|udp VIP:PORT]
+ *   connections [numeric] [persistent-conn] [json]
+ *   timeouts [json]
+ *   set-timeouts TCP TCPFIN UDP
  *   set-weight tcp|udp VIP:PORT RIP:PORT WEIGHT [gate|masq|ipip] [thresholds UPPER LOWER]
  *   add-server tcp|udp VIP:PORT RIP:PORT gate|masq|ipip WEIGHT [thresholds UPPER LOWER]
  *   delete-server tcp|udp VIP:PORT RIP:PORT
  *   set-scheduler tcp|udp VIP:PORT SCHEDULER
+ *   add-service tcp|udp VIP:PORT SCHEDULER [persistent SECONDS [netmask MASK]] [flags FLAG[,FLAG]]
+ *   edit-service tcp|udp VIP:PORT SCHEDULER [persistent SECONDS [netmask MASK]] [flags FLAG[,FLAG]]
+ *   delete-service tcp|udp VIP:PORT
+ *   clear
  *   zero [tcp|udp VIP:PORT]
  *   reload
  * </pre>
@@ -52,7 +64,14 @@ public sealed interface ControlRequest {
         }
     }
 
-    record ListTable(ListingOptions options, Optional<VirtualServiceKey> service) implements ControlRequest {
+    /** {@code json}: lbadm --json (see JsonListing). */
+    record ListTable(ListingOptions options, Optional<VirtualServiceKey> service, boolean json)
+            implements ControlRequest {
+
+        public ListTable(ListingOptions options, Optional<VirtualServiceKey> service) {
+            this(options, service, false);
+        }
+
         @Override
         public String toLine() {
             List<String> words = new ArrayList<>(List.of("list"));
@@ -80,8 +99,68 @@ public sealed interface ControlRequest {
             if (options.thresholds()) {
                 words.add("thresholds");
             }
+            if (json) {
+                words.add("json");
+            }
             service.ifPresent(s -> words.add(wire(s)));
             return String.join(" ", words);
+        }
+    }
+
+    /** {@code lbadm -Lc}: the connection table (proxied connections, DR flows, persistence templates). */
+    record ListConnections(boolean numeric, boolean persistentConn, boolean json) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "connections" + (numeric ? " numeric" : "") + (persistentConn ? " persistent-conn" : "")
+                    + (json ? " json" : "");
+        }
+    }
+
+    /** {@code lbadm -A}: a virtual service with no real servers, until the next reload. */
+    record AddService(ServiceSettings settings) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "add-service " + settingsLine(settings);
+        }
+    }
+
+    /** {@code lbadm -E}: a service's scheduler, persistence, netmask and flags, all as given. */
+    record EditService(ServiceSettings settings) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "edit-service " + settingsLine(settings);
+        }
+    }
+
+    /** {@code lbadm -D}. */
+    record DeleteService(VirtualServiceKey service) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "delete-service " + wire(service);
+        }
+    }
+
+    /** {@code lbadm -C}: every virtual service. */
+    record Clear() implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "clear";
+        }
+    }
+
+    /** {@code lbadm -L --timeout}. */
+    record ListTimeouts(boolean json) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return json ? "timeouts json" : "timeouts";
+        }
+    }
+
+    /** {@code lbadm --set tcp tcpfin udp}: seconds, 0 leaving a timeout as it is. */
+    record SetTimeouts(int tcp, int tcpFin, int udp) implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "set-timeouts " + tcp + " " + tcpFin + " " + udp;
         }
     }
 
@@ -161,6 +240,47 @@ public sealed interface ControlRequest {
                 yield new Ping();
             }
             case "list" -> parseList(w);
+            case "connections" -> {
+                boolean numeric = false;
+                boolean persistentConn = false;
+                boolean json = false;
+                for (int i = 1; i < w.length; i++) {
+                    switch (w[i]) {
+                        case "numeric" -> numeric = true;
+                        case "persistent-conn" -> persistentConn = true;
+                        case "json" -> json = true;
+                        default -> throw new ControlException("connections: unknown option '" + Excerpt.of(w[i])
+                                + "'");
+                    }
+                }
+                yield new ListConnections(numeric, persistentConn, json);
+            }
+            case "add-service", "edit-service" -> {
+                if (w.length < 4) {
+                    arity(w, 4, w[0] + " PROTO VIP:PORT SCHEDULER [persistent N [netmask M]] [flags F]");
+                }
+                ServiceSettings settings = settings(w);
+                yield w[0].equals("add-service") ? new AddService(settings) : new EditService(settings);
+            }
+            case "delete-service" -> {
+                arity(w, 3, "delete-service PROTO VIP:PORT");
+                yield new DeleteService(serviceKey(w[1], w[2]));
+            }
+            case "clear" -> {
+                arity(w, 1, "clear");
+                yield new Clear();
+            }
+            case "timeouts" -> {
+                if (w.length == 2 && w[1].equals("json")) {
+                    yield new ListTimeouts(true);
+                }
+                arity(w, 1, "timeouts [json]");
+                yield new ListTimeouts(false);
+            }
+            case "set-timeouts" -> {
+                arity(w, 4, "set-timeouts TCP TCPFIN UDP");
+                yield new SetTimeouts(timeout(w[1]), timeout(w[2]), timeout(w[3]));
+            }
             case "set-weight" -> {
                 String usage = "set-weight PROTO VIP:PORT RIP:PORT WEIGHT [FORWARD] [thresholds UPPER LOWER]";
                 int end = w.length;
@@ -218,6 +338,7 @@ public sealed interface ControlRequest {
         boolean rules = false;
         boolean persistentConn = false;
         boolean thresholds = false;
+        boolean json = false;
         Optional<VirtualServiceKey> service = Optional.empty();
         for (int i = 1; i < w.length; i++) {
             switch (w[i]) {
@@ -229,6 +350,7 @@ public sealed interface ControlRequest {
                 case "rules" -> rules = true;
                 case "persistent-conn" -> persistentConn = true;
                 case "thresholds" -> thresholds = true;
+                case "json" -> json = true;
                 case "tcp", "udp" -> {
                     if (i + 1 >= w.length) {
                         throw new ControlException("list: " + w[i] + " needs VIP:PORT");
@@ -245,8 +367,72 @@ public sealed interface ControlRequest {
         if (rules && (stats || rate)) {
             throw new ControlException("list: rules cannot be given with stats or rate");
         }
+        if (rules && json) {
+            throw new ControlException("list: rules cannot be given with json");
+        }
         return new ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, rules, persistentConn,
-                thresholds), service);
+                thresholds), service, json);
+    }
+
+    /** "PROTO VIP:PORT SCHEDULER [persistent N [netmask M]] [flags F]" from w[1] on. */
+    private static ServiceSettings settings(String[] w) {
+        VirtualServiceKey key = serviceKey(w[1], w[2]);
+        SchedulerKind scheduler = scheduler(w[3]);
+        OptionalInt persistence = OptionalInt.empty();
+        Optional<String> netmask = Optional.empty();
+        SchedulerFlags flags = SchedulerFlags.NONE;
+        for (int i = 4; i < w.length; i += 2) {
+            if (i + 1 >= w.length) {
+                throw new ControlException(w[0] + ": " + Excerpt.of(w[i]) + " needs a value");
+            }
+            String value = w[i + 1];
+            switch (w[i]) {
+                case "persistent" -> persistence = OptionalInt.of(persistence(value));
+                case "netmask" -> netmask = Optional.of(netmask(value, !key.address().isIpv4()));
+                case "flags" -> flags = schedulerFlags(value, scheduler);
+                default -> throw new ControlException(w[0] + ": unknown option '" + Excerpt.of(w[i]) + "'");
+            }
+        }
+        return new ServiceSettings(key, scheduler, persistence, netmask, flags);
+    }
+
+    private static String settingsLine(ServiceSettings s) {
+        StringBuilder b = new StringBuilder(wire(s.key())).append(' ').append(s.scheduler().configName());
+        s.persistence().ifPresent(p -> b.append(" persistent ").append(p));
+        s.netmask().ifPresent(m -> b.append(" netmask ").append(m));
+        if (s.flags().any()) {
+            b.append(" flags ").append(s.flags().listed(s.scheduler()));
+        }
+        return b.toString();
+    }
+
+    /** -p's timeout: 1 s to 31 days (ipvsadm's parse_timeout), with ipvsadm's message otherwise. */
+    static int persistence(String text) {
+        try {
+            int t = Integer.parseInt(text);
+            if (t >= 1 && t <= ConnectionTimeouts.MAX_SECONDS) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ControlException("invalid timeout value `" + Excerpt.of(text) + "' specified");
+    }
+
+    static String netmask(String text, boolean ipv6) {
+        try {
+            return ServiceOptions.netmask(text, ipv6);
+        } catch (IllegalArgumentException e) {
+            throw new ControlException("-M " + e.getMessage());
+        }
+    }
+
+    static SchedulerFlags schedulerFlags(String text, SchedulerKind scheduler) {
+        try {
+            return ServiceOptions.schedulerFlags(text, scheduler);
+        } catch (IllegalArgumentException e) {
+            throw new ControlException("-b: " + e.getMessage());
+        }
     }
 
     private static void arity(String[] w, int n, String usage) {
@@ -288,6 +474,22 @@ public sealed interface ControlRequest {
             // reported below
         }
         throw new ControlException("weight '" + Excerpt.of(text) + "' is not a number from 0 to 65535");
+    }
+
+    /**
+     * A timeout of {@code --set}: whole seconds from 0 (leave it as it is) to 31 days, with ipvsadm's message
+     * otherwise.
+     */
+    static int timeout(String text) {
+        try {
+            int t = Integer.parseInt(text);
+            if (t >= 0 && t <= ConnectionTimeouts.MAX_SECONDS) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ControlException("invalid timeout value `" + Excerpt.of(text) + "' specified");
     }
 
     /** ipvsadm -x and -y: each 0 to INT_MAX (ipvsadm's range), the lower not above the upper (the kernel's). */

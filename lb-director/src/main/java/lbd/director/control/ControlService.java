@@ -3,8 +3,11 @@ package lbd.director.control;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.AddressNames;
+import lbd.director.listing.ConnectionListing;
 import lbd.director.listing.IpvsListing;
+import lbd.director.listing.JsonListing;
 import lbd.director.listing.ResolvingNames;
 import lbd.director.listing.TableView;
 import org.slf4j.Logger;
@@ -64,8 +67,29 @@ public final class ControlService {
                     view = new TableView(List.of(view.service(list.service().get()).orElseThrow(
                             () -> new ControlException("Service not defined: " + list.service().get()))));
                 }
+                if (list.json()) {
+                    yield ControlReply.ok(JsonListing.table(view, list.options().noSort()));
+                }
                 AddressNames names = list.options().numeric() ? AddressNames.NUMERIC : resolvingNames.get();
                 yield ControlReply.ok(IpvsListing.format(view, list.options(), names, listingFirstLine.get()));
+            }
+            case ControlRequest.ListConnections list when list.json() ->
+                    ControlReply.ok(JsonListing.connections(handler.connections()));
+            case ControlRequest.ListConnections list -> {
+                AddressNames names = list.numeric() ? AddressNames.NUMERIC : resolvingNames.get();
+                yield ControlReply.ok(ConnectionListing.format(handler.connections(), list.persistentConn(), names));
+            }
+            case ControlRequest.ListTimeouts t when t.json() -> ControlReply.ok(JsonListing.timeouts(handler.timeouts()));
+            case ControlRequest.ListTimeouts t -> {
+                ConnectionTimeouts now = handler.timeouts();
+                yield ControlReply.ok("Timeout (tcp tcpfin udp): " + now.tcpSeconds() + " " + now.tcpFinSeconds()
+                        + " " + now.udpSeconds() + "\n");
+            }
+            case ControlRequest.SetTimeouts t -> {
+                ConnectionTimeouts now = handler.setTimeouts(t.tcp(), t.tcpFin(), t.udp());
+                log.info("lbadm: connection timeouts (tcp tcpfin udp) set to {} {} {}", now.tcpSeconds(),
+                        now.tcpFinSeconds(), now.udpSeconds());
+                yield ControlReply.ok("");
             }
             case ControlRequest.SetWeight e -> {
                 handler.setWeight(e.server(), e.weight(), e.forwarding(), e.thresholds());
@@ -90,6 +114,29 @@ public final class ControlService {
                 handler.setScheduler(s.service(), s.scheduler());
                 log.info("lbadm: scheduler of {} set to {} (until the next reload)", s.service(),
                         s.scheduler().configName());
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.AddService a -> {
+                handler.addService(a.settings());
+                log.info("lbadm: virtual service {} added ({}) until the next reload", a.settings().key(),
+                        a.toLine().substring(a.toLine().indexOf(' ', "add-service tcp ".length()) + 1));
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.EditService e -> {
+                handler.editService(e.settings());
+                log.info("lbadm: virtual service {} set to {} until the next reload", e.settings().key(),
+                        e.toLine().substring(e.toLine().indexOf(' ', "edit-service tcp ".length()) + 1));
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.DeleteService d -> {
+                handler.deleteService(d.service());
+                log.info("lbadm: virtual service {} removed until the next reload; open connections finish",
+                        d.service());
+                yield ControlReply.ok("");
+            }
+            case ControlRequest.Clear c -> {
+                handler.clear();
+                log.info("lbadm: every virtual service removed until the next reload; open connections finish");
                 yield ControlReply.ok("");
             }
             case ControlRequest.Zero z -> {

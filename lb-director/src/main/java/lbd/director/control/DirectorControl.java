@@ -19,6 +19,10 @@ import lbd.dataplane.counter.RealServerStats;
 import lbd.dataplane.counter.StatsAggregator;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
+import lbd.director.core.ServiceSettings;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.table.ConnectionTimeouts;
+import lbd.director.listing.ConnectionListing;
 import lbd.director.listing.RateEstimator;
 import lbd.director.listing.TableView;
 import lbd.director.listing.TableViews;
@@ -33,6 +37,9 @@ import org.HdrHistogram.Histogram;
  * on its control thread ({@link Director#onControl}); counters are summed from the workers' acquire reads.
  */
 public final class DirectorControl implements ControlHandler, MetricsSource {
+
+    // How long a connection listing waits for each owner of connections (an event loop, a DR worker) to answer.
+    private static final Duration CONNECTIONS_WAIT = Duration.ofSeconds(5);
 
     private final Director director;
     private final ConfigReloader reloader;
@@ -62,6 +69,26 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
             return TableViews.capture(director.effectiveConfig(), director.publisher().current(), director::state,
                     director::weightEdited, since, rates.rates());
         });
+    }
+
+    @Override
+    public ConnectionEntries connections() {
+        return ConnectionListing.merge(director.connections(ConnectionListing.LIMIT, CONNECTIONS_WAIT),
+                ConnectionListing.LIMIT);
+    }
+
+    @Override
+    public ConnectionTimeouts timeouts() {
+        return director.timeouts();
+    }
+
+    @Override
+    public ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp) {
+        try {
+            return director.setTimeouts(tcp, tcpFin, udp);
+        } catch (DirectorException e) {
+            throw new ControlException(e.getMessage());
+        }
     }
 
     @Override
@@ -148,6 +175,26 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     @Override
     public void setScheduler(VirtualServiceKey service, SchedulerKind scheduler) {
         run(() -> director.setScheduler(service, scheduler));
+    }
+
+    @Override
+    public void addService(ServiceSettings settings) {
+        run(() -> director.addService(settings));
+    }
+
+    @Override
+    public void editService(ServiceSettings settings) {
+        run(() -> director.editService(settings));
+    }
+
+    @Override
+    public void deleteService(VirtualServiceKey service) {
+        run(() -> director.deleteService(service));
+    }
+
+    @Override
+    public void clear() {
+        run(director::clearServices);
     }
 
     @Override

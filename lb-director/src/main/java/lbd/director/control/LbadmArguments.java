@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import lbd.config.Endpoints;
 import lbd.config.NameResolver;
 import lbd.config.model.ConnectionThresholds;
@@ -12,7 +13,10 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
+import lbd.config.model.SchedulerFlags;
+import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.director.core.ServiceSettings;
 import lbd.director.listing.ListingOptions;
 
 /**
@@ -43,7 +47,11 @@ public final class LbadmArguments {
     public record Send(Path socket, ControlRequest request) implements Action {
     }
 
-    private static final String VALUE_LETTERS = "turswxy";
+    /** {@code lbadm -R}: read ipvsadm rules ({@code -S}'s output) on standard input and make the table so. */
+    public record Restore(Path socket) implements Action {
+    }
+
+    private static final String VALUE_LETTERS = "turswxyMb";
     private static final Map<String, String> LONG = Map.ofEntries(
             Map.entry("--list", "-L"), Map.entry("--numeric", "-n"), Map.entry("--tcp-service", "-t"),
             Map.entry("--udp-service", "-u"), Map.entry("--real-server", "-r"), Map.entry("--scheduler", "-s"),
@@ -53,7 +61,8 @@ public final class LbadmArguments {
             Map.entry("--version", "-v"), Map.entry("--add-service", "-A"), Map.entry("--delete-service", "-D"),
             Map.entry("--clear", "-C"), Map.entry("--zero", "-Z"), Map.entry("--save", "-S"),
             Map.entry("--restore", "-R"), Map.entry("--fwmark-service", "-f"), Map.entry("--persistent", "-p"),
-            Map.entry("--connection", "-c"), Map.entry("--u-threshold", "-x"), Map.entry("--l-threshold", "-y"));
+            Map.entry("--connection", "-c"), Map.entry("--u-threshold", "-x"), Map.entry("--l-threshold", "-y"),
+            Map.entry("--netmask", "-M"), Map.entry("--sched-flags", "-b"));
 
     private LbadmArguments() {
     }
@@ -70,6 +79,13 @@ public final class LbadmArguments {
         boolean thresholds = false;
         String upper = null;
         String lower = null;
+        boolean connections = false;
+        boolean timeouts = false;
+        boolean json = false;
+        String[] timeoutValues = null;
+        String persistence = null; // -p: "" when given without a timeout
+        String netmask = null;
+        String flags = null;
         String service = null;
         Protocol protocol = null;
         String real = null;
@@ -93,6 +109,16 @@ public final class LbadmArguments {
                 case "-S" -> command = setCommand(command, 'S');
                 case "-a", "-e", "-d", "-E", "-Z" -> command = setCommand(command, w.charAt(1));
                 case "--reload" -> command = setCommand(command, 'R');
+                case "--set" -> {
+                    command = setCommand(command, 'T');
+                    if (words.size() - i - 1 < 3) {
+                        throw new UsageException("--set option requires 3 timeout values");
+                    }
+                    timeoutValues = new String[] {words.get(i + 1), words.get(i + 2), words.get(i + 3)};
+                    i += 3;
+                }
+                case "--timeout" -> timeouts = true;
+                case "--json" -> json = true;
                 case "-h" -> {
                     return new Help();
                 }
@@ -122,14 +148,27 @@ public final class LbadmArguments {
                 case "-g" -> forwarding = ForwardingMethod.GATE;
                 case "-m" -> forwarding = ForwardingMethod.MASQ;
                 case "-i" -> forwarding = ForwardingMethod.IPIP;
-                case "-A", "-D", "-C", "-R" -> throw new UsageException(w + " is not supported by lbadm:"
-                        + " virtual services come from the configuration file; edit it and run lbadm --reload");
-                case "-f", "-p", "-c" -> throw new UsageException(w + " is not supported by lbadm");
+                case "-A", "-D", "-C" -> command = setCommand(command, w.charAt(1));
+                case "-R" -> command = setCommand(command, 'X');
+                case "-p" -> {
+                    // An optional value, as ipvsadm's: the next word when it is a number, else 300 s.
+                    if (i + 1 < words.size() && !words.get(i + 1).startsWith("-")) {
+                        persistence = words.get(++i);
+                    } else {
+                        persistence = "";
+                    }
+                }
+                case "-M" -> netmask = value;
+                case "-b" -> flags = value;
+                case "-c" -> connections = true;
+                case "-f" -> throw new UsageException(w + " is not supported by lbadm: lbd has no firewall-mark"
+                        + " services");
                 default -> throw new UsageException("unknown option " + w + " (see lbadm --help)");
             }
         }
         if (command == null) {
-            throw new UsageException("give a command: -L, -S, -e, -a, -d, -E, -Z or --reload (see lbadm --help)");
+            throw new UsageException("give a command: -L, -S, -R, -A, -E, -D, -C, -a, -e, -d, -Z, --set or --reload"
+                    + " (see lbadm --help)");
         }
         if (stats && rate) {
             throw new UsageException("--stats and --rate cannot be given together");
@@ -139,11 +178,45 @@ public final class LbadmArguments {
                     + "' option: -x and -y go with -a or -e");
         }
         ConnectionThresholds limits = thresholds(upper, lower);
+        if (connections && command != 'L') {
+            throw new UsageException("-c (--connection) lists connections: give it with -L");
+        }
+        if (timeouts && command != 'L') {
+            throw new UsageException("--timeout lists the connection timeouts: give it with -L");
+        }
+        // ipvsadm's rule: -c and --timeout list something else than the table's columns.
+        if ((connections || timeouts) && (stats || rate || thresholds) || timeouts && (persistentConn || connections)) {
+            throw new UsageException("options conflicts in the list command");
+        }
+        if (json && command != 'L') {
+            throw new UsageException("--json goes with the listings (-L, -Lc, -L --timeout); -S writes rules");
+        }
         ControlRequest request = switch (command) {
-            case 'L' -> new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, false,
-                    persistentConn, thresholds),
-                    service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)));
+            case 'L' -> timeouts ? new ControlRequest.ListTimeouts(json)
+                    : connections ? new ControlRequest.ListConnections(numeric, persistentConn, json)
+                    : new ControlRequest.ListTable(new ListingOptions(numeric, stats, rate, exact, noSort, false,
+                            persistentConn, thresholds),
+                    service == null ? Optional.empty() : Optional.of(serviceKey(protocol, service)), json);
             case 'R' -> new ControlRequest.Reload();
+            case 'X' -> null; // -R: see Restore
+            case 'C' -> new ControlRequest.Clear();
+            case 'D' -> new ControlRequest.DeleteService(serviceKey(protocol,
+                    required(service, "-D needs -t or -u VIP:PORT")));
+            case 'A', 'E' -> {
+                VirtualServiceKey key = serviceKey(protocol, required(service, "-" + command
+                        + " needs -t or -u VIP:PORT"));
+                ServiceSettings settings = serviceSettings(key, scheduler, persistence, netmask, flags);
+                yield command == 'A' ? new ControlRequest.AddService(settings)
+                        : new ControlRequest.EditService(settings);
+            }
+            case 'T' -> {
+                try {
+                    yield new ControlRequest.SetTimeouts(ControlRequest.timeout(timeoutValues[0]),
+                            ControlRequest.timeout(timeoutValues[1]), ControlRequest.timeout(timeoutValues[2]));
+                } catch (ControlException e) {
+                    throw new UsageException(e.getMessage());
+                }
+            }
             case 'S' -> {
                 if (stats || rate) {
                     throw new UsageException("-S saves the table as rules: --stats and --rate do not apply");
@@ -153,13 +226,6 @@ public final class LbadmArguments {
             }
             case 'Z' -> new ControlRequest.Zero(service == null ? Optional.empty()
                     : Optional.of(serviceKey(protocol, service)));
-            case 'E' -> {
-                VirtualServiceKey key = serviceKey(protocol, required(service, "-E needs -t or -u VIP:PORT"));
-                if (scheduler == null) {
-                    throw new UsageException("-E needs -s SCHEDULER (the scheduler is what lbadm can change)");
-                }
-                yield new ControlRequest.SetScheduler(key, ControlRequest.scheduler(scheduler.trim()));
-            }
             default -> {
                 VirtualServiceKey key = serviceKey(protocol,
                         required(service, "-" + command + " needs -t or -u VIP:PORT"));
@@ -177,7 +243,32 @@ public final class LbadmArguments {
                 };
             }
         };
+        if (command == 'X') {
+            return new Restore(socket);
+        }
         return new Send(socket, request);
+    }
+
+    /**
+     * -A and -E as ipvsadm reads them: -s (default wlc), -p [timeout] (default 300), -M (with -p), -b; each value
+     * by the same rule as its ldirectord.cf directive.
+     */
+    private static ServiceSettings serviceSettings(VirtualServiceKey key, String scheduler, String persistence,
+                                                   String netmask, String flags) throws UsageException {
+        try {
+            SchedulerKind kind = scheduler == null ? ServiceSettings.DEFAULT_SCHEDULER
+                    : ControlRequest.scheduler(scheduler.trim());
+            OptionalInt timeout = persistence == null ? OptionalInt.empty()
+                    : OptionalInt.of(persistence.isEmpty() ? ServiceSettings.DEFAULT_PERSISTENCE
+                            : ControlRequest.persistence(persistence));
+            Optional<String> mask = netmask == null ? Optional.empty()
+                    : Optional.of(ControlRequest.netmask(netmask, !key.address().isIpv4()));
+            SchedulerFlags schedulerFlags = flags == null ? SchedulerFlags.NONE
+                    : ControlRequest.schedulerFlags(flags, kind);
+            return new ServiceSettings(key, kind, timeout, mask, schedulerFlags);
+        } catch (ControlException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 
     /** "-Ln" to "-L" "-n"; "-w3" to "-w" "3"; "--weight=3" to "-w" "3"; long names to their letters. */
@@ -195,7 +286,8 @@ public final class LbadmArguments {
                 for (int i = 1; i < a.length(); i++) {
                     char c = a.charAt(i);
                     out.add("-" + c);
-                    if (VALUE_LETTERS.indexOf(c) >= 0 && i + 1 < a.length()) {
+                    if ((VALUE_LETTERS.indexOf(c) >= 0 || c == 'p' && Character.isDigit(a.charAt(a.length() - 1)))
+                            && i + 1 < a.length()) {
                         out.add(a.substring(i + 1));
                         break;
                     }
@@ -209,7 +301,8 @@ public final class LbadmArguments {
 
     private static char setCommand(Character current, char next) throws UsageException {
         if (current != null && current != next) {
-            throw new UsageException("give one command at a time (-L, -S, -e, -a, -d, -E, -Z or --reload)");
+            throw new UsageException("give one command at a time (-L, -S, -R, -A, -E, -D, -C, -a, -e, -d, -Z, --set"
+                    + " or --reload)");
         }
         return next;
     }

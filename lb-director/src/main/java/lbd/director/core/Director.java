@@ -24,9 +24,11 @@ import lbd.config.model.SchedulerKind;
 import lbd.config.model.Transport;
 import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
@@ -62,13 +64,17 @@ public final class Director implements AutoCloseable {
     private ClusterConfig config;
     private ClusterConfig effective; // config with lbadm's -a and -d applied
     private final Map<RealServerKey, RealServerState> states = new HashMap<>();
-    private final RuntimeEdits edits = new RuntimeEdits();
+    private RuntimeEdits edits = new RuntimeEdits();
+    private static final RuntimeEdits NO_EDITS = new RuntimeEdits(); // a reload drops lbadm's edits
     private final Set<VirtualServiceKey> listening = new HashSet<>();
     private final ServiceTables tables = new ServiceTables();
     // What the next cycle does outward after publishing (listeners to start accepting on).
     private final List<Runnable> afterPublish = new ArrayList<>();
     // The effective configuration changed: the DR plane and the health checks follow it after publishing.
     private boolean effectiveChanged;
+    // ipvsadm --set: kept across reloads, as the kernel's are (ldirectord never sets them).
+    private ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS;
+    private boolean timeoutsChanged;
     private long version;
 
     private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
@@ -115,7 +121,7 @@ public final class Director implements AutoCloseable {
             d.conductor.call("start", () -> {
                 d.dr.prepare(config); // a refusal (no interface, no raw socket) stops lbd here
                 d.initStates(config);
-                List<VirtualServiceKey> bound = d.openNewListeners(config);
+                List<VirtualServiceKey> bound = d.openNewListeners(config, d.edits);
                 d.afterPublish.add(() -> bound.forEach(d.nat::accept)); // accepting only once the tables exist
                 d.configurationChanged();
                 return null;
@@ -155,6 +161,21 @@ public final class Director implements AutoCloseable {
         return all;
     }
 
+    /**
+     * Any thread: the connection table as IPVS lists it — NAT proxied connections, DR flows, persistence
+     * templates — at most {@code limit} from each owner (a loop, a worker, a service's templates), each described
+     * by its owner; owners that do not answer within {@code wait} are counted but not listed.
+     */
+    public List<ConnectionEntries> connections(int limit, Duration wait) {
+        List<ConnectionEntries> all = new ArrayList<>(nat.connections(limit, wait));
+        all.addAll(dr.connections(limit, wait));
+        long now = System.nanoTime() / 1_000_000; // the templates' clock (the workers bind with it)
+        for (ServiceTable table : publisher.current().services().values()) {
+            table.persistence().ifPresent(p -> all.add(p.describeTemplates(table.key(), now, limit)));
+        }
+        return all;
+    }
+
     /** The direct-routing workers' frame counters (forwarded, and each drop reason), summed. Any thread. */
     public Map<String, Long> directRoutingFrames() {
         return dr.frameCounters();
@@ -176,7 +197,7 @@ public final class Director implements AutoCloseable {
         Objects.requireNonNull(next, "next");
         conductor.call("reload", () -> {
             // First what can fail, each undoing itself: new listeners, then the DR plane for a first gate service.
-            List<VirtualServiceKey> opened = openNewListeners(next);
+            List<VirtualServiceKey> opened = openNewListeners(next, NO_EDITS);
             try {
                 dr.prepare(next);
             } catch (RuntimeException e) {
@@ -195,7 +216,7 @@ public final class Director implements AutoCloseable {
             }
             states.keySet().retainAll(keep);
             initStates(next);
-            closeRemovedListeners(next); // before their tables go: a listener is never open without its table
+            closeRemovedListeners(next, NO_EDITS); // before their tables go: a listener is never open without its table
             afterPublish.add(() -> opened.forEach(nat::accept)); // bound above; first clients wait for the table
             configurationChanged();
             logReloadDiff(previous, next);
@@ -285,12 +306,94 @@ public final class Director implements AutoCloseable {
         });
     }
 
-    /** {@code lbadm -E -s}: the scheduler until the next reload; the other services are untouched. */
+    /**
+     * {@code lbadm --set tcp tcpfin udp}: the connection timeouts, in seconds, 0 leaving one as it is; published
+     * for the DR flow tables, and kept across reloads as the kernel keeps them. Returns what is now in force.
+     */
+    public ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp) {
+        return conductor.call("lbadm --set " + tcp + " " + tcpFin + " " + udp, () -> {
+            ConnectionTimeouts next;
+            try {
+                next = timeouts.with(tcp, tcpFin, udp);
+            } catch (IllegalArgumentException e) {
+                throw new DirectorException(e.getMessage());
+            }
+            if (!next.equals(timeouts)) {
+                timeouts = next;
+                timeoutsChanged = true;
+            }
+            return next;
+        });
+    }
+
+    /** {@code lbadm -L --timeout}: the connection timeouts in force. Any thread (the published snapshot's). */
+    public ConnectionTimeouts timeouts() {
+        return publisher.current().timeouts();
+    }
+
+    /** {@code lbadm -E -s}: the scheduler until the next reload; the service's other settings are kept. */
     public void setScheduler(VirtualServiceKey key, SchedulerKind scheduler) {
         conductor.call("lbadm scheduler " + key, () -> {
-            findService(key);
-            edits.setScheduler(key, scheduler);
-            tables.mark(key);
+            VirtualService vs = findService(key);
+            RuntimeEdits before = edits.copy();
+            edits.editService(new ServiceSettings(key, scheduler, vs.persistence(), vs.netmask(),
+                    vs.schedulerFlags()));
+            edited(before, Optional.of(key));
+            return null;
+        });
+    }
+
+    /**
+     * {@code lbadm -A}: a virtual service until the next reload, with no real servers and no health check (as one
+     * ipvsadm adds). It accepts connections once it has a real server; a masq one makes it a NAT service, a gate
+     * one a DR service. Refused ("Service already exists") when there is one.
+     */
+    public void addService(ServiceSettings settings) {
+        conductor.call("lbadm add service " + settings.key(), () -> {
+            if (edits.baseService(config, settings.key()).isPresent()) {
+                throw new DirectorException("Service already exists: " + settings.key());
+            }
+            RuntimeEdits before = edits.copy();
+            edits.addService(settings);
+            edited(before, Optional.empty());
+            return null;
+        });
+    }
+
+    /** {@code lbadm -E}: a service's scheduler, persistence, netmask and flags, as given, until the next reload. */
+    public void editService(ServiceSettings settings) {
+        conductor.call("lbadm edit service " + settings.key(), () -> {
+            if (edits.baseService(config, settings.key()).isEmpty()) {
+                throw new DirectorException("No such service: " + settings.key());
+            }
+            RuntimeEdits before = edits.copy();
+            edits.editService(settings);
+            edited(before, Optional.of(settings.key()));
+            return null;
+        });
+    }
+
+    /** {@code lbadm -D}: a service leaves the table until the next reload; its open connections finish. */
+    public void deleteService(VirtualServiceKey key) {
+        conductor.call("lbadm delete service " + key, () -> {
+            if (edits.baseService(config, key).isEmpty()) {
+                throw new DirectorException("No such service: " + key);
+            }
+            RuntimeEdits before = edits.copy();
+            edits.deleteService(key, config.find(key).isPresent());
+            edited(before, Optional.empty());
+            return null;
+        });
+    }
+
+    /** {@code lbadm -C}: every service leaves the table until the next reload; open connections finish. */
+    public void clearServices() {
+        conductor.call("lbadm clear", () -> {
+            RuntimeEdits before = edits.copy();
+            for (VirtualService vs : effective.virtualServices()) {
+                edits.deleteService(vs.key(), config.find(vs.key()).isPresent());
+            }
+            edited(before, Optional.empty());
             return null;
         });
     }
@@ -305,13 +408,13 @@ public final class Director implements AutoCloseable {
                           ConnectionThresholds thresholds) {
         conductor.call("lbadm add " + key.address(), () -> {
             VirtualService vs = findService(key.service());
-            if (effective.find(key.service()).orElseThrow().realServers().stream()
-                    .anyMatch(rs -> rs.key().equals(key))) {
+            VirtualService now = effective.find(key.service()).orElseThrow();
+            if (now.realServers().stream().anyMatch(rs -> rs.key().equals(key))) {
                 throw new DirectorException("Destination already exists: " + key.address() + " in " + key.service());
             }
-            if (!vs.realServers().isEmpty() && vs.forwarding() != forwarding) {
-                throw new DirectorException(key.service() + " forwards with " + vs.forwarding().configName()
-                        + "; lbd does not mix " + vs.forwarding().configName() + " and " + forwarding.configName()
+            if (!now.realServers().isEmpty() && now.forwarding() != forwarding) {
+                throw new DirectorException(key.service() + " forwards with " + now.forwarding().configName()
+                        + "; lbd does not mix " + now.forwarding().configName() + " and " + forwarding.configName()
                         + " in one service");
             }
             if (!forwarding.keepsPortOf(key.service().address().port(), key.address().port())) {
@@ -320,6 +423,7 @@ public final class Director implements AutoCloseable {
             }
             RealServer configured = vs.realServers().stream().filter(rs -> rs.key().equals(key)).findFirst()
                     .orElse(null);
+            RuntimeEdits before = edits.copy();
             edits.addServer(configured != null ? configured
                     : new RealServer(key, forwarding, weight, Optional.empty(), Optional.empty(), 0, thresholds));
             if (configured != null && configured.weight() != weight) {
@@ -329,7 +433,7 @@ public final class Director implements AutoCloseable {
                 edits.setThresholds(key, thresholds);
             }
             states.putIfAbsent(key, initialState(vs));
-            serversEdited(key.service());
+            edited(before, Optional.of(key.service()));
             return null;
         });
     }
@@ -340,8 +444,9 @@ public final class Director implements AutoCloseable {
             findServer(key);
             boolean configured = findService(key.service()).realServers().stream()
                     .anyMatch(rs -> rs.key().equals(key));
+            RuntimeEdits before = edits.copy();
             edits.deleteServer(key, configured);
-            serversEdited(key.service());
+            edited(before, Optional.of(key.service()));
             return null;
         });
     }
@@ -355,8 +460,10 @@ public final class Director implements AutoCloseable {
         }
     }
 
+    /** The service as the file and lbadm's service edits make it, before lbadm's real-server edits. */
     private VirtualService findService(VirtualServiceKey key) {
-        return config.find(key).orElseThrow(() -> new DirectorException("Service not defined: " + key));
+        return edits.baseService(config, key)
+                .orElseThrow(() -> new DirectorException("Service not defined: " + key));
     }
 
     private RealServer findServer(RealServerKey key) {
@@ -399,11 +506,35 @@ public final class Director implements AutoCloseable {
         servers.forEach(k -> tables.mark(k.service()));
     }
 
-    /** lbadm -a or -d changed a service's real servers. */
-    private void serversEdited(VirtualServiceKey service) {
-        effective = edits.apply(config);
+    /**
+     * lbadm changed {@code edits} (it was {@code before}): the effective configuration follows, with what it needs
+     * outward — new masq VIPs bound (accepting once published), a first gate service's DR start, VIPs no longer
+     * masq closed. When a VIP cannot be bound or DR refuses, the edit is undone and refused, nothing changed.
+     *
+     * @param only the one service whose table the edit changed, or empty: rebuild and compare every table
+     */
+    private void edited(RuntimeEdits before, Optional<VirtualServiceKey> only) {
+        ClusterConfig next = edits.apply(config);
+        List<VirtualServiceKey> opened;
+        try {
+            opened = openNewListeners(next, edits);
+            try {
+                dr.prepare(next);
+            } catch (RuntimeException e) {
+                opened.forEach(nat::stopListening);
+                listening.removeAll(opened);
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            edits = before;
+            throw e;
+        }
+        closeRemovedListeners(next, edits);
+        initStates(next);
+        afterPublish.add(() -> opened.forEach(nat::accept));
+        effective = next;
         effectiveChanged = true;
-        tables.mark(service);
+        only.ifPresentOrElse(tables::mark, tables::markEverything);
     }
 
     /** Start or reload: every table is rebuilt and compared; DR and health follow the new configuration. */
@@ -425,10 +556,12 @@ public final class Director implements AutoCloseable {
                 vs -> TableFactory.build(vs, this::state, edits, dr::mac, tables.published().get(vs.key())));
         boolean directoryChanged = dr.takeDirectoryChanged();
         DataPlaneSnapshot published = publisher.current();
-        if (!changed.isEmpty() || directoryChanged || version == 0) {
+        if (!changed.isEmpty() || directoryChanged || timeoutsChanged || version == 0) {
             long previous = version == 0 ? DataPlaneSnapshot.NO_PREVIOUS : version;
             version++;
-            published = new DataPlaneSnapshot(version, tables.published(), previous, changed, dr.directory());
+            timeoutsChanged = false;
+            published = new DataPlaneSnapshot(version, tables.published(), previous, changed, dr.directory(),
+                    timeouts);
             publisher.publish(published);
             log.debug("published tables v{} ({} changed)", version, changed.size());
         }
@@ -450,9 +583,9 @@ public final class Director implements AutoCloseable {
      * just opened are closed again and nothing else has changed, so a reload that fails here leaves the running
      * configuration exactly as it was. They accept only once their tables are published ({@link NatProxy#accept}).
      */
-    private List<VirtualServiceKey> openNewListeners(ClusterConfig cfg) {
+    private List<VirtualServiceKey> openNewListeners(ClusterConfig cfg, RuntimeEdits withEdits) {
         List<VirtualServiceKey> opened = new ArrayList<>();
-        for (Map.Entry<VirtualServiceKey, VirtualServiceKey> listen : masqServices(cfg).entrySet()) {
+        for (Map.Entry<VirtualServiceKey, VirtualServiceKey> listen : masqServices(cfg, withEdits).entrySet()) {
             VirtualServiceKey key = listen.getKey();
             if (listening.contains(key)) {
                 continue;
@@ -471,22 +604,27 @@ public final class Director implements AutoCloseable {
     }
 
     /** Stops accepting on VIPs no longer in {@code cfg}; their open connections finish. */
-    private void closeRemovedListeners(ClusterConfig cfg) {
-        Set<VirtualServiceKey> wanted = masqServices(cfg).keySet();
+    private void closeRemovedListeners(ClusterConfig cfg, RuntimeEdits withEdits) {
+        Set<VirtualServiceKey> wanted = masqServices(cfg, withEdits).keySet();
         for (VirtualServiceKey key : Set.copyOf(listening)) {
             if (!wanted.contains(key)) {
                 nat.stopListening(key);
                 listening.remove(key);
-                log.info("{}: no longer accepting (removed from the configuration); open connections finish", key);
+                log.info("{}: no longer accepting (removed from the table); open connections finish", key);
             }
         }
     }
 
-    /** Each VIP:port the NAT proxy accepts on (a masq service's own, and its alsolisten= ones) to its service. */
-    private static Map<VirtualServiceKey, VirtualServiceKey> masqServices(ClusterConfig cfg) {
+    /**
+     * Each VIP:port the NAT proxy accepts on (a masq service's own, and its alsolisten= ones) to its service. A
+     * service lbadm added listens only once it has a real server (its first server's method decides); one from
+     * the file with none listens as masq, as always.
+     */
+    private static Map<VirtualServiceKey, VirtualServiceKey> masqServices(ClusterConfig cfg, RuntimeEdits withEdits) {
         Map<VirtualServiceKey, VirtualServiceKey> keys = new HashMap<>();
         for (VirtualService vs : cfg.virtualServices()) {
-            if (vs.forwarding() == ForwardingMethod.MASQ) {
+            if (vs.forwarding() == ForwardingMethod.MASQ
+                    && !(vs.realServers().isEmpty() && withEdits.addedService(vs.key()))) {
                 keys.put(vs.key(), vs.key());
                 for (VirtualServiceKey also : vs.alsoListen()) {
                     keys.put(also, vs.key());

@@ -25,6 +25,7 @@ import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrDataPlane;
 import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.DrOptions;
@@ -218,6 +219,12 @@ final class DrBinding implements AutoCloseable {
     Map<String, Long> frameCounters() {
         DrDataPlane p = plane;
         return p == null ? Map.of() : p.stats();
+    }
+
+    /** The DR workers' flows as IPVS lists them, at most {@code limit} per worker (none without a gate service). */
+    List<ConnectionEntries> connections(int limit, Duration wait) {
+        DrDataPlane p = plane;
+        return p == null ? List.of() : p.connections(limit, wait);
     }
 
     /** The DR workers' states, for summing counters (empty while no gate service runs). Any thread. */

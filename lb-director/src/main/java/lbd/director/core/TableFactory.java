@@ -15,7 +15,7 @@ import lbd.dataplane.table.ServiceTableBuilder;
 /**
  * Turns the desired state of one virtual service into its data-plane table, with ldirectord's rules:
  * a server that is up gets its weight (an lbadm edit wins over the file, for the weight and for the connection
- * thresholds alike); a server that is down gets
+ * thresholds alike; lbadm's scheduler is in {@code vs}); a server that is down gets
  * weight 0 when the service is quiescent (existing connections go on, no new ones) and is left out
  * otherwise. The fallback is used by the data plane only while no server has weight above 0.
  */
@@ -47,7 +47,7 @@ final class TableFactory {
                 removed.add(rs.key());
             }
         }
-        return ServiceTableBuilder.build(vs, edits.scheduler(vs.key()).orElse(vs.scheduler()), weights,
-                edits.thresholds(), removed, macs, down, previous);
+        return ServiceTableBuilder.build(vs, vs.scheduler(), weights, edits.thresholds(), removed, macs, down,
+                previous);
     }
 }

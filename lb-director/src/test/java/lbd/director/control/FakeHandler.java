@@ -11,7 +11,11 @@ import lbd.config.model.Protocol;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.RealServerStats;
+import lbd.dataplane.table.ConnectionTimeouts;
+import lbd.director.core.ServiceSettings;
 import lbd.director.listing.DestinationView;
 import lbd.director.listing.Rates;
 import lbd.director.listing.ServiceView;
@@ -37,6 +41,57 @@ final class FakeHandler implements ControlHandler {
     public synchronized TableView view() {
         return new TableView(List.of(new ServiceView(VIP, scheduler, OptionalInt.empty(), Optional.empty(),
                 RealServerStats.ZERO, Rates.ZERO, servers, List.of())));
+    }
+
+    @Override
+    public ConnectionEntries connections() {
+        return new ConnectionEntries(List.of(new ConnectionEntry(Endpoint.of("192.0.2.7", 40000), VIP,
+                Endpoint.of("127.0.0.2", 80), "ESTABLISHED", 899_500)), 1);
+    }
+
+    volatile ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS;
+
+    @Override
+    public ConnectionTimeouts timeouts() {
+        return timeouts;
+    }
+
+    @Override
+    public synchronized ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp) {
+        timeouts = timeouts.with(tcp, tcpFin, udp);
+        return timeouts;
+    }
+
+    final List<String> serviceEdits = new ArrayList<>();
+
+    @Override
+    public synchronized void addService(ServiceSettings settings) {
+        if (settings.key().equals(VIP)) {
+            throw new ControlException("Service already exists: " + VIP);
+        }
+        serviceEdits.add("add " + settings);
+    }
+
+    @Override
+    public synchronized void editService(ServiceSettings settings) {
+        if (!settings.key().equals(VIP)) {
+            throw new ControlException("No such service: " + settings.key());
+        }
+        scheduler = settings.scheduler().configName();
+        serviceEdits.add("edit " + settings);
+    }
+
+    @Override
+    public synchronized void deleteService(VirtualServiceKey service) {
+        if (!service.equals(VIP)) {
+            throw new ControlException("No such service: " + service);
+        }
+        serviceEdits.add("delete " + service);
+    }
+
+    @Override
+    public synchronized void clear() {
+        serviceEdits.add("clear");
     }
 
     @Override

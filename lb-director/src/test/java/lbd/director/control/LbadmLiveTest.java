@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import lbd.director.TestHttp;
 import lbd.director.cli.LbadmMain;
 import lbd.director.listing.TableView;
 import org.junit.jupiter.api.Test;
@@ -27,11 +31,17 @@ class LbadmLiveTest {
     String err;
 
     int lbadm(LiveDirector lbd, String... args) {
+        return lbadmWithInput(lbd, "", args);
+    }
+
+    int lbadmWithInput(LiveDirector lbd, String input, String... args) {
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         ByteArrayOutputStream e = new ByteArrayOutputStream();
         List<String> all = new ArrayList<>(List.of("--socket", lbd.ops.socket().toString()));
         all.addAll(List.of(args));
-        int status = LbadmMain.run(all.toArray(String[]::new), new PrintStream(o, true, StandardCharsets.UTF_8),
+        int status = LbadmMain.run(all.toArray(String[]::new),
+                new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(o, true, StandardCharsets.UTF_8),
                 new PrintStream(e, true, StandardCharsets.UTF_8));
         out = o.toString(StandardCharsets.UTF_8);
         err = e.toString(StandardCharsets.UTF_8);
@@ -183,6 +193,129 @@ class LbadmLiveTest {
             for (int i = 0; i < 4; i++) {
                 assertThat(lbd.get()).startsWith("This is VM");
             }
+        }
+    }
+
+    /**
+     * lbadm -Lnc as ipvsadm -Lnc: an open proxied connection (ESTABLISHED, the idle timeout left) and the
+     * persistence template its client network made (NONE, port 0, the persistence timeout left); a connection
+     * that ended leaves the table, its template stays.
+     */
+    @Test
+    void listsOpenConnectionsAndPersistenceTemplatesAsIpvsadmLnc() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false, "\tpersistent=300\n")) {
+            String vip = "127.0.0.1:" + lbd.vipPort;
+            String served = lbd.get("127.0.0.7");
+            assertThat(served).startsWith("This is VM");
+            String rip = "127.0.0.1:" + lbd.backends.port(served.endsWith("VM2") ? 0 : 1);
+            String source;
+            try (Socket held = new Socket()) {
+                held.bind(new InetSocketAddress("127.0.0.7", 0));
+                held.connect(new InetSocketAddress("127.0.0.1", lbd.vipPort));
+                source = "127.0.0.7:" + held.getLocalPort();
+                String established = awaitLine(lbd, source + " ", "ESTABLISHED");
+                assertThat(established).matches("TCP 1[45]:[0-5]\\d  ESTABLISHED "
+                        + Pattern.quote(String.format("%-18s %-18s %s", source, vip, rip)));
+                assertThat(out.lines().toList()).startsWith("IPVS connection entries",
+                        "pro expire state       source             virtual            destination");
+                assertThat(out.lines().filter(l -> l.contains(" NONE ")).toList()).singleElement().asString()
+                        .matches("TCP 0[45]:[0-5]\\d  NONE        "
+                                + Pattern.quote(String.format("%-18s %-18s %s", "127.0.0.7:0", vip, rip)));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            do {
+                assertThat(lbadm(lbd, "-Lnc")).isZero();
+                if (!out.contains(source + " ")) {
+                    break;
+                }
+                Thread.sleep(50);
+            } while (System.nanoTime() < deadline);
+            assertThat(out).as("the closed connection left the table").doesNotContain(source + " ")
+                    .contains("127.0.0.7:0 ");
+            assertThat(lbadm(lbd, "-Ln", "-c", "--stats")).isEqualTo(2);
+            assertThat(lbadm(lbd, "-Z", "-c")).isEqualTo(2);
+        }
+    }
+
+    /** --set reaches the published snapshot (the DR workers' flow tables follow it) and outlives a reload. */
+    @Test
+    void timeoutsSetLiveArePublishedAndKeptAcrossAReload() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            assertThat(lbadm(lbd, "--set", "600", "0", "45")).as(err).isZero();
+            assertThat(lbd.director.publisher().current().timeouts())
+                    .isEqualTo(new lbd.dataplane.table.ConnectionTimeouts(600, 120, 45));
+            assertThat(lbadm(lbd, "--reload")).isZero();
+            assertThat(lbadm(lbd, "-L", "--timeout")).isZero();
+            assertThat(out).isEqualTo("Timeout (tcp tcpfin udp): 600 120 45\n");
+        }
+    }
+
+    /**
+     * -A, -a, -D, -C and -R on a running director: a service added with lbadm serves through its VIP once it has a
+     * masq server; -S | -R changes nothing; a restore that differs applies just the difference; -C empties the
+     * table and a reload brings the file's services back.
+     */
+    @Test
+    void wholeServicesAreAddedDeletedClearedAndRestored() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false)) {
+            lbd.awaitBothServing();
+            int port = TestHttp.freePort();
+            String vip2 = "127.0.0.1:" + port;
+            String vm2 = "127.0.0.1:" + lbd.backends.port(0);
+            String vm3 = "127.0.0.1:" + lbd.backends.port(1);
+            assertThat(lbadm(lbd, "-A", "-t", vip2, "-s", "rr")).as(err).isZero();
+            assertThat(lbadm(lbd, "-A", "-t", vip2)).isEqualTo(1);
+            assertThat(err).startsWith("lbadm: Service already exists");
+            assertThat(lbadm(lbd, "-a", "-t", vip2, "-r", vm3, "-m")).as(err).isZero();
+            assertThat(TestHttp.get(null, "127.0.0.1", port)).isEqualTo("This is VM3");
+            assertThat(lbadm(lbd, "-S", "-n")).isZero();
+            String saved = out;
+            assertThat(saved).contains("-A -t " + vip2 + " -s rr\n-a -t " + vip2 + " -r " + vm3 + " -m -w 1\n");
+
+            // -S | -R changes nothing: no table is rebuilt, the table reads the same.
+            long builds = lbd.director.onControl(() -> lbd.director.publisher().current().version());
+            assertThat(lbadmWithInput(lbd, saved, "-R")).as(err).isZero();
+            assertThat(lbd.director.onControl(() -> lbd.director.publisher().current().version())).isEqualTo(builds);
+            assertThat(lbadm(lbd, "-S", "-n")).isZero();
+            assertThat(out).isEqualTo(saved);
+
+            // A restore that differs: the second service gets VM2 instead of VM3, and wlc.
+            String edited = saved.replace("-A -t " + vip2 + " -s rr", "-A -t " + vip2 + " -s wlc")
+                    .replace("-a -t " + vip2 + " -r " + vm3, "-a -t " + vip2 + " -r " + vm2);
+            assertThat(lbadmWithInput(lbd, edited, "-R")).as(err).isZero();
+            assertThat(lbadm(lbd, "-S", "-n")).isZero();
+            assertThat(out).isEqualTo(edited);
+            assertThat(TestHttp.get(null, "127.0.0.1", port)).isEqualTo("This is VM2");
+
+            assertThat(lbadm(lbd, "-D", "-t", vip2)).isZero();
+            assertThat(lbadm(lbd, "-D", "-t", vip2)).isEqualTo(1);
+            assertThat(err).startsWith("lbadm: No such service");
+            assertThat(TestHttp.get(null, "127.0.0.1", port)).startsWith("error");
+            assertThat(lbadm(lbd, "-C")).isZero();
+            assertThat(lbadm(lbd, "-Sn")).isZero();
+            assertThat(out).isEmpty();
+            assertThat(lbd.get()).startsWith("error");
+
+            assertThat(lbadm(lbd, "--reload")).isZero();
+            assertThat(lbadm(lbd, "-Sn")).isZero();
+            assertThat(out).startsWith("-A -t 127.0.0.1:" + lbd.vipPort + " -s rr\n");
+            lbd.awaitBothServing();
+        }
+    }
+
+    /** Runs lbadm -Lnc until a line holds both {@code a} and {@code b} (bounded); returns it. */
+    private String awaitLine(LiveDirector lbd, String a, String b) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            assertThat(lbadm(lbd, "-Lnc")).as(err).isZero();
+            Optional<String> line = out.lines().filter(l -> l.contains(a) && l.contains(b)).findFirst();
+            if (line.isPresent()) {
+                return line.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no line with '" + a + "' and '" + b + "' in\n" + out);
+            }
+            Thread.sleep(50);
         }
     }
 }

@@ -156,6 +156,8 @@ class LbadmTest {
         assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.9:80", "-w", "1")).isEqualTo(1);
         assertThat(err).startsWith("lbadm: No such destination");
         assertThat(lbadm("-E", "-t", "127.0.0.1:9999", "-s", "rr")).isEqualTo(1);
+        assertThat(err).startsWith("lbadm: No such service");
+        assertThat(lbadm("-a", "-t", "127.0.0.1:9999", "-r", "127.0.0.9:80")).isEqualTo(1);
         assertThat(err).startsWith("lbadm: Service not defined");
     }
 
@@ -163,10 +165,83 @@ class LbadmTest {
     void badUsageExitsTwo() {
         assertThat(lbadm("-e", "-t", "127.0.0.1:8080", "-r", "127.0.0.2:80")).isEqualTo(2);
         assertThat(err).contains("-e needs -w");
-        assertThat(lbadm("-A", "-t", "127.0.0.1:80", "-s", "rr")).isEqualTo(2);
-        assertThat(err).contains("configuration file");
+        assertThat(lbadm("-f", "1", "-A")).isEqualTo(2);
+        assertThat(err).contains("firewall-mark");
         assertThat(lbadm("-Q")).isEqualTo(2);
         assertThat(lbadm()).isEqualTo(2);
+    }
+
+    /** ipvsadm --set and -L --timeout: 0 keeps a value; ipvsadm's messages and exit 2 for bad input. */
+    @Test
+    void setsAndListsTheConnectionTimeoutsAsIpvsadm() {
+        assertThat(lbadm("-L", "--timeout")).isZero();
+        assertThat(out).isEqualTo("Timeout (tcp tcpfin udp): 900 120 300\n");
+        assertThat(lbadm("--set", "600", "0", "30")).isZero();
+        assertThat(lbadm("-L", "--timeout")).isZero();
+        assertThat(out).isEqualTo("Timeout (tcp tcpfin udp): 600 120 30\n");
+
+        assertThat(lbadm("--set", "600", "60")).isEqualTo(2);
+        assertThat(err).isEqualTo("lbadm: --set option requires 3 timeout values\n");
+        assertThat(lbadm("--set", "600", "x", "30")).isEqualTo(2);
+        assertThat(err).isEqualTo("lbadm: invalid timeout value `x' specified\n");
+        assertThat(lbadm("--set", "2678401", "0", "0")).as("over 31 days").isEqualTo(2);
+        assertThat(lbadm("-Ln", "--timeout", "--stats")).isEqualTo(2);
+        assertThat(err).isEqualTo("lbadm: options conflicts in the list command\n");
+        assertThat(lbadm("-Lnc", "--rate")).isEqualTo(2);
+        assertThat(handler.timeouts.tcpSeconds()).isEqualTo(600);
+    }
+
+    @Test
+    void everyListingComesAsJsonWithItsSchemaVersion() {
+        assertThat(lbadm("-Ln", "--json")).isZero();
+        assertThat(out).startsWith("{\"schema\":1,\"kind\":\"table\",\"services\":[{\"protocol\":\"tcp\","
+                + "\"address\":\"127.0.0.1\",\"port\":8080,");
+        assertThat(lbadm("-Lc", "--json")).isZero();
+        assertThat(out).startsWith("{\"schema\":1,\"kind\":\"connections\",\"total\":1,\"listed\":1,");
+        assertThat(lbadm("-L", "--timeout", "--json")).isZero();
+        assertThat(out).isEqualTo("{\"schema\":1,\"kind\":\"timeouts\",\"tcp\":900,\"tcpfin\":120,\"udp\":300}\n");
+        assertThat(lbadm("-S", "--json")).isEqualTo(2);
+    }
+
+    @Test
+    void listsConnectionsThroughTheSocket() {
+        assertThat(lbadm("-Lnc")).isZero();
+        assertThat(out).isEqualTo("""
+                IPVS connection entries
+                pro expire state       source             virtual            destination
+                TCP 14:59  ESTABLISHED 192.0.2.7:40000    127.0.0.1:8080     127.0.0.2:80
+                """);
+    }
+
+    /** -A/-E/-D/-C with ipvsadm's options and defaults; the daemon's refusals in ipvsadm's words, exit 1. */
+    @Test
+    void addsEditsAndDeletesWholeServicesAsIpvsadm() {
+        assertThat(lbadm("-A", "-t", "10.0.0.1:80", "-s", "sh", "-p", "-M", "255.255.255.0", "-b", "sh-port"))
+                .as(err).isZero();
+        assertThat(handler.serviceEdits.getLast()).isEqualTo("add ServiceSettings[key=TCP 10.0.0.1:80,"
+                + " scheduler=SH, persistence=OptionalInt[300], netmask=Optional[255.255.255.0],"
+                + " flags=SchedulerFlags[fallback=false, port=true]]");
+        assertThat(lbadm("-A", "-t", "10.0.0.2:80", "-p600")).isZero();
+        assertThat(handler.serviceEdits.getLast()).contains("scheduler=WLC, persistence=OptionalInt[600]");
+        assertThat(lbadm("-E", "-t", "127.0.0.1:8080")).as("-E states everything: wlc when -s is left out")
+                .isZero();
+        assertThat(handler.scheduler).isEqualTo("wlc");
+        assertThat(lbadm("-D", "-t", "127.0.0.1:8080")).isZero();
+        assertThat(lbadm("-C")).isZero();
+        assertThat(handler.serviceEdits.getLast()).isEqualTo("clear");
+
+        assertThat(lbadm("-A", "-t", "127.0.0.1:8080", "-s", "rr")).isEqualTo(1);
+        assertThat(err).isEqualTo("lbadm: Service already exists: TCP 127.0.0.1:8080\n");
+        assertThat(lbadm("-E", "-t", "127.0.0.9:80", "-s", "rr")).isEqualTo(1);
+        assertThat(err).startsWith("lbadm: No such service");
+        assertThat(lbadm("-D", "-t", "127.0.0.9:80")).isEqualTo(1);
+        assertThat(lbadm("-A", "-t", "10.0.0.1:80", "-s", "MH")).isEqualTo(2);
+        assertThat(err).startsWith("lbadm: Scheduler not found");
+        assertThat(lbadm("-A", "-t", "10.0.0.1:80", "-p", "-M", "255.0.255.0")).isEqualTo(2);
+        assertThat(lbadm("-A", "-t", "10.0.0.1:80", "-s", "rr", "-b", "sh-port")).isEqualTo(2);
+        assertThat(lbadm("-A", "-t", "10.0.0.1:80", "-p", "0")).isEqualTo(2);
+        assertThat(err).isEqualTo("lbadm: invalid timeout value `0' specified\n");
+        assertThat(lbadm("-D")).isEqualTo(2);
     }
 
     @Test

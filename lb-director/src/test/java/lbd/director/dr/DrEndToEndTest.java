@@ -141,6 +141,16 @@ class DrEndToEndTest {
             assertThat(stats).contains("198.18.0.2:80 conns=3").contains("198.18.0.3:80 conns=3")
                     .contains("198.18.0.2:9000 conns=1").contains("198.18.0.3:9000 conns=1")
                     .contains("arp-replies-sent=").doesNotContain("send-failed");
+
+            // lbadm -Lnc's view of the flows: each finished connection to port 80 in a closing state of the
+            // client's half, with its real server; the persistent port's template is not the data plane's to list.
+            control.println("connections");
+            String connections = readLine(director, 10);
+            assertThat(connections).startsWith("CONNECTIONS IPVS connection entries|pro expire state ");
+            List<String> rows = List.of(connections.split("\\|"));
+            assertThat(rows.stream().filter(r -> r.matches("TCP \\d\\d:\\d\\d  \\S+ +198\\.18\\.0\\.1:\\d+ +"
+                    + "198\\.18\\.0\\.100:80 +198\\.18\\.0\\.3:80"))).as("%s", connections).hasSize(3);
+            assertThat(rows.stream().filter(r -> r.contains(" 198.18.0.100:8000 "))).hasSize(6);
             control.println("quit");
             assertThat(readLine(director, 10)).isEqualTo("STOPPED");
         } finally {

@@ -31,7 +31,8 @@ import lbd.dataplane.table.SnapshotPublisher;
  * The director of the end-to-end test, run in the director's namespace by a child JVM:
  * {@code DrTestMain IFACE VIP PORT[,PORT...] WORKERS RIP...} builds an rr table per port by hand (RIPs in list
  * order; a port written {@code 8000p} is persistent, 300 s per client address), probes the host, starts {@link DrDataPlane}, resolves the MACs and publishes them as the director's
- * control plane does, prints READY, then answers "stats" and "quit" on stdin.
+ * control plane does, prints READY, then answers "stats", "connections" (the flows as lbadm -Lnc lists them, on
+ * one line, rows separated by '|') and "quit" on stdin.
  */
 public final class DrTestMain {
 
@@ -104,6 +105,12 @@ public final class DrTestMain {
                         .append(" active=").append(c.activeVolatile())
                         .append(" inact=").append(c.inactiveVolatile()).append(']')));
                 System.out.println(b);
+            } else if (line.equals("connections")) {
+                String table = lbd.director.listing.ConnectionListing.format(
+                        lbd.director.listing.ConnectionListing.merge(plane.connections(1000,
+                                java.time.Duration.ofSeconds(5)), 1000), false,
+                        lbd.director.listing.AddressNames.NUMERIC);
+                System.out.println("CONNECTIONS " + table.replace("\n", "|"));
             }
         }
         plane.close();

@@ -1,6 +1,15 @@
 package lbd.dataplane.dr.flow;
 
+import java.util.ArrayList;
+import java.util.List;
+import lbd.config.model.Endpoint;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.persist.PersistenceTemplates;
 
 /**
@@ -69,6 +78,8 @@ public final class FlowTable {
     private long halfOpenEvicted;
     private final FlowExpiryWheel wheel;
     private final FlowExpiryWheel.Expiry onExpiry = this::onExpiry;
+    // Each state's timeout (ipvsadm --set changes ESTABLISHED's and FIN_WAIT's); owner thread.
+    private final long[] timeouts = new long[TcpStates.count()];
 
     /**
      * @param capacity  the most connections this worker tracks; a SYN beyond it takes the place of the oldest
@@ -104,6 +115,22 @@ public final class FlowTable {
         shortLived = new boolean[capacity];
         pressureMark = capacity - capacity / 4;
         wheel = new FlowExpiryWheel(capacity, TICK_MILLIS, SPOKES, nowMillis);
+        TcpStates.timeoutsMillis(TcpStates.timeoutMillis(TcpStates.ESTABLISHED),
+                TcpStates.timeoutMillis(TcpStates.FIN_WAIT), timeouts);
+    }
+
+    /**
+     * {@code ipvsadm --set}: the ESTABLISHED and FIN_WAIT timeouts from now on. As in IPVS, a connection's timer
+     * takes the new value when it is next armed: at its next state change, or when its current deadline comes
+     * and it is found to have time left (it is then given what is left under the new timeout). Owner thread.
+     */
+    public void setTimeouts(long tcpMillis, long tcpFinMillis) {
+        TcpStates.timeoutsMillis(tcpMillis, tcpFinMillis, timeouts);
+    }
+
+    /** A state's timeout now, in milliseconds. */
+    public long stateTimeoutMillis(byte state) {
+        return timeouts[state];
     }
 
     public int size() {
@@ -178,7 +205,7 @@ public final class FlowTable {
         shortLived[e] = false;
         joinHalfOpen(e);
         c.connectionScheduled();
-        wheel.schedule(e, nowMillis + TcpStates.timeoutMillis(TcpStates.NONE));
+        wheel.schedule(e, nowMillis + timeouts[TcpStates.NONE]);
         return e;
     }
 
@@ -245,6 +272,46 @@ public final class FlowTable {
         remove(e, lastSeen[e]);
     }
 
+    /**
+     * The tracked connections as IPVS lists them, at most {@code limit} (owner thread: a walk of the index, for
+     * a listing, which allocates an entry per connection listed).
+     */
+    public ConnectionEntries describe(int limit, long nowMillis) {
+        List<ConnectionEntry> listed = new ArrayList<>(Math.min(limit, size()));
+        for (int b = 0; b < buckets.length && listed.size() < limit; b++) {
+            int e = buckets[b] - 1;
+            if (e < 0) {
+                continue;
+            }
+            int port = ports[e];
+            // The service from the real server's key (an IPv6 entry holds the directory's number for its VIP).
+            RealServerKey server = counters[e].server();
+            VirtualServiceKey service = server != null ? server.service() : new VirtualServiceKey(Protocol.TCP,
+                    new Endpoint(Net.inet4(vips[e]), port & 0xffff));
+            Endpoint destination = server != null ? server.address() : service.address();
+            listed.add(new ConnectionEntry(new Endpoint(client(e), port >>> 16), service, destination,
+                    TcpStates.name(states[e]), lastSeen[e] + timeoutMillis(e) - nowMillis));
+        }
+        return new ConnectionEntries(listed, size());
+    }
+
+    /** An entry's client address (listings). */
+    private java.net.InetAddress client(int e) {
+        if (clientHigh[e] == IPV4) {
+            return Net.inet4((int) clientLow[e]);
+        }
+        byte[] a = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            a[i] = (byte) (clientHigh[e] >>> (56 - 8 * i));
+            a[i + 8] = (byte) (clientLow[e] >>> (56 - 8 * i));
+        }
+        try {
+            return java.net.InetAddress.getByAddress(a);
+        } catch (java.net.UnknownHostException impossible) {
+            throw new IllegalStateException(impossible); // 16 bytes are always an address
+        }
+    }
+
     /** Expires connections whose timeout has passed; returns how many. */
     public int expire(long nowMillis) {
         int before = size();
@@ -285,7 +352,7 @@ public final class FlowTable {
     private long timeoutMillis(int e) {
         byte state = states[e];
         return state == TcpStates.SYN_RECV && shortLived[e] ? HALF_OPEN_UNDER_PRESSURE_MILLIS
-                : TcpStates.timeoutMillis(state);
+                : timeouts[state];
     }
 
     private static boolean isHalfOpen(byte state) {

@@ -77,8 +77,23 @@ public final class TcpStates {
         return INPUT_ONLY[row][state];
     }
 
+    /** IPVS's default timeout of a state. */
     public static long timeoutMillis(byte state) {
         return TIMEOUT_MILLIS[state];
+    }
+
+    /**
+     * The timeout of every state, by state, with ESTABLISHED's and FIN_WAIT's as {@code ipvsadm --set tcp tcpfin}
+     * set them (the kernel's ip_vs_set_timeout changes only these two); into {@code out}.
+     */
+    public static void timeoutsMillis(long tcpMillis, long tcpFinMillis, long[] out) {
+        System.arraycopy(TIMEOUT_MILLIS, 0, out, 0, TIMEOUT_MILLIS.length);
+        out[ESTABLISHED] = tcpMillis;
+        out[FIN_WAIT] = tcpFinMillis;
+    }
+
+    static int count() {
+        return NAMES.length;
     }
 
     public static String name(byte state) {

@@ -98,4 +98,14 @@ public final class Net {
     public static String formatIpv4(int ip) {
         return (ip >>> 24) + "." + ((ip >>> 16) & 0xff) + "." + ((ip >>> 8) & 0xff) + "." + (ip & 0xff);
     }
+
+    /** An IPv4 address given as an int (network order's value), as an InetAddress; no name lookup. */
+    public static java.net.InetAddress inet4(int ip) {
+        try {
+            return java.net.InetAddress.getByAddress(new byte[] {
+                (byte) (ip >>> 24), (byte) (ip >>> 16), (byte) (ip >>> 8), (byte) ip});
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e); // four bytes are always an address
+        }
+    }
 }
