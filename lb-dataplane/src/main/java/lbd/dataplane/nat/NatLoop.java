@@ -244,10 +244,18 @@ final class NatLoop {
         return address;
     }
 
-    /** Loop thread: a client was accepted; at the loop's share of the ceiling its listeners stop (see AcceptGate). */
+    /** Loop thread: a client was accepted; listed from now on by {@link #describeConnections}. */
     void connectionOpened(ProxiedConnection connection) {
         connection.linkAfter(newest);
         newest = connection;
+        connectionOpened();
+    }
+
+    /**
+     * Loop thread: a connection or UDP flow holds descriptors; at the loop's share of the ceiling its listeners
+     * stop (see AcceptGate).
+     */
+    void connectionOpened() {
         int open = live + 1;
         LIVE.setRelease(this, open);
         if (open >= connectionShare && connectionShare > 0) {
@@ -255,12 +263,17 @@ final class NatLoop {
         }
     }
 
-    /** Loop thread: a connection is gone, both its descriptors closed; below the share the listeners start again. */
+    /** Loop thread: a proxied connection is gone, both its descriptors closed. */
     void connectionClosed(ProxiedConnection connection) {
         if (newest == connection) {
             newest = connection.older();
         }
         connection.unlink();
+        connectionClosed();
+    }
+
+    /** Loop thread: a connection or UDP flow released its descriptors; below the share the listeners start again. */
+    void connectionClosed() {
         int open = live - 1;
         LIVE.setRelease(this, open);
         if (open < connectionShare) {
