@@ -174,10 +174,13 @@ final class RunCommand {
         }
     }
 
-    /** Loads FILE, logging every error as FILE:LINE: message; null when it does not load. */
+    /** Loads FILE, logging every error (and warning) as FILE:LINE: message; null when it does not load. */
     static ClusterConfig load(Path file) {
         return switch (ConfigLoader.load(file)) {
-            case ConfigResult.Loaded loaded -> loaded.config();
+            case ConfigResult.Loaded loaded -> {
+                loaded.warnings().forEach(w -> log.warn("{}", w));
+                yield loaded.config();
+            }
             case ConfigResult.Invalid invalid -> {
                 for (ConfigError e : invalid.errors()) {
                     log.error("{}", e);

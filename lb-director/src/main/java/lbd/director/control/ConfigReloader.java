@@ -109,6 +109,7 @@ public final class ConfigReloader implements AutoCloseable {
                 throw new ControlException(message);
             }
             case ConfigResult.Loaded loaded -> {
+                loaded.warnings().forEach(w -> log.warn("{}", w));
                 try {
                     apply.accept(loaded.config());
                 } catch (DirectorException e) {
