@@ -44,22 +44,35 @@ final class RunCommand {
     }
 
     static int run(Path file, RunOptions options) throws InterruptedException {
-        return run(file, options, null, null);
+        return run(file, options, null, null, null, false);
     }
 
-    /** As {@link #run(Path, RunOptions)}; with {@code haDir}, also as one node of an HA pair (lbd.director.ha). */
     static int run(Path file, RunOptions options, Path haDir, String haNode) throws InterruptedException {
+        return run(file, options, haDir, haNode, null, false);
+    }
+
+    /**
+     * As {@link #run(Path, RunOptions)}; with {@code haDir}, also as one node of an HA pair (lbd.director.ha). With
+     * {@code pidFile}, the pid is written there once lbd serves (the signal that {@code lbd CONFIG start} waits for)
+     * and removed when it stops. {@code detached} (the process that {@code start} spawned): everything up to that
+     * point is logged on stderr, which {@code start} shows when the start fails; only then does the log move to
+     * logfile= (if set).
+     */
+    static int run(Path file, RunOptions options, Path haDir, String haNode, PidFile pidFile, boolean detached)
+            throws InterruptedException {
         ClusterConfig config = load(file);
         if (config == null) {
             log.error("{}: configuration rejected; lbd did not start", file);
             return 1;
         }
-        LogSetup logs;
-        try {
-            logs = LogSetup.configure(config.globals().logfile());
-        } catch (DirectorException e) {
-            log.error("lbd could not start: {}", e.getMessage());
-            return 1;
+        LogSetup logs = null;
+        if (!detached) {
+            try {
+                logs = LogSetup.configure(config.globals().logfile());
+            } catch (DirectorException e) {
+                log.error("lbd could not start: {}", e.getMessage());
+                return 1;
+            }
         }
         List<String> missing = CapabilityCheck.missing(config, haDir != null);
         if (!missing.isEmpty()) {
@@ -100,19 +113,41 @@ final class RunCommand {
             director.close();
             return 1;
         }
-        // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
-        Signal.handle(new Signal("HUP"), sig -> {
-            logs.reopen();
-            ops.reloadLater("SIGHUP");
-        });
-        systemd.ready(config);
         List<AutoCloseable> first = new ArrayList<>();
         first.add(systemd); // STOPPING=1, and no more watchdog pings while the director drains
         first.add(ops); // no lbadm command or reload while the director drains
         if (ha != null) {
             first.add(ha); // hands the VIPs to the peer before draining
         }
-        return runUntilStopped(director, first, List.of());
+        if (detached) {
+            try {
+                logs = LogSetup.configure(config.globals().logfile());
+            } catch (DirectorException e) {
+                log.error("lbd could not start: {}", e.getMessage());
+                first.forEach(RunCommand::closeLogged);
+                director.close();
+                return 1;
+            }
+        }
+        systemd.ready(config);
+        if (pidFile != null) {
+            try {
+                pidFile.write(ProcessHandle.current().pid());
+            } catch (java.io.IOException e) {
+                log.error("lbd could not start: cannot write the pid file {}: {}", pidFile.path(), e.getMessage());
+                first.forEach(RunCommand::closeLogged);
+                director.close();
+                return 1;
+            }
+        }
+        // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
+        LogSetup opened = logs;
+        Signal.handle(new Signal("HUP"), sig -> {
+            opened.reopen();
+            ops.reloadLater("SIGHUP");
+        });
+        List<AutoCloseable> last = pidFile == null ? List.of() : List.of(pidFile::remove);
+        return runUntilStopped(director, first, last);
     }
 
     /** The control socket (lbadm), reloads, rates and metrics of a running director (lbd.director.control). */
