@@ -13,18 +13,9 @@ class NoEffectWarningsTest {
     private static final String EVERY_ACCEPTED = """
             fork=yes
             readdquiescent=yes
-            emailalertfrom=lbd@example.com
-            checkcount=2
-            emailalert="ops@example.com"
-            emailalertfreq=60
-            emailalertstatus=all
-            smtp=127.0.0.1
             virtual=10.0.0.1:8080
             \treal=10.0.0.2:8080 masq
             \tchecktype=connect
-            \tmonitorfile="/tmp/lbd-monitor.log"
-            \tservicename=web
-            \tcomment="the web farm"
             \tlogin="anonymous"
             \tpasswd="secret"
             \tdatabase="db"
@@ -45,7 +36,7 @@ class NoEffectWarningsTest {
         assertThat(warnings.getFirst()).isEqualTo("test.cf:1: warning: fork has no effect in lbd because lbd checks"
                 + " every real server concurrently, each on its own checkinterval, without forking (as ldirectord does"
                 + " with fork=yes)");
-        assertThat(warnings).contains("test.cf:19: warning: ops has no effect in lbd because one-packet scheduling"
+        assertThat(warnings).contains("test.cf:10: warning: ops has no effect in lbd because one-packet scheduling"
                 + " is for UDP, and lbd balances TCP only");
     }
 
