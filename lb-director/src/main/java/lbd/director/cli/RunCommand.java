@@ -11,6 +11,7 @@ import lbd.config.ConfigError;
 import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.DaemonStatus;
 import lbd.config.model.Transport;
 import lbd.director.control.ConfigReloader;
 import lbd.director.control.ControlServer;
@@ -140,6 +141,7 @@ final class RunCommand {
                 return 1;
             }
         }
+        director.daemonStatus(DaemonStatus.RUNNING);
         // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
         LogSetup opened = logs;
         Signal.handle(new Signal("HUP"), sig -> {
@@ -189,6 +191,7 @@ final class RunCommand {
             List<? extends AutoCloseable> last) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            director.daemonStatus(DaemonStatus.STOPPING);
             first.forEach(RunCommand::closeLogged);
             log.info("stopping: no new connections; draining open ones for up to {} s", DRAIN.toSeconds());
             director.shutdown(DRAIN);
