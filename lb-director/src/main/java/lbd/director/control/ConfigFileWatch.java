@@ -46,9 +46,12 @@ public final class ConfigFileWatch implements AutoCloseable {
     public static ConfigFileWatch start(ConfigReloader reloader, Supplier<GlobalSettings> running, Duration interval) {
         Path file = reloader.file();
         ConfigCallback callback = new ConfigCallback();
+        // The file as it is now, read before start returns: a change made right after is a change.
+        Stamp initialStamp = stamp(file);
+        byte[] initialDigest = digest(file);
         Thread t = Thread.ofVirtual().name("lbd-config-watch").start(() -> {
-            Stamp last = stamp(file);
-            byte[] digest = digest(file);
+            Stamp last = initialStamp;
+            byte[] digest = initialDigest;
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     Thread.sleep(interval);
