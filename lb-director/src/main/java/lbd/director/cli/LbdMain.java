@@ -25,11 +25,12 @@ import picocli.CommandLine.Parameters;
             "  lbd --config FILE    run the director in the foreground (SIGTERM stops it)",
             "  lbd reload           make the running lbd re-read its file (lbadm --reload)",
             "",
-            "As ldirectord (and heartbeat's resource script /etc/ha.d/resource.d/ldirectord):",
+            "As ldirectord, and as heartbeat's /etc/ha.d/resource.d/ldirectord:",
             "  lbd [-d] [CONFIG] start|stop|restart|try-restart|reload|force-reload|status",
-            "  CONFIG: /etc/ha.d/CONFIG, else /etc/ha.d/conf/CONFIG, else the path (default ldirectord.cf);",
-            "  one lbd per configuration, pid file /run/lbd/NAME.pid; start detaches unless -d or supervised=yes.",
-            "  status exits 0 running, 3 stopped, 1 stale pid file; a configuration error exits 2.",
+            "  CONFIG: /etc/ha.d/CONFIG, else /etc/ha.d/conf/CONFIG, else the path",
+            "  (default ldirectord.cf). One lbd per CONFIG: pid file /run/lbd/NAME.pid.",
+            "  start detaches (stays in the foreground with -d or supervised=yes).",
+            "  status: 0 running, 3 stopped, 1 stale pid file; configuration errors: 2.",
             "  LBD_HA_DIR and LBD_RUN_DIR replace /etc/ha.d and /run/lbd.",
             ""
         },
@@ -78,7 +79,7 @@ public final class LbdMain implements Callable<Integer> {
     @Option(names = "-d", description = "With an ldirectord action: stay in the foreground and log on stderr (ldirectord's -d).")
     boolean debug;
 
-    @Parameters(arity = "0..2", paramLabel = "[CONFIG] ACTION", description = "ldirectord's command line: [CONFIG] start|stop|restart|try-restart|reload|force-reload|status.")
+    @Parameters(arity = "0..2", paramLabel = "[CONFIG] ACTION", description = "ldirectord's command line (see above).")
     List<String> words = new ArrayList<>();
 
     @Override
