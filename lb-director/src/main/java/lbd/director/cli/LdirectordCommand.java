@@ -218,7 +218,13 @@ final class LdirectordCommand {
             return 1;
         }
         try {
-            new ProcessBuilder("kill", "-HUP", Long.toString(pid.getAsLong())).inheritIO().start().waitFor();
+            // The shell's kill: Java signals only with TERM and KILL, and /bin/kill is not on every host.
+            int status = new ProcessBuilder("/bin/sh", "-c", "kill -HUP " + pid.getAsLong()).inheritIO().start()
+                    .waitFor();
+            if (status != 0) {
+                err.println("cannot signal lbd (pid " + pid.getAsLong() + ")");
+                return 1;
+            }
         } catch (IOException e) {
             err.println("cannot signal lbd (pid " + pid.getAsLong() + "): " + e.getMessage());
             return 1;

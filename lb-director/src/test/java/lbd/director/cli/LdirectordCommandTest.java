@@ -2,11 +2,13 @@ package lbd.director.cli;
 
 import static lbd.director.TestHttp.freePort;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import lbd.director.TestHttp;
@@ -98,6 +100,10 @@ class LdirectordCommandTest {
 
         assertThat(lbd("ldirectord.cf", "status")).isZero();
         assertThat(err.toString()).isEqualTo("lbd for " + config + " is running with pid: " + pid.getAsLong() + "\n");
+
+        assertThat(lbd("ldirectord.cf", "reload")).as("reload: %s", err).isZero();
+        await().atMost(Duration.ofSeconds(20)).until(() -> Files.readString(tmp.resolve("lbd.log"))
+                .contains("reloading " + config + " (SIGHUP)"));
 
         assertThat(lbd("ldirectord.cf", "start")).as("a second start finds it running").isZero();
         assertThat(new PidFile(pidFile).running()).isEqualTo(pid);
