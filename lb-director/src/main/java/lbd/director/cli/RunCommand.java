@@ -130,6 +130,13 @@ final class RunCommand {
                 return 1;
             }
         }
+        // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
+        // Handled before READY=1 (which waits for the first verdicts): a SIGHUP meanwhile must not end lbd.
+        LogSetup opened = logs;
+        Signal.handle(new Signal("HUP"), sig -> {
+            opened.reopen();
+            ops.reloadLater("SIGHUP");
+        });
         systemd.ready(config);
         if (pidFile != null) {
             try {
@@ -142,12 +149,6 @@ final class RunCommand {
             }
         }
         director.daemonStatus(DaemonStatus.RUNNING);
-        // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
-        LogSetup opened = logs;
-        Signal.handle(new Signal("HUP"), sig -> {
-            opened.reopen();
-            ops.reloadLater("SIGHUP");
-        });
         List<AutoCloseable> last = pidFile == null ? List.of() : List.of(pidFile::remove);
         return runUntilStopped(director, first, last);
     }
