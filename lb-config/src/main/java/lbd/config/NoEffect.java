@@ -17,7 +17,7 @@ final class NoEffect {
                     + " forking (as ldirectord does with fork=yes)";
             case READDQUIESCENT -> "lbd keeps a failed real server in its own table (at weight 0, or out with"
                     + " quiescent=no) and has no kernel table from which it could have been removed behind its back";
-            case OPS -> "one-packet scheduling is for UDP, and lbd balances TCP only";
+            case OPS -> "IPVS applies one-packet scheduling to UDP services only, and this one is TCP";
             case LOGIN, PASSWD, DATABASE, SECRET -> "no check lbd has for this service reads it";
             default -> "lbd reads it but does not use it";
         };

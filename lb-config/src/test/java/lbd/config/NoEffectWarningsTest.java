@@ -36,8 +36,8 @@ class NoEffectWarningsTest {
         assertThat(warnings.getFirst()).isEqualTo("test.cf:1: warning: fork has no effect in lbd because lbd checks"
                 + " every real server concurrently, each on its own checkinterval, without forking (as ldirectord does"
                 + " with fork=yes)");
-        assertThat(warnings).contains("test.cf:10: warning: ops has no effect in lbd because one-packet scheduling"
-                + " is for UDP, and lbd balances TCP only");
+        assertThat(warnings).contains("test.cf:10: warning: ops has no effect in lbd because IPVS applies one-packet"
+                + " scheduling to UDP services only, and this one is TCP");
     }
 
     @Test
