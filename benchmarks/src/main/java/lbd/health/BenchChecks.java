@@ -48,7 +48,7 @@ final class BenchChecks {
                 RealServerStatus current = new RealServerStatus(real, HealthState.UP, ConnectCheck.CONNECTED, false,
                         true);
                 checks.add(new ConnectCheck(id++, CheckSpec.of(service, real, Optional.empty()), current,
-                        LastCheck.none(), sink));
+                        LastCheck.none(), sink, MonitorLine.none()));
             }
         }
         return checks;

@@ -73,12 +73,14 @@ public final class ConfigLoader {
         BlockAssembler.Layout layout = BlockAssembler.assemble(LineReader.read(text, problems), problems);
 
         reader.rejectNotYet(layout.globals());
+        reader.warnNoEffect(layout.globals());
         GlobalSettings globals = GlobalBuilder.build(layout.globals(), reader);
         ServiceDefaults defaults = ServiceDefaults.read(layout.globals(), reader);
 
         List<VirtualService> services = new ArrayList<>();
         Map<VirtualServiceKey, Integer> firstLine = new HashMap<>();
         for (Block block : layout.virtuals()) {
+            reader.warnNoEffect(block);
             Optional<VirtualService> built = ServiceBuilder.build(block, defaults, reader);
             if (built.isEmpty()) {
                 continue;
@@ -106,7 +108,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             return new ConfigResult.Invalid(problems.sorted());
         }
-        return new ConfigResult.Loaded(new ClusterConfig(file, globals, services));
+        return new ConfigResult.Loaded(new ClusterConfig(file, globals, services), problems.warnings());
     }
 
     private static ConfigResult unreadable(String source, String why) {

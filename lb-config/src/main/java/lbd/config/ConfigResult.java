@@ -7,10 +7,18 @@ import lbd.config.model.ClusterConfig;
 /** The outcome of loading a configuration: a whole model, or every error found in one pass — never both. */
 public sealed interface ConfigResult {
 
-    /** The configuration is valid and fully resolved. */
-    record Loaded(ClusterConfig config) implements ConfigResult {
+    /**
+     * The configuration is valid and fully resolved; {@code warnings} (in line order) name what it accepts
+     * without effect in lbd.
+     */
+    record Loaded(ClusterConfig config, List<ConfigWarning> warnings) implements ConfigResult {
         public Loaded {
             Objects.requireNonNull(config, "config");
+            warnings = List.copyOf(warnings);
+        }
+
+        public Loaded(ClusterConfig config) {
+            this(config, List.of());
         }
     }
 

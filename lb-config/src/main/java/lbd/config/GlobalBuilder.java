@@ -31,7 +31,8 @@ final class GlobalBuilder {
                 && (supervisedLine.bare() || orElse(r.read(supervisedLine, Values::yesNo), false));
         boolean fork = orElse(r.read(globals, Directive.FORK, Values::yesNo), false);
         r.read(globals, Directive.READDQUIESCENT, Values::yesNo);
-        r.read(globals, Directive.EMAILALERTFROM, v -> Values.text(v, "emailalertfrom=lbd@example.com"));
+        Optional<String> emailAlertFrom = Optional.ofNullable(
+                r.read(globals, Directive.EMAILALERTFROM, v -> Values.text(v, "emailalertfrom=lbd@example.com")));
         Optional<String> emailAlert = Optional.ofNullable(
                 r.read(globals, Directive.EMAILALERT, v -> Values.text(v, "emailalert=\"admin@example.com\"")));
         Transport transport = orElse(r.read(globals, Directive.TRANSPORT, GlobalBuilder::transport), Transport.AUTO);
@@ -50,7 +51,7 @@ final class GlobalBuilder {
             return name;
         }));
         return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
-                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface);
+                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface, emailAlertFrom);
     }
 
     private static Transport transport(String value) {

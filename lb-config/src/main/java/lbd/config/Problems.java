@@ -4,11 +4,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Collects the errors of one load, so that an operator sees all of them at once rather than one per run. */
+/** Collects the errors (and warnings) of one load, so that an operator sees all of them at once rather than one per run. */
 final class Problems {
 
     private final String source;
     private final List<ConfigError> errors = new ArrayList<>();
+    private final List<ConfigWarning> warnings = new ArrayList<>();
 
     Problems(String source) {
         this.source = source;
@@ -16,6 +17,10 @@ final class Problems {
 
     void add(int line, String message) {
         errors.add(new ConfigError(source, line, message));
+    }
+
+    void warn(int line, String message) {
+        warnings.add(new ConfigWarning(source, line, message));
     }
 
     boolean isEmpty() {
@@ -30,6 +35,13 @@ final class Problems {
     List<ConfigError> sorted() {
         List<ConfigError> copy = new ArrayList<>(errors);
         copy.sort(Comparator.comparingInt(ConfigError::line));
+        return List.copyOf(copy);
+    }
+
+    /** In line order. */
+    List<ConfigWarning> warnings() {
+        List<ConfigWarning> copy = new ArrayList<>(warnings);
+        copy.sort(Comparator.comparingInt(ConfigWarning::line));
         return List.copyOf(copy);
     }
 }

@@ -2,8 +2,12 @@ package lbd.config;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +18,8 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import lbd.config.model.CheckCredentials;
 import lbd.config.model.CheckType;
+import lbd.config.model.DaemonStatus;
+import lbd.config.model.EmailAlert;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.HealthCheck;
@@ -21,6 +27,7 @@ import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.MaglevTableSize;
+import lbd.config.model.Reporting;
 import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
@@ -151,11 +158,11 @@ final class ServiceBuilder {
                 Optional.ofNullable(r.read(block, Directive.PASSWD, v -> Values.text(v, "passwd=\"secret\""))),
                 Optional.ofNullable(r.read(block, Directive.DATABASE, v -> Values.text(v, "database=\"portal\""))),
                 Optional.ofNullable(r.read(block, Directive.SECRET, v -> Values.text(v, "secret=\"testing123\""))));
-        // Accepted and checked, but used only by checks lbd does not have yet or by e-mail alerts.
-        for (Directive d : List.of(
-                Directive.MONITORFILE, Directive.SERVICENAME, Directive.COMMENT)) {
-            r.read(block, d, Values::unquote);
-        }
+        Reporting reporting = new Reporting(
+                Optional.ofNullable(r.read(block, Directive.MONITORFILE, ServiceBuilder::monitorFile)),
+                emailAlert(s),
+                Optional.ofNullable(r.read(block, Directive.SERVICENAME, v -> Values.text(v, "servicename=web"))),
+                Optional.ofNullable(r.read(block, Directive.COMMENT, v -> Values.text(v, "comment=\"the web farm\""))));
         if (udp && !alsoListen.isEmpty()) {
             // A udp flow is sent to its real server's own port; the port mapping of alsolisten= is the TCP proxy's.
             r.error(block.get(Directive.ALSOLISTEN), "alsolisten= on a udp service is not supported yet (lbd maps"
@@ -202,11 +209,12 @@ final class ServiceBuilder {
         HealthCheck health = new HealthCheck(check.type(), check.connects(), service,
                 Duration.ofSeconds(checkInterval), Duration.ofSeconds(checkTimeout), Duration.ofSeconds(connectTimeout),
                 Duration.ofSeconds(negotiateTimeout), failureCount, checkPort, request, receive, httpMethod,
-                virtualHost, checkCommand, credentials);
+                virtualHost, checkCommand, credentials, firstNonNull(s.checkCount(), 1));
         return Optional.of(new VirtualService(key, scheduler,
                 persistent == null ? OptionalInt.empty() : OptionalInt.of(persistent), netmask, reals, health,
                 quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number(),
-                flags, mhTableSize, alsoListen.stream().map(e -> new VirtualServiceKey(protocol, e)).toList()));
+                flags, mhTableSize, alsoListen.stream().map(e -> new VirtualServiceKey(protocol, e)).toList(),
+                reporting));
     }
 
     private Protocol protocol(boolean fwmark, int vport) {
@@ -439,6 +447,44 @@ final class ServiceBuilder {
         Endpoint endpoint = new Endpoint(fallback.address().first(), port);
         return Optional.of(new RealServer(new RealServerKey(key, endpoint), fallback.forwarding(), 1,
                 Optional.empty(), Optional.empty(), line.number()));
+    }
+
+    /** The service's alert settings, each its own else the global one; none without a recipient. */
+    private static Optional<EmailAlert> emailAlert(ServiceDefaults s) {
+        if (s.emailAlert() == null || s.emailAlert().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(new EmailAlert(s.emailAlert(), Optional.ofNullable(s.smtp()),
+                Duration.ofSeconds(s.emailAlertFreq() == null ? 0 : s.emailAlertFreq()),
+                s.emailAlertStatus() == null ? EnumSet.allOf(DaemonStatus.class) : s.emailAlertStatus()));
+    }
+
+    /**
+     * monitorfile: an absolute path lbd may append to (ldirectord opens it for appending at load and refuses the
+     * file when it cannot). Checked without creating it: --check changes nothing on disk.
+     */
+    private static Path monitorFile(String value) {
+        String p = Values.text(value, "monitorfile=\"/var/log/lbd-checks.log\"");
+        Path path;
+        try {
+            path = Path.of(p);
+        } catch (InvalidPathException e) {
+            throw new BadValue(Excerpt.quoted(p) + " is not a valid path");
+        }
+        if (!path.isAbsolute()) {
+            throw new BadValue(Excerpt.quoted(p) + " is not an absolute path; write it from /");
+        }
+        if (Files.isDirectory(path)) {
+            throw new BadValue(Excerpt.quoted(p) + " is a directory; name a file in it");
+        }
+        boolean writable = Files.exists(path) ? Files.isWritable(path)
+                : path.getParent() != null && Files.isDirectory(path.getParent()) && Files.isWritable(path.getParent());
+        if (!writable) {
+            throw new BadValue("unable to open " + Excerpt.quoted(p) + " for appending"
+                    + (Files.exists(path) || path.getParent() == null || Files.isDirectory(path.getParent())
+                    ? " (permission denied)" : " (its directory does not exist)"));
+        }
+        return path;
     }
 
     private static String regex(String value) {

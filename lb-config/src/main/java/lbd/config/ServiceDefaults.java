@@ -1,6 +1,12 @@
 package lbd.config;
 
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
+import lbd.config.model.DaemonStatus;
+import lbd.config.model.EmailAlert;
 import lbd.config.model.ForwardingMethod;
 
 /**
@@ -16,21 +22,21 @@ record ServiceDefaults(
         Boolean quiescent,
         Fallback fallback,
         Fallback fallback6,
-        String fallbackCommand) {
+        String fallbackCommand,
+        Integer checkCount,
+        List<String> emailAlert,
+        Integer emailAlertFreq,
+        Set<DaemonStatus> emailAlertStatus,
+        EmailAlert.Relay smtp) {
 
     /** A fallback= value; {@code address.port()} is -1 when the port is to be the virtual service's. */
     record Fallback(AddressParser.HostPort address, ForwardingMethod forwarding, SourceLine line) {
     }
 
-    private static final Set<String> ALERT_STATES = Set.of("all", "none", "starting", "running", "stopping", "reloading");
+    /** ldirectord's smtp= (a host name or address), with lbd's optional :PORT. */
+    private static final Pattern SMTP = Pattern.compile("([0-9A-Za-z._+-]+)(?::([0-9]{1,5}))?");
 
     static ServiceDefaults read(Block block, ValueReader r) {
-        // Accepted for compatibility, but still checked, so that a typo in them is caught now.
-        r.read(block, Directive.CHECKCOUNT, v -> Values.integer(v, 1, 1000, "a count"));
-        r.read(block, Directive.EMAILALERTFREQ, v -> Values.integer(v, 0, Integer.MAX_VALUE, "a number of seconds"));
-        r.read(block, Directive.EMAILALERTSTATUS, ServiceDefaults::alertStatus);
-        r.read(block, Directive.EMAILALERT, v -> Values.text(v, "emailalert=\"admin@example.com\""));
-        r.read(block, Directive.SMTP, v -> Values.text(v, "smtp=mail.example.com"));
         r.read(block, Directive.CLEANSTOP, Values::yesNo);
         return new ServiceDefaults(
                 r.read(block, Directive.CHECKTIMEOUT, Values::seconds),
@@ -41,7 +47,12 @@ record ServiceDefaults(
                 r.read(block, Directive.QUIESCENT, Values::yesNo),
                 fallback(block, Directive.FALLBACK, r),
                 fallback(block, Directive.FALLBACK6, r),
-                r.read(block, Directive.FALLBACKCOMMAND, v -> Values.text(v, "fallbackcommand=\"/usr/local/bin/sorry\"")));
+                r.read(block, Directive.FALLBACKCOMMAND, v -> Values.text(v, "fallbackcommand=\"/usr/local/bin/sorry\"")),
+                r.read(block, Directive.CHECKCOUNT, v -> Values.integer(v, 1, 1000, "a count")),
+                r.read(block, Directive.EMAILALERT, ServiceDefaults::recipients),
+                r.read(block, Directive.EMAILALERTFREQ, v -> Values.integer(v, 0, Integer.MAX_VALUE, "a number of seconds")),
+                r.read(block, Directive.EMAILALERTSTATUS, ServiceDefaults::alertStatus),
+                r.read(block, Directive.SMTP, ServiceDefaults::smtp));
     }
 
     /** This scope's values where set, {@code global}'s otherwise. */
@@ -51,7 +62,9 @@ record ServiceDefaults(
                 first(connectTimeout, global.connectTimeout), first(checkInterval, global.checkInterval),
                 first(failureCount, global.failureCount), first(quiescent, global.quiescent),
                 first(fallback, global.fallback), first(fallback6, global.fallback6),
-                first(fallbackCommand, global.fallbackCommand));
+                first(fallbackCommand, global.fallbackCommand), first(checkCount, global.checkCount),
+                first(emailAlert, global.emailAlert), first(emailAlertFreq, global.emailAlertFreq),
+                first(emailAlertStatus, global.emailAlertStatus), first(smtp, global.smtp));
     }
 
     private static <T> T first(T a, T b) {
@@ -83,14 +96,57 @@ record ServiceDefaults(
         });
     }
 
-    private static String alertStatus(String value) {
+    /**
+     * emailalertstatus: ldirectord's comma-separated all, none, starting, running, stopping, reloading; none alone
+     * means no mail at all.
+     */
+    private static Set<DaemonStatus> alertStatus(String value) {
         String v = Values.unquote(value);
-        for (String s : v.split(",")) {
-            if (!ALERT_STATES.contains(s.trim())) {
-                throw new BadValue(Excerpt.quoted(s.trim()) + " is not one of all, none, starting, running, stopping,"
-                        + " reloading (comma separated)");
+        String[] words = v.split("\\s*,\\s*", -1);
+        Set<DaemonStatus> statuses = EnumSet.noneOf(DaemonStatus.class);
+        boolean none = false;
+        for (String w : words) {
+            String word = w.strip();
+            switch (word) {
+                case "none" -> none = true;
+                case "all" -> statuses.addAll(EnumSet.allOf(DaemonStatus.class));
+                case "starting" -> statuses.add(DaemonStatus.STARTING);
+                case "running" -> statuses.add(DaemonStatus.RUNNING);
+                case "stopping" -> statuses.add(DaemonStatus.STOPPING);
+                case "reloading" -> statuses.add(DaemonStatus.RELOADING);
+                default -> throw new BadValue(Excerpt.quoted(word) + " is not one of all, none, starting, running,"
+                        + " stopping, reloading (comma separated)");
             }
         }
-        return v;
+        if (none && !statuses.isEmpty()) {
+            throw new BadValue("none cannot be combined with other statuses; write none alone");
+        }
+        return statuses;
+    }
+
+    /** emailalert: one address or several, comma-separated. */
+    private static List<String> recipients(String value) {
+        String v = Values.text(value, "emailalert=\"admin@example.com\"");
+        List<String> addresses = new ArrayList<>();
+        for (String a : v.split(",")) {
+            String address = a.strip();
+            if (address.isEmpty() || address.chars().anyMatch(Character::isWhitespace)) {
+                throw new BadValue(Excerpt.quoted(address) + " is not a mail address; write"
+                        + " emailalert=\"admin@example.com\" (several: comma-separated)");
+            }
+            addresses.add(address);
+        }
+        return List.copyOf(addresses);
+    }
+
+    private static EmailAlert.Relay smtp(String value) {
+        String v = Values.text(value, "smtp=mail.example.com");
+        var m = SMTP.matcher(v);
+        if (!m.matches()) {
+            throw new BadValue(Excerpt.quoted(v) + " is not a mail relay; write smtp=HOST or smtp=HOST:PORT, e.g."
+                    + " smtp=mail.example.com");
+        }
+        int port = m.group(2) == null ? 25 : Values.integer(m.group(2), 1, 65535, "a port");
+        return new EmailAlert.Relay(m.group(1), port);
     }
 }

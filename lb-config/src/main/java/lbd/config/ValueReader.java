@@ -44,4 +44,20 @@ final class ValueReader {
             }
         }
     }
+
+    /**
+     * Warns, on its line, about each directive of {@code block} that lbd accepts but that has no effect in lbd,
+     * so that none is silently ignored.
+     */
+    void warnNoEffect(Block block) {
+        for (var e : block.settings.entrySet()) {
+            Directive d = e.getKey();
+            SourceLine line = e.getValue();
+            if (d.support == Directive.Support.ACCEPTED) {
+                problems.warn(line.number(), d.configName + " has no effect in lbd because " + NoEffect.because(d));
+            } else if (d == Directive.CLEANSTOP && (line.value().equals("no") || line.value().equals("\"no\""))) {
+                problems.warn(line.number(), "cleanstop=no has no effect in lbd because " + NoEffect.CLEANSTOP_NO);
+            }
+        }
+    }
 }

@@ -266,7 +266,7 @@ class DefaultsAndDirectivesTest {
                 \tcomment=Relay for the office
                 \tlogin="anonymous"
                 \tpasswd="secret"
-                \tmonitorfile="/var/log/lbd-monitor.log"
+                \tmonitorfile="/tmp/lbd-monitor.log"
                 \temailalert="ops@example.com"
                 \tcleanstop=yes
                 """);

@@ -49,6 +49,13 @@ final class Fixtures {
         return ((ConfigResult.Invalid) r).errors();
     }
 
+    /** The warnings of a configuration that loads, each as FILE:LINE: warning: message. */
+    static List<String> warnings(String text) {
+        ConfigResult r = parse(text);
+        assertThat(r).as("expected the configuration to load, got %s", r).isInstanceOf(ConfigResult.Loaded.class);
+        return ((ConfigResult.Loaded) r).warnings().stream().map(ConfigWarning::toString).toList();
+    }
+
     /** The only error of {@code text}, as FILE:LINE: message. */
     static String onlyError(String text) {
         List<ConfigError> errors = errors(text);

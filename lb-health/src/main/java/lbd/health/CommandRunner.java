@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs an operator's command (checkcommand, fallbackcommand, ping) with a time bound: stdout and stderr are
+ * Runs an operator's command (checkcommand, fallbackcommand, ping; the director's callback) with a time bound: stdout and stderr are
  * captured (the first few KB) for the log, and at the bound the command and everything it started is killed.
  */
-final class CommandRunner {
+public final class CommandRunner {
 
     private static final int MAX_CAPTURE = 8 * 1024;
     private static final long READER_GRACE_MS = 500;
@@ -23,14 +23,14 @@ final class CommandRunner {
      * @param output   captured stdout+stderr (truncated)
      * @param failure  why it could not be started, or null
      */
-    record Outcome(int exitCode, boolean timedOut, String output, String failure) {
+    public record Outcome(int exitCode, boolean timedOut, String output, String failure) {
 
-        boolean succeeded() {
+        public boolean succeeded() {
             return failure == null && !timedOut && exitCode == 0;
         }
 
         /** {@code exit 1: no backend}, {@code killed after 2 s}, {@code cannot run /x: No such file}. */
-        String describe(Duration timeout) {
+        public String describe(Duration timeout) {
             String what = failure != null ? failure
                     : timedOut ? "killed after " + Texts.duration(timeout)
                     : "exit " + exitCode;
@@ -42,7 +42,7 @@ final class CommandRunner {
     private CommandRunner() {
     }
 
-    static Outcome run(List<String> argv, Duration timeout) throws InterruptedException {
+    public static Outcome run(List<String> argv, Duration timeout) throws InterruptedException {
         Process process;
         try {
             process = new ProcessBuilder(argv)

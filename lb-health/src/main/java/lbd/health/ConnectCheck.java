@@ -33,7 +33,8 @@ final class ConnectCheck extends DueTimers.Entry {
     SelectionKey key;
     boolean stopped;
 
-    ConnectCheck(long id, CheckSpec spec, RealServerStatus current, LastCheck lastCheck, Consumer<CheckReport> sink) {
+    ConnectCheck(long id, CheckSpec spec, RealServerStatus current, LastCheck lastCheck, Consumer<CheckReport> sink,
+                 MonitorLine monitor) {
         this.spec = spec;
         this.target = spec.target().toSocketAddress();
         this.intervalNanos = ServerChecker.intervalNanos(spec);
@@ -42,7 +43,7 @@ final class ConnectCheck extends DueTimers.Entry {
         java.util.List<String> files = Maintenance.fileNames(spec.server().address());
         this.maintenanceFile = files.get(0);
         this.maintenanceIpFile = files.get(1);
-        this.verdict = new ServerVerdict(id, spec, current, sink);
+        this.verdict = new ServerVerdict(id, spec, current, sink, monitor);
         this.lastCheck = lastCheck;
     }
 

@@ -63,6 +63,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     private final BlockingQueue<Message> inbox = new LinkedBlockingQueue<>();
     private final ConcurrentSkipListMap<VirtualServiceKey, ServiceHealth> published = new ConcurrentSkipListMap<>();
     private final ExecutorService commands = Executors.newVirtualThreadPerTaskExecutor();
+    private final MonitorFile monitorFile = new MonitorFile();
     private volatile Thread eventThread;
 
     // Owned by the event thread.
@@ -128,6 +129,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             }
         }
         commands.shutdown();
+        monitorFile.close();
     }
 
     @Override
@@ -157,14 +159,16 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     /** A real server as the event thread tracks it. */
     private static final class Tracked {
         final CheckSpec spec;
+        final MonitorLine monitor;
         RealServerStatus status;
         /** Which checker may report for this server (0: none); reports of retired checkers are ignored. */
         long checkerId;
         ServerChecker checker;     // a blocking check on the shared scheduler, or
         ConnectCheck connectCheck; // a check on the shared connect loop
 
-        Tracked(CheckSpec spec, RealServerStatus status) {
+        Tracked(CheckSpec spec, MonitorLine monitor, RealServerStatus status) {
             this.spec = spec;
+            this.monitor = monitor;
             this.status = status;
         }
     }
@@ -279,13 +283,14 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
                 Tracked tracked = servers.get(real.key());
                 if (tracked != null && tracked.spec.equals(spec)) {
                     tracked.status = tracked.status.withServer(real);
+                    tracked.monitor.update(vs, real, spec);
                     continue;
                 }
                 RealServerStatus previous = tracked == null ? null : tracked.status;
                 if (tracked != null) {
                     stopChecker(tracked);
                 }
-                servers.put(real.key(), track(spec, real, previous));
+                servers.put(real.key(), track(spec, new MonitorLine(vs, real, spec, monitorFile), real, previous));
             }
         }
         servers.entrySet().removeIf(entry -> {
@@ -304,7 +309,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
         dirty.addAll(next.values());
     }
 
-    private Tracked track(CheckSpec spec, RealServer real, RealServerStatus previous) {
+    private Tracked track(CheckSpec spec, MonitorLine monitor, RealServer real, RealServerStatus previous) {
         CheckType type = spec.check().type();
         HealthState was = previous == null ? null : previous.state();
         if (type == CheckType.ON || type == CheckType.OFF) {
@@ -313,7 +318,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             if (was != state && !(was == null && state == HealthState.DOWN)) {
                 pendingEvents.add(new HealthEvent(real.key(), state, reason, false, clock.instant()));
             }
-            return new Tracked(spec, new RealServerStatus(real, state, reason, false, true));
+            return new Tracked(spec, monitor, new RealServerStatus(real, state, reason, false, true));
         }
         // A restarted checker gets its own duration holder (the retired one may still finish a probe), starting
         // from the last published duration.
@@ -321,15 +326,16 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
                 ? new RealServerStatus(real, HealthState.DOWN, "not checked yet", false, false)
                 : new RealServerStatus(real, previous.state(), previous.reason(), previous.maintenance(),
                         previous.checked(), LastCheck.copyOf(previous.timing()));
-        Tracked tracked = new Tracked(spec, status);
+        Tracked tracked = new Tracked(spec, monitor, status);
         tracked.checkerId = ++lastCheckerId;
         if (type == CheckType.CONNECT && spec.server().service().protocol() == Protocol.TCP) {
-            tracked.connectCheck = new ConnectCheck(tracked.checkerId, spec, status, status.timing(), this::report);
+            tracked.connectCheck = new ConnectCheck(tracked.checkerId, spec, status, status.timing(), this::report,
+                    monitor);
             connectLoop().add(tracked.connectCheck);
         } else {
             Probe probe = Probes.forSpec(spec).orElseThrow();
             tracked.checker = new ServerChecker(tracked.checkerId, spec, probe, status, status.timing(),
-                    this::report, scheduler());
+                    this::report, monitor, scheduler());
             scheduler.add(tracked.checker);
         }
         return tracked;

@@ -7,9 +7,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * checktype=ping (also ldirectord's connect check of UDP services): one ICMP echo within checktimeout. The JVM
- * cannot open ICMP sockets itself, so the system's {@code ping} (setuid/capability-enabled) sends it; without
- * one, every check fails with a reason saying so, rather than silently pretending.
+ * checktype=ping (also ldirectord's connect check of UDP services): an ICMP echo, each answered within
+ * checktimeout, up to {@code checkcount} of them (ldirectord's check_ping: the first reply passes the check; only
+ * when all go unanswered does it fail). The JVM cannot open ICMP sockets itself, so the system's {@code ping}
+ * (setuid/capability-enabled) sends them; without one, every check fails with a reason saying so, rather than
+ * silently pretending.
  */
 public final class PingProbe implements Probe {
 
@@ -18,13 +20,20 @@ public final class PingProbe implements Probe {
     private final List<String> argv;
     private final Duration timeout;
     private final String target;
+    private final int attempts;
 
     public PingProbe(CheckSpec spec) {
+        this(spec, PING);
+    }
+
+    /** With {@code ping} as the ping command (tests count the echo requests with a stand-in). */
+    PingProbe(CheckSpec spec, Optional<Path> ping) {
         this.timeout = spec.check().checkTimeout();
+        this.attempts = spec.check().checkCount();
         this.target = spec.server().address().hostAddress();
         long seconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
         boolean v6 = !spec.server().address().isIpv4();
-        this.argv = PING.map(p -> v6
+        this.argv = ping.map(p -> v6
                         ? List.of(p.toString(), "-6", "-n", "-c", "1", "-W", Long.toString(seconds), target)
                         : List.of(p.toString(), "-n", "-c", "1", "-W", Long.toString(seconds), target))
                 .orElse(List.of());
@@ -40,9 +49,13 @@ public final class PingProbe implements Probe {
             return ProbeResult.down("ping: not supported on this host (no ping command in PATH); "
                     + "install iputils-ping or use checktype=connect");
         }
-        CommandRunner.Outcome outcome = CommandRunner.run(argv, timeout.plusSeconds(1));
-        return outcome.succeeded() ? ProbeResult.up("ping: echo reply")
-                : ProbeResult.down("ping: no echo reply from " + target + " within " + Texts.duration(timeout));
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            if (CommandRunner.run(argv, timeout.plusSeconds(1)).succeeded()) {
+                return ProbeResult.up("ping: echo reply");
+            }
+        }
+        return ProbeResult.down("ping: no echo reply from " + target + " within " + Texts.duration(timeout)
+                + (attempts == 1 ? "" : " to any of " + attempts + " requests (checkcount)"));
     }
 
     private static Optional<Path> findPing() {

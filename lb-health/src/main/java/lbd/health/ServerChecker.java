@@ -34,11 +34,11 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
     long nextDueNanos;
 
     ServerChecker(long id, CheckSpec spec, Probe probe, RealServerStatus current, LastCheck lastCheck,
-                  Consumer<CheckReport> sink, CheckScheduler scheduler) {
+                  Consumer<CheckReport> sink, MonitorLine monitor, CheckScheduler scheduler) {
         this.spec = spec;
         this.probe = probe;
         this.maintenance = new Maintenance(spec.maintenanceDir(), spec.server().address());
-        this.verdict = new ServerVerdict(id, spec, current, sink);
+        this.verdict = new ServerVerdict(id, spec, current, sink, monitor);
         this.lastCheck = lastCheck;
         this.scheduler = scheduler;
         this.intervalNanos = intervalNanos(spec);

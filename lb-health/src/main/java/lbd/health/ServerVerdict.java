@@ -3,8 +3,8 @@ package lbd.health;
 import java.util.function.Consumer;
 
 /**
- * What one real server's checks conclude: ldirectord's state machine fed one verdict per check, and a report to
- * the monitor only when something an operator would see changed. Used by whichever thread runs the server's
+ * What one real server's checks conclude: ldirectord's state machine fed one verdict per check, a line in the
+ * service's monitorfile per check, and a report to the monitor only when something an operator would see changed. Used by whichever thread runs the server's
  * check at the time; a server's checks never overlap, so it needs no lock.
  */
 final class ServerVerdict {
@@ -14,8 +14,11 @@ final class ServerVerdict {
     private final RealServerHealth health;
     private final PublishedVerdict published;
     private final Consumer<CheckReport> sink;
+    private final MonitorLine monitor;
 
-    ServerVerdict(long checkerId, CheckSpec spec, RealServerStatus current, Consumer<CheckReport> sink) {
+    ServerVerdict(long checkerId, CheckSpec spec, RealServerStatus current, Consumer<CheckReport> sink,
+                  MonitorLine monitor) {
+        this.monitor = monitor;
         this.checkerId = checkerId;
         this.spec = spec;
         this.health = new RealServerHealth(current.state(), spec.check().failureCount());
@@ -30,6 +33,8 @@ final class ServerVerdict {
 
     /** Feeds one verdict to the state machine and tells the monitor if an operator would see a change. */
     void record(boolean up, String reason, boolean inMaintenance) {
+        // ldirectord's message for a server in maintenance; a check's own reason otherwise.
+        monitor.record(up && !inMaintenance, inMaintenance ? "Server in maintenance" : reason);
         boolean changed;
         if (inMaintenance) {
             changed = health.forceDown();

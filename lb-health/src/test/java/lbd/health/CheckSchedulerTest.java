@@ -42,7 +42,7 @@ class CheckSchedulerTest {
         RealServerStatus status = new RealServerStatus(real, HealthState.DOWN, "not checked yet", false,
                 false);
         ServerChecker checker = new ServerChecker(1, spec, probe, status, status.timing(), report -> { },
-                scheduler);
+                MonitorLine.none(), scheduler);
         checkers.add(checker);
         return checker;
     }

@@ -14,6 +14,7 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.GlobalSettings;
 import lbd.config.model.HealthCheck;
+import lbd.config.model.Reporting;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
@@ -48,6 +49,8 @@ final class TestConfig {
     Optional<Path> maintenanceDir = Optional.empty();
     Endpoint vip = Endpoint.of("198.18.0.1", 80);
     Protocol protocol = Protocol.TCP;
+    int checkCount = 1;
+    Optional<Path> monitorFile = Optional.empty();
 
     static TestConfig connect() {
         return new TestConfig();
@@ -70,7 +73,7 @@ final class TestConfig {
     HealthCheck healthCheck() {
         return new HealthCheck(type, connectsPerNegotiate, service, interval, checkTimeout, connectTimeout,
                 negotiateTimeout, failureCount, checkPort, request, receive, httpMethod, virtualHost,
-                checkCommand, credentials);
+                checkCommand, credentials, checkCount);
     }
 
     VirtualServiceKey key() {
@@ -106,7 +109,8 @@ final class TestConfig {
         }
         return new VirtualService(key(), SchedulerKind.WRR, OptionalInt.empty(), Optional.empty(), rebased,
                 healthCheck(), quiescent, fallback.map(f -> real(key(), f, 1)), fallbackCommand, 0,
-                Duration.ofMinutes(15), 1, SchedulerFlags.NONE);
+                Duration.ofMinutes(15), 1, SchedulerFlags.NONE, lbd.config.model.MaglevTableSize.DEFAULT,
+                List.of(), new Reporting(monitorFile, Optional.empty(), Optional.empty(), Optional.empty()));
     }
 
     ClusterConfig cluster(List<RealServer> reals) {

@@ -16,7 +16,8 @@ import java.util.Optional;
  * @param cleanStop        cleanstop: remove the virtual services on stop
  * @param supervised       supervised
  * @param forkingMode      fork: run each check in its own process (lbd never needs to; accepted)
- * @param emailAlert       emailalert (accepted; lbd logs instead of sending mail)
+ * @param emailAlert       emailalert: the global recipients (each service's {@link VirtualService#reporting()} has
+ *                         the effective alert settings)
  * @param transport        lbd: transport=auto|io_uring|epoll|nio
  * @param eventLoops       lbd: eventloops=N (0 = one per core)
  * @param maxConnections   lbd: maxconn=N, the NAT proxy's ceiling on open connections, as HAProxy's global
@@ -24,6 +25,7 @@ import java.util.Optional;
  * @param controlSocket    lbd: controlsocket=PATH
  * @param metricsAddress   lbd: metrics=HOST:PORT for Prometheus, empty = off
  * @param networkInterface lbd: interface=NAME for DR, empty = the one routing to the real servers
+ * @param emailAlertFrom   emailalertfrom: the From: of alert mail (empty: USER@HOSTNAME, as ldirectord)
  */
 public record GlobalSettings(
         boolean autoreload,
@@ -39,7 +41,8 @@ public record GlobalSettings(
         int maxConnections,
         Optional<Path> controlSocket,
         Optional<Endpoint> metricsAddress,
-        Optional<String> networkInterface) {
+        Optional<String> networkInterface,
+        Optional<String> emailAlertFrom) {
 
     public GlobalSettings {
         Objects.requireNonNull(logfile, "logfile");
@@ -50,9 +53,20 @@ public record GlobalSettings(
         Objects.requireNonNull(controlSocket, "controlSocket");
         Objects.requireNonNull(metricsAddress, "metricsAddress");
         Objects.requireNonNull(networkInterface, "networkInterface");
+        Objects.requireNonNull(emailAlertFrom, "emailAlertFrom");
         if (maxConnections < 0) {
             throw new IllegalArgumentException("maxConnections must be >= 0 (0 = from the open-files limit): "
                     + maxConnections);
         }
+    }
+
+    /** Without emailalertfrom. */
+    public GlobalSettings(boolean autoreload, Optional<String> logfile, Optional<String> callback,
+                          Optional<Path> maintenanceDir, boolean cleanStop, boolean supervised, boolean forkingMode,
+                          Optional<String> emailAlert, Transport transport, int eventLoops, int maxConnections,
+                          Optional<Path> controlSocket, Optional<Endpoint> metricsAddress,
+                          Optional<String> networkInterface) {
+        this(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, forkingMode, emailAlert, transport,
+                eventLoops, maxConnections, controlSocket, metricsAddress, networkInterface, Optional.empty());
     }
 }

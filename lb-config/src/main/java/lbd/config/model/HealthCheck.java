@@ -22,6 +22,8 @@ import java.util.Optional;
  * @param virtualHost               virtualhost: Host header for http(s)
  * @param checkCommand              checkcommand for external checks
  * @param credentials               login, passwd and database, for the checks that log in
+ * @param checkCount                checkcount: ICMP echo requests a ping check sends before it fails (ldirectord
+ *                                  reads it nowhere else)
  */
 public record HealthCheck(
         CheckType type,
@@ -38,17 +40,8 @@ public record HealthCheck(
         String httpMethod,
         Optional<String> virtualHost,
         Optional<String> checkCommand,
-        CheckCredentials credentials) {
-
-    /** A check that logs in nowhere (every service but ftp, pop, imap, ldap and the databases). */
-    public HealthCheck(CheckType type, int connectChecksPerNegotiate, ServiceType service, Duration checkInterval,
-            Duration checkTimeout, Duration connectTimeout, Duration negotiateTimeout, int failureCount,
-            Optional<Integer> checkPort, Optional<String> request, Optional<String> receive, String httpMethod,
-            Optional<String> virtualHost, Optional<String> checkCommand) {
-        this(type, connectChecksPerNegotiate, service, checkInterval, checkTimeout, connectTimeout, negotiateTimeout,
-                failureCount, checkPort, request, receive, httpMethod, virtualHost, checkCommand,
-                CheckCredentials.NONE);
-    }
+        CheckCredentials credentials,
+        int checkCount) {
 
     public HealthCheck {
         Objects.requireNonNull(type, "type");
@@ -67,5 +60,27 @@ public record HealthCheck(
         if (failureCount < 1) {
             throw new IllegalArgumentException("failureCount must be >= 1: " + failureCount);
         }
+        if (checkCount < 1) {
+            throw new IllegalArgumentException("checkCount must be >= 1: " + checkCount);
+        }
+    }
+
+    /** A check that logs in nowhere (every service but ftp, pop, imap, ldap and the databases), checkcount=1. */
+    public HealthCheck(CheckType type, int connectChecksPerNegotiate, ServiceType service, Duration checkInterval,
+            Duration checkTimeout, Duration connectTimeout, Duration negotiateTimeout, int failureCount,
+            Optional<Integer> checkPort, Optional<String> request, Optional<String> receive, String httpMethod,
+            Optional<String> virtualHost, Optional<String> checkCommand) {
+        this(type, connectChecksPerNegotiate, service, checkInterval, checkTimeout, connectTimeout, negotiateTimeout,
+                failureCount, checkPort, request, receive, httpMethod, virtualHost, checkCommand,
+                CheckCredentials.NONE, 1);
+    }
+
+    /** With checkcount=1, ldirectord's default. */
+    public HealthCheck(CheckType type, int connectChecksPerNegotiate, ServiceType service, Duration checkInterval,
+            Duration checkTimeout, Duration connectTimeout, Duration negotiateTimeout, int failureCount,
+            Optional<Integer> checkPort, Optional<String> request, Optional<String> receive, String httpMethod,
+            Optional<String> virtualHost, Optional<String> checkCommand, CheckCredentials credentials) {
+        this(type, connectChecksPerNegotiate, service, checkInterval, checkTimeout, connectTimeout, negotiateTimeout,
+                failureCount, checkPort, request, receive, httpMethod, virtualHost, checkCommand, credentials, 1);
     }
 }

@@ -30,6 +30,7 @@ import java.util.OptionalInt;
  * @param alsoListen      lbd extension alsolisten=: more VIP:ports (same protocol) of this one service — one set of
  *                        real servers, one scheduler, one persistence table — as IPVS groups ports under a firewall
  *                        mark; a connection goes to its real server at the port the client connected to
+ * @param reporting       monitorfile, alert mail, servicename and comment
  */
 public record VirtualService(
         VirtualServiceKey key,
@@ -46,25 +47,36 @@ public record VirtualService(
         int line,
         SchedulerFlags schedulerFlags,
         int mhTableSize,
-        List<VirtualServiceKey> alsoListen) {
+        List<VirtualServiceKey> alsoListen,
+        Reporting reporting) {
 
-    /** A service on its one VIP:port. */
+    /** A service on its one VIP:port, with the kernel's default mh table size, that reports only to lbd's log. */
+    public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
+                          Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
+                          boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
+                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags) {
+        this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
+                maxConnections, idleTimeout, line, schedulerFlags, MaglevTableSize.DEFAULT, List.of(), Reporting.NONE);
+    }
+
+    /** A service on its one VIP:port that reports only to lbd's log. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
                           int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags,
                           int mhTableSize) {
         this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
-                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, List.of());
+                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, List.of(), Reporting.NONE);
     }
 
-    /** A service with the kernel's default mh table size. */
+    /** A service that reports only to lbd's log. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
-                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags) {
+                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags,
+                          int mhTableSize, List<VirtualServiceKey> alsoListen) {
         this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
-                maxConnections, idleTimeout, line, schedulerFlags, MaglevTableSize.DEFAULT);
+                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, alsoListen, Reporting.NONE);
     }
 
     public VirtualService {
@@ -83,6 +95,7 @@ public record VirtualService(
             throw new IllegalArgumentException("mh table size " + mhTableSize + " is not one of the kernel's: "
                     + MaglevTableSize.listed());
         }
+        Objects.requireNonNull(reporting, "reporting");
     }
 
     /**

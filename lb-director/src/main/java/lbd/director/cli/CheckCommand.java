@@ -6,8 +6,12 @@ import lbd.config.CheckSummary;
 import lbd.config.ConfigError;
 import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
+import lbd.config.ConfigWarning;
 
-/** {@code lbd --check FILE}: exit 0 and a summary when valid; exit 1 with one FILE:LINE line per error when not. */
+/**
+ * {@code lbd --check FILE}: exit 0 and a summary when valid, with a {@code FILE:LINE: warning: ...} line on stderr
+ * for each directive accepted without effect; exit 1 with one FILE:LINE line per error when not valid.
+ */
 final class CheckCommand {
 
     private CheckCommand() {
@@ -17,6 +21,10 @@ final class CheckCommand {
         ConfigResult result = ConfigLoader.load(file);
         return switch (result) {
             case ConfigResult.Loaded loaded -> {
+                for (ConfigWarning w : loaded.warnings()) {
+                    err.println(w);
+                }
+                err.flush();
                 out.print(CheckSummary.format(loaded.config()));
                 out.println(file + ": configuration OK");
                 out.flush();

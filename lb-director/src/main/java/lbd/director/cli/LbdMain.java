@@ -2,11 +2,14 @@ package lbd.director.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import lbd.config.model.Transport;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code lbd}: checks a configuration, runs the director on one, or runs the built-in demo. */
 @Command(name = "lbd",
@@ -21,13 +24,22 @@ import picocli.CommandLine.Option;
             "  lbd --demo           two web servers behind a round-robin VIP, 127.0.0.1:8080",
             "  lbd --config FILE    run the director in the foreground (SIGTERM stops it)",
             "  lbd reload           make the running lbd re-read its file (lbadm --reload)",
+            "",
+            "As ldirectord, and as heartbeat's /etc/ha.d/resource.d/ldirectord:",
+            "  lbd [-d] [CONFIG] start|stop|restart|try-restart|reload|force-reload|status",
+            "  CONFIG: /etc/ha.d/CONFIG, else /etc/ha.d/conf/CONFIG, else the path",
+            "  (default ldirectord.cf). One lbd per CONFIG: pid file /run/lbd/NAME.pid.",
+            "  start detaches (stays in the foreground with -d or supervised=yes).",
+            "  status: 0 running, 3 stopped, 1 stale pid file; configuration errors: 2.",
+            "  LBD_HA_DIR and LBD_RUN_DIR replace /etc/ha.d and /run/lbd.",
             ""
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success (a valid configuration, or a clean stop)",
             "1:an invalid configuration, or lbd could not start (the message says why)",
-            "2:bad command-line usage"
+            "2:bad command-line usage; with [CONFIG] ACTION, an invalid configuration (as ldirectord)",
+            "3:status: lbd is not running for CONFIG"
         })
 public final class LbdMain implements Callable<Integer> {
 
@@ -58,8 +70,34 @@ public final class LbdMain implements Callable<Integer> {
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "With --demo: the VIP port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
     int demoPort;
 
+    @Option(names = "--pid-file", paramLabel = "PATH", description = "With --config: write the pid to PATH once serving, remove it on stop.")
+    Path pidFile;
+
+    @Option(names = "--detached", hidden = true, description = "Set by start for the process it spawns: log on stderr until serving.")
+    boolean detached;
+
+    @Option(names = "-d", description = "With an ldirectord action: stay in the foreground and log on stderr (ldirectord's -d).")
+    boolean debug;
+
+    @Parameters(arity = "0..2", paramLabel = "[CONFIG] ACTION", description = "ldirectord's command line (see above).")
+    List<String> words = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
+        if (!words.isEmpty()) {
+            if (check != null || demo || config != null || haDir != null || pidFile != null) {
+                new PrintWriter(System.err, true).println("lbd: [CONFIG] ACTION does not go with --check, --demo,"
+                        + " --config, --ha or --pid-file (see lbd --help)");
+                return 2;
+            }
+            return new LdirectordCommand(LdirectordCommand.Paths.from(System.getenv()),
+                    new RunOptions(transport, eventLoops, socket), new PrintWriter(System.out, true),
+                    new PrintWriter(System.err, true)).run(words, debug);
+        }
+        if (debug) {
+            new PrintWriter(System.err, true).println("lbd: -d goes with [CONFIG] ACTION (see lbd --help)");
+            return 2;
+        }
         int modes = (check != null ? 1 : 0) + (demo ? 1 : 0) + (config != null ? 1 : 0);
         if (modes != 1) {
             PrintWriter err = new PrintWriter(System.err, true);
@@ -70,6 +108,10 @@ public final class LbdMain implements Callable<Integer> {
             new PrintWriter(System.err, true).println("lbd: --ha and --ha-node go with --config FILE (see lbd --help)");
             return 2;
         }
+        if ((pidFile != null || detached) && config == null) {
+            new PrintWriter(System.err, true).println("lbd: --pid-file goes with --config FILE (see lbd --help)");
+            return 2;
+        }
         if (check != null) {
             return CheckCommand.run(check, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         }
@@ -77,7 +119,7 @@ public final class LbdMain implements Callable<Integer> {
         if (demo) {
             return DemoCommand.run(demoPort, options);
         }
-        return RunCommand.run(config, options, haDir, haNode);
+        return RunCommand.run(config, options, haDir, haNode, pidFile == null ? null : new PidFile(pidFile), detached);
     }
 
     public static void main(String[] args) {

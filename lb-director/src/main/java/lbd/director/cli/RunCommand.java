@@ -11,6 +11,7 @@ import lbd.config.ConfigError;
 import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.DaemonStatus;
 import lbd.config.model.Transport;
 import lbd.director.control.ConfigReloader;
 import lbd.director.control.ControlServer;
@@ -44,22 +45,35 @@ final class RunCommand {
     }
 
     static int run(Path file, RunOptions options) throws InterruptedException {
-        return run(file, options, null, null);
+        return run(file, options, null, null, null, false);
     }
 
-    /** As {@link #run(Path, RunOptions)}; with {@code haDir}, also as one node of an HA pair (lbd.director.ha). */
     static int run(Path file, RunOptions options, Path haDir, String haNode) throws InterruptedException {
+        return run(file, options, haDir, haNode, null, false);
+    }
+
+    /**
+     * As {@link #run(Path, RunOptions)}; with {@code haDir}, also as one node of an HA pair (lbd.director.ha). With
+     * {@code pidFile}, the pid is written there once lbd serves (the signal that {@code lbd CONFIG start} waits for)
+     * and removed when it stops. {@code detached} (the process that {@code start} spawned): everything up to that
+     * point is logged on stderr, which {@code start} shows when the start fails; only then does the log move to
+     * logfile= (if set).
+     */
+    static int run(Path file, RunOptions options, Path haDir, String haNode, PidFile pidFile, boolean detached)
+            throws InterruptedException {
         ClusterConfig config = load(file);
         if (config == null) {
             log.error("{}: configuration rejected; lbd did not start", file);
             return 1;
         }
-        LogSetup logs;
-        try {
-            logs = LogSetup.configure(config.globals().logfile());
-        } catch (DirectorException e) {
-            log.error("lbd could not start: {}", e.getMessage());
-            return 1;
+        LogSetup logs = null;
+        if (!detached) {
+            try {
+                logs = LogSetup.configure(config.globals().logfile());
+            } catch (DirectorException e) {
+                log.error("lbd could not start: {}", e.getMessage());
+                return 1;
+            }
         }
         List<String> missing = CapabilityCheck.missing(config, haDir != null);
         if (!missing.isEmpty()) {
@@ -100,19 +114,43 @@ final class RunCommand {
             director.close();
             return 1;
         }
-        // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
-        Signal.handle(new Signal("HUP"), sig -> {
-            logs.reopen();
-            ops.reloadLater("SIGHUP");
-        });
-        systemd.ready(config);
         List<AutoCloseable> first = new ArrayList<>();
         first.add(systemd); // STOPPING=1, and no more watchdog pings while the director drains
         first.add(ops); // no lbadm command or reload while the director drains
         if (ha != null) {
             first.add(ha); // hands the VIPs to the peer before draining
         }
-        return runUntilStopped(director, first, List.of());
+        if (detached) {
+            try {
+                logs = LogSetup.configure(config.globals().logfile());
+            } catch (DirectorException e) {
+                log.error("lbd could not start: {}", e.getMessage());
+                first.forEach(RunCommand::closeLogged);
+                director.close();
+                return 1;
+            }
+        }
+        // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
+        // Handled before READY=1 (which waits for the first verdicts): a SIGHUP meanwhile must not end lbd.
+        LogSetup opened = logs;
+        Signal.handle(new Signal("HUP"), sig -> {
+            opened.reopen();
+            ops.reloadLater("SIGHUP");
+        });
+        systemd.ready(config);
+        if (pidFile != null) {
+            try {
+                pidFile.write(ProcessHandle.current().pid());
+            } catch (java.io.IOException e) {
+                log.error("lbd could not start: cannot write the pid file {}: {}", pidFile.path(), e.getMessage());
+                first.forEach(RunCommand::closeLogged);
+                director.close();
+                return 1;
+            }
+        }
+        director.daemonStatus(DaemonStatus.RUNNING);
+        List<AutoCloseable> last = pidFile == null ? List.of() : List.of(pidFile::remove);
+        return runUntilStopped(director, first, last);
     }
 
     /** The control socket (lbadm), reloads, rates and metrics of a running director (lbd.director.control). */
@@ -132,8 +170,7 @@ final class RunCommand {
         String version = "lbd version " + LbdVersion.VERSION;
         Supplier<String> firstLine = ha == null ? () -> version : () -> version + "; " + ha.status().describe();
         List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status));
-        return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(),
-                config.globals().autoreload(), firstLine, extra);
+        return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(), firstLine, extra);
     }
 
     static Director startDirector(ClusterConfig config, RunOptions options) {
@@ -155,6 +192,7 @@ final class RunCommand {
             List<? extends AutoCloseable> last) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            director.daemonStatus(DaemonStatus.STOPPING);
             first.forEach(RunCommand::closeLogged);
             log.info("stopping: no new connections; draining open ones for up to {} s", DRAIN.toSeconds());
             director.shutdown(DRAIN);
@@ -174,10 +212,13 @@ final class RunCommand {
         }
     }
 
-    /** Loads FILE, logging every error as FILE:LINE: message; null when it does not load. */
+    /** Loads FILE, logging every error (and warning) as FILE:LINE: message; null when it does not load. */
     static ClusterConfig load(Path file) {
         return switch (ConfigLoader.load(file)) {
-            case ConfigResult.Loaded loaded -> loaded.config();
+            case ConfigResult.Loaded loaded -> {
+                loaded.warnings().forEach(w -> log.warn("{}", w));
+                yield loaded.config();
+            }
             case ConfigResult.Invalid invalid -> {
                 for (ConfigError e : invalid.errors()) {
                     log.error("{}", e);

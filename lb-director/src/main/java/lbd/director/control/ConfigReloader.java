@@ -1,6 +1,7 @@
 package lbd.director.control;
 
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,6 +11,7 @@ import java.util.function.Function;
 import lbd.config.ConfigError;
 import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.GlobalSettings;
 import lbd.director.core.DirectorException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,8 @@ public final class ConfigReloader implements AutoCloseable {
     private final Function<Path, ConfigResult> loader;
     private final Consumer<ClusterConfig> apply;
     private final ReloadPhases phases;
+    /** The global settings of the last configuration this reloader applied (none before the first reload). */
+    private volatile GlobalSettings applied;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "lbd-reload");
         t.setDaemon(true);
@@ -54,6 +58,11 @@ public final class ConfigReloader implements AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    /** Any thread: the global settings of the configuration it last applied; empty until a reload applied one. */
+    public Optional<GlobalSettings> lastApplied() {
+        return Optional.ofNullable(applied);
     }
 
     /** Reloads and waits; returns a one-line summary, or throws {@link ControlException} when rejected. */
@@ -109,8 +118,10 @@ public final class ConfigReloader implements AutoCloseable {
                 throw new ControlException(message);
             }
             case ConfigResult.Loaded loaded -> {
+                loaded.warnings().forEach(w -> log.warn("{}", w));
                 try {
                     apply.accept(loaded.config());
+                    applied = loaded.config().globals();
                 } catch (DirectorException e) {
                     String message = file + ": reload failed: " + e.getMessage()
                             + "; the running configuration is kept";

@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Endpoint;
+import lbd.config.model.GlobalSettings;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
 import lbd.director.metrics.MetricsServer;
@@ -31,15 +32,15 @@ public final class DirectorOps implements AutoCloseable {
     private final ConfigReloader reloader;
     private final ControlServer control;
     private final MetricsServer metrics;
-    private final AutoReload autoReload;
+    private final ConfigFileWatch watch;
     private final ScheduledExecutorService sampler;
 
-    private DirectorOps(ConfigReloader reloader, ControlServer control, MetricsServer metrics, AutoReload autoReload,
+    private DirectorOps(ConfigReloader reloader, ControlServer control, MetricsServer metrics, ConfigFileWatch watch,
                         ScheduledExecutorService sampler) {
         this.reloader = reloader;
         this.control = control;
         this.metrics = metrics;
-        this.autoReload = autoReload;
+        this.watch = watch;
         this.sampler = sampler;
     }
 
@@ -47,12 +48,11 @@ public final class DirectorOps implements AutoCloseable {
      * @param reloader       re-reads the configuration file (null for the demo: nothing to reload)
      * @param socket         the control socket's path
      * @param metricsAddress where to serve /metrics, if anywhere
-     * @param autoreload     watch the file's mtime and reload when it changes
      * @param listingFirstLine the first line of a listing (lbd's name and version)
      */
     public static DirectorOps start(Director director, ConfigReloader reloader, Path socket,
-                                    Optional<Endpoint> metricsAddress, boolean autoreload, String listingFirstLine) {
-        return start(director, reloader, socket, metricsAddress, autoreload, () -> listingFirstLine, List.of());
+                                    Optional<Endpoint> metricsAddress, String listingFirstLine) {
+        return start(director, reloader, socket, metricsAddress, () -> listingFirstLine, List.of());
     }
 
     /**
@@ -60,7 +60,7 @@ public final class DirectorOps implements AutoCloseable {
      * (HA's).
      */
     public static DirectorOps start(Director director, ConfigReloader reloader, Path socket,
-                                    Optional<Endpoint> metricsAddress, boolean autoreload,
+                                    Optional<Endpoint> metricsAddress,
                                     Supplier<String> listingFirstLine, List<MultiCollector> extraMetrics) {
         DirectorControl handler = new DirectorControl(director, reloader);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -77,10 +77,11 @@ public final class DirectorOps implements AutoCloseable {
             if (metricsAddress.isPresent()) {
                 metrics = MetricsServer.start(metricsAddress.get(), handler, extraMetrics);
             }
-            AutoReload watch = null;
-            if (autoreload && reloader != null) {
-                watch = AutoReload.start(reloader, AutoReload.DEFAULT_INTERVAL);
-                log.info("autoreload: watching {} for changes", reloader.file());
+            ConfigFileWatch watch = null;
+            if (reloader != null) {
+                GlobalSettings atStart = director.config().globals();
+                watch = ConfigFileWatch.start(reloader, () -> reloader.lastApplied().orElse(atStart),
+                        ConfigFileWatch.DEFAULT_INTERVAL);
             }
             return new DirectorOps(reloader, control, metrics, watch, sampler);
         } catch (RuntimeException e) {
@@ -121,8 +122,8 @@ public final class DirectorOps implements AutoCloseable {
 
     @Override
     public void close() {
-        if (autoReload != null) {
-            autoReload.close();
+        if (watch != null) {
+            watch.close();
         }
         sampler.shutdownNow();
         control.close();

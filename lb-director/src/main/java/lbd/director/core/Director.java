@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import lbd.config.model.CheckType;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ConnectionThresholds;
+import lbd.config.model.DaemonStatus;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.GlobalSettings;
 import lbd.config.model.RealServer;
@@ -34,6 +35,7 @@ import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 import lbd.health.HealthEvent;
+import lbd.director.alert.EmailAlerts;
 import lbd.health.HealthListener;
 import lbd.health.HealthMonitor;
 import lbd.health.HealthState;
@@ -59,6 +61,7 @@ public final class Director implements AutoCloseable {
     private final DrBinding dr;
     private final HealthMonitor health;
     private final ControlConductor conductor;
+    private final EmailAlerts alerts;
 
     // ---- owned by the conductor thread ----
     private ClusterConfig config;
@@ -87,16 +90,19 @@ public final class Director implements AutoCloseable {
         DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp);
         this.dr = new DrBinding(publisher, withDrSettings(drOptions, config, eventLoops),
                 task -> conductor.post("direct routing: MAC resolution", task), this::holdsChanged);
+        this.alerts = new EmailAlerts(config);
         this.health = new HealthMonitor(new HealthListener() {
             @Override
             public void onTransition(HealthEvent event) {
                 onHealth(event);
+                alerts.onTransition(event); // queues the mail, if any: never waits on a relay
             }
 
             @Override
             public void onFallback(VirtualServiceKey service, boolean active) {
                 // lb-health logs the event and runs fallbackcommand. The tables need nothing more: the data
                 // plane uses a table's fallback whenever no destination has weight > 0.
+                alerts.onFallback(service, active);
             }
         });
     }
@@ -195,6 +201,24 @@ public final class Director implements AutoCloseable {
     /** Applies a new configuration as a diff; unchanged real servers keep their health and counters. */
     public void reload(ClusterConfig next) {
         Objects.requireNonNull(next, "next");
+        DaemonStatus before = alerts.status();
+        alerts.status(DaemonStatus.RELOADING);
+        try {
+            reloadOnConductor(next);
+        } finally {
+            alerts.status(before);
+        }
+    }
+
+    /**
+     * The daemon's status as ldirectord's alert mail reports it and emailalertstatus= filters it: lbd starts as
+     * starting; the launcher says running once it serves and stopping when a stop begins; a reload is reloading.
+     */
+    public void daemonStatus(DaemonStatus status) {
+        alerts.status(status);
+    }
+
+    private void reloadOnConductor(ClusterConfig next) {
         conductor.call("reload", () -> {
             // First what can fail, each undoing itself: new listeners, then the DR plane for a first gate service.
             List<VirtualServiceKey> opened = openNewListeners(next, NO_EDITS);
@@ -220,6 +244,7 @@ public final class Director implements AutoCloseable {
             afterPublish.add(() -> opened.forEach(nat::accept)); // bound above; first clients wait for the table
             configurationChanged();
             logReloadDiff(previous, next);
+            alerts.configure(next);
             return null;
         });
     }
@@ -707,7 +732,9 @@ public final class Director implements AutoCloseable {
 
     /** Stops accepting, lets open connections drain up to {@code drain}, then closes everything. */
     public void shutdown(Duration drain) {
+        alerts.status(DaemonStatus.STOPPING);
         health.close();
+        alerts.close();
         nat.shutdown(drain);
         conductor.close();
         dr.close();

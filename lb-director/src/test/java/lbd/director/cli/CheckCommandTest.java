@@ -73,4 +73,20 @@ class CheckCommandTest {
         assertThat(check(dir.resolve("absent.cf"))).isEqualTo(1);
         assertThat(err.toString()).contains("absent.cf: no such file");
     }
+
+    @Test
+    void aDirectiveWithoutEffectIsAWarningOnItsLineAndTheCheckStillPasses() throws Exception {
+        Path cf = dir.resolve("fork.cf");
+        Files.writeString(cf, """
+                fork=yes
+                virtual=127.0.0.1:8080
+                \treal=127.0.0.2:8080 masq
+                \tchecktype=connect
+                """);
+        assertThat(check(cf)).isZero();
+        assertThat(err.toString().lines()).containsExactly(cf + ":1: warning: fork has no effect in lbd because lbd"
+                + " checks every real server concurrently, each on its own checkinterval, without forking (as"
+                + " ldirectord does with fork=yes)");
+        assertThat(out.toString()).contains("configuration OK");
+    }
 }

@@ -51,7 +51,7 @@ final class LiveDirector implements AutoCloseable {
             director = Director.start(config, Transport.NIO, 1);
             ConfigReloader reloader = new ConfigReloader(file, ConfigLoader::load, director::reload);
             DirectorOps ops = DirectorOps.start(director, reloader, dir.resolve("lbd.sock"), Optional.empty(),
-                    autoreload, "lbd version test");
+                    "lbd version test");
             return new LiveDirector(backends, vipPort, file, director, ops);
         } catch (IOException | RuntimeException e) {
             if (director != null) {

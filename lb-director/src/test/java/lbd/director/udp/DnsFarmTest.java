@@ -146,7 +146,7 @@ class DnsFarmTest {
         Director director = Director.start(config, transport.request(), 1);
         ConfigReloader reloader = new ConfigReloader(file, ConfigLoader::load, director::reload);
         DirectorOps ops = DirectorOps.start(director, reloader, dir.resolve(name + ".sock"), Optional.empty(),
-                false, "lbd version test");
+                "lbd version test");
         return new Lbd(director, ops, vipPort);
     }
 

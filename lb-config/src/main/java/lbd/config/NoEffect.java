@@ -1,0 +1,29 @@
+package lbd.config;
+
+/**
+ * Why a directive lbd accepts changes nothing in lbd: the tail of its {@code --check} warning,
+ * {@code FILE:LINE: warning: fork has no effect in lbd because ...}. One sentence per directive, written for the
+ * operator who set it expecting ldirectord's behaviour.
+ */
+final class NoEffect {
+
+    private NoEffect() {
+    }
+
+    /** For a directive lbd accepts without effect ({@link Directive.Support#ACCEPTED}). */
+    static String because(Directive d) {
+        return switch (d) {
+            case FORK -> "lbd checks every real server concurrently, each on its own checkinterval, without"
+                    + " forking (as ldirectord does with fork=yes)";
+            case READDQUIESCENT -> "lbd keeps a failed real server in its own table (at weight 0, or out with"
+                    + " quiescent=no) and has no kernel table from which it could have been removed behind its back";
+            case OPS -> "IPVS applies one-packet scheduling to UDP services only, and this one is TCP";
+            case LOGIN, PASSWD, DATABASE, SECRET -> "no check lbd has for this service reads it";
+            default -> "lbd reads it but does not use it";
+        };
+    }
+
+    /** cleanstop=no: lbd is the forwarding path, so what it forwards stops when it stops. */
+    static final String CLEANSTOP_NO = "lbd itself forwards the virtual services' traffic (there is no kernel"
+            + " table to leave behind), so its virtual services stop with it whatever cleanstop says";
+}
