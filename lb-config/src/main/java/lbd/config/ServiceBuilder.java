@@ -17,6 +17,8 @@ import lbd.config.model.CheckType;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.HealthCheck;
+import lbd.config.model.NatOptions;
+import lbd.config.model.ProxyProtocol;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
@@ -195,6 +197,7 @@ final class ServiceBuilder {
             }
         }
         Optional<RealServer> fallback = fallback(key, vport, ipv6 ? s.fallback6() : s.fallback());
+        NatOptions nat = natOptions(reals);
 
         if (key == null || r.problems.count() != errorsBefore) {
             return Optional.empty();
@@ -206,7 +209,41 @@ final class ServiceBuilder {
         return Optional.of(new VirtualService(key, scheduler,
                 persistent == null ? OptionalInt.empty() : OptionalInt.of(persistent), netmask, reals, health,
                 quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number(),
-                flags, mhTableSize, alsoListen.stream().map(e -> new VirtualServiceKey(protocol, e)).toList()));
+                flags, mhTableSize, alsoListen.stream().map(e -> new VirtualServiceKey(protocol, e)).toList(), nat));
+    }
+
+    /**
+     * proxyprotocol=, acceptproxy=, transparent=: what the NAT proxy tells a real server about the client. Each
+     * is for masq services only: direct routing forwards the client's own packets and has nothing to add.
+     */
+    private NatOptions natOptions(List<RealServer> reals) {
+        ProxyProtocol proxyProtocol = orElse(r.read(block, Directive.PROXYPROTOCOL, v -> switch (Values.unquote(v)) {
+            case "v1" -> ProxyProtocol.V1;
+            case "v2" -> ProxyProtocol.V2;
+            case "off", "no" -> ProxyProtocol.OFF;
+            default -> throw new BadValue(Excerpt.quoted(v) + " is not v1, v2 or off");
+        }), ProxyProtocol.OFF);
+        boolean acceptProxy = orElse(r.read(block, Directive.ACCEPTPROXY, Values::yesNo), false);
+        boolean transparent = orElse(r.read(block, Directive.TRANSPARENT, Values::yesNo), false);
+        for (Directive d : List.of(Directive.ACCEPTPROXY, Directive.TRANSPARENT)) {
+            SourceLine line = block.get(d);
+            if (line != null && (d == Directive.ACCEPTPROXY ? acceptProxy : transparent)) {
+                r.error(line, "not supported yet");
+            }
+        }
+        NatOptions nat = new NatOptions(proxyProtocol, acceptProxy, transparent);
+        if (reals.stream().anyMatch(real -> real.forwarding() == ForwardingMethod.GATE)) {
+            boolean[] used = {proxyProtocol != ProxyProtocol.OFF, acceptProxy, transparent};
+            Directive[] directives = {Directive.PROXYPROTOCOL, Directive.ACCEPTPROXY, Directive.TRANSPARENT};
+            for (int i = 0; i < used.length; i++) {
+                if (used[i]) {
+                    r.error(block.get(directives[i]), "needs masq real servers: direct"
+                            + " routing (gate) forwards the client's own packets, which the real server already sees"
+                            + " with the client's address");
+                }
+            }
+        }
+        return nat;
     }
 
     private Protocol protocol(boolean fwmark, int vport) {

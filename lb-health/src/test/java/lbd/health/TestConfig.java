@@ -14,6 +14,8 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.GlobalSettings;
 import lbd.config.model.HealthCheck;
+import lbd.config.model.MaglevTableSize;
+import lbd.config.model.NatOptions;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
@@ -48,6 +50,7 @@ final class TestConfig {
     Optional<Path> maintenanceDir = Optional.empty();
     Endpoint vip = Endpoint.of("198.18.0.1", 80);
     Protocol protocol = Protocol.TCP;
+    NatOptions nat = NatOptions.NONE;
 
     static TestConfig connect() {
         return new TestConfig();
@@ -106,7 +109,7 @@ final class TestConfig {
         }
         return new VirtualService(key(), SchedulerKind.WRR, OptionalInt.empty(), Optional.empty(), rebased,
                 healthCheck(), quiescent, fallback.map(f -> real(key(), f, 1)), fallbackCommand, 0,
-                Duration.ofMinutes(15), 1, SchedulerFlags.NONE);
+                Duration.ofMinutes(15), 1, SchedulerFlags.NONE, MaglevTableSize.DEFAULT, List.of(), nat);
     }
 
     ClusterConfig cluster(List<RealServer> reals) {

@@ -30,6 +30,7 @@ import java.util.OptionalInt;
  * @param alsoListen      lbd extension alsolisten=: more VIP:ports (same protocol) of this one service — one set of
  *                        real servers, one scheduler, one persistence table — as IPVS groups ports under a firewall
  *                        mark; a connection goes to its real server at the port the client connected to
+ * @param nat             lbd extension: proxyprotocol=, acceptproxy=, transparent= ({@link NatOptions#NONE})
  */
 public record VirtualService(
         VirtualServiceKey key,
@@ -46,9 +47,10 @@ public record VirtualService(
         int line,
         SchedulerFlags schedulerFlags,
         int mhTableSize,
-        List<VirtualServiceKey> alsoListen) {
+        List<VirtualServiceKey> alsoListen,
+        NatOptions nat) {
 
-    /** A service on its one VIP:port. */
+    /** A service on its one VIP:port, without NAT options. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
@@ -58,7 +60,17 @@ public record VirtualService(
                 maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, List.of());
     }
 
-    /** A service with the kernel's default mh table size. */
+    /** A service without NAT options (the real servers see the director's address). */
+    public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
+                          Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
+                          boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
+                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags,
+                          int mhTableSize, List<VirtualServiceKey> alsoListen) {
+        this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
+                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, alsoListen, NatOptions.NONE);
+    }
+
+    /** A service with the kernel's default mh table size, without NAT options. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
@@ -83,6 +95,7 @@ public record VirtualService(
             throw new IllegalArgumentException("mh table size " + mhTableSize + " is not one of the kernel's: "
                     + MaglevTableSize.listed());
         }
+        Objects.requireNonNull(nat, "nat");
     }
 
     /**
