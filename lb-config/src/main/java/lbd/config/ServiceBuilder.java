@@ -225,11 +225,8 @@ final class ServiceBuilder {
         }), ProxyProtocol.OFF);
         boolean acceptProxy = orElse(r.read(block, Directive.ACCEPTPROXY, Values::yesNo), false);
         boolean transparent = orElse(r.read(block, Directive.TRANSPARENT, Values::yesNo), false);
-        for (Directive d : List.of(Directive.ACCEPTPROXY, Directive.TRANSPARENT)) {
-            SourceLine line = block.get(d);
-            if (line != null && (d == Directive.ACCEPTPROXY ? acceptProxy : transparent)) {
-                r.error(line, "not supported yet");
-            }
+        if (transparent) {
+            r.error(block.get(Directive.TRANSPARENT), "not supported yet");
         }
         NatOptions nat = new NatOptions(proxyProtocol, acceptProxy, transparent);
         if (reals.stream().anyMatch(real -> real.forwarding() == ForwardingMethod.GATE)) {

@@ -23,10 +23,10 @@ class NatOptionsConfigTest {
                 virtual=10.0.0.1:80
                 \treal=10.0.0.2:8080 masq
                 \tproxyprotocol=v2
-                \tacceptproxy=no
+                \tacceptproxy=yes
                 \ttransparent=no
                 """).virtualServices().getFirst();
-        assertThat(vs.nat()).isEqualTo(new NatOptions(ProxyProtocol.V2, false, false));
+        assertThat(vs.nat()).isEqualTo(new NatOptions(ProxyProtocol.V2, true, false));
         assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tproxyprotocol=\"v1\"\n")
                 .virtualServices().getFirst().nat().proxyProtocol()).isEqualTo(ProxyProtocol.V1);
         assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tproxyprotocol=off\n")
@@ -47,6 +47,9 @@ class NatOptionsConfigTest {
     void directRoutingHasNoUseForThem() {
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\tproxyprotocol=v2\n"))
                 .startsWith("test.cf:3: proxyprotocol: needs masq real servers");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\tacceptproxy=yes\n"))
+                .isEqualTo("test.cf:3: acceptproxy: needs masq real servers: direct routing (gate) forwards the"
+                        + " client's own packets, which the real server already sees with the client's address");
         // Written off, they change nothing and are accepted with gate too.
         Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\tproxyprotocol=off\n\ttransparent=no\n");
     }

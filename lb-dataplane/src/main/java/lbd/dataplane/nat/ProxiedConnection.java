@@ -168,18 +168,10 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     }
 
     /**
-     * Loop thread: a connection for a just-accepted client with its first destination chosen (counted as
-     * scheduled), or null when the service has no destination with weight > 0 and no fallback.
-     */
-    static ProxiedConnection schedule(NatLoop loop, VirtualServiceKey service, ServiceLoad load, ServiceSlot slot,
-            Channel client) {
-        InetSocketAddress peer = client.remoteAddress() instanceof InetSocketAddress a ? a : null;
-        return schedule(loop, service, load, slot, client, peer, null);
-    }
-
-    /**
-     * As above for a client whose address lbd learnt otherwise ({@code clientAddress}, and the address it connected
-     * to, {@code vipAddress}: from an upstream hop's PROXY header); the connection starts at {@link #clientReady}.
+     * Loop thread: a connection for a just-accepted client from {@code clientAddress} (the socket's peer, or the
+     * source of an upstream's PROXY header, whose destination is then {@code vipAddress}; else null) with its first
+     * destination chosen (counted as scheduled), or null when the service has no destination with weight > 0 and no
+     * fallback. It connects when the client's channel is active, or at {@link #clientReady}.
      */
     static ProxiedConnection schedule(NatLoop loop, VirtualServiceKey service, ServiceLoad load, ServiceSlot slot,
             Channel client, InetSocketAddress clientAddress, InetSocketAddress vipAddress) {
