@@ -226,7 +226,8 @@ final class ServiceBuilder {
         boolean acceptProxy = orElse(r.read(block, Directive.ACCEPTPROXY, Values::yesNo), false);
         boolean transparent = orElse(r.read(block, Directive.TRANSPARENT, Values::yesNo), false);
         if (transparent) {
-            r.error(block.get(Directive.TRANSPARENT), "not supported yet");
+            r.error(block.get(Directive.TRANSPARENT), "connecting to real servers from the client's own address is"
+                    + " not supported yet; use proxyprotocol=v1 or v2 to give the real servers the client's address");
         }
         NatOptions nat = new NatOptions(proxyProtocol, acceptProxy, transparent);
         if (reals.stream().anyMatch(real -> real.forwarding() == ForwardingMethod.GATE)) {

@@ -40,7 +40,8 @@ class NatOptionsConfigTest {
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tacceptproxy=maybe\n"))
                 .contains("test.cf:3:").contains("is not yes or no");
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\ttransparent=yes\n"))
-                .isEqualTo("test.cf:3: transparent: not supported yet");
+                .isEqualTo("test.cf:3: transparent: connecting to real servers from the client's own address is not"
+                        + " supported yet; use proxyprotocol=v1 or v2 to give the real servers the client's address");
     }
 
     @Test
