@@ -74,7 +74,10 @@ enum Directive {
     COMMENT("comment", Scope.VIRTUAL, Support.ACTED),
     // lbd's extensions.
     MAXCONNS("maxconns", Scope.VIRTUAL, Support.ACTED),
-    IDLETIMEOUT("idletimeout", Scope.VIRTUAL, Support.ACTED);
+    IDLETIMEOUT("idletimeout", Scope.VIRTUAL, Support.ACTED),
+    PROXYPROTOCOL("proxyprotocol", Scope.VIRTUAL, Support.ACTED),
+    ACCEPTPROXY("acceptproxy", Scope.VIRTUAL, Support.ACTED),
+    TRANSPARENT("transparent", Scope.VIRTUAL, Support.ACTED);
 
     /** Where a directive may be written. */
     enum Scope {

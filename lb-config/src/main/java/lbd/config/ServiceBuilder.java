@@ -23,6 +23,8 @@ import lbd.config.model.EmailAlert;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.HealthCheck;
+import lbd.config.model.NatOptions;
+import lbd.config.model.ProxyProtocol;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
@@ -202,6 +204,7 @@ final class ServiceBuilder {
             }
         }
         Optional<RealServer> fallback = fallback(key, vport, ipv6 ? s.fallback6() : s.fallback());
+        NatOptions nat = natOptions(reals);
 
         if (key == null || r.problems.count() != errorsBefore) {
             return Optional.empty();
@@ -214,7 +217,39 @@ final class ServiceBuilder {
                 persistent == null ? OptionalInt.empty() : OptionalInt.of(persistent), netmask, reals, health,
                 quiescent, fallback, Optional.ofNullable(s.fallbackCommand()), maxConns, idleTimeout, vl.number(),
                 flags, mhTableSize, alsoListen.stream().map(e -> new VirtualServiceKey(protocol, e)).toList(),
-                reporting));
+                reporting, nat));
+    }
+
+    /**
+     * proxyprotocol=, acceptproxy=, transparent=: what the NAT proxy tells a real server about the client. Each
+     * is for masq services only: direct routing forwards the client's own packets and has nothing to add.
+     */
+    private NatOptions natOptions(List<RealServer> reals) {
+        ProxyProtocol proxyProtocol = orElse(r.read(block, Directive.PROXYPROTOCOL, v -> switch (Values.unquote(v)) {
+            case "v1" -> ProxyProtocol.V1;
+            case "v2" -> ProxyProtocol.V2;
+            case "off", "no" -> ProxyProtocol.OFF;
+            default -> throw new BadValue(Excerpt.quoted(v) + " is not v1, v2 or off");
+        }), ProxyProtocol.OFF);
+        boolean acceptProxy = orElse(r.read(block, Directive.ACCEPTPROXY, Values::yesNo), false);
+        boolean transparent = orElse(r.read(block, Directive.TRANSPARENT, Values::yesNo), false);
+        if (transparent) {
+            r.error(block.get(Directive.TRANSPARENT), "connecting to real servers from the client's own address is"
+                    + " not supported yet; use proxyprotocol=v1 or v2 to give the real servers the client's address");
+        }
+        NatOptions nat = new NatOptions(proxyProtocol, acceptProxy, transparent);
+        if (reals.stream().anyMatch(real -> real.forwarding() == ForwardingMethod.GATE)) {
+            boolean[] used = {proxyProtocol != ProxyProtocol.OFF, acceptProxy, transparent};
+            Directive[] directives = {Directive.PROXYPROTOCOL, Directive.ACCEPTPROXY, Directive.TRANSPARENT};
+            for (int i = 0; i < used.length; i++) {
+                if (used[i]) {
+                    r.error(block.get(directives[i]), "needs masq real servers: direct"
+                            + " routing (gate) forwards the client's own packets, which the real server already sees"
+                            + " with the client's address");
+                }
+            }
+        }
+        return nat;
     }
 
     private Protocol protocol(boolean fwmark, int vport) {

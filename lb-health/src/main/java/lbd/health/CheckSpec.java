@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import lbd.config.model.Endpoint;
 import lbd.config.model.HealthCheck;
+import lbd.config.model.ProxyProtocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
@@ -20,13 +21,15 @@ import lbd.config.model.VirtualService;
  * @param request        effective request (real server's, else service's)
  * @param receive        effective receive regular expression (real server's, else service's)
  * @param maintenanceDir global maintenancedir
+ * @param proxyHeader    proxyprotocol= of the service: the checks send a PROXY header first ({@link CheckProxyHeader})
  */
 public record CheckSpec(
         RealServerKey server,
         HealthCheck check,
         Optional<String> request,
         Optional<String> receive,
-        Optional<Path> maintenanceDir) {
+        Optional<Path> maintenanceDir,
+        ProxyProtocol proxyHeader) {
 
     public CheckSpec {
         Objects.requireNonNull(server, "server");
@@ -34,6 +37,7 @@ public record CheckSpec(
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(receive, "receive");
         Objects.requireNonNull(maintenanceDir, "maintenanceDir");
+        Objects.requireNonNull(proxyHeader, "proxyHeader");
     }
 
     public static CheckSpec of(VirtualService service, RealServer real, Optional<Path> maintenanceDir) {
@@ -42,7 +46,7 @@ public record CheckSpec(
         return new CheckSpec(real.key(), check,
                 real.request().or(check::request),
                 real.receive().or(check::receive),
-                maintenanceDir);
+                maintenanceDir, service.nat().proxyProtocol());
     }
 
     /** Where probes connect: the real server's address, on checkport when one is set. */

@@ -1,9 +1,11 @@
 package lbd.health;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
+import lbd.config.model.ProxyProtocol;
 
 /**
  * One real server checked with checktype=connect on the {@link ConnectLoop}: its settings, state machine and
@@ -24,6 +26,8 @@ final class ConnectCheck extends DueTimers.Entry {
     final String maintenanceFile;
     final String maintenanceIpFile;
     final LastCheck lastCheck;
+    /** proxyprotocol=: the PROXY header written once connected (null without), rewound for each probe. */
+    final ByteBuffer proxyHeader;
     private final ServerVerdict verdict;
 
     // Owned by the loop thread.
@@ -45,6 +49,7 @@ final class ConnectCheck extends DueTimers.Entry {
         this.maintenanceIpFile = files.get(1);
         this.verdict = new ServerVerdict(id, spec, current, sink, monitor);
         this.lastCheck = lastCheck;
+        this.proxyHeader = spec.proxyHeader() == ProxyProtocol.OFF ? null : CheckProxyHeader.buffer(spec.proxyHeader());
     }
 
     boolean connecting() {

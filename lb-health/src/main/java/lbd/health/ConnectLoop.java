@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -170,6 +171,10 @@ final class ConnectLoop implements AutoCloseable {
                 connected = false;
                 failure = "connect: " + IoFailures.describe(e, check.spec.check().connectTimeout());
             }
+            if (connected) {
+                failure = sendProxyHeader(check);
+                connected = failure == null;
+            }
             if (connected || failure != null) {
                 timers.cancel(check);
                 end(check, connected, connected ? ConnectCheck.CONNECTED : failure, System.nanoTime());
@@ -198,7 +203,8 @@ final class ConnectLoop implements AutoCloseable {
             channel.setOption(StandardSocketOptions.SO_LINGER, 0);
             check.channel = channel;
             if (channel.connect(check.target)) {
-                end(check, true, ConnectCheck.CONNECTED, System.nanoTime());
+                String failure = sendProxyHeader(check);
+                end(check, failure == null, failure == null ? ConnectCheck.CONNECTED : failure, System.nanoTime());
                 return;
             }
             check.key = channel.register(selector, SelectionKey.OP_CONNECT, check);
@@ -207,6 +213,25 @@ final class ConnectLoop implements AutoCloseable {
             check.channel = channel;
             end(check, false, "connect: " + IoFailures.describe(e, check.spec.check().connectTimeout()),
                     System.nanoTime());
+        }
+    }
+
+    /**
+     * proxyprotocol=: writes the PROXY header on the just-connected probe, as HAProxy's connect check with
+     * check-send-proxy does before it counts the connection as established; null when written (or none is due),
+     * else the failure. A new socket's send buffer takes the 16 bytes at once: a partial write is a failure.
+     */
+    private static String sendProxyHeader(ConnectCheck check) {
+        ByteBuffer header = check.proxyHeader;
+        if (header == null) {
+            return null;
+        }
+        try {
+            header.rewind();
+            check.channel.write(header);
+            return header.hasRemaining() ? "connect: the PROXY header could not be sent at once" : null;
+        } catch (IOException e) {
+            return "connect: sending the PROXY header: " + IoFailures.describe(e, check.spec.check().connectTimeout());
         }
     }
 

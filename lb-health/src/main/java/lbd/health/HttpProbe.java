@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 import javax.net.ssl.SNIHostName;
+import lbd.config.model.ProxyProtocol;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 
@@ -38,6 +39,7 @@ public final class HttpProbe implements Probe {
     private final boolean head;
     private final Duration connectTimeout;
     private final Duration timeout;
+    private final ProxyProtocol proxyHeader;
     private static final int INITIAL_BUFFER = 4 * 1024; // most check pages fit; 10,000 servers hold 40 MB
     private byte[] buffer = new byte[INITIAL_BUFFER]; // owned by the checker thread; grows for big bodies
 
@@ -73,6 +75,7 @@ public final class HttpProbe implements Probe {
             this.request = requestBytes(spec, absolute.toASCIIString());
             this.head = spec.check().httpMethod().equalsIgnoreCase("HEAD");
             this.receive = ReceivePattern.of(spec.receive());
+            this.proxyHeader = spec.proxyHeader(); // the real server is the proxy the check connects to
             return;
         }
         URI absolute = parseAbsolute(requested);
@@ -92,6 +95,8 @@ public final class HttpProbe implements Probe {
         this.head = spec.check().httpMethod().equalsIgnoreCase("HEAD");
         this.request = requestBytes(spec, path);
         this.receive = ReceivePattern.of(spec.receive());
+        // A request for another host (an absolute URL) goes to that host, which is not the real server: no header.
+        this.proxyHeader = absolute != null ? ProxyProtocol.OFF : spec.proxyHeader();
     }
 
     private byte[] requestBytes(CheckSpec spec, String target) {
@@ -133,6 +138,7 @@ public final class HttpProbe implements Probe {
         try (Socket plain = new Socket(Proxy.NO_PROXY)) {
             plain.setSoLinger(true, 0);
             plain.connect(target, deadline.remainingMillis(connectTimeout));
+            CheckProxyHeader.write(proxyHeader, plain.getOutputStream()); // before TLS, as HAProxy sends it
             Socket socket = plain;
             if (tls) {
                 SSLSocket ssl = (SSLSocket) TrustAllTls.socketFactory()

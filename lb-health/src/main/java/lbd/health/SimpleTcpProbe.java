@@ -9,6 +9,7 @@ import java.net.Proxy;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import lbd.config.model.ProxyProtocol;
 
 /**
  * service=simpletcp with checktype=negotiate, as ldirectord's check_simpletcp: send {@code request} verbatim
@@ -25,11 +26,13 @@ public final class SimpleTcpProbe implements Probe {
     private final ReceivePattern receive;
     private final Duration connectTimeout;
     private final Duration timeout;
+    private final ProxyProtocol proxyHeader;
 
     public SimpleTcpProbe(CheckSpec spec) {
         this.target = spec.target().toSocketAddress();
         this.connectTimeout = spec.check().connectTimeout();
         this.timeout = spec.check().negotiateTimeout();
+        this.proxyHeader = spec.proxyHeader();
         this.request = spec.request().orElse("").replace("\\n", "\n").getBytes(StandardCharsets.UTF_8);
         this.receive = ReceivePattern.of(spec.receive());
     }
@@ -44,6 +47,7 @@ public final class SimpleTcpProbe implements Probe {
             socket.setSoLinger(true, 0);
             socket.connect(target, deadline.remainingMillis(connectTimeout));
             OutputStream out = socket.getOutputStream();
+            CheckProxyHeader.write(proxyHeader, out);
             out.write(request);
             out.flush();
             socket.shutdownOutput();

@@ -14,6 +14,8 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.GlobalSettings;
 import lbd.config.model.HealthCheck;
+import lbd.config.model.MaglevTableSize;
+import lbd.config.model.NatOptions;
 import lbd.config.model.Reporting;
 import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
@@ -51,6 +53,7 @@ final class TestConfig {
     Protocol protocol = Protocol.TCP;
     int checkCount = 1;
     Optional<Path> monitorFile = Optional.empty();
+    NatOptions nat = NatOptions.NONE;
 
     static TestConfig connect() {
         return new TestConfig();
@@ -109,8 +112,8 @@ final class TestConfig {
         }
         return new VirtualService(key(), SchedulerKind.WRR, OptionalInt.empty(), Optional.empty(), rebased,
                 healthCheck(), quiescent, fallback.map(f -> real(key(), f, 1)), fallbackCommand, 0,
-                Duration.ofMinutes(15), 1, SchedulerFlags.NONE, lbd.config.model.MaglevTableSize.DEFAULT,
-                List.of(), new Reporting(monitorFile, Optional.empty(), Optional.empty(), Optional.empty()));
+                Duration.ofMinutes(15), 1, SchedulerFlags.NONE, MaglevTableSize.DEFAULT,
+                List.of(), new Reporting(monitorFile, Optional.empty(), Optional.empty(), Optional.empty()), nat);
     }
 
     ClusterConfig cluster(List<RealServer> reals) {

@@ -31,6 +31,7 @@ import java.util.OptionalInt;
  *                        real servers, one scheduler, one persistence table — as IPVS groups ports under a firewall
  *                        mark; a connection goes to its real server at the port the client connected to
  * @param reporting       monitorfile, alert mail, servicename and comment
+ * @param nat             lbd extension: proxyprotocol=, acceptproxy=, transparent= ({@link NatOptions#NONE})
  */
 public record VirtualService(
         VirtualServiceKey key,
@@ -48,7 +49,8 @@ public record VirtualService(
         SchedulerFlags schedulerFlags,
         int mhTableSize,
         List<VirtualServiceKey> alsoListen,
-        Reporting reporting) {
+        Reporting reporting,
+        NatOptions nat) {
 
     /** A service on its one VIP:port, with the kernel's default mh table size, that reports only to lbd's log. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
@@ -56,27 +58,30 @@ public record VirtualService(
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
                           int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags) {
         this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
-                maxConnections, idleTimeout, line, schedulerFlags, MaglevTableSize.DEFAULT, List.of(), Reporting.NONE);
+                maxConnections, idleTimeout, line, schedulerFlags, MaglevTableSize.DEFAULT, List.of(), Reporting.NONE,
+                NatOptions.NONE);
     }
 
-    /** A service on its one VIP:port that reports only to lbd's log. */
+    /** A service on its one VIP:port that reports only to lbd's log, without NAT options. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
                           int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags,
                           int mhTableSize) {
         this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
-                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, List.of(), Reporting.NONE);
+                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, List.of(), Reporting.NONE,
+                NatOptions.NONE);
     }
 
-    /** A service that reports only to lbd's log. */
+    /** A service that reports only to lbd's log, without NAT options (the real servers see the director's address). */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
                           int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags,
                           int mhTableSize, List<VirtualServiceKey> alsoListen) {
         this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
-                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, alsoListen, Reporting.NONE);
+                maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, alsoListen, Reporting.NONE,
+                NatOptions.NONE);
     }
 
     public VirtualService {
@@ -96,6 +101,7 @@ public record VirtualService(
                     + MaglevTableSize.listed());
         }
         Objects.requireNonNull(reporting, "reporting");
+        Objects.requireNonNull(nat, "nat");
     }
 
     /**

@@ -22,6 +22,7 @@ final class AcceptCounters {
     private static final VarHandle OUT_OF_RESOURCES;
     private static final VarHandle CEILING_REACHED;
     private static final VarHandle DATAGRAMS_DROPPED;
+    private static final VarHandle PROXY_HEADER_REJECTED;
 
     static {
         try {
@@ -32,6 +33,7 @@ final class AcceptCounters {
             OUT_OF_RESOURCES = l.findVarHandle(AcceptCounters.class, "outOfResources", long.class);
             CEILING_REACHED = l.findVarHandle(AcceptCounters.class, "ceilingReached", long.class);
             DATAGRAMS_DROPPED = l.findVarHandle(AcceptCounters.class, "datagramsDropped", long.class);
+            PROXY_HEADER_REJECTED = l.findVarHandle(AcceptCounters.class, "proxyHeaderRejected", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -43,6 +45,7 @@ final class AcceptCounters {
     private long outOfResources;
     private long ceilingReached;
     private long datagramsDropped;
+    private long proxyHeaderRejected;
 
     // ---- loop thread ----
 
@@ -70,12 +73,18 @@ final class AcceptCounters {
         DATAGRAMS_DROPPED.setRelease(this, datagramsDropped + 1);
     }
 
+    /** acceptproxy=yes: a client's PROXY header was malformed, absent or late (the client is also refused). */
+    void proxyHeaderRejected() {
+        PROXY_HEADER_REJECTED.setRelease(this, proxyHeaderRejected + 1);
+    }
+
     // ---- any thread ----
 
     /** The counters now (each read is current; they are not one atomic snapshot). */
     LoopStats read(int loop) {
         return new LoopStats(loop, (long) ACCEPTED.getAcquire(this), (long) SCHEDULED.getAcquire(this),
                 (long) REFUSED.getAcquire(this), (long) OUT_OF_RESOURCES.getAcquire(this),
-                (long) CEILING_REACHED.getAcquire(this), (long) DATAGRAMS_DROPPED.getAcquire(this));
+                (long) CEILING_REACHED.getAcquire(this), (long) DATAGRAMS_DROPPED.getAcquire(this),
+                (long) PROXY_HEADER_REJECTED.getAcquire(this));
     }
 }

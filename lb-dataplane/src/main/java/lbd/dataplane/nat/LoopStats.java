@@ -14,7 +14,15 @@ package lbd.dataplane.nat;
  *                  was open; each time they started again when one of its connections closed
  * @param datagramsDropped UDP datagrams dropped: from a new client that got no flow (refused above), or queued
  *                  past a flow's or the VIP socket's bound because the receiving socket could not take them
+ * @param proxyHeaderRejected acceptproxy=yes: connections closed because their PROXY header was malformed, absent
+ *                  or not complete in time (also counted in refused)
  */
 public record LoopStats(int loop, long accepted, long scheduled, long refused, long outOfResources,
-                        long ceilingReached, long datagramsDropped) {
+                        long ceilingReached, long datagramsDropped, long proxyHeaderRejected) {
+
+    /** Without PROXY header rejections. */
+    public LoopStats(int loop, long accepted, long scheduled, long refused, long outOfResources, long ceilingReached,
+                     long datagramsDropped) {
+        this(loop, accepted, scheduled, refused, outOfResources, ceilingReached, datagramsDropped, 0);
+    }
 }

@@ -78,6 +78,7 @@ final class NatLoop {
     private final SocketQueues socketQueues = new SocketQueues();
     private final AcceptCounters acceptCounters = new AcceptCounters();
     private final AcceptGate acceptGate;
+    private final ProxyHeaderRejections proxyHeaderRejections = new ProxyHeaderRejections(acceptCounters);
     private final int connectionShare; // of the ceiling (maxconn); 0 = none
     private final DestinationChoice choice = new DestinationChoice();
     private final NettyTransport transport;
@@ -176,6 +177,11 @@ final class NatLoop {
         return acceptCounters;
     }
 
+    /** Loop thread: clients of acceptproxy=yes services closed for their PROXY header (see there). */
+    ProxyHeaderRejections proxyHeaderRejections() {
+        return proxyHeaderRejections;
+    }
+
     /** Loop thread: whether the loop's listeners take connections now (see there). */
     AcceptGate acceptGate() {
         return acceptGate;
@@ -244,16 +250,21 @@ final class NatLoop {
         return address;
     }
 
-    /** Loop thread: a client was accepted; listed from now on by {@link #describeConnections}. */
+    /** Loop thread: a client was accepted; at the loop's share of the ceiling its listeners stop (see AcceptGate). */
     void connectionOpened(ProxiedConnection connection) {
-        connection.linkAfter(newest);
-        newest = connection;
+        link(connection);
         connectionOpened();
     }
 
+    /** Loop thread: {@code connection} is listed among the loop's open ones (already counted as opened). */
+    void link(ProxiedConnection connection) {
+        connection.linkAfter(newest);
+        newest = connection;
+    }
+
     /**
-     * Loop thread: a connection or UDP flow holds descriptors; at the loop's share of the ceiling its listeners
-     * stop (see AcceptGate).
+     * Loop thread: a client was accepted whose connection object comes later (acceptproxy=yes: once its PROXY
+     * header is read, then {@link #link}), or a UDP flow: counted against the ceiling only.
      */
     void connectionOpened() {
         int open = live + 1;
@@ -263,7 +274,7 @@ final class NatLoop {
         }
     }
 
-    /** Loop thread: a proxied connection is gone, both its descriptors closed. */
+    /** Loop thread: a connection is gone, both its descriptors closed; below the share the listeners start again. */
     void connectionClosed(ProxiedConnection connection) {
         if (newest == connection) {
             newest = connection.older();
@@ -272,7 +283,7 @@ final class NatLoop {
         connectionClosed();
     }
 
-    /** Loop thread: a connection or UDP flow released its descriptors; below the share the listeners start again. */
+    /** Loop thread: a client counted by {@link #connectionOpened()} is gone without a listed connection. */
     void connectionClosed() {
         int open = live - 1;
         LIVE.setRelease(this, open);

@@ -27,12 +27,14 @@ import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Endpoint;
+import lbd.config.model.ProxyProtocol;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.worker.ServiceSlot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +96,14 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private final VirtualServiceKey service;
     private final ServiceLoad load;
     private final Channel client;
+    // The client's address for everything lbd does (scheduling, persistence, logs, the PROXY header): the
+    // client socket's peer, or the source of the PROXY header an upstream hop sent (acceptproxy=yes).
+    private final InetSocketAddress clientAddress;
+    // The address the client connected to, for the PROXY header: the upstream header's destination, or null for
+    // the client socket's own local address (the VIP).
+    private final InetSocketAddress vipAddress;
+    // proxyprotocol= of the service when the connection was scheduled.
+    private final ProxyProtocol proxyProtocol;
     private Channel backend;
     // What the client sent before the real server was connected (the transport may read on a FIN even with
     // AUTO_READ off); written to the real server once connected, or released.
@@ -146,22 +156,27 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private ProxiedConnection older;
 
     private ProxiedConnection(NatLoop loop, VirtualServiceKey service, ServiceLoad load, Channel client,
-            Duration idleTimeout) {
+            InetSocketAddress clientAddress, InetSocketAddress vipAddress, ServiceTable table) {
         this.loop = loop;
-        this.idleNanos = idleTimeout.toNanos();
+        this.idleNanos = table.idleTimeout().toNanos();
         this.service = service;
         this.load = load;
         this.client = client;
+        this.clientAddress = clientAddress;
+        this.vipAddress = vipAddress;
+        this.proxyProtocol = table.nat().proxyProtocol();
     }
 
     /**
-     * Loop thread: a connection for a just-accepted client with its first destination chosen (counted as
-     * scheduled), or null when the service has no destination with weight > 0 and no fallback.
+     * Loop thread: a connection for a just-accepted client from {@code clientAddress} (the socket's peer, or the
+     * source of an upstream's PROXY header, whose destination is then {@code vipAddress}; else null) with its first
+     * destination chosen (counted as scheduled), or null when the service has no destination with weight > 0 and no
+     * fallback. It connects when the client's channel is active, or at {@link #clientReady}.
      */
     static ProxiedConnection schedule(NatLoop loop, VirtualServiceKey service, ServiceLoad load, ServiceSlot slot,
-            Channel client) {
-        ProxiedConnection connection = new ProxiedConnection(loop, service, load, client,
-                slot.table().idleTimeout());
+            Channel client, InetSocketAddress clientAddress, InetSocketAddress vipAddress) {
+        ProxiedConnection connection = new ProxiedConnection(loop, service, load, client, clientAddress, vipAddress,
+                slot.table());
         return connection.chooseAvoiding(slot, null) ? connection : null;
     }
 
@@ -170,8 +185,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     /** A destination other than {@code failed} (null: any), else the fallback; false when there is none. */
     private boolean chooseAvoiding(ServiceSlot slot, RealServerKey failed) {
         DestinationChoice choice = loop.choice();
-        InetSocketAddress peer = client.remoteAddress() instanceof InetSocketAddress p ? p : null;
-        return choice.choose(slot, peer, failed) && use(slot, choice);
+        return choice.choose(slot, clientAddress, failed) && use(slot, choice);
     }
 
     private boolean chooseFallback(ServiceSlot slot, RealServerKey failed) {
@@ -299,11 +313,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     public void channelActive(ChannelHandlerContext ctx) {
         Channel channel = ctx.channel();
         if (channel == client) {
-            if (idleNanos > 0) {
-                lastTrafficNanos = System.nanoTime();
-                idleDueNanos = lastTrafficNanos + idleNanos;
-            }
-            connect(); // arms the timer for the earlier of the two deadlines
+            clientReady();
         } else if (channel == backend && state == CONNECTING) {
             state = ESTABLISHED;
             load.connectLatency().record(System.nanoTime() - (connectDueNanos - connectTimeoutNanos()));
@@ -312,6 +322,10 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             if (clientClosed) {
                 backend.close();
                 return;
+            }
+            if (proxyProtocol != ProxyProtocol.OFF) {
+                ProxyHeaderWriter.write(backend, proxyProtocol, clientAddress,
+                        vipAddress != null ? vipAddress : (InetSocketAddress) client.localAddress());
             }
             if (early != null) {
                 counters.addIn(early.readableBytes(), 1);
@@ -327,6 +341,18 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             }
             backend.read();
         }
+    }
+
+    /**
+     * The client's channel is active and its address known (at once, or after an upstream's PROXY header): connect
+     * to the chosen real server, and start the idle clock.
+     */
+    void clientReady() {
+        if (idleNanos > 0) {
+            lastTrafficNanos = System.nanoTime();
+            idleDueNanos = lastTrafficNanos + idleNanos;
+        }
+        connect(); // arms the timer for the earlier of the two deadlines
     }
 
     @Override
@@ -500,7 +526,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             return false;
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("lbd: {}: closing idle connection from {}", service, client.remoteAddress());
+            LOG.debug("lbd: {}: closing idle connection from {}", service, clientAddress);
         }
         finishing = true;
         beginClosing();
@@ -631,7 +657,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("lbd: {}: {} direction of {} switches to splice", service,
-                    inbound ? "client-to-server" : "server-to-client", client.remoteAddress());
+                    inbound ? "client-to-server" : "server-to-client", clientAddress);
         }
         return pump;
     }

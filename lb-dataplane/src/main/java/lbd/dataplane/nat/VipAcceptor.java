@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannelConfig;
+import java.net.InetSocketAddress;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.worker.ServiceSlot;
@@ -38,6 +39,8 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
             f.channel().unsafe().closeForcibly();
             if (f.channel().pipeline().last() instanceof ProxiedConnection connection) {
                 connection.notRegistered();
+            } else if (f.channel().pipeline().last() instanceof ProxyHeaderReader reader) {
+                reader.notRegistered();
             }
         }
     };
@@ -58,10 +61,17 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(msg);
             return;
         }
-        ProxiedConnection connection = admit(client);
-        if (connection == null) {
-            refuse(client);
-            return;
+        loop.acceptCounters().accepted();
+        ServiceSlot slot = loop.worker().service(service);
+        boolean acceptProxy = slot != null && slot.table().nat().acceptProxy();
+        ProxiedConnection connection = null;
+        if (!acceptProxy) {
+            // Scheduled at once on the socket's own peer address; with acceptproxy=yes once the header names it.
+            connection = admit(client, client.remoteAddress() instanceof InetSocketAddress a ? a : null, null);
+            if (connection == null) {
+                refuse(client);
+                return;
+            }
         }
         SocketChannelConfig config = (SocketChannelConfig) client.config();
         config.setAutoRead(false);
@@ -70,8 +80,13 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
         config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
         // No TCP_NODELAY: every transport's channel config sets it already (Netty 4.2 on Linux).
         EpollInterestPin.pin(client);
-        loop.connectionOpened(connection);
-        client.pipeline().addLast(connection); // which also keeps the idle timeout (see there)
+        if (connection != null) {
+            loop.connectionOpened(connection);
+            client.pipeline().addLast(connection); // which also keeps the idle timeout (see there)
+        } else {
+            loop.connectionOpened(); // listed once its PROXY header has made it a connection
+            client.pipeline().addLast(ProxyHeaderReader.decoder(), new ProxyHeaderReader(this, loop));
+        }
         ChannelFuture registered = loop.eventLoop().register(client);
         if (!registered.isDone() || !registered.isSuccess()) {
             registered.addListener(CLOSE_UNREGISTERED);
@@ -88,10 +103,13 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
         loop.acceptGate().failed(cause, "accept on " + service);
     }
 
-    /** The connection for a just-accepted client, counted as scheduled; null (counted as refused) when none. */
-    private ProxiedConnection admit(Channel client) {
+    /**
+     * Loop thread: the connection for a just-accepted client whose address is {@code clientAddress} (and, from an
+     * upstream's PROXY header, the address it connected to, {@code vipAddress}; else null), counted as scheduled;
+     * null (counted as refused) when none.
+     */
+    ProxiedConnection admit(Channel client, InetSocketAddress clientAddress, InetSocketAddress vipAddress) {
         AcceptCounters counters = loop.acceptCounters();
-        counters.accepted();
         ServiceSlot slot = loop.worker().service(service);
         if (slot == null) {
             // The service left the table; its listener is about to close.
@@ -103,18 +121,24 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
             counters.refused();
             return null;
         }
-        ProxiedConnection connection = ProxiedConnection.schedule(loop, service, load, slot, client);
+        ProxiedConnection connection = ProxiedConnection.schedule(loop, service, load, slot, client, clientAddress,
+                vipAddress);
         if (connection == null) {
             counters.refused();
             load.release();
             if (LOG.isDebugEnabled()) {
                 LOG.debug("lbd: {}: no real server available and no fallback; resetting {}", service,
-                        client.remoteAddress());
+                        clientAddress);
             }
             return null;
         }
         counters.scheduled();
         return connection;
+    }
+
+    /** Loop thread: a client of this acceptproxy=yes service is closed for its PROXY header. */
+    void proxyHeaderRejected(java.net.SocketAddress from, String reason) {
+        loop.proxyHeaderRejections().rejected(service, from, reason);
     }
 
     /** Resets a client that is not registered with any loop: SO_LINGER 0, then close its socket directly. */

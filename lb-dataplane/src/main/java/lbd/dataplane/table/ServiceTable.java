@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import lbd.config.model.MaglevTableSize;
+import lbd.config.model.NatOptions;
 import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
@@ -28,6 +29,7 @@ import lbd.dataplane.persist.Persistence;
  * @param mhTableSize    mhtablesize=: the slots of mh's table (one of the kernel's primes)
  * @param alsoListen     alsolisten=: more VIP:ports of this service (it is looked up by them too); a connection
  *                       accepted on one goes to its real server at that port
+ * @param nat            proxyprotocol=, acceptproxy=, transparent= (NAT): what the real server learns of the client
  */
 public record ServiceTable(
         VirtualServiceKey key,
@@ -40,9 +42,10 @@ public record ServiceTable(
         Optional<Persistence> persistence,
         SchedulerFlags schedulerFlags,
         int mhTableSize,
-        List<VirtualServiceKey> alsoListen) {
+        List<VirtualServiceKey> alsoListen,
+        NatOptions nat) {
 
-    /** A table on its one VIP:port. */
+    /** A table on its one VIP:port, without NAT options. */
     public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
                         Optional<Destination> fallback, int maxConnections, Duration connectTimeout,
                         Duration idleTimeout, Optional<Persistence> persistence, SchedulerFlags schedulerFlags,
@@ -51,7 +54,16 @@ public record ServiceTable(
                 schedulerFlags, mhTableSize, List.of());
     }
 
-    /** A table with the kernel's default mh table size. */
+    /** A table without NAT options. */
+    public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
+                        Optional<Destination> fallback, int maxConnections, Duration connectTimeout,
+                        Duration idleTimeout, Optional<Persistence> persistence, SchedulerFlags schedulerFlags,
+                        int mhTableSize, List<VirtualServiceKey> alsoListen) {
+        this(key, scheduler, destinations, fallback, maxConnections, connectTimeout, idleTimeout, persistence,
+                schedulerFlags, mhTableSize, alsoListen, NatOptions.NONE);
+    }
+
+    /** A table with the kernel's default mh table size, without NAT options. */
     public ServiceTable(VirtualServiceKey key, SchedulerKind scheduler, List<Destination> destinations,
                         Optional<Destination> fallback, int maxConnections, Duration connectTimeout,
                         Duration idleTimeout, Optional<Persistence> persistence, SchedulerFlags schedulerFlags) {
@@ -92,6 +104,7 @@ public record ServiceTable(
         if (MaglevTableSize.configIndex(mhTableSize) < 0) {
             throw new IllegalArgumentException("mh table size " + mhTableSize + " is not one of the kernel's");
         }
+        Objects.requireNonNull(nat, "nat");
     }
 
     /**

@@ -100,7 +100,7 @@ public final class ServiceTableBuilder {
                 : previous.persistence().map(Persistence::templates).orElse(null);
         return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
                 service.healthCheck().connectTimeout(), service.idleTimeout(), persistence(service, templates),
-                service.schedulerFlags(), service.mhTableSize(), service.alsoListen());
+                service.schedulerFlags(), service.mhTableSize(), service.alsoListen(), service.nat());
     }
 
     /** persistent= and netmask= (IPv4 dotted quad or IPv6 prefix; default the whole address), or empty. */

@@ -114,7 +114,8 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     public List<LoopCounters> loops() {
         return director.nat().loopStats().stream()
                 .map(l -> new LoopCounters(l.loop(), l.accepted(), l.scheduled(), l.refused(),
-                        l.outOfResources(), l.ceilingReached(), l.datagramsDropped())).toList();
+                        l.outOfResources(), l.ceilingReached(), l.datagramsDropped(), l.proxyHeaderRejected()))
+                .toList();
     }
 
     @Override

@@ -177,7 +177,8 @@ final class RuntimeEdits {
         }
         return new VirtualService(vs.key(), s.scheduler(), s.persistence(), s.netmask(), vs.realServers(),
                 vs.healthCheck(), vs.quiescent(), vs.fallback(), vs.fallbackCommand(), vs.maxConnections(),
-                vs.idleTimeout(), vs.line(), s.flags(), vs.mhTableSize(), vs.alsoListen());
+                vs.idleTimeout(), vs.line(), s.flags(), vs.mhTableSize(), vs.alsoListen(), vs.reporting(),
+                vs.nat());
     }
 
     private VirtualService withServerEdits(VirtualService vs) {
@@ -190,7 +191,8 @@ final class RuntimeEdits {
         servers.addAll(added.getOrDefault(vs.key(), List.of()));
         return new VirtualService(vs.key(), vs.scheduler(), vs.persistence(), vs.netmask(), servers,
                 vs.healthCheck(), vs.quiescent(), vs.fallback(), vs.fallbackCommand(), vs.maxConnections(),
-                vs.idleTimeout(), vs.line(), vs.schedulerFlags(), vs.mhTableSize(), vs.alsoListen());
+                vs.idleTimeout(), vs.line(), vs.schedulerFlags(), vs.mhTableSize(), vs.alsoListen(), vs.reporting(),
+                vs.nat());
     }
 
     private static VirtualService newService(ServiceSettings s) {

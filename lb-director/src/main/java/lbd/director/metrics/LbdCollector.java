@@ -126,6 +126,10 @@ final class LbdCollector implements MultiCollector {
                     "UDP datagrams the event loop dropped: from a new client that got no flow (no real server, maxconns"
                             + " or the connection ceiling reached, no socket), or past a socket's queue bound", loops,
                     LoopCounters::datagramsDropped));
+            out.metricSnapshot(loopCounter("lbd_loop_proxy_header_rejected",
+                    "Connections of acceptproxy=yes services closed because their PROXY header was malformed, absent"
+                            + " or not complete in time (also counted as refused)", loops,
+                    LoopCounters::proxyHeaderRejected));
         }
 
         Map<String, Long> frames = source.directRoutingFrames();

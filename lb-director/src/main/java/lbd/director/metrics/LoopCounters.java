@@ -10,7 +10,14 @@ package lbd.director.metrics;
  * @param outOfResources accepts and sockets to real servers that failed for want of file descriptors or memory
  * @param ceilingReached times the loop stopped accepting at its share of the connection ceiling (maxconn)
  * @param datagramsDropped UDP datagrams the loop dropped (no flow for a new client, or a socket's queue at its bound)
+ * @param proxyHeaderRejected connections closed for a malformed, absent or late PROXY header (acceptproxy=yes)
  */
 public record LoopCounters(int loop, long accepted, long scheduled, long refused, long outOfResources,
-                           long ceilingReached, long datagramsDropped) {
+                           long ceilingReached, long datagramsDropped, long proxyHeaderRejected) {
+
+    /** Without PROXY header rejections. */
+    public LoopCounters(int loop, long accepted, long scheduled, long refused, long outOfResources,
+                        long ceilingReached, long datagramsDropped) {
+        this(loop, accepted, scheduled, refused, outOfResources, ceilingReached, datagramsDropped, 0);
+    }
 }

@@ -1,0 +1,63 @@
+package lbd.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import lbd.config.model.NatOptions;
+import lbd.config.model.ProxyProtocol;
+import lbd.config.model.VirtualService;
+import org.junit.jupiter.api.Test;
+
+/** proxyprotocol=, acceptproxy=, transparent=: lbd's per-service directives for the client's address. */
+class NatOptionsConfigTest {
+
+    @Test
+    void offByDefault() {
+        VirtualService vs = Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2:80 masq\n")
+                .virtualServices().getFirst();
+        assertThat(vs.nat()).isEqualTo(NatOptions.NONE);
+    }
+
+    @Test
+    void eachDirectiveIsRead() {
+        VirtualService vs = Fixtures.loaded("""
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:8080 masq
+                \tproxyprotocol=v2
+                \tacceptproxy=yes
+                \ttransparent=no
+                """).virtualServices().getFirst();
+        assertThat(vs.nat()).isEqualTo(new NatOptions(ProxyProtocol.V2, true, false));
+        assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tproxyprotocol=\"v1\"\n")
+                .virtualServices().getFirst().nat().proxyProtocol()).isEqualTo(ProxyProtocol.V1);
+        assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tproxyprotocol=off\n")
+                .virtualServices().getFirst().nat().proxyProtocol()).isEqualTo(ProxyProtocol.OFF);
+    }
+
+    @Test
+    void badValuesAreErrorsOnTheirLine() {
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tproxyprotocol=v3\n"))
+                .isEqualTo("test.cf:3: proxyprotocol: \"v3\" is not v1, v2 or off");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tacceptproxy=maybe\n"))
+                .contains("test.cf:3:").contains("is not yes or no");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\ttransparent=yes\n"))
+                .isEqualTo("test.cf:3: transparent: connecting to real servers from the client's own address is not"
+                        + " supported yet; use proxyprotocol=v1 or v2 to give the real servers the client's address");
+    }
+
+    @Test
+    void directRoutingHasNoUseForThem() {
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\tproxyprotocol=v2\n"))
+                .startsWith("test.cf:3: proxyprotocol: needs masq real servers");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\tacceptproxy=yes\n"))
+                .isEqualTo("test.cf:3: acceptproxy: needs masq real servers: direct routing (gate) forwards the"
+                        + " client's own packets, which the real server already sees with the client's address");
+        // Written off, they change nothing and are accepted with gate too.
+        Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\tproxyprotocol=off\n\ttransparent=no\n");
+    }
+
+    @Test
+    void globalUseIsRefused() {
+        assertThat(Fixtures.onlyError("proxyprotocol=v2\nvirtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n"))
+                .startsWith("test.cf:1:");
+    }
+}
