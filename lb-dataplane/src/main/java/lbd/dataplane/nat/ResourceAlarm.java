@@ -32,7 +32,7 @@ final class ResourceAlarm {
         if (more < 0) {
             return;
         }
-        String error = shortage != null ? shortage + " (" + cause.getMessage() + ")" : cause.toString();
+        String error = describe(shortage, cause);
         LOG.warn("lbd: {} failed: {}{}; new connections wait in the kernel's accept queue and are taken again"
                 + " every {} ms, open connections go on{}", what, error, limits(shortage),
                 AcceptGate.PAUSE_MILLIS, since(more, "such failures"));
@@ -58,9 +58,24 @@ final class ResourceAlarm {
         if (more < 0) {
             return;
         }
-        String error = shortage != null ? shortage + " (" + cause.getMessage() + ")" : cause.toString();
+        String error = describe(shortage, cause);
         LOG.warn("lbd: {} failed: {}{}; datagrams from new clients are dropped until sockets are free again, open"
                 + " flows go on{}", what, error, limits(shortage), since(more, "such failures"));
+    }
+
+    /**
+     * The shortage and the system call's own words ("newSocketStream(..) failed with error(-24): Too many open
+     * files"): the innermost cause's message, since a wrapping exception's message is its cause's class and text.
+     */
+    private static String describe(ResourceShortage shortage, Throwable cause) {
+        if (shortage == null) {
+            return cause.toString();
+        }
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return shortage + " (" + root.getMessage() + ")";
     }
 
     /** Any loop thread: a datagram from a new client was dropped, the loop holding its share of the ceiling. */

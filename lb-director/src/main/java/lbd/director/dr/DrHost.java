@@ -42,7 +42,18 @@ public final class DrHost {
      */
     public static DrInterface probe(String configuredInterface, Collection<VirtualServiceKey> services,
             List<String> realServerAddresses) {
-        String iface = configuredInterface != null ? configuredInterface : interfaceReaching(realServerAddresses);
+        String iface;
+        try {
+            iface = configuredInterface != null ? configuredInterface : interfaceReaching(realServerAddresses);
+        } catch (DrStartupException noRoute) {
+            // A VIP configured on this host comes first: it is what to fix, and it can be why the real servers'
+            // routes lead to the director itself.
+            List<String> vipProblems = DrStartupCheck.vipProblems(vipsOnThisHost(services));
+            if (!vipProblems.isEmpty()) {
+                throw new DrStartupException(String.join("\n", vipProblems));
+            }
+            throw noRoute;
+        }
         Path sys = Path.of("/sys/class/net", iface);
         if (!Files.isDirectory(sys)) {
             throw new DrStartupException("interface " + iface + " does not exist (see 'ip link'); fix interface="

@@ -33,6 +33,13 @@ final class DrStartupCheck {
                     + " but must be 0 for direct routing: run 'sysctl -w net.ipv4.conf." + interfaceName
                     + ".forwarding=0'");
         }
+        out.addAll(vipProblems(vipsOnThisHost));
+        return out;
+    }
+
+    /** A DR VIP configured on one of the director's own interfaces (VIP to "DEV/PREFIX"): one line each. */
+    static List<String> vipProblems(Map<String, String> vipsOnThisHost) {
+        List<String> out = new ArrayList<>();
         vipsOnThisHost.forEach((vip, where) -> {
             String[] devPrefix = where.split("/", 2);
             out.add("DR VIP " + vip + " is configured on " + devPrefix[0] + " of this director, but lbd answers"
