@@ -147,45 +147,88 @@ public final class NatProxy implements AutoCloseable {
         if (listeners.containsKey(vip)) {
             return;
         }
+        adopt(vip, service, new int[0]);
+    }
+
+    /**
+     * As {@link #bind(VirtualServiceKey, VirtualServiceKey)}, taking over {@code fds} first: sockets on this VIP:port
+     * that the process before this one bound, listened on and handed over ({@code lbd upgrade}), with the clients
+     * in their queues. They are spread over the event loops in turn; loops left without one bind a socket of their
+     * own, which joins the same SO_REUSEPORT group. Not accepting until {@link #accept}, as after a bind. On
+     * failure every descriptor given is closed.
+     */
+    public synchronized void adopt(VirtualServiceKey vip, VirtualServiceKey service, int[] fds) throws IOException {
+        NettyTransport t = requireStarted();
+        if (listeners.containsKey(vip)) {
+            return;
+        }
+        if (fds.length > 0 && !t.handsOverSockets()) {
+            throw new IOException("lbd: transport=" + t + " cannot take over the sockets of " + vip);
+        }
         InetSocketAddress address = vip.address().toSocketAddress();
-        List<Channel> bound = new ArrayList<>(loops.size());
+        List<NatLoop> all = loops;
+        List<Channel> bound = new ArrayList<>(Math.max(all.size(), fds.length));
+        int next = 0;
         try {
-            for (NatLoop loop : loops) {
-                if (vip.protocol() == Protocol.UDP) {
-                    bound.add(bindDatagrams(loop, vip, t, address));
-                    continue;
-                }
-                // The VipAcceptor takes every accepted channel, sets its options and registers it (see there);
-                // Netty's own acceptor, which ServerBootstrap always adds after it, never sees one.
-                ServerBootstrap bootstrap = new ServerBootstrap()
-                        .group(loop.eventLoop(), loop.eventLoop())
-                        .channel(t.serverChannelClass())
-                        .option(ChannelOption.AUTO_READ, false) // until accept(vip): see AcceptGate
-                        .handler(new VipAcceptor(loop, vip, loop.load(service)))
-                        .childHandler(NeverAccepted.INSTANCE);
-                t.applyListenerOptions(bootstrap);
-                ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
-                if (!future.isSuccess()) {
-                    throw new IOException(bindFailure(vip, t, future.cause()));
-                }
-                bound.add(future.channel());
+            for (; next < fds.length; next++) {
+                NatLoop loop = all.get(next % all.size());
+                bound.add(vip.protocol() == Protocol.UDP ? datagrams(loop, vip, t, address, fds[next])
+                        : listener(loop, vip, service, t, address, fds[next]));
+            }
+            for (int i = fds.length; i < all.size(); i++) {
+                NatLoop loop = all.get(i);
+                bound.add(vip.protocol() == Protocol.UDP ? datagrams(loop, vip, t, address, -1)
+                        : listener(loop, vip, service, t, address, -1));
             }
         } catch (IOException | RuntimeException e) {
             closeAll(bound);
+            for (int i = next; i < fds.length; i++) {
+                closeDescriptor(fds[i]);
+            }
             throw e;
         }
         listeners.put(vip, List.copyOf(bound));
     }
 
     /**
+     * One loop's listening socket on a TCP VIP: bound here ({@code fd} -1) or the one given (already listening).
+     * The VipAcceptor takes every accepted channel, sets its options and registers it (see there); Netty's own
+     * acceptor, which ServerBootstrap always adds after it, never sees one.
+     */
+    private static Channel listener(NatLoop loop, VirtualServiceKey vip, VirtualServiceKey service, NettyTransport t,
+            InetSocketAddress address, int fd) throws IOException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loop.eventLoop(), loop.eventLoop())
+                .option(ChannelOption.AUTO_READ, false) // until accept(vip): see AcceptGate
+                .handler(new VipAcceptor(loop, vip, loop.load(service)))
+                .childHandler(NeverAccepted.INSTANCE);
+        ChannelFuture future;
+        if (fd >= 0) {
+            bootstrap.channelFactory(() -> t.adoptServerChannel(fd));
+            future = bootstrap.register().awaitUninterruptibly();
+        } else {
+            bootstrap.channel(t.serverChannelClass());
+            t.applyListenerOptions(bootstrap);
+            future = bootstrap.bind(address).awaitUninterruptibly();
+        }
+        if (!future.isSuccess()) {
+            throw new IOException(bindFailure(vip, t, future.cause()));
+        }
+        return future.channel();
+    }
+
+    /**
      * One loop's datagram socket on a UDP VIP (SO_REUSEPORT; IP_FREEBIND where the transport has it), not reading
      * until {@link #accept}: datagrams wait in its receive queue meanwhile.
      */
-    private static Channel bindDatagrams(NatLoop loop, VirtualServiceKey vip, NettyTransport t,
-            InetSocketAddress address) throws IOException {
+    private static Channel datagrams(NatLoop loop, VirtualServiceKey vip, NettyTransport t,
+            InetSocketAddress address, int fd) throws IOException {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop.eventLoop())
                 .channelFactory(() -> {
+                    if (fd >= 0) {
+                        return t.adoptDatagramChannel(fd); // bound already, datagrams waiting in its queue
+                    }
                     DatagramChannel channel = t.newDatagramChannel(address.getAddress());
                     t.applyDatagramListenerOptions(channel);
                     return channel;
@@ -195,7 +238,7 @@ public final class NatProxy implements AutoCloseable {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, UdpFlow.VIP_WATER_MARK)
                 .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, DatagramSizeEstimator.INSTANCE)
                 .handler(new VipDatagrams(loop, vip, loop.load(vip)));
-        ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
+        ChannelFuture future = (fd >= 0 ? bootstrap.register() : bootstrap.bind(address)).awaitUninterruptibly();
         if (!future.isSuccess()) {
             throw new IOException(bindFailure(vip, t, future.cause()));
         }
@@ -213,21 +256,47 @@ public final class NatProxy implements AutoCloseable {
         if (channels == null) {
             throw new IllegalStateException("lbd: " + vip + " is not bound");
         }
-        List<NatLoop> all = loops;
-        for (int i = 0; i < channels.size(); i++) {
-            Channel listener = channels.get(i);
+        for (Channel listener : channels) {
             if (vip.protocol() == Protocol.UDP) {
                 // Not through the AcceptGate: a UDP socket carries its open flows' datagrams too, so it never
                 // pauses; new flows are refused one by one at a cap or a shortage instead (see VipDatagrams).
                 listener.eventLoop().execute(() -> listener.config().setAutoRead(true));
                 continue;
             }
-            AcceptGate gate = all.get(i).acceptGate(); // bound in loop order
+            AcceptGate gate = loopOf(listener).acceptGate();
             listener.eventLoop().execute(() -> gate.accept(listener));
         }
         if (accepting.add(vip)) {
             LOG.info("lbd: NAT proxy listening on {} ({} sockets, {})", vip, channels.size(), transport);
         }
+    }
+
+    /** The loop a listener is registered with (a loop may hold several of a VIP's, after a hand-over). */
+    private NatLoop loopOf(Channel listener) {
+        for (NatLoop loop : loops) {
+            if (loop.eventLoop() == listener.eventLoop()) {
+                return loop;
+            }
+        }
+        throw new IllegalStateException("lbd: a listener of no event loop of this proxy");
+    }
+
+    /**
+     * Any thread: the descriptors of every VIP's sockets — what {@code lbd upgrade} hands to the new process, which
+     * then accepts from the same queues. They stay this process's too until it stops listening.
+     *
+     * @throws IllegalStateException with transport=nio, whose sockets have no descriptor to give
+     */
+    public synchronized Map<VirtualServiceKey, int[]> listenerDescriptors() {
+        NettyTransport t = requireStarted();
+        if (!t.handsOverSockets()) {
+            throw new IllegalStateException("lbd: transport=nio cannot hand its sockets to another process (the"
+                    + " JDK names no descriptor of a channel); use transport=epoll or io_uring, or restart lbd");
+        }
+        Map<VirtualServiceKey, int[]> all = new java.util.TreeMap<>();
+        listeners.forEach((vip, channels) -> all.put(vip,
+                channels.stream().mapToInt(NettyTransport::descriptorOf).toArray()));
+        return all;
     }
 
     private static String bindFailure(VirtualServiceKey vip, NettyTransport t, Throwable cause) {
@@ -367,6 +436,13 @@ public final class NatProxy implements AutoCloseable {
             throw new IllegalStateException("lbd: the NAT proxy is shut down");
         }
         return t;
+    }
+
+    /** A descriptor handed over that no channel took (close(2); a failure leaves nothing to do). */
+    private static void closeDescriptor(int fd) {
+        try (java.lang.foreign.Arena call = java.lang.foreign.Arena.ofConfined()) {
+            lbd.dataplane.dr.sys.LinuxNative.close(lbd.dataplane.dr.sys.LinuxNative.newErrnoSegment(call), fd);
+        }
     }
 
     private static void closeAll(List<Channel> channels) {

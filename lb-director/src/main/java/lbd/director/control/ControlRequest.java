@@ -42,6 +42,7 @@ import lbd.director.listing.ListingOptions;
  *   clear
  *   zero [tcp|udp VIP:PORT]
  *   reload
+ *   upgrade
  * </pre>
  * Without {@code thresholds}, the server's connection thresholds are 0 (none), as ipvsadm -a and -e send them
  * when -x and -y are not given. Addresses are numeric ({@code 10.0.0.1:80}, {@code [2001:db8::1]:80}); lbadm resolves names before sending.
@@ -228,6 +229,14 @@ public sealed interface ControlRequest {
         }
     }
 
+    /** {@code lbd upgrade}: a new lbd takes over from this one (lbd.director.upgrade). */
+    record Upgrade() implements ControlRequest {
+        @Override
+        public String toLine() {
+            return "upgrade";
+        }
+    }
+
     /** Parses one request line; a malformed one throws {@link ControlException} saying what is wrong. */
     static ControlRequest parse(String line) {
         String[] w = line.strip().split(" +");
@@ -324,6 +333,10 @@ public sealed interface ControlRequest {
             case "reload" -> {
                 arity(w, 1, "reload");
                 yield new Reload();
+            }
+            case "upgrade" -> {
+                arity(w, 1, "upgrade");
+                yield new Upgrade();
             }
             default -> throw new ControlException("unknown request '" + Excerpt.of(w[0]) + "'");
         };

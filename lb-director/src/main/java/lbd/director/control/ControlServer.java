@@ -43,6 +43,9 @@ public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("lbd");
 
     private final Path path;
+    // The socket file as bound: on close only that file is removed, not one a newer lbd bound there since
+    // (lbd upgrade: the new process binds the path once this one has closed its socket).
+    private final Object fileKey;
     private final ServerSocketChannel server;
     private final ControlService service;
     private final Thread acceptor;
@@ -56,6 +59,7 @@ public final class ControlServer implements AutoCloseable {
 
     private ControlServer(Path path, ServerSocketChannel server, ControlService service) {
         this.path = path;
+        this.fileKey = fileKey(path);
         this.server = server;
         this.service = service;
         this.acceptor = Thread.ofPlatform().name("lbd-control-socket").daemon().unstarted(this::acceptLoop);
@@ -90,6 +94,16 @@ public final class ControlServer implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** The file's identity (device and inode), or null when there is none. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static void prepareDirectory(Path dir) throws IOException {
@@ -129,6 +143,7 @@ public final class ControlServer implements AutoCloseable {
     private void serve(SocketChannel client) {
         ScheduledFuture<?> cutOff = watchdog.schedule(() -> closeQuietly(client), CLIENT_TIMEOUT.toMillis(),
                 TimeUnit.MILLISECONDS);
+        ControlReply sent = null;
         try (client) {
             ControlReply reply;
             String line = readLine(client);
@@ -138,6 +153,7 @@ public final class ControlServer implements AutoCloseable {
             if (line == null) {
                 log.warn("control socket: rejected a request: {}", reply.message());
             }
+            sent = reply;
             ByteBuffer out = ByteBuffer.wrap(reply.toWire().getBytes(StandardCharsets.UTF_8));
             while (out.hasRemaining()) {
                 client.write(out);
@@ -155,6 +171,9 @@ public final class ControlServer implements AutoCloseable {
             log.debug("control socket: client went away: {}", e.getMessage());
         } finally {
             cutOff.cancel(false);
+        }
+        if (sent != null) {
+            sent.afterSent().run(); // written (or the client gone): what was to follow the answer follows it
         }
     }
 
@@ -198,7 +217,9 @@ public final class ControlServer implements AutoCloseable {
         watchdog.shutdownNow();
         try {
             acceptor.join(2000);
-            Files.deleteIfExists(path);
+            if (fileKey != null && fileKey.equals(fileKey(path))) {
+                Files.deleteIfExists(path);
+            }
         } catch (IOException e) {
             log.warn("could not remove the control socket {}: {}", path, e.getMessage());
         } catch (InterruptedException e) {
