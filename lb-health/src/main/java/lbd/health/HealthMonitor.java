@@ -74,7 +74,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     private long lastCheckerId;
     // Verdicts handed over by the process before this one (lbd upgrade); each is taken by its server's first
     // tracking. Written before the first apply (whose message on the inbox publishes it to the event thread).
-    private Map<RealServerKey, InheritedVerdict> inherited = Map.of();
+    private Map<RealServerKey, InheritedVerdict> inherited = new HashMap<>();
     private ConnectLoop connectLoop; // started with the first checktype=connect server
     private CheckScheduler scheduler; // started with the first server of another checktype
 

@@ -265,8 +265,8 @@ final class RunCommand {
         }
 
         @Override
-        public void drainAndExit(long newPid) {
-            Thread.ofPlatform().name("lbd-handed-over").start(() -> stop.run("handed over to lbd " + newPid));
+        public void drainAndExit(long newPid, Duration drain) {
+            Thread.ofPlatform().name("lbd-handed-over").start(() -> stop.run("handed over to lbd " + newPid, drain));
         }
     }
 
@@ -317,8 +317,8 @@ final class RunCommand {
     /**
      * The one way lbd stops, whoever asks first — SIGTERM/SIGINT (the shutdown hook), or an upgrade once the new
      * process serves: {@code first} (systemd's STOPPING=1, the control socket, HA), then the director stops
-     * accepting and drains (bounded by {@link #DRAIN}), then {@code last}. It runs once; a later request waits for
-     * it to end.
+     * accepting and drains (bounded: {@link #DRAIN} after a signal, the upgrade's own bound after a hand-over), then
+     * {@code last}. It runs once; a later request waits for it to end.
      */
     static final class Stop {
         private final Director director;
@@ -335,12 +335,12 @@ final class RunCommand {
 
         /** Registers the shutdown hook and blocks until lbd has stopped (by a signal or a hand-over); 0. */
         int onSignal() throws InterruptedException {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> run("stopping"), "lbd-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> run("stopping", DRAIN), "lbd-shutdown"));
             stopped.await();
             return 0;
         }
 
-        void run(String why) {
+        void run(String why, Duration drain) {
             if (!begun.compareAndSet(false, true)) {
                 try {
                     stopped.await(); // the JVM exits once the stop under way is done
@@ -351,8 +351,8 @@ final class RunCommand {
             }
             director.daemonStatus(DaemonStatus.STOPPING);
             first.forEach(RunCommand::closeLogged);
-            log.info("{}: no new connections; draining open ones for up to {} s", why, DRAIN.toSeconds());
-            director.shutdown(DRAIN);
+            log.info("{}: no new connections; draining open ones for up to {} s", why, drain.toSeconds());
+            director.shutdown(drain);
             last.forEach(RunCommand::closeLogged);
             log.info("stopped");
             stopped.countDown();

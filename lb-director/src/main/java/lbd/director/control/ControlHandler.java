@@ -74,9 +74,9 @@ public interface ControlHandler {
 
     /**
      * {@code lbd upgrade}: a new lbd takes over from this one; returns once it serves, with what to do once the reply
-     * is sent (drain and exit). Refused (ControlException) where there is nothing to upgrade.
+     * is sent (drain open connections for at most {@code drain}, and exit). Refused (ControlException) where there is nothing to upgrade.
      */
-    default Upgraded upgrade() {
+    default Upgraded upgrade(java.time.Duration drain) {
         throw new ControlException("this lbd cannot be upgraded in place");
     }
 

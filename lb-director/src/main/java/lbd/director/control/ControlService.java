@@ -150,7 +150,7 @@ public final class ControlService {
             }
             case ControlRequest.Upgrade u -> {
                 log.info("lbd upgrade requested");
-                ControlHandler.Upgraded done = handler.upgrade();
+                ControlHandler.Upgraded done = handler.upgrade(java.time.Duration.ofSeconds(u.drainSeconds()));
                 yield ControlReply.ok(done.summary() + "\n", done.afterReply());
             }
         };

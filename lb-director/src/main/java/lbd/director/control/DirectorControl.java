@@ -200,14 +200,14 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     }
 
     @Override
-    public Upgraded upgrade() {
+    public Upgraded upgrade(Duration drain) {
         Upgrader u = upgrader;
         if (u == null) {
             throw new ControlException(reloader == null
                     ? "this lbd runs without a configuration file (--demo): nothing to upgrade"
                     : "this lbd cannot be upgraded in place");
         }
-        return u.upgrade();
+        return u.upgrade(drain);
     }
 
     /** What carries out {@code lbd upgrade} (set once the control socket is open: it needs to close it). */

@@ -6,5 +6,6 @@ package lbd.director.control;
  */
 public interface Upgrader {
 
-    ControlHandler.Upgraded upgrade();
+    /** @param drain how long this lbd then lets its open connections finish, at most */
+    ControlHandler.Upgraded upgrade(java.time.Duration drain);
 }

@@ -60,8 +60,8 @@ public final class UpgradeCoordinator implements Upgrader {
         /** Closes this process's copies of the VIPs' sockets; established connections go on. */
         void stopAccepting();
 
-        /** After the reply: drain the proxied connections (bounded) and exit. */
-        void drainAndExit(long newPid);
+        /** After the reply: drain the proxied connections for at most {@code drain}, and exit. */
+        void drainAndExit(long newPid, Duration drain);
     }
 
     private final Path handOverSocket;
@@ -84,7 +84,7 @@ public final class UpgradeCoordinator implements Upgrader {
     }
 
     @Override
-    public ControlHandler.Upgraded upgrade() {
+    public ControlHandler.Upgraded upgrade(Duration drain) {
         if (handedTo != 0) {
             throw new ControlException("this lbd has handed over to lbd " + handedTo + " and is draining");
         }
@@ -100,13 +100,13 @@ public final class UpgradeCoordinator implements Upgrader {
                 throw new ControlException("lbd upgrade refused: this lbd was not started by its launcher (bin/lbd,"
                         + " /usr/sbin/lbd), so there is no installed lbd to start");
             }
-            return handOver();
+            return handOver(drain);
         } finally {
             busy.set(false);
         }
     }
 
-    private ControlHandler.Upgraded handOver() {
+    private ControlHandler.Upgraded handOver(Duration drain) {
         long self = ProcessHandle.current().pid();
         List<String> command = NewProcess.command(launcher, arguments, handOverSocket);
         log.info("lbd upgrade: starting {}", String.join(" ", command));
@@ -118,7 +118,7 @@ public final class UpgradeCoordinator implements Upgrader {
                 throw failed("cannot start " + launcher + ": " + e.getMessage());
             }
             try (SeqPacketSocket peer = awaitConnection(listener, next)) {
-                return handOver(peer, next, self);
+                return handOver(peer, next, self, drain);
             } catch (ControlException e) {
                 stop(next);
                 throw e;
@@ -131,7 +131,8 @@ public final class UpgradeCoordinator implements Upgrader {
         }
     }
 
-    private ControlHandler.Upgraded handOver(SeqPacketSocket peer, NewProcess next, long self) throws IOException {
+    private ControlHandler.Upgraded handOver(SeqPacketSocket peer, NewProcess next, long self, Duration drain)
+            throws IOException {
         String hello = HandOverProtocol.firstLine(peer.receive(START_TIMEOUT).text());
         if (!hello.startsWith(HandOverProtocol.HELLO + " ")) {
             throw new IOException("the new process said '" + hello + "' instead of hello");
@@ -161,8 +162,8 @@ public final class UpgradeCoordinator implements Upgrader {
         log.info("lbd upgrade: lbd {} serves every VIP on the sockets handed over; this lbd ({}) stopped accepting"
                 + " and drains its open connections", next.pid(), self);
         String summary = "lbd upgrade: old pid " + self + ", new pid " + next.pid() + " (serving); pid " + self
-                + " drains its open connections and exits";
-        return new ControlHandler.Upgraded(summary, () -> old.drainAndExit(next.pid()));
+                + " drains its open connections (at most " + drain.toSeconds() + " s) and exits";
+        return new ControlHandler.Upgraded(summary, () -> old.drainAndExit(next.pid(), drain));
     }
 
     /** The new process's connection, or an exception when it exits or does not connect in time. */
