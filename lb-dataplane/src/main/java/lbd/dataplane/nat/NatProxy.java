@@ -308,6 +308,27 @@ public final class NatProxy implements AutoCloseable {
         return "lbd: cannot listen on " + vip + ": " + reason + "; " + hint;
     }
 
+    /**
+     * This process no longer takes new clients on the VIP, because another one takes them from the same sockets
+     * ({@code lbd upgrade}): a TCP VIP's listeners close (the sockets and their queues live on in the other
+     * process); a UDP VIP's sockets stop reading but stay open until {@link #shutdown}, since the replies of this
+     * process's open flows go out through them.
+     */
+    public synchronized void stopAccepting(VirtualServiceKey vip) {
+        if (vip.protocol() != Protocol.UDP) {
+            stopListening(vip);
+            return;
+        }
+        List<Channel> channels = listeners.get(vip);
+        accepting.remove(vip);
+        if (channels != null) {
+            for (Channel channel : channels) {
+                channel.eventLoop().execute(() -> channel.config().setAutoRead(false));
+            }
+            LOG.info("lbd: NAT proxy no longer reads new flows on {}; its open flows' replies still go out", vip);
+        }
+    }
+
     /** Closes the listening sockets of a VIP; its established connections keep going. */
     public synchronized void stopListening(VirtualServiceKey vip) {
         List<Channel> channels = listeners.remove(vip);
@@ -405,8 +426,10 @@ public final class NatProxy implements AutoCloseable {
         if (g == null) {
             return;
         }
+        // TCP listeners close; UDP VIP sockets stop reading but stay open through the drain: the replies of the
+        // open flows go out through them (they close with the loops).
         for (VirtualServiceKey vip : List.copyOf(listeners.keySet())) {
-            stopListening(vip);
+            stopAccepting(vip);
         }
         long deadline = System.nanoTime() + drain.toNanos();
         while (openConnections() > 0 && System.nanoTime() - deadline < 0) {

@@ -196,12 +196,21 @@ final class RunCommand {
             }
         }
         director.daemonStatus(DaemonStatus.RUNNING);
+        if (takeOver != null) {
+            try {
+                takeOver.ready(); // the old lbd stops accepting now, and answers lbd upgrade
+            } catch (IOException e) {
+                log.warn("lbd upgrade: could not tell the lbd before that this one is ready: {}", e.getMessage());
+            }
+            takeOver.close();
+        }
         return stop.onSignal();
     }
 
     /**
      * The new process of an upgrade, once its director serves on the sockets handed over: tells the old one, waits
-     * until it has let go (its control socket, metrics port, systemd's main process), then writes where it wrote.
+     * until it has let go (its control socket, metrics port, systemd's main process), then writes where it wrote;
+     * {@link TakeOver#ready} follows once this one has bound them and written its pid file.
      */
     private static void takeOverFrom(TakeOver takeOver, HandOver handOver) {
         try {
@@ -211,7 +220,6 @@ final class RunCommand {
             log.warn("lbd upgrade: the lbd before did not say it let go ({}); serving anyway", e.getMessage());
         }
         takeOver.adoptStdio();
-        takeOver.close();
         log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts; serving",
                 handOver.sockets().size(), handOver.verdicts().size());
     }

@@ -214,13 +214,14 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * {@code lbd upgrade}, old side, once the new process serves: closes this process's copies of the VIPs' sockets
-     * (the sockets stay open in the new process, their queues with them); established connections go on.
+     * {@code lbd upgrade}, old side, once the new process serves: closes this process's copies of the VIPs' TCP
+     * sockets (the sockets stay open in the new process, their queues with them) and stops reading its UDP ones
+     * (their open flows' replies still go out through them); established connections go on.
      */
     public void stopAccepting() {
         conductor.call("lbd upgrade: stop accepting", () -> {
             for (VirtualServiceKey key : List.copyOf(listening)) {
-                nat.stopListening(key);
+                nat.stopAccepting(key);
             }
             listening.clear();
             return null;

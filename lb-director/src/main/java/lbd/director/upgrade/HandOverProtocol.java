@@ -30,10 +30,12 @@ import lbd.health.InheritedVerdict;
  *   new → old   serving  |  failed REASON
  *   old → new   dr-flows\nBYTES   (in parts; none when there are no flows)
  *   old → new   released
+ *   new → old   ready
  * </pre>
- * "serving" means the new process accepts on every VIP; "released" that the old one has stopped accepting, closed its
- * control socket and metrics port (the new one binds them next) and, under systemd, made the new one the main
- * process. Both versions of lbd speak this; a message of an unknown kind fails the hand-over.
+ * "serving" means the new process accepts on every VIP; "released" that the old one has closed its control socket
+ * and metrics port (the new one binds them next) and, under systemd, made the new one the main process; "ready" that
+ * the new one has bound them and written its pid file: only then does the old one stop accepting, and answer. Both
+ * versions of lbd speak this; a message of an unknown kind fails the hand-over.
  */
 final class HandOverProtocol {
 
@@ -46,6 +48,7 @@ final class HandOverProtocol {
     static final String FAILED = "failed";
     static final String DR_FLOWS = "dr-flows";
     static final String RELEASED = "released";
+    static final String READY = "ready";
 
     private HandOverProtocol() {
     }

@@ -12,7 +12,8 @@ import lbd.director.unix.SeqPacketSocket;
  * The new process's end of {@code lbd upgrade} ({@code lbd --config FILE --upgrade-from PATH}, started by the old
  * one): connects to the hand-over socket the old process listens on, receives the VIPs' sockets and the verdicts
  * ({@link #receive}), says when it serves ({@link #serving}), and waits until the old one has let go
- * ({@link #released}): then it binds the control socket and metrics port, and is systemd's main process.
+ * ({@link #released}): then it binds the control socket and metrics port, is systemd's main process, and says so
+ * ({@link #ready}).
  */
 public final class TakeOver implements AutoCloseable {
 
@@ -65,6 +66,11 @@ public final class TakeOver implements AutoCloseable {
      */
     public byte[] released() throws IOException {
         return HandOverProtocol.receiveRelease(peer, WAIT);
+    }
+
+    /** The control socket and metrics port are bound, the pid file written: the old process may stop accepting. */
+    public void ready() throws IOException {
+        peer.send(HandOverProtocol.READY);
     }
 
     /**

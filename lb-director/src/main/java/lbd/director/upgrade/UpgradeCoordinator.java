@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  *   <li>it starts, accepts on the same sockets (both processes now take clients from the same queues: there is
  *       no moment without a listener, and no socket is closed with clients in its queue), and says "serving";
  *   <li>this process closes its control socket and metrics port, makes the new process systemd's main process
- *       (MAINPID=), hands over the direct-routing flows ({@link DrFlowHandOver}), says "released", stops
- *       accepting (its copies of the sockets close; the sockets stay open in the new process), answers the
- *       client, and then drains its proxied connections (bounded) and exits.
+ *       (MAINPID=), hands over the direct-routing flows ({@link DrFlowHandOver}) and says "released"; the new one
+ *       binds them, writes its pid file and says "ready"; this one then stops accepting (its copies of the sockets
+ *       close; the sockets stay open in the new process), answers the client — whose next lbadm reaches the new
+ *       one — and drains its proxied connections (bounded) and exits.
  * </ol>
  * Until "serving", any failure — the launcher missing, the new process exiting (a bad configuration, a binary that
  * does not start), no answer within {@link #START_TIMEOUT} — stops the new process and leaves this one serving as
@@ -148,15 +149,22 @@ public final class UpgradeCoordinator implements Upgrader {
             throw new IOException("the new process said '" + answer + "' instead of serving");
         }
         // From here on the new process serves: this one lets go, in the order that never leaves a VIP unserved.
-        // Nothing after this point stops the new process: it serves, whatever goes wrong here.
+        // Nothing after this point stops the new process: it serves, whatever goes wrong here. And this one accepts
+        // until the new one has said it is ready: if it goes away before, this one still serves every VIP.
         handedTo = next.pid();
         try {
             old.releasePorts();
             old.handOverMain(next.pid());
             HandOverProtocol.sendRelease(peer, old.saveDrFlows());
+            String ready = HandOverProtocol.firstLine(peer.receive(START_TIMEOUT).text());
+            if (!ready.equals(HandOverProtocol.READY)) {
+                throw new IOException("the new process said '" + ready + "' instead of ready");
+            }
         } catch (IOException | RuntimeException e) {
-            log.error("lbd upgrade: releasing to lbd {} failed: {}; it serves, but may not have its control socket",
-                    next.pid(), e.toString());
+            String message = "lbd upgrade did not complete: " + why(next, e) + "; this lbd (pid " + self + ") goes on"
+                    + " accepting on every VIP, but its control socket and metrics port are closed: restart lbd";
+            log.error("{}", message);
+            throw new ControlException(message);
         }
         old.stopAccepting();
         log.info("lbd upgrade: lbd {} serves every VIP on the sockets handed over; this lbd ({}) stopped accepting"
@@ -192,7 +200,10 @@ public final class UpgradeCoordinator implements Upgrader {
         }
     }
 
-    /** Why the hand-over ended early, as the operator needs it: the exit status and the last lines of output. */
+    /**
+     * Why the hand-over ended early, as the operator needs it: the exit status and the last lines of output (or,
+     * while it runs, the failure).
+     */
     private static String why(NewProcess next, Exception e) {
         int status = -1;
         try {

@@ -176,7 +176,7 @@ final class UpgradeLab implements AutoCloseable {
         return body.strip();
     }
 
-    private static int[] freePorts(int n) throws IOException {
+    static int[] freePorts(int n) throws IOException {
         int[] ports = new int[n];
         List<ServerSocket> held = new ArrayList<>();
         try {

@@ -129,13 +129,15 @@ class UpgradeUnderLoadTest {
      * Under systemd (its notify socket, WatchdogSec=): the old process makes the new one the main process
      * (MAINPID=, which NotifyAccess=main lets only the main process send), the new one then says READY=1, and it
      * pings the watchdog itself after the old one has exited (WATCHDOG_PID, which named the old one, is not passed
-     * on). A configuration with transport=epoll: the listeners are taken over on that transport too.
+     * on). A configuration with transport=epoll: the listeners are taken over on that transport too; and metrics=,
+ * whose port the new one binds once the old one has released it.
      */
     @Test
     void underSystemdTheNewProcessBecomesTheMainOneAndKeepsTheWatchdog() throws Exception {
         try (UpgradeLab lab = UpgradeLab.create(dir);
              NotifySocketListener systemd = new NotifySocketListener(dir.resolve("notify").toString())) {
-            long old = lab.startLbd(lab.configText("transport=epoll\n"),
+            int metricsPort = UpgradeLab.freePorts(1)[0];
+            long old = lab.startLbd(lab.configText("transport=epoll\nmetrics=127.0.0.1:" + metricsPort + "\n"),
                     Map.of("NOTIFY_SOCKET", systemd.address(), "WATCHDOG_USEC", "2000000"));
             assertThat(systemd.awaitContaining("READY=1", Duration.ofSeconds(30))).isPresent();
 
@@ -160,6 +162,12 @@ class UpgradeUnderLoadTest {
             assertThat(systemd.awaitContaining("WATCHDOG=1", Duration.ofSeconds(5))).isPresent();
             assertThat(lab.get()).matches("[0-9]+");
             assertThat(lab.log()).contains("transport epoll");
+            // The metrics port, which the old one released, is the new one's.
+            java.net.http.HttpResponse<String> metrics = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + metricsPort
+                            + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).contains("lbd_real_server_up");
         }
     }
 
