@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * root — may talk to it; never a TCP port). One acceptor thread; each connection is served on its own virtual
  * thread: read one request line (see {@link ControlRequest} for the protocol), write the reply, close.
  * A client that sends nothing, too much or garbage gets an error reply or is cut off after
- * {@link #CLIENT_TIMEOUT}; the daemon keeps running either way.
+ * {@link #CLIENT_TIMEOUT} (for sending its request, and again for reading the reply; the request itself takes what
+ * it takes); the daemon keeps running either way.
  */
 public final class ControlServer implements AutoCloseable {
 
@@ -141,15 +142,20 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void serve(SocketChannel client) {
-        ScheduledFuture<?> cutOff = watchdog.schedule(() -> closeQuietly(client), CLIENT_TIMEOUT.toMillis(),
-                TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> cutOff = cutOffLater(client);
         ControlReply sent = null;
         try (client) {
             ControlReply reply;
             String line = readLine(client);
+            // The bound is on the client (sending its line, reading the reply), not on the work: an upgrade waits
+            // for a whole new lbd to start, longer than CLIENT_TIMEOUT on a loaded machine.
+            if (cutOff != null) {
+                cutOff.cancel(false);
+            }
             reply = line == null
                     ? ControlReply.error("request longer than " + ControlRequest.MAX_LINE + " bytes or not ended by a newline")
                     : service.handle(line);
+            cutOff = cutOffLater(client);
             if (line == null) {
                 log.warn("control socket: rejected a request: {}", reply.message());
             }
@@ -170,10 +176,24 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             log.debug("control socket: client went away: {}", e.getMessage());
         } finally {
-            cutOff.cancel(false);
+            if (cutOff != null) {
+                cutOff.cancel(false);
+            }
         }
         if (sent != null) {
             sent.afterSent().run(); // written (or the client gone): what was to follow the answer follows it
+        }
+    }
+
+    /**
+     * Closes {@code client} after CLIENT_TIMEOUT unless cancelled; none once this server is closed (an upgrade's
+     * reply, written after its request closed the server, is then written without one).
+     */
+    private ScheduledFuture<?> cutOffLater(SocketChannel client) {
+        try {
+            return watchdog.schedule(() -> closeQuietly(client), CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return null;
         }
     }
 
