@@ -75,6 +75,7 @@ public final class LinuxNative {
     private static final MethodHandle GETSOCKOPT =
             bind("getsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ADDR, ADDR));
     private static final MethodHandle DUP2 = bind("dup2", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle DUP = bind("dup", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(LONG, INT, ADDR, LONG, INT));
     private static final MethodHandle SENDMMSG = bind("sendmmsg", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
     private static final MethodHandle MMAP =
@@ -225,6 +226,15 @@ public final class LinuxNative {
     public static int dup2(MemorySegment errno, int oldFd, int newFd) {
         try {
             return (int) DUP2.invokeExact(errno, oldFd, newFd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** dup(2): a new descriptor on the same open file (a socket handed over within one process, in tests). */
+    public static int dup(MemorySegment errno, int fd) {
+        try {
+            return (int) DUP.invokeExact(errno, fd);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
