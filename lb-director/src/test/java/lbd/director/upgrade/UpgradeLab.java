@@ -35,11 +35,14 @@ final class UpgradeLab implements AutoCloseable {
     final Path log;
     final int vipPort;
     final int[] realPorts;
+    /** A loopback port where nothing listens (a real server that is down). */
+    final int deadPort;
     private final Nginx nginx;
     private final List<Long> lbdPids = new ArrayList<>();
     private Process lbd;
 
-    private UpgradeLab(Path dir, Nginx nginx, int vipPort, int[] realPorts) {
+    private UpgradeLab(Path dir, Nginx nginx, int vipPort, int[] realPorts, int deadPort) {
+        this.deadPort = deadPort;
         this.dir = dir;
         this.home = dir.resolve("home");
         this.launcher = home.resolve("bin/lbd");
@@ -54,7 +57,7 @@ final class UpgradeLab implements AutoCloseable {
 
     /** nginx and the launcher; lbd itself starts with {@link #startLbd}. */
     static UpgradeLab create(Path dir) throws IOException, InterruptedException {
-        int[] ports = freePorts(3);
+        int[] ports = freePorts(4);
         int[] real = {ports[1], ports[2]};
         StringBuilder servers = new StringBuilder();
         for (int port : real) {
@@ -64,7 +67,7 @@ final class UpgradeLab implements AutoCloseable {
                     .append(" location / { return 200 \"").append(port).append("\\n\"; } }\n");
         }
         Nginx nginx = Nginx.start(dir.resolve("nginx"), null, servers.toString());
-        UpgradeLab lab = new UpgradeLab(dir, nginx, ports[0], real);
+        UpgradeLab lab = new UpgradeLab(dir, nginx, ports[0], real, ports[3]);
         try {
             lab.writeLauncher();
             return lab;
@@ -76,10 +79,16 @@ final class UpgradeLab implements AutoCloseable {
 
     /** The configuration: one masq VIP on loopback over both nginx, rr, connect checks; {@code extra} globals. */
     String configText(String extraGlobals) {
+        return configText(extraGlobals, -1);
+    }
+
+    /** As above, with a third real server on {@code deadPort} (where nothing listens) unless it is -1. */
+    String configText(String extraGlobals, int deadPort) {
         return extraGlobals + "checkinterval=1\nchecktimeout=2\n"
                 + "virtual=127.0.0.1:" + vipPort + "\n"
                 + "        real=127.0.0.1:" + realPorts[0] + " masq\n"
                 + "        real=127.0.0.1:" + realPorts[1] + " masq\n"
+                + (deadPort > 0 ? "        real=127.0.0.1:" + deadPort + " masq\n" : "")
                 + "        scheduler=rr\n        protocol=tcp\n        checktype=connect\n";
     }
 

@@ -45,12 +45,13 @@ class UpgradeUnderLoadTest {
      * 20 s of wrk through the VIP — keep-alive connections, and a new connection per request ({@code Connection:
      * close}) — with {@code lbd upgrade} 5 s in: both pids printed, exit 0; not one request failed and not one
      * connection error in either run; the old process drains its keep-alive connections (wrk keeps them to the
-     * end) and exits once they close; the new one serves, and answers on the control socket.
+     * end) and exits once they close; the new one serves, answers on the control socket, and has the third real
+     * server, which is down, out of its table from the start (the verdicts handed over).
      */
     @Test
     void anUpgradeUnderLoadLosesNoRequestAndNoConnection() throws Exception {
         try (UpgradeLab lab = UpgradeLab.create(dir)) {
-            long old = lab.startLbd(lab.configText(""), Map.of());
+            long old = lab.startLbd(lab.configText("", lab.deadPort), Map.of());
             String url = "http://127.0.0.1:" + lab.vipPort + "/";
             Process keepAlive = wrk(dir.resolve("wrk-keepalive.txt"), url);
             Process close = wrk(dir.resolve("wrk-close.txt"), url, "-H", "Connection: close");
@@ -66,6 +67,9 @@ class UpgradeUnderLoadTest {
             assertThat(UpgradeLab.alive(next)).isTrue();
             assertThat(lab.servingPid().orElse(-1)).isEqualTo(next);
             assertThat(ControlClient.send(lab.socket, "ping").ok()).isTrue(); // the new one's control socket
+            // The verdicts came along: the server that is down is out of the new one's table from its first moment.
+            String listing = ControlClient.send(lab.socket, "list numeric").body();
+            assertThat(listing).containsPattern("127\\.0\\.0\\.1:" + lab.deadPort + " +Masq +0 .*down: connect");
 
             // While wrk's keep-alive connections last, the old process drains them; then it exits.
             assertThat(keepAlive.waitFor(LOAD.toSeconds() + 30, TimeUnit.SECONDS)).isTrue();
@@ -81,7 +85,7 @@ class UpgradeUnderLoadTest {
                 assertThat(requests(report)).as(report).isGreaterThan(1_000);
             }
             assertThat(lab.get()).matches("[0-9]+");
-            assertThat(lab.log()).contains("lbd upgrade: took over 1 VIP sockets and 2 health verdicts")
+            assertThat(lab.log()).contains("lbd upgrade: took over 1 VIP sockets and 3 health verdicts")
                     .doesNotContain("Exception");
         }
     }
@@ -96,6 +100,7 @@ class UpgradeUnderLoadTest {
         try (UpgradeLab lab = UpgradeLab.create(dir)) {
             String good = lab.configText("");
             long old = lab.startLbd(good, Map.of());
+
 
             Files.writeString(lab.config, good + "        bogus=1\n");
             UpgradeLab.Result badConfig = lab.upgrade();
@@ -121,6 +126,19 @@ class UpgradeUnderLoadTest {
             UpgradeLab.Result fixed = lab.upgrade("--drain", "5");
             assertThat(fixed.status()).as(fixed.output()).isZero();
             assertThat(UpgradeLab.awaitExit(old, Duration.ofSeconds(10))).isTrue();
+            assertThat(lab.get()).matches("[0-9]+");
+        }
+    }
+
+    /** transport=nio has no descriptors to hand over: refused before anything starts, the old one serving on. */
+    @Test
+    void anLbdOnNioRefusesToHandOverAndServesOn() throws Exception {
+        try (UpgradeLab lab = UpgradeLab.create(dir)) {
+            long old = lab.startLbd(lab.configText("transport=nio\n"), Map.of());
+            UpgradeLab.Result nio = lab.upgrade();
+            assertThat(nio.status()).isEqualTo(1);
+            assertThat(nio.output()).contains("lbd upgrade refused: transport=nio cannot hand its sockets");
+            assertThat(lab.lbds()).extracting(ProcessHandle::pid).containsExactly(old);
             assertThat(lab.get()).matches("[0-9]+");
         }
     }
