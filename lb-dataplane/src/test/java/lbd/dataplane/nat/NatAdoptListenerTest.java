@@ -22,7 +22,9 @@ import lbd.dataplane.transport.NettyTransport;
 import lbd.dataplane.transport.TransportKind;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What {@code lbd upgrade} rests on, in one process: a second proxy adopts the first one's listening sockets
@@ -36,9 +38,20 @@ class NatAdoptListenerTest {
 
     private static final int QUEUED = 20;
 
-    @ParameterizedTest
-    @EnumSource(value = TransportKind.class, names = {"EPOLL", "IO_URING"})
-    void clientsQueuedInAHandedOverSocketAreServedByTheProxyThatAdoptedIt(TransportKind kind) throws Exception {
+    /** Each transport that can hand over, with as many event loops as the old proxy, fewer, and more. */
+    static Stream<Arguments> transportsAndLoops() {
+        return Stream.of(TransportKind.EPOLL, TransportKind.IO_URING)
+                .flatMap(kind -> Stream.of(Arguments.of(kind, 2), Arguments.of(kind, 1), Arguments.of(kind, 3)));
+    }
+
+    /**
+     * With fewer loops than sockets, a loop takes several; with more, the loops left over bind sockets of their own
+     * in the same SO_REUSEPORT group.
+     */
+    @ParameterizedTest(name = "{0}, 2 sockets to {1} loops")
+    @MethodSource("transportsAndLoops")
+    void clientsQueuedInAHandedOverSocketAreServedByTheProxyThatAdoptedIt(TransportKind kind, int loops)
+            throws Exception {
         assumeTrue(NettyTransport.isAvailable(kind), kind + " is not available here");
         try (NatHarness old = new NatHarness(kind, 2).start()) {
             LoopbackServer echo = old.server(LoopbackServer.echo());
@@ -47,7 +60,7 @@ class NatAdoptListenerTest {
 
             SnapshotPublisher publisher = new SnapshotPublisher();
             publisher.publish(new DataPlaneSnapshot(1, Map.of(table.key(), table)));
-            NatProxy next = new NatProxy(new NatSettings(kind.request(), 2, Duration.ofMillis(500)), publisher);
+            NatProxy next = new NatProxy(new NatSettings(kind.request(), loops, Duration.ofMillis(500)), publisher);
             next.start();
             List<Socket> clients = new ArrayList<>();
             try {
