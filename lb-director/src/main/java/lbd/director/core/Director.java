@@ -174,11 +174,18 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * {@code lbd upgrade}, old side: what the new process takes over — every VIP's sockets (this process keeps its
-     * own descriptors until {@link #stopAccepting}) and the checked real servers' verdicts.
+     * {@code lbd upgrade}, old side: what the new process takes over — copies of every VIP's sockets' descriptors
+     * (the caller closes them once sent; this process keeps its own until {@link #stopAccepting}) and the checked
+     * real servers' verdicts.
      */
     public HandOver handOver() {
-        Map<VirtualServiceKey, int[]> sockets = conductor.call("lbd upgrade: hand-over", nat::listenerDescriptors);
+        // Copies (dup), taken on the conductor, which alone closes listeners: a reload that closes one meanwhile
+        // cannot leave a descriptor number here that a new file reuses. The caller closes them once sent.
+        Map<VirtualServiceKey, int[]> sockets = conductor.call("lbd upgrade: hand-over", () -> {
+            Map<VirtualServiceKey, int[]> copies = new HashMap<>();
+            nat.listenerDescriptors().forEach((vip, fds) -> copies.put(vip, SeqPacketSocket.duplicates(fds)));
+            return copies;
+        });
         Map<RealServerKey, InheritedVerdict> verdicts = new HashMap<>();
         for (ServiceHealth service : health.services()) {
             for (RealServerStatus server : service.servers()) {

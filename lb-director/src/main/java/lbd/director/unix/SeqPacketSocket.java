@@ -191,6 +191,23 @@ public final class SeqPacketSocket implements AutoCloseable {
         }
     }
 
+    /** New descriptors on the same open files (dup), for handing over copies while the originals may close. */
+    public static int[] duplicates(int... fds) {
+        int[] copies = new int[fds.length];
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment errno = LinuxNative.newErrnoSegment(call);
+            for (int i = 0; i < fds.length; i++) {
+                copies[i] = LinuxNative.dup(errno, fds[i]);
+                if (copies[i] < 0) {
+                    String why = LinuxNative.strerror(LinuxNative.errno(errno));
+                    closeAll(java.util.Arrays.copyOf(copies, i));
+                    throw new IllegalStateException("cannot duplicate descriptor " + fds[i] + ": " + why);
+                }
+            }
+        }
+        return copies;
+    }
+
     /** Closes descriptors this process received and does not keep. */
     public static void closeAll(int... fds) {
         try (Arena call = Arena.ofConfined()) {

@@ -46,7 +46,7 @@ public final class UpgradeCoordinator implements Upgrader {
         /** Why this lbd cannot hand over (HA, direct routing, transport=nio...); empty when it can. */
         Optional<String> refusal();
 
-        /** The VIPs' sockets and the verdicts (this process keeps its own copies of the descriptors). */
+        /** The VIPs' sockets (copies of the descriptors, closed once sent) and the verdicts. */
         HandOver handOver();
 
         /** Closes the control socket and the metrics port, for the new process to bind. */
@@ -139,7 +139,11 @@ public final class UpgradeCoordinator implements Upgrader {
             throw new IOException("the new process said '" + hello + "' instead of hello");
         }
         HandOver state = old.handOver();
-        HandOverProtocol.sendHandOver(peer, state, new int[] {1, 2});
+        try {
+            HandOverProtocol.sendHandOver(peer, state, new int[] {1, 2});
+        } finally {
+            state.sockets().values().forEach(SeqPacketSocket::closeAll); // the new process has its own copies now
+        }
         String answer = HandOverProtocol.firstLine(peer.receive(START_TIMEOUT).text());
         if (answer.startsWith(HandOverProtocol.FAILED)) {
             throw failed("the new lbd (pid " + next.pid() + ") could not take over: "

@@ -172,6 +172,36 @@ final class UpgradeLab implements AutoCloseable {
         }).orElse(true);
     }
 
+    /**
+     * How many descriptors process {@code pid} has open on the VIP's listening sockets (one per event loop): a
+     * failed hand-over must leave no copy behind.
+     */
+    int descriptorsOnVip(long pid) throws IOException {
+        java.util.Set<String> listening = new java.util.HashSet<>();
+        String port = String.format(":%04X", vipPort);
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length > 9 && f[1].endsWith(port) && f[3].equals("0A")) {
+                    listening.add("socket:[" + f[9] + "]");
+                }
+            }
+        }
+        int count = 0;
+        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (listening.contains(Files.readSymbolicLink(fd).toString())) {
+                        count++;
+                    }
+                } catch (IOException closed) {
+                    // closed while listed
+                }
+            }
+        }
+        return count;
+    }
+
     static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }

@@ -92,14 +92,16 @@ class UpgradeUnderLoadTest {
 
     /**
      * A new lbd that cannot start leaves the old one serving, and lbd upgrade says why (exit 1): a configuration
-     * with an error (its FILE:LINE quoted), and a binary that exits at once (its status and its last line). Then,
-     * with both fixed, the same upgrade goes through.
+     * with an error (its FILE:LINE quoted), and a binary that exits at once (its status and its last line); the old
+     * one keeps no copy of a socket it handed. Then, with both fixed, the same upgrade goes through.
      */
     @Test
     void aFailedUpgradeLeavesTheOldLbdServingAndSaysWhy() throws Exception {
         try (UpgradeLab lab = UpgradeLab.create(dir)) {
             String good = lab.configText("");
             long old = lab.startLbd(good, Map.of());
+            int listeners = lab.descriptorsOnVip(old);
+            assertThat(listeners).isPositive();
 
 
             Files.writeString(lab.config, good + "        bogus=1\n");
@@ -120,6 +122,7 @@ class UpgradeUnderLoadTest {
             assertThat(lab.get()).matches("[0-9]+");
             assertThat(UpgradeLab.alive(old)).isTrue();
             assertThat(lab.lbds()).extracting(ProcessHandle::pid).containsExactly(old); // no new one left over
+            assertThat(lab.descriptorsOnVip(old)).isEqualTo(listeners); // and no copy of a socket
             assertThat(ControlClient.send(lab.socket, "ping").ok()).isTrue();
 
             Files.delete(lab.home.resolve("broken"));
