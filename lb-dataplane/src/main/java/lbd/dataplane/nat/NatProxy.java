@@ -160,6 +160,9 @@ public final class NatProxy implements AutoCloseable {
     public synchronized void adopt(VirtualServiceKey vip, VirtualServiceKey service, int[] fds) throws IOException {
         NettyTransport t = requireStarted();
         if (listeners.containsKey(vip)) {
+            for (int fd : fds) {
+                closeDescriptor(fd); // listening already: the copies are not needed
+            }
             return;
         }
         if (fds.length > 0 && !t.handsOverSockets()) {
@@ -212,9 +215,14 @@ public final class NatProxy implements AutoCloseable {
             future = bootstrap.bind(address).awaitUninterruptibly();
         }
         if (!future.isSuccess()) {
-            throw new IOException(bindFailure(vip, t, future.cause()));
+            throw new IOException(fd >= 0 ? adoptFailure(vip, future.cause()) : bindFailure(vip, t, future.cause()));
         }
         return future.channel();
+    }
+
+    private static String adoptFailure(VirtualServiceKey vip, Throwable cause) {
+        return "lbd: cannot take over the socket of " + vip + " handed over by the lbd before: "
+                + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
     }
 
     /**
@@ -240,7 +248,7 @@ public final class NatProxy implements AutoCloseable {
                 .handler(new VipDatagrams(loop, vip, loop.load(vip)));
         ChannelFuture future = (fd >= 0 ? bootstrap.register() : bootstrap.bind(address)).awaitUninterruptibly();
         if (!future.isSuccess()) {
-            throw new IOException(bindFailure(vip, t, future.cause()));
+            throw new IOException(fd >= 0 ? adoptFailure(vip, future.cause()) : bindFailure(vip, t, future.cause()));
         }
         return future.channel();
     }
