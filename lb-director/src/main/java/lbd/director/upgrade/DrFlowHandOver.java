@@ -7,11 +7,19 @@ package lbd.director.upgrade;
  * format (the one a restart with {@code cleanstop=no} writes to the runtime directory); the hand-over only carries
  * them ({@link HandOverProtocol}'s {@code dr-flows} messages, in parts of any size).
  *
- * <p>Not wired yet: lbd upgrade refuses configurations with gate services until the flow codec exists. To wire it:
- * implement {@link #save} with the codec's export of every DR worker's flow table and the services' templates (on
- * the old side, after its workers stopped: {@link UpgradeCoordinator} calls it between "serving" and "released"),
- * {@link #restore} with its import into the new workers before they forward (the new side calls it when
- * "released" arrives, see {@link TakeOver#released}), then drop the gate refusal in {@link UpgradeCoordinator}.
+ * <p>Not wired yet: lbd upgrade refuses configurations with gate services (Director#handOverRefusal) until the
+ * flow state's save and restore exist. To wire it, three steps:
+ * <ol>
+ *   <li>{@link #save}, old side (called between "serving" and "released", see {@link UpgradeCoordinator}): stop
+ *       this process's DR workers forwarding first — from then on only the new process may schedule, or one SYN
+ *       would be scheduled by both, maybe to two real servers — then save the flow tables and templates (to a file
+ *       in the runtime directory, with the restart's save) and return the file's bytes;
+ *   <li>{@link #restore}, new side (when "released" arrives, see {@link TakeOver#released}): write the bytes to a
+ *       file, restore from it, and only then let the DR workers forward — they start held (not forwarding, not
+ *       answering ARP) when the process takes over, until this call;
+ *   <li>drop the gate refusal. The gap — from the old workers' stop to the new ones' start — is the save, the
+ *       transfer and the restore: packets in it are dropped and retransmitted by the clients.
+ * </ol>
  */
 public interface DrFlowHandOver {
 
