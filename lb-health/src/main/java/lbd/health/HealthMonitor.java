@@ -72,6 +72,9 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     private final Set<ServiceState> dirty = new LinkedHashSet<>(); // identity: ServiceState has no equals
     private final List<HealthEvent> pendingEvents = new ArrayList<>();
     private long lastCheckerId;
+    // Verdicts handed over by the process before this one (lbd upgrade); each is taken by its server's first
+    // tracking. Written before the first apply (whose message on the inbox publishes it to the event thread).
+    private Map<RealServerKey, InheritedVerdict> inherited = new HashMap<>();
     private ConnectLoop connectLoop; // started with the first checktype=connect server
     private CheckScheduler scheduler; // started with the first server of another checktype
 
@@ -90,6 +93,14 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             eventThread = Thread.ofPlatform().daemon().name("lbd-health").start(this::runEvents);
         }
         return this;
+    }
+
+    /**
+     * The verdicts to start from ({@link InheritedVerdict}), for the servers of the first {@link #apply}: call it
+     * before that apply. A server without one starts as usual; a checktype=on/off server ignores it.
+     */
+    public synchronized void inherit(Map<RealServerKey, InheritedVerdict> verdicts) {
+        inherited = new HashMap<>(verdicts);
     }
 
     /**
@@ -319,6 +330,11 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
                 pendingEvents.add(new HealthEvent(real.key(), state, reason, false, clock.instant()));
             }
             return new Tracked(spec, monitor, new RealServerStatus(real, state, reason, false, true));
+        }
+        InheritedVerdict handed = previous == null ? inherited.remove(real.key()) : null;
+        if (handed != null) {
+            // Checked already, by the process before: its checks go on from that verdict, with no first-check window.
+            previous = new RealServerStatus(real, handed.state(), handed.reason(), handed.maintenance(), true);
         }
         // A restarted checker gets its own duration holder (the retired one may still finish a probe), starting
         // from the last published duration.

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,6 +60,34 @@ class HealthMonitorTest {
         config.request = Optional.of("lbcheck.html");
         config.receive = Optional.of("found");
         return config;
+    }
+
+    @Test
+    void inheritedVerdictsArePublishedAtOnceAndTheChecksGoOnFromThem() throws Exception {
+        TestHttpServer good = http();
+        int dead = MonitorView.closedPort();
+        TestConfig config = httpConfig();
+        RealServer up = config.real(good.port());
+        RealServer down = config.real(dead);
+        monitor.inherit(Map.of(
+                up.key(), new InheritedVerdict(HealthState.UP, "negotiate: found", false),
+                down.key(), new InheritedVerdict(HealthState.DOWN, "negotiate: connection refused", false)));
+        monitor.apply(config.cluster(List.of(up, down)));
+
+        // The view as the old process had it, from the apply on: checked, no "not checked yet" window.
+        ServiceHealth initial = monitor.service(config.key()).orElseThrow();
+        assertThat(initial.servers()).allSatisfy(s -> assertThat(s.checked()).isTrue());
+        assertThat(state(config.key(), good.port())).isEqualTo(HealthState.UP);
+        assertThat(state(config.key(), dead)).isEqualTo(HealthState.DOWN);
+        assertThat(MonitorView.status(monitor, config.key(), dead).reason()).isEqualTo("negotiate: connection refused");
+
+        // The checks go on from there: a few rounds confirm both verdicts, and confirming is no transition.
+        long rounds = System.nanoTime() + Duration.ofMillis(600).toNanos();
+        await().atMost(WAIT).until(() -> System.nanoTime() - rounds > 0
+                && MonitorView.status(monitor, config.key(), good.port()).lastCheck().isPresent());
+        assertThat(state(config.key(), good.port())).isEqualTo(HealthState.UP);
+        assertThat(state(config.key(), dead)).isEqualTo(HealthState.DOWN);
+        assertThat(listener.events).isEmpty();
     }
 
     @Test

@@ -147,45 +147,96 @@ public final class NatProxy implements AutoCloseable {
         if (listeners.containsKey(vip)) {
             return;
         }
+        adopt(vip, service, new int[0]);
+    }
+
+    /**
+     * As {@link #bind(VirtualServiceKey, VirtualServiceKey)}, taking over {@code fds} first: sockets on this VIP:port
+     * that the process before this one bound, listened on and handed over ({@code lbd upgrade}), with the clients
+     * in their queues. They are spread over the event loops in turn; loops left without one bind a socket of their
+     * own, which joins the same SO_REUSEPORT group. Not accepting until {@link #accept}, as after a bind. On
+     * failure every descriptor given is closed.
+     */
+    public synchronized void adopt(VirtualServiceKey vip, VirtualServiceKey service, int[] fds) throws IOException {
+        NettyTransport t = requireStarted();
+        if (listeners.containsKey(vip)) {
+            for (int fd : fds) {
+                closeDescriptor(fd); // listening already: the copies are not needed
+            }
+            return;
+        }
+        if (fds.length > 0 && !t.handsOverSockets()) {
+            throw new IOException("lbd: transport=" + t + " cannot take over the sockets of " + vip);
+        }
         InetSocketAddress address = vip.address().toSocketAddress();
-        List<Channel> bound = new ArrayList<>(loops.size());
+        List<NatLoop> all = loops;
+        List<Channel> bound = new ArrayList<>(Math.max(all.size(), fds.length));
+        int next = 0;
         try {
-            for (NatLoop loop : loops) {
-                if (vip.protocol() == Protocol.UDP) {
-                    bound.add(bindDatagrams(loop, vip, t, address));
-                    continue;
-                }
-                // The VipAcceptor takes every accepted channel, sets its options and registers it (see there);
-                // Netty's own acceptor, which ServerBootstrap always adds after it, never sees one.
-                ServerBootstrap bootstrap = new ServerBootstrap()
-                        .group(loop.eventLoop(), loop.eventLoop())
-                        .channel(t.serverChannelClass())
-                        .option(ChannelOption.AUTO_READ, false) // until accept(vip): see AcceptGate
-                        .handler(new VipAcceptor(loop, vip, loop.load(service)))
-                        .childHandler(NeverAccepted.INSTANCE);
-                t.applyListenerOptions(bootstrap);
-                ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
-                if (!future.isSuccess()) {
-                    throw new IOException(bindFailure(vip, t, future.cause()));
-                }
-                bound.add(future.channel());
+            for (; next < fds.length; next++) {
+                NatLoop loop = all.get(next % all.size());
+                bound.add(vip.protocol() == Protocol.UDP ? datagrams(loop, vip, t, address, fds[next])
+                        : listener(loop, vip, service, t, address, fds[next]));
+            }
+            for (int i = fds.length; i < all.size(); i++) {
+                NatLoop loop = all.get(i);
+                bound.add(vip.protocol() == Protocol.UDP ? datagrams(loop, vip, t, address, -1)
+                        : listener(loop, vip, service, t, address, -1));
             }
         } catch (IOException | RuntimeException e) {
             closeAll(bound);
+            for (int i = next; i < fds.length; i++) {
+                closeDescriptor(fds[i]);
+            }
             throw e;
         }
         listeners.put(vip, List.copyOf(bound));
     }
 
     /**
+     * One loop's listening socket on a TCP VIP: bound here ({@code fd} -1) or the one given (already listening).
+     * The VipAcceptor takes every accepted channel, sets its options and registers it (see there); Netty's own
+     * acceptor, which ServerBootstrap always adds after it, never sees one.
+     */
+    private static Channel listener(NatLoop loop, VirtualServiceKey vip, VirtualServiceKey service, NettyTransport t,
+            InetSocketAddress address, int fd) throws IOException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(loop.eventLoop(), loop.eventLoop())
+                .option(ChannelOption.AUTO_READ, false) // until accept(vip): see AcceptGate
+                .handler(new VipAcceptor(loop, vip, loop.load(service)))
+                .childHandler(NeverAccepted.INSTANCE);
+        ChannelFuture future;
+        if (fd >= 0) {
+            bootstrap.channelFactory(() -> t.adoptServerChannel(fd));
+            future = bootstrap.register().awaitUninterruptibly();
+        } else {
+            bootstrap.channel(t.serverChannelClass());
+            t.applyListenerOptions(bootstrap);
+            future = bootstrap.bind(address).awaitUninterruptibly();
+        }
+        if (!future.isSuccess()) {
+            throw new IOException(fd >= 0 ? adoptFailure(vip, future.cause()) : bindFailure(vip, t, future.cause()));
+        }
+        return future.channel();
+    }
+
+    private static String adoptFailure(VirtualServiceKey vip, Throwable cause) {
+        return "lbd: cannot take over the socket of " + vip + " handed over by the lbd before: "
+                + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage());
+    }
+
+    /**
      * One loop's datagram socket on a UDP VIP (SO_REUSEPORT; IP_FREEBIND where the transport has it), not reading
      * until {@link #accept}: datagrams wait in its receive queue meanwhile.
      */
-    private static Channel bindDatagrams(NatLoop loop, VirtualServiceKey vip, NettyTransport t,
-            InetSocketAddress address) throws IOException {
+    private static Channel datagrams(NatLoop loop, VirtualServiceKey vip, NettyTransport t,
+            InetSocketAddress address, int fd) throws IOException {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop.eventLoop())
                 .channelFactory(() -> {
+                    if (fd >= 0) {
+                        return t.adoptDatagramChannel(fd); // bound already, datagrams waiting in its queue
+                    }
                     DatagramChannel channel = t.newDatagramChannel(address.getAddress());
                     t.applyDatagramListenerOptions(channel);
                     return channel;
@@ -195,9 +246,9 @@ public final class NatProxy implements AutoCloseable {
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, UdpFlow.VIP_WATER_MARK)
                 .option(ChannelOption.MESSAGE_SIZE_ESTIMATOR, DatagramSizeEstimator.INSTANCE)
                 .handler(new VipDatagrams(loop, vip, loop.load(vip)));
-        ChannelFuture future = bootstrap.bind(address).awaitUninterruptibly();
+        ChannelFuture future = (fd >= 0 ? bootstrap.register() : bootstrap.bind(address)).awaitUninterruptibly();
         if (!future.isSuccess()) {
-            throw new IOException(bindFailure(vip, t, future.cause()));
+            throw new IOException(fd >= 0 ? adoptFailure(vip, future.cause()) : bindFailure(vip, t, future.cause()));
         }
         return future.channel();
     }
@@ -213,21 +264,47 @@ public final class NatProxy implements AutoCloseable {
         if (channels == null) {
             throw new IllegalStateException("lbd: " + vip + " is not bound");
         }
-        List<NatLoop> all = loops;
-        for (int i = 0; i < channels.size(); i++) {
-            Channel listener = channels.get(i);
+        for (Channel listener : channels) {
             if (vip.protocol() == Protocol.UDP) {
                 // Not through the AcceptGate: a UDP socket carries its open flows' datagrams too, so it never
                 // pauses; new flows are refused one by one at a cap or a shortage instead (see VipDatagrams).
                 listener.eventLoop().execute(() -> listener.config().setAutoRead(true));
                 continue;
             }
-            AcceptGate gate = all.get(i).acceptGate(); // bound in loop order
+            AcceptGate gate = loopOf(listener).acceptGate();
             listener.eventLoop().execute(() -> gate.accept(listener));
         }
         if (accepting.add(vip)) {
             LOG.info("lbd: NAT proxy listening on {} ({} sockets, {})", vip, channels.size(), transport);
         }
+    }
+
+    /** The loop a listener is registered with (a loop may hold several of a VIP's, after a hand-over). */
+    private NatLoop loopOf(Channel listener) {
+        for (NatLoop loop : loops) {
+            if (loop.eventLoop() == listener.eventLoop()) {
+                return loop;
+            }
+        }
+        throw new IllegalStateException("lbd: a listener of no event loop of this proxy");
+    }
+
+    /**
+     * Any thread: the descriptors of every VIP's sockets — what {@code lbd upgrade} hands to the new process, which
+     * then accepts from the same queues. They stay this process's too until it stops listening.
+     *
+     * @throws IllegalStateException with transport=nio, whose sockets have no descriptor to give
+     */
+    public synchronized Map<VirtualServiceKey, int[]> listenerDescriptors() {
+        NettyTransport t = requireStarted();
+        if (!t.handsOverSockets()) {
+            throw new IllegalStateException("lbd: transport=nio cannot hand its sockets to another process (the"
+                    + " JDK names no descriptor of a channel); use transport=epoll or io_uring, or restart lbd");
+        }
+        Map<VirtualServiceKey, int[]> all = new java.util.TreeMap<>();
+        listeners.forEach((vip, channels) -> all.put(vip,
+                channels.stream().mapToInt(NettyTransport::descriptorOf).toArray()));
+        return all;
     }
 
     private static String bindFailure(VirtualServiceKey vip, NettyTransport t, Throwable cause) {
@@ -237,6 +314,27 @@ public final class NatProxy implements AutoCloseable {
                 : "check that no other program listens on that port and that the address is configured"
                         + " (transport=nio cannot bind an address before it is configured; epoll/io_uring can)";
         return "lbd: cannot listen on " + vip + ": " + reason + "; " + hint;
+    }
+
+    /**
+     * This process no longer takes new clients on the VIP, because another one takes them from the same sockets
+     * ({@code lbd upgrade}): a TCP VIP's listeners close (the sockets and their queues live on in the other
+     * process); a UDP VIP's sockets stop reading but stay open until {@link #shutdown}, since the replies of this
+     * process's open flows go out through them.
+     */
+    public synchronized void stopAccepting(VirtualServiceKey vip) {
+        if (vip.protocol() != Protocol.UDP) {
+            stopListening(vip);
+            return;
+        }
+        List<Channel> channels = listeners.get(vip);
+        accepting.remove(vip);
+        if (channels != null) {
+            for (Channel channel : channels) {
+                channel.eventLoop().execute(() -> channel.config().setAutoRead(false));
+            }
+            LOG.info("lbd: NAT proxy no longer reads new flows on {}; its open flows' replies still go out", vip);
+        }
     }
 
     /** Closes the listening sockets of a VIP; its established connections keep going. */
@@ -336,8 +434,10 @@ public final class NatProxy implements AutoCloseable {
         if (g == null) {
             return;
         }
+        // TCP listeners close; UDP VIP sockets stop reading but stay open through the drain: the replies of the
+        // open flows go out through them (they close with the loops).
         for (VirtualServiceKey vip : List.copyOf(listeners.keySet())) {
-            stopListening(vip);
+            stopAccepting(vip);
         }
         long deadline = System.nanoTime() + drain.toNanos();
         while (openConnections() > 0 && System.nanoTime() - deadline < 0) {
@@ -367,6 +467,13 @@ public final class NatProxy implements AutoCloseable {
             throw new IllegalStateException("lbd: the NAT proxy is shut down");
         }
         return t;
+    }
+
+    /** A descriptor handed over that no channel took (close(2); a failure leaves nothing to do). */
+    private static void closeDescriptor(int fd) {
+        try (java.lang.foreign.Arena call = java.lang.foreign.Arena.ofConfined()) {
+            lbd.dataplane.dr.sys.LinuxNative.close(lbd.dataplane.dr.sys.LinuxNative.newErrnoSegment(call), fd);
+        }
     }
 
     private static void closeAll(List<Channel> channels) {

@@ -1,6 +1,7 @@
 package lbd.dataplane.transport;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -17,7 +18,9 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.unix.UnixChannelOption;
+import io.netty.channel.uring.AdoptedIoUringServerSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
@@ -149,6 +152,42 @@ public final class NettyTransport {
             case IO_URING -> IoUringSocketChannel.class;
             case EPOLL -> EpollSocketChannel.class;
             case NIO -> NioSocketChannel.class;
+        };
+    }
+
+    /**
+     * Whether this transport's channels can be made from an open socket, and their sockets given to another process
+     * ({@code lbd upgrade}): epoll and io_uring. NIO cannot: the JDK has no way to wrap a descriptor in a channel,
+     * nor to name the descriptor of its own.
+     */
+    public boolean handsOverSockets() {
+        return kind != TransportKind.NIO;
+    }
+
+    /** The descriptor of a channel of this transport (see {@link #handsOverSockets()}). */
+    public static int descriptorOf(Channel channel) {
+        if (channel instanceof UnixChannel unix) {
+            return unix.fd().intValue();
+        }
+        throw new IllegalArgumentException("lbd: a " + channel.getClass().getSimpleName() + " has no descriptor to hand"
+                + " over (transport=nio)");
+    }
+
+    /** A server channel on {@code fd}, a TCP socket already bound and listening (from the process before). */
+    public ServerChannel adoptServerChannel(int fd) {
+        return switch (kind) {
+            case IO_URING -> new AdoptedIoUringServerSocketChannel(fd);
+            case EPOLL -> new EpollServerSocketChannel(fd);
+            case NIO -> throw new IllegalStateException("lbd: transport=nio cannot take over a listening socket");
+        };
+    }
+
+    /** A datagram channel on {@code fd}, a UDP socket already bound (a VIP's, from the process before). */
+    public DatagramChannel adoptDatagramChannel(int fd) {
+        return switch (kind) {
+            case IO_URING -> new IoUringDatagramChannel(fd);
+            case EPOLL -> new EpollDatagramChannel(fd);
+            case NIO -> throw new IllegalStateException("lbd: transport=nio cannot take over a VIP's socket");
         };
     }
 

@@ -24,6 +24,11 @@ import picocli.CommandLine.Parameters;
             "  lbd --demo           two web servers behind a round-robin VIP, 127.0.0.1:8080",
             "  lbd --config FILE    run the director in the foreground (SIGTERM stops it)",
             "  lbd reload           make the running lbd re-read its file (lbadm --reload)",
+            "  lbd upgrade [--socket PATH] [--drain SECONDS]",
+            "                       a new process of the installed lbd takes over the VIPs'",
+            "                       sockets and health verdicts; prints both pids; the old",
+            "                       one drains (120 s at most by default) and exits; exit 1,",
+            "                       the old one serving on, when it cannot",
             "",
             "As ldirectord, and as heartbeat's /etc/ha.d/resource.d/ldirectord:",
             "  lbd [-d] [CONFIG] start|stop|restart|try-restart|reload|force-reload|status",
@@ -76,11 +81,27 @@ public final class LbdMain implements Callable<Integer> {
     @Option(names = "--detached", hidden = true, description = "Set by start for the process it spawns: log on stderr until serving.")
     boolean detached;
 
+    @Option(names = "--upgrade-from", paramLabel = "SOCKET", hidden = true, description = "Set by lbd upgrade for the"
+            + " process it starts: take over from the lbd listening on SOCKET.")
+    Path upgradeFrom;
+
     @Option(names = "-d", description = "With an ldirectord action: stay in the foreground and log on stderr (ldirectord's -d).")
     boolean debug;
 
     @Parameters(arity = "0..2", paramLabel = "[CONFIG] ACTION", description = "ldirectord's command line (see above).")
     List<String> words = new ArrayList<>();
+
+    /** The command line as given: an upgrade's new process gets it again. */
+    private final List<String> arguments;
+
+    /** For tools that make the class themselves (picocli's completion generator). */
+    public LbdMain() {
+        this(List.of());
+    }
+
+    LbdMain(List<String> arguments) {
+        this.arguments = List.copyOf(arguments);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -108,6 +129,10 @@ public final class LbdMain implements Callable<Integer> {
             new PrintWriter(System.err, true).println("lbd: --ha and --ha-node go with --config FILE (see lbd --help)");
             return 2;
         }
+        if (upgradeFrom != null && config == null) {
+            new PrintWriter(System.err, true).println("lbd: --upgrade-from goes with --config FILE (lbd upgrade sets it)");
+            return 2;
+        }
         if ((pidFile != null || detached) && config == null) {
             new PrintWriter(System.err, true).println("lbd: --pid-file goes with --config FILE (see lbd --help)");
             return 2;
@@ -119,7 +144,8 @@ public final class LbdMain implements Callable<Integer> {
         if (demo) {
             return DemoCommand.run(demoPort, options);
         }
-        return RunCommand.run(config, options, haDir, haNode, pidFile == null ? null : new PidFile(pidFile), detached);
+        return RunCommand.run(config, options, haDir, haNode, pidFile == null ? null : new PidFile(pidFile), detached,
+                upgradeFrom, arguments);
     }
 
     public static void main(String[] args) {
@@ -130,7 +156,10 @@ public final class LbdMain implements Callable<Integer> {
             System.arraycopy(args, 1, lbadm, 1, args.length - 1);
             System.exit(LbadmMain.run(lbadm, System.out, System.err));
         }
-        CommandLine cmd = new CommandLine(new LbdMain());
+        if (args.length > 0 && args[0].equals("upgrade")) {
+            System.exit(UpgradeCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+        }
+        CommandLine cmd = new CommandLine(new LbdMain(List.of(args)));
         cmd.setCaseInsensitiveEnumValuesAllowed(true);
         cmd.setExecutionExceptionHandler((ex, c, parseResult) -> {
             c.getErr().println("lbd: " + ex.getMessage());

@@ -1,9 +1,11 @@
 package lbd.director.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -27,6 +29,10 @@ import lbd.director.host.CapabilityCheck;
 import lbd.director.logging.LogSetup;
 import lbd.director.systemd.SystemdNotify;
 import lbd.director.systemd.SystemdService;
+import lbd.director.upgrade.DrFlowHandOver;
+import lbd.director.upgrade.HandOver;
+import lbd.director.upgrade.TakeOver;
+import lbd.director.upgrade.UpgradeCoordinator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -61,13 +67,25 @@ final class RunCommand {
      */
     static int run(Path file, RunOptions options, Path haDir, String haNode, PidFile pidFile, boolean detached)
             throws InterruptedException {
+        return run(file, options, haDir, haNode, pidFile, detached, null, List.of());
+    }
+
+    /**
+     * As above; with {@code upgradeFrom}, this process is the new lbd of an {@code lbd upgrade}: it takes the VIPs'
+     * sockets and the health verdicts from the running lbd over that hand-over socket ({@link TakeOver}) and serves
+     * in its place; its messages go on stderr (to the old process, which quotes them when the start fails) until it
+     * has taken over. {@code arguments}: this process's command line, which the new process of a later upgrade gets.
+     */
+    static int run(Path file, RunOptions options, Path haDir, String haNode, PidFile pidFile, boolean detached,
+            Path upgradeFrom, List<String> arguments) throws InterruptedException {
         ClusterConfig config = load(file);
         if (config == null) {
             log.error("{}: configuration rejected; lbd did not start", file);
             return 1;
         }
+        boolean stderrUntilServing = detached || upgradeFrom != null;
         LogSetup logs = null;
-        if (!detached) {
+        if (!stderrUntilServing) {
             try {
                 logs = LogSetup.configure(config.globals().logfile());
             } catch (DirectorException e) {
@@ -80,13 +98,38 @@ final class RunCommand {
             missing.forEach(problem -> log.error("lbd could not start: {}", problem));
             return 1;
         }
+        TakeOver takeOver = null;
+        HandOver handOver = HandOver.NONE;
+        if (upgradeFrom != null) {
+            if (haDir != null) {
+                log.error("lbd could not take over: lbd upgrade does not hand over an HA node (--ha) yet");
+                return 1;
+            }
+            try {
+                takeOver = TakeOver.connect(upgradeFrom);
+                handOver = takeOver.receive();
+            } catch (IOException e) {
+                log.error("lbd could not take over from the running lbd ({}): {}", upgradeFrom, e.getMessage());
+                if (takeOver != null) {
+                    takeOver.close();
+                }
+                return 1;
+            }
+        }
         Director director;
         try {
             // With HA, the DR data plane stays silent (no ARP answers, no gratuitous ARP) until HA says active.
-            director = startDirector(config, options, haDir == null);
-        } catch (DirectorException e) {
+            director = startDirector(config, options, haDir == null, handOver);
+        } catch (DirectorException | IllegalStateException e) {
             log.error("lbd could not start: {}", e.getMessage());
+            if (takeOver != null) {
+                takeOver.failed(e.getMessage());
+                takeOver.close();
+            }
             return 1;
+        }
+        if (takeOver != null) {
+            takeOverFrom(takeOver, handOver);
         }
         HaNode ha = null;
         if (haDir != null) {
@@ -120,7 +163,11 @@ final class RunCommand {
         if (ha != null) {
             first.add(ha); // hands the VIPs to the peer before draining
         }
-        if (detached) {
+        List<AutoCloseable> last = pidFile == null ? List.of() : List.of(pidFile::remove);
+        Stop stop = new Stop(director, first, last);
+        ops.upgrader(new UpgradeCoordinator(ops.socket().resolveSibling(ops.socket().getFileName() + ".upgrade"),
+                installedLauncher(), arguments, new HandingOver(director, ha, ops, systemd, stop)));
+        if (stderrUntilServing) {
             try {
                 logs = LogSetup.configure(config.globals().logfile());
             } catch (DirectorException e) {
@@ -149,8 +196,86 @@ final class RunCommand {
             }
         }
         director.daemonStatus(DaemonStatus.RUNNING);
-        List<AutoCloseable> last = pidFile == null ? List.of() : List.of(pidFile::remove);
-        return runUntilStopped(director, first, last);
+        if (takeOver != null) {
+            try {
+                takeOver.ready(); // the old lbd stops accepting now, and answers lbd upgrade
+            } catch (IOException e) {
+                log.warn("lbd upgrade: could not tell the lbd before that this one is ready: {}", e.getMessage());
+            }
+            takeOver.close();
+        }
+        return stop.onSignal();
+    }
+
+    /**
+     * The new process of an upgrade, once its director serves on the sockets handed over: tells the old one, waits
+     * until it has let go (its control socket, metrics port, systemd's main process), then writes where it wrote;
+     * {@link TakeOver#ready} follows once this one has bound them and written its pid file.
+     */
+    private static void takeOverFrom(TakeOver takeOver, HandOver handOver) {
+        try {
+            takeOver.serving();
+            DrFlowHandOver.NONE.restore(takeOver.released());
+        } catch (IOException | RuntimeException e) {
+            log.warn("lbd upgrade: the lbd before did not say it let go ({}); serving anyway", e.getMessage());
+        }
+        takeOver.adoptStdio();
+        log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts; serving",
+                handOver.sockets().size(), handOver.verdicts().size());
+    }
+
+    /** The installed launcher (bin/lbd of -Dlbd.home, which bin/lbd sets), or null when lbd was not started so. */
+    static Path installedLauncher() {
+        String home = System.getProperty("lbd.home");
+        if (home == null || home.isEmpty()) {
+            return null;
+        }
+        Path launcher = Path.of(home, "bin", "lbd");
+        return java.nio.file.Files.isExecutable(launcher) ? launcher : null;
+    }
+
+    /** This lbd as lbd upgrade's coordinator needs it (the old process's side). */
+    private record HandingOver(Director director, HaNode ha, DirectorOps ops, SystemdService systemd, Stop stop)
+            implements UpgradeCoordinator.OldProcess {
+
+        @Override
+        public Optional<String> refusal() {
+            if (ha != null) {
+                return Optional.of("this lbd is an HA node (--ha), which lbd upgrade does not hand over yet: let the"
+                        + " peer take over, then restart this node");
+            }
+            return director.handOverRefusal();
+        }
+
+        @Override
+        public HandOver handOver() {
+            return director.handOver();
+        }
+
+        @Override
+        public void releasePorts() {
+            ops.close();
+        }
+
+        @Override
+        public void handOverMain(long newPid) {
+            systemd.handOver(newPid);
+        }
+
+        @Override
+        public byte[] saveDrFlows() {
+            return DrFlowHandOver.NONE.save();
+        }
+
+        @Override
+        public void stopAccepting() {
+            director.stopAccepting();
+        }
+
+        @Override
+        public void drainAndExit(long newPid, Duration drain) {
+            Thread.ofPlatform().name("lbd-handed-over").start(() -> stop.run("handed over to lbd " + newPid, drain));
+        }
     }
 
     /** The control socket (lbadm), reloads, rates and metrics of a running director (lbd.director.control). */
@@ -178,9 +303,13 @@ final class RunCommand {
     }
 
     static Director startDirector(ClusterConfig config, RunOptions options, boolean drAnswersArp) {
+        return startDirector(config, options, drAnswersArp, HandOver.NONE);
+    }
+
+    static Director startDirector(ClusterConfig config, RunOptions options, boolean drAnswersArp, HandOver handOver) {
         Transport transport = options.transport() != null ? options.transport() : config.globals().transport();
         int loops = options.eventLoops() != null ? options.eventLoops() : config.globals().eventLoops();
-        return Director.start(config, transport, loops, drAnswersArp);
+        return Director.start(config, transport, loops, drAnswersArp, handOver);
     }
 
     /**
@@ -190,18 +319,52 @@ final class RunCommand {
      */
     static int runUntilStopped(Director director, List<? extends AutoCloseable> first,
             List<? extends AutoCloseable> last) throws InterruptedException {
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        return new Stop(director, first, last).onSignal();
+    }
+
+    /**
+     * The one way lbd stops, whoever asks first — SIGTERM/SIGINT (the shutdown hook), or an upgrade once the new
+     * process serves: {@code first} (systemd's STOPPING=1, the control socket, HA), then the director stops
+     * accepting and drains (bounded: {@link #DRAIN} after a signal, the upgrade's own bound after a hand-over), then
+     * {@code last}. It runs once; a later request waits for it to end.
+     */
+    static final class Stop {
+        private final Director director;
+        private final List<? extends AutoCloseable> first;
+        private final List<? extends AutoCloseable> last;
+        private final java.util.concurrent.atomic.AtomicBoolean begun = new java.util.concurrent.atomic.AtomicBoolean();
+        private final CountDownLatch stopped = new CountDownLatch(1);
+
+        Stop(Director director, List<? extends AutoCloseable> first, List<? extends AutoCloseable> last) {
+            this.director = director;
+            this.first = first;
+            this.last = last;
+        }
+
+        /** Registers the shutdown hook and blocks until lbd has stopped (by a signal or a hand-over); 0. */
+        int onSignal() throws InterruptedException {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> run("stopping", DRAIN), "lbd-shutdown"));
+            stopped.await();
+            return 0;
+        }
+
+        void run(String why, Duration drain) {
+            if (!begun.compareAndSet(false, true)) {
+                try {
+                    stopped.await(); // the JVM exits once the stop under way is done
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
             director.daemonStatus(DaemonStatus.STOPPING);
             first.forEach(RunCommand::closeLogged);
-            log.info("stopping: no new connections; draining open ones for up to {} s", DRAIN.toSeconds());
-            director.shutdown(DRAIN);
+            log.info("{}: no new connections; draining open ones for up to {} s", why, drain.toSeconds());
+            director.shutdown(drain);
             last.forEach(RunCommand::closeLogged);
             log.info("stopped");
             stopped.countDown();
-        }, "lbd-shutdown"));
-        stopped.await();
-        return 0;
+        }
     }
 
     private static void closeLogged(AutoCloseable part) {

@@ -71,4 +71,16 @@ public interface ControlHandler {
 
     /** {@code lbadm --reload}: re-reads the configuration file; returns a one-line summary. */
     String reload();
+
+    /**
+     * {@code lbd upgrade}: a new lbd takes over from this one; returns once it serves, with what to do once the reply
+     * is sent (drain open connections for at most {@code drain}, and exit). Refused (ControlException) where there is nothing to upgrade.
+     */
+    default Upgraded upgrade(java.time.Duration drain) {
+        throw new ControlException("this lbd cannot be upgraded in place");
+    }
+
+    /** A hand-over done: the reply's summary, and the old process's stop, to run once the reply is sent. */
+    record Upgraded(String summary, Runnable afterReply) {
+    }
 }

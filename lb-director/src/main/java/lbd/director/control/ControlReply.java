@@ -4,13 +4,26 @@ import java.util.Objects;
 
 /**
  * The daemon's answer: success or an error message, and a body (a listing, a summary) that may be empty.
- * On the wire: {@code OK} or {@code ERR message} on the first line, then the body.
+ * On the wire: {@code OK} or {@code ERR message} on the first line, then the body. {@code afterSent} (not on the
+ * wire) runs once the reply has been written and the connection closed: an upgrade's old process stops only then.
  */
-public record ControlReply(boolean ok, String message, String body) {
+public record ControlReply(boolean ok, String message, String body, Runnable afterSent) {
+
+    private static final Runnable NOTHING = () -> { };
 
     public ControlReply {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(afterSent, "afterSent");
+    }
+
+    public ControlReply(boolean ok, String message, String body) {
+        this(ok, message, body, NOTHING);
+    }
+
+    /** Success, and {@code then} once it is sent. */
+    public static ControlReply ok(String body, Runnable then) {
+        return new ControlReply(true, "", body, then);
     }
 
     public static ControlReply ok(String body) {

@@ -42,6 +42,7 @@ import lbd.director.listing.ListingOptions;
  *   clear
  *   zero [tcp|udp VIP:PORT]
  *   reload
+ *   upgrade [DRAIN_SECONDS]
  * </pre>
  * Without {@code thresholds}, the server's connection thresholds are 0 (none), as ipvsadm -a and -e send them
  * when -x and -y are not given. Addresses are numeric ({@code 10.0.0.1:80}, {@code [2001:db8::1]:80}); lbadm resolves names before sending.
@@ -228,6 +229,28 @@ public sealed interface ControlRequest {
         }
     }
 
+    /**
+     * {@code lbd upgrade}: a new lbd takes over from this one (lbd.director.upgrade), which then drains its open
+     * connections for at most {@code drainSeconds}.
+     */
+    record Upgrade(int drainSeconds) implements ControlRequest {
+
+        /** The old process's drain unless told: long, as its keep-alive clients end their connections themselves. */
+        public static final int DEFAULT_DRAIN_SECONDS = 120;
+        public static final int MAX_DRAIN_SECONDS = 86_400;
+
+        public Upgrade {
+            if (drainSeconds < 0 || drainSeconds > MAX_DRAIN_SECONDS) {
+                throw new ControlException("drain must be 0 to " + MAX_DRAIN_SECONDS + " seconds: " + drainSeconds);
+            }
+        }
+
+        @Override
+        public String toLine() {
+            return "upgrade " + drainSeconds;
+        }
+    }
+
     /** Parses one request line; a malformed one throws {@link ControlException} saying what is wrong. */
     static ControlRequest parse(String line) {
         String[] w = line.strip().split(" +");
@@ -324,6 +347,13 @@ public sealed interface ControlRequest {
             case "reload" -> {
                 arity(w, 1, "reload");
                 yield new Reload();
+            }
+            case "upgrade" -> {
+                if (w.length == 1) {
+                    yield new Upgrade(Upgrade.DEFAULT_DRAIN_SECONDS);
+                }
+                arity(w, 2, "upgrade [DRAIN_SECONDS]");
+                yield new Upgrade(drainSeconds(w[1]));
             }
             default -> throw new ControlException("unknown request '" + Excerpt.of(w[0]) + "'");
         };
@@ -461,6 +491,14 @@ public sealed interface ControlRequest {
             return Endpoints.parse(text, -1, Endpoints.NUMERIC_ONLY);
         } catch (IllegalArgumentException e) {
             throw new ControlException(e.getMessage());
+        }
+    }
+
+    static int drainSeconds(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new ControlException("drain must be a number of seconds: '" + Excerpt.of(text) + "'");
         }
     }
 

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * root — may talk to it; never a TCP port). One acceptor thread; each connection is served on its own virtual
  * thread: read one request line (see {@link ControlRequest} for the protocol), write the reply, close.
  * A client that sends nothing, too much or garbage gets an error reply or is cut off after
- * {@link #CLIENT_TIMEOUT}; the daemon keeps running either way.
+ * {@link #CLIENT_TIMEOUT} (for sending its request, and again for reading the reply; the request itself takes what
+ * it takes); the daemon keeps running either way.
  */
 public final class ControlServer implements AutoCloseable {
 
@@ -43,6 +44,9 @@ public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("lbd");
 
     private final Path path;
+    // The socket file as bound: on close only that file is removed, not one a newer lbd bound there since
+    // (lbd upgrade: the new process binds the path once this one has closed its socket).
+    private final Object fileKey;
     private final ServerSocketChannel server;
     private final ControlService service;
     private final Thread acceptor;
@@ -56,6 +60,7 @@ public final class ControlServer implements AutoCloseable {
 
     private ControlServer(Path path, ServerSocketChannel server, ControlService service) {
         this.path = path;
+        this.fileKey = fileKey(path);
         this.server = server;
         this.service = service;
         this.acceptor = Thread.ofPlatform().name("lbd-control-socket").daemon().unstarted(this::acceptLoop);
@@ -90,6 +95,16 @@ public final class ControlServer implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** The file's identity (device and inode), or null when there is none. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private static void prepareDirectory(Path dir) throws IOException {
@@ -127,17 +142,24 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void serve(SocketChannel client) {
-        ScheduledFuture<?> cutOff = watchdog.schedule(() -> closeQuietly(client), CLIENT_TIMEOUT.toMillis(),
-                TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> cutOff = cutOffLater(client);
+        ControlReply sent = null;
         try (client) {
             ControlReply reply;
             String line = readLine(client);
+            // The bound is on the client (sending its line, reading the reply), not on the work: an upgrade waits
+            // for a whole new lbd to start, longer than CLIENT_TIMEOUT on a loaded machine.
+            if (cutOff != null) {
+                cutOff.cancel(false);
+            }
             reply = line == null
                     ? ControlReply.error("request longer than " + ControlRequest.MAX_LINE + " bytes or not ended by a newline")
                     : service.handle(line);
+            cutOff = cutOffLater(client);
             if (line == null) {
                 log.warn("control socket: rejected a request: {}", reply.message());
             }
+            sent = reply;
             ByteBuffer out = ByteBuffer.wrap(reply.toWire().getBytes(StandardCharsets.UTF_8));
             while (out.hasRemaining()) {
                 client.write(out);
@@ -154,7 +176,24 @@ public final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             log.debug("control socket: client went away: {}", e.getMessage());
         } finally {
-            cutOff.cancel(false);
+            if (cutOff != null) {
+                cutOff.cancel(false);
+            }
+        }
+        if (sent != null) {
+            sent.afterSent().run(); // written (or the client gone): what was to follow the answer follows it
+        }
+    }
+
+    /**
+     * Closes {@code client} after CLIENT_TIMEOUT unless cancelled; none once this server is closed (an upgrade's
+     * reply, written after its request closed the server, is then written without one).
+     */
+    private ScheduledFuture<?> cutOffLater(SocketChannel client) {
+        try {
+            return watchdog.schedule(() -> closeQuietly(client), CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            return null;
         }
     }
 
@@ -198,7 +237,9 @@ public final class ControlServer implements AutoCloseable {
         watchdog.shutdownNow();
         try {
             acceptor.join(2000);
-            Files.deleteIfExists(path);
+            if (fileKey != null && fileKey.equals(fileKey(path))) {
+                Files.deleteIfExists(path);
+            }
         } catch (IOException e) {
             log.warn("could not remove the control socket {}: {}", path, e.getMessage());
         } catch (InterruptedException e) {

@@ -148,6 +148,11 @@ public final class ControlService {
                 log.info("lbadm: reload requested");
                 yield ControlReply.ok(handler.reload() + "\n");
             }
+            case ControlRequest.Upgrade u -> {
+                log.info("lbd upgrade requested");
+                ControlHandler.Upgraded done = handler.upgrade(java.time.Duration.ofSeconds(u.drainSeconds()));
+                yield ControlReply.ok(done.summary() + "\n", done.afterReply());
+            }
         };
     }
 }

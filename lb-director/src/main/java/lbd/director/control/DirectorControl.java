@@ -43,6 +43,7 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
 
     private final Director director;
     private final ConfigReloader reloader;
+    private volatile Upgrader upgrader;
     // Sampled on the control thread only (see sampleRates); its rates map is immutable and safe to read anywhere.
     private final RateEstimator<RealServerKey> rates = new RateEstimator<>();
     // lbadm -Z: each real server's counters when its service was last zeroed. Control thread only. The listing
@@ -196,6 +197,22 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     @Override
     public void clear() {
         run(director::clearServices);
+    }
+
+    @Override
+    public Upgraded upgrade(Duration drain) {
+        Upgrader u = upgrader;
+        if (u == null) {
+            throw new ControlException(reloader == null
+                    ? "this lbd runs without a configuration file (--demo): nothing to upgrade"
+                    : "this lbd cannot be upgraded in place");
+        }
+        return u.upgrade(drain);
+    }
+
+    /** What carries out {@code lbd upgrade} (set once the control socket is open: it needs to close it). */
+    void upgrader(Upgrader upgrader) {
+        this.upgrader = upgrader;
     }
 
     @Override

@@ -34,9 +34,12 @@ public final class DirectorOps implements AutoCloseable {
     private final MetricsServer metrics;
     private final ConfigFileWatch watch;
     private final ScheduledExecutorService sampler;
+    private final DirectorControl handler;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private DirectorOps(ConfigReloader reloader, ControlServer control, MetricsServer metrics, ConfigFileWatch watch,
-                        ScheduledExecutorService sampler) {
+                        ScheduledExecutorService sampler, DirectorControl handler) {
+        this.handler = handler;
         this.reloader = reloader;
         this.control = control;
         this.metrics = metrics;
@@ -83,7 +86,7 @@ public final class DirectorOps implements AutoCloseable {
                 watch = ConfigFileWatch.start(reloader, () -> reloader.lastApplied().orElse(atStart),
                         ConfigFileWatch.DEFAULT_INTERVAL);
             }
-            return new DirectorOps(reloader, control, metrics, watch, sampler);
+            return new DirectorOps(reloader, control, metrics, watch, sampler, handler);
         } catch (RuntimeException e) {
             sampler.shutdownNow();
             if (control != null) {
@@ -111,6 +114,11 @@ public final class DirectorOps implements AutoCloseable {
         }
     }
 
+    /** Enables {@code lbd upgrade} on the control socket. */
+    public void upgrader(Upgrader upgrader) {
+        handler.upgrader(upgrader);
+    }
+
     public Path socket() {
         return control.path();
     }
@@ -120,8 +128,12 @@ public final class DirectorOps implements AutoCloseable {
         return metrics == null ? -1 : metrics.port();
     }
 
+    /** Closes everything (once; an upgrade closes them before the stop does). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         if (watch != null) {
             watch.close();
         }

@@ -40,6 +40,11 @@ import lbd.health.HealthListener;
 import lbd.health.HealthMonitor;
 import lbd.health.HealthState;
 import lbd.health.HealthView;
+import lbd.health.InheritedVerdict;
+import lbd.health.RealServerStatus;
+import lbd.health.ServiceHealth;
+import lbd.director.unix.SeqPacketSocket;
+import lbd.director.upgrade.HandOver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +84,10 @@ public final class Director implements AutoCloseable {
     private ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS;
     private boolean timeoutsChanged;
     private long version;
+    // lbd upgrade: the sockets the process before handed over, taken by the first openNewListeners (start), and
+    // the verdicts the first states start from. Empty otherwise.
+    private final Map<VirtualServiceKey, int[]> handedSockets = new HashMap<>();
+    private Map<RealServerKey, InheritedVerdict> inheritedVerdicts = Map.of();
 
     private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
         this.config = config;
@@ -120,7 +129,28 @@ public final class Director implements AutoCloseable {
      * silent on ARP for its VIPs (the backup of an HA pair) until {@link #answerDrArp} says otherwise.
      */
     public static Director start(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
-        Director d = new Director(config, transport, eventLoops, drAnswersArp);
+        return start(config, transport, eventLoops, drAnswersArp, HandOver.NONE);
+    }
+
+    /**
+     * As {@link #start(ClusterConfig, Transport, int, boolean)}, taking over from the lbd before this one
+     * ({@code lbd upgrade}): its VIPs' sockets are adopted instead of bound (clients queued in them are served
+     * here), and the health checks start from its verdicts. Sockets of VIPs this configuration does not have are
+     * closed (the old process still has its own until it stops). When the start fails, every socket handed over is
+     * closed here: the old process goes on serving on its own.
+     */
+    public static Director start(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp,
+            HandOver handOver) {
+        Director d;
+        try {
+            d = new Director(config, transport, eventLoops, drAnswersArp);
+        } catch (RuntimeException e) {
+            handOver.sockets().values().forEach(SeqPacketSocket::closeAll);
+            throw e;
+        }
+        d.handedSockets.putAll(handOver.sockets());
+        d.inheritedVerdicts = handOver.verdicts();
+        d.health.inherit(handOver.verdicts());
         try {
             d.nat.start();
             d.health.start();
@@ -136,7 +166,73 @@ public final class Director implements AutoCloseable {
         } catch (RuntimeException e) {
             d.close();
             throw e;
+        } finally {
+            d.handedSockets.values().forEach(SeqPacketSocket::closeAll); // VIPs no longer configured, or a failure
+            d.handedSockets.clear();
+            d.inheritedVerdicts = Map.of();
         }
+    }
+
+    /**
+     * {@code lbd upgrade}, old side: what the new process takes over — copies of every VIP's sockets' descriptors
+     * (the caller closes them once sent; this process keeps its own until {@link #stopAccepting}) and the checked
+     * real servers' verdicts.
+     */
+    public HandOver handOver() {
+        // Copies (dup), taken on the conductor, which alone closes listeners: a reload that closes one meanwhile
+        // cannot leave a descriptor number here that a new file reuses. The caller closes them once sent.
+        Map<VirtualServiceKey, int[]> sockets = conductor.call("lbd upgrade: hand-over", () -> {
+            Map<VirtualServiceKey, int[]> copies = new HashMap<>();
+            nat.listenerDescriptors().forEach((vip, fds) -> copies.put(vip, SeqPacketSocket.duplicates(fds)));
+            return copies;
+        });
+        Map<RealServerKey, InheritedVerdict> verdicts = new HashMap<>();
+        for (ServiceHealth service : health.services()) {
+            for (RealServerStatus server : service.servers()) {
+                if (server.checked() && service.service().healthCheck().type() != CheckType.ON
+                        && service.service().healthCheck().type() != CheckType.OFF) {
+                    verdicts.put(server.server().key(),
+                            new InheritedVerdict(server.state(), server.reason(), server.maintenance()));
+                }
+            }
+        }
+        return new HandOver(sockets, verdicts);
+    }
+
+    /**
+     * Why this lbd cannot hand over to a new process, or empty: direct-routing services (their flow table is not
+     * handed over yet, see lbd.director.upgrade.DrFlowHandOver), or transport=nio (no descriptors to give).
+     */
+    public Optional<String> handOverRefusal() {
+        return conductor.call("lbd upgrade: check", () -> {
+            for (VirtualService vs : effective.virtualServices()) {
+                if (vs.forwarding() != ForwardingMethod.MASQ && !vs.realServers().isEmpty()) {
+                    return Optional.of(vs.key() + " forwards with " + vs.forwarding().configName() + ": lbd upgrade"
+                            + " hands over NAT (masq) services only, not yet a direct-routing flow table; restart lbd"
+                            + " instead (systemctl restart lbd)");
+                }
+            }
+            if (nat.transport() == lbd.dataplane.transport.TransportKind.NIO) {
+                return Optional.of("transport=nio cannot hand its sockets to another process (the JDK names no"
+                        + " descriptor of a channel); use transport=epoll or io_uring, or restart lbd");
+            }
+            return Optional.empty();
+        });
+    }
+
+    /**
+     * {@code lbd upgrade}, old side, once the new process serves: closes this process's copies of the VIPs' TCP
+     * sockets (the sockets stay open in the new process, their queues with them) and stops reading its UDP ones
+     * (their open flows' replies still go out through them); established connections go on.
+     */
+    public void stopAccepting() {
+        conductor.call("lbd upgrade: stop accepting", () -> {
+            for (VirtualServiceKey key : List.copyOf(listening)) {
+                nat.stopAccepting(key);
+            }
+            listening.clear();
+            return null;
+        });
     }
 
     public SnapshotPublisher publisher() {
@@ -502,7 +598,13 @@ public final class Director implements AutoCloseable {
     private void initStates(ClusterConfig cfg) {
         for (VirtualService vs : cfg.virtualServices()) {
             for (RealServer rs : vs.realServers()) {
-                states.putIfAbsent(rs.key(), initialState(vs));
+                InheritedVerdict handed = inheritedVerdicts.get(rs.key());
+                RealServerState initial = initialState(vs);
+                if (handed != null && initial == RealServerState.UNCHECKED) {
+                    // lbd upgrade: checked already by the process before; the checks go on from its verdict
+                    initial = new RealServerState(handed.state() == HealthState.UP, handed.reason());
+                }
+                states.putIfAbsent(rs.key(), initial);
             }
         }
     }
@@ -615,8 +717,9 @@ public final class Director implements AutoCloseable {
             if (listening.contains(key)) {
                 continue;
             }
+            int[] handed = handedSockets.remove(key);
             try {
-                nat.bind(key, listen.getValue());
+                nat.adopt(key, listen.getValue(), handed == null ? new int[0] : handed);
             } catch (java.io.IOException e) {
                 opened.forEach(nat::stopListening);
                 listening.removeAll(opened);

@@ -78,6 +78,15 @@ public final class SystemdNotify implements AutoCloseable {
         send("WATCHDOG=1\nSTATUS=" + oneLine(status));
     }
 
+    /**
+     * {@code lbd upgrade}: the process {@code pid} (this one's child, in the unit's cgroup) is the service's main
+     * process from now on. Sent by this process, the main one, which {@code NotifyAccess=main} lets speak; systemd
+     * then hears the new one (its READY=1, its watchdog) and no longer this one.
+     */
+    public void mainPid(long pid, String status) {
+        send("MAINPID=" + pid + "\nSTATUS=" + oneLine(status));
+    }
+
     public void status(String status) {
         send("STATUS=" + oneLine(status));
     }

@@ -31,6 +31,7 @@ public final class SystemdService implements ReloadPhases, AutoCloseable {
     private final SystemdNotify notify;
     private final Director director;
     private final ScheduledExecutorService watchdog;
+    private volatile boolean handedOver;
 
     private SystemdService(SystemdNotify notify, Director director) {
         this.notify = notify;
@@ -128,12 +129,26 @@ public final class SystemdService implements ReloadPhases, AutoCloseable {
         notify.ready(summary(director.health()));
     }
 
-    /** The drain begins: STOPPING=1; the watchdog stops (a drain is not a wedge). */
+    /**
+     * {@code lbd upgrade}: the new process {@code pid} serves and becomes the main process; this one stops its
+     * watchdog pings and says nothing more (its drain is not the service stopping).
+     */
+    public void handOver(long pid) {
+        handedOver = true;
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
+        notify.mainPid(pid, "handed over to pid " + pid + " (lbd upgrade)");
+    }
+
+    /** The drain begins: STOPPING=1 (unless handed over); the watchdog stops (a drain is not a wedge). */
     @Override
     public void close() {
         if (watchdog != null) {
             watchdog.shutdownNow();
         }
-        notify.stopping("draining open connections");
+        if (!handedOver) {
+            notify.stopping("draining open connections");
+        }
     }
 }

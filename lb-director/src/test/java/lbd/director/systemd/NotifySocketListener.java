@@ -12,7 +12,7 @@ import lbd.dataplane.dr.sys.LinuxNative;
  * What systemd does with {@code $NOTIFY_SOCKET}, for tests: a bound UNIX datagram socket that receives each
  * notification whole. A path address, or with {@code @} the abstract namespace, as systemd may use either.
  */
-final class NotifySocketListener implements AutoCloseable {
+public final class NotifySocketListener implements AutoCloseable {
 
     private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
@@ -22,7 +22,7 @@ final class NotifySocketListener implements AutoCloseable {
     private final int fd;
     private final String address;
 
-    NotifySocketListener(String address) {
+    public NotifySocketListener(String address) {
         this.address = address;
         boolean abstractName = address.startsWith("@");
         byte[] name = (abstractName ? address.substring(1) : address).getBytes(StandardCharsets.UTF_8);
@@ -37,12 +37,12 @@ final class NotifySocketListener implements AutoCloseable {
         }
     }
 
-    String address() {
+    public String address() {
         return address;
     }
 
     /** The next notification, or empty when none comes within {@code wait}. */
-    Optional<String> next(Duration wait) {
+    public Optional<String> next(Duration wait) {
         try (Arena call = Arena.ofConfined()) {
             MemorySegment errno = LinuxNative.newErrnoSegment(call);
             MemorySegment pollfd = call.allocate(8);
@@ -61,7 +61,7 @@ final class NotifySocketListener implements AutoCloseable {
     }
 
     /** The next notification that contains {@code assignment} (e.g. "READY=1"), skipping others; bounded. */
-    Optional<String> awaitContaining(String assignment, Duration wait) {
+    public Optional<String> awaitContaining(String assignment, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() - deadline < 0) {
             Optional<String> message = next(Duration.ofNanos(Math.max(1_000_000, deadline - System.nanoTime())));

@@ -28,6 +28,16 @@ class SystemdNotifyTest {
     }
 
     @Test
+    void anUpgradeNamesTheNewMainProcess(@TempDir Path dir) {
+        String path = dir.resolve("notify").toString();
+        try (NotifySocketListener systemd = new NotifySocketListener(path);
+             SystemdNotify notify = SystemdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", path), 1)) {
+            notify.mainPid(4950, "handed over to pid 4950 (lbd upgrade)");
+            assertThat(systemd.next(WAIT)).contains("MAINPID=4950\nSTATUS=handed over to pid 4950 (lbd upgrade)");
+        }
+    }
+
+    @Test
     void anAtSignNamesTheAbstractNamespaceAsSystemdWritesIt() {
         String name = "@lbd-test-notify-" + ProcessHandle.current().pid();
         try (NotifySocketListener systemd = new NotifySocketListener(name);

@@ -12,7 +12,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The libc calls and Linux constants lbd needs, bound once through FFM (no JNI library): the DR data path's
- * packet sockets, and the director's netlink (HA addresses) and /dev/log sockets — one set of bindings.
+ * packet sockets, and the director's netlink (HA addresses), /dev/log and hand-over (lbd upgrade) sockets — one
+ * set of bindings.
  * Every call takes a per-thread errno capture segment first ({@link #newErrnoSegment}); callers own theirs,
  * so a call allocates nothing.
  */
@@ -67,6 +68,14 @@ public final class LinuxNative {
     private static final MethodHandle SENDTO =
             bind("sendto", FunctionDescriptor.of(LONG, INT, ADDR, LONG, INT, ADDR, INT));
     private static final MethodHandle RECVMSG = bind("recvmsg", FunctionDescriptor.of(LONG, INT, ADDR, INT));
+    private static final MethodHandle SENDMSG = bind("sendmsg", FunctionDescriptor.of(LONG, INT, ADDR, INT));
+    private static final MethodHandle LISTEN = bind("listen", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle ACCEPT4 = bind("accept4", FunctionDescriptor.of(INT, INT, ADDR, ADDR, INT));
+    private static final MethodHandle CONNECT = bind("connect", FunctionDescriptor.of(INT, INT, ADDR, INT));
+    private static final MethodHandle GETSOCKOPT =
+            bind("getsockopt", FunctionDescriptor.of(INT, INT, INT, INT, ADDR, ADDR));
+    private static final MethodHandle DUP2 = bind("dup2", FunctionDescriptor.of(INT, INT, INT));
+    private static final MethodHandle DUP = bind("dup", FunctionDescriptor.of(INT, INT));
     private static final MethodHandle RECV = bind("recv", FunctionDescriptor.of(LONG, INT, ADDR, LONG, INT));
     private static final MethodHandle SENDMMSG = bind("sendmmsg", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
     private static final MethodHandle MMAP =
@@ -164,6 +173,68 @@ public final class LinuxNative {
     public static long recvmsg(MemorySegment errno, int fd, MemorySegment msghdr, int flags) {
         try {
             return (long) RECVMSG.invokeExact(errno, fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** sendmsg(2): a message with ancillary data (SCM_RIGHTS: descriptors passed to another process). */
+    public static long sendmsg(MemorySegment errno, int fd, MemorySegment msghdr, int flags) {
+        try {
+            return (long) SENDMSG.invokeExact(errno, fd, msghdr, flags);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int listen(MemorySegment errno, int fd, int backlog) {
+        try {
+            return (int) LISTEN.invokeExact(errno, fd, backlog);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** accept4(2) without the peer's address. */
+    public static int accept4(MemorySegment errno, int fd, int flags) {
+        try {
+            return (int) ACCEPT4.invokeExact(errno, fd, MemorySegment.NULL, MemorySegment.NULL, flags);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int connect(MemorySegment errno, int fd, MemorySegment addr, int len) {
+        try {
+            return (int) CONNECT.invokeExact(errno, fd, addr, len);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** getsockopt(2); {@code length} holds the value's size in, and what the kernel wrote out. */
+    public static int getsockopt(MemorySegment errno, int fd, int level, int name, MemorySegment value,
+                                 MemorySegment length) {
+        try {
+            return (int) GETSOCKOPT.invokeExact(errno, fd, level, name, value, length);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** dup2(2): {@code newFd} becomes a copy of {@code oldFd} (closed first if open), atomically. */
+    public static int dup2(MemorySegment errno, int oldFd, int newFd) {
+        try {
+            return (int) DUP2.invokeExact(errno, oldFd, newFd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** dup(2): a new descriptor on the same open file (a socket handed over within one process, in tests). */
+    public static int dup(MemorySegment errno, int fd) {
+        try {
+            return (int) DUP.invokeExact(errno, fd);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
