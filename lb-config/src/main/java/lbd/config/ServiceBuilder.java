@@ -204,7 +204,7 @@ final class ServiceBuilder {
             }
         }
         Optional<RealServer> fallback = fallback(key, vport, ipv6 ? s.fallback6() : s.fallback());
-        NatOptions nat = natOptions(reals);
+        NatOptions nat = natOptions(reals, udp);
 
         if (key == null || r.problems.count() != errorsBefore) {
             return Optional.empty();
@@ -224,7 +224,7 @@ final class ServiceBuilder {
      * proxyprotocol=, acceptproxy=, transparent=: what the NAT proxy tells a real server about the client. Each
      * is for masq services only: direct routing forwards the client's own packets and has nothing to add.
      */
-    private NatOptions natOptions(List<RealServer> reals) {
+    private NatOptions natOptions(List<RealServer> reals, boolean udp) {
         ProxyProtocol proxyProtocol = orElse(r.read(block, Directive.PROXYPROTOCOL, v -> switch (Values.unquote(v)) {
             case "v1" -> ProxyProtocol.V1;
             case "v2" -> ProxyProtocol.V2;
@@ -233,9 +233,9 @@ final class ServiceBuilder {
         }), ProxyProtocol.OFF);
         boolean acceptProxy = orElse(r.read(block, Directive.ACCEPTPROXY, Values::yesNo), false);
         boolean transparent = orElse(r.read(block, Directive.TRANSPARENT, Values::yesNo), false);
-        if (transparent) {
-            r.error(block.get(Directive.TRANSPARENT), "connecting to real servers from the client's own address is"
-                    + " not supported yet; use proxyprotocol=v1 or v2 to give the real servers the client's address");
+        if (transparent && udp) {
+            r.error(block.get(Directive.TRANSPARENT), "transparent=yes is for tcp services only yet (a udp flow's"
+                    + " socket to its real server is not opened from the client's address); remove the line");
         }
         NatOptions nat = new NatOptions(proxyProtocol, acceptProxy, transparent);
         if (reals.stream().anyMatch(real -> real.forwarding() == ForwardingMethod.GATE)) {

@@ -39,9 +39,21 @@ class NatOptionsConfigTest {
                 .isEqualTo("test.cf:3: proxyprotocol: \"v3\" is not v1, v2 or off");
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\tacceptproxy=maybe\n"))
                 .contains("test.cf:3:").contains("is not yes or no");
-        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\ttransparent=yes\n"))
-                .isEqualTo("test.cf:3: transparent: connecting to real servers from the client's own address is not"
-                        + " supported yet; use proxyprotocol=v1 or v2 to give the real servers the client's address");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\ttransparent=perhaps\n"))
+                .contains("test.cf:3:").contains("is not yes or no");
+    }
+
+    @Test
+    void transparentIsReadForTcpAndRefusedForUdp() {
+        VirtualService vs = Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\ttransparent=yes\n")
+                .virtualServices().getFirst();
+        assertThat(vs.nat()).isEqualTo(new NatOptions(ProxyProtocol.OFF, false, true));
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:53\n\treal=10.0.0.2 masq\n\tprotocol=udp\n"
+                + "\ttransparent=yes\n"))
+                .isEqualTo("test.cf:4: transparent: transparent=yes is for tcp services only yet (a udp flow's socket"
+                        + " to its real server is not opened from the client's address); remove the line");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\ttransparent=yes\n"))
+                .startsWith("test.cf:3: transparent: needs masq real servers");
     }
 
     @Test

@@ -104,6 +104,11 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private final InetSocketAddress vipAddress;
     // proxyprotocol= of the service when the connection was scheduled.
     private final ProxyProtocol proxyProtocol;
+    // transparent=yes when the connection was scheduled: real servers are connected from the client's address.
+    private final boolean transparent;
+    // The source the connection to a real server is bound to (the client's address with port 0), made at the
+    // first connect and kept for a retry; null while none is needed.
+    private InetSocketAddress source;
     private Channel backend;
     // What the client sent before the real server was connected (the transport may read on a FIN even with
     // AUTO_READ off); written to the real server once connected, or released.
@@ -165,6 +170,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         this.clientAddress = clientAddress;
         this.vipAddress = vipAddress;
         this.proxyProtocol = table.nat().proxyProtocol();
+        this.transparent = table.nat().transparent();
     }
 
     /**
@@ -224,9 +230,22 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     private void connect() {
         connectDueNanos = System.nanoTime() + connectTimeoutNanos();
+        InetSocketAddress to = loop.socketAddress(destinationAddress);
+        InetSocketAddress from = source(to);
+        if (from == NO_SOURCE) {
+            connectDueNanos = 0;
+            loop.sourceAlarm().optionFailed(service, destinationAddress, "the client's address "
+                    + clientAddress.getAddress().getHostAddress() + " is not of the real server's address family, so"
+                    + " transparent=yes cannot connect from it; the client is reset");
+            counters.inactiveConnectionGone();
+            backendClosed = true;
+            released();
+            abort(client);
+            return;
+        }
         ChannelFuture future;
         try {
-            future = loop.connect(this, loop.socketAddress(destinationAddress));
+            future = loop.connect(this, to, from, from != null);
         } catch (ChannelException noSocket) {
             // socket() itself failed (EMFILE, ENFILE, ENOMEM): lbd's own limit, not the real server's fault, so
             // no other server is tried. The loop pauses accepting for a moment and says so, once per interval.
@@ -241,6 +260,28 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         backend = future.channel();
         future.addListener(this);
         armTimer();
+    }
+
+    /** {@link #source}'s answer when the client's address cannot be the source (another address family). */
+    private static final InetSocketAddress NO_SOURCE = InetSocketAddress.createUnresolved("none", 0);
+
+    /**
+     * The address to connect to {@code to} from: with transparent=yes the client's own (port 0: the kernel picks one
+     * for the four-tuple, so a client port the director still holds in TIME_WAIT towards that real server, or the
+     * same client port used on two VIPs of one real server, cannot make the connect fail), except towards the
+     * fallback, which is reached from the director's own address (often the director itself, which could not
+     * answer a foreign address); else null, the kernel's choice.
+     */
+    private InetSocketAddress source(InetSocketAddress to) {
+        if (!transparent || onFallback) {
+            return null;
+        }
+        if (source == null) {
+            boolean sameFamily = (clientAddress.getAddress() instanceof java.net.Inet4Address)
+                    == (to.getAddress() instanceof java.net.Inet4Address);
+            source = sameFamily ? new InetSocketAddress(clientAddress.getAddress(), 0) : NO_SOURCE;
+        }
+        return source;
     }
 
     /**
@@ -279,6 +320,12 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     private void connectFailed(Throwable cause) {
         releaseTemplate(); // a retry goes elsewhere; without one the connection ends
+        if (cause instanceof SourceSockets.OptionFailed) {
+            loop.sourceAlarm().optionFailed(service, destinationAddress, cause.getMessage());
+        } else if (SourceAlarm.noFreePort(cause)) {
+            loop.sourceAlarm().noFreePort(service, source == null || onFallback ? null : source.getAddress(),
+                    destinationAddress, null, transparent && !onFallback);
+        }
         RealServerKey failed = destination;
         DestinationCounters failedCounters = counters;
         if (LOG.isDebugEnabled()) {

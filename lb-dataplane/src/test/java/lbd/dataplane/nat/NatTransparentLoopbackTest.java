@@ -1,0 +1,106 @@
+package lbd.dataplane.nat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import lbd.config.model.Endpoint;
+import lbd.config.model.NatOptions;
+import lbd.config.model.ProxyProtocol;
+import lbd.config.model.SchedulerKind;
+import lbd.dataplane.dr.Shell;
+import lbd.dataplane.transport.NettyTransport;
+import lbd.dataplane.transport.TransportKind;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * transparent=yes on loopback, where every 127/8 address is this host's, so no policy routing is needed: the
+ * connection to the real server is opened from the client's own address (the socket path of each transport:
+ * IP_TRANSPARENT, IP_BIND_ADDRESS_NO_PORT, bind, connect). Across hosts, with the routing it needs, this is
+ * lb-director's TransparentNamespaceTest. NIO cannot: the client is reset and the real server sees nothing.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class NatTransparentLoopbackTest {
+
+    private NatHarness harness;
+    private final BlockingQueue<InetAddress> peers = new LinkedBlockingQueue<>();
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    private NatHarness start(TransportKind transport, boolean transparent) throws IOException {
+        assumeTrue(NettyTransport.isAvailable(transport),
+                () -> "transport " + transport + " is not available here: "
+                        + NettyTransport.unavailabilityCause(transport));
+        assumeTrue(Shell.isRoot(), "IP_TRANSPARENT needs CAP_NET_ADMIN; run as root");
+        harness = new NatHarness(transport, 1);
+        Endpoint server = harness.server(this::answer).endpoint();
+        harness.publish(NatProxyProtocolTest.withNat(harness.table(SchedulerKind.RR, server),
+                new NatOptions(ProxyProtocol.OFF, false, transparent)));
+        return harness.start();
+    }
+
+    /** A real server that notes the address the connection came from and answers "ok". */
+    private void answer(Socket socket) throws IOException {
+        peers.add(socket.getInetAddress());
+        socket.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+        socket.getOutputStream().write("ok".getBytes(StandardCharsets.US_ASCII));
+        socket.shutdownOutput();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "IO_URING"})
+    void theRealServerSeesTheClientsOwnAddress(TransportKind transport) throws Exception {
+        NatHarness h = start(transport, true);
+        for (String client : new String[] {"127.0.0.5", "127.0.0.6", "127.0.0.5"}) {
+            assertThat(exchange(h, client)).isEqualTo("ok");
+            assertThat(peers.poll(10, TimeUnit.SECONDS)).isEqualTo(InetAddress.getByName(client));
+        }
+    }
+
+    @Test
+    void withoutItTheRealServerSeesTheDirector() throws Exception {
+        NatHarness h = start(TransportKind.EPOLL, false);
+        assertThat(exchange(h, "127.0.0.5")).isEqualTo("ok");
+        assertThat(peers.poll(10, TimeUnit.SECONDS)).isEqualTo(InetAddress.getByName("127.0.0.1"));
+    }
+
+    @Test
+    void nioCannotAndResetsTheClient() throws Exception {
+        NatHarness h = start(TransportKind.NIO, true);
+        assertThatThrownBy(() -> exchange(h, "127.0.0.5")).isInstanceOf(IOException.class);
+        assertThat(peers.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    /** Connects from {@code source}, sends a line with a FIN, and returns the answer. */
+    private static String exchange(NatHarness h, String source) throws IOException {
+        try (Socket client = new Socket()) {
+            client.bind(new InetSocketAddress(InetAddress.getByName(source), 0));
+            client.connect(h.vip.address().toSocketAddress(), 5_000);
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write("hello\n".getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            String answer = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            if (answer.isEmpty()) {
+                throw new IOException("closed without an answer");
+            }
+            return answer;
+        }
+    }
+}
