@@ -57,6 +57,39 @@ class NatOptionsConfigTest {
     }
 
     @Test
+    void sourceAddressesAreReadInOrderOfTheServicesFamily() throws Exception {
+        VirtualService vs = Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n"
+                + "\tsourceaddress=10.0.0.11, 10.0.0.12\n").virtualServices().getFirst();
+        assertThat(vs.nat().sourceAddresses()).containsExactly(java.net.InetAddress.getByName("10.0.0.11"),
+                java.net.InetAddress.getByName("10.0.0.12"));
+        VirtualService v6 = Fixtures.loaded("virtual6=[2001:db8::1]:80\n\treal6=[2001:db8::2] masq\n"
+                + "\tsourceaddress=[2001:db8::11],2001:db8::12\n").virtualServices().getFirst();
+        assertThat(v6.nat().sourceAddresses()).containsExactly(java.net.InetAddress.getByName("2001:db8::11"),
+                java.net.InetAddress.getByName("2001:db8::12"));
+        assertThat(Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n").virtualServices().getFirst()
+                .nat().sourceAddresses()).isEmpty();
+    }
+
+    @Test
+    void badSourceAddressesAreErrorsOnTheirLine() {
+        String head = "virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n";
+        assertThat(Fixtures.onlyError(head + "\tsourceaddress=10.0.0.11:4000\n"))
+                .isEqualTo("test.cf:3: sourceaddress: no port in sourceaddress=: \"10.0.0.11:4000\" (the kernel picks"
+                        + " a port per connection); write the address alone");
+        assertThat(Fixtures.onlyError(head + "\tsourceaddress=10.0.0.11,10.0.0.11\n"))
+                .isEqualTo("test.cf:3: sourceaddress: 10.0.0.11 is given twice; name each source address once");
+        assertThat(Fixtures.onlyError(head + "\tsourceaddress=2001:db8::11\n")).startsWith("test.cf:3:");
+        assertThat(Fixtures.onlyError(head + "\ttransparent=yes\n\tsourceaddress=10.0.0.11\n"))
+                .isEqualTo("test.cf:4: sourceaddress: transparent=yes connects from each client's own address;"
+                        + " sourceaddress= cannot apply as well: remove one of the two");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:53\n\treal=10.0.0.2 masq\n\tprotocol=udp\n"
+                + "\tsourceaddress=10.0.0.11\n")).startsWith("test.cf:4: sourceaddress: sourceaddress= is for tcp"
+                        + " services only yet");
+        assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\tsourceaddress=10.0.0.11\n"))
+                .startsWith("test.cf:3: sourceaddress: needs masq real servers");
+    }
+
+    @Test
     void directRoutingHasNoUseForThem() {
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\tproxyprotocol=v2\n"))
                 .startsWith("test.cf:3: proxyprotocol: needs masq real servers");

@@ -15,6 +15,7 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,6 +75,7 @@ final class NatLoop {
     private final ChannelFactory<? extends Channel> backendChannels4;
     private final Map<VirtualServiceKey, ServiceLoad> loads = new ConcurrentHashMap<>();
     private final Map<Endpoint, InetSocketAddress> addresses = new HashMap<>();
+    private final Map<InetAddress, InetSocketAddress> sourceAddresses = new HashMap<>();
     private final long spliceThreshold;
     private final SocketQueues socketQueues = new SocketQueues();
     private final AcceptCounters acceptCounters = new AcceptCounters();
@@ -283,6 +285,16 @@ final class NatLoop {
             addresses.put(endpoint, address);
         }
         return address;
+    }
+
+    /** Loop thread: a sourceaddress= entry as the socket address to bind (port 0), created once per address. */
+    InetSocketAddress sourceAddress(InetAddress address) {
+        InetSocketAddress socketAddress = sourceAddresses.get(address);
+        if (socketAddress == null) {
+            socketAddress = new InetSocketAddress(address, 0);
+            sourceAddresses.put(address, socketAddress);
+        }
+        return socketAddress;
     }
 
     /** Loop thread: a client was accepted; at the loop's share of the ceiling its listeners stop (see AcceptGate). */

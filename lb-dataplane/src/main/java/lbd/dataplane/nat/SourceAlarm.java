@@ -1,6 +1,7 @@
 package lbd.dataplane.nat;
 
 import io.netty.channel.unix.Errors;
+import java.io.BufferedReader;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -87,10 +88,14 @@ final class SourceAlarm {
                 destination, why, ResourceAlarm.since(more, "such connects"));
     }
 
-    /** The kernel's ephemeral port range as "LOW-HIGH", read when a line is logged (rare). */
+    /**
+     * The kernel's ephemeral port range as "LOW-HIGH", read when a line is logged (rare). Line by line, as
+     * lb-director's ProcValue reads sysctls: Files.readString returns only the first byte of this file.
+     */
     private static String localPortRange() {
-        try {
-            return Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip().replaceAll("\\s+", "-");
+        try (BufferedReader in = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+            String line = in.readLine();
+            return line == null ? "unknown" : line.strip().replaceAll("\\s+", "-");
         } catch (java.io.IOException | RuntimeException e) {
             return "unknown";
         }

@@ -37,6 +37,7 @@ import lbd.dataplane.transport.TransportKind;
 import lbd.dataplane.worker.WorkerState;
 import lbd.health.HealthEvent;
 import lbd.director.alert.EmailAlerts;
+import lbd.director.host.SourceAddressCheck;
 import lbd.director.host.TransparentRouting;
 import lbd.health.HealthListener;
 import lbd.health.HealthMonitor;
@@ -127,7 +128,7 @@ public final class Director implements AutoCloseable {
             d.nat.start();
             d.health.start();
             d.conductor.call("start", () -> {
-                d.requireTransparentRouting(config);
+                d.requireNatSources(config);
                 d.dr.prepare(config); // a refusal (no interface, no raw socket) stops lbd here
                 d.initStates(config);
                 List<VirtualServiceKey> bound = d.openNewListeners(config, d.edits);
@@ -223,7 +224,7 @@ public final class Director implements AutoCloseable {
 
     private void reloadOnConductor(ClusterConfig next) {
         conductor.call("reload", () -> {
-            requireTransparentRouting(next); // changes nothing: a refusal leaves the running configuration
+            requireNatSources(next); // changes nothing: a refusal leaves the running configuration
             // First what can fail, each undoing itself: new listeners, then the DR plane for a first gate service.
             List<VirtualServiceKey> opened = openNewListeners(next, NO_EDITS);
             try {
@@ -633,19 +634,20 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * transparent=yes services need a transport that can open a socket from another host's address, and the host's
-     * routing for the replies ({@link TransparentRouting}); every missing piece is a line of the refusal.
+     * What the addresses lbd connects to real servers from need of the host: transparent=yes a transport that can
+     * open a socket from another host's address and the routing for the replies ({@link TransparentRouting}),
+     * sourceaddress= addresses configured here ({@link SourceAddressCheck}); every missing piece is a line of the
+     * refusal.
      */
-    private void requireTransparentRouting(ClusterConfig cfg) {
-        if (cfg.virtualServices().stream().noneMatch(vs -> vs.nat().transparent())) {
-            return;
+    private void requireNatSources(ClusterConfig cfg) {
+        List<String> problems = new ArrayList<>(SourceAddressCheck.problems(cfg));
+        if (cfg.virtualServices().stream().anyMatch(vs -> vs.nat().transparent())) {
+            if (nat.transport() == TransportKind.NIO) {
+                problems.add("transparent=yes needs transport=epoll or io_uring: Java's NIO sockets cannot be opened"
+                        + " from another host's address (no IP_TRANSPARENT); the NAT proxy runs on nio");
+            }
+            problems.addAll(TransparentRouting.problems(cfg));
         }
-        List<String> problems = new ArrayList<>();
-        if (nat.transport() == TransportKind.NIO) {
-            problems.add("transparent=yes needs transport=epoll or io_uring: Java's NIO sockets cannot be opened"
-                    + " from another host's address (no IP_TRANSPARENT); the NAT proxy runs on nio");
-        }
-        problems.addAll(TransparentRouting.problems(cfg));
         if (!problems.isEmpty()) {
             throw new DirectorException(String.join("\n", problems));
         }
