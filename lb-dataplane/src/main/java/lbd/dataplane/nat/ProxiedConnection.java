@@ -320,7 +320,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
      * The connect found no local port free from {@link #source} (EADDRNOTAVAIL): says so (rate-limited), and
      * returns true when it connects again to the same real server from the next source address not yet tried.
      */
-    private boolean noFreePort() {
+    private boolean retriedFromNextSource() {
         boolean another = source != null && !transparent && sourcesTried < sources.size();
         InetAddress next = another ? sources.get((sourceIndex + 1) % sources.size()) : null;
         loop.sourceAlarm().noFreePort(service, source == null ? null : source.getAddress(), destinationAddress,
@@ -371,7 +371,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private void connectFailed(Throwable cause) {
         if (cause instanceof SourceSockets.OptionFailed) {
             loop.sourceAlarm().optionFailed(service, destinationAddress, cause.getMessage());
-        } else if (SourceAlarm.noFreePort(cause) && noFreePort()) {
+        } else if (SourceAlarm.portsExhausted(cause) && retriedFromNextSource()) {
             return; // the same real server, from another source address
         }
         releaseTemplate(); // a retry goes elsewhere; without one the connection ends

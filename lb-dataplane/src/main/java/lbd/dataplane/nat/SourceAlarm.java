@@ -24,15 +24,15 @@ final class SourceAlarm {
     static final int EADDRINUSE = 98;
     static final int EADDRNOTAVAIL = 99;
 
-    private final LogThrottle portsExhausted = new LogThrottle(ResourceAlarm.INTERVAL_NANOS);
-    private final LogThrottle optionFailed = new LogThrottle(ResourceAlarm.INTERVAL_NANOS);
+    private final LogThrottle noFreePortLines = new LogThrottle(ResourceAlarm.INTERVAL_NANOS);
+    private final LogThrottle optionFailedLines = new LogThrottle(ResourceAlarm.INTERVAL_NANOS);
 
     /**
      * Whether {@code failure} (of a connect, or of the bind before it) says that no local port was free for the
      * four-tuple or the address: EADDRNOTAVAIL at connect (epoll, io_uring: the errno; NIO: the C library's words),
      * or EADDRINUSE at bind(ADDR:0) (NIO, which binds without IP_BIND_ADDRESS_NO_PORT).
      */
-    static boolean noFreePort(Throwable failure) {
+    static boolean portsExhausted(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             int errno = errno(t);
             if (errno == EADDRNOTAVAIL || errno == EADDRINUSE) {
@@ -63,7 +63,7 @@ final class SourceAlarm {
      */
     void noFreePort(VirtualServiceKey service, InetAddress source, Endpoint destination, InetAddress next,
             boolean transparent) {
-        long more = portsExhausted.tryLog();
+        long more = noFreePortLines.tryLog();
         if (more < 0) {
             return;
         }
@@ -80,7 +80,7 @@ final class SourceAlarm {
 
     /** Any loop thread: a socket to {@code destination} could not be given its source options ({@code why}). */
     void optionFailed(VirtualServiceKey service, Endpoint destination, String why) {
-        long more = optionFailed.tryLog();
+        long more = optionFailedLines.tryLog();
         if (more < 0) {
             return;
         }
