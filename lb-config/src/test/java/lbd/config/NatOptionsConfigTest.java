@@ -71,6 +71,29 @@ class NatOptionsConfigTest {
     }
 
     @Test
+    void theCheckSummarySaysWhatTheRealServersLearn() {
+        String summary = CheckSummary.format(Fixtures.loaded("""
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2 masq
+                \ttransparent=yes
+                \tacceptproxy=yes
+                virtual=10.0.0.1:81
+                \treal=10.0.0.2 masq
+                \tproxyprotocol=v2
+                \tsourceaddress=10.0.0.11,10.0.0.12
+                virtual=10.0.0.1:82
+                \treal=10.0.0.2 masq
+                """));
+        assertThat(summary).contains("  = client address: taken from the PROXY header of an upstream hop"
+                + " (acceptproxy=yes); real servers see it as the source of lbd's connections (transparent=yes: this"
+                + " director must be their gateway, with scripts/nat-director-setup.sh start)\n")
+                .contains("  = client address: sent in a PROXY v2 header before the client's bytes (proxyprotocol=;"
+                        + " the real servers must expect it)\n  = source addresses: 10.0.0.11, 10.0.0.12 in turn, each"
+                        + " with its own local ports per real server (sourceaddress=)\n");
+        assertThat(summary.split("client address", -1)).as("none for the plain service").hasSize(3);
+    }
+
+    @Test
     void badSourceAddressesAreErrorsOnTheirLine() {
         String head = "virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n";
         assertThat(Fixtures.onlyError(head + "\tsourceaddress=10.0.0.11:4000\n"))
