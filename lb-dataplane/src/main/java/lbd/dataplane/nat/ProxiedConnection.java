@@ -20,6 +20,7 @@ import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -248,7 +249,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         if (from == NO_SOURCE) {
             connectDueNanos = 0;
             loop.sourceAlarm().optionFailed(service, destinationAddress, "the client's address "
-                    + clientAddress.getAddress().getHostAddress() + " is not of the real server's address family, so"
+                    + NetUtil.toAddressString(clientAddress.getAddress()) + " is not of the real server's address family, so"
                     + " transparent=yes cannot connect from it; the client is reset");
             counters.inactiveConnectionGone();
             backendClosed = true;

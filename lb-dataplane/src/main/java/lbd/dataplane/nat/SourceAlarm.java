@@ -1,6 +1,7 @@
 package lbd.dataplane.nat;
 
 import io.netty.channel.unix.Errors;
+import io.netty.util.NetUtil;
 import java.io.BufferedReader;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -67,8 +68,8 @@ final class SourceAlarm {
         if (more < 0) {
             return;
         }
-        String from = source == null ? "the director's address" : source.getHostAddress();
-        String then = next != null ? "trying source address " + next.getHostAddress() + " instead"
+        String from = source == null ? "the director's address" : NetUtil.toAddressString(source);
+        String then = next != null ? "trying source address " + NetUtil.toAddressString(next) + " instead"
                 : transparent ? "the connection fails over as if the real server had refused it"
                 : "the connection fails over as if the real server had refused it; give the service more source"
                         + " addresses with sourceaddress= or widen net.ipv4.ip_local_port_range";

@@ -45,14 +45,17 @@ class NatTransparentLoopbackTest {
     }
 
     private NatHarness start(TransportKind transport, boolean transparent) throws IOException {
+        return start(transport, new NatOptions(ProxyProtocol.OFF, false, transparent));
+    }
+
+    private NatHarness start(TransportKind transport, NatOptions nat) throws IOException {
         assumeTrue(NettyTransport.isAvailable(transport),
                 () -> "transport " + transport + " is not available here: "
                         + NettyTransport.unavailabilityCause(transport));
         assumeTrue(Shell.isRoot(), "IP_TRANSPARENT needs CAP_NET_ADMIN; run as root");
         harness = new NatHarness(transport, 1);
         Endpoint server = harness.server(this::answer).endpoint();
-        harness.publish(NatProxyProtocolTest.withNat(harness.table(SchedulerKind.RR, server),
-                new NatOptions(ProxyProtocol.OFF, false, transparent)));
+        harness.publish(NatProxyProtocolTest.withNat(harness.table(SchedulerKind.RR, server), nat));
         return harness.start();
     }
 
@@ -79,6 +82,33 @@ class NatTransparentLoopbackTest {
         NatHarness h = start(TransportKind.EPOLL, false);
         assertThat(exchange(h, "127.0.0.5")).isEqualTo("ok");
         assertThat(peers.poll(10, TimeUnit.SECONDS)).isEqualTo(InetAddress.getByName("127.0.0.1"));
+    }
+
+    @Test
+    void behindAnUpstreamHopTheHeadersClientIsTheSourceAndAnotherFamilyIsReset() throws Exception {
+        NatHarness h = start(TransportKind.EPOLL, new NatOptions(ProxyProtocol.OFF, true, true));
+        String vip = h.vip.address().hostAddress() + " 40000 " + h.vip.address().port();
+        assertThat(exchangeRaw(h, "PROXY TCP4 127.0.0.33 " + vip + "\r\nhello\n")).isEqualTo("ok");
+        assertThat(peers.poll(10, TimeUnit.SECONDS)).isEqualTo(InetAddress.getByName("127.0.0.33"));
+        // An IPv6 client for an IPv4 real server: it cannot be the source; the client is reset, nothing reaches
+        // the real server.
+        assertThat(exchangeRaw(h, "PROXY TCP6 2001:db8::7 ::1 40000 80\r\nhello\n")).isEmpty();
+        assertThat(peers.poll(300, TimeUnit.MILLISECONDS)).isNull();
+        assertThat(exchangeRaw(h, "PROXY TCP4 127.0.0.34 " + vip + "\r\nhello\n")).isEqualTo("ok");
+        assertThat(peers.poll(10, TimeUnit.SECONDS)).isEqualTo(InetAddress.getByName("127.0.0.34"));
+    }
+
+    /** Sends {@code bytes} with a FIN from 127.0.0.1 and returns the answer ("" when reset or closed). */
+    private static String exchangeRaw(NatHarness h, String bytes) throws IOException {
+        try (Socket client = new Socket()) {
+            client.connect(h.vip.address().toSocketAddress(), 5_000);
+            client.setSoTimeout(10_000);
+            client.getOutputStream().write(bytes.getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            return new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (java.net.SocketException reset) {
+            return "";
+        }
     }
 
     @Test
