@@ -128,6 +128,7 @@ class TransparentNamespaceTest {
         routingUp = true;
         for (String transport : List.of("epoll", "io_uring")) {
             try (Lbd lbd = Lbd.start(dir.resolve(transport), transport)) {
+                awaitAllUp(lbd, 8); // two real servers in each of the four services
                 awaitServing(lbd, VIP, 80);
                 awaitServing(lbd, "[" + VIP6 + "]", 80);
                 servesTransparently(transport);
@@ -189,6 +190,17 @@ class TransparentNamespaceTest {
         Shell.Result r = Shell.inNetns(CLIENT, "curl", "-sf", "--max-time", "10", "--interface", source,
                 "http://" + host + ":" + port + path);
         return r.exitCode() == 0 ? r.output().strip() : "curl failed (" + r.exitCode() + "): " + r.output();
+    }
+
+    /** Until lbd has logged the first verdict "up" of {@code servers} real servers, bounded; its log on failure. */
+    private static void awaitAllUp(Lbd lbd, int servers) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (lbd.log().split(" up: ", -1).length - 1 < servers) {
+            if (!lbd.process.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("not every real server is up: " + lbd.log());
+            }
+            Thread.sleep(200);
+        }
     }
 
     /** Until lbd answers on host:port (its real servers checked up), bounded; lbd's log on failure. */
