@@ -233,6 +233,14 @@ final class ServiceBuilder {
         }), ProxyProtocol.OFF);
         boolean acceptProxy = orElse(r.read(block, Directive.ACCEPTPROXY, Values::yesNo), false);
         boolean transparent = orElse(r.read(block, Directive.TRANSPARENT, Values::yesNo), false);
+        if (proxyProtocol != ProxyProtocol.OFF && udp) {
+            r.error(block.get(Directive.PROXYPROTOCOL), "proxyprotocol= is for tcp services only yet (a udp flow's"
+                    + " datagrams reach the real server without a header); remove the line");
+        }
+        if (acceptProxy && udp) {
+            r.error(block.get(Directive.ACCEPTPROXY), "acceptproxy=yes is for tcp services only yet (lbd reads no"
+                    + " PROXY header from datagrams); remove the line");
+        }
         if (transparent && udp) {
             r.error(block.get(Directive.TRANSPARENT), "transparent=yes is for tcp services only yet (a udp flow's"
                     + " socket to its real server is not opened from the client's address); remove the line");

@@ -57,6 +57,17 @@ class NatOptionsConfigTest {
     }
 
     @Test
+    void udpServicesRefuseWhatTheirFlowsCannotDo() {
+        String udp = "virtual=10.0.0.1:53\n\treal=10.0.0.2 masq\n\tprotocol=udp\n";
+        assertThat(Fixtures.onlyError(udp + "\tproxyprotocol=v2\n")).isEqualTo("test.cf:4: proxyprotocol: proxyprotocol="
+                + " is for tcp services only yet (a udp flow's datagrams reach the real server without a header); remove"
+                + " the line");
+        assertThat(Fixtures.onlyError(udp + "\tacceptproxy=yes\n")).isEqualTo("test.cf:4: acceptproxy: acceptproxy=yes"
+                + " is for tcp services only yet (lbd reads no PROXY header from datagrams); remove the line");
+        Fixtures.loaded(udp + "\tproxyprotocol=off\n\tacceptproxy=no\n\ttransparent=no\n");
+    }
+
+    @Test
     void sourceAddressesAreReadInOrderOfTheServicesFamily() throws Exception {
         VirtualService vs = Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n"
                 + "\tsourceaddress=10.0.0.11, 10.0.0.12\n").virtualServices().getFirst();
