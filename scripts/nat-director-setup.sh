@@ -5,8 +5,8 @@
 # server answers that address through its default route, which must be the director (as with LVS-NAT). On the
 # director, a packet for another host's address would be forwarded on towards the client; it must be delivered to
 # lbd's socket instead. This script sets up the three pieces for that, for IPv4 and (when the kernel has it) IPv6:
-#   - an nft table "inet lbd_transparent" whose prerouting chain marks every TCP packet that belongs to a
-#     transparent socket (socket transparent 1 meta mark set MARK);
+#   - an nft table "inet lbd_transparent" whose prerouting chain marks every TCP and UDP packet that belongs
+#     to a transparent socket (socket transparent 1 meta mark set MARK);
 #   - a policy rule "ip rule add fwmark MARK lookup TABLE";
 #   - in TABLE, "ip route add local default dev lo": every marked packet is for this host.
 # lbd checks these pieces when it starts and refuses transparent=yes services without them. lbd also needs
@@ -75,7 +75,8 @@ has_route() { # family
 }
 
 has_mark() {
-    nft list table inet "$NFT_TABLE" 2>/dev/null | grep -q "socket transparent 1 meta mark set $(printf '0x%08x' "$MARK") "
+    nft list table inet "$NFT_TABLE" 2>/dev/null \
+        | grep -q "l4proto { tcp, udp } socket transparent 1 meta mark set $(printf '0x%08x' "$MARK") "
 }
 
 do_start() {
@@ -103,7 +104,7 @@ delete table inet $NFT_TABLE
 table inet $NFT_TABLE {
     chain prerouting {
         type filter hook prerouting priority mangle; policy accept;
-        meta l4proto tcp socket transparent 1 meta mark set $MARK accept
+        meta l4proto { tcp, udp } socket transparent 1 meta mark set $MARK accept
     }
 }
 EOF

@@ -241,10 +241,6 @@ final class ServiceBuilder {
             r.error(block.get(Directive.ACCEPTPROXY), "acceptproxy=yes is for tcp services only yet (lbd reads no"
                     + " PROXY header from datagrams); remove the line");
         }
-        if (transparent && udp) {
-            r.error(block.get(Directive.TRANSPARENT), "transparent=yes is for tcp services only yet (a udp flow's"
-                    + " socket to its real server is not opened from the client's address); remove the line");
-        }
         List<InetAddress> sources = orElse(r.read(block, Directive.SOURCEADDRESS, v -> sourceAddresses(v, ipv6)),
                 List.of());
         if (!sources.isEmpty() && udp) {

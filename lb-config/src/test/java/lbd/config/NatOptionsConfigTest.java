@@ -44,14 +44,12 @@ class NatOptionsConfigTest {
     }
 
     @Test
-    void transparentIsReadForTcpAndRefusedForUdp() {
+    void transparentIsReadForTcpAndUdp() {
         VirtualService vs = Fixtures.loaded("virtual=10.0.0.1:80\n\treal=10.0.0.2 masq\n\ttransparent=yes\n")
                 .virtualServices().getFirst();
         assertThat(vs.nat()).isEqualTo(new NatOptions(ProxyProtocol.OFF, false, true));
-        assertThat(Fixtures.onlyError("virtual=10.0.0.1:53\n\treal=10.0.0.2 masq\n\tprotocol=udp\n"
-                + "\ttransparent=yes\n"))
-                .isEqualTo("test.cf:4: transparent: transparent=yes is for tcp services only yet (a udp flow's socket"
-                        + " to its real server is not opened from the client's address); remove the line");
+        assertThat(Fixtures.loaded("virtual=10.0.0.1:53\n\treal=10.0.0.2 masq\n\tprotocol=udp\n\ttransparent=yes\n")
+                .virtualServices().getFirst().nat().transparent()).isTrue();
         assertThat(Fixtures.onlyError("virtual=10.0.0.1:80\n\treal=10.0.0.2 gate\n\ttransparent=yes\n"))
                 .startsWith("test.cf:3: transparent: needs masq real servers");
     }
@@ -64,7 +62,7 @@ class NatOptionsConfigTest {
                 + " the line");
         assertThat(Fixtures.onlyError(udp + "\tacceptproxy=yes\n")).isEqualTo("test.cf:4: acceptproxy: acceptproxy=yes"
                 + " is for tcp services only yet (lbd reads no PROXY header from datagrams); remove the line");
-        Fixtures.loaded(udp + "\tproxyprotocol=off\n\tacceptproxy=no\n\ttransparent=no\n");
+        Fixtures.loaded(udp + "\tproxyprotocol=off\n\tacceptproxy=no\n");
     }
 
     @Test

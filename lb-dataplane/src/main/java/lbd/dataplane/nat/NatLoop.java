@@ -270,7 +270,8 @@ final class NatLoop {
         return connected;
     }
 
-    private SourceSockets sourceSockets() {
+    /** Loop thread: this loop's socket preparation for a chosen source (see there). */
+    SourceSockets sourceSockets() {
         if (sourceSockets == null) {
             sourceSockets = new SourceSockets();
         }

@@ -20,10 +20,8 @@ import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
-import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -248,9 +246,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         InetSocketAddress from = source(to);
         if (from == NO_SOURCE) {
             connectDueNanos = 0;
-            loop.sourceAlarm().optionFailed(service, destinationAddress, "the client's address "
-                    + NetUtil.toAddressString(clientAddress.getAddress()) + " is not of the real server's address family, so"
-                    + " transparent=yes cannot connect from it; the client is reset");
+            loop.sourceAlarm().optionFailed(service, destinationAddress, SourceSockets.otherFamily(clientAddress));
             counters.inactiveConnectionGone();
             backendClosed = true;
             released();
@@ -298,9 +294,8 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
             source = null;
         } else if (transparent) {
             if (clientSource == null) {
-                boolean sameFamily = (clientAddress.getAddress() instanceof Inet4Address)
-                        == (to.getAddress() instanceof Inet4Address);
-                clientSource = sameFamily ? new InetSocketAddress(clientAddress.getAddress(), 0) : NO_SOURCE;
+                InetSocketAddress own = SourceSockets.clientSource(clientAddress, to);
+                clientSource = own != null ? own : NO_SOURCE;
             }
             source = clientSource;
         } else if (sources.isEmpty()) {

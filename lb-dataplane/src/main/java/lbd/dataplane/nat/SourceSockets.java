@@ -4,8 +4,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.netty.channel.Channel;
 import io.netty.channel.unix.UnixChannel;
+import io.netty.util.NetUtil;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import lbd.dataplane.dr.sys.LinuxNative;
 
 /**
@@ -59,6 +62,22 @@ final class SourceSockets {
             return -LinuxNative.errno(errno); // negative: the second option
         }
         return 0;
+    }
+
+    /**
+     * transparent=yes: the address to bind a socket to {@code to} to — the client's, port 0 (the kernel picks one
+     * free for the four-tuple) — or null when the client's address is of the other family (possible behind
+     * acceptproxy=yes), which no socket to {@code to} can be bound to.
+     */
+    static InetSocketAddress clientSource(InetSocketAddress client, InetSocketAddress to) {
+        boolean sameFamily = (client.getAddress() instanceof Inet4Address) == (to.getAddress() instanceof Inet4Address);
+        return sameFamily ? new InetSocketAddress(client.getAddress(), 0) : null;
+    }
+
+    /** Why {@link #clientSource} gave none, for the warning. */
+    static String otherFamily(InetSocketAddress client) {
+        return "the client's address " + NetUtil.toAddressString(client.getAddress()) + " is not of the real"
+                + " server's address family, so transparent=yes cannot use it as the source; the client is refused";
     }
 
     /** A socket to a real server could not be given its options: the connect fails with this, not the server. */

@@ -111,6 +111,47 @@ class NatTransparentLoopbackTest {
         }
     }
 
+    /** UDP: each flow's socket to the real server is bound to its client's address, on every transport but NIO. */
+    @ParameterizedTest
+    @EnumSource(value = TransportKind.class, names = {"EPOLL", "IO_URING"})
+    void aUdpRealServerSeesTheClientsOwnAddress(TransportKind transport) throws Exception {
+        assumeTrue(NettyTransport.isAvailable(transport), () -> "transport " + transport + " is not available");
+        assumeTrue(Shell.isRoot(), "IP_TRANSPARENT needs CAP_NET_ADMIN; run as root");
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        try (UdpHarness udp = new UdpHarness(transport, 1, loopback);
+                java.net.DatagramSocket server = new java.net.DatagramSocket(new InetSocketAddress(loopback, 0))) {
+            // A real server that answers each datagram with the address it came from.
+            Thread.ofVirtual().start(() -> {
+                byte[] in = new byte[512];
+                while (!server.isClosed()) {
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(in, in.length);
+                    try {
+                        server.receive(p);
+                        byte[] out = p.getAddress().getHostAddress().getBytes(StandardCharsets.US_ASCII);
+                        server.send(new java.net.DatagramPacket(out, out.length, p.getSocketAddress()));
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            Endpoint real = new Endpoint(loopback, server.getLocalPort());
+            udp.publish(NatProxyProtocolTest.withNat(udp.table(SchedulerKind.RR, 0, java.time.Duration.ofSeconds(30),
+                    real), new NatOptions(ProxyProtocol.OFF, false, true)));
+            udp.start();
+            for (String client : new String[] {"127.0.0.5", "127.0.0.6"}) {
+                try (java.net.DatagramSocket socket = new java.net.DatagramSocket(
+                        new InetSocketAddress(InetAddress.getByName(client), 0))) {
+                    socket.setSoTimeout(5_000);
+                    for (int i = 0; i < 2; i++) { // the flow's first datagram, and one on the open flow
+                        java.net.DatagramPacket reply = udp.ask(socket, "who");
+                        assertThat(reply).as("a reply for %s", client).isNotNull();
+                        assertThat(UdpHarness.text(reply)).isEqualTo(client);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void nioCannotAndResetsTheClient() throws Exception {
         NatHarness h = start(TransportKind.NIO, true);

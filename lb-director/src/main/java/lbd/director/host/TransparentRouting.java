@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lbd.config.model.ClusterConfig;
+import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.VirtualService;
 import lbd.director.ha.IpCommand;
@@ -22,7 +23,7 @@ import lbd.director.ha.IpCommand;
  * That takes three pieces, per address family of the transparent services' real servers:
  * <ol>
  * <li>a firewall rule that marks packets belonging to a transparent socket (nft {@code socket transparent 1 meta
- * mark set MARK}, or iptables {@code -m socket ... -j MARK});</li>
+ * mark set MARK}, or iptables {@code -m socket ... -j MARK}), for TCP and, with udp services, UDP;</li>
  * <li>a policy rule {@code ip rule add fwmark MARK lookup TABLE};</li>
  * <li>in that table, {@code local default dev lo}: every marked packet is for this host.</li>
  * </ol>
@@ -50,6 +51,8 @@ public final class TransparentRouting {
 
     private static final Pattern RULE = Pattern.compile(
             "\\bfwmark (0x[0-9a-fA-F]+|\\d+)(?:/(0x[0-9a-fA-F]+|\\d+))? (?:lookup|table) (\\S+)");
+    private static final Pattern TCP = Pattern.compile("\\btcp\\b");
+    private static final Pattern UDP = Pattern.compile("\\budp\\b");
     private static final Pattern NOT = Pattern.compile("\\bnot\\b");
     private static final Pattern NFT_TABLE = Pattern.compile("^\\s*table (\\S+) (\\S+) \\{");
     private static final Pattern NFT_CHAIN = Pattern.compile("^\\s*chain (\\S+) \\{");
@@ -72,34 +75,44 @@ public final class TransparentRouting {
     }
 
     static List<String> problems(ClusterConfig config, Probe probe) {
-        List<String> v4 = new ArrayList<>();
-        List<String> v6 = new ArrayList<>();
+        Need v4 = new Need();
+        Need v6 = new Need();
         for (VirtualService vs : config.virtualServices()) {
             if (!vs.nat().transparent()) {
                 continue;
             }
             for (RealServer rs : vs.realServers()) {
-                List<String> family = rs.address().isIpv4() ? v4 : v6;
-                if (!family.contains(vs.key().toString())) {
-                    family.add(vs.key().toString());
-                }
+                (rs.address().isIpv4() ? v4 : v6).add(vs);
             }
         }
         List<String> problems = new ArrayList<>();
-        if (!v4.isEmpty()) {
+        if (!v4.services.isEmpty()) {
             problems.addAll(familyProblems(v4, false, probe));
         }
-        if (!v6.isEmpty()) {
+        if (!v6.services.isEmpty()) {
             problems.addAll(familyProblems(v6, true, probe));
         }
         return problems;
     }
 
-    private static List<String> familyProblems(List<String> services, boolean ipv6, Probe probe) {
+    /** One address family's transparent services, and the protocols whose replies must be marked. */
+    private static final class Need {
+        final List<String> services = new ArrayList<>();
+        final Set<String> protocols = new java.util.TreeSet<>();
+
+        void add(VirtualService vs) {
+            if (!services.contains(vs.key().toString())) {
+                services.add(vs.key().toString());
+            }
+            protocols.add(vs.protocol() == Protocol.UDP ? "udp" : "tcp");
+        }
+    }
+
+    private static List<String> familyProblems(Need need, boolean ipv6, Probe probe) {
         String f = ipv6 ? "-6" : "-4";
         String family = ipv6 ? "IPv6" : "IPv4";
         String any = ipv6 ? "::/0" : "0.0.0.0/0";
-        String who = "transparent=yes (" + String.join(", ", services) + "): ";
+        String who = "transparent=yes (" + String.join(", ", need.services) + "): ";
         List<MarkRule> rules = markRules(orEmpty(probe.run("ip", f, "rule", "show")));
         if (rules.isEmpty()) {
             return List.of(who + "no " + family + " policy rule 'fwmark MARK lookup TABLE' (ip " + f + " rule): the"
@@ -119,26 +132,32 @@ public final class TransparentRouting {
                     + " (or: ip " + f + " route add local " + any + " dev lo table " + first.table() + ")");
         }
         String nft = probe.run("nft", "list", "ruleset");
-        Set<Long> marks = new HashSet<>();
-        if (nft != null) {
-            marks.addAll(nftSocketMarks(nft, ipv6));
-        }
         String save = probe.run(ipv6 ? "ip6tables-save" : "iptables-save", "-t", "mangle");
-        if (save != null) {
-            marks.addAll(iptablesSocketMarks(save));
-        }
-        for (MarkRule rule : routed) {
-            if (marks.stream().anyMatch(rule::matches)) {
-                return List.of();
+        List<String> unmarked = new ArrayList<>();
+        for (String protocol : need.protocols) {
+            Set<Long> marks = new HashSet<>();
+            if (nft != null) {
+                marks.addAll(nftSocketMarks(nft, ipv6, protocol));
             }
+            if (save != null) {
+                marks.addAll(iptablesSocketMarks(save, protocol));
+            }
+            if (routed.stream().noneMatch(rule -> marks.stream().anyMatch(rule::matches))) {
+                unmarked.add(protocol);
+            }
+        }
+        if (unmarked.isEmpty()) {
+            return List.of();
         }
         MarkRule rule = routed.getFirst();
         String unread = nft == null && save == null ? " (neither nft nor " + (ipv6 ? "ip6tables-save" : "iptables-save")
                 + " could be run to read the firewall: install nftables)" : "";
-        return List.of(who + "no firewall rule marks the " + family + " packets of lbd's transparent sockets for"
-                + " the rule '" + rule + "' (nft: 'meta l4proto tcp socket transparent 1 meta mark set 0x"
-                + Long.toHexString(rule.mark()) + "' in a prerouting chain), so the real servers' replies would be"
-                + " forwarded past lbd" + unread + "; " + SETUP);
+        String l4 = String.join(", ", need.protocols);
+        return List.of(who + "no firewall rule marks the " + family + " " + String.join(" and ", unmarked)
+                .toUpperCase(Locale.ROOT) + " packets of lbd's transparent sockets for the rule '" + rule + "' (nft:"
+                + " 'meta l4proto " + (need.protocols.size() > 1 ? "{ " + l4 + " }" : l4) + " socket transparent 1"
+                + " meta mark set 0x" + Long.toHexString(rule.mark()) + "' in a prerouting chain), so the real"
+                + " servers' replies would be forwarded past lbd" + unread + "; " + SETUP);
     }
 
     private static String orEmpty(String s) {
@@ -175,7 +194,7 @@ public final class TransparentRouting {
      * {@code meta mark set} on the same rule or in the chain it jumps to), in tables of the family asked for
      * ({@code inet} serves both).
      */
-    static Set<Long> nftSocketMarks(String ruleset, boolean ipv6) {
+    static Set<Long> nftSocketMarks(String ruleset, boolean ipv6, String protocol) {
         Map<String, List<String>> chains = new HashMap<>(); // "table/chain" -> rules
         String table = null;
         String chain = null;
@@ -201,7 +220,7 @@ public final class TransparentRouting {
         chains.forEach((name, rules) -> {
             String tableName = name.substring(0, name.indexOf('/'));
             for (String rule : rules) {
-                if (rule.contains("socket transparent 1")) {
+                if (rule.contains("socket transparent 1") && covers(rule, protocol)) {
                     marks.addAll(marksOf(rule, NFT_MARK, NFT_JUMP, chains, tableName + "/"));
                 }
             }
@@ -213,7 +232,7 @@ public final class TransparentRouting {
      * The marks {@code iptables-save -t mangle} gives packets matched by {@code -m socket} (with {@code -j MARK}
      * on the same rule, or in the chain it jumps to — the DIVERT chain of the kernel's TPROXY recipe).
      */
-    static Set<Long> iptablesSocketMarks(String save) {
+    static Set<Long> iptablesSocketMarks(String save, String protocol) {
         Map<String, List<String>> chains = new HashMap<>();
         for (String line : save.split("\n")) {
             Matcher m = IPT_RULE.matcher(line.strip());
@@ -224,12 +243,19 @@ public final class TransparentRouting {
         Set<Long> marks = new HashSet<>();
         chains.values().forEach(rules -> {
             for (String rule : rules) {
-                if (rule.contains("-m socket")) {
+                if (rule.contains("-m socket") && covers(rule, protocol)) {
                     marks.addAll(marksOf(rule, IPT_MARK, IPT_JUMP, chains, ""));
                 }
             }
         });
         return marks;
+    }
+
+    /** Whether a rule applies to {@code protocol}'s packets: it names it, or names neither tcp nor udp. */
+    private static boolean covers(String rule, String protocol) {
+        boolean tcp = TCP.matcher(rule).find();
+        boolean udp = UDP.matcher(rule).find();
+        return (!tcp && !udp) || (protocol.equals("tcp") ? tcp : udp);
     }
 
     /** The mark {@code rule} sets, or those the rules of the chain it jumps to set (one level, as the recipes). */

@@ -89,8 +89,8 @@ class TransparentRoutingTest {
                         + " scripts/nat-director-setup.sh start (or: ip -4 route add local 0.0.0.0/0 dev lo table 100)");
         host.put("ip -4 route show table 100", LOCAL_TABLE);
         assertThat(problems(V4)).singleElement().asString()
-                .startsWith("transparent=yes (TCP 198.18.0.1:8080): no firewall rule marks the IPv4 packets of lbd's"
-                        + " transparent sockets for the rule 'fwmark 0x1 lookup 100' (nft: 'meta l4proto tcp socket"
+                .startsWith("transparent=yes (TCP 198.18.0.1:8080): no firewall rule marks the IPv4 TCP packets of"
+                        + " lbd's transparent sockets for the rule 'fwmark 0x1 lookup 100' (nft: 'meta l4proto tcp socket"
                         + " transparent 1 meta mark set 0x1' in a prerouting chain)")
                 .contains("(neither nft nor iptables-save could be run to read the firewall: install nftables)");
         host.put("nft list ruleset", NFT.replace("0x00000001", "0x00000002"));
@@ -111,8 +111,23 @@ class TransparentRoutingTest {
         host.put("ip -6 route show table 100", "local default dev lo metric 1024 pref medium\n");
         assertThat(problems(v6)).isEmpty(); // the inet table marks both families
         host.put("nft list ruleset", NFT.replace("table inet", "table ip"));
-        assertThat(problems(v6)).singleElement().asString().contains("no firewall rule marks the IPv6 packets");
+        assertThat(problems(v6)).singleElement().asString().contains("no firewall rule marks the IPv6 TCP packets");
         assertThat(problems(V4)).isEmpty();
+    }
+
+    @Test
+    void aUdpServiceNeedsItsRepliesMarkedToo() throws Exception {
+        ready();
+        String udp = "virtual=198.18.0.1:53\n\treal=198.18.1.2:53 masq\n\tprotocol=udp\n\tchecktype=on\n"
+                + "\ttransparent=yes\n";
+        assertThat(problems(V4 + udp)).singleElement().asString()
+                .startsWith("transparent=yes (TCP 198.18.0.1:8080, UDP 198.18.0.1:53): no firewall rule marks the"
+                        + " IPv4 UDP packets of lbd's transparent sockets for the rule 'fwmark 0x1 lookup 100' (nft:"
+                        + " 'meta l4proto { tcp, udp } socket transparent 1 meta mark set 0x1' in a prerouting chain)");
+        host.put("nft list ruleset", NFT.replace("l4proto tcp", "l4proto { tcp, udp }"));
+        assertThat(problems(V4 + udp)).isEmpty();
+        host.put("nft list ruleset", NFT.replace("meta l4proto tcp ", ""));
+        assertThat(problems(V4 + udp)).as("a rule for every protocol").isEmpty();
     }
 
     @Test
@@ -122,7 +137,9 @@ class TransparentRoutingTest {
         host.put("iptables-save -t mangle", IPTABLES_DIVERT);
         assertThat(problems(V4)).isEmpty();
         assertThat(TransparentRouting.iptablesSocketMarks("-A PREROUTING -p tcp -m socket --transparent -j MARK"
-                + " --set-mark 7\n")).containsExactly(7L);
+                + " --set-mark 7\n", "tcp")).containsExactly(7L);
+        assertThat(TransparentRouting.iptablesSocketMarks("-A PREROUTING -p tcp -m socket --transparent -j MARK"
+                + " --set-mark 7\n", "udp")).isEmpty();
     }
 
     @Test
@@ -146,7 +163,7 @@ class TransparentRoutingTest {
                 \t\tmeta l4proto tcp socket transparent 1 jump divert
                 \t}
                 }
-                """, false)).containsExactly(1L);
+                """, false, "tcp")).containsExactly(1L);
     }
 
     private ClusterConfig load(String text) throws Exception {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * routes lead to the director, each with a real nginx logging {@code $remote_addr}. lbd first refuses to start,
  * naming the missing routing piece; after scripts/nat-director-setup.sh start it serves, and on epoll and io_uring:
  * each real server logs the client namespace's own addresses (IPv4 and IPv6), rr alternates, persistence and sh keep
- * each client address on one real server, and an 8 MiB download arrives intact.
+ * each client address on one real server, and an 8 MiB download arrives intact; a udp service's real servers see
+ * the client's address too.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class TransparentNamespaceTest {
@@ -45,7 +46,27 @@ class TransparentNamespaceTest {
     @TempDir
     static Path dir;
 
+    // A UDP real server on port 5353: answers each datagram with its name and the address it came from.
+    private static final String UDP_SERVER = String.join("\n",
+            "import socket, sys",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 5353))",
+            "while True:",
+            "    data, peer = s.recvfrom(512)",
+            "    s.sendto(('%s %s' % (sys.argv[1], peer[0])).encode(), peer)",
+            "");
+    // The UDP client: N datagrams to VIP:53 from ADDRESS, each from a socket of its own (so a flow of its own),
+    // printing each answer.
+    private static final String UDP_CLIENT = String.join("\n",
+            "import socket, sys",
+            "for i in range(int(sys.argv[2])):",
+            "    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.settimeout(10); c.bind((sys.argv[1], 0))",
+            "    c.sendto(b'who', ('" + VIP + "', 53))",
+            "    print(c.recvfrom(512)[0].decode(), flush=True)",
+            "");
+
     private static final List<Nginx> nginx = new ArrayList<>();
+    private static final List<Process> udpServers = new ArrayList<>();
+    private static Path udpClient;
     private static String bigSha256;
     private static String setupScript;
     private static boolean routingUp;
@@ -66,6 +87,12 @@ class TransparentNamespaceTest {
         link(REALS[0], "r1", "198.18.2", "2001:db8:2");
         link(REALS[1], "r2", "198.18.3", "2001:db8:3");
 
+        Path udpServer = Files.writeString(dir.resolve("udp-server.py"), UDP_SERVER);
+        udpClient = Files.writeString(dir.resolve("udp-client.py"), UDP_CLIENT);
+        for (int i = 0; i < 2; i++) {
+            udpServers.add(new ProcessBuilder("ip", "netns", "exec", REALS[i], "python3", udpServer.toString(),
+                    "rs" + (i + 1)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        }
         byte[] big = new byte[BIG];
         new Random(14).nextBytes(big);
         bigSha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(big));
@@ -108,6 +135,7 @@ class TransparentNamespaceTest {
     @AfterAll
     static void unplug() {
         nginx.forEach(Nginx::close);
+        udpServers.forEach(Process::destroyForcibly);
         if (routingUp) {
             Shell.inNetns(DIRECTOR, setupScript, "stop");
         }
@@ -168,6 +196,12 @@ class TransparentNamespaceTest {
                         .allSatisfy(line -> assertThat(line).startsWith("- " + client + " "));
             }
         }
+
+        // UDP: each flow's datagrams reach a real server from the client's address, rr alternating per flow.
+        Shell.Result udp = Shell.inNetns(CLIENT, "python3", udpClient.toString(), CLIENT_A, "4")
+                .assertOk("udp client");
+        assertThat(udp.output().strip().split("\n")).as(transport).containsExactlyInAnyOrder("rs1 " + CLIENT_A,
+                "rs1 " + CLIENT_A, "rs2 " + CLIENT_A, "rs2 " + CLIENT_A);
 
         // 8 MiB through the transparent connection (spliced on epoll), byte for byte.
         Shell.Result sha = Shell.inNetns(CLIENT, "sh", "-c", "curl -sf --max-time 60 --interface " + CLIENT_A
@@ -247,6 +281,13 @@ class TransparentNamespaceTest {
                     virtual=%2$s:8081
                     %3$s\tscheduler=sh
                     \tchecktype=connect
+                    \ttransparent=yes
+                    virtual=%2$s:53
+                    \treal=198.18.2.2:5353 masq
+                    \treal=198.18.3.2:5353 masq
+                    \tprotocol=udp
+                    \tscheduler=rr
+                    \tchecktype=on
                     \ttransparent=yes
                     virtual6=[%s]:80
                     \treal6=[2001:db8:2::2]:80 masq
