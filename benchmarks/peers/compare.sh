@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Peer comparison: the same loopback backends reached directly, through HAProxy (mode tcp), through nginx
-# (stream) and through lbd (one run per transport: io_uring, epoll, nio), interleaved, several repetitions.
+# (stream) and through lbd (one run per transport: io_uring, epoll, nio), interleaved, several repetitions;
+# on request also with the client's address passed on: HAProxy send-proxy-v2, lbd proxyprotocol=v2 and
+# transparent=yes.
 # Installs nothing: it says what to apt-get install and exits non-zero when a tool is missing.
 # Traffic goes to 127.0.0.1 only. Every process it starts is killed, and its temp dir removed, on every exit path.
 set -euo pipefail
@@ -9,7 +11,8 @@ usage() {
     cat <<EOF
 Usage: benchmarks/peers/compare.sh [options]
 
-Measures, on 127.0.0.1 only, each target (direct, haproxy, nginx, lbd-io_uring, lbd-epoll, lbd-nio):
+Measures, on 127.0.0.1 only, each target (direct, haproxy, nginx, lbd-io_uring, lbd-epoll, lbd-nio; and when
+named in --targets: haproxy-pp2, lbd-pp2, lbd-transparent):
   keepalive  small HTTP GETs on keep-alive connections: req/s, p50/p99/p99.9 (wrk, not CO-corrected)
   connclose  one new TCP connection per request (Connection: close): conn/s
   bulk1m     1 MiB HTTP GETs: MB/s
@@ -26,8 +29,16 @@ Options:
   --load-cpus LIST     taskset CPU list for wrk, iperf3 and the backends (default 1)
   --idle-conns N       idle connections for the memory test (default 10000; capped by the fd limit)
   --connections N      wrk connections for keepalive/connclose (default 32)
-  --base-port P        first of 14 consecutive loopback ports (default 18080)
-  --targets LIST       comma-separated subset (default: all six)
+  --base-port P        first of 21 consecutive loopback ports (default 18080)
+  --targets LIST       comma-separated subset (default: the first six). The client's address passed on:
+                         haproxy-pp2      HAProxy with send-proxy-v2 to an nginx listening with proxy_protocol
+                         lbd-pp2          lbd (io_uring) with proxyprotocol=v2 to that nginx
+                         lbd-transparent  lbd (io_uring) with transparent=yes; needs root: runs
+                                          scripts/nat-director-setup.sh start (and stop at the end) unless its
+                                          status says it is set up. Best run in a namespace of its own:
+                                          ip netns add bench && ip netns exec bench ip link set lo up &&
+                                          ip netns exec bench benchmarks/peers/compare.sh ...
+                       The pp2 targets speak HTTP only: iperf3 and idle skip them.
   --workloads LIST     comma-separated subset of keepalive,connclose,bulk1m,iperf3,idle (default: all)
   --out DIR            results directory (default benchmarks/results)
   --keep-temp          keep the temp dir (configs, logs) for debugging; its path is printed
@@ -118,8 +129,12 @@ for w in "${workloads[@]}"; do
     case "$w" in keepalive|connclose|bulk1m|iperf3|idle) ;; *) die "unknown workload '$w' in --workloads" ;; esac
 done
 for t in "${target_list[@]}"; do
-    case "$t" in direct|haproxy|nginx|lbd-io_uring|lbd-epoll|lbd-nio) ;; *) die "unknown target '$t' in --targets" ;; esac
+    case "$t" in direct|haproxy|nginx|lbd-io_uring|lbd-epoll|lbd-nio|haproxy-pp2|lbd-pp2|lbd-transparent) ;;
+        *) die "unknown target '$t' in --targets" ;; esac
 done
+if [[ ",$targets," == *",lbd-transparent,"* ]] && [ "$(id -u)" -ne 0 ]; then
+    die "lbd-transparent needs root (IP_TRANSPARENT, and scripts/nat-director-setup.sh for the reply routing)"
+fi
 
 # ---- ports: backends, then two per proxy (http, iperf3) -----------------------------------------------------
 port_backend=$base_port
@@ -137,7 +152,15 @@ done
 # its grown heap and pools, which would hide the cost of new connections): it gets two ports of its own
 port_idle_http=$((base_port + 12))
 port_idle_bulk=$((base_port + 13))
-for p in $(seq "$base_port" $((base_port + 13))); do
+# the backend nginx also listens with proxy_protocol, for the pp2 targets
+port_backend_pp=$((base_port + 14))
+i=15
+for t in haproxy-pp2 lbd-pp2 lbd-transparent; do
+    port_http[$t]=$((base_port + i))
+    port_bulk[$t]=$((base_port + i + 1))
+    i=$((i + 2))
+done
+for p in $(seq "$base_port" $((base_port + 20))); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
         die "port 127.0.0.1:$p is already in use; stop what listens there or pick another range with --base-port"
     fi
@@ -181,6 +204,7 @@ cleanup() {
         done
         wait 2>/dev/null || true
     fi
+    if [ "${undo_nat_setup:-0}" = 1 ]; then "$repo/scripts/nat-director-setup.sh" stop >/dev/null 2>&1 || true; fi
     if [ "$keep_temp" = 1 ]; then echo "kept: $work" >&2; else rm -rf "$work"; fi
     exit "$rc"
 }
@@ -247,6 +271,7 @@ http {
     scgi_temp_path $work/backend/scgi;
     server {
         listen 127.0.0.1:$port_backend backlog=4096;
+        listen 127.0.0.1:$port_backend_pp backlog=4096 proxy_protocol;
         root $work/www;
     }
 }
@@ -267,7 +292,9 @@ launch() {
     local target=$1 name=$2 http=$3 bulk=$4 dir="$work/$2"
     mkdir -p "$dir/logs"
     case "$target" in
-        haproxy)
+        haproxy|haproxy-pp2)
+            local backend="127.0.0.1:$port_backend"
+            [ "$target" = haproxy-pp2 ] && backend="127.0.0.1:$port_backend_pp send-proxy-v2"
             cat >"$dir/haproxy.cfg" <<EOF
 global
     nbthread $threads
@@ -279,7 +306,7 @@ defaults
     timeout server 300s
 listen http
     bind 127.0.0.1:$http
-    server backend 127.0.0.1:$port_backend
+    server backend $backend
 listen bulk
     bind 127.0.0.1:$bulk
     server iperf3 127.0.0.1:$port_iperf
@@ -307,20 +334,28 @@ EOF
             wait_port "$name" "$http" 10
             ;;
         lbd-*)
+            # plain NAT per transport; the client's address passed on (proxyprotocol=v2, transparent=yes) on io_uring
+            local transport=${target#lbd-} backend=$port_backend http_extra="" bulk_extra=""
+            case "$target" in
+                lbd-pp2) transport=io_uring backend=$port_backend_pp http_extra="proxyprotocol=v2" ;;
+                lbd-transparent) transport=io_uring http_extra="transparent=yes" bulk_extra="transparent=yes" ;;
+            esac
             cat >"$dir/ldirectord.cf" <<EOF
 checkinterval=5
 virtual=127.0.0.1:$http
-	real=127.0.0.1:$port_backend masq
+	real=127.0.0.1:$backend masq
 	scheduler=rr
 	protocol=tcp
 	checktype=on
 	service=none
+	$http_extra
 virtual=127.0.0.1:$bulk
 	real=127.0.0.1:$port_iperf masq
 	scheduler=rr
 	protocol=tcp
 	checktype=on
 	service=none
+	$bulk_extra
 EOF
             # --check first, in the foreground, so that a first-use build or a config error shows here
             if ! "$repo/bin/lbd" --check "$dir/ldirectord.cf" >"$dir/check.log" 2>&1; then
@@ -335,7 +370,7 @@ EOF
                 "$repo/bin/lbd" --help 2>/dev/null | grep -q -- '--socket' && lbd_has_socket_opt=yes
             fi
             [ "$lbd_has_socket_opt" = yes ] && socket_opt=(--socket "$dir/lbd.sock")
-            start "$name" "$proxy_cpus" "$repo/bin/lbd" --config "$dir/ldirectord.cf" --transport "${target#lbd-}" \
+            start "$name" "$proxy_cpus" "$repo/bin/lbd" --config "$dir/ldirectord.cf" --transport "$transport" \
                 --event-loops "$threads" "${socket_opt[@]}"
             wait_port "$name" "$http" 60
             ;;
@@ -355,7 +390,15 @@ halt() {
     unset "pid_of[$1]"
 }
 
-for t in haproxy nginx lbd-io_uring lbd-epoll lbd-nio; do
+# transparent=yes: lbd refuses to start without the reply routing; set it up for this run (in this network
+# namespace) unless it is there already, and undo it at the end
+if has_target lbd-transparent && ! "$repo/scripts/nat-director-setup.sh" status >/dev/null 2>&1; then
+    "$repo/scripts/nat-director-setup.sh" start >"$work/nat-director-setup.log" 2>&1 \
+        || { cat "$work/nat-director-setup.log" >&2; die "scripts/nat-director-setup.sh start failed"; }
+    undo_nat_setup=1
+fi
+
+for t in haproxy nginx lbd-io_uring lbd-epoll lbd-nio haproxy-pp2 lbd-pp2 lbd-transparent; do
     has_target "$t" || continue
     if ! launch "$t" "$t" "${port_http[$t]}" "${port_bulk[$t]}"; then
         echo "compare.sh: skipping $t" >&2
@@ -426,6 +469,7 @@ measure() { # measure REP TARGET WORKLOAD
             printf '  %-13s %-9s %10s MB/s   errors %s\n' "$t" "$w" "$mbs" "$wrk_errors"
             ;;
         iperf3)
+            case "$t" in *-pp2) return 0 ;; esac # iperf3's server does not read a PROXY header
             local cpu0=0 cpu1=0 json="$work/iperf3.json" gbit bytes cpg=nan
             [ -n "$pid" ] && cpu0=$(cpu_of "$pid")
             client "$client_timeout" taskset -c "$load_cpus" iperf3 -c 127.0.0.1 -p "${port_bulk[$t]}" -t "$duration" -J >"$json" 2>"$work/iperf3.err"
@@ -439,7 +483,7 @@ measure() { # measure REP TARGET WORKLOAD
             printf '  %-13s %-9s %10s Gbit/s proxy CPU %s s/GB\n' "$t" "$w" "$gbit" "$cpg"
             ;;
         idle)
-            [ "$t" != direct ] || return 0
+            case "$t" in direct|*-pp2) return 0 ;; esac
             local opened=0 before=0 after=0 fds=0 per=nan
             if launch "$t" "$t-idle" "$port_idle_http" "$port_idle_bulk"; then
                 sleep 1 # let a fresh JVM finish its start-up allocations before the baseline

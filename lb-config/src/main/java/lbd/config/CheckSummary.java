@@ -8,6 +8,8 @@ import java.util.Set;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.HealthCheck;
+import lbd.config.model.NatOptions;
+import lbd.config.model.ProxyProtocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
@@ -54,6 +56,7 @@ public final class CheckSummary {
                         .append(")\n");
             }
             inForce(out, vs);
+            clientAddress(out, vs.nat());
             if (!vs.alsoListen().isEmpty()) {
                 out.append("  = also on ").append(String.join(", ", vs.alsoListen().stream()
                         .map(k -> k.address().toString()).toList()))
@@ -106,6 +109,30 @@ public final class CheckSummary {
         }
         out.append("  = connection thresholds: ").append(thresholds.isEmpty() ? "none" : String.join("; ", thresholds))
                 .append('\n');
+    }
+
+    /** What a real server learns of the client, and where lbd connects from, when the service says (NAT only). */
+    private static void clientAddress(StringBuilder out, NatOptions nat) {
+        List<String> parts = new ArrayList<>();
+        if (nat.acceptProxy()) {
+            parts.add("taken from the PROXY header of an upstream hop (acceptproxy=yes)");
+        }
+        if (nat.transparent()) {
+            parts.add("real servers see it as the source of lbd's connections (transparent=yes: this director must"
+                    + " be their gateway, with scripts/nat-director-setup.sh start)");
+        }
+        if (nat.proxyProtocol() != ProxyProtocol.OFF) {
+            parts.add("sent in a PROXY " + nat.proxyProtocol().name().toLowerCase(Locale.ROOT)
+                    + " header before the client's bytes (proxyprotocol=; the real servers must expect it)");
+        }
+        if (!parts.isEmpty()) {
+            out.append("  = client address: ").append(String.join("; ", parts)).append('\n');
+        }
+        if (!nat.sourceAddresses().isEmpty()) {
+            out.append("  = source addresses: ").append(String.join(", ", nat.sourceAddresses().stream()
+                    .map(java.net.InetAddress::getHostAddress).toList()))
+                    .append(" in turn, each with its own local ports per real server (sourceaddress=)\n");
+        }
     }
 
     private static String describe(HealthCheck h) {

@@ -77,7 +77,8 @@ enum Directive {
     IDLETIMEOUT("idletimeout", Scope.VIRTUAL, Support.ACTED),
     PROXYPROTOCOL("proxyprotocol", Scope.VIRTUAL, Support.ACTED),
     ACCEPTPROXY("acceptproxy", Scope.VIRTUAL, Support.ACTED),
-    TRANSPARENT("transparent", Scope.VIRTUAL, Support.ACTED);
+    TRANSPARENT("transparent", Scope.VIRTUAL, Support.ACTED),
+    SOURCEADDRESS("sourceaddress", Scope.VIRTUAL, Support.ACTED);
 
     /** Where a directive may be written. */
     enum Scope {

@@ -204,7 +204,7 @@ final class ServiceBuilder {
             }
         }
         Optional<RealServer> fallback = fallback(key, vport, ipv6 ? s.fallback6() : s.fallback());
-        NatOptions nat = natOptions(reals);
+        NatOptions nat = natOptions(reals, udp, ipv6);
 
         if (key == null || r.problems.count() != errorsBefore) {
             return Optional.empty();
@@ -224,7 +224,7 @@ final class ServiceBuilder {
      * proxyprotocol=, acceptproxy=, transparent=: what the NAT proxy tells a real server about the client. Each
      * is for masq services only: direct routing forwards the client's own packets and has nothing to add.
      */
-    private NatOptions natOptions(List<RealServer> reals) {
+    private NatOptions natOptions(List<RealServer> reals, boolean udp, boolean ipv6) {
         ProxyProtocol proxyProtocol = orElse(r.read(block, Directive.PROXYPROTOCOL, v -> switch (Values.unquote(v)) {
             case "v1" -> ProxyProtocol.V1;
             case "v2" -> ProxyProtocol.V2;
@@ -233,14 +233,30 @@ final class ServiceBuilder {
         }), ProxyProtocol.OFF);
         boolean acceptProxy = orElse(r.read(block, Directive.ACCEPTPROXY, Values::yesNo), false);
         boolean transparent = orElse(r.read(block, Directive.TRANSPARENT, Values::yesNo), false);
-        if (transparent) {
-            r.error(block.get(Directive.TRANSPARENT), "connecting to real servers from the client's own address is"
-                    + " not supported yet; use proxyprotocol=v1 or v2 to give the real servers the client's address");
+        if (proxyProtocol != ProxyProtocol.OFF && udp) {
+            r.error(block.get(Directive.PROXYPROTOCOL), "proxyprotocol= is for tcp services only yet (a udp flow's"
+                    + " datagrams reach the real server without a header); remove the line");
         }
-        NatOptions nat = new NatOptions(proxyProtocol, acceptProxy, transparent);
+        if (acceptProxy && udp) {
+            r.error(block.get(Directive.ACCEPTPROXY), "acceptproxy=yes is for tcp services only yet (lbd reads no"
+                    + " PROXY header from datagrams); remove the line");
+        }
+        List<InetAddress> sources = orElse(r.read(block, Directive.SOURCEADDRESS, v -> sourceAddresses(v, ipv6)),
+                List.of());
+        if (!sources.isEmpty() && udp) {
+            r.error(block.get(Directive.SOURCEADDRESS), "sourceaddress= is for tcp services only yet (a udp flow's"
+                    + " socket takes the address the kernel chooses); remove the line");
+        }
+        if (!sources.isEmpty() && transparent) {
+            r.error(block.get(Directive.SOURCEADDRESS), "transparent=yes connects from each client's own address;"
+                    + " sourceaddress= cannot apply as well: remove one of the two");
+            sources = List.of();
+        }
+        NatOptions nat = new NatOptions(proxyProtocol, acceptProxy, transparent, sources);
         if (reals.stream().anyMatch(real -> real.forwarding() == ForwardingMethod.GATE)) {
-            boolean[] used = {proxyProtocol != ProxyProtocol.OFF, acceptProxy, transparent};
-            Directive[] directives = {Directive.PROXYPROTOCOL, Directive.ACCEPTPROXY, Directive.TRANSPARENT};
+            boolean[] used = {proxyProtocol != ProxyProtocol.OFF, acceptProxy, transparent, !sources.isEmpty()};
+            Directive[] directives = {Directive.PROXYPROTOCOL, Directive.ACCEPTPROXY, Directive.TRANSPARENT,
+                Directive.SOURCEADDRESS};
             for (int i = 0; i < used.length; i++) {
                 if (used[i]) {
                     r.error(block.get(directives[i]), "needs masq real servers: direct"
@@ -590,6 +606,39 @@ final class ServiceBuilder {
         }
         if (out.isEmpty()) {
             throw new BadValue("no VIP:PORT; write alsolisten=VIP:PORT[,VIP:PORT...]");
+        }
+        return out;
+    }
+
+    /**
+     * sourceaddress=ADDR[,ADDR...]: addresses of the service's family (IPv6 with or without brackets), no port (the
+     * kernel picks one per connection), each once.
+     */
+    private List<InetAddress> sourceAddresses(String value, boolean ipv6) {
+        List<InetAddress> out = new ArrayList<>();
+        for (String part : Values.unquote(value).split("[, ]+")) {
+            if (part.isEmpty()) {
+                continue;
+            }
+            // A bare IPv6 address (two colons or more) is read as if bracketed; "ADDR:PORT" then has a port.
+            boolean bareIpv6 = !part.startsWith("[") && part.indexOf(':') != part.lastIndexOf(':');
+            AddressParser.HostPort hp = AddressParser.parse(bareIpv6 ? "[" + part + "]" : part, ipv6, false,
+                    r.resolver);
+            if (hp.port() >= 0) {
+                throw new BadValue("no port in sourceaddress=: " + Excerpt.quoted(part) + " (the kernel picks a"
+                        + " port per connection); write the address alone");
+            }
+            InetAddress address = hp.first();
+            if ((address instanceof Inet6Address) != ipv6) {
+                throw new BadValue(address.getHostAddress() + " is not of the virtual service's address family");
+            }
+            if (out.contains(address)) {
+                throw new BadValue(address.getHostAddress() + " is given twice; name each source address once");
+            }
+            out.add(address);
+        }
+        if (out.isEmpty()) {
+            throw new BadValue("no address; write sourceaddress=ADDR[,ADDR...]");
         }
         return out;
     }

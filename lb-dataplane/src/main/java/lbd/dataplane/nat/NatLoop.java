@@ -15,6 +15,7 @@ import io.netty.channel.socket.SocketProtocolFamily;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -74,6 +75,7 @@ final class NatLoop {
     private final ChannelFactory<? extends Channel> backendChannels4;
     private final Map<VirtualServiceKey, ServiceLoad> loads = new ConcurrentHashMap<>();
     private final Map<Endpoint, InetSocketAddress> addresses = new HashMap<>();
+    private final Map<InetAddress, InetSocketAddress> sourceAddresses = new HashMap<>();
     private final long spliceThreshold;
     private final SocketQueues socketQueues = new SocketQueues();
     private final AcceptCounters acceptCounters = new AcceptCounters();
@@ -83,6 +85,8 @@ final class NatLoop {
     private final DestinationChoice choice = new DestinationChoice();
     private final NettyTransport transport;
     private final ResourceAlarm alarm;
+    private final SourceAlarm sourceAlarm;
+    private SourceSockets sourceSockets; // created at the first connect from a chosen source
     private int live;
     private long splicedBytes;
     // The loop's open connections, threaded through the connections themselves (no node per connection), for
@@ -90,7 +94,7 @@ final class NatLoop {
     private ProxiedConnection newest;
 
     NatLoop(int index, int loopCount, EventLoop eventLoop, WorkerState worker, NettyTransport transport,
-            long spliceThresholdBytes, int connectionShare, ResourceAlarm alarm) {
+            long spliceThresholdBytes, int connectionShare, ResourceAlarm alarm, SourceAlarm sourceAlarm) {
         this.index = index;
         this.connectionShare = connectionShare;
         this.loopCount = loopCount;
@@ -99,6 +103,7 @@ final class NatLoop {
         this.acceptGate = new AcceptGate(eventLoop, acceptCounters, alarm);
         this.transport = transport;
         this.alarm = alarm;
+        this.sourceAlarm = sourceAlarm;
         // The connection to a real server lives on the same loop as the client's: no cross-thread hand-off.
         boolean epoll = transport.kind() == TransportKind.EPOLL;
         this.backendChannels = epoll
@@ -172,6 +177,11 @@ final class NatLoop {
         return loads.computeIfAbsent(key, k -> new ServiceLoad(k, index, loopCount));
     }
 
+    /** The process's log lines about connects from a chosen source that failed (any loop thread). */
+    SourceAlarm sourceAlarm() {
+        return sourceAlarm;
+    }
+
     /** Written by the loop thread (VipAcceptor), read by anyone. */
     AcceptCounters acceptCounters() {
         return acceptCounters;
@@ -211,6 +221,16 @@ final class NatLoop {
      * the deadline on the one timer it has anyway (see there).
      */
     ChannelFuture connect(ChannelHandler handler, InetSocketAddress to) {
+        return connect(handler, to, null, false);
+    }
+
+    /**
+     * As {@link #connect(ChannelHandler, InetSocketAddress)}, from the address of {@code from} (null: the kernel
+     * chooses) with a port the kernel picks for the four-tuple (IP_BIND_ADDRESS_NO_PORT; {@code from}'s port is 0);
+     * {@code transparent}: {@code from} is another host's (the client's) — see {@link SourceSockets}. When the
+     * socket cannot be given those options, the returned future fails with {@link SourceSockets.OptionFailed}.
+     */
+    ChannelFuture connect(ChannelHandler handler, InetSocketAddress to, InetSocketAddress from, boolean transparent) {
         Channel channel = (to.getAddress() instanceof Inet4Address ? backendChannels4 : backendChannels).newChannel();
         SocketChannelConfig config = (SocketChannelConfig) channel.config();
         config.setConnectTimeoutMillis(0);
@@ -219,25 +239,43 @@ final class NatLoop {
         config.setAllowHalfClosure(true);
         config.setWriteBufferWaterMark(WATER_MARK);
         config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
+        int optionFailure = from == null ? 0 : sourceSockets().prepare(channel, transparent);
         channel.pipeline().addLast(handler);
         ChannelFuture registered = eventLoop.register(channel);
         if (registered.isDone()) { // the usual case: registered synchronously on the loop's thread
-            if (registered.isSuccess()) {
-                return channel.connect(to);
+            if (!registered.isSuccess()) {
+                channel.unsafe().closeForcibly();
+                return registered;
             }
-            channel.unsafe().closeForcibly();
-            return registered;
+            if (optionFailure != 0) {
+                channel.close();
+                return channel.newFailedFuture(new SourceSockets.OptionFailed(optionFailure));
+            }
+            return from == null ? channel.connect(to) : channel.connect(to, from);
         }
         ChannelPromise connected = channel.newPromise();
         registered.addListener((ChannelFutureListener) r -> {
-            if (r.isSuccess()) {
-                channel.connect(to, connected);
-            } else {
+            if (!r.isSuccess()) {
                 channel.unsafe().closeForcibly();
                 connected.setFailure(r.cause());
+            } else if (optionFailure != 0) {
+                channel.close();
+                connected.setFailure(new SourceSockets.OptionFailed(optionFailure));
+            } else if (from == null) {
+                channel.connect(to, connected);
+            } else {
+                channel.connect(to, from, connected);
             }
         });
         return connected;
+    }
+
+    /** Loop thread: this loop's socket preparation for a chosen source (see there). */
+    SourceSockets sourceSockets() {
+        if (sourceSockets == null) {
+            sourceSockets = new SourceSockets();
+        }
+        return sourceSockets;
     }
 
     /** Loop thread: the socket address of a real server, created once per endpoint. */
@@ -248,6 +286,16 @@ final class NatLoop {
             addresses.put(endpoint, address);
         }
         return address;
+    }
+
+    /** Loop thread: a sourceaddress= entry as the socket address to bind (port 0), created once per address. */
+    InetSocketAddress sourceAddress(InetAddress address) {
+        InetSocketAddress socketAddress = sourceAddresses.get(address);
+        if (socketAddress == null) {
+            socketAddress = new InetSocketAddress(address, 0);
+            sourceAddresses.put(address, socketAddress);
+        }
+        return socketAddress;
     }
 
     /** Loop thread: a client was accepted; at the loop's share of the ceiling its listeners stop (see AcceptGate). */

@@ -62,6 +62,7 @@ public final class NatProxy implements AutoCloseable {
     private volatile boolean shutDown;
     private final ConnectLatencyTotals connectLatency = new ConnectLatencyTotals();
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
+    private final SourceAlarm sourceAlarm = new SourceAlarm();
 
     public NatProxy(NatSettings settings, SnapshotPublisher publisher) {
         this.settings = Objects.requireNonNull(settings, "settings");
@@ -92,7 +93,7 @@ public final class NatProxy implements AutoCloseable {
         for (EventExecutor executor : g) {
             int index = created.size();
             created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index, count), chosen,
-                    settings.spliceThresholdBytes(), settings.connectionShare(index), resourceAlarm));
+                    settings.spliceThresholdBytes(), settings.connectionShare(index), resourceAlarm, sourceAlarm));
         }
         transport = chosen;
         loops = List.copyOf(created);

@@ -22,8 +22,10 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Endpoint;
@@ -104,6 +106,19 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     private final InetSocketAddress vipAddress;
     // proxyprotocol= of the service when the connection was scheduled.
     private final ProxyProtocol proxyProtocol;
+    // transparent=yes when the connection was scheduled: real servers are connected from the client's address.
+    private final boolean transparent;
+    // sourceaddress= when the connection was scheduled: the director's addresses to connect from (empty: the
+    // kernel's choice).
+    private final List<InetAddress> sources;
+    // The entry of sources in use (-1 before the first connect), and how many entries were tried towards the
+    // current destination: a connect that finds no free port moves on to the next entry, each tried once.
+    private int sourceIndex = -1;
+    private int sourcesTried;
+    // The address the current attempt is bound to (port 0), or null for the kernel's choice.
+    private InetSocketAddress source;
+    // transparent=yes: the client's address with port 0, made at the first connect and kept for a retry.
+    private InetSocketAddress clientSource;
     private Channel backend;
     // What the client sent before the real server was connected (the transport may read on a FIN even with
     // AUTO_READ off); written to the real server once connected, or released.
@@ -165,6 +180,8 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         this.clientAddress = clientAddress;
         this.vipAddress = vipAddress;
         this.proxyProtocol = table.nat().proxyProtocol();
+        this.transparent = table.nat().transparent();
+        this.sources = table.nat().sourceAddresses();
     }
 
     /**
@@ -205,6 +222,7 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         }
         connectTimeout = slot.table().connectTimeout();
         onFallback = choice.fallback();
+        sourcesTried = 0; // every source address may be tried towards a new destination
         state = CONNECTING;
         counters.connectionScheduled();
         return true;
@@ -224,9 +242,20 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
 
     private void connect() {
         connectDueNanos = System.nanoTime() + connectTimeoutNanos();
+        InetSocketAddress to = loop.socketAddress(destinationAddress);
+        InetSocketAddress from = source(to);
+        if (from == NO_SOURCE) {
+            connectDueNanos = 0;
+            loop.sourceAlarm().optionFailed(service, destinationAddress, SourceSockets.otherFamily(clientAddress));
+            counters.inactiveConnectionGone();
+            backendClosed = true;
+            released();
+            abort(client);
+            return;
+        }
         ChannelFuture future;
         try {
-            future = loop.connect(this, loop.socketAddress(destinationAddress));
+            future = loop.connect(this, to, from, transparent && from != null);
         } catch (ChannelException noSocket) {
             // socket() itself failed (EMFILE, ENFILE, ENOMEM): lbd's own limit, not the real server's fault, so
             // no other server is tried. The loop pauses accepting for a moment and says so, once per interval.
@@ -241,6 +270,64 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         backend = future.channel();
         future.addListener(this);
         armTimer();
+    }
+
+    /** {@link #source}'s answer when the client's address cannot be the source (another address family). */
+    private static final InetSocketAddress NO_SOURCE = InetSocketAddress.createUnresolved("none", 0);
+
+    /**
+     * The address to connect to {@code to} from, port 0 (the kernel picks a port free for the four-tuple), kept in
+     * {@link #source}:
+     * <ul>
+     * <li>transparent=yes: the client's own. Not its port: a client port the director still holds in TIME_WAIT
+     * towards that real server, or the same client port on two VIPs of one real server, would make the connect
+     * fail — a refusal IPVS never causes.</li>
+     * <li>sourceaddress=: the entry in use, the first one taken in turn per loop and service, so that each address's
+     * ports are used alike.</li>
+     * <li>else null: the kernel's choice.</li>
+     * </ul>
+     * The fallback is reached from the director's own address (often the director itself, which could not answer
+     * a foreign address on loopback).
+     */
+    private InetSocketAddress source(InetSocketAddress to) {
+        if (onFallback) {
+            source = null;
+        } else if (transparent) {
+            if (clientSource == null) {
+                InetSocketAddress own = SourceSockets.clientSource(clientAddress, to);
+                clientSource = own != null ? own : NO_SOURCE;
+            }
+            source = clientSource;
+        } else if (sources.isEmpty()) {
+            source = null;
+        } else {
+            if (sourceIndex < 0) {
+                sourceIndex = load.nextSource(sources.size());
+            }
+            if (sourcesTried == 0) {
+                sourcesTried = 1;
+            }
+            source = loop.sourceAddress(sources.get(sourceIndex));
+        }
+        return source;
+    }
+
+    /**
+     * The connect found no local port free from {@link #source} (EADDRNOTAVAIL): says so (rate-limited), and
+     * returns true when it connects again to the same real server from the next source address not yet tried.
+     */
+    private boolean retriedFromNextSource() {
+        boolean another = source != null && !transparent && sourcesTried < sources.size();
+        InetAddress next = another ? sources.get((sourceIndex + 1) % sources.size()) : null;
+        loop.sourceAlarm().noFreePort(service, source == null ? null : source.getAddress(), destinationAddress,
+                next, transparent && source != null);
+        if (next == null || !client.isActive() || finishing) {
+            return false;
+        }
+        sourceIndex = (sourceIndex + 1) % sources.size();
+        sourcesTried++;
+        connect();
+        return true;
     }
 
     /**
@@ -278,6 +365,11 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
     }
 
     private void connectFailed(Throwable cause) {
+        if (cause instanceof SourceSockets.OptionFailed) {
+            loop.sourceAlarm().optionFailed(service, destinationAddress, cause.getMessage());
+        } else if (SourceAlarm.portsExhausted(cause) && retriedFromNextSource()) {
+            return; // the same real server, from another source address
+        }
         releaseTemplate(); // a retry goes elsewhere; without one the connection ends
         RealServerKey failed = destination;
         DestinationCounters failedCounters = counters;

@@ -3,7 +3,6 @@ package lbd.dataplane.nat;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +18,8 @@ final class ResourceAlarm {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResourceAlarm.class);
 
-    private final Throttle shortages = new Throttle();
-    private final Throttle ceiling = new Throttle();
+    private final LogThrottle shortages = new LogThrottle(INTERVAL_NANOS);
+    private final LogThrottle ceiling = new LogThrottle(INTERVAL_NANOS);
 
     /**
      * Any loop thread: {@code cause} stopped {@code what} ("accept on VIP", "socket for a connection to REAL");
@@ -89,7 +88,7 @@ final class ResourceAlarm {
                 open, share, since(more, "times"));
     }
 
-    private static String since(long more, String what) {
+    static String since(long more, String what) {
         return more > 0 ? " (" + more + " more " + what + " since the last message)" : "";
     }
 
@@ -105,22 +104,5 @@ final class ResourceAlarm {
         }
         return "; the open-files limit is " + unix.getMaxFileDescriptorCount()
                 + " (ulimit -n; LimitNOFILE= in the unit)";
-    }
-
-    /** At most one line per interval: who logs, and how many did not since the last line. */
-    private static final class Throttle {
-        private final AtomicLong lastLoggedNanos = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
-        private final AtomicLong unlogged = new AtomicLong();
-
-        /** -1 when this event is not logged (counted for the next line), else how many were not since the last. */
-        long tryLog() {
-            long now = System.nanoTime();
-            long last = lastLoggedNanos.get();
-            if (now - last < INTERVAL_NANOS || !lastLoggedNanos.compareAndSet(last, now)) {
-                unlogged.incrementAndGet();
-                return -1;
-            }
-            return unlogged.getAndSet(0);
-        }
     }
 }

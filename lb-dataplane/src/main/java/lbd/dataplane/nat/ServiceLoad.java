@@ -26,6 +26,7 @@ final class ServiceLoad {
     private final int loopCount;
     private final ConnectLatency connectLatency = new ConnectLatency();
     private int connections;
+    private int sourceCursor; // sourceaddress=: the entry the next connection starts with
     private long lastRefusalLog;
     private boolean refusalLogged;
 
@@ -43,6 +44,13 @@ final class ServiceLoad {
         }
         connections++;
         return true;
+    }
+
+    /** The sourceaddress= entry (of {@code count}) the next connection starts with: each in turn. */
+    int nextSource(int count) {
+        int index = sourceCursor % count; // count may change with a reload
+        sourceCursor = index + 1;
+        return index;
     }
 
     void release() {

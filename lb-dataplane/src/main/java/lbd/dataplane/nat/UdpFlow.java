@@ -70,6 +70,8 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
     private long templateHandle;
     private ServiceTable checkedTable;
     private Channel backend;
+    // transparent=yes: the client's address (port 0) the flow's socket is bound to; else null (the kernel's choice).
+    private InetSocketAddress source;
     private ByteBuf pending; // the first datagram, while the socket connects (if it does not at once)
     private long lastTrafficNanos;
     private ScheduledFuture<?> timer;
@@ -99,15 +101,31 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
      */
     static UdpFlow open(NatLoop loop, VipDatagrams vip, InetSocketAddress client, DestinationChoice choice,
             ServiceTable table) {
+        InetSocketAddress to = loop.socketAddress(choice.destination().address());
         DatagramChannel channel;
         try {
-            channel = loop.transport().newDatagramChannel(
-                    loop.socketAddress(choice.destination().address()).getAddress());
+            channel = loop.transport().newDatagramChannel(to.getAddress());
         } catch (ChannelException noSocket) { // EMFILE, ENFILE, ENOMEM
             loop.flowSocketFailed(noSocket, choice.destination().address());
             return null;
         }
+        InetSocketAddress source = null;
+        if (table.nat().transparent() && !choice.fallback()) {
+            // As a TCP connection's (see ProxiedConnection#source): from the client's own address, port 0.
+            source = SourceSockets.clientSource(client, to);
+            String failed = source == null ? SourceSockets.otherFamily(client) : null;
+            int option = source == null ? 0 : loop.sourceSockets().prepare(channel, true);
+            if (option != 0) {
+                failed = SourceSockets.describe(option);
+            }
+            if (failed != null) {
+                channel.unsafe().closeForcibly();
+                loop.sourceAlarm().optionFailed(vip.service(), choice.destination().address(), failed);
+                return null;
+            }
+        }
         UdpFlow flow = new UdpFlow(loop, vip, client, choice, table);
+        flow.source = source;
         DatagramChannelConfig config = channel.config();
         config.setRecvByteBufAllocator(WHOLE_DATAGRAMS);
         config.setWriteBufferWaterMark(FLOW_WATER_MARK);
@@ -129,19 +147,24 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
         ChannelFuture registered = loop.eventLoop().register(channel);
         if (registered.isDone()) { // the usual case: registered synchronously on the loop's thread
             if (registered.isSuccess()) {
-                channel.connect(to).addListener(this);
+                connect(channel, to);
             } else {
                 operationComplete(registered);
             }
         } else {
             registered.addListener((ChannelFutureListener) r -> {
                 if (r.isSuccess()) {
-                    channel.connect(to).addListener(this);
+                    connect(channel, to);
                 } else {
                     operationComplete(r);
                 }
             });
         }
+    }
+
+    /** Connects the flow's socket to the real server, bound to {@link #source} first when there is one. */
+    private void connect(Channel channel, InetSocketAddress to) {
+        (source == null ? channel.connect(to) : channel.connect(to, source)).addListener(this);
     }
 
     /** The socket is connected (then the first datagram goes out), or could not be: the flow ends. */

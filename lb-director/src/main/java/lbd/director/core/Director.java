@@ -33,9 +33,12 @@ import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
+import lbd.dataplane.transport.TransportKind;
 import lbd.dataplane.worker.WorkerState;
 import lbd.health.HealthEvent;
 import lbd.director.alert.EmailAlerts;
+import lbd.director.host.SourceAddressCheck;
+import lbd.director.host.TransparentRouting;
 import lbd.health.HealthListener;
 import lbd.health.HealthMonitor;
 import lbd.health.HealthState;
@@ -155,6 +158,7 @@ public final class Director implements AutoCloseable {
             d.nat.start();
             d.health.start();
             d.conductor.call("start", () -> {
+                d.requireNatSources(config);
                 d.dr.prepare(config); // a refusal (no interface, no raw socket) stops lbd here
                 d.initStates(config);
                 List<VirtualServiceKey> bound = d.openNewListeners(config, d.edits);
@@ -316,6 +320,7 @@ public final class Director implements AutoCloseable {
 
     private void reloadOnConductor(ClusterConfig next) {
         conductor.call("reload", () -> {
+            requireNatSources(next); // changes nothing: a refusal leaves the running configuration
             // First what can fail, each undoing itself: new listeners, then the DR plane for a first gate service.
             List<VirtualServiceKey> opened = openNewListeners(next, NO_EDITS);
             try {
@@ -729,6 +734,26 @@ public final class Director implements AutoCloseable {
             opened.add(key);
         }
         return opened;
+    }
+
+    /**
+     * What the addresses lbd connects to real servers from need of the host: transparent=yes a transport that can
+     * open a socket from another host's address and the routing for the replies ({@link TransparentRouting}),
+     * sourceaddress= addresses configured here ({@link SourceAddressCheck}); every missing piece is a line of the
+     * refusal.
+     */
+    private void requireNatSources(ClusterConfig cfg) {
+        List<String> problems = new ArrayList<>(SourceAddressCheck.problems(cfg));
+        if (cfg.virtualServices().stream().anyMatch(vs -> vs.nat().transparent())) {
+            if (nat.transport() == TransportKind.NIO) {
+                problems.add("transparent=yes needs transport=epoll or io_uring: Java's NIO sockets cannot be opened"
+                        + " from another host's address (no IP_TRANSPARENT); the NAT proxy runs on nio");
+            }
+            problems.addAll(TransparentRouting.problems(cfg));
+        }
+        if (!problems.isEmpty()) {
+            throw new DirectorException(String.join("\n", problems));
+        }
     }
 
     /** Stops accepting on VIPs no longer in {@code cfg}; their open connections finish. */

@@ -39,7 +39,11 @@ public final class CapabilityCheck {
         List<String> problems = new ArrayList<>();
         List<String> lowPorts = new ArrayList<>();
         List<String> gate = new ArrayList<>();
+        List<String> transparent = new ArrayList<>();
         for (VirtualService vs : config.virtualServices()) {
+            if (vs.nat().transparent()) {
+                transparent.add(vs.key().toString());
+            }
             if (vs.forwarding() == ForwardingMethod.MASQ && vs.address().port() < unprivilegedPortStart) {
                 lowPorts.add(vs.key().toString());
             }
@@ -54,6 +58,11 @@ public final class CapabilityCheck {
         if (!gate.isEmpty() && !has(effective, CAP_NET_RAW)) {
             problems.add("CAP_NET_RAW is missing: the direct-routing services " + examples(gate)
                     + " need a packet socket; " + HOW);
+        }
+        // The kernel lets either capability set IP_TRANSPARENT; CAP_NET_ADMIN is the one its documentation names.
+        if (!transparent.isEmpty() && !has(effective, CAP_NET_ADMIN) && !has(effective, CAP_NET_RAW)) {
+            problems.add("CAP_NET_ADMIN is missing: the transparent=yes services " + examples(transparent)
+                    + " connect to their real servers from the clients' addresses (IP_TRANSPARENT); " + HOW);
         }
         if (ha && !has(effective, CAP_NET_ADMIN)) {
             problems.add("CAP_NET_ADMIN is missing: HA adds and removes the VIP addresses; " + HOW);

@@ -47,6 +47,19 @@ class CapabilityCheckTest {
     }
 
     @Test
+    void transparentNeedsNetAdminOrNetRaw() throws Exception {
+        ClusterConfig config = load("virtual=198.18.0.1:8080\n\treal=198.18.0.2:8080 masq\n\tchecktype=on\n"
+                + "\ttransparent=yes\n");
+        assertThat(CapabilityCheck.missing(config, false, NONE, 1024)).singleElement().asString()
+                .isEqualTo("CAP_NET_ADMIN is missing: the transparent=yes services TCP 198.18.0.1:8080 connect to"
+                        + " their real servers from the clients' addresses (IP_TRANSPARENT); run lbd as root, or give"
+                        + " it the capability (AmbientCapabilities= in the systemd unit, as the packaged lbd.service"
+                        + " does)");
+        assertThat(CapabilityCheck.missing(config, false, 1L << CapabilityCheck.CAP_NET_ADMIN, 1024)).isEmpty();
+        assertThat(CapabilityCheck.missing(config, false, 1L << CapabilityCheck.CAP_NET_RAW, 1024)).isEmpty();
+    }
+
+    @Test
     void theEffectiveSetIsReadFromProcStatusInHexadecimal() throws Exception {
         Path status = dir.resolve("status");
         Files.writeString(status, "Name:\tjava\nCapInh:\t0000000000000000\nCapEff:\t0000000000003400\n");
