@@ -23,6 +23,14 @@ class MalformedConfigTest {
                 + " see man ldirectord or the configuration reference in README.md for the directives lbd reads");
     }
 
+    @Test
+    void anUnknownLogLevelOrFormatIsAnErrorOnItsLine() {
+        assertThat(Fixtures.onlyError("loglevel=verbose\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:1: loglevel: \"verbose\" is not error, warn, info or debug");
+        assertThat(Fixtures.onlyError("logformat=logstash\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:1: logformat: \"logstash\" is not text or json");
+    }
+
     /** Found by LdirectordCfFuzzTest: protocol= was unquoted outside the reader, so its BadValue escaped. */
     @Test
     void aProtocolWithoutItsClosingQuoteIsAnErrorOnItsLine() {

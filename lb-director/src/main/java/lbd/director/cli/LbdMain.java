@@ -23,6 +23,7 @@ import picocli.CommandLine.Parameters;
             "  lbd --check FILE     check a configuration and print the services it defines",
             "  lbd --demo           two web servers behind a round-robin VIP, 127.0.0.1:8080",
             "  lbd --config FILE    run the director in the foreground (SIGTERM stops it)",
+            "  lbd -d --config FILE the same, logging at debug level on stderr",
             "  lbd reload           make the running lbd re-read its file (lbadm --reload)",
             "",
             "As ldirectord, and as heartbeat's /etc/ha.d/resource.d/ldirectord:",
@@ -76,7 +77,7 @@ public final class LbdMain implements Callable<Integer> {
     @Option(names = "--detached", hidden = true, description = "Set by start for the process it spawns: log on stderr until serving.")
     boolean detached;
 
-    @Option(names = "-d", description = "With an ldirectord action: stay in the foreground and log on stderr (ldirectord's -d).")
+    @Option(names = {"-d", "--debug"}, description = "As ldirectord's -d: log at debug level on stderr (whatever logfile= and loglevel= say); with an ldirectord action, also stay in the foreground.")
     boolean debug;
 
     @Parameters(arity = "0..2", paramLabel = "[CONFIG] ACTION", description = "ldirectord's command line (see above).")
@@ -91,11 +92,11 @@ public final class LbdMain implements Callable<Integer> {
                 return 2;
             }
             return new LdirectordCommand(LdirectordCommand.Paths.from(System.getenv()),
-                    new RunOptions(transport, eventLoops, socket), new PrintWriter(System.out, true),
+                    new RunOptions(transport, eventLoops, socket, debug), new PrintWriter(System.out, true),
                     new PrintWriter(System.err, true)).run(words, debug);
         }
-        if (debug) {
-            new PrintWriter(System.err, true).println("lbd: -d goes with [CONFIG] ACTION (see lbd --help)");
+        if (debug && config == null) {
+            new PrintWriter(System.err, true).println("lbd: -d goes with --config FILE or [CONFIG] ACTION (see lbd --help)");
             return 2;
         }
         int modes = (check != null ? 1 : 0) + (demo ? 1 : 0) + (config != null ? 1 : 0);
@@ -115,7 +116,7 @@ public final class LbdMain implements Callable<Integer> {
         if (check != null) {
             return CheckCommand.run(check, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         }
-        RunOptions options = new RunOptions(transport, eventLoops, socket);
+        RunOptions options = new RunOptions(transport, eventLoops, socket, debug);
         if (demo) {
             return DemoCommand.run(demoPort, options);
         }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Supplier;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -12,6 +13,8 @@ import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.DaemonStatus;
+import lbd.config.model.GlobalSettings;
+import lbd.config.model.LogLevel;
 import lbd.config.model.Transport;
 import lbd.director.control.ConfigReloader;
 import lbd.director.control.ControlServer;
@@ -69,7 +72,7 @@ final class RunCommand {
         LogSetup logs = null;
         if (!detached) {
             try {
-                logs = LogSetup.configure(config.globals().logfile());
+                logs = configureLogs(config, options);
             } catch (DirectorException e) {
                 log.error("lbd could not start: {}", e.getMessage());
                 return 1;
@@ -122,7 +125,7 @@ final class RunCommand {
         }
         if (detached) {
             try {
-                logs = LogSetup.configure(config.globals().logfile());
+                logs = configureLogs(config, options);
             } catch (DirectorException e) {
                 log.error("lbd could not start: {}", e.getMessage());
                 first.forEach(RunCommand::closeLogged);
@@ -166,11 +169,27 @@ final class RunCommand {
             ReloadPhases phases) {
         Path socket = options.socket() != null ? options.socket()
                 : config.globals().controlSocket().orElse(ControlServer.DEFAULT_PATH);
-        ConfigReloader reloader = file == null ? null : new ConfigReloader(file, ConfigLoader::load, director::reload, phases);
+        ConfigReloader reloader = file == null ? null : new ConfigReloader(file, ConfigLoader::load, next -> {
+            String changed = director.reload(next);
+            if (!options.debug()) {
+                LogSetup.level(next.globals().logLevel()); // at once; -d keeps debug
+            }
+            return changed;
+        }, phases);
         String version = "lbd version " + LbdVersion.VERSION;
         Supplier<String> firstLine = ha == null ? () -> version : () -> version + "; " + ha.status().describe();
         List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status));
         return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(), firstLine, extra);
+    }
+
+    /**
+     * logfile=, loglevel= and logformat=; with -d (ldirectord's), stderr at debug level whatever logfile= and
+     * loglevel= say.
+     */
+    static LogSetup configureLogs(ClusterConfig config, RunOptions options) {
+        GlobalSettings g = config.globals();
+        return options.debug() ? LogSetup.configure(Optional.empty(), LogLevel.DEBUG, g.logFormat())
+                : LogSetup.configure(g.logfile(), g.logLevel(), g.logFormat());
     }
 
     static Director startDirector(ClusterConfig config, RunOptions options) {

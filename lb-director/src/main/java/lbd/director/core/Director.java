@@ -198,13 +198,16 @@ public final class Director implements AutoCloseable {
         });
     }
 
-    /** Applies a new configuration as a diff; unchanged real servers keep their health and counters. */
-    public void reload(ClusterConfig next) {
+    /**
+     * Applies a new configuration as a diff; unchanged real servers keep their health and counters. Returns what
+     * changed, "3 virtual services (1 added, 0 removed)", for the reload's log line.
+     */
+    public String reload(ClusterConfig next) {
         Objects.requireNonNull(next, "next");
         DaemonStatus before = alerts.status();
         alerts.status(DaemonStatus.RELOADING);
         try {
-            reloadOnConductor(next);
+            return reloadOnConductor(next);
         } finally {
             alerts.status(before);
         }
@@ -218,8 +221,8 @@ public final class Director implements AutoCloseable {
         alerts.status(status);
     }
 
-    private void reloadOnConductor(ClusterConfig next) {
-        conductor.call("reload", () -> {
+    private String reloadOnConductor(ClusterConfig next) {
+        return conductor.call("reload", () -> {
             // First what can fail, each undoing itself: new listeners, then the DR plane for a first gate service.
             List<VirtualServiceKey> opened = openNewListeners(next, NO_EDITS);
             try {
@@ -243,9 +246,9 @@ public final class Director implements AutoCloseable {
             closeRemovedListeners(next, NO_EDITS); // before their tables go: a listener is never open without its table
             afterPublish.add(() -> opened.forEach(nat::accept)); // bound above; first clients wait for the table
             configurationChanged();
-            logReloadDiff(previous, next);
+            String diff = reloadDiff(previous, next);
             alerts.configure(next);
-            return null;
+            return diff;
         });
     }
 
@@ -681,7 +684,8 @@ public final class Director implements AutoCloseable {
         return ceiling;
     }
 
-    private static void logReloadDiff(ClusterConfig previous, ClusterConfig next) {
+    /** "3 virtual services (1 added, 0 removed)", for the reload's line; warns of directives read only at start. */
+    private static String reloadDiff(ClusterConfig previous, ClusterConfig next) {
         int added = 0;
         int removed = 0;
         for (VirtualService vs : next.virtualServices()) {
@@ -694,13 +698,12 @@ public final class Director implements AutoCloseable {
                 removed++;
             }
         }
-        log.info("configuration reloaded: {} virtual services ({} added, {} removed)",
-                next.virtualServices().size(), added, removed);
         List<String> atStart = startOnlyChanges(previous.globals(), next.globals());
         if (!atStart.isEmpty()) {
             log.warn("configuration reloaded: {} changed, which lbd reads only when it starts: the running"
                     + " values stay until the next restart", String.join(", ", atStart));
         }
+        return next.virtualServices().size() + " virtual services (" + added + " added, " + removed + " removed)";
     }
 
     /** The global directives whose values a running lbd cannot change (its loops, sockets and ceiling). */
@@ -723,6 +726,9 @@ public final class Director implements AutoCloseable {
         }
         if (!previous.logfile().equals(next.logfile())) {
             changed.add("logfile=");
+        }
+        if (previous.logFormat() != next.logFormat()) {
+            changed.add("logformat=");
         }
         if (!previous.networkInterface().equals(next.networkInterface())) {
             changed.add("interface=");
