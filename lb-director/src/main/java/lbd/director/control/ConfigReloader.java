@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import lbd.director.metrics.ReloadCounters;
 import java.util.function.Function;
 import lbd.config.ConfigError;
 import lbd.config.ConfigResult;

@@ -28,6 +28,9 @@ import lbd.director.listing.TableView;
 import lbd.director.listing.TableViews;
 import lbd.director.metrics.LoopCounters;
 import lbd.director.metrics.MetricsSource;
+import lbd.director.metrics.ReloadCounters;
+import lbd.dataplane.dr.FlowOccupancy;
+import lbd.health.CheckDurations;
 import lbd.health.RealServerStatus;
 import lbd.health.ServiceHealth;
 import org.HdrHistogram.Histogram;
@@ -121,6 +124,37 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     @Override
     public Map<String, Long> directRoutingFrames() {
         return director.directRoutingFrames();
+    }
+
+    @Override
+    public List<FlowOccupancy> directRoutingFlows() {
+        return director.directRoutingFlows();
+    }
+
+    @Override
+    public Map<RealServerKey, Boolean> directRoutingNeighbours() {
+        return director.onControl(director::directRoutingNeighbours);
+    }
+
+    @Override
+    public Map<RealServerKey, CheckDurations> checkDurations() {
+        Map<RealServerKey, CheckDurations> durations = new HashMap<>();
+        for (ServiceHealth service : director.health().services()) {
+            for (RealServerStatus status : service.servers()) {
+                durations.put(status.server().key(), status.checkDurations());
+            }
+        }
+        return Map.copyOf(durations);
+    }
+
+    @Override
+    public Optional<ReloadCounters> reloads() {
+        return reloader == null ? Optional.empty() : Optional.of(reloader.counters());
+    }
+
+    @Override
+    public String configSha256() {
+        return director.onControl(() -> director.config().sha256());
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,6 +28,7 @@ import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrOptions;
+import lbd.dataplane.dr.FlowOccupancy;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
 import lbd.dataplane.table.ConnectionTimeouts;
@@ -62,6 +64,7 @@ public final class Director implements AutoCloseable {
     private final HealthMonitor health;
     private final ControlConductor conductor;
     private final EmailAlerts alerts;
+    private final RecentTransitions transitions = new RecentTransitions();
 
     // ---- owned by the conductor thread ----
     private ClusterConfig config;
@@ -94,6 +97,7 @@ public final class Director implements AutoCloseable {
         this.health = new HealthMonitor(new HealthListener() {
             @Override
             public void onTransition(HealthEvent event) {
+                transitions.add(Transition.of(event));
                 onHealth(event);
                 alerts.onTransition(event); // queues the mail, if any: never waits on a relay
             }
@@ -103,6 +107,7 @@ public final class Director implements AutoCloseable {
                 // lb-health logs the event and runs fallbackcommand. The tables need nothing more: the data
                 // plane uses a table's fallback whenever no destination has weight > 0.
                 alerts.onFallback(service, active);
+                transitions.add(Transition.fallback(service, active, Instant.now()));
             }
         });
     }
@@ -185,6 +190,21 @@ public final class Director implements AutoCloseable {
     /** The direct-routing workers' frame counters (forwarded, and each drop reason), summed. Any thread. */
     public Map<String, Long> directRoutingFrames() {
         return dr.frameCounters();
+    }
+
+    /** Each DR worker's flow table occupancy (empty without a gate service). Any thread. */
+    public List<FlowOccupancy> directRoutingFlows() {
+        return dr.flowOccupancy();
+    }
+
+    /** Each gate real server's neighbour state: true MAC resolved, false held down. Conductor thread (onControl). */
+    public Map<RealServerKey, Boolean> directRoutingNeighbours() {
+        return dr.neighbourStates();
+    }
+
+    /** The latest health and fallback transitions, oldest first (at most 50). */
+    public List<Transition> recentTransitions() {
+        return transitions.list();
     }
 
     /**

@@ -3,6 +3,7 @@ package lbd.director.metrics;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
@@ -19,8 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The Prometheus endpoint ({@code metrics=HOST:PORT}; off unless set; 127.0.0.1 recommended): the text
  * exposition on {@code http://HOST:PORT/metrics}, rendered by prometheus-metrics-exporter-httpserver's handler from a
- * registry holding only lbd's collector (no JVM metrics: they are not what an operator of a load balancer
- * watches, and they cost a scrape time).
+ * registry holding lbd's collector and the Prometheus Java client's JVM and process instrumentation (memory, GC,
+ * threads, CPU, open files: what tells a leak or a GC storm on the director from a load balancing problem).
  *
  * <p>The JDK server is created here rather than through that library's {@code HTTPServer}, which listens with a
  * backlog of 3: a burst of scrapes (several Prometheus servers, federation, a dashboard's refresh) overflowed
@@ -53,6 +54,7 @@ public final class MetricsServer implements AutoCloseable {
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new LbdCollector(source));
         extra.forEach(registry::register);
+        JvmMetrics.builder().register(registry);
         // Scrapes are rare and short; virtual threads keep them off the platform threads the data plane uses.
         ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("lbd-metrics-", 0).factory());
         try {

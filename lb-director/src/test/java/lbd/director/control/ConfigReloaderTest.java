@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import lbd.config.ConfigLoader;
 import lbd.director.core.DirectorException;
+import lbd.director.metrics.ReloadCounters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package lbd.director.control;
+package lbd.director.metrics;
 
 /**
  * Reloads since lbd started (SIGHUP, lbadm --reload, autoreload), for the metrics.
