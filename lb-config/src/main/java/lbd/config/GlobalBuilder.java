@@ -44,6 +44,11 @@ final class GlobalBuilder {
                 "a number of connections")), 0);
         Optional<Path> controlSocket = Optional.ofNullable(r.read(globals, Directive.CONTROLSOCKET, GlobalBuilder::path));
         Optional<Endpoint> metrics = Optional.ofNullable(r.read(globals, Directive.METRICS, v -> metrics(v, r.resolver)));
+        if (metrics.isPresent() && metrics.get().address().isAnyLocalAddress()) {
+            r.problems.warn(globals.get(Directive.METRICS).number(), "metrics=" + metrics.get() + " serves the metrics"
+                    + " and the status page on every interface of this host, to anyone who reaches it (the endpoint"
+                    + " is read-only, without authentication); give a loopback or management address instead");
+        }
         Optional<String> networkInterface = Optional.ofNullable(r.read(globals, Directive.INTERFACE, v -> {
             String name = Values.unquote(v);
             if (!INTERFACE.matcher(name).matches()) {

@@ -179,7 +179,8 @@ final class RunCommand {
         String version = "lbd version " + LbdVersion.VERSION;
         Supplier<String> firstLine = ha == null ? () -> version : () -> version + "; " + ha.status().describe();
         List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status));
-        return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(), firstLine, extra);
+        return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(), firstLine, extra,
+                ha == null ? Optional::empty : () -> Optional.of(ha.status()));
     }
 
     /**

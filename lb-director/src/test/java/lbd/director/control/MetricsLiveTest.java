@@ -44,6 +44,8 @@ class MetricsLiveTest {
             String vm3 = "{protocol=\"tcp\",server=\"127.0.0.1:" + lbd.backends.port(1) + "\",service=\"127.0.0.1:"
                     + lbd.vipPort + "\"}";
             URI uri = URI.create("http://127.0.0.1:" + metrics.port() + "/metrics");
+            // LiveDirector's configuration has no metrics=: its DirectorOps opened no HTTP listener at all.
+            assertThat(lbd.ops.metricsPort()).isEqualTo(-1);
 
             // Both real servers checked (a check latency exists only after the first check) and up before the
             // first client. (Unchecked servers are up too: in service until their first check.)
