@@ -195,10 +195,7 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
      */
     public StatusView status(String version, Optional<HaStatus> ha) {
         Map<RealServerKey, Duration> lastCheck = checkLatency();
-        Map<String, Long> frames = director.directRoutingFrames();
-        Optional<DirectRoutingView> dr = frames.isEmpty() ? Optional.empty()
-                : Optional.of(new DirectRoutingView(frames, director.directRoutingFlows(),
-                        director.onControl(director::directRoutingNeighbours)));
+        Optional<DirectRoutingView> dr = directRouting();
         return director.onControl(() -> {
             ClusterConfig config = director.effectiveConfig();
             Map<VirtualServiceKey, Duration> intervals = new HashMap<>();
@@ -208,6 +205,13 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
             return new StatusView(version, Instant.now(), table, lastCheck, history.snapshot(), intervals,
                     director.recentTransitions(), ha, dr);
         });
+    }
+
+    @Override
+    public Optional<DirectRoutingView> directRouting() {
+        Map<String, Long> frames = director.directRoutingFrames();
+        return frames.isEmpty() ? Optional.empty() : Optional.of(new DirectRoutingView(frames,
+                director.directRoutingFlows(), director.onControl(director::directRoutingNeighbours)));
     }
 
     /** Feeds the rate estimator; called every 2 s (IPVS's estimator interval). */

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.time.Duration;
 import lbd.config.model.RealServerKey;
@@ -42,9 +43,20 @@ public final class JsonListing {
 
     /** {@code lbadm -L --json}: services, their real servers (counters, rates, notes) and held-out servers. */
     public static String table(TableView view, boolean noSort) {
+        return table(view, noSort, Optional.empty());
+    }
+
+    /**
+     * As above, then {@code directRouting} (as in the status kind) when a gate service runs: the DR counters reach
+     * lbadm as they reach the metrics.
+     */
+    public static String table(TableView view, boolean noSort, Optional<DirectRoutingView> directRouting) {
         return write(g -> {
             start(g, "table");
             services(g, view, noSort, null);
+            if (directRouting.isPresent()) {
+                directRouting(g, directRouting.get());
+            }
             g.writeEndObject();
         });
     }
