@@ -15,6 +15,7 @@ import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
 import lbd.director.ha.HaStatus;
 import lbd.director.listing.JsonListing;
+import lbd.director.listing.RateEstimator;
 import lbd.director.metrics.MetricsServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class DirectorOps implements AutoCloseable {
 
     /** IPVS's estimator interval. */
-    static final Duration RATE_INTERVAL = Duration.ofSeconds(2);
+    static final Duration RATE_INTERVAL = RateEstimator.INTERVAL;
 
     private static final Logger log = LoggerFactory.getLogger("lbd");
 

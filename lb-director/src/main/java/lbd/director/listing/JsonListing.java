@@ -11,10 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.time.Duration;
 import lbd.config.model.RealServerKey;
-import lbd.dataplane.dr.DrStats;
 import lbd.dataplane.dr.FlowOccupancy;
 import lbd.director.core.Transition;
 import lbd.director.ha.HaStatus;
@@ -74,7 +72,7 @@ public final class JsonListing {
             start(g, "status");
             g.writeStringField("version", status.version());
             g.writeNumberField("time", status.at().toEpochMilli());
-            g.writeNumberField("sampleSeconds", 2);
+            g.writeNumberField("sampleSeconds", RateEstimator.INTERVAL.toSeconds());
             services(g, status.table(), false, status);
             g.writeArrayFieldStart("transitions");
             for (Transition t : status.transitions()) {
@@ -217,43 +215,23 @@ public final class JsonListing {
      * for want of a MAC address. The same classification as the metrics (DrStats.kind).
      */
     private static void directRouting(JsonGenerator g, DirectRoutingView dr) throws IOException {
-        Map<String, Long> dropped = new TreeMap<>();
-        Map<String, Long> replies = new TreeMap<>();
-        long received = 0;
-        long forwarded = 0;
-        long local = 0;
-        long evicted = 0;
-        for (int c = 0; c < DrStats.COUNT; c++) {
-            long n = dr.frames().getOrDefault(DrStats.name(c), 0L);
-            switch (DrStats.kind(c)) {
-                case RECEIVED -> received += n;
-                case FORWARDED -> forwarded += n;
-                case DELIVERED_LOCALLY -> local += n;
-                case EVICTED -> evicted += n;
-                case DROPPED -> dropped.merge(DrStats.reason(c), n, Long::sum);
-                case REPLY_SENT -> replies.merge(DrStats.reason(c), n, Long::sum);
-                case FRAME -> {
-                }
-            }
-        }
+        DrTotals totals = DrTotals.of(dr.frames());
         g.writeObjectFieldStart("directRouting");
-        g.writeNumberField("received", received);
-        g.writeNumberField("forwarded", forwarded);
-        g.writeNumberField("deliveredLocally", local);
+        g.writeNumberField("received", totals.received());
+        g.writeNumberField("forwarded", totals.forwarded());
+        g.writeNumberField("deliveredLocally", totals.deliveredLocally());
         g.writeObjectFieldStart("dropped");
-        long droppedTotal = 0;
-        for (Map.Entry<String, Long> e : dropped.entrySet()) {
+        for (Map.Entry<String, Long> e : totals.dropped().entrySet()) {
             g.writeNumberField(e.getKey(), e.getValue());
-            droppedTotal += e.getValue();
         }
         g.writeEndObject();
-        g.writeNumberField("droppedTotal", droppedTotal);
+        g.writeNumberField("droppedTotal", totals.droppedTotal());
         g.writeObjectFieldStart("replies");
-        for (Map.Entry<String, Long> e : replies.entrySet()) {
+        for (Map.Entry<String, Long> e : totals.replies().entrySet()) {
             g.writeNumberField(e.getKey(), e.getValue());
         }
         g.writeEndObject();
-        g.writeNumberField("halfOpenEvicted", evicted);
+        g.writeNumberField("halfOpenEvicted", totals.halfOpenEvicted());
         g.writeNumberField("flows", dr.flows().stream().mapToLong(FlowOccupancy::flows).sum());
         g.writeNumberField("flowCapacity", dr.flows().stream().mapToLong(FlowOccupancy::capacity).sum());
         g.writeArrayFieldStart("unresolved");

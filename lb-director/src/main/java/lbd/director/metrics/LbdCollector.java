@@ -22,10 +22,10 @@ import java.util.function.ToDoubleFunction;
 import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
-import lbd.dataplane.dr.DrStats;
 import lbd.dataplane.dr.FlowOccupancy;
 import lbd.director.cli.LbdVersion;
 import lbd.director.listing.DestinationView;
+import lbd.director.listing.DrTotals;
 import lbd.director.listing.HeldOutView;
 import lbd.director.listing.ServiceView;
 import lbd.director.listing.TableView;
@@ -195,39 +195,22 @@ final class LbdCollector implements MultiCollector {
     private void directRouting(MetricSnapshots.Builder out) {
         Map<String, Long> frames = source.directRoutingFrames();
         if (!frames.isEmpty()) {
-            long received = 0;
-            long forwarded = 0;
-            long local = 0;
-            long evicted = 0;
-            CounterSnapshot.Builder kinds = CounterSnapshot.builder().name("lbd_dr_frames_parsed")
-                    .help("Frames the direct-routing workers handle further, by what they are (tcp, arp,"
-                            + " neighbour-solicitation)");
-            CounterSnapshot.Builder dropped = CounterSnapshot.builder().name("lbd_dr_frames_dropped")
-                    .help("Frames the direct-routing workers dropped, by reason");
-            CounterSnapshot.Builder replies = CounterSnapshot.builder().name("lbd_dr_replies_sent")
-                    .help("ARP replies and IPv6 neighbour advertisements sent for the VIPs, by kind");
-            for (int c = 0; c < DrStats.COUNT; c++) {
-                long n = frames.getOrDefault(DrStats.name(c), 0L);
-                Labels reason = Labels.of(DrStats.kind(c) == DrStats.Kind.DROPPED ? "reason" : "kind",
-                        DrStats.reason(c));
-                switch (DrStats.kind(c)) {
-                    case RECEIVED -> received += n;
-                    case FORWARDED -> forwarded += n;
-                    case DELIVERED_LOCALLY -> local += n;
-                    case EVICTED -> evicted += n;
-                    case FRAME -> kinds.dataPoint(CounterDataPointSnapshot.builder().labels(reason).value(n).build());
-                    case DROPPED -> dropped.dataPoint(CounterDataPointSnapshot.builder().labels(reason).value(n).build());
-                    case REPLY_SENT -> replies.dataPoint(CounterDataPointSnapshot.builder().labels(reason).value(n).build());
-                }
-            }
+            DrTotals totals = DrTotals.of(frames);
             out.metricSnapshot(singleCounter("lbd_dr_frames_received", "Frames the direct-routing workers read",
-                    received));
-            out.metricSnapshot(singleCounter("lbd_dr_frames_forwarded", "Frames sent on to a real server", forwarded));
+                    totals.received()));
+            out.metricSnapshot(singleCounter("lbd_dr_frames_forwarded", "Frames sent on to a real server",
+                    totals.forwarded()));
             out.metricSnapshot(singleCounter("lbd_dr_frames_delivered_locally",
-                    "Frames handed to this host's stack for a real server on the director", local));
-            out.metricSnapshot(kinds.build()).metricSnapshot(dropped.build()).metricSnapshot(replies.build());
+                    "Frames handed to this host's stack for a real server on the director", totals.deliveredLocally()));
+            out.metricSnapshot(labelled("lbd_dr_frames_parsed", "Frames the direct-routing workers handle further, by"
+                    + " what they are (tcp, arp, neighbour-solicitation)", "kind", totals.parsed()));
+            out.metricSnapshot(labelled("lbd_dr_frames_dropped", "Frames the direct-routing workers dropped, by reason",
+                    "reason", totals.dropped()));
+            out.metricSnapshot(labelled("lbd_dr_replies_sent",
+                    "ARP replies and IPv6 neighbour advertisements sent for the VIPs, by kind", "kind", totals.replies()));
             out.metricSnapshot(singleCounter("lbd_dr_flows_half_open_evicted",
-                    "Half-open flows (only a SYN seen) evicted from a full flow table to make room", evicted));
+                    "Half-open flows (only a SYN seen) evicted from a full flow table to make room",
+                    totals.halfOpenEvicted()));
         }
         List<FlowOccupancy> flows = source.directRoutingFlows();
         if (!flows.isEmpty()) {
@@ -252,6 +235,13 @@ final class LbdCollector implements MultiCollector {
                     .value(ok ? 1 : 0).build()));
             out.metricSnapshot(resolved.build());
         }
+    }
+
+    private static CounterSnapshot labelled(String name, String help, String label, Map<String, Long> values) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        values.forEach((value, n) -> b.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of(label, value))
+                .value(n).build()));
+        return b.build();
     }
 
     private static CounterSnapshot singleCounter(String name, String help, double value) {
