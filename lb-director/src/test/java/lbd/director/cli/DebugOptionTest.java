@@ -65,4 +65,25 @@ class DebugOptionTest {
                 .isEqualTo(2);
         assertThat(new CommandLine(new LbdMain()).execute("-d", "--demo")).isEqualTo(2);
     }
+
+    /** loglevel= takes effect at the reload that changes it; with -d, debug stays. */
+    @Test
+    void aReloadAppliesLogLevelAtOnceUnlessDebugWasAsked() throws Exception {
+        int vip = lbd.director.TestHttp.freePort();
+        Path file = dir.resolve("reloaded.cf");
+        String service = "virtual=127.0.0.1:" + vip + "\n\treal=127.0.0.1:9 masq\n\tchecktype=on\n";
+        Files.writeString(file, "loglevel=info\ncontrolsocket=" + dir.resolve("lbd.sock") + "\n" + service);
+        ClusterConfig config = ((ConfigResult.Loaded) ConfigLoader.load(file)).config();
+        for (boolean debug : new boolean[] {false, true}) {
+            RunOptions options = new RunOptions(lbd.config.model.Transport.NIO, 1, null, debug);
+            RunCommand.configureLogs(config, options);
+            try (lbd.director.core.Director director = RunCommand.startDirector(config, options);
+                 lbd.director.control.DirectorOps ops = RunCommand.startOps(director, file, config, options)) {
+                Files.writeString(file, "loglevel=warn\ncontrolsocket=" + dir.resolve("lbd.sock") + "\n" + service);
+                assertThat(lbd.director.control.ControlClient.send(ops.socket(), "reload").ok()).isTrue();
+                assertThat(rootLevel()).isEqualTo(debug ? Level.DEBUG : Level.WARN);
+            }
+            Files.writeString(file, "loglevel=info\ncontrolsocket=" + dir.resolve("lbd.sock") + "\n" + service);
+        }
+    }
 }
