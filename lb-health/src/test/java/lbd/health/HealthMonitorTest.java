@@ -133,7 +133,11 @@ class HealthMonitorTest {
                             + " [virtual TCP 198.18.0.1:80]",
                     "127.0.0.1:" + server.port() + " up: negotiate: HTTP 200 [virtual TCP 198.18.0.1:80]");
             // The same facts as key-value pairs, which every log format writes (text: logfmt; json: fields).
-            List<Map<String, String>> pairs = appender.list.stream()
+            List<ILoggingEvent> logged;
+            synchronized (appender) { // the appender's own lock: the monitor's thread may be appending
+                logged = List.copyOf(appender.list);
+            }
+            List<Map<String, String>> pairs = logged.stream()
                     .filter(e -> e.getFormattedMessage().startsWith("127.0.0.1:" + server.port()))
                     .map(e -> e.getKeyValuePairs().stream()
                             .collect(Collectors.toMap(kv -> kv.key, kv -> String.valueOf(kv.value), (a, b) -> b,

@@ -139,7 +139,11 @@ class HaNodeTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> a.status().role() == HaRole.ACTIVE
                     && b.status().peerState() == PeerState.ALIVE);
 
-            List<java.util.Map<String, String>> events = appender.list.stream()
+            List<ch.qos.logback.classic.spi.ILoggingEvent> logged;
+            synchronized (appender) { // the appender's own lock: the nodes' threads may be appending
+                logged = List.copyOf(appender.list);
+            }
+            List<java.util.Map<String, String>> events = logged.stream()
                     .filter(e -> e.getKeyValuePairs() != null)
                     .map(e -> {
                         java.util.Map<String, String> pairs = new java.util.LinkedHashMap<>();
