@@ -37,6 +37,9 @@ public final class MetricsServer implements AutoCloseable {
      */
     static final int BACKLOG = 4096;
 
+    /** The most of a request body lbd reads before it answers (and then closes). */
+    static final int MAX_BODY = 64 * 1024;
+
     private static final Logger log = LoggerFactory.getLogger("lbd");
 
     private final HttpServer http;
@@ -97,12 +100,13 @@ public final class MetricsServer implements AutoCloseable {
     /**
      * Every path is read-only: GET and HEAD are answered, any other method (a write) gets 405 with {@code Allow:
      * GET, HEAD}. lbd has no write action over HTTP, so none needs authentication; lbadm on the owner-only control
-     * socket is the way to change a running lbd. What the client sent is read and discarded, then the exchange is
-     * closed.
+     * socket is the way to change a running lbd. What the client sent is read and discarded (at most {@value
+     * #MAX_BODY} bytes: no request here has a body, and a client streaming one must not hold a thread), then the
+     * exchange is closed.
      */
     private static void readOnly(HttpExchange exchange, Answer answer) throws IOException {
         try (exchange; InputStream body = exchange.getRequestBody()) {
-            body.skip(Long.MAX_VALUE);
+            body.readNBytes((int) Math.min(MAX_BODY, Math.max(0, contentLength(exchange)))); // stops at its end
             String method = exchange.getRequestMethod();
             if (!method.equals("GET") && !method.equals("HEAD")) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
@@ -111,6 +115,19 @@ public final class MetricsServer implements AutoCloseable {
                 return;
             }
             answer.send();
+        }
+    }
+
+    /** The request's Content-Length; 0 when absent, MAX_BODY when unreadable or chunked (read what comes, bounded). */
+    private static long contentLength(HttpExchange exchange) {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length == null) {
+            return exchange.getRequestHeaders().containsKey("Transfer-Encoding") ? MAX_BODY : 0;
+        }
+        try {
+            return Long.parseLong(length.strip());
+        } catch (NumberFormatException e) {
+            return MAX_BODY;
         }
     }
 

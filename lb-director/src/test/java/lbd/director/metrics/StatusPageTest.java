@@ -107,6 +107,25 @@ class StatusPageTest {
         assertThat(statusReads.get()).as("no write reached the director").isEqualTo(readsBefore);
     }
 
+    /** A client that streams a body without end gets its 405 after lbd read a bounded part of it. */
+    @Test
+    void anEndlessBodyIsNotReadToItsEnd() throws Exception {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", server.port()), 2_000);
+            s.setSoTimeout(10_000);
+            var out = s.getOutputStream();
+            out.write(("POST /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = ("1000\r\n" + "x".repeat(0x1000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < (MetricsServer.MAX_BODY / 0x1000) + 1; i++) {
+                out.write(chunk); // a little more than lbd reads; the client never ends the body
+            }
+            out.flush();
+            String answer = new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+            assertThat(answer).isEqualTo("HTTP/1.1 405");
+        }
+    }
+
     @Test
     void itListensOnlyOnTheConfiguredAddress() throws Exception {
         // 127.0.0.2 is this host too (the loopback /8), but not the address the endpoint was given.
