@@ -1,14 +1,18 @@
 package lbd.config;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,38 +40,48 @@ public final class ConfigLoader {
 
     public static ConfigResult load(Path file, NameResolver resolver) {
         String source = file.toString();
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return unreadable(source, "no such file; give the path of an ldirectord.cf");
         } catch (AccessDeniedException e) {
             return unreadable(source, "permission denied; run as a user that may read it");
-        } catch (CharacterCodingException e) {
-            // Old files may be Latin-1; every directive is ASCII, so reading them so loses nothing that matters.
-            try {
-                text = Files.readString(file, StandardCharsets.ISO_8859_1);
-            } catch (IOException again) {
-                return unreadable(source, "cannot be read: " + again.getMessage());
-            }
         } catch (IOException e) {
             String why = Files.isDirectory(file) ? "is a directory; give the path of an ldirectord.cf"
                     : "cannot be read: " + e.getMessage();
             return unreadable(source, why);
         }
-        return parse(source, text, Optional.of(file), resolver);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            // Old files may be Latin-1; every directive is ASCII, so reading them so loses nothing that matters.
+            text = new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+        return parse(source, text, Optional.of(file), sha256(bytes), resolver);
+    }
+
+    /** The SHA-256 of the file's bytes, in hex: what sha256sum prints, so an operator can compare. */
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /** Parses an embedded configuration (the demo, tests); {@code sourceName} is used in messages. */
     public static ConfigResult parse(String sourceName, String text) {
-        return parse(sourceName, text, Optional.empty(), NameResolver.SYSTEM);
+        return parse(sourceName, text, NameResolver.SYSTEM);
     }
 
     public static ConfigResult parse(String sourceName, String text, NameResolver resolver) {
-        return parse(sourceName, text, Optional.empty(), resolver);
+        return parse(sourceName, text, Optional.empty(), sha256(text.getBytes(StandardCharsets.UTF_8)), resolver);
     }
 
-    private static ConfigResult parse(String source, String text, Optional<Path> file, NameResolver resolver) {
+    private static ConfigResult parse(String source, String text, Optional<Path> file, String sha256,
+                                      NameResolver resolver) {
         Problems problems = new Problems(source);
         ValueReader reader = new ValueReader(problems, resolver);
         BlockAssembler.Layout layout = BlockAssembler.assemble(LineReader.read(text, problems), problems);
@@ -108,7 +122,7 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             return new ConfigResult.Invalid(problems.sorted());
         }
-        return new ConfigResult.Loaded(new ClusterConfig(file, globals, services), problems.warnings());
+        return new ConfigResult.Loaded(new ClusterConfig(file, globals, services, sha256), problems.warnings());
     }
 
     private static ConfigResult unreadable(String source, String why) {

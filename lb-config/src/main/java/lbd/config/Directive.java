@@ -26,6 +26,8 @@ enum Directive {
     CONTROLSOCKET("controlsocket", Scope.GLOBAL, Support.ACTED),
     METRICS("metrics", Scope.GLOBAL, Support.ACTED),
     INTERFACE("interface", Scope.GLOBAL, Support.ACTED),
+    LOGLEVEL("loglevel", Scope.GLOBAL, Support.ACTED),
+    LOGFORMAT("logformat", Scope.GLOBAL, Support.ACTED),
 
     // Global defaults that a virtual service may override.
     CHECKTIMEOUT("checktimeout", Scope.BOTH, Support.ACTED),

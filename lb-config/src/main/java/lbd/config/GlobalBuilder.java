@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import lbd.config.model.Endpoint;
 import lbd.config.model.GlobalSettings;
+import lbd.config.model.LogFormat;
+import lbd.config.model.LogLevel;
 import lbd.config.model.Transport;
 
 /** Builds {@link GlobalSettings} from the global section, with ldirectord's defaults and lbd's extensions. */
@@ -42,6 +44,11 @@ final class GlobalBuilder {
                 "a number of connections")), 0);
         Optional<Path> controlSocket = Optional.ofNullable(r.read(globals, Directive.CONTROLSOCKET, GlobalBuilder::path));
         Optional<Endpoint> metrics = Optional.ofNullable(r.read(globals, Directive.METRICS, v -> metrics(v, r.resolver)));
+        if (metrics.isPresent() && metrics.get().address().isAnyLocalAddress()) {
+            r.problems.warn(globals.get(Directive.METRICS).number(), "metrics=" + metrics.get() + " serves the metrics"
+                    + " and the status page on every interface of this host, to anyone who reaches it (the endpoint"
+                    + " is read-only, without authentication); give a loopback or management address instead");
+        }
         Optional<String> networkInterface = Optional.ofNullable(r.read(globals, Directive.INTERFACE, v -> {
             String name = Values.unquote(v);
             if (!INTERFACE.matcher(name).matches()) {
@@ -50,8 +57,11 @@ final class GlobalBuilder {
             }
             return name;
         }));
+        LogLevel logLevel = orElse(r.read(globals, Directive.LOGLEVEL, GlobalBuilder::logLevel), LogLevel.INFO);
+        LogFormat logFormat = orElse(r.read(globals, Directive.LOGFORMAT, GlobalBuilder::logFormat), LogFormat.TEXT);
         return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
-                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface, emailAlertFrom);
+                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface, emailAlertFrom,
+                logLevel, logFormat);
     }
 
     private static Transport transport(String value) {
@@ -61,6 +71,24 @@ final class GlobalBuilder {
             case "epoll" -> Transport.EPOLL;
             case "nio" -> Transport.NIO;
             default -> throw new BadValue(Excerpt.quoted(value) + " is not auto, io_uring, epoll or nio");
+        };
+    }
+
+    private static LogLevel logLevel(String value) {
+        return switch (Values.unquote(value)) {
+            case "error" -> LogLevel.ERROR;
+            case "warn", "warning" -> LogLevel.WARN;
+            case "info" -> LogLevel.INFO;
+            case "debug" -> LogLevel.DEBUG;
+            default -> throw new BadValue(Excerpt.quoted(value) + " is not error, warn, info or debug");
+        };
+    }
+
+    private static LogFormat logFormat(String value) {
+        return switch (Values.unquote(value)) {
+            case "text" -> LogFormat.TEXT;
+            case "json" -> LogFormat.JSON;
+            default -> throw new BadValue(Excerpt.quoted(value) + " is not text or json");
         };
     }
 

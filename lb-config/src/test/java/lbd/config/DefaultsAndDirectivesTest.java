@@ -15,6 +15,8 @@ import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.ServiceType;
+import lbd.config.model.LogFormat;
+import lbd.config.model.LogLevel;
 import lbd.config.model.Transport;
 import lbd.config.model.VirtualService;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,8 @@ class DefaultsAndDirectivesTest {
         assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
         assertThat(config.globals().cleanStop()).isTrue();
         assertThat(config.globals().transport()).isEqualTo(Transport.AUTO);
+        assertThat(config.globals().logLevel()).isEqualTo(LogLevel.INFO);
+        assertThat(config.globals().logFormat()).isEqualTo(LogFormat.TEXT);
     }
 
     @Test
@@ -246,6 +250,8 @@ class DefaultsAndDirectivesTest {
                 controlsocket=/run/lbd.sock
                 metrics=127.0.0.1:9100
                 interface=eth0
+                loglevel=debug
+                logformat=json
                 supervised
                 fork=yes
                 cleanstop=no
@@ -277,6 +283,8 @@ class DefaultsAndDirectivesTest {
         assertThat(g.controlSocket()).contains(Path.of("/run/lbd.sock"));
         assertThat(g.metricsAddress()).hasValueSatisfying(e -> assertThat(e.toString()).isEqualTo("127.0.0.1:9100"));
         assertThat(g.networkInterface()).contains("eth0");
+        assertThat(g.logLevel()).isEqualTo(LogLevel.DEBUG);
+        assertThat(g.logFormat()).isEqualTo(LogFormat.JSON);
         assertThat(g.supervised()).isTrue();
         assertThat(g.forkingMode()).isTrue();
         assertThat(g.cleanStop()).isFalse();

@@ -23,6 +23,28 @@ class MalformedConfigTest {
                 + " see man ldirectord or the configuration reference in README.md for the directives lbd reads");
     }
 
+    @Test
+    void anUnknownLogLevelOrFormatIsAnErrorOnItsLine() {
+        assertThat(Fixtures.onlyError("loglevel=verbose\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:1: loglevel: \"verbose\" is not error, warn, info or debug");
+        assertThat(Fixtures.onlyError("logformat=logstash\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:1: logformat: \"logstash\" is not text or json");
+    }
+
+    /** The metrics endpoint binds where it is told: an address is required, and a wildcard one is warned about. */
+    @Test
+    void metricsNeedsAnAddressAndAWildcardOneIsWarnedAbout() {
+        assertThat(Fixtures.onlyError("metrics=9100\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n")).startsWith("test.cf:1: metrics: ");
+        assertThat(Fixtures.onlyError("metrics=127.0.0.1\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:1: metrics: no port; expected HOST:PORT, e.g. metrics=127.0.0.1:9100");
+        assertThat(Fixtures.warnings("metrics=0.0.0.0:9100\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n"))
+                .singleElement().asString().startsWith("test.cf:1: warning: metrics=0.0.0.0:9100 serves the metrics and the"
+                        + " status page on every interface");
+        assertThat(Fixtures.warnings("metrics=127.0.0.1:9100\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n")).isEmpty();
+        assertThat(Fixtures.loaded(VIRTUAL + "\treal=10.0.0.2:80 gate\n").globals().metricsAddress())
+                .as("off unless configured").isEmpty();
+    }
+
     /** Found by LdirectordCfFuzzTest: protocol= was unquoted outside the reader, so its BadValue escaped. */
     @Test
     void aProtocolWithoutItsClosingQuoteIsAnErrorOnItsLine() {

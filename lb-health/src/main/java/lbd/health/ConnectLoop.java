@@ -239,6 +239,7 @@ final class ConnectLoop implements AutoCloseable {
     private void end(ConnectCheck check, boolean up, String reason, long now) {
         closeProbe(check);
         check.lastCheck.record(now - check.startedNanos);
+        CheckDebug.log(check.spec, up, reason, now - check.startedNanos);
         check.verdict(up, reason, false);
         schedule(check, check.startedNanos + check.intervalNanos);
     }

@@ -407,23 +407,33 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
         published.put(state.config.key(), new ServiceHealth(state.config, statuses, state.fallbackActive));
     }
 
+    /**
+     * One line per transition, with the same key-value pairs in every log format: {@code event=health service=
+     * server= state= reason= maintenance=}.
+     */
     private void emit(HealthEvent event) {
-        if (event.state() == HealthState.DOWN) {
-            LOG.warn(event.describe());
-        } else {
-            LOG.info(event.describe());
-        }
+        (event.state() == HealthState.DOWN ? LOG.atWarn() : LOG.atInfo())
+                .addKeyValue("event", "health")
+                .addKeyValue("service", event.server().service().toString())
+                .addKeyValue("server", event.server().address().toString())
+                .addKeyValue("state", event.state().word())
+                .addKeyValue("reason", event.reason())
+                .addKeyValue("maintenance", event.maintenance())
+                .log(event.describe());
         guarded(() -> listener.onTransition(event));
     }
 
+    /** {@code event=fallback service= server= state=active|withdrawn}. */
     private void emitFallback(ServiceState state) {
         VirtualService vs = state.config;
         String server = vs.fallback().map(f -> " " + f.address()).orElse("");
-        if (state.fallbackActive) {
-            LOG.warn("{} fallback{} activated: every real server is down", vs.key(), server);
-        } else {
-            LOG.info("{} fallback{} withdrawn: a real server is up", vs.key(), server);
-        }
+        (state.fallbackActive ? LOG.atWarn() : LOG.atInfo())
+                .addKeyValue("event", "fallback")
+                .addKeyValue("service", vs.key().toString())
+                .addKeyValue("server", vs.fallback().map(f -> f.address().toString()).orElse(""))
+                .addKeyValue("state", state.fallbackActive ? "active" : "withdrawn")
+                .log(state.fallbackActive ? vs.key() + " fallback" + server + " activated: every real server is down"
+                        : vs.key() + " fallback" + server + " withdrawn: a real server is up");
         guarded(() -> listener.onFallback(vs.key(), state.fallbackActive));
         state.fallbackCommand.run(vs, state.fallbackActive);
     }

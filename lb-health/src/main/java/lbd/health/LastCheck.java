@@ -13,28 +13,40 @@ public final class LastCheck {
     private static final long NONE = -1;
 
     private volatile long nanos;
+    private final CheckDurations durations;
 
-    private LastCheck(long nanos) {
+    private LastCheck(long nanos, CheckDurations durations) {
         this.nanos = nanos;
+        this.durations = durations;
     }
 
     /** No probe has run yet. */
     static LastCheck none() {
-        return new LastCheck(NONE);
+        return new LastCheck(NONE, new CheckDurations());
     }
 
     static LastCheck of(Optional<Duration> took) {
-        return new LastCheck(took.map(Duration::toNanos).orElse(NONE));
+        return new LastCheck(took.map(Duration::toNanos).orElse(NONE), new CheckDurations());
     }
 
-    /** A holder that starts where {@code previous} is now (a restarted checker keeps the last duration). */
+    /**
+     * A holder that starts where {@code previous} is now (a restarted checker keeps the last duration) and goes on
+     * counting into the same histogram.
+     */
     static LastCheck copyOf(LastCheck previous) {
-        return new LastCheck(previous.nanos);
+        return new LastCheck(previous.nanos, previous.durations);
     }
 
     /** Called by the owning checker only. */
     void record(long tookNanos) {
-        nanos = Math.max(0, tookNanos);
+        long n = Math.max(0, tookNanos);
+        nanos = n;
+        durations.record(n);
+    }
+
+    /** Every probe's duration so far, in buckets. */
+    CheckDurations durations() {
+        return durations;
     }
 
     /** Empty before the first probe (and with checktype on/off). */

@@ -49,6 +49,11 @@ public record RealServerStatus(RealServer server, HealthState state, String reas
         return timing.duration();
     }
 
+    /** Every probe's duration since the server is checked, in buckets (empty with checktype on/off). */
+    public CheckDurations checkDurations() {
+        return timing.durations();
+    }
+
     RealServerStatus withServer(RealServer newServer) {
         return new RealServerStatus(newServer, state, reason, maintenance, checked, timing);
     }

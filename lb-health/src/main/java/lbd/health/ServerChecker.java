@@ -125,7 +125,9 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
                 result = ProbeResult.down("internal error in the " + spec.check().type().name().toLowerCase(
                         Locale.ROOT) + " check: " + e);
             }
-            lastCheck.record(System.nanoTime() - started);
+            long took = System.nanoTime() - started;
+            lastCheck.record(took);
+            CheckDebug.log(spec, result.up(), result.detail(), took);
             verdict.record(result.up(), result.detail(), false);
         }
     }

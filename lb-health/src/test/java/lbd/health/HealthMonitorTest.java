@@ -6,8 +6,10 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -158,6 +160,23 @@ class HealthMonitorTest {
                     "127.0.0.1:" + server.port() + " down: negotiate: receive \"found\" not matched (HTTP 200, 4 KB)"
                             + " [virtual TCP 198.18.0.1:80]",
                     "127.0.0.1:" + server.port() + " up: negotiate: HTTP 200 [virtual TCP 198.18.0.1:80]");
+            // The same facts as key-value pairs, which every log format writes (text: logfmt; json: fields).
+            List<ILoggingEvent> logged;
+            synchronized (appender) { // the appender's own lock: the monitor's thread may be appending
+                logged = List.copyOf(appender.list);
+            }
+            List<Map<String, String>> pairs = logged.stream()
+                    .filter(e -> e.getFormattedMessage().startsWith("127.0.0.1:" + server.port()))
+                    .map(e -> e.getKeyValuePairs().stream()
+                            .collect(Collectors.toMap(kv -> kv.key, kv -> String.valueOf(kv.value), (a, b) -> b,
+                                    LinkedHashMap::new)))
+                    .map(m -> (Map<String, String>) m).toList();
+            assertThat(pairs).containsExactly(
+                    Map.of("event", "health", "service", "TCP 198.18.0.1:80", "server", "127.0.0.1:" + server.port(),
+                            "state", "down", "reason", "negotiate: receive \"found\" not matched (HTTP 200, 4 KB)",
+                            "maintenance", "false"),
+                    Map.of("event", "health", "service", "TCP 198.18.0.1:80", "server", "127.0.0.1:" + server.port(),
+                            "state", "up", "reason", "negotiate: HTTP 200", "maintenance", "false"));
         } finally {
             logger.detachAppender(appender);
         }

@@ -26,6 +26,8 @@ import java.util.Optional;
  * @param metricsAddress   lbd: metrics=HOST:PORT for Prometheus, empty = off
  * @param networkInterface lbd: interface=NAME for DR, empty = the one routing to the real servers
  * @param emailAlertFrom   emailalertfrom: the From: of alert mail (empty: USER@HOSTNAME, as ldirectord)
+ * @param logLevel         lbd: loglevel=error|warn|info|debug (lbd -d makes it debug)
+ * @param logFormat        lbd: logformat=text|json
  */
 public record GlobalSettings(
         boolean autoreload,
@@ -42,9 +44,13 @@ public record GlobalSettings(
         Optional<Path> controlSocket,
         Optional<Endpoint> metricsAddress,
         Optional<String> networkInterface,
-        Optional<String> emailAlertFrom) {
+        Optional<String> emailAlertFrom,
+        LogLevel logLevel,
+        LogFormat logFormat) {
 
     public GlobalSettings {
+        Objects.requireNonNull(logLevel, "logLevel");
+        Objects.requireNonNull(logFormat, "logFormat");
         Objects.requireNonNull(logfile, "logfile");
         Objects.requireNonNull(callback, "callback");
         Objects.requireNonNull(maintenanceDir, "maintenanceDir");
@@ -58,6 +64,17 @@ public record GlobalSettings(
             throw new IllegalArgumentException("maxConnections must be >= 0 (0 = from the open-files limit): "
                     + maxConnections);
         }
+    }
+
+    /** With the default log level and format (info, text). */
+    public GlobalSettings(boolean autoreload, Optional<String> logfile, Optional<String> callback,
+                          Optional<Path> maintenanceDir, boolean cleanStop, boolean supervised, boolean forkingMode,
+                          Optional<String> emailAlert, Transport transport, int eventLoops, int maxConnections,
+                          Optional<Path> controlSocket, Optional<Endpoint> metricsAddress,
+                          Optional<String> networkInterface, Optional<String> emailAlertFrom) {
+        this(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, forkingMode, emailAlert, transport,
+                eventLoops, maxConnections, controlSocket, metricsAddress, networkInterface, emailAlertFrom,
+                LogLevel.INFO, LogFormat.TEXT);
     }
 
     /** Without emailalertfrom. */

@@ -189,6 +189,15 @@ public final class DrDataPlane implements AutoCloseable {
         return out;
     }
 
+    /** Any thread: each worker's flow table, how full it is (a plain read of the worker's count: approximate). */
+    public List<FlowOccupancy> flowOccupancy() {
+        List<FlowOccupancy> out = new ArrayList<>(workers.size());
+        for (int i = 0; i < workers.size(); i++) {
+            out.add(new FlowOccupancy(i, workers.get(i).flowCount(), workers.get(i).flowCapacity()));
+        }
+        return out;
+    }
+
     /**
      * Any thread: every worker's flows as IPVS lists them, at most {@code limit} per worker, each worker
      * describing its own between two batches; a worker that does not answer within {@code wait} is left out

@@ -45,6 +45,48 @@ public final class DrStats {
         return values.getAcquire(counter);
     }
 
+    /** What a counter counts, for the metrics: each frame received ends in one outcome (or is an ARP/ND request). */
+    public enum Kind {
+        /** Every frame the workers read. */
+        RECEIVED,
+        /** What the parser found: tcp, arp, neighbour-solicitation (the frames it handles further). */
+        FRAME,
+        /** Sent on to a real server. */
+        FORWARDED,
+        /** Handed to this host's stack for a local real server. */
+        DELIVERED_LOCALLY,
+        /** Dropped, for the reason {@link #reason} names. */
+        DROPPED,
+        /** An ARP reply or IPv6 neighbour advertisement sent for a VIP. */
+        REPLY_SENT,
+        /** Half-open flows evicted to make room (not frames). */
+        EVICTED
+    }
+
+    public static Kind kind(int counter) {
+        return switch (counter) {
+            case FrameParser.TCP, FrameParser.ARP, FrameParser.NEIGHBOUR_SOLICITATION -> Kind.FRAME;
+            case RECEIVED -> Kind.RECEIVED;
+            case FORWARDED -> Kind.FORWARDED;
+            case DELIVERED_LOCALLY -> Kind.DELIVERED_LOCALLY;
+            case ARP_REPLIES_SENT, NEIGHBOUR_ADVERTISEMENTS_SENT -> Kind.REPLY_SENT;
+            case HALF_OPEN_EVICTED -> Kind.EVICTED;
+            default -> Kind.DROPPED;
+        };
+    }
+
+    /**
+     * The counter's name without its prefix: a drop's reason ({@code no-service}, {@code truncated}...), a frame's
+     * kind ({@code tcp}), a reply's kind ({@code arp}, {@code neighbour-advertisement}).
+     */
+    public static String reason(int counter) {
+        return switch (counter) {
+            case ARP_REPLIES_SENT -> "arp";
+            case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisement";
+            default -> name(counter).replaceFirst("^(frames|dropped)-", "");
+        };
+    }
+
     public static String name(int counter) {
         if (counter < FrameParser.VERDICTS) {
             return "frames-" + FrameParser.verdictName(counter);

@@ -97,6 +97,11 @@ final class DrWorker implements Runnable {
         return flows.size();
     }
 
+    /** Any thread: the flow table's fixed size. */
+    int flowCapacity() {
+        return flows.capacity();
+    }
+
     WorkerState state() {
         return state;
     }

@@ -1,6 +1,8 @@
 package lbd.director.cli;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,7 +40,7 @@ final class DemoCommand {
             log.error("demo: could not start the built-in web servers on 127.0.0.1: {}", e.getMessage());
             return 1;
         }
-        String text = DemoConfig.text(backends.port(0), backends.port(1), vipPort);
+        String text = DemoConfig.text(backends.port(0), backends.port(1), vipPort, freeLoopbackPort());
         ClusterConfig config = switch (ConfigLoader.parse("demo.cf", text)) {
             case ConfigResult.Loaded loaded -> loaded.config();
             case ConfigResult.Invalid invalid -> {
@@ -75,9 +77,21 @@ final class DemoCommand {
                 + ", VM3 on 127.0.0.1:" + backends.port(1));
         System.out.println("try:  for i in $(seq 6); do curl -s http://127.0.0.1:" + vipPort + "/index.html; done");
         System.out.println("      " + lbadm + "      (Ctrl-C stops the demo)");
+        if (ops.metricsPort() > 0) {
+            System.out.println("      the status page: http://127.0.0.1:" + ops.metricsPort() + "/   (metrics: /metrics)");
+        }
         System.out.println();
         System.out.flush();
         return RunCommand.runUntilStopped(director, List.of(ops), List.of(backends));
+    }
+
+    /** A port free on 127.0.0.1 now, for the demo's status page (0, no page, when none can be had). */
+    private static int freeLoopbackPort() {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** The default control socket when root may create it; otherwise one in /tmp that only this user can use. */

@@ -23,6 +23,7 @@ import picocli.CommandLine.Parameters;
             "  lbd --check FILE     check a configuration and print the services it defines",
             "  lbd --demo           two web servers behind a round-robin VIP, 127.0.0.1:8080",
             "  lbd --config FILE    run the director in the foreground (SIGTERM stops it)",
+            "  lbd -d --config FILE the same, logging at debug level on stderr",
             "  lbd reload           make the running lbd re-read its file (lbadm --reload)",
             "  lbd upgrade [--socket PATH] [--drain SECONDS]",
             "                       a new process of the installed lbd takes over the VIPs'",
@@ -85,7 +86,7 @@ public final class LbdMain implements Callable<Integer> {
             + " process it starts: take over from the lbd listening on SOCKET.")
     Path upgradeFrom;
 
-    @Option(names = "-d", description = "With an ldirectord action: stay in the foreground and log on stderr (ldirectord's -d).")
+    @Option(names = {"-d", "--debug"}, description = "As ldirectord's -d: log at debug level on stderr (whatever logfile= and loglevel= say); with an ldirectord action, also stay in the foreground.")
     boolean debug;
 
     @Parameters(arity = "0..2", paramLabel = "[CONFIG] ACTION", description = "ldirectord's command line (see above).")
@@ -112,11 +113,11 @@ public final class LbdMain implements Callable<Integer> {
                 return 2;
             }
             return new LdirectordCommand(LdirectordCommand.Paths.from(System.getenv()),
-                    new RunOptions(transport, eventLoops, socket), new PrintWriter(System.out, true),
+                    new RunOptions(transport, eventLoops, socket, debug), new PrintWriter(System.out, true),
                     new PrintWriter(System.err, true)).run(words, debug);
         }
-        if (debug) {
-            new PrintWriter(System.err, true).println("lbd: -d goes with [CONFIG] ACTION (see lbd --help)");
+        if (debug && config == null) {
+            new PrintWriter(System.err, true).println("lbd: -d goes with --config FILE or [CONFIG] ACTION (see lbd --help)");
             return 2;
         }
         int modes = (check != null ? 1 : 0) + (demo ? 1 : 0) + (config != null ? 1 : 0);
@@ -140,7 +141,7 @@ public final class LbdMain implements Callable<Integer> {
         if (check != null) {
             return CheckCommand.run(check, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         }
-        RunOptions options = new RunOptions(transport, eventLoops, socket);
+        RunOptions options = new RunOptions(transport, eventLoops, socket, debug);
         if (demo) {
             return DemoCommand.run(demoPort, options);
         }

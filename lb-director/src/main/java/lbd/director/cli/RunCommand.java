@@ -14,6 +14,8 @@ import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.DaemonStatus;
+import lbd.config.model.GlobalSettings;
+import lbd.config.model.LogLevel;
 import lbd.config.model.Transport;
 import lbd.director.control.ConfigReloader;
 import lbd.director.control.ControlServer;
@@ -87,7 +89,7 @@ final class RunCommand {
         LogSetup logs = null;
         if (!stderrUntilServing) {
             try {
-                logs = LogSetup.configure(config.globals().logfile());
+                logs = configureLogs(config, options);
             } catch (DirectorException e) {
                 log.error("lbd could not start: {}", e.getMessage());
                 return 1;
@@ -169,7 +171,7 @@ final class RunCommand {
                 installedLauncher(), arguments, new HandingOver(director, ha, ops, systemd, stop)));
         if (stderrUntilServing) {
             try {
-                logs = LogSetup.configure(config.globals().logfile());
+                logs = configureLogs(config, options);
             } catch (DirectorException e) {
                 log.error("lbd could not start: {}", e.getMessage());
                 first.forEach(RunCommand::closeLogged);
@@ -291,11 +293,28 @@ final class RunCommand {
             ReloadPhases phases) {
         Path socket = options.socket() != null ? options.socket()
                 : config.globals().controlSocket().orElse(ControlServer.DEFAULT_PATH);
-        ConfigReloader reloader = file == null ? null : new ConfigReloader(file, ConfigLoader::load, director::reload, phases);
+        ConfigReloader reloader = file == null ? null : new ConfigReloader(file, ConfigLoader::load, next -> {
+            String changed = director.reload(next);
+            if (!options.debug()) {
+                LogSetup.level(next.globals().logLevel()); // at once; -d keeps debug
+            }
+            return changed;
+        }, phases);
         String version = "lbd version " + LbdVersion.VERSION;
         Supplier<String> firstLine = ha == null ? () -> version : () -> version + "; " + ha.status().describe();
         List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status));
-        return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(), firstLine, extra);
+        return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(), firstLine, extra,
+                ha == null ? Optional::empty : () -> Optional.of(ha.status()));
+    }
+
+    /**
+     * logfile=, loglevel= and logformat=; with -d (ldirectord's), stderr at debug level whatever logfile= and
+     * loglevel= say.
+     */
+    static LogSetup configureLogs(ClusterConfig config, RunOptions options) {
+        GlobalSettings g = config.globals();
+        return options.debug() ? LogSetup.configure(Optional.empty(), LogLevel.DEBUG, g.logFormat())
+                : LogSetup.configure(g.logfile(), g.logLevel(), g.logFormat());
     }
 
     static Director startDirector(ClusterConfig config, RunOptions options) {

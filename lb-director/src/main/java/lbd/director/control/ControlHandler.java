@@ -9,6 +9,7 @@ import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.core.ServiceSettings;
+import lbd.director.listing.DirectRoutingView;
 import lbd.director.listing.TableView;
 
 /**
@@ -26,6 +27,14 @@ public interface ControlHandler {
      * the start), as ipvsadm's.
      */
     TableView listing();
+
+    /**
+     * The direct-routing data plane's counters, flow tables and neighbour states ({@code lbadm -L --json}'s
+     * {@code directRouting}); empty when no gate service runs.
+     */
+    default Optional<DirectRoutingView> directRouting() {
+        return Optional.empty();
+    }
 
     /**
      * {@code lbadm -Lc}: the connection table — proxied connections, DR flows, persistence templates — sorted and

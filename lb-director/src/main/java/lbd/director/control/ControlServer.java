@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -76,12 +77,21 @@ public final class ControlServer implements AutoCloseable {
             prepareDirectory(socket.getParent());
             removeStale(socket);
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            // Bound inside a new owner-only directory, made 0600 there, then moved into place: at no moment can
+            // another user reach it, whatever the umask and the directory the path is in.
+            Path staging = Files.createTempDirectory(socket.getParent(), ".lbd-socket-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path bound = staging.resolve("s");
             try {
-                server.bind(UnixDomainSocketAddress.of(socket), BACKLOG);
-                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+                server.bind(UnixDomainSocketAddress.of(bound), BACKLOG);
+                Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+                Files.move(bound, socket, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException e) {
                 server.close();
+                Files.deleteIfExists(bound);
                 throw e;
+            } finally {
+                Files.deleteIfExists(staging);
             }
             ControlServer s = new ControlServer(socket, server, service);
             s.acceptor.start();

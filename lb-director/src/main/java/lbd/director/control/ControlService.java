@@ -68,7 +68,7 @@ public final class ControlService {
                             () -> new ControlException("Service not defined: " + list.service().get()))));
                 }
                 if (list.json()) {
-                    yield ControlReply.ok(JsonListing.table(view, list.options().noSort()));
+                    yield ControlReply.ok(JsonListing.table(view, list.options().noSort(), handler.directRouting()));
                 }
                 AddressNames names = list.options().numeric() ? AddressNames.NUMERIC : resolvingNames.get();
                 yield ControlReply.ok(IpvsListing.format(view, list.options(), names, listingFirstLine.get()));

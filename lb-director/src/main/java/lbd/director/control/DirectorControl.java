@@ -23,11 +23,20 @@ import lbd.director.core.ServiceSettings;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.director.listing.ConnectionListing;
+import lbd.director.listing.DirectRoutingView;
 import lbd.director.listing.RateEstimator;
+import lbd.director.listing.RateHistory;
+import lbd.director.listing.StatusView;
+import lbd.director.ha.HaStatus;
+import lbd.config.model.ClusterConfig;
+import java.time.Instant;
 import lbd.director.listing.TableView;
 import lbd.director.listing.TableViews;
 import lbd.director.metrics.LoopCounters;
 import lbd.director.metrics.MetricsSource;
+import lbd.director.metrics.ReloadCounters;
+import lbd.dataplane.dr.FlowOccupancy;
+import lbd.health.CheckDurations;
 import lbd.health.RealServerStatus;
 import lbd.health.ServiceHealth;
 import org.HdrHistogram.Histogram;
@@ -49,6 +58,8 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     // lbadm -Z: each real server's counters when its service was last zeroed. Control thread only. The listing
     // subtracts them; metrics never do (Prometheus counters must not go down).
     private final Map<RealServerKey, RealServerStats> zeroedAt = new HashMap<>();
+    // The status page's sparklines: each real server's rates over the last minutes. Control thread only.
+    private final RateHistory<RealServerKey> history = new RateHistory<>();
 
     /** @param reloader re-reads the configuration file; null when there is none (the demo) */
     public DirectorControl(Director director, ConfigReloader reloader) {
@@ -125,6 +136,37 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
     }
 
     @Override
+    public List<FlowOccupancy> directRoutingFlows() {
+        return director.directRoutingFlows();
+    }
+
+    @Override
+    public Map<RealServerKey, Boolean> directRoutingNeighbours() {
+        return director.onControl(director::directRoutingNeighbours);
+    }
+
+    @Override
+    public Map<RealServerKey, CheckDurations> checkDurations() {
+        Map<RealServerKey, CheckDurations> durations = new HashMap<>();
+        for (ServiceHealth service : director.health().services()) {
+            for (RealServerStatus status : service.servers()) {
+                durations.put(status.server().key(), status.checkDurations());
+            }
+        }
+        return Map.copyOf(durations);
+    }
+
+    @Override
+    public Optional<ReloadCounters> reloads() {
+        return reloader == null ? Optional.empty() : Optional.of(reloader.counters());
+    }
+
+    @Override
+    public String configSha256() {
+        return director.onControl(() -> director.config().sha256());
+    }
+
+    @Override
     public Map<RealServerKey, Duration> checkLatency() {
         Map<RealServerKey, Duration> latency = new HashMap<>();
         for (ServiceHealth service : director.health().services()) {
@@ -145,10 +187,39 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
         return latency;
     }
 
+    /**
+     * The status page's data, captured on the control thread (the table, the rate history, the check intervals)
+     * and from the health monitor's and the data plane's published state.
+     *
+     * @param version the first line of a listing (lbd's name and version)
+     * @param ha      this node of an HA pair, when there is one
+     */
+    public StatusView status(String version, Optional<HaStatus> ha) {
+        Map<RealServerKey, Duration> lastCheck = checkLatency();
+        Optional<DirectRoutingView> dr = directRouting();
+        return director.onControl(() -> {
+            ClusterConfig config = director.effectiveConfig();
+            Map<VirtualServiceKey, Duration> intervals = new HashMap<>();
+            config.virtualServices().forEach(vs -> intervals.put(vs.key(), vs.healthCheck().checkInterval()));
+            TableView table = TableViews.capture(config, director.publisher().current(), director::state,
+                    director::weightEdited, totals(), rates.rates());
+            return new StatusView(version, Instant.now(), table, lastCheck, history.snapshot(), intervals,
+                    director.recentTransitions(), ha, dr);
+        });
+    }
+
+    @Override
+    public Optional<DirectRoutingView> directRouting() {
+        Map<String, Long> frames = director.directRoutingFrames();
+        return frames.isEmpty() ? Optional.empty() : Optional.of(new DirectRoutingView(frames,
+                director.directRoutingFlows(), director.onControl(director::directRoutingNeighbours)));
+    }
+
     /** Feeds the rate estimator; called every 2 s (IPVS's estimator interval). */
     public void sampleRates() {
         director.onControl(() -> {
             rates.sample(totals(), System.nanoTime());
+            history.add(rates.rates());
             return null;
         });
     }

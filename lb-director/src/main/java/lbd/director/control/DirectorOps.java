@@ -13,6 +13,9 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.GlobalSettings;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
+import lbd.director.ha.HaStatus;
+import lbd.director.listing.JsonListing;
+import lbd.director.listing.RateEstimator;
 import lbd.director.metrics.MetricsServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class DirectorOps implements AutoCloseable {
 
     /** IPVS's estimator interval. */
-    static final Duration RATE_INTERVAL = Duration.ofSeconds(2);
+    static final Duration RATE_INTERVAL = RateEstimator.INTERVAL;
 
     private static final Logger log = LoggerFactory.getLogger("lbd");
 
@@ -55,16 +58,17 @@ public final class DirectorOps implements AutoCloseable {
      */
     public static DirectorOps start(Director director, ConfigReloader reloader, Path socket,
                                     Optional<Endpoint> metricsAddress, String listingFirstLine) {
-        return start(director, reloader, socket, metricsAddress, () -> listingFirstLine, List.of());
+        return start(director, reloader, socket, metricsAddress, () -> listingFirstLine, List.of(), Optional::empty);
     }
 
     /**
-     * As above, with a first line computed per listing (it carries the HA state) and extra metric collectors
-     * (HA's).
+     * As above, with a first line computed per listing (it carries the HA state), extra metric collectors (HA's)
+     * and the HA node's state for the status page (empty without HA).
      */
     public static DirectorOps start(Director director, ConfigReloader reloader, Path socket,
                                     Optional<Endpoint> metricsAddress,
-                                    Supplier<String> listingFirstLine, List<MultiCollector> extraMetrics) {
+                                    Supplier<String> listingFirstLine, List<MultiCollector> extraMetrics,
+                                    Supplier<Optional<HaStatus>> ha) {
         DirectorControl handler = new DirectorControl(director, reloader);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lbd-rate-sampler");
@@ -78,7 +82,8 @@ public final class DirectorOps implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             control = ControlServer.start(socket, new ControlService(handler, listingFirstLine));
             if (metricsAddress.isPresent()) {
-                metrics = MetricsServer.start(metricsAddress.get(), handler, extraMetrics);
+                metrics = MetricsServer.start(metricsAddress.get(), handler, extraMetrics,
+                        () -> JsonListing.status(handler.status(listingFirstLine.get(), ha.get())));
             }
             ConfigFileWatch watch = null;
             if (reloader != null) {

@@ -4,6 +4,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,6 +28,7 @@ import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrOptions;
+import lbd.dataplane.dr.FlowOccupancy;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
 import lbd.dataplane.table.ConnectionTimeouts;
@@ -70,6 +72,7 @@ public final class Director implements AutoCloseable {
     private final HealthMonitor health;
     private final ControlConductor conductor;
     private final EmailAlerts alerts;
+    private final RecentTransitions transitions = new RecentTransitions();
 
     // ---- owned by the conductor thread ----
     private ClusterConfig config;
@@ -106,6 +109,7 @@ public final class Director implements AutoCloseable {
         this.health = new HealthMonitor(new HealthListener() {
             @Override
             public void onTransition(HealthEvent event) {
+                transitions.add(Transition.of(event));
                 onHealth(event);
                 alerts.onTransition(event); // queues the mail, if any: never waits on a relay
             }
@@ -115,6 +119,7 @@ public final class Director implements AutoCloseable {
                 // lb-health logs the event and runs fallbackcommand. The tables need nothing more: the data
                 // plane uses a table's fallback whenever no destination has weight > 0.
                 alerts.onFallback(service, active);
+                transitions.add(Transition.fallback(service, active, Instant.now()));
             }
         });
     }
@@ -287,6 +292,21 @@ public final class Director implements AutoCloseable {
         return dr.frameCounters();
     }
 
+    /** Each DR worker's flow table occupancy (empty without a gate service). Any thread. */
+    public List<FlowOccupancy> directRoutingFlows() {
+        return dr.flowOccupancy();
+    }
+
+    /** Each gate real server's neighbour state: true MAC resolved, false held down. Conductor thread (onControl). */
+    public Map<RealServerKey, Boolean> directRoutingNeighbours() {
+        return dr.neighbourStates();
+    }
+
+    /** The latest health and fallback transitions, oldest first (at most 50). */
+    public List<Transition> recentTransitions() {
+        return transitions.list();
+    }
+
     /**
      * The HA switch of the DR data plane (matches lbd.director.ha.DrArpControl): answer ARP for these DR VIPs
      * and announce them (active node), or stay silent (backup). Any thread; applied on the DR thread.
@@ -298,13 +318,16 @@ public final class Director implements AutoCloseable {
         });
     }
 
-    /** Applies a new configuration as a diff; unchanged real servers keep their health and counters. */
-    public void reload(ClusterConfig next) {
+    /**
+     * Applies a new configuration as a diff; unchanged real servers keep their health and counters. Returns what
+     * changed, "3 virtual services (1 added, 0 removed)", for the reload's log line.
+     */
+    public String reload(ClusterConfig next) {
         Objects.requireNonNull(next, "next");
         DaemonStatus before = alerts.status();
         alerts.status(DaemonStatus.RELOADING);
         try {
-            reloadOnConductor(next);
+            return reloadOnConductor(next);
         } finally {
             alerts.status(before);
         }
@@ -318,8 +341,8 @@ public final class Director implements AutoCloseable {
         alerts.status(status);
     }
 
-    private void reloadOnConductor(ClusterConfig next) {
-        conductor.call("reload", () -> {
+    private String reloadOnConductor(ClusterConfig next) {
+        return conductor.call("reload", () -> {
             requireNatSources(next); // changes nothing: a refusal leaves the running configuration
             // First what can fail, each undoing itself: new listeners, then the DR plane for a first gate service.
             List<VirtualServiceKey> opened = openNewListeners(next, NO_EDITS);
@@ -344,9 +367,9 @@ public final class Director implements AutoCloseable {
             closeRemovedListeners(next, NO_EDITS); // before their tables go: a listener is never open without its table
             afterPublish.add(() -> opened.forEach(nat::accept)); // bound above; first clients wait for the table
             configurationChanged();
-            logReloadDiff(previous, next);
+            String diff = reloadDiff(previous, next);
             alerts.configure(next);
-            return null;
+            return diff;
         });
     }
 
@@ -809,7 +832,8 @@ public final class Director implements AutoCloseable {
         return ceiling;
     }
 
-    private static void logReloadDiff(ClusterConfig previous, ClusterConfig next) {
+    /** "3 virtual services (1 added, 0 removed)", for the reload's line; warns of directives read only at start. */
+    private static String reloadDiff(ClusterConfig previous, ClusterConfig next) {
         int added = 0;
         int removed = 0;
         for (VirtualService vs : next.virtualServices()) {
@@ -822,13 +846,12 @@ public final class Director implements AutoCloseable {
                 removed++;
             }
         }
-        log.info("configuration reloaded: {} virtual services ({} added, {} removed)",
-                next.virtualServices().size(), added, removed);
         List<String> atStart = startOnlyChanges(previous.globals(), next.globals());
         if (!atStart.isEmpty()) {
             log.warn("configuration reloaded: {} changed, which lbd reads only when it starts: the running"
                     + " values stay until the next restart", String.join(", ", atStart));
         }
+        return next.virtualServices().size() + " virtual services (" + added + " added, " + removed + " removed)";
     }
 
     /** The global directives whose values a running lbd cannot change (its loops, sockets and ceiling). */
@@ -851,6 +874,9 @@ public final class Director implements AutoCloseable {
         }
         if (!previous.logfile().equals(next.logfile())) {
             changed.add("logfile=");
+        }
+        if (previous.logFormat() != next.logFormat()) {
+            changed.add("logformat=");
         }
         if (!previous.networkInterface().equals(next.networkInterface())) {
             changed.add("interface=");

@@ -27,6 +27,7 @@ import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrDataPlane;
+import lbd.dataplane.dr.FlowOccupancy;
 import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.table.DataPlaneSnapshot;
@@ -219,6 +220,23 @@ final class DrBinding implements AutoCloseable {
     Map<String, Long> frameCounters() {
         DrDataPlane p = plane;
         return p == null ? Map.of() : p.stats();
+    }
+
+    /**
+     * Conductor thread: each gate real server's neighbour (ARP/ND) state: true when its MAC is resolved (or it is
+     * this host), false while it is held down for want of one. Empty without a gate service.
+     */
+    Map<RealServerKey, Boolean> neighbourStates() {
+        Map<RealServerKey, Boolean> out = new HashMap<>();
+        macs.keySet().forEach(k -> out.put(k, true));
+        held.keySet().forEach(k -> out.put(k, false));
+        return Map.copyOf(out);
+    }
+
+    /** Any thread: each DR worker's flow table occupancy (empty without a gate service). */
+    List<FlowOccupancy> flowOccupancy() {
+        DrDataPlane p = plane;
+        return p == null ? List.of() : p.flowOccupancy();
     }
 
     /** The DR workers' flows as IPVS lists them, at most {@code limit} per worker (none without a gate service). */

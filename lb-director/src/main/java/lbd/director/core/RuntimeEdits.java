@@ -167,7 +167,7 @@ final class RuntimeEdits {
         for (ServiceSettings s : addedServices.values()) {
             services.add(withServerEdits(newService(s)));
         }
-        return new ClusterConfig(config.source(), config.globals(), services);
+        return new ClusterConfig(config.source(), config.globals(), services, config.sha256());
     }
 
     private VirtualService edited(VirtualService vs) {

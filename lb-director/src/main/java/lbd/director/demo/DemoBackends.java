@@ -54,6 +54,11 @@ public final class DemoBackends implements AutoCloseable {
         return servers.get(n).getAddress().getPort();
     }
 
+    /** Stops the n-th backend: connections to its port are refused from now on (a real server that died). */
+    public void stop(int n) {
+        servers.get(n).stop(0);
+    }
+
     @Override
     public void close() {
         for (HttpServer s : servers) {

@@ -15,6 +15,12 @@ public final class DemoConfig {
      * goes to VM3 — exactly the guide's output.
      */
     public static String text(int vm2Port, int vm3Port, int vipPort) {
+        return text(vm2Port, vm3Port, vipPort, 0);
+    }
+
+    /** As above, with the status page and /metrics on 127.0.0.1:{@code metricsPort} (none when 0). */
+    public static String text(int vm2Port, int vm3Port, int vipPort, int metricsPort) {
+        String metrics = metricsPort == 0 ? "" : "# the status page and /metrics\nmetrics=127.0.0.1:" + metricsPort + "\n";
         return """
                 # lbd --demo: the field guide's round-robin service, on loopback
                 checktimeout=3
@@ -23,7 +29,7 @@ public final class DemoConfig {
                 eventloops=1
                 checkinterval=1
                 quiescent=no
-
+%s
                 virtual=%s:%d
                 \treal=127.0.0.1:%d masq
                 \treal=127.0.0.1:%d masq
@@ -33,6 +39,6 @@ public final class DemoConfig {
                 \tscheduler=rr
                 \tprotocol=tcp
                 \tchecktype=negotiate
-                """.formatted(VIP, vipPort, vm2Port, vm3Port);
+                """.formatted(metrics, VIP, vipPort, vm2Port, vm3Port);
     }
 }

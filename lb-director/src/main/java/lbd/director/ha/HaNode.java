@@ -220,7 +220,11 @@ public final class HaNode implements AutoCloseable {
         for (HaEvent e : events) {
             switch (e) {
                 case HaEvent.RoleChanged rc -> {
-                    log.info("HA: {} -> {}: {}", lower(rc.from()), lower(rc.to()), rc.reason());
+                    // One line per transition, the same key-value pairs in every log format.
+                    log.atInfo().addKeyValue("event", "ha").addKeyValue("node", config.self())
+                            .addKeyValue("from", lower(rc.from())).addKeyValue("to", lower(rc.to()))
+                            .addKeyValue("peer", config.peer()).addKeyValue("reason", rc.reason())
+                            .log("HA: {} -> {}: {}", lower(rc.from()), lower(rc.to()), rc.reason());
                     transitions++;
                     since = Instant.now();
                     reason = rc.reason();
@@ -233,11 +237,11 @@ public final class HaNode implements AutoCloseable {
                     }
                 }
                 case HaEvent.PeerChanged pc -> {
-                    if (pc.to() == PeerState.DEAD) {
-                        log.warn("HA: node {} is dead: {}", config.peer(), pc.reason());
-                    } else {
-                        log.info("HA: node {} is alive: {}", config.peer(), pc.reason());
-                    }
+                    String state = pc.to() == PeerState.DEAD ? "dead" : "alive";
+                    (pc.to() == PeerState.DEAD ? log.atWarn() : log.atInfo()).addKeyValue("event", "ha-peer")
+                            .addKeyValue("node", config.self()).addKeyValue("peer", config.peer())
+                            .addKeyValue("state", state).addKeyValue("reason", pc.reason())
+                            .log("HA: node {} is {}: {}", config.peer(), state, pc.reason());
                 }
                 case HaEvent.LateHeartbeat late -> log.warn("HA: late heartbeat from {}: {} ms since the last (warntime {}, deadtime {})",
                         late.peer(), late.silence().toMillis(), HeartbeatTime.format(config.cf().warntime()),

@@ -35,6 +35,21 @@ public record DestinationView(Endpoint address, ForwardingMethod forwarding, int
         this(address, forwarding, weight, stats, rates, note, up, 0);
     }
 
+    /**
+     * What the status page calls its state: {@code fallback} (the fallback server, in use), {@code down} (a failed
+     * check holds it at weight 0), {@code drained} (up, weight 0: lbadm -w 0 or weight 0 in the file), else
+     * {@code up}. A server a check took out of the table is a {@link HeldOutView} ({@code held out}).
+     */
+    public String state() {
+        if (note.equals(TableViews.FALLBACK_NOTE)) {
+            return "fallback";
+        }
+        if (!up) {
+            return "down";
+        }
+        return weight == 0 ? "drained" : "up";
+    }
+
     public DestinationView {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(forwarding, "forwarding");

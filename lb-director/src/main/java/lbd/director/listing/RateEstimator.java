@@ -1,5 +1,6 @@
 package lbd.director.listing;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -15,6 +16,9 @@ import lbd.dataplane.counter.RealServerStats;
  * thread may read.
  */
 public final class RateEstimator<K> {
+
+    /** IPVS's estimator interval: the owner samples this often. */
+    public static final Duration INTERVAL = Duration.ofSeconds(2);
 
     private Map<K, RealServerStats> previous;
     private long previousNanos;

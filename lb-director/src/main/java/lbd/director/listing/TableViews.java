@@ -26,6 +26,9 @@ import lbd.director.core.RealServerState;
  */
 public final class TableViews {
 
+    /** The note of the fallback server while it is in use. */
+    static final String FALLBACK_NOTE = "fallback: every real server is down";
+
     private TableViews() {
     }
 
@@ -60,7 +63,7 @@ public final class TableViews {
             if (table.fallbackInUse()) {
                 Destination f = table.fallback().get();
                 listed.add(f.key());
-                destinations.add(destination(f, "fallback: every real server is down", true, stats, rates,
+                destinations.add(destination(f, FALLBACK_NOTE, true, stats, rates,
                         templates));
             }
             for (Map.Entry<RealServerKey, Rates> e : rates.entrySet()) {

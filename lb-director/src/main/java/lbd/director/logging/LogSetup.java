@@ -3,19 +3,27 @@ package lbd.director.logging;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
+import lbd.config.model.LogFormat;
+import lbd.config.model.LogLevel;
 import lbd.director.core.DirectorException;
+import net.logstash.logback.encoder.LogstashEncoder;
+import net.logstash.logback.fieldnames.LogstashFieldNames;
 import org.slf4j.LoggerFactory;
 
 /**
- * Where lbd's log goes, set programmatically from {@code logfile=} (logback-classic is the backend):
+ * Where lbd's log goes, set programmatically from {@code logfile=}, {@code loglevel=} and {@code logformat=}
+ * (logback-classic is the backend):
  * <ul>
  *   <li>{@code logfile="/var/log/lbd.log"}: appended to that file. {@link #reopen()} (SIGHUP) closes and opens it
  *   again, so logrotate's rename-then-HUP works; the file is opened with O_APPEND, so logrotate's copytruncate
@@ -23,12 +31,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code logfile="local0"} (any syslog facility name): to the local syslog daemon on /dev/log.</li>
  *   <li>no logfile: stderr (the foreground, systemd's journal).</li>
  * </ul>
- * One line per event with a timestamp; a message with line breaks is folded onto one line; stack traces are
- * never printed (operator-facing lines say what happened and what to do).
+ * One line per event: {@link TextLayout} (a timestamp, the level, the message, then the event's key-value pairs in
+ * logfmt), or with logformat=json one JSON object per line written by logstash-logback-encoder, whose fields are
+ * the same key-value pairs at the top level (what log shippers index without a parsing rule). Stack traces are
+ * never written.
  */
 public final class LogSetup {
-
-    static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %-5level %replace(%msg){'[\\r\\n]+', ' '}%n%nopex";
 
     private final LoggerContext context;
     private final Appender<ILoggingEvent> appender;
@@ -40,23 +48,33 @@ public final class LogSetup {
         this.description = description;
     }
 
-    /** Configures logging for {@code logfile} (a path, a syslog facility, or empty for stderr). */
+    /** Text lines at info (the defaults), for {@code logfile} (a path, a syslog facility, or empty for stderr). */
     public static LogSetup configure(Optional<String> logfile) {
-        return configure(logfile, SyslogAppender.DEV_LOG);
+        return configure(logfile, LogLevel.INFO, LogFormat.TEXT);
     }
 
     static LogSetup configure(Optional<String> logfile, Path syslogSocket) {
+        return configure(logfile, LogLevel.INFO, LogFormat.TEXT, syslogSocket);
+    }
+
+    /** Configures logging for {@code logfile} (a path, a syslog facility, or empty for stderr). */
+    public static LogSetup configure(Optional<String> logfile, LogLevel level, LogFormat format) {
+        return configure(logfile, level, format, SyslogAppender.DEV_LOG);
+    }
+
+    static LogSetup configure(Optional<String> logfile, LogLevel level, LogFormat format, Path syslogSocket) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         Appender<ILoggingEvent> appender;
         String description;
         if (logfile.isEmpty() || logfile.get().isBlank()) {
             ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
             console.setTarget("System.err");
-            console.setEncoder(encoder(context));
+            console.setEncoder(encoder(context, format));
             appender = console;
             description = "stderr";
         } else if (SyslogFacility.code(logfile.get()).isPresent()) {
-            appender = new SyslogAppender(SyslogFacility.code(logfile.get()).get(), syslogSocket);
+            appender = new SyslogAppender(SyslogFacility.code(logfile.get()).get(), syslogSocket,
+                    syslogBody(context, format));
             description = "syslog facility " + logfile.get();
         } else {
             Path file = Path.of(logfile.get()).toAbsolutePath();
@@ -67,7 +85,7 @@ public final class LogSetup {
             FileAppender<ILoggingEvent> fileAppender = new FileAppender<>();
             fileAppender.setFile(file.toString());
             fileAppender.setAppend(true);
-            fileAppender.setEncoder(encoder(context));
+            fileAppender.setEncoder(encoder(context, format));
             appender = fileAppender;
             description = file.toString();
         }
@@ -79,15 +97,26 @@ public final class LogSetup {
             throw new DirectorException("logfile=" + logfile.orElse("") + ": cannot write there (see the message above)");
         }
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.INFO);
         root.addAppender(appender);
+        // Netty's own debug lines are about its internals (allocators, native transports), not about lbd's work.
         context.getLogger("io.netty").setLevel(Level.WARN);
-        return new LogSetup(context, appender, description);
+        level(level);
+        return new LogSetup(context, appender, description + (format == LogFormat.JSON ? " (json)" : ""));
     }
 
     /** Where the log goes, for the start-up line. */
     public String description() {
         return description;
+    }
+
+    /** Changes the level at once (a reload's loglevel=): the lines of every thread from the next one on. */
+    public static void level(LogLevel level) {
+        ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(switch (level) {
+            case ERROR -> Level.ERROR;
+            case WARN -> Level.WARN;
+            case INFO -> Level.INFO;
+            case DEBUG -> Level.DEBUG;
+        });
     }
 
     /** SIGHUP: closes and reopens the log file (after logrotate renamed it); a no-op for stderr and syslog. */
@@ -108,11 +137,42 @@ public final class LogSetup {
         return message == null ? "" : message.replaceAll("[\\r\\n]+", " ");
     }
 
-    private static PatternLayoutEncoder encoder(LoggerContext context) {
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    private static Encoder<ILoggingEvent> encoder(LoggerContext context, LogFormat format) {
+        if (format == LogFormat.JSON) {
+            return json(context);
+        }
+        TextLayout layout = new TextLayout();
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern(PATTERN);
+        encoder.setLayout(layout);
+        encoder.setCharset(StandardCharsets.UTF_8);
         encoder.start();
         return encoder;
+    }
+
+    /**
+     * {@code {"@timestamp":"…","message":"…","logger_name":"lbd","thread_name":"…","level":"WARN","event":"health",…}}
+     * and a line break: logstash's field names, each key-value pair of the event a field of its own.
+     */
+    static LogstashEncoder json(LoggerContext context) {
+        LogstashEncoder encoder = new LogstashEncoder();
+        encoder.setContext(context);
+        LogstashFieldNames names = new LogstashFieldNames();
+        names.setVersion(LogstashFieldNames.IGNORE_FIELD_INDICATOR);
+        names.setLevelValue(LogstashFieldNames.IGNORE_FIELD_INDICATOR);
+        names.setStackTrace(LogstashFieldNames.IGNORE_FIELD_INDICATOR);
+        encoder.setFieldNames(names);
+        encoder.start();
+        return encoder;
+    }
+
+    private static Function<ILoggingEvent, String> syslogBody(LoggerContext context, LogFormat format) {
+        if (format == LogFormat.TEXT) {
+            return TextLayout::body;
+        }
+        LogstashEncoder json = json(context);
+        return event -> new String(json.encode(event), StandardCharsets.UTF_8).strip();
     }
 }

@@ -8,6 +8,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
@@ -21,10 +22,14 @@ import java.util.function.ToDoubleFunction;
 import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.dr.FlowOccupancy;
+import lbd.director.cli.LbdVersion;
 import lbd.director.listing.DestinationView;
+import lbd.director.listing.DrTotals;
 import lbd.director.listing.HeldOutView;
 import lbd.director.listing.ServiceView;
 import lbd.director.listing.TableView;
+import lbd.health.CheckDurations;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 
@@ -132,15 +137,45 @@ final class LbdCollector implements MultiCollector {
                     LoopCounters::proxyHeaderRejected));
         }
 
-        Map<String, Long> frames = source.directRoutingFrames();
-        if (!frames.isEmpty()) {
-            CounterSnapshot.Builder b = CounterSnapshot.builder().name("lbd_dr_frames")
-                    .help("Frames the direct-routing workers received, forwarded, or dropped, by outcome (each frame"
-                            + " that is not forwarded counts under exactly one reason)");
-            frames.forEach((outcome, n) -> b.dataPoint(CounterDataPointSnapshot.builder()
-                    .labels(Labels.of("outcome", outcome)).value(n).build()));
-            out.metricSnapshot(b.build());
+        directRouting(out);
+
+        Map<RealServerKey, CheckDurations> durations = source.checkDurations();
+        List<Row> probed = checked.stream().filter(r -> durations.containsKey(r.key())).toList();
+        if (!probed.isEmpty()) {
+            HistogramSnapshot.Builder h = HistogramSnapshot.builder().name("lbd_health_check_duration_seconds")
+                    .help("Duration of each health check probe of the real server").unit(Unit.SECONDS);
+            for (Row r : dedupe(probed)) {
+                CheckDurations d = durations.get(r.key());
+                h.dataPoint(HistogramDataPointSnapshot.builder().labels(r.labels())
+                        .classicHistogramBuckets(ClassicHistogramBuckets.of(CheckDurations.BOUNDS_SECONDS, d.counts()))
+                        .sum(d.sumSeconds()).build());
+            }
+            out.metricSnapshot(h.build());
         }
+
+        source.reloads().ifPresent(r -> {
+            CounterSnapshot.Builder reloads = CounterSnapshot.builder().name("lbd_config_reloads")
+                    .help("Reloads of the configuration file (SIGHUP, lbadm --reload, autoreload) by result");
+            reloads.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("result", "success"))
+                    .value(r.succeeded()).build());
+            reloads.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of("result", "failure"))
+                    .value(r.failed()).build());
+            out.metricSnapshot(reloads.build());
+            out.metricSnapshot(single("lbd_config_last_reload_successful",
+                    "1 when the last reload was applied (or none was tried), 0 when it was refused", Labels.EMPTY,
+                    r.lastSuccessful() ? 1 : 0));
+            if (r.lastSuccessMillis() > 0) {
+                out.metricSnapshot(single("lbd_config_last_reload_success_timestamp_seconds",
+                        "When the last reload was applied (Unix time)", Labels.EMPTY, r.lastSuccessMillis() / 1e3));
+            }
+        });
+        String sha = source.configSha256();
+        if (!sha.isEmpty()) {
+            out.metricSnapshot(info("lbd_config", "The configuration file in force: its SHA-256, as sha256sum prints it",
+                    Labels.of("sha256", sha)));
+        }
+        out.metricSnapshot(info("lbd_build", "lbd's version and the Java runtime it runs on",
+                Labels.of("version", LbdVersion.VERSION, "java_version", Runtime.version().toString())));
 
         Map<VirtualServiceKey, Histogram> latency = source.connectLatencyMicros();
         if (!latency.isEmpty()) {
@@ -150,6 +185,79 @@ final class LbdCollector implements MultiCollector {
             out.metricSnapshot(h.build());
         }
         return out.build();
+    }
+
+    /**
+     * The direct-routing workers' counters: frames received, forwarded, delivered locally, dropped by reason (each
+     * frame not forwarded counts under one reason), ARP/ND replies sent; each worker's flow table occupancy; each
+     * gate real server's neighbour state.
+     */
+    private void directRouting(MetricSnapshots.Builder out) {
+        Map<String, Long> frames = source.directRoutingFrames();
+        if (!frames.isEmpty()) {
+            DrTotals totals = DrTotals.of(frames);
+            out.metricSnapshot(singleCounter("lbd_dr_frames_received", "Frames the direct-routing workers read",
+                    totals.received()));
+            out.metricSnapshot(singleCounter("lbd_dr_frames_forwarded", "Frames sent on to a real server",
+                    totals.forwarded()));
+            out.metricSnapshot(singleCounter("lbd_dr_frames_delivered_locally",
+                    "Frames handed to this host's stack for a real server on the director", totals.deliveredLocally()));
+            out.metricSnapshot(labelled("lbd_dr_frames_parsed", "Frames the direct-routing workers handle further, by"
+                    + " what they are (tcp, arp, neighbour-solicitation)", "kind", totals.parsed()));
+            out.metricSnapshot(labelled("lbd_dr_frames_dropped", "Frames the direct-routing workers dropped, by reason",
+                    "reason", totals.dropped()));
+            out.metricSnapshot(labelled("lbd_dr_replies_sent",
+                    "ARP replies and IPv6 neighbour advertisements sent for the VIPs, by kind", "kind", totals.replies()));
+            out.metricSnapshot(singleCounter("lbd_dr_flows_half_open_evicted",
+                    "Half-open flows (only a SYN seen) evicted from a full flow table to make room",
+                    totals.halfOpenEvicted()));
+        }
+        List<FlowOccupancy> flows = source.directRoutingFlows();
+        if (!flows.isEmpty()) {
+            GaugeSnapshot.Builder used = GaugeSnapshot.builder().name("lbd_dr_flow_table_entries")
+                    .help("Connections the direct-routing worker's flow table tracks");
+            GaugeSnapshot.Builder size = GaugeSnapshot.builder().name("lbd_dr_flow_table_capacity")
+                    .help("Connections the direct-routing worker's flow table can track");
+            for (FlowOccupancy f : flows) {
+                Labels worker = Labels.of("worker", Integer.toString(f.worker()));
+                used.dataPoint(GaugeDataPointSnapshot.builder().labels(worker).value(f.flows()).build());
+                size.dataPoint(GaugeDataPointSnapshot.builder().labels(worker).value(f.capacity()).build());
+            }
+            out.metricSnapshot(used.build()).metricSnapshot(size.build());
+        }
+        Map<RealServerKey, Boolean> neighbours = source.directRoutingNeighbours();
+        if (!neighbours.isEmpty()) {
+            GaugeSnapshot.Builder resolved = GaugeSnapshot.builder().name("lbd_dr_neighbour_resolved")
+                    .help("1 when the gate real server's MAC address is known (ARP/ND), 0 while it is held down"
+                            + " for want of one");
+            neighbours.forEach((key, ok) -> resolved.dataPoint(GaugeDataPointSnapshot.builder()
+                    .labels(serviceLabels(key.service()).add("server", key.address().toString()))
+                    .value(ok ? 1 : 0).build()));
+            out.metricSnapshot(resolved.build());
+        }
+    }
+
+    private static CounterSnapshot labelled(String name, String help, String label, Map<String, Long> values) {
+        CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
+        values.forEach((value, n) -> b.dataPoint(CounterDataPointSnapshot.builder().labels(Labels.of(label, value))
+                .value(n).build()));
+        return b.build();
+    }
+
+    private static CounterSnapshot singleCounter(String name, String help, double value) {
+        return CounterSnapshot.builder().name(name).help(help)
+                .dataPoint(CounterDataPointSnapshot.builder().value(value).build()).build();
+    }
+
+    /** An info series: {@code NAME_info{labels} 1}. */
+    private static InfoSnapshot info(String name, String help, Labels labels) {
+        return InfoSnapshot.builder().name(name).help(help)
+                .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder().labels(labels).build()).build();
+    }
+
+    private static GaugeSnapshot single(String name, String help, Labels labels, double value) {
+        return GaugeSnapshot.builder().name(name).help(help)
+                .dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(value).build()).build();
     }
 
     /** HdrHistogram (µs) to Prometheus classic buckets (non-cumulative counts per bucket, in seconds). */

@@ -3,9 +3,12 @@ package lbd.director.metrics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.dr.FlowOccupancy;
 import lbd.director.listing.TableView;
+import lbd.health.CheckDurations;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -41,5 +44,30 @@ public interface MetricsSource {
      */
     default Map<String, Long> directRoutingFrames() {
         return Map.of();
+    }
+
+    /** Each DR worker's flow table occupancy; empty when no gate service runs. */
+    default List<FlowOccupancy> directRoutingFlows() {
+        return List.of();
+    }
+
+    /** Each gate real server's neighbour (ARP/ND) state: true MAC resolved, false held down for want of one. */
+    default Map<RealServerKey, Boolean> directRoutingNeighbours() {
+        return Map.of();
+    }
+
+    /** Every probe's duration per real server, in buckets (empty when the health monitor does not say). */
+    default Map<RealServerKey, CheckDurations> checkDurations() {
+        return Map.of();
+    }
+
+    /** Reloads applied and refused; empty when lbd runs without a file (the demo). */
+    default Optional<ReloadCounters> reloads() {
+        return Optional.empty();
+    }
+
+    /** The SHA-256 of the configuration file in force ("" when not known). */
+    default String configSha256() {
+        return "";
     }
 }

@@ -54,6 +54,27 @@ class ControlServerTest {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
                 .isEqualTo("rwx------");
+        // It was bound in an owner-only staging directory and moved into place; nothing of that is left.
+        try (var entries = Files.list(socket.getParent())) {
+            assertThat(entries.map(p -> p.getFileName().toString()).toList()).containsExactly("lbd.sock");
+        }
+        assertThat(ControlClient.send(socket, "ping").ok()).isTrue();
+    }
+
+    /** In a directory anyone may enter (as /run/lbd may be), the socket itself is still owner-only. */
+    @Test
+    void inAnOpenDirectoryTheSocketIsStillOwnerOnly() throws Exception {
+        Path open = Files.createDirectories(dir.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path other = open.resolve("lbd.sock");
+        ControlServer second = ControlServer.start(other, new ControlService(new FakeHandler(), "lbd test"));
+        try {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(other))).isEqualTo("rw-------");
+            assertThat(ControlClient.send(other, "ping").ok()).isTrue();
+        } finally {
+            second.close();
+        }
+        assertThat(other).doesNotExist();
     }
 
     @Test

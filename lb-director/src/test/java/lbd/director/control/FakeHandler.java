@@ -49,6 +49,14 @@ final class FakeHandler implements ControlHandler {
                 Endpoint.of("127.0.0.2", 80), "ESTABLISHED", 899_500)), 1);
     }
 
+    /** What a gate service's workers would have counted; empty: no gate service. */
+    volatile Optional<lbd.director.listing.DirectRoutingView> directRouting = Optional.empty();
+
+    @Override
+    public Optional<lbd.director.listing.DirectRoutingView> directRouting() {
+        return directRouting;
+    }
+
     volatile ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS;
 
     @Override

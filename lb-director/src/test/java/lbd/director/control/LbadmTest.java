@@ -203,6 +203,20 @@ class LbadmTest {
         assertThat(lbadm("-S", "--json")).isEqualTo(2);
     }
 
+    /** The DR counters reach lbadm: -L --json has them when a gate service runs, and nothing more when not. */
+    @Test
+    void theTableAsJsonCarriesTheDirectRoutingCounters() {
+        assertThat(lbadm("-Ln", "--json")).isZero();
+        assertThat(out).doesNotContain("directRouting");
+        handler.directRouting = java.util.Optional.of(new lbd.director.listing.DirectRoutingView(
+                java.util.Map.of("received", 12L, "forwarded", 9L, "dropped-unknown-flow-not-syn", 3L),
+                java.util.List.of(new lbd.dataplane.dr.FlowOccupancy(0, 4, 65536)), java.util.Map.of()));
+        assertThat(lbadm("-Ln", "--json")).isZero();
+        assertThat(out).contains("\"directRouting\":{\"received\":12,\"forwarded\":9,\"deliveredLocally\":0,"
+                + "\"dropped\":{").contains("\"unknown-flow-not-syn\":3").contains("\"droppedTotal\":3")
+                .contains("\"flows\":4,\"flowCapacity\":65536,\"unresolved\":[]}}");
+    }
+
     @Test
     void listsConnectionsThroughTheSocket() {
         assertThat(lbadm("-Lnc")).isZero();

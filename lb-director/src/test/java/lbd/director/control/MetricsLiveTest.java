@@ -1,6 +1,7 @@
 package lbd.director.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -8,9 +9,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import lbd.config.ConfigLoader;
 import lbd.config.model.Endpoint;
 import lbd.director.metrics.MetricsServer;
 import org.junit.jupiter.api.Test;
@@ -41,6 +44,8 @@ class MetricsLiveTest {
             String vm3 = "{protocol=\"tcp\",server=\"127.0.0.1:" + lbd.backends.port(1) + "\",service=\"127.0.0.1:"
                     + lbd.vipPort + "\"}";
             URI uri = URI.create("http://127.0.0.1:" + metrics.port() + "/metrics");
+            // LiveDirector's configuration has no metrics=: its DirectorOps opened no HTTP listener at all.
+            assertThat(lbd.ops.metricsPort()).isEqualTo(-1);
 
             // Both real servers checked (a check latency exists only after the first check) and up before the
             // first client. (Unchecked servers are up too: in service until their first check.)
@@ -72,7 +77,48 @@ class MetricsLiveTest {
 
             assertThat(value(body, "lbd_real_server_check_latency_seconds" + vm2)).isPositive().isLessThan(2);
             assertThat(value(body, "lbd_real_server_check_latency_seconds" + vm3)).isPositive().isLessThan(2);
+            // Every probe in the duration histogram (checkinterval=1: at least the first check of each).
+            assertThat(value(body, "lbd_health_check_duration_seconds_count" + vm2)).isGreaterThanOrEqualTo(1);
+            assertThat(value(body, "lbd_health_check_duration_seconds_sum" + vm2)).isPositive().isLessThan(60);
+            assertThat(body).contains("lbd_build_info{").contains("jvm_memory_used_bytes{area=\"heap\"}");
         }
+    }
+
+    /** Reloads counted by result, the last one's time, and the SHA-256 of the file in force. */
+    @Test
+    void reloadsAreCountedAndTheConfigurationHashFollowsTheFile() throws Exception {
+        try (LiveDirector lbd = LiveDirector.start(dir, false);
+             ConfigReloader reloader = new ConfigReloader(lbd.file, ConfigLoader::load, lbd.director::reload);
+             MetricsServer metrics = MetricsServer.start(Endpoint.of("127.0.0.1", 0),
+                     new DirectorControl(lbd.director, reloader));
+             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            URI uri = URI.create("http://127.0.0.1:" + metrics.port() + "/metrics");
+            String before = scrape(http, uri);
+            assertThat(before).contains("lbd_config_info{sha256=\"" + sha256(lbd.file) + "\"} 1");
+            assertThat(value(before, "lbd_config_reloads_total{result=\"success\"}")).isZero();
+            assertThat(value(before, "lbd_config_last_reload_successful")).isEqualTo(1);
+
+            Files.writeString(lbd.file, Files.readString(lbd.file) + "# changed\n");
+            long start = System.currentTimeMillis() / 1000;
+            reloader.reload("test");
+            Files.writeString(lbd.file, "virtual=127.0.0.1:1\n\tchektype=on\n");
+            assertThatThrownBy(() -> reloader.reload("test")).isInstanceOf(ControlException.class);
+
+            String after = scrape(http, uri);
+            assertThat(value(after, "lbd_config_reloads_total{result=\"success\"}")).isEqualTo(1);
+            assertThat(value(after, "lbd_config_reloads_total{result=\"failure\"}")).isEqualTo(1);
+            assertThat(value(after, "lbd_config_last_reload_successful")).isZero();
+            assertThat(value(after, "lbd_config_last_reload_success_timestamp_seconds"))
+                    .isBetween((double) start, (double) System.currentTimeMillis() / 1000 + 1);
+            // The file in force is the one applied, not the one refused.
+            assertThat(after).doesNotContain("sha256=\"" + sha256(lbd.file) + "\"");
+            assertThat(after).containsPattern("lbd_config_info\\{sha256=\"[0-9a-f]{64}\"} 1");
+        }
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(file)));
     }
 
     private static String scrape(HttpClient http, URI uri) throws IOException, InterruptedException {

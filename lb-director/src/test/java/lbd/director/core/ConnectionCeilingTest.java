@@ -51,6 +51,9 @@ class ConnectionCeilingTest {
         GlobalSettings after = globals("transport=nio\neventloops=2\nmaxconn=6000\nmetrics=127.0.0.1:9100\n");
         assertThat(Director.startOnlyChanges(before, after)).containsExactly("transport=", "maxconn=", "metrics=");
         assertThat(Director.startOnlyChanges(before, before)).isEmpty();
+        // logformat= is read at start, like logfile=; loglevel= is applied by the reload itself.
+        GlobalSettings json = globals("transport=epoll\neventloops=2\nmaxconn=5000\nlogformat=json\nloglevel=debug\n");
+        assertThat(Director.startOnlyChanges(before, json)).containsExactly("logformat=");
     }
 
     private static GlobalSettings globals(String text) {

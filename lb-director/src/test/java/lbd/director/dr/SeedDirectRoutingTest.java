@@ -82,6 +82,7 @@ class SeedDirectRoutingTest {
                     "quiescent=no",
                     "eventloops=1",
                     "interface=eth0",
+                    "metrics=127.0.0.1:9108", // the director namespace's own loopback
                     "virtual=" + VIP + ":80",
                     " real=" + VM2_IP + ":80 gate",
                     " real= " + VM3_IP + ":80 gate",
@@ -138,6 +139,24 @@ class SeedDirectRoutingTest {
                     .until(() -> listing(socket).contains("MAC address of " + ghost + " not resolved on eth0"));
             assertThat(listing(socket)).doesNotContain("-> " + ghost).contains("-- " + ghost + ":80 held out");
             assertThat(curls(2)).containsOnly("This is VM3", "This is VM2");
+
+            // The DR counters reach lbadm (-L --json) and the metrics, with the flow tables and the ARP state.
+            String json = listing(socket, "--json");
+            assertThat(json).contains("\"directRouting\":{").containsPattern("\"forwarded\":[1-9]")
+                    .contains("\"unresolved\":[{\"service\":{\"protocol\":\"tcp\",\"address\":\"" + VIP
+                            + "\",\"port\":80},\"address\":\"" + ghost + "\",\"port\":80}]");
+            String metrics = Shell.inNetns(DIRECTOR, "curl", "-s", "--max-time", "5", "http://127.0.0.1:9108/metrics")
+                    .assertOk("scrape").output();
+            String labels = "{protocol=\"tcp\",server=\"%s:80\",service=\"" + VIP + ":80\"}";
+            assertThat(metrics).containsPattern("lbd_dr_frames_forwarded_total [1-9]")
+                    .containsPattern("lbd_dr_frames_received_total [1-9]")
+                    .containsPattern("lbd_dr_replies_sent_total\\{kind=\"arp\"} [1-9]")
+                    .contains("lbd_dr_frames_dropped_total{reason=\"no-service\"}")
+                    .containsPattern("lbd_dr_flow_table_capacity\\{worker=\"0\"} [1-9]")
+                    .contains("lbd_dr_neighbour_resolved" + labels.formatted(VM2_IP) + " 1")
+                    .contains("lbd_dr_neighbour_resolved" + labels.formatted(ghost) + " 0");
+            assertThat(Shell.inNetns(DIRECTOR, "curl", "-s", "--max-time", "5", "http://127.0.0.1:9108/status.json")
+                    .assertOk("status").output()).contains("\"kind\":\"status\"").contains("\"directRouting\":{");
             passed = true;
         } finally {
             if (!passed && Files.exists(log)) {

@@ -79,6 +79,7 @@ class HaFailoverNamespaceTest {
                 checkinterval=1
                 checktimeout=1
                 quiescent=no
+                metrics=127.0.0.1:9108
                 virtual=198.18.0.100:80
                 \treal=198.18.0.21:8080 masq
                 \treal=198.18.0.22:8080 masq
@@ -173,6 +174,13 @@ class HaFailoverNamespaceTest {
                         .filter(l -> l.compareTo(killedWall.toString().substring(0, 19)) >= 0)
                         .collect(java.util.stream.Collectors.joining("\n")));
         assertOutageBelowBound(loop, killedAt);
+        // The takeover is one line with its key-value pairs, and the status page shows the new role and the peer.
+        assertThat(latestLog(D2)).contains("event=ha node=lbt-d2 from=backup to=active peer=lbt-d1 reason=");
+        assertThat(latestLog(D2)).contains("event=ha-peer node=lbt-d2 peer=lbt-d1 state=dead reason=");
+        String status = run("ip", "netns", "exec", PREFIX + "d2", "curl", "-s", "--max-time", "5",
+                "http://127.0.0.1:9108/status.json").output();
+        assertThat(status).contains("\"ha\":{\"node\":\"lbt-d2\",\"role\":\"active\"")
+                .contains("\"peer\":\"lbt-d1\",\"peerState\":\"dead\"");
 
         d1 = director(D1);
         await().atMost(STARTUP).until(() -> latestLog(D1).contains("HA: node lbt-d2 is alive"));

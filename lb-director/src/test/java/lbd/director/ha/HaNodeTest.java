@@ -123,4 +123,40 @@ class HaNodeTest {
         assertThat(b.status().reason()).isEqualTo("taking over: peer a is dead");
         assertThat(b.status().describe()).startsWith("HA: b active since").contains("peer a dead").contains("3 heartbeats dropped");
     }
+
+    @Test
+    void everyRoleAndPeerTransitionIsOneLineWithItsKeyValuePairs() throws Exception {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("lbd");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        try {
+            int pa = freeUdpPort();
+            int pb = freeUdpPort();
+            HaNode a = start("a", pa, pb, new FakeVips());
+            HaNode b = start("b", pb, pa, new FakeVips());
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.status().role() == HaRole.ACTIVE
+                    && b.status().peerState() == PeerState.ALIVE);
+
+            List<ch.qos.logback.classic.spi.ILoggingEvent> logged;
+            synchronized (appender) { // the appender's own lock: the nodes' threads may be appending
+                logged = List.copyOf(appender.list);
+            }
+            List<java.util.Map<String, String>> events = logged.stream()
+                    .filter(e -> e.getKeyValuePairs() != null)
+                    .map(e -> {
+                        java.util.Map<String, String> pairs = new java.util.LinkedHashMap<>();
+                        e.getKeyValuePairs().forEach(kv -> pairs.put(kv.key, String.valueOf(kv.value)));
+                        return pairs;
+                    }).toList();
+            assertThat(events).anySatisfy(p -> assertThat(p).containsEntry("event", "ha").containsEntry("node", "a")
+                    .containsEntry("from", "backup").containsEntry("to", "active").containsEntry("peer", "b")
+                    .containsKey("reason"));
+            assertThat(events).anySatisfy(p -> assertThat(p).containsEntry("event", "ha-peer").containsEntry("node", "b")
+                    .containsEntry("peer", "a").containsEntry("state", "alive").containsKey("reason"));
+        } finally {
+            logger.detachAppender(appender);
+        }
+    }
 }

@@ -13,7 +13,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import lbd.director.ha.HaCollector;
+import lbd.director.ha.HaRole;
+import lbd.director.ha.HaStatus;
+import lbd.director.ha.PeerState;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -74,7 +87,37 @@ class MetricsServerTest {
 
         @Override
         public Map<String, Long> directRoutingFrames() {
-            return Map.of("forwarded", 17L, "dropped-no-service", 4L);
+            return Map.of("received", 30L, "frames-tcp", 25L, "forwarded", 17L, "dropped-no-service", 4L,
+                    "frames-truncated", 2L, "arp-replies-sent", 3L, "flows-half-open-evicted", 6L);
+        }
+
+        @Override
+        public List<lbd.dataplane.dr.FlowOccupancy> directRoutingFlows() {
+            return List.of(new lbd.dataplane.dr.FlowOccupancy(0, 12, 65536));
+        }
+
+        @Override
+        public Map<RealServerKey, Boolean> directRoutingNeighbours() {
+            return Map.of(new RealServerKey(VIP, Endpoint.of("127.0.0.2", 80)), true,
+                    new RealServerKey(VIP, Endpoint.of("127.0.0.3", 80)), false);
+        }
+
+        @Override
+        public Map<RealServerKey, lbd.health.CheckDurations> checkDurations() {
+            lbd.health.CheckDurations d = new lbd.health.CheckDurations();
+            d.record(Duration.ofMillis(2).toNanos());
+            d.record(Duration.ofMillis(40).toNanos());
+            return Map.of(new RealServerKey(VIP, Endpoint.of("127.0.0.2", 80)), d);
+        }
+
+        @Override
+        public Optional<ReloadCounters> reloads() {
+            return Optional.of(new ReloadCounters(4, 1, 1_767_600_000_000L, true));
+        }
+
+        @Override
+        public String configSha256() {
+            return "ab".repeat(32);
         }
     }
 
@@ -104,12 +147,69 @@ class MetricsServerTest {
                     .contains("lbd_loop_out_of_resources_total{loop=\"0\"} 3")
                     .contains("lbd_loop_connection_ceiling_reached_total{loop=\"0\"} 5")
                     .contains("lbd_loop_dropped_datagrams_total{loop=\"0\"} 7")
-                    .contains("lbd_dr_frames_total{outcome=\"forwarded\"} 17")
-                    .contains("lbd_dr_frames_total{outcome=\"dropped-no-service\"} 4")
+                    .contains("lbd_dr_frames_received_total 30")
+                    .contains("lbd_dr_frames_forwarded_total 17")
+                    .contains("lbd_dr_frames_parsed_total{kind=\"tcp\"} 25")
+                    .contains("lbd_dr_frames_dropped_total{reason=\"no-service\"} 4")
+                    .contains("lbd_dr_frames_dropped_total{reason=\"truncated\"} 2")
+                    .contains("lbd_dr_frames_dropped_total{reason=\"flow-table-full\"} 0")
+                    .contains("lbd_dr_replies_sent_total{kind=\"arp\"} 3")
+                    .contains("lbd_dr_flows_half_open_evicted_total 6")
+                    .contains("lbd_dr_flow_table_entries{worker=\"0\"} 12")
+                    .contains("lbd_dr_flow_table_capacity{worker=\"0\"} 65536")
+                    .contains("lbd_dr_neighbour_resolved" + labels + " 1")
+                    .contains("lbd_dr_neighbour_resolved{protocol=\"tcp\",server=\"127.0.0.3:80\",service=\"127.0.0.1:8080\"} 0")
+                    .contains("lbd_health_check_duration_seconds_bucket{protocol=\"tcp\",server=\"127.0.0.2:80\",service=\"127.0.0.1:8080\",le=\"0.0025\"} 1")
+                    .contains("lbd_health_check_duration_seconds_bucket{protocol=\"tcp\",server=\"127.0.0.2:80\",service=\"127.0.0.1:8080\",le=\"0.05\"} 2")
+                    .contains("lbd_health_check_duration_seconds_count" + labels + " 2")
+                    .contains("lbd_config_reloads_total{result=\"success\"} 4")
+                    .contains("lbd_config_reloads_total{result=\"failure\"} 1")
+                    .contains("lbd_config_last_reload_successful 1")
+                    .contains("lbd_config_last_reload_success_timestamp_seconds 1.7676E9")
+                    .contains("lbd_config_info{sha256=\"" + "ab".repeat(32) + "\"} 1")
+                    .containsPattern("lbd_build_info\\{java_version=\"[^\"]+\",version=\"0\\.1\\.0\"} 1")
+                    .contains("jvm_memory_used_bytes{area=\"heap\"}")
+                    .contains("jvm_threads_current")
+                    .contains("process_open_fds")
+                    .contains("process_resident_memory_bytes")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"2.5E-4\"} 2")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.025\"} 2")
                     .contains("lbd_connect_latency_seconds_bucket{protocol=\"tcp\",service=\"127.0.0.1:8080\",le=\"0.05\"} 3")
                     .contains("lbd_connect_latency_seconds_count{protocol=\"tcp\",service=\"127.0.0.1:8080\"} 3");
+        }
+    }
+
+    /**
+     * packaging/grafana/lbd-dashboard.json is valid JSON and every series its queries name is one lbd exposes (a
+     * renamed metric would leave a panel silently empty).
+     */
+    @Test
+    void theSampleDashboardQueriesOnlySeriesThatExist() throws Exception {
+        Path dashboard = Path.of("..", "packaging", "grafana", "lbd-dashboard.json");
+        JsonNode root = new ObjectMapper().readTree(dashboard.toFile());
+        List<String> exprs = new ArrayList<>();
+        root.findValues("expr").forEach(e -> exprs.add(e.asText()));
+        assertThat(exprs).hasSizeGreaterThan(20);
+
+        HaStatus ha = new HaStatus("lvs1", HaRole.ACTIVE, java.time.Instant.EPOCH, "start", "lvs2", PeerState.ALIVE,
+                HaRole.BACKUP, 1, 0);
+        try (MetricsServer server = MetricsServer.start(Endpoint.of("127.0.0.1", 0), new Source(),
+                List.of(new HaCollector(() -> ha)));
+             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+            String scrape = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Set<String> exposed = new HashSet<>();
+            Matcher series = Pattern.compile("(?m)^([a-z_:][a-z0-9_:]*)[{ ]").matcher(scrape);
+            while (series.find()) {
+                exposed.add(series.group(1));
+            }
+            Matcher named = Pattern.compile("\\b((?:lbd|jvm|process)_[a-z0-9_]+)").matcher(String.join("\n", exprs));
+            Set<String> queried = new TreeSet<>();
+            while (named.find()) {
+                queried.add(named.group(1));
+            }
+            assertThat(queried).hasSizeGreaterThan(25);
+            assertThat(queried).allSatisfy(name -> assertThat(exposed).as("exposed series").contains(name));
         }
     }
 

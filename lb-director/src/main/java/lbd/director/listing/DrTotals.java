@@ -1,0 +1,53 @@
+package lbd.director.listing;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import lbd.dataplane.dr.DrStats;
+
+/**
+ * The direct-routing workers' counters ({@code DrStats.name} → count, summed over the workers) sorted by what
+ * they count ({@link DrStats#kind}): what the metrics and the JSON (lbadm, the status page) both show.
+ *
+ * @param received         frames read
+ * @param forwarded        frames sent on to a real server
+ * @param deliveredLocally frames handed to this host's stack
+ * @param halfOpenEvicted  half-open flows evicted from a full flow table
+ * @param parsed           frames handled further, by kind (tcp, arp, neighbour-solicitation)
+ * @param dropped          frames dropped, by reason
+ * @param replies          ARP replies and neighbour advertisements sent, by kind
+ */
+public record DrTotals(long received, long forwarded, long deliveredLocally, long halfOpenEvicted,
+                       SortedMap<String, Long> parsed, SortedMap<String, Long> dropped,
+                       SortedMap<String, Long> replies) {
+
+    public static DrTotals of(Map<String, Long> counters) {
+        long received = 0;
+        long forwarded = 0;
+        long local = 0;
+        long evicted = 0;
+        SortedMap<String, Long> parsed = new TreeMap<>();
+        SortedMap<String, Long> dropped = new TreeMap<>();
+        SortedMap<String, Long> replies = new TreeMap<>();
+        for (int c = 0; c < DrStats.COUNT; c++) {
+            long n = counters.getOrDefault(DrStats.name(c), 0L);
+            switch (DrStats.kind(c)) {
+                case RECEIVED -> received += n;
+                case FORWARDED -> forwarded += n;
+                case DELIVERED_LOCALLY -> local += n;
+                case EVICTED -> evicted += n;
+                case FRAME -> parsed.merge(DrStats.reason(c), n, Long::sum);
+                case DROPPED -> dropped.merge(DrStats.reason(c), n, Long::sum);
+                case REPLY_SENT -> replies.merge(DrStats.reason(c), n, Long::sum);
+            }
+        }
+        return new DrTotals(received, forwarded, local, evicted, Collections.unmodifiableSortedMap(parsed),
+                Collections.unmodifiableSortedMap(dropped), Collections.unmodifiableSortedMap(replies));
+    }
+
+    /** Every frame dropped, whatever the reason. */
+    public long droppedTotal() {
+        return dropped.values().stream().mapToLong(Long::longValue).sum();
+    }
+}
