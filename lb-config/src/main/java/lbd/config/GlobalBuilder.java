@@ -2,7 +2,10 @@ package lbd.config;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import lbd.config.model.Endpoint;
 import lbd.config.model.GlobalSettings;
@@ -42,16 +45,33 @@ final class GlobalBuilder {
                 "a number of connections")), 0);
         Optional<Path> controlSocket = Optional.ofNullable(r.read(globals, Directive.CONTROLSOCKET, GlobalBuilder::path));
         Optional<Endpoint> metrics = Optional.ofNullable(r.read(globals, Directive.METRICS, v -> metrics(v, r.resolver)));
-        Optional<String> networkInterface = Optional.ofNullable(r.read(globals, Directive.INTERFACE, v -> {
-            String name = Values.unquote(v);
+        List<String> networkInterfaces = orElse(r.read(globals, Directive.INTERFACE, GlobalBuilder::interfaces),
+                List.of());
+        return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
+                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterfaces,
+                emailAlertFrom);
+    }
+
+    /** interface=eth0 or interface=eth0,eth1.10,bond0 (commas or blanks between the names). */
+    private static List<String> interfaces(String value) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String name : Values.unquote(value).split("[,\\s]+")) {
+            if (name.isEmpty()) {
+                continue;
+            }
             if (!INTERFACE.matcher(name).matches()) {
                 throw new BadValue(Excerpt.quoted(name) + " is not a network interface name (1-15"
-                        + " characters, no '/' or blanks, e.g. eth0)");
+                        + " characters, no '/' or blanks, e.g. eth0; several: interface=eth0,eth1)");
             }
-            return name;
-        }));
-        return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
-                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface, emailAlertFrom);
+            if (!names.add(name)) {
+                throw new BadValue(Excerpt.quoted(name) + " is listed twice");
+            }
+        }
+        if (names.isEmpty()) {
+            throw new BadValue("no interface named; write interface=eth0 (or interface=eth0,eth1), or leave"
+                    + " interface= out to receive on every interface");
+        }
+        return List.copyOf(names);
     }
 
     private static Transport transport(String value) {

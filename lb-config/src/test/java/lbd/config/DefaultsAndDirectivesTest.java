@@ -276,7 +276,7 @@ class DefaultsAndDirectivesTest {
         assertThat(g.maxConnections()).isEqualTo(20000);
         assertThat(g.controlSocket()).contains(Path.of("/run/lbd.sock"));
         assertThat(g.metricsAddress()).hasValueSatisfying(e -> assertThat(e.toString()).isEqualTo("127.0.0.1:9100"));
-        assertThat(g.networkInterface()).contains("eth0");
+        assertThat(g.networkInterfaces()).containsExactly("eth0");
         assertThat(g.supervised()).isTrue();
         assertThat(g.forkingMode()).isTrue();
         assertThat(g.cleanStop()).isFalse();

@@ -25,7 +25,15 @@ public final class DrStats {
     public static final int DELIVERED_LOCALLY = FORWARDED + 11;
     public static final int LOCAL_DELIVERY_FAILED = FORWARDED + 12;
     public static final int NEIGHBOUR_ADVERTISEMENTS_SENT = FORWARDED + 13;
-    public static final int COUNT = FORWARDED + 14;
+    /** ipip: ICMP "fragmentation needed" sent back for a packet that would not fit once encapsulated (DF set). */
+    public static final int TUNNEL_FRAGMENTATION_NEEDED_SENT = FORWARDED + 14;
+    /** ipip: a packet that would not fit once encapsulated and allows fragmentation (lbd does not fragment). */
+    public static final int TUNNEL_TOO_BIG = FORWARDED + 15;
+    /** ipip: the packet's TTL ends at the director. */
+    public static final int TUNNEL_TTL_EXPIRED = FORWARDED + 16;
+    /** ipip: an IPv6 packet for an IPv4 tunnel (not reached while lb-config refuses ipip for IPv6 services). */
+    public static final int TUNNEL_NOT_IPV4 = FORWARDED + 17;
+    public static final int COUNT = FORWARDED + 18;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -64,6 +72,10 @@ public final class DrStats {
             case DELIVERED_LOCALLY -> "delivered-locally";
             case LOCAL_DELIVERY_FAILED -> "local-delivery-failed";
             case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisements-sent";
+            case TUNNEL_FRAGMENTATION_NEEDED_SENT -> "ipip-fragmentation-needed-sent";
+            case TUNNEL_TOO_BIG -> "dropped-ipip-too-big";
+            case TUNNEL_TTL_EXPIRED -> "dropped-ipip-ttl-expired";
+            case TUNNEL_NOT_IPV4 -> "dropped-ipip-not-ipv4";
             default -> "unknown";
         };
     }

@@ -2,6 +2,7 @@ package lbd.dataplane.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import lbd.config.model.VirtualServiceKey;
@@ -11,23 +12,34 @@ import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.dr.packet.IcmpFrame;
+import lbd.dataplane.dr.packet.Ipv4Tunnel;
 import lbd.dataplane.dr.packet.NdFrame;
+import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.dr.sys.PacketSocketPoll;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
+import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.ServiceSlot;
 import lbd.dataplane.worker.WorkerState;
 
 /**
- * One member of the PACKET_FANOUT group: the kernel hashes each flow to one member, so this thread alone
- * owns the flows it sees, their table, its schedulers and counters. Reads a batch of frames, forwards each by
- * rewriting its MACs (or, for a destination on this host, hands it to the host's own stack through
- * {@link LocalDelivery}), answers ARP for the VIPs, and expires connections on its timer wheel.
+ * Member i of every ingress interface's PACKET_FANOUT group (one socket per interface): the kernel hashes each
+ * flow to one member — the same flow hash and the same number of members in every group, so a flow reaches this
+ * worker whichever interface it comes in on — and this thread alone owns the flows it sees, their table, its
+ * schedulers and counters. Reads a batch of frames from its sockets, forwards each as its destination's
+ * {@link Egress} says — on the destination's interface with its MACs (gate), or encapsulated in IPv4 towards the
+ * next hop of the route to the real server (ipip) — or, for a destination on this host, hands it to the host's
+ * own stack through {@link LocalDelivery}; answers ARP for the VIPs, and expires connections on its timer wheel.
+ *
+ * <p>Every frame is sent through the first socket, each naming its interface (a packet socket sends on any);
+ * ARP and neighbour answers and ICMP errors leave through the socket the request came in on.
  *
  * <p>A packet of an unknown flow that is not a SYN (e.g. the rest of a connection that another director or
  * an earlier lbd process scheduled, or a stray segment) is dropped and counted as
@@ -41,11 +53,22 @@ final class DrWorker implements Runnable {
     private static final int SLOT = 65536; // a frame from the ring is at most this long (snap length 0x40000 is
                                            // never reached: the interface MTU and GRO bound it far lower)
     private static final int IDLE_POLL_MILLIS = 50;
+    // Room in front of each received frame for the outer header of ipip, so encapsulation moves 24 bytes, not the
+    // packet.
+    private static final int HEADROOM = 32;
+    // Where the segments of a coalesced frame to an ipip destination are written (the kernel cannot segment
+    // inside a tunnel that a packet socket hands it); flushed whenever full.
+    private static final int SEGMENT_AREA = 1 << 18;
+    private static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+    private static final int TCP_PSH = 0x08;
+    private static final int TCP_CWR = 0x80;
 
-    private final PacketSocket socket;
+    private final PacketSocket[] sockets; // one per ingress interface
+    private final long[] ownMacs;         // each ingress interface's MAC
+    private final PacketSocket socket;    // the one every forwarded frame leaves through
+    private int arrival;                  // the socket the frame being handled came in on
     private final WorkerState state;
     private final SnapshotPublisher publisher;
-    private final long ownMac;
     private final DrStats stats;
     private final FlowTable flows;
     private final FrameParser parser = new FrameParser();
@@ -55,6 +78,17 @@ final class DrWorker implements Runnable {
     private ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS; // what the flow table applies
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
+    // The batch's frames: BATCH slots of SLOT bytes, each HEADROOM bytes of room, the virtio-net header, the frame.
+    private MemorySegment slotMemory;
+    private int handledSlot;              // the slot of the frame being handled
+    private MemorySegment segmentArea;
+    private int segmentAreaUsed;
+    private int outerId;                  // the identification of the next outer IPv4 header
+    // What forward() decided for the frame it returns true for: where it starts (offset in slotMemory), its
+    // length, and the interface it leaves on.
+    private long sendOffset;
+    private int sendLength;
+    private int sendInterface;
     private volatile boolean running = true;
     // A connection listing asked of this worker (lbadm -Lc): answered on this thread between two batches, so the
     // flow table is only ever read by its owner. One at a time (DrDataPlane#connections serializes them).
@@ -63,20 +97,32 @@ final class DrWorker implements Runnable {
     private record ListingRequest(int limit, CompletableFuture<ConnectionEntries> answer) {
     }
 
-    /** @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory */
+    /**
+     * One interface's worker (benchmarks drive {@link #handle} without a socket).
+     *
+     * @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory
+     */
     DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
              int flowCapacity) {
-        this(socket, state, publisher, ownMac, stats, flowCapacity, new LocalDelivery());
+        this(new PacketSocket[] {socket}, new long[] {ownMac}, state, publisher, stats, flowCapacity,
+                new LocalDelivery());
     }
 
-    /** @param local the way to this host's own stack, shared by the workers (for local gate destinations) */
-    DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
+    /**
+     * @param sockets this worker's socket on each ingress interface, {@code ownMacs} their interfaces' MACs
+     * @param local   the way to this host's own stack, shared by the workers (for local gate destinations)
+     */
+    DrWorker(PacketSocket[] sockets, long[] ownMacs, WorkerState state, SnapshotPublisher publisher, DrStats stats,
              int flowCapacity, LocalDelivery local) {
+        if (sockets.length == 0 || sockets.length != ownMacs.length) {
+            throw new IllegalArgumentException("one MAC per socket, at least one socket");
+        }
         this.local = local;
-        this.socket = socket;
+        this.sockets = sockets.clone();
+        this.ownMacs = ownMacs.clone();
+        this.socket = sockets[0];
         this.state = state;
         this.publisher = publisher;
-        this.ownMac = ownMac;
         this.stats = stats;
         this.flows = new FlowTable(flowCapacity, nowMillis());
     }
@@ -103,33 +149,43 @@ final class DrWorker implements Runnable {
 
     @Override
     public void run() {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); PacketSocketPoll poll = new PacketSocketPoll(sockets)) {
             // One slot per frame of a batch: forwarded frames stay in their slot until the batch is flushed.
-            // A slot holds the socket's virtio-net header (if any) and then the frame.
+            // A slot holds HEADROOM bytes of room, the socket's virtio-net header (if any) and then the frame.
             int header = socket.headerLength();
             errno = LinuxNative.newErrnoSegment(arena);
             MemorySegment[] headers = new MemorySegment[BATCH];
             MemorySegment[] slots = new MemorySegment[BATCH];
             MemorySegment[] frames = new MemorySegment[BATCH];
-            MemorySegment all = arena.allocate((long) SLOT * BATCH, 64);
+            slotMemory = arena.allocate((long) SLOT * BATCH, 64);
             for (int i = 0; i < BATCH; i++) {
-                slots[i] = all.asSlice((long) SLOT * i, SLOT);
+                slots[i] = slotMemory.asSlice((long) SLOT * i + HEADROOM, SLOT - HEADROOM);
                 frames[i] = slots[i].asSlice(header);
                 headers[i] = header == 0 ? null : slots[i].asSlice(0, header);
             }
-            replySlot = arena.allocate(header + 128L, 8); // zeroed: a virtio-net header asking for no offload
+            segmentArea = arena.allocate(SEGMENT_AREA, 64);
+            replySlot = arena.allocate(header + 256L, 8); // zeroed: a virtio-net header asking for no offload
             replyFrame = replySlot.asSlice(header);
+            int first = 0;
             while (running) {
                 int handled = 0;
-                int length;
-                while (handled < BATCH && (length = socket.receive(slots[handled])) > 0) {
-                    receivedHeader = headers[handled];
-                    if (handle(frames[handled], length)) {
-                        stats.add(DrStats.SEND_FAILED, socket.queue(slots[handled], length));
+                // Each interface's socket in turn, starting one further each round, so none waits behind another.
+                for (int k = 0; k < sockets.length && handled < BATCH; k++) {
+                    int s = (first + k) % sockets.length;
+                    arrival = s;
+                    int length;
+                    while (handled < BATCH && (length = sockets[s].receive(slots[handled])) > 0) {
+                        receivedHeader = headers[handled];
+                        handledSlot = handled;
+                        if (handle(frames[handled], length)) {
+                            stats.add(DrStats.SEND_FAILED, socket.queue(slotMemory.address() + sendOffset,
+                                    sendLength, sendInterface));
+                        }
+                        handled++;
                     }
-                    handled++;
                 }
-                stats.add(DrStats.SEND_FAILED, socket.flush());
+                first = (first + 1) % sockets.length;
+                flush();
                 followTimeouts();
                 flows.expire(nowMillis());
                 stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
@@ -138,10 +194,16 @@ final class DrWorker implements Runnable {
                     asked.answer.complete(flows.describe(asked.limit, nowMillis()));
                 }
                 if (handled == 0) {
-                    socket.awaitReadable(IDLE_POLL_MILLIS);
+                    poll.await(IDLE_POLL_MILLIS);
                 }
             }
         }
+    }
+
+    /** Sends every queued frame; the segment area is free again. */
+    private void flush() {
+        stats.add(DrStats.SEND_FAILED, socket.flush());
+        segmentAreaUsed = 0;
     }
 
     /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */
@@ -153,7 +215,10 @@ final class DrWorker implements Runnable {
         }
     }
 
-    /** Handles one received frame; true when it was rewritten and is to be sent. */
+    /**
+     * Handles one received frame; true when it was rewritten and is to be sent as {@link #sendOffset},
+     * {@link #sendLength} and {@link #sendInterface} say.
+     */
     boolean handle(MemorySegment frame, int length) {
         stats.increment(DrStats.RECEIVED);
         int verdict = parser.parse(frame, length);
@@ -181,8 +246,8 @@ final class DrWorker implements Runnable {
             return;
         }
         long senderMac = ArpFrame.senderMac(f, l3);
-        int n = ArpFrame.write(replyFrame, senderMac, ArpFrame.REPLY, ownMac, target, senderMac, sender);
-        if (socket.send(replySlot, n)) {
+        int n = ArpFrame.write(replyFrame, senderMac, ArpFrame.REPLY, ownMacs[arrival], target, senderMac, sender);
+        if (sockets[arrival].send(replySlot, n)) {
             stats.increment(DrStats.ARP_REPLIES_SENT);
         } else {
             stats.increment(DrStats.SEND_FAILED);
@@ -197,9 +262,9 @@ final class DrWorker implements Runnable {
         if (!v.answersNd(v.vip6Number(targetHigh, targetLow))) {
             return; // not ours, or silenced (the backup of an HA pair)
         }
-        int n = NdFrame.writeAnswer(replyFrame, ownMac, targetHigh, targetLow, parser.sourceMac(),
+        int n = NdFrame.writeAnswer(replyFrame, ownMacs[arrival], targetHigh, targetLow, parser.sourceMac(),
                 parser.sourceIpv6High(), parser.sourceIpv6Low());
-        if (socket.send(replySlot, n)) {
+        if (sockets[arrival].send(replySlot, n)) {
             stats.increment(DrStats.NEIGHBOUR_ADVERTISEMENTS_SENT);
         } else {
             stats.increment(DrStats.SEND_FAILED);
@@ -208,7 +273,7 @@ final class DrWorker implements Runnable {
 
     private boolean forward(DrDirectory v, long now) {
         FrameParser p = parser;
-        if (p.destinationMac() != ownMac) {
+        if (p.destinationMac() != ownMacs[arrival]) {
             stats.increment(DrStats.NOT_FOR_THIS_HOST);
             return false;
         }
@@ -254,17 +319,131 @@ final class DrWorker implements Runnable {
             }
         }
         flows.onPacket(e, flags, p.ipLength(), now);
-        if (flows.mac(e) == Destination.LOCAL_NODE) {
+        Egress out = flows.egress(e);
+        if (out.nextHopMac() == Destination.LOCAL_NODE) {
             // IPVS's local node: the packet goes to this host's own stack, still addressed to the VIP.
             stats.increment(local.deliver(errno, receivedHeader, p.frame(), p.networkOffset(), p.length())
                     ? DrStats.DELIVERED_LOCALLY : DrStats.LOCAL_DELIVERY_FAILED);
             return false;
         }
+        boolean sameInterface = out.interfaceIndex() == Egress.ARRIVAL_INTERFACE;
+        sendInterface = sameInterface ? sockets[arrival].interfaceIndex() : out.interfaceIndex();
+        long sourceMac = sameInterface ? ownMacs[arrival] : out.sourceMac();
+        if (out.tunnels()) {
+            return tunnel(out, sourceMac);
+        }
         // The virtio-net header in front of the frame goes back out unchanged: the kernel segments a coalesced
         // frame and fills in a checksum left to the hardware, as it would have for the frame as received.
-        p.rewriteMacs(flows.mac(e), ownMac);
+        p.rewriteMacs(out.nextHopMac(), sourceMac);
+        sendOffset = (long) SLOT * handledSlot + HEADROOM;
+        sendLength = p.length();
         stats.increment(DrStats.FORWARDED); // queued; frames the kernel then refuses are counted as send-failed
         return true;
+    }
+
+    /**
+     * ipip: the client's IPv4 packet in an IPv4 header to the real server, as IPVS's tunnel transmitter sends it.
+     * A packet that would no longer fit the egress MTU gets ICMP "fragmentation needed" back when it forbids
+     * fragmentation (so the client's path MTU discovery shrinks its segments) and is dropped; one that allows it is
+     * dropped too (IPVS fragments the outer packet; lbd does not), each counted. A coalesced frame is cut into
+     * segments here.
+     */
+    private boolean tunnel(Egress out, long sourceMac) {
+        FrameParser p = parser;
+        if (p.isIpv6()) { // an IPv6 service's destinations are never ipip (lb-config refuses them)
+            stats.increment(DrStats.TUNNEL_NOT_IPV4);
+            return false;
+        }
+        MemorySegment f = p.frame();
+        int l3 = p.networkOffset();
+        int l4 = p.transportOffset();
+        int ihl = l4 - l3;
+        int tcpHeader = (Net.u8(f, l4 + 12) >>> 4) * 4;
+        int gsoType = receivedHeader == null ? 0 : receivedHeader.get(ValueLayout.JAVA_BYTE, 1) & 0x7f;
+        int gsoSize = gsoType == 0 ? 0 : Short.toUnsignedInt(receivedHeader.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+        boolean needsChecksum = receivedHeader != null
+                && (receivedHeader.get(ValueLayout.JAVA_BYTE, 0) & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+        int packetLength = gsoSize > 0 ? ihl + tcpHeader + gsoSize : Net.u16(f, l3 + 2);
+        if (Ipv4Tunnel.expires(f, l3)) {
+            stats.increment(DrStats.TUNNEL_TTL_EXPIRED);
+            return false;
+        }
+        int mtu = out.mtu() - Ipv4Tunnel.HEADER;
+        if (out.mtu() > 0 && packetLength > mtu) {
+            if (Ipv4Tunnel.dontFragment(f, l3)) {
+                int n = IcmpFrame.writeFragmentationNeeded(replyFrame, ownMacs[arrival], f, l3, p.sourceMac(), mtu);
+                stats.increment(sockets[arrival].send(replySlot, n) ? DrStats.TUNNEL_FRAGMENTATION_NEEDED_SENT
+                        : DrStats.SEND_FAILED);
+            } else {
+                stats.increment(DrStats.TUNNEL_TOO_BIG);
+            }
+            return false;
+        }
+        if (gsoSize > 0) {
+            segmentIntoTunnel(out, sourceMac, f, l3, ihl, tcpHeader, gsoSize, p.length());
+            return false;
+        }
+        // In place: the Ethernet header and the virtio-net header move HEADER bytes forward into the headroom.
+        long frameAt = (long) SLOT * handledSlot + HEADROOM + socket.headerLength();
+        long innerAt = frameAt + l3;
+        int tcpLength = Net.u16(f, l3 + 2) - ihl;
+        Ipv4Tunnel.prepareInner(slotMemory, innerAt, innerAt + ihl, tcpLength, needsChecksum);
+        int length = Ipv4Tunnel.writeOuter(slotMemory, innerAt, out.nextHopMac(), sourceMac, out.tunnelSource(),
+                out.tunnelDestination(), outerId++);
+        sendOffset = innerAt - Ipv4Tunnel.HEADER - FrameParser.ETH_HEADER - socket.headerLength();
+        clearVirtioHeader(slotMemory, sendOffset);
+        sendLength = length;
+        stats.increment(DrStats.FORWARDED);
+        return true;
+    }
+
+    /**
+     * A coalesced frame (GRO/TSO, {@code gsoSize} bytes of payload per segment) to an ipip destination: each segment
+     * written whole into the segment area — its own IPv4 and TCP headers (length, identification, sequence number,
+     * flags, checksums as the sender's TCP would have made them), in its own outer header — and queued.
+     */
+    private void segmentIntoTunnel(Egress out, long sourceMac, MemorySegment f, int l3, int ihl, int tcpHeader,
+                                   int gsoSize, int frameLength) {
+        int l4 = l3 + ihl;
+        int payload = frameLength - l4 - tcpHeader;
+        int header = socket.headerLength();
+        int innerHeaders = ihl + tcpHeader;
+        int id = Net.u16(f, l3 + 4);
+        int sequence = Net.u32(f, l4 + 4);
+        int flags = Net.u8(f, l4 + 13);
+        int sent = 0;
+        for (int k = 0; sent < payload; k++) {
+            int chunk = Math.min(gsoSize, payload - sent);
+            int stride = header + FrameParser.ETH_HEADER + Ipv4Tunnel.HEADER + innerHeaders + chunk;
+            if (segmentAreaUsed + stride > SEGMENT_AREA) {
+                flush();
+            }
+            long at = segmentAreaUsed;
+            long inner = at + header + FrameParser.ETH_HEADER + Ipv4Tunnel.HEADER;
+            MemorySegment.copy(f, l3, segmentArea, inner, innerHeaders);
+            MemorySegment.copy(f, l4 + tcpHeader + sent, segmentArea, inner + innerHeaders, chunk);
+            Net.putU16(segmentArea, inner + 2, innerHeaders + chunk);
+            Net.putU16(segmentArea, inner + 4, id + k);
+            Net.putU32(segmentArea, inner + ihl + 4, sequence + sent);
+            boolean last = sent + chunk == payload;
+            int segmentFlags = flags & ~(last ? 0 : FrameParser.TCP_FIN | TCP_PSH) & ~(k == 0 ? 0 : TCP_CWR);
+            segmentArea.set(ValueLayout.JAVA_BYTE, inner + ihl + 13, (byte) segmentFlags);
+            Ipv4Tunnel.prepareInner(segmentArea, inner, inner + ihl, tcpHeader + chunk, true);
+            int length = Ipv4Tunnel.writeOuter(segmentArea, inner, out.nextHopMac(), sourceMac, out.tunnelSource(),
+                    out.tunnelDestination(), outerId++);
+            clearVirtioHeader(segmentArea, at);
+            stats.add(DrStats.SEND_FAILED, socket.queue(segmentArea.address() + at, length, sendInterface));
+            segmentAreaUsed += (stride + 7) & ~7;
+            sent += chunk;
+        }
+        stats.increment(DrStats.FORWARDED);
+    }
+
+    /** A virtio-net header asking for nothing (the frame is complete) at {@code at}, when the socket uses one. */
+    private void clearVirtioHeader(MemorySegment s, long at) {
+        for (int i = 0; i < socket.headerLength(); i++) {
+            s.set(ValueLayout.JAVA_BYTE, at + i, (byte) 0);
+        }
     }
 
     private int schedule(VirtualServiceKey key, long clientHigh, long clientLow, int clientPort, int vipKey,
@@ -299,11 +478,10 @@ final class DrWorker implements Runnable {
             stats.increment(DrStats.NO_DESTINATION);
             return -1;
         }
-        long mac = d.mac(); // resolved by the control plane, in the same table as the weight
-        int e = mac == Destination.NO_MAC ? -1
-                : flows.insert(clientHigh, clientLow, clientPort, vipKey, vport, mac, c, now);
+        Egress out = d.egress(); // resolved by the control plane, in the same table as the weight
+        int e = !out.resolved() ? -1 : flows.insert(clientHigh, clientLow, clientPort, vipKey, vport, out, c, now);
         if (e < 0) {
-            stats.increment(mac == Destination.NO_MAC ? DrStats.MAC_UNRESOLVED : DrStats.FLOW_TABLE_FULL);
+            stats.increment(!out.resolved() ? DrStats.MAC_UNRESOLVED : DrStats.FLOW_TABLE_FULL);
             if (binding != null) {
                 persistence.templates().release(binding.handle(), now); // no connection after all
             }

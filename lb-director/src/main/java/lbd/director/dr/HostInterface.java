@@ -1,0 +1,68 @@
+package lbd.director.dr;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import lbd.dataplane.dr.DrInterface;
+import lbd.dataplane.dr.packet.Net;
+import lbd.director.host.ProcValue;
+
+/**
+ * A network interface as /sys/class/net shows it: what direct routing needs to know to receive on it and send
+ * on it (its index, MAC, MTU, link type, whether it is up, and the bond or bridge it is a port of).
+ *
+ * @param master the bond, team or bridge the interface is a port of; empty when none. Frames of a port reach
+ *               the master too, so lbd receives on the master only.
+ */
+public record HostInterface(String name, int index, long mac, int mtu, int type, boolean up, Optional<String> master) {
+
+    /** ARPHRD_ETHER: Ethernet (also VLAN interfaces, bonds, bridges, veth). */
+    public static final int ETHERNET = 1;
+    private static final int IFF_UP = 0x1;
+    private static final Path SYS = Path.of("/sys/class/net");
+
+    /** The interface of that name, or empty when the host has none. */
+    public static Optional<HostInterface> read(String name) {
+        Path dir = SYS.resolve(name);
+        if (name.isEmpty() || name.contains("/") || !Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try {
+            int type = Integer.parseInt(ProcValue.read(dir.resolve("type")).strip());
+            String address = ProcValue.read(dir.resolve("address")).strip();
+            long mac = type == ETHERNET && address.length() == 17 ? Net.parseMac(address) : 0;
+            int flags = Integer.decode(ProcValue.read(dir.resolve("flags")).strip());
+            Path master = dir.resolve("master");
+            Optional<String> masterName = Files.exists(master)
+                    ? Optional.of(Files.readSymbolicLink(master).getFileName().toString()) : Optional.empty();
+            return Optional.of(new HostInterface(name, Integer.parseInt(ProcValue.read(dir.resolve("ifindex")).strip()),
+                    mac, Integer.parseInt(ProcValue.read(dir.resolve("mtu")).strip()), type, (flags & IFF_UP) != 0,
+                    masterName));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty(); // vanished while read, or not readable: as if absent
+        }
+    }
+
+    /** Every interface of the host, by name. */
+    public static List<HostInterface> all() {
+        List<HostInterface> out = new ArrayList<>();
+        try (Stream<Path> names = Files.list(SYS)) {
+            names.map(p -> p.getFileName().toString()).sorted().forEach(n -> read(n).ifPresent(out::add));
+        } catch (IOException e) {
+            // no /sys: no interfaces to offer
+        }
+        return out;
+    }
+
+    public boolean ethernet() {
+        return type == ETHERNET && mac != 0;
+    }
+
+    public DrInterface toDrInterface() {
+        return new DrInterface(name, index, mac);
+    }
+}
