@@ -1,0 +1,137 @@
+package lbd.director.dr;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import lbd.dataplane.dr.Shell;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The classic two-NIC director, in network namespaces, with lbd itself (child JVM): clients on one network route
+ * the VIP via the director's address there; the real servers sit on another network, directly connected to the
+ * director's second interface, and answer the clients through a router. No interface= line: lbd receives on every
+ * interface and sends each real server's frames on the interface the kernel's route to it names.
+ *
+ * <pre>
+ *   client 198.18.1.2 ──┬── director eth0 198.18.1.1 │ eth1 198.18.2.1 ──┬── VM2 198.18.2.2, VM3 198.18.2.3
+ *   (VIP via .1.1)      └── router   eth0 198.18.1.254 │ eth1 198.18.2.254 ┘  (default via .2.254)
+ * </pre>
+ */
+@Timeout(180)
+class DrTwoInterfaceTest {
+
+    private static final String VIP = "198.18.0.100";
+    private static final String VM2 = "198.18.2.2";
+    private static final String VM3 = "198.18.2.3";
+    private static final Duration HEALTH_BOUND = Duration.ofSeconds(30);
+
+    @Test
+    void clientsOnOneInterfaceReachRealServersOnTheOtherWithTheirPayloadsAndAddress() throws Exception {
+        assumeTrue(Shell.isRoot(), "DrTwoInterfaceTest needs root (network namespaces, AF_PACKET); skipped");
+        DrLab lab = new DrLab("l2n");
+        boolean passed = false;
+        try {
+            lab.switchNs("cs");
+            lab.switchNs("ss");
+            lab.host("cs", "cli", "198.18.1.2/24");
+            lab.host("cs", "dir", "198.18.1.1/24");
+            lab.link("ss", "dir", "eth1", "198.18.2.1/24");
+            lab.host("cs", "rt", "198.18.1.254/24");
+            lab.link("ss", "rt", "eth1", "198.18.2.254/24");
+            lab.ok("rt", "sysctl", "-qw", "net.ipv4.ip_forward=1");
+            lab.ok("cli", "ip", "route", "add", VIP + "/32", "via", "198.18.1.1");
+            lab.ok("cli", "ip", "route", "add", "default", "via", "198.18.1.254");
+            for (String[] vm : List.of(new String[] {"vm2", VM2, "VM2"}, new String[] {"vm3", VM3, "VM3"})) {
+                lab.host("ss", vm[0], vm[1] + "/24");
+                lab.ok(vm[0], "ip", "route", "add", "default", "via", "198.18.2.254");
+                lab.vipSetup(vm[0], "--iface", "eth0", "start", VIP);
+                lab.startServer(vm[0], 80, vm[2]);
+            }
+
+            Process lbd = lab.startLbd("dir",
+                    "quiescent=no",
+                    "eventloops=1",
+                    "virtual=" + VIP + ":80",
+                    "\treal=" + VM2 + ":80 gate",
+                    "\treal=" + VM3 + ":80 gate",
+                    "\tservice=http",
+                    "\trequest=\"/\"",
+                    "\treceive=\"OK\"",
+                    "\tscheduler=rr",
+                    "\tchecktype=negotiate");
+            await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
+                    .until(() -> lbd.isAlive() && lab.routed(VM2, "Route") && lab.routed(VM3, "Route"));
+            assertThat(lab.lbdLog()).contains("direct routing, receiving on eth0, eth1");
+
+            // Random payloads, from one byte to several coalesced frames' worth, each on its own connection: every
+            // byte arrives, rr alternates, and the real server sees the client's own address.
+            List<String> reports = new ArrayList<>();
+            List<String> expected = new ArrayList<>();
+            int[] sizes = {1, 1460, 100_000, 3_000_000};
+            for (int i = 0; i < sizes.length; i++) {
+                Path payload = lab.randomFile(sizes[i], i);
+                reports.add(lab.upload("cli", "http://" + VIP + "/", payload));
+                expected.add((i % 2 == 0 ? "VM3" : "VM2") + " 198.18.1.2 " + sizes[i] + " " + DrLab.sha256(payload));
+            }
+            assertThat(reports).containsExactlyElementsOf(expected);
+            assertThat(lab.in("cli", "curl", "-sS", "--max-time", "5", "http://" + VIP + "/").output().strip())
+                    .isEqualTo("OK VM3 198.18.1.2");
+
+            DrLab.stop(lbd);
+            assertThat(lab.lbdLog()).as("a clean stop logs no error").doesNotContain("ERROR")
+                    .doesNotContain("did not stop cleanly");
+            passed = true;
+        } finally {
+            if (!passed) {
+                lab.dump();
+            }
+            lab.close();
+        }
+    }
+
+    @Test
+    void whatCannotWorkIsRefusedAtStartEachWithTheServerTheInterfaceAndTheFix() throws Exception {
+        assumeTrue(Shell.isRoot(), "DrTwoInterfaceTest needs root (network namespaces, AF_PACKET); skipped");
+        DrLab lab = new DrLab("l2r");
+        boolean passed = false;
+        try {
+            lab.switchNs("ss");
+            lab.host("ss", "dir", "198.18.2.1/24");
+            lab.ok("dir", "ip", "route", "add", "198.18.3.0/24", "via", "198.18.2.254");
+            lab.ok("dir", "ip", "tuntap", "add", "dev", "tun9", "mode", "tun");
+            lab.ok("dir", "ip", "link", "set", "tun9", "up");
+            lab.ok("dir", "ip", "route", "add", "198.18.4.0/24", "dev", "tun9");
+            Process lbd = lab.startLbd("dir",
+                    "interface=eth0,eth9",
+                    "virtual=" + VIP + ":80",
+                    "\treal=198.18.3.5:80 gate",
+                    "\treal=198.18.4.5:80 gate",
+                    "\treal=198.18.2.5:80 gate",
+                    "\tchecktype=connect");
+            assertThat(lbd.waitFor(60, TimeUnit.SECONDS)).as("lbd exits when refused").isTrue();
+            assertThat(lbd.exitValue()).isEqualTo(1);
+            String log = lab.lbdLog();
+            assertThat(log)
+                    .contains("interface eth9 does not exist (see 'ip link'); fix interface= in the configuration")
+                    .contains("gate real server 198.18.3.5:80 of TCP " + VIP + ":80 is not on a network directly"
+                            + " connected to this director (the route to it goes via 198.18.2.254 dev eth0): use ipip"
+                            + " for it, or connect the director to its network")
+                    .contains("gate real server 198.18.4.5:80 of TCP " + VIP + ":80: the route to it leaves on tun9,"
+                            + " which is not an Ethernet interface (link type 65534)")
+                    .doesNotContain("198.18.2.5:80 of");
+            passed = true;
+        } finally {
+            if (!passed) {
+                lab.dump();
+            }
+            lab.close();
+        }
+    }
+}
