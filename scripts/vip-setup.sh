@@ -11,16 +11,22 @@
 # solicitation only for an address of the interface it came in on (ndisc looks the target up on that device
 # only), so a VIP on lo is never advertised on the wire; "nodad" skips duplicate address detection, whose
 # probes would otherwise ask the segment about the VIP (and find the director answering for it).
+# With --tunnel, the real server of an ipip (LVS-TUN) service, which receives the client's packets inside
+# IPv4-in-IPv4 from the director: the same, and the tunnel device tunl0 up (loading the kernel's ipip module
+# when it is not there) with reverse-path filtering relaxed on it (rp_filter=0 on tunl0, and "all" lowered
+# from strict 1 to loose 2 if it was 1: the kernel applies the higher of the two), since the decapsulated
+# packets come in on tunl0 from clients that the routes reach through another interface. IPv4 VIPs only.
 # "stop" undoes exactly what "start" did: the prior values are recorded in a state file under /run, one
 # per network namespace, so the script also works inside "ip netns exec".
 #
-# Usage: vip-setup.sh [--persist] [--iface IFACE] start VIP...   (IPv4 or IPv6 VIPs)
+# Usage: vip-setup.sh [--persist] [--iface IFACE] [--tunnel] start VIP...   (IPv4 or IPv6 VIPs)
 #        vip-setup.sh [--persist] stop
 #        vip-setup.sh status
 #
 # --persist  start: also write a sysctl.d drop-in and a systemd unit so that the setup survives reboots;
 #            stop: also remove them.
 # --iface    the outward interface (default: the interface of the default route, else the only non-lo one).
+# --tunnel   start: set up for ipip (tunl0 up, rp_filter relaxed) as well.
 #
 # Exit status: 0 success (status: VIPs configured), 1 error, 2 usage error, 3 status: not configured.
 
@@ -39,9 +45,24 @@ die() {
 }
 
 usage() {
-    printf 'usage: %s [--persist] [--iface IFACE] start VIP...\n       %s [--persist] stop\n       %s status\n' \
+    printf 'usage: %s [--persist] [--iface IFACE] [--tunnel] start VIP...\n       %s [--persist] stop\n       %s status\n' \
         "$PROG" "$PROG" "$PROG" >&2
     exit 2
+}
+
+TUNNEL_DEV=tunl0
+
+has_tunnel_dev() {
+    ip link show dev "$TUNNEL_DEV" >/dev/null 2>&1
+}
+
+# tunl0 exists once the kernel's ipip module is loaded (in every network namespace).
+ensure_tunnel_dev() {
+    if ! has_tunnel_dev; then
+        modprobe ipip >/dev/null 2>&1 || true
+    fi
+    has_tunnel_dev || die "no $TUNNEL_DEV device: this kernel has no IPv4-in-IPv4 tunnelling ('modprobe ipip' failed);" \
+        "an ipip real server needs it (CONFIG_NET_IPIP)"
 }
 
 # The state file is keyed by the network namespace, since /run is shared between namespaces.
@@ -130,15 +151,24 @@ do_start() {
     [ $# -ge 1 ] || usage
     for vip in "$@"; do
         is_ipv4 "$vip" || is_ipv6 "$vip" || die "not an IP address: '$vip' (give the VIP as a.b.c.d or an IPv6 address)"
+        if [ "$TUNNEL" = 1 ] && is_ipv6 "$vip"; then
+            die "--tunnel takes IPv4 VIPs only (lbd's ipip is IPv4-in-IPv4): '$vip'"
+        fi
     done
     [ -n "$IFACE" ] || IFACE=$(default_iface)
     [ -d "/proc/sys/net/ipv4/conf/$IFACE" ] || die "no such interface: '$IFACE' (see 'ip link'); pass --iface IFACE"
+    if [ "$TUNNEL" = 1 ]; then
+        ensure_tunnel_dev
+    fi
 
     mkdir -p "$STATE_DIR"
     if [ -f "$STATE" ]; then
         # Already started: keep the values recorded the first time, so that stop restores the originals.
         recorded=$(state_get iface)
         [ "$recorded" = "$IFACE" ] || die "already set up for interface '$recorded'; run '$PROG stop' first to change it"
+        recorded=$(state_get tunnel)
+        [ "${recorded:-0}" = "$TUNNEL" ] || die "already set up $( [ "$TUNNEL" = 1 ] && printf without || printf with )" \
+            "--tunnel; run '$PROG stop' first to change it"
     else
         tmp=$STATE.tmp
         {
@@ -152,6 +182,17 @@ do_start() {
             else
                 printf 'lo_was_up=0\n'
             fi
+            printf 'tunnel=%s\n' "$TUNNEL"
+            if [ "$TUNNEL" = 1 ]; then
+                for dev in all "$TUNNEL_DEV"; do
+                    printf 'sysctl=%s rp_filter %s\n' "$dev" "$(read_conf "$dev" rp_filter)"
+                done
+                if ip -o link show dev "$TUNNEL_DEV" | grep -q '[<,]UP[,>]'; then
+                    printf 'tunnel_was_up=1\n'
+                else
+                    printf 'tunnel_was_up=0\n'
+                fi
+            fi
         } >"$tmp"
         mv "$tmp" "$STATE"
     fi
@@ -162,6 +203,13 @@ do_start() {
         write_conf "$dev" arp_announce 2
     done
     ip link set dev lo up
+    if [ "$TUNNEL" = 1 ]; then
+        write_conf "$TUNNEL_DEV" rp_filter 0
+        if [ "$(read_conf all rp_filter)" = 1 ]; then
+            write_conf all rp_filter 2
+        fi
+        ip link set dev "$TUNNEL_DEV" up || die "cannot bring $TUNNEL_DEV up"
+    fi
     for vip in "$@"; do
         if has_vip "$vip"; then
             printf '%s: %s already on lo\n' "$PROG" "$vip"
@@ -191,12 +239,19 @@ persist() {
             printf 'net.ipv4.conf.%s.arp_ignore = 1\n' "$dev"
             printf 'net.ipv4.conf.%s.arp_announce = 2\n' "$dev"
         done
+        if [ "$TUNNEL" = 1 ]; then
+            printf 'net.ipv4.conf.%s.rp_filter = 0\n' "$TUNNEL_DEV"
+        fi
     } >"$SYSCTL_DROPIN"
     {
         printf '[Unit]\nDescription=lbd direct-routing VIPs on lo (%s)\n' "$PROG"
         printf 'After=network-pre.target\nBefore=network.target\n\n'
         printf '[Service]\nType=oneshot\nRemainAfterExit=yes\n'
-        printf 'ExecStart=%s --iface %s start' "$self" "$IFACE"
+        if [ "$TUNNEL" = 1 ]; then
+            printf 'ExecStart=%s --iface %s --tunnel start' "$self" "$IFACE"
+        else
+            printf 'ExecStart=%s --iface %s start' "$self" "$IFACE"
+        fi
         printf '%s\n' "$*" | tr ' ' '\n' | sort -u | while read -r vip; do
             [ -z "$vip" ] || printf ' %s' "$vip"
         done
@@ -240,6 +295,9 @@ do_stop() {
         if [ "$(state_get lo_was_up)" = 0 ]; then
             ip link set dev lo down
         fi
+        if [ "$(state_get tunnel_was_up)" = 0 ] && has_tunnel_dev; then
+            ip link set dev "$TUNNEL_DEV" down
+        fi
         rm -f "$STATE"
         printf '%s: restored the previous settings\n' "$PROG"
     else
@@ -265,6 +323,14 @@ do_status() {
         printf 'net.ipv4.conf.%s.arp_ignore = %s\n' "$dev" "$(read_conf "$dev" arp_ignore)"
         printf 'net.ipv4.conf.%s.arp_announce = %s\n' "$dev" "$(read_conf "$dev" arp_announce)"
     done
+    if [ -f "$STATE" ] && [ "$(state_get tunnel)" = 1 ]; then
+        for dev in all "$TUNNEL_DEV"; do
+            if [ -e "$(conf_path "$dev" rp_filter)" ]; then
+                printf 'net.ipv4.conf.%s.rp_filter = %s\n' "$dev" "$(read_conf "$dev" rp_filter)"
+            fi
+        done
+        printf 'tunnel: %s\n' "$(ip -o link show dev "$TUNNEL_DEV" 2>/dev/null | grep -q '[<,]UP[,>]' && printf up || printf down)"
+    fi
     if [ -f "$STATE" ]; then
         printf 'state: %s (started by %s)\n' "$STATE" "$PROG"
     else
@@ -279,10 +345,12 @@ do_status() {
 }
 
 PERSIST=0
+TUNNEL=0
 IFACE=
 while [ $# -gt 0 ]; do
     case $1 in
         --persist) PERSIST=1 ;;
+        --tunnel) TUNNEL=1 ;;
         --iface)
             [ $# -ge 2 ] || usage
             IFACE=$2
@@ -303,6 +371,7 @@ ARGS=
 for arg in "$@"; do
     case $arg in
         --persist) PERSIST=1 ;;
+        --tunnel) TUNNEL=1 ;;
         --iface=*) IFACE=${arg#--iface=} ;;
         *) ARGS="$ARGS $arg" ;;
     esac
