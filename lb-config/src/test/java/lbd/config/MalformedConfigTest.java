@@ -178,6 +178,12 @@ class MalformedConfigTest {
                         + " the virtual port 80; write :80, or use masq to map ports");
         assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 ipip\n\treal=10.0.0.3:80 masq\n"))
                 .startsWith("test.cf:3: real: masq here, but the real server on line 2 is ipip;");
+        assertThat(Fixtures.loaded(VIRTUAL + "\treal=10.0.0.2:80 ipip\n\tfallback=10.0.0.9:80 ipip\n")
+                .virtualServices().getFirst().fallback().orElseThrow().forwarding())
+                .isEqualTo(lbd.config.model.ForwardingMethod.IPIP);
+        assertThat(Fixtures.onlyError("virtual6=[2001:db8::1]:80\n\treal6=[2001:db8::2]:80 gate\n"
+                + "\tfallback6=[2001:db8::9]:80 ipip\n"))
+                .startsWith("test.cf:3: fallback6: ipip (tunnelling) to an IPv6 server is not supported yet");
     }
 
     @Test
