@@ -65,6 +65,7 @@ final class DrWorker implements Runnable {
 
     private final PacketSocket[] sockets; // one per ingress interface
     private final long[] ownMacs;         // each ingress interface's MAC
+    private final int[] ownIndexes;       // each ingress interface's index
     private final PacketSocket socket;    // the one every forwarded frame leaves through
     private int arrival;                  // the socket the frame being handled came in on
     private final WorkerState state;
@@ -120,6 +121,10 @@ final class DrWorker implements Runnable {
         this.local = local;
         this.sockets = sockets.clone();
         this.ownMacs = ownMacs.clone();
+        this.ownIndexes = new int[sockets.length];
+        for (int i = 0; i < sockets.length; i++) {
+            ownIndexes[i] = sockets[i] == null ? 0 : sockets[i].interfaceIndex(); // null: a benchmark's worker
+        }
         this.socket = sockets[0];
         this.state = state;
         this.publisher = publisher;
@@ -327,7 +332,7 @@ final class DrWorker implements Runnable {
             return false;
         }
         boolean sameInterface = out.interfaceIndex() == Egress.ARRIVAL_INTERFACE;
-        sendInterface = sameInterface ? sockets[arrival].interfaceIndex() : out.interfaceIndex();
+        sendInterface = sameInterface ? ownIndexes[arrival] : out.interfaceIndex();
         long sourceMac = sameInterface ? ownMacs[arrival] : out.sourceMac();
         if (out.tunnels()) {
             return tunnel(out, sourceMac);
