@@ -34,8 +34,21 @@ class DrTwoInterfaceTest {
 
     @Test
     void clientsOnOneInterfaceReachRealServersOnTheOtherWithTheirPayloadsAndAddress() throws Exception {
+        twoNicDirector(false);
+    }
+
+    /**
+     * The same with the director's client-side NIC a port of a bridge (the address on br0): lbd receives on the
+     * bridge, not on its port, whose frames reach the bridge too (a bond and its slaves are the same case).
+     */
+    @Test
+    void aBridgeIsReceivedOnAndItsPortIsNot() throws Exception {
+        twoNicDirector(true);
+    }
+
+    private void twoNicDirector(boolean bridged) throws Exception {
         assumeTrue(Shell.isRoot(), "DrTwoInterfaceTest needs root (network namespaces, AF_PACKET); skipped");
-        DrLab lab = new DrLab("l2n");
+        DrLab lab = new DrLab(bridged ? "l2b" : "l2n");
         boolean passed = false;
         try {
             lab.switchNs("cs");
@@ -43,6 +56,13 @@ class DrTwoInterfaceTest {
             lab.host("cs", "cli", "198.18.1.2/24");
             lab.host("cs", "dir", "198.18.1.1/24");
             lab.link("ss", "dir", "eth1", "198.18.2.1/24");
+            if (bridged) {
+                lab.ok("dir", "ip", "link", "add", "br0", "type", "bridge");
+                lab.ok("dir", "ip", "addr", "flush", "dev", "eth0");
+                lab.ok("dir", "ip", "link", "set", "eth0", "master", "br0");
+                lab.ok("dir", "ip", "addr", "add", "198.18.1.1/24", "dev", "br0");
+                lab.ok("dir", "ip", "link", "set", "br0", "up");
+            }
             lab.host("cs", "rt", "198.18.1.254/24");
             lab.link("ss", "rt", "eth1", "198.18.2.254/24");
             lab.ok("rt", "sysctl", "-qw", "net.ipv4.ip_forward=1");
@@ -68,7 +88,7 @@ class DrTwoInterfaceTest {
                     "\tchecktype=negotiate");
             await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
                     .until(() -> lbd.isAlive() && lab.routed(VM2, "Route") && lab.routed(VM3, "Route"));
-            assertThat(lab.lbdLog()).contains("direct routing, receiving on eth0, eth1");
+            assertThat(lab.lbdLog()).contains("direct routing, receiving on " + (bridged ? "br0, eth1" : "eth0, eth1"));
 
             // Random payloads, from one byte to several coalesced frames' worth, each on its own connection: every
             // byte arrives, rr alternates, and the real server sees the client's own address.
