@@ -25,10 +25,13 @@ public final class DrStats {
     public static final int DELIVERED_LOCALLY = FORWARDED + 11;
     public static final int LOCAL_DELIVERY_FAILED = FORWARDED + 12;
     public static final int NEIGHBOUR_ADVERTISEMENTS_SENT = FORWARDED + 13;
-    /** ipip: ICMP "fragmentation needed" sent back for a packet that would not fit once encapsulated (DF set). */
-    public static final int TUNNEL_FRAGMENTATION_NEEDED_SENT = FORWARDED + 14;
-    /** ipip: a packet that would not fit once encapsulated and allows fragmentation (lbd does not fragment). */
-    public static final int TUNNEL_TOO_BIG = FORWARDED + 15;
+    /**
+     * ICMP "fragmentation needed" sent back for an IPv4 packet too big for the egress (DF set; ipip: once
+     * encapsulated).
+     */
+    public static final int FRAGMENTATION_NEEDED_SENT = FORWARDED + 14;
+    /** An IPv4 packet too big for the egress that allows fragmentation (lbd does not fragment). */
+    public static final int TOO_BIG = FORWARDED + 15;
     /** ipip: the packet's TTL ends at the director. */
     public static final int TUNNEL_TTL_EXPIRED = FORWARDED + 16;
     /** ipip: an IPv6 packet for an IPv4 tunnel (not reached while lb-config refuses ipip for IPv6 services). */
@@ -72,8 +75,8 @@ public final class DrStats {
             case DELIVERED_LOCALLY -> "delivered-locally";
             case LOCAL_DELIVERY_FAILED -> "local-delivery-failed";
             case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisements-sent";
-            case TUNNEL_FRAGMENTATION_NEEDED_SENT -> "ipip-fragmentation-needed-sent";
-            case TUNNEL_TOO_BIG -> "dropped-ipip-too-big";
+            case FRAGMENTATION_NEEDED_SENT -> "fragmentation-needed-sent";
+            case TOO_BIG -> "dropped-too-big";
             case TUNNEL_TTL_EXPIRED -> "dropped-ipip-ttl-expired";
             case TUNNEL_NOT_IPV4 -> "dropped-ipip-not-ipv4";
             default -> "unknown";

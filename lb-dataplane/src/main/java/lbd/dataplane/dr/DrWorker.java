@@ -337,6 +337,9 @@ final class DrWorker implements Runnable {
         if (out.tunnels()) {
             return tunnel(out, sourceMac);
         }
+        if (!p.isIpv6() && tooBig(out, 0)) { // gate onto a link of a smaller MTU than the one it came from
+            return false;
+        }
         // The virtio-net header in front of the frame goes back out unchanged: the kernel segments a coalesced
         // frame and fills in a checksum left to the hardware, as it would have for the frame as received.
         p.rewriteMacs(out.nextHopMac(), sourceMac);
@@ -364,24 +367,14 @@ final class DrWorker implements Runnable {
         int l4 = p.transportOffset();
         int ihl = l4 - l3;
         int tcpHeader = (Net.u8(f, l4 + 12) >>> 4) * 4;
-        int gsoType = receivedHeader == null ? 0 : receivedHeader.get(ValueLayout.JAVA_BYTE, 1) & 0x7f;
-        int gsoSize = gsoType == 0 ? 0 : Short.toUnsignedInt(receivedHeader.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+        int gsoSize = gsoSize();
         boolean needsChecksum = receivedHeader != null
                 && (receivedHeader.get(ValueLayout.JAVA_BYTE, 0) & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
-        int packetLength = gsoSize > 0 ? ihl + tcpHeader + gsoSize : Net.u16(f, l3 + 2);
         if (Ipv4Tunnel.expires(f, l3)) {
             stats.increment(DrStats.TUNNEL_TTL_EXPIRED);
             return false;
         }
-        int mtu = out.mtu() - Ipv4Tunnel.HEADER;
-        if (out.mtu() > 0 && packetLength > mtu) {
-            if (Ipv4Tunnel.dontFragment(f, l3)) {
-                int n = IcmpFrame.writeFragmentationNeeded(replyFrame, ownMacs[arrival], f, l3, p.sourceMac(), mtu);
-                stats.increment(sockets[arrival].send(replySlot, n) ? DrStats.TUNNEL_FRAGMENTATION_NEEDED_SENT
-                        : DrStats.SEND_FAILED);
-            } else {
-                stats.increment(DrStats.TUNNEL_TOO_BIG);
-            }
+        if (tooBig(out, Ipv4Tunnel.HEADER)) {
             return false;
         }
         if (gsoSize > 0) {
@@ -399,6 +392,45 @@ final class DrWorker implements Runnable {
         clearVirtioHeader(slotMemory, sendOffset);
         sendLength = length;
         stats.increment(DrStats.FORWARDED);
+        return true;
+    }
+
+    /** The segment size of a coalesced (GRO/TSO) frame as its virtio-net header says; 0 for a plain frame. */
+    private int gsoSize() {
+        if (receivedHeader == null || (receivedHeader.get(ValueLayout.JAVA_BYTE, 1) & 0x7f) == 0) {
+            return 0;
+        }
+        return Short.toUnsignedInt(receivedHeader.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+    }
+
+    /**
+     * IPVS's MTU check before it sends (ensure_mtu_is_adequate): whether the IPv4 packet being forwarded, with
+     * {@code overhead} bytes added (20 for ipip), exceeds the egress MTU — for a coalesced frame, one of its
+     * segments. If so it is dropped, and when it forbids fragmentation the client gets ICMP "fragmentation
+     * needed" with the MTU it must fit (from the VIP, through the interface it came in on), so that its path MTU
+     * discovery shrinks its segments. An egress of unknown MTU (0) is never too big.
+     */
+    private boolean tooBig(Egress out, int overhead) {
+        FrameParser p = parser;
+        if (out.mtu() <= 0) {
+            return false;
+        }
+        MemorySegment f = p.frame();
+        int l3 = p.networkOffset();
+        int l4 = p.transportOffset();
+        int gsoSize = gsoSize();
+        int packetLength = gsoSize > 0 ? l4 - l3 + (Net.u8(f, l4 + 12) >>> 4) * 4 + gsoSize : Net.u16(f, l3 + 2);
+        int mtu = out.mtu() - overhead;
+        if (packetLength <= mtu) {
+            return false;
+        }
+        if (Ipv4Tunnel.dontFragment(f, l3)) {
+            int n = IcmpFrame.writeFragmentationNeeded(replyFrame, ownMacs[arrival], f, l3, p.sourceMac(), mtu);
+            stats.increment(sockets[arrival].send(replySlot, n) ? DrStats.FRAGMENTATION_NEEDED_SENT
+                    : DrStats.SEND_FAILED);
+        } else {
+            stats.increment(DrStats.TOO_BIG);
+        }
         return true;
     }
 

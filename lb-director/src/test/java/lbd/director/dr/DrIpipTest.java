@@ -122,7 +122,7 @@ class DrIpipTest {
             assertThat(reports).containsExactlyElementsOf(expected);
             // The client learnt the tunnel's path MTU from lbd's ICMP: 1300 less the outer header.
             assertThat(lab.in("cli", "ip", "route", "get", VIP).output()).contains("mtu 1280");
-            assertThat(metric(lab, "ipip-fragmentation-needed-sent")).isPositive();
+            assertThat(metric(lab, "fragmentation-needed-sent")).isPositive();
 
             // Health checks work through the tunnel's neighbours as for any server: one stops, it leaves the table
             // and every connection goes to the other; it comes back.

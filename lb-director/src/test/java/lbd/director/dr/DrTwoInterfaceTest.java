@@ -39,7 +39,9 @@ class DrTwoInterfaceTest {
 
     /**
      * The same with the director's client-side NIC a port of a bridge (the address on br0): lbd receives on the
-     * bridge, not on its port, whose frames reach the bridge too (a bond and its slaves are the same case).
+     * bridge, not on its port, whose frames reach the bridge too (a bond and its slaves are the same case). And the
+     * server-side link has a smaller MTU (1400) than the clients' (1500): the client's full-size segments get ICMP
+     * "fragmentation needed" from lbd, and its path MTU discovery adapts.
      */
     @Test
     void aBridgeIsReceivedOnAndItsPortIsNot() throws Exception {
@@ -62,6 +64,7 @@ class DrTwoInterfaceTest {
                 lab.ok("dir", "ip", "link", "set", "eth0", "master", "br0");
                 lab.ok("dir", "ip", "addr", "add", "198.18.1.1/24", "dev", "br0");
                 lab.ok("dir", "ip", "link", "set", "br0", "up");
+                lab.ok("dir", "ip", "link", "set", "eth1", "mtu", "1400");
             }
             lab.host("cs", "rt", "198.18.1.254/24");
             lab.link("ss", "rt", "eth1", "198.18.2.254/24");
@@ -103,6 +106,9 @@ class DrTwoInterfaceTest {
             assertThat(reports).containsExactlyElementsOf(expected);
             assertThat(lab.in("cli", "curl", "-sS", "--max-time", "5", "http://" + VIP + "/").output().strip())
                     .isEqualTo("OK VM3 198.18.1.2");
+            if (bridged) {
+                assertThat(lab.in("cli", "ip", "route", "get", VIP).output()).contains("mtu 1400");
+            }
 
             DrLab.stop(lbd);
             assertThat(lab.lbdLog()).as("a clean stop logs no error").doesNotContain("ERROR")
