@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import lbd.dataplane.dr.Shell;
+import lbd.director.cli.LbadmMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -137,6 +138,16 @@ class DrIpipTest {
             lab.startServer("vm5", 80, "VM5");
             await("VM5 back in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
                     .until(() -> lab.routed(VM5, "Tunnel"));
+
+            // A gate server added at run time behind the routers cannot work: it is held out with the reason.
+            assertThat(LbadmMain.run(new String[] {"-a", "-t", VIP + ":80", "-r", "198.18.4.7:80",
+                "-g", "-w", "1", "--socket", lab.socket.toString()}, System.out, System.err)).isZero();
+            await("the routed gate server is held out").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
+                    .until(() -> lab.listing().contains("-- 198.18.4.7:80 held out of the table by its health check:"
+                            + " gate real server 198.18.4.7:80 of TCP " + VIP + ":80 is not on a network directly"
+                            + " connected to this director (the route to it goes via 198.18.2.254 dev eth1): use ipip"
+                            + " for it"));
+            assertThat(lab.listing()).doesNotContain("-> 198.18.4.7");
 
             DrLab.stop(lbd);
             assertThat(lab.lbdLog()).as("a clean stop logs no error").doesNotContain("ERROR");

@@ -186,6 +186,9 @@ final class DrLab implements AutoCloseable {
     /** Anything went wrong: the child's log and output, for the test report. */
     void dump() throws IOException {
         System.err.println("---- lbd's log ----\n" + lbdLog());
+        if (Files.exists(socket)) {
+            System.err.println("---- lbadm -Ln ----\n" + listing());
+        }
         Path out = tmp.resolve("lbd.out");
         if (Files.exists(out)) {
             System.err.println("---- lbd's output ----\n" + Files.readString(out));
