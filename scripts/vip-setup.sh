@@ -15,7 +15,8 @@
 # IPv4-in-IPv4 from the director: the same, and the tunnel device tunl0 up (loading the kernel's ipip module
 # when it is not there) with reverse-path filtering relaxed on it (rp_filter=0 on tunl0, and "all" lowered
 # from strict 1 to loose 2 if it was 1: the kernel applies the higher of the two), since the decapsulated
-# packets come in on tunl0 from clients that the routes reach through another interface. IPv4 VIPs only.
+# packets come in on tunl0 from clients that the routes reach through another interface. For an IPv6 VIP,
+# IPv6-in-IPv6: ip6tnl0 up (module ip6_tunnel); IPv6 has no rp_filter.
 # "stop" undoes exactly what "start" did: the prior values are recorded in a state file under /run, one
 # per network namespace, so the script also works inside "ip netns exec".
 #
@@ -26,7 +27,7 @@
 # --persist  start: also write a sysctl.d drop-in and a systemd unit so that the setup survives reboots;
 #            stop: also remove them.
 # --iface    the outward interface (default: the interface of the default route, else the only non-lo one).
-# --tunnel   start: set up for ipip (tunl0 up, rp_filter relaxed) as well.
+# --tunnel   start: set up for ipip as well (tunl0 up and rp_filter relaxed; ip6tnl0 up for IPv6 VIPs).
 #
 # Exit status: 0 success (status: VIPs configured), 1 error, 2 usage error, 3 status: not configured.
 
@@ -51,18 +52,38 @@ usage() {
 }
 
 TUNNEL_DEV=tunl0
+TUNNEL6_DEV=ip6tnl0
 
-has_tunnel_dev() {
-    ip link show dev "$TUNNEL_DEV" >/dev/null 2>&1
+has_dev() {
+    ip link show dev "$1" >/dev/null 2>&1
 }
 
-# tunl0 exists once the kernel's ipip module is loaded (in every network namespace).
-ensure_tunnel_dev() {
-    if ! has_tunnel_dev; then
-        modprobe ipip >/dev/null 2>&1 || true
+has_tunnel_dev() {
+    has_dev "$TUNNEL_DEV"
+}
+
+# tunl0 (ip6tnl0) exists once the kernel's ipip (ip6_tunnel) module is loaded, in every network namespace.
+ensure_dev() { # device, module, what, kernel option
+    if ! has_dev "$1"; then
+        modprobe "$2" >/dev/null 2>&1 || true
     fi
-    has_tunnel_dev || die "no $TUNNEL_DEV device: this kernel has no IPv4-in-IPv4 tunnelling ('modprobe ipip' failed);" \
-        "an ipip real server needs it (CONFIG_NET_IPIP)"
+    has_dev "$1" || die "no $1 device: this kernel has no $3 tunnelling ('modprobe $2' failed);" \
+        "an ipip real server needs it ($4)"
+}
+
+is_up() {
+    ip -o link show dev "$1" 2>/dev/null | grep -q '[<,]UP[,>]'
+}
+
+# Records once in the state file whether the device was up before start (KEY=1 or KEY=0).
+record_up() { # device, key
+    if ! grep -q "^$2=" "$STATE"; then
+        if is_up "$1"; then
+            printf '%s=1\n' "$2" >>"$STATE"
+        else
+            printf '%s=0\n' "$2" >>"$STATE"
+        fi
+    fi
 }
 
 # The state file is keyed by the network namespace, since /run is shared between namespaces.
@@ -149,16 +170,19 @@ state_get() { # key -> value (first match)
 
 do_start() {
     [ $# -ge 1 ] || usage
+    need4=0
+    need6=0
     for vip in "$@"; do
         is_ipv4 "$vip" || is_ipv6 "$vip" || die "not an IP address: '$vip' (give the VIP as a.b.c.d or an IPv6 address)"
-        if [ "$TUNNEL" = 1 ] && is_ipv6 "$vip"; then
-            die "--tunnel takes IPv4 VIPs only (lbd's ipip is IPv4-in-IPv4): '$vip'"
-        fi
+        if is_ipv6 "$vip"; then need6=1; else need4=1; fi
     done
     [ -n "$IFACE" ] || IFACE=$(default_iface)
     [ -d "/proc/sys/net/ipv4/conf/$IFACE" ] || die "no such interface: '$IFACE' (see 'ip link'); pass --iface IFACE"
-    if [ "$TUNNEL" = 1 ]; then
-        ensure_tunnel_dev
+    if [ "$TUNNEL" = 1 ] && [ "$need4" = 1 ]; then
+        ensure_dev "$TUNNEL_DEV" ipip IPv4-in-IPv4 CONFIG_NET_IPIP
+    fi
+    if [ "$TUNNEL" = 1 ] && [ "$need6" = 1 ]; then
+        ensure_dev "$TUNNEL6_DEV" ip6_tunnel IPv6-in-IPv6 CONFIG_IPV6_TUNNEL
     fi
 
     mkdir -p "$STATE_DIR"
@@ -183,16 +207,6 @@ do_start() {
                 printf 'lo_was_up=0\n'
             fi
             printf 'tunnel=%s\n' "$TUNNEL"
-            if [ "$TUNNEL" = 1 ]; then
-                for dev in all "$TUNNEL_DEV"; do
-                    printf 'sysctl=%s rp_filter %s\n' "$dev" "$(read_conf "$dev" rp_filter)"
-                done
-                if ip -o link show dev "$TUNNEL_DEV" | grep -q '[<,]UP[,>]'; then
-                    printf 'tunnel_was_up=1\n'
-                else
-                    printf 'tunnel_was_up=0\n'
-                fi
-            fi
         } >"$tmp"
         mv "$tmp" "$STATE"
     fi
@@ -203,12 +217,22 @@ do_start() {
         write_conf "$dev" arp_announce 2
     done
     ip link set dev lo up
-    if [ "$TUNNEL" = 1 ]; then
+    if [ "$TUNNEL" = 1 ] && [ "$need4" = 1 ]; then
+        if ! grep -q '^tunnel_was_up=' "$STATE"; then # the first IPv4 VIP: record what this changes
+            for dev in all "$TUNNEL_DEV"; do
+                printf 'sysctl=%s rp_filter %s\n' "$dev" "$(read_conf "$dev" rp_filter)" >>"$STATE"
+            done
+        fi
+        record_up "$TUNNEL_DEV" tunnel_was_up
         write_conf "$TUNNEL_DEV" rp_filter 0
         if [ "$(read_conf all rp_filter)" = 1 ]; then
             write_conf all rp_filter 2
         fi
         ip link set dev "$TUNNEL_DEV" up || die "cannot bring $TUNNEL_DEV up"
+    fi
+    if [ "$TUNNEL" = 1 ] && [ "$need6" = 1 ]; then
+        record_up "$TUNNEL6_DEV" tunnel6_was_up
+        ip link set dev "$TUNNEL6_DEV" up || die "cannot bring $TUNNEL6_DEV up"
     fi
     for vip in "$@"; do
         if has_vip "$vip"; then
@@ -298,6 +322,9 @@ do_stop() {
         if [ "$(state_get tunnel_was_up)" = 0 ] && has_tunnel_dev; then
             ip link set dev "$TUNNEL_DEV" down
         fi
+        if [ "$(state_get tunnel6_was_up)" = 0 ] && has_dev "$TUNNEL6_DEV"; then
+            ip link set dev "$TUNNEL6_DEV" down
+        fi
         rm -f "$STATE"
         printf '%s: restored the previous settings\n' "$PROG"
     else
@@ -329,7 +356,12 @@ do_status() {
                 printf 'net.ipv4.conf.%s.rp_filter = %s\n' "$dev" "$(read_conf "$dev" rp_filter)"
             fi
         done
-        printf 'tunnel: %s\n' "$(ip -o link show dev "$TUNNEL_DEV" 2>/dev/null | grep -q '[<,]UP[,>]' && printf up || printf down)"
+        if grep -q '^tunnel_was_up=' "$STATE"; then
+            printf 'tunnel: %s\n' "$(is_up "$TUNNEL_DEV" && printf up || printf down)"
+        fi
+        if grep -q '^tunnel6_was_up=' "$STATE"; then
+            printf 'tunnel6: %s\n' "$(is_up "$TUNNEL6_DEV" && printf up || printf down)"
+        fi
     fi
     if [ -f "$STATE" ]; then
         printf 'state: %s (started by %s)\n' "$STATE" "$PROG"

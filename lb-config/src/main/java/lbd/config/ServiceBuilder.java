@@ -417,11 +417,6 @@ final class ServiceBuilder {
             if (spec == null) {
                 continue;
             }
-            if (spec.forwarding() == ForwardingMethod.IPIP && (ipv6 || line.key().equals(Directive.REAL6.configName))) {
-                r.error(line, "ipip (tunnelling) to IPv6 real servers is not supported yet (lbd encapsulates IPv4"
-                        + " in IPv4 only); use gate on the real servers' network, or masq");
-                continue;
-            }
             // vport is -1 when the virtual= line has an error (already reported): a real server without a port
             // then has none to take. Its line is still checked (family, duplicates) with port 0, and the service
             // is rejected for the virtual= line's error anyway.

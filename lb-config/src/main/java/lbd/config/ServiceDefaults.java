@@ -87,13 +87,7 @@ record ServiceDefaults(
                 method = switch (parts[1]) {
                     case "gate" -> ForwardingMethod.GATE;
                     case "masq" -> ForwardingMethod.MASQ;
-                    case "ipip" -> {
-                        if (d == Directive.FALLBACK6) {
-                            throw new BadValue("ipip (tunnelling) to an IPv6 server is not supported yet (lbd"
-                                    + " encapsulates IPv4 in IPv4 only); use gate or masq");
-                        }
-                        yield ForwardingMethod.IPIP;
-                    }
+                    case "ipip" -> ForwardingMethod.IPIP;
                     default -> throw new BadValue("forwarding method " + Excerpt.quoted(parts[1]) + " is not gate, masq or ipip");
                 };
             }

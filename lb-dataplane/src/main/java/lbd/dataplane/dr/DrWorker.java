@@ -14,6 +14,7 @@ import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
 import lbd.dataplane.dr.packet.IcmpFrame;
 import lbd.dataplane.dr.packet.Ipv4Tunnel;
+import lbd.dataplane.dr.packet.Ipv6Tunnel;
 import lbd.dataplane.dr.packet.NdFrame;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.LinuxNative;
@@ -53,9 +54,9 @@ final class DrWorker implements Runnable {
     private static final int SLOT = 65536; // a frame from the ring is at most this long (snap length 0x40000 is
                                            // never reached: the interface MTU and GRO bound it far lower)
     private static final int IDLE_POLL_MILLIS = 50;
-    // Room in front of each received frame for the outer header of ipip, so encapsulation moves 24 bytes, not the
-    // packet.
-    private static final int HEADROOM = 32;
+    // Room in front of each received frame for ipip's outer header (40 bytes for IPv6), so encapsulation moves the
+    // Ethernet and virtio-net headers, not the packet.
+    private static final int HEADROOM = 48;
     // Where the segments of a coalesced frame to an ipip destination are written (the kernel cannot segment
     // inside a tunnel that a packet socket hands it); flushed whenever full.
     private static final int SEGMENT_AREA = 1 << 18;
@@ -337,7 +338,7 @@ final class DrWorker implements Runnable {
         if (out.tunnels()) {
             return tunnel(out, sourceMac);
         }
-        if (!p.isIpv6() && tooBig(out, 0)) { // gate onto a link of a smaller MTU than the one it came from
+        if (tooBig(out, 0)) { // gate onto a link of a smaller MTU than the one it came from
             return false;
         }
         // The virtio-net header in front of the frame goes back out unchanged: the kernel segments a coalesced
@@ -350,45 +351,54 @@ final class DrWorker implements Runnable {
     }
 
     /**
-     * ipip: the client's IPv4 packet in an IPv4 header to the real server, as IPVS's tunnel transmitter sends it.
-     * A packet that would no longer fit the egress MTU gets ICMP "fragmentation needed" back when it forbids
-     * fragmentation (so the client's path MTU discovery shrinks its segments) and is dropped; one that allows it is
-     * dropped too (IPVS fragments the outer packet; lbd does not), each counted. A coalesced frame is cut into
-     * segments here.
+     * ipip: the client's packet in an outer header to the real server — IPv4-in-IPv4, or IPv6-in-IPv6 for an IPv6
+     * service — as IPVS's tunnel transmitters send it. A packet that would no longer fit the egress MTU gets ICMP
+     * "fragmentation needed" (ICMPv6 "packet too big") back and is dropped ({@link #tooBig}). A coalesced frame is
+     * cut into segments here.
      */
     private boolean tunnel(Egress out, long sourceMac) {
         FrameParser p = parser;
-        if (p.isIpv6()) { // an IPv6 service's destinations are never ipip (lb-config refuses them)
-            stats.increment(DrStats.TUNNEL_NOT_IPV4);
+        boolean v6 = out.tunnelsOverIpv6();
+        if (p.isIpv6() != v6) { // a table built for the other family; not reached from lb-config's files
+            stats.increment(DrStats.TUNNEL_FAMILY_MISMATCH);
             return false;
         }
         MemorySegment f = p.frame();
         int l3 = p.networkOffset();
         int l4 = p.transportOffset();
-        int ihl = l4 - l3;
         int tcpHeader = (Net.u8(f, l4 + 12) >>> 4) * 4;
         int gsoSize = gsoSize();
         boolean needsChecksum = receivedHeader != null
                 && (receivedHeader.get(ValueLayout.JAVA_BYTE, 0) & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
-        if (Ipv4Tunnel.expires(f, l3)) {
+        if (v6 ? Ipv6Tunnel.expires(f, l3) : Ipv4Tunnel.expires(f, l3)) {
             stats.increment(DrStats.TUNNEL_TTL_EXPIRED);
             return false;
         }
-        if (tooBig(out, Ipv4Tunnel.HEADER)) {
+        int overhead = v6 ? Ipv6Tunnel.HEADER : Ipv4Tunnel.HEADER;
+        if (tooBig(out, overhead)) {
             return false;
         }
         if (gsoSize > 0) {
-            segmentIntoTunnel(out, sourceMac, f, l3, ihl, tcpHeader, gsoSize, p.length());
+            segmentIntoTunnel(out, sourceMac, f, l3, l4, tcpHeader, gsoSize, p.length());
             return false;
         }
-        // In place: the Ethernet header and the virtio-net header move HEADER bytes forward into the headroom.
+        // In place: the Ethernet header and the virtio-net header move forward into the headroom.
         long frameAt = (long) SLOT * handledSlot + HEADROOM + socket.headerLength();
         long innerAt = frameAt + l3;
-        int tcpLength = Net.u16(f, l3 + 2) - ihl;
-        Ipv4Tunnel.prepareInner(slotMemory, innerAt, innerAt + ihl, tcpLength, needsChecksum);
-        int length = Ipv4Tunnel.writeOuter(slotMemory, innerAt, out.nextHopMac(), sourceMac, out.tunnelSource(),
-                out.tunnelDestination(), outerId++);
-        sendOffset = innerAt - Ipv4Tunnel.HEADER - FrameParser.ETH_HEADER - socket.headerLength();
+        long tcpAt = frameAt + l4;
+        int length;
+        if (v6) {
+            int tcpLength = Ipv6Tunnel.HEADER + Net.u16(f, l3 + 4) - (l4 - l3);
+            Ipv6Tunnel.prepareInner(slotMemory, innerAt, tcpAt, tcpLength, needsChecksum);
+            length = Ipv6Tunnel.writeOuter(slotMemory, innerAt, out.nextHopMac(), sourceMac, out.tunnelSource6High(),
+                    out.tunnelSource6Low(), out.tunnelDestination6High(), out.tunnelDestination6Low());
+        } else {
+            int tcpLength = Net.u16(f, l3 + 2) - (l4 - l3);
+            Ipv4Tunnel.prepareInner(slotMemory, innerAt, tcpAt, tcpLength, needsChecksum);
+            length = Ipv4Tunnel.writeOuter(slotMemory, innerAt, out.nextHopMac(), sourceMac, out.tunnelSource(),
+                    out.tunnelDestination(), outerId++);
+        }
+        sendOffset = innerAt - overhead - FrameParser.ETH_HEADER - socket.headerLength();
         clearVirtioHeader(slotMemory, sendOffset);
         sendLength = length;
         stats.increment(DrStats.FORWARDED);
@@ -404,11 +414,12 @@ final class DrWorker implements Runnable {
     }
 
     /**
-     * IPVS's MTU check before it sends (ensure_mtu_is_adequate): whether the IPv4 packet being forwarded, with
-     * {@code overhead} bytes added (20 for ipip), exceeds the egress MTU — for a coalesced frame, one of its
-     * segments. If so it is dropped, and when it forbids fragmentation the client gets ICMP "fragmentation
-     * needed" with the MTU it must fit (from the VIP, through the interface it came in on), so that its path MTU
-     * discovery shrinks its segments. An egress of unknown MTU (0) is never too big.
+     * IPVS's MTU check before it sends (ensure_mtu_is_adequate): whether the packet being forwarded, with
+     * {@code overhead} bytes added (ipip's outer header), exceeds the egress MTU — for a coalesced frame, one of its
+     * segments. If so it is dropped; an IPv4 packet that forbids fragmentation (DF), and every IPv6 packet, gets
+     * ICMP "fragmentation needed" / ICMPv6 "packet too big" with the MTU it must fit (from the VIP, through the
+     * interface it came in on), so that the client's path MTU discovery shrinks its segments. An egress of unknown
+     * MTU (0) is never too big.
      */
     private boolean tooBig(Egress out, int overhead) {
         FrameParser p = parser;
@@ -419,55 +430,70 @@ final class DrWorker implements Runnable {
         int l3 = p.networkOffset();
         int l4 = p.transportOffset();
         int gsoSize = gsoSize();
-        int packetLength = gsoSize > 0 ? l4 - l3 + (Net.u8(f, l4 + 12) >>> 4) * 4 + gsoSize : Net.u16(f, l3 + 2);
+        int packetLength = gsoSize > 0 ? l4 - l3 + (Net.u8(f, l4 + 12) >>> 4) * 4 + gsoSize : p.ipLength();
         int mtu = out.mtu() - overhead;
         if (packetLength <= mtu) {
             return false;
         }
-        if (Ipv4Tunnel.dontFragment(f, l3)) {
-            int n = IcmpFrame.writeFragmentationNeeded(replyFrame, ownMacs[arrival], f, l3, p.sourceMac(), mtu);
-            stats.increment(sockets[arrival].send(replySlot, n) ? DrStats.FRAGMENTATION_NEEDED_SENT
-                    : DrStats.SEND_FAILED);
+        int n;
+        if (p.isIpv6()) {
+            n = IcmpFrame.writePacketTooBig(replyFrame, ownMacs[arrival], f, l3, l4, p.sourceMac(), mtu);
+        } else if (Ipv4Tunnel.dontFragment(f, l3)) {
+            n = IcmpFrame.writeFragmentationNeeded(replyFrame, ownMacs[arrival], f, l3, p.sourceMac(), mtu);
         } else {
             stats.increment(DrStats.TOO_BIG);
+            return true;
         }
+        stats.increment(sockets[arrival].send(replySlot, n) ? DrStats.FRAGMENTATION_NEEDED_SENT : DrStats.SEND_FAILED);
         return true;
     }
 
     /**
      * A coalesced frame (GRO/TSO, {@code gsoSize} bytes of payload per segment) to an ipip destination: each segment
-     * written whole into the segment area — its own IPv4 and TCP headers (length, identification, sequence number,
-     * flags, checksums as the sender's TCP would have made them), in its own outer header — and queued.
+     * written whole into the segment area — its own IP and TCP headers (length, IPv4 identification, sequence
+     * number, flags, checksums as the sender's TCP would have made them), in its own outer header — and queued.
      */
-    private void segmentIntoTunnel(Egress out, long sourceMac, MemorySegment f, int l3, int ihl, int tcpHeader,
+    private void segmentIntoTunnel(Egress out, long sourceMac, MemorySegment f, int l3, int l4, int tcpHeader,
                                    int gsoSize, int frameLength) {
-        int l4 = l3 + ihl;
+        boolean v6 = out.tunnelsOverIpv6();
+        int overhead = v6 ? Ipv6Tunnel.HEADER : Ipv4Tunnel.HEADER;
         int payload = frameLength - l4 - tcpHeader;
         int header = socket.headerLength();
-        int innerHeaders = ihl + tcpHeader;
-        int id = Net.u16(f, l3 + 4);
+        int ipHeaders = l4 - l3; // IPv4 with options, or IPv6 with extension headers
+        int innerHeaders = ipHeaders + tcpHeader;
+        int id = v6 ? 0 : Net.u16(f, l3 + 4);
         int sequence = Net.u32(f, l4 + 4);
         int flags = Net.u8(f, l4 + 13);
         int sent = 0;
         for (int k = 0; sent < payload; k++) {
             int chunk = Math.min(gsoSize, payload - sent);
-            int stride = header + FrameParser.ETH_HEADER + Ipv4Tunnel.HEADER + innerHeaders + chunk;
+            int stride = header + FrameParser.ETH_HEADER + overhead + innerHeaders + chunk;
             if (segmentAreaUsed + stride > SEGMENT_AREA) {
                 flush();
             }
             long at = segmentAreaUsed;
-            long inner = at + header + FrameParser.ETH_HEADER + Ipv4Tunnel.HEADER;
+            long inner = at + header + FrameParser.ETH_HEADER + overhead;
+            long tcp = inner + ipHeaders;
             MemorySegment.copy(f, l3, segmentArea, inner, innerHeaders);
-            MemorySegment.copy(f, l4 + tcpHeader + sent, segmentArea, inner + innerHeaders, chunk);
-            Net.putU16(segmentArea, inner + 2, innerHeaders + chunk);
-            Net.putU16(segmentArea, inner + 4, id + k);
-            Net.putU32(segmentArea, inner + ihl + 4, sequence + sent);
+            MemorySegment.copy(f, l4 + tcpHeader + sent, segmentArea, tcp + tcpHeader, chunk);
+            Net.putU32(segmentArea, tcp + 4, sequence + sent);
             boolean last = sent + chunk == payload;
             int segmentFlags = flags & ~(last ? 0 : FrameParser.TCP_FIN | TCP_PSH) & ~(k == 0 ? 0 : TCP_CWR);
-            segmentArea.set(ValueLayout.JAVA_BYTE, inner + ihl + 13, (byte) segmentFlags);
-            Ipv4Tunnel.prepareInner(segmentArea, inner, inner + ihl, tcpHeader + chunk, true);
-            int length = Ipv4Tunnel.writeOuter(segmentArea, inner, out.nextHopMac(), sourceMac, out.tunnelSource(),
-                    out.tunnelDestination(), outerId++);
+            segmentArea.set(ValueLayout.JAVA_BYTE, tcp + 13, (byte) segmentFlags);
+            int length;
+            if (v6) {
+                Net.putU16(segmentArea, inner + 4, innerHeaders + chunk - Ipv6Tunnel.HEADER);
+                Ipv6Tunnel.prepareInner(segmentArea, inner, tcp, tcpHeader + chunk, true);
+                length = Ipv6Tunnel.writeOuter(segmentArea, inner, out.nextHopMac(), sourceMac,
+                        out.tunnelSource6High(), out.tunnelSource6Low(), out.tunnelDestination6High(),
+                        out.tunnelDestination6Low());
+            } else {
+                Net.putU16(segmentArea, inner + 2, innerHeaders + chunk);
+                Net.putU16(segmentArea, inner + 4, id + k);
+                Ipv4Tunnel.prepareInner(segmentArea, inner, tcp, tcpHeader + chunk, true);
+                length = Ipv4Tunnel.writeOuter(segmentArea, inner, out.nextHopMac(), sourceMac, out.tunnelSource(),
+                        out.tunnelDestination(), outerId++);
+            }
             clearVirtioHeader(segmentArea, at);
             stats.add(DrStats.SEND_FAILED, socket.queue(segmentArea.address() + at, length, sendInterface));
             segmentAreaUsed += (stride + 7) & ~7;

@@ -1,7 +1,7 @@
 /**
  * Direct routing ({@code gate}) and IP tunnelling ({@code ipip}): lbd forwards the client-to-server half of each
- * TCP connection by rewriting only the Ethernet addresses (gate), or by wrapping the client's IPv4 packet in an
- * IPv4 header to the real server (ipip); real servers answer clients directly. VIP traffic is received on every
+ * TCP connection by rewriting only the Ethernet addresses (gate), or by wrapping the client's packet in an IPv4
+ * (IPv6) header to the real server (ipip); real servers answer clients directly. VIP traffic is received on every
  * ingress interface the control plane chose; each destination's packets leave as its published
  * {@link lbd.dataplane.table.Egress} says (interface, MACs, tunnel addresses, MTU).
  *
@@ -12,7 +12,7 @@
  *       that coalesced (GRO/TSO) frames and frames with offloaded checksums are segmented and completed by the
  *       kernel on the way out.</li>
  *   <li>{@code packet}: allocation-free parsers and writers over native memory (Ethernet, one VLAN tag, IPv4
- *       with options, TCP, ARP), the ipip outer header, ICMP "fragmentation needed", the Internet checksum.</li>
+ *       with options, TCP, ARP), the ipip outer headers, ICMP "fragmentation needed" and ICMPv6 "packet too big", the Internet checksum.</li>
  *   <li>{@code flow}: the per-worker connection table and IPVS's input-only TCP state machine and timeouts,
  *       expired on a timer wheel.</li>
  * </ul>

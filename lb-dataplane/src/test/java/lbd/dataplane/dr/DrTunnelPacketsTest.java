@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 import lbd.dataplane.dr.packet.Checksum;
 import lbd.dataplane.dr.packet.IcmpFrame;
 import lbd.dataplane.dr.packet.Ipv4Tunnel;
+import lbd.dataplane.dr.packet.Ipv6Tunnel;
 import lbd.dataplane.dr.packet.Net;
 import org.junit.jupiter.api.Test;
 
@@ -125,6 +126,79 @@ class DrTunnelPacketsTest {
             assertThat(java.util.Arrays.copyOfRange(b, icmp + 8, n))
                     .as("the packet's header and first 8 bytes (ports, sequence number)")
                     .isEqualTo(java.util.Arrays.copyOfRange(frame, 14, 14 + 28));
+        }
+    }
+
+    @Test
+    void anIpv6PacketInIpv6KeepsItsTrafficClassLosesAHopAndGetsAValidTcpChecksum() {
+        int payload = 77;
+        int inner = 40 + 20 + payload;
+        int room = Ipv6Tunnel.HEADER;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(room + 14 + inner);
+            long l3 = room + 14;
+            Net.putU32(s, l3, (6 << 28) | (0x28 << 20) | 0x12345);     // traffic class 0x28, a flow label
+            Net.putU16(s, l3 + 4, 20 + payload);
+            Net.putU16(s, l3 + 6, (6 << 8) | 64);                       // TCP, hop limit 64
+            Net.putU64(s, l3 + 8, TestFrames.NET6);
+            Net.putU64(s, l3 + 16, TestFrames.CLIENT6);
+            Net.putU64(s, l3 + 24, TestFrames.NET6);
+            Net.putU64(s, l3 + 32, TestFrames.VIP6);
+            long l4 = l3 + 40;
+            Net.putU32(s, l4, (40000 << 16) | 80);
+            Net.putU32(s, l4 + 4, 1000);
+            Net.putU16(s, l4 + 12, 0x5018);
+            for (int i = 0; i < payload; i++) {
+                s.set(ValueLayout.JAVA_BYTE, l4 + 20 + i, (byte) (i * 7));
+            }
+            Ipv6Tunnel.prepareInner(s, l3, l4, 20 + payload, true);
+            int length = Ipv6Tunnel.writeOuter(s, l3, NEXT_HOP_MAC, EGRESS_MAC, 0xfd00_0198_0018_0002L, 1,
+                    0xfd00_0198_0018_0004L, 5);
+            byte[] out = s.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+            MemorySegment o = MemorySegment.ofArray(out);
+            assertThat(length).isEqualTo(14 + 40 + inner);
+            assertThat(Net.u16(o, 12)).isEqualTo(0x86dd);
+            assertThat(Net.u32(o, 14)).as("version 6, the inner traffic class, flow label 0").isEqualTo(0x6280_0000);
+            assertThat(Net.u16(o, 14 + 4)).isEqualTo(inner);
+            assertThat(Net.u8(o, 14 + 6)).isEqualTo(41);
+            assertThat(Net.u8(o, 14 + 7)).as("the inner hop limit after the director's hop").isEqualTo(63);
+            assertThat(Net.u64(o, 14 + 24)).isEqualTo(0xfd00_0198_0018_0004L);
+            assertThat(Net.u8(o, 54 + 7)).isEqualTo(63);
+            long pseudo = 0;
+            for (int i = 0; i < 32; i += 2) {
+                pseudo += Net.u16(o, 54 + 8 + i);
+            }
+            pseudo += 6 + 20 + payload;
+            assertThat(reference(out, 94, 20 + payload, pseudo)).as("TCP checksum").isZero();
+        }
+    }
+
+    @Test
+    void packetTooBigQuotesTheHeadersFromTheVipWithAValidChecksum() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(14 + 40 + 20);
+            Net.putU32(in, 14, 6 << 28);
+            Net.putU16(in, 18, 20);
+            Net.putU16(in, 20, (6 << 8) | 64);
+            Net.putU64(in, 22, TestFrames.NET6);
+            Net.putU64(in, 30, TestFrames.CLIENT6);
+            Net.putU64(in, 38, TestFrames.NET6);
+            Net.putU64(in, 46, TestFrames.VIP6);
+            MemorySegment out = arena.allocate(256);
+            int n = IcmpFrame.writePacketTooBig(out, TestFrames.DIRECTOR_MAC, in, 14, 54, TestFrames.CLIENT_MAC, 1360);
+            byte[] b = out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            MemorySegment o = MemorySegment.ofArray(b);
+            assertThat(n).isEqualTo(14 + 40 + 8 + 48);
+            assertThat(Net.u64(o, 14 + 16)).as("from the VIP").isEqualTo(TestFrames.VIP6);
+            assertThat(Net.u64(o, 14 + 32)).as("to the client").isEqualTo(TestFrames.CLIENT6);
+            assertThat(Net.u8(o, 54)).isEqualTo(2);
+            assertThat(Net.u32(o, 58)).isEqualTo(1360);
+            long pseudo = 0;
+            for (int i = 0; i < 32; i += 2) {
+                pseudo += Net.u16(o, 14 + 8 + i);
+            }
+            pseudo += 58 + (n - 54);
+            assertThat(reference(b, 54, n - 54, pseudo)).as("ICMPv6 checksum").isZero();
         }
     }
 }

@@ -101,6 +101,10 @@ class VipSetupScriptTest {
             if (Shell.inNetns(nsName, "sh", "-c", "modprobe ipip 2>/dev/null; ip link show tunl0").exitCode() != 0) {
                 Shell.inNetns(nsName, "ip", "tuntap", "add", "dev", "tunl0", "mode", "tun").assertOk("stand-in tunl0");
             }
+            if (Shell.inNetns(nsName, "sh", "-c", "modprobe ip6_tunnel 2>/dev/null; ip link show ip6tnl0")
+                    .exitCode() != 0) {
+                Shell.inNetns(nsName, "ip", "tuntap", "add", "dev", "ip6tnl0", "mode", "tun").assertOk("stand-in");
+            }
             Shell.inNetns(nsName, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/rp_filter;"
                     + " echo 1 > /proc/sys/net/ipv4/conf/tunl0/rp_filter").assertOk("prior rp_filter");
             String before = tunnelState(nsName);
@@ -116,13 +120,15 @@ class VipSetupScriptTest {
             Shell.Result without = Shell.inNetns(nsName, script, "--iface", "eth0", "start", "198.18.0.100");
             assertThat(without.exitCode()).isEqualTo(1);
             assertThat(without.output()).contains("already set up with --tunnel");
-            assertThat(Shell.inNetns(nsName, script, "--tunnel", "start", "2001:db8::1").output())
-                    .contains("--tunnel takes IPv4 VIPs only");
+            // An IPv6 VIP added later: ip6tnl0 comes up too, and stop takes it down again.
+            Shell.inNetns(nsName, script, "--iface", "eth0", "--tunnel", "start", "2001:db8::1").assertOk("IPv6");
             assertThat(Shell.inNetns(nsName, script, "status").assertOk("status").output())
-                    .contains("net.ipv4.conf.tunl0.rp_filter = 0").contains("tunnel: up");
+                    .contains("net.ipv4.conf.tunl0.rp_filter = 0").contains("tunnel: up").contains("tunnel6: up");
 
             Shell.inNetns(nsName, script, "stop").assertOk("stop");
             assertThat(tunnelState(nsName)).as("previous values restored").isEqualTo(before);
+            assertThat(Shell.inNetns(nsName, "ip", "-o", "link", "show", "ip6tnl0").output().split(" ")[2])
+                    .doesNotContainPattern("[<,]UP[,>]");
         } finally {
             Shell.run(List.of("ip", "netns", "exec", nsName, script, "stop"));
             Shell.run(List.of("ip", "netns", "del", nsName));

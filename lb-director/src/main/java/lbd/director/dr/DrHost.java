@@ -67,6 +67,7 @@ public final class DrHost {
             }
         }
         problems.addAll(DrStartupCheck.vipProblems(vipsOnThisHost(services)));
+        problems.addAll(unroutedIpv6Vips(services));
         if (!ingress.isEmpty()) {
             problems.addAll(DrStartupCheck.forwardingProblems(read("/proc/sys/net/ipv4/ip_forward"),
                     forwarding(ingress, "ipv4")));
@@ -79,6 +80,25 @@ public final class DrHost {
             throw new DrStartupException(String.join("\n", problems));
         }
         return ingress.stream().map(HostInterface::toDrInterface).toList();
+    }
+
+    /**
+     * IPv6 VIPs for which this director has no route at all. IPv4 drops a packet it does not forward in silence;
+     * IPv6 answers one it has no route for with ICMPv6 "no route to destination" (ip6_pkt_discard) whether it
+     * forwards or not, and the client's connect fails on it before lbd's forwarded SYN is answered.
+     */
+    private static List<String> unroutedIpv6Vips(Collection<VirtualServiceKey> services) {
+        List<String> out = new ArrayList<>();
+        Set<InetAddress> seen = new HashSet<>();
+        for (VirtualServiceKey k : services) {
+            InetAddress vip = k.address().address();
+            if (!k.address().isIpv4() && seen.add(vip) && KernelRoute.lookup(vip, new String[1]).isEmpty()) {
+                out.add("IPv6 VIP " + vip.getHostAddress() + " has no route on this director, so its kernel would"
+                        + " answer the clients' packets with ICMPv6 'no route' beside lbd: add a default route, or"
+                        + " 'ip -6 route add blackhole " + vip.getHostAddress() + "'");
+            }
+        }
+        return out;
     }
 
     /** Why interface= may not name this interface, or null when it may. */

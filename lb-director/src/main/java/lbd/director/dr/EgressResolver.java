@@ -60,8 +60,12 @@ public final class EgressResolver implements AutoCloseable {
         }
     }
 
-    /** A server's route, checked: where its packets go before the next hop's MAC is known. */
-    private record Path(HostInterface device, InetAddress nextHop, int tunnelSource) {
+    /**
+     * A server's route, checked: where its packets go before the next hop's MAC is known.
+     *
+     * @param tunnelSource ipip: the outer header's source (the route's preferred source); null for gate
+     */
+    private record Path(HostInterface device, InetAddress nextHop, InetAddress tunnelSource) {
     }
 
     /**
@@ -125,9 +129,7 @@ public final class EgressResolver implements AutoCloseable {
                     if (mac == null) {
                         unresolved.put(s.key(), unanswered(s, hop, device, timeoutMillis));
                     } else if (s.forwarding() == ForwardingMethod.IPIP) {
-                        egress.put(s.key(), Egress.tunnel(path.device().index(), path.device().mac(), mac,
-                                path.device().mtu(), path.tunnelSource(),
-                                Net.ipv4(s.address().address().getAddress())));
+                        egress.put(s.key(), tunnel(path, mac, s.address().address()));
                     } else {
                         egress.put(s.key(), Egress.gate(path.device().index(), path.device().mac(), mac,
                                 path.device().mtu()));
@@ -136,6 +138,17 @@ public final class EgressResolver implements AutoCloseable {
             });
         });
         return new Resolution(egress, unresolved);
+    }
+
+    private static Egress tunnel(Path path, long mac, InetAddress server) {
+        HostInterface d = path.device();
+        byte[] from = path.tunnelSource().getAddress();
+        byte[] to = server.getAddress();
+        if (to.length == 16) {
+            return Egress.tunnel6(d.index(), d.mac(), mac, d.mtu(), Net.ipv6Half(from, 0), Net.ipv6Half(from, 1),
+                    Net.ipv6Half(to, 0), Net.ipv6Half(to, 1));
+        }
+        return Egress.tunnel(d.index(), d.mac(), mac, d.mtu(), Net.ipv4(from), Net.ipv4(to));
     }
 
     private static String unanswered(RealServer s, InetAddress hop, String device, long timeoutMillis) {
@@ -187,15 +200,16 @@ public final class EgressResolver implements AutoCloseable {
                         + " for it, or connect the director to its network";
                 return null;
             }
-            return new Path(device.get(), ip, 0);
+            return new Path(device.get(), ip, null);
         }
-        Optional<InetAddress> source = route.source().or(() -> ownIpv4(route.device()));
-        if (source.isEmpty() || !(source.get() instanceof Inet4Address)) {
-            why[0] = server + ": the route to it leaves on " + route.device() + ", which has no IPv4 address to"
-                    + " send the tunnel from: give " + route.device() + " one";
+        boolean v6 = ip instanceof Inet6Address;
+        Optional<InetAddress> source = route.source().or(() -> v6 ? Optional.empty() : ownIpv4(route.device()));
+        if (source.isEmpty() || (source.get() instanceof Inet6Address) != v6) {
+            why[0] = server + ": the route to it leaves on " + route.device() + ", which has no IPv" + (v6 ? 6 : 4)
+                    + " address to send the tunnel from: give " + route.device() + " one";
             return null;
         }
-        return new Path(device.get(), route.gateway().orElse(ip), Net.ipv4(source.get().getAddress()));
+        return new Path(device.get(), route.gateway().orElse(ip), source.get());
     }
 
     private static Optional<InetAddress> ownIpv4(String device) {

@@ -137,9 +137,13 @@ public final class NeighbourResolver implements AutoCloseable {
         }
     }
 
-    private static void solicit(InetAddress ip) {
+    private void solicit(InetAddress ip) {
         try (DatagramChannel c = DatagramChannel.open()) {
-            c.send(ByteBuffer.allocate(1), new InetSocketAddress(ip, 9));
+            InetAddress to = ip;
+            if (ip.isLinkLocalAddress()) { // a router's fe80:: address: reachable only through this interface
+                to = java.net.Inet6Address.getByAddress(null, ip.getAddress(), NetworkInterface.getByName(interfaceName));
+            }
+            c.send(ByteBuffer.allocate(1), new InetSocketAddress(to, 9));
         } catch (IOException e) {
             // no route: the address stays unresolved, with the reason the caller gives
         }

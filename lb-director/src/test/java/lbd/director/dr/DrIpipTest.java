@@ -53,6 +53,16 @@ class DrIpipTest {
             "    os.write(fd, p[(p[0] & 0x0f) * 4:])",
             "");
 
+    /** The same for IPv6-in-IPv6 on ip6tnl0: an IPv6 raw socket receives the inner packet without the outer header. */
+    private static final String DECAPSULATOR6 = String.join("\n",
+            "import fcntl, os, socket, struct",
+            "fd = os.open('/dev/net/tun', os.O_RDWR)",
+            "fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', b'ip6tnl0', 0x0001 | 0x1000))",
+            "s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 41)",
+            "while True:",
+            "    os.write(fd, s.recv(65535))",
+            "");
+
     @Test
     void realServersTwoRoutersAwayGetTheClientsPacketsIntactHealthChecksAndPmtuWork() throws Exception {
         assumeTrue(Shell.isRoot(), "DrIpipTest needs root (network namespaces, AF_PACKET); skipped");
@@ -164,10 +174,121 @@ class DrIpipTest {
         }
     }
 
+    /**
+     * IPv6-in-IPv6 for an IPv6 service: the real servers one router away on their own /64, the director's
+     * server-side link at MTU 1400, so the client learns 1360 from lbd's ICMPv6 "packet too big".
+     */
+    @Test
+    void ipv6RealServersBehindARouterGetTheClientsPacketsIntactInIpv6() throws Exception {
+        assumeTrue(Shell.isRoot(), "DrIpipTest needs root (network namespaces, AF_PACKET); skipped");
+        DrLab lab = new DrLab("li6");
+        List<Process> decapsulators = new ArrayList<>();
+        String vip = "fd00:198:18::100";
+        String vm4 = "fd00:198:18:4::5";
+        String vm5 = "fd00:198:18:4::6";
+        boolean passed = false;
+        try {
+            lab.switchNs("cs");
+            lab.switchNs("as");
+            lab.switchNs("vs");
+            lab.host("cs", "cli", "198.18.1.2/24");
+            lab.host("cs", "dir", "198.18.1.1/24");
+            lab.link("as", "dir", "eth1", "198.18.2.1/24");
+            lab.host("cs", "r1", "198.18.1.254/24");
+            lab.link("as", "r1", "eth1", "198.18.2.254/24");
+            lab.link("vs", "r1", "eth2", "198.18.4.1/24");
+            address6(lab, "cli", "eth0", "fd00:198:18:1::2");
+            address6(lab, "dir", "eth0", "fd00:198:18:1::1");
+            address6(lab, "dir", "eth1", "fd00:198:18:2::1");
+            address6(lab, "r1", "eth0", "fd00:198:18:1::fe");
+            address6(lab, "r1", "eth1", "fd00:198:18:2::fe");
+            address6(lab, "r1", "eth2", "fd00:198:18:4::1");
+            lab.ok("r1", "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+            lab.ok("dir", "ip", "link", "set", "eth1", "mtu", "1400");
+            lab.ok("dir", "ip", "-6", "route", "add", "fd00:198:18:4::/64", "via", "fd00:198:18:2::fe");
+            // Without a route for the VIP the director's kernel would answer with ICMPv6 "no route": lbd refuses.
+            Process refused = lab.startLbd("dir", "virtual6=[" + vip + "]:80", "\treal6=[" + vm4 + "]:80 ipip",
+                    "\tchecktype=connect");
+            assertThat(refused.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            String shown = java.net.InetAddress.getByName(vip).getHostAddress();
+            assertThat(lab.lbdLog()).contains("IPv6 VIP " + shown + " has no route on this director, so its kernel"
+                    + " would answer the clients' packets with ICMPv6 'no route' beside lbd: add a default route, or"
+                    + " 'ip -6 route add blackhole " + shown + "'");
+            lab.ok("dir", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
+            int logBefore = lab.lbdLog().length();
+            lab.ok("cli", "ip", "-6", "route", "add", vip + "/128", "via", "fd00:198:18:1::1");
+            lab.ok("cli", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
+            Path decapsulator = Files.writeString(lab.tmp.resolve("decapsulate6.py"), DECAPSULATOR6);
+            for (String[] vm : List.of(new String[] {"vm4", vm4, "VM4", "198.18.4.5"},
+                    new String[] {"vm5", vm5, "VM5", "198.18.4.6"})) {
+                lab.host("vs", vm[0], vm[3] + "/24");
+                address6(lab, vm[0], "eth0", vm[1]);
+                lab.ok(vm[0], "ip", "-6", "route", "add", "default", "via", "fd00:198:18:4::1");
+                if (lab.in(vm[0], "sh", "-c", "modprobe ip6_tunnel 2>/dev/null; ip link show ip6tnl0").exitCode() != 0) {
+                    lab.ok(vm[0], "ip", "tuntap", "add", "dev", "ip6tnl0", "mode", "tun");
+                    decapsulators.add(new ProcessBuilder("ip", "netns", "exec", lab.ns(vm[0]), "python3",
+                            decapsulator.toString()).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                }
+                lab.vipSetup(vm[0], "--iface", "eth0", "--tunnel", "start", vip);
+                lab.startServer(vm[0], 80, vm[2], true);
+            }
+            awaitAttached(lab, "vm4", "ip6tnl0");
+            awaitAttached(lab, "vm5", "ip6tnl0");
+
+            Process lbd = lab.startLbd("dir",
+                    "quiescent=no",
+                    "eventloops=1",
+                    "virtual6=[" + vip + "]:80",
+                    "\treal6=[" + vm4 + "]:80 ipip",
+                    "\treal6=[" + vm5 + "]:80 ipip",
+                    "\tservice=http",
+                    "\trequest=\"/\"",
+                    "\treceive=\"OK\"",
+                    "\tscheduler=rr",
+                    "\tchecktype=negotiate");
+            await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
+                    .until(() -> lbd.isAlive() && lab.routed(vm4, "Tunnel") && lab.routed(vm5, "Tunnel"));
+
+            List<String> reports = new ArrayList<>();
+            List<String> expected = new ArrayList<>();
+            int[] sizes = {1, 1400, 100_000, 3_000_000};
+            for (int i = 0; i < sizes.length; i++) {
+                Path payload = lab.randomFile(sizes[i], 20 + i);
+                reports.add(lab.upload("cli", "http://[" + vip + "]/", payload));
+                expected.add((i % 2 == 0 ? "VM5" : "VM4") + " fd00:198:18:1::2 " + sizes[i] + " "
+                        + DrLab.sha256(payload));
+            }
+            assertThat(reports).containsExactlyElementsOf(expected);
+            assertThat(lab.in("cli", "ip", "-6", "route", "get", vip).output()).contains("mtu 1360");
+
+            DrLab.stop(lbd);
+            assertThat(lab.lbdLog().substring(logBefore)).as("a clean stop logs no error").doesNotContain("ERROR");
+            passed = true;
+        } finally {
+            if (!passed) {
+                lab.dump();
+            }
+            decapsulators.forEach(Process::destroyForcibly);
+            for (Process p : decapsulators) {
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+            lab.close();
+        }
+    }
+
+    private static void address6(DrLab lab, String ns, String iface, String address) {
+        lab.ok(ns, "ip", "-6", "addr", "add", address + "/64", "dev", iface, "nodad");
+    }
+
     /** The stand-in tunl0 is attached (carrier up) once the decapsulator opened it; the kernel's is at once. */
     private static void awaitAttached(DrLab lab, String vm) {
-        await("tunl0 ready in " + vm).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-                .until(() -> !lab.in(vm, "ip", "-o", "link", "show", "tunl0").output().contains("NO-CARRIER"));
+        awaitAttached(lab, vm, "tunl0");
+    }
+
+    private static void awaitAttached(DrLab lab, String vm, String device) {
+        await(device + " ready in " + vm).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !lab.in(vm, "ip", "-o", "link", "show", device).output().contains("NO-CARRIER"));
     }
 
     /** One of the DR counters, from lbd's Prometheus endpoint in the director's namespace. */

@@ -29,11 +29,11 @@ import lbd.director.cli.LbdMain;
 final class DrLab implements AutoCloseable {
 
     /**
-     * The real servers' program: {@code python3 SERVER PORT NAME} answers GET with "OK NAME CLIENT-ADDRESS" and
-     * POST with "NAME CLIENT-ADDRESS LENGTH SHA-256" of the body it received.
+     * The real servers' program: {@code python3 SERVER PORT NAME [6]} answers GET with "OK NAME CLIENT-ADDRESS" and
+     * POST with "NAME CLIENT-ADDRESS LENGTH SHA-256" of the body it received; with 6, on IPv6.
      */
     private static final String SERVER = String.join("\n",
-            "import hashlib, sys",
+            "import hashlib, socket, sys",
             "from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer",
             "class H(BaseHTTPRequestHandler):",
             "    def answer(self, text):",
@@ -53,7 +53,9 @@ final class DrLab implements AutoCloseable {
             "        self.answer('%s %s %d %s\\n' % (sys.argv[2], self.client_address[0], n, h.hexdigest()))",
             "    def log_message(self, *args):",
             "        pass",
-            "ThreadingHTTPServer(('0.0.0.0', int(sys.argv[1])), H).serve_forever()",
+            "class S(ThreadingHTTPServer):",
+            "    address_family = socket.AF_INET6 if len(sys.argv) > 3 else socket.AF_INET",
+            "S(('::' if len(sys.argv) > 3 else '0.0.0.0', int(sys.argv[1])), H).serve_forever()",
             "");
 
     final String prefix;
@@ -107,8 +109,17 @@ final class DrLab implements AutoCloseable {
 
     /** The report server on PORT in the namespace, waited for until it listens. */
     void startServer(String name, int port, String label) throws IOException, InterruptedException {
-        processes.add(new ProcessBuilder("ip", "netns", "exec", ns(name), "python3", server.toString(),
-                String.valueOf(port), label).redirectErrorStream(true)
+        startServer(name, port, label, false);
+    }
+
+    /** The same on IPv4 or, with {@code ipv6}, IPv6. */
+    void startServer(String name, int port, String label, boolean ipv6) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(name), "python3", server.toString(),
+                String.valueOf(port), label));
+        if (ipv6) {
+            cmd.add("6");
+        }
+        processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (in(name, "sh", "-c", "ss -ltn | grep -q ':" + port + " '").exitCode() != 0) {
@@ -156,10 +167,21 @@ final class DrLab implements AutoCloseable {
         return status == 0 ? out.toString(StandardCharsets.UTF_8) : "lbadm failed: " + err.toString(StandardCharsets.UTF_8);
     }
 
-    /** Whether lbadm -Ln lists the real server with this forwarding word ("Route", "Tunnel") and weight 1. */
+    /**
+     * Whether lbadm -Ln lists the real server with this forwarding word ("Route", "Tunnel") and weight 1 (an IPv6
+     * address in brackets, as the listing writes it).
+     */
     boolean routed(String rip, String forward) {
-        return java.util.regex.Pattern.compile("->\\s+" + rip.replace(".", "\\.") + ":80\\s+" + forward + "\\s+1\\s")
-                .matcher(listing()).find();
+        String address = rip;
+        if (rip.indexOf(':') >= 0) {
+            try {
+                address = "[" + java.net.InetAddress.getByName(rip).getHostAddress() + "]"; // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException(rip, e);
+            }
+        }
+        return java.util.regex.Pattern.compile("->\\s+" + java.util.regex.Pattern.quote(address + ":80") + "\\s+"
+                + forward + "\\s+1\\s").matcher(listing()).find();
     }
 
     /** A file of random bytes (fixed seed per size) in the lab's directory. */
@@ -179,7 +201,7 @@ final class DrLab implements AutoCloseable {
 
     /** POSTs the file to http://URL from the namespace with curl; the server's one-line report. */
     String upload(String name, String url, Path file) {
-        return in(name, "curl", "-sS", "--max-time", "15", "-H", "Expect:", "--data-binary", "@" + file, url)
+        return in(name, "curl", "-sS", "-g", "--max-time", "15", "-H", "Expect:", "--data-binary", "@" + file, url)
                 .output().strip();
     }
 

@@ -2,7 +2,10 @@ package lbd.dataplane.dr.packet;
 
 import java.lang.foreign.MemorySegment;
 
-/** The Internet checksum (RFC 1071) over native memory, allocation-free: IPv4 headers, ICMP, TCP over IPv4. */
+/**
+ * The Internet checksum (RFC 1071) over native memory, allocation-free: IPv4 headers, ICMP, and an upper layer
+ * (TCP, ICMPv6) over IPv4 or IPv6 with its pseudo-header.
+ */
 public final class Checksum {
 
     private Checksum() {
@@ -50,5 +53,22 @@ public final class Checksum {
         long sum = add(s, l3 + 12, 8, 0); // source and destination addresses
         sum += 6 + tcpLength;             // zero, protocol, TCP length
         Net.putU16(s, l4 + 16, fold(add(s, l4, tcpLength, sum)));
+    }
+
+    /**
+     * The checksum of an upper-layer message of {@code length} bytes at {@code at} (TCP, ICMPv6) in the IPv6 packet
+     * whose header is at {@code l3}: over RFC 8200's pseudo-header (addresses, length, next header) and the message,
+     * whose checksum field must be zero.
+     */
+    public static int overIpv6(MemorySegment s, long l3, long at, int length, int nextHeader) {
+        long sum = add(s, l3 + 8, 32, 0); // source and destination addresses
+        sum += length + nextHeader;
+        return fold(add(s, at, length, sum));
+    }
+
+    /** Writes the TCP checksum of the IPv6 segment whose header is at {@code l3}, TCP at {@code l4}. */
+    public static void tcpOverIpv6(MemorySegment s, long l3, long l4, int tcpLength) {
+        Net.putU16(s, l4 + 16, 0);
+        Net.putU16(s, l4 + 16, overIpv6(s, l3, l4, tcpLength, 6));
     }
 }
