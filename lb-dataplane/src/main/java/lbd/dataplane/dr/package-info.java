@@ -8,11 +8,13 @@
  * <ul>
  *   <li>{@code sys}: libc through FFM (no JNI): AF_PACKET sockets in a PACKET_FANOUT (flow hash) group per
  *       interface, a classic BPF filter that passes only ARP and frames for the DR VIPs, a TPACKET_V3 receive
- *       ring per socket (recvmsg fallback), sendmmsg batches, and a virtio-net header on every frame (PACKET_VNET_HDR) so
- *       that coalesced (GRO/TSO) frames and frames with offloaded checksums are segmented and completed by the
- *       kernel on the way out.</li>
+ *       ring per socket (recvmsg fallback), sendmmsg batches (each frame naming its egress interface), and a
+ *       virtio-net header on every frame (PACKET_VNET_HDR) so that coalesced (GRO/TSO) frames and frames with
+ *       offloaded checksums are segmented and completed by the kernel on the way out (by lbd itself for ipip).
+ *       </li>
  *   <li>{@code packet}: allocation-free parsers and writers over native memory (Ethernet, one VLAN tag, IPv4
- *       with options, TCP, ARP), the ipip outer headers, ICMP "fragmentation needed" and ICMPv6 "packet too big", the Internet checksum.</li>
+ *       with options, TCP, ARP), the ipip outer headers, ICMP "fragmentation needed" and ICMPv6 "packet too
+ *       big", the Internet checksum.</li>
  *   <li>{@code flow}: the per-worker connection table and IPVS's input-only TCP state machine and timeouts,
  *       expired on a timer wheel.</li>
  * </ul>
