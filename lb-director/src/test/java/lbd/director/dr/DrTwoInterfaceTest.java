@@ -122,6 +122,78 @@ class DrTwoInterfaceTest {
         }
     }
 
+    /** The two-NIC director for an IPv6 service (gate, real6=): the same path with neighbour discovery. */
+    @Test
+    void ipv6ClientsOnOneInterfaceReachGateServersOnTheOther() throws Exception {
+        assumeTrue(Shell.isRoot(), "DrTwoInterfaceTest needs root (network namespaces, AF_PACKET); skipped");
+        DrLab lab = new DrLab("l26");
+        String vip = "fd00:198:18::100";
+        String vm2 = "fd00:198:18:2::2";
+        String vm3 = "fd00:198:18:2::3";
+        boolean passed = false;
+        try {
+            lab.switchNs("cs");
+            lab.switchNs("ss");
+            lab.host("cs", "cli", "198.18.1.2/24");
+            lab.host("cs", "dir", "198.18.1.1/24");
+            lab.link("ss", "dir", "eth1", "198.18.2.1/24");
+            lab.host("cs", "rt", "198.18.1.254/24");
+            lab.link("ss", "rt", "eth1", "198.18.2.254/24");
+            address6(lab, "cli", "eth0", "fd00:198:18:1::2");
+            address6(lab, "dir", "eth0", "fd00:198:18:1::1");
+            address6(lab, "dir", "eth1", "fd00:198:18:2::1");
+            address6(lab, "rt", "eth0", "fd00:198:18:1::fe");
+            address6(lab, "rt", "eth1", "fd00:198:18:2::fe");
+            lab.ok("rt", "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+            lab.ok("dir", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
+            lab.ok("cli", "ip", "-6", "route", "add", vip + "/128", "via", "fd00:198:18:1::1");
+            lab.ok("cli", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
+            for (String[] vm : List.of(new String[] {"vm2", vm2, "VM2", "198.18.2.2"},
+                    new String[] {"vm3", vm3, "VM3", "198.18.2.3"})) {
+                lab.host("ss", vm[0], vm[3] + "/24");
+                address6(lab, vm[0], "eth0", vm[1]);
+                lab.ok(vm[0], "ip", "-6", "route", "add", "default", "via", "fd00:198:18:2::fe");
+                lab.vipSetup(vm[0], "--iface", "eth0", "start", vip);
+                lab.startServer(vm[0], 80, vm[2], true);
+            }
+            Process lbd = lab.startLbd("dir",
+                    "quiescent=no",
+                    "eventloops=1",
+                    "virtual6=[" + vip + "]:80",
+                    "\treal6=[" + vm2 + "]:80 gate",
+                    "\treal6=[" + vm3 + "]:80 gate",
+                    "\tservice=http",
+                    "\trequest=\"/\"",
+                    "\treceive=\"OK\"",
+                    "\tscheduler=rr",
+                    "\tchecktype=negotiate");
+            await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
+                    .until(() -> lbd.isAlive() && lab.routed(vm2, "Route") && lab.routed(vm3, "Route"));
+            List<String> reports = new ArrayList<>();
+            List<String> expected = new ArrayList<>();
+            int[] sizes = {1, 1400, 100_000, 3_000_000};
+            for (int i = 0; i < sizes.length; i++) {
+                Path payload = lab.randomFile(sizes[i], 30 + i);
+                reports.add(lab.upload("cli", "http://[" + vip + "]/", payload));
+                expected.add((i % 2 == 0 ? "VM3" : "VM2") + " fd00:198:18:1::2 " + sizes[i] + " "
+                        + DrLab.sha256(payload));
+            }
+            assertThat(reports).containsExactlyElementsOf(expected);
+            DrLab.stop(lbd);
+            assertThat(lab.lbdLog()).as("a clean stop logs no error").doesNotContain("ERROR");
+            passed = true;
+        } finally {
+            if (!passed) {
+                lab.dump();
+            }
+            lab.close();
+        }
+    }
+
+    private static void address6(DrLab lab, String ns, String iface, String address) {
+        lab.ok(ns, "ip", "-6", "addr", "add", address + "/64", "dev", iface, "nodad");
+    }
+
     @Test
     void whatCannotWorkIsRefusedAtStartEachWithTheServerTheInterfaceAndTheFix() throws Exception {
         assumeTrue(Shell.isRoot(), "DrTwoInterfaceTest needs root (network namespaces, AF_PACKET); skipped");
