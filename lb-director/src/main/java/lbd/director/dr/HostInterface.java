@@ -58,6 +58,21 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
         return out;
     }
 
+    /** The name of the interface with this index (if_indextoname), or empty; addressless ones included. */
+    public static Optional<String> nameOf(int index) {
+        try (Stream<Path> names = Files.list(SYS)) {
+            return names.filter(p -> {
+                try {
+                    return Integer.parseInt(ProcValue.read(p.resolve("ifindex")).strip()) == index;
+                } catch (IOException | RuntimeException e) {
+                    return false; // vanished while read
+                }
+            }).map(p -> p.getFileName().toString()).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     public boolean ethernet() {
         return type == ETHERNET && mac != 0;
     }
