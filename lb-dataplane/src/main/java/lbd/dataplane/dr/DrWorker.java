@@ -2,7 +2,6 @@ package lbd.dataplane.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import lbd.config.model.VirtualServiceKey;
@@ -54,15 +53,9 @@ final class DrWorker implements Runnable {
     private static final int SLOT = 65536; // a frame from the ring is at most this long (snap length 0x40000 is
                                            // never reached: the interface MTU and GRO bound it far lower)
     private static final int IDLE_POLL_MILLIS = 50;
-    // Room in front of each received frame for ipip's outer header (40 bytes for IPv6), so encapsulation moves the
-    // Ethernet and virtio-net headers, not the packet.
-    private static final int HEADROOM = 48;
-    // Where the segments of a coalesced frame to an ipip destination are written (the kernel cannot segment
-    // inside a tunnel that a packet socket hands it); flushed whenever full.
-    private static final int SEGMENT_AREA = 1 << 18;
-    private static final int VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
-    private static final int TCP_PSH = 0x08;
-    private static final int TCP_CWR = 0x80;
+    // Room in front of each received frame for ipip's outer header, so encapsulation moves the Ethernet and
+    // virtio-net headers, not the packet.
+    private static final int HEADROOM = (TunnelTransmitter.MAX_OVERHEAD + 15) & ~15;
 
     private final PacketSocket[] sockets; // one per ingress interface
     private final long[] ownMacs;         // each ingress interface's MAC
@@ -83,9 +76,7 @@ final class DrWorker implements Runnable {
     // The batch's frames: BATCH slots of SLOT bytes, each HEADROOM bytes of room, the virtio-net header, the frame.
     private MemorySegment slotMemory;
     private int handledSlot;              // the slot of the frame being handled
-    private MemorySegment segmentArea;
-    private int segmentAreaUsed;
-    private int outerId;                  // the identification of the next outer IPv4 header
+    private final TunnelTransmitter tunnels;
     // What forward() decided for the frame it returns true for: where it starts (offset in slotMemory), its
     // length, and the interface it leaves on.
     private long sendOffset;
@@ -131,6 +122,7 @@ final class DrWorker implements Runnable {
         this.publisher = publisher;
         this.stats = stats;
         this.flows = new FlowTable(flowCapacity, nowMillis());
+        this.tunnels = new TunnelTransmitter(socket, stats);
     }
 
     void stop() {
@@ -169,7 +161,7 @@ final class DrWorker implements Runnable {
                 frames[i] = slots[i].asSlice(header);
                 headers[i] = header == 0 ? null : slots[i].asSlice(0, header);
             }
-            segmentArea = arena.allocate(SEGMENT_AREA, 64);
+            tunnels.start(arena);
             replySlot = arena.allocate(header + 256L, 8); // zeroed: a virtio-net header asking for no offload
             replyFrame = replySlot.asSlice(header);
             int first = 0;
@@ -209,7 +201,7 @@ final class DrWorker implements Runnable {
     /** Sends every queued frame; the segment area is free again. */
     private void flush() {
         stats.add(DrStats.SEND_FAILED, socket.flush());
-        segmentAreaUsed = 0;
+        tunnels.flushed();
     }
 
     /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */
@@ -351,10 +343,9 @@ final class DrWorker implements Runnable {
     }
 
     /**
-     * ipip: the client's packet in an outer header to the real server — IPv4-in-IPv4, or IPv6-in-IPv6 for an IPv6
-     * service — as IPVS's tunnel transmitters send it. A packet that would no longer fit the egress MTU gets ICMP
-     * "fragmentation needed" (ICMPv6 "packet too big") back and is dropped ({@link #tooBig}). A coalesced frame is
-     * cut into segments here.
+     * ipip: the client's packet in an outer header to the real server ({@link TunnelTransmitter}). A packet that
+     * would no longer fit the egress MTU gets ICMP "fragmentation needed" (ICMPv6 "packet too big") back and is
+     * dropped ({@link #tooBig}).
      */
     private boolean tunnel(Egress out, long sourceMac) {
         FrameParser p = parser;
@@ -363,54 +354,24 @@ final class DrWorker implements Runnable {
             stats.increment(DrStats.TUNNEL_FAMILY_MISMATCH);
             return false;
         }
-        MemorySegment f = p.frame();
-        int l3 = p.networkOffset();
-        int l4 = p.transportOffset();
-        int tcpHeader = (Net.u8(f, l4 + 12) >>> 4) * 4;
-        int gsoSize = gsoSize();
-        boolean needsChecksum = receivedHeader != null
-                && (receivedHeader.get(ValueLayout.JAVA_BYTE, 0) & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
-        if (v6 ? Ipv6Tunnel.expires(f, l3) : Ipv4Tunnel.expires(f, l3)) {
+        if (v6 ? Ipv6Tunnel.expires(p.frame(), p.networkOffset()) : Ipv4Tunnel.expires(p.frame(), p.networkOffset())) {
             stats.increment(DrStats.TUNNEL_TTL_EXPIRED);
             return false;
         }
-        int overhead = v6 ? Ipv6Tunnel.HEADER : Ipv4Tunnel.HEADER;
-        if (tooBig(out, overhead)) {
+        if (tooBig(out, v6 ? Ipv6Tunnel.HEADER : Ipv4Tunnel.HEADER)) {
             return false;
         }
-        if (gsoSize > 0) {
-            segmentIntoTunnel(out, sourceMac, f, l3, l4, tcpHeader, gsoSize, p.length());
-            return false;
-        }
-        // In place: the Ethernet header and the virtio-net header move forward into the headroom.
-        long frameAt = (long) SLOT * handledSlot + HEADROOM + socket.headerLength();
-        long innerAt = frameAt + l3;
-        long tcpAt = frameAt + l4;
-        int length;
-        if (v6) {
-            int tcpLength = Ipv6Tunnel.HEADER + Net.u16(f, l3 + 4) - (l4 - l3);
-            Ipv6Tunnel.prepareInner(slotMemory, innerAt, tcpAt, tcpLength, needsChecksum);
-            length = Ipv6Tunnel.writeOuter(slotMemory, innerAt, out.nextHopMac(), sourceMac, out.tunnelSource6High(),
-                    out.tunnelSource6Low(), out.tunnelDestination6High(), out.tunnelDestination6Low());
-        } else {
-            int tcpLength = Net.u16(f, l3 + 2) - (l4 - l3);
-            Ipv4Tunnel.prepareInner(slotMemory, innerAt, tcpAt, tcpLength, needsChecksum);
-            length = Ipv4Tunnel.writeOuter(slotMemory, innerAt, out.nextHopMac(), sourceMac, out.tunnelSource(),
-                    out.tunnelDestination(), outerId++);
-        }
-        sendOffset = innerAt - overhead - FrameParser.ETH_HEADER - socket.headerLength();
-        clearVirtioHeader(slotMemory, sendOffset);
-        sendLength = length;
         stats.increment(DrStats.FORWARDED);
-        return true;
-    }
-
-    /** The segment size of a coalesced (GRO/TSO) frame as its virtio-net header says; 0 for a plain frame. */
-    private int gsoSize() {
-        if (receivedHeader == null || (receivedHeader.get(ValueLayout.JAVA_BYTE, 1) & 0x7f) == 0) {
-            return 0;
+        int gsoSize = TunnelTransmitter.gsoSize(receivedHeader);
+        if (gsoSize > 0) {
+            tunnels.segments(out, sourceMac, p, gsoSize, sendInterface); // queued
+            return false;
         }
-        return Short.toUnsignedInt(receivedHeader.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
+        tunnels.inPlace(out, sourceMac, p, slotMemory, (long) SLOT * handledSlot + HEADROOM + socket.headerLength(),
+                TunnelTransmitter.needsChecksum(receivedHeader));
+        sendOffset = tunnels.sendOffset();
+        sendLength = tunnels.sendLength();
+        return true;
     }
 
     /**
@@ -429,7 +390,7 @@ final class DrWorker implements Runnable {
         MemorySegment f = p.frame();
         int l3 = p.networkOffset();
         int l4 = p.transportOffset();
-        int gsoSize = gsoSize();
+        int gsoSize = TunnelTransmitter.gsoSize(receivedHeader);
         int packetLength = gsoSize > 0 ? l4 - l3 + (Net.u8(f, l4 + 12) >>> 4) * 4 + gsoSize : p.ipLength();
         int mtu = out.mtu() - overhead;
         if (packetLength <= mtu) {
@@ -446,67 +407,6 @@ final class DrWorker implements Runnable {
         }
         stats.increment(sockets[arrival].send(replySlot, n) ? DrStats.FRAGMENTATION_NEEDED_SENT : DrStats.SEND_FAILED);
         return true;
-    }
-
-    /**
-     * A coalesced frame (GRO/TSO, {@code gsoSize} bytes of payload per segment) to an ipip destination: each segment
-     * written whole into the segment area — its own IP and TCP headers (length, IPv4 identification, sequence
-     * number, flags, checksums as the sender's TCP would have made them), in its own outer header — and queued.
-     */
-    private void segmentIntoTunnel(Egress out, long sourceMac, MemorySegment f, int l3, int l4, int tcpHeader,
-                                   int gsoSize, int frameLength) {
-        boolean v6 = out.tunnelsOverIpv6();
-        int overhead = v6 ? Ipv6Tunnel.HEADER : Ipv4Tunnel.HEADER;
-        int payload = frameLength - l4 - tcpHeader;
-        int header = socket.headerLength();
-        int ipHeaders = l4 - l3; // IPv4 with options, or IPv6 with extension headers
-        int innerHeaders = ipHeaders + tcpHeader;
-        int id = v6 ? 0 : Net.u16(f, l3 + 4);
-        int sequence = Net.u32(f, l4 + 4);
-        int flags = Net.u8(f, l4 + 13);
-        int sent = 0;
-        for (int k = 0; sent < payload; k++) {
-            int chunk = Math.min(gsoSize, payload - sent);
-            int stride = header + FrameParser.ETH_HEADER + overhead + innerHeaders + chunk;
-            if (segmentAreaUsed + stride > SEGMENT_AREA) {
-                flush();
-            }
-            long at = segmentAreaUsed;
-            long inner = at + header + FrameParser.ETH_HEADER + overhead;
-            long tcp = inner + ipHeaders;
-            MemorySegment.copy(f, l3, segmentArea, inner, innerHeaders);
-            MemorySegment.copy(f, l4 + tcpHeader + sent, segmentArea, tcp + tcpHeader, chunk);
-            Net.putU32(segmentArea, tcp + 4, sequence + sent);
-            boolean last = sent + chunk == payload;
-            int segmentFlags = flags & ~(last ? 0 : FrameParser.TCP_FIN | TCP_PSH) & ~(k == 0 ? 0 : TCP_CWR);
-            segmentArea.set(ValueLayout.JAVA_BYTE, tcp + 13, (byte) segmentFlags);
-            int length;
-            if (v6) {
-                Net.putU16(segmentArea, inner + 4, innerHeaders + chunk - Ipv6Tunnel.HEADER);
-                Ipv6Tunnel.prepareInner(segmentArea, inner, tcp, tcpHeader + chunk, true);
-                length = Ipv6Tunnel.writeOuter(segmentArea, inner, out.nextHopMac(), sourceMac,
-                        out.tunnelSource6High(), out.tunnelSource6Low(), out.tunnelDestination6High(),
-                        out.tunnelDestination6Low());
-            } else {
-                Net.putU16(segmentArea, inner + 2, innerHeaders + chunk);
-                Net.putU16(segmentArea, inner + 4, id + k);
-                Ipv4Tunnel.prepareInner(segmentArea, inner, tcp, tcpHeader + chunk, true);
-                length = Ipv4Tunnel.writeOuter(segmentArea, inner, out.nextHopMac(), sourceMac, out.tunnelSource(),
-                        out.tunnelDestination(), outerId++);
-            }
-            clearVirtioHeader(segmentArea, at);
-            stats.add(DrStats.SEND_FAILED, socket.queue(segmentArea.address() + at, length, sendInterface));
-            segmentAreaUsed += (stride + 7) & ~7;
-            sent += chunk;
-        }
-        stats.increment(DrStats.FORWARDED);
-    }
-
-    /** A virtio-net header asking for nothing (the frame is complete) at {@code at}, when the socket uses one. */
-    private void clearVirtioHeader(MemorySegment s, long at) {
-        for (int i = 0; i < socket.headerLength(); i++) {
-            s.set(ValueLayout.JAVA_BYTE, at + i, (byte) 0);
-        }
     }
 
     private int schedule(VirtualServiceKey key, long clientHigh, long clientLow, int clientPort, int vipKey,
