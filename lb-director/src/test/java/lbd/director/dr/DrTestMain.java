@@ -31,7 +31,8 @@ import lbd.dataplane.table.SnapshotPublisher;
 
 /**
  * The director of the end-to-end test, run in the director's namespace by a child JVM:
- * {@code DrTestMain IFACE VIP PORT[,PORT...] WORKERS RIP...} builds an rr table per port by hand (RIPs in list
+ * {@code DrTestMain IFACE VIP PORT[,PORT...] WORKERS RIP...} (IFACE: the interfaces to receive on, by commas, or
+ * {@code all}) builds an rr table per port by hand (RIPs in list
  * order; a port written {@code 8000p} is persistent, 300 s per client address), probes the host, starts {@link DrDataPlane}, resolves the MACs and publishes them as the director's
  * control plane does, prints READY, then answers "stats", "connections" (the flows as lbadm -Lnc lists them, on
  * one line, rows separated by '|') and "quit" on stdin.
