@@ -75,10 +75,11 @@ public final class EgressResolver implements AutoCloseable {
     public static List<String> problems(Collection<RealServer> servers) {
         List<String> out = new ArrayList<>();
         Set<RealServerKey> seen = new HashSet<>();
+        Map<String, Optional<HostInterface>> devices = new HashMap<>();
         for (RealServer s : servers) {
             if (seen.add(s.key())) {
                 String[] why = new String[1];
-                if (path(s, why) == null && why[0] != null) {
+                if (path(s, devices, why) == null && why[0] != null) {
                     out.add(why[0]);
                 }
             }
@@ -96,9 +97,10 @@ public final class EgressResolver implements AutoCloseable {
         // next hops to resolve, per interface; and which servers wait for each
         Map<String, Map<InetAddress, List<RealServer>>> wanted = new LinkedHashMap<>();
         Map<RealServerKey, Path> paths = new HashMap<>();
+        Map<String, Optional<HostInterface>> devices = new HashMap<>(); // read once per resolution
         for (RealServer s : servers) {
             String[] why = new String[1];
-            Path path = path(s, why);
+            Path path = path(s, devices, why);
             if (path == null && why[0] == null) {
                 egress.put(s.key(), Egress.LOCAL_NODE);
             } else if (path == null) {
@@ -166,7 +168,7 @@ public final class EgressResolver implements AutoCloseable {
      * The checked route of a server; null with {@code why[0]} null for a server on this director (local node),
      * null with the reason in {@code why[0]} when it cannot be forwarded to.
      */
-    private static Path path(RealServer s, String[] why) {
+    private static Path path(RealServer s, Map<String, Optional<HostInterface>> devices, String[] why) {
         InetAddress ip = s.address().address();
         String server = s.forwarding().configName() + " real server " + s.address() + " of " + s.key().service();
         if (DrHost.isOwnAddress(ip)) {
@@ -186,7 +188,7 @@ public final class EgressResolver implements AutoCloseable {
         if (route.local()) {
             return null; // an address of this host not seen by isOwnAddress (e.g. on lbd's own device)
         }
-        Optional<HostInterface> device = HostInterface.read(route.device());
+        Optional<HostInterface> device = devices.computeIfAbsent(route.device(), HostInterface::read);
         if (device.isEmpty() || !device.get().ethernet()) {
             why[0] = server + ": the route to it leaves on " + route.device() + ", which is not an Ethernet"
                     + " interface" + device.map(d -> " (link type " + d.type() + ")").orElse("") + ": direct"

@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.packet.Net;
@@ -24,6 +26,7 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
     public static final int ETHERNET = 1;
     private static final int IFF_UP = 0x1;
     private static final Path SYS = Path.of("/sys/class/net");
+    private static final Map<Integer, String> NAMES = new ConcurrentHashMap<>(); // index to name, as last found
 
     /** The interface of that name, or empty when the host has none. */
     public static Optional<HostInterface> read(String name) {
@@ -58,16 +61,32 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
         return out;
     }
 
-    /** The name of the interface with this index (if_indextoname), or empty; addressless ones included. */
+    /**
+     * The name of the interface with this index (if_indextoname), or empty; addressless ones included. The last
+     * answer per index is remembered and checked with one read (the kernel does not reuse an index soon), so a
+     * resolution of many servers does not list /sys for each.
+     */
     public static Optional<String> nameOf(int index) {
+        String known = NAMES.get(index);
+        if (known != null && hasIndex(SYS.resolve(known), index)) {
+            return Optional.of(known);
+        }
+        Optional<String> found = scan(index);
+        found.ifPresent(name -> NAMES.put(index, name));
+        return found;
+    }
+
+    private static boolean hasIndex(Path dir, int index) {
+        try {
+            return Integer.parseInt(ProcValue.read(dir.resolve("ifindex")).strip()) == index;
+        } catch (IOException | RuntimeException e) {
+            return false; // vanished while read
+        }
+    }
+
+    private static Optional<String> scan(int index) {
         try (Stream<Path> names = Files.list(SYS)) {
-            return names.filter(p -> {
-                try {
-                    return Integer.parseInt(ProcValue.read(p.resolve("ifindex")).strip()) == index;
-                } catch (IOException | RuntimeException e) {
-                    return false; // vanished while read
-                }
-            }).map(p -> p.getFileName().toString()).findFirst();
+            return names.filter(p -> hasIndex(p, index)).map(p -> p.getFileName().toString()).findFirst();
         } catch (IOException e) {
             return Optional.empty();
         }
