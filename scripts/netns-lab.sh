@@ -9,6 +9,9 @@
 # Usage: netns-lab.sh clean PREFIX              delete every namespace whose name starts with PREFIX
 #        netns-lab.sh switch NS                 create NS with the bridge br0 (up)
 #        netns-lab.sh host SWITCH NS ADDR/LEN   create NS with eth0 (ADDR/LEN, up) cabled to SWITCH's br0
+#        netns-lab.sh link SWITCH NS IFACE ADDR/LEN
+#                                               give the existing NS another interface IFACE (ADDR/LEN, up)
+#                                               cabled to SWITCH's br0 (a director or router with two NICs)
 #
 # Exit status: 0 success, 1 error, 2 usage error.
 
@@ -22,7 +25,8 @@ die() {
 }
 
 usage() {
-    printf 'usage: %s clean PREFIX | switch NS | host SWITCH NS ADDR/LEN\n' "$PROG" >&2
+    printf 'usage: %s clean PREFIX | switch NS | host SWITCH NS ADDR/LEN | link SWITCH NS IFACE ADDR/LEN\n' \
+        "$PROG" >&2
     exit 2
 }
 
@@ -58,6 +62,16 @@ case $1 in
         ip -n "$ns" addr add "$4" dev eth0
         ip -n "$ns" link set eth0 up
         ip -n "$ns" link set lo up
+        ;;
+    link)
+        [ $# -eq 5 ] || usage
+        sw=$2
+        ns=$3
+        port=$(printf 'p-%s-%s' "$ns" "$4" | cut -c1-15)
+        ip -n "$sw" link add "$port" type veth peer name "$4" netns "$ns"
+        ip -n "$sw" link set "$port" master br0 up
+        ip -n "$ns" addr add "$5" dev "$4"
+        ip -n "$ns" link set "$4" up
         ;;
     *)
         usage

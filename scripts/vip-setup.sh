@@ -11,16 +11,23 @@
 # solicitation only for an address of the interface it came in on (ndisc looks the target up on that device
 # only), so a VIP on lo is never advertised on the wire; "nodad" skips duplicate address detection, whose
 # probes would otherwise ask the segment about the VIP (and find the director answering for it).
+# With --tunnel, the real server of an ipip (LVS-TUN) service, which receives the client's packets inside
+# IPv4-in-IPv4 from the director: the same, and the tunnel device tunl0 up (loading the kernel's ipip module
+# when it is not there) with reverse-path filtering relaxed on it (rp_filter=0 on tunl0, and "all" lowered
+# from strict 1 to loose 2 if it was 1: the kernel applies the higher of the two), since the decapsulated
+# packets come in on tunl0 from clients that the routes reach through another interface. For an IPv6 VIP,
+# IPv6-in-IPv6: ip6tnl0 up (module ip6_tunnel); IPv6 has no rp_filter.
 # "stop" undoes exactly what "start" did: the prior values are recorded in a state file under /run, one
 # per network namespace, so the script also works inside "ip netns exec".
 #
-# Usage: vip-setup.sh [--persist] [--iface IFACE] start VIP...   (IPv4 or IPv6 VIPs)
+# Usage: vip-setup.sh [--persist] [--iface IFACE] [--tunnel] start VIP...   (IPv4 or IPv6 VIPs)
 #        vip-setup.sh [--persist] stop
 #        vip-setup.sh status
 #
 # --persist  start: also write a sysctl.d drop-in and a systemd unit so that the setup survives reboots;
 #            stop: also remove them.
 # --iface    the outward interface (default: the interface of the default route, else the only non-lo one).
+# --tunnel   start: set up for ipip as well (tunl0 up and rp_filter relaxed; ip6tnl0 up for IPv6 VIPs).
 #
 # Exit status: 0 success (status: VIPs configured), 1 error, 2 usage error, 3 status: not configured.
 
@@ -39,9 +46,44 @@ die() {
 }
 
 usage() {
-    printf 'usage: %s [--persist] [--iface IFACE] start VIP...\n       %s [--persist] stop\n       %s status\n' \
+    printf 'usage: %s [--persist] [--iface IFACE] [--tunnel] start VIP...\n       %s [--persist] stop\n       %s status\n' \
         "$PROG" "$PROG" "$PROG" >&2
     exit 2
+}
+
+TUNNEL_DEV=tunl0
+TUNNEL6_DEV=ip6tnl0
+
+has_dev() {
+    ip link show dev "$1" >/dev/null 2>&1
+}
+
+has_tunnel_dev() {
+    has_dev "$TUNNEL_DEV"
+}
+
+# tunl0 (ip6tnl0) exists once the kernel's ipip (ip6_tunnel) module is loaded, in every network namespace.
+ensure_dev() { # device, module, what, kernel option
+    if ! has_dev "$1"; then
+        modprobe "$2" >/dev/null 2>&1 || true
+    fi
+    has_dev "$1" || die "no $1 device: this kernel has no $3 tunnelling ('modprobe $2' failed);" \
+        "an ipip real server needs it ($4)"
+}
+
+is_up() {
+    ip -o link show dev "$1" 2>/dev/null | grep -q '[<,]UP[,>]'
+}
+
+# Records once in the state file whether the device was up before start (KEY=1 or KEY=0).
+record_up() { # device, key
+    if ! grep -q "^$2=" "$STATE"; then
+        if is_up "$1"; then
+            printf '%s=1\n' "$2" >>"$STATE"
+        else
+            printf '%s=0\n' "$2" >>"$STATE"
+        fi
+    fi
 }
 
 # The state file is keyed by the network namespace, since /run is shared between namespaces.
@@ -128,17 +170,29 @@ state_get() { # key -> value (first match)
 
 do_start() {
     [ $# -ge 1 ] || usage
+    need4=0
+    need6=0
     for vip in "$@"; do
         is_ipv4 "$vip" || is_ipv6 "$vip" || die "not an IP address: '$vip' (give the VIP as a.b.c.d or an IPv6 address)"
+        if is_ipv6 "$vip"; then need6=1; else need4=1; fi
     done
     [ -n "$IFACE" ] || IFACE=$(default_iface)
     [ -d "/proc/sys/net/ipv4/conf/$IFACE" ] || die "no such interface: '$IFACE' (see 'ip link'); pass --iface IFACE"
+    if [ "$TUNNEL" = 1 ] && [ "$need4" = 1 ]; then
+        ensure_dev "$TUNNEL_DEV" ipip IPv4-in-IPv4 CONFIG_NET_IPIP
+    fi
+    if [ "$TUNNEL" = 1 ] && [ "$need6" = 1 ]; then
+        ensure_dev "$TUNNEL6_DEV" ip6_tunnel IPv6-in-IPv6 CONFIG_IPV6_TUNNEL
+    fi
 
     mkdir -p "$STATE_DIR"
     if [ -f "$STATE" ]; then
         # Already started: keep the values recorded the first time, so that stop restores the originals.
         recorded=$(state_get iface)
         [ "$recorded" = "$IFACE" ] || die "already set up for interface '$recorded'; run '$PROG stop' first to change it"
+        recorded=$(state_get tunnel)
+        [ "${recorded:-0}" = "$TUNNEL" ] || die "already set up $( [ "$TUNNEL" = 1 ] && printf without || printf with )" \
+            "--tunnel; run '$PROG stop' first to change it"
     else
         tmp=$STATE.tmp
         {
@@ -152,6 +206,7 @@ do_start() {
             else
                 printf 'lo_was_up=0\n'
             fi
+            printf 'tunnel=%s\n' "$TUNNEL"
         } >"$tmp"
         mv "$tmp" "$STATE"
     fi
@@ -162,6 +217,23 @@ do_start() {
         write_conf "$dev" arp_announce 2
     done
     ip link set dev lo up
+    if [ "$TUNNEL" = 1 ] && [ "$need4" = 1 ]; then
+        if ! grep -q '^tunnel_was_up=' "$STATE"; then # the first IPv4 VIP: record what this changes
+            for dev in all "$TUNNEL_DEV"; do
+                printf 'sysctl=%s rp_filter %s\n' "$dev" "$(read_conf "$dev" rp_filter)" >>"$STATE"
+            done
+        fi
+        record_up "$TUNNEL_DEV" tunnel_was_up
+        write_conf "$TUNNEL_DEV" rp_filter 0
+        if [ "$(read_conf all rp_filter)" = 1 ]; then
+            write_conf all rp_filter 2
+        fi
+        ip link set dev "$TUNNEL_DEV" up || die "cannot bring $TUNNEL_DEV up"
+    fi
+    if [ "$TUNNEL" = 1 ] && [ "$need6" = 1 ]; then
+        record_up "$TUNNEL6_DEV" tunnel6_was_up
+        ip link set dev "$TUNNEL6_DEV" up || die "cannot bring $TUNNEL6_DEV up"
+    fi
     for vip in "$@"; do
         if has_vip "$vip"; then
             printf '%s: %s already on lo\n' "$PROG" "$vip"
@@ -191,12 +263,19 @@ persist() {
             printf 'net.ipv4.conf.%s.arp_ignore = 1\n' "$dev"
             printf 'net.ipv4.conf.%s.arp_announce = 2\n' "$dev"
         done
+        if [ "$TUNNEL" = 1 ]; then
+            printf 'net.ipv4.conf.%s.rp_filter = 0\n' "$TUNNEL_DEV"
+        fi
     } >"$SYSCTL_DROPIN"
     {
         printf '[Unit]\nDescription=lbd direct-routing VIPs on lo (%s)\n' "$PROG"
         printf 'After=network-pre.target\nBefore=network.target\n\n'
         printf '[Service]\nType=oneshot\nRemainAfterExit=yes\n'
-        printf 'ExecStart=%s --iface %s start' "$self" "$IFACE"
+        if [ "$TUNNEL" = 1 ]; then
+            printf 'ExecStart=%s --iface %s --tunnel start' "$self" "$IFACE"
+        else
+            printf 'ExecStart=%s --iface %s start' "$self" "$IFACE"
+        fi
         printf '%s\n' "$*" | tr ' ' '\n' | sort -u | while read -r vip; do
             [ -z "$vip" ] || printf ' %s' "$vip"
         done
@@ -240,6 +319,12 @@ do_stop() {
         if [ "$(state_get lo_was_up)" = 0 ]; then
             ip link set dev lo down
         fi
+        if [ "$(state_get tunnel_was_up)" = 0 ] && has_tunnel_dev; then
+            ip link set dev "$TUNNEL_DEV" down
+        fi
+        if [ "$(state_get tunnel6_was_up)" = 0 ] && has_dev "$TUNNEL6_DEV"; then
+            ip link set dev "$TUNNEL6_DEV" down
+        fi
         rm -f "$STATE"
         printf '%s: restored the previous settings\n' "$PROG"
     else
@@ -265,6 +350,19 @@ do_status() {
         printf 'net.ipv4.conf.%s.arp_ignore = %s\n' "$dev" "$(read_conf "$dev" arp_ignore)"
         printf 'net.ipv4.conf.%s.arp_announce = %s\n' "$dev" "$(read_conf "$dev" arp_announce)"
     done
+    if [ -f "$STATE" ] && [ "$(state_get tunnel)" = 1 ]; then
+        for dev in all "$TUNNEL_DEV"; do
+            if [ -e "$(conf_path "$dev" rp_filter)" ]; then
+                printf 'net.ipv4.conf.%s.rp_filter = %s\n' "$dev" "$(read_conf "$dev" rp_filter)"
+            fi
+        done
+        if grep -q '^tunnel_was_up=' "$STATE"; then
+            printf 'tunnel: %s\n' "$(is_up "$TUNNEL_DEV" && printf up || printf down)"
+        fi
+        if grep -q '^tunnel6_was_up=' "$STATE"; then
+            printf 'tunnel6: %s\n' "$(is_up "$TUNNEL6_DEV" && printf up || printf down)"
+        fi
+    fi
     if [ -f "$STATE" ]; then
         printf 'state: %s (started by %s)\n' "$STATE" "$PROG"
     else
@@ -279,10 +377,12 @@ do_status() {
 }
 
 PERSIST=0
+TUNNEL=0
 IFACE=
 while [ $# -gt 0 ]; do
     case $1 in
         --persist) PERSIST=1 ;;
+        --tunnel) TUNNEL=1 ;;
         --iface)
             [ $# -ge 2 ] || usage
             IFACE=$2
@@ -303,6 +403,7 @@ ARGS=
 for arg in "$@"; do
     case $arg in
         --persist) PERSIST=1 ;;
+        --tunnel) TUNNEL=1 ;;
         --iface=*) IFACE=${arg#--iface=} ;;
         *) ARGS="$ARGS $arg" ;;
     esac

@@ -2,7 +2,10 @@ package lbd.config;
 
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import lbd.config.model.Endpoint;
 import lbd.config.model.GlobalSettings;
@@ -49,19 +52,35 @@ final class GlobalBuilder {
                     + " and the status page on every interface of this host, to anyone who reaches it (the endpoint"
                     + " is read-only, without authentication); give a loopback or management address instead");
         }
-        Optional<String> networkInterface = Optional.ofNullable(r.read(globals, Directive.INTERFACE, v -> {
-            String name = Values.unquote(v);
-            if (!INTERFACE.matcher(name).matches()) {
-                throw new BadValue(Excerpt.quoted(name) + " is not a network interface name (1-15"
-                        + " characters, no '/' or blanks, e.g. eth0)");
-            }
-            return name;
-        }));
+        List<String> networkInterfaces = orElse(r.read(globals, Directive.INTERFACE, GlobalBuilder::interfaces),
+                List.of());
         LogLevel logLevel = orElse(r.read(globals, Directive.LOGLEVEL, GlobalBuilder::logLevel), LogLevel.INFO);
         LogFormat logFormat = orElse(r.read(globals, Directive.LOGFORMAT, GlobalBuilder::logFormat), LogFormat.TEXT);
         return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
-                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface, emailAlertFrom,
-                logLevel, logFormat);
+                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterfaces,
+                emailAlertFrom, logLevel, logFormat);
+    }
+
+    /** interface=eth0 or interface=eth0,eth1.10,bond0 (commas or blanks between the names). */
+    private static List<String> interfaces(String value) {
+        Set<String> names = new LinkedHashSet<>();
+        for (String name : Values.unquote(value).split("[,\\s]+")) {
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!INTERFACE.matcher(name).matches()) {
+                throw new BadValue(Excerpt.quoted(name) + " is not a network interface name (1-15"
+                        + " characters, no '/' or blanks, e.g. eth0; several: interface=eth0,eth1)");
+            }
+            if (!names.add(name)) {
+                throw new BadValue(Excerpt.quoted(name) + " is listed twice");
+            }
+        }
+        if (names.isEmpty()) {
+            throw new BadValue("no interface named; write interface=eth0 (or interface=eth0,eth1), or leave"
+                    + " interface= out to receive on every interface");
+        }
+        return List.copyOf(names);
     }
 
     private static Transport transport(String value) {

@@ -253,7 +253,7 @@ final class ServiceBuilder {
             sources = List.of();
         }
         NatOptions nat = new NatOptions(proxyProtocol, acceptProxy, transparent, sources);
-        if (reals.stream().anyMatch(real -> real.forwarding() == ForwardingMethod.GATE)) {
+        if (reals.stream().anyMatch(real -> real.forwarding().directRouted())) {
             boolean[] used = {proxyProtocol != ProxyProtocol.OFF, acceptProxy, transparent, !sources.isEmpty()};
             Directive[] directives = {Directive.PROXYPROTOCOL, Directive.ACCEPTPROXY, Directive.TRANSPARENT,
                 Directive.SOURCEADDRESS};
@@ -433,10 +433,6 @@ final class ServiceBuilder {
             if (spec == null) {
                 continue;
             }
-            if (spec.forwarding() == ForwardingMethod.IPIP) {
-                r.error(line, "forwarding method ipip (tunnelling) is not supported yet; use gate or masq");
-                continue;
-            }
             // vport is -1 when the virtual= line has an error (already reported): a real server without a port
             // then has none to take. Its line is still checked (family, duplicates) with port 0, and the service
             // is rejected for the virtual= line's error anyway.
@@ -444,14 +440,16 @@ final class ServiceBuilder {
             if (firstMethod == null) {
                 firstMethod = spec.forwarding();
                 firstMethodLine = line;
-            } else if (spec.forwarding() != firstMethod && !mixReported) {
+            } else if (spec.forwarding().directRouted() != firstMethod.directRouted() && !mixReported) {
+                // gate and ipip mix (both leave the packet as the client sent it, as IPVS's DR and TUN); masq
+                // is another data path
                 mixReported = true;
                 r.error(line, spec.forwarding().configName() + " here, but the real server on line "
-                        + firstMethodLine.number() + " is " + firstMethod.configName() + "; lbd needs one forwarding"
-                        + " method per virtual service: split it into two virtual services");
+                        + firstMethodLine.number() + " is " + firstMethod.configName() + "; lbd needs masq or"
+                        + " gate/ipip throughout a virtual service: split it into two virtual services");
             }
             if (vport > 0 && !spec.forwarding().keepsPortOf(vport, port)) {
-                r.error(line, "gate (direct routing) cannot change the port: the real port " + port
+                r.error(line, describe(spec.forwarding()) + " cannot change the port: the real port " + port
                         + " must equal the virtual port " + vport + "; write :" + vport + ", or use masq to map ports");
                 continue;
             }
@@ -479,6 +477,11 @@ final class ServiceBuilder {
         return reals;
     }
 
+    /** "gate (direct routing)", "ipip (tunnelling)" for messages. */
+    private static String describe(ForwardingMethod method) {
+        return method.configName() + (method == ForwardingMethod.IPIP ? " (tunnelling)" : " (direct routing)");
+    }
+
     private Optional<RealServer> fallback(VirtualServiceKey key, int vport, ServiceDefaults.Fallback fallback) {
         if (fallback == null) {
             return Optional.empty();
@@ -488,7 +491,7 @@ final class ServiceBuilder {
         String where = block.get(Directive.FALLBACK) == line || block.get(Directive.FALLBACK6) == line
                 ? "" : " (the global fallback, for the virtual service on line " + block.start.number() + ")";
         if (vport > 0 && !fallback.forwarding().keepsPortOf(vport, port)) {
-            r.error(line, "gate (direct routing) cannot change the port: the fallback port " + port
+            r.error(line, describe(fallback.forwarding()) + " cannot change the port: the fallback port " + port
                     + " must equal the virtual port " + vport + where + "; write :" + vport + " or add masq");
             return Optional.empty();
         }

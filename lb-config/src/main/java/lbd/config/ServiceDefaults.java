@@ -87,8 +87,7 @@ record ServiceDefaults(
                 method = switch (parts[1]) {
                     case "gate" -> ForwardingMethod.GATE;
                     case "masq" -> ForwardingMethod.MASQ;
-                    case "ipip" -> throw new BadValue("forwarding method ipip (tunnelling) is not supported yet;"
-                            + " use gate or masq");
+                    case "ipip" -> ForwardingMethod.IPIP;
                     default -> throw new BadValue("forwarding method " + Excerpt.quoted(parts[1]) + " is not gate, masq or ipip");
                 };
             }

@@ -282,7 +282,7 @@ class DefaultsAndDirectivesTest {
         assertThat(g.maxConnections()).isEqualTo(20000);
         assertThat(g.controlSocket()).contains(Path.of("/run/lbd.sock"));
         assertThat(g.metricsAddress()).hasValueSatisfying(e -> assertThat(e.toString()).isEqualTo("127.0.0.1:9100"));
-        assertThat(g.networkInterface()).contains("eth0");
+        assertThat(g.networkInterfaces()).containsExactly("eth0");
         assertThat(g.logLevel()).isEqualTo(LogLevel.DEBUG);
         assertThat(g.logFormat()).isEqualTo(LogFormat.JSON);
         assertThat(g.supervised()).isTrue();

@@ -159,8 +159,8 @@ class MalformedConfigTest {
     @Test
     void mixingGateAndMasqIsRejected() {
         assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 gate\n\treal=10.0.0.3:80 masq\n"))
-                .isEqualTo("test.cf:3: real: masq here, but the real server on line 2 is gate; lbd needs one"
-                        + " forwarding method per virtual service: split it into two virtual services");
+                .isEqualTo("test.cf:3: real: masq here, but the real server on line 2 is gate; lbd needs masq or"
+                        + " gate/ipip throughout a virtual service: split it into two virtual services");
     }
 
     @Test
@@ -190,9 +190,35 @@ class MalformedConfigTest {
     }
 
     @Test
+    void ipipIsAcceptedMixesWithGateAndKeepsThePort() {
+        var vs = Fixtures.loaded(VIRTUAL + "\treal=10.0.0.2:80 ipip\n\treal=10.0.0.3:80 gate\n").virtualServices()
+                .getFirst();
+        assertThat(vs.realServers()).extracting(r -> r.forwarding())
+                .containsExactly(lbd.config.model.ForwardingMethod.IPIP, lbd.config.model.ForwardingMethod.GATE);
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:8080 ipip\n"))
+                .isEqualTo("test.cf:2: real: ipip (tunnelling) cannot change the port: the real port 8080 must equal"
+                        + " the virtual port 80; write :80, or use masq to map ports");
+        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 ipip\n\treal=10.0.0.3:80 masq\n"))
+                .startsWith("test.cf:3: real: masq here, but the real server on line 2 is ipip;");
+        assertThat(Fixtures.loaded(VIRTUAL + "\treal=10.0.0.2:80 ipip\n\tfallback=10.0.0.9:80 ipip\n")
+                .virtualServices().getFirst().fallback().orElseThrow().forwarding())
+                .isEqualTo(lbd.config.model.ForwardingMethod.IPIP);
+        var v6 = Fixtures.loaded("virtual6=[2001:db8::1]:80\n\treal6=[2001:db8::2]:80 ipip\n"
+                + "\tfallback6=[2001:db8::9]:80 ipip\n").virtualServices().getFirst();
+        assertThat(v6.realServers().getFirst().forwarding()).isEqualTo(lbd.config.model.ForwardingMethod.IPIP);
+        assertThat(v6.fallback().orElseThrow().forwarding()).isEqualTo(lbd.config.model.ForwardingMethod.IPIP);
+    }
+
+    @Test
+    void interfaceListsSeveralInterfacesOnceEach() {
+        assertThat(Fixtures.loaded("interface=eth0, eth1.10 bond0\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n")
+                .globals().networkInterfaces()).containsExactly("eth0", "eth1.10", "bond0");
+        assertThat(Fixtures.onlyError("interface=eth0,eth0\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n"))
+                .isEqualTo("test.cf:1: interface: \"eth0\" is listed twice");
+    }
+
+    @Test
     void notSupportedYetIsRejectedOnItsLine() {
-        assertThat(Fixtures.onlyError(VIRTUAL + "\treal=10.0.0.2:80 ipip\n"))
-                .isEqualTo("test.cf:2: real: forwarding method ipip (tunnelling) is not supported yet; use gate or masq");
         assertThat(Fixtures.onlyError(VIRTUAL + "\tprotocol=udp\n\tservice=none\n\tops=yes\n"))
                 .isEqualTo("test.cf:4: ops: one-packet scheduling (ops=yes) is not supported yet: lbd keeps a flow"
                         + " per client address:port; remove the line");
@@ -327,7 +353,7 @@ class MalformedConfigTest {
                 checkinterval=soon
                 virtual=10.0.0.1:80
                 \treal=10.0.0.2:80 gate
-                \treal=10.0.0.3:80 ipip
+                \treal=10.0.0.3:80 masq
                 \tscheduler=LBLC
                 real=10.0.0.4:80 gate
                 bogus=1

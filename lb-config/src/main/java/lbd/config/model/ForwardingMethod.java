@@ -2,7 +2,8 @@ package lbd.config.model;
 
 /**
  * How a real server is reached ({@code gate|masq|ipip} on a {@code real=} line).
- * GATE is served by the DR data path, MASQ by the NAT proxy; the choice is made once, when a table is built.
+ * GATE and IPIP are served by the DR data path, MASQ by the NAT proxy; the choice is made once, when a table is
+ * built.
  */
 public enum ForwardingMethod {
     GATE("gate", "Route"),
@@ -24,11 +25,17 @@ public enum ForwardingMethod {
 
     /**
      * Whether a real server on {@code realPort} can serve a virtual service on {@code virtualPort}: direct routing
-     * only rewrites the frame's MAC, so the port stays the client's (IPVS refuses such a destination too); masq
-     * maps ports. The one statement of this rule: the file, lbadm and the DR data plane all ask it.
+     * only rewrites the frame's MAC and tunnelling only wraps the packet, so the port stays the client's (IPVS
+     * refuses such a destination too); masq maps ports. The one statement of this rule: the file, lbadm and the DR
+     * data plane all ask it.
      */
     public boolean keepsPortOf(int virtualPort, int realPort) {
-        return this != GATE || virtualPort == realPort;
+        return this == MASQ || virtualPort == realPort;
+    }
+
+    /** Whether the DR data path (packets forwarded as they are, answers bypassing lbd) serves it: gate and ipip. */
+    public boolean directRouted() {
+        return this != MASQ;
     }
 
     /** The word ipvsadm prints in its Forward column. */

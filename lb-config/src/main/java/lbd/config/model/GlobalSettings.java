@@ -1,6 +1,7 @@
 package lbd.config.model;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -24,7 +25,8 @@ import java.util.Optional;
  *                         maxconn (0 = what the open-files limit allows)
  * @param controlSocket    lbd: controlsocket=PATH
  * @param metricsAddress   lbd: metrics=HOST:PORT for Prometheus, empty = off
- * @param networkInterface lbd: interface=NAME for DR, empty = the one routing to the real servers
+ * @param networkInterfaces lbd: interface=NAME[,NAME...], the interfaces direct routing receives VIP traffic on;
+ *                         empty = every interface that can (up, Ethernet, not a port of a bond or bridge)
  * @param emailAlertFrom   emailalertfrom: the From: of alert mail (empty: USER@HOSTNAME, as ldirectord)
  * @param logLevel         lbd: loglevel=error|warn|info|debug (lbd -d makes it debug)
  * @param logFormat        lbd: logformat=text|json
@@ -43,7 +45,7 @@ public record GlobalSettings(
         int maxConnections,
         Optional<Path> controlSocket,
         Optional<Endpoint> metricsAddress,
-        Optional<String> networkInterface,
+        List<String> networkInterfaces,
         Optional<String> emailAlertFrom,
         LogLevel logLevel,
         LogFormat logFormat) {
@@ -58,7 +60,7 @@ public record GlobalSettings(
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(controlSocket, "controlSocket");
         Objects.requireNonNull(metricsAddress, "metricsAddress");
-        Objects.requireNonNull(networkInterface, "networkInterface");
+        networkInterfaces = List.copyOf(networkInterfaces);
         Objects.requireNonNull(emailAlertFrom, "emailAlertFrom");
         if (maxConnections < 0) {
             throw new IllegalArgumentException("maxConnections must be >= 0 (0 = from the open-files limit): "
@@ -71,9 +73,9 @@ public record GlobalSettings(
                           Optional<Path> maintenanceDir, boolean cleanStop, boolean supervised, boolean forkingMode,
                           Optional<String> emailAlert, Transport transport, int eventLoops, int maxConnections,
                           Optional<Path> controlSocket, Optional<Endpoint> metricsAddress,
-                          Optional<String> networkInterface, Optional<String> emailAlertFrom) {
+                          List<String> networkInterfaces, Optional<String> emailAlertFrom) {
         this(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, forkingMode, emailAlert, transport,
-                eventLoops, maxConnections, controlSocket, metricsAddress, networkInterface, emailAlertFrom,
+                eventLoops, maxConnections, controlSocket, metricsAddress, networkInterfaces, emailAlertFrom,
                 LogLevel.INFO, LogFormat.TEXT);
     }
 
@@ -84,6 +86,7 @@ public record GlobalSettings(
                           Optional<Path> controlSocket, Optional<Endpoint> metricsAddress,
                           Optional<String> networkInterface) {
         this(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, forkingMode, emailAlert, transport,
-                eventLoops, maxConnections, controlSocket, metricsAddress, networkInterface, Optional.empty());
+                eventLoops, maxConnections, controlSocket, metricsAddress, networkInterface.stream().toList(),
+                Optional.empty());
     }
 }

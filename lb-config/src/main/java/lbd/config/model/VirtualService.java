@@ -125,7 +125,10 @@ public record VirtualService(
         return realServers.reversed();
     }
 
-    /** The forwarding method of the service's real servers (a service never mixes gate and masq). */
+    /**
+     * The forwarding method of the service's first real server: masq, or one of the direct-routed gate and ipip (a
+     * service never mixes masq with them, but may mix gate and ipip, as IPVS does).
+     */
     public ForwardingMethod forwarding() {
         return realServers.isEmpty() ? ForwardingMethod.MASQ : realServers.getFirst().forwarding();
     }

@@ -23,8 +23,10 @@ import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 
 /**
- * The direct-routing data path: AF_PACKET sockets in one PACKET_FANOUT group on the DR interface, one worker
- * thread per socket, a BPF filter for the DR VIPs; the workers forward, and answer ARP for the VIPs.
+ * The direct-routing data path: on each ingress interface, AF_PACKET sockets in one PACKET_FANOUT group (a group
+ * cannot span interfaces), one socket per worker thread, a BPF filter for the DR VIPs; each worker reads its socket
+ * of every interface, forwards (gate, ipip) on whichever interface the destination's egress names, and answers ARP
+ * for the VIPs.
  *
  * <p>Everything the workers read comes from the control plane's {@link SnapshotPublisher}, the same as the NAT
  * path's: the service tables (with each gate server's MAC) and the {@link DrDirectory} (VIPs, ARP answering).
@@ -35,26 +37,26 @@ import lbd.dataplane.worker.WorkerState;
  */
 public final class DrDataPlane implements AutoCloseable {
 
-    // Per worker: a 8 MiB TPACKET_V3 receive ring, about 4000 full-size frames of burst.
+    // Per worker: 8 MiB of TPACKET_V3 receive ring, about 4000 full-size frames of burst, shared out among the
+    // interfaces (at least 2 MiB each).
     private static final int RING_BLOCKS = 32;
+    private static final int MIN_RING_BLOCKS = 8;
     private static final int RING_BLOCK_SIZE = 1 << 18;
 
-    private final String interfaceName;
+    private final List<DrInterface> interfaces;
     private final List<PacketSocket> sockets;
     private final List<DrWorker> workers;
     private final List<Thread> threads;
     private final List<DrStats> stats;
     private final LocalDelivery local = new LocalDelivery();
-    private final int interfaceIndex;
     // Owner thread: the VIPs in the packet filter; whether the sockets take every multicast frame (IPv6 ND).
     private Set<Integer> filtered;
     private Set<Inet6Address> filtered6;
     private boolean allMulticast;
 
-    private DrDataPlane(String interfaceName, int interfaceIndex, List<PacketSocket> sockets, List<DrWorker> workers,
+    private DrDataPlane(List<DrInterface> interfaces, List<PacketSocket> sockets, List<DrWorker> workers,
                         List<DrStats> stats, Set<Integer> filtered, Set<Inet6Address> filtered6) {
-        this.interfaceName = interfaceName;
-        this.interfaceIndex = interfaceIndex;
+        this.interfaces = List.copyOf(interfaces);
         this.filtered6 = filtered6;
         this.sockets = sockets;
         this.workers = workers;
@@ -63,16 +65,26 @@ public final class DrDataPlane implements AutoCloseable {
         this.threads = new ArrayList<>();
     }
 
-    /**
-     * Opens the sockets on {@code iface} with a filter for the services' VIPs and starts the workers. The host
-     * was checked by the control plane, which also found {@code iface}; nothing is announced here (the control
-     * plane sends gratuitous ARP once a snapshot says lbd answers for a VIP).
-     *
-     * @param services the DR (gate) services, as keys of {@code publisher}'s tables
-     * @throws DrStartupException when a service cannot be forwarded by this path
-     */
+    /** {@link #start(List, DrOptions, SnapshotPublisher, Collection)} on one interface. */
     public static DrDataPlane start(DrInterface iface, DrOptions options, SnapshotPublisher publisher,
                                     Collection<VirtualServiceKey> services) {
+        return start(List.of(iface), options, publisher, services);
+    }
+
+    /**
+     * Opens the sockets on each ingress interface with a filter for the services' VIPs and starts the workers. The
+     * host was checked by the control plane, which also chose the interfaces; nothing is announced here (the
+     * control plane sends gratuitous ARP once a snapshot says lbd answers for a VIP).
+     *
+     * @param ingress  the interfaces VIP traffic is received on (at least one)
+     * @param services the DR (gate, ipip) services, as keys of {@code publisher}'s tables
+     * @throws DrStartupException when a service cannot be forwarded by this path
+     */
+    public static DrDataPlane start(List<DrInterface> ingress, DrOptions options, SnapshotPublisher publisher,
+                                    Collection<VirtualServiceKey> services) {
+        if (ingress.isEmpty()) {
+            throw new DrStartupException("direct routing has no interface to receive on");
+        }
         for (VirtualServiceKey key : services) {
             if (key.protocol() != Protocol.TCP) {
                 throw new DrStartupException("DR service " + key + " is not TCP; the DR data path of"
@@ -95,13 +107,19 @@ public final class DrDataPlane implements AutoCloseable {
         DrDirectory startDirectory = DrDirectory.of(services, Set.of());
         Set<Integer> vips = startDirectory.vipSet();
         BpfFilter filter = BpfFilter.forVips(startDirectory.vipArray(), startDirectory.vip6Array());
+        // One fanout group per interface (the kernel refuses a group on two devices), ids apart per process.
         int group = (int) (ProcessHandle.current().pid() & 0xffff);
-
+        int blocks = Math.max(MIN_RING_BLOCKS, RING_BLOCKS / ingress.size());
+        int workerCount = options.workers();
+        // sockets: interface-major, worker-minor (socket of worker w on interface i at i * workers + w)
         List<PacketSocket> sockets = new ArrayList<>();
         try {
-            for (int i = 0; i < options.workers(); i++) {
-                sockets.add(PacketSocket.open(iface.name(), iface.index(), filter, group, true, RING_BLOCKS,
-                        RING_BLOCK_SIZE));
+            for (int i = 0; i < ingress.size(); i++) {
+                DrInterface iface = ingress.get(i);
+                for (int w = 0; w < workerCount; w++) {
+                    sockets.add(PacketSocket.open(iface.name(), iface.index(), filter, (group + i) & 0xffff, true,
+                            blocks, RING_BLOCK_SIZE));
+                }
             }
         } catch (RuntimeException e) {
             sockets.forEach(PacketSocket::close);
@@ -109,16 +127,21 @@ public final class DrDataPlane implements AutoCloseable {
         }
         List<DrStats> stats = new ArrayList<>();
         List<DrWorker> workers = new ArrayList<>();
-        DrDataPlane plane = new DrDataPlane(iface.name(), iface.index(), sockets, workers, stats, Set.copyOf(vips),
+        DrDataPlane plane = new DrDataPlane(ingress, sockets, workers, stats, Set.copyOf(vips),
                 startDirectory.vip6Set());
         if (!startDirectory.vip6Set().isEmpty()) {
             plane.receiveAllMulticast();
         }
-        for (int i = 0; i < options.workers(); i++) {
+        long[] macs = ingress.stream().mapToLong(DrInterface::mac).toArray();
+        for (int w = 0; w < workerCount; w++) {
             DrStats s = new DrStats();
             stats.add(s);
-            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher,
-                    iface.mac(), s, options.flowsPerWorker(), plane.local));
+            PacketSocket[] own = new PacketSocket[ingress.size()];
+            for (int i = 0; i < ingress.size(); i++) {
+                own[i] = sockets.get(i * workerCount + w);
+            }
+            workers.add(new DrWorker(own, macs, new WorkerState(publisher, w, workerCount), publisher, s,
+                    options.flowsPerWorker(), plane.local));
         }
         for (int i = 0; i < workers.size(); i++) {
             Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(workers.get(i));
@@ -132,8 +155,14 @@ public final class DrDataPlane implements AutoCloseable {
         return sockets.stream().allMatch(PacketSocket::hasRing);
     }
 
-    public String interfaceName() {
-        return interfaceName;
+    /** The ingress interfaces' names, e.g. "eth0, eth1" (for log lines). */
+    public String interfaceNames() {
+        return String.join(", ", interfaces.stream().map(DrInterface::name).toList());
+    }
+
+    /** The ingress interfaces. */
+    public List<DrInterface> interfaces() {
+        return interfaces;
     }
 
     /** After each publication (owner thread): the packet filter follows the directory's VIPs. */
@@ -156,7 +185,7 @@ public final class DrDataPlane implements AutoCloseable {
     private void receiveAllMulticast() {
         if (!allMulticast) {
             for (PacketSocket s : sockets) {
-                s.receiveAllMulticast(interfaceIndex);
+                s.receiveAllMulticast(s.interfaceIndex());
             }
             allMulticast = true;
         }

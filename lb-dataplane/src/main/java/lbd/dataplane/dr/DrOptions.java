@@ -1,12 +1,13 @@
 package lbd.dataplane.dr;
 
 import java.time.Duration;
-import java.util.Optional;
+import java.util.List;
 
 /**
  * How the DR data path runs.
  *
- * @param interfaceName   the {@code interface=} directive; empty: the interface that routes to the real servers
+ * @param interfaces      the {@code interface=} directive: the interfaces VIP traffic is received on; empty: every
+ *                        interface that can (the control plane picks them)
  * @param workers         fanout members, one thread each (normally one per core)
  * @param flowsPerWorker  connections each worker tracks
  * @param resolveTimeout  how long to wait for ARP replies from real servers whose MAC is not in the kernel's
@@ -14,10 +15,11 @@ import java.util.Optional;
  * @param answerArp       whether lbd answers ARP for (and announces) its DR VIPs from the start; false for the
  *                        backup node of an HA pair until {@link DrDataPlane#setAnswering} says otherwise
  */
-public record DrOptions(Optional<String> interfaceName, int workers, int flowsPerWorker, Duration resolveTimeout,
+public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker, Duration resolveTimeout,
                         boolean answerArp) {
 
     public DrOptions {
+        interfaces = List.copyOf(interfaces);
         if (workers < 1) {
             throw new IllegalArgumentException("workers < 1: " + workers);
         }
@@ -27,23 +29,23 @@ public record DrOptions(Optional<String> interfaceName, int workers, int flowsPe
     }
 
     public static DrOptions defaults() {
-        return new DrOptions(Optional.empty(), Runtime.getRuntime().availableProcessors(), 1 << 20,
+        return new DrOptions(List.of(), Runtime.getRuntime().availableProcessors(), 1 << 20,
                 Duration.ofSeconds(2), true);
     }
 
-    public DrOptions withInterface(String name) {
-        return new DrOptions(Optional.of(name), workers, flowsPerWorker, resolveTimeout, answerArp);
+    public DrOptions withInterfaces(List<String> names) {
+        return new DrOptions(names, workers, flowsPerWorker, resolveTimeout, answerArp);
     }
 
     public DrOptions withWorkers(int n) {
-        return new DrOptions(interfaceName, n, flowsPerWorker, resolveTimeout, answerArp);
+        return new DrOptions(interfaces, n, flowsPerWorker, resolveTimeout, answerArp);
     }
 
     public DrOptions withResolveTimeout(Duration timeout) {
-        return new DrOptions(interfaceName, workers, flowsPerWorker, timeout, answerArp);
+        return new DrOptions(interfaces, workers, flowsPerWorker, timeout, answerArp);
     }
 
     public DrOptions withArpAnswering(boolean answer) {
-        return new DrOptions(interfaceName, workers, flowsPerWorker, resolveTimeout, answer);
+        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answer);
     }
 }

@@ -25,7 +25,18 @@ public final class DrStats {
     public static final int DELIVERED_LOCALLY = FORWARDED + 11;
     public static final int LOCAL_DELIVERY_FAILED = FORWARDED + 12;
     public static final int NEIGHBOUR_ADVERTISEMENTS_SENT = FORWARDED + 13;
-    public static final int COUNT = FORWARDED + 14;
+    /**
+     * ICMP "fragmentation needed" (ICMPv6 "packet too big") sent back for a packet too big for the egress (IPv4: DF
+     * set; ipip: once encapsulated).
+     */
+    public static final int FRAGMENTATION_NEEDED_SENT = FORWARDED + 14;
+    /** An IPv4 packet too big for the egress that allows fragmentation (lbd does not fragment). */
+    public static final int TOO_BIG = FORWARDED + 15;
+    /** ipip: the packet's TTL (hop limit) ends at the director. */
+    public static final int TUNNEL_TTL_EXPIRED = FORWARDED + 16;
+    /** ipip: a packet of one IP version for a tunnel of the other (a table built by hand; lb-config never does). */
+    public static final int TUNNEL_FAMILY_MISMATCH = FORWARDED + 17;
+    public static final int COUNT = FORWARDED + 18;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -106,6 +117,10 @@ public final class DrStats {
             case DELIVERED_LOCALLY -> "delivered-locally";
             case LOCAL_DELIVERY_FAILED -> "local-delivery-failed";
             case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisements-sent";
+            case FRAGMENTATION_NEEDED_SENT -> "fragmentation-needed-sent";
+            case TOO_BIG -> "dropped-too-big";
+            case TUNNEL_TTL_EXPIRED -> "dropped-ipip-ttl-expired";
+            case TUNNEL_FAMILY_MISMATCH -> "dropped-ipip-family-mismatch";
             default -> "unknown";
         };
     }

@@ -11,23 +11,35 @@ import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.dr.packet.IcmpFrame;
+import lbd.dataplane.dr.packet.Ipv4Tunnel;
+import lbd.dataplane.dr.packet.Ipv6Tunnel;
 import lbd.dataplane.dr.packet.NdFrame;
+import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.dr.sys.PacketSocketPoll;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
+import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.ServiceSlot;
 import lbd.dataplane.worker.WorkerState;
 
 /**
- * One member of the PACKET_FANOUT group: the kernel hashes each flow to one member, so this thread alone
- * owns the flows it sees, their table, its schedulers and counters. Reads a batch of frames, forwards each by
- * rewriting its MACs (or, for a destination on this host, hands it to the host's own stack through
- * {@link LocalDelivery}), answers ARP for the VIPs, and expires connections on its timer wheel.
+ * Member i of every ingress interface's PACKET_FANOUT group (one socket per interface): the kernel hashes each
+ * flow to one member — the same flow hash and the same number of members in every group, so a flow reaches this
+ * worker whichever interface it comes in on — and this thread alone owns the flows it sees, their table, its
+ * schedulers and counters. Reads a batch of frames from its sockets, forwards each as its destination's
+ * {@link Egress} says — on the destination's interface with its MACs (gate), or encapsulated in IPv4 towards the
+ * next hop of the route to the real server (ipip) — or, for a destination on this host, hands it to the host's
+ * own stack through {@link LocalDelivery}; answers ARP for the VIPs, and expires connections on its timer wheel.
+ *
+ * <p>Every frame is sent through the first socket, each naming its interface (a packet socket sends on any);
+ * ARP and neighbour answers and ICMP errors leave through the socket the request came in on.
  *
  * <p>A packet of an unknown flow that is not a SYN (e.g. the rest of a connection that another director or
  * an earlier lbd process scheduled, or a stray segment) is dropped and counted as
@@ -41,11 +53,17 @@ final class DrWorker implements Runnable {
     private static final int SLOT = 65536; // a frame from the ring is at most this long (snap length 0x40000 is
                                            // never reached: the interface MTU and GRO bound it far lower)
     private static final int IDLE_POLL_MILLIS = 50;
+    // Room in front of each received frame for ipip's outer header, so encapsulation moves the Ethernet and
+    // virtio-net headers, not the packet.
+    private static final int HEADROOM = (TunnelTransmitter.MAX_OVERHEAD + 15) & ~15;
 
-    private final PacketSocket socket;
+    private final PacketSocket[] sockets; // one per ingress interface
+    private final long[] ownMacs;         // each ingress interface's MAC
+    private final int[] ownIndexes;       // each ingress interface's index
+    private final PacketSocket socket;    // the one every forwarded frame leaves through
+    private int arrival;                  // the socket the frame being handled came in on
     private final WorkerState state;
     private final SnapshotPublisher publisher;
-    private final long ownMac;
     private final DrStats stats;
     private final FlowTable flows;
     private final FrameParser parser = new FrameParser();
@@ -55,6 +73,15 @@ final class DrWorker implements Runnable {
     private ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS; // what the flow table applies
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
+    // The batch's frames: BATCH slots of SLOT bytes, each HEADROOM bytes of room, the virtio-net header, the frame.
+    private MemorySegment slotMemory;
+    private int handledSlot;              // the slot of the frame being handled
+    private final TunnelTransmitter tunnels;
+    // What forward() decided for the frame it returns true for: where it starts (offset in slotMemory), its
+    // length, and the interface it leaves on.
+    private long sendOffset;
+    private int sendLength;
+    private int sendInterface;
     private volatile boolean running = true;
     // A connection listing asked of this worker (lbadm -Lc): answered on this thread between two batches, so the
     // flow table is only ever read by its owner. One at a time (DrDataPlane#connections serializes them).
@@ -63,22 +90,39 @@ final class DrWorker implements Runnable {
     private record ListingRequest(int limit, CompletableFuture<ConnectionEntries> answer) {
     }
 
-    /** @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory */
+    /**
+     * One interface's worker (benchmarks drive {@link #handle} without a socket).
+     *
+     * @param publisher the control plane's snapshots: the tables (through {@code state}) and the DR directory
+     */
     DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
              int flowCapacity) {
-        this(socket, state, publisher, ownMac, stats, flowCapacity, new LocalDelivery());
+        this(new PacketSocket[] {socket}, new long[] {ownMac}, state, publisher, stats, flowCapacity,
+                new LocalDelivery());
     }
 
-    /** @param local the way to this host's own stack, shared by the workers (for local gate destinations) */
-    DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
+    /**
+     * @param sockets this worker's socket on each ingress interface, {@code ownMacs} their interfaces' MACs
+     * @param local   the way to this host's own stack, shared by the workers (for local gate destinations)
+     */
+    DrWorker(PacketSocket[] sockets, long[] ownMacs, WorkerState state, SnapshotPublisher publisher, DrStats stats,
              int flowCapacity, LocalDelivery local) {
+        if (sockets.length == 0 || sockets.length != ownMacs.length) {
+            throw new IllegalArgumentException("one MAC per socket, at least one socket");
+        }
         this.local = local;
-        this.socket = socket;
+        this.sockets = sockets.clone();
+        this.ownMacs = ownMacs.clone();
+        this.ownIndexes = new int[sockets.length];
+        for (int i = 0; i < sockets.length; i++) {
+            ownIndexes[i] = sockets[i] == null ? 0 : sockets[i].interfaceIndex(); // null: a benchmark's worker
+        }
+        this.socket = sockets[0];
         this.state = state;
         this.publisher = publisher;
-        this.ownMac = ownMac;
         this.stats = stats;
         this.flows = new FlowTable(flowCapacity, nowMillis());
+        this.tunnels = new TunnelTransmitter(socket, stats);
     }
 
     void stop() {
@@ -108,33 +152,43 @@ final class DrWorker implements Runnable {
 
     @Override
     public void run() {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); PacketSocketPoll poll = new PacketSocketPoll(sockets)) {
             // One slot per frame of a batch: forwarded frames stay in their slot until the batch is flushed.
-            // A slot holds the socket's virtio-net header (if any) and then the frame.
+            // A slot holds HEADROOM bytes of room, the socket's virtio-net header (if any) and then the frame.
             int header = socket.headerLength();
             errno = LinuxNative.newErrnoSegment(arena);
             MemorySegment[] headers = new MemorySegment[BATCH];
             MemorySegment[] slots = new MemorySegment[BATCH];
             MemorySegment[] frames = new MemorySegment[BATCH];
-            MemorySegment all = arena.allocate((long) SLOT * BATCH, 64);
+            slotMemory = arena.allocate((long) SLOT * BATCH, 64);
             for (int i = 0; i < BATCH; i++) {
-                slots[i] = all.asSlice((long) SLOT * i, SLOT);
+                slots[i] = slotMemory.asSlice((long) SLOT * i + HEADROOM, SLOT - HEADROOM);
                 frames[i] = slots[i].asSlice(header);
                 headers[i] = header == 0 ? null : slots[i].asSlice(0, header);
             }
-            replySlot = arena.allocate(header + 128L, 8); // zeroed: a virtio-net header asking for no offload
+            tunnels.start(arena);
+            replySlot = arena.allocate(header + 256L, 8); // zeroed: a virtio-net header asking for no offload
             replyFrame = replySlot.asSlice(header);
+            int first = 0;
             while (running) {
                 int handled = 0;
-                int length;
-                while (handled < BATCH && (length = socket.receive(slots[handled])) > 0) {
-                    receivedHeader = headers[handled];
-                    if (handle(frames[handled], length)) {
-                        stats.add(DrStats.SEND_FAILED, socket.queue(slots[handled], length));
+                // Each interface's socket in turn, starting one further each round, so none waits behind another.
+                for (int k = 0; k < sockets.length && handled < BATCH; k++) {
+                    int s = (first + k) % sockets.length;
+                    arrival = s;
+                    int length;
+                    while (handled < BATCH && (length = sockets[s].receive(slots[handled])) > 0) {
+                        receivedHeader = headers[handled];
+                        handledSlot = handled;
+                        if (handle(frames[handled], length)) {
+                            stats.add(DrStats.SEND_FAILED, socket.queue(slotMemory.address() + sendOffset,
+                                    sendLength, sendInterface));
+                        }
+                        handled++;
                     }
-                    handled++;
                 }
-                stats.add(DrStats.SEND_FAILED, socket.flush());
+                first = (first + 1) % sockets.length;
+                flush();
                 followTimeouts();
                 flows.expire(nowMillis());
                 stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
@@ -143,10 +197,16 @@ final class DrWorker implements Runnable {
                     asked.answer.complete(flows.describe(asked.limit, nowMillis()));
                 }
                 if (handled == 0) {
-                    socket.awaitReadable(IDLE_POLL_MILLIS);
+                    poll.await(IDLE_POLL_MILLIS);
                 }
             }
         }
+    }
+
+    /** Sends every queued frame; the segment area is free again. */
+    private void flush() {
+        stats.add(DrStats.SEND_FAILED, socket.flush());
+        tunnels.flushed();
     }
 
     /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */
@@ -158,7 +218,10 @@ final class DrWorker implements Runnable {
         }
     }
 
-    /** Handles one received frame; true when it was rewritten and is to be sent. */
+    /**
+     * Handles one received frame; true when it was rewritten and is to be sent as {@link #sendOffset},
+     * {@link #sendLength} and {@link #sendInterface} say.
+     */
     boolean handle(MemorySegment frame, int length) {
         stats.increment(DrStats.RECEIVED);
         int verdict = parser.parse(frame, length);
@@ -186,8 +249,8 @@ final class DrWorker implements Runnable {
             return;
         }
         long senderMac = ArpFrame.senderMac(f, l3);
-        int n = ArpFrame.write(replyFrame, senderMac, ArpFrame.REPLY, ownMac, target, senderMac, sender);
-        if (socket.send(replySlot, n)) {
+        int n = ArpFrame.write(replyFrame, senderMac, ArpFrame.REPLY, ownMacs[arrival], target, senderMac, sender);
+        if (sockets[arrival].send(replySlot, n)) {
             stats.increment(DrStats.ARP_REPLIES_SENT);
         } else {
             stats.increment(DrStats.SEND_FAILED);
@@ -202,9 +265,9 @@ final class DrWorker implements Runnable {
         if (!v.answersNd(v.vip6Number(targetHigh, targetLow))) {
             return; // not ours, or silenced (the backup of an HA pair)
         }
-        int n = NdFrame.writeAnswer(replyFrame, ownMac, targetHigh, targetLow, parser.sourceMac(),
+        int n = NdFrame.writeAnswer(replyFrame, ownMacs[arrival], targetHigh, targetLow, parser.sourceMac(),
                 parser.sourceIpv6High(), parser.sourceIpv6Low());
-        if (socket.send(replySlot, n)) {
+        if (sockets[arrival].send(replySlot, n)) {
             stats.increment(DrStats.NEIGHBOUR_ADVERTISEMENTS_SENT);
         } else {
             stats.increment(DrStats.SEND_FAILED);
@@ -213,7 +276,7 @@ final class DrWorker implements Runnable {
 
     private boolean forward(DrDirectory v, long now) {
         FrameParser p = parser;
-        if (p.destinationMac() != ownMac) {
+        if (p.destinationMac() != ownMacs[arrival]) {
             stats.increment(DrStats.NOT_FOR_THIS_HOST);
             return false;
         }
@@ -259,16 +322,95 @@ final class DrWorker implements Runnable {
             }
         }
         flows.onPacket(e, flags, p.ipLength(), now);
-        if (flows.mac(e) == Destination.LOCAL_NODE) {
+        Egress out = flows.egress(e);
+        if (out.nextHopMac() == Destination.LOCAL_NODE) {
             // IPVS's local node: the packet goes to this host's own stack, still addressed to the VIP.
             stats.increment(local.deliver(errno, receivedHeader, p.frame(), p.networkOffset(), p.length())
                     ? DrStats.DELIVERED_LOCALLY : DrStats.LOCAL_DELIVERY_FAILED);
             return false;
         }
+        boolean sameInterface = out.interfaceIndex() == Egress.ARRIVAL_INTERFACE;
+        sendInterface = sameInterface ? ownIndexes[arrival] : out.interfaceIndex();
+        long sourceMac = sameInterface ? ownMacs[arrival] : out.sourceMac();
+        if (out.tunnels()) {
+            return tunnel(out, sourceMac);
+        }
+        if (tooBig(out, 0)) { // gate onto a link of a smaller MTU than the one it came from
+            return false;
+        }
         // The virtio-net header in front of the frame goes back out unchanged: the kernel segments a coalesced
         // frame and fills in a checksum left to the hardware, as it would have for the frame as received.
-        p.rewriteMacs(flows.mac(e), ownMac);
+        p.rewriteMacs(out.nextHopMac(), sourceMac);
+        sendOffset = (long) SLOT * handledSlot + HEADROOM;
+        sendLength = p.length();
         stats.increment(DrStats.FORWARDED); // queued; frames the kernel then refuses are counted as send-failed
+        return true;
+    }
+
+    /**
+     * ipip: the client's packet in an outer header to the real server ({@link TunnelTransmitter}). A packet that
+     * would no longer fit the egress MTU gets ICMP "fragmentation needed" (ICMPv6 "packet too big") back and is
+     * dropped ({@link #tooBig}).
+     */
+    private boolean tunnel(Egress out, long sourceMac) {
+        FrameParser p = parser;
+        boolean v6 = out.tunnelsOverIpv6();
+        if (p.isIpv6() != v6) { // a table built for the other family; not reached from lb-config's files
+            stats.increment(DrStats.TUNNEL_FAMILY_MISMATCH);
+            return false;
+        }
+        if (v6 ? Ipv6Tunnel.expires(p.frame(), p.networkOffset()) : Ipv4Tunnel.expires(p.frame(), p.networkOffset())) {
+            stats.increment(DrStats.TUNNEL_TTL_EXPIRED);
+            return false;
+        }
+        if (tooBig(out, v6 ? Ipv6Tunnel.HEADER : Ipv4Tunnel.HEADER)) {
+            return false;
+        }
+        stats.increment(DrStats.FORWARDED);
+        int gsoSize = TunnelTransmitter.gsoSize(receivedHeader);
+        if (gsoSize > 0) {
+            tunnels.segments(out, sourceMac, p, gsoSize, sendInterface); // queued
+            return false;
+        }
+        tunnels.inPlace(out, sourceMac, p, slotMemory, (long) SLOT * handledSlot + HEADROOM + socket.headerLength(),
+                TunnelTransmitter.needsChecksum(receivedHeader));
+        sendOffset = tunnels.sendOffset();
+        sendLength = tunnels.sendLength();
+        return true;
+    }
+
+    /**
+     * IPVS's MTU check before it sends (ensure_mtu_is_adequate): whether the packet being forwarded, with
+     * {@code overhead} bytes added (ipip's outer header), exceeds the egress MTU — for a coalesced frame, one of its
+     * segments. If so it is dropped; an IPv4 packet that forbids fragmentation (DF), and every IPv6 packet, gets
+     * ICMP "fragmentation needed" / ICMPv6 "packet too big" with the MTU it must fit (from the VIP, through the
+     * interface it came in on), so that the client's path MTU discovery shrinks its segments. An egress of unknown
+     * MTU (0) is never too big.
+     */
+    private boolean tooBig(Egress out, int overhead) {
+        FrameParser p = parser;
+        if (out.mtu() <= 0) {
+            return false;
+        }
+        MemorySegment f = p.frame();
+        int l3 = p.networkOffset();
+        int l4 = p.transportOffset();
+        int gsoSize = TunnelTransmitter.gsoSize(receivedHeader);
+        int packetLength = gsoSize > 0 ? l4 - l3 + (Net.u8(f, l4 + 12) >>> 4) * 4 + gsoSize : p.ipLength();
+        int mtu = out.mtu() - overhead;
+        if (packetLength <= mtu) {
+            return false;
+        }
+        int n;
+        if (p.isIpv6()) {
+            n = IcmpFrame.writePacketTooBig(replyFrame, ownMacs[arrival], f, l3, l4, p.sourceMac(), mtu);
+        } else if (Ipv4Tunnel.dontFragment(f, l3)) {
+            n = IcmpFrame.writeFragmentationNeeded(replyFrame, ownMacs[arrival], f, l3, p.sourceMac(), mtu);
+        } else {
+            stats.increment(DrStats.TOO_BIG);
+            return true;
+        }
+        stats.increment(sockets[arrival].send(replySlot, n) ? DrStats.FRAGMENTATION_NEEDED_SENT : DrStats.SEND_FAILED);
         return true;
     }
 
@@ -304,11 +446,10 @@ final class DrWorker implements Runnable {
             stats.increment(DrStats.NO_DESTINATION);
             return -1;
         }
-        long mac = d.mac(); // resolved by the control plane, in the same table as the weight
-        int e = mac == Destination.NO_MAC ? -1
-                : flows.insert(clientHigh, clientLow, clientPort, vipKey, vport, mac, c, now);
+        Egress out = d.egress(); // resolved by the control plane, in the same table as the weight
+        int e = !out.resolved() ? -1 : flows.insert(clientHigh, clientLow, clientPort, vipKey, vport, out, c, now);
         if (e < 0) {
-            stats.increment(mac == Destination.NO_MAC ? DrStats.MAC_UNRESOLVED : DrStats.FLOW_TABLE_FULL);
+            stats.increment(!out.resolved() ? DrStats.MAC_UNRESOLVED : DrStats.FLOW_TABLE_FULL);
             if (binding != null) {
                 persistence.templates().release(binding.handle(), now); // no connection after all
             }

@@ -1,28 +1,33 @@
 /**
- * Direct routing ({@code gate}): lbd forwards the client-to-server half of each TCP connection by rewriting
- * only the Ethernet addresses; real servers answer clients directly.
+ * Direct routing ({@code gate}) and IP tunnelling ({@code ipip}): lbd forwards the client-to-server half of each
+ * TCP connection by rewriting only the Ethernet addresses (gate), or by wrapping the client's packet in an IPv4
+ * (IPv6) header to the real server (ipip); real servers answer clients directly. VIP traffic is received on every
+ * ingress interface the control plane chose; each destination's packets leave as its published
+ * {@link lbd.dataplane.table.Egress} says (interface, MACs, tunnel addresses, MTU).
  *
  * <ul>
- *   <li>{@code sys}: libc through FFM (no JNI): AF_PACKET sockets in a PACKET_FANOUT (flow hash) group, a
- *       classic BPF filter that passes only ARP and frames for the DR VIPs, a TPACKET_V3 receive ring per
- *       socket (recvmsg fallback), sendmmsg batches, and a virtio-net header on every frame (PACKET_VNET_HDR) so
- *       that coalesced (GRO/TSO) frames and frames with offloaded checksums are segmented and completed by the
- *       kernel on the way out.</li>
+ *   <li>{@code sys}: libc through FFM (no JNI): AF_PACKET sockets in a PACKET_FANOUT (flow hash) group per
+ *       interface, a classic BPF filter that passes only ARP and frames for the DR VIPs, a TPACKET_V3 receive
+ *       ring per socket (recvmsg fallback), sendmmsg batches (each frame naming its egress interface), and a
+ *       virtio-net header on every frame (PACKET_VNET_HDR) so that coalesced (GRO/TSO) frames and frames with
+ *       offloaded checksums are segmented and completed by the kernel on the way out (by lbd itself for ipip).
+ *       </li>
  *   <li>{@code packet}: allocation-free parsers and writers over native memory (Ethernet, one VLAN tag, IPv4
- *       with options, TCP, ARP).</li>
+ *       with options, TCP, ARP), the ipip outer headers, ICMP "fragmentation needed" and ICMPv6 "packet too
+ *       big", the Internet checksum.</li>
  *   <li>{@code flow}: the per-worker connection table and IPVS's input-only TCP state machine and timeouts,
  *       expired on a timer wheel.</li>
  * </ul>
  *
- * <p>The host — which interface, its MAC, the forwarding and VIP checks, the real servers' MACs (/proc/net/arp,
- * then ARP requests), gratuitous ARP — is the control plane's (lb-director's {@code lbd.director.dr}); this
- * package reads no file and runs no process.
+ * <p>The host — which interfaces, their MACs, the forwarding and VIP checks, the routes to the real servers and
+ * their next hops' MACs (/proc/net/arp, then ARP requests), gratuitous ARP — is the control plane's
+ * (lb-director's {@code lbd.director.dr}); this package reads no file and runs no process.
  *
  * <p>What is dropped (each counted in {@link lbd.dataplane.dr.DrStats}): IP fragments (no reliable ports; a
  * DR segment shares the MTU with its real servers, so fragments are rare), non-TCP and non-IPv4 frames,
  * truncated or malformed frames, and any packet of an unknown flow that is not a SYN (as IPVS, lbd only
- * schedules on SYN). A frame captured with its VLAN tag keeps the tag; on VLAN segments bind lbd to the VLAN
- * interface (e.g. {@code interface=eth0.10}).
+ * schedules on SYN). A frame that still carries a VLAN tag is left to the VLAN's own interface (the filter drops
+ * it on the parent).
  *
  * <p>Each worker schedules with its own scheduler instance (per-core tables, as in NAT mode), so rr
  * alternates strictly per worker; across workers the split evens out over many connections.

@@ -13,9 +13,10 @@ import lbd.config.model.RealServerKey;
  *
  * @param index position in {@link ServiceTable#destinations()} (IPVS list order), or {@link #FALLBACK_INDEX}
  *              for a table's fallback server, which is not in the list
- * @param mac   a gate server's MAC address (48 bits), as the control plane resolved it; {@link #NO_MAC} for masq,
- *              and for a gate server not resolved yet (the control plane holds such a server down);
- *              {@link #LOCAL_NODE} for one at an address of the director itself
+ * @param egress where a gate or ipip server's packets go (interface, MACs, tunnel addresses), as the control
+ *              plane resolved it; {@link Egress#UNRESOLVED} for masq, and for a gate or ipip server not resolved
+ *              yet (the control plane holds such a server down); {@link Egress#LOCAL_NODE} for one at an address
+ *              of the director itself
  * @param down  a health check holds it (at weight 0, quiescent=yes): unlike a weight the operator set to 0, it
  *              also loses the clients persistence would send it
  * @param lastWeight IPVS's last_weight: the latest weight above 0 the server had while in this table's line of
@@ -24,13 +25,19 @@ import lbd.config.model.RealServerKey;
  * @param thresholds its connection thresholds (ipvsadm -x/-y), for the whole director: each worker applies its
  *              share ({@link lbd.dataplane.counter.DestinationCounters#limit})
  */
-public record Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac,
+public record Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, Egress egress,
                           boolean down, int lastWeight, ConnectionThresholds thresholds) {
 
     /** A destination without connection thresholds. */
+    public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, Egress egress,
+                       boolean down, int lastWeight) {
+        this(index, key, forwarding, weight, egress, down, lastWeight, ConnectionThresholds.NONE);
+    }
+
+    /** A destination without connection thresholds, reached at {@code mac} on the interface packets arrive on. */
     public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight, long mac,
                        boolean down, int lastWeight) {
-        this(index, key, forwarding, weight, mac, down, lastWeight, ConnectionThresholds.NONE);
+        this(index, key, forwarding, weight, Egress.sameLink(mac), down, lastWeight, ConnectionThresholds.NONE);
     }
 
     /** The index of a fallback server: it is not one of the scheduled destinations. */
@@ -48,7 +55,7 @@ public record Destination(int index, RealServerKey key, ForwardingMethod forward
 
     /** A destination without a MAC address (masq; gate before resolution), not held down. */
     public Destination(int index, RealServerKey key, ForwardingMethod forwarding, int weight) {
-        this(index, key, forwarding, weight, NO_MAC, false, weight);
+        this(index, key, forwarding, weight, Egress.UNRESOLVED, false, weight);
     }
 
     /** A destination not held down by a health check, whose last weight is its weight. */
@@ -65,6 +72,7 @@ public record Destination(int index, RealServerKey key, ForwardingMethod forward
     public Destination {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(forwarding, "forwarding");
+        Objects.requireNonNull(egress, "egress");
         Objects.requireNonNull(thresholds, "thresholds");
         if (weight < 0 || lastWeight < 0) {
             throw new IllegalArgumentException("weight < 0: " + weight + ", last " + lastWeight);
@@ -73,7 +81,12 @@ public record Destination(int index, RealServerKey key, ForwardingMethod forward
 
     /** The same destination with other connection thresholds. */
     public Destination withThresholds(ConnectionThresholds t) {
-        return t.equals(thresholds) ? this : new Destination(index, key, forwarding, weight, mac, down, lastWeight, t);
+        return t.equals(thresholds) ? this : new Destination(index, key, forwarding, weight, egress, down, lastWeight, t);
+    }
+
+    /** The MAC the frames go to ({@link #NO_MAC}: not resolved, {@link #LOCAL_NODE}: the director itself). */
+    public long mac() {
+        return egress.nextHopMac();
     }
 
     public Endpoint address() {

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.ToLongFunction;
+import java.util.function.Function;
 import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServer;
@@ -46,17 +46,17 @@ public final class ServiceTableBuilder {
      */
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed) {
-        return build(service, scheduler, effectiveWeights, removed, key -> Destination.NO_MAC);
+        return build(service, scheduler, effectiveWeights, removed, key -> Egress.UNRESOLVED);
     }
 
     /**
-     * As above, with each gate server's MAC address ({@code macs} answers {@link Destination#NO_MAC} for one not
-     * resolved): the DR workers rewrite frames to the MAC their table holds.
+     * As above, with where each gate or ipip server's packets go ({@code egress} answers {@link Egress#UNRESOLVED}
+     * for one not resolved): the DR workers send frames as their table says.
      */
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed,
-                                     ToLongFunction<RealServerKey> macs) {
-        return build(service, scheduler, effectiveWeights, removed, macs, Set.of(), null);
+                                     Function<RealServerKey, Egress> egress) {
+        return build(service, scheduler, effectiveWeights, removed, egress, Set.of(), null);
     }
 
     /**
@@ -67,9 +67,9 @@ public final class ServiceTableBuilder {
      */
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights, Set<RealServerKey> removed,
-                                     ToLongFunction<RealServerKey> macs, Set<RealServerKey> down,
+                                     Function<RealServerKey, Egress> egress, Set<RealServerKey> down,
                                      ServiceTable previous) {
-        return build(service, scheduler, effectiveWeights, Map.of(), removed, macs, down, previous);
+        return build(service, scheduler, effectiveWeights, Map.of(), removed, egress, down, previous);
     }
 
     /**
@@ -79,7 +79,7 @@ public final class ServiceTableBuilder {
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights,
                                      Map<RealServerKey, ConnectionThresholds> effectiveThresholds,
-                                     Set<RealServerKey> removed, ToLongFunction<RealServerKey> macs,
+                                     Set<RealServerKey> removed, Function<RealServerKey, Egress> egress,
                                      Set<RealServerKey> down, ServiceTable previous) {
         Map<RealServerKey, Integer> lastWeights = new HashMap<>();
         if (previous != null) {
@@ -88,13 +88,13 @@ public final class ServiceTableBuilder {
         List<Destination> destinations = new ArrayList<>(service.realServers().size());
         for (RealServer server : service.ipvsOrder()) {
             if (!removed.contains(server.key())) {
-                destinations.add(destination(service, destinations.size(), server, effectiveWeights, macs, down,
+                destinations.add(destination(service, destinations.size(), server, effectiveWeights, egress, down,
                         lastWeights).withThresholds(effectiveThresholds.getOrDefault(server.key(),
                         server.thresholds())));
             }
         }
         Optional<Destination> fallback = service.fallback()
-                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights, macs, down,
+                .map(f -> destination(service, Destination.FALLBACK_INDEX, f, effectiveWeights, egress, down,
                         lastWeights));
         PersistenceTemplates templates = previous == null ? null
                 : previous.persistence().map(Persistence::templates).orElse(null);
@@ -125,16 +125,16 @@ public final class ServiceTableBuilder {
 
     private static Destination destination(VirtualService service, int index, RealServer server,
                                            Map<RealServerKey, Integer> effectiveWeights,
-                                           ToLongFunction<RealServerKey> macs, Set<RealServerKey> down,
+                                           Function<RealServerKey, Egress> egress, Set<RealServerKey> down,
                                            Map<RealServerKey, Integer> lastWeights) {
         int weight = effectiveWeights.getOrDefault(server.key(), server.weight());
         if (weight < 0) {
             throw new IllegalArgumentException("virtual=" + service.address() + ": real server "
                     + server.address() + " has weight " + weight + "; a weight must be 0 or more");
         }
-        long mac = server.forwarding() == ForwardingMethod.GATE ? macs.applyAsLong(server.key()) : Destination.NO_MAC;
+        Egress out = server.forwarding() == ForwardingMethod.MASQ ? Egress.UNRESOLVED : egress.apply(server.key());
         int last = weight > 0 ? weight : lastWeights.getOrDefault(server.key(), 0);
-        return new Destination(index, server.key(), server.forwarding(), weight, mac, down.contains(server.key()),
+        return new Destination(index, server.key(), server.forwarding(), weight, out, down.contains(server.key()),
                 last);
     }
 }

@@ -20,6 +20,7 @@ import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.table.Egress;
 import org.junit.jupiter.api.Test;
 
 class DrFlowTableTest {
@@ -34,7 +35,7 @@ class DrFlowTableTest {
     @Test
     void followsTheClientHalfOfAConnectionAsIpvsDoes() {
         FlowTable t = new FlowTable(16, 0);
-        int e = t.insert(1, 1000, 9, 80, 0xabcL, counters, 0);
+        int e = t.insert(1, 1000, 9, 80, Egress.sameLink(0xabcL), counters, 0);
         assertThat(counters.inactiveConnections()).as("scheduled: InActConn").isEqualTo(1);
         t.onPacket(e, SYN, 60, 0);
         assertThat(t.state(e)).isEqualTo(TcpStates.SYN_RECV);
@@ -50,13 +51,13 @@ class DrFlowTableTest {
         assertThat(t.state(e)).isEqualTo(TcpStates.CLOSE);
         assertThat(counters.bytesInVolatile()).isEqualTo(60 + 52 + 52 + 40);
         assertThat(counters.packetsInVolatile()).isEqualTo(4);
-        assertThat(t.mac(e)).isEqualTo(0xabcL);
+        assertThat(t.egress(e).nextHopMac()).isEqualTo(0xabcL);
     }
 
     @Test
     void expiresOnTheStateTimeoutAndReleasesTheCounters() {
         FlowTable t = new FlowTable(16, 0);
-        int e = t.insert(1, 1000, 9, 80, 1, counters, 0);
+        int e = t.insert(1, 1000, 9, 80, Egress.sameLink(1), counters, 0);
         t.onPacket(e, SYN, 60, 0);
         t.onPacket(e, ACK, 52, 0);
         assertThat(t.expire(TcpStates.timeoutMillis(TcpStates.ESTABLISHED) - 1000)).isZero();
@@ -75,7 +76,7 @@ class DrFlowTableTest {
     @Test
     void aCloseShortensTheTimeout() {
         FlowTable t = new FlowTable(16, 0);
-        int e = t.insert(1, 1000, 9, 80, 1, counters, 0);
+        int e = t.insert(1, 1000, 9, 80, Egress.sameLink(1), counters, 0);
         t.onPacket(e, SYN, 60, 0);
         t.onPacket(e, ACK, 52, 0);
         t.onPacket(e, RST, 40, 1000);
@@ -88,10 +89,10 @@ class DrFlowTableTest {
     void ipv6ClientsAreKeyedByAllTheirBitsAndNeverMeetIpv4Ones() {
         FlowTable t = new FlowTable(16, 0);
         long net = 0xfd00_0198_0018_0000L;
-        int a = t.insert(net, 1, 40000, 0, 80, 0xa, counters, 0);
-        int b = t.insert(net + 1, 1, 40000, 0, 80, 0xb, counters, 0);
-        int c = t.insert(net, 1, 40000, 1, 80, 0xc, counters, 0);
-        int v4 = t.insert(1, 40000, 0, 80, 0xd, counters, 0);
+        int a = t.insert(net, 1, 40000, 0, 80, Egress.sameLink(0xa), counters, 0);
+        int b = t.insert(net + 1, 1, 40000, 0, 80, Egress.sameLink(0xb), counters, 0);
+        int c = t.insert(net, 1, 40000, 1, 80, Egress.sameLink(0xc), counters, 0);
+        int v4 = t.insert(1, 40000, 0, 80, Egress.sameLink(0xd), counters, 0);
         assertThat(List.of(a, b, c, v4)).doesNotHaveDuplicates().allMatch(e -> e >= 0);
         assertThat(t.find(net, 1, 40000, 0, 80)).isEqualTo(a);
         assertThat(t.find(net + 1, 1, 40000, 0, 80)).as("another /64").isEqualTo(b);
@@ -109,11 +110,11 @@ class DrFlowTableTest {
     void refusesWhenFullOfEstablishedConnections() {
         FlowTable t = new FlowTable(2, 0);
         for (int client = 1; client <= 2; client++) {
-            int e = t.insert(client, 1, 9, 80, 1, counters, 0);
+            int e = t.insert(client, 1, 9, 80, Egress.sameLink(1), counters, 0);
             t.onPacket(e, SYN, 60, 0);
             t.onPacket(e, ACK, 52, 0);
         }
-        assertThat(t.insert(3, 1, 9, 80, 1, counters, 0)).isEqualTo(-1);
+        assertThat(t.insert(3, 1, 9, 80, Egress.sameLink(1), counters, 0)).isEqualTo(-1);
         assertThat(t.halfOpenEvicted()).isZero();
     }
 
@@ -152,7 +153,7 @@ class DrFlowTableTest {
                 t.remove(e);
                 model.remove(client);
             } else {
-                int n = t.insert(client, 7, 9, 80, client, counters, 0);
+                int n = t.insert(client, 7, 9, 80, Egress.sameLink(client), counters, 0);
                 if (n >= 0) {
                     model.put(client, n);
                 }
@@ -163,7 +164,7 @@ class DrFlowTableTest {
         for (int k : keys) {
             int e = t.find(k, 7, 9, 80);
             assertThat(e).isEqualTo(model.get(k));
-            assertThat(t.mac(e)).isEqualTo(k);
+            assertThat(t.egress(e).nextHopMac()).isEqualTo(k);
         }
         assertThat(counters.inactiveConnections()).isEqualTo(model.size());
     }
@@ -177,7 +178,7 @@ class DrFlowTableTest {
         int burst = 100_000;
         FlowTable t = new FlowTable(2 * burst, 0); // below the pressure mark: every one keeps SYN_RECV's 60 s
         for (int i = 0; i < burst; i++) {
-            int e = t.insert(i, 1000 + (i & 0x3fff), 9, 80, 1, counters, 5);
+            int e = t.insert(i, 1000 + (i & 0x3fff), 9, 80, Egress.sameLink(1), counters, 5);
             assertThat(e).isNotNegative();
             t.onPacket(e, SYN, 60, 5);
         }
@@ -192,9 +193,9 @@ class DrFlowTableTest {
     @Test
     void aLongPauseIsCaughtUpInOneCall() {
         FlowTable t = new FlowTable(16, 0);
-        int closing = t.insert(1, 1000, 9, 80, 1, counters, 0);
+        int closing = t.insert(1, 1000, 9, 80, Egress.sameLink(1), counters, 0);
         t.onPacket(closing, RST, 40, 0); // NONE's timeout
-        int established = t.insert(2, 1000, 9, 80, 1, counters, 0);
+        int established = t.insert(2, 1000, 9, 80, Egress.sameLink(1), counters, 0);
         t.onPacket(established, SYN, 60, 0);
         t.onPacket(established, ACK, 52, 0);
         assertThat(t.expire(3_600_000)).isEqualTo(2);
@@ -243,7 +244,7 @@ class DrFlowTableTest {
             }
             int e = t.find(client, 7, 9, 80);
             if (e < 0) {
-                e = t.insert(client, 7, 9, 80, client, counters, now);
+                e = t.insert(client, 7, 9, 80, Egress.sameLink(client), counters, now);
                 if (e < 0) {
                     continue;
                 }
@@ -271,10 +272,10 @@ class DrFlowTableTest {
         FlowTable t = new FlowTable(16, 0);
         int client = (198 << 24) | (18 << 16) | 1;
         int vip = (198 << 24) | (18 << 16) | 10;
-        int e = t.insert(client, 40000, vip, 80, 1, c, 0);
+        int e = t.insert(client, 40000, vip, 80, Egress.sameLink(1), c, 0);
         t.onPacket(e, SYN, 60, 0);
         t.onPacket(e, ACK, 52, 1_000);
-        int f = t.insert(client, 40001, vip, 80, 1, c, 0);
+        int f = t.insert(client, 40001, vip, 80, Egress.sameLink(1), c, 0);
         t.onPacket(f, SYN, 60, 0);
         t.onPacket(f, ACK, 52, 0);
         t.onPacket(f, FIN, 52, 2_000);
@@ -297,11 +298,11 @@ class DrFlowTableTest {
     @Test
     void newTimeoutsApplyWhenAConnectionsTimerIsNextArmed() {
         FlowTable t = new FlowTable(16, 0);
-        int before = t.insert(1, 1000, 9, 80, 1, counters, 0);
+        int before = t.insert(1, 1000, 9, 80, Egress.sameLink(1), counters, 0);
         t.onPacket(before, SYN, 60, 0);
         t.onPacket(before, ACK, 52, 0);
         t.setTimeouts(1_000_000, 30_000);
-        int after = t.insert(1, 1001, 9, 80, 1, counters, 0);
+        int after = t.insert(1, 1001, 9, 80, Egress.sameLink(1), counters, 0);
         t.onPacket(after, SYN, 60, 0);
         t.onPacket(after, ACK, 52, 0);
         t.onPacket(after, FIN, 52, 0);

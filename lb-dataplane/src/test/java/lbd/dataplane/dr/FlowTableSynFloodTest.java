@@ -14,6 +14,7 @@ import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.FrameParser;
+import lbd.dataplane.table.Egress;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +38,7 @@ class FlowTableSynFloodTest {
         int established = 300;
         FlowTable t = new FlowTable(capacity, 0);
         for (int client = 0; client < established; client++) {
-            int e = t.insert(client, 40_000, VIP, 80, 1, counters, 0);
+            int e = t.insert(client, 40_000, VIP, 80, Egress.sameLink(1), counters, 0);
             t.onPacket(e, SYN, 60, 0);
             t.onPacket(e, ACK, 52, 0);
         }
@@ -103,7 +104,7 @@ class FlowTableSynFloodTest {
 
     /** A SYN from {@code client}: a new entry (possibly evicting) and its first packet; the entry or -1. */
     private int syn(FlowTable t, int client, long now) {
-        int e = t.insert(client, 40_000, VIP, 80, 1, counters, now);
+        int e = t.insert(client, 40_000, VIP, 80, Egress.sameLink(1), counters, now);
         if (e >= 0) {
             t.onPacket(e, SYN, 60, now);
         }
@@ -221,7 +222,7 @@ class FlowTableSynFloodTest {
                 if (e < 0 || op % 4 == 0) {
                     if (e < 0) {
                         boolean taken = model.insert(client, now);
-                        e = t.insert(client, 7, VIP, 80, client, counters, now);
+                        e = t.insert(client, 7, VIP, 80, Egress.sameLink(client), counters, now);
                         assertThat(e >= 0).as("SYN from client %d taken", client).isEqualTo(taken);
                         if (e < 0) {
                             continue;

@@ -86,6 +86,60 @@ class VipSetupScriptTest {
         }
     }
 
+    /**
+     * --tunnel (an ipip real server): tunl0 up, rp_filter 0 on it and "all" lowered from strict to loose; twice
+     * changes nothing, without --tunnel on top is refused, stop restores every value and tunl0's state. Where the
+     * kernel has no ipip module, a TUN device named tunl0 stands in for the kernel's (the script only brings it up).
+     */
+    @Test
+    void tunnelModeBringsTunl0UpRelaxesReversePathFilteringAndStopRestoresIt() throws Exception {
+        assumeTrue(Shell.isRoot(), "network namespace tests need root; skipped");
+        String nsName = NS + "t";
+        try {
+            Shell.run(List.of("ip", "netns", "add", nsName)).assertOk("ip netns add");
+            Shell.inNetns(nsName, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", "eth0p").assertOk("veth");
+            if (Shell.inNetns(nsName, "sh", "-c", "modprobe ipip 2>/dev/null; ip link show tunl0").exitCode() != 0) {
+                Shell.inNetns(nsName, "ip", "tuntap", "add", "dev", "tunl0", "mode", "tun").assertOk("stand-in tunl0");
+            }
+            if (Shell.inNetns(nsName, "sh", "-c", "modprobe ip6_tunnel 2>/dev/null; ip link show ip6tnl0")
+                    .exitCode() != 0) {
+                Shell.inNetns(nsName, "ip", "tuntap", "add", "dev", "ip6tnl0", "mode", "tun").assertOk("stand-in");
+            }
+            Shell.inNetns(nsName, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/all/rp_filter;"
+                    + " echo 1 > /proc/sys/net/ipv4/conf/tunl0/rp_filter").assertOk("prior rp_filter");
+            String before = tunnelState(nsName);
+            assertThat(before).contains("rp all 1 tunl0 1").doesNotContainPattern("[<,]UP[,>]");
+
+            Shell.inNetns(nsName, script, "--iface", "eth0", "--tunnel", "start", "198.18.0.100").assertOk("start");
+            String after = tunnelState(nsName);
+            assertThat(after).contains("rp all 2 tunl0 0").containsPattern("[<,]UP[,>]");
+            Shell.inNetns(nsName, script, "--iface", "eth0", "--tunnel", "start", "198.18.0.100").assertOk("again");
+            assertThat(tunnelState(nsName)).as("start twice changes nothing").isEqualTo(after);
+            assertThat(Shell.inNetns(nsName, "ip", "-4", "-o", "addr", "show", "dev", "lo").output())
+                    .contains("198.18.0.100/32");
+            Shell.Result without = Shell.inNetns(nsName, script, "--iface", "eth0", "start", "198.18.0.100");
+            assertThat(without.exitCode()).isEqualTo(1);
+            assertThat(without.output()).contains("already set up with --tunnel");
+            // An IPv6 VIP added later: ip6tnl0 comes up too, and stop takes it down again.
+            Shell.inNetns(nsName, script, "--iface", "eth0", "--tunnel", "start", "2001:db8::1").assertOk("IPv6");
+            assertThat(Shell.inNetns(nsName, script, "status").assertOk("status").output())
+                    .contains("net.ipv4.conf.tunl0.rp_filter = 0").contains("tunnel: up").contains("tunnel6: up");
+
+            Shell.inNetns(nsName, script, "stop").assertOk("stop");
+            assertThat(tunnelState(nsName)).as("previous values restored").isEqualTo(before);
+            assertThat(Shell.inNetns(nsName, "ip", "-o", "link", "show", "ip6tnl0").output().split(" ")[2])
+                    .doesNotContainPattern("[<,]UP[,>]");
+        } finally {
+            Shell.run(List.of("ip", "netns", "exec", nsName, script, "stop"));
+            Shell.run(List.of("ip", "netns", "del", nsName));
+        }
+    }
+
+    private static String tunnelState(String nsName) {
+        return Shell.inNetns(nsName, "sh", "-c", "echo rp all $(cat /proc/sys/net/ipv4/conf/all/rp_filter)"
+                + " tunl0 $(cat /proc/sys/net/ipv4/conf/tunl0/rp_filter); ip -o link show tunl0 | cut -d' ' -f3").output();
+    }
+
     private static Shell.Result ns(String... command) {
         return Shell.inNetns(NS, command);
     }

@@ -561,13 +561,13 @@ public final class Director implements AutoCloseable {
             if (now.realServers().stream().anyMatch(rs -> rs.key().equals(key))) {
                 throw new DirectorException("Destination already exists: " + key.address() + " in " + key.service());
             }
-            if (!now.realServers().isEmpty() && now.forwarding() != forwarding) {
+            if (!now.realServers().isEmpty() && now.forwarding().directRouted() != forwarding.directRouted()) {
                 throw new DirectorException(key.service() + " forwards with " + now.forwarding().configName()
                         + "; lbd does not mix " + now.forwarding().configName() + " and " + forwarding.configName()
                         + " in one service");
             }
             if (!forwarding.keepsPortOf(key.service().address().port(), key.address().port())) {
-                throw new DirectorException("direct routing (gate) cannot change the port: the real server must"
+                throw new DirectorException(forwarding.configName() + " cannot change the port: the real server must"
                         + " listen on " + key.service().address().port());
             }
             RealServer configured = vs.realServers().stream().filter(rs -> rs.key().equals(key)).findFirst()
@@ -708,7 +708,7 @@ public final class Director implements AutoCloseable {
             dr.configure(effective);
         }
         Set<VirtualServiceKey> changed = tables.rebuild(effective,
-                vs -> TableFactory.build(vs, this::state, edits, dr::mac, tables.published().get(vs.key())));
+                vs -> TableFactory.build(vs, this::state, edits, dr::egress, tables.published().get(vs.key())));
         boolean directoryChanged = dr.takeDirectoryChanged();
         DataPlaneSnapshot published = publisher.current();
         if (!changed.isEmpty() || directoryChanged || timeoutsChanged || version == 0) {
@@ -812,7 +812,7 @@ public final class Director implements AutoCloseable {
 
     private static DrOptions withDrSettings(DrOptions defaults, ClusterConfig cfg, int eventLoops) {
         DrOptions o = eventLoops > 0 ? defaults.withWorkers(eventLoops) : defaults;
-        return cfg.globals().networkInterface().map(o::withInterface).orElse(o);
+        return o.withInterfaces(cfg.globals().networkInterfaces());
     }
 
     /** The NAT proxy's connection ceiling, from maxconn= or the open-files limit; logged (a warning when beyond). */
@@ -878,7 +878,7 @@ public final class Director implements AutoCloseable {
         if (previous.logFormat() != next.logFormat()) {
             changed.add("logformat=");
         }
-        if (!previous.networkInterface().equals(next.networkInterface())) {
+        if (!previous.networkInterfaces().equals(next.networkInterfaces())) {
             changed.add("interface=");
         }
         return changed;

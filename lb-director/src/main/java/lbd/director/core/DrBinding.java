@@ -20,7 +20,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import lbd.config.model.ClusterConfig;
-import lbd.config.model.ForwardingMethod;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
@@ -30,28 +29,30 @@ import lbd.dataplane.dr.DrDataPlane;
 import lbd.dataplane.dr.FlowOccupancy;
 import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.DrOptions;
+import lbd.dataplane.dr.DrStartupException;
 import lbd.dataplane.table.DataPlaneSnapshot;
-import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
+import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 import lbd.dataplane.dr.packet.Net;
 import lbd.director.dr.DrHost;
 import lbd.director.dr.LocalNode;
-import lbd.director.dr.NeighbourResolver;
+import lbd.director.dr.EgressResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The direct-routing (gate) data path as the control plane drives it. What the DR workers read — the tables
- * with each gate server's MAC, and the {@link DrDirectory} (VIPs, ARP answering) — is conductor state, kept
- * here and published in the conductor's one snapshot. The plane's host work (packet filter, gratuitous ARP,
- * neighbour resolution, which may wait for ARP replies) runs on its own thread ("lbd-dr"): the conductor hands
- * it work after each publication and gets resolutions back as messages on its inbox; it waits for the DR
- * thread only at start-up, where a refusal must stop lbd.
+ * The direct-routing (gate, ipip) data path as the control plane drives it. What the DR workers read — the
+ * tables with each server's {@link Egress} (interface, MACs, tunnel addresses), and the {@link DrDirectory} (VIPs,
+ * ARP answering) — is conductor state, kept here and published in the conductor's one snapshot. The plane's host
+ * work (packet filter, gratuitous ARP, route and neighbour resolution, which may wait for ARP replies) runs on its
+ * own thread ("lbd-dr"): the conductor hands it work after each publication and gets resolutions back as messages
+ * on its inbox; it waits for the DR thread only at start-up, where a refusal must stop lbd.
  *
- * <p>MAC hold: a gate real server whose MAC the last resolution could not find is held down with that reason
- * — schedulable only when health says up AND the MAC is known — and comes back when a later resolution
+ * <p>MAC hold: a gate or ipip real server whose egress the last resolution could not find (the MAC of the
+ * server or of the next hop towards it, or a route that cannot work) is held down with that reason —
+ * schedulable only when health says up AND the egress is known — and comes back when a later resolution
  * (after each change of the configuration, and every {@link #RESOLVE_INTERVAL}) finds it.
  *
  * <p>Conductor thread only, except {@link #workerStates} and {@link #frameCounters} (any thread).
@@ -67,12 +68,13 @@ final class DrBinding implements AutoCloseable {
     private final Consumer<Set<RealServerKey>> holdsChanged;
     private final DrOptions options;
     private final AtomicBoolean resolvePending = new AtomicBoolean();
-    private volatile List<RealServerKey> gateServers = List.of(); // written by the conductor, read by lbd-dr
+    private volatile List<RealServer> drServers = List.of(); // written by the conductor, read by lbd-dr
     private volatile DrDataPlane plane;
     private volatile ScheduledExecutorService owner; // read by close() on the shutdown thread
     // ---- lbd-dr thread ----
-    private NeighbourResolver neighbours;
+    private EgressResolver neighbours;
     private LocalNode localNode;
+    private boolean closed; // the plane and sockets are closed: tasks still queued do nothing
     private Set<Integer> drVips = Set.of(); // the VIPs of the directory last followed
     private Set<Integer> announced = Set.of(); // the VIPs announced with gratuitous ARP and answered for
     private Set<Inet6Address> announced6 = Set.of(); // the same for IPv6 (unsolicited neighbour advertisements)
@@ -80,7 +82,7 @@ final class DrBinding implements AutoCloseable {
     // ---- conductor thread ----
     private Set<VirtualServiceKey> services = Set.of();
     private final Map<InetAddress, Boolean> answering = new HashMap<>();
-    private Map<RealServerKey, Long> macs = Map.of();
+    private Map<RealServerKey, Egress> egress = Map.of();
     private Map<RealServerKey, String> held = Map.of();
     private DrDirectory directory = DrDirectory.EMPTY;
     private boolean directoryChanged;
@@ -101,9 +103,9 @@ final class DrBinding implements AutoCloseable {
     /** The effective configuration changed: the gate services and servers to serve and resolve. */
     void configure(ClusterConfig effective) {
         Set<VirtualServiceKey> wanted = new LinkedHashSet<>();
-        List<RealServerKey> servers = new ArrayList<>();
+        List<RealServer> servers = new ArrayList<>();
         gateServices(effective, wanted, servers);
-        gateServers = List.copyOf(servers);
+        drServers = List.copyOf(servers);
         if (!wanted.equals(services)) {
             for (VirtualServiceKey key : services) {
                 if (!wanted.contains(key)) {
@@ -113,7 +115,7 @@ final class DrBinding implements AutoCloseable {
             DrDataPlane p = plane;
             for (VirtualServiceKey key : wanted) {
                 if (p != null && !services.contains(key)) {
-                    log.info("{}: direct routing on {}", key, p.interfaceName());
+                    log.info("{}: direct routing, receiving on {}", key, p.interfaceNames());
                 }
             }
             services = Set.copyOf(wanted);
@@ -132,9 +134,9 @@ final class DrBinding implements AutoCloseable {
         return changed;
     }
 
-    /** A gate server's MAC as last resolved, {@link Destination#NO_MAC} when not (yet). */
-    long mac(RealServerKey key) {
-        return macs.getOrDefault(key, Destination.NO_MAC);
+    /** Where a gate or ipip server's packets go, as last resolved; {@link Egress#UNRESOLVED} when not (yet). */
+    Egress egress(RealServerKey key) {
+        return egress.getOrDefault(key, Egress.UNRESOLVED);
     }
 
     /**
@@ -146,10 +148,13 @@ final class DrBinding implements AutoCloseable {
             if (services.isEmpty()) {
                 return;
             }
-            start(services, gateServers);
+            start(services, drServers);
         }
         DrDirectory dir = published.directRouting();
         onDrThread(p -> {
+            if (closed) {
+                return;
+            }
             p.follow(dir);
             drVips = dir.vipSet();
             if (localNode.isUp()) {
@@ -170,22 +175,23 @@ final class DrBinding implements AutoCloseable {
             return;
         }
         Set<VirtualServiceKey> wanted = new LinkedHashSet<>();
-        List<RealServerKey> servers = new ArrayList<>();
+        List<RealServer> servers = new ArrayList<>();
         gateServices(next, wanted, servers);
         if (!wanted.isEmpty()) {
             start(wanted, servers);
         }
     }
 
-    /** The gate services of {@code cfg} and their real servers (fallback included when it is gate too). */
-    private static void gateServices(ClusterConfig cfg, Set<VirtualServiceKey> wanted, List<RealServerKey> servers) {
+    /**
+     * The gate and ipip services of {@code cfg} and their real servers (fallback included when it is gate or ipip
+     * too).
+     */
+    private static void gateServices(ClusterConfig cfg, Set<VirtualServiceKey> wanted, List<RealServer> servers) {
         for (VirtualService vs : cfg.virtualServices()) {
-            if (vs.forwarding() == ForwardingMethod.GATE) {
+            if (vs.forwarding().directRouted()) {
                 wanted.add(vs.key());
-                for (RealServer rs : vs.realServers()) {
-                    servers.add(rs.key());
-                }
-                vs.fallback().filter(f -> f.forwarding() == ForwardingMethod.GATE).ifPresent(f -> servers.add(f.key()));
+                servers.addAll(vs.realServers());
+                vs.fallback().filter(f -> f.forwarding().directRouted()).ifPresent(servers::add);
             }
         }
     }
@@ -224,11 +230,11 @@ final class DrBinding implements AutoCloseable {
 
     /**
      * Conductor thread: each gate real server's neighbour (ARP/ND) state: true when its MAC is resolved (or it is
-     * this host), false while it is held down for want of one. Empty without a gate service.
+     * this host), false while it is held down for want of one. Empty without a gate or ipip service.
      */
     Map<RealServerKey, Boolean> neighbourStates() {
         Map<RealServerKey, Boolean> out = new HashMap<>();
-        macs.keySet().forEach(k -> out.put(k, true));
+        egress.keySet().forEach(k -> out.put(k, true));
         held.keySet().forEach(k -> out.put(k, false));
         return Map.copyOf(out);
     }
@@ -272,21 +278,30 @@ final class DrBinding implements AutoCloseable {
         announced6 = answering6;
     }
 
-    private void start(Set<VirtualServiceKey> keys, List<RealServerKey> servers) {
+    private void start(Set<VirtualServiceKey> keys, List<RealServer> servers) {
         owner = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "lbd-dr");
             t.setDaemon(true);
             return t;
         });
         Set<VirtualServiceKey> startKeys = Set.copyOf(keys);
-        // Every server may still be unchecked (out of the tables): the route towards the configured ones decides.
-        List<String> addresses = servers.stream().map(k -> k.address().hostAddress()).toList();
+        List<RealServer> startServers = List.copyOf(servers);
         Future<DrDataPlane> started = owner.submit(() -> {
-            DrInterface iface = DrHost.probe(options.interfaceName().orElse(null), startKeys, addresses);
-            DrDataPlane p = DrDataPlane.start(iface, options, publisher, startKeys);
+            // The host, then every configured server's route: what cannot work is refused now, all of it at once.
+            List<String> problems = new ArrayList<>();
+            List<DrInterface> ingress = List.of();
             try {
-                neighbours = new NeighbourResolver(iface.name(), iface.index(), iface.mac(),
-                        DrHost.ownIpv4(iface.name()));
+                ingress = DrHost.probe(options.interfaces(), startKeys);
+            } catch (DrStartupException e) {
+                problems.add(e.getMessage());
+            }
+            problems.addAll(EgressResolver.problems(startServers));
+            if (!problems.isEmpty()) {
+                throw new DrStartupException(String.join("\n", problems));
+            }
+            DrDataPlane p = DrDataPlane.start(ingress, options, publisher, startKeys);
+            try {
+                neighbours = new EgressResolver(ingress);
                 localNode = new LocalNode(p);
                 Set<Integer> vips = new HashSet<>();
                 startKeys.stream().filter(k -> k.address().isIpv4())
@@ -312,11 +327,11 @@ final class DrBinding implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DirectorException("interrupted while starting the DR data plane", e);
         }
-        log.info("direct routing on {} ({} workers, {}): {}", plane.interfaceName(),
+        log.info("direct routing, receiving on {} ({} workers, {}): {}", plane.interfaceNames(),
                 options.workers(), plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", startKeys);
         // The MACs before the first tables are published, so that the first SYNs are forwarded, not dropped as
         // unresolved (bounded by the resolve timeout; later changes are picked up every RESOLVE_INTERVAL).
-        List<RealServerKey> toResolve = List.copyOf(servers);
+        List<RealServer> toResolve = List.copyOf(servers);
         try {
             applyResolved(owner.submit(() -> resolve(toResolve)).get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
         } catch (ExecutionException | TimeoutException e) {
@@ -334,41 +349,44 @@ final class DrBinding implements AutoCloseable {
         if (plane != null && resolvePending.compareAndSet(false, true)) {
             onDrThread(p -> {
                 resolvePending.set(false);
-                NeighbourResolver.Resolution resolution = resolve(gateServers);
+                if (closed) {
+                    return;
+                }
+                EgressResolver.Resolution resolution = resolve(drServers);
                 control.execute(() -> applyResolved(resolution));
             });
         }
     }
 
     /**
-     * lbd-dr thread: the servers' MACs; a server at one of the director's own addresses needs the local delivery
+     * lbd-dr thread: the servers' egress; a server at one of the director's own addresses needs the local delivery
      * path, set up here before its table is published (when that fails, it is held down with the reason).
      */
-    private NeighbourResolver.Resolution resolve(List<RealServerKey> servers) {
-        NeighbourResolver.Resolution r = neighbours.resolveServers(servers, resolveMillis());
-        if (!r.macs().containsValue(Destination.LOCAL_NODE)) {
+    private EgressResolver.Resolution resolve(List<RealServer> servers) {
+        EgressResolver.Resolution r = neighbours.resolve(servers, resolveMillis());
+        if (!r.egress().containsValue(Egress.LOCAL_NODE)) {
             return r;
         }
         try {
             localNode.follow(drVips);
             return r;
         } catch (RuntimeException e) {
-            Map<RealServerKey, Long> macs = new HashMap<>(r.macs());
+            Map<RealServerKey, Egress> found = new HashMap<>(r.egress());
             Map<RealServerKey, String> unresolved = new HashMap<>(r.unresolved());
-            r.macs().forEach((k, mac) -> {
-                if (mac == Destination.LOCAL_NODE) {
-                    macs.remove(k);
+            r.egress().forEach((k, out) -> {
+                if (out.equals(Egress.LOCAL_NODE)) {
+                    found.remove(k);
                     unresolved.put(k, e.getMessage());
                 }
             });
-            return new NeighbourResolver.Resolution(macs, unresolved);
+            return new EgressResolver.Resolution(found, unresolved);
         }
     }
 
-    /** Conductor thread: the resolution's MACs go into the tables; unresolved servers are held down. */
-    private void applyResolved(NeighbourResolver.Resolution resolution) {
+    /** Conductor thread: the resolution's egress goes into the tables; unresolved servers are held down. */
+    private void applyResolved(EgressResolver.Resolution resolution) {
         Map<RealServerKey, String> unresolved = resolution.unresolved();
-        if (unresolved.equals(held) && resolution.macs().equals(macs)) {
+        if (unresolved.equals(held) && resolution.egress().equals(egress)) {
             return;
         }
         unresolved.forEach((k, why) -> {
@@ -383,18 +401,18 @@ final class DrBinding implements AutoCloseable {
         });
         Set<RealServerKey> changed = new HashSet<>(unresolved.keySet());
         changed.addAll(held.keySet());
-        resolution.macs().forEach((k, mac) -> {
-            if (!mac.equals(macs.get(k))) {
+        resolution.egress().forEach((k, out) -> {
+            if (!out.equals(egress.get(k))) {
                 changed.add(k);
             }
         });
-        macs.keySet().forEach(k -> {
-            if (!resolution.macs().containsKey(k)) {
+        egress.keySet().forEach(k -> {
+            if (!resolution.egress().containsKey(k)) {
                 changed.add(k);
             }
         });
         held = unresolved;
-        macs = resolution.macs();
+        egress = resolution.egress();
         holdsChanged.accept(changed);
     }
 
@@ -409,6 +427,9 @@ final class DrBinding implements AutoCloseable {
             return;
         }
         o.execute(() -> {
+            if (closed) {
+                return;
+            }
             try {
                 task.accept(p);
             } catch (RuntimeException e) {
@@ -428,6 +449,7 @@ final class DrBinding implements AutoCloseable {
         if (p != null) {
             try {
                 o.submit(() -> {
+                    closed = true; // tasks queued behind this one find the sockets closed and do nothing
                     if (localNode != null) {
                         localNode.close();
                     }

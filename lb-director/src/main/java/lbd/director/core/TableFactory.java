@@ -5,10 +5,10 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.function.ToLongFunction;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
+import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.ServiceTableBuilder;
 
@@ -26,12 +26,12 @@ final class TableFactory {
 
     /**
      * @param states each real server's state (health, and for gate servers the MAC hold)
-     * @param macs   each gate server's resolved MAC ({@code Destination.NO_MAC} while not resolved)
+     * @param egress where each gate or ipip server's packets go ({@code Egress.UNRESOLVED} while not resolved)
      * @param previous the table published for the service before, or null: what it carries on (persistence
      *                 templates, each server's last weight) goes on in the new one
      */
     static ServiceTable build(VirtualService vs, Function<RealServerKey, RealServerState> states, RuntimeEdits edits,
-            ToLongFunction<RealServerKey> macs, ServiceTable previous) {
+            Function<RealServerKey, Egress> egress, ServiceTable previous) {
         Map<RealServerKey, Integer> weights = new HashMap<>();
         Set<RealServerKey> removed = new HashSet<>();
         Set<RealServerKey> down = new HashSet<>();
@@ -47,7 +47,7 @@ final class TableFactory {
                 removed.add(rs.key());
             }
         }
-        return ServiceTableBuilder.build(vs, vs.scheduler(), weights, edits.thresholds(), removed, macs, down,
+        return ServiceTableBuilder.build(vs, vs.scheduler(), weights, edits.thresholds(), removed, egress, down,
                 previous);
     }
 }

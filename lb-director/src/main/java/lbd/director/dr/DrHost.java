@@ -8,6 +8,7 @@ import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashSet;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import lbd.config.model.VirtualServiceKey;
 import lbd.director.host.ProcValue;
 import lbd.dataplane.dr.DrInterface;
@@ -24,10 +24,11 @@ import lbd.dataplane.dr.packet.Net;
 
 /**
  * What the control plane reads off the host before direct routing starts, so that the data plane reads
- * nothing: which interface reaches the real servers ({@code ip route get}, as ldirectord's hosts do), that it
- * exists, its MAC and index (/sys/class/net), that the director does not forward IPv4 (nor IPv6, with an IPv6
- * service) and holds none of the DR
- * VIPs itself ({@link DrStartupCheck}), and the director's own address on it (the sender of ARP requests).
+ * nothing: the interfaces to receive VIP traffic on (those {@code interface=} lists, else every one that can:
+ * up, Ethernet, not a port of a bond or bridge — VLAN interfaces included), each one's index and MAC
+ * (/sys/class/net), that the director forwards neither IPv4 on them (nor IPv6, with an IPv6 service) and holds
+ * none of the DR VIPs itself ({@link DrStartupCheck}). Where each real server's packets leave is
+ * {@link EgressResolver}'s business.
  */
 public final class DrHost {
 
@@ -35,43 +36,96 @@ public final class DrHost {
     }
 
     /**
-     * @param configuredInterface {@code interface=} when set, else null: the route to the real servers decides
-     * @param services            the gate services
-     * @param realServerAddresses the configured gate real servers' addresses (dotted), for the route lookup
+     * @param configured {@code interface=}'s names; empty: every interface that can receive
+     * @param services   the DR services
+     * @return the interfaces to receive on, in a stable order
      * @throws DrStartupException with one line per problem and what to change, when the host is not ready
      */
-    public static DrInterface probe(String configuredInterface, Collection<VirtualServiceKey> services,
-            List<String> realServerAddresses) {
-        String iface;
-        try {
-            iface = configuredInterface != null ? configuredInterface : interfaceReaching(realServerAddresses);
-        } catch (DrStartupException noRoute) {
-            // A VIP configured on this host comes first: it is what to fix, and it can be why the real servers'
-            // routes lead to the director itself.
-            List<String> vipProblems = DrStartupCheck.vipProblems(vipsOnThisHost(services));
-            if (!vipProblems.isEmpty()) {
-                throw new DrStartupException(String.join("\n", vipProblems));
+    public static List<DrInterface> probe(List<String> configured, Collection<VirtualServiceKey> services) {
+        List<String> problems = new ArrayList<>();
+        List<HostInterface> ingress = new ArrayList<>();
+        if (configured.isEmpty()) {
+            for (HostInterface i : HostInterface.all()) {
+                if (i.up() && i.ethernet() && i.master().isEmpty() && !i.name().equals(LocalNode.DEVICE)) {
+                    ingress.add(i);
+                }
             }
-            throw noRoute;
+            if (ingress.isEmpty()) {
+                problems.add("direct routing finds no interface to receive on (none is up, Ethernet and not a port"
+                        + " of a bond or bridge): bring one up, or name it with interface=");
+            }
+        } else {
+            for (String name : configured) {
+                HostInterface i = HostInterface.read(name).orElse(null);
+                String problem = i == null ? "interface " + name + " does not exist (see 'ip link'); fix interface="
+                        + " in the configuration" : ingressProblem(i);
+                if (problem != null) {
+                    problems.add(problem);
+                } else {
+                    ingress.add(i);
+                }
+            }
         }
-        Path sys = Path.of("/sys/class/net", iface);
-        if (!Files.isDirectory(sys)) {
-            throw new DrStartupException("interface " + iface + " does not exist (see 'ip link'); fix interface="
-                    + " in the configuration");
-        }
-        List<String> problems = DrStartupCheck.problems(iface, read("/proc/sys/net/ipv4/ip_forward"),
-                read("/proc/sys/net/ipv4/conf/" + iface + "/forwarding"), vipsOnThisHost(services));
-        if (services.stream().anyMatch(k -> !k.address().isIpv4())) {
-            problems = new java.util.ArrayList<>(problems);
-            problems.addAll(DrStartupCheck.ipv6Problems(iface, read("/proc/sys/net/ipv6/conf/all/forwarding"),
-                    read("/proc/sys/net/ipv6/conf/" + iface + "/forwarding")));
+        problems.addAll(DrStartupCheck.vipProblems(vipsOnThisHost(services)));
+        problems.addAll(unroutedIpv6Vips(services));
+        if (!ingress.isEmpty()) {
+            problems.addAll(DrStartupCheck.forwardingProblems(read("/proc/sys/net/ipv4/ip_forward"),
+                    forwarding(ingress, "ipv4")));
+            if (services.stream().anyMatch(k -> !k.address().isIpv4())) {
+                problems.addAll(DrStartupCheck.ipv6Problems(read("/proc/sys/net/ipv6/conf/all/forwarding"),
+                        forwarding(ingress, "ipv6")));
+            }
         }
         if (!problems.isEmpty()) {
             throw new DrStartupException(String.join("\n", problems));
         }
-        long mac = Net.parseMac(read(sys.resolve("address").toString()));
-        int index = Integer.parseInt(read(sys.resolve("ifindex").toString()));
-        return new DrInterface(iface, index, mac);
+        return ingress.stream().map(HostInterface::toDrInterface).toList();
+    }
+
+    /**
+     * IPv6 VIPs for which this director has no route at all. IPv4 drops a packet it does not forward in silence;
+     * IPv6 answers one it has no route for with ICMPv6 "no route to destination" (ip6_pkt_discard) whether it
+     * forwards or not, and the client's connect fails on it before lbd's forwarded SYN is answered.
+     */
+    private static List<String> unroutedIpv6Vips(Collection<VirtualServiceKey> services) {
+        List<String> out = new ArrayList<>();
+        Set<InetAddress> seen = new HashSet<>();
+        for (VirtualServiceKey k : services) {
+            InetAddress vip = k.address().address();
+            if (!k.address().isIpv4() && seen.add(vip) && KernelRoute.lookup(vip, new String[1]).isEmpty()) {
+                out.add("IPv6 VIP " + vip.getHostAddress() + " has no route on this director, so its kernel would"
+                        + " answer the clients' packets with ICMPv6 'no route' beside lbd: add a default route, or"
+                        + " 'ip -6 route add blackhole " + vip.getHostAddress() + "'");
+            }
+        }
+        return out;
+    }
+
+    /** Why interface= may not name this interface, or null when it may. */
+    static String ingressProblem(HostInterface i) {
+        if (i.master().isPresent()) {
+            return "interface " + i.name() + " is a port of " + i.master().get() + ", whose frames lbd receives on "
+                    + i.master().get() + ": name " + i.master().get() + " in interface= instead of " + i.name();
+        }
+        if (!i.ethernet()) {
+            return "interface " + i.name() + " is not an Ethernet interface (link type " + i.type() + "): direct"
+                    + " routing receives and sends Ethernet frames; remove it from interface=";
+        }
+        if (!i.up()) {
+            return "interface " + i.name() + " is down: bring it up ('ip link set " + i.name() + " up') or remove it"
+                    + " from interface=";
+        }
+        return null;
+    }
+
+    /** Each interface's net.FAMILY.conf.IFACE.forwarding, by name (a missing file reads as "0"). */
+    private static Map<String, String> forwarding(List<HostInterface> interfaces, String family) {
+        Map<String, String> out = new TreeMap<>();
+        for (HostInterface i : interfaces) {
+            Path p = Path.of("/proc/sys/net", family, "conf", i.name(), "forwarding");
+            out.put(i.name(), Files.exists(p) ? read(p.toString()) : "0");
+        }
+        return out;
     }
 
     /** The director's IPv4 address on the interface (sender of ARP requests), 0 when it has none. */
@@ -106,34 +160,6 @@ public final class DrHost {
         } catch (SocketException e) {
             return false;
         }
-    }
-
-    /**
-     * The interface of the route to the first of these real-server addresses ("ip route get").
-     *
-     * @throws DrStartupException when no route says
-     */
-    static String interfaceReaching(List<String> realServerAddresses) {
-        for (String rip : realServerAddresses) {
-            try {
-                Process p = new ProcessBuilder("ip", "route", "get", rip).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes());
-                p.waitFor(5, TimeUnit.SECONDS);
-                String[] words = out.split("\\s+");
-                for (int i = 0; i + 1 < words.length; i++) {
-                    if (words[i].equals("dev") && !words[i + 1].equals("lo")) { // lo: a local destination
-                        return words[i + 1];
-                    }
-                }
-            } catch (IOException e) {
-                break;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        throw new DrStartupException("cannot tell which interface reaches the real servers; set interface= in"
-                + " the configuration");
     }
 
     private static String read(String path) {

@@ -17,23 +17,30 @@ final class DrStartupCheck {
 
     /**
      * @param ipForward           the value of net.ipv4.ip_forward
-     * @param interfaceForwarding the value of net.ipv4.conf.IFACE.forwarding
+     * @param interfaceForwarding each ingress interface's net.ipv4.conf.IFACE.forwarding, by name
      * @param vipsOnThisHost      DR VIPs found on this host's interfaces: VIP to "dev/prefix" (e.g. "eth0/24")
      * @return the problems, one operator-facing line each; empty when lbd may start
      */
-    static List<String> problems(String interfaceName, String ipForward, String interfaceForwarding,
+    static List<String> problems(String ipForward, Map<String, String> interfaceForwarding,
                                  Map<String, String> vipsOnThisHost) {
+        List<String> out = new ArrayList<>(forwardingProblems(ipForward, interfaceForwarding));
+        out.addAll(vipProblems(vipsOnThisHost));
+        return out;
+    }
+
+    /** The IPv4 forwarding settings: globally and on each interface lbd receives on (by name). */
+    static List<String> forwardingProblems(String ipForward, Map<String, String> interfaceForwarding) {
         List<String> out = new ArrayList<>();
         if (!"0".equals(ipForward.strip())) {
             out.add("net.ipv4.ip_forward is " + ipForward.strip() + " but must be 0 for direct routing: run "
                     + "'sysctl -w net.ipv4.ip_forward=0' and set 'net.ipv4.ip_forward = 0' in /etc/sysctl.conf");
         }
-        if (!"0".equals(interfaceForwarding.strip())) {
-            out.add("net.ipv4.conf." + interfaceName + ".forwarding is " + interfaceForwarding.strip()
-                    + " but must be 0 for direct routing: run 'sysctl -w net.ipv4.conf." + interfaceName
-                    + ".forwarding=0'");
-        }
-        out.addAll(vipProblems(vipsOnThisHost));
+        interfaceForwarding.forEach((name, value) -> {
+            if (!"0".equals(value.strip())) {
+                out.add("net.ipv4.conf." + name + ".forwarding is " + value.strip()
+                        + " but must be 0 for direct routing: run 'sysctl -w net.ipv4.conf." + name + ".forwarding=0'");
+            }
+        });
         return out;
     }
 
@@ -54,20 +61,22 @@ final class DrStartupCheck {
      * The same for an IPv6 service: the director must not forward IPv6 either.
      *
      * @param allForwarding       the value of net.ipv6.conf.all.forwarding
-     * @param interfaceForwarding the value of net.ipv6.conf.IFACE.forwarding
+     * @param interfaceForwarding each ingress interface's net.ipv6.conf.IFACE.forwarding, by name
      */
-    static List<String> ipv6Problems(String interfaceName, String allForwarding, String interfaceForwarding) {
+    static List<String> ipv6Problems(String allForwarding, Map<String, String> interfaceForwarding) {
         List<String> out = new ArrayList<>();
         if (!"0".equals(allForwarding.strip())) {
             out.add("net.ipv6.conf.all.forwarding is " + allForwarding.strip() + " but must be 0 for direct routing"
                     + " over IPv6: run 'sysctl -w net.ipv6.conf.all.forwarding=0' and set"
                     + " 'net.ipv6.conf.all.forwarding = 0' in /etc/sysctl.conf");
         }
-        if (!"0".equals(interfaceForwarding.strip())) {
-            out.add("net.ipv6.conf." + interfaceName + ".forwarding is " + interfaceForwarding.strip()
-                    + " but must be 0 for direct routing over IPv6: run 'sysctl -w net.ipv6.conf." + interfaceName
-                    + ".forwarding=0'");
-        }
+        interfaceForwarding.forEach((name, value) -> {
+            if (!"0".equals(value.strip())) {
+                out.add("net.ipv6.conf." + name + ".forwarding is " + value.strip()
+                        + " but must be 0 for direct routing over IPv6: run 'sysctl -w net.ipv6.conf." + name
+                        + ".forwarding=0'");
+            }
+        });
         return out;
     }
 }

@@ -11,27 +11,22 @@ import java.net.StandardProtocolFamily;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import lbd.config.model.RealServerKey;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
 import lbd.dataplane.dr.packet.NdFrame;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
-import lbd.dataplane.table.Destination;
 
 /**
- * The control plane's ARP socket on the DR interface (outside the data plane's fanout group, so it sees its own
- * copy of every ARP frame): resolves real servers' MACs — from the kernel's neighbour table first, else by
- * sending ARP requests and reading the replies — and sends the gratuitous ARPs that announce a VIP. One thread
- * only (lbd-dr, never a worker and never the conductor): it may block for the resolve timeout.
+ * The control plane's ARP socket on one interface (outside the data plane's fanout groups, so it sees its own
+ * copy of every ARP frame): resolves neighbours' MACs (real servers, or the next hop towards one) — from the
+ * kernel's neighbour table first, else by sending ARP requests and reading the replies — and sends the gratuitous
+ * ARPs that announce a VIP. One thread only (lbd-dr, never a worker and never the conductor): it may block for the
+ * resolve timeout.
  */
 public final class NeighbourResolver implements AutoCloseable {
 
@@ -44,6 +39,11 @@ public final class NeighbourResolver implements AutoCloseable {
     private final FrameParser parser = new FrameParser();
     private final Map<Inet6Address, DatagramChannel> groups = new HashMap<>(); // solicited-node groups joined
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger("lbd");
+
+    /** The interface it resolves on. */
+    public String interfaceName() {
+        return interfaceName;
+    }
 
     /**
      * @param ownIp the director's IPv4 address on the interface (sender of ARP requests), 0 for an ARP probe
@@ -137,9 +137,13 @@ public final class NeighbourResolver implements AutoCloseable {
         }
     }
 
-    private static void solicit(InetAddress ip) {
+    private void solicit(InetAddress ip) {
         try (DatagramChannel c = DatagramChannel.open()) {
-            c.send(ByteBuffer.allocate(1), new InetSocketAddress(ip, 9));
+            InetAddress to = ip;
+            if (ip.isLinkLocalAddress()) { // a router's fe80:: address: reachable only through this interface
+                to = java.net.Inet6Address.getByAddress(null, ip.getAddress(), NetworkInterface.getByName(interfaceName));
+            }
+            c.send(ByteBuffer.allocate(1), new InetSocketAddress(to, 9));
         } catch (IOException e) {
             // no route: the address stays unresolved, with the reason the caller gives
         }
@@ -180,65 +184,6 @@ public final class NeighbourResolver implements AutoCloseable {
         byte[] a = vip.getAddress();
         int n = NdFrame.writeUnsolicited(buffer, ownMac, Net.ipv6Half(a, 0), Net.ipv6Half(a, 1));
         socket.send(buffer, n);
-    }
-
-    /** What {@link #resolveServers} found: each server's MAC, or why not. */
-    public record Resolution(Map<RealServerKey, Long> macs, Map<RealServerKey, String> unresolved) {
-        public Resolution {
-            macs = Map.copyOf(macs);
-            unresolved = Map.copyOf(unresolved);
-        }
-    }
-
-    /**
-     * The MACs of these gate real servers (several servers at one address share its MAC; IPv6 ones through
-     * neighbour discovery, {@link #resolve6}), and
-     * {@link Destination#LOCAL_NODE} for those at an address of this director; those left unresolved after {@code timeoutMillis} come with the reason the operator sees while they are held down.
-     */
-    public Resolution resolveServers(Collection<RealServerKey> servers, long timeoutMillis) {
-        Map<Integer, List<RealServerKey>> wanted = new LinkedHashMap<>();
-        Map<InetAddress, List<RealServerKey>> wanted6 = new LinkedHashMap<>();
-        Map<RealServerKey, Long> macs = new HashMap<>();
-        Map<RealServerKey, String> unresolved = new HashMap<>();
-        for (RealServerKey s : servers) {
-            if (s.address().isIpv4() && DrHost.isOwnAddress(s.address().address())) {
-                macs.put(s, Destination.LOCAL_NODE); // no ARP: the director itself (IPVS's local node)
-            } else if (!s.address().isIpv4() && DrHost.isOwnAddress(s.address().address())) {
-                unresolved.put(s, s.address().hostAddress() + " is this director: a gate server on the director"
-                        + " itself is supported for IPv4 only; use masq for it");
-            } else if (!s.address().isIpv4()) {
-                wanted6.computeIfAbsent(s.address().address(), k -> new ArrayList<>()).add(s);
-            } else if (s.address().isIpv4()) {
-                wanted.computeIfAbsent(Net.ipv4(s.address().address().getAddress()), k -> new ArrayList<>()).add(s);
-            }
-        }
-        Map<Integer, Long> found = resolve(wanted.keySet(), timeoutMillis);
-        Map<InetAddress, Long> found6 = resolve6(wanted6.keySet(), timeoutMillis);
-        wanted6.forEach((ip, atIp) -> {
-            Long mac = found6.get(ip);
-            for (RealServerKey s : atIp) {
-                if (mac != null) {
-                    macs.put(s, mac);
-                } else {
-                    unresolved.put(s, "MAC address of " + ip.getHostAddress() + " not resolved on " + interfaceName
-                            + " (no neighbour advertisement within " + timeoutMillis + " ms): is the real server up"
-                            + " and on the director's L2 segment?");
-                }
-            }
-        });
-        wanted.forEach((ip, atIp) -> {
-            Long mac = found.get(ip);
-            for (RealServerKey s : atIp) {
-                if (mac != null) {
-                    macs.put(s, mac);
-                } else {
-                    unresolved.put(s, "MAC address of " + Net.formatIpv4(ip) + " not resolved on " + interfaceName
-                            + " (no ARP reply within " + timeoutMillis + " ms): is the real server up and on"
-                            + " the director's L2 segment?");
-                }
-            }
-        });
-        return new Resolution(macs, unresolved);
     }
 
     /** Announces that this host now answers for the VIP, so that neighbours update their ARP caches. */

@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import lbd.director.host.ProcValue;
 import lbd.config.model.ClusterConfig;
-import lbd.config.model.ForwardingMethod;
 import lbd.config.model.VirtualService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,10 +51,10 @@ public final class HaLauncher {
         return HaNode.start(config, ownership, destinations);
     }
 
-    /** The IPv4 VIPs of gate (direct routing) services. */
+    /** The IPv4 VIPs of gate and ipip (direct routing) services. */
     static Set<Inet4Address> drVips(ClusterConfig cluster) {
         return cluster.virtualServices().stream()
-                .filter(vs -> vs.forwarding() == ForwardingMethod.GATE)
+                .filter(vs -> vs.forwarding().directRouted())
                 .map(VirtualService::address)
                 .filter(e -> e.address() instanceof Inet4Address)
                 .map(e -> (Inet4Address) e.address())

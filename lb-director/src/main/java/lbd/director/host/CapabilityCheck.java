@@ -47,7 +47,7 @@ public final class CapabilityCheck {
             if (vs.forwarding() == ForwardingMethod.MASQ && vs.address().port() < unprivilegedPortStart) {
                 lowPorts.add(vs.key().toString());
             }
-            if (vs.forwarding() == ForwardingMethod.GATE) {
+            if (vs.forwarding().directRouted()) {
                 gate.add(vs.key().toString());
             }
         }

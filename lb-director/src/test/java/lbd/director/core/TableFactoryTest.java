@@ -12,6 +12,7 @@ import lbd.config.ConfigResult;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
 import lbd.dataplane.table.Destination;
+import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.ServiceTable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,7 +61,7 @@ class TableFactoryTest {
         RuntimeEdits edits = new RuntimeEdits();
         edits.setWeight(key, 7);
         ServiceTable table = TableFactory.build(vs, k -> RealServerState.ALWAYS_UP, edits,
-                Map.of(key, 0x0200_0000_0011L)::get, null);
+                Map.of(key, Egress.sameLink(0x0200_0000_0011L))::get, null);
         assertThat(table.destinations()).singleElement().satisfies(d -> {
             assertThat(d.weight()).isEqualTo(7);
             assertThat(d.mac()).isEqualTo(0x0200_0000_0011L);
@@ -84,9 +85,9 @@ class TableFactoryTest {
         RuntimeEdits edits = new RuntimeEdits();
         edits.setWeight(firstServer, 0); // the operator's weight 0: not held down
         ServiceTable first = TableFactory.build(vs, k -> RealServerState.ALWAYS_UP, new RuntimeEdits(),
-                k -> Destination.NO_MAC, null);
+                k -> Egress.UNRESOLVED, null);
         ServiceTable table = TableFactory.build(vs, k -> k.equals(firstServer) ? RealServerState.ALWAYS_UP
-                : new RealServerState(false, "connect: refused"), edits, k -> Destination.NO_MAC, first);
+                : new RealServerState(false, "connect: refused"), edits, k -> Egress.UNRESOLVED, first);
 
         assertThat(table.persistence()).hasValueSatisfying(p -> {
             assertThat(p.timeoutMillis()).isEqualTo(600_000);
@@ -104,7 +105,7 @@ class TableFactoryTest {
     /** The first real server up (when {@code up} names it), every other one down. */
     private static ServiceTable build(VirtualService vs, RealServerKey up) {
         return TableFactory.build(vs, k -> k.equals(up) ? RealServerState.ALWAYS_UP
-                : new RealServerState(false, "connect: refused"), new RuntimeEdits(), k -> Destination.NO_MAC, null);
+                : new RealServerState(false, "connect: refused"), new RuntimeEdits(), k -> Egress.UNRESOLVED, null);
     }
 
     private VirtualService service(String quiescent) throws IOException {

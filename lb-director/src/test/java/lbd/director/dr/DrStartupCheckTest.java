@@ -11,12 +11,12 @@ class DrStartupCheckTest {
 
     @Test
     void aReadyHostHasNoProblems() {
-        assertThat(DrStartupCheck.problems("eth0", "0\n", "0", Map.of())).isEmpty();
+        assertThat(DrStartupCheck.problems("0\n", Map.of("eth0", "0"), Map.of())).isEmpty();
     }
 
     @Test
     void saysExactlyWhatToChange() {
-        List<String> p = DrStartupCheck.problems("eth0", "1", "1", Map.of("10.10.10.60", "eth0/24"));
+        List<String> p = DrStartupCheck.problems("1", Map.of("eth0", "1"), Map.of("10.10.10.60", "eth0/24"));
         assertThat(p).hasSize(3);
         assertThat(p.get(0)).contains("net.ipv4.ip_forward is 1").contains("sysctl -w net.ipv4.ip_forward=0");
         assertThat(p.get(1)).contains("sysctl -w net.ipv4.conf.eth0.forwarding=0");
@@ -39,8 +39,8 @@ class DrStartupCheckTest {
 
     @Test
     void anIpv6ServiceNeedsIpv6ForwardingOffToo() {
-        assertThat(DrStartupCheck.ipv6Problems("eth0", "0", "0")).isEmpty();
-        List<String> p = DrStartupCheck.ipv6Problems("eth0", "1", "1");
+        assertThat(DrStartupCheck.ipv6Problems("0", Map.of("eth0", "0"))).isEmpty();
+        List<String> p = DrStartupCheck.ipv6Problems("1", Map.of("eth0", "1"));
         assertThat(p).hasSize(2);
         assertThat(p.get(0)).contains("net.ipv6.conf.all.forwarding is 1")
                 .contains("sysctl -w net.ipv6.conf.all.forwarding=0");

@@ -12,6 +12,7 @@ import java.util.Set;
 import lbd.config.model.Endpoint;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.Protocol;
+import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
@@ -24,12 +25,14 @@ import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.DrDirectory;
+import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 
 /**
  * The director of the end-to-end test, run in the director's namespace by a child JVM:
- * {@code DrTestMain IFACE VIP PORT[,PORT...] WORKERS RIP...} builds an rr table per port by hand (RIPs in list
+ * {@code DrTestMain IFACE VIP PORT[,PORT...] WORKERS RIP...} (IFACE: the interfaces to receive on, by commas, or
+ * {@code all}) builds an rr table per port by hand (RIPs in list
  * order; a port written {@code 8000p} is persistent, 300 s per client address), probes the host, starts {@link DrDataPlane}, resolves the MACs and publishes them as the director's
  * control plane does, prints READY, then answers "stats", "connections" (the flows as lbadm -Lnc lists them, on
  * one line, rows separated by '|') and "quit" on stdin.
@@ -61,10 +64,10 @@ public final class DrTestMain {
         publisher.publish(new DataPlaneSnapshot(1, tables));
 
         DrDataPlane plane;
-        DrInterface dr;
+        List<DrInterface> ingress;
         try {
-            dr = DrHost.probe(iface, tables.keySet(), List.of());
-            plane = DrDataPlane.start(dr, DrOptions.defaults().withWorkers(workers), publisher, tables.keySet());
+            ingress = DrHost.probe(iface.equals("all") ? List.of() : List.of(iface.split(",")), tables.keySet());
+            plane = DrDataPlane.start(ingress, DrOptions.defaults().withWorkers(workers), publisher, tables.keySet());
         } catch (DrStartupException e) {
             System.out.println("REFUSED: " + e.getMessage().replace("\n", " | "));
             System.exit(2);
@@ -72,15 +75,16 @@ public final class DrTestMain {
         }
         // What the director's control plane does: resolve the MACs, publish them in the tables with the
         // directory, then let the plane follow (filter, gratuitous ARP).
-        List<RealServerKey> servers = new ArrayList<>();
-        tables.values().forEach(t -> t.destinations().forEach(d -> servers.add(d.key())));
-        NeighbourResolver neighbours = new NeighbourResolver(dr.name(), dr.index(), dr.mac(), DrHost.ownIpv4(iface));
-        NeighbourResolver.Resolution resolution = neighbours.resolveServers(servers,
+        List<RealServer> servers = new ArrayList<>();
+        tables.values().forEach(t -> t.destinations().forEach(d -> servers.add(new RealServer(d.key(), d.forwarding(),
+                d.weight(), Optional.empty(), Optional.empty(), 0))));
+        EgressResolver neighbours = new EgressResolver(ingress);
+        EgressResolver.Resolution resolution = neighbours.resolve(servers,
                 DrOptions.defaults().resolveTimeout().toMillis());
         Map<VirtualServiceKey, ServiceTable> resolved = new HashMap<>();
         tables.forEach((key, t) -> resolved.put(key, new ServiceTable(key, t.scheduler(), t.destinations().stream()
                 .map(d -> new Destination(d.index(), d.key(), d.forwarding(), d.weight(),
-                        resolution.macs().getOrDefault(d.key(), Destination.NO_MAC))).toList(),
+                        resolution.egress().getOrDefault(d.key(), Egress.UNRESOLVED), false, d.weight())).toList(),
                 t.fallback(), t.maxConnections(), t.connectTimeout(), t.idleTimeout(), t.persistence())));
         DrDirectory directory = DrDirectory.of(tables.keySet(), Set.of());
         publisher.publish(new DataPlaneSnapshot(2, resolved, DataPlaneSnapshot.NO_PREVIOUS, Set.of(), directory));

@@ -11,10 +11,12 @@ import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.persist.PersistenceTemplates;
+import lbd.dataplane.table.Egress;
 
 /**
- * One DR worker's connections, keyed by (client IP, client port, VIP, virtual port): the real server's MAC,
- * the IPVS TCP state from the client's half and the counters of the real server it was scheduled to. An IPv6
+ * One DR worker's connections, keyed by (client IP, client port, VIP, virtual port): where its packets go
+ * (interface, MACs, tunnel), the IPVS TCP state from the client's half and the counters of the real server it was
+ * scheduled to. An IPv6
  * client's 128 bits are kept whole; its VIP is the directory's number for it (an IPv4 entry's client half is
  * marked with all-ones high bits, a multicast prefix no IPv6 client sends from, so the two never meet).
  *
@@ -59,7 +61,7 @@ public final class FlowTable {
     private final int[] vips; // IPv4: the VIP; IPv6: the directory's number for it
     private final int[] ports; // client port << 16 | virtual port
     private final byte[] states;
-    private final long[] macs;
+    private final Egress[] egress; // where the connection's packets go, as its destination was when scheduled
     private final long[] lastSeen;
     private final DestinationCounters[] counters;
     // The persistence template that controls the connection (null: none) and the connection's handle in it.
@@ -99,7 +101,7 @@ public final class FlowTable {
         vips = new int[capacity];
         ports = new int[capacity];
         states = new byte[capacity];
-        macs = new long[capacity];
+        egress = new Egress[capacity];
         lastSeen = new long[capacity];
         counters = new DestinationCounters[capacity];
         templates = new PersistenceTemplates[capacity];
@@ -172,13 +174,13 @@ public final class FlowTable {
      *
      * @return the entry, or -1 when the table is full of connections that are not half-open
      */
-    public int insert(int clientIp, int clientPort, int vip, int vport, long mac, DestinationCounters c,
+    public int insert(int clientIp, int clientPort, int vip, int vport, Egress out, DestinationCounters c,
                       long nowMillis) {
-        return insert(IPV4, clientIp & 0xffffffffL, clientPort, vip, vport, mac, c, nowMillis);
+        return insert(IPV4, clientIp & 0xffffffffL, clientPort, vip, vport, out, c, nowMillis);
     }
 
     /** As above for an IPv6 connection ({@code vipNumber}: the directory's number for the VIP). */
-    public int insert(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, long mac,
+    public int insert(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, Egress out,
                       DestinationCounters c, long nowMillis) {
         if (freeTop == 0) {
             if (halfOpenOldest == NIL) {
@@ -194,7 +196,7 @@ public final class FlowTable {
         vips[e] = vipNumber;
         ports[e] = port;
         states[e] = TcpStates.NONE;
-        macs[e] = mac;
+        egress[e] = out;
         lastSeen[e] = nowMillis;
         counters[e] = c;
         int b = home(clientHigh, clientLow, vipNumber, port);
@@ -253,8 +255,8 @@ public final class FlowTable {
         return states[e];
     }
 
-    public long mac(int e) {
-        return macs[e];
+    public Egress egress(int e) {
+        return egress[e];
     }
 
     public DestinationCounters counters(int e) {
@@ -342,6 +344,7 @@ public final class FlowTable {
             c.inactiveConnectionGone();
         }
         counters[e] = null;
+        egress[e] = null;
         if (halfOpen[e]) {
             leaveHalfOpen(e);
         }

@@ -80,19 +80,6 @@ public final class NdFrame {
 
     /** The ICMPv6 checksum of {@code length} bytes at {@code icmp}, over the pseudo-header of the IPv6 header at ip. */
     static int checksum(MemorySegment f, int ip, int icmp, int length) {
-        long sum = length + ICMPV6;
-        for (int i = 8; i < 40; i += 2) {
-            sum += Net.u16(f, ip + i);
-        }
-        for (int i = 0; i + 1 < length; i += 2) {
-            sum += Net.u16(f, icmp + i);
-        }
-        if ((length & 1) != 0) {
-            sum += Net.u8(f, icmp + length - 1) << 8;
-        }
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        return (int) (~sum & 0xffff);
+        return Checksum.overIpv6(f, ip, icmp, length, ICMPV6);
     }
 }

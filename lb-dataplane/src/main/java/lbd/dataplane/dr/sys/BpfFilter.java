@@ -5,7 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The classic BPF program attached to every DR packet socket: only ARP frames, IPv4 and IPv6 frames addressed
+ * The classic BPF program attached to every DR packet socket: no frame with a VLAN tag (the VLAN's interface takes
+ * those); only ARP frames, IPv4 and IPv6 frames addressed
  * to one of the DR VIPs, and (with an IPv6 VIP) ICMPv6 for neighbour discovery reach user space; everything else the kernel keeps to itself. The user-space parser
  * still checks every field; the filter only saves the copies.
  */
@@ -22,6 +23,12 @@ public final class BpfFilter {
     private static final short JEQ_K = 0x15;
     private static final short RET_K = 0x06;
     private static final int ACCEPT_LENGTH = 0x40000;
+    // The kernel's ancillary load of "the frame carries a VLAN tag outside its data" (SKF_AD_OFF + 48).
+    private static final int ANCILLARY_VLAN_TAG_PRESENT = -0x1000 + 48;
+    // Every program starts with: a frame whose VLAN tag the NIC or driver took off (metadata) is dropped; the
+    // VLAN's own interface (eth0.10) receives it untagged. Without this, a socket on the parent would forward it
+    // untagged, onto the wrong network, and twice when lbd also listens on the VLAN interface.
+    private static final int PREFIX = 3;
 
     private final short[] code;
     private final byte[] jt;
@@ -29,10 +36,13 @@ public final class BpfFilter {
     private final int[] k;
 
     private BpfFilter(int length) {
-        code = new short[length];
-        jt = new byte[length];
-        jf = new byte[length];
-        k = new int[length];
+        code = new short[PREFIX + length];
+        jt = new byte[PREFIX + length];
+        jf = new byte[PREFIX + length];
+        k = new int[PREFIX + length];
+        setAt(0, LD_W_ABS, 0, 0, ANCILLARY_VLAN_TAG_PRESENT);
+        setAt(1, JEQ_K, 0, 1, 1);
+        setAt(2, RET_K, 0, 0, 0);
     }
 
     /** The filter for these IPv4 VIPs (big-endian ints). */
@@ -95,7 +105,12 @@ public final class BpfFilter {
         return f;
     }
 
+    /** Instruction {@code i} of the program after the prefix (jumps are relative, so the prefix shifts nothing). */
     private void set(int i, short op, int jumpTrue, int jumpFalse, int value) {
+        setAt(PREFIX + i, op, jumpTrue, jumpFalse, value);
+    }
+
+    private void setAt(int i, short op, int jumpTrue, int jumpFalse, int value) {
         code[i] = op;
         jt[i] = (byte) jumpTrue;
         jf[i] = (byte) jumpFalse;
@@ -119,6 +134,11 @@ public final class BpfFilter {
                     acc = ((frame[k[pc]] & 0xff) << 8) | (frame[k[pc] + 1] & 0xff);
                 }
                 case LD_W_ABS -> {
+                    if (k[pc] == ANCILLARY_VLAN_TAG_PRESENT) {
+                        acc = 0; // a frame given as bytes carries any tag in its data
+                        pc++;
+                        continue;
+                    }
                     if (k[pc] + 4 > frame.length) {
                         return 0;
                     }

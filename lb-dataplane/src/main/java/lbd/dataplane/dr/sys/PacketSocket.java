@@ -29,6 +29,7 @@ public final class PacketSocket implements AutoCloseable {
     public static final int SEND_BATCH = 64;
 
     private static final VarHandle INT_AT = ValueLayout.JAVA_INT.varHandle();
+    private static final int NAME_STRIDE = 24; // struct sockaddr_ll (20 bytes), 8-byte aligned
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment errno = LinuxNative.newErrnoSegment(arena);
@@ -41,9 +42,12 @@ public final class PacketSocket implements AutoCloseable {
     private final MemorySegment msghdr = arena.allocate(56, 8);
     private final MemorySegment iovec = arena.allocate(16, 8);
 
-    // sendmmsg: SEND_BATCH struct mmsghdr (a msghdr and its sent length, 64 bytes) and one iovec each.
+    // sendmmsg: SEND_BATCH struct mmsghdr (a msghdr and its sent length, 64 bytes), one iovec each, and one
+    // struct sockaddr_ll each naming the interface the frame leaves on (any interface, not only the bound one).
     private final MemorySegment sendVector = arena.allocate(64L * SEND_BATCH, 8);
     private final MemorySegment sendIovecs = arena.allocate(16L * SEND_BATCH, 8);
+    private final MemorySegment sendNames = arena.allocate((long) NAME_STRIDE * SEND_BATCH, 8);
+    private int boundIndex;
     private final MemorySegment[] sendVectorFrom = new MemorySegment[SEND_BATCH];
     private int queued;
 
@@ -68,6 +72,12 @@ public final class PacketSocket implements AutoCloseable {
             long m = 64L * i;
             sendVector.set(ValueLayout.ADDRESS, m + 16, sendIovecs.asSlice(16L * i, 16)); // msg_iov
             sendVector.set(ValueLayout.JAVA_LONG, m + 24, 1);                            // msg_iovlen
+            long name = (long) NAME_STRIDE * i;
+            sendNames.set(ValueLayout.JAVA_SHORT, name, (short) LinuxNative.AF_PACKET);    // sll_family
+            sendNames.set(ValueLayout.JAVA_SHORT, name + 2, LinuxNative.htons(LinuxNative.ETH_P_ALL)); // the
+            // kernel then reads the protocol from the frame's own header, as for a frame sent without an address
+            sendVector.set(ValueLayout.ADDRESS, m, sendNames.asSlice(name, NAME_STRIDE)); // msg_name
+            sendVector.set(ValueLayout.JAVA_INT, m + 8, LinuxNative.SOCKADDR_LL_SIZE);   // msg_namelen
             sendVectorFrom[i] = sendVector.asSlice(m);
         }
     }
@@ -183,6 +193,7 @@ public final class PacketSocket implements AutoCloseable {
             sll.set(ValueLayout.JAVA_SHORT, 2, LinuxNative.htons(LinuxNative.ETH_P_ALL));
             sll.set(ValueLayout.JAVA_INT, 4, interfaceIndex);
             check(LinuxNative.bind(errno, fd, sll, LinuxNative.SOCKADDR_LL_SIZE), "bind to the interface");
+            boundIndex = interfaceIndex;
         }
     }
 
@@ -272,17 +283,39 @@ public final class PacketSocket implements AutoCloseable {
         LinuxNative.poll(errno, pollFd, 1, timeoutMillis);
     }
 
+    /** The socket's descriptor, for waiting on several sockets at once ({@link PacketSocketPoll}). */
+    int fd() {
+        return fd;
+    }
+
+    /** The index of the interface the socket is bound to. */
+    public int interfaceIndex() {
+        return boundIndex;
+    }
+
     /**
-     * Queues a frame for the next {@link #flush}; the buffer must stay untouched until then. A full queue is
-     * flushed first.
+     * Queues a frame for the next {@link #flush}, to leave on the interface the socket is bound to; the buffer must
+     * stay untouched until then. A full queue is flushed first.
      *
      * @return frames the kernel refused while flushing a full queue (usually 0)
      */
     public int queue(MemorySegment buffer, int frameLength) {
+        return queue(buffer.address(), frameLength, boundIndex);
+    }
+
+    /**
+     * Queues a frame for the next {@link #flush}, to leave on interface {@code interfaceIndex} (any interface of the
+     * host, not only the bound one): {@link #headerLength()} bytes of virtio-net header at native address
+     * {@code address}, then the frame. Allocates nothing; the memory must stay untouched until the flush.
+     *
+     * @return frames the kernel refused while flushing a full queue (usually 0)
+     */
+    public int queue(long address, int frameLength, int interfaceIndex) {
         int refused = queued == SEND_BATCH ? flush() : 0;
         long iov = 16L * queued;
-        sendIovecs.set(ValueLayout.ADDRESS, iov, buffer);
+        sendIovecs.set(ValueLayout.JAVA_LONG, iov, address);
         sendIovecs.set(ValueLayout.JAVA_LONG, iov + 8, header + frameLength);
+        sendNames.set(ValueLayout.JAVA_INT, (long) NAME_STRIDE * queued + 4, interfaceIndex); // sll_ifindex
         queued++;
         return refused;
     }

@@ -1,0 +1,74 @@
+package lbd.dataplane.dr.packet;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The Internet checksum (RFC 1071) over native memory, allocation-free: IPv4 headers, ICMP, and an upper layer
+ * (TCP, ICMPv6) over IPv4 or IPv6 with its pseudo-header.
+ */
+public final class Checksum {
+
+    private Checksum() {
+    }
+
+    /** The one's-complement sum of {@code length} bytes at {@code at} added to {@code sum}, not yet folded. */
+    public static long add(MemorySegment s, long at, int length, long sum) {
+        long end = at + length;
+        long i = at;
+        for (; i + 4 <= end; i += 4) {
+            sum += Net.u32(s, i) & 0xffffffffL;
+        }
+        if (i + 2 <= end) {
+            sum += Net.u16(s, i);
+            i += 2;
+        }
+        if (i < end) {
+            sum += Net.u8(s, i) << 8;
+        }
+        return sum;
+    }
+
+    /** The folded, complemented checksum of a sum from {@link #add}. */
+    public static int fold(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int) (~sum & 0xffff);
+    }
+
+    /** Writes an IPv4 header's checksum (its checksum field is zeroed first). */
+    public static void ipv4Header(MemorySegment s, long l3) {
+        int ihl = (Net.u8(s, l3) & 0x0f) * 4;
+        Net.putU16(s, l3 + 10, 0);
+        Net.putU16(s, l3 + 10, fold(add(s, l3, ihl, 0)));
+    }
+
+    /**
+     * Writes the TCP checksum of the IPv4 segment whose IP header is at {@code l3} and TCP header at {@code l4},
+     * {@code tcpLength} bytes of TCP header and payload: over the pseudo-header and the whole segment, as a sender
+     * without checksum offload does.
+     */
+    public static void tcpOverIpv4(MemorySegment s, long l3, long l4, int tcpLength) {
+        Net.putU16(s, l4 + 16, 0);
+        long sum = add(s, l3 + 12, 8, 0); // source and destination addresses
+        sum += 6 + tcpLength;             // zero, protocol, TCP length
+        Net.putU16(s, l4 + 16, fold(add(s, l4, tcpLength, sum)));
+    }
+
+    /**
+     * The checksum of an upper-layer message of {@code length} bytes at {@code at} (TCP, ICMPv6) in the IPv6 packet
+     * whose header is at {@code l3}: over RFC 8200's pseudo-header (addresses, length, next header) and the message,
+     * whose checksum field must be zero.
+     */
+    public static int overIpv6(MemorySegment s, long l3, long at, int length, int nextHeader) {
+        long sum = add(s, l3 + 8, 32, 0); // source and destination addresses
+        sum += length + nextHeader;
+        return fold(add(s, at, length, sum));
+    }
+
+    /** Writes the TCP checksum of the IPv6 segment whose header is at {@code l3}, TCP at {@code l4}. */
+    public static void tcpOverIpv6(MemorySegment s, long l3, long l4, int tcpLength) {
+        Net.putU16(s, l4 + 16, 0);
+        Net.putU16(s, l4 + 16, overIpv6(s, l3, l4, tcpLength, 6));
+    }
+}
