@@ -19,6 +19,8 @@ import lbd.director.control.DirectorOps;
 import lbd.director.control.ReloadPhases;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
+import lbd.dataplane.dr.DrStateFile;
+import lbd.dataplane.dr.FlowHandOver;
 import lbd.director.ha.HaCollector;
 import lbd.director.ha.HaConfigException;
 import lbd.director.ha.HaLauncher;
@@ -88,6 +90,8 @@ final class RunCommand {
             log.error("lbd could not start: {}", e.getMessage());
             return 1;
         }
+        Path drState = drStateFile(file);
+        carryOverDrState(director, config, drState);
         HaNode ha = null;
         if (haDir != null) {
             try {
@@ -150,7 +154,39 @@ final class RunCommand {
         }
         director.daemonStatus(DaemonStatus.RUNNING);
         List<AutoCloseable> last = pidFile == null ? List.of() : List.of(pidFile::remove);
-        return runUntilStopped(director, first, last);
+        return runUntilStopped(director, first, last, drState);
+    }
+
+    /**
+     * Where a stop with cleanstop=no leaves the DR connections for the next start of the same configuration:
+     * {@code RUN_DIR/NAME.dr-state}, RUN_DIR being /run/lbd (systemd's RuntimeDirectory=, kept across restarts
+     * by RuntimeDirectoryPreserve=restart) or LBD_RUN_DIR.
+     */
+    static Path drStateFile(Path config) {
+        return LdirectordCommand.Paths.from(System.getenv()).runDir().resolve(config.getFileName() + ".dr-state");
+    }
+
+    /**
+     * At start: with cleanstop=no, the DR connections the previous run saved carry on (the file is then removed:
+     * it is taken once); with cleanstop=yes, a file left by an earlier run is removed unread. On stop, cleanstop
+     * decides again with the configuration then in force.
+     */
+    static void carryOverDrState(Director director, ClusterConfig config, Path file) {
+        if (!config.globals().cleanStop()) {
+            DrStateFile.Restored restored = director.restoreDrState(file);
+            restored.warnings().forEach(w -> log.warn("cleanstop=no: {} {}", file, w));
+            FlowHandOver.Counts c = restored.counts();
+            if (c.flows() + c.templates() + c.left() > 0) {
+                log.info("cleanstop=no: {} DR connections and {} persistence templates of the previous run carry on"
+                        + " from {}{}", c.flows(), c.templates(), file,
+                        c.left() > 0 ? " (" + c.left() + " timed out or no longer configured)" : "");
+            }
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+            log.warn("cannot remove {}: {}", file, e.getMessage());
+        }
     }
 
     /** The control socket (lbadm), reloads, rates and metrics of a running director (lbd.director.control). */
@@ -190,9 +226,19 @@ final class RunCommand {
      */
     static int runUntilStopped(Director director, List<? extends AutoCloseable> first,
             List<? extends AutoCloseable> last) throws InterruptedException {
+        return runUntilStopped(director, first, last, null);
+    }
+
+    /** As above; with {@code drState}, a stop under cleanstop=no saves the DR connections there. */
+    static int runUntilStopped(Director director, List<? extends AutoCloseable> first,
+            List<? extends AutoCloseable> last, Path drState) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             director.daemonStatus(DaemonStatus.STOPPING);
+            if (drState != null && !director.config().globals().cleanStop()) {
+                createRunDirectory(drState.getParent());
+                director.saveDrStateOnStop(drState);
+            }
             first.forEach(RunCommand::closeLogged);
             log.info("stopping: no new connections; draining open ones for up to {} s", DRAIN.toSeconds());
             director.shutdown(DRAIN);
@@ -202,6 +248,17 @@ final class RunCommand {
         }, "lbd-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private static void createRunDirectory(Path dir) {
+        try {
+            if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+                java.nio.file.Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (java.io.IOException e) {
+            log.error("cleanstop=no: cannot create {}: {}", dir, e.getMessage());
+        }
     }
 
     private static void closeLogged(AutoCloseable part) {
