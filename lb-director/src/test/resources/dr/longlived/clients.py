@@ -1,7 +1,8 @@
 # N long-lived TCP connections to VIP:PORT, each sending a numbered line every 100 ms and reading the answer
 # ("SERVER LINE"). Prints "ready" once every connection had an answer; runs until the file STOP exists, then
-# prints one line per connection: "conn I SERVERS=a,b ANSWERS=n MAXGAP_MS=g ERROR=e" (SERVERS in the order
-# seen; MAXGAP_MS the longest time between two answers) and exits.
+# prints one line per connection: "conn I SERVERS=a,b ANSWERS=n MAXGAP_MS=g ERROR=e GAPS=t:g,..." (SERVERS in
+# the order seen; MAXGAP_MS the longest time between two answers; GAPS each gap above 500 ms as the monotonic ms
+# of the answer that ended it and its length, "-" when none) and exits.
 # Usage: clients.py VIP PORT N STOP
 import os
 import socket
@@ -15,7 +16,7 @@ answered = [threading.Event() for _ in range(n)]
 
 
 def run(i):
-    servers, answers, maxgap, error = [], 0, 0, "-"
+    servers, answers, maxgap, error, gaps = [], 0, 0, "-", []
     try:
         s = socket.create_connection((vip, port), timeout=10)
         s.settimeout(30)  # a restart or a takeover: TCP retransmits meanwhile
@@ -35,7 +36,10 @@ def run(i):
                 servers.append(server)
             now = time.monotonic()
             if last is not None:
-                maxgap = max(maxgap, int((now - last) * 1000))
+                gap = int((now - last) * 1000)
+                maxgap = max(maxgap, gap)
+                if gap > 500:
+                    gaps.append("%d:%d" % (int(now * 1000), gap))
             last = now
             answers += 1
             answered[i].set()
@@ -46,8 +50,8 @@ def run(i):
     except Exception as e:
         error = type(e).__name__
     answered[i].set()
-    results[i] = "conn %d SERVERS=%s ANSWERS=%d MAXGAP_MS=%d ERROR=%s" % (
-        i, ",".join(servers) or "-", answers, maxgap, error)
+    results[i] = "conn %d SERVERS=%s ANSWERS=%d MAXGAP_MS=%d ERROR=%s GAPS=%s" % (
+        i, ",".join(servers) or "-", answers, maxgap, error, ",".join(gaps) or "-")
 
 
 threads = []

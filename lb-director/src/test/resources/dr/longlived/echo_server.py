@@ -1,5 +1,7 @@
 # A real server for the long-lived connection tests: accepts on 0.0.0.0:PORT and answers every line a client sends
-# with "NAME LINE", one thread per connection, until killed. Usage: echo_server.py NAME PORT
+# with "NAME LINE", one thread per connection, until killed. A connection that starts with "GET " is a health
+# check (ldirectord's negotiate check of the field guide: request "lbcheck.html", receive "found"): it gets an
+# HTTP answer whose body is "found". Usage: echo_server.py NAME PORT
 import socket
 import sys
 import threading
@@ -11,6 +13,16 @@ port = int(sys.argv[2])
 def serve(conn):
     with conn:
         f = conn.makefile("rb")
+        first = f.readline()
+        if not first:
+            return
+        if first.startswith(b"GET "):
+            conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\nfound\n")
+            return
+        try:
+            conn.sendall(name + b" " + first)
+        except OSError:
+            return
         for line in f:
             try:
                 conn.sendall(name + b" " + line)

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.dr.flow.FlowChangeRing;
 import lbd.dataplane.dr.flow.InheritedFlows;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
@@ -36,6 +37,8 @@ import lbd.dataplane.worker.WorkerState;
  */
 public final class DrDataPlane implements AutoCloseable {
 
+    /** Per worker: changes waiting for the connection sync (16384 records, 1.1 MB). */
+    static final int CHANGE_RING_SLOTS = 1 << 14;
     /** The most connections handed over (saved, synced) kept waiting for their first packet here. */
     static final long MAX_INHERITED = 1 << 22;
     // Per worker: a 8 MiB TPACKET_V3 receive ring, about 4000 full-size frames of burst.
@@ -49,6 +52,7 @@ public final class DrDataPlane implements AutoCloseable {
     private final List<DrStats> stats;
     private final LocalDelivery local = new LocalDelivery();
     private final InheritedFlows inherited;
+    private final List<FlowChangeRing> changeRings = new ArrayList<>();
     private final SnapshotPublisher publisher;
     private final int interfaceIndex;
     // Owner thread: the VIPs in the packet filter; whether the sockets take every multicast frame (IPv6 ND).
@@ -128,6 +132,11 @@ public final class DrDataPlane implements AutoCloseable {
             stats.add(s);
             workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher,
                     iface.mac(), s, options.flowsPerWorker(), plane.local, plane.inherited));
+        }
+        for (DrWorker w : workers) {
+            FlowChangeRing ring = new FlowChangeRing(CHANGE_RING_SLOTS);
+            w.changeListener(ring); // before the worker's thread starts: its table is then the worker's alone
+            plane.changeRings.add(ring);
         }
         for (int i = 0; i < workers.size(); i++) {
             Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(workers.get(i));
@@ -226,6 +235,19 @@ public final class DrDataPlane implements AutoCloseable {
     /** Connections scheduled elsewhere (saved, handed over, synced), waiting for their first packet here. */
     public InheritedFlows inherited() {
         return inherited;
+    }
+
+    /**
+     * Each worker's changes for a backup director (new ESTABLISHED connections, closing ones, refreshes); off until
+     * the connection sync enables them.
+     */
+    public List<FlowChangeRing> changeRings() {
+        return List.copyOf(changeRings);
+    }
+
+    /** Drops the inherited connections whose timers ran out without a packet (control plane, now and then). */
+    public int expireInherited() {
+        return inherited.expire(FlowHandOver.nowMillis());
     }
 
     SnapshotPublisher publisher() {

@@ -61,7 +61,12 @@ public final class FlowHandOver {
      * left out (its flows counted as left).
      */
     public static Counts export(DrDataPlane plane, Consumer<ByteBuffer> sink, Duration wait) {
-        ByteBuffer buffer = ByteBuffer.allocate(MESSAGE_BUFFER);
+        return export(plane, sink, wait, MESSAGE_BUFFER);
+    }
+
+    /** As above, in messages of at most {@code messageBytes} (a datagram's payload). */
+    public static Counts export(DrDataPlane plane, Consumer<ByteBuffer> sink, Duration wait, int messageBytes) {
+        ByteBuffer buffer = ByteBuffer.allocate(messageBytes);
         int flows = 0;
         int left = 0;
         for (DrWorker w : plane.workers()) {

@@ -95,7 +95,7 @@ final class RunCommand {
         HaNode ha = null;
         if (haDir != null) {
             try {
-                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp);
+                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp, director::directRoutingPlane);
             } catch (HaConfigException e) {
                 e.problems().forEach(p -> log.error("{}", p));
                 log.error("{}: HA configuration rejected; lbd did not start", haDir);
@@ -205,7 +205,7 @@ final class RunCommand {
         ConfigReloader reloader = file == null ? null : new ConfigReloader(file, ConfigLoader::load, director::reload, phases);
         String version = "lbd version " + LbdVersion.VERSION;
         Supplier<String> firstLine = ha == null ? () -> version : () -> version + "; " + ha.status().describe();
-        List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status));
+        List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status, ha::syncStats));
         return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(), firstLine, extra);
     }
 

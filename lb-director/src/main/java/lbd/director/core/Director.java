@@ -754,6 +754,11 @@ public final class Director implements AutoCloseable {
         return dr.restoreState(path);
     }
 
+    /** The direct-routing data path while one runs (a gate service), else null: the connection sync's. Any thread. */
+    public lbd.dataplane.dr.DrDataPlane directRoutingPlane() {
+        return dr.plane();
+    }
+
     /**
      * On {@link #shutdown}, once no new connection is accepted and just before the DR workers stop: save their
      * state to {@code path} (cleanstop=no), or, with null, nothing.

@@ -319,6 +319,8 @@ final class DrBinding implements AutoCloseable {
         }
         long every = RESOLVE_INTERVAL.toMillis();
         owner.scheduleWithFixedDelay(this::requestResolve, every, every, TimeUnit.MILLISECONDS);
+        // Connections handed over (a restart, the other director) that never saw a packet here, past their timers.
+        owner.scheduleWithFixedDelay(() -> plane.expireInherited(), every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Any thread: one resolution at a time is queued on the DR thread; requests meanwhile join it. */
