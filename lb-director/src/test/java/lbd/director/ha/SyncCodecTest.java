@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Random;
-import lbd.config.PropertySeed;
 import lbd.director.ha.HeartbeatCodec.Rejection;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +53,7 @@ class SyncCodecTest {
         assertThat(new SyncCodec(real).decode(forged, forged.length))
                 .isEqualTo(new SyncCodec.Decoded.Rejected(Rejection.BAD_SIGNATURE, "signature does not match key 1"));
         byte[] good = encode(real, new byte[40]);
-        Random random = new Random(PropertySeed.seed());
+        Random random = new Random(0x6C6264L) // fixed: the same datagrams on every run;
         SyncCodec codec = new SyncCodec(real);
         for (int i = 0; i < 500; i++) {
             byte[] d = good.clone();
