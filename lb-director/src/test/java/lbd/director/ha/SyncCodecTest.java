@@ -53,7 +53,7 @@ class SyncCodecTest {
         assertThat(new SyncCodec(real).decode(forged, forged.length))
                 .isEqualTo(new SyncCodec.Decoded.Rejected(Rejection.BAD_SIGNATURE, "signature does not match key 1"));
         byte[] good = encode(real, new byte[40]);
-        Random random = new Random(0x6C6264L) // fixed: the same datagrams on every run;
+        Random random = new Random(0x6C6264L); // fixed: the same datagrams on every run
         SyncCodec codec = new SyncCodec(real);
         for (int i = 0; i < 500; i++) {
             byte[] d = good.clone();
