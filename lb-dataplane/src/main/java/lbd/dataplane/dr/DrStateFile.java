@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import lbd.dataplane.dr.flow.FlowRecords;
+import lbd.dataplane.dr.flow.InheritedFlows;
+import lbd.dataplane.table.SnapshotPublisher;
 
 /**
  * The DR state in a file: {@link #save} writes what a data plane forwards (connections, persistence templates) as
@@ -77,45 +79,50 @@ public final class DrStateFile {
      * message on, is taken in up to that point and reported in the warnings.
      */
     public static Restored restore(DrDataPlane plane, Path path) {
+        return restore(plane.publisher(), plane.inherited(), path);
+    }
+
+    /** As above, into {@code inherited}, for the services {@code publisher} publishes. */
+    static Restored restore(SnapshotPublisher publisher, InheritedFlows inherited, Path path) {
         List<String> warnings = new ArrayList<>();
-        ByteBuffer content;
-        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = in.size();
-            long bound = maxBytes(plane);
-            if (size > bound) {
-                warnings.add("is " + size + " bytes, more than the " + bound + " this data path could hold; ignored");
-                return new Restored(new FlowHandOver.Counts(0, 0, 0), warnings);
-            }
-            content = ByteBuffer.allocate((int) size);
-            while (content.hasRemaining() && in.read(content) >= 0) {
-                // read it all
-            }
-            content.flip();
-        } catch (NoSuchFileException e) {
-            return new Restored(new FlowHandOver.Counts(0, 0, 0), warnings);
-        } catch (IOException e) {
-            warnings.add("cannot be read: " + e.getMessage() + "; ignored");
-            return new Restored(new FlowHandOver.Counts(0, 0, 0), warnings);
-        }
         FlowRecords.Reader reader = new FlowRecords.Reader();
         FlowHandOver.Counts total = new FlowHandOver.Counts(0, 0, 0);
         long oldest = 0;
-        int offset = 0;
-        while (offset < content.limit()) {
-            String problem = reader.wrap(content, offset, content.limit() - offset);
-            if (problem != null) {
-                warnings.add("byte " + offset + ": " + problem + "; the rest of the file is ignored");
-                break;
+        // One message at a time (at most 64 KiB): a file of millions of connections never sits in the heap whole.
+        ByteBuffer buffer = ByteBuffer.allocate(FlowRecords.MAX_MESSAGE_LENGTH);
+        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = in.size();
+            long bound = maxBytes(inherited);
+            if (size > bound) {
+                warnings.add("is " + size + " bytes, more than the " + bound + " this data path could hold; ignored");
+                return new Restored(total, warnings);
             }
-            long age = System.currentTimeMillis() - reader.writtenAtMillis();
-            if (age < -CLOCK_SLACK_MILLIS) {
-                warnings.add("was written " + (-age / 1000) + " s in the future by this host's clock; ignored");
-                break;
+            long offset = 0;
+            while (offset < size) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), size - offset));
+                while (buffer.hasRemaining() && in.read(buffer, offset + buffer.position()) >= 0) {
+                    // fill the window
+                }
+                String problem = reader.wrap(buffer, 0, buffer.position());
+                if (problem != null) {
+                    warnings.add("byte " + offset + ": " + problem + "; the rest of the file is ignored");
+                    break;
+                }
+                long age = System.currentTimeMillis() - reader.writtenAtMillis();
+                if (age < -CLOCK_SLACK_MILLIS) {
+                    warnings.add("was written " + (-age / 1000) + " s in the future by this host's clock; ignored");
+                    break;
+                }
+                oldest = Math.max(oldest, age);
+                int length = reader.length();
+                total = total.plus(FlowHandOver.importMessage(publisher, inherited, reader, age));
+                offset += length;
             }
-            oldest = Math.max(oldest, age);
-            int length = reader.length();
-            total = total.plus(FlowHandOver.importMessage(plane, reader, age));
-            offset += length;
+        } catch (NoSuchFileException e) {
+            return new Restored(total, warnings);
+        } catch (IOException e) {
+            warnings.add("cannot be read: " + e.getMessage() + "; ignored");
+            return new Restored(total, warnings);
         }
         if (total.flows() + total.templates() == 0 && total.left() > 0) {
             warnings.add("is stale: written " + (oldest / 1000) + " s ago, every connection in it has timed out"
@@ -125,8 +132,8 @@ public final class DrStateFile {
     }
 
     /** The largest file a plane could have written: a full record for every connection it can hold, and some. */
-    static long maxBytes(DrDataPlane plane) {
-        long records = 2L * plane.inherited().capacity() + 1_000_000;
+    static long maxBytes(InheritedFlows inherited) {
+        long records = 2L * inherited.capacity() + 1_000_000;
         return records * FlowRecords.recordLength(false) + FlowRecords.HEADER_LENGTH * (records / 900 + 1);
     }
 }

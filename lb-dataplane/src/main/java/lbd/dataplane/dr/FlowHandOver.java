@@ -24,6 +24,7 @@ import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.ServiceTable;
+import lbd.dataplane.table.SnapshotPublisher;
 
 /**
  * The DR state of a data plane in and out as {@link FlowRecords} messages: everything it knows for a save, an
@@ -127,8 +128,14 @@ public final class FlowHandOver {
      * packet, with what is left of their timers; its templates join their services' templates.
      */
     public static Counts importMessage(DrDataPlane plane, FlowRecords.Reader r, long ageMillis) {
+        return importMessage(plane.publisher(), plane.inherited(), r, ageMillis);
+    }
+
+    /** As above, into {@code inherited}, for the services {@code publisher} publishes. */
+    static Counts importMessage(SnapshotPublisher publisher, InheritedFlows inherited, FlowRecords.Reader r,
+                                long ageMillis) {
         long now = nowMillis();
-        DataPlaneSnapshot snapshot = plane.publisher().current();
+        DataPlaneSnapshot snapshot = publisher.current();
         Map<RealServerKey, RealServerKey> servers = new HashMap<>();
         int flows = 0;
         int templates = 0;
@@ -145,7 +152,7 @@ public final class FlowHandOver {
             RealServerKey server = servers.computeIfAbsent(new RealServerKey(table.key(),
                     new Endpoint(FlowRecords.address(r.serverHigh(), r.serverLow()), r.serverPort())), k -> k);
             if (r.type() == FlowRecords.FLOW) {
-                if (plane.inherited().put(r.clientHigh(), r.clientLow(), r.clientPort(), r.vipHigh(), r.vipLow(),
+                if (inherited.put(r.clientHigh(), r.clientLow(), r.clientPort(), r.vipHigh(), r.vipLow(),
                         r.virtualPort(), server, r.state(), r.controlled(), now + remaining)) {
                     flows++;
                 } else {
