@@ -73,8 +73,11 @@ final class DrWorker implements Runnable {
     private final AtomicReference<ExportRequest> export = new AtomicReference<>();
     private final FlowRecords.Writer exportWriter = new FlowRecords.Writer();
 
-    /** Fill {@code into} (one message) with flows from entry {@code cursor} on; the answer: where to go on, -1 done. */
-    private record ExportRequest(java.nio.ByteBuffer into, int cursor, long wallMillis,
+    /**
+     * Fill {@code into} with messages of at most {@code messageBytes} of flows from entry {@code cursor} on; the
+     * answer: where to go on, -1 when done.
+     */
+    private record ExportRequest(java.nio.ByteBuffer into, int messageBytes, int cursor, long wallMillis,
                                  CompletableFuture<Integer> answer) {
     }
 
@@ -112,12 +115,14 @@ final class DrWorker implements Runnable {
     }
 
     /**
-     * Any thread: writes one {@link FlowRecords} message of this worker's flows, from entry {@code cursor} on, into
-     * {@code into} (as many as fit); answered between two batches with the cursor to go on from, -1 when done. One
-     * at a time (the caller waits for the answer before asking again).
+     * Any thread: writes {@link FlowRecords} messages of at most {@code messageBytes} of this worker's flows, from
+     * entry {@code cursor} on, one after another into {@code into} (position 0 to the limit it sets) while another
+     * fits; answered between two batches with the cursor to go on from, -1 when done. One at a time (the caller
+     * waits for the answer before asking again).
      */
-    CompletableFuture<Integer> exportFlows(java.nio.ByteBuffer into, int cursor) {
-        ExportRequest request = new ExportRequest(into, cursor, System.currentTimeMillis(), new CompletableFuture<>());
+    CompletableFuture<Integer> exportFlows(java.nio.ByteBuffer into, int messageBytes, int cursor) {
+        ExportRequest request = new ExportRequest(into, messageBytes, cursor, System.currentTimeMillis(),
+                new CompletableFuture<>());
         export.set(request);
         return request.answer;
     }
@@ -174,9 +179,14 @@ final class DrWorker implements Runnable {
                 }
                 if (export.get() != null) {
                     ExportRequest asked = export.getAndSet(null);
-                    exportWriter.wrap(asked.into, 0, asked.into.capacity(), asked.wallMillis);
-                    int next = flows.exportTo(exportWriter, asked.cursor, nowMillis());
-                    asked.into.limit(exportWriter.finish());
+                    int next = asked.cursor;
+                    int at = 0;
+                    while (next >= 0 && asked.into.capacity() - at >= asked.messageBytes) {
+                        exportWriter.wrap(asked.into, at, asked.messageBytes, asked.wallMillis);
+                        next = flows.exportTo(exportWriter, next, nowMillis());
+                        at += exportWriter.finish();
+                    }
+                    asked.into.limit(at);
                     asked.answer.complete(next);
                 }
                 if (handled == 0) {

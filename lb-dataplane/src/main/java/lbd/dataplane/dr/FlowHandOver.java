@@ -36,6 +36,7 @@ public final class FlowHandOver {
 
     /** Room for one message: the format's bound. */
     public static final int MESSAGE_BUFFER = FlowRecords.MAX_MESSAGE_LENGTH;
+    private static final int WORKER_CHUNK = 1 << 20;
 
     private FlowHandOver() {
     }
@@ -68,18 +69,26 @@ public final class FlowHandOver {
     /** As above, in messages of at most {@code messageBytes} (a datagram's payload). */
     public static Counts export(DrDataPlane plane, Consumer<ByteBuffer> sink, Duration wait, int messageBytes) {
         ByteBuffer buffer = ByteBuffer.allocate(messageBytes);
+        // A worker answers between two batches (up to its 50 ms idle poll): it fills about 1 MiB of messages per ask.
+        ByteBuffer chunk = ByteBuffer.allocate(Math.max(1, WORKER_CHUNK / messageBytes) * messageBytes);
         int flows = 0;
         int left = 0;
         for (DrWorker w : plane.workers()) {
             int cursor = 0;
             try {
                 while (cursor >= 0) {
-                    buffer.clear();
-                    cursor = w.exportFlows(buffer, cursor).get(wait.toNanos(), TimeUnit.NANOSECONDS);
-                    int n = buffer.getShort(6) & 0xffff;
-                    if (n > 0) {
-                        flows += n;
-                        sink.accept(buffer.position(0));
+                    chunk.clear();
+                    cursor = w.exportFlows(chunk, messageBytes, cursor).get(wait.toNanos(), TimeUnit.NANOSECONDS);
+                    int end = chunk.limit();
+                    for (int at = 0; at < end; ) {
+                        int length = chunk.getInt(at + 8);
+                        int n = chunk.getShort(at + 6) & 0xffff;
+                        if (n > 0) {
+                            flows += n;
+                            sink.accept(chunk.limit(at + length).position(at));
+                        }
+                        chunk.limit(end);
+                        at += length;
                     }
                 }
             } catch (ExecutionException | TimeoutException e) {
