@@ -347,7 +347,7 @@ final class DrWorker implements Runnable {
                     if (claim.controlled() && persistence != null) {
                         long handle = persistence.join(clientHigh, clientLow, now);
                         if (handle != PersistenceTemplates.NO_TEMPLATE) {
-                            flows.controlledBy(e, persistence.templates(), handle);
+                            flows.controlledBy(e, persistence.templates(), handle, persistence.prefixLength());
                         }
                     }
                     stats.increment(DrStats.INHERITED_FLOW_TAKEN);
@@ -417,7 +417,7 @@ final class DrWorker implements Runnable {
             return -1;
         }
         if (binding != null && binding.handle() != PersistenceTemplates.NO_TEMPLATE) {
-            flows.controlledBy(e, persistence.templates(), binding.handle());
+            flows.controlledBy(e, persistence.templates(), binding.handle(), persistence.prefixLength());
         }
         return e;
     }

@@ -272,6 +272,32 @@ public final class PersistenceTemplates {
         }
     }
 
+    /**
+     * The template a connection's handle names, if it is still live: into {@code out} its client network (high,
+     * low), what is left of its timer and its timeout. Any thread; allocates nothing.
+     */
+    public boolean describe(long handle, long nowMillis, long[] out) {
+        if (handle == NO_TEMPLATE) {
+            return false;
+        }
+        Stripe stripe = stripes[(int) (handle >>> 26) & (STRIPES - 1)];
+        int e = (int) handle & ((1 << 26) - 1);
+        stripe.lock.lock();
+        try {
+            if (e >= stripe.used.length || !stripe.used[e] || stripe.generations[e] != (int) (handle >>> 32)
+                    || !stripe.linked[e] || !stripe.alive(e, nowMillis)) {
+                return false;
+            }
+            out[0] = stripe.his[e];
+            out[1] = stripe.los[e];
+            out[2] = stripe.expiresIn(e, nowMillis);
+            out[3] = stripe.timeouts[e];
+            return true;
+        } finally {
+            stripe.lock.unlock();
+        }
+    }
+
     /** The server a live template binds the client network to, or null (tests, listings). */
     public RealServerKey serverOf(long hi, long lo, long nowMillis) {
         Stripe stripe = stripes[stripe(hi, lo)];

@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 /**
  * One DR worker's changes for the backup director, on their way to the connection sync: the worker (its
  * {@link FlowTable}'s {@link FlowTable.ChangeListener}) writes each change as a {@link FlowRecords} record into the
- * next slot; the sync thread drains them into its batches. Single producer, single consumer, fixed memory: a slot
+ * next slot, followed by the persistence template that controls the connection, if any; the sync thread drains them into its batches. Single producer, single consumer, fixed memory: a slot
  * per record, indices published with release stores and read with acquire loads. When the sync falls behind and
  * the ring is full, a change is dropped and counted (the connection is sent again at its next change or refresh,
  * and whole at the next resync). Off until the sync {@link #enable}s it: without HA a change costs one volatile
@@ -59,13 +59,19 @@ public final class FlowChangeRing implements FlowTable.ChangeListener {
             return;
         }
         long t = (long) TAIL.get(this); // only this thread writes it
-        if (t - (long) HEAD.getAcquire(this) > mask) {
+        int records = table.controlled(e) ? 2 : 1; // a connection's template goes with it, as in IPVS
+        if (t + records - 1 - (long) HEAD.getAcquire(this) > mask) {
             DROPPED.setRelease(this, (long) DROPPED.get(this) + 1);
             return;
         }
-        if (table.putRecord(slots, (int) (t & mask) * SLOT, e, nowMillis) > 0) {
-            TAIL.setRelease(this, t + 1);
+        if (table.putRecord(slots, (int) (t & mask) * SLOT, e, nowMillis) == 0) {
+            return;
         }
+        t++;
+        if (records == 2 && table.putTemplateRecord(slots, (int) (t & mask) * SLOT, e, nowMillis) > 0) {
+            t++;
+        }
+        TAIL.setRelease(this, t);
     }
 
     /**

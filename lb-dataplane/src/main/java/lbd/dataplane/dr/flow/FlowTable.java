@@ -65,6 +65,8 @@ public final class FlowTable {
     // The persistence template that controls the connection (null: none) and the connection's handle in it.
     private final PersistenceTemplates[] templates;
     private final long[] templateHandles;
+    private final byte[] templatePrefixes; // the controlling template's netmask as a prefix length (the sync's)
+    private final long[] templateOut = new long[4]; // a template's network, timer and timeout, for the sync
     private final int[] free;
     private int freeTop;
     // Half-open entries, oldest first: an intrusive doubly linked list (NIL-terminated).
@@ -120,6 +122,7 @@ public final class FlowTable {
         counters = new DestinationCounters[capacity];
         templates = new PersistenceTemplates[capacity];
         templateHandles = new long[capacity];
+        templatePrefixes = new byte[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             free[i] = capacity - 1 - i;
@@ -270,8 +273,14 @@ public final class FlowTable {
      * when the entry goes, so that the template outlives it as IPVS's does.
      */
     public void controlledBy(int e, PersistenceTemplates t, long handle) {
+        controlledBy(e, t, handle, 0);
+    }
+
+    /** As above, with the service's netmask as a prefix length (what the sync sends with the template). */
+    public void controlledBy(int e, PersistenceTemplates t, long handle, int prefixLength) {
         templates[e] = t;
         templateHandles[e] = handle;
+        templatePrefixes[e] = (byte) prefixLength;
     }
 
     /** A client packet of {@code ipBytes} bytes on a tracked connection: state, counters, last-seen time. */
@@ -330,6 +339,28 @@ public final class FlowTable {
         return FlowRecords.putFlow(b, at, clientHigh[e], clientLow[e], port >>> 16, a[0], a[1], port & 0xffff, a[2],
                 a[3], (int) a[4], states[e], lastSeen[e] + timeoutMillis(e) - nowMillis,
                 templates[e] != null);
+    }
+
+    /**
+     * Writes the persistence template that controls entry {@code e}, if any and still live, as a
+     * {@link FlowRecords} template record at {@code at}; returns its length, 0 when there is none. Owner thread
+     * (the sync sends a connection's template with it, as IPVS's sync daemon does); allocates nothing, takes the
+     * template stripe's lock once.
+     */
+    public int putTemplateRecord(java.nio.ByteBuffer b, int at, int e, long nowMillis) {
+        PersistenceTemplates t = templates[e];
+        long[] a = t == null ? null : recordAddresses(e);
+        if (a == null || !t.describe(templateHandles[e], nowMillis, templateOut)) {
+            return 0;
+        }
+        boolean ipv4 = clientHigh[e] == IPV4;
+        return FlowRecords.putTemplate(b, at, ipv4 ? IPV4 : templateOut[0], templateOut[1], templatePrefixes[e],
+                a[0], a[1], ports[e] & 0xffff, a[2], a[3], (int) a[4], templateOut[2], templateOut[3]);
+    }
+
+    /** Whether a persistence template controls entry {@code e}. */
+    public boolean controlled(int e) {
+        return templates[e] != null;
     }
 
     /**
