@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * path's inherited ones; the moment it takes over, each carries on to its real server at its next packet. Both
  * nodes run the same code, so after a fail-back the sync goes the other way.
  *
- * <p>Threads: "lbd-sync" drains, batches and sends; the HA thread hands received datagrams in ({@link #received})
- * and tells of the peer (re)joining.
+ * <p>Threads: "lbd-sync" drains, batches and sends, and checks and takes in what arrived; the HA thread only copies
+ * received datagrams into its inbox ({@link #received}), so that a resync never delays a heartbeat, and tells of
+ * the peer (re)joining.
  */
 public final class ConnectionSync implements PeerSync, AutoCloseable {
 
@@ -40,6 +41,8 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
     static final Duration FLUSH = Duration.ofMillis(20);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     private static final Duration WORKER_WAIT = Duration.ofSeconds(2);
+    /** Datagrams waiting to be taken in; beyond it they are dropped (and counted as rejected). */
+    private static final int INBOX = 4096;
 
     /** What the sync did since start (metrics). */
     public record Stats(long recordsSent, long datagramsSent, long bytesSent, long recordsReceived,
@@ -72,7 +75,15 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
     private long tokensAtNanos = System.nanoTime();
     private DrDataPlane enabledOn;
 
-    // ---- the HA thread's ----
+    // Datagrams the HA thread received, for the sync thread to check and take in (the heartbeat loop only copies).
+    private final java.util.concurrent.ArrayBlockingQueue<Received> inbox =
+            new java.util.concurrent.ArrayBlockingQueue<>(INBOX);
+    private final AtomicLong inboxOverflows = new AtomicLong();
+
+    private record Received(byte[] datagram, String from) {
+    }
+
+    // ---- the sync thread's, for what arrives ----
     private final SyncCodec receiveCodec;
     private final ReplayGuard replayGuard = new ReplayGuard();
     private final FlowRecords.Reader reader = new FlowRecords.Reader();
@@ -115,6 +126,18 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
 
     @Override
     public void received(byte[] in, int length, String from) {
+        if (inbox.offer(new Received(java.util.Arrays.copyOf(in, length), from))) {
+            LockSupport.unpark(thread);
+        } else {
+            datagramsRejected.incrementAndGet();
+            if (inboxOverflows.getAndIncrement() == 0) {
+                log.warn("HA: connection sync: datagrams from {} arrive faster than they are taken in; dropped", from);
+            }
+        }
+    }
+
+    /** Sync thread: checks one datagram and takes its connections in. */
+    private void takeIn(byte[] in, int length, String from) {
         switch (receiveCodec.decode(in, length)) {
             case SyncCodec.Decoded.Rejected r -> reject(r.reason().name(), "HA: dropped a sync datagram from " + from
                     + ": " + r.detail());
@@ -162,12 +185,17 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
             try {
                 DrDataPlane p = plane.get();
                 if (p == null) {
+                    inbox.clear(); // no gate service here: nothing to keep
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
                     continue;
                 }
                 if (enabledOn != p) {
                     p.changeRings().forEach(FlowChangeRing::enable);
                     enabledOn = p;
+                }
+                int received = 0;
+                for (Received r; (r = inbox.poll()) != null; received++) {
+                    takeIn(r.datagram(), r.datagram().length, r.from());
                 }
                 if (resyncWanted.getAndSet(false)) {
                     resync(p);
@@ -188,7 +216,7 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
                 if (writer.count() > 0 && System.nanoTime() - batchStartNanos >= FLUSH.toNanos()) {
                     sendBatch();
                 }
-                if (drained == 0) {
+                if (drained == 0 && received == 0) {
                     LockSupport.parkNanos(IDLE_PARK_NANOS);
                 }
             } catch (RuntimeException e) {
