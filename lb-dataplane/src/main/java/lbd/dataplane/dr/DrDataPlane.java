@@ -37,7 +37,7 @@ import lbd.dataplane.worker.WorkerState;
  */
 public final class DrDataPlane implements AutoCloseable {
 
-    /** Per worker: changes waiting for the connection sync (16384 records, 1.1 MB). */
+    /** Per worker: changes waiting for the connection sync (16384 records, 1.1 MB once the sync enables it). */
     static final int CHANGE_RING_SLOTS = 1 << 14;
     /** The most connections handed over (saved, synced) kept waiting for their first packet here. */
     static final long MAX_INHERITED = 1 << 22;

@@ -11,7 +11,7 @@ import java.nio.ByteBuffer;
  * per record, indices published with release stores and read with acquire loads. When the sync falls behind and
  * the ring is full, a change is dropped and counted (the connection is sent again at its next change or refresh,
  * and whole at the next resync). Off until the sync {@link #enable}s it: without HA a change costs one volatile
- * read.
+ * read and the ring no memory.
  */
 public final class FlowChangeRing implements FlowTable.ChangeListener {
 
@@ -31,7 +31,7 @@ public final class FlowChangeRing implements FlowTable.ChangeListener {
         }
     }
 
-    private final ByteBuffer slots;
+    private ByteBuffer slots; // allocated by enable(), published by its volatile write: no memory without HA
     private final int mask;
     private volatile boolean enabled;
     @SuppressWarnings("unused") private long head; // next slot to read (consumer)
@@ -43,13 +43,15 @@ public final class FlowChangeRing implements FlowTable.ChangeListener {
         if (Integer.bitCount(capacity) != 1) {
             throw new IllegalArgumentException("capacity must be a power of two: " + capacity);
         }
-        slots = ByteBuffer.allocate(capacity * SLOT);
         mask = capacity - 1;
     }
 
-    /** From now on changes are kept (the connection sync started). Any thread. */
-    public void enable() {
-        enabled = true;
+    /** From now on changes are kept (the connection sync started). One thread, once (later calls do nothing). */
+    public synchronized void enable() {
+        if (!enabled) {
+            slots = ByteBuffer.allocate((mask + 1) * SLOT);
+            enabled = true;
+        }
     }
 
     /** Producer (the worker): one change of entry {@code e}. Allocates nothing. */
@@ -79,6 +81,9 @@ public final class FlowChangeRing implements FlowTable.ChangeListener {
      * records stay in the ring until appended.
      */
     public int drainTo(FlowRecords.Writer w) {
+        if (!enabled) {
+            return 0;
+        }
         long h = (long) HEAD.get(this);
         long t = (long) TAIL.getAcquire(this);
         int n = 0;
