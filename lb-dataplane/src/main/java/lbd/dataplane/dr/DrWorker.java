@@ -178,22 +178,26 @@ final class DrWorker implements Runnable {
                     asked.answer.complete(flows.describe(asked.limit, nowMillis()));
                 }
                 if (export.get() != null) {
-                    ExportRequest asked = export.getAndSet(null);
-                    int next = asked.cursor;
-                    int at = 0;
-                    while (next >= 0 && asked.into.capacity() - at >= asked.messageBytes) {
-                        exportWriter.wrap(asked.into, at, asked.messageBytes, asked.wallMillis);
-                        next = flows.exportTo(exportWriter, next, nowMillis());
-                        at += exportWriter.finish();
-                    }
-                    asked.into.limit(at);
-                    asked.answer.complete(next);
+                    answerExport(export.getAndSet(null));
                 }
                 if (handled == 0) {
                     socket.awaitReadable(IDLE_POLL_MILLIS);
                 }
             }
         }
+    }
+
+    /** Between two batches: writes the flows an export asked for, message after message while another fits. */
+    private void answerExport(ExportRequest asked) {
+        int next = asked.cursor;
+        int at = 0;
+        while (next >= 0 && asked.into.capacity() - at >= asked.messageBytes) {
+            exportWriter.wrap(asked.into, at, asked.messageBytes, asked.wallMillis);
+            next = flows.exportTo(exportWriter, next, nowMillis());
+            at += exportWriter.finish();
+        }
+        asked.into.limit(at);
+        asked.answer.complete(next);
     }
 
     /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */
