@@ -29,7 +29,8 @@ import org.junit.jupiter.api.Timeout;
  * directory), two gate real servers prepared with scripts/vip-setup.sh running a line echo server that answers
  * with its name, scheduler wlc. 100 long-lived TCP connections each exchange a line every 100 ms; lbd is stopped
  * (SIGTERM: it saves the DR state) and started again (it restores it): at least 99 connections carry on, each
- * answered by the one real server it had before. Needs root and python3; skips otherwise.
+ * answered by the one real server it had before. The same without saved state, under sloppytcp=yes with mh.
+ * Needs root and python3; skips otherwise.
  */
 @Timeout(240)
 class DrRestartNamespaceTest {
@@ -52,6 +53,20 @@ class DrRestartNamespaceTest {
 
     @Test
     void aRestartWithCleanstopNoKeepsEstablishedConnectionsOnTheirRealServers() throws Exception {
+        restart(true, "wlc");
+    }
+
+    /**
+     * Nothing saved (cleanstop=yes), but sloppytcp=yes and mh: the new process schedules each connection's next
+     * packet, and mh sends it to the real server the connection had (what survives a director change no sync
+     * covered).
+     */
+    @Test
+    void withoutSavedStateSloppyTcpAndMhCarryConnectionsOnToTheirRealServers() throws Exception {
+        restart(false, "mh");
+    }
+
+    private void restart(boolean cleanstopNo, String scheduler) throws Exception {
         assumeTrue(Shell.isRoot(), "DrRestartNamespaceTest needs root (network namespaces, AF_PACKET); skipped");
         assumeTrue(Shell.attempt(List.of("python3", "--version")).exitCode() == 0,
                 "DrRestartNamespaceTest needs python3; skipped");
@@ -80,13 +95,13 @@ class DrRestartNamespaceTest {
                     "checkinterval=1",
                     "checktimeout=2",
                     "quiescent=no",
-                    "cleanstop=no",
+                    cleanstopNo ? "cleanstop=no" : "sloppytcp=yes",
                     "eventloops=1",
                     "interface=eth0",
                     "virtual=" + VIP + ":" + PORT,
                     " real=" + A_IP + ":" + PORT + " gate",
                     " real=" + B_IP + ":" + PORT + " gate",
-                    " scheduler=wlc",
+                    " scheduler=" + scheduler,
                     " protocol=tcp",
                     " checktype=connect",
                     ""));
@@ -102,13 +117,19 @@ class DrRestartNamespaceTest {
             lbd.destroy(); // SIGTERM: cleanstop=no saves the DR state
             assertThat(lbd.waitFor(30, TimeUnit.SECONDS)).as("lbd stops").isTrue();
             Path saved = runDir.resolve("ldirectord.cf.dr-state");
-            assertThat(saved).as("the saved DR state").isNotEmptyFile();
-            assertThat(log("lbd-1")).containsPattern("cleanstop=no: 1?\\d\\d DR connections and 0 persistence"
-                    + " templates saved to " + java.util.regex.Pattern.quote(saved.toString()));
+            if (cleanstopNo) {
+                assertThat(saved).as("the saved DR state").isNotEmptyFile();
+                assertThat(log("lbd-1")).containsPattern("cleanstop=no: 1?\\d\\d DR connections and 0 persistence"
+                        + " templates saved to " + java.util.regex.Pattern.quote(saved.toString()));
+            } else {
+                assertThat(saved).as("cleanstop=yes saves nothing").doesNotExist();
+            }
 
             Process again = startLbd(config, socket, runDir, "lbd-2");
-            await("the saved connections restored").atMost(BOUND).pollInterval(Duration.ofMillis(200))
-                    .until(() -> log("lbd-2").contains("of the previous run carry on"));
+            if (cleanstopNo) {
+                await("the saved connections restored").atMost(BOUND).pollInterval(Duration.ofMillis(200))
+                        .until(() -> log("lbd-2").contains("of the previous run carry on"));
+            }
             await("the connections taken in by the new process").atMost(BOUND).pollInterval(Duration.ofMillis(250))
                     .until(() -> again.isAlive() && established(socket) >= 99);
             assertThat(saved).as("taken once: removed at start").doesNotExist();
@@ -121,9 +142,9 @@ class DrRestartNamespaceTest {
                     .filter(l -> l.matches("conn \\d+ SERVERS=[AB] ANSWERS=\\d+ MAXGAP_MS=\\d+ ERROR=- GAPS=.*")).toList();
             long maxGap = carriedOn.stream().mapToLong(l -> Long.parseLong(l.replaceAll(".*MAXGAP_MS=(\\d+).*", "$1")))
                     .max().orElse(0);
-            System.out.println("DrRestartNamespaceTest: " + carriedOn.size() + " of " + CONNECTIONS
-                    + " connections carried on to the same real server across the restart; longest gap " + maxGap
-                    + " ms");
+            System.out.println("DrRestartNamespaceTest (" + (cleanstopNo ? "cleanstop=no" : "sloppytcp=yes, mh")
+                    + "): " + carriedOn.size() + " of " + CONNECTIONS + " connections carried on to the same real"
+                    + " server across the restart; longest gap " + maxGap + " ms");
             assertThat(carriedOn).as("connections answered throughout by one real server, without error:\n%s",
                     String.join("\n", results)).hasSizeGreaterThanOrEqualTo(99);
             assertThat(log("lbd-2")).doesNotContain("WARN");
