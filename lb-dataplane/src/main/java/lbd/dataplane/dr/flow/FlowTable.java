@@ -265,6 +265,11 @@ public final class FlowTable {
             leaveHalfOpen(e);
         }
         wheel.schedule(e, nowMillis + timeoutMillis(e));
+        if (changes != null) {
+            // This node carries it now (taken over, or scheduled mid-flow): the peer hears of it at once.
+            lastTold[e] = nowMillis;
+            changes.changed(this, e, nowMillis);
+        }
         return e;
     }
 

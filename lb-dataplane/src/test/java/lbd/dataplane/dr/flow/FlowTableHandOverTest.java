@@ -80,4 +80,14 @@ class FlowTableHandOverTest {
         t.onPacket(e, FrameParser.TCP_FIN | FrameParser.TCP_ACK, 52, 2 + half);
         assertThat(told).containsExactly(1L, 1 + half, 2 + half);
     }
+
+    @Test
+    void aConnectionTakenOverIsToldAtOnceSoThatThePeerKnowsWhoCarriesItNow() {
+        FlowTable t = new FlowTable(8, 0);
+        List<Long> told = new ArrayList<>();
+        t.changeListener((table, entry, now) -> told.add(now));
+        int e = t.adopt(FlowTable.IPV4, 0xC6130001L, 1000, VIP, 80, 0xabc, server, TcpStates.ESTABLISHED, 7);
+        t.onPacket(e, FrameParser.TCP_ACK, 52, 8);
+        assertThat(told).containsExactly(7L);
+    }
 }
