@@ -89,7 +89,7 @@ public final class InheritedFlows {
                 if (size.get() >= capacity) {
                     return false;
                 }
-                i = s.insert(clientHigh, clientLow, vipHigh, vipLow, ports, h);
+                i = s.insert(clientHigh, clientLow, vipHigh, vipLow, ports, h, server);
                 size.incrementAndGet();
             }
             s.servers[i] = server;
@@ -220,8 +220,8 @@ public final class InheritedFlows {
             return -1;
         }
 
-        /** A free slot for the key (its server still to be set by the caller). */
-        int insert(long ch, long cl, long vh, long vl, int p, long h) {
+        /** A free slot for the key, taken with {@code server} (the caller sets the rest). */
+        int insert(long ch, long cl, long vh, long vl, int p, long h, RealServerKey server) {
             if (2 * (used + 1) > servers.length) {
                 grow();
             }
@@ -236,7 +236,7 @@ public final class InheritedFlows {
             vipLows[i] = vl;
             ports[i] = p;
             hashes[i] = h;
-            servers[i] = RESERVED;
+            servers[i] = server;
             used++;
             return i;
         }
@@ -324,10 +324,4 @@ public final class InheritedFlows {
             return c;
         }
     }
-
-    /** Marks a slot taken between {@link Stripe#insert} and the caller setting its server. */
-    private static final RealServerKey RESERVED = new RealServerKey(
-            new lbd.config.model.VirtualServiceKey(lbd.config.model.Protocol.TCP,
-                    new lbd.config.model.Endpoint(java.net.InetAddress.getLoopbackAddress(), 0)),
-            new lbd.config.model.Endpoint(java.net.InetAddress.getLoopbackAddress(), 0));
 }
