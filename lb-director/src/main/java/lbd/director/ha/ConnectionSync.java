@@ -73,7 +73,7 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
     private long batchStartNanos;
     private double tokens = BYTES_PER_SECOND / 10.0;
     private long tokensAtNanos = System.nanoTime();
-    private DrDataPlane enabledOn;
+    private volatile DrDataPlane enabledOn; // read by stats() on the metrics thread
 
     // Datagrams the HA thread received, for the sync thread to check and take in (the heartbeat loop only copies).
     private final java.util.concurrent.ArrayBlockingQueue<Received> inbox =
