@@ -26,6 +26,8 @@ enum Directive {
     CONTROLSOCKET("controlsocket", Scope.GLOBAL, Support.ACTED),
     METRICS("metrics", Scope.GLOBAL, Support.ACTED),
     INTERFACE("interface", Scope.GLOBAL, Support.ACTED),
+    // IPVS's sloppy_tcp sysctl: schedule a mid-flow packet of a DR connection no worker knows.
+    SLOPPYTCP("sloppytcp", Scope.GLOBAL, Support.ACTED),
 
     // Global defaults that a virtual service may override.
     CHECKTIMEOUT("checktimeout", Scope.BOTH, Support.ACTED),

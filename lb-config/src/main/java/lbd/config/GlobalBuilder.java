@@ -50,8 +50,10 @@ final class GlobalBuilder {
             }
             return name;
         }));
+        boolean sloppyTcp = orElse(r.read(globals, Directive.SLOPPYTCP, Values::yesNo), false);
         return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
-                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface, emailAlertFrom);
+                emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterface, emailAlertFrom,
+                sloppyTcp);
     }
 
     private static Transport transport(String value) {

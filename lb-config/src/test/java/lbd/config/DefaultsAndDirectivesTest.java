@@ -40,6 +40,7 @@ class DefaultsAndDirectivesTest {
         assertThat(vs.maxConnections()).isZero();
         assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
         assertThat(config.globals().cleanStop()).isTrue();
+        assertThat(config.globals().sloppyTcp()).as("IPVS: sloppy_tcp 0").isFalse();
         assertThat(config.globals().transport()).isEqualTo(Transport.AUTO);
     }
 
@@ -246,6 +247,7 @@ class DefaultsAndDirectivesTest {
                 controlsocket=/run/lbd.sock
                 metrics=127.0.0.1:9100
                 interface=eth0
+                sloppytcp=yes
                 supervised
                 fork=yes
                 cleanstop=no
@@ -280,6 +282,7 @@ class DefaultsAndDirectivesTest {
         assertThat(g.supervised()).isTrue();
         assertThat(g.forkingMode()).isTrue();
         assertThat(g.cleanStop()).isFalse();
+        assertThat(g.sloppyTcp()).isTrue();
         assertThat(g.autoreload()).isTrue();
         assertThat(g.maintenanceDir()).contains(Path.of("/etc/lbd/maintenance"));
         assertThat(g.emailAlert()).contains("admin@example.com");

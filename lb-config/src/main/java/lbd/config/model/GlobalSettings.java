@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param logfile          logfile: a path, or a syslog facility name such as local0
  * @param callback         callback: command run after the configuration is (re)loaded
  * @param maintenanceDir   maintenancedir: a file named after a real server takes it out of service
- * @param cleanStop        cleanstop: remove the virtual services on stop
+ * @param cleanStop        cleanstop: yes removes the DR connections on stop; no saves them in the runtime directory
+ *                         for the next start (ldirectord: remove the virtual services on stop)
  * @param supervised       supervised
  * @param forkingMode      fork: run each check in its own process (lbd never needs to; accepted)
  * @param emailAlert       emailalert: the global recipients (each service's {@link VirtualService#reporting()} has
@@ -26,6 +27,8 @@ import java.util.Optional;
  * @param metricsAddress   lbd: metrics=HOST:PORT for Prometheus, empty = off
  * @param networkInterface lbd: interface=NAME for DR, empty = the one routing to the real servers
  * @param emailAlertFrom   emailalertfrom: the From: of alert mail (empty: USER@HOSTNAME, as ldirectord)
+ * @param sloppyTcp        lbd: sloppytcp=yes|no (IPVS's sloppy_tcp), whether the DR path schedules a packet that is
+ *                         not a SYN of a connection it does not know (yes) or drops it (no, the default)
  */
 public record GlobalSettings(
         boolean autoreload,
@@ -42,7 +45,8 @@ public record GlobalSettings(
         Optional<Path> controlSocket,
         Optional<Endpoint> metricsAddress,
         Optional<String> networkInterface,
-        Optional<String> emailAlertFrom) {
+        Optional<String> emailAlertFrom,
+        boolean sloppyTcp) {
 
     public GlobalSettings {
         Objects.requireNonNull(logfile, "logfile");
@@ -58,6 +62,16 @@ public record GlobalSettings(
             throw new IllegalArgumentException("maxConnections must be >= 0 (0 = from the open-files limit): "
                     + maxConnections);
         }
+    }
+
+    /** With sloppytcp=no. */
+    public GlobalSettings(boolean autoreload, Optional<String> logfile, Optional<String> callback,
+                          Optional<Path> maintenanceDir, boolean cleanStop, boolean supervised, boolean forkingMode,
+                          Optional<String> emailAlert, Transport transport, int eventLoops, int maxConnections,
+                          Optional<Path> controlSocket, Optional<Endpoint> metricsAddress,
+                          Optional<String> networkInterface, Optional<String> emailAlertFrom) {
+        this(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, forkingMode, emailAlert, transport,
+                eventLoops, maxConnections, controlSocket, metricsAddress, networkInterface, emailAlertFrom, false);
     }
 
     /** Without emailalertfrom. */

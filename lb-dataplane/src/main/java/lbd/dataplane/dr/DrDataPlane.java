@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.dr.flow.FlowChangeRing;
+import lbd.dataplane.dr.flow.InheritedFlows;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
@@ -35,6 +37,10 @@ import lbd.dataplane.worker.WorkerState;
  */
 public final class DrDataPlane implements AutoCloseable {
 
+    /** Per worker: changes waiting for the connection sync (16384 records, 1.1 MB once the sync enables it). */
+    static final int CHANGE_RING_SLOTS = 1 << 14;
+    /** The most connections handed over (saved, synced) kept waiting for their first packet here. */
+    static final long MAX_INHERITED = 1 << 22;
     // Per worker: a 8 MiB TPACKET_V3 receive ring, about 4000 full-size frames of burst.
     private static final int RING_BLOCKS = 32;
     private static final int RING_BLOCK_SIZE = 1 << 18;
@@ -45,6 +51,9 @@ public final class DrDataPlane implements AutoCloseable {
     private final List<Thread> threads;
     private final List<DrStats> stats;
     private final LocalDelivery local = new LocalDelivery();
+    private final InheritedFlows inherited;
+    private final List<FlowChangeRing> changeRings = new ArrayList<>();
+    private final SnapshotPublisher publisher;
     private final int interfaceIndex;
     // Owner thread: the VIPs in the packet filter; whether the sockets take every multicast frame (IPv6 ND).
     private Set<Integer> filtered;
@@ -52,7 +61,10 @@ public final class DrDataPlane implements AutoCloseable {
     private boolean allMulticast;
 
     private DrDataPlane(String interfaceName, int interfaceIndex, List<PacketSocket> sockets, List<DrWorker> workers,
-                        List<DrStats> stats, Set<Integer> filtered, Set<Inet6Address> filtered6) {
+                        List<DrStats> stats, Set<Integer> filtered, Set<Inet6Address> filtered6,
+                        SnapshotPublisher publisher, int inheritedCapacity) {
+        this.publisher = publisher;
+        this.inherited = new InheritedFlows(inheritedCapacity);
         this.interfaceName = interfaceName;
         this.interfaceIndex = interfaceIndex;
         this.filtered6 = filtered6;
@@ -110,7 +122,8 @@ public final class DrDataPlane implements AutoCloseable {
         List<DrStats> stats = new ArrayList<>();
         List<DrWorker> workers = new ArrayList<>();
         DrDataPlane plane = new DrDataPlane(iface.name(), iface.index(), sockets, workers, stats, Set.copyOf(vips),
-                startDirectory.vip6Set());
+                startDirectory.vip6Set(), publisher,
+                (int) Math.min((long) options.workers() * options.flowsPerWorker(), MAX_INHERITED));
         if (!startDirectory.vip6Set().isEmpty()) {
             plane.receiveAllMulticast();
         }
@@ -118,7 +131,12 @@ public final class DrDataPlane implements AutoCloseable {
             DrStats s = new DrStats();
             stats.add(s);
             workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher,
-                    iface.mac(), s, options.flowsPerWorker(), plane.local));
+                    iface.mac(), s, options.flowsPerWorker(), plane.local, plane.inherited));
+        }
+        for (DrWorker w : workers) {
+            FlowChangeRing ring = new FlowChangeRing(CHANGE_RING_SLOTS);
+            w.changeListener(ring); // before the worker's thread starts: its table is then the worker's alone
+            plane.changeRings.add(ring);
         }
         for (int i = 0; i < workers.size(); i++) {
             Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(workers.get(i));
@@ -212,6 +230,32 @@ public final class DrDataPlane implements AutoCloseable {
             }
         }
         return answers;
+    }
+
+    /** Connections scheduled elsewhere (saved, handed over, synced), waiting for their first packet here. */
+    public InheritedFlows inherited() {
+        return inherited;
+    }
+
+    /**
+     * Each worker's changes for a backup director (new ESTABLISHED connections, closing ones, refreshes); off until
+     * the connection sync enables them.
+     */
+    public List<FlowChangeRing> changeRings() {
+        return List.copyOf(changeRings);
+    }
+
+    /** Drops the inherited connections whose timers ran out without a packet (control plane, now and then). */
+    public int expireInherited() {
+        return inherited.expire(FlowHandOver.nowMillis());
+    }
+
+    SnapshotPublisher publisher() {
+        return publisher;
+    }
+
+    List<DrWorker> workers() {
+        return workers;
     }
 
     /** The workers' states, for summing counters into listings. */

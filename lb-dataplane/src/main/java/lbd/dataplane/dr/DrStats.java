@@ -25,7 +25,16 @@ public final class DrStats {
     public static final int DELIVERED_LOCALLY = FORWARDED + 11;
     public static final int LOCAL_DELIVERY_FAILED = FORWARDED + 12;
     public static final int NEIGHBOUR_ADVERTISEMENTS_SENT = FORWARDED + 13;
-    public static final int COUNT = FORWARDED + 14;
+    /** Not a drop: a connection scheduled elsewhere (a saved table, an upgrade, the other director) taken in. */
+    public static final int INHERITED_FLOW_TAKEN = FORWARDED + 14;
+    /**
+     * A packet of a connection handed over whose real server is not (yet) in the service, or the flow table was
+     * full: dropped, the connection kept until its deadline.
+     */
+    public static final int INHERITED_FLOW_WAITING = FORWARDED + 15;
+    /** Not a drop: a mid-flow packet of an unknown connection scheduled as a new one (sloppytcp=yes). */
+    public static final int MID_FLOW_SCHEDULED = FORWARDED + 16;
+    public static final int COUNT = FORWARDED + 17;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -64,6 +73,9 @@ public final class DrStats {
             case DELIVERED_LOCALLY -> "delivered-locally";
             case LOCAL_DELIVERY_FAILED -> "local-delivery-failed";
             case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisements-sent";
+            case INHERITED_FLOW_TAKEN -> "inherited-flows-taken";
+            case INHERITED_FLOW_WAITING -> "dropped-inherited-flow-waiting";
+            case MID_FLOW_SCHEDULED -> "mid-flow-scheduled";
             default -> "unknown";
         };
     }

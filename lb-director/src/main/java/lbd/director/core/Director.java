@@ -3,6 +3,7 @@ package lbd.director.core;
 import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,6 +28,8 @@ import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrOptions;
+import lbd.dataplane.dr.DrStateFile;
+import lbd.dataplane.dr.FlowHandOver;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
 import lbd.dataplane.table.ConnectionTimeouts;
@@ -70,6 +73,7 @@ public final class Director implements AutoCloseable {
 
     // ---- owned by the conductor thread ----
     private ClusterConfig config;
+    private volatile Path drStateOnStop; // cleanstop=no: where shutdown saves the DR state
     private ClusterConfig effective; // config with lbadm's -a and -d applied
     private final Map<RealServerKey, RealServerState> states = new HashMap<>();
     private RuntimeEdits edits = new RuntimeEdits();
@@ -833,6 +837,39 @@ public final class Director implements AutoCloseable {
         return changed;
     }
 
+    /**
+     * Saves the direct-routing data path's connections and persistence templates to {@code path}, for another
+     * lbd process to {@link #restoreDrState} (a restart with cleanstop=no, an upgrade). Any thread; the DR workers
+     * keep forwarding (each writes its own table between two batches). Throws {@link java.io.UncheckedIOException}
+     * when the file cannot be written.
+     */
+    public FlowHandOver.Counts saveDrState(Path path) {
+        return dr.saveState(path);
+    }
+
+    /**
+     * Gives the DR state another lbd process saved in {@code path} ({@link #saveDrState}) to this one: each
+     * connection carries on to its real server from its next packet, with what was left of its timer; templates
+     * join their services'. A missing file restores nothing; a stale, corrupt or foreign file is ignored (from
+     * the first bad message on), said in {@link DrStateFile.Restored#warnings()}. Any thread.
+     */
+    public DrStateFile.Restored restoreDrState(Path path) {
+        return dr.restoreState(path);
+    }
+
+    /** The direct-routing data path while one runs (a gate service), else null: the connection sync's. Any thread. */
+    public lbd.dataplane.dr.DrDataPlane directRoutingPlane() {
+        return dr.plane();
+    }
+
+    /**
+     * On {@link #shutdown}, once no new connection is accepted and just before the DR workers stop: save their
+     * state to {@code path} (cleanstop=no), or, with null, nothing.
+     */
+    public void saveDrStateOnStop(Path path) {
+        drStateOnStop = path;
+    }
+
     /** Stops accepting, lets open connections drain up to {@code drain}, then closes everything. */
     public void shutdown(Duration drain) {
         alerts.status(DaemonStatus.STOPPING);
@@ -840,6 +877,17 @@ public final class Director implements AutoCloseable {
         alerts.close();
         nat.shutdown(drain);
         conductor.close();
+        Path save = drStateOnStop;
+        if (save != null) {
+            try {
+                FlowHandOver.Counts saved = dr.saveState(save);
+                log.info("cleanstop=no: {} DR connections and {} persistence templates saved to {} for the next start{}",
+                        saved.flows(), saved.templates(), save,
+                        saved.left() > 0 ? " (" + saved.left() + " of a worker that did not answer left out)" : "");
+            } catch (java.io.UncheckedIOException e) {
+                log.error("cleanstop=no: cannot save the DR connections to {}: {}", save, e.getCause().getMessage());
+            }
+        }
         dr.close();
     }
 

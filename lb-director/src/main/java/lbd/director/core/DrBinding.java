@@ -26,7 +26,10 @@ import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
+import java.nio.file.Path;
 import lbd.dataplane.dr.DrDataPlane;
+import lbd.dataplane.dr.DrStateFile;
+import lbd.dataplane.dr.FlowHandOver;
 import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.table.DataPlaneSnapshot;
@@ -83,6 +86,7 @@ final class DrBinding implements AutoCloseable {
     private Map<RealServerKey, String> held = Map.of();
     private DrDirectory directory = DrDirectory.EMPTY;
     private boolean directoryChanged;
+    private boolean sloppyTcp; // sloppytcp=: schedule mid-flow packets of unknown connections
 
     /**
      * @param options      the DR options (interface, workers, whether to answer ARP until HA says otherwise)
@@ -103,6 +107,12 @@ final class DrBinding implements AutoCloseable {
         List<RealServerKey> servers = new ArrayList<>();
         gateServices(effective, wanted, servers);
         gateServers = List.copyOf(servers);
+        if (effective.globals().sloppyTcp() != sloppyTcp) {
+            sloppyTcp = effective.globals().sloppyTcp();
+            log.info("direct routing: a packet that is not a SYN, of a connection no worker knows, is {}",
+                    sloppyTcp ? "scheduled (sloppytcp=yes)" : "dropped (sloppytcp=no)");
+            rebuildDirectory();
+        }
         if (!wanted.equals(services)) {
             for (VirtualServiceKey key : services) {
                 if (!wanted.contains(key)) {
@@ -211,7 +221,7 @@ final class DrBinding implements AutoCloseable {
                 silent.add(vip);
             }
         }
-        directory = DrDirectory.of(services, silent);
+        directory = DrDirectory.of(services, silent, sloppyTcp);
         directoryChanged = true;
     }
 
@@ -309,6 +319,8 @@ final class DrBinding implements AutoCloseable {
         }
         long every = RESOLVE_INTERVAL.toMillis();
         owner.scheduleWithFixedDelay(this::requestResolve, every, every, TimeUnit.MILLISECONDS);
+        // Connections handed over (a restart, the other director) that never saw a packet here, past their timers.
+        owner.scheduleWithFixedDelay(() -> plane.expireInherited(), every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Any thread: one resolution at a time is queued on the DR thread; requests meanwhile join it. */
@@ -397,6 +409,37 @@ final class DrBinding implements AutoCloseable {
                 log.error("direct routing: {}", e.getMessage());
             }
         });
+    }
+
+    /**
+     * Any thread: writes the DR connections and persistence templates to {@code path} (nothing to write without a
+     * gate service: the file then holds none). One save at a time.
+     */
+    synchronized FlowHandOver.Counts saveState(Path path) {
+        DrDataPlane p = plane;
+        if (p == null) {
+            return new FlowHandOver.Counts(0, 0, 0);
+        }
+        return DrStateFile.save(p, path);
+    }
+
+    /**
+     * Any thread: gives the DR state saved in {@code path} to the running data path (its connections wait for their
+     * first packet with what is left of their timers). Nothing without a gate service.
+     */
+    synchronized DrStateFile.Restored restoreState(Path path) {
+        DrDataPlane p = plane;
+        if (p == null) {
+            return new DrStateFile.Restored(new FlowHandOver.Counts(0, 0, 0),
+                    java.nio.file.Files.exists(path) ? List.of("holds DR connections, but no service here is gate;"
+                            + " ignored") : List.of());
+        }
+        return DrStateFile.restore(p, path);
+    }
+
+    /** The running DR data path, null while no gate service runs (the connection sync reaches it through this). */
+    DrDataPlane plane() {
+        return plane;
     }
 
     /** Stops the workers and closes the sockets on the DR thread (bounded). */
