@@ -130,8 +130,10 @@ public final class DrDataPlane implements AutoCloseable {
         for (int i = 0; i < options.workers(); i++) {
             DrStats s = new DrStats();
             stats.add(s);
-            workers.add(new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher,
-                    iface.mac(), s, options.flowsPerWorker(), plane.local, plane.inherited));
+            DrWorker w = new DrWorker(sockets.get(i), new WorkerState(publisher, i, options.workers()), publisher,
+                    iface.mac(), s, options.flowsPerWorker(), plane.local, plane.inherited);
+            w.hold(options.startHeld()); // before its thread starts: not one frame forwarded while held
+            workers.add(w);
         }
         for (DrWorker w : workers) {
             FlowChangeRing ring = new FlowChangeRing(CHANGE_RING_SLOTS);
@@ -143,6 +145,19 @@ public final class DrDataPlane implements AutoCloseable {
             plane.threads.add(t);
         }
         return plane;
+    }
+
+    /**
+     * Any thread: the workers stop forwarding and answering ARP/ND ({@code true}: every frame they receive is
+     * dropped and counted as {@code dropped-held}), or forward again ({@code false}). An upgrade holds the old
+     * process's workers before it saves their connections, and starts the new one's held until it has restored
+     * them: both processes' sockets get every frame (each is a fanout group of its own), and two data planes
+     * forwarding at once could schedule one SYN to two real servers. A {@link #close} does not need it.
+     */
+    public void hold(boolean hold) {
+        for (DrWorker w : workers) {
+            w.hold(hold);
+        }
     }
 
     /** True when every worker receives through a TPACKET_V3 memory-mapped ring (false: recvmsg fallback). */

@@ -13,9 +13,11 @@ import java.util.Optional;
  *                        neighbour table
  * @param answerArp       whether lbd answers ARP for (and announces) its DR VIPs from the start; false for the
  *                        backup node of an HA pair until {@link DrDataPlane#setAnswering} says otherwise
+ * @param startHeld       the workers start held ({@link DrDataPlane#hold}): the new process of an upgrade, until
+ *                        it has the old one's connections
  */
 public record DrOptions(Optional<String> interfaceName, int workers, int flowsPerWorker, Duration resolveTimeout,
-                        boolean answerArp) {
+                        boolean answerArp, boolean startHeld) {
 
     public DrOptions {
         if (workers < 1) {
@@ -28,22 +30,26 @@ public record DrOptions(Optional<String> interfaceName, int workers, int flowsPe
 
     public static DrOptions defaults() {
         return new DrOptions(Optional.empty(), Runtime.getRuntime().availableProcessors(), 1 << 20,
-                Duration.ofSeconds(2), true);
+                Duration.ofSeconds(2), true, false);
     }
 
     public DrOptions withInterface(String name) {
-        return new DrOptions(Optional.of(name), workers, flowsPerWorker, resolveTimeout, answerArp);
+        return new DrOptions(Optional.of(name), workers, flowsPerWorker, resolveTimeout, answerArp, startHeld);
     }
 
     public DrOptions withWorkers(int n) {
-        return new DrOptions(interfaceName, n, flowsPerWorker, resolveTimeout, answerArp);
+        return new DrOptions(interfaceName, n, flowsPerWorker, resolveTimeout, answerArp, startHeld);
     }
 
     public DrOptions withResolveTimeout(Duration timeout) {
-        return new DrOptions(interfaceName, workers, flowsPerWorker, timeout, answerArp);
+        return new DrOptions(interfaceName, workers, flowsPerWorker, timeout, answerArp, startHeld);
     }
 
     public DrOptions withArpAnswering(boolean answer) {
-        return new DrOptions(interfaceName, workers, flowsPerWorker, resolveTimeout, answer);
+        return new DrOptions(interfaceName, workers, flowsPerWorker, resolveTimeout, answer, startHeld);
+    }
+
+    public DrOptions withStartHeld(boolean held) {
+        return new DrOptions(interfaceName, workers, flowsPerWorker, resolveTimeout, answerArp, held);
     }
 }

@@ -34,7 +34,12 @@ public final class DrStats {
     public static final int INHERITED_FLOW_WAITING = FORWARDED + 15;
     /** Not a drop: a mid-flow packet of an unknown connection scheduled as a new one (sloppytcp=yes). */
     public static final int MID_FLOW_SCHEDULED = FORWARDED + 16;
-    public static final int COUNT = FORWARDED + 17;
+    /**
+     * A frame received while the workers are held ({@link DrDataPlane#hold}): during an upgrade's hand-over the
+     * other lbd process forwards (or, for the instant of the hand-over, neither), so this one drops everything.
+     */
+    public static final int HELD = FORWARDED + 17;
+    public static final int COUNT = FORWARDED + 18;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -76,6 +81,7 @@ public final class DrStats {
             case INHERITED_FLOW_TAKEN -> "inherited-flows-taken";
             case INHERITED_FLOW_WAITING -> "dropped-inherited-flow-waiting";
             case MID_FLOW_SCHEDULED -> "mid-flow-scheduled";
+            case HELD -> "dropped-held";
             default -> "unknown";
         };
     }

@@ -59,6 +59,9 @@ final class DrWorker implements Runnable {
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
     private volatile boolean running = true;
+    // Held: neither forwards nor answers ARP/ND (another lbd process does, during an upgrade). A plain volatile
+    // read per frame; set before an export is asked for, so the export holds every connection this worker made.
+    private volatile boolean held;
     // A connection listing asked of this worker (lbadm -Lc): answered on this thread between two batches, so the
     // flow table is only ever read by its owner. One at a time (DrDataPlane#connections serializes them).
     private final AtomicReference<ListingRequest> listing = new AtomicReference<>();
@@ -105,6 +108,15 @@ final class DrWorker implements Runnable {
 
     void stop() {
         running = false;
+    }
+
+    /**
+     * Any thread: {@code true} stops forwarding and answering ARP/ND (every frame is dropped and counted as
+     * {@link DrStats#HELD}), from the next frame on; {@code false} resumes. An export asked for after a hold
+     * holds every connection the worker scheduled: the hold is seen before the export, both being volatile.
+     */
+    void hold(boolean hold) {
+        held = hold;
     }
 
     /** Any thread: this worker's flows as IPVS lists them, at most {@code limit}, answered between two batches. */
@@ -212,6 +224,10 @@ final class DrWorker implements Runnable {
     /** Handles one received frame; true when it was rewritten and is to be sent. */
     boolean handle(MemorySegment frame, int length) {
         stats.increment(DrStats.RECEIVED);
+        if (held) {
+            stats.increment(DrStats.HELD);
+            return false;
+        }
         int verdict = parser.parse(frame, length);
         stats.increment(verdict);
         DrDirectory v = publisher.current().directRouting();

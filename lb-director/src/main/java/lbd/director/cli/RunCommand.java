@@ -131,8 +131,10 @@ final class RunCommand {
             return 1;
         }
         Path drState = drStateFile(file);
+        DrFlowHandOver drFlows = director.drFlowHandOver(drState.resolveSibling(drState.getFileName() + ".upgrade"));
         if (takeOver != null) {
-            takeOverFrom(takeOver, handOver);
+            createRunDirectory(drState.getParent());
+            takeOverFrom(takeOver, handOver, drFlows);
         } else {
             carryOverDrState(director, config, drState);
         }
@@ -171,7 +173,8 @@ final class RunCommand {
         List<AutoCloseable> last = pidFile == null ? List.of() : List.of(pidFile::remove);
         Stop stop = new Stop(director, first, last, drState);
         ops.upgrader(new UpgradeCoordinator(ops.socket().resolveSibling(ops.socket().getFileName() + ".upgrade"),
-                installedLauncher(), arguments, new HandingOver(director, ha, ops, systemd, stop)));
+                installedLauncher(), arguments, new HandingOver(director, ha, ops, systemd, stop, drFlows,
+                drState.getParent())));
         if (stderrUntilServing) {
             try {
                 logs = LogSetup.configure(config.globals().logfile());
@@ -213,17 +216,21 @@ final class RunCommand {
     }
 
     /**
-     * The new process of an upgrade, once its director serves on the sockets handed over: tells the old one, waits
-     * until it has let go (its control socket, metrics port, systemd's main process), then writes where it wrote;
-     * {@link TakeOver#ready} follows once this one has bound them and written its pid file.
+     * The new process of an upgrade, once its director serves on the sockets handed over (its DR workers held):
+     * tells the old one, waits until it has let go (its control socket, metrics port, systemd's main process, its
+     * DR workers, whose connections come with "released"), takes the DR connections over and lets its own DR
+     * workers forward, then writes where it wrote; {@link TakeOver#ready} follows once this one has bound the ports
+     * and written its pid file.
      */
-    private static void takeOverFrom(TakeOver takeOver, HandOver handOver) {
+    private static void takeOverFrom(TakeOver takeOver, HandOver handOver, DrFlowHandOver drFlows) {
+        byte[] flows = new byte[0];
         try {
             takeOver.serving();
-            DrFlowHandOver.NONE.restore(takeOver.released());
+            flows = takeOver.released();
         } catch (IOException | RuntimeException e) {
             log.warn("lbd upgrade: the lbd before did not say it let go ({}); serving anyway", e.getMessage());
         }
+        drFlows.restore(flows); // the DR workers forward from here on, with the connections or (failure) without
         takeOver.adoptStdio();
         log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts; serving",
                 handOver.sockets().size(), handOver.verdicts().size());
@@ -240,14 +247,15 @@ final class RunCommand {
     }
 
     /** This lbd as lbd upgrade's coordinator needs it (the old process's side). */
-    private record HandingOver(Director director, HaNode ha, DirectorOps ops, SystemdService systemd, Stop stop)
-            implements UpgradeCoordinator.OldProcess {
+    private record HandingOver(Director director, HaNode ha, DirectorOps ops, SystemdService systemd, Stop stop,
+            DrFlowHandOver drFlows, Path runDirectory) implements UpgradeCoordinator.OldProcess {
 
         @Override
         public Optional<String> refusal() {
             if (ha != null) {
-                return Optional.of("this lbd is an HA node (--ha), which lbd upgrade does not hand over yet: let the"
-                        + " peer take over, then restart this node");
+                return Optional.of("this lbd is an HA node (--ha), whose heartbeats, role and connection sync lbd"
+                        + " upgrade does not hand over yet: let the peer take over (the connection sync has given it"
+                        + " the DR connections), then restart this node");
             }
             return director.handOverRefusal();
         }
@@ -269,7 +277,13 @@ final class RunCommand {
 
         @Override
         public byte[] saveDrFlows() {
-            return DrFlowHandOver.NONE.save();
+            createRunDirectory(runDirectory);
+            return drFlows.save();
+        }
+
+        @Override
+        public void resumeDrFlows() {
+            drFlows.resume();
         }
 
         @Override

@@ -48,6 +48,7 @@ import lbd.health.RealServerStatus;
 import lbd.health.ServiceHealth;
 import lbd.director.unix.SeqPacketSocket;
 import lbd.director.upgrade.HandOver;
+import lbd.director.upgrade.DrFlowHandOver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,14 +94,15 @@ public final class Director implements AutoCloseable {
     private final Map<VirtualServiceKey, int[]> handedSockets = new HashMap<>();
     private Map<RealServerKey, InheritedVerdict> inheritedVerdicts = Map.of();
 
-    private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
+    private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp,
+            boolean drStartHeld) {
         this.config = config;
         this.effective = config;
         NatSettings nat = new NatSettings(transport, eventLoops, Duration.ofSeconds(10));
         ConnectionCeiling ceiling = connectionCeiling(config, nat.effectiveEventLoops());
         this.nat = new NatProxy(nat.withMaxConnections(ceiling.maxConnections()), publisher);
         this.conductor = new ControlConductor(this::afterMessages);
-        DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp);
+        DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp).withStartHeld(drStartHeld);
         this.dr = new DrBinding(publisher, withDrSettings(drOptions, config, eventLoops),
                 task -> conductor.post("direct routing: MAC resolution", task), this::holdsChanged);
         this.alerts = new EmailAlerts(config);
@@ -141,13 +143,14 @@ public final class Director implements AutoCloseable {
      * ({@code lbd upgrade}): its VIPs' sockets are adopted instead of bound (clients queued in them are served
      * here), and the health checks start from its verdicts. Sockets of VIPs this configuration does not have are
      * closed (the old process still has its own until it stops). When the start fails, every socket handed over is
-     * closed here: the old process goes on serving on its own.
+     * closed here: the old process goes on serving on its own. The DR workers start held (neither forwarding nor
+     * answering ARP: the old process still does) until {@link #drFlowHandOver}'s restore.
      */
     public static Director start(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp,
             HandOver handOver) {
         Director d;
         try {
-            d = new Director(config, transport, eventLoops, drAnswersArp);
+            d = new Director(config, transport, eventLoops, drAnswersArp, handOver != HandOver.NONE);
         } catch (RuntimeException e) {
             handOver.sockets().values().forEach(SeqPacketSocket::closeAll);
             throw e;
@@ -204,17 +207,32 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * Why this lbd cannot hand over to a new process, or empty: direct-routing services (their flow table is not
-     * handed over yet, see lbd.director.upgrade.DrFlowHandOver), or transport=nio (no descriptors to give).
+     * {@code lbd upgrade}'s direct-routing connections and templates, through {@code scratch} (a file in the runtime
+     * directory): the old process's {@link DrFlowHandOver#save} holds its DR workers and saves, the new one's
+     * {@link DrFlowHandOver#restore} restores and lets its workers (started held) forward.
+     */
+    public DrFlowHandOver drFlowHandOver(Path scratch) {
+        return new DrFlowsThroughFile(dr, scratch);
+    }
+
+    /**
+     * Why this lbd cannot hand over to a new process, or empty: a forwarding method the upgrade does not carry, a
+     * gate server on this director itself (its TUN device and rule are this process's), or transport=nio (no
+     * descriptors to give).
      */
     public Optional<String> handOverRefusal() {
         return conductor.call("lbd upgrade: check", () -> {
             for (VirtualService vs : effective.virtualServices()) {
-                if (vs.forwarding() != ForwardingMethod.MASQ && !vs.realServers().isEmpty()) {
+                if (vs.forwarding() != ForwardingMethod.MASQ && vs.forwarding() != ForwardingMethod.GATE
+                        && !vs.realServers().isEmpty()) {
                     return Optional.of(vs.key() + " forwards with " + vs.forwarding().configName() + ": lbd upgrade"
-                            + " hands over NAT (masq) services only, not yet a direct-routing flow table; restart lbd"
-                            + " instead (systemctl restart lbd)");
+                            + " hands over masq and gate services only; restart lbd instead (systemctl restart lbd)");
                 }
+            }
+            if (dr.deliversLocally()) {
+                return Optional.of("a gate real server is this director itself (local delivery through "
+                        + lbd.director.dr.LocalNode.DEVICE + "), whose device lbd upgrade does not hand over yet;"
+                        + " restart lbd instead, with cleanstop=no to keep the DR connections");
             }
             if (nat.transport() == lbd.dataplane.transport.TransportKind.NIO) {
                 return Optional.of("transport=nio cannot hand its sockets to another process (the JDK names no"

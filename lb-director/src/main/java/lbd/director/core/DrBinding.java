@@ -72,6 +72,7 @@ final class DrBinding implements AutoCloseable {
     private volatile List<RealServerKey> gateServers = List.of(); // written by the conductor, read by lbd-dr
     private volatile DrDataPlane plane;
     private volatile ScheduledExecutorService owner; // read by close() on the shutdown thread
+    private volatile boolean workersHeld; // the workers neither forward nor answer ARP (an upgrade's hand-over)
     // ---- lbd-dr thread ----
     private NeighbourResolver neighbours;
     private LocalNode localNode;
@@ -99,6 +100,7 @@ final class DrBinding implements AutoCloseable {
         this.options = options;
         this.control = control;
         this.holdsChanged = holdsChanged;
+        this.workersHeld = options.startHeld();
     }
 
     /** The effective configuration changed: the gate services and servers to serve and resolve. */
@@ -275,7 +277,7 @@ final class DrBinding implements AutoCloseable {
         List<String> addresses = servers.stream().map(k -> k.address().hostAddress()).toList();
         Future<DrDataPlane> started = owner.submit(() -> {
             DrInterface iface = DrHost.probe(options.interfaceName().orElse(null), startKeys, addresses);
-            DrDataPlane p = DrDataPlane.start(iface, options, publisher, startKeys);
+            DrDataPlane p = DrDataPlane.start(iface, options.withStartHeld(workersHeld), publisher, startKeys);
             try {
                 neighbours = new NeighbourResolver(iface.name(), iface.index(), iface.mac(),
                         DrHost.ownIpv4(iface.name()));
@@ -292,6 +294,7 @@ final class DrBinding implements AutoCloseable {
         });
         try {
             plane = started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            plane.hold(workersHeld); // a hold or release while it started
         } catch (ExecutionException e) {
             owner.shutdownNow();
             owner = null;
@@ -435,6 +438,23 @@ final class DrBinding implements AutoCloseable {
                             + " ignored") : List.of());
         }
         return DrStateFile.restore(p, path);
+    }
+
+    /**
+     * Any thread: the workers stop forwarding and answering ARP ({@code true}), or forward again; a data path
+     * started later starts so too. For an upgrade's hand-over, see {@link DrDataPlane#hold}.
+     */
+    void hold(boolean hold) {
+        workersHeld = hold;
+        DrDataPlane p = plane;
+        if (p != null) {
+            p.hold(hold);
+        }
+    }
+
+    /** Conductor thread: whether a gate server is this director itself (local delivery through a TUN device). */
+    boolean deliversLocally() {
+        return macs.containsValue(Destination.LOCAL_NODE);
     }
 
     /** The running DR data path, null while no gate service runs (the connection sync reaches it through this). */
