@@ -48,8 +48,12 @@ final class DrFlowsThroughFile implements DrFlowHandOver {
                     saved.flows(), saved.templates(), bytes.length,
                     saved.left() > 0 ? "; " + saved.left() + " of a worker that did not answer left out" : "");
             return bytes;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the DR connections saved to " + scratch, e);
+        } catch (IOException | UncheckedIOException e) {
+            // The new process serves already and forwards once "released" arrives: it goes on without them (with
+            // sloppytcp=yes and mh their packets still reach their real servers).
+            log.error("lbd upgrade: cannot save the DR connections to {} ({}); the new lbd starts without them",
+                    scratch, e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage());
+            return new byte[0];
         } finally {
             delete();
         }
