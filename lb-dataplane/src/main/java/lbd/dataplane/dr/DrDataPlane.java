@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Protocol;
@@ -107,7 +108,7 @@ public final class DrDataPlane implements AutoCloseable {
         DrDirectory startDirectory = DrDirectory.of(services, Set.of());
         Set<Integer> vips = startDirectory.vipSet();
         BpfFilter filter = BpfFilter.forVips(startDirectory.vipArray(), startDirectory.vip6Array());
-        int group = (int) (ProcessHandle.current().pid() & 0xffff);
+        int group = fanoutGroup(ProcessHandle.current());
 
         List<PacketSocket> sockets = new ArrayList<>();
         try {
@@ -158,6 +159,24 @@ public final class DrDataPlane implements AutoCloseable {
         for (DrWorker w : workers) {
             w.hold(hold);
         }
+    }
+
+    /**
+     * This process's PACKET_FANOUT group id: its pid's low 16 bits, unless an ancestor's are the same. The new
+     * process of an upgrade is a descendant of the old one, whose sockets stay open until it exits: in the same
+     * group (ids are per network namespace) the kernel would split the VIPs' frames between the two processes,
+     * and the old one, held, would drop its share.
+     */
+    static int fanoutGroup(ProcessHandle self) {
+        java.util.Set<Integer> taken = new HashSet<>();
+        for (Optional<ProcessHandle> p = self.parent(); p.isPresent(); p = p.get().parent()) {
+            taken.add((int) (p.get().pid() & 0xffff));
+        }
+        int group = (int) (self.pid() & 0xffff);
+        while (taken.contains(group)) {
+            group = (group + 1) & 0xffff;
+        }
+        return group;
     }
 
     /** True when every worker receives through a TPACKET_V3 memory-mapped ring (false: recvmsg fallback). */
