@@ -197,6 +197,17 @@ public final class LongLivedDrLab implements AutoCloseable {
                 Integer.parseInt(line.replaceAll(".*FAILED=(\\d+).*", "$1")), line.replaceAll(".*ERRORS=", ""));
     }
 
+    /** Whether a new connection from the client through the VIP is answered within 3 s (a line, then closed). */
+    public boolean answersNewConnection() {
+        String probe = "import socket\n"
+                + "s = socket.create_connection(('" + VIP + "', " + PORT + "), timeout=3)\n"
+                + "s.settimeout(3)\n"
+                + "s.sendall(b'probe\\n')\n"
+                + "print(s.makefile('rb').readline().decode().strip())\n";
+        Shell.Result r = Shell.attempt(List.of("ip", "netns", "exec", client, "python3", "-c", probe));
+        return r.exitCode() == 0 && r.output().strip().matches("[AB] probe");
+    }
+
     /** Runs {@code command} in the director's namespace (e.g. curl of lbd's metrics on its loopback). */
     public Shell.Result inDirector(String... command) {
         return Shell.inNetns(director, command);

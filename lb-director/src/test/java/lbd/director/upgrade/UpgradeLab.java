@@ -98,8 +98,8 @@ final class UpgradeLab implements AutoCloseable {
 
     /**
      * Writes {@code HOME/bin/lbd}, a launcher as the package's that runs this build's classes with {@code jvmOptions}
-     * (and, with the file {@code HOME/broken}, prints a line and exits 3, as a binary that does not start); returns
-     * its path.
+     * (with the file {@code HOME/broken}, it prints a line and exits 3, as a binary that does not start; with the
+     * file {@code HOME/main}, it runs the class named there instead of lbd's); returns its path.
      */
     static Path writeLauncher(Path home, String jvmOptions) throws IOException {
         Path launcher = home.resolve("bin/lbd");
@@ -109,8 +109,10 @@ final class UpgradeLab implements AutoCloseable {
         Files.writeString(launcher, """
                 #!/bin/sh
                 if [ -f '%1$s/broken' ]; then echo "lbd: this lbd binary is broken (test)" >&2; exit 3; fi
+                main=lbd.director.cli.LbdMain
+                if [ -f '%1$s/main' ]; then main=$(cat '%1$s/main'); fi
                 exec '%2$s' --enable-native-access=ALL-UNNAMED %4$s \\
-                    -Dlbd.home='%1$s' -cp '%3$s' lbd.director.cli.LbdMain "$@"
+                    -Dlbd.home='%1$s' -cp '%3$s' "$main" "$@"
                 """.formatted(home, java, classPath, jvmOptions), StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
         return launcher;
