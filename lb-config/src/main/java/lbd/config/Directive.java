@@ -28,6 +28,8 @@ enum Directive {
     INTERFACE("interface", Scope.GLOBAL, Support.ACTED),
     LOGLEVEL("loglevel", Scope.GLOBAL, Support.ACTED),
     LOGFORMAT("logformat", Scope.GLOBAL, Support.ACTED),
+    // IPVS's sloppy_tcp sysctl: schedule a mid-flow packet of a DR connection no worker knows.
+    SLOPPYTCP("sloppytcp", Scope.GLOBAL, Support.ACTED),
 
     // Global defaults that a virtual service may override.
     CHECKTIMEOUT("checktimeout", Scope.BOTH, Support.ACTED),

@@ -56,9 +56,10 @@ final class GlobalBuilder {
                 List.of());
         LogLevel logLevel = orElse(r.read(globals, Directive.LOGLEVEL, GlobalBuilder::logLevel), LogLevel.INFO);
         LogFormat logFormat = orElse(r.read(globals, Directive.LOGFORMAT, GlobalBuilder::logFormat), LogFormat.TEXT);
+        boolean sloppyTcp = orElse(r.read(globals, Directive.SLOPPYTCP, Values::yesNo), false);
         return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
                 emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterfaces,
-                emailAlertFrom, logLevel, logFormat);
+                emailAlertFrom, logLevel, logFormat, sloppyTcp);
     }
 
     /** interface=eth0 or interface=eth0,eth1.10,bond0 (commas or blanks between the names). */

@@ -23,7 +23,7 @@ final class NoEffect {
         };
     }
 
-    /** cleanstop=no: lbd is the forwarding path, so what it forwards stops when it stops. */
-    static final String CLEANSTOP_NO = "lbd itself forwards the virtual services' traffic (there is no kernel"
-            + " table to leave behind), so its virtual services stop with it whatever cleanstop says";
+    /** cleanstop= in a virtual block: lbd saves the DR connections of every service on a stop, or of none. */
+    static final String CLEANSTOP_IN_BLOCK = "lbd keeps the direct-routing connections of every service across a"
+            + " restart, or of none: set cleanstop=no globally";
 }

@@ -55,8 +55,9 @@ final class ValueReader {
             SourceLine line = e.getValue();
             if (d.support == Directive.Support.ACCEPTED) {
                 problems.warn(line.number(), d.configName + " has no effect in lbd because " + NoEffect.because(d));
-            } else if (d == Directive.CLEANSTOP && (line.value().equals("no") || line.value().equals("\"no\""))) {
-                problems.warn(line.number(), "cleanstop=no has no effect in lbd because " + NoEffect.CLEANSTOP_NO);
+            } else if (d == Directive.CLEANSTOP && block.start != null) {
+                problems.warn(line.number(), "cleanstop in a virtual block has no effect in lbd because "
+                        + NoEffect.CLEANSTOP_IN_BLOCK);
             }
         }
     }

@@ -42,6 +42,7 @@ class DefaultsAndDirectivesTest {
         assertThat(vs.maxConnections()).isZero();
         assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
         assertThat(config.globals().cleanStop()).isTrue();
+        assertThat(config.globals().sloppyTcp()).as("IPVS: sloppy_tcp 0").isFalse();
         assertThat(config.globals().transport()).isEqualTo(Transport.AUTO);
         assertThat(config.globals().logLevel()).isEqualTo(LogLevel.INFO);
         assertThat(config.globals().logFormat()).isEqualTo(LogFormat.TEXT);
@@ -252,6 +253,7 @@ class DefaultsAndDirectivesTest {
                 interface=eth0
                 loglevel=debug
                 logformat=json
+                sloppytcp=yes
                 supervised
                 fork=yes
                 cleanstop=no
@@ -288,6 +290,7 @@ class DefaultsAndDirectivesTest {
         assertThat(g.supervised()).isTrue();
         assertThat(g.forkingMode()).isTrue();
         assertThat(g.cleanStop()).isFalse();
+        assertThat(g.sloppyTcp()).isTrue();
         assertThat(g.autoreload()).isTrue();
         assertThat(g.maintenanceDir()).contains(Path.of("/etc/lbd/maintenance"));
         assertThat(g.emailAlert()).contains("admin@example.com");

@@ -41,7 +41,7 @@ class NoEffectWarningsTest {
     }
 
     @Test
-    void cleanstopNoIsWarnedAboutGloballyAndInABlockButCleanstopYesIsWhatLbdDoes() {
+    void cleanstopNoGloballyIsActedOnButInABlockIsWarnedAboutWhateverItsValue() {
         List<String> warnings = Fixtures.warnings("""
                 cleanstop=no
                 virtual=10.0.0.1:8080
@@ -53,10 +53,13 @@ class NoEffectWarningsTest {
                 \tchecktype=connect
                 \tcleanstop=yes
                 """);
-        assertThat(warnings).hasSize(2);
-        assertThat(warnings.get(0)).startsWith("test.cf:1: warning: cleanstop=no has no effect in lbd because lbd"
-                + " itself forwards");
-        assertThat(warnings.get(1)).startsWith("test.cf:5: warning: cleanstop=no has no effect");
+        assertThat(warnings).containsExactly(
+                "test.cf:5: warning: cleanstop in a virtual block has no effect in lbd because lbd keeps the"
+                        + " direct-routing connections of every service across a restart, or of none: set"
+                        + " cleanstop=no globally",
+                "test.cf:9: warning: cleanstop in a virtual block has no effect in lbd because lbd keeps the"
+                        + " direct-routing connections of every service across a restart, or of none: set"
+                        + " cleanstop=no globally");
     }
 
     @Test

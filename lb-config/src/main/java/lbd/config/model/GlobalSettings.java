@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param logfile          logfile: a path, or a syslog facility name such as local0
  * @param callback         callback: command run after the configuration is (re)loaded
  * @param maintenanceDir   maintenancedir: a file named after a real server takes it out of service
- * @param cleanStop        cleanstop: remove the virtual services on stop
+ * @param cleanStop        cleanstop: yes removes the DR connections on stop; no saves them in the runtime directory
+ *                         for the next start (ldirectord: remove the virtual services on stop)
  * @param supervised       supervised
  * @param forkingMode      fork: run each check in its own process (lbd never needs to; accepted)
  * @param emailAlert       emailalert: the global recipients (each service's {@link VirtualService#reporting()} has
@@ -30,6 +31,8 @@ import java.util.Optional;
  * @param emailAlertFrom   emailalertfrom: the From: of alert mail (empty: USER@HOSTNAME, as ldirectord)
  * @param logLevel         lbd: loglevel=error|warn|info|debug (lbd -d makes it debug)
  * @param logFormat        lbd: logformat=text|json
+ * @param sloppyTcp        lbd: sloppytcp=yes|no (IPVS's sloppy_tcp), whether the DR path schedules a packet that is
+ *                         not a SYN of a connection it does not know (yes) or drops it (no, the default)
  */
 public record GlobalSettings(
         boolean autoreload,
@@ -48,7 +51,8 @@ public record GlobalSettings(
         List<String> networkInterfaces,
         Optional<String> emailAlertFrom,
         LogLevel logLevel,
-        LogFormat logFormat) {
+        LogFormat logFormat,
+        boolean sloppyTcp) {
 
     public GlobalSettings {
         Objects.requireNonNull(logLevel, "logLevel");
@@ -68,7 +72,7 @@ public record GlobalSettings(
         }
     }
 
-    /** With the default log level and format (info, text). */
+    /** With the default log level and format (info, text) and sloppytcp=no. */
     public GlobalSettings(boolean autoreload, Optional<String> logfile, Optional<String> callback,
                           Optional<Path> maintenanceDir, boolean cleanStop, boolean supervised, boolean forkingMode,
                           Optional<String> emailAlert, Transport transport, int eventLoops, int maxConnections,
@@ -76,7 +80,7 @@ public record GlobalSettings(
                           List<String> networkInterfaces, Optional<String> emailAlertFrom) {
         this(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, forkingMode, emailAlert, transport,
                 eventLoops, maxConnections, controlSocket, metricsAddress, networkInterfaces, emailAlertFrom,
-                LogLevel.INFO, LogFormat.TEXT);
+                LogLevel.INFO, LogFormat.TEXT, false);
     }
 
     /** Without emailalertfrom. */

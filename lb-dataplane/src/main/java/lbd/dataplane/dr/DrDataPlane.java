@@ -7,11 +7,14 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.dr.flow.FlowChangeRing;
+import lbd.dataplane.dr.flow.InheritedFlows;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
@@ -37,6 +40,10 @@ import lbd.dataplane.worker.WorkerState;
  */
 public final class DrDataPlane implements AutoCloseable {
 
+    /** Per worker: changes waiting for the connection sync (16384 records, 1.1 MB once the sync enables it). */
+    static final int CHANGE_RING_SLOTS = 1 << 14;
+    /** The most connections handed over (saved, synced) kept waiting for their first packet here. */
+    static final long MAX_INHERITED = 1 << 22;
     // Per worker: 8 MiB of TPACKET_V3 receive ring, about 4000 full-size frames of burst, shared out among the
     // interfaces (at least 2 MiB each).
     private static final int RING_BLOCKS = 32;
@@ -49,13 +56,19 @@ public final class DrDataPlane implements AutoCloseable {
     private final List<Thread> threads;
     private final List<DrStats> stats;
     private final LocalDelivery local = new LocalDelivery();
+    private final InheritedFlows inherited;
+    private final List<FlowChangeRing> changeRings = new ArrayList<>();
+    private final SnapshotPublisher publisher;
     // Owner thread: the VIPs in the packet filter; whether the sockets take every multicast frame (IPv6 ND).
     private Set<Integer> filtered;
     private Set<Inet6Address> filtered6;
     private boolean allMulticast;
 
     private DrDataPlane(List<DrInterface> interfaces, List<PacketSocket> sockets, List<DrWorker> workers,
-                        List<DrStats> stats, Set<Integer> filtered, Set<Inet6Address> filtered6) {
+                        List<DrStats> stats, Set<Integer> filtered, Set<Inet6Address> filtered6,
+                        SnapshotPublisher publisher, int inheritedCapacity) {
+        this.publisher = publisher;
+        this.inherited = new InheritedFlows(inheritedCapacity);
         this.interfaces = List.copyOf(interfaces);
         this.filtered6 = filtered6;
         this.sockets = sockets;
@@ -108,7 +121,7 @@ public final class DrDataPlane implements AutoCloseable {
         Set<Integer> vips = startDirectory.vipSet();
         BpfFilter filter = BpfFilter.forVips(startDirectory.vipArray(), startDirectory.vip6Array());
         // One fanout group per interface (the kernel refuses a group on two devices), ids apart per process.
-        int group = (int) (ProcessHandle.current().pid() & 0xffff);
+        int group = fanoutGroup(ProcessHandle.current(), ingress.size());
         int blocks = Math.max(MIN_RING_BLOCKS, RING_BLOCKS / ingress.size());
         int workerCount = options.workers();
         // sockets: interface-major, worker-minor (socket of worker w on interface i at i * workers + w)
@@ -128,7 +141,8 @@ public final class DrDataPlane implements AutoCloseable {
         List<DrStats> stats = new ArrayList<>();
         List<DrWorker> workers = new ArrayList<>();
         DrDataPlane plane = new DrDataPlane(ingress, sockets, workers, stats, Set.copyOf(vips),
-                startDirectory.vip6Set());
+                startDirectory.vip6Set(), publisher,
+                (int) Math.min((long) options.workers() * options.flowsPerWorker(), MAX_INHERITED));
         if (!startDirectory.vip6Set().isEmpty()) {
             plane.receiveAllMulticast();
         }
@@ -140,14 +154,69 @@ public final class DrDataPlane implements AutoCloseable {
             for (int i = 0; i < ingress.size(); i++) {
                 own[i] = sockets.get(i * workerCount + w);
             }
-            workers.add(new DrWorker(own, macs, new WorkerState(publisher, w, workerCount), publisher, s,
-                    options.flowsPerWorker(), plane.local));
+            DrWorker worker = new DrWorker(own, macs, new WorkerState(publisher, w, workerCount), publisher, s,
+                    options.flowsPerWorker(), plane.local, plane.inherited);
+            worker.hold(options.startHeld()); // before its thread starts: not one frame forwarded while held
+            workers.add(worker);
+        }
+        for (DrWorker worker : workers) {
+            FlowChangeRing ring = new FlowChangeRing(CHANGE_RING_SLOTS);
+            worker.changeListener(ring); // before the worker's thread starts: its table is then the worker's alone
+            plane.changeRings.add(ring);
         }
         for (int i = 0; i < workers.size(); i++) {
             Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(workers.get(i));
             plane.threads.add(t);
         }
         return plane;
+    }
+
+    /**
+     * Any thread: the workers stop forwarding and answering ARP/ND ({@code true}: every frame they receive is
+     * dropped and counted as {@code dropped-held}), or forward again ({@code false}). An upgrade holds the old
+     * process's workers before it saves their connections, and starts the new one's held until it has restored
+     * them: both processes' sockets get every frame (each is a fanout group of its own), and two data planes
+     * forwarding at once could schedule one SYN to two real servers. A {@link #close} does not need it.
+     */
+    public void hold(boolean hold) {
+        for (DrWorker w : workers) {
+            w.hold(hold);
+        }
+    }
+
+    /**
+     * This process's first PACKET_FANOUT group id (interface i uses {@code first + i}): its pid's low 16 bits,
+     * moved on while the ids of its {@code interfaces} would meet an ancestor's. The new process of an upgrade is
+     * a descendant of the old one, whose sockets stay open until it exits: in the same group on the same interface
+     * (ids are per network namespace) the kernel would split the VIPs' frames between the two processes, and the
+     * old one, held, would drop its share; the same id on another interface would make the kernel refuse the join.
+     */
+    static int fanoutGroup(ProcessHandle self, int interfaces) {
+        java.util.Set<Integer> taken = new HashSet<>();
+        for (Optional<ProcessHandle> p = self.parent(); p.isPresent(); p = p.get().parent()) {
+            int first = (int) (p.get().pid() & 0xffff);
+            for (int i = 0; i < interfaces; i++) {
+                taken.add((first + i) & 0xffff);
+            }
+        }
+        int group = (int) (self.pid() & 0xffff);
+        while (overlaps(taken, group, interfaces)) {
+            group = (group + 1) & 0xffff;
+        }
+        return group;
+    }
+
+    static int fanoutGroup(ProcessHandle self) {
+        return fanoutGroup(self, 1);
+    }
+
+    private static boolean overlaps(java.util.Set<Integer> taken, int first, int interfaces) {
+        for (int i = 0; i < interfaces; i++) {
+            if (taken.contains((first + i) & 0xffff)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when every worker receives through a TPACKET_V3 memory-mapped ring (false: recvmsg fallback). */
@@ -250,6 +319,32 @@ public final class DrDataPlane implements AutoCloseable {
             }
         }
         return answers;
+    }
+
+    /** Connections scheduled elsewhere (saved, handed over, synced), waiting for their first packet here. */
+    public InheritedFlows inherited() {
+        return inherited;
+    }
+
+    /**
+     * Each worker's changes for a backup director (new ESTABLISHED connections, closing ones, refreshes); off until
+     * the connection sync enables them.
+     */
+    public List<FlowChangeRing> changeRings() {
+        return List.copyOf(changeRings);
+    }
+
+    /** Drops the inherited connections whose timers ran out without a packet (control plane, now and then). */
+    public int expireInherited() {
+        return inherited.expire(FlowHandOver.nowMillis());
+    }
+
+    SnapshotPublisher publisher() {
+        return publisher;
+    }
+
+    List<DrWorker> workers() {
+        return workers;
     }
 
     /** The workers' states, for summing counters into listings. */

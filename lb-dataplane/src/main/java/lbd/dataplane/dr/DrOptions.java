@@ -14,9 +14,11 @@ import java.util.List;
  *                        neighbour table
  * @param answerArp       whether lbd answers ARP for (and announces) its DR VIPs from the start; false for the
  *                        backup node of an HA pair until {@link DrDataPlane#setAnswering} says otherwise
+ * @param startHeld       the workers start held ({@link DrDataPlane#hold}): the new process of an upgrade, until
+ *                        it has the old one's connections
  */
 public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker, Duration resolveTimeout,
-                        boolean answerArp) {
+                        boolean answerArp, boolean startHeld) {
 
     public DrOptions {
         interfaces = List.copyOf(interfaces);
@@ -30,22 +32,26 @@ public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker
 
     public static DrOptions defaults() {
         return new DrOptions(List.of(), Runtime.getRuntime().availableProcessors(), 1 << 20,
-                Duration.ofSeconds(2), true);
+                Duration.ofSeconds(2), true, false);
     }
 
     public DrOptions withInterfaces(List<String> names) {
-        return new DrOptions(names, workers, flowsPerWorker, resolveTimeout, answerArp);
+        return new DrOptions(names, workers, flowsPerWorker, resolveTimeout, answerArp, startHeld);
     }
 
     public DrOptions withWorkers(int n) {
-        return new DrOptions(interfaces, n, flowsPerWorker, resolveTimeout, answerArp);
+        return new DrOptions(interfaces, n, flowsPerWorker, resolveTimeout, answerArp, startHeld);
     }
 
     public DrOptions withResolveTimeout(Duration timeout) {
-        return new DrOptions(interfaces, workers, flowsPerWorker, timeout, answerArp);
+        return new DrOptions(interfaces, workers, flowsPerWorker, timeout, answerArp, startHeld);
     }
 
     public DrOptions withArpAnswering(boolean answer) {
-        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answer);
+        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answer, startHeld);
+    }
+
+    public DrOptions withStartHeld(boolean held) {
+        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answerArp, held);
     }
 }

@@ -36,7 +36,21 @@ public final class DrStats {
     public static final int TUNNEL_TTL_EXPIRED = FORWARDED + 16;
     /** ipip: a packet of one IP version for a tunnel of the other (a table built by hand; lb-config never does). */
     public static final int TUNNEL_FAMILY_MISMATCH = FORWARDED + 17;
-    public static final int COUNT = FORWARDED + 18;
+    /** Not a drop: a connection scheduled elsewhere (a saved table, an upgrade, the other director) taken in. */
+    public static final int INHERITED_FLOW_TAKEN = FORWARDED + 18;
+    /**
+     * A packet of a connection handed over whose real server is not (yet) in the service, or the flow table was
+     * full: dropped, the connection kept until its deadline.
+     */
+    public static final int INHERITED_FLOW_WAITING = FORWARDED + 19;
+    /** Not a drop: a mid-flow packet of an unknown connection scheduled as a new one (sloppytcp=yes). */
+    public static final int MID_FLOW_SCHEDULED = FORWARDED + 20;
+    /**
+     * A frame received while the workers are held ({@link DrDataPlane#hold}): during an upgrade's hand-over the
+     * other lbd process forwards (or, for the instant of the hand-over, neither), so this one drops everything.
+     */
+    public static final int HELD = FORWARDED + 21;
+    public static final int COUNT = FORWARDED + 22;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -71,7 +85,12 @@ public final class DrStats {
         /** An ARP reply or IPv6 neighbour advertisement sent for a VIP. */
         REPLY_SENT,
         /** Half-open flows evicted to make room (not frames). */
-        EVICTED
+        EVICTED,
+        /**
+         * Connections this worker carries on without having seen their SYN (not frame outcomes: the frame is also
+         * forwarded): handed over (a saved table, an upgrade, the other director's sync) or scheduled mid-flow.
+         */
+        CARRIED_ON
     }
 
     public static Kind kind(int counter) {
@@ -80,8 +99,9 @@ public final class DrStats {
             case RECEIVED -> Kind.RECEIVED;
             case FORWARDED -> Kind.FORWARDED;
             case DELIVERED_LOCALLY -> Kind.DELIVERED_LOCALLY;
-            case ARP_REPLIES_SENT, NEIGHBOUR_ADVERTISEMENTS_SENT -> Kind.REPLY_SENT;
+            case ARP_REPLIES_SENT, NEIGHBOUR_ADVERTISEMENTS_SENT, FRAGMENTATION_NEEDED_SENT -> Kind.REPLY_SENT;
             case HALF_OPEN_EVICTED -> Kind.EVICTED;
+            case INHERITED_FLOW_TAKEN, MID_FLOW_SCHEDULED -> Kind.CARRIED_ON;
             default -> Kind.DROPPED;
         };
     }
@@ -94,6 +114,9 @@ public final class DrStats {
         return switch (counter) {
             case ARP_REPLIES_SENT -> "arp";
             case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisement";
+            case FRAGMENTATION_NEEDED_SENT -> "fragmentation-needed";
+            case INHERITED_FLOW_TAKEN -> "handed-over";
+            case MID_FLOW_SCHEDULED -> "scheduled-mid-flow";
             default -> name(counter).replaceFirst("^(frames|dropped)-", "");
         };
     }
@@ -121,6 +144,10 @@ public final class DrStats {
             case TOO_BIG -> "dropped-too-big";
             case TUNNEL_TTL_EXPIRED -> "dropped-ipip-ttl-expired";
             case TUNNEL_FAMILY_MISMATCH -> "dropped-ipip-family-mismatch";
+            case INHERITED_FLOW_TAKEN -> "inherited-flows-taken";
+            case INHERITED_FLOW_WAITING -> "dropped-inherited-flow-waiting";
+            case MID_FLOW_SCHEDULED -> "mid-flow-scheduled";
+            case HELD -> "dropped-held";
             default -> "unknown";
         };
     }

@@ -7,7 +7,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.counter.DestinationCounters;
+import lbd.dataplane.dr.flow.FlowRecords;
 import lbd.dataplane.dr.flow.FlowTable;
+import lbd.dataplane.dr.flow.InheritedFlows;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.FrameParser;
@@ -41,11 +43,12 @@ import lbd.dataplane.worker.WorkerState;
  * <p>Every frame is sent through the first socket, each naming its interface (a packet socket sends on any);
  * ARP and neighbour answers and ICMP errors leave through the socket the request came in on.
  *
- * <p>A packet of an unknown flow that is not a SYN (e.g. the rest of a connection that another director or
- * an earlier lbd process scheduled, or a stray segment) is dropped and counted as
- * {@link DrStats#UNKNOWN_FLOW_NOT_SYN}: IPVS schedules only on SYN as well, and dropping is what the kernel
- * of a director that does not own the VIP and does not forward would do. The client's TCP times out or
- * retries; a new connection is scheduled normally.
+ * <p>A packet of an unknown flow that is not a SYN is the rest of a connection scheduled elsewhere (by an
+ * earlier lbd process, or by the other director of an HA pair) or a stray segment ({@link #carryOn}): a
+ * connection handed over ({@link InheritedFlows}: a saved table, an upgrade, the active director's sync) is taken
+ * into this worker's table with its real server; otherwise, with sloppytcp=yes (IPVS's sloppy_tcp), the packet
+ * is scheduled as a new connection (with mh, to the server the connection had); otherwise it is dropped and
+ * counted as {@link DrStats#UNKNOWN_FLOW_NOT_SYN}, as IPVS does without sloppy_tcp.
  */
 final class DrWorker implements Runnable {
 
@@ -83,11 +86,29 @@ final class DrWorker implements Runnable {
     private int sendLength;
     private int sendInterface;
     private volatile boolean running = true;
+    // Held: neither forwards nor answers ARP/ND (another lbd process does, during an upgrade). A plain volatile
+    // read per frame; set before an export is asked for, so the export holds every connection this worker made.
+    private volatile boolean held;
     // A connection listing asked of this worker (lbadm -Lc): answered on this thread between two batches, so the
     // flow table is only ever read by its owner. One at a time (DrDataPlane#connections serializes them).
     private final AtomicReference<ListingRequest> listing = new AtomicReference<>();
 
     private record ListingRequest(int limit, CompletableFuture<ConnectionEntries> answer) {
+    }
+
+    // Connections scheduled elsewhere, taken at their first packet here; and what taking one finds (this thread's).
+    private final InheritedFlows inherited;
+    private final InheritedFlows.Claim claim = new InheritedFlows.Claim();
+    // An export of this worker's flows asked for (a save, an upgrade, a resync): answered between two batches.
+    private final AtomicReference<ExportRequest> export = new AtomicReference<>();
+    private final FlowRecords.Writer exportWriter = new FlowRecords.Writer();
+
+    /**
+     * Fill {@code into} with messages of at most {@code messageBytes} of flows from entry {@code cursor} on; the
+     * answer: where to go on, -1 when done.
+     */
+    private record ExportRequest(java.nio.ByteBuffer into, int messageBytes, int cursor, long wallMillis,
+                                 CompletableFuture<Integer> answer) {
     }
 
     /**
@@ -98,18 +119,20 @@ final class DrWorker implements Runnable {
     DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
              int flowCapacity) {
         this(new PacketSocket[] {socket}, new long[] {ownMac}, state, publisher, stats, flowCapacity,
-                new LocalDelivery());
+                new LocalDelivery(), new InheritedFlows(1));
     }
 
     /**
      * @param sockets this worker's socket on each ingress interface, {@code ownMacs} their interfaces' MACs
-     * @param local   the way to this host's own stack, shared by the workers (for local gate destinations)
+     * @param local     the way to this host's own stack, shared by the workers (for local gate destinations)
+     * @param inherited connections scheduled elsewhere, shared by the workers
      */
     DrWorker(PacketSocket[] sockets, long[] ownMacs, WorkerState state, SnapshotPublisher publisher, DrStats stats,
-             int flowCapacity, LocalDelivery local) {
+             int flowCapacity, LocalDelivery local, InheritedFlows inherited) {
         if (sockets.length == 0 || sockets.length != ownMacs.length) {
             throw new IllegalArgumentException("one MAC per socket, at least one socket");
         }
+        this.inherited = inherited;
         this.local = local;
         this.sockets = sockets.clone();
         this.ownMacs = ownMacs.clone();
@@ -129,11 +152,38 @@ final class DrWorker implements Runnable {
         running = false;
     }
 
+    /**
+     * Any thread: {@code true} stops forwarding and answering ARP/ND (every frame is dropped and counted as
+     * {@link DrStats#HELD}), from the next frame on; {@code false} resumes. An export asked for after a hold
+     * holds every connection the worker scheduled: the hold is seen before the export, both being volatile.
+     */
+    void hold(boolean hold) {
+        held = hold;
+    }
+
     /** Any thread: this worker's flows as IPVS lists them, at most {@code limit}, answered between two batches. */
     CompletableFuture<ConnectionEntries> listConnections(int limit) {
         ListingRequest request = new ListingRequest(limit, new CompletableFuture<>());
         listing.set(request);
         return request.answer;
+    }
+
+    /**
+     * Any thread: writes {@link FlowRecords} messages of at most {@code messageBytes} of this worker's flows, from
+     * entry {@code cursor} on, one after another into {@code into} (position 0 to the limit it sets) while another
+     * fits; answered between two batches with the cursor to go on from, -1 when done. One at a time (the caller
+     * waits for the answer before asking again).
+     */
+    CompletableFuture<Integer> exportFlows(java.nio.ByteBuffer into, int messageBytes, int cursor) {
+        ExportRequest request = new ExportRequest(into, messageBytes, cursor, System.currentTimeMillis(),
+                new CompletableFuture<>());
+        export.set(request);
+        return request.answer;
+    }
+
+    /** Sets (null: removes) who hears of the changes a backup director needs; before {@link #run} starts. */
+    void changeListener(FlowTable.ChangeListener listener) {
+        flows.changeListener(listener);
     }
 
     /** Any thread: how many flows the worker tracks now (a plain read of a counter it writes: approximate). */
@@ -196,6 +246,9 @@ final class DrWorker implements Runnable {
                     ListingRequest asked = listing.getAndSet(null);
                     asked.answer.complete(flows.describe(asked.limit, nowMillis()));
                 }
+                if (export.get() != null) {
+                    answerExport(export.getAndSet(null));
+                }
                 if (handled == 0) {
                     poll.await(IDLE_POLL_MILLIS);
                 }
@@ -207,6 +260,19 @@ final class DrWorker implements Runnable {
     private void flush() {
         stats.add(DrStats.SEND_FAILED, socket.flush());
         tunnels.flushed();
+    }
+
+    /** Between two batches: writes the flows an export asked for, message after message while another fits. */
+    private void answerExport(ExportRequest asked) {
+        int next = asked.cursor;
+        int at = 0;
+        while (next >= 0 && asked.into.capacity() - at >= asked.messageBytes) {
+            exportWriter.wrap(asked.into, at, asked.messageBytes, asked.wallMillis);
+            next = flows.exportTo(exportWriter, next, nowMillis());
+            at += exportWriter.finish();
+        }
+        asked.into.limit(at);
+        asked.answer.complete(next);
     }
 
     /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */
@@ -224,6 +290,10 @@ final class DrWorker implements Runnable {
      */
     boolean handle(MemorySegment frame, int length) {
         stats.increment(DrStats.RECEIVED);
+        if (held) {
+            stats.increment(DrStats.HELD);
+            return false;
+        }
         int verdict = parser.parse(frame, length);
         stats.increment(verdict);
         DrDirectory v = publisher.current().directRouting();
@@ -312,11 +382,8 @@ final class DrWorker implements Runnable {
             e = -1;
         }
         if (e < 0) {
-            if (!syn) {
-                stats.increment(DrStats.UNKNOWN_FLOW_NOT_SYN);
-                return false;
-            }
-            e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, now);
+            e = syn ? schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, TcpStates.NONE, now)
+                    : carryOn(v, key, clientHigh, clientLow, clientPort, vipKey, vport, now);
             if (e < 0) {
                 return false;
             }
@@ -414,8 +481,67 @@ final class DrWorker implements Runnable {
         return true;
     }
 
+    /**
+     * A packet that is not a SYN, of a connection this worker does not track: a connection handed over is taken
+     * in, to its server, as long as the server is in the service; else sloppytcp=yes schedules it (tracked as
+     * ESTABLISHED: a mid-flow segment says the handshake is over), else it is dropped. Returns the entry or -1.
+     */
+    private int carryOn(DrDirectory v, VirtualServiceKey key, long clientHigh, long clientLow, int clientPort,
+                        int vipKey, int vport, long now) {
+        boolean ipv4 = clientHigh == FlowTable.IPV4;
+        if (inherited.take(clientHigh, clientLow, clientPort, ipv4 ? FlowTable.IPV4 : parser.destinationIpv6High(),
+                ipv4 ? vipKey & 0xFFFF_FFFFL : parser.destinationIpv6Low(), vport, now, claim)) {
+            ServiceSlot slot = state.service(key);
+            Destination d = null;
+            DestinationCounters c = null;
+            if (slot != null) {
+                int index = slot.indexOfServer(claim.server());
+                if (index >= 0) {
+                    d = slot.destination(index);
+                    c = slot.counters(index);
+                } else if (slot.table().fallback().isPresent()
+                        && slot.table().fallback().get().key().equals(claim.server())) {
+                    d = slot.table().fallback().get();
+                    c = slot.fallbackCounters();
+                }
+            }
+            if (d != null && d.egress().resolved()) {
+                int e = flows.adopt(clientHigh, clientLow, clientPort, vipKey, vport, d.egress(), c, claim.state(),
+                        now);
+                if (e >= 0) {
+                    Persistence persistence = slot.persistence();
+                    if (claim.controlled() && persistence != null) {
+                        long handle = persistence.join(clientHigh, clientLow, now);
+                        if (handle != PersistenceTemplates.NO_TEMPLATE) {
+                            flows.controlledBy(e, persistence.templates(), handle, persistence.prefixLength());
+                        }
+                    }
+                    stats.increment(DrStats.INHERITED_FLOW_TAKEN);
+                    return e;
+                }
+            }
+            // Its server is not (yet: a restart's first health checks) in the service, or the table is full: the
+            // packet is dropped and the connection kept until its deadline, for the client's next retransmission.
+            inherited.put(clientHigh, clientLow, clientPort, ipv4 ? FlowTable.IPV4 : parser.destinationIpv6High(),
+                    ipv4 ? vipKey & 0xFFFF_FFFFL : parser.destinationIpv6Low(), vport, claim.server(), claim.state(),
+                    claim.controlled(), claim.deadlineMillis());
+            stats.increment(DrStats.INHERITED_FLOW_WAITING);
+            return -1;
+        }
+        if (v.schedulesMidFlow()) {
+            int e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, TcpStates.ESTABLISHED, now);
+            if (e >= 0) {
+                stats.increment(DrStats.MID_FLOW_SCHEDULED);
+            }
+            return e;
+        }
+        stats.increment(DrStats.UNKNOWN_FLOW_NOT_SYN);
+        return -1;
+    }
+
+    /** Schedules a new connection, tracked from {@code initial} (NONE for a SYN); returns the entry or -1. */
     private int schedule(VirtualServiceKey key, long clientHigh, long clientLow, int clientPort, int vipKey,
-                         int vport, long now) {
+                         int vport, byte initial, long now) {
         ServiceSlot slot = state.service(key);
         if (slot == null) {
             stats.increment(DrStats.NO_SERVICE);
@@ -447,7 +573,7 @@ final class DrWorker implements Runnable {
             return -1;
         }
         Egress out = d.egress(); // resolved by the control plane, in the same table as the weight
-        int e = !out.resolved() ? -1 : flows.insert(clientHigh, clientLow, clientPort, vipKey, vport, out, c, now);
+        int e = !out.resolved() ? -1 : flows.adopt(clientHigh, clientLow, clientPort, vipKey, vport, out, c, initial, now);
         if (e < 0) {
             stats.increment(!out.resolved() ? DrStats.MAC_UNRESOLVED : DrStats.FLOW_TABLE_FULL);
             if (binding != null) {
@@ -456,7 +582,7 @@ final class DrWorker implements Runnable {
             return -1;
         }
         if (binding != null && binding.handle() != PersistenceTemplates.NO_TEMPLATE) {
-            flows.controlledBy(e, persistence.templates(), binding.handle());
+            flows.controlledBy(e, persistence.templates(), binding.handle(), persistence.prefixLength());
         }
         return e;
     }

@@ -68,6 +68,21 @@ public record Persistence(long timeoutMillis, int prefixLength, PersistenceTempl
         templates.bind(hi & hiMask, lo & loMask, nowMillis, timeoutMillis, candidates, out);
     }
 
+    /**
+     * A DR connection this service's template controlled where it was scheduled (a saved table, an upgrade, the
+     * active director's sync) is tracked here now: controlled by the client network's template again, if it has
+     * one. The client as the flow table keeps it ({@code clientHigh} = -1 for IPv4). Returns the handle.
+     */
+    public long join(long clientHigh, long clientLow, long nowMillis) {
+        if (clientHigh == -1L) {
+            return templates.join(0, networkLo((int) clientLow), nowMillis);
+        }
+        int bits = prefixLength;
+        long hiMask = bits == 0 ? 0 : bits >= 64 ? -1L : -1L << (64 - bits);
+        long loMask = bits <= 64 ? 0 : bits == 128 ? -1L : -1L << (128 - bits);
+        return templates.join(clientHigh & hiMask, clientLow & loMask, nowMillis);
+    }
+
     /** Binds a new DR connection from an IPv4 client. */
     public void bind(int clientIpv4, long nowMillis, PersistenceTemplates.Candidates candidates,
                      PersistenceTemplates.Binding out) {

@@ -198,6 +198,106 @@ public final class PersistenceTemplates {
         return live;
     }
 
+    /** What {@link #forEachLiveWithTimeout} shows of one template. */
+    @FunctionalInterface
+    public interface ExportVisitor {
+        /** As {@link TemplateVisitor#visit}, with the timeout its timer is re-armed with. */
+        void visit(long hi, long lo, RealServerKey server, long expiresMillis, long timeoutMillis);
+    }
+
+    /**
+     * Visits every live template with what is left of its timer and its timeout (a save, a hand-over, a resync to
+     * a backup director). Walks every stripe under its lock.
+     */
+    public void forEachLiveWithTimeout(long nowMillis, ExportVisitor visitor) {
+        for (Stripe stripe : stripes) {
+            stripe.lock.lock();
+            try {
+                for (int e = 0; e < stripe.used.length; e++) {
+                    if (stripe.used[e] && stripe.linked[e] && stripe.alive(e, nowMillis)) {
+                        visitor.visit(stripe.his[e], stripe.los[e], stripe.servers[e], stripe.expiresIn(e, nowMillis),
+                                stripe.timeouts[e]);
+                    }
+                }
+            } finally {
+                stripe.lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * A template made elsewhere (a saved table, an upgrade's hand-over, the active director's sync): the client
+     * network goes to {@code server} for {@code remainingMillis} from now, then as a template of
+     * {@code timeoutMillis}. It controls no connection yet; the connections it controlled {@link #join} it as
+     * they arrive. A template the network already has here takes the new server and timer. Any thread.
+     */
+    public void adopt(long hi, long lo, RealServerKey server, long nowMillis, long remainingMillis, long timeoutMillis) {
+        Stripe stripe = stripes[stripe(hi, lo)];
+        stripe.lock.lock();
+        try {
+            int e = stripe.find(hi, lo, nowMillis);
+            if (e < 0) {
+                e = stripe.create(hi, lo, server, nowMillis, timeoutMillis);
+                stripe.controlled[e] = 0;
+                stripe.lastReleases[e] = nowMillis;
+            } else {
+                stripe.servers[e] = server;
+                stripe.timeouts[e] = timeoutMillis;
+            }
+            stripe.expiries[e] = nowMillis + remainingMillis;
+        } finally {
+            stripe.lock.unlock();
+        }
+    }
+
+    /**
+     * A connection this template controlled where it was scheduled, now tracked here: it is controlled again, so
+     * that the template outlives it, without re-arming the timer (packets of existing connections never do).
+     * Returns the handle for {@link #release}, or {@link #NO_TEMPLATE} when the network has no live template.
+     * Any thread; allocates nothing.
+     */
+    public long join(long hi, long lo, long nowMillis) {
+        int s = stripe(hi, lo);
+        Stripe stripe = stripes[s];
+        stripe.lock.lock();
+        try {
+            int e = stripe.find(hi, lo, nowMillis);
+            if (e < 0) {
+                return NO_TEMPLATE;
+            }
+            stripe.controlled[e]++;
+            return handle(s, e, stripe.generations[e]);
+        } finally {
+            stripe.lock.unlock();
+        }
+    }
+
+    /**
+     * The template a connection's handle names, if it is still live: into {@code out} its client network (high,
+     * low), what is left of its timer and its timeout. Any thread; allocates nothing.
+     */
+    public boolean describe(long handle, long nowMillis, long[] out) {
+        if (handle == NO_TEMPLATE) {
+            return false;
+        }
+        Stripe stripe = stripes[(int) (handle >>> 26) & (STRIPES - 1)];
+        int e = (int) handle & ((1 << 26) - 1);
+        stripe.lock.lock();
+        try {
+            if (e >= stripe.used.length || !stripe.used[e] || stripe.generations[e] != (int) (handle >>> 32)
+                    || !stripe.linked[e] || !stripe.alive(e, nowMillis)) {
+                return false;
+            }
+            out[0] = stripe.his[e];
+            out[1] = stripe.los[e];
+            out[2] = stripe.expiresIn(e, nowMillis);
+            out[3] = stripe.timeouts[e];
+            return true;
+        } finally {
+            stripe.lock.unlock();
+        }
+    }
+
     /** The server a live template binds the client network to, or null (tests, listings). */
     public RealServerKey serverOf(long hi, long lo, long nowMillis) {
         Stripe stripe = stripes[stripe(hi, lo)];

@@ -30,10 +30,12 @@ public final class DrDirectory {
     private final boolean[] vip6Silent;
     private final Inet6Address[] vip6Addresses;
     private final Long2ObjectHashMap<VirtualServiceKey> services6;
+    private final boolean schedulesMidFlow;
 
     private DrDirectory(Long2ObjectHashMap<VirtualServiceKey> services, IntHashSet vips, IntHashSet silent,
                         List<Inet6Address> vip6, Set<? extends InetAddress> silentVips,
-                        Long2ObjectHashMap<VirtualServiceKey> services6) {
+                        Long2ObjectHashMap<VirtualServiceKey> services6, boolean schedulesMidFlow) {
+        this.schedulesMidFlow = schedulesMidFlow;
         this.services = services;
         this.vips = vips;
         this.silent = silent;
@@ -57,6 +59,15 @@ public final class DrDirectory {
      *                     node of an HA pair)
      */
     public static DrDirectory of(Collection<VirtualServiceKey> gateServices, Set<? extends InetAddress> silentVips) {
+        return of(gateServices, silentVips, false);
+    }
+
+    /**
+     * As above; {@code schedulesMidFlow} (sloppytcp=yes, IPVS's sloppy_tcp): a packet of a connection the workers
+     * do not know that is not a SYN is scheduled as a new connection instead of dropped.
+     */
+    public static DrDirectory of(Collection<VirtualServiceKey> gateServices, Set<? extends InetAddress> silentVips,
+                                 boolean schedulesMidFlow) {
         Long2ObjectHashMap<VirtualServiceKey> services = new Long2ObjectHashMap<>();
         Long2ObjectHashMap<VirtualServiceKey> services6 = new Long2ObjectHashMap<>();
         IntHashSet vips = new IntHashSet();
@@ -79,7 +90,12 @@ public final class DrDirectory {
                 silent.add(vip);
             }
         }
-        return new DrDirectory(services, vips, silent, vip6, silentVips, services6);
+        return new DrDirectory(services, vips, silent, vip6, silentVips, services6, schedulesMidFlow);
+    }
+
+    /** Whether a mid-flow packet of an unknown connection is scheduled (sloppytcp=yes) rather than dropped. */
+    public boolean schedulesMidFlow() {
+        return schedulesMidFlow;
     }
 
     /** The number of this IPv6 VIP (its index), or -1 when it is none of the DR VIPs. No allocation. */

@@ -158,6 +158,16 @@ public final class ServiceSlot implements PersistenceTemplates.Candidates {
         return index; // weight 0 set by the operator keeps its persistent clients, as in IPVS
     }
 
+    /**
+     * The index of {@code server} in the current table, whatever its weight or health, or -1 when it is not in
+     * the service (any more): a connection scheduled elsewhere carries on to its server as long as the server is
+     * in the service, as IPVS's connections do.
+     */
+    public int indexOfServer(RealServerKey server) {
+        Integer index = indexByKey.get(server);
+        return index == null ? -1 : index;
+    }
+
     @Override
     public int choose() {
         return pick(pendingFold);

@@ -43,6 +43,26 @@ class PersistenceTemplatesTest {
     }
 
     @Test
+    void anAdoptedTemplateKeepsItsServerForWhatIsLeftOfItsTimerAndOutlivesTheConnectionsThatJoinIt() {
+        long t = 1_000_000;
+        // Made elsewhere (a saved table, the active director): server 2, 10 s left, 300 s timeout.
+        templates.adopt(0, 9, servers.key(2), t, 10_000, TIMEOUT);
+        long[] seen = new long[4];
+        long handle = templates.join(0, 9, t + 1);
+        assertThat(templates.describe(handle, t + 1, seen)).isTrue();
+        assertThat(seen).containsExactly(0, 9, 9_999, TIMEOUT);
+        servers.next = 0;
+        assertThat(bind(9, t + 5_000)).as("a new connection of the network").isEqualTo(2);
+        release(t + 6_000);
+        // The joined connection still runs past the timer (re-armed to t + 5 s + 300 s by the bind): alive.
+        assertThat(templates.serverOf(0, 9, t + 5_000 + TIMEOUT + 1)).isEqualTo(servers.key(2));
+        templates.release(handle, t + 5_000 + TIMEOUT + 2);
+        assertThat(servers.choices).as("never scheduled here").isZero();
+        assertThat(templates.join(0, 10, t)).as("no template for that network").isEqualTo(PersistenceTemplates.NO_TEMPLATE);
+        assertThat(templates.describe(PersistenceTemplates.NO_TEMPLATE, t, seen)).isFalse();
+    }
+
+    @Test
     void aTemplateWithNoConnectionDiesAtItsTimeoutAndTheClientIsScheduledAfresh() {
         long t = 5_000;
         assertThat(bind(7, t)).isEqualTo(0);

@@ -23,6 +23,8 @@ import lbd.director.control.DirectorOps;
 import lbd.director.control.ReloadPhases;
 import lbd.director.core.Director;
 import lbd.director.core.DirectorException;
+import lbd.dataplane.dr.DrStateFile;
+import lbd.dataplane.dr.FlowHandOver;
 import lbd.director.ha.HaCollector;
 import lbd.director.ha.HaConfigException;
 import lbd.director.ha.HaLauncher;
@@ -130,13 +132,18 @@ final class RunCommand {
             }
             return 1;
         }
+        Path drState = drStateFile(file);
+        DrFlowHandOver drFlows = director.drFlowHandOver(drState.resolveSibling(drState.getFileName() + ".upgrade"));
         if (takeOver != null) {
-            takeOverFrom(takeOver, handOver);
+            createRunDirectory(drState.getParent());
+            takeOverFrom(takeOver, handOver, drFlows);
+        } else {
+            carryOverDrState(director, config, drState);
         }
         HaNode ha = null;
         if (haDir != null) {
             try {
-                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp);
+                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp, director::directRoutingPlane);
             } catch (HaConfigException e) {
                 e.problems().forEach(p -> log.error("{}", p));
                 log.error("{}: HA configuration rejected; lbd did not start", haDir);
@@ -166,9 +173,10 @@ final class RunCommand {
             first.add(ha); // hands the VIPs to the peer before draining
         }
         List<AutoCloseable> last = pidFile == null ? List.of() : List.of(pidFile::remove);
-        Stop stop = new Stop(director, first, last);
+        Stop stop = new Stop(director, first, last, drState);
         ops.upgrader(new UpgradeCoordinator(ops.socket().resolveSibling(ops.socket().getFileName() + ".upgrade"),
-                installedLauncher(), arguments, new HandingOver(director, ha, ops, systemd, stop)));
+                installedLauncher(), arguments, new HandingOver(director, ha, ops, systemd, stop, drFlows,
+                drState.getParent())));
         if (stderrUntilServing) {
             try {
                 logs = configureLogs(config, options);
@@ -210,17 +218,21 @@ final class RunCommand {
     }
 
     /**
-     * The new process of an upgrade, once its director serves on the sockets handed over: tells the old one, waits
-     * until it has let go (its control socket, metrics port, systemd's main process), then writes where it wrote;
-     * {@link TakeOver#ready} follows once this one has bound them and written its pid file.
+     * The new process of an upgrade, once its director serves on the sockets handed over (its DR workers held):
+     * tells the old one, waits until it has let go (its control socket, metrics port, systemd's main process, its
+     * DR workers, whose connections come with "released"), takes the DR connections over and lets its own DR
+     * workers forward, then writes where it wrote; {@link TakeOver#ready} follows once this one has bound the ports
+     * and written its pid file.
      */
-    private static void takeOverFrom(TakeOver takeOver, HandOver handOver) {
+    private static void takeOverFrom(TakeOver takeOver, HandOver handOver, DrFlowHandOver drFlows) {
+        byte[] flows = new byte[0];
         try {
             takeOver.serving();
-            DrFlowHandOver.NONE.restore(takeOver.released());
+            flows = takeOver.released();
         } catch (IOException | RuntimeException e) {
             log.warn("lbd upgrade: the lbd before did not say it let go ({}); serving anyway", e.getMessage());
         }
+        drFlows.restore(flows); // the DR workers forward from here on, with the connections or (failure) without
         takeOver.adoptStdio();
         log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts; serving",
                 handOver.sockets().size(), handOver.verdicts().size());
@@ -237,14 +249,15 @@ final class RunCommand {
     }
 
     /** This lbd as lbd upgrade's coordinator needs it (the old process's side). */
-    private record HandingOver(Director director, HaNode ha, DirectorOps ops, SystemdService systemd, Stop stop)
-            implements UpgradeCoordinator.OldProcess {
+    private record HandingOver(Director director, HaNode ha, DirectorOps ops, SystemdService systemd, Stop stop,
+            DrFlowHandOver drFlows, Path runDirectory) implements UpgradeCoordinator.OldProcess {
 
         @Override
         public Optional<String> refusal() {
             if (ha != null) {
-                return Optional.of("this lbd is an HA node (--ha), which lbd upgrade does not hand over yet: let the"
-                        + " peer take over, then restart this node");
+                return Optional.of("this lbd is an HA node (--ha), whose heartbeats, role and connection sync lbd"
+                        + " upgrade does not hand over yet: let the peer take over (the connection sync has given it"
+                        + " the DR connections), then restart this node");
             }
             return director.handOverRefusal();
         }
@@ -266,7 +279,13 @@ final class RunCommand {
 
         @Override
         public byte[] saveDrFlows() {
-            return DrFlowHandOver.NONE.save();
+            createRunDirectory(runDirectory);
+            return drFlows.save();
+        }
+
+        @Override
+        public void resumeDrFlows() {
+            drFlows.resume();
         }
 
         @Override
@@ -276,7 +295,39 @@ final class RunCommand {
 
         @Override
         public void drainAndExit(long newPid, Duration drain) {
-            Thread.ofPlatform().name("lbd-handed-over").start(() -> stop.run("handed over to lbd " + newPid, drain));
+            Thread.ofPlatform().name("lbd-handed-over").start(() -> stop.handedOver(newPid, drain));
+        }
+    }
+
+    /**
+     * Where a stop with cleanstop=no leaves the DR connections for the next start of the same configuration:
+     * {@code RUN_DIR/NAME.dr-state}, RUN_DIR being /run/lbd (systemd's RuntimeDirectory=, kept across restarts
+     * by RuntimeDirectoryPreserve=restart) or LBD_RUN_DIR.
+     */
+    static Path drStateFile(Path config) {
+        return LdirectordCommand.Paths.from(System.getenv()).runDir().resolve(config.getFileName() + ".dr-state");
+    }
+
+    /**
+     * At start: with cleanstop=no, the DR connections the previous run saved carry on (the file is then removed:
+     * it is taken once); with cleanstop=yes, a file left by an earlier run is removed unread. On stop, cleanstop
+     * decides again with the configuration then in force.
+     */
+    static void carryOverDrState(Director director, ClusterConfig config, Path file) {
+        if (!config.globals().cleanStop()) {
+            DrStateFile.Restored restored = director.restoreDrState(file);
+            restored.warnings().forEach(w -> log.warn("cleanstop=no: {} {}", file, w));
+            FlowHandOver.Counts c = restored.counts();
+            if (c.flows() + c.templates() + c.left() > 0) {
+                log.info("cleanstop=no: {} DR connections and {} persistence templates of the previous run carry on"
+                        + " from {}{}", c.flows(), c.templates(), file,
+                        c.left() > 0 ? " (" + c.left() + " timed out or no longer configured)" : "");
+            }
+        }
+        try {
+            java.nio.file.Files.deleteIfExists(file);
+        } catch (java.io.IOException e) {
+            log.warn("cannot remove {}: {}", file, e.getMessage());
         }
     }
 
@@ -302,7 +353,7 @@ final class RunCommand {
         }, phases);
         String version = "lbd version " + LbdVersion.VERSION;
         Supplier<String> firstLine = ha == null ? () -> version : () -> version + "; " + ha.status().describe();
-        List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status));
+        List<MultiCollector> extra = ha == null ? List.of() : List.of(new HaCollector(ha::status, ha::syncStats));
         return DirectorOps.start(director, reloader, socket, config.globals().metricsAddress(), firstLine, extra,
                 ha == null ? Optional::empty : () -> Optional.of(ha.status()));
     }
@@ -338,36 +389,45 @@ final class RunCommand {
      */
     static int runUntilStopped(Director director, List<? extends AutoCloseable> first,
             List<? extends AutoCloseable> last) throws InterruptedException {
-        return new Stop(director, first, last).onSignal();
+        return new Stop(director, first, last, null).onSignal();
     }
 
     /**
      * The one way lbd stops, whoever asks first — SIGTERM/SIGINT (the shutdown hook), or an upgrade once the new
      * process serves: {@code first} (systemd's STOPPING=1, the control socket, HA), then the director stops
      * accepting and drains (bounded: {@link #DRAIN} after a signal, the upgrade's own bound after a hand-over), then
-     * {@code last}. It runs once; a later request waits for it to end.
+     * {@code last}. It runs once; a later request waits for it to end. With {@code drState}, a stop by signal under
+     * cleanstop=no saves the DR connections there for the next start; a hand-over has given them to the new process
+     * already.
      */
     static final class Stop {
         private final Director director;
         private final List<? extends AutoCloseable> first;
         private final List<? extends AutoCloseable> last;
+        private final Path drState;
         private final java.util.concurrent.atomic.AtomicBoolean begun = new java.util.concurrent.atomic.AtomicBoolean();
         private final CountDownLatch stopped = new CountDownLatch(1);
 
-        Stop(Director director, List<? extends AutoCloseable> first, List<? extends AutoCloseable> last) {
+        Stop(Director director, List<? extends AutoCloseable> first, List<? extends AutoCloseable> last, Path drState) {
             this.director = director;
             this.first = first;
             this.last = last;
+            this.drState = drState;
         }
 
         /** Registers the shutdown hook and blocks until lbd has stopped (by a signal or a hand-over); 0. */
         int onSignal() throws InterruptedException {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> run("stopping", DRAIN), "lbd-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> run("stopping", DRAIN, drState), "lbd-shutdown"));
             stopped.await();
             return 0;
         }
 
-        void run(String why, Duration drain) {
+        /** After an upgrade's hand-over: the new process serves, and has the DR connections. */
+        void handedOver(long newPid, Duration drain) {
+            run("handed over to lbd " + newPid, drain, null);
+        }
+
+        private void run(String why, Duration drain, Path saveDrStateTo) {
             if (!begun.compareAndSet(false, true)) {
                 try {
                     stopped.await(); // the JVM exits once the stop under way is done
@@ -377,12 +437,27 @@ final class RunCommand {
                 return;
             }
             director.daemonStatus(DaemonStatus.STOPPING);
+            if (saveDrStateTo != null && !director.config().globals().cleanStop()) {
+                createRunDirectory(saveDrStateTo.getParent());
+                director.saveDrStateOnStop(saveDrStateTo);
+            }
             first.forEach(RunCommand::closeLogged);
             log.info("{}: no new connections; draining open ones for up to {} s", why, drain.toSeconds());
             director.shutdown(drain);
             last.forEach(RunCommand::closeLogged);
             log.info("stopped");
             stopped.countDown();
+        }
+    }
+
+    private static void createRunDirectory(Path dir) {
+        try {
+            if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+                java.nio.file.Files.createDirectories(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            }
+        } catch (java.io.IOException e) {
+            log.error("cleanstop=no: cannot create {}: {}", dir, e.getMessage());
         }
     }
 

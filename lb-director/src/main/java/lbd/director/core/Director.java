@@ -3,6 +3,7 @@ package lbd.director.core;
 import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.dr.FlowOccupancy;
+import lbd.dataplane.dr.DrStateFile;
+import lbd.dataplane.dr.FlowHandOver;
 import lbd.dataplane.nat.NatProxy;
 import lbd.dataplane.nat.NatSettings;
 import lbd.dataplane.table.ConnectionTimeouts;
@@ -50,6 +53,7 @@ import lbd.health.RealServerStatus;
 import lbd.health.ServiceHealth;
 import lbd.director.unix.SeqPacketSocket;
 import lbd.director.upgrade.HandOver;
+import lbd.director.upgrade.DrFlowHandOver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +80,7 @@ public final class Director implements AutoCloseable {
 
     // ---- owned by the conductor thread ----
     private ClusterConfig config;
+    private volatile Path drStateOnStop; // cleanstop=no: where shutdown saves the DR state
     private ClusterConfig effective; // config with lbadm's -a and -d applied
     private final Map<RealServerKey, RealServerState> states = new HashMap<>();
     private RuntimeEdits edits = new RuntimeEdits();
@@ -95,14 +100,15 @@ public final class Director implements AutoCloseable {
     private final Map<VirtualServiceKey, int[]> handedSockets = new HashMap<>();
     private Map<RealServerKey, InheritedVerdict> inheritedVerdicts = Map.of();
 
-    private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp) {
+    private Director(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp,
+            boolean drStartHeld) {
         this.config = config;
         this.effective = config;
         NatSettings nat = new NatSettings(transport, eventLoops, Duration.ofSeconds(10));
         ConnectionCeiling ceiling = connectionCeiling(config, nat.effectiveEventLoops());
         this.nat = new NatProxy(nat.withMaxConnections(ceiling.maxConnections()), publisher);
         this.conductor = new ControlConductor(this::afterMessages);
-        DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp);
+        DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp).withStartHeld(drStartHeld);
         this.dr = new DrBinding(publisher, withDrSettings(drOptions, config, eventLoops),
                 task -> conductor.post("direct routing: MAC resolution", task), this::holdsChanged);
         this.alerts = new EmailAlerts(config);
@@ -145,13 +151,14 @@ public final class Director implements AutoCloseable {
      * ({@code lbd upgrade}): its VIPs' sockets are adopted instead of bound (clients queued in them are served
      * here), and the health checks start from its verdicts. Sockets of VIPs this configuration does not have are
      * closed (the old process still has its own until it stops). When the start fails, every socket handed over is
-     * closed here: the old process goes on serving on its own.
+     * closed here: the old process goes on serving on its own. The DR workers start held (neither forwarding nor
+     * answering ARP: the old process still does) until {@link #drFlowHandOver}'s restore.
      */
     public static Director start(ClusterConfig config, Transport transport, int eventLoops, boolean drAnswersArp,
             HandOver handOver) {
         Director d;
         try {
-            d = new Director(config, transport, eventLoops, drAnswersArp);
+            d = new Director(config, transport, eventLoops, drAnswersArp, handOver != HandOver.NONE);
         } catch (RuntimeException e) {
             handOver.sockets().values().forEach(SeqPacketSocket::closeAll);
             throw e;
@@ -209,17 +216,32 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * Why this lbd cannot hand over to a new process, or empty: direct-routing services (their flow table is not
-     * handed over yet, see lbd.director.upgrade.DrFlowHandOver), or transport=nio (no descriptors to give).
+     * {@code lbd upgrade}'s direct-routing connections and templates, through {@code scratch} (a file in the runtime
+     * directory): the old process's {@link DrFlowHandOver#save} holds its DR workers and saves, the new one's
+     * {@link DrFlowHandOver#restore} restores and lets its workers (started held) forward.
+     */
+    public DrFlowHandOver drFlowHandOver(Path scratch) {
+        return new DrFlowsThroughFile(dr, scratch);
+    }
+
+    /**
+     * Why this lbd cannot hand over to a new process, or empty: a forwarding method the upgrade does not carry, a
+     * gate server on this director itself (its TUN device and rule are this process's), or transport=nio (no
+     * descriptors to give).
      */
     public Optional<String> handOverRefusal() {
         return conductor.call("lbd upgrade: check", () -> {
             for (VirtualService vs : effective.virtualServices()) {
-                if (vs.forwarding() != ForwardingMethod.MASQ && !vs.realServers().isEmpty()) {
+                if (vs.forwarding() != ForwardingMethod.MASQ && vs.forwarding() != ForwardingMethod.GATE
+                        && !vs.realServers().isEmpty()) {
                     return Optional.of(vs.key() + " forwards with " + vs.forwarding().configName() + ": lbd upgrade"
-                            + " hands over NAT (masq) services only, not yet a direct-routing flow table; restart lbd"
-                            + " instead (systemctl restart lbd)");
+                            + " hands over masq and gate services only; restart lbd instead (systemctl restart lbd)");
                 }
+            }
+            if (dr.deliversLocally()) {
+                return Optional.of("a gate real server is this director itself (local delivery through "
+                        + lbd.director.dr.LocalNode.DEVICE + "), whose device lbd upgrade does not hand over yet;"
+                        + " restart lbd instead, with cleanstop=no to keep the DR connections");
             }
             if (nat.transport() == lbd.dataplane.transport.TransportKind.NIO) {
                 return Optional.of("transport=nio cannot hand its sockets to another process (the JDK names no"
@@ -884,6 +906,39 @@ public final class Director implements AutoCloseable {
         return changed;
     }
 
+    /**
+     * Saves the direct-routing data path's connections and persistence templates to {@code path}, for another
+     * lbd process to {@link #restoreDrState} (a restart with cleanstop=no, an upgrade). Any thread; the DR workers
+     * keep forwarding (each writes its own table between two batches). Throws {@link java.io.UncheckedIOException}
+     * when the file cannot be written.
+     */
+    public FlowHandOver.Counts saveDrState(Path path) {
+        return dr.saveState(path);
+    }
+
+    /**
+     * Gives the DR state another lbd process saved in {@code path} ({@link #saveDrState}) to this one: each
+     * connection carries on to its real server from its next packet, with what was left of its timer; templates
+     * join their services'. A missing file restores nothing; a stale, corrupt or foreign file is ignored (from
+     * the first bad message on), said in {@link DrStateFile.Restored#warnings()}. Any thread.
+     */
+    public DrStateFile.Restored restoreDrState(Path path) {
+        return dr.restoreState(path);
+    }
+
+    /** The direct-routing data path while one runs (a gate service), else null: the connection sync's. Any thread. */
+    public lbd.dataplane.dr.DrDataPlane directRoutingPlane() {
+        return dr.plane();
+    }
+
+    /**
+     * On {@link #shutdown}, once no new connection is accepted and just before the DR workers stop: save their
+     * state to {@code path} (cleanstop=no), or, with null, nothing.
+     */
+    public void saveDrStateOnStop(Path path) {
+        drStateOnStop = path;
+    }
+
     /** Stops accepting, lets open connections drain up to {@code drain}, then closes everything. */
     public void shutdown(Duration drain) {
         alerts.status(DaemonStatus.STOPPING);
@@ -891,6 +946,17 @@ public final class Director implements AutoCloseable {
         alerts.close();
         nat.shutdown(drain);
         conductor.close();
+        Path save = drStateOnStop;
+        if (save != null) {
+            try {
+                FlowHandOver.Counts saved = dr.saveState(save);
+                log.info("cleanstop=no: {} DR connections and {} persistence templates saved to {} for the next start{}",
+                        saved.flows(), saved.templates(), save,
+                        saved.left() > 0 ? " (" + saved.left() + " of a worker that did not answer left out)" : "");
+            } catch (java.io.UncheckedIOException e) {
+                log.error("cleanstop=no: cannot save the DR connections to {}: {}", save, e.getCause().getMessage());
+            }
+        }
         dr.close();
     }
 

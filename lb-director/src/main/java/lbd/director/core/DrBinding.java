@@ -25,8 +25,11 @@ import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
+import java.nio.file.Path;
 import lbd.dataplane.dr.DrDataPlane;
 import lbd.dataplane.dr.FlowOccupancy;
+import lbd.dataplane.dr.DrStateFile;
+import lbd.dataplane.dr.FlowHandOver;
 import lbd.dataplane.dr.DrInterface;
 import lbd.dataplane.dr.DrOptions;
 import lbd.dataplane.dr.DrStartupException;
@@ -71,6 +74,7 @@ final class DrBinding implements AutoCloseable {
     private volatile List<RealServer> drServers = List.of(); // written by the conductor, read by lbd-dr
     private volatile DrDataPlane plane;
     private volatile ScheduledExecutorService owner; // read by close() on the shutdown thread
+    private volatile boolean workersHeld; // the workers neither forward nor answer ARP (an upgrade's hand-over)
     // ---- lbd-dr thread ----
     private EgressResolver neighbours;
     private LocalNode localNode;
@@ -86,6 +90,7 @@ final class DrBinding implements AutoCloseable {
     private Map<RealServerKey, String> held = Map.of();
     private DrDirectory directory = DrDirectory.EMPTY;
     private boolean directoryChanged;
+    private boolean sloppyTcp; // sloppytcp=: schedule mid-flow packets of unknown connections
 
     /**
      * @param options      the DR options (interface, workers, whether to answer ARP until HA says otherwise)
@@ -98,6 +103,7 @@ final class DrBinding implements AutoCloseable {
         this.options = options;
         this.control = control;
         this.holdsChanged = holdsChanged;
+        this.workersHeld = options.startHeld();
     }
 
     /** The effective configuration changed: the gate services and servers to serve and resolve. */
@@ -106,6 +112,12 @@ final class DrBinding implements AutoCloseable {
         List<RealServer> servers = new ArrayList<>();
         gateServices(effective, wanted, servers);
         drServers = List.copyOf(servers);
+        if (effective.globals().sloppyTcp() != sloppyTcp) {
+            sloppyTcp = effective.globals().sloppyTcp();
+            log.info("direct routing: a packet that is not a SYN, of a connection no worker knows, is {}",
+                    sloppyTcp ? "scheduled (sloppytcp=yes)" : "dropped (sloppytcp=no)");
+            rebuildDirectory();
+        }
         if (!wanted.equals(services)) {
             for (VirtualServiceKey key : services) {
                 if (!wanted.contains(key)) {
@@ -218,7 +230,7 @@ final class DrBinding implements AutoCloseable {
                 silent.add(vip);
             }
         }
-        directory = DrDirectory.of(services, silent);
+        directory = DrDirectory.of(services, silent, sloppyTcp);
         directoryChanged = true;
     }
 
@@ -299,7 +311,7 @@ final class DrBinding implements AutoCloseable {
             if (!problems.isEmpty()) {
                 throw new DrStartupException(String.join("\n", problems));
             }
-            DrDataPlane p = DrDataPlane.start(ingress, options, publisher, startKeys);
+            DrDataPlane p = DrDataPlane.start(ingress, options.withStartHeld(workersHeld), publisher, startKeys);
             try {
                 neighbours = new EgressResolver(ingress);
                 localNode = new LocalNode(p);
@@ -315,6 +327,7 @@ final class DrBinding implements AutoCloseable {
         });
         try {
             plane = started.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            plane.hold(workersHeld); // a hold or release while it started
         } catch (ExecutionException e) {
             owner.shutdownNow();
             owner = null;
@@ -342,6 +355,8 @@ final class DrBinding implements AutoCloseable {
         }
         long every = RESOLVE_INTERVAL.toMillis();
         owner.scheduleWithFixedDelay(this::requestResolve, every, every, TimeUnit.MILLISECONDS);
+        // Connections handed over (a restart, the other director) that never saw a packet here, past their timers.
+        owner.scheduleWithFixedDelay(() -> plane.expireInherited(), every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Any thread: one resolution at a time is queued on the DR thread; requests meanwhile join it. */
@@ -436,6 +451,54 @@ final class DrBinding implements AutoCloseable {
                 log.error("direct routing: {}", e.getMessage());
             }
         });
+    }
+
+    /**
+     * Any thread: writes the DR connections and persistence templates to {@code path} (nothing to write without a
+     * gate service: the file then holds none). One save at a time.
+     */
+    synchronized FlowHandOver.Counts saveState(Path path) {
+        DrDataPlane p = plane;
+        if (p == null) {
+            return new FlowHandOver.Counts(0, 0, 0);
+        }
+        return DrStateFile.save(p, path);
+    }
+
+    /**
+     * Any thread: gives the DR state saved in {@code path} to the running data path (its connections wait for their
+     * first packet with what is left of their timers). Nothing without a gate service.
+     */
+    synchronized DrStateFile.Restored restoreState(Path path) {
+        DrDataPlane p = plane;
+        if (p == null) {
+            return new DrStateFile.Restored(new FlowHandOver.Counts(0, 0, 0),
+                    java.nio.file.Files.exists(path) ? List.of("holds DR connections, but no service here is gate;"
+                            + " ignored") : List.of());
+        }
+        return DrStateFile.restore(p, path);
+    }
+
+    /**
+     * Any thread: the workers stop forwarding and answering ARP ({@code true}), or forward again; a data path
+     * started later starts so too. For an upgrade's hand-over, see {@link DrDataPlane#hold}.
+     */
+    void hold(boolean hold) {
+        workersHeld = hold;
+        DrDataPlane p = plane;
+        if (p != null) {
+            p.hold(hold);
+        }
+    }
+
+    /** Conductor thread: whether a gate server is this director itself (local delivery through a TUN device). */
+    boolean deliversLocally() {
+        return macs.containsValue(Destination.LOCAL_NODE);
+    }
+
+    /** The running DR data path, null while no gate service runs (the connection sync reaches it through this). */
+    DrDataPlane plane() {
+        return plane;
     }
 
     /** Stops the workers and closes the sockets on the DR thread (bounded). */

@@ -34,6 +34,15 @@ public final class HaLauncher {
      * @throws HaConfigException with operator-facing lines when the configuration cannot be used
      */
     public static HaNode start(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp) {
+        return start(dir, nodeName, cluster, drArp, null);
+    }
+
+    /**
+     * As above; with {@code drPlane} (the DR data path while one runs), the node also synchronises DR connections
+     * with its peer ({@link ConnectionSync}).
+     */
+    public static HaNode start(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
+                               java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane) {
         HaConfig config = HaConfig.load(dir, nodeName != null ? nodeName : unameN());
         config.warnings().forEach(w -> log.warn("HA: {}", w));
         List<InterfaceAddress> addresses = InterfaceAddress.current();
@@ -48,7 +57,13 @@ public final class HaLauncher {
         VipOwnership ownership = new AnnouncedVipOwnership(
                 List.of(new IpAddressVipOwnership(vips), new DrArpVipOwnership(vips, drArp)), vips,
                 AnnouncedVipOwnership.DEFAULT_COUNT, AnnouncedVipOwnership.DEFAULT_INTERVAL);
-        return HaNode.start(config, ownership, destinations);
+        if (drPlane == null) {
+            return HaNode.start(config, ownership, destinations);
+        }
+        ConnectionSync sync = new ConnectionSync(config, drPlane);
+        HaNode node = HaNode.start(config, ownership, destinations, sync);
+        sync.start(node);
+        return node;
     }
 
     /** The IPv4 VIPs of gate and ipip (direct routing) services. */

@@ -49,7 +49,8 @@ public final class HaNode implements AutoCloseable {
 
     // ---- owned by the HA thread ----
     private final ByteBuffer out = ByteBuffer.allocate(HeartbeatCodec.MAX_LENGTH);
-    private final byte[] in = new byte[HeartbeatCodec.MAX_LENGTH];
+    private final byte[] in = new byte[Math.max(HeartbeatCodec.MAX_LENGTH, SyncCodec.MAX_DATAGRAM)];
+    private long peerGeneration; // the peer's run whose heartbeats arrive; a new one means it restarted
     private long sequence;
     private long nextSendNanos;
     private long transitions;
@@ -58,8 +59,11 @@ public final class HaNode implements AutoCloseable {
     private String reason = "starting: waiting for the peer";
 
     private volatile HaStatus status;
+    private final PeerSync sync;
 
-    private HaNode(HaConfig config, VipOwnership vips, List<SocketAddress> destinations, DatagramSocket socket) {
+    private HaNode(HaConfig config, VipOwnership vips, List<SocketAddress> destinations, DatagramSocket socket,
+                   PeerSync sync) {
+        this.sync = sync;
         this.config = config;
         this.vips = vips;
         this.destinations = List.copyOf(destinations);
@@ -78,8 +82,13 @@ public final class HaNode implements AutoCloseable {
      * @throws HaConfigException when the heartbeat port cannot be bound
      */
     public static HaNode start(HaConfig config, VipOwnership vips, List<SocketAddress> destinations) {
+        return start(config, vips, destinations, null);
+    }
+
+    /** As above; {@code sync} (may be null) hears of sync datagrams, role changes and the peer (re)joining. */
+    public static HaNode start(HaConfig config, VipOwnership vips, List<SocketAddress> destinations, PeerSync sync) {
         DatagramSocket socket = open(config);
-        HaNode node = new HaNode(config, vips, destinations, socket);
+        HaNode node = new HaNode(config, vips, destinations, socket, sync);
         vips.release();
         log.info("HA: node {} starts as backup; peer {}; keepalive {}, deadtime {}, initdead {}, auto_failback {}; VIPs {}",
                 config.self(), config.peer(), HeartbeatTime.format(config.cf().keepalive()),
@@ -170,6 +179,12 @@ public final class HaNode implements AutoCloseable {
 
     private void onDatagram(DatagramPacket packet, long now) {
         String from = packet.getAddress().getHostAddress();
+        if (SyncCodec.isSync(in, packet.getLength())) {
+            if (sync != null) {
+                sync.received(in, packet.getLength(), from);
+            }
+            return;
+        }
         switch (codec.decode(ByteBuffer.wrap(in, 0, packet.getLength()))) {
             case HeartbeatCodec.Decoded.Rejected r -> drop(r.reason().name(),
                     "HA: dropped a heartbeat from " + from + ": " + r.detail() + hint(r.reason()), now);
@@ -185,6 +200,12 @@ public final class HaNode implements AutoCloseable {
                 }
                 switch (replayGuard.check(m)) {
                     case FRESH -> {
+                        if (m.generation() != peerGeneration) {
+                            if (peerGeneration != 0 && sync != null) {
+                                sync.peerJoined(); // restarted within deadtime: alive all along, yet empty
+                            }
+                            peerGeneration = m.generation();
+                        }
                         apply(machine.onHeartbeat(m.role(), now));
                         if (status.peerRole() != machine.peerRole()) {
                             publish(); // the peer changed role without changing ours
@@ -242,6 +263,9 @@ public final class HaNode implements AutoCloseable {
                             .addKeyValue("node", config.self()).addKeyValue("peer", config.peer())
                             .addKeyValue("state", state).addKeyValue("reason", pc.reason())
                             .log("HA: node {} is {}: {}", config.peer(), state, pc.reason());
+                    if (pc.to() != PeerState.DEAD && sync != null) {
+                        sync.peerJoined();
+                    }
                 }
                 case HaEvent.LateHeartbeat late -> log.warn("HA: late heartbeat from {}: {} ms since the last (warntime {}, deadtime {})",
                         late.peer(), late.silence().toMillis(), HeartbeatTime.format(config.cf().warntime()),
@@ -268,6 +292,20 @@ public final class HaNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Any thread (the connection sync): sends {@code length} bytes of {@code data} on every heartbeat path, as a
+     * heartbeat goes. A path that fails is reported with the heartbeats' rate-limited warning.
+     */
+    void sendToPeer(byte[] data, int length) {
+        for (SocketAddress to : destinations) {
+            try {
+                socket.send(new DatagramPacket(data, length, to));
+            } catch (IOException e) {
+                log.debug("HA: cannot send a sync datagram to {}: {}", to, e.getMessage());
+            }
+        }
+    }
+
     private void publish() {
         status = new HaStatus(config.self(), machine.role(), since, reason, config.peer(), machine.peerState(),
                 machine.peerRole(), transitions, dropped);
@@ -286,7 +324,15 @@ public final class HaNode implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            if (sync != null) {
+                sync.close();
+            }
             log.info("HA: {} left the pair", config.self());
         }
+    }
+
+    /** The connection sync's counters, or null when this node runs none. Any thread. */
+    public ConnectionSync.Stats syncStats() {
+        return sync == null ? null : sync.stats();
     }
 }

@@ -16,11 +16,13 @@ import lbd.dataplane.dr.DrStats;
  * @param halfOpenEvicted  half-open flows evicted from a full flow table
  * @param parsed           frames handled further, by kind (tcp, arp, neighbour-solicitation)
  * @param dropped          frames dropped, by reason
- * @param replies          ARP replies and neighbour advertisements sent, by kind
+ * @param replies          ARP replies, neighbour advertisements and ICMP too-big messages sent, by kind
+ * @param carriedOn        connections carried on without their SYN seen here, by how (handed-over,
+ *                         scheduled-mid-flow)
  */
 public record DrTotals(long received, long forwarded, long deliveredLocally, long halfOpenEvicted,
                        SortedMap<String, Long> parsed, SortedMap<String, Long> dropped,
-                       SortedMap<String, Long> replies) {
+                       SortedMap<String, Long> replies, SortedMap<String, Long> carriedOn) {
 
     public static DrTotals of(Map<String, Long> counters) {
         long received = 0;
@@ -30,6 +32,7 @@ public record DrTotals(long received, long forwarded, long deliveredLocally, lon
         SortedMap<String, Long> parsed = new TreeMap<>();
         SortedMap<String, Long> dropped = new TreeMap<>();
         SortedMap<String, Long> replies = new TreeMap<>();
+        SortedMap<String, Long> carriedOn = new TreeMap<>();
         for (int c = 0; c < DrStats.COUNT; c++) {
             long n = counters.getOrDefault(DrStats.name(c), 0L);
             switch (DrStats.kind(c)) {
@@ -40,10 +43,12 @@ public record DrTotals(long received, long forwarded, long deliveredLocally, lon
                 case FRAME -> parsed.merge(DrStats.reason(c), n, Long::sum);
                 case DROPPED -> dropped.merge(DrStats.reason(c), n, Long::sum);
                 case REPLY_SENT -> replies.merge(DrStats.reason(c), n, Long::sum);
+                case CARRIED_ON -> carriedOn.merge(DrStats.reason(c), n, Long::sum);
             }
         }
         return new DrTotals(received, forwarded, local, evicted, Collections.unmodifiableSortedMap(parsed),
-                Collections.unmodifiableSortedMap(dropped), Collections.unmodifiableSortedMap(replies));
+                Collections.unmodifiableSortedMap(dropped), Collections.unmodifiableSortedMap(replies),
+                Collections.unmodifiableSortedMap(carriedOn));
     }
 
     /** Every frame dropped, whatever the reason. */

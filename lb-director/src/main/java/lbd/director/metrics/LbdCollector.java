@@ -207,7 +207,12 @@ final class LbdCollector implements MultiCollector {
             out.metricSnapshot(labelled("lbd_dr_frames_dropped", "Frames the direct-routing workers dropped, by reason",
                     "reason", totals.dropped()));
             out.metricSnapshot(labelled("lbd_dr_replies_sent",
-                    "ARP replies and IPv6 neighbour advertisements sent for the VIPs, by kind", "kind", totals.replies()));
+                    "ARP replies and IPv6 neighbour advertisements sent for the VIPs, and ICMP fragmentation-needed /"
+                    + " packet-too-big sent back to clients, by kind", "kind", totals.replies()));
+            out.metricSnapshot(labelled("lbd_dr_connections_carried_on", "Connections a direct-routing worker"
+                    + " carries on without having seen their SYN: handed over (a restart under cleanstop=no, lbd"
+                    + " upgrade, the other director's sync) or scheduled mid-flow (sloppytcp=yes)", "how",
+                    totals.carriedOn()));
             out.metricSnapshot(singleCounter("lbd_dr_flows_half_open_evicted",
                     "Half-open flows (only a SYN seen) evicted from a full flow table to make room",
                     totals.halfOpenEvicted()));

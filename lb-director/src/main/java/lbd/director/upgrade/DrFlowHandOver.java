@@ -7,23 +7,12 @@ package lbd.director.upgrade;
  * format (the one a restart with {@code cleanstop=no} writes to the runtime directory); the hand-over only carries
  * them ({@link HandOverProtocol}'s {@code dr-flows} messages, in parts of any size).
  *
- * <p>Not wired yet: lbd upgrade refuses configurations with gate services (Director#handOverRefusal) until the
- * flow state's save and restore exist. To wire it, three steps:
- * <ol>
- *   <li>{@link #save}, old side (called between "serving" and "released", see {@link UpgradeCoordinator}): stop
- *       this process's DR workers forwarding first — from then on only the new process may schedule, or one SYN
- *       would be scheduled by both, maybe to two real servers — then save the flow tables and templates (to a file
- *       in the runtime directory, with the restart's save) and return the file's bytes;
- *   <li>{@link #restore}, new side (when "released" arrives, see {@link TakeOver#released}): write the bytes to a
- *       file, restore from it, and only then let the DR workers forward — they start held (not forwarding, not
- *       answering ARP) when the process takes over, until this call;
- *   <li>drop the gate refusal. The gap — from the old workers' stop to the new ones' start — is the save, the
- *       transfer and the restore: packets in it are dropped and retransmitted by the clients.
- * </ol>
+ * <p>Exactly one process forwards at any moment: the old one holds its DR workers (no forwarding, no ARP answers)
+ * before it saves, and the new one's start held until it has restored (lbd.director.core.DrFlowsThroughFile).
  */
 public interface DrFlowHandOver {
 
-    /** Nothing to carry: no gate services, or no codec yet. */
+    /** Nothing to carry (tests without a direct-routing data path). */
     DrFlowHandOver NONE = new DrFlowHandOver() {
         @Override
         public byte[] save() {
@@ -42,6 +31,13 @@ public interface DrFlowHandOver {
     /** Old process: the flows and templates to hand over; empty when there are none. */
     byte[] save();
 
-    /** New process: takes over what {@link #save} produced, before its DR workers forward. */
+    /**
+     * New process: takes over what {@link #save} produced, then lets its DR workers forward — also when the bytes
+     * cannot be read (the old process forwards no more either way).
+     */
     void restore(byte[] saved);
+
+    /** Old process, after {@link #save}: the hand-over did not happen (the new process is gone); forward again. */
+    default void resume() {
+    }
 }

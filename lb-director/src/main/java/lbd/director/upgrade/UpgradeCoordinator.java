@@ -55,8 +55,14 @@ public final class UpgradeCoordinator implements Upgrader {
         /** Under systemd: the new process becomes the main process (MAINPID=); no more watchdog pings from here. */
         void handOverMain(long newPid);
 
-        /** The direct-routing flows and templates, once this process's DR workers have stopped forwarding. */
+        /**
+         * Stops this process's DR workers forwarding, then returns their connections and templates (the new
+         * process forwards from its restore on).
+         */
         byte[] saveDrFlows();
+
+        /** After {@link #saveDrFlows}: the new process is gone before it took the connections; forward again. */
+        void resumeDrFlows();
 
         /** Closes this process's copies of the VIPs' sockets; established connections go on. */
         void stopAccepting();
@@ -165,7 +171,11 @@ public final class UpgradeCoordinator implements Upgrader {
                 throw new IOException("the new process said '" + ready + "' instead of ready");
             }
         } catch (IOException | RuntimeException e) {
-            String message = "lbd upgrade did not complete: " + why(next, e) + "; this lbd (pid " + self + ") goes on"
+            String reason = why(next, e);
+            if (!next.isAlive()) {
+                old.resumeDrFlows(); // nobody else forwards direct-routing packets
+            }
+            String message = "lbd upgrade did not complete: " + reason + "; this lbd (pid " + self + ") goes on"
                     + " accepting on every VIP, but its control socket and metrics port are closed: restart lbd";
             log.error("{}", message);
             throw new ControlException(message);

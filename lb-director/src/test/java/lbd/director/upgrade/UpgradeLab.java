@@ -93,16 +93,29 @@ final class UpgradeLab implements AutoCloseable {
     }
 
     private void writeLauncher() throws IOException {
+        writeLauncher(home, "-Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    }
+
+    /**
+     * Writes {@code HOME/bin/lbd}, a launcher as the package's that runs this build's classes with {@code jvmOptions}
+     * (with the file {@code HOME/broken}, it prints a line and exits 3, as a binary that does not start; with the
+     * file {@code HOME/main}, it runs the class named there instead of lbd's); returns its path.
+     */
+    static Path writeLauncher(Path home, String jvmOptions) throws IOException {
+        Path launcher = home.resolve("bin/lbd");
         Files.createDirectories(launcher.getParent());
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Files.writeString(launcher, """
                 #!/bin/sh
                 if [ -f '%1$s/broken' ]; then echo "lbd: this lbd binary is broken (test)" >&2; exit 3; fi
-                exec '%2$s' --enable-native-access=ALL-UNNAMED -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \\
-                    -Dlbd.home='%1$s' -cp '%3$s' lbd.director.cli.LbdMain "$@"
-                """.formatted(home, java, classPath), StandardCharsets.UTF_8);
+                main=lbd.director.cli.LbdMain
+                if [ -f '%1$s/main' ]; then main=$(cat '%1$s/main'); fi
+                exec '%2$s' --enable-native-access=ALL-UNNAMED %4$s \\
+                    -Dlbd.home='%1$s' -cp '%3$s' "$main" "$@"
+                """.formatted(home, java, classPath, jvmOptions), StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return launcher;
     }
 
     /** Starts lbd through the launcher and waits until it serves (its pid file); {@code env} added to its own. */
@@ -139,11 +152,15 @@ final class UpgradeLab implements AutoCloseable {
      * broken); its exit status and output.
      */
     Result upgrade(String... args) throws IOException, InterruptedException {
+        return upgrade(socket, dir.resolve("upgrade.out"), args);
+    }
+
+    /** {@code lbd upgrade --socket SOCKET [args]}, its output kept in {@code out}. */
+    static Result upgrade(Path socket, Path out, String... args) throws IOException, InterruptedException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", classPath, "lbd.director.cli.LbdMain", "upgrade", "--socket", socket.toString()));
         command.addAll(List.of(args));
-        Path out = dir.resolve("upgrade.out");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();

@@ -67,6 +67,8 @@ public final class FlowTable {
     // The persistence template that controls the connection (null: none) and the connection's handle in it.
     private final PersistenceTemplates[] templates;
     private final long[] templateHandles;
+    private final byte[] templatePrefixes; // the controlling template's netmask as a prefix length (the sync's)
+    private final long[] templateOut = new long[4]; // a template's network, timer and timeout, for the sync
     private final int[] free;
     private int freeTop;
     // Half-open entries, oldest first: an intrusive doubly linked list (NIL-terminated).
@@ -82,6 +84,22 @@ public final class FlowTable {
     private final FlowExpiryWheel.Expiry onExpiry = this::onExpiry;
     // Each state's timeout (ipvsadm --set changes ESTABLISHED's and FIN_WAIT's); owner thread.
     private final long[] timeouts = new long[TcpStates.count()];
+    // The sync to a backup director: told of the changes it needs (see #onPacket); when each entry was last told.
+    private ChangeListener changes;
+    private long[] lastTold;
+    // A real server's VIP and address as record halves, computed once per server (exports allocate nothing after).
+    private final java.util.IdentityHashMap<RealServerKey, long[]> recordAddresses = new java.util.IdentityHashMap<>();
+
+    /**
+     * Told, on the owner thread, of each change a backup director needs to carry a connection on (IPVS's sync
+     * daemon sends the same): the connection became ESTABLISHED, or moved to a closing state, or it stayed
+     * ESTABLISHED for {@link #refreshMillis()} since it was last told (so the backup's timer never runs out
+     * while the connection lives).
+     */
+    @FunctionalInterface
+    public interface ChangeListener {
+        void changed(FlowTable table, int entry, long nowMillis);
+    }
 
     /**
      * @param capacity  the most connections this worker tracks; a SYN beyond it takes the place of the oldest
@@ -106,6 +124,7 @@ public final class FlowTable {
         counters = new DestinationCounters[capacity];
         templates = new PersistenceTemplates[capacity];
         templateHandles = new long[capacity];
+        templatePrefixes = new byte[capacity];
         free = new int[capacity];
         for (int i = 0; i < capacity; i++) {
             free[i] = capacity - 1 - i;
@@ -128,6 +147,19 @@ public final class FlowTable {
      */
     public void setTimeouts(long tcpMillis, long tcpFinMillis) {
         TcpStates.timeoutsMillis(tcpMillis, tcpFinMillis, timeouts);
+    }
+
+    /** Sets (or, with null, removes) the listener for changes a backup director needs; owner thread. */
+    public void changeListener(ChangeListener listener) {
+        if (listener != null && lastTold == null) {
+            lastTold = new long[capacity];
+        }
+        changes = listener;
+    }
+
+    /** How often an ESTABLISHED connection with traffic is told again: half its timeout. */
+    public long refreshMillis() {
+        return timeouts[TcpStates.ESTABLISHED] / 2;
     }
 
     /** A state's timeout now, in milliseconds. */
@@ -208,6 +240,38 @@ public final class FlowTable {
         joinHalfOpen(e);
         c.connectionScheduled();
         wheel.schedule(e, nowMillis + timeouts[TcpStates.NONE]);
+        if (lastTold != null) {
+            lastTold[e] = nowMillis;
+        }
+        return e;
+    }
+
+    /**
+     * Tracks a connection scheduled elsewhere (a saved table, the active director's sync, or a mid-flow packet
+     * scheduled afresh) in {@code state}, as if its last packet was now; the caller then applies the packet at
+     * hand with {@link #onPacket}. Counted as IPVS counts a synced connection (ActiveConn when ESTABLISHED).
+     *
+     * @return the entry, or -1 when the table is full of connections that are not half-open
+     */
+    public int adopt(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, Egress out,
+                     DestinationCounters c, byte state, long nowMillis) {
+        int e = insert(clientHigh, clientLow, clientPort, vipNumber, vport, out, c, nowMillis);
+        if (e < 0 || state == TcpStates.NONE) {
+            return e;
+        }
+        states[e] = state;
+        if (state == TcpStates.ESTABLISHED) {
+            c.connectionEstablished();
+        }
+        if (!isHalfOpen(state)) {
+            leaveHalfOpen(e);
+        }
+        wheel.schedule(e, nowMillis + timeoutMillis(e));
+        if (changes != null) {
+            // This node carries it now (taken over, or scheduled mid-flow): the peer hears of it at once.
+            lastTold[e] = nowMillis;
+            changes.changed(this, e, nowMillis);
+        }
         return e;
     }
 
@@ -216,8 +280,14 @@ public final class FlowTable {
      * when the entry goes, so that the template outlives it as IPVS's does.
      */
     public void controlledBy(int e, PersistenceTemplates t, long handle) {
+        controlledBy(e, t, handle, 0);
+    }
+
+    /** As above, with the service's netmask as a prefix length (what the sync sends with the template). */
+    public void controlledBy(int e, PersistenceTemplates t, long handle, int prefixLength) {
         templates[e] = t;
         templateHandles[e] = handle;
+        templatePrefixes[e] = (byte) prefixLength;
     }
 
     /** A client packet of {@code ipBytes} bytes on a tracked connection: state, counters, last-seen time. */
@@ -249,6 +319,107 @@ public final class FlowTable {
                 wheel.schedule(e, deadline);
             }
         }
+        if (changes != null && (after != before ? toldOnChange(after)
+                : after == TcpStates.ESTABLISHED && nowMillis - lastTold[e] >= refreshMillis())) {
+            lastTold[e] = nowMillis;
+            changes.changed(this, e, nowMillis);
+        }
+    }
+
+    /** The states a backup is told of when a connection enters them (IPVS's sync daemon: the same ones). */
+    private static boolean toldOnChange(byte state) {
+        return state == TcpStates.ESTABLISHED || state == TcpStates.FIN_WAIT || state == TcpStates.CLOSE_WAIT
+                || state == TcpStates.TIME_WAIT || state == TcpStates.CLOSE;
+    }
+
+    /**
+     * Writes entry {@code e} as a {@link FlowRecords} flow record at {@code at}; returns its length, 0 when the
+     * entry has no real server to name (counters made without one: tests). Owner thread; allocates nothing once
+     * the entry's real server was seen.
+     */
+    public int putRecord(java.nio.ByteBuffer b, int at, int e, long nowMillis) {
+        long[] a = recordAddresses(e);
+        if (a == null) {
+            return 0;
+        }
+        int port = ports[e];
+        return FlowRecords.putFlow(b, at, clientHigh[e], clientLow[e], port >>> 16, a[0], a[1], port & 0xffff, a[2],
+                a[3], (int) a[4], states[e], lastSeen[e] + timeoutMillis(e) - nowMillis,
+                templates[e] != null);
+    }
+
+    /**
+     * Writes the persistence template that controls entry {@code e}, if any and still live, as a
+     * {@link FlowRecords} template record at {@code at}; returns its length, 0 when there is none. Owner thread
+     * (the sync sends a connection's template with it, as IPVS's sync daemon does); allocates nothing, takes the
+     * template stripe's lock once.
+     */
+    public int putTemplateRecord(java.nio.ByteBuffer b, int at, int e, long nowMillis) {
+        PersistenceTemplates t = templates[e];
+        long[] a = t == null ? null : recordAddresses(e);
+        if (a == null || !t.describe(templateHandles[e], nowMillis, templateOut)) {
+            return 0;
+        }
+        boolean ipv4 = clientHigh[e] == IPV4;
+        return FlowRecords.putTemplate(b, at, ipv4 ? IPV4 : templateOut[0], templateOut[1], templatePrefixes[e],
+                a[0], a[1], ports[e] & 0xffff, a[2], a[3], (int) a[4], templateOut[2], templateOut[3]);
+    }
+
+    /** Whether a persistence template controls entry {@code e}. */
+    public boolean controlled(int e) {
+        return templates[e] != null;
+    }
+
+    /**
+     * Appends the connections from entry {@code cursor} on to {@code w} while they fit; returns the cursor to
+     * continue from, or -1 when every entry was written. Owner thread (a save or a resync asks the worker, which
+     * answers between two batches); allocates nothing once the real servers were seen.
+     */
+    public int exportTo(FlowRecords.Writer w, int cursor, long nowMillis) {
+        for (int e = cursor; e < capacity; e++) {
+            if (counters[e] == null) {
+                continue;
+            }
+            long[] a = recordAddresses(e);
+            if (a == null) {
+                continue;
+            }
+            int port = ports[e];
+            if (!w.flow(clientHigh[e], clientLow[e], port >>> 16, a[0], a[1], port & 0xffff, a[2], a[3],
+                    (int) a[4], states[e], lastSeen[e] + timeoutMillis(e) - nowMillis, templates[e] != null)) {
+                return e;
+            }
+        }
+        return -1;
+    }
+
+    /** {VIP high, VIP low, server high, server low, server port} of an entry; null without a real server. */
+    private long[] recordAddresses(int e) {
+        RealServerKey server = counters[e].server();
+        if (server == null) {
+            return null;
+        }
+        long[] a = recordAddresses.get(server);
+        if (a == null) {
+            java.net.InetAddress vip = server.service().address().address();
+            java.net.InetAddress rip = server.address().address();
+            a = new long[] {FlowRecords.high(vip), FlowRecords.low(vip), FlowRecords.high(rip), FlowRecords.low(rip),
+                server.address().port()};
+            recordAddresses.put(server, a);
+        }
+        if (clientHigh[e] == IPV4 && a[1] != (vips[e] & 0xFFFF_FFFFL)) {
+            // An alsolisten= VIP of the service: the entry's own VIP, not the service's.
+            a = recordAddressesFor(a, vips[e]);
+        }
+        return a;
+    }
+
+    private final long[] alsoListen = new long[5];
+
+    private long[] recordAddressesFor(long[] service, int vip) {
+        System.arraycopy(service, 0, alsoListen, 0, 5);
+        alsoListen[1] = vip & 0xFFFF_FFFFL;
+        return alsoListen;
     }
 
     public byte state(int e) {

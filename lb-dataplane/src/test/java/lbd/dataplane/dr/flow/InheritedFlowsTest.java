@@ -1,0 +1,80 @@
+package lbd.dataplane.dr.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import lbd.config.PropertySeed;
+import lbd.config.model.Endpoint;
+import lbd.config.model.Protocol;
+import lbd.config.model.RealServerKey;
+import lbd.config.model.VirtualServiceKey;
+import org.junit.jupiter.api.Test;
+
+class InheritedFlowsTest {
+
+    private static final VirtualServiceKey SERVICE = new VirtualServiceKey(Protocol.TCP, Endpoint.of("198.18.0.10", 80));
+    private static final List<RealServerKey> SERVERS = List.of(
+            new RealServerKey(SERVICE, Endpoint.of("198.18.1.1", 80)),
+            new RealServerKey(SERVICE, Endpoint.of("198.18.1.2", 80)));
+
+    record Key(long ch, long cl, int cport, long vh, long vl, int vport) {
+    }
+
+    record Value(RealServerKey server, byte state, boolean controlled, long deadline) {
+    }
+
+    @Test
+    void behavesAsAMapOfConnectionsWithDeadlinesUnderRandomOperations() {
+        Random random = new Random(PropertySeed.seed());
+        for (int example = 0; example < 50; example++) {
+            int capacity = 1 + random.nextInt(3000);
+            InheritedFlows flows = new InheritedFlows(capacity);
+            Map<Key, Value> model = new HashMap<>();
+            InheritedFlows.Claim claim = new InheritedFlows.Claim();
+            long now = 0;
+            for (int op = 0; op < 5000; op++) {
+                // Few distinct keys, so that puts replace and takes find.
+                boolean ipv4 = random.nextInt(4) > 0;
+                Key k = new Key(ipv4 ? FlowTable.IPV4 : random.nextInt(3), random.nextInt(2000), random.nextInt(3),
+                        ipv4 ? FlowTable.IPV4 : 7, 0xC6120000L + random.nextInt(2), 80);
+                switch (random.nextInt(10)) {
+                    case 0, 1, 2, 3, 4 -> {
+                        Value v = new Value(SERVERS.get(random.nextInt(2)), (byte) random.nextInt(TcpStates.count()),
+                                random.nextBoolean(), now + 1 + random.nextInt(1000));
+                        boolean put = flows.put(k.ch, k.cl, k.cport, k.vh, k.vl, k.vport, v.server, v.state,
+                                v.controlled, v.deadline);
+                        boolean fits = model.containsKey(k) || model.size() < capacity;
+                        assertThat(put).isEqualTo(fits);
+                        if (fits) {
+                            model.put(k, v);
+                        }
+                    }
+                    case 5, 6, 7 -> {
+                        Value v = model.remove(k);
+                        boolean live = v != null && v.deadline > now;
+                        assertThat(flows.take(k.ch, k.cl, k.cport, k.vh, k.vl, k.vport, now, claim)).isEqualTo(live);
+                        if (live) {
+                            assertThat(new Value(claim.server(), claim.state(), claim.controlled(),
+                                    claim.deadlineMillis())).isEqualTo(v);
+                        }
+                    }
+                    case 8 -> now += random.nextInt(50);
+                    default -> {
+                        int before = model.size();
+                        final long t = now;
+                        model.values().removeIf(v -> v.deadline <= t);
+                        assertThat(flows.expire(now)).isEqualTo(before - model.size());
+                    }
+                }
+                assertThat(flows.size()).isEqualTo(model.size());
+            }
+            Map<Key, Value> seen = new HashMap<>();
+            flows.forEach((ch, cl, cport, vh, vl, vport, server, state, controlled, deadline) ->
+                    seen.put(new Key(ch, cl, cport, vh, vl, vport), new Value(server, state, controlled, deadline)));
+            assertThat(seen).isEqualTo(model);
+        }
+    }
+}
