@@ -92,6 +92,27 @@ final class ServerDaemon implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until a socket is bound to UDP {@code port} (IPv4, as /proc/net/udp lists it): a UDP daemon's readiness
+     * when no connection or log line tells it. A datagram sent after that is queued for the daemon.
+     */
+    void awaitUdpBound(int port) throws IOException, InterruptedException {
+        String local = String.format(":%04X ", port);
+        long end = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (Files.readAllLines(Path.of("/proc/net/udp")).stream()
+                .noneMatch(line -> line.trim().split("\\s+")[1].concat(" ").endsWith(local))) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with status " + process.exitValue() + " before it bound UDP "
+                        + port + ": " + logTail());
+            }
+            if (System.nanoTime() - end > 0) {
+                throw new IOException(name + " did not bind UDP " + port + " within " + START_TIMEOUT + ": "
+                        + logTail());
+            }
+            Thread.sleep(50);
+        }
+    }
+
     /** Also runs {@code cleanup} when this daemon is closed (after it stopped). */
     ServerDaemon alsoOnClose(AutoCloseable cleanup) {
         cleanups.add(cleanup);
