@@ -119,6 +119,8 @@ public final class ConfigLoader {
                 services.add(vs);
             }
         }
+        DirectivesNeedingAnother.warnGlobal(layout.globals(),
+                services.stream().anyMatch(vs -> vs.reporting().emailAlert().isPresent()), problems);
         if (!problems.isEmpty()) {
             return new ConfigResult.Invalid(problems.sorted());
         }

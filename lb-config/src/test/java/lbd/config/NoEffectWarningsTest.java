@@ -240,4 +240,63 @@ class NoEffectWarningsTest {
                 \tchecktype=connect
                 """)).isEmpty();
     }
+
+    // ---- directives whose effect needs another ----
+
+    @Test
+    void netmaskWithoutPersistenceHasNoEffectAsInLdirectord() {
+        assertThat(Fixtures.warnings("""
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate
+                \tnetmask=255.255.255.0
+                virtual=10.0.0.1:443
+                \treal=10.0.0.2:443 gate
+                \tpersistent=300
+                \tnetmask=255.255.255.0
+                """)).containsExactly("test.cf:3: warning: netmask has no effect because this service has no"
+                + " persistent= (netmask is the granularity of persistence; ldirectord passes it to ipvsadm only with"
+                + " persistent=)");
+    }
+
+    @Test
+    void alertMailSettingsWithoutARecipientHaveNoEffect() {
+        assertThat(Fixtures.warnings("""
+                emailalertfrom=lbd@example.com
+                smtp=mail.example.com
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate
+                \tservicename=web
+                \tcomment="the farm"
+                \temailalertfreq=600
+                """)).containsExactly(
+                "test.cf:1: warning: emailalertfrom has no effect because no virtual service sends alert mail (no"
+                        + " emailalert= recipient)",
+                "test.cf:2: warning: smtp has no effect because no virtual service sends alert mail (no emailalert="
+                        + " recipient)",
+                "test.cf:5: warning: servicename has no effect because this service sends no alert mail (no"
+                        + " emailalert= recipient, in the block or global)",
+                "test.cf:6: warning: comment has no effect because this service sends no alert mail (no emailalert="
+                        + " recipient, in the block or global)",
+                "test.cf:7: warning: emailalertfreq has no effect because this service sends no alert mail (no"
+                        + " emailalert= recipient, in the block or global)");
+    }
+
+    @Test
+    void alertMailSettingsAreQuietWhereARecipientIsGlobalOrInTheBlock() {
+        assertThat(Fixtures.warnings("""
+                emailalertfrom=lbd@example.com
+                smtp=mail.example.com
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate
+                \temailalert=ops@example.com
+                \tservicename=web
+                """)).isEmpty();
+        assertThat(Fixtures.warnings("""
+                emailalert=ops@example.com
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate
+                \tservicename=web
+                \temailalertstatus=all
+                """)).isEmpty();
+    }
 }
