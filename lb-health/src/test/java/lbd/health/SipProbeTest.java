@@ -51,7 +51,6 @@ class SipProbeTest {
                 auto_aliases=no
                 listen=udp:127.0.0.1:%d
                 listen=tcp:127.0.0.1:%d
-                mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
                 loadmodule "sl.so"
                 request_route {
                 	if (method == "OPTIONS") {
