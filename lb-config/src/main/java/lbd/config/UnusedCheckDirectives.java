@@ -22,9 +22,13 @@ final class UnusedCheckDirectives {
     private static final Set<Directive> CHECK_DIRECTIVES = EnumSet.of(Directive.SERVICE, Directive.REQUEST,
             Directive.RECEIVE, Directive.HTTPMETHOD, Directive.VIRTUALHOST, Directive.LOGIN, Directive.PASSWD,
             Directive.DATABASE, Directive.SECRET, Directive.CHECKPORT, Directive.CHECKCOMMAND, Directive.CHECKCOUNT);
-    /** What no check at all (checktype=on or off) reads, besides the above. */
-    private static final Set<Directive> SCHEDULE_DIRECTIVES = EnumSet.of(Directive.CHECKINTERVAL,
-            Directive.CHECKTIMEOUT, Directive.CONNECTTIMEOUT, Directive.NEGOTIATETIMEOUT, Directive.FAILURECOUNT);
+    /**
+     * Read by every check that runs, so by none with checktype=on or off: its schedule, bounds, and the monitor file
+     * each check result is written to.
+     */
+    private static final Set<Directive> RUNNING_CHECK_DIRECTIVES = EnumSet.of(Directive.CHECKINTERVAL,
+            Directive.CHECKTIMEOUT, Directive.CONNECTTIMEOUT, Directive.NEGOTIATETIMEOUT, Directive.FAILURECOUNT,
+            Directive.MONITORFILE);
 
     private UnusedCheckDirectives() {
     }
@@ -40,7 +44,7 @@ final class UnusedCheckDirectives {
         for (var e : block.settings.entrySet()) {
             Directive d = e.getKey();
             boolean checkOnly = CHECK_DIRECTIVES.contains(d)
-                    || (SCHEDULE_DIRECTIVES.contains(d) && (type == CheckType.ON || type == CheckType.OFF));
+                    || (RUNNING_CHECK_DIRECTIVES.contains(d) && (type == CheckType.ON || type == CheckType.OFF));
             if (checkOnly && !read.contains(d)) {
                 problems.warn(e.getValue().number(), d.configName + " has no effect because " + because);
             }
@@ -86,7 +90,7 @@ final class UnusedCheckDirectives {
                 return read;
             }
         }
-        read.addAll(SCHEDULE_DIRECTIVES);
+        read.addAll(RUNNING_CHECK_DIRECTIVES);
         return read;
     }
 

@@ -167,7 +167,7 @@ class NoEffectWarningsTest {
     }
 
     @Test
-    void withoutAnyCheckTheScheduleOfChecksHasNoEffectEither() {
+    void withoutAnyCheckTheScheduleOfChecksAndTheirMonitorFileHaveNoEffectEither() {
         assertThat(Fixtures.warnings("""
                 virtual=10.0.0.1:8080
                 \treal=10.0.0.2:8080 masq
@@ -175,10 +175,13 @@ class NoEffectWarningsTest {
                 \tcheckinterval=5
                 \tfailurecount=3
                 \tnegotiatetimeout=9
+                \tmonitorfile=/dev/null
                 """)).containsExactly(
                 "test.cf:4: warning: checkinterval has no effect because checktype=on runs no check (as in ldirectord)",
                 "test.cf:5: warning: failurecount has no effect because checktype=on runs no check (as in ldirectord)",
                 "test.cf:6: warning: negotiatetimeout has no effect because checktype=on runs no check (as in"
+                        + " ldirectord)",
+                "test.cf:7: warning: monitorfile has no effect because checktype=on runs no check (as in"
                         + " ldirectord)");
     }
 
