@@ -189,7 +189,8 @@ final class ServiceBuilder {
         checkNegotiateNeeds(service, check, request, credentials, reals);
         DirectivesNeedingAnother.warnInBlock(block, persistent != null, reporting.emailAlert().isPresent(),
                 r.problems);
-        UnusedCheckDirectives.warn(block, check.type(), check.connects(), service, protocol, reals.stream()
+        UnusedCheckDirectives.warn(block, check.type(), check.connects(), service, protocol,
+                !block.reals.isEmpty(), reals.stream()
                 .filter(rs -> rs.request().isPresent() || rs.receive().isPresent())
                 .map(rs -> new UnusedCheckDirectives.RealOverride(rs.line(), rs.request().isPresent(),
                         rs.receive().isPresent()))

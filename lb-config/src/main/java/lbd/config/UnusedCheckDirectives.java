@@ -38,7 +38,7 @@ final class UnusedCheckDirectives {
      * {@code realLines} are the block's real= lines with a request or receive of their own.
      */
     static void warn(Block block, CheckType type, int connects, ServiceType service, Protocol protocol,
-            List<RealOverride> realLines, Problems problems) {
+            boolean hasReals, List<RealOverride> realLines, Problems problems) {
         Set<Directive> read = reads(type, service, protocol);
         String because = because(type, connects, service, protocol, read, "it");
         for (var e : block.settings.entrySet()) {
@@ -49,6 +49,7 @@ final class UnusedCheckDirectives {
                 problems.warn(e.getValue().number(), d.configName + " has no effect because " + because);
             }
         }
+        warnFallback(block, type, hasReals, problems);
         for (RealOverride real : realLines) {
             List<String> unread = new ArrayList<>();
             if (real.request() && !read.contains(Directive.REQUEST)) {
@@ -61,6 +62,28 @@ final class UnusedCheckDirectives {
                 problems.warn(real.line(), "the " + String.join(" and ", unread) + " of this real= line "
                         + (unread.size() == 1 ? "has" : "have") + " no effect because "
                         + because(type, connects, service, protocol, read, unread.size() == 1 ? "it" : "them"));
+            }
+        }
+    }
+
+    /**
+     * The fallback comes in when every real server is down: never with checktype=off ("no real or fallback servers
+     * will be activated", man ldirectord), nor with checktype=on while the service has a real server (always up).
+     */
+    private static void warnFallback(Block block, CheckType type, boolean hasReals, Problems problems) {
+        String because = switch (type) {
+            case OFF -> "checktype=off activates no real or fallback server (as man ldirectord says)";
+            case ON -> hasReals ? "checktype=on keeps every real server in service, so the fallback never comes in"
+                    : null;
+            default -> null;
+        };
+        if (because == null) {
+            return;
+        }
+        for (Directive d : List.of(Directive.FALLBACK, Directive.FALLBACK6, Directive.FALLBACKCOMMAND)) {
+            SourceLine line = block.get(d);
+            if (line != null) {
+                problems.warn(line.number(), d.configName + " has no effect because " + because);
             }
         }
     }

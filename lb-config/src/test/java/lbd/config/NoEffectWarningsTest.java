@@ -186,6 +186,30 @@ class NoEffectWarningsTest {
     }
 
     @Test
+    void theFallbackOfAServiceWhoseServersAreNeverAllDownOrNeverActivatedHasNoEffect() {
+        assertThat(Fixtures.warnings("""
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 masq
+                \tchecktype=off
+                \tfallback=10.0.0.9:80 masq
+                \tfallbackcommand=/bin/true
+                virtual=10.0.0.1:81
+                \treal=10.0.0.2:81 masq
+                \tchecktype=on
+                \tfallback=10.0.0.9:81 masq
+                virtual=10.0.0.1:82
+                \tchecktype=on
+                \tfallback=10.0.0.9:82 masq
+                """)).containsExactly(
+                "test.cf:4: warning: fallback has no effect because checktype=off activates no real or fallback"
+                        + " server (as man ldirectord says)",
+                "test.cf:5: warning: fallbackcommand has no effect because checktype=off activates no real or"
+                        + " fallback server (as man ldirectord says)",
+                "test.cf:9: warning: fallback has no effect because checktype=on keeps every real server in service,"
+                        + " so the fallback never comes in"); // without real servers it serves at once
+    }
+
+    @Test
     void theWarningNamesWhatTheCheckDoesRead() {
         assertThat(Fixtures.warnings("""
                 virtual=10.0.0.1:119
