@@ -14,7 +14,8 @@ import lbd.config.model.ServiceType;
  * {@code receive=} on an smtp check, {@code login=} on a connect check, {@code checkport=} on a ping — so that
  * nothing accepted is silently ignored. Which check reads which directive is ldirectord's (its {@code check_*}
  * subroutines in /usr/sbin/ldirectord; lbd's checks read the same): ldirectord too accepts such a line and does
- * nothing with it. Global lines are defaults for every service and are not warned about.
+ * nothing with it. Also the fallback directives where the check type never lets the fallback come in. Global lines
+ * are defaults for every service and are not warned about.
  */
 final class UnusedCheckDirectives {
 
