@@ -8,6 +8,7 @@ import java.util.Set;
 import lbd.config.model.CheckType;
 import lbd.config.model.Protocol;
 import lbd.config.model.ServiceType;
+import lbd.config.model.VirtualService;
 
 /**
  * Warns, on its line, about each check directive of a virtual service that the service's check never reads —
@@ -86,6 +87,26 @@ final class UnusedCheckDirectives {
             if (line != null) {
                 problems.warn(line.number(), d.configName + " has no effect because " + because);
             }
+        }
+    }
+
+    /**
+     * maintenancedir= is looked at by a server's check; lbd runs none for checktype=on (nor off, whose servers are
+     * out anyway), so there the directory takes no server out. ldirectord still does for on: its check loop looks
+     * at the directory before it looks at the check type.
+     */
+    static void warnMaintenance(Block globals, List<VirtualService> services, Problems problems) {
+        SourceLine dir = globals.get(Directive.MAINTENANCEDIR);
+        if (dir == null) {
+            return;
+        }
+        List<String> lines = services.stream().filter(vs -> vs.healthCheck().type() == CheckType.ON)
+                .map(vs -> String.valueOf(vs.line())).toList();
+        if (!lines.isEmpty()) {
+            problems.warn(dir.number(), "maintenancedir has no effect in lbd on the virtual service"
+                    + (lines.size() == 1 ? " of line " : "s of lines ") + listed(lines) + " because"
+                    + (lines.size() == 1 ? " it has" : " they have") + " checktype=on, for which lbd runs nothing"
+                    + " (ldirectord still takes such a server out while its file exists); use checktype=connect");
         }
     }
 

@@ -210,6 +210,21 @@ class NoEffectWarningsTest {
     }
 
     @Test
+    void maintenancedirIsWarnedAboutForTheServicesWithCheckTypeOnWhereLbdRunsNothing() {
+        assertThat(Fixtures.warnings("""
+                maintenancedir=/tmp
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 masq
+                \tchecktype=on
+                virtual=10.0.0.1:81
+                \treal=10.0.0.2:81 masq
+                \tchecktype=connect
+                """)).containsExactly("test.cf:1: warning: maintenancedir has no effect in lbd on the virtual service"
+                + " of line 2 because it has checktype=on, for which lbd runs nothing (ldirectord still takes such a"
+                + " server out while its file exists); use checktype=connect");
+    }
+
+    @Test
     void theWarningNamesWhatTheCheckDoesRead() {
         assertThat(Fixtures.warnings("""
                 virtual=10.0.0.1:119
