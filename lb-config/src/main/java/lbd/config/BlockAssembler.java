@@ -74,6 +74,12 @@ final class BlockAssembler {
     }
 
     private static String unknown(String key) {
+        if (key.equals("timeout")) {
+            // ldirectord's own message for it: the directive was split in two.
+            return "timeout: deprecated in favour of checktimeout and negotiatetimeout (ldirectord refuses it too);"
+                    + " write checktimeout= for connect, ping and external checks and negotiatetimeout= for negotiate"
+                    + " checks";
+        }
         Optional<String> nearest = DirectiveTable.nearest(key);
         return nearest.map(n -> "unknown directive " + Excerpt.quoted(key) + "; did you mean \"" + n + "\"?")
                 .orElseGet(() -> "unknown directive " + Excerpt.quoted(key) + "; see man ldirectord or the configuration reference in README.md"

@@ -119,6 +119,9 @@ public final class ConfigLoader {
                 services.add(vs);
             }
         }
+        UnusedCheckDirectives.warnMaintenance(layout.globals(), services, problems);
+        DirectivesNeedingAnother.warnGlobal(layout.globals(),
+                services.stream().anyMatch(vs -> vs.reporting().emailAlert().isPresent()), problems);
         if (!problems.isEmpty()) {
             return new ConfigResult.Invalid(problems.sorted());
         }

@@ -70,6 +70,8 @@ enum Directive {
     ALSOLISTEN("alsolisten", Scope.VIRTUAL, Support.ACTED),
     PROTOCOL("protocol", Scope.VIRTUAL, Support.ACTED),
     OPS("ops", Scope.VIRTUAL, Support.ACCEPTED),
+    // Not in the man page: ldirectord's parser stores load="WORD" and nothing reads it.
+    LOAD("load", Scope.VIRTUAL, Support.ACCEPTED),
     SERVICE("service", Scope.VIRTUAL, Support.ACTED),
     HTTPMETHOD("httpmethod", Scope.VIRTUAL, Support.ACTED),
     VIRTUALHOST("virtualhost", Scope.VIRTUAL, Support.ACTED),

@@ -18,7 +18,8 @@ final class NoEffect {
             case READDQUIESCENT -> "lbd keeps a failed real server in its own table (at weight 0, or out with"
                     + " quiescent=no) and has no kernel table from which it could have been removed behind its back";
             case OPS -> "IPVS applies one-packet scheduling to UDP services only, and this one is TCP";
-            case LOGIN, PASSWD, DATABASE, SECRET -> "no check lbd has for this service reads it";
+            case LOAD -> "ldirectord's parser only stores it (an undocumented \"string for load testing\") and"
+                    + " nothing in ldirectord reads it";
             default -> "lbd reads it but does not use it";
         };
     }

@@ -187,6 +187,14 @@ final class ServiceBuilder {
                 : new VirtualServiceKey(protocol, new Endpoint(vaddr.first(), vaddr.port()));
         List<RealServer> reals = reals(key, vport, ipv6);
         checkNegotiateNeeds(service, check, request, credentials, reals);
+        DirectivesNeedingAnother.warnInBlock(block, persistent != null, reporting.emailAlert().isPresent(),
+                r.problems);
+        UnusedCheckDirectives.warn(block, check.type(), check.connects(), service, protocol,
+                !block.reals.isEmpty(), reals.stream()
+                .filter(rs -> rs.request().isPresent() || rs.receive().isPresent())
+                .map(rs -> new UnusedCheckDirectives.RealOverride(rs.line(), rs.request().isPresent(),
+                        rs.receive().isPresent()))
+                .distinct().toList(), r.problems);
         if (!alsoListen.isEmpty()) {
             for (RealServer rs : reals) {
                 if (rs.forwarding() != ForwardingMethod.MASQ) {

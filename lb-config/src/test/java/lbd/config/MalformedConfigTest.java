@@ -24,6 +24,14 @@ class MalformedConfigTest {
     }
 
     @Test
+    void ldirectordsOldTimeoutDirectiveIsRefusedWithWhatReplacesIt() {
+        assertThat(Fixtures.onlyError("timeout=5\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n")).isEqualTo("test.cf:1:"
+                + " timeout: deprecated in favour of checktimeout and negotiatetimeout (ldirectord refuses it too);"
+                + " write checktimeout= for connect, ping and external checks and negotiatetimeout= for negotiate"
+                + " checks");
+    }
+
+    @Test
     void anUnknownLogLevelOrFormatIsAnErrorOnItsLine() {
         assertThat(Fixtures.onlyError("loglevel=verbose\n" + VIRTUAL + "\treal=10.0.0.2:80 gate\n"))
                 .isEqualTo("test.cf:1: loglevel: \"verbose\" is not error, warn, info or debug");

@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -22,6 +23,8 @@ final class IoFailures {
             case SocketTimeoutException _ -> "timed out after " + Texts.duration(timeout);
             case ConnectException c -> lower(c.getMessage(), "connection failed");
             case NoRouteToHostException _ -> "no route to host";
+            // A UDP probe's connected socket: the host answered ICMP port unreachable (nothing listens there).
+            case PortUnreachableException _ -> "port unreachable (nothing listens on the UDP port)";
             case UnknownHostException u -> "unknown host " + u.getMessage();
             case EOFException _ -> "connection closed before a complete response";
             case SSLException s -> "TLS: " + lower(s.getMessage(), "handshake failed");

@@ -9,7 +9,8 @@ import org.apache.commons.net.nntp.NNTPReply;
 
 /**
  * service=nntp with checktype=negotiate, as ldirectord's check_nntp: connect and read the greeting within
- * negotiatetimeout; up when it is 2xx (200 posting allowed, 201 not). Nothing is sent, as in ldirectord.
+ * negotiatetimeout; up when it is 2xx (200 posting allowed, 201 not). Nothing is sent and receive is not used, as
+ * in ldirectord.
  */
 public final class NntpProbe implements Probe {
 

@@ -19,6 +19,7 @@ import org.aaa4j.radius.core.attribute.attributes.NasIpAddress;
 import org.aaa4j.radius.core.attribute.attributes.UserName;
 import org.aaa4j.radius.core.attribute.attributes.UserPassword;
 import org.aaa4j.radius.core.packet.Packet;
+import org.aaa4j.radius.core.packet.PacketCodecException;
 import org.aaa4j.radius.core.packet.packets.AccessAccept;
 import org.aaa4j.radius.core.packet.packets.AccessReject;
 import org.aaa4j.radius.core.packet.packets.AccessRequest;
@@ -68,8 +69,12 @@ public final class RadiusProbe implements Probe {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException("radius probe stopped");
             }
-            return ProbeResult.down("negotiate: no valid RADIUS answer within " + Texts.duration(timeout)
-                    + " (" + e.getMessage() + ")");
+            if (e.getCause() instanceof PacketCodecException invalid) {
+                // As Authen::Radius's EBADAUTH: an answer came, signed with another secret (or mangled).
+                return ProbeResult.down("negotiate: RADIUS answer does not verify (" + invalid.getMessage()
+                        + "): is secret= the one the server has for this client?");
+            }
+            return ProbeResult.down("negotiate: no RADIUS answer within " + Texts.duration(timeout));
         }
     }
 

@@ -3,6 +3,7 @@ package lbd.health;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -56,6 +57,60 @@ final class ServerDaemon implements AutoCloseable {
             throw e;
         }
         return daemon;
+    }
+
+    /**
+     * Starts {@code command} with its output in {@code dir}/NAME.log and waits until the log holds {@code readyLine}
+     * (for a daemon whose ports are UDP only, where no connection tells that it listens).
+     */
+    static ServerDaemon startUntilLogged(String name, Path dir, List<String> command, String readyLine)
+            throws IOException, InterruptedException {
+        Path log = dir.resolve(name + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ServerDaemon daemon = new ServerDaemon(name, process, log);
+        try {
+            daemon.awaitLogLine(readyLine);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            daemon.close();
+            throw e;
+        }
+        return daemon;
+    }
+
+    private void awaitLogLine(String readyLine) throws IOException, InterruptedException {
+        long end = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!Files.readString(log).contains(readyLine)) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with status " + process.exitValue() + " before it logged \""
+                        + readyLine + "\": " + logTail());
+            }
+            if (System.nanoTime() - end > 0) {
+                throw new IOException(name + " did not log \"" + readyLine + "\" within " + START_TIMEOUT + ": "
+                        + logTail());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Waits until a socket is bound to UDP {@code port} (IPv4, as /proc/net/udp lists it): a UDP daemon's readiness
+     * when no connection or log line tells it. A datagram sent after that is queued for the daemon.
+     */
+    void awaitUdpBound(int port) throws IOException, InterruptedException {
+        String local = String.format(":%04X ", port);
+        long end = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (Files.readAllLines(Path.of("/proc/net/udp")).stream()
+                .noneMatch(line -> line.trim().split("\\s+")[1].concat(" ").endsWith(local))) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with status " + process.exitValue() + " before it bound UDP "
+                        + port + ": " + logTail());
+            }
+            if (System.nanoTime() - end > 0) {
+                throw new IOException(name + " did not bind UDP " + port + " within " + START_TIMEOUT + ": "
+                        + logTail());
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** Also runs {@code cleanup} when this daemon is closed (after it stopped). */
@@ -122,6 +177,13 @@ final class ServerDaemon implements AutoCloseable {
     /** A loopback port nothing listens on right now (for the daemon to take, or for a dead server). */
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A loopback UDP port nothing is bound to right now (for a UDP daemon to take, or for a dead server). */
+    static int freeUdpPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             return s.getLocalPort();
         }
     }

@@ -3,8 +3,7 @@ package lbd.config.model;
 /** ldirectord's {@code service=}: the protocol a negotiate check speaks. */
 public enum ServiceType {
     HTTP, HTTPS, SIMPLETCP, NONE,
-    // The rest of the man page's services. dns, radius and sip are rejected as "not supported yet" (lbd balances
-    // TCP only); oracle is refused (see ServiceBuilder).
+    // The rest of the man page's services; oracle is refused (see ServiceBuilder).
     DNS, FTP, IMAP, IMAPS, LDAP, MYSQL, NNTP, ORACLE, PGSQL, POP, POPS, RADIUS, SIP, SMTP, SUBMISSION,
     HTTP_PROXY,
     // Added after the first release of this enum; keep new constants at the end.

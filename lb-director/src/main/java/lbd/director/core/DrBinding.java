@@ -493,7 +493,7 @@ final class DrBinding implements AutoCloseable {
 
     /** Conductor thread: whether a gate server is this director itself (local delivery through a TUN device). */
     boolean deliversLocally() {
-        return macs.containsValue(Destination.LOCAL_NODE);
+        return egress.containsValue(Egress.LOCAL_NODE);
     }
 
     /** The running DR data path, null while no gate service runs (the connection sync reaches it through this). */

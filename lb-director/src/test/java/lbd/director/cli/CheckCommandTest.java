@@ -89,4 +89,19 @@ class CheckCommandTest {
                 + " ldirectord does with fork=yes)");
         assertThat(out.toString()).contains("configuration OK");
     }
+
+    @Test
+    void aCheckDirectiveTheServicesCheckDoesNotReadIsAWarningOnItsLine() throws Exception {
+        Path cf = dir.resolve("nntp.cf");
+        Files.writeString(cf, """
+                virtual=127.0.0.1:119
+                \treal=127.0.0.2:119 masq
+                \tservice=nntp
+                \treceive="200"
+                """);
+        assertThat(check(cf)).isZero();
+        assertThat(err.toString().lines()).containsExactly(cf + ":4: warning: receive has no effect because the check"
+                + " of service=nntp does not read it (of the check directives it reads only checkport, as ldirectord's)");
+        assertThat(out.toString()).contains("configuration OK");
+    }
 }

@@ -1,0 +1,52 @@
+package lbd.config;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Warns, on its line, about a directive whose effect needs another that is absent: {@code netmask=} without
+ * {@code persistent=} (it is the granularity of persistence: ldirectord passes ipvsadm's -M only with -p), and the
+ * alert mail settings where no mail is sent (no {@code emailalert=} recipient), so that none is silently ignored.
+ */
+final class DirectivesNeedingAnother {
+
+    /** Read only for alert mail, in a block (servicename and comment appear in nothing else, as in ldirectord). */
+    private static final Set<Directive> MAIL_IN_BLOCK = EnumSet.of(Directive.EMAILALERTFREQ,
+            Directive.EMAILALERTSTATUS, Directive.SMTP, Directive.SERVICENAME, Directive.COMMENT);
+    /** Read only for alert mail, globally. */
+    private static final Set<Directive> MAIL_GLOBAL = EnumSet.of(Directive.EMAILALERTFREQ,
+            Directive.EMAILALERTSTATUS, Directive.SMTP, Directive.EMAILALERTFROM);
+
+    private DirectivesNeedingAnother() {
+    }
+
+    /** {@code persistent}: the block has persistent=; {@code sendsMail}: it has a recipient, its own or global. */
+    static void warnInBlock(Block block, boolean persistent, boolean sendsMail, Problems problems) {
+        SourceLine netmask = block.get(Directive.NETMASK);
+        if (netmask != null && !persistent) {
+            problems.warn(netmask.number(), "netmask has no effect because this service has no persistent= (netmask"
+                    + " is the granularity of persistence; ldirectord passes it to ipvsadm only with persistent=)");
+        }
+        if (!sendsMail) {
+            for (var e : block.settings.entrySet()) {
+                if (MAIL_IN_BLOCK.contains(e.getKey())) {
+                    problems.warn(e.getValue().number(), e.getKey().configName + " has no effect because this"
+                            + " service sends no alert mail (no emailalert= recipient, in the block or global)");
+                }
+            }
+        }
+    }
+
+    /** {@code anyServiceSendsMail}: some virtual service has a recipient. */
+    static void warnGlobal(Block globals, boolean anyServiceSendsMail, Problems problems) {
+        if (anyServiceSendsMail) {
+            return;
+        }
+        for (var e : globals.settings.entrySet()) {
+            if (MAIL_GLOBAL.contains(e.getKey())) {
+                problems.warn(e.getValue().number(), e.getKey().configName + " has no effect because no virtual"
+                        + " service sends alert mail (no emailalert= recipient)");
+            }
+        }
+    }
+}
