@@ -95,7 +95,8 @@ public final class ConfigLoader {
         Map<VirtualServiceKey, Integer> firstLine = new HashMap<>();
         for (Block block : layout.virtuals()) {
             reader.warnNoEffect(block);
-            Optional<VirtualService> built = ServiceBuilder.build(block, defaults, reader);
+            Optional<VirtualService> built = ServiceBuilder.build(block, defaults, globals.maintenanceDir().isPresent(),
+                    reader);
             if (built.isEmpty()) {
                 continue;
             }
@@ -119,7 +120,6 @@ public final class ConfigLoader {
                 services.add(vs);
             }
         }
-        UnusedCheckDirectives.warnMaintenance(layout.globals(), services, problems);
         DirectivesNeedingAnother.warnGlobal(layout.globals(),
                 services.stream().anyMatch(vs -> vs.reporting().emailAlert().isPresent()), problems);
         if (!problems.isEmpty()) {

@@ -66,16 +66,20 @@ final class ServiceBuilder {
     private final ValueReader r;
     private final Block block;
     private final ServiceDefaults globals;
+    /** A maintenancedir is configured: checktype=on then looks at it (which decides the warnings). */
+    private final boolean maintenanceDir;
 
-    private ServiceBuilder(ValueReader r, Block block, ServiceDefaults globals) {
+    private ServiceBuilder(ValueReader r, Block block, ServiceDefaults globals, boolean maintenanceDir) {
         this.r = r;
         this.block = block;
         this.globals = globals;
+        this.maintenanceDir = maintenanceDir;
     }
 
     /** The service, or empty when the block has errors (all of them recorded). */
-    static Optional<VirtualService> build(Block block, ServiceDefaults globals, ValueReader r) {
-        return new ServiceBuilder(r, block, globals).build();
+    static Optional<VirtualService> build(Block block, ServiceDefaults globals, boolean maintenanceDir,
+            ValueReader r) {
+        return new ServiceBuilder(r, block, globals, maintenanceDir).build();
     }
 
     private Optional<VirtualService> build() {
@@ -194,7 +198,7 @@ final class ServiceBuilder {
                 .filter(rs -> rs.request().isPresent() || rs.receive().isPresent())
                 .map(rs -> new UnusedCheckDirectives.RealOverride(rs.line(), rs.request().isPresent(),
                         rs.receive().isPresent()))
-                .distinct().toList(), r.problems);
+                .distinct().toList(), maintenanceDir, r.problems);
         if (!alsoListen.isEmpty()) {
             for (RealServer rs : reals) {
                 if (rs.forwarding() != ForwardingMethod.MASQ) {

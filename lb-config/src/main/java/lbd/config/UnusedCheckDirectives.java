@@ -16,7 +16,9 @@ import lbd.config.model.VirtualService;
  * nothing accepted is silently ignored. Which check reads which directive is ldirectord's (its {@code check_*}
  * subroutines in /usr/sbin/ldirectord; lbd's checks read the same): ldirectord too accepts such a line and does
  * nothing with it. Also the fallback directives where the check type never lets the fallback come in. Global lines
- * are defaults for every service and are not warned about.
+ * are defaults for every service and are not warned about. With a maintenancedir, checktype=on runs a check too:
+ * ldirectord's check loop looks at the directory before the check type, every checkinterval, and writes
+ * "Server in maintenance" to the monitorfile.
  */
 final class UnusedCheckDirectives {
 
@@ -25,11 +27,14 @@ final class UnusedCheckDirectives {
             Directive.RECEIVE, Directive.HTTPMETHOD, Directive.VIRTUALHOST, Directive.LOGIN, Directive.PASSWD,
             Directive.DATABASE, Directive.SECRET, Directive.CHECKPORT, Directive.CHECKCOMMAND, Directive.CHECKCOUNT);
     /**
-     * Read by every check that runs, so by none with checktype=on or off: its schedule, bounds, and the monitor file
-     * each check result is written to.
+     * Read by every check that runs, so by none with checktype=off, nor with checktype=on without a maintenancedir:
+     * its schedule, bounds, and the monitor file each check result is written to.
      */
     private static final Set<Directive> RUNNING_CHECK_DIRECTIVES = EnumSet.of(Directive.CHECKINTERVAL,
             Directive.CHECKTIMEOUT, Directive.CONNECTTIMEOUT, Directive.NEGOTIATETIMEOUT, Directive.FAILURECOUNT,
+            Directive.MONITORFILE);
+    /** Read by checktype=on's look at the maintenancedir: how often it looks, and where it logs what it found. */
+    private static final Set<Directive> MAINTENANCE_LOOK_DIRECTIVES = EnumSet.of(Directive.CHECKINTERVAL,
             Directive.MONITORFILE);
 
     private UnusedCheckDirectives() {
@@ -37,12 +42,13 @@ final class UnusedCheckDirectives {
 
     /**
      * Warns about the lines of {@code block} its check does not read. {@code connects} is checktype=N's N;
-     * {@code realLines} are the block's real= lines with a request or receive of their own.
+     * {@code realLines} are the block's real= lines with a request or receive of their own; {@code maintenanceDir}
+     * whether the configuration has a maintenancedir.
      */
     static void warn(Block block, CheckType type, int connects, ServiceType service, Protocol protocol,
-            boolean hasReals, List<RealOverride> realLines, Problems problems) {
-        Set<Directive> read = reads(type, service, protocol);
-        String because = because(type, connects, service, protocol, read, "it");
+            boolean hasReals, List<RealOverride> realLines, boolean maintenanceDir, Problems problems) {
+        Set<Directive> read = reads(type, service, protocol, maintenanceDir);
+        String because = because(type, connects, service, protocol, read, maintenanceDir, "it");
         for (var e : block.settings.entrySet()) {
             Directive d = e.getKey();
             boolean checkOnly = CHECK_DIRECTIVES.contains(d)
@@ -51,7 +57,7 @@ final class UnusedCheckDirectives {
                 problems.warn(e.getValue().number(), d.configName + " has no effect because " + because);
             }
         }
-        warnFallback(block, type, hasReals, problems);
+        warnFallback(block, type, hasReals, maintenanceDir, problems);
         for (RealOverride real : realLines) {
             List<String> unread = new ArrayList<>();
             if (real.request() && !read.contains(Directive.REQUEST)) {
@@ -63,20 +69,23 @@ final class UnusedCheckDirectives {
             if (!unread.isEmpty()) {
                 problems.warn(real.line(), "the " + String.join(" and ", unread) + " of this real= line "
                         + (unread.size() == 1 ? "has" : "have") + " no effect because "
-                        + because(type, connects, service, protocol, read, unread.size() == 1 ? "it" : "them"));
+                        + because(type, connects, service, protocol, read, maintenanceDir,
+                        unread.size() == 1 ? "it" : "them"));
             }
         }
     }
 
     /**
      * The fallback comes in when every real server is down: never with checktype=off ("no real or fallback servers
-     * will be activated", man ldirectord), nor with checktype=on while the service has a real server (always up).
+     * will be activated", man ldirectord), nor with checktype=on while the service has a real server (always up,
+     * unless a maintenancedir can take them all out).
      */
-    private static void warnFallback(Block block, CheckType type, boolean hasReals, Problems problems) {
+    private static void warnFallback(Block block, CheckType type, boolean hasReals, boolean maintenanceDir,
+            Problems problems) {
         String because = switch (type) {
             case OFF -> "checktype=off activates no real or fallback server (as man ldirectord says)";
-            case ON -> hasReals ? "checktype=on keeps every real server in service, so the fallback never comes in"
-                    : null;
+            case ON -> hasReals && !maintenanceDir
+                    ? "checktype=on keeps every real server in service, so the fallback never comes in" : null;
             default -> null;
         };
         if (because == null) {
@@ -90,32 +99,12 @@ final class UnusedCheckDirectives {
         }
     }
 
-    /**
-     * maintenancedir= is looked at by a server's check; lbd runs none for checktype=on (nor off, whose servers are
-     * out anyway), so there the directory takes no server out. ldirectord still does for on: its check loop looks
-     * at the directory before it looks at the check type.
-     */
-    static void warnMaintenance(Block globals, List<VirtualService> services, Problems problems) {
-        SourceLine dir = globals.get(Directive.MAINTENANCEDIR);
-        if (dir == null) {
-            return;
-        }
-        List<String> lines = services.stream().filter(vs -> vs.healthCheck().type() == CheckType.ON)
-                .map(vs -> String.valueOf(vs.line())).toList();
-        if (!lines.isEmpty()) {
-            problems.warn(dir.number(), "maintenancedir has no effect in lbd on the virtual service"
-                    + (lines.size() == 1 ? " of line " : "s of lines ") + listed(lines) + " because"
-                    + (lines.size() == 1 ? " it has" : " they have") + " checktype=on, for which lbd runs nothing"
-                    + " (ldirectord still takes such a server out while its file exists); use checktype=connect");
-        }
-    }
-
     /** A real= line that carries its own request and/or receive. */
     record RealOverride(int line, boolean request, boolean receive) {
     }
 
     /** The directives the check of this type, service and protocol reads. */
-    static Set<Directive> reads(CheckType type, ServiceType service, Protocol protocol) {
+    static Set<Directive> reads(CheckType type, ServiceType service, Protocol protocol, boolean maintenanceDir) {
         boolean udp = protocol == Protocol.UDP;
         Set<Directive> read = EnumSet.noneOf(Directive.class);
         switch (type) {
@@ -131,7 +120,13 @@ final class UnusedCheckDirectives {
                 }
                 read.addAll(negotiateReads(service));
             }
-            case ON, OFF -> {
+            case ON -> {
+                if (maintenanceDir) {
+                    read.addAll(MAINTENANCE_LOOK_DIRECTIVES);
+                }
+                return read;
+            }
+            case OFF -> {
                 return read;
             }
         }
@@ -172,7 +167,7 @@ final class UnusedCheckDirectives {
 
     /** The reason, for the operator who set a directive the check does not read. */
     private static String because(CheckType type, int connects, ServiceType service, Protocol protocol,
-            Set<Directive> read, String pronoun) {
+            Set<Directive> read, boolean maintenanceDir, String pronoun) {
         String check = switch (type) {
             case ON -> "checktype=on";
             case OFF -> "checktype=off";
@@ -183,6 +178,9 @@ final class UnusedCheckDirectives {
             case NEGOTIATE -> "service=" + service.configName();
             case COMBINED -> "checktype=" + connects + " with service=" + service.configName();
         };
+        if (type == CheckType.ON && maintenanceDir) {
+            return "checktype=on only looks at the maintenancedir, every checkinterval (as in ldirectord)";
+        }
         if (type == CheckType.ON || type == CheckType.OFF) {
             return check + " runs no check (as in ldirectord)";
         }

@@ -213,18 +213,23 @@ class NoEffectWarningsTest {
     }
 
     @Test
-    void maintenancedirIsWarnedAboutForTheServicesWithCheckTypeOnWhereLbdRunsNothing() {
+    void withAMaintenancedirChecktypeOnLooksAtItEachCheckintervalSoOnlyTheProbesSettingsAreWarnedAbout() {
+        // ldirectord's check loop looks at maintenancedir before the check type, every checkinterval, logs
+        // "Server in maintenance" to the monitorfile, and may so take every real server out (the fallback).
         assertThat(Fixtures.warnings("""
                 maintenancedir=/tmp
                 virtual=10.0.0.1:80
                 \treal=10.0.0.2:80 masq
                 \tchecktype=on
+                \tcheckinterval=5
+                \tfailurecount=3
+                \tmonitorfile=/dev/null
+                \tfallback=10.0.0.9:80 masq
                 virtual=10.0.0.1:81
                 \treal=10.0.0.2:81 masq
                 \tchecktype=connect
-                """)).containsExactly("test.cf:1: warning: maintenancedir has no effect in lbd on the virtual service"
-                + " of line 2 because it has checktype=on, for which lbd runs nothing (ldirectord still takes such a"
-                + " server out while its file exists); use checktype=connect");
+                """)).containsExactly("test.cf:6: warning: failurecount has no effect because checktype=on only looks"
+                + " at the maintenancedir, every checkinterval (as in ldirectord)");
     }
 
     @Test

@@ -189,7 +189,7 @@ final class ConnectLoop implements AutoCloseable {
         check.startedNanos = now;
         if (check.maintenance != null
                 && check.maintenance.contains(check.maintenanceFile, check.maintenanceIpFile, check.intervalNanos, now)) {
-            check.verdict(false, "maintenance", true); // no probe runs: lastCheck keeps its value
+            check.verdict(false, HealthMonitor.MAINTENANCE, true); // no probe runs: lastCheck keeps its value
             schedule(check, now + check.intervalNanos);
             return;
         }

@@ -50,13 +50,20 @@ import lbd.config.model.VirtualServiceKey;
  * <p>Reload ({@link #apply}): servers whose {@link CheckSpec} is unchanged keep their checker, state and
  * failure count (a new weight is just picked up); servers whose check settings changed get a new checker that
  * starts from their current state (so a reload never makes a healthy server flap); new servers start DOWN
- * until their first successful check (UP at once with checktype=on); removed servers stop being checked.
+ * until their first successful check (UP at once with checktype=on, unless in maintenance); removed servers stop
+ * being checked. checktype=on servers have a checker only when there is a maintenancedir: it looks at nothing else.
  */
 public final class HealthMonitor implements HealthView, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("lbd.health");
     private static final Duration APPLY_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    /** The reason of a checktype=on server's verdict, and of every check it passes. */
+    static final String CHECKTYPE_ON = "checktype=on";
+    /** The reason of a verdict taken because of a file in maintenancedir. */
+    static final String MAINTENANCE = "maintenance";
+    /** checktype=on's check, run after the maintenance look-up: it contacts nothing and passes. */
+    private static final Probe CHECKTYPE_ON_PROBE = new FixedProbe(ProbeResult.up(CHECKTYPE_ON));
 
     private final HealthListener listener;
     private final InstantSource clock;
@@ -323,13 +330,16 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     private Tracked track(CheckSpec spec, MonitorLine monitor, RealServer real, RealServerStatus previous) {
         CheckType type = spec.check().type();
         HealthState was = previous == null ? null : previous.state();
-        if (type == CheckType.ON || type == CheckType.OFF) {
+        if (type == CheckType.OFF || (type == CheckType.ON && spec.maintenanceDir().isEmpty())) {
             HealthState state = type == CheckType.ON ? HealthState.UP : HealthState.DOWN;
-            String reason = type == CheckType.ON ? "checktype=on" : "checktype=off";
+            String reason = type == CheckType.ON ? CHECKTYPE_ON : "checktype=off";
             if (was != state && !(was == null && state == HealthState.DOWN)) {
                 pendingEvents.add(new HealthEvent(real.key(), state, reason, false, clock.instant()));
             }
             return new Tracked(spec, monitor, new RealServerStatus(real, state, reason, false, true));
+        }
+        if (type == CheckType.ON) {
+            return trackOnWithMaintenance(spec, monitor, real, previous);
         }
         InheritedVerdict handed = previous == null ? inherited.remove(real.key()) : null;
         if (handed != null) {
@@ -354,6 +364,32 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
                     this::report, monitor, scheduler());
             scheduler.add(tracked.checker);
         }
+        return tracked;
+    }
+
+    /**
+     * checktype=on with a maintenancedir: ldirectord's check loop looks at the directory before the check type
+     * (_check_real), so each checkinterval a server whose file exists is taken out, and one whose file is gone is
+     * set up again. The server's checker does just that, with a probe that always passes; the directory is looked
+     * at once here too, so that a server already in maintenance never starts UP. (With checktype=off ldirectord's
+     * maintenance check only sets down a server that is down anyway, so lbd looks at nothing there.)
+     */
+    private Tracked trackOnWithMaintenance(CheckSpec spec, MonitorLine monitor, RealServer real,
+                                           RealServerStatus previous) {
+        boolean inMaintenance = new Maintenance(spec.maintenanceDir(), real.address()).active();
+        HealthState state = inMaintenance ? HealthState.DOWN : HealthState.UP;
+        String reason = inMaintenance ? MAINTENANCE : CHECKTYPE_ON;
+        HealthState was = previous == null ? null : previous.state();
+        boolean newlyInMaintenance = inMaintenance && (previous == null || !previous.maintenance());
+        if ((was != state && !(was == null && state == HealthState.DOWN)) || newlyInMaintenance) {
+            pendingEvents.add(new HealthEvent(real.key(), state, reason, inMaintenance, clock.instant()));
+        }
+        RealServerStatus status = new RealServerStatus(real, state, reason, inMaintenance, true);
+        Tracked tracked = new Tracked(spec, monitor, status);
+        tracked.checkerId = ++lastCheckerId;
+        tracked.checker = new ServerChecker(tracked.checkerId, spec, CHECKTYPE_ON_PROBE, status, status.timing(),
+                this::report, monitor, scheduler());
+        scheduler.add(tracked.checker);
         return tracked;
     }
 

@@ -26,6 +26,7 @@ final class MonitorLine {
 
     private final MonitorFile writer;
     private final boolean ping;
+    private final boolean checktypeOn;
     /** What a reload that keeps the checker may change: the file (or none), and the id (the weight). */
     private volatile Target target;
 
@@ -35,12 +36,14 @@ final class MonitorLine {
     MonitorLine(VirtualService service, RealServer real, CheckSpec spec, MonitorFile writer) {
         this.writer = writer;
         this.ping = spec.check().type() == CheckType.PING;
+        this.checktypeOn = spec.check().type() == CheckType.ON;
         update(service, real, spec);
     }
 
     private MonitorLine() {
         this.writer = null;
         this.ping = false;
+        this.checktypeOn = false;
     }
 
     /** For a checker outside a monitor (tests): writes nothing. */
@@ -56,8 +59,10 @@ final class MonitorLine {
     /** One check's result; called by the thread that ran it. Nothing without a monitorfile. */
     void record(boolean up, String message) {
         Target t = target;
-        if (t == null || (ping && !up)) {
-            return; // ldirectord's check_ping writes no line for a failed ping
+        if (t == null || (ping && !up) || (checktypeOn && up)) {
+            // ldirectord's check_ping writes no line for a failed ping, and checktype=on sets its server up
+            // without one (only "Server in maintenance" is written for it).
+            return;
         }
         String line = "[" + LocalDateTime.now().format(PERL_LOCALTIME) + "] [" + PID + "] " + t.serverId() + " ["
                 + (up ? "up" : "down") + "] " + escape(message) + "\n";

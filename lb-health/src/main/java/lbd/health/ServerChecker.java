@@ -5,6 +5,8 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
+import lbd.config.model.CheckType;
+
 /**
  * The checks of one real server with a blocking probe, run by {@link CheckScheduler}: when due, one virtual
  * thread runs {@link #run()} — probe, feed the state machine, record the probe's duration in place, tell the
@@ -25,6 +27,8 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
     private final CheckScheduler scheduler;
     private final long intervalNanos;
     private final String threadName;
+    /** checktype=on contacts nothing: there is no probe duration to publish (as with checktype=off). */
+    private final boolean timed;
 
     private volatile boolean stopped;
     /** The virtual thread of the latest probe (maybe ended): what stopping interrupts and closing joins. */
@@ -43,6 +47,7 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
         this.scheduler = scheduler;
         this.intervalNanos = intervalNanos(spec);
         this.threadName = "check " + spec.server().address();
+        this.timed = spec.check().type() != CheckType.ON;
     }
 
     /** The first check's delay: spread over the first interval (at most a second). */
@@ -114,7 +119,10 @@ final class ServerChecker extends DueTimers.Entry implements Runnable {
 
     private void checkOnce() throws InterruptedException {
         if (maintenance.active()) {
-            verdict.record(false, "maintenance", true); // no probe runs: lastCheck keeps its value
+            verdict.record(false, HealthMonitor.MAINTENANCE, true); // no probe runs: lastCheck keeps its value
+        } else if (!timed) {
+            ProbeResult result = probe.check();
+            verdict.record(result.up(), result.detail(), false);
         } else {
             ProbeResult result;
             long started = System.nanoTime();

@@ -385,6 +385,57 @@ class HealthMonitorTest {
     }
 
     @Test
+    void checktypeOnHonoursMaintenancedirAtEachCheckinterval(@TempDir Path dir) throws Exception {
+        // As ldirectord's _check_real: the maintenance file is looked at before the check type, so it takes a
+        // checktype=on server out; the server still gets no connection.
+        Path maintenance = Files.createDirectory(dir.resolve("maintenance"));
+        Path log = dir.resolve("monitor.log");
+        TestHttpServer server = http();
+        TestConfig on = httpConfig();
+        on.type = CheckType.ON;
+        on.maintenanceDir = Optional.of(maintenance);
+        on.monitorFile = Optional.of(log);
+        monitor.apply(on.cluster(List.of(on.real(server.port()))));
+        assertThat(state(on.key(), server.port())).isEqualTo(HealthState.UP);
+
+        Path file = Files.createFile(maintenance.resolve("127.0.0.1:" + server.port()));
+        await().atMost(WAIT).until(() -> state(on.key(), server.port()) == HealthState.DOWN);
+        RealServerStatus down = MonitorView.status(monitor, on.key(), server.port());
+        assertThat(down.reason()).isEqualTo("maintenance");
+        assertThat(down.maintenance()).isTrue();
+        assertThat(listener.eventsFor(server.port()).getLast()).extracting(HealthEvent::state, HealthEvent::reason,
+                HealthEvent::maintenance).containsExactly(HealthState.DOWN, "maintenance", true);
+        await().atMost(WAIT).until(() -> Files.exists(log)
+                && Files.readAllLines(log).stream().anyMatch(l -> l.endsWith("[down] Server in maintenance")));
+
+        Files.delete(file);
+        await().atMost(WAIT).until(() -> state(on.key(), server.port()) == HealthState.UP);
+        assertThat(listener.eventsFor(server.port()).getLast()).extracting(HealthEvent::state, HealthEvent::reason,
+                HealthEvent::maintenance).containsExactly(HealthState.UP, "checktype=on", false);
+        assertThat(MonitorView.status(monitor, on.key(), server.port()).lastCheck()).as("nothing is probed").isEmpty();
+
+        Files.createFile(maintenance.resolve("127.0.0.1")); // the IP alone covers every port, as for other checks
+        await().atMost(WAIT).until(() -> state(on.key(), server.port()) == HealthState.DOWN);
+        assertThat(server.requests.get()).isZero();
+        // ldirectord writes a monitorfile line for checktype=on only while the server is in maintenance.
+        assertThat(Files.readAllLines(log)).noneMatch(l -> l.contains("[up]"));
+    }
+
+    @Test
+    void aChecktypeOnServerWhoseFileExistsAtApplyNeverStartsUp(@TempDir Path dir) throws Exception {
+        Files.createFile(dir.resolve("127.0.0.1:81"));
+        TestConfig on = httpConfig();
+        on.type = CheckType.ON;
+        on.maintenanceDir = Optional.of(dir);
+        monitor.apply(on.cluster(List.of(on.real(81), on.real(82))));
+        assertThat(MonitorView.status(monitor, on.key(), 81)).extracting(RealServerStatus::state,
+                RealServerStatus::reason, RealServerStatus::maintenance)
+                .containsExactly(HealthState.DOWN, "maintenance", true);
+        assertThat(state(on.key(), 82)).isEqualTo(HealthState.UP);
+        assertThat(listener.eventsFor(81)).extracting(HealthEvent::state).containsExactly(HealthState.DOWN);
+    }
+
+    @Test
     void externalChecksDriveTheState(@TempDir Path dir) throws Exception {
         Path flag = dir.resolve("healthy");
         Path command = ExternalProbeTest.script(dir, "check.sh", "test -e " + flag);
