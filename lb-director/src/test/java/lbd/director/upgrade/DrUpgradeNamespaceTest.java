@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
 class DrUpgradeNamespaceTest {
 
     private static final int METRICS_PORT = 9105; // on the director namespace's own loopback
-    private static final Pattern HELD = Pattern.compile("lbd_dr_frames_total\\{outcome=\"dropped-held\"} (\\d+)");
+    private static final Pattern HELD = Pattern.compile("lbd_dr_frames_dropped_total\\{reason=\"held\"} (\\d+(?:\\.\\d+)?)");
     private static final Pattern PIDS = Pattern.compile("old pid (\\d+), new pid (\\d+) \\(serving\\)");
 
     @Test
