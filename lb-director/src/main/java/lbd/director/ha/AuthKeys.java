@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * heartbeat's authkeys: {@code auth N} picks the key that signs outgoing heartbeats; every {@code N method secret}
@@ -37,6 +40,24 @@ public record AuthKeys(AuthKey sendKey, Map<Integer, AuthKey> keys) {
     }
 
     /** Reads and checks {@code file}, including its permissions. */
+    /**
+     * A keyed MAC per key id, initialised with its secret: the heartbeat and the sync codecs each hold their own,
+     * since a {@link Mac} is not safe to share between threads.
+     */
+    public Map<Integer, Mac> newMacs() {
+        Map<Integer, Mac> macs = new java.util.HashMap<>();
+        for (AuthKey k : keys.values()) {
+            try {
+                Mac mac = Mac.getInstance(k.method().jcaName());
+                mac.init(new SecretKeySpec(k.secret(), k.method().jcaName()));
+                macs.put(k.id(), mac);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("this JDK cannot compute " + k.method().jcaName(), e);
+            }
+        }
+        return macs;
+    }
+
     public static AuthKeys load(Path file, List<String> warnings) {
         try {
             if (Files.getFileStore(file).supportsFileAttributeView("posix")) {

@@ -3,12 +3,9 @@ package lbd.director.ha;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.util.HashMap;
 import java.util.Map;
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The heartbeat wire format, every message signed with an HMAC from authkeys:
@@ -26,20 +23,12 @@ public final class HeartbeatCodec {
     static final int VERSION = 1;
 
     private final AuthKeys keys;
-    private final Map<Integer, Mac> macs = new HashMap<>();
+    private final Map<Integer, Mac> macs;
     private final byte[] expected = new byte[64];
 
     public HeartbeatCodec(AuthKeys keys) {
         this.keys = keys;
-        for (AuthKey k : keys.keys().values()) {
-            try {
-                Mac mac = Mac.getInstance(k.method().jcaName());
-                mac.init(new SecretKeySpec(k.secret(), k.method().jcaName()));
-                macs.put(k.id(), mac);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("this JDK cannot compute " + k.method().jcaName(), e);
-            }
-        }
+        this.macs = keys.newMacs();
     }
 
     /** Writes {@code m}, signed with authkeys' sending key, at {@code out}'s position. */

@@ -3,12 +3,9 @@ package lbd.director.ha;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.util.HashMap;
 import java.util.Map;
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The connection-sync datagram between the two directors, signed with the heartbeats' authkeys:
@@ -28,21 +25,13 @@ public final class SyncCodec {
     public static final int MAX_DATAGRAM = 4 + 3 + 255 + 16 + 2 + MAX_PAYLOAD + 64;
 
     private final AuthKeys keys;
-    private final Map<Integer, Mac> macs = new HashMap<>();
+    private final Map<Integer, Mac> macs;
     private final byte[] expected = new byte[64];
     private final byte[] got = new byte[64];
 
     public SyncCodec(AuthKeys keys) {
         this.keys = keys;
-        for (AuthKey k : keys.keys().values()) {
-            try {
-                Mac mac = Mac.getInstance(k.method().jcaName());
-                mac.init(new SecretKeySpec(k.secret(), k.method().jcaName()));
-                macs.put(k.id(), mac);
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("this JDK cannot compute " + k.method().jcaName(), e);
-            }
-        }
+        this.macs = keys.newMacs();
     }
 
     /** Whether a datagram (its first bytes) is a sync datagram rather than a heartbeat. */
