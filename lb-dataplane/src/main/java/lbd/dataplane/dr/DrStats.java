@@ -95,7 +95,7 @@ public final class DrStats {
 
     public static Kind kind(int counter) {
         return switch (counter) {
-            case FrameParser.TCP, FrameParser.ARP, FrameParser.NEIGHBOUR_SOLICITATION -> Kind.FRAME;
+            case FrameParser.TCP, FrameParser.UDP, FrameParser.ARP, FrameParser.NEIGHBOUR_SOLICITATION -> Kind.FRAME;
             case RECEIVED -> Kind.RECEIVED;
             case FORWARDED -> Kind.FORWARDED;
             case DELIVERED_LOCALLY -> Kind.DELIVERED_LOCALLY;
