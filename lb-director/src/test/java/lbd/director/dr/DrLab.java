@@ -130,6 +130,16 @@ final class DrLab implements AutoCloseable {
         }
     }
 
+    /** A program in the namespace, stopped when the lab closes (or earlier, by the caller). */
+    Process spawn(String name, String... command) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(name)));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        processes.add(p);
+        return p;
+    }
+
     /** lbd --config with the lines given (logfile=, checkinterval=1 and autoreload=no added) in the namespace. */
     Process startLbd(String name, String... lines) throws IOException {
         Path config = tmp.resolve("lbd.cf");
