@@ -456,8 +456,14 @@ final class DrWorker implements Runnable {
         if (tooBig(out, v6 ? Ipv6Tunnel.HEADER : Ipv4Tunnel.HEADER)) {
             return false;
         }
-        stats.increment(DrStats.FORWARDED);
         int gsoSize = TunnelTransmitter.gsoSize(receivedHeader);
+        if (gsoSize > 0 && p.isUdp()) {
+            // Datagrams the kernel coalesced (UDP GRO forwarding, off unless turned on for the interface): the
+            // tunnel's segmentation writes TCP segments only.
+            stats.increment(DrStats.UDP_COALESCED_NOT_TUNNELLED);
+            return false;
+        }
+        stats.increment(DrStats.FORWARDED);
         if (gsoSize > 0) {
             tunnels.segments(out, sourceMac, p, gsoSize, sendInterface); // queued
             return false;
