@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Timeout;
  * that answers its own address for one name, on the VIP and on its own address (the dns check's); the client asks
  * with dig. Every query is a new flow (dig's new source port): rr alternates between the servers; a stopped
  * dnsmasq leaves the table after its dns check fails, and every answer then comes from the other; lbadm lists the
- * service as ipvsadm lists UDP, with Route entries. Needs root, dnsmasq and dig; skips otherwise.
+ * service as ipvsadm lists UDP, with Route entries (Tunnel for ipip). Needs root, dnsmasq and dig; skips
+ * otherwise.
  */
 @Timeout(180)
 class DrUdpNamespaceTest {
@@ -33,10 +34,24 @@ class DrUdpNamespaceTest {
 
     @Test
     void roundRobinAlternatesOverGateDnsServersAndAStoppedOneLeaves() throws Exception {
+        dnsFarm("gate", "Route");
+    }
+
+    /**
+     * The same with ipip: each datagram in an outer IPv4 header to the real server, which decapsulates it on tunl0
+     * (the kernel's, or {@link DrLab#DECAPSULATOR}'s stand-in) and answers the client from the VIP.
+     */
+    @Test
+    void roundRobinAlternatesOverIpipDnsServersAndAStoppedOneLeaves() throws Exception {
+        dnsFarm("ipip", "Tunnel");
+    }
+
+    private void dnsFarm(String forward, String listed) throws Exception {
         assumeTrue(Shell.isRoot(), "DrUdpNamespaceTest needs root (network namespaces, AF_PACKET); skipped");
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/dnsmasq")) && Files.isExecutable(Path.of("/usr/bin/dig")),
                 "dnsmasq (dnsmasq-base) or dig (bind9-dnsutils) is absent: CI installs both");
-        DrLab lab = new DrLab("dru");
+        boolean ipip = forward.equals("ipip");
+        DrLab lab = new DrLab(ipip ? "drt" : "dru");
         boolean passed = false;
         try {
             lab.switchNs("sw");
@@ -45,7 +60,13 @@ class DrUdpNamespaceTest {
             List<Process> dns = new ArrayList<>();
             for (String[] vm : List.of(new String[] {"vm2", VM2}, new String[] {"vm3", VM3})) {
                 lab.host("sw", vm[0], vm[1] + "/24");
-                lab.vipSetup(vm[0], "--iface", "eth0", "start", VIP);
+                if (ipip) {
+                    lab.ipipEndpoint(vm[0]);
+                    lab.vipSetup(vm[0], "--iface", "eth0", "--tunnel", "start", VIP);
+                    lab.awaitTunnel(vm[0]);
+                } else {
+                    lab.vipSetup(vm[0], "--iface", "eth0", "start", VIP);
+                }
                 // One socket per address (bind-interfaces): an answer leaves from the address asked, the VIP's
                 // from the VIP, as DR needs.
                 dns.add(lab.spawn(vm[0], "/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
@@ -62,15 +83,16 @@ class DrUdpNamespaceTest {
                     "negotiatetimeout=1",
                     "virtual=" + VIP + ":53",
                     "\tprotocol=udp",
-                    "\treal=" + VM2 + ":53 gate",
-                    "\treal=" + VM3 + ":53 gate",
+                    "\treal=" + VM2 + ":53 " + forward,
+                    "\treal=" + VM3 + ":53 " + forward,
                     "\tservice=dns",
                     "\trequest=\"" + NAME + "\"",
                     "\treceive=\"198\\.18\\.0\\.\"",
                     "\tscheduler=rr",
                     "\tchecktype=negotiate");
             await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
-                    .until(() -> lbd.isAlive() && routed(lab, VM2) && routed(lab, VM3));
+                    .until(() -> lbd.isAlive() && lab.listing().contains("-> " + VM2 + ":53")
+                            && lab.listing().contains("-> " + VM3 + ":53"));
 
             List<String> answers = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
@@ -85,14 +107,14 @@ class DrUdpNamespaceTest {
             // Six flows, each counted as IPVS counts UDP: InActConn, never ActiveConn.
             for (String rip : List.of(VM2, VM3)) {
                 assertThat(listing).containsPattern("->\\s+" + rip.replace(".", "\\.")
-                        + ":53\\s+Route\\s+1\\s+0\\s+3\\b");
+                        + ":53\\s+" + listed + "\\s+1\\s+0\\s+3\\b");
             }
             assertThat(lab.listing("-c")).contains("UDP").contains(VIP + ":53");
 
             dns.get(1).destroy();
             assertThat(dns.get(1).waitFor(10, TimeUnit.SECONDS)).as("dnsmasq in vm3 stops").isTrue();
             await("the stopped server leaves after its dns check fails").atMost(HEALTH_BOUND)
-                    .pollInterval(Duration.ofMillis(250)).until(() -> !routed(lab, VM3));
+                    .pollInterval(Duration.ofMillis(250)).until(() -> !lab.listing().contains("-> " + VM3 + ":53"));
             List<String> after = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 after.add(dig(lab, "cli", VIP));
@@ -108,11 +130,6 @@ class DrUdpNamespaceTest {
             }
             lab.close();
         }
-    }
-
-    /** Whether lbadm -Ln lists the real server of port 53 as a Route entry. */
-    private static boolean routed(DrLab lab, String rip) {
-        return lab.listing().contains("-> " + rip + ":53");
     }
 
     /** dig's short answer for the name from {@code server}:53, asked in namespace {@code name}; "" when none. */
