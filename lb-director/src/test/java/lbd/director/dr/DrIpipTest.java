@@ -123,7 +123,7 @@ class DrIpipTest {
             assertThat(reports).containsExactlyElementsOf(expected);
             // The client learnt the tunnel's path MTU from lbd's ICMP: 1300 less the outer header.
             assertThat(lab.in("cli", "ip", "route", "get", VIP).output()).contains("mtu 1280");
-            assertThat(metric(lab, "fragmentation-needed-sent")).isPositive();
+            assertThat(metric(lab, "fragmentation-needed")).isPositive();
 
             // Health checks work through the tunnel's neighbours as for any server: one stops, it leaves the table
             // and every connection goes to the other; it comes back.
@@ -282,9 +282,10 @@ class DrIpipTest {
     }
 
     /** One of the DR counters, from lbd's Prometheus endpoint in the director's namespace. */
-    private static long metric(DrLab lab, String outcome) throws IOException {
+    /** The DR replies of this kind lbd sent ({@code lbd_dr_replies_sent_total{kind}} of /metrics). */
+    private static long metric(DrLab lab, String kind) throws IOException {
         String text = lab.in("dir", "curl", "-sS", "--max-time", "5", "http://127.0.0.1:9100/metrics").output();
-        return text.lines().filter(l -> l.startsWith("lbd_dr_frames_total{") && l.contains("\"" + outcome + "\""))
+        return text.lines().filter(l -> l.startsWith("lbd_dr_replies_sent_total{") && l.contains("\"" + kind + "\""))
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }
