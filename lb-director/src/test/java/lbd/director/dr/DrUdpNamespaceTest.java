@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import lbd.dataplane.dr.Shell;
+import lbd.director.cli.LbadmMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -109,7 +110,15 @@ class DrUdpNamespaceTest {
                 assertThat(listing).containsPattern("->\\s+" + rip.replace(".", "\\.")
                         + ":53\\s+" + listed + "\\s+1\\s+0\\s+3\\b");
             }
-            assertThat(lab.listing("-c")).contains("UDP").contains(VIP + ":53");
+            // lbadm -Lnc: each flow in state UDP, with IPVS's UDP timeout (300 s) left; lbadm --set's udp drives it.
+            assertThat(lab.listing("-c").lines().filter(l -> l.matches("UDP\\s+04:\\d\\d\\s+UDP\\s.*"
+                    + java.util.regex.Pattern.quote(VIP + ":53") + ".*"))).hasSize(6);
+            assertThat(LbadmMain.run(new String[] {"--set", "0", "0", "7", "--socket", lab.socket.toString()},
+                    System.out, System.err)).isZero();
+            assertThat(dig(lab, "cli", VIP)).isIn(VM2, VM3);
+            await("a new flow under the udp timeout set").atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> lab.listing("-c").lines().anyMatch(l -> l.matches("UDP\\s+00:0[0-7]\\s+UDP\\s.*")));
 
             dns.get(1).destroy();
             assertThat(dns.get(1).waitFor(10, TimeUnit.SECONDS)).as("dnsmasq in vm3 stops").isTrue();
