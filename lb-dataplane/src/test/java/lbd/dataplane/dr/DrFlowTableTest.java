@@ -353,6 +353,17 @@ class DrFlowTableTest {
     }
 
     @Test
+    void aBackupIsNotToldOfUdpFlows() {
+        FlowTable t = new FlowTable(4, 0);
+        List<Integer> told = new ArrayList<>();
+        t.changeListener((table, entry, now) -> told.add(entry));
+        int e = t.adopt(FlowTable.IPV4, 1, 1, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);
+        t.onPacket(e, 0, 80, 1);
+        t.onPacket(e, 0, 80, 200_000);
+        assertThat(told).as("a taking side leaves UDP flows").isEmpty();
+    }
+
+    @Test
     void aFullTableOfUdpFlowsIsNotEvictedForNewOnes() {
         FlowTable t = new FlowTable(2, 0);
         t.adopt(FlowTable.IPV4, 1, 1, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);

@@ -108,6 +108,30 @@ class DrWorkerUdpTest {
     }
 
     @Test
+    void anIpv6DatagramStartsAFlowToo() throws Exception {
+        byte[] vip6 = new byte[16];
+        java.nio.ByteBuffer.wrap(vip6).putLong(TestFrames.NET6).putLong(TestFrames.VIP6);
+        VirtualServiceKey udp6 = new VirtualServiceKey(Protocol.UDP,
+                new Endpoint(java.net.InetAddress.getByAddress(vip6), 53));
+        ServiceTable table = table(udp6,
+                new Destination(0, new RealServerKey(udp6, Endpoint.of("fd00:198:18:1::1", 53)), ForwardingMethod.GATE,
+                        1, UDP_A));
+        SnapshotPublisher publisher = new SnapshotPublisher();
+        publisher.publish(new DataPlaneSnapshot(1, Map.of(udp6, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
+                DrDirectory.of(List.of(udp6), Set.of())));
+        DrWorker w = new DrWorker(new PacketSocket[] {null}, new long[] {TestFrames.DIRECTOR_MAC},
+                new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), new InheritedFlows(16));
+        byte[] datagram = TestFrames.tcp6(TestFrames.CLIENT6, 7000, TestFrames.VIP6, 53, 0);
+        datagram[14 + 6] = 17;
+        assertThat(forward(w, datagram.clone())).isEqualTo(UDP_A);
+        assertThat(forward(w, datagram.clone())).isEqualTo(UDP_A);
+        assertThat(w.flowCount()).isEqualTo(1);
+        byte[] tcp = TestFrames.tcp6(TestFrames.CLIENT6, 7000, TestFrames.VIP6, 53, 0x02);
+        assertThat(forward(w, tcp)).as("no TCP service on the VIP's port 53").isEqualTo(-1);
+        assertThat(stats.get(DrStats.NO_SERVICE)).isEqualTo(1);
+    }
+
+    @Test
     void aDatagramForAVipPortWithOnlyATcpGateServiceIsNoService() {
         DrWorker w = director(List.of(TCP));
         assertThat(forward(w, datagram(5000))).isEqualTo(-1);

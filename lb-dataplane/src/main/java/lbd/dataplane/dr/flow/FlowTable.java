@@ -282,8 +282,9 @@ public final class FlowTable {
             leaveHalfOpen(e);
         }
         wheel.schedule(e, nowMillis + timeoutMillis(e));
-        if (changes != null) {
-            // This node carries it now (taken over, or scheduled mid-flow): the peer hears of it at once.
+        if (changes != null && state != TcpStates.UDP) {
+            // This node carries it now (taken over, or scheduled mid-flow): the peer hears of it at once. Not of a
+            // UDP flow: a taking side leaves those (the client's next datagram is scheduled afresh there).
             lastTold[e] = nowMillis;
             changes.changed(this, e, nowMillis);
         }
