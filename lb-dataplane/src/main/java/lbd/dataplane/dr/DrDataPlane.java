@@ -99,9 +99,9 @@ public final class DrDataPlane implements AutoCloseable {
             throw new DrStartupException("direct routing has no interface to receive on");
         }
         for (VirtualServiceKey key : services) {
-            if (key.protocol() != Protocol.TCP) {
-                throw new DrStartupException("DR service " + key + " is not TCP; the DR data path of"
-                        + " lbd forwards TCP only: use masq for it");
+            if (key.protocol() != Protocol.TCP && key.protocol() != Protocol.UDP) {
+                throw new DrStartupException("DR service " + key + " is neither TCP nor UDP; the DR data path of"
+                        + " lbd forwards TCP and UDP only: use masq for it");
             }
         }
         for (VirtualServiceKey key : services) {

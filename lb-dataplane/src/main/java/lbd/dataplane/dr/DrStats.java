@@ -50,7 +50,12 @@ public final class DrStats {
      * other lbd process forwards (or, for the instant of the hand-over, neither), so this one drops everything.
      */
     public static final int HELD = FORWARDED + 21;
-    public static final int COUNT = FORWARDED + 22;
+    /**
+     * ipip: a frame of UDP datagrams the kernel coalesced (UDP GRO forwarding turned on for the interface), which
+     * the tunnel does not segment.
+     */
+    public static final int UDP_COALESCED_NOT_TUNNELLED = FORWARDED + 22;
+    public static final int COUNT = FORWARDED + 23;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -95,7 +100,7 @@ public final class DrStats {
 
     public static Kind kind(int counter) {
         return switch (counter) {
-            case FrameParser.TCP, FrameParser.ARP, FrameParser.NEIGHBOUR_SOLICITATION -> Kind.FRAME;
+            case FrameParser.TCP, FrameParser.UDP, FrameParser.ARP, FrameParser.NEIGHBOUR_SOLICITATION -> Kind.FRAME;
             case RECEIVED -> Kind.RECEIVED;
             case FORWARDED -> Kind.FORWARDED;
             case DELIVERED_LOCALLY -> Kind.DELIVERED_LOCALLY;
@@ -148,6 +153,7 @@ public final class DrStats {
             case INHERITED_FLOW_WAITING -> "dropped-inherited-flow-waiting";
             case MID_FLOW_SCHEDULED -> "mid-flow-scheduled";
             case HELD -> "dropped-held";
+            case UDP_COALESCED_NOT_TUNNELLED -> "dropped-ipip-udp-coalesced";
             default -> "unknown";
         };
     }

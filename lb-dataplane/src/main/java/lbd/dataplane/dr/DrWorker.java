@@ -279,7 +279,8 @@ final class DrWorker implements Runnable {
     private void followTimeouts() {
         ConnectionTimeouts published = publisher.current().timeouts();
         if (published != timeouts) {
-            flows.setTimeouts(published.tcpSeconds() * 1000L, published.tcpFinSeconds() * 1000L);
+            flows.setTimeouts(published.tcpSeconds() * 1000L, published.tcpFinSeconds() * 1000L,
+                    published.udpSeconds() * 1000L);
             timeouts = published;
         }
     }
@@ -301,8 +302,8 @@ final class DrWorker implements Runnable {
             answerArp(v, frame, parser.networkOffset(), parser.length());
         } else if (verdict == FrameParser.NEIGHBOUR_SOLICITATION) {
             answerNeighbourSolicitation(v, frame);
-        } else if (verdict == FrameParser.TCP) {
-            return forward(v, nowMillis());
+        } else if (verdict == FrameParser.TCP || verdict == FrameParser.UDP) {
+            return forward(v, verdict == FrameParser.UDP, nowMillis());
         }
         // Every other verdict is counted and dropped: the filter only lets frames for our VIPs through, and
         // the kernel (VIP not local, forwarding off) drops its own copy.
@@ -344,7 +345,12 @@ final class DrWorker implements Runnable {
         }
     }
 
-    private boolean forward(DrDirectory v, long now) {
+    /**
+     * A TCP segment or ({@code udp}) UDP datagram for a VIP: to its flow's real server, a new flow scheduled first.
+     * A UDP datagram of no flow is a new flow (UDP has no SYN); its flow lives until the UDP timeout passes without
+     * a datagram from the client, as IPVS's.
+     */
+    private boolean forward(DrDirectory v, boolean udp, long now) {
         FrameParser p = parser;
         if (p.destinationMac() != ownMacs[arrival]) {
             stats.increment(DrStats.NOT_FOR_THIS_HOST);
@@ -359,12 +365,12 @@ final class DrWorker implements Runnable {
         VirtualServiceKey key;
         if (p.isIpv6()) {
             vipKey = v.vip6Number(p.destinationIpv6High(), p.destinationIpv6Low());
-            key = v.service6(vipKey, vport);
+            key = v.service6(vipKey, vport, udp);
             clientHigh = p.sourceIpv6High();
             clientLow = p.sourceIpv6Low();
         } else {
             vipKey = p.destinationIp();
-            key = v.service(vipKey, vport);
+            key = v.service(vipKey, vport, udp);
             clientHigh = FlowTable.IPV4;
             clientLow = p.sourceIp() & 0xffffffffL;
         }
@@ -373,6 +379,17 @@ final class DrWorker implements Runnable {
             return false;
         }
         int clientPort = p.sourcePort();
+        if (udp) {
+            int e = flows.find(clientHigh, clientLow, clientPort, vipKey, vport, true);
+            if (e < 0) {
+                e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, TcpStates.UDP, now);
+                if (e < 0) {
+                    return false;
+                }
+            }
+            flows.onPacket(e, 0, p.ipLength(), now);
+            return send(e);
+        }
         int flags = p.tcpFlags();
         boolean syn = (flags & (FrameParser.TCP_SYN | FrameParser.TCP_ACK | FrameParser.TCP_RST | FrameParser.TCP_FIN))
                 == FrameParser.TCP_SYN;
@@ -389,6 +406,12 @@ final class DrWorker implements Runnable {
             }
         }
         flows.onPacket(e, flags, p.ipLength(), now);
+        return send(e);
+    }
+
+    /** The packet just parsed, of flow {@code e}, on to the flow's real server; true when queued as forward's. */
+    private boolean send(int e) {
+        FrameParser p = parser;
         Egress out = flows.egress(e);
         if (out.nextHopMac() == Destination.LOCAL_NODE) {
             // IPVS's local node: the packet goes to this host's own stack, still addressed to the VIP.
@@ -433,8 +456,14 @@ final class DrWorker implements Runnable {
         if (tooBig(out, v6 ? Ipv6Tunnel.HEADER : Ipv4Tunnel.HEADER)) {
             return false;
         }
-        stats.increment(DrStats.FORWARDED);
         int gsoSize = TunnelTransmitter.gsoSize(receivedHeader);
+        if (gsoSize > 0 && p.isUdp()) {
+            // Datagrams the kernel coalesced (UDP GRO forwarding, off unless turned on for the interface): the
+            // tunnel's segmentation writes TCP segments only.
+            stats.increment(DrStats.UDP_COALESCED_NOT_TUNNELLED);
+            return false;
+        }
+        stats.increment(DrStats.FORWARDED);
         if (gsoSize > 0) {
             tunnels.segments(out, sourceMac, p, gsoSize, sendInterface); // queued
             return false;
@@ -463,7 +492,7 @@ final class DrWorker implements Runnable {
         int l3 = p.networkOffset();
         int l4 = p.transportOffset();
         int gsoSize = TunnelTransmitter.gsoSize(receivedHeader);
-        int packetLength = gsoSize > 0 ? l4 - l3 + (Net.u8(f, l4 + 12) >>> 4) * 4 + gsoSize : p.ipLength();
+        int packetLength = gsoSize > 0 ? l4 - l3 + p.transportHeaderLength() + gsoSize : p.ipLength();
         int mtu = out.mtu() - overhead;
         if (packetLength <= mtu) {
             return false;
@@ -539,7 +568,10 @@ final class DrWorker implements Runnable {
         return -1;
     }
 
-    /** Schedules a new connection, tracked from {@code initial} (NONE for a SYN); returns the entry or -1. */
+    /**
+     * Schedules a new connection, tracked from {@code initial} (NONE for a SYN, {@link TcpStates#UDP} for a UDP
+     * flow); returns the entry or -1.
+     */
     private int schedule(VirtualServiceKey key, long clientHigh, long clientLow, int clientPort, int vipKey,
                          int vport, byte initial, long now) {
         ServiceSlot slot = state.service(key);

@@ -113,7 +113,9 @@ public final class FlowHandOver {
         DataPlaneSnapshot snapshot = plane.publisher().current();
         Set<VirtualServiceKey> done = new HashSet<>();
         for (ServiceTable t : snapshot.services().values()) {
-            if (t.persistence().isEmpty() || !done.add(t.key()) || !isGate(snapshot.directRouting(), t.key())) {
+            // A record names no protocol for its template: UDP services' templates stay behind, as their flows do.
+            if (t.persistence().isEmpty() || t.key().protocol() != Protocol.TCP || !done.add(t.key())
+                    || !isGate(snapshot.directRouting(), t.key())) {
                 continue;
             }
             Persistence p = t.persistence().get();
@@ -151,6 +153,12 @@ public final class FlowHandOver {
         int left = 0;
         while (r.next()) {
             long remaining = r.remainingMillis() - Math.max(0, ageMillis);
+            if (r.type() == FlowRecords.FLOW && r.udp()) {
+                // A UDP flow is not taken over: the next datagram of its client is scheduled afresh (with
+                // persistence, to the server the template names). Counted with those left behind.
+                left++;
+                continue;
+            }
             VirtualServiceKey asked = new VirtualServiceKey(Protocol.TCP,
                     new Endpoint(FlowRecords.address(r.vipHigh(), r.vipLow()), r.virtualPort()));
             ServiceTable table = snapshot.service(asked);
@@ -183,13 +191,14 @@ public final class FlowHandOver {
 
     /** Whether {@code key} is one of the gate services the DR workers forward. */
     private static boolean isGate(DrDirectory d, VirtualServiceKey key) {
+        boolean udp = key.protocol() == Protocol.UDP;
         InetAddress a = key.address().address();
         if (a instanceof Inet6Address) {
             byte[] b = a.getAddress();
             int number = d.vip6Number(Net.ipv6Half(b, 0), Net.ipv6Half(b, 1));
-            return number >= 0 && d.service6(number, key.address().port()) != null;
+            return number >= 0 && d.service6(number, key.address().port(), udp) != null;
         }
-        return d.service(Net.ipv4(a.getAddress()), key.address().port()) != null;
+        return d.service(Net.ipv4(a.getAddress()), key.address().port(), udp) != null;
     }
 
     private static long[] addresses(RealServerKey server) {

@@ -58,7 +58,9 @@ final class TunnelTransmitter {
         return Short.toUnsignedInt(receivedHeader.get(ValueLayout.JAVA_SHORT_UNALIGNED, 4));
     }
 
-    /** Whether the received frame left its TCP checksum to the hardware (only the pseudo-header sum in it). */
+    /**
+     * Whether the received frame left its TCP (or UDP) checksum to the hardware (only the pseudo-header sum in it).
+     */
     static boolean needsChecksum(MemorySegment receivedHeader) {
         return receivedHeader != null
                 && (receivedHeader.get(ValueLayout.JAVA_BYTE, 0) & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
@@ -82,14 +84,14 @@ final class TunnelTransmitter {
         int overhead;
         if (out.tunnelsOverIpv6()) {
             int tcpLength = Ipv6Tunnel.HEADER + Net.u16(f, l3 + 4) - (l4 - l3);
-            Ipv6Tunnel.prepareInner(memory, innerAt, tcpAt, tcpLength, needsChecksum);
+            Ipv6Tunnel.prepareInner(memory, innerAt, tcpAt, tcpLength, needsChecksum, p.isUdp());
             sendLength = Ipv6Tunnel.writeOuter(memory, innerAt, out.nextHopMac(), sourceMac,
                     out.tunnelSource6High(), out.tunnelSource6Low(), out.tunnelDestination6High(),
                     out.tunnelDestination6Low());
             overhead = Ipv6Tunnel.HEADER;
         } else {
             int tcpLength = Net.u16(f, l3 + 2) - (l4 - l3);
-            Ipv4Tunnel.prepareInner(memory, innerAt, tcpAt, tcpLength, needsChecksum);
+            Ipv4Tunnel.prepareInner(memory, innerAt, tcpAt, tcpLength, needsChecksum, p.isUdp());
             sendLength = Ipv4Tunnel.writeOuter(memory, innerAt, out.nextHopMac(), sourceMac, out.tunnelSource(),
                     out.tunnelDestination(), outerId++);
             overhead = Ipv4Tunnel.HEADER;

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.HashSet;
 import java.util.Set;
+import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.packet.Net;
 import org.agrona.collections.IntHashSet;
@@ -14,7 +15,7 @@ import org.agrona.collections.Long2ObjectHashMap;
 
 /**
  * What the DR workers need besides the service tables, built by the control plane and published in the same
- * {@link DataPlaneSnapshot} (immutable after publication): which (VIP, port) pairs are gate services, and which
+ * {@link DataPlaneSnapshot} (immutable after publication): which (protocol, VIP, port) triples are gate services, and which
  * VIPs lbd answers ARP (IPv4) or neighbour solicitations (IPv6) for. The real servers' MACs are in the tables ({@link Destination#mac()}).
  */
 public final class DrDirectory {
@@ -54,7 +55,7 @@ public final class DrDirectory {
     }
 
     /**
-     * @param gateServices the gate services (TCP over IPv4 or IPv6)
+     * @param gateServices the gate services (TCP or UDP over IPv4 or IPv6)
      * @param silentVips   VIPs lbd serves but does not answer ARP (or neighbour solicitations) for (the backup
      *                     node of an HA pair)
      */
@@ -80,11 +81,11 @@ public final class DrDirectory {
                     number = vip6.size();
                     vip6.add(v6);
                 }
-                services6.put(serviceKey(number, k.address().port()), k);
+                services6.put(serviceKey(number, k.address().port(), k.protocol() == Protocol.UDP), k);
                 continue;
             }
             int vip = Net.ipv4(k.address().address().getAddress());
-            services.put(serviceKey(vip, k.address().port()), k);
+            services.put(serviceKey(vip, k.address().port(), k.protocol() == Protocol.UDP), k);
             vips.add(vip);
             if (silentVips.contains(k.address().address())) {
                 silent.add(vip);
@@ -108,9 +109,14 @@ public final class DrDirectory {
         return -1;
     }
 
-    /** The gate service at the IPv6 VIP numbered {@code number} and this port, or null. */
+    /** The TCP gate service at the IPv6 VIP numbered {@code number} and this port, or null. */
     public VirtualServiceKey service6(int number, int port) {
-        return number < 0 ? null : services6.get(serviceKey(number, port));
+        return service6(number, port, false);
+    }
+
+    /** The TCP or ({@code udp}) UDP gate service at the IPv6 VIP numbered {@code number} and this port, or null. */
+    public VirtualServiceKey service6(int number, int port, boolean udp) {
+        return number < 0 ? null : services6.get(serviceKey(number, port, udp));
     }
 
     /** Whether lbd answers neighbour solicitations for the IPv6 VIP numbered {@code number}. */
@@ -144,13 +150,19 @@ public final class DrDirectory {
         return out;
     }
 
-    public static long serviceKey(int vip, int port) {
-        return ((vip & 0xffffffffL) << 16) | (port & 0xffff);
+    /** A (VIP or VIP number, port, protocol) as one long: 32 bits, 16 bits, and bit 48 for UDP. */
+    public static long serviceKey(int vip, int port, boolean udp) {
+        return (udp ? 1L << 48 : 0) | ((vip & 0xffffffffL) << 16) | (port & 0xffff);
     }
 
-    /** The gate service at this VIP and port (host-order IPv4), or null. */
+    /** The TCP gate service at this VIP and port (host-order IPv4), or null. */
     public VirtualServiceKey service(int vip, int port) {
-        return services.get(serviceKey(vip, port));
+        return service(vip, port, false);
+    }
+
+    /** The TCP or ({@code udp}) UDP gate service at this VIP and port (host-order IPv4), or null. */
+    public VirtualServiceKey service(int vip, int port, boolean udp) {
+        return services.get(serviceKey(vip, port, udp));
     }
 
     public boolean isVip(int ip) {

@@ -301,7 +301,7 @@ class DrFlowTableTest {
         int before = t.insert(1, 1000, 9, 80, Egress.sameLink(1), counters, 0);
         t.onPacket(before, SYN, 60, 0);
         t.onPacket(before, ACK, 52, 0);
-        t.setTimeouts(1_000_000, 30_000);
+        t.setTimeouts(1_000_000, 30_000, 300_000);
         int after = t.insert(1, 1001, 9, 80, Egress.sameLink(1), counters, 0);
         t.onPacket(after, SYN, 60, 0);
         t.onPacket(after, ACK, 52, 0);
@@ -313,5 +313,63 @@ class DrFlowTableTest {
         assertThat(t.find(1, 1000, 9, 80)).as("past the old 900 s: the new 1000 s holds").isEqualTo(before);
         t.expire(1_000_000 + 1_000);
         assertThat(t.find(1, 1000, 9, 80)).isEqualTo(-1);
+    }
+
+    /**
+     * A UDP flow: its own key beside a TCP connection of the same client port and VIP:port, counted as InActConn
+     * for its whole life (as IPVS counts UDP), never a half-open connection a SYN flood may push out, and gone after
+     * the UDP timeout (300 s, or what ipvsadm --set udp says) without a datagram.
+     */
+    @Test
+    void aUdpFlowIsKeyedApartCountedInactiveAndLivesForTheUdpTimeout() {
+        FlowTable t = new FlowTable(16, 0);
+        int tcp = t.insert(1, 1000, 9, 53, Egress.sameLink(1), counters, 0);
+        t.onPacket(tcp, SYN, 60, 0);
+        DestinationCounters udpCounters = new DestinationCounters();
+        int udp = t.adopt(FlowTable.IPV4, 1, 1000, 9, 53, Egress.sameLink(2), udpCounters, TcpStates.UDP, 0);
+        assertThat(udp).isNotEqualTo(tcp);
+        assertThat(t.find(FlowTable.IPV4, 1, 1000, 9, 53, true)).isEqualTo(udp);
+        assertThat(t.find(FlowTable.IPV4, 1, 1000, 9, 53, false)).isEqualTo(tcp);
+        assertThat(t.udp(udp)).isTrue();
+        assertThat(t.udp(tcp)).isFalse();
+        t.onPacket(udp, 0, 80, 0);
+        t.onPacket(udp, SYN | ACK | FIN, 80, 1); // a datagram has no flags; none would move it either
+        assertThat(t.state(udp)).isEqualTo(TcpStates.UDP);
+        assertThat(udpCounters.inactiveConnections()).isEqualTo(1);
+        assertThat(udpCounters.activeConnections()).isZero();
+        assertThat(udpCounters.packetsInVolatile()).isEqualTo(2);
+        assertThat(t.describe(10, 1).listed()).anySatisfy(c -> assertThat(c.state()).isEqualTo("UDP"));
+        t.onPacket(udp, 0, 80, 100_000);
+        t.expire(300_000 + 1_000);
+        assertThat(t.find(FlowTable.IPV4, 1, 1000, 9, 53, true)).as("a datagram at 100 s moved it").isEqualTo(udp);
+        t.expire(400_000 + 1_000);
+        assertThat(t.find(FlowTable.IPV4, 1, 1000, 9, 53, true)).isEqualTo(-1);
+        assertThat(udpCounters.inactiveConnections()).isZero();
+        t.setTimeouts(900_000, 120_000, 10_000);
+        int next = t.adopt(FlowTable.IPV4, 1, 1001, 9, 53, Egress.sameLink(2), udpCounters, TcpStates.UDP, 500_000);
+        t.expire(510_000 + 1_000);
+        assertThat(t.find(FlowTable.IPV4, 1, 1001, 9, 53, true)).as("ipvsadm --set udp 10").isEqualTo(-1);
+        assertThat(next).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void aBackupIsNotToldOfUdpFlows() {
+        FlowTable t = new FlowTable(4, 0);
+        List<Integer> told = new ArrayList<>();
+        t.changeListener((table, entry, now) -> told.add(entry));
+        int e = t.adopt(FlowTable.IPV4, 1, 1, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);
+        t.onPacket(e, 0, 80, 1);
+        t.onPacket(e, 0, 80, 200_000);
+        assertThat(told).as("a taking side leaves UDP flows").isEmpty();
+    }
+
+    @Test
+    void aFullTableOfUdpFlowsIsNotEvictedForNewOnes() {
+        FlowTable t = new FlowTable(2, 0);
+        t.adopt(FlowTable.IPV4, 1, 1, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);
+        t.adopt(FlowTable.IPV4, 1, 2, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);
+        assertThat(t.adopt(FlowTable.IPV4, 1, 3, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0)).isEqualTo(-1);
+        assertThat(t.insert(1, 4, 9, 80, Egress.sameLink(1), counters, 0)).isEqualTo(-1);
+        assertThat(t.halfOpenEvicted()).isZero();
     }
 }

@@ -53,7 +53,9 @@ class DrFrameParserTest {
         for (int cut = 0; cut < 14 + 20 + 14; cut++) {
             assertThat(parse(Arrays.copyOf(syn, cut))).as("cut at %d", cut).isEqualTo(FrameParser.TRUNCATED);
         }
-        assertThat(parse(TestFrames.udp())).isEqualTo(FrameParser.NOT_TCP);
+        byte[] gre = TestFrames.udp();
+        gre[14 + 9] = 47;
+        assertThat(parse(gre)).isEqualTo(FrameParser.NOT_TCP);
         assertThat(parse(TestFrames.tcp(1, 2, 3, 4, 2, -1, 0, 0x2000, 0))).as("more fragments").isEqualTo(FrameParser.FRAGMENT);
         assertThat(parse(TestFrames.tcp(1, 2, 3, 4, 2, -1, 0, 0x0010, 0))).as("offset").isEqualTo(FrameParser.FRAGMENT);
         byte[] badIhl = TestFrames.syn(1);
@@ -67,6 +69,37 @@ class DrFrameParserTest {
         lldp[12] = (byte) 0x88;
         lldp[13] = (byte) 0xcc;
         assertThat(parse(lldp)).isEqualTo(FrameParser.NOT_IPV4);
+    }
+
+    @Test
+    void readsTheFieldsOfAUdpDatagram() {
+        assertThat(parse(TestFrames.udp())).isEqualTo(FrameParser.UDP);
+        assertThat(parser.isUdp()).isTrue();
+        assertThat(parser.sourceIp()).isEqualTo(TestFrames.CLIENT);
+        assertThat(parser.destinationIp()).isEqualTo(TestFrames.VIP);
+        assertThat(parser.sourcePort()).isEqualTo(1234);
+        assertThat(parser.destinationPort()).isEqualTo(53);
+        assertThat(parser.transportHeaderLength()).isEqualTo(8);
+        assertThat(parse(TestFrames.syn(1))).isEqualTo(FrameParser.TCP);
+        assertThat(parser.isUdp()).as("the next frame is TCP again").isFalse();
+        assertThat(parser.transportHeaderLength()).isEqualTo(20);
+    }
+
+    @Test
+    void aUdpDatagramNeedsItsHeaderAndNoFragmentIsForwarded() {
+        byte[] udp = TestFrames.udp();
+        for (int cut = 14 + 20; cut < 14 + 20 + 8; cut++) {
+            assertThat(parse(Arrays.copyOf(udp, cut))).as("cut at %d", cut).isEqualTo(FrameParser.TRUNCATED);
+        }
+        byte[] shortTotal = TestFrames.udp();
+        shortTotal[14 + 3] = 20 + 7; // the IPv4 total length ends inside the UDP header
+        assertThat(parse(shortTotal)).isEqualTo(FrameParser.TRUNCATED);
+        byte[] first = TestFrames.udp();
+        first[14 + 6] = 0x20; // more fragments, offset 0: the first fragment, ports and all
+        assertThat(parse(first)).as("the first fragment").isEqualTo(FrameParser.FRAGMENT);
+        byte[] later = TestFrames.udp();
+        later[14 + 7] = 0x10; // offset 128 bytes
+        assertThat(parse(later)).as("a later fragment").isEqualTo(FrameParser.FRAGMENT);
     }
 
     @Test
@@ -100,7 +133,12 @@ class DrFrameParserTest {
                 .isEqualTo(FrameParser.IPV6_EXTENSION);
         byte[] udp = TestFrames.tcp6(1, 1, 2, 80, 2);
         udp[14 + 6] = 17;
-        assertThat(parse(udp)).isEqualTo(FrameParser.NOT_TCP);
+        assertThat(parse(udp)).isEqualTo(FrameParser.UDP);
+        assertThat(parser.isUdp()).isTrue();
+        assertThat(parser.destinationPort()).isEqualTo(80);
+        byte[] esp = TestFrames.tcp6(1, 1, 2, 80, 2);
+        esp[14 + 6] = 50;
+        assertThat(parse(esp)).isEqualTo(FrameParser.IPV6_EXTENSION);
         byte[] full = TestFrames.tcp6(1, 1, 2, 80, 2, 60, 60);
         for (int cut = 14; cut < full.length - 6; cut++) {
             assertThat(parse(Arrays.copyOf(full, cut))).as("cut at %d", cut).isEqualTo(FrameParser.TRUNCATED);

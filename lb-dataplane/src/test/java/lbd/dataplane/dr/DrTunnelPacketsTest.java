@@ -100,6 +100,36 @@ class DrTunnelPacketsTest {
         }
     }
 
+    /**
+     * A UDP datagram whose checksum was left to the hardware: completed at UDP's own offset (6), the payload
+     * untouched (a TCP checksum written at offset 16 would overwrite payload bytes).
+     */
+    @Test
+    void anEncapsulatedUdpDatagramGetsAValidUdpChecksumAndItsPayloadIntact() {
+        byte[] frame = TestFrames.tcp(TestFrames.CLIENT, 40000, TestFrames.VIP, 53, 0, -1, 0, 0x4000, 101);
+        frame[14 + 9] = 17;
+        int ihl = 20;
+        int udpLength = frame.length - 14 - ihl;
+        frame[14 + ihl + 4] = (byte) (udpLength >>> 8);
+        frame[14 + ihl + 5] = (byte) udpLength;
+        int room = Ipv4Tunnel.HEADER;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(room + frame.length);
+            MemorySegment.copy(frame, 0, s, ValueLayout.JAVA_BYTE, room, frame.length);
+            long l3 = room + 14;
+            s.set(ValueLayout.JAVA_SHORT_UNALIGNED, l3 + ihl + 6, (short) 0x1234); // a partial sum
+            Ipv4Tunnel.prepareInner(s, l3, l3 + ihl, udpLength, true, true);
+            int length = Ipv4Tunnel.writeOuter(s, l3, NEXT_HOP_MAC, EGRESS_MAC, SOURCE, SERVER, 7);
+            byte[] out = s.asSlice(0, length).toArray(ValueLayout.JAVA_BYTE);
+            int inner = 14 + 20;
+            long pseudo = ((TestFrames.CLIENT >>> 16) & 0xffff) + (TestFrames.CLIENT & 0xffff)
+                    + ((TestFrames.VIP >>> 16) & 0xffff) + (TestFrames.VIP & 0xffff) + 17 + udpLength;
+            assertThat(reference(out, inner + ihl, udpLength, pseudo)).as("UDP checksum").isZero();
+            assertThat(java.util.Arrays.copyOfRange(out, inner + ihl + 8, out.length))
+                    .isEqualTo(java.util.Arrays.copyOfRange(frame, 14 + ihl + 8, frame.length));
+        }
+    }
+
     @Test
     void fragmentationNeededQuotesTheHeaderAndTellsTheMtuFromTheVip() {
         byte[] frame = TestFrames.tcp(TestFrames.CLIENT, 40000, TestFrames.VIP, 80, 0x10, -1, 0, 0x4000, 1400);

@@ -203,7 +203,7 @@ final class LbdCollector implements MultiCollector {
             out.metricSnapshot(singleCounter("lbd_dr_frames_delivered_locally",
                     "Frames handed to this host's stack for a real server on the director", totals.deliveredLocally()));
             out.metricSnapshot(labelled("lbd_dr_frames_parsed", "Frames the direct-routing workers handle further, by"
-                    + " what they are (tcp, arp, neighbour-solicitation)", "kind", totals.parsed()));
+                    + " what they are (tcp, udp, arp, neighbour-solicitation)", "kind", totals.parsed()));
             out.metricSnapshot(labelled("lbd_dr_frames_dropped", "Frames the direct-routing workers dropped, by reason",
                     "reason", totals.dropped()));
             out.metricSnapshot(labelled("lbd_dr_replies_sent",

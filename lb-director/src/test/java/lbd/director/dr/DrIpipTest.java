@@ -43,16 +43,6 @@ class DrIpipTest {
     private static final String VM5 = "198.18.4.6";
     private static final Duration HEALTH_BOUND = Duration.ofSeconds(30);
 
-    private static final String DECAPSULATOR = String.join("\n",
-            "import fcntl, os, socket, struct",
-            "fd = os.open('/dev/net/tun', os.O_RDWR)",
-            "fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', b'tunl0', 0x0001 | 0x1000))  # TUNSETIFF: TUN, NO_PI",
-            "s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 4)",
-            "while True:",
-            "    p = s.recv(65535)",
-            "    os.write(fd, p[(p[0] & 0x0f) * 4:])",
-            "");
-
     /** The same for IPv6-in-IPv6 on ip6tnl0: an IPv6 raw socket receives the inner packet without the outer header. */
     private static final String DECAPSULATOR6 = String.join("\n",
             "import fcntl, os, socket, struct",
@@ -91,7 +81,7 @@ class DrIpipTest {
             }
             lab.ok("cli", "ip", "route", "add", VIP + "/32", "via", "198.18.1.1");
             lab.ok("cli", "ip", "route", "add", "default", "via", "198.18.1.254");
-            Path decapsulator = Files.writeString(lab.tmp.resolve("decapsulate.py"), DECAPSULATOR);
+            Path decapsulator = Files.writeString(lab.tmp.resolve("decapsulate.py"), DrLab.DECAPSULATOR);
             for (String[] vm : List.of(new String[] {"vm4", VM4, "VM4"}, new String[] {"vm5", VM5, "VM5"})) {
                 lab.host("vs", vm[0], vm[1] + "/24");
                 lab.ok(vm[0], "ip", "route", "add", "default", "via", "198.18.4.1");

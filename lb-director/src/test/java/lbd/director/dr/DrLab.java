@@ -58,6 +58,21 @@ final class DrLab implements AutoCloseable {
             "S(('::' if len(sys.argv) > 3 else '0.0.0.0', int(sys.argv[1])), H).serve_forever()",
             "");
 
+    /**
+     * Where the test kernel has no ipip module (CONFIG_NET_IPIP), this stands in for the kernel's receive path: a
+     * raw socket for protocol 4 takes each tunnelled packet and writes the inner packet into a TUN device named
+     * tunl0 (the real server's stack then sees the client's packet arrive on tunl0).
+     */
+    static final String DECAPSULATOR = String.join("\n",
+            "import fcntl, os, socket, struct",
+            "fd = os.open('/dev/net/tun', os.O_RDWR)",
+            "fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', b'tunl0', 0x0001 | 0x1000))  # TUNSETIFF: TUN, NO_PI",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 4)",
+            "while True:",
+            "    p = s.recv(65535)",
+            "    os.write(fd, p[(p[0] & 0x0f) * 4:])",
+            "");
+
     final String prefix;
     final Path tmp;
     final Path socket;
@@ -128,6 +143,38 @@ final class DrLab implements AutoCloseable {
             }
             Thread.sleep(100);
         }
+    }
+
+    /** A program in the namespace, stopped when the lab closes (or earlier, by the caller). */
+    Process spawn(String name, String... command) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns(name)));
+        cmd.addAll(List.of(command));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        processes.add(p);
+        return p;
+    }
+
+    /**
+     * tunl0 in the namespace for an ipip real server: the kernel's, or where it has no ipip module a TUN device
+     * fed by {@link #DECAPSULATOR}. Then {@code vip-setup.sh --tunnel} sets it up; {@link #awaitTunnel} waits for it.
+     */
+    void ipipEndpoint(String name) throws IOException {
+        if (in(name, "sh", "-c", "modprobe ipip 2>/dev/null; ip link show tunl0").exitCode() != 0) {
+            ok(name, "ip", "tuntap", "add", "dev", "tunl0", "mode", "tun");
+            Path script = tmp.resolve("decapsulate.py");
+            if (!Files.exists(script)) {
+                Files.writeString(script, DECAPSULATOR);
+            }
+            spawn(name, "python3", script.toString());
+        }
+    }
+
+    /** tunl0 of the namespace is attached (carrier up): the stand-in's once its decapsulator opened it. */
+    void awaitTunnel(String name) {
+        org.awaitility.Awaitility.await("tunl0 ready in " + ns(name)).atMost(java.time.Duration.ofSeconds(20))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> !in(name, "ip", "-o", "link", "show", "tunl0").output().contains("NO-CARRIER"));
     }
 
     /** lbd --config with the lines given (logfile=, checkinterval=1 and autoreload=no added) in the namespace. */

@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
  *            | remaining ms u32 | timeout ms u32 | client | VIP | real server   (4 or 16 bytes each)
  * </pre>
  * A flow's state is its {@link TcpStates} value, its flags bit 0 says that a persistence template controls it,
+ * bit 1 that it is a UDP flow (then, and only then, its state is {@link TcpStates#UDP}; a reader that knows only
+ * bit 0 refuses such a message as having reserved bits set, rather than take a UDP flow for a TCP one),
  * its remaining time is what was left of its timer when written, and its timeout field is 0. A template's state
  * is its netmask as a prefix length, its client the client network, its client port 0, its timeout its own
  * (the service's persistence timeout, or IPVS's 60 s once it outlived it). A record is 32 bytes (IPv4) or 68
@@ -43,6 +45,8 @@ public final class FlowRecords {
     public static final int TEMPLATE = 2;
     /** A flow's flags: a persistence template controls it. */
     public static final int CONTROLLED = 1;
+    /** A flow's flags: a UDP flow (without it: TCP). */
+    public static final int UDP = 2;
     static final int FIXED_LENGTH = 20;
     /** Longest remaining time or timeout a record carries (u32 milliseconds: 49 days). */
     public static final long MAX_MILLIS = 0xFFFF_FFFFL;
@@ -61,8 +65,8 @@ public final class FlowRecords {
      */
     public static int putFlow(ByteBuffer b, int at, long clientHigh, long clientLow, int clientPort,
                               long vipHigh, long vipLow, int vport, long serverHigh, long serverLow, int serverPort,
-                              byte state, long remainingMillis, boolean controlled) {
-        return put(b, at, FLOW, state, controlled ? CONTROLLED : 0, clientHigh, clientLow, clientPort, vipHigh, vipLow,
+                              byte state, long remainingMillis, boolean controlled, boolean udp) {
+        return put(b, at, FLOW, state, (controlled ? CONTROLLED : 0) | (udp ? UDP : 0), clientHigh, clientLow, clientPort, vipHigh, vipLow,
                 vport, serverHigh, serverLow, serverPort, remainingMillis, 0);
     }
 
@@ -194,11 +198,19 @@ public final class FlowRecords {
         public boolean flow(long clientHigh, long clientLow, int clientPort, long vipHigh, long vipLow, int vport,
                             long serverHigh, long serverLow, int serverPort, byte state, long remainingMillis,
                             boolean controlled) {
+            return flow(clientHigh, clientLow, clientPort, vipHigh, vipLow, vport, serverHigh, serverLow, serverPort,
+                    state, remainingMillis, controlled, false);
+        }
+
+        /** Appends a TCP or ({@code udp}) UDP flow; false (nothing written) when it does not fit. */
+        public boolean flow(long clientHigh, long clientLow, int clientPort, long vipHigh, long vipLow, int vport,
+                            long serverHigh, long serverLow, int serverPort, byte state, long remainingMillis,
+                            boolean controlled, boolean udp) {
             if (!fits(clientHigh == FlowTable.IPV4)) {
                 return false;
             }
             position += putFlow(buffer, position, clientHigh, clientLow, clientPort, vipHigh, vipLow, vport,
-                    serverHigh, serverLow, serverPort, state, remainingMillis, controlled);
+                    serverHigh, serverLow, serverPort, state, remainingMillis, controlled, udp);
             count++;
             return true;
         }
@@ -326,8 +338,13 @@ public final class FlowRecords {
             if (type == TEMPLATE && state > (family == 4 ? 32 : 128)) {
                 return "netmask /" + state + " for an IPv" + family + " network";
             }
-            if ((b.get(p + 3) & ~CONTROLLED) != 0 || b.getShort(p + 10) != 0) {
+            int flags = b.get(p + 3) & 0xff;
+            if ((flags & ~(CONTROLLED | UDP)) != 0 || b.getShort(p + 10) != 0 || (type == TEMPLATE && flags != 0)) {
                 return "reserved bits set";
+            }
+            if (type == FLOW && ((flags & UDP) != 0) != (state == TcpStates.UDP)) {
+                return (flags & UDP) != 0 ? "a UDP flow in TCP state " + TcpStates.name((byte) state)
+                        : "a TCP flow in the UDP state";
             }
             return null;
         }
@@ -376,6 +393,11 @@ public final class FlowRecords {
 
         public boolean controlled() {
             return (buffer.get(record + 3) & CONTROLLED) != 0;
+        }
+
+        /** Whether the flow is a UDP one. */
+        public boolean udp() {
+            return (buffer.get(record + 3) & UDP) != 0;
         }
 
         public int clientPort() {

@@ -14,9 +14,10 @@ import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.Egress;
 
 /**
- * One DR worker's connections, keyed by (client IP, client port, VIP, virtual port): where its packets go
- * (interface, MACs, tunnel), the IPVS TCP state from the client's half and the counters of the real server it was
- * scheduled to. An IPv6
+ * One DR worker's connections, keyed by (protocol, client IP, client port, VIP, virtual port): where its packets
+ * go (interface, MACs, tunnel), the IPVS TCP state from the client's half (a UDP flow's is always
+ * {@link TcpStates#UDP}, timed out after the UDP timeout and counted as InActConn, as IPVS counts UDP) and the
+ * counters of the real server it was scheduled to. An IPv6
  * client's 128 bits are kept whole; its VIP is the directory's number for it (an IPv4 entry's client half is
  * marked with all-ones high bits, a multicast prefix no IPv6 client sends from, so the two never meet).
  *
@@ -60,6 +61,7 @@ public final class FlowTable {
     private final long[] clientLow;
     private final int[] vips; // IPv4: the VIP; IPv6: the directory's number for it
     private final int[] ports; // client port << 16 | virtual port
+    private final boolean[] udp; // the flow's protocol: UDP, else TCP (part of the key)
     private final byte[] states;
     private final Egress[] egress; // where the connection's packets go, as its destination was when scheduled
     private final long[] lastSeen;
@@ -118,6 +120,7 @@ public final class FlowTable {
         clientLow = new long[capacity];
         vips = new int[capacity];
         ports = new int[capacity];
+        udp = new boolean[capacity];
         states = new byte[capacity];
         egress = new Egress[capacity];
         lastSeen = new long[capacity];
@@ -137,16 +140,16 @@ public final class FlowTable {
         pressureMark = capacity - capacity / 4;
         wheel = new FlowExpiryWheel(capacity, TICK_MILLIS, SPOKES, nowMillis);
         TcpStates.timeoutsMillis(TcpStates.timeoutMillis(TcpStates.ESTABLISHED),
-                TcpStates.timeoutMillis(TcpStates.FIN_WAIT), timeouts);
+                TcpStates.timeoutMillis(TcpStates.FIN_WAIT), TcpStates.timeoutMillis(TcpStates.UDP), timeouts);
     }
 
     /**
-     * {@code ipvsadm --set}: the ESTABLISHED and FIN_WAIT timeouts from now on. As in IPVS, a connection's timer
+     * {@code ipvsadm --set}: the ESTABLISHED, FIN_WAIT and UDP timeouts from now on. As in IPVS, a connection's timer
      * takes the new value when it is next armed: at its next state change, or when its current deadline comes
      * and it is found to have time left (it is then given what is left under the new timeout). Owner thread.
      */
-    public void setTimeouts(long tcpMillis, long tcpFinMillis) {
-        TcpStates.timeoutsMillis(tcpMillis, tcpFinMillis, timeouts);
+    public void setTimeouts(long tcpMillis, long tcpFinMillis, long udpMillis) {
+        TcpStates.timeoutsMillis(tcpMillis, tcpFinMillis, udpMillis, timeouts);
     }
 
     /** Sets (or, with null, removes) the listener for changes a backup director needs; owner thread. */
@@ -187,14 +190,19 @@ public final class FlowTable {
 
     /** The entry of an IPv6 connection, or -1; {@code vipNumber} is the directory's number for the VIP. */
     public int find(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport) {
+        return find(clientHigh, clientLow, clientPort, vipNumber, vport, false);
+    }
+
+    /** The entry of a TCP ({@code udp} false) or UDP flow, or -1. */
+    public int find(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, boolean udp) {
         int port = (clientPort << 16) | (vport & 0xffff);
-        for (int b = home(clientHigh, clientLow, vipNumber, port); ; b = (b + 1) & bucketMask) {
+        for (int b = home(clientHigh, clientLow, vipNumber, port, udp); ; b = (b + 1) & bucketMask) {
             int e = buckets[b] - 1;
             if (e < 0) {
                 return -1;
             }
             if (this.clientLow[e] == clientLow && ports[e] == port && vips[e] == vipNumber
-                    && this.clientHigh[e] == clientHigh) {
+                    && this.clientHigh[e] == clientHigh && this.udp[e] == udp) {
                 return e;
             }
         }
@@ -214,6 +222,11 @@ public final class FlowTable {
     /** As above for an IPv6 connection ({@code vipNumber}: the directory's number for the VIP). */
     public int insert(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, Egress out,
                       DestinationCounters c, long nowMillis) {
+        return insert(clientHigh, clientLow, clientPort, vipNumber, vport, false, out, c, nowMillis);
+    }
+
+    private int insert(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, boolean udp,
+                       Egress out, DestinationCounters c, long nowMillis) {
         if (freeTop == 0) {
             if (halfOpenOldest == NIL) {
                 return -1;
@@ -227,11 +240,12 @@ public final class FlowTable {
         this.clientLow[e] = clientLow;
         vips[e] = vipNumber;
         ports[e] = port;
+        this.udp[e] = udp;
         states[e] = TcpStates.NONE;
         egress[e] = out;
         lastSeen[e] = nowMillis;
         counters[e] = c;
-        int b = home(clientHigh, clientLow, vipNumber, port);
+        int b = home(clientHigh, clientLow, vipNumber, port, udp);
         while (buckets[b] != 0) {
             b = (b + 1) & bucketMask;
         }
@@ -255,7 +269,8 @@ public final class FlowTable {
      */
     public int adopt(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, Egress out,
                      DestinationCounters c, byte state, long nowMillis) {
-        int e = insert(clientHigh, clientLow, clientPort, vipNumber, vport, out, c, nowMillis);
+        int e = insert(clientHigh, clientLow, clientPort, vipNumber, vport, state == TcpStates.UDP, out, c,
+                nowMillis);
         if (e < 0 || state == TcpStates.NONE) {
             return e;
         }
@@ -267,8 +282,9 @@ public final class FlowTable {
             leaveHalfOpen(e);
         }
         wheel.schedule(e, nowMillis + timeoutMillis(e));
-        if (changes != null) {
-            // This node carries it now (taken over, or scheduled mid-flow): the peer hears of it at once.
+        if (changes != null && state != TcpStates.UDP) {
+            // This node carries it now (taken over, or scheduled mid-flow): the peer hears of it at once. Not of a
+            // UDP flow: a taking side leaves those (the client's next datagram is scheduled afresh there).
             lastTold[e] = nowMillis;
             changes.changed(this, e, nowMillis);
         }
@@ -345,7 +361,7 @@ public final class FlowTable {
         int port = ports[e];
         return FlowRecords.putFlow(b, at, clientHigh[e], clientLow[e], port >>> 16, a[0], a[1], port & 0xffff, a[2],
                 a[3], (int) a[4], states[e], lastSeen[e] + timeoutMillis(e) - nowMillis,
-                templates[e] != null);
+                templates[e] != null, udp[e]);
     }
 
     /**
@@ -386,7 +402,8 @@ public final class FlowTable {
             }
             int port = ports[e];
             if (!w.flow(clientHigh[e], clientLow[e], port >>> 16, a[0], a[1], port & 0xffff, a[2], a[3],
-                    (int) a[4], states[e], lastSeen[e] + timeoutMillis(e) - nowMillis, templates[e] != null)) {
+                    (int) a[4], states[e], lastSeen[e] + timeoutMillis(e) - nowMillis, templates[e] != null,
+                    udp[e])) {
                 return e;
             }
         }
@@ -426,6 +443,11 @@ public final class FlowTable {
         return states[e];
     }
 
+    /** Whether entry {@code e} is a UDP flow. */
+    public boolean udp(int e) {
+        return udp[e];
+    }
+
     public Egress egress(int e) {
         return egress[e];
     }
@@ -459,7 +481,7 @@ public final class FlowTable {
             int port = ports[e];
             // The service from the real server's key (an IPv6 entry holds the directory's number for its VIP).
             RealServerKey server = counters[e].server();
-            VirtualServiceKey service = server != null ? server.service() : new VirtualServiceKey(Protocol.TCP,
+            VirtualServiceKey service = server != null ? server.service() : new VirtualServiceKey(udp[e] ? Protocol.UDP : Protocol.TCP,
                     new Endpoint(Net.inet4(vips[e]), port & 0xffff));
             Endpoint destination = server != null ? server.address() : service.address();
             listed.add(new ConnectionEntry(new Endpoint(client(e), port >>> 16), service, destination,
@@ -563,7 +585,7 @@ public final class FlowTable {
     }
 
     private void unlink(int e) {
-        int i = home(clientHigh[e], clientLow[e], vips[e], ports[e]);
+        int i = home(clientHigh[e], clientLow[e], vips[e], ports[e], udp[e]);
         while (buckets[i] != e + 1) {
             i = (i + 1) & bucketMask;
         }
@@ -575,7 +597,7 @@ public final class FlowTable {
             if (other < 0) {
                 break;
             }
-            int k = home(clientHigh[other], clientLow[other], vips[other], ports[other]);
+            int k = home(clientHigh[other], clientLow[other], vips[other], ports[other], udp[other]);
             boolean between = i <= j ? (i < k && k <= j) : (i < k || k <= j);
             if (!between) {
                 buckets[i] = buckets[j];
@@ -585,9 +607,9 @@ public final class FlowTable {
         buckets[i] = 0;
     }
 
-    private int home(long high, long low, int vip, int port) {
-        long h = (low ^ (high * 0xD6E8FEB86659FD93L) ^ ((long) vip << 32)) * 0x9E3779B97F4A7C15L
-                ^ (port * 0xC2B2AE3D27D4EB4FL);
+    private int home(long high, long low, int vip, int port, boolean udp) {
+        long h = (low ^ (high * 0xD6E8FEB86659FD93L) ^ ((long) vip << 32) ^ (udp ? 0x5555_0000_0000L : 0))
+                * 0x9E3779B97F4A7C15L ^ (port * 0xC2B2AE3D27D4EB4FL);
         h ^= h >>> 31;
         h *= 0xBF58476D1CE4E5B9L;
         h ^= h >>> 29;

@@ -3,7 +3,7 @@ package lbd.dataplane.dr.flow;
 import lbd.dataplane.dr.packet.FrameParser;
 
 /**
- * IPVS's TCP connection states and timeouts (ip_vs_proto_tcp.c), and its "input only" transition table: the
+ * IPVS's TCP connection states and timeouts (ip_vs_proto_tcp.c), UDP's one state (ip_vs_proto_udp.c), and its "input only" transition table: the
  * one IPVS uses when it sees only the client's half of a connection, which is always the case in direct
  * routing (the real server answers the client itself).
  */
@@ -20,15 +20,20 @@ public final class TcpStates {
     public static final byte LAST_ACK = 8;
     public static final byte LISTEN = 9;
     public static final byte SYNACK = 10;
+    /**
+     * Not a TCP state: the one state of a UDP flow (IPVS's IP_VS_UDP_S_NORMAL, listed as "UDP"), kept in the same
+     * table so that a flow's timeout is found the same way whatever its protocol; {@link #next} never leaves it.
+     */
+    public static final byte UDP = 11;
 
     private static final String[] NAMES = {
         "NONE", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT", "TIME_WAIT", "CLOSE", "CLOSE_WAIT",
-        "LAST_ACK", "LISTEN", "SYNACK"
+        "LAST_ACK", "LISTEN", "SYNACK", "UDP"
     };
 
     /** Default IPVS timeouts in milliseconds, by state. */
     private static final long[] TIMEOUT_MILLIS = {
-        2_000, 900_000, 120_000, 60_000, 120_000, 120_000, 10_000, 60_000, 30_000, 120_000, 120_000
+        2_000, 900_000, 120_000, 60_000, 120_000, 120_000, 10_000, 60_000, 30_000, 120_000, 120_000, 300_000
     };
 
     private static final byte NO = NONE;
@@ -59,9 +64,12 @@ public final class TcpStates {
 
     /**
      * The state after a client packet with these TCP flags. As IPVS: RST wins over SYN over FIN over ACK; a
-     * segment with none of them leaves the state alone.
+     * segment with none of them leaves the state alone, and so does every UDP datagram (passed with no flags).
      */
     public static byte next(byte state, int tcpFlags) {
+        if (state == UDP) {
+            return UDP;
+        }
         int row;
         if ((tcpFlags & FrameParser.TCP_RST) != 0) {
             row = 3;
@@ -83,13 +91,15 @@ public final class TcpStates {
     }
 
     /**
-     * The timeout of every state, by state, with ESTABLISHED's and FIN_WAIT's as {@code ipvsadm --set tcp tcpfin}
-     * set them (the kernel's ip_vs_set_timeout changes only these two); into {@code out}.
+     * The timeout of every state, by state, with ESTABLISHED's, FIN_WAIT's and UDP's as
+     * {@code ipvsadm --set tcp tcpfin udp} set them (the kernel's ip_vs_set_timeout changes only these three);
+     * into {@code out}.
      */
-    public static void timeoutsMillis(long tcpMillis, long tcpFinMillis, long[] out) {
+    public static void timeoutsMillis(long tcpMillis, long tcpFinMillis, long udpMillis, long[] out) {
         System.arraycopy(TIMEOUT_MILLIS, 0, out, 0, TIMEOUT_MILLIS.length);
         out[ESTABLISHED] = tcpMillis;
         out[FIN_WAIT] = tcpFinMillis;
+        out[UDP] = udpMillis;
     }
 
     static int count() {

@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The Internet checksum (RFC 1071) over native memory, allocation-free: IPv4 headers, ICMP, and an upper layer
- * (TCP, ICMPv6) over IPv4 or IPv6 with its pseudo-header.
+ * (TCP, UDP, ICMPv6) over IPv4 or IPv6 with its pseudo-header.
  */
 public final class Checksum {
 
@@ -53,6 +53,25 @@ public final class Checksum {
         long sum = add(s, l3 + 12, 8, 0); // source and destination addresses
         sum += 6 + tcpLength;             // zero, protocol, TCP length
         Net.putU16(s, l4 + 16, fold(add(s, l4, tcpLength, sum)));
+    }
+
+    /**
+     * Writes the UDP checksum of the IPv4 datagram whose IP header is at {@code l3} and UDP header at {@code l4},
+     * {@code udpLength} bytes of header and payload (a sum of 0 goes out as 0xffff: 0 means "none", RFC 768).
+     */
+    public static void udpOverIpv4(MemorySegment s, long l3, long l4, int udpLength) {
+        Net.putU16(s, l4 + 6, 0);
+        long sum = add(s, l3 + 12, 8, 0);
+        sum += 17 + udpLength;
+        int c = fold(add(s, l4, udpLength, sum));
+        Net.putU16(s, l4 + 6, c == 0 ? 0xffff : c);
+    }
+
+    /** Writes the UDP checksum of the IPv6 datagram whose header is at {@code l3}, UDP at {@code l4}. */
+    public static void udpOverIpv6(MemorySegment s, long l3, long l4, int udpLength) {
+        Net.putU16(s, l4 + 6, 0);
+        int c = overIpv6(s, l3, l4, udpLength, 17);
+        Net.putU16(s, l4 + 6, c == 0 ? 0xffff : c);
     }
 
     /**

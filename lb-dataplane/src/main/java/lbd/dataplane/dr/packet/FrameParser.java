@@ -8,9 +8,14 @@ import java.lang.foreign.MemorySegment;
  * malformed frame yields a verdict, never an exception; nothing is allocated.
  *
  * <p>Handles one 802.1Q/802.1ad tag (kept in place when forwarding), IPv4 options (IHL), and classifies
- * fragments: a fragment has no reliable TCP header, so it is never forwarded by flow.
+ * fragments: every fragment is a {@link #FRAGMENT} (counted and dropped), the first one too. IPVS schedules a
+ * UDP datagram's first fragment by its ports and sends later ones after it by the reassembled packet; lbd does not
+ * reassemble, so it forwards no fragment at all (a client's fragmented UDP datagram is lost, counted as
+ * {@code frames-fragment}).
  *
- * <p>IPv6: TCP after the fixed header, or after hop-by-hop, routing and destination options headers, which are
+ * <p>A UDP datagram ({@link #UDP}) needs its 8-byte header in the frame; its ports are read as TCP's are.
+ *
+ * <p>IPv6: TCP or UDP after the fixed header, or after hop-by-hop, routing and destination options headers, which are
  * skipped as IPVS skips them ({@code ipv6_find_hdr}); a fragment header makes the packet a {@link #FRAGMENT};
  * any other extension (AH, ESP, ...) is {@link #IPV6_EXTENSION}, counted and dropped. An ICMPv6 neighbour
  * solicitation (hop limit 255, as RFC 4861 requires) is {@link #NEIGHBOUR_SOLICITATION}.
@@ -27,7 +32,8 @@ public final class FrameParser {
     public static final int BAD_IPV6_HEADER = 7;
     public static final int IPV6_EXTENSION = 8;
     public static final int NEIGHBOUR_SOLICITATION = 9;
-    public static final int VERDICTS = 10;
+    public static final int UDP = 10;
+    public static final int VERDICTS = 11;
 
     public static final int ETH_HEADER = 14;
     public static final int TCP_FIN = 0x01;
@@ -41,6 +47,8 @@ public final class FrameParser {
     private static final int ETHERTYPE_QINQ = 0x88a8;
     private static final int ETHERTYPE_IPV6 = 0x86dd;
     private static final int PROTO_TCP = 6;
+    private static final int PROTO_UDP = 17;
+    private static final int UDP_HEADER = 8;
     private static final int PROTO_ICMPV6 = 58;
     private static final int IPV6_HEADER = 40;
     private static final int MAX_IPV6_EXTENSIONS = 8;
@@ -51,9 +59,16 @@ public final class FrameParser {
     private int l3;
     private int l4;
     private boolean ipv6;
+    private boolean udp;
 
     /** Classifies the frame of {@code length} bytes at the start of {@code segment}; returns a verdict. */
     public int parse(MemorySegment segment, int length) {
+        int verdict = classify(segment, length);
+        udp = verdict == UDP;
+        return verdict;
+    }
+
+    private int classify(MemorySegment segment, int length) {
         this.frame = segment;
         this.length = (int) Math.min(length, segment.byteSize());
         int len = this.length;
@@ -100,10 +115,14 @@ public final class FrameParser {
         if ((fragment & 0x3fff) != 0) { // MF set or a non-zero offset
             return FRAGMENT;
         }
-        if (Net.u8(frame, l3 + 9) != PROTO_TCP) {
+        int protocol = Net.u8(frame, l3 + 9);
+        l4 = l3 + ihl;
+        if (protocol == PROTO_UDP) {
+            return len < l4 + UDP_HEADER || totalLength < ihl + UDP_HEADER ? TRUNCATED : UDP;
+        }
+        if (protocol != PROTO_TCP) {
             return NOT_TCP;
         }
-        l4 = l3 + ihl;
         if (len < l4 + 14 || totalLength < ihl + 14) { // ports, sequence numbers and flags
             return TRUNCATED;
         }
@@ -127,6 +146,10 @@ public final class FrameParser {
                     return TRUNCATED;
                 }
                 return TCP;
+            }
+            if (next == PROTO_UDP) {
+                l4 = at;
+                return len < l4 + UDP_HEADER || end < l4 + UDP_HEADER ? TRUNCATED : UDP;
             }
             if (next == PROTO_ICMPV6) {
                 l4 = at;
@@ -154,6 +177,16 @@ public final class FrameParser {
 
     public int length() {
         return length;
+    }
+
+    /** Whether the packet last parsed is a UDP datagram (else TCP, for the verdicts that are forwarded). */
+    public boolean isUdp() {
+        return udp;
+    }
+
+    /** The transport header's length: UDP's 8 bytes, or the TCP header's data offset. */
+    public int transportHeaderLength() {
+        return udp ? UDP_HEADER : (Net.u8(frame, l4 + 12) >>> 4) * 4;
     }
 
     /** Whether the packet last parsed is IPv6 (its addresses are then read with the *Ipv6* accessors). */
@@ -240,10 +273,11 @@ public final class FrameParser {
             case TRUNCATED -> "truncated";
             case BAD_IPV4_HEADER -> "bad-ipv4-header";
             case FRAGMENT -> "fragment";
-            case NOT_TCP -> "not-tcp";
+            case NOT_TCP -> "not-tcp-or-udp";
             case BAD_IPV6_HEADER -> "bad-ipv6-header";
             case IPV6_EXTENSION -> "ipv6-extension-header";
             case NEIGHBOUR_SOLICITATION -> "neighbour-solicitation";
+            case UDP -> "udp";
             default -> "unknown";
         };
     }

@@ -38,10 +38,17 @@ public final class Ipv4Tunnel {
      * writes the TCP checksum (of {@code tcpLength} bytes at {@code l4}).
      */
     public static void prepareInner(MemorySegment s, long l3, long l4, int tcpLength, boolean completeTcp) {
+        prepareInner(s, l3, l4, tcpLength, completeTcp, false);
+    }
+
+    /** As above for a TCP segment or ({@code udp}) a UDP datagram of {@code length} bytes at {@code l4}. */
+    public static void prepareInner(MemorySegment s, long l3, long l4, int length, boolean complete, boolean udp) {
         s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, l3 + 8, (byte) (Net.u8(s, l3 + 8) - 1));
         Checksum.ipv4Header(s, l3);
-        if (completeTcp) {
-            Checksum.tcpOverIpv4(s, l3, l4, tcpLength);
+        if (complete && udp) {
+            Checksum.udpOverIpv4(s, l3, l4, length);
+        } else if (complete) {
+            Checksum.tcpOverIpv4(s, l3, l4, length);
         }
     }
 

@@ -32,9 +32,16 @@ public final class Ipv6Tunnel {
      * {@code tcpLength} bytes at {@code l4}).
      */
     public static void prepareInner(MemorySegment s, long l3, long l4, int tcpLength, boolean completeTcp) {
+        prepareInner(s, l3, l4, tcpLength, completeTcp, false);
+    }
+
+    /** As above for a TCP segment or ({@code udp}) a UDP datagram of {@code length} bytes at {@code l4}. */
+    public static void prepareInner(MemorySegment s, long l3, long l4, int length, boolean complete, boolean udp) {
         s.set(ValueLayout.JAVA_BYTE, l3 + 7, (byte) (Net.u8(s, l3 + 7) - 1));
-        if (completeTcp) {
-            Checksum.tcpOverIpv6(s, l3, l4, tcpLength);
+        if (complete && udp) {
+            Checksum.udpOverIpv6(s, l3, l4, length);
+        } else if (complete) {
+            Checksum.tcpOverIpv6(s, l3, l4, length);
         }
     }
 

@@ -35,7 +35,7 @@ class FlowRecordsTest {
     private static boolean write(FlowRecords.Writer w, Rec x) {
         return x.type == FlowRecords.FLOW
                 ? w.flow(x.ch, x.cl, x.cport, x.vh, x.vl, x.vport, x.sh, x.sl, x.sport, (byte) x.stateOrPrefix,
-                        x.remaining, x.controlled)
+                        x.remaining, x.controlled, x.stateOrPrefix == TcpStates.UDP)
                 : w.template(x.ch, x.cl, x.stateOrPrefix, x.vh, x.vl, x.vport, x.sh, x.sl, x.sport, x.remaining,
                         x.timeout);
     }
@@ -96,6 +96,35 @@ class FlowRecordsTest {
         assertThat(r.wrap(buffer, 0, length - 1)).startsWith("message length");
         buffer.put(FlowRecords.HEADER_LENGTH + 2, (byte) 99);
         assertThat(r.wrap(buffer, 0, length)).isEqualTo("record 1 of 1: unknown TCP state 99");
+    }
+
+    /**
+     * A UDP flow carries flag bit 1 and the UDP state; a reader refuses the one without the other, and a reader
+     * that knew only bit 0 (the lbd before UDP flows) refused the flag as a reserved bit.
+     */
+    @Test
+    void aUdpFlowIsMarkedAndItsFlagMustMatchItsState() {
+        ByteBuffer buffer = ByteBuffer.allocate(256);
+        FlowRecords.Writer w = new FlowRecords.Writer().wrap(buffer, 0, 256, 0);
+        w.flow(FlowTable.IPV4, 1, 2, FlowTable.IPV4, 3, 53, FlowTable.IPV4, 4, 53, TcpStates.UDP, 5, true, true);
+        w.flow(FlowTable.IPV4, 1, 2, FlowTable.IPV4, 3, 53, FlowTable.IPV4, 4, 53, TcpStates.ESTABLISHED, 5, false);
+        int length = w.finish();
+        FlowRecords.Reader r = new FlowRecords.Reader();
+        assertThat(r.wrap(buffer, 0, length)).isNull();
+        assertThat(r.next()).isTrue();
+        assertThat(r.udp()).isTrue();
+        assertThat(r.controlled()).isTrue();
+        assertThat(r.state()).isEqualTo(TcpStates.UDP);
+        assertThat(r.next()).isTrue();
+        assertThat(r.udp()).isFalse();
+        int flags = FlowRecords.HEADER_LENGTH + 3;
+        buffer.put(flags, (byte) FlowRecords.CONTROLLED);
+        assertThat(r.wrap(buffer, 0, length)).isEqualTo("record 1 of 2: a TCP flow in the UDP state");
+        buffer.put(flags, (byte) (FlowRecords.UDP | FlowRecords.CONTROLLED));
+        buffer.put(FlowRecords.HEADER_LENGTH + 2, TcpStates.ESTABLISHED);
+        assertThat(r.wrap(buffer, 0, length)).isEqualTo("record 1 of 2: a UDP flow in TCP state ESTABLISHED");
+        buffer.put(flags, (byte) 4);
+        assertThat(r.wrap(buffer, 0, length)).isEqualTo("record 1 of 2: reserved bits set");
     }
 
     @Test

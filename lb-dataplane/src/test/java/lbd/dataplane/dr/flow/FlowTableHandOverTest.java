@@ -68,6 +68,26 @@ class FlowTableHandOverTest {
     }
 
     @Test
+    void aUdpFlowIsExportedMarkedAsUdpWithWhatIsLeftOfTheUdpTimeout() {
+        FlowTable from = new FlowTable(8, 0);
+        VirtualServiceKey dns = new VirtualServiceKey(Protocol.UDP, Endpoint.of("198.18.0.10", 53));
+        DestinationCounters c = new DestinationCounters(new RealServerKey(dns, Endpoint.of("198.18.1.2", 53)));
+        int e = from.adopt(FlowTable.IPV4, 0xC6130001L, 4000, VIP, 53, Egress.sameLink(0xabc), c, TcpStates.UDP, 0);
+        from.onPacket(e, 0, 80, 1_000);
+        ByteBuffer buffer = ByteBuffer.allocate(400);
+        FlowRecords.Writer w = new FlowRecords.Writer().wrap(buffer, 0, buffer.capacity(), 0);
+        assertThat(from.exportTo(w, 0, 3_000)).isEqualTo(-1);
+        FlowRecords.Reader r = new FlowRecords.Reader();
+        assertThat(r.wrap(buffer, 0, w.finish())).isNull();
+        assertThat(r.next()).isTrue();
+        assertThat(r.udp()).isTrue();
+        assertThat(r.state()).isEqualTo(TcpStates.UDP);
+        assertThat(r.virtualPort()).isEqualTo(53);
+        assertThat(r.remainingMillis()).isEqualTo(300_000 - 2_000);
+        assertThat(r.next()).isFalse();
+    }
+
+    @Test
     void aBackupIsToldWhenAConnectionIsEstablishedClosesOrHasLivedHalfItsTimeout() {
         FlowTable t = new FlowTable(8, 0);
         List<Long> told = new ArrayList<>();
