@@ -77,7 +77,7 @@ class FdExhaustionTest {
         int metricsPort = freePort();
         Path log = dir.resolve("lbd.log");
         lbd = startLbd(transport, "", vipPort, metricsPort, log);
-        warmUp(vipPort);
+        warmUp(vipPort, metricsPort);
         int fdsBefore = openFds(lbd.pid());
 
         // Every client connects (the kernel queues what lbd does not take) and sends a line.
@@ -133,7 +133,7 @@ class FdExhaustionTest {
         int metricsPort = freePort();
         Path log = dir.resolve("lbd.log");
         lbd = startLbd(transport, "maxconn=1000\n", vipPort, metricsPort, log);
-        warmUp(vipPort);
+        warmUp(vipPort, metricsPort);
         int fdsBefore = openFds(lbd.pid());
 
         // Connections lbd has: proxied end to end (their line came back) before the pressure.
@@ -193,8 +193,15 @@ class FdExhaustionTest {
     }
 
     /** lbd answers, and what the JVM opens lazily is open before descriptors are counted. */
-    private static void warmUp(int vipPort) {
+    /**
+     * Until lbd has started whole — the VIP answers, and so does the metrics endpoint, which lbd opens after its
+     * VIPs (its listening socket and selector are three descriptors of their own) — and has served a scrape (what a
+     * first scrape sets up lazily is then in the count too): only then is its descriptor count a baseline.
+     */
+    private static void warmUp(int vipPort, int metricsPort) {
         await().atMost(Duration.ofSeconds(30)).until(() -> answers(vipPort));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                .until(() -> loopCounter(metricsPort, "lbd_loop_out_of_resources_total") >= 0);
         for (int i = 0; i < 20; i++) {
             assertThat(answers(vipPort)).isTrue();
         }
