@@ -219,13 +219,8 @@ final class NatLoop {
      * <p>No TCP_NODELAY: every transport's channel config sets it already (Netty 4.2 on Linux). No connect
      * timeout either: Netty would schedule a timer task per connect for it; the {@link ProxiedConnection} keeps
      * the deadline on the one timer it has anyway (see there).
-     */
-    ChannelFuture connect(ChannelHandler handler, InetSocketAddress to) {
-        return connect(handler, to, null, false);
-    }
-
-    /**
-     * As {@link #connect(ChannelHandler, InetSocketAddress)}, from the address of {@code from} (null: the kernel
+     *
+     * <p>The connection comes from the address of {@code from} (null: the kernel
      * chooses) with a port the kernel picks for the four-tuple (IP_BIND_ADDRESS_NO_PORT; {@code from}'s port is 0);
      * {@code transparent}: {@code from} is another host's (the client's) — see {@link SourceSockets}. When the
      * socket cannot be given those options, the returned future fails with {@link SourceSockets.OptionFailed}.
