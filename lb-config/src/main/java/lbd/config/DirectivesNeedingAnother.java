@@ -5,8 +5,10 @@ import java.util.Set;
 
 /**
  * Warns, on its line, about a directive whose effect needs another that is absent: {@code netmask=} without
- * {@code persistent=} (it is the granularity of persistence: ldirectord passes ipvsadm's -M only with -p), and the
- * alert mail settings where no mail is sent (no {@code emailalert=} recipient), so that none is silently ignored.
+ * {@code persistent=} (it is the granularity of persistence: ldirectord passes ipvsadm's -M only with -p), the
+ * alert mail settings where no mail is sent (no {@code emailalert=} recipient), and the NAT proxy's
+ * {@code maxconns=} and {@code idletimeout=} in a service whose real servers are direct-routed, so that none is
+ * silently ignored.
  */
 final class DirectivesNeedingAnother {
 
@@ -20,8 +22,27 @@ final class DirectivesNeedingAnother {
     private DirectivesNeedingAnother() {
     }
 
-    /** {@code persistent}: the block has persistent=; {@code sendsMail}: it has a recipient, its own or global. */
-    static void warnInBlock(Block block, boolean persistent, boolean sendsMail, Problems problems) {
+    /** Read by the NAT proxy only: the direct-routing path keeps IPVS's per-state timeouts and no service cap. */
+    private static final Set<Directive> PROXY_ONLY = EnumSet.of(Directive.MAXCONNS, Directive.IDLETIMEOUT);
+
+    /**
+     * {@code persistent}: the block has persistent=; {@code sendsMail}: it has a recipient, its own or global;
+     * {@code directRouted}: its real servers forward with gate or ipip.
+     */
+    static void warnInBlock(Block block, boolean persistent, boolean sendsMail, boolean directRouted,
+            Problems problems) {
+        if (directRouted) {
+            for (var e : block.settings.entrySet()) {
+                if (PROXY_ONLY.contains(e.getKey())) {
+                    problems.warn(e.getValue().number(), e.getKey().configName + " has no effect because this"
+                            + " service's real servers are direct-routed (gate or ipip): " + (e.getKey()
+                            == Directive.MAXCONNS ? "the direct-routing path caps no service, as IPVS does not;"
+                            + " cap each real server with u:N on its real= line instead"
+                            : "its connections follow IPVS's per-state timeouts; set them with lbadm --set tcp"
+                            + " tcpfin udp"));
+                }
+            }
+        }
         SourceLine netmask = block.get(Directive.NETMASK);
         if (netmask != null && !persistent) {
             problems.warn(netmask.number(), "netmask has no effect because this service has no persistent= (netmask"

@@ -192,7 +192,7 @@ final class ServiceBuilder {
         List<RealServer> reals = reals(key, vport, ipv6);
         checkNegotiateNeeds(service, check, request, credentials, reals);
         DirectivesNeedingAnother.warnInBlock(block, persistent != null, reporting.emailAlert().isPresent(),
-                r.problems);
+                !reals.isEmpty() && reals.stream().allMatch(real -> real.forwarding().directRouted()), r.problems);
         UnusedCheckDirectives.warn(block, check.type(), check.connects(), service, protocol,
                 !block.reals.isEmpty(), reals.stream()
                 .filter(rs -> rs.request().isPresent() || rs.receive().isPresent())

@@ -309,6 +309,32 @@ class NoEffectWarningsTest {
     }
 
     @Test
+    void theProxysCapAndIdleTimeoutHaveNoEffectOnADirectRoutedService() {
+        assertThat(Fixtures.warnings("""
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate
+                \tmaxconns=100
+                \tidletimeout=60
+                virtual=10.0.0.1:81
+                \treal=10.0.0.3 ipip
+                \tidletimeout=60
+                virtual=10.0.0.1:82
+                \treal=10.0.0.4:82 masq
+                \tmaxconns=100
+                \tidletimeout=60
+                """)).containsExactly(
+                "test.cf:3: warning: maxconns has no effect because this service's real servers are direct-routed"
+                        + " (gate or ipip): the direct-routing path caps no service, as IPVS does not; cap each real"
+                        + " server with u:N on its real= line instead",
+                "test.cf:4: warning: idletimeout has no effect because this service's real servers are"
+                        + " direct-routed (gate or ipip): its connections follow IPVS's per-state timeouts; set them"
+                        + " with lbadm --set tcp tcpfin udp",
+                "test.cf:7: warning: idletimeout has no effect because this service's real servers are"
+                        + " direct-routed (gate or ipip): its connections follow IPVS's per-state timeouts; set them"
+                        + " with lbadm --set tcp tcpfin udp");
+    }
+
+    @Test
     void alertMailSettingsWithoutARecipientHaveNoEffect() {
         assertThat(Fixtures.warnings("""
                 emailalertfrom=lbd@example.com
