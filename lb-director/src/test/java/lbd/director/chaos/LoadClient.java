@@ -24,7 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 final class LoadClient implements AutoCloseable {
 
     /** One request: its stamps, and why it failed (null: it was answered by a real server). */
-    record Request(long start, long end, String failure) {
+    record Request(long start, long end, String failure, String server) {
         boolean overlaps(Fault f) {
             return start < f.end && end > f.begin;
         }
@@ -47,8 +47,10 @@ final class LoadClient implements AutoCloseable {
             this.threads.add(Thread.ofPlatform().name("load-" + i).daemon().start(() -> {
                 while (running.get()) {
                     long start = clock.incrementAndGet();
-                    String failure = request();
-                    done.add(new Request(start, clock.incrementAndGet(), failure));
+                    String answer = request();
+                    boolean answered = answer.startsWith(ANSWERED);
+                    done.add(new Request(start, clock.incrementAndGet(), answered ? null : answer,
+                            answered ? answer.substring(ANSWERED.length()) : null));
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(pauseMillis));
                 }
             }));
@@ -70,6 +72,11 @@ final class LoadClient implements AutoCloseable {
         return done.stream().filter(r -> r.failure == null && r.start > stamp).count();
     }
 
+    /** Requests answered by the real server named {@code server} that started after {@code stamp}. */
+    long answeredBySince(String server, long stamp) {
+        return done.stream().filter(r -> server.equals(r.server) && r.start > stamp).count();
+    }
+
     /** Stops the threads after their current request and returns every request. */
     List<Request> stop() throws InterruptedException {
         running.set(false);
@@ -87,13 +94,19 @@ final class LoadClient implements AutoCloseable {
         running.set(false);
     }
 
+    /** What {@link #request} returns for an answer, followed by the real server's name. */
+    private static final String ANSWERED = "answered by ";
+
+    /** "answered by NAME", or why the request failed. */
     private String request() {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", vipPort), 5_000);
             s.setSoTimeout(30_000);
             s.getOutputStream().write("GET /index.html HTTP/1.0\r\nHost: vip\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            return response.contains("\r\n\r\nThis is ") ? null : "answer: '" + response + "'";
+            int body = response.indexOf("\r\n\r\nThis is ");
+            return body >= 0 ? ANSWERED + response.substring(body + "\r\n\r\nThis is ".length()).strip()
+                    : "answer: '" + response + "'";
         } catch (IOException e) {
             return e.toString();
         }
