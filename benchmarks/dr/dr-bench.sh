@@ -7,14 +7,17 @@
 #         and inserts it in its flow table);
 #   ack   ACKs of 4096 connections opened first (one SYN each): the established-flow path (look-up, state,
 #         counters, MAC rewrite);
-#   ipip  the same ACKs to an ipip real server (lbd encapsulates each packet).
+#   ipip  the same ACKs to an ipip real server (lbd encapsulates each packet);
+#   bulk  the established connections' ACKs carrying 1440 bytes each (1494-byte frames: room for ipip's 20-byte
+#         header within a 1500-byte MTU), for Gbit/s; "ipip-bulk" the same through an ipip real server.
 # "lbd" forwards with lbd (gate or ipip, checktype=on, eventloops=1: one DR worker); "kernel" with the
 # director's kernel routing the VIP to the sink (ip_forward=1: a route look-up, TTL and MAC rewrite — what
 # IPVS's direct routing does per packet besides its connection table; IPVS itself is not in every kernel).
 # The sink drops the packets in its IP layer (no address for the VIP); its interface counts them.
 #
 # Usage: dr-bench.sh [PACKETS]   (root; default 2000000 per run)
-# Prints one line per run: mode, forwarder, packets sent, packets delivered, seconds, delivered packets/s.
+# Prints one line per run: mode, forwarder, packets sent, packets delivered, seconds, delivered packets/s and
+# Gbit/s (the bytes of the frames the sink received, Ethernet headers included).
 set -eu
 
 PACKETS=${1:-2000000}
@@ -70,35 +73,44 @@ conf() {
              ip="ipv4(sa=198.18.128.0, sa[2]=drnd(), sa[3]=drnd(), da=$VIP, ttl=64, df)" ;;
         open) tcp='tcp(sp=dinc(10000, 14095), dp=80, seq=1, syn)'
               ip="ipv4(sa=198.18.1.2, da=$VIP, ttl=64, df)" ;;
-        ack) tcp='tcp(sp=dinc(10000, 14095), dp=80, seq=2, aseq=1, ack)'
+        ack|bulk) tcp='tcp(sp=dinc(10000, 14095), dp=80, seq=2, aseq=1, ack)'
              ip="ipv4(sa=198.18.1.2, da=$VIP, ttl=64, df)" ;;
     esac
-    printf '{ eth(da=%s, sa=%s, type=0x0800), %s, %s, fill(0x00, 6) }\n' "$DIR_MAC" "$GEN_MAC" "$ip" "$tcp" \
-        >"$TMP/$1.cfg"
+    payload=6
+    [ "$1" != bulk ] || payload=1440
+    printf '{ eth(da=%s, sa=%s, type=0x0800), %s, %s, fill(0x00, %d) }\n' "$DIR_MAC" "$GEN_MAC" "$ip" "$tcp" \
+        "$payload" >"$TMP/$1.cfg"
 }
 
-rx() {
-    n srv cat /sys/class/net/eth0/statistics/rx_packets
+rx() { # packets|bytes
+    n srv cat "/sys/class/net/eth0/statistics/rx_$1"
 }
 
 # run MODE FORWARDER: send PACKETS (after the opening SYNs for ack), report what the sink got
 run() {
     mode=$1
-    gen=$mode
-    if [ "$mode" != syn ]; then
+    case $mode in
+        syn) gen=syn ;;
+        bulk|ipip-bulk) gen=bulk ;;
+        *) gen=ack ;;
+    esac
+    if [ "$gen" != syn ]; then
         conf open
         n gen trafgen -q -o eth0 -i "$TMP/open.cfg" -n 4096 -P 1 >/dev/null 2>&1
-        gen=ack
     fi
     conf "$gen"
-    before=$(rx)
+    before=$(rx packets)
+    bytes_before=$(rx bytes)
     start=$(date +%s.%N)
     n gen trafgen -q -o eth0 -i "$TMP/$gen.cfg" -n "$PACKETS" -P 1 >/dev/null 2>&1
     sleep 1 # the forwarder drains what is queued (the sink's counter is read after)
     end=$(date +%s.%N)
-    after=$(rx)
-    awk -v m="$mode" -v f="$2" -v s="$PACKETS" -v d=$((after - before)) -v t0="$start" -v t1="$end" \
-        'BEGIN { t = t1 - t0 - 1; printf "%-5s %-6s sent %d delivered %d in %.2f s: %.0f packets/s\n", m, f, s, d, t, d / t }'
+    after=$(rx packets)
+    bytes_after=$(rx bytes)
+    awk -v m="$mode" -v f="$2" -v s="$PACKETS" -v d=$((after - before)) -v b=$((bytes_after - bytes_before)) \
+        -v t0="$start" -v t1="$end" 'BEGIN { t = t1 - t0 - 1;
+            printf "%-9s %-6s sent %d delivered %d in %.2f s: %.0f packets/s, %.2f Gbit/s\n", m, f, s, d, t, d / t,
+                b * 8 / t / 1e9 }'
 }
 
 start_lbd() { # forwarding method
@@ -134,10 +146,10 @@ stop_lbd() {
     rm -f "$TMP/lbd.sock"
 }
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames)"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames; bulk 1494-byte)"
 n dir sysctl -qw net.ipv4.ip_forward=1
 n dir ip route add $VIP/32 via 198.18.2.2
-for mode in syn ack; do
+for mode in syn ack bulk; do
     run "$mode" kernel
 done
 n dir ip route del $VIP/32
@@ -145,7 +157,7 @@ n dir sysctl -qw net.ipv4.ip_forward=0
 
 start_lbd gate
 run syn warm-up >/dev/null # the JIT compiles the forwarding path first
-for mode in syn ack; do
+for mode in syn ack bulk; do
     run "$mode" lbd
 done
 stop_lbd
@@ -153,4 +165,5 @@ stop_lbd
 # ipip: the sink decapsulates nothing; it counts the tunnelled packets on its interface all the same.
 start_lbd ipip
 run ipip lbd
+run ipip-bulk lbd
 stop_lbd
