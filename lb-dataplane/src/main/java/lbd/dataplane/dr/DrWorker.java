@@ -241,7 +241,7 @@ final class DrWorker implements Runnable {
                 flush();
                 followTimeouts();
                 flows.expire(nowMillis());
-                stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
+                countEvictions();
                 if (listing.get() != null) {
                     ListingRequest asked = listing.getAndSet(null);
                     asked.answer.complete(flows.describe(asked.limit, nowMillis()));
@@ -273,6 +273,12 @@ final class DrWorker implements Runnable {
         }
         asked.into.limit(at);
         asked.answer.complete(next);
+    }
+
+    /** Once per batch: the flow table's evictions (a full table made room) into the counters the metrics read. */
+    void countEvictions() {
+        stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
+        stats.add(DrStats.UDP_EVICTED, flows.udpEvicted() - stats.get(DrStats.UDP_EVICTED));
     }
 
     /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */

@@ -138,4 +138,37 @@ class DrWorkerUdpTest {
         assertThat(stats.get(DrStats.NO_SERVICE)).isEqualTo(1);
         assertThat(w.flowCount()).isZero();
     }
+
+    /**
+     * 100,000 datagrams, each from a new client address:port, through a worker whose table holds 1024 flows: the
+     * table stays full, not beyond; the flood's flows make room for one another (counted as flows-udp-evicted), an
+     * established TCP connection's packets keep reaching its server, and a new client's SYN still gets in.
+     */
+    @Test
+    void aFloodOfNewSourcePortsNeverTakesTheEntryOfAnEstablishedConnection() {
+        DrWorker w = director(List.of(UDP, TCP));
+        assertThat(forward(w, TestFrames.tcp(TestFrames.CLIENT, 6000, TestFrames.VIP, 53, 0x02, -1, 0, 0x4000, 0)))
+                .isEqualTo(TCP_MAC);
+        byte[] ack = TestFrames.tcp(TestFrames.CLIENT, 6000, TestFrames.VIP, 53, 0x10, -1, 0, 0x4000, 0);
+        assertThat(forward(w, ack.clone())).isEqualTo(TCP_MAC);
+
+        byte[] template = datagram(0);
+        byte[] frame = new byte[template.length];
+        ByteBuffer b = ByteBuffer.wrap(frame);
+        int flood = 100_000;
+        for (int i = 0; i < flood; i++) {
+            System.arraycopy(template, 0, frame, 0, frame.length);
+            b.putInt(14 + 12, 0xC612_0000 | (i / 50_000 + 1) << 8 | 7); // 198.18.x.7, a spoofed source
+            b.putShort(14 + 20, (short) (1024 + i % 50_000));
+            assertThat(forward(w, frame)).isIn(UDP_A, UDP_B);
+        }
+        assertThat(w.flowCount()).as("the table is full, not beyond").isEqualTo(1024);
+        w.countEvictions(); // as the worker does after each batch
+        assertThat(stats.get(DrStats.UDP_EVICTED)).isEqualTo(flood - 1023);
+        assertThat(stats.get(DrStats.FLOW_TABLE_FULL)).isZero();
+        assertThat(forward(w, ack.clone())).as("the established connection's next segment").isEqualTo(TCP_MAC);
+        assertThat(forward(w, TestFrames.tcp(TestFrames.CLIENT, 6001, TestFrames.VIP, 53, 0x02, -1, 0, 0x4000, 0)))
+                .as("a new client's SYN").isEqualTo(TCP_MAC);
+        assertThat(stats.get(DrStats.UNKNOWN_FLOW_NOT_SYN)).isZero();
+    }
 }
