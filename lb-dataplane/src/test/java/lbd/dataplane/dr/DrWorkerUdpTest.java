@@ -17,7 +17,9 @@ import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.InheritedFlows;
+import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.table.DataPlaneSnapshot;
@@ -43,6 +45,7 @@ class DrWorkerUdpTest {
     private static final long TCP_MAC = 0x02_00_00_00_02_01L;
 
     private final DrStats stats = new DrStats();
+    private final InheritedFlows inherited = new InheritedFlows(16);
 
     private DrWorker director(List<VirtualServiceKey> gate) {
         ServiceTable udp = table(UDP, new Destination(0, server(UDP, 1), ForwardingMethod.GATE, 1, UDP_A),
@@ -52,7 +55,7 @@ class DrWorkerUdpTest {
         publisher.publish(new DataPlaneSnapshot(1, Map.of(UDP, udp, TCP, tcp), DataPlaneSnapshot.NO_PREVIOUS,
                 Set.of(), DrDirectory.of(gate, Set.of())));
         return new DrWorker(new PacketSocket[] {null}, new long[] {TestFrames.DIRECTOR_MAC},
-                new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), new InheritedFlows(16));
+                new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), inherited);
     }
 
     private static ServiceTable table(VirtualServiceKey key, Destination... destinations) {
@@ -170,5 +173,34 @@ class DrWorkerUdpTest {
         assertThat(forward(w, TestFrames.tcp(TestFrames.CLIENT, 6001, TestFrames.VIP, 53, 0x02, -1, 0, 0x4000, 0)))
                 .as("a new client's SYN").isEqualTo(TCP_MAC);
         assertThat(stats.get(DrStats.UNKNOWN_FLOW_NOT_SYN)).isZero();
+    }
+
+    /**
+     * A UDP flow handed over (a restart's saved state, an upgrade, the other director's sync) goes on to its server
+     * from its client's first datagram here, not to the scheduler's next choice; a flow handed over to a server the
+     * service no longer has is scheduled afresh. A TCP connection's entry of the same ports stays for TCP.
+     */
+    @Test
+    void aHandedOverUdpFlowGoesOnToItsServerAndOneWhoseServerLeftIsScheduledAfresh() {
+        DrWorker w = director(List.of(UDP, TCP));
+        long client = TestFrames.CLIENT & 0xFFFF_FFFFL;
+        long vip = TestFrames.VIP & 0xFFFF_FFFFL;
+        long deadline = System.nanoTime() / 1_000_000 + 60_000;
+        // rr would send the first new flow to server 1 (UDP_A): this one was server 2's.
+        inherited.put(FlowTable.IPV4, client, 5000, FlowTable.IPV4, vip, 53, true, server(UDP, 2), TcpStates.UDP,
+                false, deadline);
+        inherited.put(FlowTable.IPV4, client, 5001, FlowTable.IPV4, vip, 53, true, server(UDP, 9), TcpStates.UDP,
+                false, deadline);
+        inherited.put(FlowTable.IPV4, client, 5002, FlowTable.IPV4, vip, 53, false, server(TCP, 3),
+                TcpStates.ESTABLISHED, false, deadline);
+
+        assertThat(forward(w, datagram(5000))).isEqualTo(UDP_B);
+        assertThat(forward(w, datagram(5000))).isEqualTo(UDP_B);
+        assertThat(stats.get(DrStats.INHERITED_FLOW_TAKEN)).isEqualTo(1);
+        assertThat(forward(w, datagram(5001))).as("its server 198.18.1.9 is gone: scheduled").isEqualTo(UDP_A);
+        assertThat(forward(w, datagram(5002))).as("a datagram does not take a TCP connection's entry")
+                .isIn(UDP_A, UDP_B);
+        assertThat(inherited.size()).as("the TCP connection's, still waiting for its segment").isEqualTo(1);
+        assertThat(w.flowCount()).isEqualTo(3);
     }
 }

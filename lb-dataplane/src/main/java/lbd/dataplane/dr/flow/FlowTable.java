@@ -448,7 +448,7 @@ public final class FlowTable {
         }
         boolean ipv4 = clientHigh[e] == IPV4;
         return FlowRecords.putTemplate(b, at, ipv4 ? IPV4 : templateOut[0], templateOut[1], templatePrefixes[e],
-                a[0], a[1], ports[e] & 0xffff, a[2], a[3], (int) a[4], templateOut[2], templateOut[3]);
+                a[0], a[1], ports[e] & 0xffff, a[2], a[3], (int) a[4], templateOut[2], templateOut[3], udp[e]);
     }
 
     /** Whether a persistence template controls entry {@code e}. */
