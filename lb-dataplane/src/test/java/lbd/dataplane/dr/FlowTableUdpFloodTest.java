@@ -1,8 +1,16 @@
 package lbd.dataplane.dr;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import lbd.config.PropertySeed;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.TcpStates;
@@ -143,5 +151,181 @@ class FlowTableUdpFloodTest {
 
     private static int find(FlowTable t, int ip, int port) {
         return t.find(FlowTable.IPV4, ip & 0xFFFF_FFFFL, port, VIP, 53, true);
+    }
+
+    // ---- against a reference model ----
+
+    /**
+     * Random datagrams (from more UDP clients than the table holds), SYNs, handshakes, closes and clock steps: the
+     * table holds exactly the model's flows and connections, in the same states, with the same evictions and
+     * counters. The model is the rule written plainly: one list of what may be evicted, oldest first — a half-open
+     * connection from when it became half-open, a UDP flow of at most 8 datagrams from its last datagram; a full
+     * table evicts the list's first, or refuses when it is empty.
+     */
+    @Test
+    void agreesWithAReferenceModel() {
+        qt().withFixedSeed(PropertySeed.seed())
+                .withExamples(200)
+                .forAll(lists().of(integers().between(0, 999)).ofSizeBetween(1, 600))
+                .checkAssert(FlowTableUdpFloodTest::agreesWithTheModel);
+    }
+
+    /** A flow or connection of the model: client {@code client}, UDP or TCP. */
+    private record Key(int client, boolean udp) {
+    }
+
+    private static final class Flow {
+        long lastSeen;
+        byte state;
+        boolean shortLived;
+        int datagrams;
+
+        long deadline() {
+            return lastSeen + (state == TcpStates.SYN_RECV && shortLived ? FlowTable.HALF_OPEN_UNDER_PRESSURE_MILLIS
+                    : TcpStates.timeoutMillis(state));
+        }
+    }
+
+    private static final class Model {
+        final int capacity;
+        final Map<Key, Flow> flows = new LinkedHashMap<>();
+        final LinkedHashSet<Key> evictable = new LinkedHashSet<>(); // oldest first
+        long halfOpenEvicted;
+        long udpEvicted;
+
+        Model(int capacity) {
+            this.capacity = capacity;
+        }
+
+        boolean insert(Key k, long now) {
+            if (flows.size() == capacity) {
+                if (evictable.isEmpty()) {
+                    return false;
+                }
+                Key oldest = evictable.getFirst();
+                Flow f = flows.get(oldest);
+                if (oldest.udp()) {
+                    assertThat(f.datagrams).as("a UDP flow of few datagrams").isLessThanOrEqualTo(8);
+                    udpEvicted++;
+                } else {
+                    assertThat(f.state).as("a half-open connection").isIn(TcpStates.NONE, TcpStates.SYN_RECV);
+                    halfOpenEvicted++;
+                }
+                remove(oldest);
+            }
+            Flow f = new Flow();
+            f.lastSeen = now;
+            f.state = k.udp() ? TcpStates.UDP : TcpStates.NONE;
+            flows.put(k, f);
+            evictable.add(k);
+            return true;
+        }
+
+        void datagram(Key k, long now) {
+            Flow f = flows.get(k);
+            f.lastSeen = now;
+            f.datagrams = Math.min(127, f.datagrams + 1);
+            if (evictable.remove(k) && f.datagrams <= FlowTable.UDP_EVICTABLE_DATAGRAMS) {
+                evictable.add(k); // now the most recently used
+            }
+        }
+
+        void segment(Key k, int tcpFlags, long now) {
+            Flow f = flows.get(k);
+            byte after = TcpStates.next(f.state, tcpFlags);
+            f.lastSeen = now;
+            if (after != f.state) {
+                f.state = after;
+                if (after == TcpStates.NONE || after == TcpStates.SYN_RECV) {
+                    evictable.add(k); // no-op when already there: the list keeps its place
+                    if (after == TcpStates.SYN_RECV) {
+                        f.shortLived = flows.size() >= capacity - capacity / 4;
+                    }
+                } else {
+                    evictable.remove(k);
+                }
+            }
+        }
+
+        void remove(Key k) {
+            flows.remove(k);
+            evictable.remove(k);
+        }
+    }
+
+    private static int find(FlowTable t, Key k) {
+        return k.udp() ? t.find(FlowTable.IPV4, k.client(), 7, VIP, 53, true)
+                : t.find(FlowTable.IPV4, k.client(), 7, VIP, 80);
+    }
+
+    private static void agreesWithTheModel(List<Integer> ops) {
+        int capacity = 16;
+        DestinationCounters counters = new DestinationCounters();
+        Egress out = Egress.sameLink(1);
+        FlowTable t = new FlowTable(capacity, 0);
+        Model model = new Model(capacity);
+        long now = 0;
+        int[] flags = {ACK, FrameParser.TCP_FIN | FrameParser.TCP_ACK, FrameParser.TCP_RST};
+        for (int op : ops) {
+            if (op >= 970) {
+                now += (op - 970) * 12_000L; // up to 5.8 min at once: past the UDP timeout now and then
+                t.expire(now);
+                for (Key k : List.copyOf(model.flows.keySet())) {
+                    long deadline = model.flows.get(k).deadline();
+                    boolean present = find(t, k) >= 0;
+                    if (deadline <= now - 256) {
+                        assertThat(present).as("%s is past its deadline %d at %d", k, deadline, now).isFalse();
+                    } else if (deadline > now) {
+                        assertThat(present).as("%s is not due (%d) at %d", k, deadline, now).isTrue();
+                    }
+                    if (!present) {
+                        model.remove(k); // due, or within the tick after: the wheel may take it either way
+                    }
+                }
+                continue;
+            }
+            Key k = new Key(op % 40, op < 600); // 2.5 times the capacity, of each protocol
+            int e = find(t, k);
+            if (k.udp()) {
+                if (e < 0) {
+                    boolean taken = model.insert(k, now);
+                    e = t.adopt(FlowTable.IPV4, k.client(), 7, VIP, 53, out, counters, TcpStates.UDP, now);
+                    assertThat(e >= 0).as("a new flow of %s taken", k).isEqualTo(taken);
+                    if (e < 0) {
+                        continue;
+                    }
+                }
+                t.onPacket(e, 0, 40, now);
+                model.datagram(k, now);
+            } else if (e < 0 || op % 4 == 0) {
+                if (e < 0) {
+                    boolean taken = model.insert(k, now);
+                    e = t.insert(k.client(), 7, VIP, 80, out, counters, now);
+                    assertThat(e >= 0).as("SYN of %s taken", k).isEqualTo(taken);
+                    if (e < 0) {
+                        continue;
+                    }
+                }
+                t.onPacket(e, SYN, 60, now);
+                model.segment(k, SYN, now);
+            } else {
+                int f = flags[op % 3];
+                t.onPacket(e, f, 52, now);
+                model.segment(k, f, now);
+            }
+            assertThat(t.size()).isEqualTo(model.flows.size());
+            assertThat(t.halfOpenEvicted()).isEqualTo(model.halfOpenEvicted);
+            assertThat(t.udpEvicted()).isEqualTo(model.udpEvicted);
+            long active = 0;
+            for (Map.Entry<Key, Flow> m : model.flows.entrySet()) {
+                int entry = find(t, m.getKey());
+                assertThat(entry).as("%s tracked", m.getKey()).isNotNegative();
+                assertThat(TcpStates.name(t.state(entry))).as("%s's state", m.getKey())
+                        .isEqualTo(TcpStates.name(m.getValue().state));
+                active += m.getValue().state == TcpStates.ESTABLISHED ? 1 : 0;
+            }
+            assertThat(counters.activeConnections()).isEqualTo(active);
+            assertThat(counters.inactiveConnections()).isEqualTo(model.flows.size() - active);
+        }
     }
 }
