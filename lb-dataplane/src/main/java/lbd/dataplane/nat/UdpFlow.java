@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * datagram. It ends when neither side sent anything for the service's timeout (its table's: {@code idletimeout=},
  * else the udp timeout in force, IPVS's 300 s unless {@code lbadm --set} changed it; traffic either way refreshes
  * it, as in IPVS; and as IPVS sets an entry's timeout at each packet, a flow takes a new timeout at its client's
- * next datagram), or at once when the real server's
- * port is unreachable: the connected socket then reports the ICMP error (ECONNREFUSED) on its next read or write.
+ * next datagram), or at once when the real server's port is unreachable: the connected socket then reports the
+ * ICMP error (ECONNREFUSED) on its next read or write.
  * IPVS passes that ICMP error on to the client and keeps the entry until it times out; lbd cannot send ICMP from
  * the VIP without a raw socket, so it ends the flow instead, and the client's next datagram is scheduled afresh
  * (the health check takes the server out meanwhile).
