@@ -46,10 +46,6 @@ final class ServiceBuilder {
     static final int DEFAULT_CHECK_INTERVAL = 10;
     static final int DEFAULT_CHECK_TIMEOUT = 5;
     static final int DEFAULT_NEGOTIATE_TIMEOUT = 30;
-    /** IPVS's tcp timeout. */
-    static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(900);
-    /** IPVS's udp timeout: how long a UDP flow lives after its last datagram either way. */
-    static final Duration DEFAULT_UDP_IDLE_TIMEOUT = Duration.ofSeconds(300);
     /**
      * The flows a UDP service holds at most unless maxconns= says otherwise: each holds a socket, and a flood of
      * new source ports must not take every descriptor (the process's connection ceiling bounds them all too).
@@ -157,8 +153,9 @@ final class ServiceBuilder {
         boolean udp = protocol == Protocol.UDP;
         int maxConns = orElse(r.read(block, Directive.MAXCONNS, v -> Values.integer(v, 0, Integer.MAX_VALUE,
                 "a number of connections (0 = no limit)")), udp ? DEFAULT_UDP_MAX_FLOWS : 0);
-        Duration idleTimeout = orElse(r.read(block, Directive.IDLETIMEOUT, v -> Duration.ofSeconds(Values.seconds(v))),
-                udp ? DEFAULT_UDP_IDLE_TIMEOUT : DEFAULT_IDLE_TIMEOUT);
+        // Kept as written: without it, a udp service follows the udp timeout in force (lbadm --set), as IPVS's do.
+        Optional<Duration> idleTimeout = Optional.ofNullable(r.read(block, Directive.IDLETIMEOUT,
+                v -> Duration.ofSeconds(Values.seconds(v))));
         CheckCredentials credentials = new CheckCredentials(
                 Optional.ofNullable(r.read(block, Directive.LOGIN, v -> Values.text(v, "login=\"readuser\""))),
                 Optional.ofNullable(r.read(block, Directive.PASSWD, v -> Values.text(v, "passwd=\"secret\""))),

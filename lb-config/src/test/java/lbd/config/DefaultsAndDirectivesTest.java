@@ -40,7 +40,8 @@ class DefaultsAndDirectivesTest {
         assertThat(vs.healthCheck().httpMethod()).isEqualTo("GET");
         assertThat(vs.realServers().getFirst().weight()).isEqualTo(1);
         assertThat(vs.maxConnections()).isZero();
-        assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
+        assertThat(vs.idleTimeout()).isEmpty(); // not written
+        assertThat(vs.effectiveIdleTimeout(Duration.ofSeconds(300))).isEqualTo(Duration.ofSeconds(900));
         assertThat(config.globals().cleanStop()).isTrue();
         assertThat(config.globals().sloppyTcp()).as("IPVS: sloppy_tcp 0").isFalse();
         assertThat(config.globals().transport()).isEqualTo(Transport.AUTO);
@@ -49,22 +50,26 @@ class DefaultsAndDirectivesTest {
     }
 
     @Test
-    void udpIsLdirectordsDefaultForPort53AndGetsIpvsUdpTimeoutAndAFlowCap() {
+    void udpIsLdirectordsDefaultForPort53AndFollowsTheUdpTimeoutInForceUnlessIdletimeoutIsWritten() {
         ClusterConfig config = Fixtures.loaded("virtual=10.0.0.1:53\n\treal=10.0.0.2:53 masq\n\tservice=none\n"
                 + "virtual=10.0.0.1:5353\n\tprotocol=udp\n\treal=10.0.0.2 masq\n\tchecktype=ping\n"
                 + "\tidletimeout=30\n\tmaxconns=0\n"
                 + "virtual=10.0.0.1:5354\n\tprotocol=tcp\n\treal=10.0.0.2 masq\n\tchecktype=connect\n");
         VirtualService dns = config.virtualServices().get(0);
         assertThat(dns.protocol()).isEqualTo(Protocol.UDP);
-        assertThat(dns.idleTimeout()).isEqualTo(Duration.ofSeconds(300)); // IPVS's udp timeout
+        assertThat(dns.idleTimeout()).isEmpty();
+        // Without idletimeout=, the udp timeout in force (IPVS's 300 s, or what lbadm --set made it).
+        assertThat(dns.effectiveIdleTimeout(Duration.ofSeconds(300))).isEqualTo(Duration.ofSeconds(300));
+        assertThat(dns.effectiveIdleTimeout(Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(7));
         assertThat(dns.maxConnections()).isEqualTo(65_536);
         VirtualService own = config.virtualServices().get(1);
         assertThat(own.protocol()).isEqualTo(Protocol.UDP);
-        assertThat(own.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(own.idleTimeout()).contains(Duration.ofSeconds(30));
+        assertThat(own.effectiveIdleTimeout(Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(30)); // its own
         assertThat(own.maxConnections()).isZero(); // written: no per-service cap (the process's ceiling still holds)
         VirtualService tcp = config.virtualServices().get(2);
         assertThat(tcp.protocol()).isEqualTo(Protocol.TCP);
-        assertThat(tcp.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
+        assertThat(tcp.effectiveIdleTimeout(Duration.ofSeconds(7))).isEqualTo(Duration.ofSeconds(900)); // not --set's
         assertThat(tcp.maxConnections()).isZero();
     }
 
@@ -159,7 +164,7 @@ class DefaultsAndDirectivesTest {
         assertThat(vs.persistence()).hasValue(600);
         assertThat(vs.netmask()).contains("255.255.255.0");
         assertThat(vs.maxConnections()).isEqualTo(1000);
-        assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(vs.idleTimeout()).contains(Duration.ofSeconds(60));
         assertThat(CheckSummary.format(Fixtures.loaded("virtual=10.0.0.1:80\n real=10.0.0.2:80 gate\n persistent=60\n")))
                 .startsWith("TCP  10.0.0.1:80 wrr persistent 60\n");
         assertThat(CheckSummary.format(Fixtures.loaded(

@@ -48,7 +48,7 @@ class SeedConfigurationsTest {
         assertThat(check.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(check.failureCount()).isEqualTo(1);
         assertThat(check.httpMethod()).isEqualTo("GET");
-        assertThat(vs.idleTimeout()).isEqualTo(Duration.ofSeconds(900));
+        assertThat(vs.effectiveIdleTimeout(Duration.ofSeconds(300))).isEqualTo(Duration.ofSeconds(900));
         assertThat(vs.fallback()).isEmpty();
     }
 

@@ -112,7 +112,7 @@ final class TestConfig {
         }
         return new VirtualService(key(), SchedulerKind.WRR, OptionalInt.empty(), Optional.empty(), rebased,
                 healthCheck(), quiescent, fallback.map(f -> real(key(), f, 1)), fallbackCommand, 0,
-                Duration.ofMinutes(15), 1, SchedulerFlags.NONE, MaglevTableSize.DEFAULT,
+                Optional.of(Duration.ofMinutes(15)), 1, SchedulerFlags.NONE, MaglevTableSize.DEFAULT,
                 List.of(), new Reporting(monitorFile, Optional.empty(), Optional.empty(), Optional.empty()), nat);
     }
 

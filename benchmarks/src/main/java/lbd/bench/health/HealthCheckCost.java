@@ -193,7 +193,8 @@ public final class HealthCheckCost {
                         ForwardingMethod.MASQ, 1, Optional.empty(), Optional.empty(), 0));
             }
             list.add(new VirtualService(key, SchedulerKind.WRR, OptionalInt.empty(), Optional.empty(), reals, check,
-                    true, Optional.empty(), Optional.empty(), 0, Duration.ofMinutes(15), 0, SchedulerFlags.NONE));
+                    true, Optional.empty(), Optional.empty(), 0, Optional.of(Duration.ofMinutes(15)), 0,
+                    SchedulerFlags.NONE));
         }
         GlobalSettings globals = new GlobalSettings(false, Optional.empty(), Optional.empty(), maintenanceDir,
                 false, false, false, Optional.empty(), Transport.AUTO, 0, 0, Optional.empty(), Optional.empty(),

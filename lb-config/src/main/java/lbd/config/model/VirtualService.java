@@ -22,7 +22,9 @@ import java.util.OptionalInt;
  * @param fallback        fallback server used when every real server is down
  * @param fallbackCommand command run when the fallback is activated/withdrawn
  * @param maxConnections  lbd extension: cap on concurrent connections (0 = none)
- * @param idleTimeout     lbd extension: idle timeout of a proxied connection
+ * @param idleTimeout     lbd extension idletimeout=: idle timeout of a proxied connection (tcp) or flow (udp), as
+ *                        written; empty when the block has no idletimeout= ({@link #effectiveIdleTimeout} applies
+ *                        the default, which for udp is the udp timeout in force)
  * @param line            line of the virtual= directive
  * @param schedulerFlags  schedflags= (sh and mh read them), {@link SchedulerFlags#NONE} when not set
  * @param mhTableSize     lbd extension mhtablesize=: the slots of mh's table, one of
@@ -44,7 +46,7 @@ public record VirtualService(
         Optional<RealServer> fallback,
         Optional<String> fallbackCommand,
         int maxConnections,
-        Duration idleTimeout,
+        Optional<Duration> idleTimeout,
         int line,
         SchedulerFlags schedulerFlags,
         int mhTableSize,
@@ -52,11 +54,17 @@ public record VirtualService(
         Reporting reporting,
         NatOptions nat) {
 
+    /**
+     * The NAT proxy's idle timeout of a tcp connection without idletimeout=: IPVS's tcp (ESTABLISHED) timeout. It is
+     * the proxy's own and does not follow {@code ipvsadm --set} (a proxied connection has no IPVS state).
+     */
+    public static final Duration DEFAULT_TCP_IDLE_TIMEOUT = Duration.ofSeconds(900);
+
     /** A service on its one VIP:port, with the kernel's default mh table size, that reports only to lbd's log. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
-                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags) {
+                          int maxConnections, Optional<Duration> idleTimeout, int line, SchedulerFlags schedulerFlags) {
         this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
                 maxConnections, idleTimeout, line, schedulerFlags, MaglevTableSize.DEFAULT, List.of(), Reporting.NONE,
                 NatOptions.NONE);
@@ -66,7 +74,7 @@ public record VirtualService(
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
-                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags,
+                          int maxConnections, Optional<Duration> idleTimeout, int line, SchedulerFlags schedulerFlags,
                           int mhTableSize) {
         this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
                 maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, List.of(), Reporting.NONE,
@@ -77,7 +85,7 @@ public record VirtualService(
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,
                           boolean quiescent, Optional<RealServer> fallback, Optional<String> fallbackCommand,
-                          int maxConnections, Duration idleTimeout, int line, SchedulerFlags schedulerFlags,
+                          int maxConnections, Optional<Duration> idleTimeout, int line, SchedulerFlags schedulerFlags,
                           int mhTableSize, List<VirtualServiceKey> alsoListen) {
         this(key, scheduler, persistence, netmask, realServers, healthCheck, quiescent, fallback, fallbackCommand,
                 maxConnections, idleTimeout, line, schedulerFlags, mhTableSize, alsoListen, Reporting.NONE,
@@ -102,6 +110,16 @@ public record VirtualService(
         }
         Objects.requireNonNull(reporting, "reporting");
         Objects.requireNonNull(nat, "nat");
+    }
+
+    /**
+     * The NAT proxy's idle timeout of this service's connections (tcp) or flows (udp): idletimeout= when written;
+     * else {@link #DEFAULT_TCP_IDLE_TIMEOUT} for tcp and, for udp, {@code udpTimeout} — the udp timeout in force
+     * ({@code ipvsadm --set}'s third value, IPVS's 300 s unless set), as IPVS applies its one udp timeout to every
+     * UDP connection.
+     */
+    public Duration effectiveIdleTimeout(Duration udpTimeout) {
+        return idleTimeout.orElseGet(() -> protocol() == Protocol.UDP ? udpTimeout : DEFAULT_TCP_IDLE_TIMEOUT);
     }
 
     /**

@@ -55,7 +55,9 @@ public final class DrStats {
      * the tunnel does not segment.
      */
     public static final int UDP_COALESCED_NOT_TUNNELLED = FORWARDED + 22;
-    public static final int COUNT = FORWARDED + 23;
+    /** Not a drop: UDP flows of few datagrams the flow table let go to make room for new ones (a flood). */
+    public static final int UDP_EVICTED = FORWARDED + 23;
+    public static final int COUNT = FORWARDED + 24;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -91,6 +93,8 @@ public final class DrStats {
         REPLY_SENT,
         /** Half-open flows evicted to make room (not frames). */
         EVICTED,
+        /** UDP flows of few datagrams evicted to make room (not frames). */
+        UDP_EVICTED,
         /**
          * Connections this worker carries on without having seen their SYN (not frame outcomes: the frame is also
          * forwarded): handed over (a saved table, an upgrade, the other director's sync) or scheduled mid-flow.
@@ -106,6 +110,7 @@ public final class DrStats {
             case DELIVERED_LOCALLY -> Kind.DELIVERED_LOCALLY;
             case ARP_REPLIES_SENT, NEIGHBOUR_ADVERTISEMENTS_SENT, FRAGMENTATION_NEEDED_SENT -> Kind.REPLY_SENT;
             case HALF_OPEN_EVICTED -> Kind.EVICTED;
+            case UDP_EVICTED -> Kind.UDP_EVICTED;
             case INHERITED_FLOW_TAKEN, MID_FLOW_SCHEDULED -> Kind.CARRIED_ON;
             default -> Kind.DROPPED;
         };
@@ -142,6 +147,7 @@ public final class DrStats {
             case ARP_REPLIES_SENT -> "arp-replies-sent";
             case RECEIVED -> "received";
             case HALF_OPEN_EVICTED -> "flows-half-open-evicted";
+            case UDP_EVICTED -> "flows-udp-evicted";
             case DELIVERED_LOCALLY -> "delivered-locally";
             case LOCAL_DELIVERY_FAILED -> "local-delivery-failed";
             case NEIGHBOUR_ADVERTISEMENTS_SENT -> "neighbour-advertisements-sent";

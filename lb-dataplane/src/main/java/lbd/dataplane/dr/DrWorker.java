@@ -241,7 +241,7 @@ final class DrWorker implements Runnable {
                 flush();
                 followTimeouts();
                 flows.expire(nowMillis());
-                stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
+                countEvictions();
                 if (listing.get() != null) {
                     ListingRequest asked = listing.getAndSet(null);
                     asked.answer.complete(flows.describe(asked.limit, nowMillis()));
@@ -273,6 +273,12 @@ final class DrWorker implements Runnable {
         }
         asked.into.limit(at);
         asked.answer.complete(next);
+    }
+
+    /** Once per batch: the flow table's evictions (a full table made room) into the counters the metrics read. */
+    void countEvictions() {
+        stats.add(DrStats.HALF_OPEN_EVICTED, flows.halfOpenEvicted() - stats.get(DrStats.HALF_OPEN_EVICTED));
+        stats.add(DrStats.UDP_EVICTED, flows.udpEvicted() - stats.get(DrStats.UDP_EVICTED));
     }
 
     /** Once per batch: the flow table takes the published timeouts (ipvsadm --set) when they changed. */
@@ -382,7 +388,10 @@ final class DrWorker implements Runnable {
         if (udp) {
             int e = flows.find(clientHigh, clientLow, clientPort, vipKey, vport, true);
             if (e < 0) {
-                e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, TcpStates.UDP, now);
+                e = takeHandedOver(key, clientHigh, clientLow, clientPort, vipKey, vport, true, now);
+                if (e == NOT_HANDED_OVER) {
+                    e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, TcpStates.UDP, now);
+                }
                 if (e < 0) {
                     return false;
                 }
@@ -517,54 +526,75 @@ final class DrWorker implements Runnable {
      */
     private int carryOn(DrDirectory v, VirtualServiceKey key, long clientHigh, long clientLow, int clientPort,
                         int vipKey, int vport, long now) {
-        boolean ipv4 = clientHigh == FlowTable.IPV4;
-        if (inherited.take(clientHigh, clientLow, clientPort, ipv4 ? FlowTable.IPV4 : parser.destinationIpv6High(),
-                ipv4 ? vipKey & 0xFFFF_FFFFL : parser.destinationIpv6Low(), vport, now, claim)) {
-            ServiceSlot slot = state.service(key);
-            Destination d = null;
-            DestinationCounters c = null;
-            if (slot != null) {
-                int index = slot.indexOfServer(claim.server());
-                if (index >= 0) {
-                    d = slot.destination(index);
-                    c = slot.counters(index);
-                } else if (slot.table().fallback().isPresent()
-                        && slot.table().fallback().get().key().equals(claim.server())) {
-                    d = slot.table().fallback().get();
-                    c = slot.fallbackCounters();
-                }
-            }
-            if (d != null && d.egress().resolved()) {
-                int e = flows.adopt(clientHigh, clientLow, clientPort, vipKey, vport, d.egress(), c, claim.state(),
-                        now);
-                if (e >= 0) {
-                    Persistence persistence = slot.persistence();
-                    if (claim.controlled() && persistence != null) {
-                        long handle = persistence.join(clientHigh, clientLow, now);
-                        if (handle != PersistenceTemplates.NO_TEMPLATE) {
-                            flows.controlledBy(e, persistence.templates(), handle, persistence.prefixLength());
-                        }
-                    }
-                    stats.increment(DrStats.INHERITED_FLOW_TAKEN);
-                    return e;
-                }
-            }
-            // Its server is not (yet: a restart's first health checks) in the service, or the table is full: the
-            // packet is dropped and the connection kept until its deadline, for the client's next retransmission.
-            inherited.put(clientHigh, clientLow, clientPort, ipv4 ? FlowTable.IPV4 : parser.destinationIpv6High(),
-                    ipv4 ? vipKey & 0xFFFF_FFFFL : parser.destinationIpv6Low(), vport, claim.server(), claim.state(),
-                    claim.controlled(), claim.deadlineMillis());
-            stats.increment(DrStats.INHERITED_FLOW_WAITING);
-            return -1;
+        int e = takeHandedOver(key, clientHigh, clientLow, clientPort, vipKey, vport, false, now);
+        if (e != NOT_HANDED_OVER) {
+            return e;
         }
         if (v.schedulesMidFlow()) {
-            int e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, TcpStates.ESTABLISHED, now);
+            e = schedule(key, clientHigh, clientLow, clientPort, vipKey, vport, TcpStates.ESTABLISHED, now);
             if (e >= 0) {
                 stats.increment(DrStats.MID_FLOW_SCHEDULED);
             }
             return e;
         }
         stats.increment(DrStats.UNKNOWN_FLOW_NOT_SYN);
+        return -1;
+    }
+
+    /** {@link #takeHandedOver}: no connection of this key was handed over (or, for UDP, it cannot be taken in). */
+    private static final int NOT_HANDED_OVER = -2;
+
+    /**
+     * The first packet here of a connection (a UDP flow when {@code udp}) handed over — a saved table, an upgrade,
+     * the active director's sync: taken into this worker's table, to its server, with its persistence template.
+     * Returns the entry; {@link #NOT_HANDED_OVER} when there is none; -1 when its server is not (yet: a restart's
+     * first health checks) in the service, or the table is full: a TCP packet is then dropped and the connection
+     * kept until its deadline, for the client's next retransmission. A UDP flow in that case returns
+     * {@link #NOT_HANDED_OVER} (its datagram is scheduled afresh, as the NAT proxy schedules afresh the flow of a
+     * server taken out: a datagram needs no earlier state at its server).
+     */
+    private int takeHandedOver(VirtualServiceKey key, long clientHigh, long clientLow, int clientPort, int vipKey,
+                               int vport, boolean udp, long now) {
+        boolean ipv4 = clientHigh == FlowTable.IPV4;
+        long vipHigh = ipv4 ? FlowTable.IPV4 : parser.destinationIpv6High();
+        long vipLow = ipv4 ? vipKey & 0xFFFF_FFFFL : parser.destinationIpv6Low();
+        if (!inherited.take(clientHigh, clientLow, clientPort, vipHigh, vipLow, vport, udp, now, claim)) {
+            return NOT_HANDED_OVER;
+        }
+        ServiceSlot slot = state.service(key);
+        Destination d = null;
+        DestinationCounters c = null;
+        if (slot != null) {
+            int index = slot.indexOfServer(claim.server());
+            if (index >= 0) {
+                d = slot.destination(index);
+                c = slot.counters(index);
+            } else if (slot.table().fallback().isPresent()
+                    && slot.table().fallback().get().key().equals(claim.server())) {
+                d = slot.table().fallback().get();
+                c = slot.fallbackCounters();
+            }
+        }
+        if (d != null && d.egress().resolved()) {
+            int e = flows.adopt(clientHigh, clientLow, clientPort, vipKey, vport, d.egress(), c, claim.state(), now);
+            if (e >= 0) {
+                Persistence persistence = slot.persistence();
+                if (claim.controlled() && persistence != null) {
+                    long handle = persistence.join(clientHigh, clientLow, now);
+                    if (handle != PersistenceTemplates.NO_TEMPLATE) {
+                        flows.controlledBy(e, persistence.templates(), handle, persistence.prefixLength());
+                    }
+                }
+                stats.increment(DrStats.INHERITED_FLOW_TAKEN);
+                return e;
+            }
+        }
+        if (udp) {
+            return NOT_HANDED_OVER;
+        }
+        inherited.put(clientHigh, clientLow, clientPort, vipHigh, vipLow, vport, false, claim.server(),
+                claim.state(), claim.controlled(), claim.deadlineMillis());
+        stats.increment(DrStats.INHERITED_FLOW_WAITING);
         return -1;
     }
 

@@ -103,21 +103,20 @@ public final class FlowHandOver {
         FlowRecords.Writer writer = new FlowRecords.Writer();
         Out out = new Out(buffer, writer, sink, wall);
         out.start();
-        plane.inherited().forEach((ch, cl, cport, vh, vl, vport, server, state, controlled, deadline) -> {
+        plane.inherited().forEach((ch, cl, cport, vh, vl, vport, udp, server, state, controlled, deadline) -> {
             long[] a = addresses(server);
             out.flow(ch, cl, cport, vh, vl, vport, a[0], a[1], server.address().port(), state, deadline - now,
-                    controlled);
+                    controlled, udp);
         });
         flows += out.written;
         out.written = 0;
         DataPlaneSnapshot snapshot = plane.publisher().current();
         Set<VirtualServiceKey> done = new HashSet<>();
         for (ServiceTable t : snapshot.services().values()) {
-            // A record names no protocol for its template: UDP services' templates stay behind, as their flows do.
-            if (t.persistence().isEmpty() || t.key().protocol() != Protocol.TCP || !done.add(t.key())
-                    || !isGate(snapshot.directRouting(), t.key())) {
+            if (t.persistence().isEmpty() || !done.add(t.key()) || !isGate(snapshot.directRouting(), t.key())) {
                 continue;
             }
+            boolean udp = t.key().protocol() == Protocol.UDP;
             Persistence p = t.persistence().get();
             InetAddress vip = t.key().address().address();
             long vh = FlowRecords.high(vip);
@@ -126,7 +125,7 @@ public final class FlowHandOver {
             p.templates().forEachLiveWithTimeout(now, (hi, lo, server, expires, timeout) -> {
                 long[] a = addresses(server);
                 out.template(ipv4 ? FlowTable.IPV4 : hi, lo, p.prefixLength(), vh, vl, t.key().address().port(),
-                        a[0], a[1], server.address().port(), expires, timeout);
+                        a[0], a[1], server.address().port(), expires, timeout, udp);
             });
         }
         out.flush();
@@ -153,13 +152,9 @@ public final class FlowHandOver {
         int left = 0;
         while (r.next()) {
             long remaining = r.remainingMillis() - Math.max(0, ageMillis);
-            if (r.type() == FlowRecords.FLOW && r.udp()) {
-                // A UDP flow is not taken over: the next datagram of its client is scheduled afresh (with
-                // persistence, to the server the template names). Counted with those left behind.
-                left++;
-                continue;
-            }
-            VirtualServiceKey asked = new VirtualServiceKey(Protocol.TCP,
+            // A record names its protocol (a UDP flow, or a UDP service's template): TCP and UDP services on one
+            // VIP:port are two.
+            VirtualServiceKey asked = new VirtualServiceKey(r.udp() ? Protocol.UDP : Protocol.TCP,
                     new Endpoint(FlowRecords.address(r.vipHigh(), r.vipLow()), r.virtualPort()));
             ServiceTable table = snapshot.service(asked);
             if (remaining <= 0 || table == null || !isGate(snapshot.directRouting(), asked)) {
@@ -170,7 +165,7 @@ public final class FlowHandOver {
                     new Endpoint(FlowRecords.address(r.serverHigh(), r.serverLow()), r.serverPort())), k -> k);
             if (r.type() == FlowRecords.FLOW) {
                 if (inherited.put(r.clientHigh(), r.clientLow(), r.clientPort(), r.vipHigh(), r.vipLow(),
-                        r.virtualPort(), server, r.state(), r.controlled(), now + remaining)) {
+                        r.virtualPort(), r.udp(), server, r.state(), r.controlled(), now + remaining)) {
                     flows++;
                 } else {
                     left++;
@@ -232,22 +227,22 @@ public final class FlowHandOver {
         }
 
         void flow(long ch, long cl, int cport, long vh, long vl, int vport, long sh, long sl, int sport, byte state,
-                  long remaining, boolean controlled) {
+                  long remaining, boolean controlled, boolean udp) {
             if (remaining <= 0) {
                 return;
             }
-            if (!writer.flow(ch, cl, cport, vh, vl, vport, sh, sl, sport, state, remaining, controlled)) {
+            if (!writer.flow(ch, cl, cport, vh, vl, vport, sh, sl, sport, state, remaining, controlled, udp)) {
                 flush();
-                writer.flow(ch, cl, cport, vh, vl, vport, sh, sl, sport, state, remaining, controlled);
+                writer.flow(ch, cl, cport, vh, vl, vport, sh, sl, sport, state, remaining, controlled, udp);
             }
             written++;
         }
 
         void template(long hi, long lo, int prefix, long vh, long vl, int vport, long sh, long sl, int sport,
-                      long remaining, long timeout) {
-            if (!writer.template(hi, lo, prefix, vh, vl, vport, sh, sl, sport, remaining, timeout)) {
+                      long remaining, long timeout, boolean udp) {
+            if (!writer.template(hi, lo, prefix, vh, vl, vport, sh, sl, sport, remaining, timeout, udp)) {
                 flush();
-                writer.template(hi, lo, prefix, vh, vl, vport, sh, sl, sport, remaining, timeout);
+                writer.template(hi, lo, prefix, vh, vl, vport, sh, sl, sport, remaining, timeout, udp);
             }
             written++;
         }

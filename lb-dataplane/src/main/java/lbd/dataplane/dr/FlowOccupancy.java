@@ -5,7 +5,7 @@ package lbd.dataplane.dr;
  *
  * @param worker   the worker's index
  * @param flows    entries in use
- * @param capacity the table's fixed size (a new connection beyond it first evicts a half-open one)
+ * @param capacity the table's fixed size (a new connection beyond it first evicts a half-open one, or a UDP flow of few datagrams)
  */
 public record FlowOccupancy(int worker, int flows, int capacity) {
 }

@@ -92,6 +92,8 @@ final class NatLoop {
     // The loop's open connections, threaded through the connections themselves (no node per connection), for
     // the connection listing (lbadm -Lc), which walks them on this thread.
     private ProxiedConnection newest;
+    // The loop's sockets on UDP VIPs, whose flows the listing walks too.
+    private final List<VipDatagrams> datagramSockets = new ArrayList<>();
 
     NatLoop(int index, int loopCount, EventLoop eventLoop, WorkerState worker, NettyTransport transport,
             long spliceThresholdBytes, int connectionShare, ResourceAlarm alarm, SourceAlarm sourceAlarm) {
@@ -348,7 +350,20 @@ final class NatLoop {
                 listed.add(entry);
             }
         }
+        for (VipDatagrams socket : datagramSockets) {
+            socket.describeFlows(listed, limit, now);
+        }
         return new ConnectionEntries(listed, live);
+    }
+
+    /** Loop thread: a socket of this loop on a UDP VIP is open (its flows are listed with the connections). */
+    void datagramSocketOpened(VipDatagrams socket) {
+        datagramSockets.add(socket);
+    }
+
+    /** Loop thread: that socket closed. */
+    void datagramSocketClosed(VipDatagrams socket) {
+        datagramSockets.remove(socket);
     }
 
     /** Any thread: connections of this loop not yet fully closed. */

@@ -16,7 +16,9 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.counter.DestinationCounters;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.Destination;
@@ -33,9 +35,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Counted as IPVS counts a UDP connection: InActConn (UDP has no established state) from the first datagram
  * until the flow ends, which is what lc, wlc and the other load-aware schedulers see; bytes and packets per
- * datagram. It ends when neither side sent anything for the service's timeout ({@code idletimeout}, IPVS's UDP
- * timeout of 300 s by default; traffic either way refreshes it, as in IPVS), or at once when the real server's
- * port is unreachable: the connected socket then reports the ICMP error (ECONNREFUSED) on its next read or write.
+ * datagram. It ends when neither side sent anything for the service's timeout (its table's: {@code idletimeout=},
+ * else the udp timeout in force, IPVS's 300 s unless {@code lbadm --set} changed it; traffic either way refreshes
+ * it, as in IPVS; and as IPVS sets an entry's timeout at each packet, a flow takes a new timeout at its client's
+ * next datagram), or at once when the real server's port is unreachable: the connected socket then reports the
+ * ICMP error (ECONNREFUSED) on its next read or write.
  * IPVS passes that ICMP error on to the client and keeps the entry until it times out; lbd cannot send ICMP from
  * the VIP without a raw socket, so it ends the flow instead, and the client's next datagram is scheduled afresh
  * (the health check takes the server out meanwhile).
@@ -65,7 +69,8 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
     private final RealServerKey destination;
     private final DestinationCounters counters;
     private final boolean onFallback;
-    private final long idleNanos;
+    private long idleNanos; // the timeout of the table it was last timed by (timedTable)
+    private ServiceTable timedTable;
     private PersistenceTemplates templates;
     private long templateHandle;
     private ServiceTable checkedTable;
@@ -90,6 +95,7 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
         this.templates = choice.templates();
         this.templateHandle = choice.templateHandle();
         this.checkedTable = table;
+        this.timedTable = table;
         this.idleNanos = table.idleTimeout().toNanos();
     }
 
@@ -204,9 +210,15 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
         return served;
     }
 
-    /** A datagram from the client: out to the real server, unless its socket holds its bound already (dropped). */
-    void fromClient(ByteBuf content) {
+    /**
+     * A datagram from the client, under the service's current {@code table}: out to the real server, unless its
+     * socket holds its bound already (dropped).
+     */
+    void fromClient(ByteBuf content, ServiceTable table) {
         lastTrafficNanos = System.nanoTime();
+        if (table != timedTable) {
+            retime(table);
+        }
         counters.addIn(content.readableBytes(), 1);
         Channel b = backend;
         if (ended || b == null) {
@@ -221,6 +233,27 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
             b.writeAndFlush(content, b.voidPromise());
         } else {
             drop(content);
+        }
+    }
+
+    /**
+     * The service's table changed since this flow was timed: it takes the table's timeout from this datagram on (a
+     * new {@code lbadm --set} udp timeout, or a reload's idletimeout=), as an IPVS entry takes the timeout in force
+     * at each packet. A shorter one re-arms the timer now; a longer one is found when the timer comes.
+     */
+    private void retime(ServiceTable table) {
+        timedTable = table;
+        long next = table.idleTimeout().toNanos();
+        if (next == idleNanos) {
+            return;
+        }
+        idleNanos = next;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        if (next > 0 && !ended) {
+            timer = loop.eventLoop().schedule(this, next, TimeUnit.NANOSECONDS);
         }
     }
 
@@ -293,6 +326,16 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
         } else {
             timer = loop.eventLoop().schedule(this, idleNanos - quiet, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Loop thread: this flow as IPVS lists a UDP connection (state {@code UDP}); it expires when its timeout has
+     * passed since the last datagram either way.
+     */
+    ConnectionEntry describe(long nowNanos) {
+        long expires = idleNanos > 0 ? lastTrafficNanos + idleNanos - nowNanos : 0;
+        return new ConnectionEntry(new Endpoint(client.getAddress(), client.getPort()), vip.service(),
+                destination.address(), "UDP", TimeUnit.NANOSECONDS.toMillis(Math.max(0, expires)));
     }
 
     /** Ends the flow (idempotent): its socket closes, its counts and its template are released. */

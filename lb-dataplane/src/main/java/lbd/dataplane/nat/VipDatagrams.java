@@ -9,8 +9,10 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.worker.ServiceSlot;
 import org.slf4j.Logger;
@@ -53,6 +55,22 @@ final class VipDatagrams extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         vip = ctx.channel();
+        loop.datagramSocketOpened(this);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        loop.datagramSocketClosed(this);
+    }
+
+    /** Loop thread: appends this socket's flows as IPVS lists UDP connections, while fewer than {@code limit}. */
+    void describeFlows(List<ConnectionEntry> listed, int limit, long nowNanos) {
+        for (UdpFlow flow : flows.values()) {
+            if (listed.size() >= limit) {
+                return;
+            }
+            listed.add(flow.describe(nowNanos));
+        }
     }
 
     @Override
@@ -82,7 +100,7 @@ final class VipDatagrams extends ChannelInboundHandlerAdapter {
                 return;
             }
         }
-        flow.fromClient(content);
+        flow.fromClient(content, slot.table());
     }
 
     /** A new flow for {@code client} with its real server chosen (counted as scheduled), or null (refused). */

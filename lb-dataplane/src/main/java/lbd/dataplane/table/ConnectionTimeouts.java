@@ -4,7 +4,8 @@ package lbd.dataplane.table;
  * IPVS's three settable connection timeouts ({@code ipvsadm --set tcp tcpfin udp}), in seconds: an established TCP
  * connection's ({@code ESTABLISHED}), a TCP connection's after the client's FIN ({@code FIN_WAIT}), and a UDP
  * flow's. The other TCP states keep IPVS's fixed timeouts. Published in every snapshot; the DR workers apply them
- * to their flow tables (UDP's is kept for the UDP flows to come).
+ * to their flow tables, and the udp one is also the idle timeout of the NAT proxy's UDP flows of every service
+ * without idletimeout= (built into their tables).
  */
 public record ConnectionTimeouts(int tcpSeconds, int tcpFinSeconds, int udpSeconds) {
 

@@ -23,7 +23,8 @@ import lbd.dataplane.persist.Persistence;
  *                       {@link Destination#FALLBACK_INDEX})
  * @param maxConnections cap on concurrent connections per service across all workers (0 = none)
  * @param connectTimeout bound on connecting to a real server (NAT)
- * @param idleTimeout    a proxied connection with no traffic for this long is closed (NAT)
+ * @param idleTimeout    a proxied connection (a udp flow) with no traffic for this long is closed (NAT): the service's
+ *                       idletimeout=, else its default (for udp, the udp timeout in force)
  * @param persistence    persistent= and netmask=, with the service's templates; empty when not persistent
  * @param schedulerFlags schedflags= (sh and mh read them)
  * @param mhTableSize    mhtablesize=: the slots of mh's table (one of the kernel's primes)

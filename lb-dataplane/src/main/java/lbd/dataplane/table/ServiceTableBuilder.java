@@ -1,6 +1,7 @@
 package lbd.dataplane.table;
 
 import java.net.Inet6Address;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -74,13 +75,26 @@ public final class ServiceTableBuilder {
 
     /**
      * As above, with connection thresholds that differ from the configured ones ({@code lbadm -e -x -y}; servers
-     * not in {@code effectiveThresholds} keep their {@code real=} line's).
+     * not in {@code effectiveThresholds} keep their {@code real=} line's), and IPVS's default timeouts.
      */
     public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
                                      Map<RealServerKey, Integer> effectiveWeights,
                                      Map<RealServerKey, ConnectionThresholds> effectiveThresholds,
                                      Set<RealServerKey> removed, Function<RealServerKey, Egress> egress,
                                      Set<RealServerKey> down, ServiceTable previous) {
+        return build(service, scheduler, effectiveWeights, effectiveThresholds, removed, egress, down, previous,
+                ConnectionTimeouts.DEFAULTS);
+    }
+
+    /**
+     * As above, with the connection timeouts in force ({@code ipvsadm --set}): a udp service without idletimeout=
+     * gets their udp timeout as its flows' idle timeout ({@link VirtualService#effectiveIdleTimeout}).
+     */
+    public static ServiceTable build(VirtualService service, SchedulerKind scheduler,
+                                     Map<RealServerKey, Integer> effectiveWeights,
+                                     Map<RealServerKey, ConnectionThresholds> effectiveThresholds,
+                                     Set<RealServerKey> removed, Function<RealServerKey, Egress> egress,
+                                     Set<RealServerKey> down, ServiceTable previous, ConnectionTimeouts timeouts) {
         Map<RealServerKey, Integer> lastWeights = new HashMap<>();
         if (previous != null) {
             previous.destinations().forEach(d -> lastWeights.put(d.key(), d.lastWeight()));
@@ -99,7 +113,8 @@ public final class ServiceTableBuilder {
         PersistenceTemplates templates = previous == null ? null
                 : previous.persistence().map(Persistence::templates).orElse(null);
         return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
-                service.healthCheck().connectTimeout(), service.idleTimeout(), persistence(service, templates),
+                service.healthCheck().connectTimeout(),
+                service.effectiveIdleTimeout(Duration.ofSeconds(timeouts.udpSeconds())), persistence(service, templates),
                 service.schedulerFlags(), service.mhTableSize(), service.alsoListen(), service.nat());
     }
 

@@ -353,23 +353,31 @@ class DrFlowTableTest {
     }
 
     @Test
-    void aBackupIsNotToldOfUdpFlows() {
+    void aBackupIsToldOfAUdpFlowAtItsThirdDatagramThenOnceHalfTheUdpTimeoutPassed() {
         FlowTable t = new FlowTable(4, 0);
-        List<Integer> told = new ArrayList<>();
-        t.changeListener((table, entry, now) -> told.add(entry));
+        List<Long> told = new ArrayList<>();
+        t.changeListener((table, entry, now) -> told.add(now));
         int e = t.adopt(FlowTable.IPV4, 1, 1, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);
         t.onPacket(e, 0, 80, 1);
-        t.onPacket(e, 0, 80, 200_000);
-        assertThat(told).as("a taking side leaves UDP flows").isEmpty();
+        t.onPacket(e, 0, 80, 2);
+        assertThat(told).as("two datagrams: IPVS's sync_threshold is 3").isEmpty();
+        t.onPacket(e, 0, 80, 3);
+        t.onPacket(e, 0, 80, 100_000);
+        t.onPacket(e, 0, 80, 150_003); // half of 300 s since it was told
+        assertThat(told).containsExactly(3L, 150_003L);
     }
 
     @Test
-    void aFullTableOfUdpFlowsIsNotEvictedForNewOnes() {
+    void aFullTableOfBusyUdpFlowsIsNotEvictedForNewOnes() {
         FlowTable t = new FlowTable(2, 0);
-        t.adopt(FlowTable.IPV4, 1, 1, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);
-        t.adopt(FlowTable.IPV4, 1, 2, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);
+        for (int port = 1; port <= 2; port++) {
+            int e = t.adopt(FlowTable.IPV4, 1, port, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0);
+            for (int i = 0; i <= FlowTable.UDP_EVICTABLE_DATAGRAMS; i++) { // past 8 datagrams: kept as IPVS keeps it
+                t.onPacket(e, 0, 80, i);
+            }
+        }
         assertThat(t.adopt(FlowTable.IPV4, 1, 3, 9, 53, Egress.sameLink(1), counters, TcpStates.UDP, 0)).isEqualTo(-1);
         assertThat(t.insert(1, 4, 9, 80, Egress.sameLink(1), counters, 0)).isEqualTo(-1);
-        assertThat(t.halfOpenEvicted()).isZero();
+        assertThat(t.halfOpenEvicted() + t.udpEvicted()).isZero();
     }
 }

@@ -17,7 +17,9 @@ import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerFlags;
 import lbd.config.model.SchedulerKind;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.InheritedFlows;
+import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.table.DataPlaneSnapshot;
@@ -43,6 +45,7 @@ class DrWorkerUdpTest {
     private static final long TCP_MAC = 0x02_00_00_00_02_01L;
 
     private final DrStats stats = new DrStats();
+    private final InheritedFlows inherited = new InheritedFlows(16);
 
     private DrWorker director(List<VirtualServiceKey> gate) {
         ServiceTable udp = table(UDP, new Destination(0, server(UDP, 1), ForwardingMethod.GATE, 1, UDP_A),
@@ -52,7 +55,7 @@ class DrWorkerUdpTest {
         publisher.publish(new DataPlaneSnapshot(1, Map.of(UDP, udp, TCP, tcp), DataPlaneSnapshot.NO_PREVIOUS,
                 Set.of(), DrDirectory.of(gate, Set.of())));
         return new DrWorker(new PacketSocket[] {null}, new long[] {TestFrames.DIRECTOR_MAC},
-                new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), new InheritedFlows(16));
+                new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), inherited);
     }
 
     private static ServiceTable table(VirtualServiceKey key, Destination... destinations) {
@@ -137,5 +140,67 @@ class DrWorkerUdpTest {
         assertThat(forward(w, datagram(5000))).isEqualTo(-1);
         assertThat(stats.get(DrStats.NO_SERVICE)).isEqualTo(1);
         assertThat(w.flowCount()).isZero();
+    }
+
+    /**
+     * 100,000 datagrams, each from a new client address:port, through a worker whose table holds 1024 flows: the
+     * table stays full, not beyond; the flood's flows make room for one another (counted as flows-udp-evicted), an
+     * established TCP connection's packets keep reaching its server, and a new client's SYN still gets in.
+     */
+    @Test
+    void aFloodOfNewSourcePortsNeverTakesTheEntryOfAnEstablishedConnection() {
+        DrWorker w = director(List.of(UDP, TCP));
+        assertThat(forward(w, TestFrames.tcp(TestFrames.CLIENT, 6000, TestFrames.VIP, 53, 0x02, -1, 0, 0x4000, 0)))
+                .isEqualTo(TCP_MAC);
+        byte[] ack = TestFrames.tcp(TestFrames.CLIENT, 6000, TestFrames.VIP, 53, 0x10, -1, 0, 0x4000, 0);
+        assertThat(forward(w, ack.clone())).isEqualTo(TCP_MAC);
+
+        byte[] template = datagram(0);
+        byte[] frame = new byte[template.length];
+        ByteBuffer b = ByteBuffer.wrap(frame);
+        int flood = 100_000;
+        for (int i = 0; i < flood; i++) {
+            System.arraycopy(template, 0, frame, 0, frame.length);
+            b.putInt(14 + 12, 0xC612_0000 | (i / 50_000 + 1) << 8 | 7); // 198.18.x.7, a spoofed source
+            b.putShort(14 + 20, (short) (1024 + i % 50_000));
+            assertThat(forward(w, frame)).isIn(UDP_A, UDP_B);
+        }
+        assertThat(w.flowCount()).as("the table is full, not beyond").isEqualTo(1024);
+        w.countEvictions(); // as the worker does after each batch
+        assertThat(stats.get(DrStats.UDP_EVICTED)).isEqualTo(flood - 1023);
+        assertThat(stats.get(DrStats.FLOW_TABLE_FULL)).isZero();
+        assertThat(forward(w, ack.clone())).as("the established connection's next segment").isEqualTo(TCP_MAC);
+        assertThat(forward(w, TestFrames.tcp(TestFrames.CLIENT, 6001, TestFrames.VIP, 53, 0x02, -1, 0, 0x4000, 0)))
+                .as("a new client's SYN").isEqualTo(TCP_MAC);
+        assertThat(stats.get(DrStats.UNKNOWN_FLOW_NOT_SYN)).isZero();
+    }
+
+    /**
+     * A UDP flow handed over (a restart's saved state, an upgrade, the other director's sync) goes on to its server
+     * from its client's first datagram here, not to the scheduler's next choice; a flow handed over to a server the
+     * service no longer has is scheduled afresh. A TCP connection's entry of the same ports stays for TCP.
+     */
+    @Test
+    void aHandedOverUdpFlowGoesOnToItsServerAndOneWhoseServerLeftIsScheduledAfresh() {
+        DrWorker w = director(List.of(UDP, TCP));
+        long client = TestFrames.CLIENT & 0xFFFF_FFFFL;
+        long vip = TestFrames.VIP & 0xFFFF_FFFFL;
+        long deadline = System.nanoTime() / 1_000_000 + 60_000;
+        // rr would send the first new flow to server 1 (UDP_A): this one was server 2's.
+        inherited.put(FlowTable.IPV4, client, 5000, FlowTable.IPV4, vip, 53, true, server(UDP, 2), TcpStates.UDP,
+                false, deadline);
+        inherited.put(FlowTable.IPV4, client, 5001, FlowTable.IPV4, vip, 53, true, server(UDP, 9), TcpStates.UDP,
+                false, deadline);
+        inherited.put(FlowTable.IPV4, client, 5002, FlowTable.IPV4, vip, 53, false, server(TCP, 3),
+                TcpStates.ESTABLISHED, false, deadline);
+
+        assertThat(forward(w, datagram(5000))).isEqualTo(UDP_B);
+        assertThat(forward(w, datagram(5000))).isEqualTo(UDP_B);
+        assertThat(stats.get(DrStats.INHERITED_FLOW_TAKEN)).isEqualTo(1);
+        assertThat(forward(w, datagram(5001))).as("its server 198.18.1.9 is gone: scheduled").isEqualTo(UDP_A);
+        assertThat(forward(w, datagram(5002))).as("a datagram does not take a TCP connection's entry")
+                .isIn(UDP_A, UDP_B);
+        assertThat(inherited.size()).as("the TCP connection's, still waiting for its segment").isEqualTo(1);
+        assertThat(w.flowCount()).isEqualTo(3);
     }
 }

@@ -1,6 +1,7 @@
 package lbd.dataplane.nat;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.Optional;
 import lbd.config.model.Endpoint;
+import lbd.dataplane.conn.ConnectionEntry;
 import lbd.config.model.ForwardingMethod;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
@@ -221,6 +223,38 @@ class NatUdpTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> h.counts(a)[0] == 0);
             assertThat(UdpHarness.text(h.ask(client, "q"))).isEqualTo("B:q"); // a new flow: rr's next server
         }
+    }
+
+    @Test
+    void aFlowTakesANewTimeoutAtItsClientsNextDatagramAsAnIpvsEntryDoes() throws IOException {
+        UdpHarness h = harness(TransportKind.NIO, "127.0.0.1");
+        Endpoint a = h.server("A", 0).endpoint();
+        Endpoint b = h.server("B", 0).endpoint();
+        h.publish(h.table(SchedulerKind.RR, 0, LONG, a, b));
+        h.start();
+        try (DatagramSocket client = h.client(); DatagramSocket idle = h.client()) {
+            assertThat(UdpHarness.text(h.ask(client, "q1"))).isEqualTo("A:q1");
+            assertThat(UdpHarness.text(h.ask(idle, "q1"))).isEqualTo("B:q1");
+            // Listed as IPVS lists UDP connections (lbadm -Lc): state UDP, expiring in the timeout.
+            assertThat(listed(h)).extracting(ConnectionEntry::client, ConnectionEntry::state).containsExactlyInAnyOrder(
+                    tuple(new Endpoint(client.getLocalAddress(), client.getLocalPort()), "UDP"),
+                    tuple(new Endpoint(idle.getLocalAddress(), idle.getLocalPort()), "UDP"));
+            assertThat(listed(h)).allSatisfy(e -> assertThat(e.expiresMillis()).isBetween(290_000L, 300_000L));
+            // The udp timeout in force becomes 300 ms (lbadm --set): a new table for the service, same servers.
+            h.publish(h.table(SchedulerKind.RR, 0, Duration.ofMillis(300), a, b));
+            assertThat(UdpHarness.text(h.ask(client, "q2"))).isEqualTo("A:q2"); // same flow, now timed by 300 ms
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.counts(a)[0] == 0);
+            // The flow that sent nothing since keeps the timer it had (300 s), as an idle IPVS entry does.
+            assertThat(h.counts(b)[0]).isEqualTo(1);
+            assertThat(listed(h)).extracting(ConnectionEntry::client)
+                    .containsExactly(new Endpoint(idle.getLocalAddress(), idle.getLocalPort()));
+        }
+    }
+
+    private static List<ConnectionEntry> listed(UdpHarness h) {
+        List<ConnectionEntry> all = new ArrayList<>();
+        h.proxy.connections(100, Duration.ofSeconds(5)).forEach(c -> all.addAll(c.listed()));
+        return all;
     }
 
     @ParameterizedTest

@@ -98,6 +98,6 @@ class ServiceTableBuilderTest {
                 Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofSeconds(5), 1, Optional.empty(),
                 Optional.empty(), Optional.empty(), "GET", Optional.empty(), Optional.empty());
         return new VirtualService(SERVICE, scheduler, OptionalInt.empty(), Optional.empty(), reals, check, true,
-                fallback, Optional.empty(), 100, Duration.ofSeconds(900), 12, SchedulerFlags.NONE);
+                fallback, Optional.empty(), 100, Optional.of(Duration.ofSeconds(900)), 12, SchedulerFlags.NONE);
     }
 }

@@ -21,6 +21,7 @@ import lbd.config.model.ConnectionThresholds;
 import lbd.config.model.DaemonStatus;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.GlobalSettings;
+import lbd.config.model.Protocol;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.SchedulerKind;
@@ -479,7 +480,9 @@ public final class Director implements AutoCloseable {
 
     /**
      * {@code lbadm --set tcp tcpfin udp}: the connection timeouts, in seconds, 0 leaving one as it is; published
-     * for the DR flow tables, and kept across reloads as the kernel keeps them. Returns what is now in force.
+     * for the DR flow tables, and kept across reloads as the kernel keeps them. A new udp timeout also rebuilds the
+     * tables of the udp services without idletimeout= (their NAT flows' idle timeout is it). Returns what is now in
+     * force.
      */
     public ConnectionTimeouts setTimeouts(int tcp, int tcpFin, int udp) {
         return conductor.call("lbadm --set " + tcp + " " + tcpFin + " " + udp, () -> {
@@ -490,6 +493,13 @@ public final class Director implements AutoCloseable {
                 throw new DirectorException(e.getMessage());
             }
             if (!next.equals(timeouts)) {
+                if (next.udpSeconds() != timeouts.udpSeconds()) {
+                    for (VirtualService vs : effective.virtualServices()) {
+                        if (vs.protocol() == Protocol.UDP && vs.idleTimeout().isEmpty()) {
+                            tables.mark(vs.key());
+                        }
+                    }
+                }
                 timeouts = next;
                 timeoutsChanged = true;
             }
@@ -730,7 +740,8 @@ public final class Director implements AutoCloseable {
             dr.configure(effective);
         }
         Set<VirtualServiceKey> changed = tables.rebuild(effective,
-                vs -> TableFactory.build(vs, this::state, edits, dr::egress, tables.published().get(vs.key())));
+                vs -> TableFactory.build(vs, this::state, edits, dr::egress, tables.published().get(vs.key()),
+                        timeouts));
         boolean directoryChanged = dr.takeDirectoryChanged();
         DataPlaneSnapshot published = publisher.current();
         if (!changed.isEmpty() || directoryChanged || timeoutsChanged || version == 0) {

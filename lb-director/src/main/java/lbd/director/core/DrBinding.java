@@ -357,6 +357,11 @@ final class DrBinding implements AutoCloseable {
         owner.scheduleWithFixedDelay(this::requestResolve, every, every, TimeUnit.MILLISECONDS);
         // Connections handed over (a restart, the other director) that never saw a packet here, past their timers.
         owner.scheduleWithFixedDelay(() -> plane.expireInherited(), every, every, TimeUnit.MILLISECONDS);
+        // A flow table running full (a flood): one line per interval at most, from the workers' counters.
+        FlowTablePressure pressure = new FlowTablePressure(log);
+        long report = FlowTablePressure.INTERVAL.toMillis();
+        owner.scheduleWithFixedDelay(() -> pressure.report(plane.stats(), plane.flowOccupancy()), report, report,
+                TimeUnit.MILLISECONDS);
     }
 
     /** Any thread: one resolution at a time is queued on the DR thread; requests meanwhile join it. */

@@ -34,8 +34,6 @@ final class RuntimeEdits {
     private static final HealthCheck NO_CHECK = new HealthCheck(CheckType.ON, 0, ServiceType.NONE,
             Duration.ofSeconds(10), Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), 1,
             Optional.empty(), Optional.empty(), Optional.empty(), "GET", Optional.empty(), Optional.empty());
-    /** IPVS's tcp timeout: the idle timeout of a proxied connection of a service lbadm adds. */
-    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(900);
 
     private final Map<RealServerKey, Integer> weights = new HashMap<>();
     private final Map<RealServerKey, ConnectionThresholds> thresholds = new HashMap<>();
@@ -197,7 +195,7 @@ final class RuntimeEdits {
 
     private static VirtualService newService(ServiceSettings s) {
         return new VirtualService(s.key(), s.scheduler(), s.persistence(), s.netmask(), List.of(), NO_CHECK, true,
-                Optional.empty(), Optional.empty(), 0, IDLE_TIMEOUT, 0, s.flags());
+                Optional.empty(), Optional.empty(), 0, Optional.empty(), 0, s.flags()); // the protocol's idle timeout
     }
 
     /** Whether lbadm added this service (it is not in the configuration file). */

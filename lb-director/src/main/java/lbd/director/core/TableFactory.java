@@ -8,6 +8,7 @@ import java.util.function.Function;
 import lbd.config.model.RealServer;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.ServiceTableBuilder;
@@ -29,9 +30,11 @@ final class TableFactory {
      * @param egress where each gate or ipip server's packets go ({@code Egress.UNRESOLVED} while not resolved)
      * @param previous the table published for the service before, or null: what it carries on (persistence
      *                 templates, each server's last weight) goes on in the new one
+     * @param timeouts the connection timeouts in force (lbadm --set): a udp service without idletimeout= takes
+     *                 their udp one for its NAT flows
      */
     static ServiceTable build(VirtualService vs, Function<RealServerKey, RealServerState> states, RuntimeEdits edits,
-            Function<RealServerKey, Egress> egress, ServiceTable previous) {
+            Function<RealServerKey, Egress> egress, ServiceTable previous, ConnectionTimeouts timeouts) {
         Map<RealServerKey, Integer> weights = new HashMap<>();
         Set<RealServerKey> removed = new HashSet<>();
         Set<RealServerKey> down = new HashSet<>();
@@ -48,6 +51,6 @@ final class TableFactory {
             }
         }
         return ServiceTableBuilder.build(vs, vs.scheduler(), weights, edits.thresholds(), removed, egress, down,
-                previous);
+                previous, timeouts);
     }
 }

@@ -15,6 +15,10 @@ import javax.crypto.Mac;
  * </pre>
  * The generation and sequence are the sender's own for its sync datagrams (checked by a {@link ReplayGuard}
  * apart from the heartbeats'), so a captured batch cannot be replayed. Not thread-safe: one codec per thread.
+ *
+ * <p>What a connection is (TCP or UDP, and a template's service's protocol) is the payload's to say: FlowRecords
+ * marks UDP flows and UDP services' templates, so the envelope's version stays 1 (a peer whose FlowRecords predates
+ * UDP refuses a message holding a UDP record whole, and logs why).
  */
 public final class SyncCodec {
 

@@ -14,13 +14,14 @@ import lbd.dataplane.dr.DrStats;
  * @param forwarded        frames sent on to a real server
  * @param deliveredLocally frames handed to this host's stack
  * @param halfOpenEvicted  half-open flows evicted from a full flow table
+ * @param udpEvicted       UDP flows of few datagrams evicted from a full flow table
  * @param parsed           frames handled further, by kind (tcp, arp, neighbour-solicitation)
  * @param dropped          frames dropped, by reason
  * @param replies          ARP replies, neighbour advertisements and ICMP too-big messages sent, by kind
  * @param carriedOn        connections carried on without their SYN seen here, by how (handed-over,
  *                         scheduled-mid-flow)
  */
-public record DrTotals(long received, long forwarded, long deliveredLocally, long halfOpenEvicted,
+public record DrTotals(long received, long forwarded, long deliveredLocally, long halfOpenEvicted, long udpEvicted,
                        SortedMap<String, Long> parsed, SortedMap<String, Long> dropped,
                        SortedMap<String, Long> replies, SortedMap<String, Long> carriedOn) {
 
@@ -29,6 +30,7 @@ public record DrTotals(long received, long forwarded, long deliveredLocally, lon
         long forwarded = 0;
         long local = 0;
         long evicted = 0;
+        long udpEvicted = 0;
         SortedMap<String, Long> parsed = new TreeMap<>();
         SortedMap<String, Long> dropped = new TreeMap<>();
         SortedMap<String, Long> replies = new TreeMap<>();
@@ -40,13 +42,14 @@ public record DrTotals(long received, long forwarded, long deliveredLocally, lon
                 case FORWARDED -> forwarded += n;
                 case DELIVERED_LOCALLY -> local += n;
                 case EVICTED -> evicted += n;
+                case UDP_EVICTED -> udpEvicted += n;
                 case FRAME -> parsed.merge(DrStats.reason(c), n, Long::sum);
                 case DROPPED -> dropped.merge(DrStats.reason(c), n, Long::sum);
                 case REPLY_SENT -> replies.merge(DrStats.reason(c), n, Long::sum);
                 case CARRIED_ON -> carriedOn.merge(DrStats.reason(c), n, Long::sum);
             }
         }
-        return new DrTotals(received, forwarded, local, evicted, Collections.unmodifiableSortedMap(parsed),
+        return new DrTotals(received, forwarded, local, evicted, udpEvicted, Collections.unmodifiableSortedMap(parsed),
                 Collections.unmodifiableSortedMap(dropped), Collections.unmodifiableSortedMap(replies),
                 Collections.unmodifiableSortedMap(carriedOn));
     }

@@ -210,8 +210,8 @@ public final class JsonListing {
 
     /**
      * {@code directRouting}: frames {@code received}, {@code forwarded}, {@code deliveredLocally}, {@code dropped}
-     * by reason and their total {@code droppedTotal}, {@code replies} by kind, {@code halfOpenEvicted}, the flow
-     * tables' {@code flows} and {@code flowCapacity} summed, and {@code unresolved}: the gate real servers held down
+     * by reason and their total {@code droppedTotal}, {@code replies} by kind, {@code halfOpenEvicted},
+     * {@code udpEvicted}, the flow tables' {@code flows} and {@code flowCapacity} summed, and {@code unresolved}: the gate real servers held down
      * for want of a MAC address. The same classification as the metrics (DrStats.kind).
      */
     private static void directRouting(JsonGenerator g, DirectRoutingView dr) throws IOException {
@@ -232,6 +232,7 @@ public final class JsonListing {
         }
         g.writeEndObject();
         g.writeNumberField("halfOpenEvicted", totals.halfOpenEvicted());
+        g.writeNumberField("udpEvicted", totals.udpEvicted());
         g.writeNumberField("flows", dr.flows().stream().mapToLong(FlowOccupancy::flows).sum());
         g.writeNumberField("flowCapacity", dr.flows().stream().mapToLong(FlowOccupancy::capacity).sum());
         g.writeArrayFieldStart("unresolved");

@@ -216,6 +216,9 @@ final class LbdCollector implements MultiCollector {
             out.metricSnapshot(singleCounter("lbd_dr_flows_half_open_evicted",
                     "Half-open flows (only a SYN seen) evicted from a full flow table to make room",
                     totals.halfOpenEvicted()));
+            out.metricSnapshot(singleCounter("lbd_dr_flows_udp_evicted",
+                    "UDP flows of at most 8 datagrams evicted from a full flow table to make room (least recently"
+                    + " used first)", totals.udpEvicted()));
         }
         List<FlowOccupancy> flows = source.directRoutingFlows();
         if (!flows.isEmpty()) {

@@ -6,11 +6,13 @@ import static org.assertj.core.groups.Tuple.tuple;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import lbd.config.ConfigLoader;
 import lbd.config.ConfigResult;
 import lbd.config.model.RealServerKey;
 import lbd.config.model.VirtualService;
+import lbd.dataplane.table.ConnectionTimeouts;
 import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.ServiceTable;
@@ -61,7 +63,7 @@ class TableFactoryTest {
         RuntimeEdits edits = new RuntimeEdits();
         edits.setWeight(key, 7);
         ServiceTable table = TableFactory.build(vs, k -> RealServerState.ALWAYS_UP, edits,
-                Map.of(key, Egress.sameLink(0x0200_0000_0011L))::get, null);
+                Map.of(key, Egress.sameLink(0x0200_0000_0011L))::get, null, ConnectionTimeouts.DEFAULTS);
         assertThat(table.destinations()).singleElement().satisfies(d -> {
             assertThat(d.weight()).isEqualTo(7);
             assertThat(d.mac()).isEqualTo(0x0200_0000_0011L);
@@ -85,9 +87,10 @@ class TableFactoryTest {
         RuntimeEdits edits = new RuntimeEdits();
         edits.setWeight(firstServer, 0); // the operator's weight 0: not held down
         ServiceTable first = TableFactory.build(vs, k -> RealServerState.ALWAYS_UP, new RuntimeEdits(),
-                k -> Egress.UNRESOLVED, null);
+                k -> Egress.UNRESOLVED, null, ConnectionTimeouts.DEFAULTS);
         ServiceTable table = TableFactory.build(vs, k -> k.equals(firstServer) ? RealServerState.ALWAYS_UP
-                : new RealServerState(false, "connect: refused"), edits, k -> Egress.UNRESOLVED, first);
+                : new RealServerState(false, "connect: refused"), edits, k -> Egress.UNRESOLVED, first,
+                ConnectionTimeouts.DEFAULTS);
 
         assertThat(table.persistence()).hasValueSatisfying(p -> {
             assertThat(p.timeoutMillis()).isEqualTo(600_000);
@@ -102,10 +105,28 @@ class TableFactoryTest {
                         .templates()));
     }
 
+    @Test
+    void aUdpServiceWithoutIdletimeoutTakesTheUdpTimeoutInForceAndOneWithItKeepsItsOwn() throws IOException {
+        ConnectionTimeouts set = ConnectionTimeouts.DEFAULTS.with(0, 0, 7); // lbadm --set 0 0 7
+        VirtualService dns = load("virtual=198.18.0.1:53\n\tprotocol=udp\n\treal=198.18.0.11 masq\n\tchecktype=on\n");
+        assertThat(TableFactory.build(dns, k -> RealServerState.ALWAYS_UP, new RuntimeEdits(), k -> Egress.UNRESOLVED,
+                null, set).idleTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(TableFactory.build(dns, k -> RealServerState.ALWAYS_UP, new RuntimeEdits(), k -> Egress.UNRESOLVED,
+                null, ConnectionTimeouts.DEFAULTS).idleTimeout()).isEqualTo(Duration.ofSeconds(300));
+        VirtualService own = load("virtual=198.18.0.1:53\n\tprotocol=udp\n\treal=198.18.0.11 masq\n\tchecktype=on\n"
+                + "\tidletimeout=30\n");
+        assertThat(TableFactory.build(own, k -> RealServerState.ALWAYS_UP, new RuntimeEdits(), k -> Egress.UNRESOLVED,
+                null, set).idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        VirtualService tcp = load("virtual=198.18.0.1:80\n\treal=198.18.0.11 masq\n\tchecktype=on\n");
+        assertThat(TableFactory.build(tcp, k -> RealServerState.ALWAYS_UP, new RuntimeEdits(), k -> Egress.UNRESOLVED,
+                null, set).idleTimeout()).as("the proxy's tcp timeout, not --set's").isEqualTo(Duration.ofSeconds(900));
+    }
+
     /** The first real server up (when {@code up} names it), every other one down. */
     private static ServiceTable build(VirtualService vs, RealServerKey up) {
         return TableFactory.build(vs, k -> k.equals(up) ? RealServerState.ALWAYS_UP
-                : new RealServerState(false, "connect: refused"), new RuntimeEdits(), k -> Egress.UNRESOLVED, null);
+                : new RealServerState(false, "connect: refused"), new RuntimeEdits(), k -> Egress.UNRESOLVED, null,
+                ConnectionTimeouts.DEFAULTS);
     }
 
     private VirtualService service(String quiescent) throws IOException {

@@ -179,16 +179,23 @@ final class DrLab implements AutoCloseable {
 
     /** lbd --config with the lines given (logfile=, checkinterval=1 and autoreload=no added) in the namespace. */
     Process startLbd(String name, String... lines) throws IOException {
+        return startLbd(name, java.util.Map.of(), lines);
+    }
+
+    /** As above, with these environment variables (LBD_RUN_DIR: where a cleanstop=no stop saves the DR state). */
+    Process startLbd(String name, java.util.Map<String, String> environment, String... lines) throws IOException {
         Path config = tmp.resolve("lbd.cf");
         List<String> all = new ArrayList<>(List.of("autoreload=no", "checkinterval=1", "logfile=\"" + log + "\""));
         all.addAll(List.of(lines));
         Files.writeString(config, String.join("\n", all) + "\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder("ip", "netns", "exec", ns(name), java, "--enable-native-access=ALL-UNNAMED",
+        ProcessBuilder b = new ProcessBuilder("ip", "netns", "exec", ns(name), java, "--enable-native-access=ALL-UNNAMED",
                 "-Xshare:auto", "-cp", cp, LbdMain.class.getName(), "--config", config.toString(), "--socket",
                 socket.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("lbd.out").toFile())).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("lbd.out").toFile()));
+        b.environment().putAll(environment);
+        Process p = b.start();
         processes.add(p);
         return p;
     }

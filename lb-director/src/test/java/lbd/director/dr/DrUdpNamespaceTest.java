@@ -55,29 +55,7 @@ class DrUdpNamespaceTest {
         DrLab lab = new DrLab(ipip ? "drt" : "dru");
         boolean passed = false;
         try {
-            lab.switchNs("sw");
-            lab.host("sw", "cli", "198.18.0.1/24");
-            lab.host("sw", "dir", "198.18.0.10/24");
-            List<Process> dns = new ArrayList<>();
-            for (String[] vm : List.of(new String[] {"vm2", VM2}, new String[] {"vm3", VM3})) {
-                lab.host("sw", vm[0], vm[1] + "/24");
-                if (ipip) {
-                    lab.ipipEndpoint(vm[0]);
-                    lab.vipSetup(vm[0], "--iface", "eth0", "--tunnel", "start", VIP);
-                    lab.awaitTunnel(vm[0]);
-                } else {
-                    lab.vipSetup(vm[0], "--iface", "eth0", "start", VIP);
-                }
-                // One socket per address (bind-interfaces): an answer leaves from the address asked, the VIP's
-                // from the VIP, as DR needs.
-                dns.add(lab.spawn(vm[0], "/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
-                        "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=" + vm[1],
-                        "--listen-address=" + VIP, "--port=53", "--address=/" + NAME + "/" + vm[1], "--user=root",
-                        "--pid-file"));
-                await("dnsmasq in " + vm[0] + " answers").atMost(Duration.ofSeconds(20))
-                        .pollInterval(Duration.ofMillis(100)).until(() -> dig(lab, vm[0], vm[1]).equals(vm[1]));
-            }
-
+            List<Process> dns = farm(lab, ipip);
             Process lbd = lab.startLbd("dir",
                     "quiescent=no",
                     "eventloops=1", // one DR worker, so one rr sequence (each worker schedules its own flows)
@@ -139,6 +117,99 @@ class DrUdpNamespaceTest {
             }
             lab.close();
         }
+    }
+
+    /**
+     * cleanstop=no carries the UDP flows on across a restart, as the TCP connections: each client port's next
+     * datagram goes to the server it had, not to rr's next choice (asked in another order than before, rr alone
+     * would give each port the other server).
+     */
+    @Test
+    void udpFlowsAreCarriedOnAcrossARestartWithCleanstopNo() throws Exception {
+        assumeTrue(Shell.isRoot(), "DrUdpNamespaceTest needs root (network namespaces, AF_PACKET); skipped");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/dnsmasq")) && Files.isExecutable(Path.of("/usr/bin/dig")),
+                "dnsmasq (dnsmasq-base) or dig (bind9-dnsutils) is absent: CI installs both");
+        DrLab lab = new DrLab("drr");
+        boolean passed = false;
+        try {
+            farm(lab, false);
+            Path runDir = Files.createDirectories(lab.tmp.resolve("run"));
+            java.util.Map<String, String> env = java.util.Map.of("LBD_RUN_DIR", runDir.toString());
+            String[] config = {"quiescent=no", "cleanstop=no", "eventloops=1", "negotiatetimeout=1",
+                "virtual=" + VIP + ":53", "\tprotocol=udp", "\treal=" + VM2 + ":53 gate", "\treal=" + VM3 + ":53 gate",
+                "\tservice=dns", "\trequest=\"" + NAME + "\"", "\treceive=\"198\\.18\\.0\\.\"",
+                "\tscheduler=rr", "\tchecktype=negotiate"};
+            Process lbd = lab.startLbd("dir", env, config);
+            awaitBothServers(lab, lbd);
+            List<Integer> ports = List.of(40_001, 40_002, 40_003, 40_004);
+            java.util.Map<Integer, String> before = new java.util.HashMap<>();
+            for (int port : ports) {
+                before.put(port, dig(lab, port));
+            }
+            assertThat(before.values()).as("rr over four flows: %s", before).containsOnly(VM2, VM3);
+            assertThat(before.get(40_001)).isNotEqualTo(before.get(40_002));
+
+            DrLab.stop(lbd); // SIGTERM: cleanstop=no saves the DR state, UDP flows included
+            assertThat(lab.lbdLog()).contains("cleanstop=no: 4 DR connections");
+            Process again = lab.startLbd("dir", env, config);
+            awaitBothServers(lab, again);
+            assertThat(lab.lbdLog()).contains("cleanstop=no: 4 DR connections and 0 persistence templates of the"
+                    + " previous run carry on");
+            for (int port : List.of(40_002, 40_001, 40_004, 40_003)) {
+                assertThat(dig(lab, port)).as("client port %d after the restart", port).isEqualTo(before.get(port));
+            }
+            assertThat(lab.listing("-c").lines().filter(l -> l.matches("UDP\\s+0[45]:\\d\\d\\s+UDP\\s+198\\.18\\.0\\.1:4000\\d\\s.*")))
+                    .hasSize(4);
+            DrLab.stop(again);
+            passed = true;
+        } finally {
+            if (!passed) {
+                lab.dump();
+            }
+            lab.close();
+        }
+    }
+
+    private static void awaitBothServers(DrLab lab, Process lbd) {
+        await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
+                .until(() -> lbd.isAlive() && lab.listing().contains("-> " + VM2 + ":53")
+                        && lab.listing().contains("-> " + VM3 + ":53"));
+    }
+
+    /** dig's answer through the VIP from the client's address and {@code port} (the same flow each time). */
+    private static String dig(DrLab lab, int port) {
+        return lab.in("cli", "dig", "@" + VIP, "-p", "53", "-b", "198.18.0.1#" + port, "+short", "+tries=2",
+                "+time=2", NAME, "A").output().strip();
+    }
+
+    /**
+     * The lab: a client, the director and two real servers on one switch, each server set up by vip-setup.sh (gate,
+     * or ipip) with a dnsmasq that answers its own address for the name, on the VIP and on its own address.
+     */
+    private static List<Process> farm(DrLab lab, boolean ipip) throws Exception {
+        lab.switchNs("sw");
+        lab.host("sw", "cli", "198.18.0.1/24");
+        lab.host("sw", "dir", "198.18.0.10/24");
+        List<Process> dns = new ArrayList<>();
+        for (String[] vm : List.of(new String[] {"vm2", VM2}, new String[] {"vm3", VM3})) {
+            lab.host("sw", vm[0], vm[1] + "/24");
+            if (ipip) {
+                lab.ipipEndpoint(vm[0]);
+                lab.vipSetup(vm[0], "--iface", "eth0", "--tunnel", "start", VIP);
+                lab.awaitTunnel(vm[0]);
+            } else {
+                lab.vipSetup(vm[0], "--iface", "eth0", "start", VIP);
+            }
+            // One socket per address (bind-interfaces): an answer leaves from the address asked, the VIP's
+            // from the VIP, as DR needs.
+            dns.add(lab.spawn(vm[0], "/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null",
+                    "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=" + vm[1],
+                    "--listen-address=" + VIP, "--port=53", "--address=/" + NAME + "/" + vm[1], "--user=root",
+                    "--pid-file"));
+            await("dnsmasq in " + vm[0] + " answers").atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> dig(lab, vm[0], vm[1]).equals(vm[1]));
+        }
+        return dns;
     }
 
     /** dig's short answer for the name from {@code server}:53, asked in namespace {@code name}; "" when none. */

@@ -6,6 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Random;
+import lbd.dataplane.dr.flow.FlowRecords;
+import lbd.dataplane.dr.flow.FlowTable;
+import lbd.dataplane.dr.flow.TcpStates;
 import lbd.director.ha.HeartbeatCodec.Rejection;
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +39,31 @@ class SyncCodecTest {
         assertThat(a.node()).isEqualTo("lvs-ldir01.hl.local");
         assertThat(a.sequence()).isEqualTo(7);
         assertThat(new String(d, a.payloadOffset(), a.payloadLength(), StandardCharsets.US_ASCII)).isEqualTo("records");
+    }
+
+    /** The payload's records keep their protocol through the sync: a UDP flow and a UDP service's template. */
+    @Test
+    void aUdpFlowAndAUdpServicesTemplateCrossTheSyncMarkedAsUdp() {
+        AuthKeys k = keys("auth 1\n1 sha256 s\n");
+        ByteBuffer records = ByteBuffer.allocate(SyncCodec.MAX_PAYLOAD);
+        FlowRecords.Writer w = new FlowRecords.Writer().wrap(records, 0, records.capacity(), 0);
+        w.flow(FlowTable.IPV4, 0xC6130001L, 4000, FlowTable.IPV4, 0xC612000AL, 53, FlowTable.IPV4, 0xC6120101L, 53,
+                TcpStates.UDP, 250_000, true, true);
+        w.template(FlowTable.IPV4, 0xC6130000L, 24, FlowTable.IPV4, 0xC612000AL, 53, FlowTable.IPV4, 0xC6120101L, 53,
+                500_000, 600_000, true);
+        byte[] d = encode(k, java.util.Arrays.copyOf(records.array(), w.finish()));
+        SyncCodec.Decoded.Accepted a = (SyncCodec.Decoded.Accepted) new SyncCodec(k).decode(d, d.length);
+        FlowRecords.Reader r = new FlowRecords.Reader();
+        assertThat(r.wrap(ByteBuffer.wrap(d), a.payloadOffset(), a.payloadLength())).isNull();
+        assertThat(r.next()).isTrue();
+        assertThat(r.type()).isEqualTo(FlowRecords.FLOW);
+        assertThat(r.udp()).isTrue();
+        assertThat(r.state()).isEqualTo(TcpStates.UDP);
+        assertThat(r.remainingMillis()).isEqualTo(250_000);
+        assertThat(r.next()).isTrue();
+        assertThat(r.type()).isEqualTo(FlowRecords.TEMPLATE);
+        assertThat(r.udp()).isTrue();
+        assertThat(r.next()).isFalse();
     }
 
     @Test

@@ -102,14 +102,27 @@ class DnsFarmTest {
      * longer than dig's 1 s).
      */
     static String dig(String server, int port) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(DIG.toString(), "@" + server, "-p", String.valueOf(port), "+short",
-                "+tries=3", "+time=1", NAME, "A").redirectErrorStream(true).start();
+        return dig(server, port, 0);
+    }
+
+    /** As above, from 127.0.0.1:{@code sourcePort} (0: a port of dig's choice). */
+    static String dig(String server, int port, int sourcePort) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(DIG.toString(), "@" + server, "-p", String.valueOf(port),
+                "+short", "+tries=3", "+time=1", NAME, "A"));
+        if (sourcePort != 0) {
+            command.addAll(List.of("-b", "127.0.0.1#" + sourcePort));
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
         p.waitFor(5, TimeUnit.SECONDS);
         return out.startsWith("10.53.") ? out : "";
     }
 
-    private record Lbd(Director director, DirectorOps ops, int vipPort) implements AutoCloseable {
+    private record Lbd(Director director, DirectorOps ops, List<Integer> vipPorts) implements AutoCloseable {
+        int vipPort() {
+            return vipPorts.getFirst();
+        }
+
         @Override
         public void close() {
             try {
@@ -121,24 +134,38 @@ class DnsFarmTest {
     }
 
     private static Lbd start(TransportKind transport, String name) throws IOException {
-        int vipPort;
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            vipPort = s.getLocalPort();
-        }
+        return start(transport, name, List.of(""));
+    }
+
+    /**
+     * lbd with one DNS farm service per entry of {@code extraLines} (its own VIP port, those lines added to its
+     * block), all on the three dnsmasq servers.
+     */
+    private static Lbd start(TransportKind transport, String name, List<String> extraLines) throws IOException {
         StringBuilder cf = new StringBuilder("""
                 checkinterval=1
                 negotiatetimeout=1
                 quiescent=no
+                """);
+        List<Integer> vipPorts = new ArrayList<>();
+        for (String extra : extraLines) {
+            int vipPort;
+            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+                vipPort = s.getLocalPort();
+            }
+            vipPorts.add(vipPort);
+            cf.append("""
 
-                virtual=127.0.0.1:%d
-                \tprotocol=udp
-                \tscheduler=rr
-                \tservice=dns
-                \trequest="%s"
-                \treceive="^10\\.53\\."
-                """.formatted(vipPort, NAME));
-        for (String server : SERVERS) {
-            cf.append("\treal=").append(server).append(':').append(dnsPort).append(" masq\n");
+                    virtual=127.0.0.1:%d
+                    \tprotocol=udp
+                    \tscheduler=rr
+                    \tservice=dns
+                    \trequest="%s"
+                    \treceive="^10\\.53\\."
+                    """.formatted(vipPort, NAME)).append(extra);
+            for (String server : SERVERS) {
+                cf.append("\treal=").append(server).append(':').append(dnsPort).append(" masq\n");
+            }
         }
         Path file = dir.resolve(name + ".cf");
         Files.writeString(file, cf);
@@ -147,7 +174,7 @@ class DnsFarmTest {
         ConfigReloader reloader = new ConfigReloader(file, ConfigLoader::load, director::reload);
         DirectorOps ops = DirectorOps.start(director, reloader, dir.resolve(name + ".sock"), Optional.empty(),
                 "lbd version test");
-        return new Lbd(director, ops, vipPort);
+        return new Lbd(director, ops, vipPorts);
     }
 
     /** The answers to {@code n} queries through the VIP, each from a new source port (dig's). */
@@ -217,6 +244,63 @@ class DnsFarmTest {
                 seen.add(dig("127.0.0.1", lbd.vipPort()));
             }
             assertThat(seen).contains("10.53.0.2");
+        }
+    }
+
+    /**
+     * lbadm --set's udp timeout, as IPVS's: the flows of a service without idletimeout= take it at their next
+     * datagram (and new ones at their first), idle past it they are gone from -Lnc and from InActConn; a service
+     * with idletimeout= keeps its own.
+     */
+    @Test
+    void theUdpTimeoutOfLbadmSetEndsFlowsOfServicesWithoutIdletimeoutOnly() throws Exception {
+        assumePeers();
+        try (Lbd lbd = start(TransportKind.NIO, "set", List.of("", "\tidletimeout=300\n"))) {
+            int follows = lbd.vipPorts().get(0);
+            int own = lbd.vipPorts().get(1);
+            int clientA = freeUdpPort();
+            int clientB = freeUdpPort();
+            assertThat(dig("127.0.0.1", follows, clientA)).startsWith("10.53.");
+            assertThat(dig("127.0.0.1", own, clientB)).startsWith("10.53.");
+            String before = lbadm(lbd, "-Lnc");
+            assertThat(before).containsPattern(flow("0[45]:\\d\\d", clientA, follows))
+                    .containsPattern(flow("0[45]:\\d\\d", clientB, own));
+
+            assertThat(lbadm(lbd, "--set", "0", "0", "2")).isEmpty();
+            assertThat(lbadm(lbd, "-L", "--timeout")).isEqualTo("Timeout (tcp tcpfin udp): 900 120 2\n");
+            // The next datagram of each flow: the first takes the new timeout, the second keeps its service's.
+            assertThat(dig("127.0.0.1", follows, clientA)).startsWith("10.53.");
+            assertThat(dig("127.0.0.1", own, clientB)).startsWith("10.53.");
+            assertThat(lbadm(lbd, "-Lnc")).containsPattern(flow("00:0[0-2]", clientA, follows))
+                    .containsPattern(flow("0[45]:\\d\\d", clientB, own));
+            assertThat(inactive(lbd, follows)).isEqualTo(1);
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (lbadm(lbd, "-Lnc").contains("127.0.0.1:" + clientA + " ") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            String after = lbadm(lbd, "-Lnc");
+            assertThat(after).doesNotContain("127.0.0.1:" + clientA + " ")
+                    .containsPattern(flow("0[45]:\\d\\d", clientB, own));
+            assertThat(inactive(lbd, follows)).isZero();
+            assertThat(inactive(lbd, own)).isEqualTo(1);
+        }
+    }
+
+    /** A -Lnc line of a UDP flow from 127.0.0.1:{@code client} to the VIP port, expiring as {@code expire} says. */
+    private static String flow(String expire, int client, int vipPort) {
+        return "(?m)^UDP " + expire + "  UDP\\s+127\\.0\\.0\\.1:" + client + "\\s+127\\.0\\.0\\.1:" + vipPort + "\\s";
+    }
+
+    /** InActConn of a UDP service, summed over its real servers (lbadm -Ln -u). */
+    private static int inactive(Lbd lbd, int vipPort) {
+        return lbadm(lbd, "-Ln", "-u", "127.0.0.1:" + vipPort).lines().filter(l -> l.matches("  -> \\d.*"))
+                .mapToInt(l -> Integer.parseInt(l.trim().split("\\s+")[5])).sum();
+    }
+
+    private static int freeUdpPort() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            return s.getLocalPort();
         }
     }
 

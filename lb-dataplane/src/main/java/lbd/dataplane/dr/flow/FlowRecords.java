@@ -23,7 +23,10 @@ import java.nio.ByteBuffer;
  * bit 0 refuses such a message as having reserved bits set, rather than take a UDP flow for a TCP one),
  * its remaining time is what was left of its timer when written, and its timeout field is 0. A template's state
  * is its netmask as a prefix length, its client the client network, its client port 0, its timeout its own
- * (the service's persistence timeout, or IPVS's 60 s once it outlived it). A record is 32 bytes (IPv4) or 68
+ * (the service's persistence timeout, or IPVS's 60 s once it outlived it), its flags bit 1 that it is a UDP
+ * service's (bit 0 is never set). Bit 1 came after version 1 was out and the version stayed: a reader of either
+ * age reads every TCP record alike, and an older one refuses a message that holds a UDP record whole ("reserved bits
+ * set", said in its log) rather than take a UDP flow or template for a TCP one. A record is 32 bytes (IPv4) or 68
  * (IPv6); a message holds at most {@link #MAX_RECORDS} of them and is at most {@link #MAX_MESSAGE_LENGTH} long.
  *
  * <p>{@link Writer} and {@link Reader} are flyweights over a caller's big-endian buffer (absolute positions: its
@@ -45,7 +48,7 @@ public final class FlowRecords {
     public static final int TEMPLATE = 2;
     /** A flow's flags: a persistence template controls it. */
     public static final int CONTROLLED = 1;
-    /** A flow's flags: a UDP flow (without it: TCP). */
+    /** A flow's or template's flags: a UDP flow, or a UDP service's template (without it: TCP). */
     public static final int UDP = 2;
     static final int FIXED_LENGTH = 20;
     /** Longest remaining time or timeout a record carries (u32 milliseconds: 49 days). */
@@ -70,11 +73,19 @@ public final class FlowRecords {
                 vport, serverHigh, serverLow, serverPort, remainingMillis, 0);
     }
 
-    /** Writes one template record at {@code at}; returns its length. */
+    /** Writes one template record of a TCP service at {@code at}; returns its length. */
     public static int putTemplate(ByteBuffer b, int at, long networkHigh, long networkLow, int prefixLength,
                                   long vipHigh, long vipLow, int vport, long serverHigh, long serverLow, int serverPort,
                                   long remainingMillis, long timeoutMillis) {
-        return put(b, at, TEMPLATE, (byte) prefixLength, 0, networkHigh, networkLow, 0, vipHigh, vipLow, vport,
+        return putTemplate(b, at, networkHigh, networkLow, prefixLength, vipHigh, vipLow, vport, serverHigh, serverLow,
+                serverPort, remainingMillis, timeoutMillis, false);
+    }
+
+    /** Writes one template record of a TCP or ({@code udp}) UDP service at {@code at}; returns its length. */
+    public static int putTemplate(ByteBuffer b, int at, long networkHigh, long networkLow, int prefixLength,
+                                  long vipHigh, long vipLow, int vport, long serverHigh, long serverLow, int serverPort,
+                                  long remainingMillis, long timeoutMillis, boolean udp) {
+        return put(b, at, TEMPLATE, (byte) prefixLength, udp ? UDP : 0, networkHigh, networkLow, 0, vipHigh, vipLow, vport,
                 serverHigh, serverLow, serverPort, remainingMillis, timeoutMillis);
     }
 
@@ -215,15 +226,23 @@ public final class FlowRecords {
             return true;
         }
 
-        /** Appends a template; false (nothing written) when it does not fit. */
+        /** Appends a template of a TCP service; false (nothing written) when it does not fit. */
         public boolean template(long networkHigh, long networkLow, int prefixLength, long vipHigh, long vipLow,
                                 int vport, long serverHigh, long serverLow, int serverPort, long remainingMillis,
                                 long timeoutMillis) {
+            return template(networkHigh, networkLow, prefixLength, vipHigh, vipLow, vport, serverHigh, serverLow,
+                    serverPort, remainingMillis, timeoutMillis, false);
+        }
+
+        /** Appends a template of a TCP or ({@code udp}) UDP service; false (nothing written) when it does not fit. */
+        public boolean template(long networkHigh, long networkLow, int prefixLength, long vipHigh, long vipLow,
+                                int vport, long serverHigh, long serverLow, int serverPort, long remainingMillis,
+                                long timeoutMillis, boolean udp) {
             if (!fits(networkHigh == FlowTable.IPV4)) {
                 return false;
             }
             position += putTemplate(buffer, position, networkHigh, networkLow, prefixLength, vipHigh, vipLow, vport,
-                    serverHigh, serverLow, serverPort, remainingMillis, timeoutMillis);
+                    serverHigh, serverLow, serverPort, remainingMillis, timeoutMillis, udp);
             count++;
             return true;
         }
@@ -339,7 +358,8 @@ public final class FlowRecords {
                 return "netmask /" + state + " for an IPv" + family + " network";
             }
             int flags = b.get(p + 3) & 0xff;
-            if ((flags & ~(CONTROLLED | UDP)) != 0 || b.getShort(p + 10) != 0 || (type == TEMPLATE && flags != 0)) {
+            if ((flags & ~(CONTROLLED | UDP)) != 0 || b.getShort(p + 10) != 0
+                    || (type == TEMPLATE && (flags & CONTROLLED) != 0)) {
                 return "reserved bits set";
             }
             if (type == FLOW && ((flags & UDP) != 0) != (state == TcpStates.UDP)) {
@@ -395,7 +415,7 @@ public final class FlowRecords {
             return (buffer.get(record + 3) & CONTROLLED) != 0;
         }
 
-        /** Whether the flow is a UDP one. */
+        /** Whether the flow is a UDP one, or the template a UDP service's. */
         public boolean udp() {
             return (buffer.get(record + 3) & UDP) != 0;
         }

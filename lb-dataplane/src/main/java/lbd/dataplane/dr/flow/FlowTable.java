@@ -42,12 +42,32 @@ import lbd.dataplane.table.Egress;
  *       (a real client's retransmitted SYN or its ACK arrives well within it);</li>
  *   <li>an established connection is never evicted: it leaves on its own timeout only.</li>
  * </ul>
+ *
+ * <p>A flood of new UDP source ports (spoofed, one datagram each) is met the same way, after IPVS's drop_entry for
+ * UDP (todrop_entry: an entry that carried more than 8 packets is never dropped, one with fewer may be): a UDP flow
+ * that has seen at most {@link #UDP_EVICTABLE_DATAGRAMS} datagrams from its client is evictable as a half-open
+ * connection is, and among them the one whose last datagram is oldest goes first ({@link #udpEvicted()} counts
+ * them); a flow past that many datagrams is kept as an established connection is. So the flood takes the places
+ * of its own earlier datagrams' flows and of half-open connections, never those of established connections or
+ * of busy UDP flows, and memory stays what it is. (IPVS drops such entries only once they have been idle for
+ * 60 s and memory runs low; a fixed table must choose at once, and chooses the least recently used.) A UDP flow
+ * gets no shorter timeout under pressure: IPVS has one UDP timeout.
  */
 public final class FlowTable {
 
     private static final long TICK_MILLIS = 256;
     private static final int SPOKES = 1024;
     private static final int NIL = -1;
+    /**
+     * A UDP flow that has seen at most this many datagrams from its client may be evicted from a full table (IPVS's
+     * todrop_entry never drops an entry that carried more than 8 packets).
+     */
+    public static final int UDP_EVICTABLE_DATAGRAMS = 8;
+    /**
+     * The datagram of a UDP flow at which a backup director is first told of it: IPVS's sync_threshold (3); then
+     * again at a datagram once half the UDP timeout passed since it was told.
+     */
+    public static final int UDP_SYNC_THRESHOLD = 3;
     /** A half-open connection's timeout when it became half-open in a table at least 3/4 full. */
     public static final long HALF_OPEN_UNDER_PRESSURE_MILLIS = 5_000;
 
@@ -73,15 +93,19 @@ public final class FlowTable {
     private final long[] templateOut = new long[4]; // a template's network, timer and timeout, for the sync
     private final int[] free;
     private int freeTop;
-    // Half-open entries, oldest first: an intrusive doubly linked list (NIL-terminated).
-    private final int[] halfOpenNext;
-    private final int[] halfOpenPrev;
-    private final boolean[] halfOpen;
-    private int halfOpenOldest = NIL;
-    private int halfOpenNewest = NIL;
+    // The entries a full table may evict, oldest first — half-open connections in the order they became half-open,
+    // UDP flows of at most UDP_EVICTABLE_DATAGRAMS datagrams in the order of their last one: an intrusive doubly
+    // linked list (NIL-terminated).
+    private final int[] evictableNext;
+    private final int[] evictablePrev;
+    private final boolean[] evictable;
+    private int evictableOldest = NIL;
+    private int evictableNewest = NIL;
     private final boolean[] shortLived; // became half-open under pressure
     private final int pressureMark;
     private long halfOpenEvicted;
+    private long udpEvicted;
+    private final byte[] udpDatagrams; // a UDP flow's client datagrams, up to Byte.MAX_VALUE
     private final FlowExpiryWheel wheel;
     private final FlowExpiryWheel.Expiry onExpiry = this::onExpiry;
     // Each state's timeout (ipvsadm --set changes ESTABLISHED's and FIN_WAIT's); owner thread.
@@ -104,8 +128,9 @@ public final class FlowTable {
     }
 
     /**
-     * @param capacity  the most connections this worker tracks; a SYN beyond it takes the place of the oldest
-     *                  half-open connection, or is dropped (counted) when there is none
+     * @param capacity  the most connections this worker tracks; a new one beyond it takes the place of the oldest
+     *                  evictable entry (half-open, or a UDP flow of few datagrams), or is dropped (counted) when
+     *                  there is none
      * @param nowMillis the current monotonic time in milliseconds
      */
     public FlowTable(int capacity, long nowMillis) {
@@ -133,9 +158,10 @@ public final class FlowTable {
             free[i] = capacity - 1 - i;
         }
         freeTop = capacity;
-        halfOpenNext = new int[capacity];
-        halfOpenPrev = new int[capacity];
-        halfOpen = new boolean[capacity];
+        evictableNext = new int[capacity];
+        evictablePrev = new int[capacity];
+        evictable = new boolean[capacity];
+        udpDatagrams = new byte[capacity];
         shortLived = new boolean[capacity];
         pressureMark = capacity - capacity / 4;
         wheel = new FlowExpiryWheel(capacity, TICK_MILLIS, SPOKES, nowMillis);
@@ -183,6 +209,11 @@ public final class FlowTable {
         return halfOpenEvicted;
     }
 
+    /** UDP flows of few datagrams evicted so far to make room for new ones (the table was full). */
+    public long udpEvicted() {
+        return udpEvicted;
+    }
+
     /** The entry of a connection, or -1. */
     public int find(int clientIp, int clientPort, int vip, int vport) {
         return find(IPV4, clientIp & 0xffffffffL, clientPort, vip, vport);
@@ -212,7 +243,7 @@ public final class FlowTable {
      * Tracks a new connection scheduled to a real server (state NONE, counted as InActConn as IPVS does);
      * the caller then applies the first packet with {@link #onPacket}.
      *
-     * @return the entry, or -1 when the table is full of connections that are not half-open
+     * @return the entry, or -1 when the table is full of entries none of which may be evicted
      */
     public int insert(int clientIp, int clientPort, int vip, int vport, Egress out, DestinationCounters c,
                       long nowMillis) {
@@ -228,11 +259,15 @@ public final class FlowTable {
     private int insert(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, boolean udp,
                        Egress out, DestinationCounters c, long nowMillis) {
         if (freeTop == 0) {
-            if (halfOpenOldest == NIL) {
+            if (evictableOldest == NIL) {
                 return -1;
             }
-            remove(halfOpenOldest, nowMillis);
-            halfOpenEvicted++;
+            if (this.udp[evictableOldest]) {
+                udpEvicted++;
+            } else {
+                halfOpenEvicted++;
+            }
+            remove(evictableOldest, nowMillis);
         }
         int e = free[--freeTop];
         int port = (clientPort << 16) | (vport & 0xffff);
@@ -251,7 +286,8 @@ public final class FlowTable {
         }
         buckets[b] = e + 1;
         shortLived[e] = false;
-        joinHalfOpen(e);
+        udpDatagrams[e] = 0;
+        joinEvictable(e); // half-open (NONE), or a UDP flow of no datagram yet
         c.connectionScheduled();
         wheel.schedule(e, nowMillis + timeouts[TcpStates.NONE]);
         if (lastTold != null) {
@@ -265,7 +301,7 @@ public final class FlowTable {
      * scheduled afresh) in {@code state}, as if its last packet was now; the caller then applies the packet at
      * hand with {@link #onPacket}. Counted as IPVS counts a synced connection (ActiveConn when ESTABLISHED).
      *
-     * @return the entry, or -1 when the table is full of connections that are not half-open
+     * @return the entry, or -1 when the table is full of entries none of which may be evicted
      */
     public int adopt(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, Egress out,
                      DestinationCounters c, byte state, long nowMillis) {
@@ -278,13 +314,13 @@ public final class FlowTable {
         if (state == TcpStates.ESTABLISHED) {
             c.connectionEstablished();
         }
-        if (!isHalfOpen(state)) {
-            leaveHalfOpen(e);
+        if (!isHalfOpen(state) && state != TcpStates.UDP) {
+            leaveEvictable(e);
         }
         wheel.schedule(e, nowMillis + timeoutMillis(e));
         if (changes != null && state != TcpStates.UDP) {
-            // This node carries it now (taken over, or scheduled mid-flow): the peer hears of it at once. Not of a
-            // UDP flow: a taking side leaves those (the client's next datagram is scheduled afresh there).
+            // This node carries it now (taken over, or scheduled mid-flow): the peer hears of it at once. A UDP flow
+            // (new, or taken over) is told as IPVS's sync tells one: at its UDP_SYNC_THRESHOLD-th datagram here.
             lastTold[e] = nowMillis;
             changes.changed(this, e, nowMillis);
         }
@@ -309,6 +345,10 @@ public final class FlowTable {
     /** A client packet of {@code ipBytes} bytes on a tracked connection: state, counters, last-seen time. */
     public void onPacket(int e, int tcpFlags, int ipBytes, long nowMillis) {
         byte before = states[e];
+        if (before == TcpStates.UDP) {
+            onDatagram(e, ipBytes, nowMillis);
+            return;
+        }
         byte after = TcpStates.next(before, tcpFlags);
         DestinationCounters c = counters[e];
         c.addIn(ipBytes, 1);
@@ -321,14 +361,14 @@ public final class FlowTable {
                 c.connectionClosing();
             }
             if (isHalfOpen(after)) {
-                if (!halfOpen[e]) {
-                    joinHalfOpen(e);
+                if (!evictable[e]) {
+                    joinEvictable(e);
                 }
                 if (after == TcpStates.SYN_RECV) {
                     shortLived[e] = size() >= pressureMark;
                 }
-            } else if (halfOpen[e]) {
-                leaveHalfOpen(e);
+            } else if (evictable[e]) {
+                leaveEvictable(e);
             }
             long deadline = nowMillis + timeoutMillis(e);
             if (deadline < wheel.deadline(e)) {
@@ -337,6 +377,36 @@ public final class FlowTable {
         }
         if (changes != null && (after != before ? toldOnChange(after)
                 : after == TcpStates.ESTABLISHED && nowMillis - lastTold[e] >= refreshMillis())) {
+            lastTold[e] = nowMillis;
+            changes.changed(this, e, nowMillis);
+        }
+    }
+
+    /**
+     * A client datagram of a UDP flow: counters, last-seen time; while the flow has seen few datagrams it stays
+     * evictable, as the most recently used, and past {@link #UDP_EVICTABLE_DATAGRAMS} it is kept. The timer takes
+     * a shorter UDP timeout (ipvsadm --set) now, as IPVS sets an entry's timeout at each packet. A backup is told of
+     * the flow at its {@link #UDP_SYNC_THRESHOLD}th datagram, then again once half the UDP timeout has passed.
+     */
+    private void onDatagram(int e, int ipBytes, long nowMillis) {
+        counters[e].addIn(ipBytes, 1);
+        lastSeen[e] = nowMillis;
+        int datagrams = udpDatagrams[e];
+        if (datagrams < Byte.MAX_VALUE) {
+            udpDatagrams[e] = (byte) ++datagrams;
+        }
+        if (evictable[e]) {
+            leaveEvictable(e);
+            if (datagrams <= UDP_EVICTABLE_DATAGRAMS) {
+                joinEvictable(e);
+            }
+        }
+        long deadline = nowMillis + timeouts[TcpStates.UDP];
+        if (deadline < wheel.deadline(e)) {
+            wheel.schedule(e, deadline);
+        }
+        if (changes != null && (datagrams == UDP_SYNC_THRESHOLD
+                || datagrams > UDP_SYNC_THRESHOLD && nowMillis - lastTold[e] >= timeouts[TcpStates.UDP] / 2)) {
             lastTold[e] = nowMillis;
             changes.changed(this, e, nowMillis);
         }
@@ -378,7 +448,7 @@ public final class FlowTable {
         }
         boolean ipv4 = clientHigh[e] == IPV4;
         return FlowRecords.putTemplate(b, at, ipv4 ? IPV4 : templateOut[0], templateOut[1], templatePrefixes[e],
-                a[0], a[1], ports[e] & 0xffff, a[2], a[3], (int) a[4], templateOut[2], templateOut[3]);
+                a[0], a[1], ports[e] & 0xffff, a[2], a[3], (int) a[4], templateOut[2], templateOut[3], udp[e]);
     }
 
     /** Whether a persistence template controls entry {@code e}. */
@@ -538,8 +608,8 @@ public final class FlowTable {
         }
         counters[e] = null;
         egress[e] = null;
-        if (halfOpen[e]) {
-            leaveHalfOpen(e);
+        if (evictable[e]) {
+            leaveEvictable(e);
         }
         unlink(e);
         free[freeTop++] = e;
@@ -556,31 +626,31 @@ public final class FlowTable {
     }
 
     /** Appends {@code e} to the half-open list as its newest member. */
-    private void joinHalfOpen(int e) {
-        halfOpen[e] = true;
-        halfOpenNext[e] = NIL;
-        halfOpenPrev[e] = halfOpenNewest;
-        if (halfOpenNewest == NIL) {
-            halfOpenOldest = e;
+    private void joinEvictable(int e) {
+        evictable[e] = true;
+        evictableNext[e] = NIL;
+        evictablePrev[e] = evictableNewest;
+        if (evictableNewest == NIL) {
+            evictableOldest = e;
         } else {
-            halfOpenNext[halfOpenNewest] = e;
+            evictableNext[evictableNewest] = e;
         }
-        halfOpenNewest = e;
+        evictableNewest = e;
     }
 
-    private void leaveHalfOpen(int e) {
-        halfOpen[e] = false;
-        int before = halfOpenPrev[e];
-        int after = halfOpenNext[e];
+    private void leaveEvictable(int e) {
+        evictable[e] = false;
+        int before = evictablePrev[e];
+        int after = evictableNext[e];
         if (before == NIL) {
-            halfOpenOldest = after;
+            evictableOldest = after;
         } else {
-            halfOpenNext[before] = after;
+            evictableNext[before] = after;
         }
         if (after == NIL) {
-            halfOpenNewest = before;
+            evictableNewest = before;
         } else {
-            halfOpenPrev[after] = before;
+            evictablePrev[after] = before;
         }
     }
 

@@ -14,6 +14,9 @@ import lbd.config.model.RealServerKey;
  * connection, from a key user space cannot compute (and another director's worker count and hash differ), so
  * the owner of a connection is known only when its first packet arrives here.
  *
+ * <p>A connection is keyed as in a worker's table: client, VIP, ports and protocol (a TCP connection and a UDP
+ * flow of the same client port and VIP:port are two).
+ *
  * <p>Each entry keeps its deadline (its state's timeout after it was last seen, where it was seen); entries not
  * taken by then are dropped by {@link #expire}. Bounded: {@link #put} refuses beyond the capacity. Design as
  * {@code PersistenceTemplates}: 64 stripes, each an open-addressing table in primitive arrays (linear probing,
@@ -73,23 +76,31 @@ public final class InheritedFlows {
         return capacity;
     }
 
-    /**
-     * Adds or replaces the connection (client, VIP, ports), to be forwarded to {@code server} until
-     * {@code deadlineMillis} (monotonic). Any thread. False when the set is full and the connection not in it.
-     */
+    /** {@link #put(long, long, int, long, long, int, boolean, RealServerKey, byte, boolean, long)} of a TCP one. */
     public boolean put(long clientHigh, long clientLow, int clientPort, long vipHigh, long vipLow, int vport,
                        RealServerKey server, byte state, boolean controlled, long deadlineMillis) {
+        return put(clientHigh, clientLow, clientPort, vipHigh, vipLow, vport, false, server, state, controlled,
+                deadlineMillis);
+    }
+
+    /**
+     * Adds or replaces the connection (client, VIP, ports; a UDP flow when {@code udp}), to be forwarded to
+     * {@code server} until {@code deadlineMillis} (monotonic). Any thread. False when the set is full and the
+     * connection not in it.
+     */
+    public boolean put(long clientHigh, long clientLow, int clientPort, long vipHigh, long vipLow, int vport,
+                       boolean udp, RealServerKey server, byte state, boolean controlled, long deadlineMillis) {
         int ports = (clientPort << 16) | (vport & 0xffff);
-        long h = hash(clientHigh, clientLow, vipHigh, vipLow, ports);
+        long h = hash(clientHigh, clientLow, vipHigh, vipLow, ports, udp);
         Stripe s = stripes[(int) (h >>> 58)];
         s.lock.lock();
         try {
-            int i = s.find(clientHigh, clientLow, vipHigh, vipLow, ports, h);
+            int i = s.find(clientHigh, clientLow, vipHigh, vipLow, ports, udp, h);
             if (i < 0) {
                 if (size.get() >= capacity) {
                     return false;
                 }
-                i = s.insert(clientHigh, clientLow, vipHigh, vipLow, ports, h, server);
+                i = s.insert(clientHigh, clientLow, vipHigh, vipLow, ports, udp, h, server);
                 size.incrementAndGet();
             }
             s.servers[i] = server;
@@ -102,21 +113,27 @@ public final class InheritedFlows {
         }
     }
 
-    /**
-     * Takes the connection out, into {@code out}, if it is here and not past its deadline. Any thread (a DR
-     * worker at a packet of a connection its table does not know); allocates nothing.
-     */
+    /** {@link #take(long, long, int, long, long, int, boolean, long, Claim)} of a TCP connection. */
     public boolean take(long clientHigh, long clientLow, int clientPort, long vipHigh, long vipLow, int vport,
                         long nowMillis, Claim out) {
+        return take(clientHigh, clientLow, clientPort, vipHigh, vipLow, vport, false, nowMillis, out);
+    }
+
+    /**
+     * Takes the connection (a UDP flow when {@code udp}) out, into {@code out}, if it is here and not past its
+     * deadline. Any thread (a DR worker at a packet of a connection its table does not know); allocates nothing.
+     */
+    public boolean take(long clientHigh, long clientLow, int clientPort, long vipHigh, long vipLow, int vport,
+                        boolean udp, long nowMillis, Claim out) {
         if (size.get() == 0) {
             return false;
         }
         int ports = (clientPort << 16) | (vport & 0xffff);
-        long h = hash(clientHigh, clientLow, vipHigh, vipLow, ports);
+        long h = hash(clientHigh, clientLow, vipHigh, vipLow, ports, udp);
         Stripe s = stripes[(int) (h >>> 58)];
         s.lock.lock();
         try {
-            int i = s.find(clientHigh, clientLow, vipHigh, vipLow, ports, h);
+            int i = s.find(clientHigh, clientLow, vipHigh, vipLow, ports, udp, h);
             if (i < 0) {
                 return false;
             }
@@ -160,7 +177,7 @@ public final class InheritedFlows {
     /** What {@link #forEach} shows of one connection. */
     @FunctionalInterface
     public interface Visitor {
-        void visit(long clientHigh, long clientLow, int clientPort, long vipHigh, long vipLow, int vport,
+        void visit(long clientHigh, long clientLow, int clientPort, long vipHigh, long vipLow, int vport, boolean udp,
                    RealServerKey server, byte state, boolean controlled, long deadlineMillis);
     }
 
@@ -175,7 +192,8 @@ public final class InheritedFlows {
                 for (int i = 0; i < s.servers.length; i++) {
                     if (s.servers[i] != null) {
                         visitor.visit(s.clientHighs[i], s.clientLows[i], s.ports[i] >>> 16, s.vipHighs[i],
-                                s.vipLows[i], s.ports[i] & 0xffff, s.servers[i], s.states[i], s.controlled[i],
+                                s.vipLows[i], s.ports[i] & 0xffff, s.udps[i], s.servers[i], s.states[i],
+                                s.controlled[i],
                                 s.deadlines[i]);
                     }
                 }
@@ -185,9 +203,10 @@ public final class InheritedFlows {
         }
     }
 
-    private static long hash(long clientHigh, long clientLow, long vipHigh, long vipLow, int ports) {
+    private static long hash(long clientHigh, long clientLow, long vipHigh, long vipLow, int ports, boolean udp) {
         long h = (clientLow ^ (clientHigh * 0xD6E8FEB86659FD93L)) * 0x9E3779B97F4A7C15L
-                ^ (vipLow * 0xC2B2AE3D27D4EB4FL) ^ (vipHigh * 0x165667B19E3779F9L) ^ (ports * 0x94D049BB133111EBL);
+                ^ (vipLow * 0xC2B2AE3D27D4EB4FL) ^ (vipHigh * 0x165667B19E3779F9L) ^ (ports * 0x94D049BB133111EBL)
+                ^ (udp ? 0x5555_0000_0000L : 0);
         h ^= h >>> 31;
         h *= 0xBF58476D1CE4E5B9L;
         h ^= h >>> 29;
@@ -202,6 +221,7 @@ public final class InheritedFlows {
         long[] vipHighs = new long[INITIAL_SLOTS];
         long[] vipLows = new long[INITIAL_SLOTS];
         int[] ports = new int[INITIAL_SLOTS];
+        boolean[] udps = new boolean[INITIAL_SLOTS];
         long[] hashes = new long[INITIAL_SLOTS];
         RealServerKey[] servers = new RealServerKey[INITIAL_SLOTS];
         byte[] states = new byte[INITIAL_SLOTS];
@@ -209,11 +229,11 @@ public final class InheritedFlows {
         long[] deadlines = new long[INITIAL_SLOTS];
         int used;
 
-        int find(long ch, long cl, long vh, long vl, int p, long h) {
+        int find(long ch, long cl, long vh, long vl, int p, boolean udp, long h) {
             int mask = servers.length - 1;
             for (int i = (int) h & mask; servers[i] != null; i = (i + 1) & mask) {
                 if (hashes[i] == h && clientLows[i] == cl && ports[i] == p && clientHighs[i] == ch
-                        && vipLows[i] == vl && vipHighs[i] == vh) {
+                        && vipLows[i] == vl && vipHighs[i] == vh && udps[i] == udp) {
                     return i;
                 }
             }
@@ -221,7 +241,7 @@ public final class InheritedFlows {
         }
 
         /** A free slot for the key, taken with {@code server} (the caller sets the rest). */
-        int insert(long ch, long cl, long vh, long vl, int p, long h, RealServerKey server) {
+        int insert(long ch, long cl, long vh, long vl, int p, boolean udp, long h, RealServerKey server) {
             if (2 * (used + 1) > servers.length) {
                 grow();
             }
@@ -235,6 +255,7 @@ public final class InheritedFlows {
             vipHighs[i] = vh;
             vipLows[i] = vl;
             ports[i] = p;
+            udps[i] = udp;
             hashes[i] = h;
             servers[i] = server;
             used++;
@@ -267,6 +288,7 @@ public final class InheritedFlows {
             vipHighs[to] = vipHighs[from];
             vipLows[to] = vipLows[from];
             ports[to] = ports[from];
+            udps[to] = udps[from];
             hashes[to] = hashes[from];
             servers[to] = servers[from];
             states[to] = states[from];
@@ -282,6 +304,7 @@ public final class InheritedFlows {
             vipHighs = new long[n];
             vipLows = new long[n];
             ports = new int[n];
+            udps = new boolean[n];
             hashes = new long[n];
             servers = new RealServerKey[n];
             states = new byte[n];
@@ -301,6 +324,7 @@ public final class InheritedFlows {
                 vipHighs[i] = old.vipHighs[s];
                 vipLows[i] = old.vipLows[s];
                 ports[i] = old.ports[s];
+                udps[i] = old.udps[s];
                 hashes[i] = old.hashes[s];
                 servers[i] = old.servers[s];
                 states[i] = old.states[s];
@@ -316,6 +340,7 @@ public final class InheritedFlows {
             c.vipHighs = vipHighs;
             c.vipLows = vipLows;
             c.ports = ports;
+            c.udps = udps;
             c.hashes = hashes;
             c.servers = servers;
             c.states = states;

@@ -13,7 +13,7 @@ class FlowRecordsTest {
 
     /** One record as the test sees it: every field the format carries. */
     record Rec(int type, long ch, long cl, int cport, long vh, long vl, int vport, long sh, long sl, int sport,
-               int stateOrPrefix, long remaining, long timeout, boolean controlled) {
+               int stateOrPrefix, long remaining, long timeout, boolean controlled, boolean udp) {
     }
 
     private static Rec random(Random r) {
@@ -26,25 +26,26 @@ class FlowRecordsTest {
         long sh = ipv4 ? FlowTable.IPV4 : r.nextLong();
         long sl = ipv4 ? r.nextLong() & 0xFFFF_FFFFL : r.nextLong();
         int state = type == FlowRecords.FLOW ? r.nextInt(TcpStates.count()) : r.nextInt(ipv4 ? 33 : 129);
+        boolean udp = type == FlowRecords.FLOW ? state == TcpStates.UDP : r.nextBoolean(); // a UDP service's template
         return new Rec(type, ch, cl, type == FlowRecords.FLOW ? r.nextInt(65536) : 0, vh, vl, r.nextInt(65536), sh, sl,
                 r.nextInt(65536), state, r.nextLong(FlowRecords.MAX_MILLIS + 1),
                 type == FlowRecords.FLOW ? 0 : r.nextLong(FlowRecords.MAX_MILLIS + 1),
-                type == FlowRecords.FLOW && r.nextBoolean());
+                type == FlowRecords.FLOW && r.nextBoolean(), udp);
     }
 
     private static boolean write(FlowRecords.Writer w, Rec x) {
         return x.type == FlowRecords.FLOW
                 ? w.flow(x.ch, x.cl, x.cport, x.vh, x.vl, x.vport, x.sh, x.sl, x.sport, (byte) x.stateOrPrefix,
-                        x.remaining, x.controlled, x.stateOrPrefix == TcpStates.UDP)
+                        x.remaining, x.controlled, x.udp)
                 : w.template(x.ch, x.cl, x.stateOrPrefix, x.vh, x.vl, x.vport, x.sh, x.sl, x.sport, x.remaining,
-                        x.timeout);
+                        x.timeout, x.udp);
     }
 
     private static Rec read(FlowRecords.Reader r) {
         return new Rec(r.type(), r.clientHigh(), r.clientLow(), r.clientPort(), r.vipHigh(), r.vipLow(),
                 r.virtualPort(), r.serverHigh(), r.serverLow(), r.serverPort(),
                 r.type() == FlowRecords.FLOW ? r.state() : r.prefixLength(), r.remainingMillis(), r.timeoutMillis(),
-                r.controlled());
+                r.controlled(), r.udp());
     }
 
     @Test
@@ -124,6 +125,29 @@ class FlowRecordsTest {
         buffer.put(FlowRecords.HEADER_LENGTH + 2, TcpStates.ESTABLISHED);
         assertThat(r.wrap(buffer, 0, length)).isEqualTo("record 1 of 2: a UDP flow in TCP state ESTABLISHED");
         buffer.put(flags, (byte) 4);
+        assertThat(r.wrap(buffer, 0, length)).isEqualTo("record 1 of 2: reserved bits set");
+    }
+
+    /**
+     * A UDP service's template carries flag bit 1 too (TCP and UDP services on one VIP:port have their own
+     * templates); bit 0 is never a template's. The version stays 1: a reader before UDP templates refused bit 1 on a
+     * template as a reserved bit, so it leaves such a message whole rather than take the template for a TCP one.
+     */
+    @Test
+    void aUdpServicesTemplateIsMarkedAndNoOtherFlagIsATemplates() {
+        ByteBuffer buffer = ByteBuffer.allocate(256);
+        FlowRecords.Writer w = new FlowRecords.Writer().wrap(buffer, 0, 256, 0);
+        w.template(FlowTable.IPV4, 0xC6130000L, 24, FlowTable.IPV4, 3, 53, FlowTable.IPV4, 4, 53, 5, 6, true);
+        w.template(FlowTable.IPV4, 0xC6130000L, 24, FlowTable.IPV4, 3, 53, FlowTable.IPV4, 5, 53, 5, 6);
+        int length = w.finish();
+        FlowRecords.Reader r = new FlowRecords.Reader();
+        assertThat(r.wrap(buffer, 0, length)).isNull();
+        assertThat(r.next()).isTrue();
+        assertThat(r.type()).isEqualTo(FlowRecords.TEMPLATE);
+        assertThat(r.udp()).isTrue();
+        assertThat(r.next()).isTrue();
+        assertThat(r.udp()).isFalse();
+        buffer.put(FlowRecords.HEADER_LENGTH + 3, (byte) FlowRecords.CONTROLLED);
         assertThat(r.wrap(buffer, 0, length)).isEqualTo("record 1 of 2: reserved bits set");
     }
 

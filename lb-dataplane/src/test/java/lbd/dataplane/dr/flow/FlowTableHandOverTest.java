@@ -88,6 +88,33 @@ class FlowTableHandOverTest {
     }
 
     @Test
+    void theTemplateOfAPersistentUdpFlowIsWrittenAsAUdpServicesTemplate() {
+        FlowTable t = new FlowTable(8, 0);
+        VirtualServiceKey dns = new VirtualServiceKey(Protocol.UDP, Endpoint.of("198.18.0.10", 53));
+        RealServerKey rs = new RealServerKey(dns, Endpoint.of("198.18.1.2", 53));
+        DestinationCounters c = new DestinationCounters(rs);
+        lbd.dataplane.persist.PersistenceTemplates templates = new lbd.dataplane.persist.PersistenceTemplates();
+        templates.adopt(0, 0xC6130000L, rs, 0, 300_000, 300_000);
+        long handle = templates.join(0, 0xC6130000L, 0);
+        int e = t.adopt(FlowTable.IPV4, 0xC6130001L, 4000, VIP, 53, Egress.sameLink(0xabc), c, TcpStates.UDP, 0);
+        t.controlledBy(e, templates, handle, 24);
+        ByteBuffer buffer = ByteBuffer.allocate(400);
+        int length = t.putRecord(buffer, FlowRecords.HEADER_LENGTH, e, 0);
+        length += t.putTemplateRecord(buffer, FlowRecords.HEADER_LENGTH + length, e, 0);
+        FlowRecords.putHeader(buffer, 0, 2, FlowRecords.HEADER_LENGTH + length, 0);
+        FlowRecords.Reader r = new FlowRecords.Reader();
+        assertThat(r.wrap(buffer, 0, FlowRecords.HEADER_LENGTH + length)).isNull();
+        assertThat(r.next()).isTrue();
+        assertThat(r.udp()).isTrue();
+        assertThat(r.controlled()).isTrue();
+        assertThat(r.next()).isTrue();
+        assertThat(r.type()).isEqualTo(FlowRecords.TEMPLATE);
+        assertThat(r.udp()).as("the template of a UDP service").isTrue();
+        assertThat(r.prefixLength()).isEqualTo(24);
+        assertThat(handle).isNotEqualTo(lbd.dataplane.persist.PersistenceTemplates.NO_TEMPLATE);
+    }
+
+    @Test
     void aBackupIsToldWhenAConnectionIsEstablishedClosesOrHasLivedHalfItsTimeout() {
         FlowTable t = new FlowTable(8, 0);
         List<Long> told = new ArrayList<>();

@@ -20,7 +20,8 @@ class InheritedFlowsTest {
             new RealServerKey(SERVICE, Endpoint.of("198.18.1.1", 80)),
             new RealServerKey(SERVICE, Endpoint.of("198.18.1.2", 80)));
 
-    record Key(long ch, long cl, int cport, long vh, long vl, int vport) {
+    /** A TCP connection and a UDP flow of one client port and VIP:port are two keys. */
+    record Key(long ch, long cl, int cport, long vh, long vl, int vport, boolean udp) {
     }
 
     record Value(RealServerKey server, byte state, boolean controlled, long deadline) {
@@ -39,12 +40,12 @@ class InheritedFlowsTest {
                 // Few distinct keys, so that puts replace and takes find.
                 boolean ipv4 = random.nextInt(4) > 0;
                 Key k = new Key(ipv4 ? FlowTable.IPV4 : random.nextInt(3), random.nextInt(2000), random.nextInt(3),
-                        ipv4 ? FlowTable.IPV4 : 7, 0xC6120000L + random.nextInt(2), 80);
+                        ipv4 ? FlowTable.IPV4 : 7, 0xC6120000L + random.nextInt(2), 80, random.nextBoolean());
                 switch (random.nextInt(10)) {
                     case 0, 1, 2, 3, 4 -> {
                         Value v = new Value(SERVERS.get(random.nextInt(2)), (byte) random.nextInt(TcpStates.count()),
                                 random.nextBoolean(), now + 1 + random.nextInt(1000));
-                        boolean put = flows.put(k.ch, k.cl, k.cport, k.vh, k.vl, k.vport, v.server, v.state,
+                        boolean put = flows.put(k.ch, k.cl, k.cport, k.vh, k.vl, k.vport, k.udp, v.server, v.state,
                                 v.controlled, v.deadline);
                         boolean fits = model.containsKey(k) || model.size() < capacity;
                         assertThat(put).isEqualTo(fits);
@@ -55,7 +56,7 @@ class InheritedFlowsTest {
                     case 5, 6, 7 -> {
                         Value v = model.remove(k);
                         boolean live = v != null && v.deadline > now;
-                        assertThat(flows.take(k.ch, k.cl, k.cport, k.vh, k.vl, k.vport, now, claim)).isEqualTo(live);
+                        assertThat(flows.take(k.ch, k.cl, k.cport, k.vh, k.vl, k.vport, k.udp, now, claim)).isEqualTo(live);
                         if (live) {
                             assertThat(new Value(claim.server(), claim.state(), claim.controlled(),
                                     claim.deadlineMillis())).isEqualTo(v);
@@ -72,8 +73,9 @@ class InheritedFlowsTest {
                 assertThat(flows.size()).isEqualTo(model.size());
             }
             Map<Key, Value> seen = new HashMap<>();
-            flows.forEach((ch, cl, cport, vh, vl, vport, server, state, controlled, deadline) ->
-                    seen.put(new Key(ch, cl, cport, vh, vl, vport), new Value(server, state, controlled, deadline)));
+            flows.forEach((ch, cl, cport, vh, vl, vport, udp, server, state, controlled, deadline) ->
+                    seen.put(new Key(ch, cl, cport, vh, vl, vport, udp), new Value(server, state, controlled,
+                            deadline)));
             assertThat(seen).isEqualTo(model);
         }
     }
