@@ -27,6 +27,7 @@ import lbd.dataplane.dr.DrStateFile;
 import lbd.dataplane.dr.FlowHandOver;
 import lbd.director.ha.HaCollector;
 import lbd.director.ha.HaConfigException;
+import lbd.director.ha.HaHandOver;
 import lbd.director.ha.HaLauncher;
 import lbd.director.ha.HaNode;
 import lbd.director.host.CapabilityCheck;
@@ -35,6 +36,7 @@ import lbd.director.systemd.SystemdNotify;
 import lbd.director.systemd.SystemdService;
 import lbd.director.upgrade.DrFlowHandOver;
 import lbd.director.upgrade.HandOver;
+import lbd.director.upgrade.Release;
 import lbd.director.upgrade.TakeOver;
 import lbd.director.upgrade.UpgradeCoordinator;
 import org.slf4j.Logger;
@@ -105,10 +107,6 @@ final class RunCommand {
         TakeOver takeOver = null;
         HandOver handOver = HandOver.NONE;
         if (upgradeFrom != null) {
-            if (haDir != null) {
-                log.error("lbd could not take over: lbd upgrade does not hand over an HA node (--ha) yet");
-                return 1;
-            }
             try {
                 takeOver = TakeOver.connect(upgradeFrom);
                 handOver = takeOver.receive();
@@ -117,6 +115,17 @@ final class RunCommand {
                 if (takeOver != null) {
                     takeOver.close();
                 }
+                return 1;
+            }
+        }
+        if (takeOver != null && haDir != null) {
+            // The HA files are read before this process serves: a node this lbd cannot run leaves the old one as it is.
+            List<String> problems = HaLauncher.check(haDir, haNode);
+            if (!problems.isEmpty()) {
+                problems.forEach(p -> log.error("{}", p));
+                takeOver.failed(haDir + ": HA configuration rejected: " + String.join("; ", problems));
+                takeOver.close();
+                handOver.sockets().values().forEach(lbd.director.unix.SeqPacketSocket::closeAll);
                 return 1;
             }
         }
@@ -134,16 +143,26 @@ final class RunCommand {
         }
         Path drState = drStateFile(file);
         DrFlowHandOver drFlows = director.drFlowHandOver(drState.resolveSibling(drState.getFileName() + ".upgrade"));
+        HaNode.HandedOver haHandedOver = null;
         if (takeOver != null) {
             createRunDirectory(drState.getParent());
-            takeOverFrom(takeOver, handOver, drFlows);
+            try {
+                haHandedOver = takeOverFrom(takeOver, handOver, drFlows, haDir != null);
+            } catch (IllegalArgumentException e) {
+                // Before this process forwards: the old one, seeing it exit, carries the node on itself.
+                log.error("lbd could not take over: {}", e.getMessage());
+                takeOver.close();
+                director.close();
+                return 1;
+            }
         } else {
             carryOverDrState(director, config, drState);
         }
         HaNode ha = null;
         if (haDir != null) {
             try {
-                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp, director::directRoutingPlane);
+                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp, director::directRoutingPlane,
+                        haHandedOver);
             } catch (HaConfigException e) {
                 e.problems().forEach(p -> log.error("{}", p));
                 log.error("{}: HA configuration rejected; lbd did not start", haDir);
@@ -161,6 +180,9 @@ final class RunCommand {
         } catch (DirectorException e) {
             log.error("lbd could not start: {}", e.getMessage());
             if (ha != null) {
+                if (takeOver != null) {
+                    giveBack(ha); // the old process, seeing this one exit, carries the node on
+                }
                 ha.close();
             }
             director.close();
@@ -224,18 +246,48 @@ final class RunCommand {
      * workers forward, then writes where it wrote; {@link TakeOver#ready} follows once this one has bound the ports
      * and written its pid file.
      */
-    private static void takeOverFrom(TakeOver takeOver, HandOver handOver, DrFlowHandOver drFlows) {
-        byte[] flows = new byte[0];
+    private static HaNode.HandedOver takeOverFrom(TakeOver takeOver, HandOver handOver, DrFlowHandOver drFlows,
+            boolean haNode) {
+        Release release = Release.of(new byte[0]);
         try {
             takeOver.serving();
-            flows = takeOver.released();
+            release = takeOver.released();
         } catch (IOException | RuntimeException e) {
             log.warn("lbd upgrade: the lbd before did not say it let go ({}); serving anyway", e.getMessage());
         }
-        drFlows.restore(flows); // the DR workers forward from here on, with the connections or (failure) without
+        HaNode.HandedOver ha = haNode ? haHandedOver(release) : null;
+        drFlows.restore(release.drFlows()); // the DR workers forward from here on, with the connections or without
         takeOver.adoptStdio();
-        log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts; serving",
-                handOver.sockets().size(), handOver.verdicts().size());
+        log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts{}; serving",
+                handOver.sockets().size(), handOver.verdicts().size(),
+                ha == null ? "" : " and HA node as " + ha.state().role().name().toLowerCase(java.util.Locale.ROOT));
+        return ha;
+    }
+
+    /**
+     * The HA node the old process handed over, or null when it handed none (it was stopped before it could: this
+     * process starts the node afresh). Throws IllegalArgumentException when its state cannot be read: this process
+     * must not forward then, and exits; the old one carries the node on.
+     */
+    private static HaNode.HandedOver haHandedOver(Release release) {
+        if (release.haState() == null) {
+            return null;
+        }
+        try {
+            return new HaNode.HandedOver(HaHandOver.decode(release.haState()), release.haSocket());
+        } catch (IllegalArgumentException e) {
+            lbd.director.unix.SeqPacketSocket.closeAll(release.haSocket());
+            throw e;
+        }
+    }
+
+    /** The new process of an upgrade fails before "ready": it stops the HA node without leaving it. */
+    private static void giveBack(HaNode ha) {
+        try {
+            lbd.director.unix.SeqPacketSocket.closeAll(ha.handOver().socketFd());
+        } catch (RuntimeException e) {
+            log.warn("HA: {}", e.getMessage());
+        }
     }
 
     /** The installed launcher (bin/lbd of -Dlbd.home, which bin/lbd sets), or null when lbd was not started so. */
@@ -254,11 +306,6 @@ final class RunCommand {
 
         @Override
         public Optional<String> refusal() {
-            if (ha != null) {
-                return Optional.of("this lbd is an HA node (--ha), whose heartbeats, role and connection sync lbd"
-                        + " upgrade does not hand over yet: let the peer take over (the connection sync has given it"
-                        + " the DR connections), then restart this node");
-            }
             return director.handOverRefusal();
         }
 
@@ -277,15 +324,26 @@ final class RunCommand {
             systemd.handOver(newPid);
         }
 
+        /**
+         * In this order: the DR workers stop forwarding (so their connections and the sync's changes are final), the
+         * HA node stops without leaving (its sync sends what the workers changed and takes in what the peer sent,
+         * which the connections saved next include), then the connections are saved.
+         */
         @Override
-        public byte[] saveDrFlows() {
+        public Release release() {
             createRunDirectory(runDirectory);
-            return drFlows.save();
+            drFlows.hold();
+            HaNode.HandedOver node = ha == null ? null : ha.handOver();
+            byte[] flows = drFlows.save();
+            return node == null ? Release.of(flows) : new Release(flows, node.state().encode(), node.socketFd());
         }
 
         @Override
-        public void resumeDrFlows() {
+        public void resume() {
             drFlows.resume();
+            if (ha != null) {
+                ha.resume();
+            }
         }
 
         @Override

@@ -43,6 +43,30 @@ public final class HaLauncher {
      */
     public static HaNode start(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
                                java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane) {
+        return start(dir, nodeName, cluster, drArp, drPlane, null);
+    }
+
+    /**
+     * As above; with {@code handedOver} ({@code lbd upgrade}'s new process), the node carries on where the process
+     * before left it ({@link HaNode#continueFrom}): same role, same VIPs in place, same heartbeat socket, runs and
+     * sequences. Its socket descriptor is this process's: closed here when the node cannot start.
+     */
+    public static HaNode start(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
+                               java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane,
+                               HaNode.HandedOver handedOver) {
+        try {
+            return startOrContinue(dir, nodeName, cluster, drArp, drPlane, handedOver);
+        } catch (RuntimeException e) {
+            if (handedOver != null) {
+                lbd.director.unix.SeqPacketSocket.closeAll(handedOver.socketFd());
+            }
+            throw e;
+        }
+    }
+
+    private static HaNode startOrContinue(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
+                                          java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane,
+                                          HaNode.HandedOver handedOver) {
         HaConfig config = HaConfig.load(dir, nodeName != null ? nodeName : unameN());
         config.warnings().forEach(w -> log.warn("HA: {}", w));
         List<InterfaceAddress> addresses = InterfaceAddress.current();
@@ -57,13 +81,35 @@ public final class HaLauncher {
         VipOwnership ownership = new AnnouncedVipOwnership(
                 List.of(new IpAddressVipOwnership(vips), new DrArpVipOwnership(vips, drArp)), vips,
                 AnnouncedVipOwnership.DEFAULT_COUNT, AnnouncedVipOwnership.DEFAULT_INTERVAL);
-        if (drPlane == null) {
-            return HaNode.start(config, ownership, destinations);
+        ConnectionSync sync = drPlane == null ? null : new ConnectionSync(config, drPlane);
+        HaNode node;
+        if (handedOver == null) {
+            node = HaNode.start(config, ownership, destinations, sync);
+        } else {
+            if (sync != null) {
+                sync.continueFrom(new PeerSync.Position(handedOver.state().syncGeneration(),
+                        handedOver.state().syncSequence(), handedOver.state().peerSync()));
+            }
+            node = HaNode.continueFrom(config, ownership, destinations, sync, handedOver.state(),
+                    handedOver.socketFd());
         }
-        ConnectionSync sync = new ConnectionSync(config, drPlane);
-        HaNode node = HaNode.start(config, ownership, destinations, sync);
-        sync.start(node);
+        if (sync != null) {
+            sync.start(node);
+        }
         return node;
+    }
+
+    /**
+     * Reads DIR's HA files as {@link #start} would, changing nothing: what would stop the node from starting, one
+     * line per problem (none when it can). {@code lbd upgrade}'s new process checks this before it serves.
+     */
+    public static List<String> check(Path dir, String nodeName) {
+        try {
+            HaConfig.load(dir, nodeName != null ? nodeName : unameN());
+            return List.of();
+        } catch (HaConfigException e) {
+            return e.problems();
+        }
     }
 
     /** The IPv4 VIPs of gate and ipip (direct routing) services. */
