@@ -52,7 +52,10 @@ public final class LongLivedDrLab implements AutoCloseable {
     private final String vipSetup;
     private final List<Process> processes = new ArrayList<>();
 
-    private LongLivedDrLab(String prefix, Path dir, String vipSetup) {
+    private final String method;
+
+    private LongLivedDrLab(String prefix, Path dir, String vipSetup, String method) {
+        this.method = method;
         this.prefix = prefix;
         this.director = prefix + "d";
         this.client = prefix + "c";
@@ -70,12 +73,21 @@ public final class LongLivedDrLab implements AutoCloseable {
      * ("lbt-TOPIC-PID-"). Skips the calling test without root or python3.
      */
     public static LongLivedDrLab create(String topic) throws IOException {
+        return create(topic, "gate");
+    }
+
+    /**
+     * As above, with real servers of {@code method}: "gate", or "ipip" — each real server then decapsulates on
+     * tunl0 (the kernel's ipip module, or where this kernel has none the stand-in of {@link DrLab#DECAPSULATOR}) and
+     * is set up with {@code vip-setup.sh --tunnel}.
+     */
+    public static LongLivedDrLab create(String topic, String method) throws IOException {
         assumeTrue(Shell.isRoot(), topic + ": needs root (network namespaces, AF_PACKET); skipped");
         assumeTrue(Shell.attempt(List.of("python3", "--version")).exitCode() == 0, topic + ": needs python3; skipped");
         String prefix = "lbt-" + topic + ProcessHandle.current().pid() % 100_000 + "-";
         Shell.netnsLab("clean", prefix);
         LongLivedDrLab lab = new LongLivedDrLab(prefix, Files.createTempDirectory("lbt-" + topic),
-                Shell.script("vip-setup.sh").toString());
+                Shell.script("vip-setup.sh").toString(), method);
         try {
             lab.build();
             return lab;
@@ -95,20 +107,43 @@ public final class LongLivedDrLab implements AutoCloseable {
         Path server = resource("echo_server.py");
         for (String rs : realServers) {
             String name = rs.equals(realServers.get(0)) ? "A" : "B";
-            Shell.inNetns(rs, vipSetup, "--iface", "eth0", "start", VIP).assertOk("vip-setup on " + rs);
+            if (method.equals("ipip")) {
+                tunnelEndpoint(rs);
+                Shell.inNetns(rs, vipSetup, "--iface", "eth0", "--tunnel", "start", VIP).assertOk("vip-setup on " + rs);
+            } else {
+                Shell.inNetns(rs, vipSetup, "--iface", "eth0", "start", VIP).assertOk("vip-setup on " + rs);
+            }
             spawn(name, List.of("ip", "netns", "exec", rs, "python3", server.toString(), name, Integer.toString(PORT)));
         }
     }
 
-    /** Writes the configuration: the gate VIP over both real servers with {@code scheduler}, after {@code globals}. */
+    /** tunl0 in {@code rs}: the kernel's, or a TUN device its stand-in decapsulator feeds; once attached. */
+    private void tunnelEndpoint(String rs) throws IOException {
+        if (Shell.inNetns(rs, "sh", "-c", "modprobe ipip 2>/dev/null; ip link show tunl0").exitCode() != 0) {
+            Shell.inNetns(rs, "ip", "tuntap", "add", "dev", "tunl0", "mode", "tun").assertOk("tunl0 in " + rs);
+            Path script = dir.resolve("decapsulate.py");
+            if (!Files.exists(script)) {
+                Files.writeString(script, DrLab.DECAPSULATOR);
+            }
+            spawn("decapsulator-" + rs, List.of("ip", "netns", "exec", rs, "python3", script.toString()));
+            await("tunl0 ready in " + rs).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !Shell.inNetns(rs, "ip", "-o", "link", "show", "tunl0").output()
+                            .contains("NO-CARRIER"));
+        }
+    }
+
+    /**
+     * Writes the configuration: the VIP over both real servers (of the lab's method) with {@code scheduler}, after
+     * {@code globals}.
+     */
     public void writeConfig(String scheduler, String... globals) throws IOException {
         List<String> lines = new ArrayList<>(List.of("checkinterval=1", "checktimeout=2", "quiescent=no",
                 "eventloops=1", "interface=eth0"));
         lines.addAll(List.of(globals));
         lines.addAll(List.of(
                 "virtual=" + VIP + ":" + PORT,
-                " real=" + A_IP + ":" + PORT + " gate",
-                " real=" + B_IP + ":" + PORT + " gate",
+                " real=" + A_IP + ":" + PORT + " " + method,
+                " real=" + B_IP + ":" + PORT + " " + method,
                 " scheduler=" + scheduler,
                 " protocol=tcp",
                 " checktype=connect",

@@ -158,6 +158,21 @@ public final class HaPairLab implements AutoCloseable {
         return results;
     }
 
+    /**
+     * One new connection from the client through the VIP: a line sent, the answer read, closed; the name of the real
+     * server that answered ("A", "B"), or what went wrong.
+     */
+    public String newConnection() {
+        String probe = "import socket\n"
+                + "s = socket.create_connection(('" + VIP + "', 80), timeout=5)\n"
+                + "s.settimeout(5)\n"
+                + "s.sendall(b'probe\\n')\n"
+                + "print(s.makefile('rb').readline().decode().strip())\n";
+        Shell.Result r = Shell.attempt(List.of("ip", "netns", "exec", client, "python3", "-c", probe));
+        String answer = r.output().strip();
+        return r.exitCode() == 0 && answer.endsWith(" probe") ? answer.substring(0, answer.indexOf(' ')) : answer;
+    }
+
     /** Waits until {@code node}'s lbadm says it is active. */
     public void awaitActive(String node) throws IOException {
         try {
@@ -194,10 +209,14 @@ public final class HaPairLab implements AutoCloseable {
      * while absent.
      */
     public long metric(String node, int port, String name) {
-        Shell.Result r = Shell.inNetns(namespace(node), "curl", "-s", "--max-time", "2",
-                "http://127.0.0.1:" + port + "/metrics");
-        return r.output().lines().filter(l -> l.startsWith(name + "{"))
+        return metrics(node, port).lines().filter(l -> l.startsWith(name + "{"))
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** The node's whole Prometheus text (127.0.0.1:PORT in its namespace); empty when it does not answer. */
+    public String metrics(String node, int port) {
+        return Shell.inNetns(namespace(node), "curl", "-s", "--max-time", "2", "http://127.0.0.1:" + port + "/metrics")
+                .output();
     }
 
     /** Whether {@code address} is on an interface of {@code node}'s namespace. */

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import lbd.director.ha.HaPairLab;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,6 +63,12 @@ class HaUpgradeNamespaceTest {
                 if (!passed) {
                     for (String name : List.of(D1 + "-1", D2 + "-2", "clients", "nat", "upgrade-1", "upgrade-2")) {
                         System.err.println("---- " + name + " ----\n" + lab.log(name));
+                    }
+                    for (String node : List.of(D1, D2)) {
+                        System.err.println("---- " + node + " now ----\n" + lab.listing(node, "-Ln")
+                                + lab.listing(node, "-Lnc").lines().limit(6).collect(Collectors.joining("\n"))
+                                + "\n" + lab.metrics(node, METRICS_PORT).lines().filter(l -> l.startsWith("lbd_dr_"))
+                                .collect(Collectors.joining("\n")));
                     }
                 }
             }
@@ -123,8 +130,9 @@ class HaUpgradeNamespaceTest {
         assertThat(lab.listing(D2, "-Ln")).contains("HA: " + D2 + " backup");
         assertThat(lab.holdsAddress(D1, NAT_VIP)).as("the masq VIP stays on " + D1).isTrue();
         assertThat(lab.holdsAddress(D2, NAT_VIP)).isFalse();
-        await("the new active takes the DR connections in").atMost(BOUND).pollInterval(Duration.ofMillis(250))
-                .until(() -> lab.established(D1) >= CONNECTIONS - 1);
+        await("the new active's workers take the DR connections in at their next packet").atMost(BOUND)
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> lab.metric(D1, METRICS_PORT, "lbd_dr_connections_carried_on_total") >= CONNECTIONS - 1);
 
         Files.writeString(stopNat, "");
         assertThat(nat.waitFor(30, TimeUnit.SECONDS)).as("the NAT stream ends").isTrue();
@@ -150,7 +158,7 @@ class HaUpgradeNamespaceTest {
         assertThat(lab.holdsAddress(D2, NAT_VIP)).isTrue();
         await(D2 + "'s workers take every connection in at its next packet").atMost(BOUND)
                 .pollInterval(Duration.ofMillis(250))
-                .until(() -> lab.metric(D2, METRICS_PORT, "lbd_dr_connections_carried_on") >= CONNECTIONS - 1);
+                .until(() -> lab.metric(D2, METRICS_PORT, "lbd_dr_connections_carried_on_total") >= CONNECTIONS - 1);
 
         List<String> results = lab.finishClients(load, stopDr);
         List<String> carriedOn = results.stream()
