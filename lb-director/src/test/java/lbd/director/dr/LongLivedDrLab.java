@@ -137,6 +137,11 @@ public final class LongLivedDrLab implements AutoCloseable {
      * {@code globals}.
      */
     public void writeConfig(String scheduler, String... globals) throws IOException {
+        writeConfig(scheduler, List.of(), globals);
+    }
+
+    /** As above, with {@code serviceLines} (e.g. "persistent=300") in the virtual service's block. */
+    public void writeConfig(String scheduler, List<String> serviceLines, String... globals) throws IOException {
         List<String> lines = new ArrayList<>(List.of("checkinterval=1", "checktimeout=2", "quiescent=no",
                 "eventloops=1", "interface=eth0"));
         lines.addAll(List.of(globals));
@@ -146,8 +151,9 @@ public final class LongLivedDrLab implements AutoCloseable {
                 " real=" + B_IP + ":" + PORT + " " + method,
                 " scheduler=" + scheduler,
                 " protocol=tcp",
-                " checktype=connect",
-                ""));
+                " checktype=connect"));
+        serviceLines.forEach(l -> lines.add(" " + l));
+        lines.add("");
         Files.writeString(config, String.join("\n", lines));
     }
 
@@ -243,9 +249,38 @@ public final class LongLivedDrLab implements AutoCloseable {
         return r.exitCode() == 0 && r.output().strip().matches("[AB] probe");
     }
 
+    /**
+     * The real server ("A", "B") that answered a new connection from the client through the VIP (a line, then
+     * closed), or what went wrong.
+     */
+    public String newConnectionServer() {
+        String probe = "import socket\n"
+                + "s = socket.create_connection(('" + VIP + "', " + PORT + "), timeout=5)\n"
+                + "s.settimeout(5)\n"
+                + "s.sendall(b'probe\\n')\n"
+                + "print(s.makefile('rb').readline().decode().strip())\n";
+        Shell.Result r = Shell.attempt(List.of("ip", "netns", "exec", client, "python3", "-c", probe));
+        String answer = r.output().strip();
+        return r.exitCode() == 0 && answer.endsWith(" probe") ? answer.substring(0, answer.indexOf(' ')) : answer;
+    }
+
     /** Runs {@code command} in the director's namespace (e.g. curl of lbd's metrics on its loopback). */
     public Shell.Result inDirector(String... command) {
         return Shell.inNetns(director, command);
+    }
+
+    /**
+     * Active connections of the VIP's real servers in lbadm -Ln: the workers' own (a connection restored or handed
+     * over counts once a packet of it reached a worker; lbadm -Lnc lists it before).
+     */
+    public long activeConnections() {
+        return activeConnections(listing("-Ln"));
+    }
+
+    /** The ActiveConn column of the VIP's real servers in an lbadm -Ln listing, summed. */
+    public static long activeConnections(String listing) {
+        return listing.lines().filter(l -> l.strip().startsWith("-> ") && !l.contains("RemoteAddress"))
+                .mapToLong(l -> Long.parseLong(l.strip().split("\\s+")[4])).sum();
     }
 
     /** ESTABLISHED connections to the VIP in lbadm -Lnc. */

@@ -195,6 +195,16 @@ public final class HaPairLab implements AutoCloseable {
         return listing(node, "-Lnc").lines().filter(l -> l.contains("ESTABLISHED") && l.contains(VIP + ":80")).count();
     }
 
+    /**
+     * Active connections of the VIP's real servers in the node's lbadm -Ln: its workers' own (a synchronised
+     * connection counts once a packet of it reached a worker; lbadm -Lnc lists it before).
+     */
+    public long active(String node) {
+        return LongLivedDrLab.activeConnections(listing(node, "-Ln").lines()
+                .dropWhile(l -> !l.startsWith("TCP  " + VIP + ":80")).skip(1).takeWhile(l -> !l.startsWith("TCP"))
+                .collect(java.util.stream.Collectors.joining("\n")));
+    }
+
     /** lbadm WHAT on the node's socket; empty when lbadm fails. */
     public String listing(String node, String what) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -126,7 +126,7 @@ class HaSyncNamespaceTest {
         long takeover = java.time.Duration.between(killedWall,
                 java.time.OffsetDateTime.parse(tookOver.substring(0, tookOver.indexOf(' '))).toInstant()).toMillis();
         await(D2 + " carries the connections on").atMost(BOUND).pollInterval(Duration.ofMillis(250))
-                .until(() -> lab.established(D2) >= 99);
+                .until(() -> lab.active(D2) >= 99);
 
         // the killed node returns: it gets everything in a resync and, auto_failback on, takes the VIP back
         lab.director(D1, LongLivedDrLab.javaLbd());
@@ -135,7 +135,7 @@ class HaSyncNamespaceTest {
         long failBackFrom = System.nanoTime() / 1_000_000;
         lab.awaitActive(D1);
         await(D1 + " carries the connections on").atMost(BOUND).pollInterval(Duration.ofMillis(250))
-                .until(() -> lab.established(D1) >= 99);
+                .until(() -> lab.active(D1) >= 99);
 
         List<String> results = lab.finishClients(load, stop);
         // The backup's takeover on the clients' clock (monotonic ms; Python's and Java's are both CLOCK_MONOTONIC).

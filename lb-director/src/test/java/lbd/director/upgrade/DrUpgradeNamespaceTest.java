@@ -75,7 +75,7 @@ class DrUpgradeNamespaceTest {
                 // packet, and connections it scheduled itself have come and gone (closing states).
                 await("the connections taken in, new ones scheduled by the new lbd").atMost(LongLivedDrLab.BOUND)
                         .pollInterval(Duration.ofMillis(250))
-                        .until(() -> lab.established() >= 99 && lab.listing("-Lnc").lines()
+                        .until(() -> lab.activeConnections() >= 99 && lab.listing("-Lnc").lines()
                                 .anyMatch(l -> l.contains(LongLivedDrLab.VIP) && !l.contains("ESTABLISHED")));
 
                 // The new lbd's workers started held: they dropped what they received while the old one forwarded.
