@@ -118,17 +118,6 @@ final class RunCommand {
                 return 1;
             }
         }
-        if (takeOver != null && haDir != null) {
-            // The HA files are read before this process serves: a node this lbd cannot run leaves the old one as it is.
-            List<String> problems = HaLauncher.check(haDir, haNode);
-            if (!problems.isEmpty()) {
-                problems.forEach(p -> log.error("{}", p));
-                takeOver.failed(haDir + ": HA configuration rejected: " + String.join("; ", problems));
-                takeOver.close();
-                handOver.sockets().values().forEach(lbd.director.unix.SeqPacketSocket::closeAll);
-                return 1;
-            }
-        }
         Director director;
         try {
             // With HA, the DR data plane stays silent (no ARP answers, no gratuitous ARP) until HA says active.
@@ -141,14 +130,33 @@ final class RunCommand {
             }
             return 1;
         }
+        // The HA node is prepared (its files read, its keys and VIP ownership set up) before it starts, and before
+        // an upgrade's new process serves: a node this lbd cannot run leaves the old one as it is, and the hand-over
+        // of a running node, later, takes milliseconds.
+        HaLauncher.Prepared haPrepared = null;
+        if (haDir != null) {
+            try {
+                haPrepared = HaLauncher.prepare(haDir, haNode, config, director::answerDrArp,
+                        director::directRoutingPlane);
+            } catch (HaConfigException e) {
+                e.problems().forEach(p -> log.error("{}", p));
+                log.error("{}: HA configuration rejected; lbd did not start", haDir);
+                if (takeOver != null) {
+                    takeOver.failed(haDir + ": HA configuration rejected: " + String.join("; ", e.problems()));
+                    takeOver.close();
+                }
+                director.close();
+                return 1;
+            }
+        }
         Path drState = drStateFile(file);
         DrFlowHandOver drFlows = director.drFlowHandOver(drState.resolveSibling(drState.getFileName() + ".upgrade"));
-        HaNode.HandedOver haHandedOver = null;
+        HaNode ha = null;
         if (takeOver != null) {
             createRunDirectory(drState.getParent());
             try {
-                haHandedOver = takeOverFrom(takeOver, handOver, drFlows, haDir != null);
-            } catch (IllegalArgumentException e) {
+                ha = takeOverFrom(takeOver, handOver, drFlows, haPrepared);
+            } catch (IllegalArgumentException | HaConfigException e) {
                 // Before this process forwards: the old one, seeing it exit, carries the node on itself.
                 log.error("lbd could not take over: {}", e.getMessage());
                 takeOver.close();
@@ -158,11 +166,9 @@ final class RunCommand {
         } else {
             carryOverDrState(director, config, drState);
         }
-        HaNode ha = null;
-        if (haDir != null) {
+        if (haPrepared != null && ha == null) {
             try {
-                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp, director::directRoutingPlane,
-                        haHandedOver);
+                ha = haPrepared.start();
             } catch (HaConfigException e) {
                 e.problems().forEach(p -> log.error("{}", p));
                 log.error("{}: HA configuration rejected; lbd did not start", haDir);
@@ -246,8 +252,8 @@ final class RunCommand {
      * workers forward, then writes where it wrote; {@link TakeOver#ready} follows once this one has bound the ports
      * and written its pid file.
      */
-    private static HaNode.HandedOver takeOverFrom(TakeOver takeOver, HandOver handOver, DrFlowHandOver drFlows,
-            boolean haNode) {
+    private static HaNode takeOverFrom(TakeOver takeOver, HandOver handOver, DrFlowHandOver drFlows,
+            HaLauncher.Prepared haPrepared) {
         Release release = Release.of(new byte[0]);
         try {
             takeOver.serving();
@@ -255,19 +261,23 @@ final class RunCommand {
         } catch (IOException | RuntimeException e) {
             log.warn("lbd upgrade: the lbd before did not say it let go ({}); serving anyway", e.getMessage());
         }
-        HaNode.HandedOver ha = haNode ? haHandedOver(release) : null;
+        // The HA node first: its heartbeats paused with the old process's hold, and its peer counts the silence. The
+        // DR workers stay held until the restore, so nothing forwards before the connections are here.
+        HaNode.HandedOver handedOver = haPrepared == null ? null : haHandedOver(release);
+        HaNode ha = handedOver == null ? null : haPrepared.continueFrom(handedOver);
         drFlows.restore(release.drFlows()); // the DR workers forward from here on, with the connections or without
         takeOver.adoptStdio();
         log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts{}; serving",
                 handOver.sockets().size(), handOver.verdicts().size(),
-                ha == null ? "" : " and HA node as " + ha.state().role().name().toLowerCase(java.util.Locale.ROOT));
+                ha == null ? "" : " and the HA node as " + handedOver.state().role().name()
+                        .toLowerCase(java.util.Locale.ROOT));
         return ha;
     }
 
     /**
-     * The HA node the old process handed over, or null when it handed none (it was stopped before it could: this
-     * process starts the node afresh). Throws IllegalArgumentException when its state cannot be read: this process
-     * must not forward then, and exits; the old one carries the node on.
+     * The HA node the old process handed over, or null when it handed none (this process then starts the node
+     * afresh). Throws IllegalArgumentException when its state cannot be read: this process must not forward then,
+     * and exits; the old one carries the node on.
      */
     private static HaNode.HandedOver haHandedOver(Release release) {
         if (release.haState() == null) {

@@ -43,30 +43,19 @@ public final class HaLauncher {
      */
     public static HaNode start(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
                                java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane) {
-        return start(dir, nodeName, cluster, drArp, drPlane, null);
+        return prepare(dir, nodeName, cluster, drArp, drPlane).start();
     }
 
     /**
-     * As above; with {@code handedOver} ({@code lbd upgrade}'s new process), the node carries on where the process
-     * before left it ({@link HaNode#continueFrom}): same role, same VIPs in place, same heartbeat socket, runs and
-     * sequences. Its socket descriptor is this process's: closed here when the node cannot start.
+     * Everything of the node but its socket and thread: the HA files read and checked, the VIPs resolved, the
+     * heartbeat paths, the VIP ownership and the connection sync (with their keys) — the slow part of a start, which
+     * {@code lbd upgrade}'s new process does before it serves, so that the node's hand-over, later, takes milliseconds
+     * ({@link Prepared#continueFrom}). Changes nothing on the host.
+     *
+     * @throws HaConfigException with operator-facing lines when the configuration cannot be used
      */
-    public static HaNode start(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
-                               java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane,
-                               HaNode.HandedOver handedOver) {
-        try {
-            return startOrContinue(dir, nodeName, cluster, drArp, drPlane, handedOver);
-        } catch (RuntimeException e) {
-            if (handedOver != null) {
-                lbd.director.unix.SeqPacketSocket.closeAll(handedOver.socketFd());
-            }
-            throw e;
-        }
-    }
-
-    private static HaNode startOrContinue(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
-                                          java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane,
-                                          HaNode.HandedOver handedOver) {
+    public static Prepared prepare(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
+                                   java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane) {
         HaConfig config = HaConfig.load(dir, nodeName != null ? nodeName : unameN());
         config.warnings().forEach(w -> log.warn("HA: {}", w));
         List<InterfaceAddress> addresses = InterfaceAddress.current();
@@ -82,33 +71,54 @@ public final class HaLauncher {
                 List.of(new IpAddressVipOwnership(vips), new DrArpVipOwnership(vips, drArp)), vips,
                 AnnouncedVipOwnership.DEFAULT_COUNT, AnnouncedVipOwnership.DEFAULT_INTERVAL);
         ConnectionSync sync = drPlane == null ? null : new ConnectionSync(config, drPlane);
-        HaNode node;
-        if (handedOver == null) {
-            node = HaNode.start(config, ownership, destinations, sync);
-        } else {
-            if (sync != null) {
-                sync.continueFrom(new PeerSync.Position(handedOver.state().syncGeneration(),
-                        handedOver.state().syncSequence(), handedOver.state().peerSync()));
-            }
-            node = HaNode.continueFrom(config, ownership, destinations, sync, handedOver.state(),
-                    handedOver.socketFd());
-        }
-        if (sync != null) {
-            sync.start(node);
-        }
-        return node;
+        return new Prepared(config, ownership, destinations, sync);
     }
 
-    /**
-     * Reads DIR's HA files as {@link #start} would, changing nothing: what would stop the node from starting, one
-     * line per problem (none when it can). {@code lbd upgrade}'s new process checks this before it serves.
-     */
-    public static List<String> check(Path dir, String nodeName) {
-        try {
-            HaConfig.load(dir, nodeName != null ? nodeName : unameN());
-            return List.of();
-        } catch (HaConfigException e) {
-            return e.problems();
+    /** A node {@link #prepare}d: started afresh, or carried on from the process before. Used once. */
+    public static final class Prepared {
+        private final HaConfig config;
+        private final VipOwnership ownership;
+        private final List<SocketAddress> destinations;
+        private final ConnectionSync sync;
+
+        private Prepared(HaConfig config, VipOwnership ownership, List<SocketAddress> destinations,
+                         ConnectionSync sync) {
+            this.config = config;
+            this.ownership = ownership;
+            this.destinations = destinations;
+            this.sync = sync;
+        }
+
+        /** Binds the heartbeat port and starts the node as backup ({@link HaNode#start}). */
+        public HaNode start() {
+            HaNode node = HaNode.start(config, ownership, destinations, sync);
+            if (sync != null) {
+                sync.start(node);
+            }
+            return node;
+        }
+
+        /**
+         * {@code lbd upgrade}'s new process: the node carries on where the process before left it
+         * ({@link HaNode#continueFrom}): same role, same VIPs in place, same heartbeat socket, runs and sequences.
+         * The socket descriptor is this process's: closed here when the node cannot carry on.
+         */
+        public HaNode continueFrom(HaNode.HandedOver handedOver) {
+            try {
+                if (sync != null) {
+                    sync.continueFrom(new PeerSync.Position(handedOver.state().syncGeneration(),
+                            handedOver.state().syncSequence(), handedOver.state().peerSync()));
+                }
+                HaNode node = HaNode.continueFrom(config, ownership, destinations, sync, handedOver.state(),
+                        handedOver.socketFd());
+                if (sync != null) {
+                    sync.start(node);
+                }
+                return node;
+            } catch (RuntimeException e) {
+                lbd.director.unix.SeqPacketSocket.closeAll(handedOver.socketFd());
+                throw e;
+            }
         }
     }
 

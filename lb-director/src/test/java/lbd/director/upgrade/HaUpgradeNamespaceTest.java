@@ -123,6 +123,7 @@ class HaUpgradeNamespaceTest {
         assertThat(UpgradeLab.awaitExit(oldPid(first), Duration.ofSeconds(30))).as("the old active exits").isTrue();
         observeDeadtimeTwice();
         assertThat(lab.latestLog(D1)).contains("HA: node " + D1 + " carries on as active");
+        long activePause = heartbeatPause(lab.latestLog(D1));
         assertThat(lab.listing(D1, "-Ln")).contains("HA: " + D1 + " active");
         assertPeerNoticedNothing(lab, D2, lab.latestLog(D2).substring(d2LogBefore));
         assertThat(lab.metric(D2, METRICS_PORT, "lbd_ha_sync_resyncs_total")).as("resyncs " + D2 + " sent: it saw"
@@ -146,6 +147,7 @@ class HaUpgradeNamespaceTest {
         assertThat(UpgradeLab.awaitExit(oldPid(second), Duration.ofSeconds(30))).as("the old backup exits").isTrue();
         observeDeadtimeTwice();
         assertThat(lab.latestLog(D2)).contains("HA: node " + D2 + " carries on as backup");
+        long backupPause = heartbeatPause(lab.latestLog(D2));
         assertThat(lab.listing(D2, "-Ln")).contains("HA: " + D2 + " backup");
         assertPeerNoticedNothing(lab, D1, lab.latestLog(D1).substring(d1LogBefore));
         assertThat(lab.established(D2)).as("the upgraded backup lists every synchronised connection")
@@ -179,7 +181,8 @@ class HaUpgradeNamespaceTest {
                 }
             }
         }
-        System.out.println("HaUpgradeNamespaceTest: upgraded the active (new pid " + newD1 + ") and the backup; "
+        System.out.println("HaUpgradeNamespaceTest: upgraded the active (new pid " + newD1 + "; its heartbeats paused "
+                + activePause + " ms) and the backup (" + backupPause + " ms); "
                 + natLine + " through the masq VIP during the first; " + carriedOn.size() + " of " + CONNECTIONS
                 + " DR connections carried on to the same real server across both upgrades (longest gap above 500 ms: "
                 + upgradeGap + " ms, 0 for none) and the upgraded backup's takeover after kill -9 (longest gap "
@@ -198,6 +201,22 @@ class HaUpgradeNamespaceTest {
         assertThat(logSince).as(peer + "'s log during the upgrade").doesNotContain("HA: backup -> active")
                 .doesNotContain("HA: active -> backup").doesNotContain("is dead").doesNotContain("late heartbeat")
                 .doesNotContain("dropped a").doesNotContain("added VIP").doesNotContain("is alive");
+    }
+
+    /**
+     * How long the node sent no heartbeat across its upgrade: from the old process's "handed over" to the new one's
+     * "carries on", by their log lines' clock (one host's).
+     */
+    private static long heartbeatPause(String log) {
+        java.time.Instant from = logTime(log, " handed over as ");
+        java.time.Instant to = logTime(log, " carries on as ");
+        return Duration.between(from, to).toMillis();
+    }
+
+    private static java.time.Instant logTime(String log, String marker) {
+        String line = log.lines().filter(l -> l.contains(marker)).reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError("no line with '" + marker + "'"));
+        return java.time.OffsetDateTime.parse(line.substring(0, line.indexOf(' '))).toInstant();
     }
 
     /** The peer would have declared the node dead within one deadtime of silence: look for twice that long. */
