@@ -36,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  *       connection fails;
  *   <li>the backup is upgraded: it carries on as backup with every synchronised connection (listed in its
  *       lbadm -Lnc), the active notices nothing; then the active is killed with kill -9 and the upgraded backup takes
- *       over and carries every connection on to its real server.
+ *       over and carries every connection on to its real server;
+ *   <li>a new process that dies once the active node was handed to it: the old process carries the node on, the peer
+ *       does not take over.
  * </ol>
  * Needs root and python3; skips otherwise.
  */
@@ -75,7 +77,66 @@ class HaUpgradeNamespaceTest {
         }
     }
 
-    private void run(HaPairLab lab) throws Exception {
+    /**
+     * The new process takes the active node over and dies before "ready" (DiesAfterRelease): lbd upgrade says the
+     * upgrade did not complete, and the old process carries the node on — as a new run, which its peer resyncs —
+     * within the deadtime: the peer does not take over, and the DR connections carry on.
+     */
+    @Test
+    void aNewProcessThatDiesAfterTheHandOverLeavesTheOldNodeCarryingOn() throws Exception {
+        try (HaPairLab lab = HaPairLab.create("hv", dir)) {
+            boolean passed = false;
+            try {
+                writeFiles(lab);
+                Path home = dir.resolve("home");
+                Path launcher = UpgradeLab.writeLauncher(home, "-XX:TieredStopAtLevel=1");
+                Process d1 = lab.director(D1, List.of(launcher.toString()));
+                lab.director(D2, List.of(launcher.toString()));
+                lab.awaitActive(D1);
+                await("both directors see both real servers, " + D2 + " hears " + D1).atMost(BOUND)
+                        .pollInterval(Duration.ofMillis(250)).until(() -> lab.routed(D1) && lab.routed(D2)
+                                && lab.latestLog(D2).contains("HA: node " + D1 + " is alive"));
+                Path stop = dir.resolve("stop");
+                Process load = lab.startClients(stop);
+                await(D2 + " has every connection").atMost(BOUND).pollInterval(Duration.ofMillis(200))
+                        .until(() -> lab.established(D2) >= CONNECTIONS);
+                Files.writeString(home.resolve("main"), DiesAfterRelease.class.getName());
+
+                int d2LogBefore = lab.latestLog(D2).length();
+                UpgradeLab.Result failed = UpgradeLab.upgrade(lab.socket(D1), dir.resolve("upgrade-1.log"));
+                assertThat(failed.status()).as(failed.output()).isEqualTo(1);
+                assertThat(failed.output()).contains("lbd upgrade did not complete");
+                assertThat(d1.isAlive()).as("the old active goes on").isTrue();
+                assertThat(lab.latestLog(D1)).contains("DiesAfterRelease: released with")
+                        .contains("HA: node " + D1 + " carries on as active (the hand-over did not complete)");
+                observeDeadtimeTwice();
+                String peerLog = lab.latestLog(D2).substring(d2LogBefore);
+                assertThat(peerLog).as(D2 + "'s log").doesNotContain("HA: backup -> active").doesNotContain("is dead");
+                assertThat(lab.listing(D2, "-Ln")).contains("HA: " + D2 + " backup").contains("peer " + D1
+                        + " alive (active)");
+                assertThat(lab.holdsAddress(D1, NAT_VIP)).isTrue();
+                assertThat(lab.holdsAddress(D2, NAT_VIP)).isFalse();
+
+                List<String> results = lab.finishClients(load, stop);
+                long carriedOn = results.stream().filter(l -> l.matches(
+                        "conn \\d+ SERVERS=[AB] ANSWERS=\\d+ MAXGAP_MS=\\d+ ERROR=- GAPS=.*")).count();
+                System.out.println("HaUpgradeNamespaceTest (the new process died after the hand-over): " + D1
+                        + " carried on as active, " + D2 + " stayed backup; " + carriedOn + " of " + CONNECTIONS
+                        + " DR connections carried on to the same real server");
+                assertThat(carriedOn).as("connections answered throughout by one real server, without error:\n%s",
+                        String.join("\n", results)).isGreaterThanOrEqualTo(CONNECTIONS - 1);
+                passed = true;
+            } finally {
+                if (!passed) {
+                    for (String name : List.of(D1 + "-1", D2 + "-2", "clients", "upgrade-1")) {
+                        System.err.println("---- " + name + " ----\n" + lab.log(name));
+                    }
+                }
+            }
+        }
+    }
+
+    private static void writeFiles(HaPairLab lab) throws java.io.IOException {
         lab.writeFiles(haCf -> haCf.replace("keepalive 2", "keepalive 500ms\nwarntime 1500ms")
                         .replace("deadtime 6", "deadtime " + DEADTIME.toSeconds()), "IPaddr::" + NAT_VIP,
                 String.join("\n",
@@ -98,6 +159,10 @@ class HaUpgradeNamespaceTest {
                         "\tscheduler = rr",
                         "\tchecktype = connect",
                         ""));
+    }
+
+    private void run(HaPairLab lab) throws Exception {
+        writeFiles(lab);
         Path launcher = UpgradeLab.writeLauncher(dir.resolve("home"), "-XX:TieredStopAtLevel=1");
         lab.director(D1, List.of(launcher.toString()));
         lab.director(D2, List.of(launcher.toString()));
