@@ -39,6 +39,7 @@ import lbd.director.upgrade.HandOver;
 import lbd.director.upgrade.Release;
 import lbd.director.upgrade.TakeOver;
 import lbd.director.upgrade.UpgradeCoordinator;
+import lbd.director.unix.SeqPacketSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -286,7 +287,7 @@ final class RunCommand {
         try {
             return new HaNode.HandedOver(HaHandOver.decode(release.haState()), release.haSocket());
         } catch (IllegalArgumentException e) {
-            lbd.director.unix.SeqPacketSocket.closeAll(release.haSocket());
+            SeqPacketSocket.closeAll(release.haSocket());
             throw e;
         }
     }
@@ -294,7 +295,7 @@ final class RunCommand {
     /** The new process of an upgrade fails before "ready": it stops the HA node without leaving it. */
     private static void giveBack(HaNode ha) {
         try {
-            lbd.director.unix.SeqPacketSocket.closeAll(ha.handOver().socketFd());
+            SeqPacketSocket.closeAll(ha.handOver().socketFd());
         } catch (RuntimeException e) {
             log.warn("HA: {}", e.getMessage());
         }

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import lbd.director.host.ProcValue;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.VirtualService;
+import lbd.director.unix.SeqPacketSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,7 +117,7 @@ public final class HaLauncher {
                 }
                 return node;
             } catch (RuntimeException e) {
-                lbd.director.unix.SeqPacketSocket.closeAll(handedOver.socketFd());
+                SeqPacketSocket.closeAll(handedOver.socketFd());
                 throw e;
             }
         }

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import lbd.director.unix.SeqPacketSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,9 +138,9 @@ public final class HaNode implements AutoCloseable {
         }
         long now = System.nanoTime();
         HaNode node = new HaNode(config, vips, destinations, socket, sync,
-                now - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(state.startedAgoMillis()));
+                now - TimeUnit.MILLISECONDS.toNanos(state.startedAgoMillis()));
         node.machine.continueFrom(state.role(), state.peerState(), state.peerRole(),
-                now - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(state.heardAgoMillis()), state.warned());
+                now - TimeUnit.MILLISECONDS.toNanos(state.heardAgoMillis()), state.warned());
         node.generation = state.generation();
         node.sequence = state.sequence();
         node.replayGuard.restore(config.peer(), state.peerHeartbeats());
@@ -360,13 +361,13 @@ public final class HaNode implements AutoCloseable {
         long now = System.nanoTime();
         HaHandOver state = new HaHandOver(machine.role() == HaRole.ACTIVE ? HaRole.ACTIVE : HaRole.BACKUP,
                 machine.peerState(), machine.peerRole(),
-                java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - machine.lastHeardNanos()),
-                java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(now - machine.startNanos()), machine.warned(),
+                TimeUnit.NANOSECONDS.toMillis(now - machine.lastHeardNanos()),
+                TimeUnit.NANOSECONDS.toMillis(now - machine.startNanos()), machine.warned(),
                 generation, sequence, replayGuard.window(config.peer()), position.generation(), position.sequence(),
                 position.peer(), transitions, dropped, since, reason);
         log.info("HA: node {} handed over as {}: heartbeat run {} at {}, sync at {}", config.self(),
                 lower(state.role()), generation, sequence, position.sequence());
-        return new HandedOver(state, lbd.director.unix.SeqPacketSocket.duplicates(socket.fd())[0]);
+        return new HandedOver(state, SeqPacketSocket.duplicates(socket.fd())[0]);
     }
 
     /**
