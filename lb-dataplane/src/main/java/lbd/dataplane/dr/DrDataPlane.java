@@ -299,7 +299,8 @@ public final class DrDataPlane implements AutoCloseable {
     /**
      * Any thread: every worker's flows as IPVS lists them, at most {@code limit} per worker, each worker
      * describing its own between two batches; a worker that does not answer within {@code wait} is left out
-     * (its flows counted as not listed). One listing at a time.
+     * (its flows counted as not listed). Then the connections inherited and not yet taken by a worker (a backup's
+     * synchronised ones, as IPVS's backup lists them). One listing at a time.
      */
     public synchronized List<ConnectionEntries> connections(int limit, java.time.Duration wait) {
         List<java.util.concurrent.CompletableFuture<ConnectionEntries>> asked = new ArrayList<>();
@@ -318,6 +319,7 @@ public final class DrDataPlane implements AutoCloseable {
                 answers.add(new ConnectionEntries(List.of(), workers.get(i).flowCount()));
             }
         }
+        answers.add(inherited.describe(limit, FlowHandOver.nowMillis()));
         return answers;
     }
 

@@ -27,6 +27,7 @@ import lbd.dataplane.dr.DrStateFile;
 import lbd.dataplane.dr.FlowHandOver;
 import lbd.director.ha.HaCollector;
 import lbd.director.ha.HaConfigException;
+import lbd.director.ha.HaHandOver;
 import lbd.director.ha.HaLauncher;
 import lbd.director.ha.HaNode;
 import lbd.director.host.CapabilityCheck;
@@ -35,8 +36,10 @@ import lbd.director.systemd.SystemdNotify;
 import lbd.director.systemd.SystemdService;
 import lbd.director.upgrade.DrFlowHandOver;
 import lbd.director.upgrade.HandOver;
+import lbd.director.upgrade.Release;
 import lbd.director.upgrade.TakeOver;
 import lbd.director.upgrade.UpgradeCoordinator;
+import lbd.director.unix.SeqPacketSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -105,10 +108,6 @@ final class RunCommand {
         TakeOver takeOver = null;
         HandOver handOver = HandOver.NONE;
         if (upgradeFrom != null) {
-            if (haDir != null) {
-                log.error("lbd could not take over: lbd upgrade does not hand over an HA node (--ha) yet");
-                return 1;
-            }
             try {
                 takeOver = TakeOver.connect(upgradeFrom);
                 handOver = takeOver.receive();
@@ -132,18 +131,45 @@ final class RunCommand {
             }
             return 1;
         }
+        // The HA node is prepared (its files read, its keys and VIP ownership set up) before it starts, and before
+        // an upgrade's new process serves: a node this lbd cannot run leaves the old one as it is, and the hand-over
+        // of a running node, later, takes milliseconds.
+        HaLauncher.Prepared haPrepared = null;
+        if (haDir != null) {
+            try {
+                haPrepared = HaLauncher.prepare(haDir, haNode, config, director::answerDrArp,
+                        director::directRoutingPlane);
+            } catch (HaConfigException e) {
+                e.problems().forEach(p -> log.error("{}", p));
+                log.error("{}: HA configuration rejected; lbd did not start", haDir);
+                if (takeOver != null) {
+                    takeOver.failed(haDir + ": HA configuration rejected: " + String.join("; ", e.problems()));
+                    takeOver.close();
+                }
+                director.close();
+                return 1;
+            }
+        }
         Path drState = drStateFile(file);
         DrFlowHandOver drFlows = director.drFlowHandOver(drState.resolveSibling(drState.getFileName() + ".upgrade"));
+        HaNode ha = null;
         if (takeOver != null) {
             createRunDirectory(drState.getParent());
-            takeOverFrom(takeOver, handOver, drFlows);
+            try {
+                ha = takeOverFrom(takeOver, handOver, drFlows, haPrepared);
+            } catch (IllegalArgumentException | HaConfigException e) {
+                // Before this process forwards: the old one, seeing it exit, carries the node on itself.
+                log.error("lbd could not take over: {}", e.getMessage());
+                takeOver.close();
+                director.close();
+                return 1;
+            }
         } else {
             carryOverDrState(director, config, drState);
         }
-        HaNode ha = null;
-        if (haDir != null) {
+        if (haPrepared != null && ha == null) {
             try {
-                ha = HaLauncher.start(haDir, haNode, config, director::answerDrArp, director::directRoutingPlane);
+                ha = haPrepared.start();
             } catch (HaConfigException e) {
                 e.problems().forEach(p -> log.error("{}", p));
                 log.error("{}: HA configuration rejected; lbd did not start", haDir);
@@ -161,6 +187,9 @@ final class RunCommand {
         } catch (DirectorException e) {
             log.error("lbd could not start: {}", e.getMessage());
             if (ha != null) {
+                if (takeOver != null) {
+                    giveBack(ha); // the old process, seeing this one exit, carries the node on
+                }
                 ha.close();
             }
             director.close();
@@ -224,18 +253,52 @@ final class RunCommand {
      * workers forward, then writes where it wrote; {@link TakeOver#ready} follows once this one has bound the ports
      * and written its pid file.
      */
-    private static void takeOverFrom(TakeOver takeOver, HandOver handOver, DrFlowHandOver drFlows) {
-        byte[] flows = new byte[0];
+    private static HaNode takeOverFrom(TakeOver takeOver, HandOver handOver, DrFlowHandOver drFlows,
+            HaLauncher.Prepared haPrepared) {
+        Release release = Release.of(new byte[0]);
         try {
             takeOver.serving();
-            flows = takeOver.released();
+            release = takeOver.released();
         } catch (IOException | RuntimeException e) {
             log.warn("lbd upgrade: the lbd before did not say it let go ({}); serving anyway", e.getMessage());
         }
-        drFlows.restore(flows); // the DR workers forward from here on, with the connections or (failure) without
+        // The HA node first: its heartbeats paused with the old process's hold, and its peer counts the silence. The
+        // DR workers stay held until the restore, so nothing forwards before the connections are here.
+        HaNode.HandedOver handedOver = haPrepared == null ? null : haHandedOver(release);
+        HaNode ha = handedOver == null ? null : haPrepared.continueFrom(handedOver);
+        drFlows.restore(release.drFlows()); // the DR workers forward from here on, with the connections or without
         takeOver.adoptStdio();
-        log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts; serving",
-                handOver.sockets().size(), handOver.verdicts().size());
+        log.info("lbd upgrade: took over {} VIP sockets and {} health verdicts{}; serving",
+                handOver.sockets().size(), handOver.verdicts().size(),
+                ha == null ? "" : " and the HA node as " + handedOver.state().role().name()
+                        .toLowerCase(java.util.Locale.ROOT));
+        return ha;
+    }
+
+    /**
+     * The HA node the old process handed over, or null when it handed none (this process then starts the node
+     * afresh). Throws IllegalArgumentException when its state cannot be read: this process must not forward then,
+     * and exits; the old one carries the node on.
+     */
+    private static HaNode.HandedOver haHandedOver(Release release) {
+        if (release.haState() == null) {
+            return null;
+        }
+        try {
+            return new HaNode.HandedOver(HaHandOver.decode(release.haState()), release.haSocket());
+        } catch (IllegalArgumentException e) {
+            SeqPacketSocket.closeAll(release.haSocket());
+            throw e;
+        }
+    }
+
+    /** The new process of an upgrade fails before "ready": it stops the HA node without leaving it. */
+    private static void giveBack(HaNode ha) {
+        try {
+            SeqPacketSocket.closeAll(ha.handOver().socketFd());
+        } catch (RuntimeException e) {
+            log.warn("HA: {}", e.getMessage());
+        }
     }
 
     /** The installed launcher (bin/lbd of -Dlbd.home, which bin/lbd sets), or null when lbd was not started so. */
@@ -254,11 +317,6 @@ final class RunCommand {
 
         @Override
         public Optional<String> refusal() {
-            if (ha != null) {
-                return Optional.of("this lbd is an HA node (--ha), whose heartbeats, role and connection sync lbd"
-                        + " upgrade does not hand over yet: let the peer take over (the connection sync has given it"
-                        + " the DR connections), then restart this node");
-            }
             return director.handOverRefusal();
         }
 
@@ -277,15 +335,26 @@ final class RunCommand {
             systemd.handOver(newPid);
         }
 
+        /**
+         * In this order: the DR workers stop forwarding (so their connections and the sync's changes are final), the
+         * HA node stops without leaving (its sync sends what the workers changed and takes in what the peer sent,
+         * which the connections saved next include), then the connections are saved.
+         */
         @Override
-        public byte[] saveDrFlows() {
+        public Release release() {
             createRunDirectory(runDirectory);
-            return drFlows.save();
+            drFlows.hold();
+            HaNode.HandedOver node = ha == null ? null : ha.handOver();
+            byte[] flows = drFlows.save();
+            return node == null ? Release.of(flows) : new Release(flows, node.state().encode(), node.socketFd());
         }
 
         @Override
-        public void resumeDrFlows() {
+        public void resume() {
             drFlows.resume();
+            if (ha != null) {
+                ha.resume();
+            }
         }
 
         @Override

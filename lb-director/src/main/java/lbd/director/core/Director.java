@@ -226,19 +226,13 @@ public final class Director implements AutoCloseable {
     }
 
     /**
-     * Why this lbd cannot hand over to a new process, or empty: a forwarding method the upgrade does not carry, a
-     * gate server on this director itself (its TUN device and rule are this process's), or transport=nio (no
-     * descriptors to give).
+     * Why this lbd cannot hand over to a new process, or empty: a gate server on this director itself (its TUN
+     * device and rule are this process's), or transport=nio (no descriptors to give). masq, gate and ipip services
+     * all hand over: ipip runs on the DR workers' flows as gate does, and its tunnel egress is the routing table's,
+     * which the new process resolves before its first tables (DrBinding's start), so before its workers forward.
      */
     public Optional<String> handOverRefusal() {
         return conductor.call("lbd upgrade: check", () -> {
-            for (VirtualService vs : effective.virtualServices()) {
-                if (vs.forwarding() != ForwardingMethod.MASQ && vs.forwarding() != ForwardingMethod.GATE
-                        && !vs.realServers().isEmpty()) {
-                    return Optional.of(vs.key() + " forwards with " + vs.forwarding().configName() + ": lbd upgrade"
-                            + " hands over masq and gate services only; restart lbd instead (systemctl restart lbd)");
-                }
-            }
             if (dr.deliversLocally()) {
                 return Optional.of("a gate real server is this director itself (local delivery through "
                         + lbd.director.dr.LocalNode.DEVICE + "), whose device lbd upgrade does not hand over yet;"

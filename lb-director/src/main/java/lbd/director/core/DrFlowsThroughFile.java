@@ -35,6 +35,16 @@ final class DrFlowsThroughFile implements DrFlowHandOver {
         this.scratch = scratch;
     }
 
+    /**
+     * Holds the workers and waits until each has seen it: a listing is answered between two batches, and every
+     * frame after it finds the hold — so from here on no worker changes a flow (nor tells the connection sync).
+     */
+    @Override
+    public void hold() {
+        dr.hold(true);
+        dr.connections(0, java.time.Duration.ofSeconds(2));
+    }
+
     @Override
     public byte[] save() {
         dr.hold(true); // first: from here on only the new process schedules

@@ -46,6 +46,12 @@ public final class AnnouncedVipOwnership implements VipOwnership {
         announcer = Thread.ofVirtual().name("lbd-ha-garp").start(this::announce);
     }
 
+    /** No announcement: the neighbours' caches point at this host already. */
+    @Override
+    public void adopt() {
+        delegates.forEach(VipOwnership::adopt);
+    }
+
     @Override
     public void release() {
         stopAnnouncing();

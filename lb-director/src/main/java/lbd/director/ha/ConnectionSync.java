@@ -52,9 +52,9 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
     private final HaConfig config;
     private final Supplier<DrDataPlane> plane;
     private final byte[] self;
-    private final long generation = System.currentTimeMillis();
-    private final Thread thread;
+    private volatile Thread thread;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean pauseRequested = new AtomicBoolean(); // lbd upgrade: stop, the node changes hands
     private final AtomicBoolean resyncWanted = new AtomicBoolean();
     private volatile HaNode node;
     private final AtomicLong recordsSent = new AtomicLong();
@@ -69,6 +69,7 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
     private final ByteBuffer batch = ByteBuffer.allocate(SyncCodec.MAX_PAYLOAD);
     private final ByteBuffer datagram = ByteBuffer.allocate(SyncCodec.MAX_DATAGRAM);
     private final FlowRecords.Writer writer = new FlowRecords.Writer();
+    private long generation = System.currentTimeMillis(); // this node's sync run (a hand-over keeps it)
     private long sequence;
     private long batchStartNanos;
     private double tokens = BYTES_PER_SECOND / 10.0;
@@ -96,12 +97,47 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
         this.self = config.self().getBytes(StandardCharsets.UTF_8);
         this.sendCodec = new SyncCodec(config.keys());
         this.receiveCodec = new SyncCodec(config.keys());
-        this.thread = Thread.ofPlatform().name("lbd-sync").daemon(true).unstarted(this::run);
+        this.thread = newThread();
+    }
+
+    private Thread newThread() {
+        return Thread.ofPlatform().name("lbd-sync").daemon(true).unstarted(this::run);
     }
 
     /** Starts sending through {@code node}'s heartbeat paths. */
     void start(HaNode node) {
         this.node = node;
+        thread.start();
+    }
+
+    /**
+     * {@code lbd upgrade}, new process, before {@link #start}: continues the sync stream the process before sent
+     * (its run and sequence) and the peer's as it had received it, so that the peer sees the next datagram of the
+     * same run, and a datagram taken in there is a replay here too.
+     */
+    void continueFrom(Position position) {
+        generation = position.generation();
+        sequence = position.sequence();
+        replayGuard.restore(config.peer(), position.peer());
+    }
+
+    @Override
+    public Position pause() {
+        pauseRequested.set(true);
+        LockSupport.unpark(thread);
+        try {
+            thread.join(WORKER_WAIT.multipliedBy(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new Position(generation, sequence, replayGuard.window(config.peer()));
+    }
+
+    @Override
+    public void resume() {
+        generation = Math.max(System.currentTimeMillis(), generation + 1);
+        pauseRequested.set(false);
+        thread = newThread();
         thread.start();
     }
 
@@ -182,6 +218,10 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
     private void run() {
         startBatch();
         while (running.get()) {
+            if (pauseRequested.get()) {
+                handOff();
+                return;
+            }
             try {
                 DrDataPlane p = plane.get();
                 if (p == null) {
@@ -223,6 +263,30 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
                 log.error("HA: connection sync: {}", e.toString());
                 LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
             }
+        }
+    }
+
+    /**
+     * The last round before the node changes hands (lbd upgrade): the DR workers are held, so what their rings hold
+     * is all they changed — sent now; what the peer sent is taken in, so that the DR connections the old process
+     * hands over include it. Later datagrams wait in the heartbeat socket for the new process.
+     */
+    private void handOff() {
+        DrDataPlane p = plane.get();
+        for (Received r; (r = inbox.poll()) != null; ) {
+            takeIn(r.datagram(), r.datagram().length, r.from());
+        }
+        if (p != null) {
+            for (FlowChangeRing ring : p.changeRings()) {
+                // A record that does not fit stays in the ring: send the batch and go on, until a drain into an
+                // empty batch takes nothing (the ring is empty).
+                while (ring.drainTo(writer) > 0 || writer.count() > 0) {
+                    sendBatch();
+                }
+            }
+        }
+        if (writer.count() > 0) {
+            sendBatch();
         }
     }
 
@@ -288,6 +352,7 @@ public final class ConnectionSync implements PeerSync, AutoCloseable {
     @Override
     public void close() {
         if (running.compareAndSet(true, false)) {
+            LockSupport.unpark(thread);
             try {
                 thread.join(Duration.ofSeconds(5));
             } catch (InterruptedException e) {

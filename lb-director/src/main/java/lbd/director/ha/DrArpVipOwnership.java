@@ -30,6 +30,12 @@ public final class DrArpVipOwnership implements VipOwnership {
         set(false);
     }
 
+    /** The new process's DR data plane answers ARP for the VIPs, as the old one's did. */
+    @Override
+    public void adopt() {
+        set(true);
+    }
+
     private void set(boolean answer) {
         if (vips.isEmpty()) {
             return;

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
 import lbd.director.host.ProcValue;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.VirtualService;
+import lbd.director.unix.SeqPacketSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +44,19 @@ public final class HaLauncher {
      */
     public static HaNode start(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
                                java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane) {
+        return prepare(dir, nodeName, cluster, drArp, drPlane).start();
+    }
+
+    /**
+     * Everything of the node but its socket and thread: the HA files read and checked, the VIPs resolved, the
+     * heartbeat paths, the VIP ownership and the connection sync (with their keys) — the slow part of a start, which
+     * {@code lbd upgrade}'s new process does before it serves, so that the node's hand-over, later, takes milliseconds
+     * ({@link Prepared#continueFrom}). Changes nothing on the host.
+     *
+     * @throws HaConfigException with operator-facing lines when the configuration cannot be used
+     */
+    public static Prepared prepare(Path dir, String nodeName, ClusterConfig cluster, DrArpControl drArp,
+                                   java.util.function.Supplier<lbd.dataplane.dr.DrDataPlane> drPlane) {
         HaConfig config = HaConfig.load(dir, nodeName != null ? nodeName : unameN());
         config.warnings().forEach(w -> log.warn("HA: {}", w));
         List<InterfaceAddress> addresses = InterfaceAddress.current();
@@ -57,13 +71,56 @@ public final class HaLauncher {
         VipOwnership ownership = new AnnouncedVipOwnership(
                 List.of(new IpAddressVipOwnership(vips), new DrArpVipOwnership(vips, drArp)), vips,
                 AnnouncedVipOwnership.DEFAULT_COUNT, AnnouncedVipOwnership.DEFAULT_INTERVAL);
-        if (drPlane == null) {
-            return HaNode.start(config, ownership, destinations);
+        ConnectionSync sync = drPlane == null ? null : new ConnectionSync(config, drPlane);
+        return new Prepared(config, ownership, destinations, sync);
+    }
+
+    /** A node {@link #prepare}d: started afresh, or carried on from the process before. Used once. */
+    public static final class Prepared {
+        private final HaConfig config;
+        private final VipOwnership ownership;
+        private final List<SocketAddress> destinations;
+        private final ConnectionSync sync;
+
+        private Prepared(HaConfig config, VipOwnership ownership, List<SocketAddress> destinations,
+                         ConnectionSync sync) {
+            this.config = config;
+            this.ownership = ownership;
+            this.destinations = destinations;
+            this.sync = sync;
         }
-        ConnectionSync sync = new ConnectionSync(config, drPlane);
-        HaNode node = HaNode.start(config, ownership, destinations, sync);
-        sync.start(node);
-        return node;
+
+        /** Binds the heartbeat port and starts the node as backup ({@link HaNode#start}). */
+        public HaNode start() {
+            HaNode node = HaNode.start(config, ownership, destinations, sync);
+            if (sync != null) {
+                sync.start(node);
+            }
+            return node;
+        }
+
+        /**
+         * {@code lbd upgrade}'s new process: the node carries on where the process before left it
+         * ({@link HaNode#continueFrom}): same role, same VIPs in place, same heartbeat socket, runs and sequences.
+         * The socket descriptor is this process's: closed here when the node cannot carry on.
+         */
+        public HaNode continueFrom(HaNode.HandedOver handedOver) {
+            try {
+                if (sync != null) {
+                    sync.continueFrom(new PeerSync.Position(handedOver.state().syncGeneration(),
+                            handedOver.state().syncSequence(), handedOver.state().peerSync()));
+                }
+                HaNode node = HaNode.continueFrom(config, ownership, destinations, sync, handedOver.state(),
+                        handedOver.socketFd());
+                if (sync != null) {
+                    sync.start(node);
+                }
+                return node;
+            } catch (RuntimeException e) {
+                SeqPacketSocket.closeAll(handedOver.socketFd());
+                throw e;
+            }
+        }
     }
 
     /** The IPv4 VIPs of gate and ipip (direct routing) services. */

@@ -66,6 +66,43 @@ public final class HaStateMachine {
         return peerRole;
     }
 
+    /** When the peer was last heard (monotonic nanoseconds); meaningful once it was. */
+    public long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
+    /** A late heartbeat was warned about since the peer was last heard. */
+    public boolean warned() {
+        return warned;
+    }
+
+    /** When this node started (monotonic nanoseconds): initdead counts from there. */
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /**
+     * Continues where another process's machine stopped ({@code lbd upgrade}): its role, what it knew of the peer
+     * and when it last heard it. No event: the node's role does not change, it changes hands.
+     */
+    public void continueFrom(HaRole role, PeerState peerState, HaRole peerRole, long lastHeardNanos,
+                             boolean warned) {
+        this.role = role;
+        this.peerState = peerState;
+        this.peerRole = peerRole;
+        this.lastHeardNanos = lastHeardNanos;
+        this.warned = warned;
+    }
+
+    /**
+     * This node did not listen for a while (a hand-over that did not complete): the silence was its own, not the
+     * peer's, so the peer's deadtime counts from {@code now}.
+     */
+    public void listeningAgain(long now) {
+        lastHeardNanos = now;
+        warned = false;
+    }
+
     /** An authenticated, fresh heartbeat from the peer arrived. */
     public List<HaEvent> onHeartbeat(HaRole announced, long now) {
         List<HaEvent> events = new ArrayList<>(2);

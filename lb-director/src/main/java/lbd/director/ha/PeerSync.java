@@ -15,6 +15,23 @@ public interface PeerSync extends AutoCloseable {
     /** What it did so far (metrics). Any thread. */
     ConnectionSync.Stats stats();
 
+    /**
+     * Where the sync's own stream and the peer's stand ({@code lbd upgrade} carries it to the new process): this
+     * node's sync run and last sequence, and the peer's replay window (null before it sent anything).
+     */
+    record Position(long generation, long sequence, ReplayGuard.Window peer) {
+        public static final Position NONE = new Position(0, 0, null);
+    }
+
+    /**
+     * {@code lbd upgrade}, after the HA thread stopped: sends what is waiting (the DR workers are held, so nothing
+     * more comes), takes in every datagram received, and stops; returns where it stands.
+     */
+    Position pause();
+
+    /** After {@link #pause}: carries on, as a new run (the peer resyncs this node). */
+    void resume();
+
     /** Stops it (after the HA thread ended). */
     @Override
     void close();

@@ -49,6 +49,31 @@ public final class ReplayGuard {
         return Verdict.FRESH;
     }
 
+    /**
+     * Where a peer's messages stand: its generation, the highest sequence received and the window's bits below it
+     * (bit i: highest - i was received). What {@code lbd upgrade} carries to the new process, so that it takes the
+     * peer's next message as the old one would have, and a message the old one received is a replay there too.
+     */
+    public record Window(long generation, long highest, long seen) {
+    }
+
+    /** The peer's window; null before a message of it was received. */
+    public Window window(String node) {
+        PeerWindow w = peers.get(node);
+        return w == null ? null : new Window(w.generation, w.highest, w.seen);
+    }
+
+    /** Continues from {@code window} ({@link #window} of another guard); null leaves the peer unknown. */
+    public void restore(String node, Window window) {
+        if (window == null) {
+            peers.remove(node);
+            return;
+        }
+        PeerWindow w = new PeerWindow(window.generation(), window.highest());
+        w.seen = window.seen();
+        peers.put(node, w);
+    }
+
     private static final class PeerWindow {
         final long generation;
         long highest;

@@ -11,6 +11,14 @@ public interface VipOwnership {
 
     void release();
 
+    /**
+     * {@code lbd upgrade}: the process before this one held the VIPs as the active node, and this one carries the
+     * node on. The VIPs are in place (addresses on their interfaces, neighbours' caches pointing here): take them
+     * as this process's without adding or announcing anything. By default nothing to do.
+     */
+    default void adopt() {
+    }
+
     /** For logs: what is acquired, e.g. {@code 10.8.8.45/24 on eth0}. */
     String describe();
 }

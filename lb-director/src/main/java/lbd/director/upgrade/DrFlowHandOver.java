@@ -28,6 +28,13 @@ public interface DrFlowHandOver {
         }
     };
 
+    /**
+     * Old process: its DR workers stop forwarding (from here on only the new process schedules); {@link #save}
+     * holds them too, for callers that need nothing in between.
+     */
+    default void hold() {
+    }
+
     /** Old process: the flows and templates to hand over; empty when there are none. */
     byte[] save();
 

@@ -29,6 +29,7 @@ import lbd.health.InheritedVerdict;
  *   old → new   end
  *   new → old   serving  |  failed REASON
  *   old → new   dr-flows\nBYTES   (in parts; none when there are no flows)
+ *   old → new   ha\nSTATE                       + SCM_RIGHTS: the heartbeat socket   (an HA node only)
  *   old → new   released
  *   new → old   ready
  * </pre>
@@ -47,6 +48,7 @@ final class HandOverProtocol {
     static final String SERVING = "serving";
     static final String FAILED = "failed";
     static final String DR_FLOWS = "dr-flows";
+    static final String HA = "ha";
     static final String RELEASED = "released";
     static final String READY = "ready";
 
@@ -113,8 +115,9 @@ final class HandOverProtocol {
         }
     }
 
-    /** Old side: {@code bytes} as "dr-flows" messages (none when empty), then "released". */
-    static void sendRelease(SeqPacketSocket peer, byte[] drFlows) throws IOException {
+    /** Old side: the DR flows as "dr-flows" messages (none when empty), the HA node's "ha", then "released". */
+    static void sendRelease(SeqPacketSocket peer, Release release) throws IOException {
+        byte[] drFlows = release.drFlows();
         byte[] header = (DR_FLOWS + "\n").getBytes(StandardCharsets.US_ASCII);
         int room = SeqPacketSocket.MAX_MESSAGE - header.length;
         for (int from = 0; from < drFlows.length; from += room) {
@@ -123,24 +126,41 @@ final class HandOverProtocol {
             System.arraycopy(drFlows, from, message, header.length, length);
             peer.send(message);
         }
+        if (release.haState() != null) {
+            peer.send(HA + "\n" + release.haState(), release.haSocket());
+        }
         peer.send(RELEASED);
     }
 
-    /** New side: the DR flows (maybe none) up to "released". */
-    static byte[] receiveRelease(SeqPacketSocket peer, Duration wait) throws IOException {
+    /** New side: the DR flows (maybe none) and the HA node's state and socket (maybe none) up to "released". */
+    static Release receiveRelease(SeqPacketSocket peer, Duration wait) throws IOException {
         ByteArrayOutputStream flows = new ByteArrayOutputStream();
         int headerLength = DR_FLOWS.length() + 1;
-        while (true) {
-            SeqPacketSocket.Received message = peer.receive(wait);
-            SeqPacketSocket.closeAll(message.fds()); // none are sent here
-            String first = firstLine(message.text());
-            if (first.equals(RELEASED)) {
-                return flows.toByteArray();
+        String haState = null;
+        int haSocket = -1;
+        try {
+            while (true) {
+                SeqPacketSocket.Received message = peer.receive(wait);
+                String first = firstLine(message.text());
+                if (first.equals(HA) && message.fds().length == 1 && haSocket < 0) {
+                    haState = message.text().substring(HA.length() + 1);
+                    haSocket = message.fds()[0];
+                    continue;
+                }
+                SeqPacketSocket.closeAll(message.fds()); // none are sent with the others
+                if (first.equals(RELEASED)) {
+                    return new Release(flows.toByteArray(), haState, haSocket);
+                }
+                if (!first.equals(DR_FLOWS)) {
+                    throw new IOException("unexpected hand-over message: " + first);
+                }
+                flows.write(message.bytes(), headerLength, message.bytes().length - headerLength);
             }
-            if (!first.equals(DR_FLOWS)) {
-                throw new IOException("unexpected hand-over message: " + first);
+        } catch (IOException | RuntimeException e) {
+            if (haSocket >= 0) {
+                SeqPacketSocket.closeAll(haSocket);
             }
-            flows.write(message.bytes(), headerLength, message.bytes().length - headerLength);
+            throw e;
         }
     }
 

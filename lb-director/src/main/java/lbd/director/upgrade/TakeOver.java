@@ -62,9 +62,10 @@ public final class TakeOver implements AutoCloseable {
 
     /**
      * Waits until the old process has stopped accepting and released its control socket and metrics port; returns
-     * the direct-routing flows it handed over ({@link DrFlowHandOver}; empty when none).
+     * what it let go of: the direct-routing flows ({@link DrFlowHandOver}; empty when none) and, for an HA node, its
+     * state and heartbeat socket (this process's descriptor now).
      */
-    public byte[] released() throws IOException {
+    public Release released() throws IOException {
         return HandOverProtocol.receiveRelease(peer, WAIT);
     }
 

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *   <li>it starts, accepts on the same sockets (both processes now take clients from the same queues: there is
  *       no moment without a listener, and no socket is closed with clients in its queue), and says "serving";
  *   <li>this process closes its control socket and metrics port, makes the new process systemd's main process
- *       (MAINPID=), hands over the direct-routing flows ({@link DrFlowHandOver}) and says "released"; the new one
+ *       (MAINPID=), hands over the direct-routing flows ({@link DrFlowHandOver}) and an HA node's state and
+ *       heartbeat socket ({@link Release}) and says "released"; the new one
  *       binds them, writes its pid file and says "ready"; this one then stops accepting (its copies of the sockets
  *       close; the sockets stay open in the new process), answers the client — whose next lbadm reaches the new
  *       one — and drains its proxied connections (bounded) and exits.
@@ -56,13 +57,14 @@ public final class UpgradeCoordinator implements Upgrader {
         void handOverMain(long newPid);
 
         /**
-         * Stops this process's DR workers forwarding, then returns their connections and templates (the new
-         * process forwards from its restore on).
+         * Stops this process's DR workers forwarding and, for an HA node, its heartbeats and connection sync (no
+         * leave: the new process carries the node on), then returns the workers' connections and templates and the
+         * node's state and socket (the new process forwards from its restore on, and heartbeats from then on).
          */
-        byte[] saveDrFlows();
+        Release release();
 
-        /** After {@link #saveDrFlows}: the new process is gone before it took the connections; forward again. */
-        void resumeDrFlows();
+        /** After {@link #release}: the new process is gone before it took over; forward and heartbeat again. */
+        void resume();
 
         /** Closes this process's copies of the VIPs' sockets; established connections go on. */
         void stopAccepting();
@@ -165,7 +167,14 @@ public final class UpgradeCoordinator implements Upgrader {
         try {
             old.releasePorts();
             old.handOverMain(next.pid());
-            HandOverProtocol.sendRelease(peer, old.saveDrFlows());
+            Release release = old.release();
+            try {
+                HandOverProtocol.sendRelease(peer, release);
+            } finally {
+                if (release.haSocket() >= 0) {
+                    SeqPacketSocket.closeAll(release.haSocket()); // the new process has its own copy now
+                }
+            }
             String ready = HandOverProtocol.firstLine(peer.receive(START_TIMEOUT).text());
             if (!ready.equals(HandOverProtocol.READY)) {
                 throw new IOException("the new process said '" + ready + "' instead of ready");
@@ -173,7 +182,7 @@ public final class UpgradeCoordinator implements Upgrader {
         } catch (IOException | RuntimeException e) {
             String reason = why(next, e);
             if (!next.isAlive()) {
-                old.resumeDrFlows(); // nobody else forwards direct-routing packets
+                old.resume(); // nobody else forwards direct-routing packets or heartbeats for this node
             }
             String message = "lbd upgrade did not complete: " + reason + "; this lbd (pid " + self + ") goes on"
                     + " accepting on every VIP, but its control socket and metrics port are closed: restart lbd";

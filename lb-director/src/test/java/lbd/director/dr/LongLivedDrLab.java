@@ -52,7 +52,10 @@ public final class LongLivedDrLab implements AutoCloseable {
     private final String vipSetup;
     private final List<Process> processes = new ArrayList<>();
 
-    private LongLivedDrLab(String prefix, Path dir, String vipSetup) {
+    private final String method;
+
+    private LongLivedDrLab(String prefix, Path dir, String vipSetup, String method) {
+        this.method = method;
         this.prefix = prefix;
         this.director = prefix + "d";
         this.client = prefix + "c";
@@ -70,12 +73,21 @@ public final class LongLivedDrLab implements AutoCloseable {
      * ("lbt-TOPIC-PID-"). Skips the calling test without root or python3.
      */
     public static LongLivedDrLab create(String topic) throws IOException {
+        return create(topic, "gate");
+    }
+
+    /**
+     * As above, with real servers of {@code method}: "gate", or "ipip" — each real server then decapsulates on
+     * tunl0 (the kernel's ipip module, or where this kernel has none the stand-in of {@link DrLab#DECAPSULATOR}) and
+     * is set up with {@code vip-setup.sh --tunnel}.
+     */
+    public static LongLivedDrLab create(String topic, String method) throws IOException {
         assumeTrue(Shell.isRoot(), topic + ": needs root (network namespaces, AF_PACKET); skipped");
         assumeTrue(Shell.attempt(List.of("python3", "--version")).exitCode() == 0, topic + ": needs python3; skipped");
         String prefix = "lbt-" + topic + ProcessHandle.current().pid() % 100_000 + "-";
         Shell.netnsLab("clean", prefix);
         LongLivedDrLab lab = new LongLivedDrLab(prefix, Files.createTempDirectory("lbt-" + topic),
-                Shell.script("vip-setup.sh").toString());
+                Shell.script("vip-setup.sh").toString(), method);
         try {
             lab.build();
             return lab;
@@ -95,24 +107,53 @@ public final class LongLivedDrLab implements AutoCloseable {
         Path server = resource("echo_server.py");
         for (String rs : realServers) {
             String name = rs.equals(realServers.get(0)) ? "A" : "B";
-            Shell.inNetns(rs, vipSetup, "--iface", "eth0", "start", VIP).assertOk("vip-setup on " + rs);
+            if (method.equals("ipip")) {
+                tunnelEndpoint(rs);
+                Shell.inNetns(rs, vipSetup, "--iface", "eth0", "--tunnel", "start", VIP).assertOk("vip-setup on " + rs);
+            } else {
+                Shell.inNetns(rs, vipSetup, "--iface", "eth0", "start", VIP).assertOk("vip-setup on " + rs);
+            }
             spawn(name, List.of("ip", "netns", "exec", rs, "python3", server.toString(), name, Integer.toString(PORT)));
         }
     }
 
-    /** Writes the configuration: the gate VIP over both real servers with {@code scheduler}, after {@code globals}. */
+    /** tunl0 in {@code rs}: the kernel's, or a TUN device its stand-in decapsulator feeds; once attached. */
+    private void tunnelEndpoint(String rs) throws IOException {
+        if (Shell.inNetns(rs, "sh", "-c", "modprobe ipip 2>/dev/null; ip link show tunl0").exitCode() != 0) {
+            Shell.inNetns(rs, "ip", "tuntap", "add", "dev", "tunl0", "mode", "tun").assertOk("tunl0 in " + rs);
+            Path script = dir.resolve("decapsulate.py");
+            if (!Files.exists(script)) {
+                Files.writeString(script, DrLab.DECAPSULATOR);
+            }
+            spawn("decapsulator-" + rs, List.of("ip", "netns", "exec", rs, "python3", script.toString()));
+            await("tunl0 ready in " + rs).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> !Shell.inNetns(rs, "ip", "-o", "link", "show", "tunl0").output()
+                            .contains("NO-CARRIER"));
+        }
+    }
+
+    /**
+     * Writes the configuration: the VIP over both real servers (of the lab's method) with {@code scheduler}, after
+     * {@code globals}.
+     */
     public void writeConfig(String scheduler, String... globals) throws IOException {
+        writeConfig(scheduler, List.of(), globals);
+    }
+
+    /** As above, with {@code serviceLines} (e.g. "persistent=300") in the virtual service's block. */
+    public void writeConfig(String scheduler, List<String> serviceLines, String... globals) throws IOException {
         List<String> lines = new ArrayList<>(List.of("checkinterval=1", "checktimeout=2", "quiescent=no",
                 "eventloops=1", "interface=eth0"));
         lines.addAll(List.of(globals));
         lines.addAll(List.of(
                 "virtual=" + VIP + ":" + PORT,
-                " real=" + A_IP + ":" + PORT + " gate",
-                " real=" + B_IP + ":" + PORT + " gate",
+                " real=" + A_IP + ":" + PORT + " " + method,
+                " real=" + B_IP + ":" + PORT + " " + method,
                 " scheduler=" + scheduler,
                 " protocol=tcp",
-                " checktype=connect",
-                ""));
+                " checktype=connect"));
+        serviceLines.forEach(l -> lines.add(" " + l));
+        lines.add("");
         Files.writeString(config, String.join("\n", lines));
     }
 
@@ -208,9 +249,38 @@ public final class LongLivedDrLab implements AutoCloseable {
         return r.exitCode() == 0 && r.output().strip().matches("[AB] probe");
     }
 
+    /**
+     * The real server ("A", "B") that answered a new connection from the client through the VIP (a line, then
+     * closed), or what went wrong.
+     */
+    public String newConnectionServer() {
+        String probe = "import socket\n"
+                + "s = socket.create_connection(('" + VIP + "', " + PORT + "), timeout=5)\n"
+                + "s.settimeout(5)\n"
+                + "s.sendall(b'probe\\n')\n"
+                + "print(s.makefile('rb').readline().decode().strip())\n";
+        Shell.Result r = Shell.attempt(List.of("ip", "netns", "exec", client, "python3", "-c", probe));
+        String answer = r.output().strip();
+        return r.exitCode() == 0 && answer.endsWith(" probe") ? answer.substring(0, answer.indexOf(' ')) : answer;
+    }
+
     /** Runs {@code command} in the director's namespace (e.g. curl of lbd's metrics on its loopback). */
     public Shell.Result inDirector(String... command) {
         return Shell.inNetns(director, command);
+    }
+
+    /**
+     * Active connections of the VIP's real servers in lbadm -Ln: the workers' own (a connection restored or handed
+     * over counts once a packet of it reached a worker; lbadm -Lnc lists it before).
+     */
+    public long activeConnections() {
+        return activeConnections(listing("-Ln"));
+    }
+
+    /** The ActiveConn column of the VIP's real servers in an lbadm -Ln listing, summed. */
+    public static long activeConnections(String listing) {
+        return listing.lines().filter(l -> l.strip().startsWith("-> ") && !l.contains("RemoteAddress"))
+                .mapToLong(l -> Long.parseLong(l.strip().split("\\s+")[4])).sum();
     }
 
     /** ESTABLISHED connections to the VIP in lbadm -Lnc. */

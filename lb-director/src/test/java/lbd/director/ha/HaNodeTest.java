@@ -33,6 +33,12 @@ class HaNodeTest {
     static final class FakeVips implements VipOwnership {
         final AtomicInteger acquired = new AtomicInteger();
         final AtomicInteger released = new AtomicInteger();
+        final AtomicInteger adopted = new AtomicInteger();
+
+        @Override
+        public void adopt() {
+            adopted.incrementAndGet();
+        }
 
         @Override
         public void acquire() {
@@ -158,5 +164,119 @@ class HaNodeTest {
         } finally {
             logger.detachAppender(appender);
         }
+    }
+
+    /** Counts what the node tells the connection sync; sends nothing. */
+    static final class FakeSync implements PeerSync {
+        final AtomicInteger joined = new AtomicInteger();
+        final AtomicInteger received = new AtomicInteger();
+
+        @Override
+        public void received(byte[] datagram, int length, String from) {
+            received.incrementAndGet();
+        }
+
+        @Override
+        public void peerJoined() {
+            joined.incrementAndGet();
+        }
+
+        @Override
+        public ConnectionSync.Stats stats() {
+            return new ConnectionSync.Stats(0, 0, 0, 0, 0, 0, 0);
+        }
+
+        @Override
+        public Position pause() {
+            return new Position(42, 1000, null);
+        }
+
+        @Override
+        public void resume() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * lbd upgrade of the active node: the old process stops without leaving, a new node continues from its state
+     * and socket; the peer sees the same run go on — no drop, no restart (which would resync), no transition — and
+     * the VIPs are adopted, never released or acquired again. Then the new node leaves cleanly, as a node does.
+     */
+    @Test
+    void aNodeHandedOverCarriesOnAsTheSameRunAndThePeerNoticesNothing() throws Exception {
+        int pa = freeUdpPort();
+        int pb = freeUdpPort();
+        FakeVips va = new FakeVips();
+        HaNode a = start("a", pa, pb, va);
+        FakeSync bSync = new FakeSync();
+        HaNode b = HaNode.start(config("b", pb, false), new FakeVips(),
+                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), pa)), bSync);
+        nodes.add(b);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.status().role() == HaRole.ACTIVE
+                && b.status().peerRole() == HaRole.ACTIVE);
+        HaStatus before = b.status();
+        int joinedBefore = bSync.joined.get();
+
+        HaNode.HandedOver handed = a.handOver();
+        assertThat(handed.state().role()).isEqualTo(HaRole.ACTIVE);
+        assertThat(handed.state().peerState()).isEqualTo(PeerState.ALIVE);
+        HaHandOver carried = HaHandOver.decode(handed.state().encode());
+        assertThat(carried.encode()).isEqualTo(handed.state().encode());
+        assertThat(carried.generation()).isEqualTo(handed.state().generation());
+        assertThat(carried.peerHeartbeats()).isEqualTo(handed.state().peerHeartbeats()).isNotNull();
+        a.close(); // the old process's copy only: no leave
+        assertThat(va.released).as("only the start's clean-up").hasValue(1);
+
+        FakeVips va2 = new FakeVips();
+        HaNode a2 = HaNode.continueFrom(config("a", pa, false), va2,
+                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), pb)), null, carried,
+                handed.socketFd());
+        nodes.add(a2);
+        assertThat(a2.status().role()).isEqualTo(HaRole.ACTIVE);
+        assertThat(a2.status().transitions()).isEqualTo(a.status().transitions());
+        assertThat(va2.adopted).hasValue(1);
+        long received = bSync.received.get();
+        Thread.sleep(500); // five keepalives of the new node
+        assertThat(b.status().dropped()).as("heartbeats b dropped (replays)").isEqualTo(before.dropped());
+        assertThat(b.status().transitions()).isEqualTo(before.transitions());
+        assertThat(b.status().peerState()).isEqualTo(PeerState.ALIVE);
+        assertThat(b.status().peerRole()).isEqualTo(HaRole.ACTIVE);
+        assertThat(bSync.joined).as("b saw no restart of a (no resync)").hasValue(joinedBefore);
+        assertThat(received).isZero();
+        assertThat(va2.acquired).hasValue(0);
+        assertThat(va2.released).hasValue(0);
+
+        // the node the new process carries on leaves as any node does: VIPs released, the peer takes over
+        a2.close();
+        assertThat(va2.released).hasValue(1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.status().role() == HaRole.ACTIVE);
+    }
+
+    /** A hand-over the new process did not complete: the old node carries on as a new run; the peer keeps it. */
+    @Test
+    void aNodeWhoseHandOverDidNotCompleteCarriesOnAsANewRun() throws Exception {
+        int pa = freeUdpPort();
+        int pb = freeUdpPort();
+        FakeVips va = new FakeVips();
+        HaNode a = start("a", pa, pb, va);
+        FakeSync bSync = new FakeSync();
+        HaNode b = HaNode.start(config("b", pb, false), new FakeVips(),
+                List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), pa)), bSync);
+        nodes.add(b);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.status().role() == HaRole.ACTIVE
+                && b.status().peerRole() == HaRole.ACTIVE);
+        int joinedBefore = bSync.joined.get();
+        HaNode.HandedOver handed = a.handOver();
+        lbd.director.unix.SeqPacketSocket.closeAll(handed.socketFd());
+        a.resume();
+        await("b resyncs a's new run").atMost(Duration.ofSeconds(5)).until(() -> bSync.joined.get() > joinedBefore);
+        assertThat(a.status().role()).isEqualTo(HaRole.ACTIVE);
+        assertThat(b.status().role()).isEqualTo(HaRole.BACKUP);
+        assertThat(b.status().peerState()).isEqualTo(PeerState.ALIVE);
+        assertThat(va.acquired).hasValue(1);
+        assertThat(va.released).hasValue(1);
     }
 }

@@ -22,7 +22,7 @@ public final class DiesAfterRelease {
         HandOver handOver = takeOver.receive();
         handOver.sockets().values().forEach(SeqPacketSocket::closeAll);
         takeOver.serving();
-        byte[] flows = takeOver.released();
+        byte[] flows = takeOver.released().drFlows();
         System.err.println("DiesAfterRelease: released with " + flows.length + " bytes of DR connections; exiting");
         System.exit(1);
     }

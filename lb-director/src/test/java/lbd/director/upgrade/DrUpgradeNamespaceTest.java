@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * long-lived TCP connections each exchange a line every 100 ms while a stream of new connections opens one every
  * 50 ms; {@code lbd upgrade} hands the connections over: at least 99 carry on to the real server they had, not one
  * new connection fails, the new process schedules new connections itself and the old one exits. And when the new
- * process dies after the old one held its DR workers for the hand-over, the old one forwards again. Needs root and
- * python3; skips otherwise.
+ * process dies after the old one held its DR workers for the hand-over, the old one forwards again. The same with
+ * ipip real servers (each decapsulating on tunl0). Needs root and python3; skips otherwise.
  */
 @Timeout(240)
 class DrUpgradeNamespaceTest {
@@ -33,8 +33,21 @@ class DrUpgradeNamespaceTest {
 
     @Test
     void anUpgradeKeepsEstablishedDirectRoutingConnectionsOnTheirRealServersAndAcceptsNewOnes() throws Exception {
+        upgradeUnderLongLivedConnections("u", "gate");
+    }
+
+    /**
+     * The same with ipip real servers: ipip runs on the same DR workers and flows, and the new process resolves the
+     * tunnels' egress from the routing table before its workers forward.
+     */
+    @Test
+    void anUpgradeKeepsEstablishedIpipConnectionsOnTheirRealServers() throws Exception {
+        upgradeUnderLongLivedConnections("ui", "ipip");
+    }
+
+    private void upgradeUnderLongLivedConnections(String topic, String method) throws Exception {
         boolean passed = false;
-        try (LongLivedDrLab lab = LongLivedDrLab.create("u")) {
+        try (LongLivedDrLab lab = LongLivedDrLab.create(topic, method)) {
             try {
                 lab.writeConfig("wlc", "metrics=127.0.0.1:" + METRICS_PORT);
                 Path launcher = UpgradeLab.writeLauncher(lab.dir.resolve("home"), "-XX:TieredStopAtLevel=1");
@@ -62,7 +75,7 @@ class DrUpgradeNamespaceTest {
                 // packet, and connections it scheduled itself have come and gone (closing states).
                 await("the connections taken in, new ones scheduled by the new lbd").atMost(LongLivedDrLab.BOUND)
                         .pollInterval(Duration.ofMillis(250))
-                        .until(() -> lab.established() >= 99 && lab.listing("-Lnc").lines()
+                        .until(() -> lab.activeConnections() >= 99 && lab.listing("-Lnc").lines()
                                 .anyMatch(l -> l.contains(LongLivedDrLab.VIP) && !l.contains("ESTABLISHED")));
 
                 // The new lbd's workers started held: they dropped what they received while the old one forwarded.
@@ -75,7 +88,7 @@ class DrUpgradeNamespaceTest {
 
                 LongLivedDrLab.Outcome outcome = lab.finishClients(load);
                 LongLivedDrLab.NewConnections fresh = lab.newConnections(stream);
-                System.out.println("DrUpgradeNamespaceTest: " + outcome.carriedOn().size() + " of "
+                System.out.println("DrUpgradeNamespaceTest (" + method + "): " + outcome.carriedOn().size() + " of "
                         + LongLivedDrLab.CONNECTIONS + " connections carried on to the same real server across lbd"
                         + " upgrade; longest gap " + outcome.maxGapMillis() + " ms; new connections meanwhile: "
                         + fresh.answered() + " answered, " + fresh.failed() + " failed; the new lbd dropped " + heldFrames

@@ -76,24 +76,35 @@ class HandOverProtocolTest {
     }
 
     @Test
-    void directRoutingFlowsOfAnySizeComeBeforeReleased() throws Exception {
+    void directRoutingFlowsOfAnySizeAndAnHaNodesStateAndSocketComeBeforeReleased() throws Exception {
         byte[] flows = new byte[3 * SeqPacketSocket.MAX_MESSAGE + 17];
         new Random(3).nextBytes(flows);
-        try (SeqPacketSocket listener = SeqPacketSocket.listen(dir.resolve("r.sock"));
+        Path file = Files.writeString(dir.resolve("heartbeat-socket-stand-in"), "x");
+        try (java.io.FileInputStream open = new java.io.FileInputStream(file.toFile());
+             SeqPacketSocket listener = SeqPacketSocket.listen(dir.resolve("r.sock"));
              SeqPacketSocket newSide = SeqPacketSocket.connect(dir.resolve("r.sock"));
              SeqPacketSocket oldSide = listener.accept(WAIT)) {
-            CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Release> received = CompletableFuture.supplyAsync(() -> {
                 try {
                     return HandOverProtocol.receiveRelease(newSide, WAIT);
                 } catch (java.io.IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             });
-            HandOverProtocol.sendRelease(oldSide, flows);
-            assertThat(received.get(10, TimeUnit.SECONDS)).isEqualTo(flows);
+            int fd = OpenFiles.descriptorOf(file);
+            HandOverProtocol.sendRelease(oldSide, new Release(flows, "role ACTIVE\nsequence 7\n", fd));
+            Release got = received.get(10, TimeUnit.SECONDS);
+            assertThat(got.drFlows()).isEqualTo(flows);
+            assertThat(got.haState()).isEqualTo("role ACTIVE\nsequence 7\n");
+            assertThat(got.haSocket()).isNotEqualTo(fd).isNotNegative();
+            assertThat(OpenFiles.target(got.haSocket())).isEqualTo(file);
+            SeqPacketSocket.closeAll(got.haSocket());
 
-            HandOverProtocol.sendRelease(oldSide, new byte[0]);
-            assertThat(HandOverProtocol.receiveRelease(newSide, WAIT)).isEmpty();
+            HandOverProtocol.sendRelease(oldSide, Release.of(new byte[0]));
+            Release none = HandOverProtocol.receiveRelease(newSide, WAIT);
+            assertThat(none.drFlows()).isEmpty();
+            assertThat(none.haState()).isNull();
+            assertThat(none.haSocket()).isEqualTo(-1);
         }
     }
 

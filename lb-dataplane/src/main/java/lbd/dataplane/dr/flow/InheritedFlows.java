@@ -1,8 +1,13 @@
 package lbd.dataplane.dr.flow;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
+import lbd.config.model.Endpoint;
 import lbd.config.model.RealServerKey;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.conn.ConnectionEntry;
 
 /**
  * DR connections this process did not schedule but must keep forwarding to the same real server: those a
@@ -201,6 +206,23 @@ public final class InheritedFlows {
                 s.lock.unlock();
             }
         }
+    }
+
+    /**
+     * The connections waiting here as IPVS lists its table ({@code ipvsadm -Lnc}): on a backup director, those the
+     * active one synchronised — IPVS's backup lists every synced connection with its state and the rest of its
+     * timer (ip_vs_sync.c puts them in the connection table as they arrive) — and on any director those restored or
+     * handed over that no packet has reached yet. At most {@code limit}; the total counts them all. Control plane.
+     */
+    public ConnectionEntries describe(int limit, long nowMillis) {
+        List<ConnectionEntry> listed = new ArrayList<>(Math.min(limit, size()));
+        forEach((ch, cl, cport, vh, vl, vport, udp, server, state, controlled, deadline) -> {
+            if (listed.size() < limit && deadline > nowMillis) {
+                listed.add(new ConnectionEntry(new Endpoint(FlowRecords.address(ch, cl), cport), server.service(),
+                        server.address(), TcpStates.name(state), deadline - nowMillis));
+            }
+        });
+        return new ConnectionEntries(listed, Math.max(size(), listed.size()));
     }
 
     private static long hash(long clientHigh, long clientLow, long vipHigh, long vipLow, int ports, boolean udp) {

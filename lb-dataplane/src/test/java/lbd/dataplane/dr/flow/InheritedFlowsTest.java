@@ -79,4 +79,21 @@ class InheritedFlowsTest {
             assertThat(seen).isEqualTo(model);
         }
     }
+
+    /** As IPVS's backup lists synchronised connections: state, the rest of the timer, client, VIP, real server. */
+    @Test
+    void listsTheConnectionsWaitingWithTheirStateAndTheRestOfTheirTimers() {
+        InheritedFlows flows = new InheritedFlows(16);
+        java.net.InetAddress client = Endpoint.of("198.18.2.7", 0).address();
+        java.net.InetAddress vip = SERVICE.address().address();
+        flows.put(FlowRecords.high(client), FlowRecords.low(client), 40001, FlowRecords.high(vip),
+                FlowRecords.low(vip), 80, SERVERS.get(1), TcpStates.ESTABLISHED, false, 1_000 + 899_000);
+        flows.put(FlowRecords.high(client), FlowRecords.low(client), 40002, FlowRecords.high(vip),
+                FlowRecords.low(vip), 80, SERVERS.get(0), TcpStates.ESTABLISHED, false, 500); // timed out
+        lbd.dataplane.conn.ConnectionEntries listed = flows.describe(10, 1_000);
+        assertThat(listed.listed()).containsExactly(new lbd.dataplane.conn.ConnectionEntry(
+                Endpoint.of("198.18.2.7", 40001), SERVICE, SERVERS.get(1).address(), "ESTABLISHED", 899_000));
+        assertThat(flows.describe(0, 1_000).listed()).isEmpty();
+        assertThat(flows.describe(0, 1_000).total()).isEqualTo(2);
+    }
 }
