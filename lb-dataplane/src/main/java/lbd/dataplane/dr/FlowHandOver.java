@@ -111,24 +111,29 @@ public final class FlowHandOver {
         flows += out.written;
         out.written = 0;
         DataPlaneSnapshot snapshot = plane.publisher().current();
-        Set<VirtualServiceKey> done = new HashSet<>();
-        for (ServiceTable t : snapshot.services().values()) {
-            if (t.persistence().isEmpty() || !done.add(t.key()) || !isGate(snapshot.directRouting(), t.key())) {
-                continue;
+        // TCP services' templates first, then UDP services' in messages of their own: an lbd from before UDP templates
+        // refuses a message that holds one whole, and so loses no TCP record with it (a downgrade).
+        for (Protocol protocol : new Protocol[] {Protocol.TCP, Protocol.UDP}) {
+            Set<VirtualServiceKey> done = new HashSet<>();
+            for (ServiceTable t : snapshot.services().values()) {
+                if (t.key().protocol() != protocol || t.persistence().isEmpty() || !done.add(t.key())
+                        || !isGate(snapshot.directRouting(), t.key())) {
+                    continue;
+                }
+                boolean udp = protocol == Protocol.UDP;
+                Persistence p = t.persistence().get();
+                InetAddress vip = t.key().address().address();
+                long vh = FlowRecords.high(vip);
+                long vl = FlowRecords.low(vip);
+                boolean ipv4 = vh == FlowTable.IPV4;
+                p.templates().forEachLiveWithTimeout(now, (hi, lo, server, expires, timeout) -> {
+                    long[] a = addresses(server);
+                    out.template(ipv4 ? FlowTable.IPV4 : hi, lo, p.prefixLength(), vh, vl, t.key().address().port(),
+                            a[0], a[1], server.address().port(), expires, timeout, udp);
+                });
             }
-            boolean udp = t.key().protocol() == Protocol.UDP;
-            Persistence p = t.persistence().get();
-            InetAddress vip = t.key().address().address();
-            long vh = FlowRecords.high(vip);
-            long vl = FlowRecords.low(vip);
-            boolean ipv4 = vh == FlowTable.IPV4;
-            p.templates().forEachLiveWithTimeout(now, (hi, lo, server, expires, timeout) -> {
-                long[] a = addresses(server);
-                out.template(ipv4 ? FlowTable.IPV4 : hi, lo, p.prefixLength(), vh, vl, t.key().address().port(),
-                        a[0], a[1], server.address().port(), expires, timeout, udp);
-            });
+            out.flush();
         }
-        out.flush();
         return new Counts(flows, out.written, left);
     }
 

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * until the flow ends, which is what lc, wlc and the other load-aware schedulers see; bytes and packets per
  * datagram. It ends when neither side sent anything for the service's timeout (its table's: {@code idletimeout=},
  * else the udp timeout in force, IPVS's 300 s unless {@code lbadm --set} changed it; traffic either way refreshes
- * it, as in IPVS; and as IPVS sets an entry's timeout at each packet, a flow takes a new timeout at its client's
- * next datagram), or at once when the real server's port is unreachable: the connected socket then reports the
+ * it, as in IPVS; and as IPVS sets an entry's timeout at each packet, a flow takes a new timeout at its next
+ * datagram either way), or at once when the real server's port is unreachable: the connected socket then reports the
  * ICMP error (ECONNREFUSED) on its next read or write.
  * IPVS passes that ICMP error on to the client and keeps the entry until it times out; lbd cannot send ICMP from
  * the VIP without a raw socket, so it ends the flow instead, and the client's next datagram is scheduled afresh
@@ -237,9 +237,9 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
     }
 
     /**
-     * The service's table changed since this flow was timed: it takes the table's timeout from this datagram on (a
-     * new {@code lbadm --set} udp timeout, or a reload's idletimeout=), as an IPVS entry takes the timeout in force
-     * at each packet. A shorter one re-arms the timer now; a longer one is found when the timer comes.
+     * The service's table changed since this flow was timed: it takes the table's timeout from this datagram (either
+     * way) on (a new {@code lbadm --set} udp timeout, or a reload's idletimeout=), as an IPVS entry takes the timeout
+     * in force at each packet. A shorter one re-arms the timer now; a longer one is found when the timer comes.
      */
     private void retime(ServiceTable table) {
         timedTable = table;
@@ -277,6 +277,10 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
             return;
         }
         lastTrafficNanos = System.nanoTime();
+        ServiceSlot slot = loop.worker().service(vip.service()); // as IPVS, a reply sets the timeout in force too
+        if (slot != null && slot.table() != timedTable) {
+            retime(slot.table());
+        }
         counters.addOut(content.readableBytes(), 1);
         Channel out = vip.vip();
         if (out != null && out.isActive() && out.isWritable()) {

@@ -114,7 +114,8 @@ public final class ServiceTableBuilder {
                 : previous.persistence().map(Persistence::templates).orElse(null);
         return new ServiceTable(service.key(), scheduler, destinations, fallback, service.maxConnections(),
                 service.healthCheck().connectTimeout(),
-                service.effectiveIdleTimeout(Duration.ofSeconds(timeouts.udpSeconds())), persistence(service, templates),
+                service.effectiveIdleTimeout(Duration.ofSeconds(timeouts.udpSeconds())),
+                persistence(service, templates),
                 service.schedulerFlags(), service.mhTableSize(), service.alsoListen(), service.nat());
     }
 

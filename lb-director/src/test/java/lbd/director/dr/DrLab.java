@@ -190,8 +190,8 @@ final class DrLab implements AutoCloseable {
         Files.writeString(config, String.join("\n", all) + "\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder b = new ProcessBuilder("ip", "netns", "exec", ns(name), java, "--enable-native-access=ALL-UNNAMED",
-                "-Xshare:auto", "-cp", cp, LbdMain.class.getName(), "--config", config.toString(), "--socket",
+        ProcessBuilder b = new ProcessBuilder("ip", "netns", "exec", ns(name), java,
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", cp, LbdMain.class.getName(), "--config", config.toString(), "--socket",
                 socket.toString()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("lbd.out").toFile()));
         b.environment().putAll(environment);

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * that answers its own address for one name, on the VIP and on its own address (the dns check's); the client asks
  * with dig. Every query is a new flow (dig's new source port): rr alternates between the servers; a stopped
  * dnsmasq leaves the table after its dns check fails, and every answer then comes from the other; lbadm lists the
- * service as ipvsadm lists UDP, with Route entries (Tunnel for ipip). Needs root, dnsmasq and dig; skips
- * otherwise.
+ * service as ipvsadm lists UDP, with Route entries (Tunnel for ipip); a restart with cleanstop=no carries the
+ * flows on to the servers they had. Needs root, dnsmasq and dig; skips otherwise.
  */
 @Timeout(180)
 class DrUdpNamespaceTest {
@@ -158,8 +158,8 @@ class DrUdpNamespaceTest {
             for (int port : List.of(40_002, 40_001, 40_004, 40_003)) {
                 assertThat(dig(lab, port)).as("client port %d after the restart", port).isEqualTo(before.get(port));
             }
-            assertThat(lab.listing("-c").lines().filter(l -> l.matches("UDP\\s+0[45]:\\d\\d\\s+UDP\\s+198\\.18\\.0\\.1:4000\\d\\s.*")))
-                    .hasSize(4);
+            String carried = "UDP\\s+0[45]:\\d\\d\\s+UDP\\s+198\\.18\\.0\\.1:4000\\d\\s.*";
+            assertThat(lab.listing("-c").lines().filter(l -> l.matches(carried))).hasSize(4);
             DrLab.stop(again);
             passed = true;
         } finally {

@@ -56,7 +56,8 @@ class InheritedFlowsTest {
                     case 5, 6, 7 -> {
                         Value v = model.remove(k);
                         boolean live = v != null && v.deadline > now;
-                        assertThat(flows.take(k.ch, k.cl, k.cport, k.vh, k.vl, k.vport, k.udp, now, claim)).isEqualTo(live);
+                        assertThat(flows.take(k.ch, k.cl, k.cport, k.vh, k.vl, k.vport, k.udp, now, claim))
+                                .isEqualTo(live);
                         if (live) {
                             assertThat(new Value(claim.server(), claim.state(), claim.controlled(),
                                     claim.deadlineMillis())).isEqualTo(v);
