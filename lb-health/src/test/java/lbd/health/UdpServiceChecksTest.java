@@ -27,6 +27,12 @@ import org.junit.jupiter.api.Timeout;
 class UdpServiceChecksTest {
 
     private static final Path DNSMASQ = Path.of("/usr/sbin/dnsmasq");
+    /**
+     * dnsmasq's address: a loopback address of its own. dnsmasq binds TCP as well as UDP on its port, and a port
+     * that was free for UDP on 127.0.0.1 may be the local end of another test's TCP connection from 127.0.0.1
+     * (bind(0) picks from the same ephemeral range as connect()); nothing else binds or connects from this one.
+     */
+    private static final String DNS_ADDRESS = "127.77.0.53";
     private static Process dnsmasq;
     private static int dnsPort;
 
@@ -35,11 +41,11 @@ class UdpServiceChecksTest {
         if (!Files.isExecutable(DNSMASQ)) {
             return; // the dns tests skip with a message
         }
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(DNS_ADDRESS, 0))) {
             dnsPort = s.getLocalPort();
         }
         dnsmasq = new ProcessBuilder(DNSMASQ.toString(), "--keep-in-foreground", "--conf-file=/dev/null",
-                "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=127.0.0.1",
+                "--no-resolv", "--no-hosts", "--bind-interfaces", "--listen-address=" + DNS_ADDRESS,
                 "--port=" + dnsPort, "--address=/www.lbd.test/10.1.2.3", "--ptr-record=3.2.1.10.in-addr.arpa,www.lbd.test",
                 "--user=" + System.getProperty("user.name"), "--pid-file")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -64,7 +70,7 @@ class UdpServiceChecksTest {
         c.protocol = Protocol.UDP;
         c.request = Optional.of(request);
         c.receive = Optional.ofNullable(receive);
-        return c.spec(dnsPort);
+        return c.spec(c.real(DNS_ADDRESS, dnsPort));
     }
 
     private static void assumeDnsmasq() {
