@@ -46,11 +46,6 @@ final class ServiceBuilder {
     static final int DEFAULT_CHECK_INTERVAL = 10;
     static final int DEFAULT_CHECK_TIMEOUT = 5;
     static final int DEFAULT_NEGOTIATE_TIMEOUT = 30;
-    /**
-     * The flows a UDP service holds at most unless maxconns= says otherwise: each holds a socket, and a flood of
-     * new source ports must not take every descriptor (the process's connection ceiling bounds them all too).
-     */
-    static final int DEFAULT_UDP_MAX_FLOWS = 65_536;
 
     private static final Pattern FWMARK = Pattern.compile("[0-9]+");
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
@@ -152,7 +147,7 @@ final class ServiceBuilder {
                 List.of());
         boolean udp = protocol == Protocol.UDP;
         int maxConns = orElse(r.read(block, Directive.MAXCONNS, v -> Values.integer(v, 0, Integer.MAX_VALUE,
-                "a number of connections (0 = no limit)")), udp ? DEFAULT_UDP_MAX_FLOWS : 0);
+                "a number of connections (0 = no limit)")), VirtualService.defaultMaxConnections(protocol));
         // Kept as written: without it, a udp service follows the udp timeout in force (lbadm --set), as IPVS's do.
         Optional<Duration> idleTimeout = Optional.ofNullable(r.read(block, Directive.IDLETIMEOUT,
                 v -> Duration.ofSeconds(Values.seconds(v))));

@@ -60,6 +60,17 @@ public record VirtualService(
      */
     public static final Duration DEFAULT_TCP_IDLE_TIMEOUT = Duration.ofSeconds(900);
 
+    /**
+     * The flows a UDP service holds at most unless maxconns= says otherwise: each holds a socket, and a flood of
+     * new source ports must not take every descriptor (the process's connection ceiling bounds them all too).
+     */
+    public static final int DEFAULT_UDP_MAX_FLOWS = 65_536;
+
+    /** The cap of a service without maxconns= (0: none), whether the file or lbadm -A made it. */
+    public static int defaultMaxConnections(Protocol protocol) {
+        return protocol == Protocol.UDP ? DEFAULT_UDP_MAX_FLOWS : 0;
+    }
+
     /** A service on its one VIP:port, with the kernel's default mh table size, that reports only to lbd's log. */
     public VirtualService(VirtualServiceKey key, SchedulerKind scheduler, OptionalInt persistence,
                           Optional<String> netmask, List<RealServer> realServers, HealthCheck healthCheck,

@@ -195,7 +195,8 @@ final class RuntimeEdits {
 
     private static VirtualService newService(ServiceSettings s) {
         return new VirtualService(s.key(), s.scheduler(), s.persistence(), s.netmask(), List.of(), NO_CHECK, true,
-                Optional.empty(), Optional.empty(), 0, Optional.empty(), 0, s.flags()); // the protocol's idle timeout
+                Optional.empty(), Optional.empty(), VirtualService.defaultMaxConnections(s.key().protocol()),
+                Optional.empty(), 0, s.flags()); // the protocol's idle timeout
     }
 
     /** Whether lbadm added this service (it is not in the configuration file). */
