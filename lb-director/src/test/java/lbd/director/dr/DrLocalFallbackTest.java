@@ -92,6 +92,10 @@ class DrLocalFallbackTest {
             await("the sorry server answers through the VIP").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(500))
                     .until(() -> lbd.isAlive() && curls(lab, 1).equals(List.of("Sorry, the director answers")));
             assertThat(curls(lab, 4)).containsOnly("Sorry, the director answers");
+            // The upload's service has verdicts of its own: its fallback too, and the director's sink listening.
+            lab.awaitListening("dir", 9000);
+            await("the upload's service falls back").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
+                    .until(() -> lab.listing().contains("-> 127.0.0.1:9000"));
             assertThat(lab.in("cli", "python3", uploader.toString()).assertOk("upload").output().strip())
                     .isEqualTo("director got " + UPLOAD);
             assertThat(lab.in("dir", "ip", "route", "get", VIP, "from", "198.18.0.1", "iif", "eth0")
