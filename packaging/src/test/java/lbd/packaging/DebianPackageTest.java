@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import lbd.dataplane.dr.Shell;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * class), checked by lintian and systemd-analyze, installed with dpkg on this machine, run as the unit runs it
  * (user lbd, the unit's three capabilities, from /usr/sbin), then removed and purged. Root only: it installs a
  * package. It leaves the machine as it found it, and refuses to run where an lbd package is installed already.
+ * lintian reads only the .deb, so it runs beside the other steps (started once the package is built) and its
+ * verdict is checked last.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -45,6 +48,7 @@ class DebianPackageTest {
     private Path top;
     private Path work;
     private Path deb;
+    private CompletableFuture<Shell.Result> lintian;
     private boolean installed;
 
     @BeforeAll
@@ -61,10 +65,15 @@ class DebianPackageTest {
                 "--jar", jar.toString(), "--out", work.toString()), Map.of()).assertOk("packaging/build-deb");
         deb = Path.of(built.output().strip().lines().reduce((a, b) -> b).orElseThrow());
         assertThat(deb.getFileName().toString()).matches("lbd_[0-9][^_]*_amd64\\.deb");
+        List<String> check = List.of("lintian", "--fail-on", "error,warning", deb.toString());
+        lintian = CompletableFuture.supplyAsync(() -> Shell.run(STEP, check, Map.of()));
     }
 
     @AfterAll
     void purgeWhateverIsLeft() throws IOException {
+        if (lintian != null) {
+            lintian.exceptionally(e -> null).join(); // bounded by STEP; it reads the package removed below
+        }
         if (installed) {
             Shell.attempt(List.of("pkill", "-u", "lbd"));
             Shell.attempt(List.of("dpkg", "-P", "lbd"));
@@ -76,14 +85,6 @@ class DebianPackageTest {
 
     @Test
     @Order(1)
-    void lintianFindsNothingThePackageDoesNotExplain() {
-        Shell.Result lintian = Shell.run(STEP, List.of("lintian", "--fail-on", "error,warning", deb.toString()),
-                Map.of());
-        assertThat(lintian.exitCode()).as("lintian:\n%s", lintian.output()).isZero();
-    }
-
-    @Test
-    @Order(2)
     void theUnitVerifiesAndItsExposureIsReported() throws IOException {
         Path unitDir = work.resolve("unit");
         Shell.run(List.of("dpkg-deb", "-x", deb.toString(), unitDir.toString())).assertOk("dpkg-deb -x");
@@ -103,7 +104,7 @@ class DebianPackageTest {
     }
 
     @Test
-    @Order(3)
+    @Order(2)
     void installedLbdRunsAsUserLbdWithTheUnitsCapabilitiesThenRemovesAndPurgesCleanly() throws Exception {
         installed = true;
         Shell.run(STEP, List.of("dpkg", "-i", deb.toString()), Map.of()).assertOk("dpkg -i");
@@ -132,6 +133,13 @@ class DebianPackageTest {
         assertThat(Path.of("/etc/lbd")).doesNotExist();
         assertThat(Path.of("/var/lib/lbd")).doesNotExist();
         assertThat(Shell.attempt(List.of("getent", "passwd", "lbd")).exitCode()).as("user lbd after purge").isNotZero();
+    }
+
+    @Test
+    @Order(3)
+    void lintianFindsNothingThePackageDoesNotExplain() {
+        Shell.Result verdict = lintian.join();
+        assertThat(verdict.exitCode()).as("lintian:\n%s", verdict.output()).isZero();
     }
 
     /** As the unit runs it: user lbd, CAP_NET_BIND_SERVICE/NET_RAW/NET_ADMIN as ambient capabilities. */

@@ -112,6 +112,52 @@ public final class Shell {
         }
     }
 
+    /**
+     * The running processes that have {@code argument} as one of their arguments (e.g. the configuration file of an
+     * lbd a test started, also one an upgrade started and init adopted), read from /proc/PID/cmdline whole.
+     * ProcessHandle.Info cannot find them: it reads at most 4096 bytes of a command line and gives no arguments at
+     * all for a longer one, and a child JVM on the test class path has a far longer one.
+     */
+    public static List<ProcessHandle> processesWithArgument(String argument) {
+        byte[] wanted = (argument + "\0").getBytes(StandardCharsets.UTF_8);
+        List<ProcessHandle> found = new ArrayList<>();
+        try (java.util.stream.Stream<Path> entries = Files.list(Path.of("/proc"))) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                String name = entry.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                byte[] cmdline;
+                try {
+                    cmdline = Files.readAllBytes(entry.resolve("cmdline"));
+                } catch (IOException gone) {
+                    continue; // exited meanwhile
+                }
+                if (hasArgument(cmdline, wanted)) {
+                    ProcessHandle.of(Long.parseLong(name)).ifPresent(found::add);
+                }
+            }
+        } catch (IOException e) {
+            throw new AssertionError("cannot list /proc: " + e.getMessage(), e);
+        }
+        return found;
+    }
+
+    /** Whether the NUL-separated {@code cmdline} holds {@code wanted} (an argument and its NUL) as a whole argument. */
+    private static boolean hasArgument(byte[] cmdline, byte[] wanted) {
+        for (int start = 0; start + wanted.length <= cmdline.length; ) {
+            if (java.util.Arrays.equals(cmdline, start, start + wanted.length, wanted, 0, wanted.length)) {
+                return true;
+            }
+            int end = start;
+            while (end < cmdline.length && cmdline[end] != 0) {
+                end++;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
     /** scripts/NAME of the repository; surefire runs in the module directory. */
     public static Path script(String name) {
         Path here = Path.of("").toAbsolutePath();

@@ -15,6 +15,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import lbd.config.model.Endpoint;
@@ -36,6 +40,8 @@ class NatFailurePathFdTest {
 
     private static final int CLIENTS = 1_000;
     private static final int WARM_UP_CLIENTS = 50;
+    /** Clients at a time where each waits for a timeout of lbd's (see {@link #concurrently}). */
+    private static final int AT_A_TIME = 20;
 
     private NatHarness harness;
 
@@ -107,9 +113,8 @@ class NatFailurePathFdTest {
                 h.start();
 
                 assertNoFdLeft(h, () -> {
-                    for (int i = 0; i < 100; i++) {
-                        NatProxyTest.assertClosedByProxy(h); // the 50 ms connect timeout resets it
-                    }
+                    // The 50 ms connect timeout resets each of these.
+                    concurrently(100, () -> NatProxyTest.assertClosedByProxy(h));
                     for (int i = 0; i < 100; i++) {
                         h.connect().close(); // gone before the connect timeout
                     }
@@ -134,17 +139,17 @@ class NatFailurePathFdTest {
      * same count again: once every connection is gone nothing of it may be left.
      */
     private static void assertNoFdLeft(NatHarness h, Clients clients) throws IOException {
-        for (int i = 0; i < WARM_UP_CLIENTS; i++) {
+        concurrently(WARM_UP_CLIENTS, () -> {
             Socket connected;
             try {
                 connected = h.connect();
             } catch (SocketException resetWhileConnecting) {
-                continue; // the proxy reset a refused client before connect() returned (see assertClosedByProxy)
+                return; // the proxy reset a refused client before connect() returned (see assertClosedByProxy)
             }
             try (Socket client = connected) {
                 drainQuietly(client);
             }
-        }
+        });
         await().atMost(Duration.ofSeconds(10)).until(() -> h.proxy.openConnections() == 0);
         int before = openFds();
 
@@ -155,6 +160,34 @@ class NatFailurePathFdTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(openFds())
                 .as("file descriptors of the test process after the clients").isLessThanOrEqualTo(before));
         assertThat(openFds()).as("file descriptors of the test process").isEqualTo(before);
+    }
+
+    /**
+     * {@code n} clients, {@value #AT_A_TIME} at a time: where each waits for lbd's connect timeout, their waits
+     * overlap instead of adding up. The first failure of one is the failure of all.
+     */
+    private static void concurrently(int n, Clients client) throws IOException {
+        List<Future<?>> runs = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(AT_A_TIME)) {
+            for (int i = 0; i < n; i++) {
+                runs.add(pool.submit(() -> {
+                    client.run();
+                    return null;
+                }));
+            }
+            for (Future<?> run : runs) {
+                run.get();
+            }
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case Error error -> throw error;
+                case IOException io -> throw io;
+                default -> throw new AssertionError(e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     private static void drainQuietly(Socket client) throws IOException {

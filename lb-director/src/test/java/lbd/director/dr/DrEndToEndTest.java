@@ -10,7 +10,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -31,12 +30,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class DrEndToEndTest {
 
-    private static final String PREFIX = "lbt-dr-";
-    private static final String SW = PREFIX + "sw";
-    private static final String CLIENT = PREFIX + "cli";
-    private static final String DIRECTOR = PREFIX + "dir";
-    private static final String VM2 = PREFIX + "vm2";
-    private static final String VM3 = PREFIX + "vm3";
     private static final String VIP = "198.18.0.100";
     private static final int UPLOAD = 4_000_000;
 
@@ -61,77 +54,47 @@ class DrEndToEndTest {
             "    print(c.recv(100).decode()); c.close()",
             "");
 
-    private final List<Process> processes = new ArrayList<>();
-
     @Test
     void connectionsToTheVipAlternateBetweenTheRealServers() throws Exception {
         assumeTrue(Shell.isRoot(), "the DR end-to-end test needs root (network namespaces, AF_PACKET); skipped");
-        Shell.netnsLab("clean", PREFIX);
-        String script = Shell.script("vip-setup.sh").toString();
-        Path www = Files.createTempDirectory("lbt-dr-www");
-        Process director = null;
+        DrLab lab = new DrLab("dre");
+        boolean passed = false;
         try {
-            Shell.netnsLab("switch", SW);
-            host(CLIENT, "198.18.0.1");
-            host(DIRECTOR, "198.18.0.10");
-            host(VM2, "198.18.0.2");
-            host(VM3, "198.18.0.3");
-
-            for (String vm : List.of(VM2, VM3)) {
-                String name = vm.equals(VM2) ? "VM2" : "VM3";
-                Shell.inNetns(vm, script, "--iface", "eth0", "start", VIP).assertOk("vip-setup on " + vm);
-                Path root = Files.createDirectories(www.resolve(name));
-                Files.writeString(root.resolve("index.html"), "This is " + name + "\n");
-                for (String port : List.of("80", "8000")) {
-                    processes.add(new ProcessBuilder("ip", "netns", "exec", vm, "python3", "-m", "http.server", port,
-                            "--bind", "0.0.0.0", "--directory", root.toString())
-                            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-                }
-            }
-            Path sink = Files.writeString(www.resolve("sink.py"), SINK);
-            Path uploader = Files.writeString(www.resolve("upload.py"), UPLOADER);
-            for (String vm : List.of(VM2, VM3)) {
-                processes.add(new ProcessBuilder("ip", "netns", "exec", vm, "python3", sink.toString(),
-                        vm.equals(VM2) ? "VM2" : "VM3")
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-            }
-            for (String vm : List.of(VM2, VM3)) {
-                awaitListening(vm, 80);
-                awaitListening(vm, 8000);
-                awaitListening(vm, 9000);
+            lab.oneSwitch("198.18.0.10");
+            Path sink = Files.writeString(lab.tmp.resolve("sink.py"), SINK);
+            Path uploader = Files.writeString(lab.tmp.resolve("upload.py"), UPLOADER);
+            for (String[] vm : List.of(new String[] {"vm2", "198.18.0.2", "VM2"},
+                    new String[] {"vm3", "198.18.0.3", "VM3"})) {
+                lab.gateServer(vm[0], vm[1], VIP);
+                Path root = lab.webRoot(vm[2]);
+                lab.webServer(vm[0], 80, root, false);
+                lab.webServer(vm[0], 8000, root, false);
+                lab.spawn(vm[0], "python3", sink.toString(), vm[2]);
+                lab.awaitListening(vm[0], 9000);
             }
 
             // The director refuses to start while it forwards IPv4, naming the fix.
-            Shell.inNetns(DIRECTOR, "sysctl", "-qw", "net.ipv4.ip_forward=1").assertOk("forwarding on");
-            Process refused = startDirector();
+            lab.ok("dir", "sysctl", "-qw", "net.ipv4.ip_forward=1");
+            Process refused = startDirector(lab);
             String refusal = readLine(refused, 30);
             assertThat(refused.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(refused.exitValue()).isEqualTo(2);
             assertThat(refusal).contains("net.ipv4.ip_forward is 1 but must be 0")
                     .contains("sysctl -w net.ipv4.ip_forward=0");
-            Shell.inNetns(DIRECTOR, "sysctl", "-qw", "net.ipv4.ip_forward=0").assertOk("forwarding off");
+            lab.ok("dir", "sysctl", "-qw", "net.ipv4.ip_forward=0");
 
-            director = startDirector();
+            Process director = startDirector(lab);
             assertThat(readLine(director, 30)).as("director start").isEqualTo("READY unresolved=0 ring=true");
 
-            List<String> answers = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                Shell.Result r = Shell.inNetns(CLIENT, "curl", "-s", "--max-time", "5", "http://" + VIP + "/");
-                answers.add(r.output().strip());
-            }
-            assertThat(answers).containsExactly(
+            assertThat(lab.gets("cli", 6, "http://" + VIP + "/")).containsExactly(
                     "This is VM3", "This is VM2", "This is VM3", "This is VM2", "This is VM3", "This is VM2");
 
             // Port 8000 is persistent: every connection of the client goes where its first went.
-            List<String> persistent = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                Shell.Result r = Shell.inNetns(CLIENT, "curl", "-s", "--max-time", "5", "http://" + VIP + ":8000/");
-                persistent.add(r.output().strip());
-            }
+            List<String> persistent = lab.gets("cli", 6, "http://" + VIP + ":8000/");
             assertThat(persistent).containsOnly(persistent.getFirst()).hasSize(6);
             assertThat(persistent.getFirst()).isIn("This is VM3", "This is VM2");
 
-            Shell.Result uploads = Shell.inNetns(CLIENT, "python3", uploader.toString()).assertOk("uploads");
+            Shell.Result uploads = lab.in("cli", "python3", uploader.toString()).assertOk("uploads");
             assertThat(uploads.output().strip().split("\n"))
                     .containsExactly("VM3 got " + UPLOAD, "VM2 got " + UPLOAD);
 
@@ -153,45 +116,19 @@ class DrEndToEndTest {
             assertThat(rows.stream().filter(r -> r.contains(" 198.18.0.100:8000 "))).hasSize(6);
             control.println("quit");
             assertThat(readLine(director, 10)).isEqualTo("STOPPED");
+            passed = true;
         } finally {
-            if (director != null) {
-                director.destroyForcibly();
+            if (!passed) {
+                lab.dump();
             }
-            processes.forEach(Process::destroyForcibly);
-            for (String vm : List.of(VM2, VM3)) {
-                Shell.inNetns(vm, script, "stop");
-            }
-            Shell.netnsLab("clean", PREFIX);
-            try (var files = Files.walk(www)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            lab.close();
         }
     }
 
-    /** A namespace with eth0 (ADDRESS/24) cabled to the bridge in the switch namespace. */
-    private static void host(String ns, String address) {
-        Shell.netnsLab("host", SW, ns, address + "/24");
-    }
-
-    private static void awaitListening(String ns, int port) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (Shell.inNetns(ns, "sh", "-c", "ss -ltn | grep -q ':" + port + " '").exitCode() == 0) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("nothing listens on port " + port + " in " + ns + " after 20 s");
-    }
-
-    private Process startDirector() throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        Process p = new ProcessBuilder("ip", "netns", "exec", DIRECTOR, java, "--enable-native-access=ALL-UNNAMED",
-                "-Xshare:auto", "-cp", cp, DrTestMain.class.getName(), "eth0", VIP, "80,9000,8000p", "1", "198.18.0.3",
-                "198.18.0.2").redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        processes.add(p);
-        return p;
+    /** The data plane alone (DrTestMain) in the director's namespace; it talks on its standard input and output. */
+    private static Process startDirector(DrLab lab) throws IOException {
+        return lab.own(new ProcessBuilder(lab.java("dir", DrTestMain.class, "eth0", VIP, "80,9000,8000p", "1",
+                "198.18.0.3", "198.18.0.2")).redirectError(ProcessBuilder.Redirect.INHERIT).start());
     }
 
     /** The next stdout line of a child, waiting at most the given seconds. */

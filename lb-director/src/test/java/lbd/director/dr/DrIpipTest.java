@@ -5,10 +5,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import lbd.dataplane.dr.Shell;
@@ -43,59 +41,32 @@ class DrIpipTest {
     private static final String VM5 = "198.18.4.6";
     private static final Duration HEALTH_BOUND = Duration.ofSeconds(30);
 
-    /** The same for IPv6-in-IPv6 on ip6tnl0: an IPv6 raw socket receives the inner packet without the outer header. */
-    private static final String DECAPSULATOR6 = String.join("\n",
-            "import fcntl, os, socket, struct",
-            "fd = os.open('/dev/net/tun', os.O_RDWR)",
-            "fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', b'ip6tnl0', 0x0001 | 0x1000))",
-            "s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 41)",
-            "while True:",
-            "    os.write(fd, s.recv(65535))",
-            "");
-
     @Test
     void realServersTwoRoutersAwayGetTheClientsPacketsIntactHealthChecksAndPmtuWork() throws Exception {
         assumeTrue(Shell.isRoot(), "DrIpipTest needs root (network namespaces, AF_PACKET); skipped");
         DrLab lab = new DrLab("lip");
-        List<Process> decapsulators = new ArrayList<>();
         boolean passed = false;
         try {
-            lab.switchNs("cs");
-            lab.switchNs("as");
-            lab.switchNs("bs");
-            lab.switchNs("vs");
-            lab.host("cs", "cli", "198.18.1.2/24");
-            lab.host("cs", "dir", "198.18.1.1/24");
-            lab.link("as", "dir", "eth1", "198.18.2.1/24");
+            lab.twoNetworks("r1", VIP, null);
             lab.ok("dir", "ip", "link", "set", "eth1", "mtu", "1300");
             lab.ok("dir", "ip", "route", "add", "198.18.4.0/24", "via", "198.18.2.254");
-            lab.host("cs", "r1", "198.18.1.254/24");
-            lab.link("as", "r1", "eth1", "198.18.2.254/24");
+            lab.switchNs("bs");
+            lab.switchNs("vs");
             lab.link("bs", "r1", "eth2", "198.18.3.1/24");
             lab.ok("r1", "ip", "route", "add", "198.18.4.0/24", "via", "198.18.3.2");
             lab.host("bs", "r2", "198.18.3.2/24");
             lab.link("vs", "r2", "eth1", "198.18.4.1/24");
             lab.ok("r2", "ip", "route", "add", "default", "via", "198.18.3.1");
-            for (String router : List.of("r1", "r2")) {
-                lab.ok(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-            }
-            lab.ok("cli", "ip", "route", "add", VIP + "/32", "via", "198.18.1.1");
-            lab.ok("cli", "ip", "route", "add", "default", "via", "198.18.1.254");
-            Path decapsulator = Files.writeString(lab.tmp.resolve("decapsulate.py"), DrLab.DECAPSULATOR);
+            lab.ok("r2", "sysctl", "-qw", "net.ipv4.ip_forward=1");
             for (String[] vm : List.of(new String[] {"vm4", VM4, "VM4"}, new String[] {"vm5", VM5, "VM5"})) {
                 lab.host("vs", vm[0], vm[1] + "/24");
                 lab.ok(vm[0], "ip", "route", "add", "default", "via", "198.18.4.1");
-                if (lab.in(vm[0], "sh", "-c", "modprobe ipip 2>/dev/null; ip link show tunl0").exitCode() != 0) {
-                    lab.ok(vm[0], "ip", "tuntap", "add", "dev", "tunl0", "mode", "tun");
-                    decapsulators.add(new ProcessBuilder("ip", "netns", "exec", lab.ns(vm[0]), "python3",
-                            decapsulator.toString()).redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-                }
+                lab.ipipEndpoint(vm[0]);
                 lab.vipSetup(vm[0], "--iface", "eth0", "--tunnel", "start", VIP);
                 lab.startServer(vm[0], 80, vm[2]);
             }
-            awaitAttached(lab, "vm4");
-            awaitAttached(lab, "vm5");
+            lab.awaitTunnel("vm4");
+            lab.awaitTunnel("vm5");
 
             Process lbd = lab.startLbd("dir",
                     "quiescent=no",
@@ -112,15 +83,8 @@ class DrIpipTest {
             await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
                     .until(() -> lbd.isAlive() && lab.routed(VM4, "Tunnel") && lab.routed(VM5, "Tunnel"));
 
-            List<String> reports = new ArrayList<>();
-            List<String> expected = new ArrayList<>();
-            int[] sizes = {1, 1460, 100_000, 3_000_000};
-            for (int i = 0; i < sizes.length; i++) {
-                Path payload = lab.randomFile(sizes[i], 10 + i);
-                reports.add(lab.upload("cli", "http://" + VIP + "/", payload));
-                expected.add((i % 2 == 0 ? "VM5" : "VM4") + " 198.18.1.2 " + sizes[i] + " " + DrLab.sha256(payload));
-            }
-            assertThat(reports).containsExactlyElementsOf(expected);
+            lab.uploadsArriveWhole("cli", "http://" + VIP + "/", DrLab.TWO_NET_CLIENT, 10, List.of("VM5", "VM4"),
+                    1, 1460, 100_000, 3_000_000);
             // The client learnt the tunnel's path MTU from lbd's ICMP: 1300 less the outer header.
             assertThat(lab.in("cli", "ip", "route", "get", VIP).output()).contains("mtu 1280");
             assertThat(metric(lab, "lbd_dr_replies_sent_total", "fragmentation-needed")).isPositive();
@@ -156,10 +120,6 @@ class DrIpipTest {
             if (!passed) {
                 lab.dump();
             }
-            decapsulators.forEach(Process::destroyForcibly);
-            for (Process p : decapsulators) {
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
             lab.close();
         }
     }
@@ -172,28 +132,15 @@ class DrIpipTest {
     void ipv6RealServersBehindARouterGetTheClientsPacketsIntactInIpv6() throws Exception {
         assumeTrue(Shell.isRoot(), "DrIpipTest needs root (network namespaces, AF_PACKET); skipped");
         DrLab lab = new DrLab("li6");
-        List<Process> decapsulators = new ArrayList<>();
         String vip = "fd00:198:18::100";
         String vm4 = "fd00:198:18:4::5";
         String vm5 = "fd00:198:18:4::6";
         boolean passed = false;
         try {
-            lab.switchNs("cs");
-            lab.switchNs("as");
+            lab.twoNetworks("r1", null, vip);
             lab.switchNs("vs");
-            lab.host("cs", "cli", "198.18.1.2/24");
-            lab.host("cs", "dir", "198.18.1.1/24");
-            lab.link("as", "dir", "eth1", "198.18.2.1/24");
-            lab.host("cs", "r1", "198.18.1.254/24");
-            lab.link("as", "r1", "eth1", "198.18.2.254/24");
             lab.link("vs", "r1", "eth2", "198.18.4.1/24");
-            address6(lab, "cli", "eth0", "fd00:198:18:1::2");
-            address6(lab, "dir", "eth0", "fd00:198:18:1::1");
-            address6(lab, "dir", "eth1", "fd00:198:18:2::1");
-            address6(lab, "r1", "eth0", "fd00:198:18:1::fe");
-            address6(lab, "r1", "eth1", "fd00:198:18:2::fe");
-            address6(lab, "r1", "eth2", "fd00:198:18:4::1");
-            lab.ok("r1", "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+            lab.address6("r1", "eth2", "fd00:198:18:4::1");
             lab.ok("dir", "ip", "link", "set", "eth1", "mtu", "1400");
             lab.ok("dir", "ip", "-6", "route", "add", "fd00:198:18:4::/64", "via", "fd00:198:18:2::fe");
             // Without a route for the VIP the director's kernel would answer with ICMPv6 "no route": lbd refuses.
@@ -206,25 +153,17 @@ class DrIpipTest {
                     + " 'ip -6 route add blackhole " + shown + "'");
             lab.ok("dir", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
             int logBefore = lab.lbdLog().length();
-            lab.ok("cli", "ip", "-6", "route", "add", vip + "/128", "via", "fd00:198:18:1::1");
-            lab.ok("cli", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
-            Path decapsulator = Files.writeString(lab.tmp.resolve("decapsulate6.py"), DECAPSULATOR6);
             for (String[] vm : List.of(new String[] {"vm4", vm4, "VM4", "198.18.4.5"},
                     new String[] {"vm5", vm5, "VM5", "198.18.4.6"})) {
                 lab.host("vs", vm[0], vm[3] + "/24");
-                address6(lab, vm[0], "eth0", vm[1]);
+                lab.address6(vm[0], "eth0", vm[1]);
                 lab.ok(vm[0], "ip", "-6", "route", "add", "default", "via", "fd00:198:18:4::1");
-                if (lab.in(vm[0], "sh", "-c", "modprobe ip6_tunnel 2>/dev/null; ip link show ip6tnl0").exitCode() != 0) {
-                    lab.ok(vm[0], "ip", "tuntap", "add", "dev", "ip6tnl0", "mode", "tun");
-                    decapsulators.add(new ProcessBuilder("ip", "netns", "exec", lab.ns(vm[0]), "python3",
-                            decapsulator.toString()).redirectErrorStream(true)
-                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-                }
+                lab.ip6ip6Endpoint(vm[0]);
                 lab.vipSetup(vm[0], "--iface", "eth0", "--tunnel", "start", vip);
                 lab.startServer(vm[0], 80, vm[2], true);
             }
-            awaitAttached(lab, "vm4", "ip6tnl0");
-            awaitAttached(lab, "vm5", "ip6tnl0");
+            lab.awaitTunnel("vm4", "ip6tnl0");
+            lab.awaitTunnel("vm5", "ip6tnl0");
 
             Process lbd = lab.startLbd("dir",
                     "quiescent=no",
@@ -240,16 +179,8 @@ class DrIpipTest {
             await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
                     .until(() -> lbd.isAlive() && lab.routed(vm4, "Tunnel") && lab.routed(vm5, "Tunnel"));
 
-            List<String> reports = new ArrayList<>();
-            List<String> expected = new ArrayList<>();
-            int[] sizes = {1, 1400, 100_000, 3_000_000};
-            for (int i = 0; i < sizes.length; i++) {
-                Path payload = lab.randomFile(sizes[i], 20 + i);
-                reports.add(lab.upload("cli", "http://[" + vip + "]/", payload));
-                expected.add((i % 2 == 0 ? "VM5" : "VM4") + " fd00:198:18:1::2 " + sizes[i] + " "
-                        + DrLab.sha256(payload));
-            }
-            assertThat(reports).containsExactlyElementsOf(expected);
+            lab.uploadsArriveWhole("cli", "http://[" + vip + "]/", DrLab.TWO_NET_CLIENT6, 20, List.of("VM5", "VM4"),
+                    1, 1400, 100_000, 3_000_000);
             assertThat(lab.in("cli", "ip", "-6", "route", "get", vip).output()).contains("mtu 1360");
 
             DrLab.stop(lbd);
@@ -259,26 +190,8 @@ class DrIpipTest {
             if (!passed) {
                 lab.dump();
             }
-            decapsulators.forEach(Process::destroyForcibly);
-            for (Process p : decapsulators) {
-                p.waitFor(5, TimeUnit.SECONDS);
-            }
             lab.close();
         }
-    }
-
-    private static void address6(DrLab lab, String ns, String iface, String address) {
-        lab.ok(ns, "ip", "-6", "addr", "add", address + "/64", "dev", iface, "nodad");
-    }
-
-    /** The stand-in tunl0 is attached (carrier up) once the decapsulator opened it; the kernel's is at once. */
-    private static void awaitAttached(DrLab lab, String vm) {
-        awaitAttached(lab, vm, "tunl0");
-    }
-
-    private static void awaitAttached(DrLab lab, String vm, String device) {
-        await(device + " ready in " + vm).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-                .until(() -> !lab.in(vm, "ip", "-o", "link", "show", device).output().contains("NO-CARRIER"));
     }
 
     /** A labelled DR series ({@code family{label="value"}}) from lbd's metrics in the director's namespace. */

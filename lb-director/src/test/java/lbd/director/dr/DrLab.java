@@ -22,9 +22,9 @@ import lbd.director.cli.LbadmMain;
 import lbd.director.cli.LbdMain;
 
 /**
- * The namespace plumbing of the DR topology tests (two-interface directors, ipip across routers): namespaces named
- * with a per-run prefix, real servers that report what they received, lbd as a child JVM with its control socket,
- * and cleanup of all of it. Tests only; one per test method.
+ * The namespace plumbing of the DR tests (one switch; two-interface directors; ipip across routers): namespaces named
+ * with a per-run prefix, real servers that report what they received or serve a directory, lbd (or another main) as a
+ * child JVM with its control socket, and cleanup of all of it. Tests only; one per test method.
  */
 final class DrLab implements AutoCloseable {
 
@@ -73,6 +73,20 @@ final class DrLab implements AutoCloseable {
             "    os.write(fd, p[(p[0] & 0x0f) * 4:])",
             "");
 
+    /** The same for IPv6-in-IPv6 on ip6tnl0: an IPv6 raw socket receives the inner packet without the outer header. */
+    static final String DECAPSULATOR6 = String.join("\n",
+            "import fcntl, os, socket, struct",
+            "fd = os.open('/dev/net/tun', os.O_RDWR)",
+            "fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH', b'ip6tnl0', 0x0001 | 0x1000))",
+            "s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, 41)",
+            "while True:",
+            "    os.write(fd, s.recv(65535))",
+            "");
+
+    /** The client's, the director's and the router's addresses in {@link #twoNetworks}. */
+    static final String TWO_NET_CLIENT = "198.18.1.2";
+    static final String TWO_NET_CLIENT6 = "fd00:198:18:1::2";
+
     final String prefix;
     final Path tmp;
     final Path socket;
@@ -106,6 +120,56 @@ final class DrLab implements AutoCloseable {
         Shell.netnsLab("link", ns(sw), ns(name), iface, address);
     }
 
+    /** The one-segment site: switch "sw" with the client (198.18.0.1/24) and the director ("dir", eth0) on it. */
+    void oneSwitch(String directorAddress) {
+        switchNs("sw");
+        host("sw", "cli", "198.18.0.1/24");
+        host("sw", "dir", directorAddress + "/24");
+    }
+
+    /** A gate real server on switch "sw": eth0 with the address (/24), the VIP on lo by scripts/vip-setup.sh. */
+    void gateServer(String name, String address, String vip) {
+        host("sw", name, address + "/24");
+        vipSetup(name, "--iface", "eth0", "start", vip);
+    }
+
+    /** An IPv6 address (a /64, no duplicate address detection) on the namespace's interface. */
+    void address6(String name, String iface, String address) {
+        ok(name, "ip", "-6", "addr", "add", address + "/64", "dev", iface, "nodad");
+    }
+
+    /**
+     * The classic two-network director: the client ({@value #TWO_NET_CLIENT}) and the director's eth0 (198.18.1.1) on
+     * switch "cs", the director's eth1 (198.18.2.1) on switch "ss", and {@code router} on both (198.18.1.254 on eth0,
+     * 198.18.2.254 on eth1, forwarding IPv4). The client reaches {@code vip} through the director and everything else
+     * through the router. With {@code vip6}, the same in IPv6 (fd00:198:18:1::/64 and fd00:198:18:2::/64, the
+     * director ::1, the router ::fe, the client {@value #TWO_NET_CLIENT6}).
+     */
+    void twoNetworks(String router, String vip, String vip6) {
+        switchNs("cs");
+        switchNs("ss");
+        host("cs", "cli", TWO_NET_CLIENT + "/24");
+        host("cs", "dir", "198.18.1.1/24");
+        link("ss", "dir", "eth1", "198.18.2.1/24");
+        host("cs", router, "198.18.1.254/24");
+        link("ss", router, "eth1", "198.18.2.254/24");
+        if (vip != null) {
+            ok(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+            ok("cli", "ip", "route", "add", vip + "/32", "via", "198.18.1.1");
+            ok("cli", "ip", "route", "add", "default", "via", "198.18.1.254");
+        }
+        if (vip6 != null) {
+            address6("cli", "eth0", TWO_NET_CLIENT6);
+            address6("dir", "eth0", "fd00:198:18:1::1");
+            address6("dir", "eth1", "fd00:198:18:2::1");
+            address6(router, "eth0", "fd00:198:18:1::fe");
+            address6(router, "eth1", "fd00:198:18:2::fe");
+            ok(router, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+            ok("cli", "ip", "-6", "route", "add", vip6 + "/128", "via", "fd00:198:18:1::1");
+            ok("cli", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
+        }
+    }
+
     Shell.Result in(String name, String... command) {
         return Shell.inNetns(ns(name), command);
     }
@@ -136,13 +200,48 @@ final class DrLab implements AutoCloseable {
         }
         processes.add(new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+        awaitListening(name, port);
+    }
+
+    /**
+     * {@code python3 -m http.server PORT} in the namespace serving {@code root} (on every IPv4 address, or with
+     * {@code ipv6} on every address), waited for until it listens; the caller may stop it earlier than the lab.
+     */
+    Process webServer(String name, int port, Path root, boolean ipv6) throws IOException, InterruptedException {
+        Process p = spawn(name, "python3", "-m", "http.server", String.valueOf(port), "--bind", ipv6 ? "::" : "0.0.0.0",
+                "--directory", root.toString());
+        awaitListening(name, port);
+        return p;
+    }
+
+    /** A directory for {@link #webServer}: index.html says "This is LABEL", test.html (for health checks) "foo". */
+    Path webRoot(String label) throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("www-" + label));
+        Files.writeString(root.resolve("index.html"), "This is " + label + "\n");
+        Files.writeString(root.resolve("test.html"), "foo\n");
+        return root;
+    }
+
+    /** Until something in the namespace listens on the TCP port, bounded. */
+    void awaitListening(String name, int port) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (in(name, "sh", "-c", "ss -ltn | grep -q ':" + port + " '").exitCode() != 0) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the server in " + ns(name) + " does not listen after 20 s");
+                throw new AssertionError("nothing listens on port " + port + " in " + ns(name) + " after 20 s");
             }
             Thread.sleep(100);
         }
+    }
+
+    /** {@code curl -s -g --max-time 5 ARGS} from the namespace {@code n} times, one connection each; the bodies. */
+    List<String> gets(String name, int n, String... args) {
+        List<String> command = new ArrayList<>(List.of("curl", "-s", "-g", "--max-time", "5"));
+        command.addAll(List.of(args));
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            bodies.add(in(name, command.toArray(String[]::new)).output().strip());
+        }
+        return bodies;
     }
 
     /** A program in the namespace, stopped when the lab closes (or earlier, by the caller). */
@@ -160,11 +259,21 @@ final class DrLab implements AutoCloseable {
      * fed by {@link #DECAPSULATOR}. Then {@code vip-setup.sh --tunnel} sets it up; {@link #awaitTunnel} waits for it.
      */
     void ipipEndpoint(String name) throws IOException {
-        if (in(name, "sh", "-c", "modprobe ipip 2>/dev/null; ip link show tunl0").exitCode() != 0) {
-            ok(name, "ip", "tuntap", "add", "dev", "tunl0", "mode", "tun");
-            Path script = tmp.resolve("decapsulate.py");
+        tunnelEndpoint(name, "ipip", "tunl0", "decapsulate.py", DECAPSULATOR);
+    }
+
+    /** The same for an IPv6-in-IPv6 real server: ip6tnl0, the kernel's or one fed by {@link #DECAPSULATOR6}. */
+    void ip6ip6Endpoint(String name) throws IOException {
+        tunnelEndpoint(name, "ip6_tunnel", "ip6tnl0", "decapsulate6.py", DECAPSULATOR6);
+    }
+
+    private void tunnelEndpoint(String name, String module, String device, String file, String decapsulator)
+            throws IOException {
+        if (in(name, "sh", "-c", "modprobe " + module + " 2>/dev/null; ip link show " + device).exitCode() != 0) {
+            ok(name, "ip", "tuntap", "add", "dev", device, "mode", "tun");
+            Path script = tmp.resolve(file);
             if (!Files.exists(script)) {
-                Files.writeString(script, DECAPSULATOR);
+                Files.writeString(script, decapsulator);
             }
             spawn(name, "python3", script.toString());
         }
@@ -172,9 +281,14 @@ final class DrLab implements AutoCloseable {
 
     /** tunl0 of the namespace is attached (carrier up): the stand-in's once its decapsulator opened it. */
     void awaitTunnel(String name) {
-        org.awaitility.Awaitility.await("tunl0 ready in " + ns(name)).atMost(java.time.Duration.ofSeconds(20))
+        awaitTunnel(name, "tunl0");
+    }
+
+    /** The same for {@code device} (tunl0, ip6tnl0). */
+    void awaitTunnel(String name, String device) {
+        org.awaitility.Awaitility.await(device + " ready in " + ns(name)).atMost(java.time.Duration.ofSeconds(20))
                 .pollInterval(java.time.Duration.ofMillis(100))
-                .until(() -> !in(name, "ip", "-o", "link", "show", "tunl0").output().contains("NO-CARRIER"));
+                .until(() -> !in(name, "ip", "-o", "link", "show", device).output().contains("NO-CARRIER"));
     }
 
     /** lbd --config with the lines given (logfile=, checkinterval=1 and autoreload=no added) in the namespace. */
@@ -184,20 +298,46 @@ final class DrLab implements AutoCloseable {
 
     /** As above, with these environment variables (LBD_RUN_DIR: where a cleanstop=no stop saves the DR state). */
     Process startLbd(String name, java.util.Map<String, String> environment, String... lines) throws IOException {
+        return lbd(name, environment, "--config", writeConfig(lines).toString(), "--socket", socket.toString());
+    }
+
+    /** The lab's configuration file: the lines given after logfile=, checkinterval=1 and autoreload=no. */
+    Path writeConfig(String... lines) throws IOException {
         Path config = tmp.resolve("lbd.cf");
         List<String> all = new ArrayList<>(List.of("autoreload=no", "checkinterval=1", "logfile=\"" + log + "\""));
         all.addAll(List.of(lines));
-        Files.writeString(config, String.join("\n", all) + "\n");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder b = new ProcessBuilder("ip", "netns", "exec", ns(name), java,
-                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", cp, LbdMain.class.getName(), "--config", config.toString(), "--socket",
-                socket.toString()).redirectErrorStream(true)
+        return Files.writeString(config, String.join("\n", all) + "\n");
+    }
+
+    /** lbd with these arguments in the namespace (a child JVM); its output goes to the lab's lbd.out. */
+    Process lbd(String name, String... args) throws IOException {
+        return lbd(name, java.util.Map.of(), args);
+    }
+
+    /** As above, with these environment variables. */
+    Process lbd(String name, java.util.Map<String, String> environment, String... args) throws IOException {
+        ProcessBuilder b = new ProcessBuilder(java(name, LbdMain.class, args)).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("lbd.out").toFile()));
         b.environment().putAll(environment);
         Process p = b.start();
         processes.add(p);
         return p;
+    }
+
+    /** The command running {@code main} of this build's test class path with {@code args} in the namespace. */
+    List<String> java(String name, Class<?> main, String... args) {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns(name), java,
+                "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", cp, main.getName()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    /** A process the caller started, stopped with the lab's own when it closes. */
+    <P extends Process> P own(P process) {
+        processes.add(process);
+        return process;
     }
 
     /** Stops lbd as systemd would (SIGTERM) and waits for it. */
@@ -257,6 +397,24 @@ final class DrLab implements AutoCloseable {
     String upload(String name, String url, Path file) {
         return in(name, "curl", "-sS", "-g", "--max-time", "15", "-H", "Expect:", "--data-binary", "@" + file, url)
                 .output().strip();
+    }
+
+    /**
+     * Random payloads of the sizes given (seeds {@code firstSeed}, {@code firstSeed + 1}, ...), from one byte to
+     * several coalesced frames' worth, each POSTed to URL from the namespace on a connection of its own: the reports
+     * of the {@link #startServer} servers name the real servers {@code inTurn} in rr order, each saw the client's own
+     * address {@code client}, and every byte arrived (length and SHA-256).
+     */
+    void uploadsArriveWhole(String name, String url, String client, long firstSeed, List<String> inTurn, int... sizes)
+            throws IOException {
+        List<String> reports = new ArrayList<>();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < sizes.length; i++) {
+            Path payload = randomFile(sizes[i], firstSeed + i);
+            reports.add(upload(name, url, payload));
+            expected.add(inTurn.get(i % inTurn.size()) + " " + client + " " + sizes[i] + " " + sha256(payload));
+        }
+        assertThat(reports).containsExactlyElementsOf(expected);
     }
 
     /** Anything went wrong: the child's log and output, for the test report. */

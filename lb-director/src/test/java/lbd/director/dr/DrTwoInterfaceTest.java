@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import lbd.dataplane.dr.Shell;
@@ -53,11 +51,7 @@ class DrTwoInterfaceTest {
         DrLab lab = new DrLab(bridged ? "l2b" : "l2n");
         boolean passed = false;
         try {
-            lab.switchNs("cs");
-            lab.switchNs("ss");
-            lab.host("cs", "cli", "198.18.1.2/24");
-            lab.host("cs", "dir", "198.18.1.1/24");
-            lab.link("ss", "dir", "eth1", "198.18.2.1/24");
+            lab.twoNetworks("rt", VIP, null);
             if (bridged) {
                 lab.ok("dir", "ip", "link", "add", "br0", "type", "bridge");
                 lab.ok("dir", "ip", "addr", "flush", "dev", "eth0");
@@ -66,11 +60,6 @@ class DrTwoInterfaceTest {
                 lab.ok("dir", "ip", "link", "set", "br0", "up");
                 lab.ok("dir", "ip", "link", "set", "eth1", "mtu", "1400");
             }
-            lab.host("cs", "rt", "198.18.1.254/24");
-            lab.link("ss", "rt", "eth1", "198.18.2.254/24");
-            lab.ok("rt", "sysctl", "-qw", "net.ipv4.ip_forward=1");
-            lab.ok("cli", "ip", "route", "add", VIP + "/32", "via", "198.18.1.1");
-            lab.ok("cli", "ip", "route", "add", "default", "via", "198.18.1.254");
             for (String[] vm : List.of(new String[] {"vm2", VM2, "VM2"}, new String[] {"vm3", VM3, "VM3"})) {
                 lab.host("ss", vm[0], vm[1] + "/24");
                 lab.ok(vm[0], "ip", "route", "add", "default", "via", "198.18.2.254");
@@ -93,17 +82,9 @@ class DrTwoInterfaceTest {
                     .until(() -> lbd.isAlive() && lab.routed(VM2, "Route") && lab.routed(VM3, "Route"));
             assertThat(lab.lbdLog()).contains("direct routing, receiving on " + (bridged ? "br0, eth1" : "eth0, eth1"));
 
-            // Random payloads, from one byte to several coalesced frames' worth, each on its own connection: every
-            // byte arrives, rr alternates, and the real server sees the client's own address.
-            List<String> reports = new ArrayList<>();
-            List<String> expected = new ArrayList<>();
-            int[] sizes = {1, 1460, 100_000, 3_000_000};
-            for (int i = 0; i < sizes.length; i++) {
-                Path payload = lab.randomFile(sizes[i], i);
-                reports.add(lab.upload("cli", "http://" + VIP + "/", payload));
-                expected.add((i % 2 == 0 ? "VM3" : "VM2") + " 198.18.1.2 " + sizes[i] + " " + DrLab.sha256(payload));
-            }
-            assertThat(reports).containsExactlyElementsOf(expected);
+            // Every byte arrives, rr alternates, and the real server sees the client's own address.
+            lab.uploadsArriveWhole("cli", "http://" + VIP + "/", DrLab.TWO_NET_CLIENT, 0, List.of("VM3", "VM2"),
+                    1, 1460, 100_000, 3_000_000);
             assertThat(lab.in("cli", "curl", "-sS", "--max-time", "5", "http://" + VIP + "/").output().strip())
                     .isEqualTo("OK VM3 198.18.1.2");
             if (bridged) {
@@ -132,26 +113,12 @@ class DrTwoInterfaceTest {
         String vm3 = "fd00:198:18:2::3";
         boolean passed = false;
         try {
-            lab.switchNs("cs");
-            lab.switchNs("ss");
-            lab.host("cs", "cli", "198.18.1.2/24");
-            lab.host("cs", "dir", "198.18.1.1/24");
-            lab.link("ss", "dir", "eth1", "198.18.2.1/24");
-            lab.host("cs", "rt", "198.18.1.254/24");
-            lab.link("ss", "rt", "eth1", "198.18.2.254/24");
-            address6(lab, "cli", "eth0", "fd00:198:18:1::2");
-            address6(lab, "dir", "eth0", "fd00:198:18:1::1");
-            address6(lab, "dir", "eth1", "fd00:198:18:2::1");
-            address6(lab, "rt", "eth0", "fd00:198:18:1::fe");
-            address6(lab, "rt", "eth1", "fd00:198:18:2::fe");
-            lab.ok("rt", "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1");
+            lab.twoNetworks("rt", null, vip);
             lab.ok("dir", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
-            lab.ok("cli", "ip", "-6", "route", "add", vip + "/128", "via", "fd00:198:18:1::1");
-            lab.ok("cli", "ip", "-6", "route", "add", "default", "via", "fd00:198:18:1::fe");
             for (String[] vm : List.of(new String[] {"vm2", vm2, "VM2", "198.18.2.2"},
                     new String[] {"vm3", vm3, "VM3", "198.18.2.3"})) {
                 lab.host("ss", vm[0], vm[3] + "/24");
-                address6(lab, vm[0], "eth0", vm[1]);
+                lab.address6(vm[0], "eth0", vm[1]);
                 lab.ok(vm[0], "ip", "-6", "route", "add", "default", "via", "fd00:198:18:2::fe");
                 lab.vipSetup(vm[0], "--iface", "eth0", "start", vip);
                 lab.startServer(vm[0], 80, vm[2], true);
@@ -169,16 +136,8 @@ class DrTwoInterfaceTest {
                     "\tchecktype=negotiate");
             await("both real servers in the table").atMost(HEALTH_BOUND).pollInterval(Duration.ofMillis(250))
                     .until(() -> lbd.isAlive() && lab.routed(vm2, "Route") && lab.routed(vm3, "Route"));
-            List<String> reports = new ArrayList<>();
-            List<String> expected = new ArrayList<>();
-            int[] sizes = {1, 1400, 100_000, 3_000_000};
-            for (int i = 0; i < sizes.length; i++) {
-                Path payload = lab.randomFile(sizes[i], 30 + i);
-                reports.add(lab.upload("cli", "http://[" + vip + "]/", payload));
-                expected.add((i % 2 == 0 ? "VM3" : "VM2") + " fd00:198:18:1::2 " + sizes[i] + " "
-                        + DrLab.sha256(payload));
-            }
-            assertThat(reports).containsExactlyElementsOf(expected);
+            lab.uploadsArriveWhole("cli", "http://[" + vip + "]/", DrLab.TWO_NET_CLIENT6, 30, List.of("VM3", "VM2"),
+                    1, 1400, 100_000, 3_000_000);
             DrLab.stop(lbd);
             assertThat(lab.lbdLog()).as("a clean stop logs no error").doesNotContain("ERROR");
             passed = true;
@@ -188,10 +147,6 @@ class DrTwoInterfaceTest {
             }
             lab.close();
         }
-    }
-
-    private static void address6(DrLab lab, String ns, String iface, String address) {
-        lab.ok(ns, "ip", "-6", "addr", "add", address + "/64", "dev", iface, "nodad");
     }
 
     @Test

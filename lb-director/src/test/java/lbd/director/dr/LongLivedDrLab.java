@@ -335,10 +335,8 @@ public final class LongLivedDrLab implements AutoCloseable {
             p.descendants().forEach(all::add);
             all.add(p.toHandle());
         }
-        String marker = config.toString(); // an lbd an upgrade started is no child of ours once its parent exited
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false))
-                .forEach(all::add);
+        // An lbd an upgrade started is no child of ours once its parent exited: found by its configuration file.
+        all.addAll(Shell.processesWithArgument(config.toString()));
         all.forEach(ProcessHandle::destroyForcibly);
         for (ProcessHandle p : all) {
             try {

@@ -253,7 +253,11 @@ class TransparentNamespaceTest {
         }
     }
 
-    /** lbd run in the director namespace on its own configuration, logging to a file. */
+    /**
+     * lbd run in the director namespace on its own configuration, logging to a file. The udp service's flows end 2 s
+     * after their datagrams (idletimeout=2, where IPVS's default is 300 s): lbd's stop drains open flows as it does
+     * connections, for up to 10 s, and the test's flows would hold each of its two stops that long.
+     */
     private record Lbd(Process process, Path logFile) implements AutoCloseable {
 
         static Lbd start(Path dir, String transport) throws IOException {
@@ -288,6 +292,7 @@ class TransparentNamespaceTest {
                     \tprotocol=udp
                     \tscheduler=rr
                     \tchecktype=on
+                    \tidletimeout=2
                     \ttransparent=yes
                     virtual6=[%s]:80
                     \treal6=[2001:db8:2::2]:80 masq

@@ -59,6 +59,9 @@ class SystemdServiceLiveTest {
                     assertThat(ready.get()).contains("STATUS=1 virtual service, 1 of 2 real servers up");
                     try (Socket client = new Socket("127.0.0.1", vip)) {
                         assertThat(client.isConnected()).isTrue(); // the VIP listened before READY=1
+                        // Closed with a reset, so its proxied connection ends at once: the real server never accepts
+                        // it, and a connection left open would hold lbd's stop below for its whole 10 s drain.
+                        client.setSoLinger(true, 0);
                     }
 
                     // WATCHDOG=1 twice per WATCHDOG_USEC, from the control plane.

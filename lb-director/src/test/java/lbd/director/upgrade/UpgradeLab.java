@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import lbd.dataplane.dr.Shell;
 import lbd.director.nat.Nginx;
 
 /**
@@ -251,9 +252,11 @@ final class UpgradeLab implements AutoCloseable {
 
     /** Every lbd of this lab still running: the one started here and any an upgrade started (by its command line). */
     List<ProcessHandle> lbds() {
-        String marker = config.toString();
-        return ProcessHandle.allProcesses().filter(p -> lbdPids.contains(p.pid())
-                || p.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false)).toList();
+        List<ProcessHandle> found = new ArrayList<>(Shell.processesWithArgument(config.toString()));
+        for (long pid : lbdPids) {
+            ProcessHandle.of(pid).filter(p -> found.stream().noneMatch(f -> f.pid() == pid)).ifPresent(found::add);
+        }
+        return found;
     }
 
     @Override
