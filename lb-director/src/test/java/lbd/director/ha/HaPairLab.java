@@ -277,9 +277,7 @@ public final class HaPairLab implements AutoCloseable {
             all.add(p.toHandle());
         }
         String marker = config.toString(); // an lbd an upgrade started is no child of ours once its parent exited
-        ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false))
-                .forEach(all::add);
+        all.addAll(Shell.processesWithArgument(marker)); // by /proc/PID/cmdline: an lbd's is too long for info()
         all.forEach(ProcessHandle::destroyForcibly);
         for (ProcessHandle p : all) {
             try {
