@@ -53,6 +53,8 @@ public final class NatProxy implements AutoCloseable {
 
     private final NatSettings settings;
     private final SnapshotPublisher publisher;
+    private final String threadName;
+    private final boolean logsLifecycle;
     private final Map<VirtualServiceKey, List<Channel>> listeners = new ConcurrentHashMap<>();
     private final Set<VirtualServiceKey> accepting = new HashSet<>(); // guarded by this
     private volatile NettyTransport transport;
@@ -64,9 +66,25 @@ public final class NatProxy implements AutoCloseable {
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private final SourceAlarm sourceAlarm = new SourceAlarm();
 
+    /** The proxy of the configured services: threads "lbd-nat-…", its start, VIPs and stop logged at info. */
     public NatProxy(NatSettings settings, SnapshotPublisher publisher) {
+        this(settings, publisher, "lbd-nat", true);
+    }
+
+    /**
+     * A proxy of its own, named {@code threadName}; {@code logsLifecycle} false logs its start, listeners and stop at
+     * debug only: a private proxy (the director's warm-up) is no service the operator has to hear of.
+     */
+    public NatProxy(NatSettings settings, SnapshotPublisher publisher, String threadName, boolean logsLifecycle) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.threadName = Objects.requireNonNull(threadName, "threadName");
+        this.logsLifecycle = logsLifecycle;
+    }
+
+    /** How this proxy runs. */
+    public NatSettings settings() {
+        return settings;
     }
 
     /**
@@ -83,7 +101,7 @@ public final class NatProxy implements AutoCloseable {
         int count = settings.effectiveEventLoops();
         MultiThreadIoEventLoopGroup g;
         try {
-            g = new MultiThreadIoEventLoopGroup(count, new DefaultThreadFactory("lbd-nat"), chosen.ioHandlerFactory());
+            g = new MultiThreadIoEventLoopGroup(count, new DefaultThreadFactory(threadName), chosen.ioHandlerFactory());
         } catch (RuntimeException | LinkageError e) {
             // e.g. io_uring rings need locked memory (ulimit -l) that the process may not have.
             throw new IllegalStateException("lbd: cannot start " + count + " " + chosen + " event loops: " + e
@@ -99,13 +117,13 @@ public final class NatProxy implements AutoCloseable {
         loops = List.copyOf(created);
         workers = created.stream().map(NatLoop::worker).toList();
         group = g;
-        if (settings.maxConnections() > 0 && !chosen.acceptsOnlyWhileReading()) {
+        if (logsLifecycle && settings.maxConnections() > 0 && !chosen.acceptsOnlyWhileReading()) {
             LOG.warn("lbd: io_uring's multishot accept is on (-Dio.netty.iouring.acceptMultiShotEnabled=true): the"
                     + " kernel accepts clients past the connection ceiling of {}, which then may find no descriptor"
                     + " for their real server", settings.maxConnections());
         }
         long splice = created.getFirst().spliceThreshold();
-        LOG.info("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
+        lifecycle("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
                 settings.transport().name().toLowerCase(Locale.ROOT), count,
                 splice > 0 ? "zero-copy splice after " + splice + " bytes per direction" : "no splice");
     }
@@ -276,7 +294,7 @@ public final class NatProxy implements AutoCloseable {
             listener.eventLoop().execute(() -> gate.accept(listener));
         }
         if (accepting.add(vip)) {
-            LOG.info("lbd: NAT proxy listening on {} ({} sockets, {})", vip, channels.size(), transport);
+            lifecycle("lbd: NAT proxy listening on {} ({} sockets, {})", vip, channels.size(), transport);
         }
     }
 
@@ -334,7 +352,7 @@ public final class NatProxy implements AutoCloseable {
             for (Channel channel : channels) {
                 channel.eventLoop().execute(() -> channel.config().setAutoRead(false));
             }
-            LOG.info("lbd: NAT proxy no longer reads new flows on {}; its open flows' replies still go out", vip);
+            lifecycle("lbd: NAT proxy no longer reads new flows on {}; its open flows' replies still go out", vip);
         }
     }
 
@@ -344,7 +362,7 @@ public final class NatProxy implements AutoCloseable {
         accepting.remove(vip);
         if (channels != null) {
             closeAll(channels);
-            LOG.info("lbd: NAT proxy stopped listening on {}", vip);
+            lifecycle("lbd: NAT proxy stopped listening on {}", vip);
         }
     }
 
@@ -451,12 +469,20 @@ public final class NatProxy implements AutoCloseable {
         }
         int left = openConnections();
         if (left > 0) {
-            LOG.info("lbd: NAT proxy closing {} connections still open after the {} ms drain", left,
+            lifecycle("lbd: NAT proxy closing {} connections still open after the {} ms drain", left,
                     drain.toMillis());
         }
         // Shutting a loop down closes every channel registered with it.
         g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        LOG.info("lbd: NAT proxy stopped");
+        lifecycle("lbd: NAT proxy stopped");
+    }
+
+    private void lifecycle(String format, Object... arguments) {
+        if (logsLifecycle) {
+            LOG.info(format, arguments);
+        } else {
+            LOG.debug(format, arguments);
+        }
     }
 
     private NettyTransport requireStarted() {

@@ -1,0 +1,102 @@
+package lbd.director.warmup;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The warm-up's clients: {@code concurrency} virtual threads, each opening one connection after the other to the
+ * private VIP until {@code maxConnections} have been opened in all or the deadline passed, or one exchange failed.
+ * Three connections of four carry one request that the real server answers and closes after (the proxy's path for
+ * a server that closes first, as with {@code Connection: close}); the fourth carries {@link #KEEP_ALIVE_REQUESTS}
+ * requests and the client closes first. Each connection ends only when the client has read its end of stream, so
+ * the proxy's whole close path has run for it.
+ */
+final class LoopbackClients {
+
+    static final int KEEP_ALIVE_REQUESTS = 8;
+
+    private final InetSocketAddress vip;
+    private final AtomicInteger opened = new AtomicInteger();
+    private final AtomicInteger completed = new AtomicInteger();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicReference<String> failure = new AtomicReference<>();
+
+    LoopbackClients(InetSocketAddress vip) {
+        this.vip = vip;
+    }
+
+    /** Runs the clients; returns once every one has stopped (each exchange is bounded by its I/O timeout). */
+    void run(int concurrency, int maxConnections, long deadlineNanos) throws InterruptedException {
+        List<Thread> clients = new ArrayList<>(concurrency);
+        for (int i = 0; i < concurrency; i++) {
+            clients.add(Thread.ofVirtual().name("lbd-warmup-client").start(() -> connectUntil(maxConnections,
+                    deadlineNanos)));
+        }
+        for (Thread client : clients) {
+            client.join();
+        }
+    }
+
+    private void connectUntil(int maxConnections, long deadlineNanos) {
+        byte[] close = WarmUpExchange.request(WarmUpExchange.CLOSE);
+        byte[] keep = WarmUpExchange.request(WarmUpExchange.KEEP);
+        byte[] reply = new byte[WarmUpExchange.REPLY_BYTES];
+        while (failure.get() == null && System.nanoTime() - deadlineNanos < 0) {
+            int n = opened.getAndIncrement();
+            if (n >= maxConnections) {
+                return;
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(vip, WarmUpExchange.IO_TIMEOUT_MILLIS);
+                socket.setSoTimeout(WarmUpExchange.IO_TIMEOUT_MILLIS);
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                if (n % 4 == 3) {
+                    for (int i = 0; i < KEEP_ALIVE_REQUESTS; i++) {
+                        exchange(in, out, keep, reply);
+                    }
+                    socket.shutdownOutput(); // the client closes first: the proxy passes the FIN on
+                } else {
+                    exchange(in, out, close, reply); // the real server closes first
+                }
+                if (in.read() != -1) {
+                    throw new IOException("more bytes than the reply");
+                }
+                completed.incrementAndGet();
+            } catch (IOException e) {
+                failure.compareAndSet(null, "connection " + (n + 1) + " through the private proxy: " + e.getMessage());
+                return;
+            }
+        }
+    }
+
+    private void exchange(InputStream in, OutputStream out, byte[] request, byte[] reply) throws IOException {
+        out.write(request);
+        if (in.readNBytes(reply, 0, reply.length) != reply.length) {
+            throw new IOException("the reply ended early");
+        }
+        requests.incrementAndGet();
+    }
+
+    /** Connections whose exchange and close completed. */
+    int completed() {
+        return completed.get();
+    }
+
+    long requests() {
+        return requests.get();
+    }
+
+    /** The first failed exchange, or null. */
+    String failure() {
+        return failure.get();
+    }
+}
