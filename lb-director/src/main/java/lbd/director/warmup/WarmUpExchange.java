@@ -13,8 +13,9 @@ final class WarmUpExchange {
     static final int REPLY_BYTES = 320;
     static final byte CLOSE = 'C';
     static final byte KEEP = 'K';
-    // A healthy loopback answers in microseconds; a stuck exchange ends the warm-up instead of holding READY=1.
-    static final int IO_TIMEOUT_MILLIS = 2_000;
+    // A healthy loopback answers in microseconds, a starved machine in seconds; an exchange stuck for longer ends
+    // the warm-up instead of holding READY=1.
+    static final int IO_TIMEOUT_MILLIS = 10_000;
     static final byte[] REPLY = filled(REPLY_BYTES, (byte) 'r');
 
     private WarmUpExchange() {
