@@ -12,15 +12,17 @@ import lbd.config.model.Endpoint;
 /**
  * The warm-up's real server, on a free port of a local (loopback) address: answers each request of {@link WarmUpExchange#REQUEST_BYTES}
  * with {@link WarmUpExchange#REPLY_BYTES}, and closes the connection first after a request that asks it to (as a
- * web server does after a {@code Connection: close} request), else when the client has closed. Blocking sockets on
- * virtual threads: it exercises none of the proxy's own code, so the proxy's profiles are its own.
+ * web server does after a {@code Connection: close} request), else when the client has closed. A fixed set of
+ * platform threads, each accepting and serving one connection at a time on blocking sockets: little code of its own
+ * for the JIT to compile (no thread per connection, no virtual-thread scheduling), and none of the proxy's, so the
+ * proxy's profiles are its own.
  */
 final class LoopbackBackend implements AutoCloseable {
 
     private final ServerSocket listener;
-    private final Thread acceptor;
 
-    LoopbackBackend(InetAddress local) throws IOException {
+    /** Listens on a free port of {@code local}, with {@code threads} connections served at a time. */
+    LoopbackBackend(InetAddress local, int threads) throws IOException {
         listener = new ServerSocket();
         try {
             listener.bind(new InetSocketAddress(local, 0), 512);
@@ -28,7 +30,9 @@ final class LoopbackBackend implements AutoCloseable {
             listener.close();
             throw new IOException("cannot listen on " + local.getHostAddress() + ": " + e.getMessage(), e);
         }
-        acceptor = Thread.ofVirtual().name("lbd-warmup-backend").start(this::acceptAll);
+        for (int i = 0; i < threads; i++) {
+            Thread.ofPlatform().daemon().name("lbd-warmup-backend").start(this::acceptAll);
+        }
     }
 
     Endpoint endpoint() {
@@ -38,8 +42,7 @@ final class LoopbackBackend implements AutoCloseable {
     private void acceptAll() {
         while (!listener.isClosed()) {
             try {
-                Socket connection = listener.accept();
-                Thread.ofVirtual().start(() -> serve(connection));
+                serve(listener.accept());
             } catch (IOException closed) {
                 return; // close() ends the warm-up's backend
             }

@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The warm-up's clients: {@code concurrency} virtual threads, each opening one connection after the other to the
+ * The warm-up's clients: {@code concurrency} platform threads on blocking sockets (as the real server, little code
+ * of their own for the JIT), each opening one connection after the other to the
  * private VIP until {@code maxConnections} have been opened in all or the deadline passed, or one exchange failed.
  * Three connections of four carry one request that the real server answers and closes after (the proxy's path for
  * a server that closes first, as with {@code Connection: close}); the fourth carries {@link #KEEP_ALIVE_REQUESTS}
@@ -28,19 +29,34 @@ final class LoopbackClients {
     private final AtomicInteger completed = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicReference<String> failure = new AtomicReference<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean stopped;
 
     LoopbackClients(InetSocketAddress vip) {
         this.vip = vip;
     }
 
-    /** Runs the clients; returns once every one has stopped (each exchange is bounded by its I/O timeout). */
-    void run(int concurrency, int maxConnections, long deadlineNanos) throws InterruptedException {
-        List<Thread> clients = new ArrayList<>(concurrency);
+    /** Starts the clients (once). */
+    void start(int concurrency, int maxConnections, long deadlineNanos) {
         for (int i = 0; i < concurrency; i++) {
-            clients.add(Thread.ofVirtual().name("lbd-warmup-client").start(() -> connectUntil(maxConnections,
+            threads.add(Thread.ofPlatform().daemon().name("lbd-warmup-client").start(() -> connectUntil(maxConnections,
                     deadlineNanos)));
         }
-        for (Thread client : clients) {
+    }
+
+    /** Every client has stopped: at the connection bound, the deadline, a failure or {@link #stop}. */
+    boolean finished() {
+        return threads.stream().noneMatch(Thread::isAlive);
+    }
+
+    /** Asks the clients to open no further connection; those under way complete. */
+    void stop() {
+        stopped = true;
+    }
+
+    /** Waits until every client has stopped (each exchange is bounded by its I/O timeout). */
+    void awaitStopped() throws InterruptedException {
+        for (Thread client : threads) {
             client.join();
         }
     }
@@ -49,7 +65,7 @@ final class LoopbackClients {
         byte[] close = WarmUpExchange.request(WarmUpExchange.CLOSE);
         byte[] keep = WarmUpExchange.request(WarmUpExchange.KEEP);
         byte[] reply = new byte[WarmUpExchange.REPLY_BYTES];
-        while (failure.get() == null && System.nanoTime() - deadlineNanos < 0) {
+        while (!stopped && failure.get() == null && System.nanoTime() - deadlineNanos < 0) {
             int n = opened.getAndIncrement();
             if (n >= maxConnections) {
                 return;
@@ -84,6 +100,11 @@ final class LoopbackClients {
             throw new IOException("the reply ended early");
         }
         requests.incrementAndGet();
+    }
+
+    /** Connections begun (or about to be), up to the bound given to {@link #start}, and one more per client. */
+    int opened() {
+        return opened.get();
     }
 
     /** Connections whose exchange and close completed. */

@@ -40,20 +40,23 @@ import lbd.dataplane.transport.TransportKind;
 public final class SelfWarmUp {
 
     /**
-     * How far the warm-up goes: it stops at {@code connections} or after {@code time}, whichever comes first, with
-     * {@code concurrency} clients at a time.
+     * How far the warm-up goes: at least {@code atLeast} connections, then until the JIT is idle (nothing compiling,
+     * nothing queued: the connection path's methods, called that often, have reached its top tier), but never past
+     * {@code atMost} connections or {@code time}; {@code concurrency} clients at a time.
      */
-    public record Bounds(int connections, Duration time, int concurrency) {
+    public record Bounds(int atLeast, int atMost, Duration time, int concurrency) {
         /**
-         * What brings the connection path to the JIT's top tier on a small machine (benchmarks/RESULTS.md, "Warm
-         * start"): the rate it then reaches holds, and more connections would only delay READY=1.
+         * HotSpot compiles a method with C2 once its profiled code has run about 5,000 times (Tier4InvocationThreshold),
+         * and the warm-up's methods run at least once per connection: 10,000 connections, then what the compile
+         * queue needs. The time bound keeps a starved machine from holding READY=1 for long (benchmarks/RESULTS.md,
+         * "Warm start").
          */
-        public static final Bounds DEFAULT = new Bounds(20_000, Duration.ofSeconds(10), 16);
+        public static final Bounds DEFAULT = new Bounds(10_000, 40_000, Duration.ofSeconds(15), 16);
 
         public Bounds {
-            if (connections < 1 || concurrency < 1 || time.isNegative() || time.isZero()) {
-                throw new IllegalArgumentException("warm-up bounds must be positive: " + connections + ", " + time
-                        + ", " + concurrency);
+            if (atLeast < 1 || atMost < atLeast || concurrency < 1 || time.isNegative() || time.isZero()) {
+                throw new IllegalArgumentException("warm-up bounds must be positive, at least <= at most: " + atLeast
+                        + ", " + atMost + ", " + time + ", " + concurrency);
             }
         }
     }
@@ -63,12 +66,13 @@ public final class SelfWarmUp {
         String describe();
     }
 
-    /** It ran to one of its bounds. */
-    public record Done(int connections, long requests, TransportKind transport, Duration took) implements Outcome {
+    /** It ran until the JIT was idle or to one of its bounds ({@code until} says which). */
+    public record Done(int connections, long requests, TransportKind transport, Duration took, String until)
+            implements Outcome {
         @Override
         public String describe() {
             return String.format(Locale.ROOT, "warm-up: %d private loopback connections (%d requests) through the NAT"
-                    + " path (%s) in %.2f s", connections, requests, transport, took.toNanos() / 1e9);
+                    + " path (%s) in %.2f s, %s", connections, requests, transport, took.toNanos() / 1e9, until);
         }
     }
 
@@ -116,7 +120,9 @@ public final class SelfWarmUp {
         long start = System.nanoTime();
         long deadline = start + bounds.time().toNanos();
         LoopbackClients clients = null;
-        try (LoopbackBackend first = new LoopbackBackend(local); LoopbackBackend second = new LoopbackBackend(local)) {
+        String until = null;
+        try (LoopbackBackend first = new LoopbackBackend(local, bounds.concurrency());
+             LoopbackBackend second = new LoopbackBackend(local, bounds.concurrency())) {
             VirtualServiceKey vip = new VirtualServiceKey(Protocol.TCP, freePort(local));
             // A publisher of the warm-up's own: its proxy is the only reader.
             SnapshotPublisher publisher = new SnapshotPublisher();
@@ -127,8 +133,13 @@ public final class SelfWarmUp {
                         Map.of(vip, table(vip, scheduler, List.of(first.endpoint(), second.endpoint())))));
                 proxy.listen(vip);
                 clients = new LoopbackClients(vip.address().toSocketAddress());
-                clients.run(bounds.concurrency(), bounds.connections(), deadline);
+                clients.start(bounds.concurrency(), bounds.atMost(), deadline);
+                until = watch(clients, bounds, deadline);
             } finally {
+                if (clients != null) {
+                    clients.stop();
+                    clients.awaitStopped();
+                }
                 proxy.shutdown(Duration.ZERO);
             }
         } catch (IOException | RuntimeException e) {
@@ -143,7 +154,31 @@ public final class SelfWarmUp {
         if (clients.failure() != null) {
             return new Failed(clients.failure(), clients.completed(), took);
         }
-        return new Done(clients.completed(), clients.requests(), transport, took);
+        return new Done(clients.completed(), clients.requests(), transport, took, until);
+    }
+
+    private static final long SAMPLE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(50);
+
+    /**
+     * Samples the clients and the JIT until the clients have stopped by themselves (at most connections, the time
+     * bound, a failure) or, past the least connections, the JIT has been idle at two samples in a row; says why.
+     */
+    private static String watch(LoopbackClients clients, Bounds bounds, long deadline) {
+        JitActivity jit = JitActivity.ofThisJvm();
+        int idleSamples = 0;
+        while (!clients.finished()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(SAMPLE_NANOS);
+            if (jit != null && clients.completed() >= bounds.atLeast()) {
+                idleSamples = jit.idle() ? idleSamples + 1 : 0;
+                if (idleSamples == 2) {
+                    return "until the JIT was idle";
+                }
+            }
+        }
+        if (clients.opened() >= bounds.atMost()) {
+            return "at its bound of " + bounds.atMost() + " connections";
+        }
+        return System.nanoTime() - deadline >= 0 ? "at its time bound of " + bounds.time().toSeconds() + " s" : "";
     }
 
     /**

@@ -62,13 +62,14 @@ class WarmUpOptionTest {
         try (NotifySocketListener systemd = new NotifySocketListener(dir.resolve("notify").toString())) {
             RunCommand.warmUp(config, new RunOptions(null, null), service(systemd), () -> {
                 runs.incrementAndGet();
-                return new SelfWarmUp.Done(10, 10, lbd.dataplane.transport.TransportKind.NIO, Duration.ofMillis(5));
+                return new SelfWarmUp.Done(10, 10, lbd.dataplane.transport.TransportKind.NIO, Duration.ofMillis(5),
+                        "until the JIT was idle");
             });
 
             assertThat(runs).hasValue(1);
             assertThat(systemd.next(WAIT)).contains("STATUS=warming up the connection path");
             assertThat(lines()).containsExactly("INFO warm-up: 10 private loopback connections (10 requests) through"
-                    + " the NAT path (nio) in 0.01 s");
+                    + " the NAT path (nio) in 0.01 s, until the JIT was idle");
         }
     }
 

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SelfWarmUpTest {
 
-    private static final SelfWarmUp.Bounds SMALL = new SelfWarmUp.Bounds(400, Duration.ofSeconds(20), 4);
+    private static final SelfWarmUp.Bounds SMALL = new SelfWarmUp.Bounds(400, 400, Duration.ofSeconds(20), 4);
 
     @TempDir
     Path dir;
@@ -55,7 +55,7 @@ class SelfWarmUpTest {
             assertThat(done.requests()).isEqualTo(300 + 100L * LoopbackClients.KEEP_ALIVE_REQUESTS);
             assertThat(done.transport()).isEqualTo(lab.director.nat().transport());
             assertThat(done.describe()).startsWith("warm-up: 400 private loopback connections (1100 requests)"
-                    + " through the NAT path (" + done.transport() + ") in ");
+                    + " through the NAT path (" + done.transport() + ") in ").endsWith(", at its bound of 400 connections");
         }
     }
 
