@@ -258,7 +258,7 @@ class HaSyncNamespaceTest {
         Files.writeString(dir.resolve(node + ".latest"), node + "-" + starts);
         return spawn(node + "-" + starts, List.of("ip", "netns", "exec", ns, java, "--enable-native-access=ALL-UNNAMED",
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", cp, "lbd.director.cli.LbdMain",
-                "--config", dir.resolve("ldirectord.cf").toString(), "--socket", socket(node).toString(),
+                "--config", dir.resolve("ldirectord.cf").toString(), "--socket", socket(node).toString(), "--warmup=no",
                 "--ha", dir.toString(), "--ha-node", node));
     }
 
