@@ -2,7 +2,7 @@
 # warmstart.sh — new connections per second in each of the first seconds after a fresh lbd says READY=1, and
 # the time from exec to READY=1, in several start modes, on 127.0.0.1 only.
 #
-#   benchmarks/warmstart/warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N]
+#   benchmarks/warmstart/warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N] [--logs DIR]
 #                                            [--mode NAME JAVA_OPTS LBD_ARGS]...
 #
 # LIBDIR is an lbd installation: /usr/lib/lbd after installing the .deb, or packaging/target/build/root/usr/lib/lbd
@@ -12,13 +12,14 @@
 # For each run and mode a fresh lbd (one event loop, pinned to CPU 0) proxies to an nginx backend (CPU 1); the
 # moment lbd sends READY=1 on its NOTIFY_SOCKET (as systemd would receive it), wrk opens a new connection per
 # request (Connection: close) for N consecutive one-second runs (CPU 1). Prints one CSV line per second:
-# mode,run,second,conn_per_s — then, per mode, the median of each second and of the time from exec to READY=1.
+# mode,run,second,conn_per_s — then, per mode, the median of each second and of the time from exec to READY=1;
+# on stderr, lbd's warm-up line of each run. --logs DIR keeps each run's lbd output there (MODE-RUN.log).
 # Needs: nginx, wrk, python3, taskset.
 set -euo pipefail
 
 lib=${1:?usage: warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N]}
 shift
-seconds=10 runs=3 connections=32
+seconds=10 runs=3 connections=32 logs=""
 modes=() mode_java=() mode_args=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
         --seconds) seconds=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --connections) connections=$2; shift 2 ;;
+        --logs) logs=$2; mkdir -p "$logs"; shift 2 ;;
         *) echo "warmstart.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -114,6 +116,7 @@ EOF
             exit 1
         }
         echo "$mode,$run,$(python3 -c "print(f'{$(cat "$work/ready") - $started:.2f}')")" >>"$work/ready.csv"
+        grep -h 'warm-up' "$work/lbd-$mode-$run.log" | sed "s/^/# $mode,$run: /" >&2 || true
         for s in $(seq "$seconds"); do
             rate=$(taskset -c 1 wrk -t1 -c"$connections" -d1s -H 'Connection: close' "http://127.0.0.1:$vip/small.txt" \
                 | awk '/^Requests\/sec:/ { print $2 }')
@@ -121,6 +124,7 @@ EOF
         done | tee -a "$work/rates.csv"
         kill "$lbd"
         wait "$lbd" 2>/dev/null || true
+        if [ -n "$logs" ]; then cp "$work/lbd-$mode-$run.log" "$logs/$mode-$run.log"; fi
     done
 done
 

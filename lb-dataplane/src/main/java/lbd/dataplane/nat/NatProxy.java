@@ -62,6 +62,8 @@ public final class NatProxy implements AutoCloseable {
     private volatile List<NatLoop> loops = List.of();
     private volatile List<WorkerState> workers = List.of();
     private volatile boolean shutDown;
+    // Started on another proxy's event loops (startOn): they are that proxy's to stop, not this one's.
+    private volatile boolean borrowedLoops;
     private final ConnectLatencyTotals connectLatency = new ConnectLatencyTotals();
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private final SourceAlarm sourceAlarm = new SourceAlarm();
@@ -94,7 +96,7 @@ public final class NatProxy implements AutoCloseable {
      *                               the cause), or when already started
      */
     public synchronized void start() {
-        if (group != null || shutDown) {
+        if (group != null || borrowedLoops || shutDown) {
             throw new IllegalStateException("lbd: the NAT proxy was already started");
         }
         NettyTransport chosen = NettyTransport.select(settings.transport());
@@ -126,6 +128,40 @@ public final class NatProxy implements AutoCloseable {
         lifecycle("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
                 settings.transport().name().toLowerCase(Locale.ROOT), count,
                 splice > 0 ? "zero-copy splice after " + splice + " bytes per direction" : "no splice");
+    }
+
+    /**
+     * Starts this proxy on the event loops of {@code host} (started) instead of loops of its own: its own tables,
+     * counters, listeners and connections, served by the threads that serve the host's clients — whose per-thread
+     * state (Netty's buffer pools and recyclers, handler masks) its connections fill as the host's would. One loop
+     * per host loop, on the host's transport; {@link #shutdown} closes this proxy's listeners and waits for its
+     * connections, and leaves the loops to the host.
+     *
+     * @throws IllegalStateException when already started, or when the host is not started
+     */
+    public synchronized void startOn(NatProxy host) {
+        if (group != null || !loops.isEmpty() || shutDown) {
+            throw new IllegalStateException("lbd: the NAT proxy was already started");
+        }
+        NettyTransport chosen = host.requireStarted();
+        List<NatLoop> hostLoops = host.loops;
+        int count = hostLoops.size();
+        if (settings.effectiveEventLoops() != count) {
+            throw new IllegalArgumentException("lbd: " + settings.effectiveEventLoops() + " loops asked for, on a"
+                    + " proxy of " + count);
+        }
+        List<NatLoop> created = new ArrayList<>(count);
+        for (NatLoop hostLoop : hostLoops) {
+            int index = created.size();
+            created.add(new NatLoop(index, count, hostLoop.eventLoop(), new WorkerState(publisher, index, count),
+                    chosen, settings.spliceThresholdBytes(), settings.connectionShare(index), resourceAlarm,
+                    sourceAlarm));
+        }
+        transport = chosen;
+        loops = List.copyOf(created);
+        workers = created.stream().map(NatLoop::worker).toList();
+        borrowedLoops = true;
+        lifecycle("lbd: NAT proxy started on the {} event loops of another", count);
     }
 
     /** The transport in use. */
@@ -450,7 +486,7 @@ public final class NatProxy implements AutoCloseable {
         }
         shutDown = true;
         MultiThreadIoEventLoopGroup g = group;
-        if (g == null) {
+        if (g == null && !borrowedLoops) {
             return;
         }
         // TCP listeners close; UDP VIP sockets stop reading but stay open through the drain: the replies of the
@@ -469,8 +505,15 @@ public final class NatProxy implements AutoCloseable {
         }
         int left = openConnections();
         if (left > 0) {
-            lifecycle("lbd: NAT proxy closing {} connections still open after the {} ms drain", left,
-                    drain.toMillis());
+            lifecycle(g == null ? "lbd: NAT proxy leaves {} connections still open after the {} ms drain to their"
+                    + " idle timeout" : "lbd: NAT proxy closing {} connections still open after the {} ms drain",
+                    left, drain.toMillis());
+        }
+        if (g == null) {
+            // Another proxy's loops: they go on. A connection left (it would have to be stuck) ends at its table's
+            // idle timeout.
+            lifecycle("lbd: NAT proxy stopped; its event loops are another's");
+            return;
         }
         // Shutting a loop down closes every channel registered with it.
         g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);

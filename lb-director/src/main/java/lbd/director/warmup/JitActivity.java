@@ -6,10 +6,11 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
 /**
- * Whether the JIT is compiling anything, as {@code jcmd PID Compiler.queue} tells it (the HotSpot diagnostic command
- * behind it, through the platform's MBean server): a method being compiled or waiting in the C1 or C2 queue. The
- * warm-up goes on while it is: compilation is what it waits for, and on a busy machine the compile queue lags far
- * behind the calls that filled it.
+ * Whether the JIT is compiling the connection path, as {@code jcmd PID Compiler.queue} tells it (the HotSpot
+ * diagnostic command behind it, through the platform's MBean server): a method of lbd, Netty or HdrHistogram being
+ * compiled or waiting in the C1 or C2 queue. The warm-up goes on while it is: compilation is what it waits for, and
+ * on a busy machine the compile queue lags far behind the calls that filled it. The JDK's own methods are left out:
+ * the warm-up's clients and real server (blocking JDK sockets, no part of the path) keep some of them compiling.
  */
 final class JitActivity {
 
@@ -35,7 +36,9 @@ final class JitActivity {
         }
     }
 
-    /** Nothing is being compiled and nothing waits to be (also true when the command cannot be run). */
+    private static final String[] PATH = {" lbd.", " io.netty.", " org.HdrHistogram."};
+
+    /** No method of the path is being compiled or waits to be (also true when the command cannot be run). */
     boolean idle() {
         try {
             return idle((String) server.invoke(commands, "compilerQueue", new Object[] {NO_ARGUMENTS}, SIGNATURE));
@@ -46,14 +49,15 @@ final class JitActivity {
 
     /**
      * Reads Compiler.queue's text: a "Current compiles:" section with one line per compiler thread at work, then
-     * "C1 compile queue:" and "C2 compile queue:", each "Empty" or one line per waiting method (its compile id
-     * first). Idle when no line names a compiler thread or a compile id.
+     * "C1 compile queue:" and "C2 compile queue:", each "Empty" or one line per waiting method; each such line
+     * names the method with its class's full name. Idle when no line names one of the path's.
      */
     static boolean idle(String queue) {
         for (String line : queue.split("\n")) {
-            String s = line.strip();
-            if (s.contains("CompilerThread") || (!s.isEmpty() && Character.isDigit(s.charAt(0)) && !s.endsWith(":"))) {
-                return false;
+            for (String prefix : PATH) {
+                if (line.contains(prefix)) {
+                    return false;
+                }
             }
         }
         return true;

@@ -20,9 +20,10 @@ import lbd.config.model.Endpoint;
 final class LoopbackBackend implements AutoCloseable {
 
     private final ServerSocket listener;
+    private final java.util.List<Thread> threads = new java.util.ArrayList<>();
 
-    /** Listens on a free port of {@code local}, with {@code threads} connections served at a time. */
-    LoopbackBackend(InetAddress local, int threads) throws IOException {
+    /** Listens on a free port of {@code local}, with {@code concurrency} connections served at a time. */
+    LoopbackBackend(InetAddress local, int concurrency) throws IOException {
         listener = new ServerSocket();
         try {
             listener.bind(new InetSocketAddress(local, 0), 512);
@@ -30,8 +31,8 @@ final class LoopbackBackend implements AutoCloseable {
             listener.close();
             throw new IOException("cannot listen on " + local.getHostAddress() + ": " + e.getMessage(), e);
         }
-        for (int i = 0; i < threads; i++) {
-            Thread.ofPlatform().daemon().name("lbd-warmup-backend").start(this::acceptAll);
+        for (int i = 0; i < concurrency; i++) {
+            threads.add(Thread.ofPlatform().daemon().name("lbd-warmup-backend").start(this::acceptAll));
         }
     }
 
@@ -64,8 +65,17 @@ final class LoopbackBackend implements AutoCloseable {
         }
     }
 
+    /** Stops listening and waits for its threads (each ends with its connection, bounded by the I/O timeout). */
     @Override
     public void close() throws IOException {
         listener.close();
+        for (Thread thread : threads) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

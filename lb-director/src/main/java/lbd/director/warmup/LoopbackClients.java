@@ -24,7 +24,7 @@ final class LoopbackClients {
 
     static final int KEEP_ALIVE_REQUESTS = 8;
 
-    private final InetSocketAddress vip;
+    private volatile InetSocketAddress vip;
     private final AtomicInteger opened = new AtomicInteger();
     private final AtomicInteger completed = new AtomicInteger();
     private final AtomicLong requests = new AtomicLong();
@@ -34,6 +34,14 @@ final class LoopbackClients {
 
     LoopbackClients(InetSocketAddress vip) {
         this.vip = vip;
+    }
+
+    /**
+     * From now on connect to {@code next}: the VIP connected to so far is about to stop listening. A connection to it
+     * that fails from now on (refused, or reset from its accept queue) is not a failure of the warm-up.
+     */
+    void retarget(InetSocketAddress next) {
+        vip = next;
     }
 
     /** Starts the clients (once). */
@@ -70,8 +78,9 @@ final class LoopbackClients {
             if (n >= maxConnections) {
                 return;
             }
+            InetSocketAddress target = vip;
             try (Socket socket = new Socket()) {
-                socket.connect(vip, WarmUpExchange.IO_TIMEOUT_MILLIS);
+                socket.connect(target, WarmUpExchange.IO_TIMEOUT_MILLIS);
                 socket.setSoTimeout(WarmUpExchange.IO_TIMEOUT_MILLIS);
                 InputStream in = socket.getInputStream();
                 OutputStream out = socket.getOutputStream();
@@ -88,6 +97,9 @@ final class LoopbackClients {
                 }
                 completed.incrementAndGet();
             } catch (IOException e) {
+                if (target != vip) {
+                    continue; // its listener was retired meanwhile
+                }
                 failure.compareAndSet(null, "connection " + (n + 1) + " through the private proxy: " + e.getMessage());
                 return;
             }

@@ -81,7 +81,7 @@ class SelfWarmUpTest {
                 assertThat(loop.accepted()).isZero();
                 assertThat(loop.scheduled()).isZero();
             });
-            // The private proxy's event loop has stopped.
+            // The warm-up's clients and real server have stopped.
             assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("lbd-warmup"));
             // rr starts where a director that served nobody starts: the last real= line first (VM3).
             List<String> answers = new ArrayList<>();
