@@ -1,29 +1,42 @@
 #!/usr/bin/env bash
-# warmstart.sh — new connections per second in each of the first seconds after a fresh lbd says READY=1, with
-# and without the package's ahead-of-time cache (packaging/aot-train), on 127.0.0.1 only.
+# warmstart.sh — new connections per second in each of the first seconds after a fresh lbd says READY=1, and
+# the time from exec to READY=1, in several start modes, on 127.0.0.1 only.
 #
-#   benchmarks/warmstart/warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N]
+#   benchmarks/warmstart/warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N] [--logs DIR]
+#                                            [--mode NAME JAVA_OPTS LBD_ARGS]...
 #
 # LIBDIR is an lbd installation: /usr/lib/lbd after installing the .deb, or packaging/target/build/root/usr/lib/lbd
-# after packaging/build-deb. For each run and mode (aot: as installed; no-aot: the same with -XX:AOTMode=off),
-# a fresh lbd (one event loop, pinned to CPU 0) proxies to an nginx backend (CPU 1); the moment lbd sends
-# READY=1 on its NOTIFY_SOCKET (as systemd would receive it), wrk opens a new connection per request
-# (Connection: close) for N consecutive one-second runs (CPU 1). Prints one CSV line per second:
-# mode,run,second,conn_per_s — and, last, the median per mode and second.
+# after packaging/build-deb. Without --mode, three modes: warm (as installed: the ahead-of-time cache and the
+# self warm-up before READY=1), no-warmup (--warmup=no), no-aot (-XX:AOTMode=off --warmup=no). Each --mode
+# adds one instead: JAVA_OPTS go to the JVM (LBD_JAVA_OPTS), LBD_ARGS to lbd's command line (either may be "").
+# For each run and mode a fresh lbd (one event loop, pinned to CPU 0) proxies to an nginx backend (CPU 1); the
+# moment lbd sends READY=1 on its NOTIFY_SOCKET (as systemd would receive it), wrk opens a new connection per
+# request (Connection: close) for N consecutive one-second runs (CPU 1). Prints one CSV line per second:
+# mode,run,second,conn_per_s — then, per mode, the median of each second and of the time from exec to READY=1;
+# on stderr, lbd's warm-up line of each run. --logs DIR keeps each run's lbd output there (MODE-RUN.log).
 # Needs: nginx, wrk, python3, taskset.
 set -euo pipefail
 
 lib=${1:?usage: warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N]}
 shift
-seconds=10 runs=3 connections=32
+seconds=10 runs=3 connections=32 logs=""
+modes=() mode_java=() mode_args=()
 while [ $# -gt 0 ]; do
     case $1 in
+        --mode) [ $# -ge 4 ] || { echo "warmstart.sh: --mode NAME JAVA_OPTS LBD_ARGS" >&2; exit 2; }
+            modes+=("$2"); mode_java+=("$3"); mode_args+=("$4"); shift 4 ;;
         --seconds) seconds=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
         --connections) connections=$2; shift 2 ;;
+        --logs) logs=$2; mkdir -p "$logs"; shift 2 ;;
         *) echo "warmstart.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
+if [ ${#modes[@]} -eq 0 ]; then
+    modes=(warm no-warmup no-aot)
+    mode_java=("" "" "-XX:AOTMode=off")
+    mode_args=("" "--warmup=no" "--warmup=no")
+fi
 for tool in nginx wrk python3 taskset; do
     command -v "$tool" >/dev/null || { echo "warmstart.sh: $tool is missing" >&2; exit 1; }
 done
@@ -65,18 +78,20 @@ pids+=($!)
 # Receives systemd notifications on a datagram socket and exits at the first READY=1.
 await_ready() { # await_ready SOCKET_PATH
     python3 - "$1" <<'EOF'
-import socket, sys
+import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 s.settimeout(120)
 while b"READY=1" not in s.recv(4096).split(b"\n"):
     pass
+print(f"{time.clock_gettime(time.CLOCK_REALTIME):.3f}")
 EOF
 }
 
 echo "mode,run,second,conn_per_s"
 for run in $(seq "$runs"); do
-    for mode in aot no-aot; do
+    for m in "${!modes[@]}"; do
+        mode=${modes[$m]}
         vip=$(free_port)
         cat >"$work/lbd.cf" <<EOF
 eventloops=1
@@ -86,16 +101,22 @@ virtual=127.0.0.1:$vip
 	checkinterval=5
 EOF
         rm -f "$work/notify"
-        await_ready "$work/notify" &
+        await_ready "$work/notify" >"$work/ready" &
         ready_pid=$!
         while [ ! -S "$work/notify" ]; do sleep 0.01; done
-        opts=""
-        [ "$mode" = no-aot ] && opts="-XX:AOTMode=off"
-        NOTIFY_SOCKET="$work/notify" LBD_JAVA_OPTS="$opts" taskset -c 0 "$lib/bin/lbd" --config "$work/lbd.cf" \
-            --socket "$work/lbd.sock" >"$work/lbd-$mode-$run.log" 2>&1 &
+        started=$(date +%s.%N)
+        # shellcheck disable=SC2086 # LBD_ARGS is a list of arguments
+        NOTIFY_SOCKET="$work/notify" LBD_JAVA_OPTS="${mode_java[$m]}" taskset -c 0 "$lib/bin/lbd" \
+            --config "$work/lbd.cf" --socket "$work/lbd.sock" ${mode_args[$m]} >"$work/lbd-$mode-$run.log" 2>&1 &
         lbd=$!
         pids+=("$lbd")
-        wait "$ready_pid"
+        wait "$ready_pid" || {
+            echo "warmstart.sh: no READY=1 from lbd ($mode, run $run) within 120 s; its log:" >&2
+            tail -n 20 "$work/lbd-$mode-$run.log" >&2
+            exit 1
+        }
+        echo "$mode,$run,$(python3 -c "print(f'{$(cat "$work/ready") - $started:.2f}')")" >>"$work/ready.csv"
+        grep -h 'warm-up' "$work/lbd-$mode-$run.log" | sed "s/^/# $mode,$run: /" >&2 || true
         for s in $(seq "$seconds"); do
             rate=$(taskset -c 1 wrk -t1 -c"$connections" -d1s -H 'Connection: close' "http://127.0.0.1:$vip/small.txt" \
                 | awk '/^Requests\/sec:/ { print $2 }')
@@ -103,18 +124,21 @@ EOF
         done | tee -a "$work/rates.csv"
         kill "$lbd"
         wait "$lbd" 2>/dev/null || true
+        if [ -n "$logs" ]; then cp "$work/lbd-$mode-$run.log" "$logs/$mode-$run.log"; fi
     done
 done
 
 echo
-echo "median conn/s per second after READY=1 ($runs runs):"
-python3 - "$work/rates.csv" "$seconds" <<'EOF'
+echo "median conn/s per second after READY=1, and median seconds from exec to READY=1 ($runs runs):"
+python3 - "$work/rates.csv" "$work/ready.csv" "$seconds" "${modes[@]}" <<'EOF'
 import csv, statistics, sys
 rows = list(csv.reader(open(sys.argv[1])))
-for mode in ("aot", "no-aot"):
+ready = list(csv.reader(open(sys.argv[2])))
+for mode in sys.argv[4:]:
     cells = []
-    for s in range(1, int(sys.argv[2]) + 1):
+    for s in range(1, int(sys.argv[3]) + 1):
         values = [float(r[3]) for r in rows if r[0] == mode and int(r[2]) == s and r[3]]
         cells.append(f"{statistics.median(values):,.0f}" if values else "-")
-    print(f"| {mode} | " + " | ".join(cells) + " |")
+    start = [float(r[2]) for r in ready if r[0] == mode]
+    print(f"| {mode} | {statistics.median(start):.2f} s | " + " | ".join(cells) + " |")
 EOF

@@ -30,6 +30,8 @@ enum Directive {
     LOGFORMAT("logformat", Scope.GLOBAL, Support.ACTED),
     // IPVS's sloppy_tcp sysctl: schedule a mid-flow packet of a DR connection no worker knows.
     SLOPPYTCP("sloppytcp", Scope.GLOBAL, Support.ACTED),
+    // The connection path compiled on private loopback connections before lbd says it is ready.
+    WARMUP("warmup", Scope.GLOBAL, Support.ACTED),
 
     // Global defaults that a virtual service may override.
     CHECKTIMEOUT("checktimeout", Scope.BOTH, Support.ACTED),

@@ -57,9 +57,10 @@ final class GlobalBuilder {
         LogLevel logLevel = orElse(r.read(globals, Directive.LOGLEVEL, GlobalBuilder::logLevel), LogLevel.INFO);
         LogFormat logFormat = orElse(r.read(globals, Directive.LOGFORMAT, GlobalBuilder::logFormat), LogFormat.TEXT);
         boolean sloppyTcp = orElse(r.read(globals, Directive.SLOPPYTCP, Values::yesNo), false);
+        boolean warmUp = orElse(r.read(globals, Directive.WARMUP, Values::yesNo), true);
         return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
                 emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterfaces,
-                emailAlertFrom, logLevel, logFormat, sloppyTcp);
+                emailAlertFrom, logLevel, logFormat, sloppyTcp, warmUp);
     }
 
     /** interface=eth0 or interface=eth0,eth1.10,bond0 (commas or blanks between the names). */

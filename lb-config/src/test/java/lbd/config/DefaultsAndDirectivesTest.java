@@ -44,6 +44,7 @@ class DefaultsAndDirectivesTest {
         assertThat(vs.effectiveIdleTimeout(Duration.ofSeconds(300))).isEqualTo(Duration.ofSeconds(900));
         assertThat(config.globals().cleanStop()).isTrue();
         assertThat(config.globals().sloppyTcp()).as("IPVS: sloppy_tcp 0").isFalse();
+        assertThat(config.globals().warmUp()).isTrue();
         assertThat(config.globals().transport()).isEqualTo(Transport.AUTO);
         assertThat(config.globals().logLevel()).isEqualTo(LogLevel.INFO);
         assertThat(config.globals().logFormat()).isEqualTo(LogFormat.TEXT);
@@ -259,6 +260,7 @@ class DefaultsAndDirectivesTest {
                 loglevel=debug
                 logformat=json
                 sloppytcp=yes
+                warmup=no
                 supervised
                 fork=yes
                 cleanstop=no
@@ -296,6 +298,7 @@ class DefaultsAndDirectivesTest {
         assertThat(g.forkingMode()).isTrue();
         assertThat(g.cleanStop()).isFalse();
         assertThat(g.sloppyTcp()).isTrue();
+        assertThat(g.warmUp()).isFalse();
         assertThat(g.autoreload()).isTrue();
         assertThat(g.maintenanceDir()).contains(Path.of("/etc/lbd/maintenance"));
         assertThat(g.emailAlert()).contains("admin@example.com");

@@ -33,6 +33,9 @@ import java.util.Optional;
  * @param logFormat        lbd: logformat=text|json
  * @param sloppyTcp        lbd: sloppytcp=yes|no (IPVS's sloppy_tcp), whether the DR path schedules a packet that is
  *                         not a SYN of a connection it does not know (yes) or drops it (no, the default)
+ * @param warmUp           lbd: warmup=yes|no, whether a starting lbd drives its NAT connection path over private
+ *                         loopback connections until the JIT has compiled it, before it tells systemd it is ready
+ *                         (read at start)
  */
 public record GlobalSettings(
         boolean autoreload,
@@ -52,7 +55,8 @@ public record GlobalSettings(
         Optional<String> emailAlertFrom,
         LogLevel logLevel,
         LogFormat logFormat,
-        boolean sloppyTcp) {
+        boolean sloppyTcp,
+        boolean warmUp) {
 
     public GlobalSettings {
         Objects.requireNonNull(logLevel, "logLevel");
@@ -72,7 +76,19 @@ public record GlobalSettings(
         }
     }
 
-    /** With the default log level and format (info, text) and sloppytcp=no. */
+    /** As the canonical constructor, with warmup=yes. */
+    public GlobalSettings(boolean autoreload, Optional<String> logfile, Optional<String> callback,
+                          Optional<Path> maintenanceDir, boolean cleanStop, boolean supervised, boolean forkingMode,
+                          Optional<String> emailAlert, Transport transport, int eventLoops, int maxConnections,
+                          Optional<Path> controlSocket, Optional<Endpoint> metricsAddress,
+                          List<String> networkInterfaces, Optional<String> emailAlertFrom, LogLevel logLevel,
+                          LogFormat logFormat, boolean sloppyTcp) {
+        this(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, forkingMode, emailAlert, transport,
+                eventLoops, maxConnections, controlSocket, metricsAddress, networkInterfaces, emailAlertFrom,
+                logLevel, logFormat, sloppyTcp, true);
+    }
+
+    /** With the default log level and format (info, text), sloppytcp=no and warmup=yes. */
     public GlobalSettings(boolean autoreload, Optional<String> logfile, Optional<String> callback,
                           Optional<Path> maintenanceDir, boolean cleanStop, boolean supervised, boolean forkingMode,
                           Optional<String> emailAlert, Transport transport, int eventLoops, int maxConnections,

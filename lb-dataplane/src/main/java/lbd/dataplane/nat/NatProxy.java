@@ -53,6 +53,8 @@ public final class NatProxy implements AutoCloseable {
 
     private final NatSettings settings;
     private final SnapshotPublisher publisher;
+    private final String threadName;
+    private final boolean logsLifecycle;
     private final Map<VirtualServiceKey, List<Channel>> listeners = new ConcurrentHashMap<>();
     private final Set<VirtualServiceKey> accepting = new HashSet<>(); // guarded by this
     private volatile NettyTransport transport;
@@ -60,13 +62,31 @@ public final class NatProxy implements AutoCloseable {
     private volatile List<NatLoop> loops = List.of();
     private volatile List<WorkerState> workers = List.of();
     private volatile boolean shutDown;
+    // Started on another proxy's event loops (startOn): they are that proxy's to stop, not this one's.
+    private volatile boolean borrowedLoops;
     private final ConnectLatencyTotals connectLatency = new ConnectLatencyTotals();
     private final ResourceAlarm resourceAlarm = new ResourceAlarm();
     private final SourceAlarm sourceAlarm = new SourceAlarm();
 
+    /** The proxy of the configured services: threads "lbd-nat-…", its start, VIPs and stop logged at info. */
     public NatProxy(NatSettings settings, SnapshotPublisher publisher) {
+        this(settings, publisher, "lbd-nat", true);
+    }
+
+    /**
+     * A proxy of its own, named {@code threadName}; {@code logsLifecycle} false logs its start, listeners and stop at
+     * debug only: a private proxy (the director's warm-up) is no service the operator has to hear of.
+     */
+    public NatProxy(NatSettings settings, SnapshotPublisher publisher, String threadName, boolean logsLifecycle) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.threadName = Objects.requireNonNull(threadName, "threadName");
+        this.logsLifecycle = logsLifecycle;
+    }
+
+    /** How this proxy runs. */
+    public NatSettings settings() {
+        return settings;
     }
 
     /**
@@ -76,14 +96,14 @@ public final class NatProxy implements AutoCloseable {
      *                               the cause), or when already started
      */
     public synchronized void start() {
-        if (group != null || shutDown) {
+        if (group != null || borrowedLoops || shutDown) {
             throw new IllegalStateException("lbd: the NAT proxy was already started");
         }
         NettyTransport chosen = NettyTransport.select(settings.transport());
         int count = settings.effectiveEventLoops();
         MultiThreadIoEventLoopGroup g;
         try {
-            g = new MultiThreadIoEventLoopGroup(count, new DefaultThreadFactory("lbd-nat"), chosen.ioHandlerFactory());
+            g = new MultiThreadIoEventLoopGroup(count, new DefaultThreadFactory(threadName), chosen.ioHandlerFactory());
         } catch (RuntimeException | LinkageError e) {
             // e.g. io_uring rings need locked memory (ulimit -l) that the process may not have.
             throw new IllegalStateException("lbd: cannot start " + count + " " + chosen + " event loops: " + e
@@ -99,15 +119,49 @@ public final class NatProxy implements AutoCloseable {
         loops = List.copyOf(created);
         workers = created.stream().map(NatLoop::worker).toList();
         group = g;
-        if (settings.maxConnections() > 0 && !chosen.acceptsOnlyWhileReading()) {
+        if (logsLifecycle && settings.maxConnections() > 0 && !chosen.acceptsOnlyWhileReading()) {
             LOG.warn("lbd: io_uring's multishot accept is on (-Dio.netty.iouring.acceptMultiShotEnabled=true): the"
                     + " kernel accepts clients past the connection ceiling of {}, which then may find no descriptor"
                     + " for their real server", settings.maxConnections());
         }
         long splice = created.getFirst().spliceThreshold();
-        LOG.info("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
+        lifecycle("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
                 settings.transport().name().toLowerCase(Locale.ROOT), count,
                 splice > 0 ? "zero-copy splice after " + splice + " bytes per direction" : "no splice");
+    }
+
+    /**
+     * Starts this proxy on the event loops of {@code host} (started) instead of loops of its own: its own tables,
+     * counters, listeners and connections, served by the threads that serve the host's clients — whose per-thread
+     * state (Netty's buffer pools and recyclers, handler masks) its connections fill as the host's would. One loop
+     * per host loop, on the host's transport; {@link #shutdown} closes this proxy's listeners and waits for its
+     * connections, and leaves the loops to the host.
+     *
+     * @throws IllegalStateException when already started, or when the host is not started
+     */
+    public synchronized void startOn(NatProxy host) {
+        if (group != null || !loops.isEmpty() || shutDown) {
+            throw new IllegalStateException("lbd: the NAT proxy was already started");
+        }
+        NettyTransport chosen = host.requireStarted();
+        List<NatLoop> hostLoops = host.loops;
+        int count = hostLoops.size();
+        if (settings.effectiveEventLoops() != count) {
+            throw new IllegalArgumentException("lbd: " + settings.effectiveEventLoops() + " loops asked for, on a"
+                    + " proxy of " + count);
+        }
+        List<NatLoop> created = new ArrayList<>(count);
+        for (NatLoop hostLoop : hostLoops) {
+            int index = created.size();
+            created.add(new NatLoop(index, count, hostLoop.eventLoop(), new WorkerState(publisher, index, count),
+                    chosen, settings.spliceThresholdBytes(), settings.connectionShare(index), resourceAlarm,
+                    sourceAlarm));
+        }
+        transport = chosen;
+        loops = List.copyOf(created);
+        workers = created.stream().map(NatLoop::worker).toList();
+        borrowedLoops = true;
+        lifecycle("lbd: NAT proxy started on the {} event loops of another", count);
     }
 
     /** The transport in use. */
@@ -276,7 +330,7 @@ public final class NatProxy implements AutoCloseable {
             listener.eventLoop().execute(() -> gate.accept(listener));
         }
         if (accepting.add(vip)) {
-            LOG.info("lbd: NAT proxy listening on {} ({} sockets, {})", vip, channels.size(), transport);
+            lifecycle("lbd: NAT proxy listening on {} ({} sockets, {})", vip, channels.size(), transport);
         }
     }
 
@@ -334,7 +388,7 @@ public final class NatProxy implements AutoCloseable {
             for (Channel channel : channels) {
                 channel.eventLoop().execute(() -> channel.config().setAutoRead(false));
             }
-            LOG.info("lbd: NAT proxy no longer reads new flows on {}; its open flows' replies still go out", vip);
+            lifecycle("lbd: NAT proxy no longer reads new flows on {}; its open flows' replies still go out", vip);
         }
     }
 
@@ -344,7 +398,7 @@ public final class NatProxy implements AutoCloseable {
         accepting.remove(vip);
         if (channels != null) {
             closeAll(channels);
-            LOG.info("lbd: NAT proxy stopped listening on {}", vip);
+            lifecycle("lbd: NAT proxy stopped listening on {}", vip);
         }
     }
 
@@ -432,7 +486,7 @@ public final class NatProxy implements AutoCloseable {
         }
         shutDown = true;
         MultiThreadIoEventLoopGroup g = group;
-        if (g == null) {
+        if (g == null && !borrowedLoops) {
             return;
         }
         // TCP listeners close; UDP VIP sockets stop reading but stay open through the drain: the replies of the
@@ -451,12 +505,27 @@ public final class NatProxy implements AutoCloseable {
         }
         int left = openConnections();
         if (left > 0) {
-            LOG.info("lbd: NAT proxy closing {} connections still open after the {} ms drain", left,
-                    drain.toMillis());
+            lifecycle(g == null ? "lbd: NAT proxy leaves {} connections still open after the {} ms drain to their"
+                    + " idle timeout" : "lbd: NAT proxy closing {} connections still open after the {} ms drain",
+                    left, drain.toMillis());
+        }
+        if (g == null) {
+            // Another proxy's loops: they go on. A connection left (it would have to be stuck) ends at its table's
+            // idle timeout.
+            lifecycle("lbd: NAT proxy stopped; its event loops are another's");
+            return;
         }
         // Shutting a loop down closes every channel registered with it.
         g.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
-        LOG.info("lbd: NAT proxy stopped");
+        lifecycle("lbd: NAT proxy stopped");
+    }
+
+    private void lifecycle(String format, Object... arguments) {
+        if (logsLifecycle) {
+            LOG.info(format, arguments);
+        } else {
+            LOG.debug(format, arguments);
+        }
     }
 
     private NettyTransport requireStarted() {

@@ -86,6 +86,9 @@ public final class LbdMain implements Callable<Integer> {
             + " process it starts: take over from the lbd listening on SOCKET.")
     Path upgradeFrom;
 
+    @Option(names = "--warmup", paramLabel = "yes|no", description = "Before saying it is ready (READY=1, the pid file), drive the NAT connection path over private loopback connections until it is compiled (default: the warmup= directive, else yes).")
+    YesNo warmUp;
+
     @Option(names = {"-d", "--debug"}, description = "As ldirectord's -d: log at debug level on stderr (whatever logfile= and loglevel= say); with an ldirectord action, also stay in the foreground.")
     boolean debug;
 
@@ -113,7 +116,7 @@ public final class LbdMain implements Callable<Integer> {
                 return 2;
             }
             return new LdirectordCommand(LdirectordCommand.Paths.from(System.getenv()),
-                    new RunOptions(transport, eventLoops, socket, debug), new PrintWriter(System.out, true),
+                    new RunOptions(transport, eventLoops, socket, debug, YesNo.of(warmUp)), new PrintWriter(System.out, true),
                     new PrintWriter(System.err, true)).run(words, debug);
         }
         if (debug && config == null) {
@@ -141,12 +144,21 @@ public final class LbdMain implements Callable<Integer> {
         if (check != null) {
             return CheckCommand.run(check, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         }
-        RunOptions options = new RunOptions(transport, eventLoops, socket, debug);
+        RunOptions options = new RunOptions(transport, eventLoops, socket, debug, YesNo.of(warmUp));
         if (demo) {
             return DemoCommand.run(demoPort, options);
         }
         return RunCommand.run(config, options, haDir, haNode, pidFile == null ? null : new PidFile(pidFile), detached,
                 upgradeFrom, arguments);
+    }
+
+    /** yes or no, as the configuration's directives say it (picocli takes either case). */
+    enum YesNo {
+        YES, NO;
+
+        static Boolean of(YesNo value) {
+            return value == null ? null : value == YES;
+        }
     }
 
     public static void main(String[] args) {

@@ -320,6 +320,9 @@ final class LdirectordCommand {
             argv.add("--socket");
             argv.add(options.socket().toString());
         }
+        if (options.warmUp() != null) {
+            argv.add("--warmup=" + (options.warmUp() ? "yes" : "no"));
+        }
         return argv;
     }
 

@@ -40,6 +40,7 @@ import lbd.director.upgrade.Release;
 import lbd.director.upgrade.TakeOver;
 import lbd.director.upgrade.UpgradeCoordinator;
 import lbd.director.unix.SeqPacketSocket;
+import lbd.director.warmup.SelfWarmUp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -223,6 +224,7 @@ final class RunCommand {
             opened.reopen();
             ops.reloadLater("SIGHUP");
         });
+        warmUp(config, options, systemd, () -> SelfWarmUp.run(director.nat(), config, SelfWarmUp.Bounds.DEFAULT));
         systemd.ready(config);
         if (pidFile != null) {
             try {
@@ -298,6 +300,31 @@ final class RunCommand {
             SeqPacketSocket.closeAll(ha.handOver().socketFd());
         } catch (RuntimeException e) {
             log.warn("HA: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * The self warm-up (lbd.director.warmup), unless --warmup=no or warmup=no: run before READY=1, the pid file and
+     * an upgrade's "ready", so that lbd says it is ready once its connection path is compiled. The VIPs serve
+     * meanwhile, and the health checks' first verdicts come in meanwhile too. One line in the log (a failure: a
+     * warning); it never stops lbd from starting.
+     */
+    static void warmUp(ClusterConfig config, RunOptions options, SystemdService systemd,
+            Supplier<SelfWarmUp.Outcome> warmUp) {
+        if (!(options.warmUp() != null ? options.warmUp() : config.globals().warmUp())) {
+            return;
+        }
+        systemd.status("warming up the connection path");
+        SelfWarmUp.Outcome outcome;
+        try {
+            outcome = warmUp.get();
+        } catch (RuntimeException e) {
+            outcome = new SelfWarmUp.Failed(e.toString(), 0, Duration.ZERO);
+        }
+        switch (outcome) {
+            case SelfWarmUp.Done done -> log.info("{}", done.describe());
+            case SelfWarmUp.Failed failed -> log.warn("{}", failed.describe());
+            case SelfWarmUp.Skipped skipped -> log.debug("{}", skipped.describe());
         }
     }
 

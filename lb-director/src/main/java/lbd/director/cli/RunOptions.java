@@ -9,8 +9,9 @@ import lbd.config.model.Transport;
  * @param socket {@code --socket PATH}: the control socket (else controlsocket=, else /run/lbd/lbd.sock)
  * @param debug  {@code -d}/{@code --debug}, as ldirectord's: log at debug level on stderr, whatever logfile= and
  *               loglevel= say (logformat= still applies)
+ * @param warmUp {@code --warmup=yes|no}: the self warm-up before READY=1 (else warmup=, else yes)
  */
-public record RunOptions(Transport transport, Integer eventLoops, Path socket, boolean debug) {
+public record RunOptions(Transport transport, Integer eventLoops, Path socket, boolean debug, Boolean warmUp) {
 
     public RunOptions(Transport transport, Integer eventLoops) {
         this(transport, eventLoops, null, false);
@@ -18,5 +19,9 @@ public record RunOptions(Transport transport, Integer eventLoops, Path socket, b
 
     public RunOptions(Transport transport, Integer eventLoops, Path socket) {
         this(transport, eventLoops, socket, false);
+    }
+
+    public RunOptions(Transport transport, Integer eventLoops, Path socket, boolean debug) {
+        this(transport, eventLoops, socket, debug, null);
     }
 }

@@ -60,6 +60,11 @@ public final class SystemdService implements ReloadPhases, AutoCloseable {
         }
     }
 
+    /** A STATUS line while lbd starts (before {@link #ready}); nothing when systemd did not start lbd. */
+    public void status(String status) {
+        notify.status(status);
+    }
+
     private void startWatchdog(Duration interval) {
         // Twice per interval, as sd_watchdog_enabled(3) advises: a ping that waits behind a long reload still
         // lands in time, and one that never runs means the conductor stopped applying its inbox.

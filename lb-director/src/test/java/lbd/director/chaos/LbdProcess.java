@@ -46,7 +46,7 @@ final class LbdProcess implements AutoCloseable {
                 "ulimit -n " + fdLimit + " && exec \"$@\"", "lbd", javaBinary(), "--enable-native-access=ALL-UNNAMED"));
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-cp", cp, "lbd.director.cli.LbdMain", "--config", file.toString(),
-                "--socket", socket.toString()));
+                "--socket", socket.toString(), "--warmup=no"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         return new LbdProcess(process, log, socket);

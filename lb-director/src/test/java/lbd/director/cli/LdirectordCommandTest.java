@@ -69,8 +69,10 @@ class LdirectordCommandTest {
     private int lbd(String... words) throws InterruptedException {
         out = new StringWriter();
         err = new StringWriter();
-        return new LdirectordCommand(new LdirectordCommand.Paths(haDir, runDir), new RunOptions(null, 1),
-                new PrintWriter(out, true), new PrintWriter(err, true)).run(List.of(words), false);
+        // --warmup=no passed on to the lbd that start spawns: these tests are about the ldirectord actions.
+        return new LdirectordCommand(new LdirectordCommand.Paths(haDir, runDir),
+                new RunOptions(null, 1, null, false, false), new PrintWriter(out, true), new PrintWriter(err, true))
+                .run(List.of(words), false);
     }
 
     private Path writeConfig(Path file, int vip, String extra) throws Exception {

@@ -230,6 +230,7 @@ class HaFailoverNamespaceTest {
         return spawn(node + "-" + starts, List.of("ip", "netns", "exec", ns, java, "--enable-native-access=ALL-UNNAMED",
                 "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", cp, "lbd.director.cli.LbdMain",
                 "--config", dir.resolve("ldirectord.cf").toString(), "--socket", dir.resolve(node + ".sock").toString(),
+                "--warmup=no",
                 "--ha", dir.toString(), "--ha-node", node));
     }
 

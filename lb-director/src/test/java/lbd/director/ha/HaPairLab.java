@@ -120,7 +120,8 @@ public final class HaPairLab implements AutoCloseable {
         Files.writeString(dir.resolve(node + ".latest"), node + "-" + starts);
         List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", namespace(node)));
         command.addAll(lbd);
-        command.addAll(List.of("--config", config.toString(), "--socket", socket(node).toString(),
+        // --warmup=no: these tests are about the HA pair, not the first second of a NAT service.
+        command.addAll(List.of("--config", config.toString(), "--socket", socket(node).toString(), "--warmup=no",
                 "--ha", dir.toString(), "--ha-node", node));
         return spawn(node + "-" + starts, command);
     }

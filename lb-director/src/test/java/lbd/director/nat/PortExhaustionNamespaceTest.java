@@ -146,7 +146,8 @@ class PortExhaustionNamespaceTest {
             String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
             Process lbd = new ProcessBuilder("ip", "netns", "exec", DIRECTOR, java,
                     "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", cp, "lbd.director.cli.LbdMain",
-                    "--config", config.toString(), "--socket", run.resolve("lbd.sock").toString())
+                    "--config", config.toString(), "--socket", run.resolve("lbd.sock").toString(),
+                    "--warmup=no")
                     .redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             try {

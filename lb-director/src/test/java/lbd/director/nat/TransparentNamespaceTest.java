@@ -306,7 +306,8 @@ class TransparentNamespaceTest {
             String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
             Process process = new ProcessBuilder("ip", "netns", "exec", DIRECTOR, java,
                     "--enable-native-access=ALL-UNNAMED", "-Xshare:auto", "-cp", cp, "lbd.director.cli.LbdMain",
-                    "--config", config.toString(), "--socket", dir.resolve("lbd.sock").toString())
+                    "--config", config.toString(), "--socket", dir.resolve("lbd.sock").toString(),
+                    "--warmup=no")
                     .redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             return new Lbd(process, log);

@@ -45,7 +45,7 @@ class SystemdServiceLiveTest {
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                         "lbd.director.cli.LbdMain", "--config", config.toString(),
-                        "--socket", dir.resolve("lbd.sock").toString())
+                        "--socket", dir.resolve("lbd.sock").toString(), "--warmup=no")
                         .redirectErrorStream(true)
                         .redirectOutput(dir.resolve("lbd.log").toFile())
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
