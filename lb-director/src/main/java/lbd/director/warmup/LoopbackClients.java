@@ -80,49 +80,66 @@ final class LoopbackClients {
             if (n >= maxConnections) {
                 return;
             }
-            InetSocketAddress target = vip;
-            try (Socket socket = new Socket()) {
-                socket.connect(target, WarmUpExchange.IO_TIMEOUT_MILLIS);
-                socket.setSoTimeout(WarmUpExchange.IO_TIMEOUT_MILLIS);
-                InputStream in = socket.getInputStream();
-                OutputStream out = socket.getOutputStream();
-                if (n % 4 == 3) {
-                    for (int i = 0; i < KEEP_ALIVE_REQUESTS; i++) {
-                        exchange(in, out, keep, reply);
+            // A connection to a listener retired meanwhile (refused, or reset from its accept queue) is made again
+            // to the new one: the bound counts connections that completed, whatever listener took them.
+            while (true) {
+                InetSocketAddress target = vip;
+                try {
+                    requests.addAndGet(connection(n, target, close, keep, reply));
+                    completed.incrementAndGet();
+                    break;
+                } catch (IOException e) {
+                    if (target != vip) {
+                        continue;
                     }
-                    socket.shutdownOutput(); // the client closes first: the proxy passes the FIN on
-                } else {
-                    exchange(in, out, close, reply); // the real server closes first
+                    failure.compareAndSet(null, "connection " + (n + 1) + " through the private proxy: "
+                            + e.getMessage());
+                    return;
                 }
-                switch (n % 16) {
-                    // As an HTTP client that has its whole reply: it closes at once, while the proxy may still be
-                    // passing the server's FIN on (the proxy's shutdown then finds the client gone).
-                    case 5 -> { }
-                    // The same with a reset (SO_LINGER 0), as a client that gives up does.
-                    case 9 -> socket.setSoLinger(true, 0);
-                    default -> {
-                        if (in.read() != -1) {
-                            throw new IOException("more bytes than the reply");
-                        }
-                    }
-                }
-                completed.incrementAndGet();
-            } catch (IOException e) {
-                if (target != vip) {
-                    continue; // its listener was retired meanwhile
-                }
-                failure.compareAndSet(null, "connection " + (n + 1) + " through the private proxy: " + e.getMessage());
-                return;
             }
         }
     }
 
-    private void exchange(InputStream in, OutputStream out, byte[] request, byte[] reply) throws IOException {
+    /** Connection {@code n} to {@code target}, its exchanges and its close; returns the requests it carried. */
+    private static int connection(int n, InetSocketAddress target, byte[] close, byte[] keep, byte[] reply)
+            throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(target, WarmUpExchange.IO_TIMEOUT_MILLIS);
+            socket.setSoTimeout(WarmUpExchange.IO_TIMEOUT_MILLIS);
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            int carried = 0;
+            if (n % 4 == 3) {
+                for (int i = 0; i < KEEP_ALIVE_REQUESTS; i++) {
+                    carried += exchange(in, out, keep, reply);
+                }
+                socket.shutdownOutput(); // the client closes first: the proxy passes the FIN on
+            } else {
+                carried += exchange(in, out, close, reply); // the real server closes first
+            }
+            switch (n % 16) {
+                // As an HTTP client that has its whole reply: it closes at once, while the proxy may still be
+                // passing the server's FIN on (the proxy's shutdown then finds the client gone).
+                case 5 -> { }
+                // The same with a reset (SO_LINGER 0), as a client that gives up does.
+                case 9 -> socket.setSoLinger(true, 0);
+                default -> {
+                    if (in.read() != -1) {
+                        throw new IOException("more bytes than the reply");
+                    }
+                }
+            }
+            return carried;
+        }
+    }
+
+    /** One request and its whole reply; returns 1. */
+    private static int exchange(InputStream in, OutputStream out, byte[] request, byte[] reply) throws IOException {
         out.write(request);
         if (in.readNBytes(reply, 0, reply.length) != reply.length) {
             throw new IOException("the reply ended early");
         }
-        requests.incrementAndGet();
+        return 1;
     }
 
     /** Connections begun (or about to be), up to the bound given to {@link #start}, and one more per client. */
