@@ -28,6 +28,8 @@ Options:
   --proxy-cpus LIST    taskset CPU list for the proxies (default 0)
   --load-cpus LIST     taskset CPU list for wrk, iperf3 and the backends (default 1)
   --idle-conns N       idle connections for the memory test (default 10000; capped by the fd limit)
+  --idle-settle S      the memory test reads a fresh proxy's RSS S seconds after it listens, and again S seconds
+                       after its connections are all open (default 10; 0: at once, as before 2026-12-06)
   --connections N      wrk connections for keepalive/connclose (default 32)
   --base-port P        first of 21 consecutive loopback ports (default 18080)
   --targets LIST       comma-separated subset (default: the first six). The client's address passed on:
@@ -55,6 +57,7 @@ threads=1
 proxy_cpus=0
 load_cpus=1
 idle_conns=10000
+idle_settle=10
 connections=32
 base_port=18080
 targets="direct,haproxy,nginx,lbd-io_uring,lbd-epoll,lbd-nio"
@@ -74,6 +77,7 @@ while [ $# -gt 0 ]; do
         --proxy-cpus) need_value "$@"; proxy_cpus=$2; shift 2 ;;
         --load-cpus) need_value "$@"; load_cpus=$2; shift 2 ;;
         --idle-conns) need_value "$@"; idle_conns=$2; shift 2 ;;
+        --idle-settle) need_value "$@"; idle_settle=$2; shift 2 ;;
         --connections) need_value "$@"; connections=$2; shift 2 ;;
         --base-port) need_value "$@"; base_port=$2; shift 2 ;;
         --targets) need_value "$@"; targets=$2; shift 2 ;;
@@ -88,6 +92,7 @@ for n in reps duration threads idle_conns connections base_port; do
     case "${!n}" in ''|*[!0-9]*) die "--${n//_/-} must be a positive whole number, got '${!n}'" ;; esac
     [ "${!n}" -gt 0 ] || die "--${n//_/-} must be greater than 0"
 done
+case "$idle_settle" in ''|*[!0-9]*) die "--idle-settle must be a whole number of seconds, got '$idle_settle'" ;; esac
 if [ "$base_port" -lt 1024 ] || [ "$base_port" -gt 65500 ]; then die "--base-port must be within 1024..65500"; fi
 
 # ---- tools: check, never install ---------------------------------------------------------------------------
@@ -486,8 +491,11 @@ measure() { # measure REP TARGET WORKLOAD
             case "$t" in direct|*-pp2) return 0 ;; esac
             local opened=0 before=0 after=0 fds=0 per=nan
             if launch "$t" "$t-idle" "$port_idle_http" "$port_idle_bulk"; then
-                sleep 1 # let a fresh JVM finish its start-up allocations before the baseline
-                client 120 python3 "$here/peerstat.py" idle "${pid_of[$t-idle]}" "$port_idle_http" "$idle_conns" >"$work/idle.out"
+                # a fresh JVM: let it finish its start-up allocations, and give the compilers' scratch memory
+                # back, before the baseline (--idle-settle; the same wait for every target)
+                if [ "$idle_settle" -gt 0 ]; then settle_arg=("$idle_settle"); else sleep 1; settle_arg=(); fi
+                client $((120 + 2 * idle_settle)) python3 "$here/peerstat.py" idle "${pid_of[$t-idle]}" "$port_idle_http" \
+                    "$idle_conns" "${settle_arg[@]}" >"$work/idle.out"
                 read -r opened before after fds per <"$work/idle.out" || true
             fi
             halt "$t-idle"
@@ -535,7 +543,7 @@ python3 "$here/peerstat.py" summarize "$raw" "$out"
 {
     echo "started: $started_at, finished: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "command: benchmarks/peers/compare.sh$( [ "$quick" = 1 ] && echo " --quick" ) --reps $reps --duration $duration --threads $threads --proxy-cpus $proxy_cpus --load-cpus $load_cpus --idle-conns $idle_conns --connections $connections --workloads $workload_names --targets $(IFS=,; echo "${active[*]}")"
+    echo "command: benchmarks/peers/compare.sh$( [ "$quick" = 1 ] && echo " --quick" ) --reps $reps --duration $duration --threads $threads --proxy-cpus $proxy_cpus --load-cpus $load_cpus --idle-conns $idle_conns --idle-settle $idle_settle --connections $connections --workloads $workload_names --targets $(IFS=,; echo "${active[*]}")"
     echo "nproc: $(nproc)"
     lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Hypervisor|L2|L3)' || true
     echo "kernel: $(uname -r)"

@@ -3,8 +3,10 @@
 
 Subcommands:
   tree PID                      print "rss_kb cpu_s fds" summed over PID and all its descendants
-  idle PID PORT CONNS           open CONNS idle TCP connections to 127.0.0.1:PORT, hold them, and print
-                                "conns rss_before_kb rss_after_kb fds_added kb_per_conn" for PID's tree
+  idle PID PORT CONNS [SETTLE]  open CONNS idle TCP connections to 127.0.0.1:PORT, hold them, and print
+                                "conns rss_before_kb rss_after_kb fds_added kb_per_conn" for PID's tree; the
+                                "before" is read SETTLE seconds after the call (default 0.5), the "after"
+                                SETTLE seconds after the proxy's fd count settled (default: at once)
   wrk FILE                      parse the LBDPEER line that report.lua prints; print "key=value ..." for the shell
   iperf FILE                    parse iperf3 -J output; print "gbit_per_s bytes"
   summarize RAW_CSV OUT_DIR     medians, spreads and ratios -> peers-summary.csv, peers-summary.md, peers-plot-*.dat
@@ -88,13 +90,17 @@ def wait_stable_fds(pid, floor, deadline):
     return last
 
 
-def cmd_idle(pid, port, conns):
+def cmd_idle(pid, port, conns, settle=None):
     pid, port, conns = int(pid), int(port), int(conns)
+    # A JVM returns its compilers' scratch memory to the system some seconds after a burst of compiling (at start,
+    # and again when the connections arrive): SETTLE lets both readings wait for that, so that they count what
+    # the process keeps, not what it is using for a moment.
+    settle = None if settle is None else float(settle)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = conns + 64
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
-    time.sleep(0.5)
+    time.sleep(0.5 if settle is None else settle)
     rss_before, _, fds_before = tree_stat(pid)
     socks = []
     try:
@@ -108,6 +114,8 @@ def cmd_idle(pid, port, conns):
                 break
             socks.append(s)
         fds_after = wait_stable_fds(pid, fds_before + len(socks), time.monotonic() + 30.0)
+        if settle:
+            time.sleep(settle)
         rss_after, _, _ = tree_stat(pid)
     finally:
         for s in socks:
@@ -254,12 +262,14 @@ def cmd_summarize(raw, out_dir):
 
 
 def main(argv):
-    commands = {"tree": (cmd_tree, 1), "idle": (cmd_idle, 3), "wrk": (cmd_wrk, 1),
-                "iperf": (cmd_iperf, 1), "summarize": (cmd_summarize, 2)}
-    if len(argv) < 2 or argv[1] not in commands or len(argv) - 2 != commands[argv[1]][1]:
+    # name: (function, required arguments, optional arguments)
+    commands = {"tree": (cmd_tree, 1, 0), "idle": (cmd_idle, 3, 1), "wrk": (cmd_wrk, 1, 0),
+                "iperf": (cmd_iperf, 1, 0), "summarize": (cmd_summarize, 2, 0)}
+    if len(argv) < 2 or argv[1] not in commands \
+            or not commands[argv[1]][1] <= len(argv) - 2 <= commands[argv[1]][1] + commands[argv[1]][2]:
         print(__doc__, file=sys.stderr)
         return 2
-    fn, _ = commands[argv[1]]
+    fn = commands[argv[1]][0]
     fn(*argv[2:])
     return 0
 

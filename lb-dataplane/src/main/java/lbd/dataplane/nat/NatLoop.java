@@ -1,5 +1,6 @@
 package lbd.dataplane.nat;
 
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
@@ -7,6 +8,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -41,6 +43,14 @@ final class NatLoop {
 
     /** Bounds what a proxied connection buffers in user space per direction before it stops reading. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    /**
+     * The read-size predictor of every proxied channel. Netty gives each channel's config one of its own (kept as
+     * long as the channel: 2 per idle connection), though it holds only settings: what a channel learns about its
+     * reads is in the handle Netty makes from it per channel. At most 16 reads per read(), Netty's default for a
+     * socket channel.
+     */
+    static final RecvByteBufAllocator READ_SIZES = new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(16);
 
     /**
      * SO_RCVBUF of each connection to a real server (the kernel doubles it for its bookkeeping: 2 MiB). Fixed,
@@ -236,6 +246,7 @@ final class NatLoop {
         config.setAllowHalfClosure(true);
         config.setWriteBufferWaterMark(WATER_MARK);
         config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
+        config.setRecvByteBufAllocator(READ_SIZES);
         int optionFailure = from == null ? 0 : sourceSockets().prepare(channel, transparent);
         channel.pipeline().addLast(handler);
         ChannelFuture registered = eventLoop.register(channel);

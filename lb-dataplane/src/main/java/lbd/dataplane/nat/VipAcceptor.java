@@ -78,6 +78,7 @@ final class VipAcceptor extends ChannelInboundHandlerAdapter {
         config.setAllowHalfClosure(true);
         config.setWriteBufferWaterMark(NatLoop.WATER_MARK);
         config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
+        config.setRecvByteBufAllocator(NatLoop.READ_SIZES);
         // No TCP_NODELAY: every transport's channel config sets it already (Netty 4.2 on Linux).
         EpollInterestPin.pin(client);
         if (connection != null) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code bin/lbd} bounds the JVM it starts (README "Memory"): the heap from LBD_HEAP (default 1g), direct memory
  * from LBD_DIRECT_MEMORY (default 512m), exit on running out of heap; a bad size is refused in one line before
- * any JVM starts. The script runs from a copy of bin/ next to a stand-in jar, with {@code -XX:+PrintFlagsFinal
+ * any JVM starts. The collector is Serial from a 16 MiB heap, with the native heap trimmed, unless LBD_JAVA_OPTS
+ * names another collector. The script runs from a copy of bin/ next to a stand-in jar, with {@code -XX:+PrintFlagsFinal
  * -version} as LBD_JAVA_OPTS, so the JVM prints the limits it got and exits before lbd's main class.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -57,6 +58,34 @@ class LauncherMemoryLimitsTest {
         assertThat(r.exit).as(r.output).isZero();
         assertThat(flag(r, "MaxHeapSize")).isEqualTo(256L << 20);
         assertThat(flag(r, "MaxDirectMemorySize")).isEqualTo(2L << 30);
+    }
+
+    @Test
+    void byDefaultTheCollectorIsSerialWithCompressedReferencesFromA16MiBHeap() throws Exception {
+        Result r = launch(Map.of());
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(flag(r, "UseSerialGC")).isEqualTo(1);
+        assertThat(flag(r, "UseCompressedOops")).isEqualTo(1);
+        assertThat(flag(r, "UseCompactObjectHeaders")).isEqualTo(1);
+        assertThat(flag(r, "InitialHeapSize")).isEqualTo(16L << 20);
+        assertThat(flag(r, "TrimNativeHeapInterval")).isEqualTo(5000);
+    }
+
+    @Test
+    void aHeapBelow16MiBIsAlsoWhereItStarts() throws Exception {
+        Result r = launch(Map.of("LBD_HEAP", "8m"));
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(flag(r, "InitialHeapSize")).isEqualTo(8L << 20);
+        assertThat(flag(r, "MaxHeapSize")).isEqualTo(8L << 20);
+    }
+
+    @Test
+    void aCollectorNamedInTheOptionsReplacesSerial() throws Exception {
+        Result r = launch(Map.of("LBD_JAVA_OPTS", "-XX:+UseZGC -XX:+PrintFlagsFinal -version"));
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(flag(r, "UseZGC")).isEqualTo(1);
+        assertThat(flag(r, "UseSerialGC")).isZero();
+        assertThat(flag(r, "MaxHeapSize")).isEqualTo(1L << 30);
     }
 
     @Test
