@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code bin/lbd} bounds the JVM it starts (README "Memory"): the heap from LBD_HEAP (default 1g), direct memory
  * from LBD_DIRECT_MEMORY (default 512m), exit on running out of heap; a bad size is refused in one line before
- * any JVM starts. The collector is Serial from a 16 MiB heap, with the native heap trimmed, unless LBD_JAVA_OPTS
+ * any JVM starts. The collector is G1 from a 16 MiB heap, with the native heap trimmed, unless LBD_JAVA_OPTS
  * names another collector. The script runs from a copy of bin/ next to a stand-in jar, with {@code -XX:+PrintFlagsFinal
  * -version} as LBD_JAVA_OPTS, so the JVM prints the limits it got and exits before lbd's main class.
  */
@@ -61,10 +61,10 @@ class LauncherMemoryLimitsTest {
     }
 
     @Test
-    void byDefaultTheCollectorIsSerialWithCompressedReferencesFromA16MiBHeap() throws Exception {
+    void byDefaultTheCollectorIsG1WithCompressedReferencesFromA16MiBHeap() throws Exception {
         Result r = launch(Map.of());
         assertThat(r.exit).as(r.output).isZero();
-        assertThat(flag(r, "UseSerialGC")).isEqualTo(1);
+        assertThat(flag(r, "UseG1GC")).isEqualTo(1);
         assertThat(flag(r, "UseCompressedOops")).isEqualTo(1);
         assertThat(flag(r, "UseCompactObjectHeaders")).isEqualTo(1);
         assertThat(flag(r, "InitialHeapSize")).isEqualTo(16L << 20);
@@ -80,11 +80,11 @@ class LauncherMemoryLimitsTest {
     }
 
     @Test
-    void aCollectorNamedInTheOptionsReplacesSerial() throws Exception {
+    void aCollectorNamedInTheOptionsReplacesG1() throws Exception {
         Result r = launch(Map.of("LBD_JAVA_OPTS", "-XX:+UseZGC -XX:+PrintFlagsFinal -version"));
         assertThat(r.exit).as(r.output).isZero();
         assertThat(flag(r, "UseZGC")).isEqualTo(1);
-        assertThat(flag(r, "UseSerialGC")).isZero();
+        assertThat(flag(r, "UseG1GC")).isZero();
         assertThat(flag(r, "MaxHeapSize")).isEqualTo(1L << 30);
     }
 
