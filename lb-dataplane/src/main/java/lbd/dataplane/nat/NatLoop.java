@@ -65,11 +65,13 @@ final class NatLoop {
     static final int BACKEND_RECEIVE_BUFFER_BYTES = 1 << 20;
 
     private static final VarHandle LIVE;
+    private static final VarHandle ANSWERED_FLOWS;
     private static final VarHandle SPLICED;
 
     static {
         try {
             LIVE = MethodHandles.lookup().findVarHandle(NatLoop.class, "live", int.class);
+            ANSWERED_FLOWS = MethodHandles.lookup().findVarHandle(NatLoop.class, "answeredFlows", int.class);
             SPLICED = MethodHandles.lookup().findVarHandle(NatLoop.class, "splicedBytes", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
@@ -98,6 +100,11 @@ final class NatLoop {
     private final SourceAlarm sourceAlarm;
     private SourceSockets sourceSockets; // created at the first connect from a chosen source
     private int live;
+    /**
+     * UDP flows of this loop (counted in {@link #live} too) whose last datagram from the client has had its reply: a
+     * stop's drain does not wait for them (see {@link #drainHolding}).
+     */
+    private int answeredFlows;
     private long splicedBytes;
     // The loop's open connections, threaded through the connections themselves (no node per connection), for
     // the connection listing (lbadm -Lc), which walks them on this thread.
@@ -380,6 +387,21 @@ final class NatLoop {
     /** Any thread: connections of this loop not yet fully closed. */
     int liveConnections() {
         return (int) LIVE.getAcquire(this);
+    }
+
+    /** Loop thread: one more ({@code +1}) or one fewer ({@code -1}) UDP flow whose client has had its reply. */
+    void answeredFlows(int change) {
+        ANSWERED_FLOWS.setRelease(this, answeredFlows + change);
+    }
+
+    /**
+     * Any thread: what a stop's drain waits for on this loop — every TCP connection, and a UDP flow only while a
+     * datagram of its client awaits the real server's reply. A flow that has its reply has nothing in flight (its
+     * next datagram would find no VIP socket reading), and it would otherwise hold every stop for the whole drain,
+     * since a flow lives for the udp timeout (300 s).
+     */
+    int drainHolding() {
+        return (int) LIVE.getAcquire(this) - (int) ANSWERED_FLOWS.getAcquire(this);
     }
 
     /**

@@ -470,6 +470,15 @@ public final class NatProxy implements AutoCloseable {
         return sum;
     }
 
+    /** What a stop's drain waits for, over all loops (NatLoop#drainHolding). */
+    private int drainHolding() {
+        int sum = 0;
+        for (NatLoop loop : loops) {
+            sum += loop.drainHolding();
+        }
+        return sum;
+    }
+
     /** {@link #shutdown} with the configured drain timeout. */
     @Override
     public void close() {
@@ -477,7 +486,8 @@ public final class NatProxy implements AutoCloseable {
     }
 
     /**
-     * Stops accepting, lets open connections finish for up to {@code drain}, then closes whatever is left and
+     * Stops accepting, lets open connections finish for up to {@code drain} (a UDP flow counts only while its client
+     * awaits a reply), then closes whatever is left and
      * stops the event loops. Blocks the caller (the control plane) for at most about drain + a few seconds.
      */
     public synchronized void shutdown(Duration drain) {
@@ -495,7 +505,7 @@ public final class NatProxy implements AutoCloseable {
             stopAccepting(vip);
         }
         long deadline = System.nanoTime() + drain.toNanos();
-        while (openConnections() > 0 && System.nanoTime() - deadline < 0) {
+        while (drainHolding() > 0 && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {

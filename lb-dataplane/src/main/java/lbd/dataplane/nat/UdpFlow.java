@@ -82,6 +82,8 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
     private ScheduledFuture<?> timer;
     private boolean ended;
     private boolean replied; // a reply was written to the VIP's socket in this read round: flush it
+    /** Its client's last datagram has had a reply (counted in the loop's answered flows, for a stop's drain). */
+    private boolean answered;
 
     private UdpFlow(NatLoop loop, VipDatagrams vip, InetSocketAddress client, DestinationChoice choice,
             ServiceTable table) {
@@ -216,6 +218,10 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
      */
     void fromClient(ByteBuf content, ServiceTable table) {
         lastTrafficNanos = System.nanoTime();
+        if (answered) {
+            answered = false;
+            loop.answeredFlows(-1);
+        }
         if (table != timedTable) {
             retime(table);
         }
@@ -282,6 +288,10 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
             retime(slot.table());
         }
         counters.addOut(content.readableBytes(), 1);
+        if (!answered && !ended) {
+            answered = true;
+            loop.answeredFlows(1);
+        }
         Channel out = vip.vip();
         if (out != null && out.isActive() && out.isWritable()) {
             out.write(new DatagramPacket(content, client), out.voidPromise());
@@ -348,6 +358,10 @@ final class UdpFlow extends ChannelInboundHandlerAdapter implements ChannelFutur
             return;
         }
         ended = true;
+        if (answered) {
+            answered = false;
+            loop.answeredFlows(-1);
+        }
         if (timer != null) {
             timer.cancel(false);
             timer = null;

@@ -212,6 +212,42 @@ class NatUdpTest {
     }
 
     @Test
+    void aStopWaitsForAFlowOnlyWhileItsClientAwaitsAReply() throws IOException {
+        UdpHarness h = harness(TransportKind.NIO, "127.0.0.1");
+        Endpoint a = h.server("A", 0).endpoint();
+        try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            Endpoint mute = Endpoint.of("127.0.0.1", silent.getLocalPort()); // reads nothing, answers nothing
+            h.publish(h.table(SchedulerKind.RR, 0, LONG, a, mute));
+            h.start();
+            try (DatagramSocket answered = h.client(); DatagramSocket waiting = h.client()) {
+                assertThat(UdpHarness.text(h.ask(answered, "q"))).isEqualTo("A:q"); // flow 1: answered
+                assertThat(h.ask(waiting, "q")).isNull(); // flow 2: to the mute server, its reply awaited
+                long started = System.nanoTime();
+                h.proxy.shutdown(Duration.ofMillis(1_500));
+                long tookMillis = (System.nanoTime() - started) / 1_000_000;
+                // The awaited reply holds the stop for the whole drain; the answered flow alone would not.
+                assertThat(tookMillis).isGreaterThanOrEqualTo(1_400);
+            }
+        }
+    }
+
+    @Test
+    void aStopDoesNotWaitForFlowsThatHaveTheirReplies() throws IOException {
+        UdpHarness h = harness(TransportKind.NIO, "127.0.0.1");
+        Endpoint a = h.server("A", 0).endpoint();
+        h.publish(h.table(SchedulerKind.RR, 0, LONG, a));
+        h.start();
+        try (DatagramSocket client = h.client()) {
+            assertThat(UdpHarness.text(h.ask(client, "q"))).isEqualTo("A:q");
+            assertThat(h.counts(a)[0]).isEqualTo(1); // the flow is open (InActConn), for the udp timeout
+            long started = System.nanoTime();
+            h.proxy.shutdown(Duration.ofSeconds(30));
+            // Not the 30 s drain: nothing of the flow is in flight (a bound far from any machine's speed).
+            assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(15_000);
+        }
+    }
+
+    @Test
     void aQuietFlowExpiresAfterTheServiceTimeoutAndItsClientIsScheduledAfresh() throws IOException {
         UdpHarness h = harness(TransportKind.NIO, "127.0.0.1");
         Endpoint a = h.server("A", 0).endpoint();
