@@ -143,6 +143,29 @@ public final class Shell {
         return found;
     }
 
+    /**
+     * Kills (SIGKILL) {@code processes}, their descendants, and every process that has {@code argument} among its
+     * arguments (an lbd an upgrade started is no child of ours once its parent exited: found by its configuration
+     * file), then waits up to 10 s for each to be gone. A process that outlives that is left to the test's own
+     * assertions; a lab's namespaces are removed after this regardless.
+     */
+    public static void killAll(List<Process> processes, String argument) {
+        List<ProcessHandle> all = new ArrayList<>();
+        for (Process p : processes) {
+            p.descendants().forEach(all::add);
+            all.add(p.toHandle());
+        }
+        all.addAll(processesWithArgument(argument));
+        all.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : all) {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // reported by the test's own assertions
+            }
+        }
+    }
+
     /** Whether the NUL-separated {@code cmdline} holds {@code wanted} (an argument and its NUL) as a whole argument. */
     private static boolean hasArgument(byte[] cmdline, byte[] wanted) {
         for (int start = 0; start + wanted.length <= cmdline.length; ) {

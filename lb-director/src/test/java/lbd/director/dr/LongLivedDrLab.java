@@ -330,21 +330,7 @@ public final class LongLivedDrLab implements AutoCloseable {
 
     @Override
     public void close() {
-        List<ProcessHandle> all = new ArrayList<>();
-        for (Process p : processes) {
-            p.descendants().forEach(all::add);
-            all.add(p.toHandle());
-        }
-        // An lbd an upgrade started is no child of ours once its parent exited: found by its configuration file.
-        all.addAll(Shell.processesWithArgument(config.toString()));
-        all.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle p : all) {
-            try {
-                p.onExit().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // reported by the test's own assertions; the namespaces go regardless
-            }
-        }
+        Shell.killAll(processes, config.toString());
         for (String rs : realServers) {
             Shell.attempt(List.of("ip", "netns", "exec", rs, vipSetup, "stop"));
         }

@@ -272,21 +272,7 @@ public final class HaPairLab implements AutoCloseable {
 
     @Override
     public void close() {
-        List<ProcessHandle> all = new ArrayList<>();
-        for (Process p : processes) {
-            p.descendants().forEach(all::add);
-            all.add(p.toHandle());
-        }
-        String marker = config.toString(); // an lbd an upgrade started is no child of ours once its parent exited
-        all.addAll(Shell.processesWithArgument(marker)); // by /proc/PID/cmdline: an lbd's is too long for info()
-        all.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle p : all) {
-            try {
-                p.onExit().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // reported by the test's own assertions; the namespaces go regardless
-            }
-        }
+        Shell.killAll(processes, config.toString());
         if (vipSetup != null) {
             for (String rs : realServers) {
                 Shell.attempt(List.of("ip", "netns", "exec", rs, vipSetup, "stop"));
