@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import lbd.director.unix.UnixDatagramSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * systemd's notification protocol (sd_notify(3)) for {@code Type=notify}: newline-separated {@code KEY=VALUE}
@@ -14,13 +16,23 @@ import lbd.director.unix.UnixDatagramSocket;
  */
 public final class SystemdNotify implements AutoCloseable {
 
-    private static final SystemdNotify NONE = new SystemdNotify(null, Optional.empty());
+    private static final Logger log = LoggerFactory.getLogger(SystemdNotify.class);
+    private static final SystemdNotify NONE = new SystemdNotify(null, null, Optional.empty());
+    /**
+     * How long a change of state (READY=1, RELOADING=1, STOPPING=1, MAINPID=) waits for room in the notification
+     * socket's queue, which holds only {@code net.unix.max_dgram_qlen} datagrams (10 by default): dropped, a READY=1
+     * would leave systemd waiting for the end of a reload or a start it never hears of. Watchdog pings and STATUS
+     * lines never wait: the next one says the same.
+     */
+    static final Duration STATE_BOUND = Duration.ofSeconds(5);
 
     private final UnixDatagramSocket socket;
+    private final String socketPath;
     private final Optional<Duration> watchdog;
 
-    private SystemdNotify(UnixDatagramSocket socket, Optional<Duration> watchdog) {
+    private SystemdNotify(UnixDatagramSocket socket, String socketPath, Optional<Duration> watchdog) {
         this.socket = socket;
+        this.socketPath = socketPath;
         this.watchdog = watchdog;
     }
 
@@ -30,7 +42,7 @@ public final class SystemdNotify implements AutoCloseable {
         if (path == null || path.isEmpty() || !(path.startsWith("/") || path.startsWith("@"))) {
             return NONE;
         }
-        return new SystemdNotify(new UnixDatagramSocket(path), watchdogInterval(env, pid));
+        return new SystemdNotify(new UnixDatagramSocket(path, STATE_BOUND), path, watchdogInterval(env, pid));
     }
 
     /** WATCHDOG_USEC, when it is meant for this process (WATCHDOG_PID absent or ours), as sd_watchdog_enabled. */
@@ -59,18 +71,18 @@ public final class SystemdNotify implements AutoCloseable {
 
     /** The service is up: every listener open, the first verdicts in. */
     public void ready(String status) {
-        send("READY=1\nSTATUS=" + oneLine(status));
+        sendState("READY=1\nSTATUS=" + oneLine(status));
     }
 
     /** A reload begins; {@code READY=1} follows when it is done, whatever its outcome. */
     public void reloading() {
         // MONOTONIC_USEC: CLOCK_MONOTONIC in microseconds, which System.nanoTime reads on Linux; systemd 253+
         // uses it to tell this reload's READY=1 from an earlier one.
-        send("RELOADING=1\nMONOTONIC_USEC=" + System.nanoTime() / 1000 + "\nSTATUS=reloading");
+        sendState("RELOADING=1\nMONOTONIC_USEC=" + System.nanoTime() / 1000 + "\nSTATUS=reloading");
     }
 
     public void stopping(String status) {
-        send("STOPPING=1\nSTATUS=" + oneLine(status));
+        sendState("STOPPING=1\nSTATUS=" + oneLine(status));
     }
 
     /** The control plane is alive (sent from its own thread), with the current one-line summary. */
@@ -84,16 +96,23 @@ public final class SystemdNotify implements AutoCloseable {
      * then hears the new one (its READY=1, its watchdog) and no longer this one.
      */
     public void mainPid(long pid, String status) {
-        send("MAINPID=" + pid + "\nSTATUS=" + oneLine(status));
+        sendState("MAINPID=" + pid + "\nSTATUS=" + oneLine(status));
     }
 
     public void status(String status) {
         send("STATUS=" + oneLine(status));
     }
 
-    private synchronized void send(String message) {
+    private void send(String message) {
         if (socket != null) {
             socket.send(message.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void sendState(String message) {
+        if (socket != null && !socket.sendWaiting(message.getBytes(StandardCharsets.UTF_8))) {
+            log.warn("systemd did not take the notification {} within {} s (its socket {} is gone or its queue stayed "
+                    + "full)", message.lines().findFirst().orElse(""), STATE_BOUND.toSeconds(), socketPath);
         }
     }
 
@@ -101,8 +120,9 @@ public final class SystemdNotify implements AutoCloseable {
         return text.replace('\n', ' ');
     }
 
+    /** After the last notification: a send under way when it closes may be lost. */
     @Override
-    public synchronized void close() {
+    public void close() {
         if (socket != null) {
             socket.close();
         }

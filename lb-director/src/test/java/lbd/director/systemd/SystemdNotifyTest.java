@@ -2,11 +2,13 @@ package lbd.director.systemd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import lbd.director.unix.UnixDatagramSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +26,48 @@ class SystemdNotifyTest {
             notify.stopping("draining");
             assertThat(systemd.next(WAIT)).contains("READY=1\nSTATUS=2 virtual services, 3 of 4 real servers up");
             assertThat(systemd.next(WAIT)).contains("STOPPING=1\nSTATUS=draining");
+        }
+    }
+
+    /**
+     * The listener's queue holds {@code net.unix.max_dgram_qlen} datagrams (10 by default) and systemd may be slow
+     * to read: a READY=1 dropped on a full queue left the suite's live test (and would leave systemd) waiting for
+     * the end of a reload it never heard of. A change of state waits for room; here the queue is full of watchdog
+     * pings when READY=1 is sent, and READY=1 still arrives once the listener reads.
+     */
+    @Test
+    void aChangeOfStateWaitsForRoomInAFullQueue(@TempDir Path dir) throws Exception {
+        String path = dir.resolve("notify").toString();
+        try (NotifySocketListener systemd = new NotifySocketListener(path);
+             SystemdNotify notify = SystemdNotify.fromEnvironment(Map.of("NOTIFY_SOCKET", path), 1);
+             UnixDatagramSocket filler = new UnixDatagramSocket(path)) {
+            int queued = 0;
+            while (filler.send("WATCHDOG=1".getBytes(StandardCharsets.UTF_8))) {
+                queued++;
+                assertThat(queued).as("datagrams the listener's queue took").isLessThan(100_000);
+            }
+            assertThat(queued).isPositive();
+            Thread ready = Thread.ofPlatform().start(() -> notify.ready("1 virtual service, 2 of 2 real servers up"));
+            ready.join(200); // sent now, it finds the queue full: dropped before, waiting since
+            assertThat(ready.isAlive()).as("READY=1 waits for room").isTrue();
+            assertThat(systemd.awaitContaining("READY=1", WAIT))
+                    .contains("READY=1\nSTATUS=1 virtual service, 2 of 2 real servers up");
+            ready.join(WAIT.toMillis());
+            assertThat(ready.isAlive()).isFalse();
+        }
+    }
+
+    @Test
+    void aWaitingSendGivesUpAtItsBound(@TempDir Path dir) {
+        String path = dir.resolve("notify").toString();
+        try (NotifySocketListener systemd = new NotifySocketListener(path);
+             UnixDatagramSocket socket = new UnixDatagramSocket(path, Duration.ofMillis(100))) {
+            while (socket.send(new byte[] {1})) {
+                // fill the listener's queue
+            }
+            assertThat(socket.sendWaiting(new byte[] {2})).as("no room within the bound").isFalse();
+            assertThat(systemd.next(WAIT)).contains("\u0001");
+            assertThat(socket.sendWaiting(new byte[] {2})).as("one datagram read: room for one").isTrue();
         }
     }
 
