@@ -69,8 +69,10 @@ class SystemdServiceLiveTest {
                     assertThat(systemd.awaitContaining("WATCHDOG=1", WAIT)).isPresent();
 
                     new ProcessBuilder("kill", "-HUP", Long.toString(lbd.pid())).start().waitFor();
-                    assertThat(systemd.awaitContaining("RELOADING=1", WAIT)).isPresent();
-                    assertThat(systemd.awaitContaining("READY=1", WAIT)).isPresent();
+                    assertThat(systemd.awaitContaining("RELOADING=1", WAIT)).as(() -> "RELOADING=1; lbd's log:\n"
+                            + logOf(dir)).isPresent();
+                    assertThat(systemd.awaitContaining("READY=1", WAIT)).as(() -> "READY=1 after the reload; lbd's "
+                            + "log:\n" + logOf(dir)).isPresent();
 
                     lbd.destroy(); // SIGTERM
                     assertThat(systemd.awaitContaining("STOPPING=1", WAIT)).isPresent();
@@ -79,6 +81,14 @@ class SystemdServiceLiveTest {
                     lbd.destroyForcibly();
                 }
             }
+        }
+    }
+
+    private static String logOf(Path dir) {
+        try {
+            return Files.readString(dir.resolve("lbd.log"));
+        } catch (java.io.IOException e) {
+            return "(unreadable: " + e + ")";
         }
     }
 }
