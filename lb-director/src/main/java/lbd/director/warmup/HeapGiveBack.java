@@ -30,14 +30,16 @@ final class HeapGiveBack {
             hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
             min = hotspot.getVMOption(MIN).getValue();
             max = hotspot.getVMOption(MAX).getValue();
-            hotspot.setVMOption(MIN, "0");
-            hotspot.setVMOption(MAX, SHRINK_TO_PERCENT_FREE);
         } catch (RuntimeException e) {
             System.gc();
             return;
         }
         try {
+            hotspot.setVMOption(MIN, "0");
+            hotspot.setVMOption(MAX, SHRINK_TO_PERCENT_FREE);
             System.gc();
+        } catch (RuntimeException e) {
+            System.gc(); // the flags refused: the collection alone
         } finally {
             hotspot.setVMOption(MAX, max);
             hotspot.setVMOption(MIN, min);
