@@ -166,8 +166,9 @@ public final class SelfWarmUp {
                     Duration.ofNanos(System.nanoTime() - start));
         }
         // The warm-up's garbage goes now, before READY=1: else the collector's next cycle (ZGC starts its first ones
-        // at 10, 20 and 30 % of the heap) falls in the first second of service, on the CPU the clients need.
-        System.gc();
+        // at 10, 20 and 30 % of the heap) falls in the first second of service, on the CPU the clients need. And the
+        // heap the warm-up grew goes back to the system (HeapGiveBack).
+        HeapGiveBack.collect();
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         if (clients.failure() != null) {
             return new Failed(clients.failure(), clients.completed(), took);

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bin/lbd} bounds the JVM it starts (README "Memory"): the heap from LBD_HEAP (default 1g), direct memory
  * from LBD_DIRECT_MEMORY (default 512m), exit on running out of heap; a bad size is refused in one line before
  * any JVM starts. The collector is G1 from a 16 MiB heap, with the native heap trimmed, unless LBD_JAVA_OPTS
- * names another collector. The script runs from a copy of bin/ next to a stand-in jar, with {@code -XX:+PrintFlagsFinal
+ * names another collector; malloc has 2 arenas unless MALLOC_ARENA_MAX says otherwise. The script runs from a copy of bin/ next to a stand-in jar, with {@code -XX:+PrintFlagsFinal
  * -version} as LBD_JAVA_OPTS, so the JVM prints the limits it got and exits before lbd's main class.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -89,6 +89,20 @@ class LauncherMemoryLimitsTest {
     }
 
     @Test
+    void mallocGetsTwoArenasUnlessTheEnvironmentSaysOtherwise() throws Exception {
+        // The JVM runs a source file instead of lbd (what follows it, the launcher's -cp and main class, are its
+        // arguments): it prints the environment variable it got.
+        Path printer = home.resolve("PrintArenas.java");
+        Files.writeString(printer, "class PrintArenas { public static void main(String[] a) {"
+                + " System.out.println(\"arenas=\" + System.getenv(\"MALLOC_ARENA_MAX\")); } }");
+        Result byDefault = launch(Map.of("LBD_JAVA_OPTS", printer.toString()));
+        assertThat(byDefault.exit).as(byDefault.output).isZero();
+        assertThat(byDefault.output).contains("arenas=2\n");
+        Result given = launch(Map.of("LBD_JAVA_OPTS", printer.toString(), "MALLOC_ARENA_MAX", "8"));
+        assertThat(given.output).as(given.output).contains("arenas=8\n");
+    }
+
+    @Test
     void aBadSizeIsRefusedInOneLineBeforeAnyJvmStarts() throws Exception {
         for (String[] bad : new String[][] {
             {"LBD_HEAP", "lots"}, {"LBD_HEAP", "512mb"}, {"LBD_DIRECT_MEMORY", "0m"}}) {
@@ -106,7 +120,7 @@ class LauncherMemoryLimitsTest {
     private Result launch(Map<String, String> env) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/lbd").toString()).redirectErrorStream(true);
         Map<String, String> e = pb.environment();
-        e.keySet().removeIf(k -> k.startsWith("LBD_"));
+        e.keySet().removeIf(k -> k.startsWith("LBD_") || k.equals("MALLOC_ARENA_MAX"));
         e.put("LBD_JAVA_HOME", System.getProperty("java.home"));
         e.put("LBD_JAVA_OPTS", "-XX:+PrintFlagsFinal -version");
         e.putAll(env);
