@@ -293,24 +293,24 @@ final class NatLoop {
         return sourceSockets;
     }
 
-    /** Loop thread: the socket address of a real server, created once per endpoint. */
+    /**
+     * Loop thread: the socket address of a real server, created once per endpoint. Through computeIfAbsent, not a
+     * get and a branch of its own: a real service's first connection on this loop misses, long after the JIT
+     * compiled the path with the warm-up's (which missed only in its first calls, before it was profiled), and a
+     * branch of its own, never taken in the profile, would be compiled as never taken and deoptimize the caller
+     * then; computeIfAbsent's own profile, shared with all its callers, has both.
+     */
     InetSocketAddress socketAddress(Endpoint endpoint) {
-        InetSocketAddress address = addresses.get(endpoint);
-        if (address == null) {
-            address = endpoint.toSocketAddress();
-            addresses.put(endpoint, address);
-        }
-        return address;
+        return addresses.computeIfAbsent(endpoint, Endpoint::toSocketAddress);
     }
 
     /** Loop thread: a sourceaddress= entry as the socket address to bind (port 0), created once per address. */
     InetSocketAddress sourceAddress(InetAddress address) {
-        InetSocketAddress socketAddress = sourceAddresses.get(address);
-        if (socketAddress == null) {
-            socketAddress = new InetSocketAddress(address, 0);
-            sourceAddresses.put(address, socketAddress);
-        }
-        return socketAddress;
+        return sourceAddresses.computeIfAbsent(address, NatLoop::unboundPort);
+    }
+
+    private static InetSocketAddress unboundPort(InetAddress address) {
+        return new InetSocketAddress(address, 0);
     }
 
     /** Loop thread: a client was accepted; at the loop's share of the ceiling its listeners stop (see AcceptGate). */
