@@ -28,6 +28,5 @@ J=/usr/lib/jvm/temurin-25-jdk-amd64/bin/jcmd
 nm=$($J $pid Compiler.codecache | grep -E "^ *(CodeHeap 'non-profiled|CodeHeap 'profiled)" -A0 | tr '\n' ' ')
 c2=$($J $pid Compiler.codelist | awk '$2 == 4' | wc -l)
 c2path=$($J $pid Compiler.codelist | awk '$2 == 4 && $4 ~ /^(lbd|io\.netty|org\.HdrHistogram)\./' | wc -l)
-c2size=$($J $pid Compiler.codelist | awk '$2 == 4 && $4 ~ /^(lbd|io\.netty|org\.HdrHistogram)\./' | head -1)
 echo "$name tier4_methods=$c2 tier4_path_methods=$c2path | $nm"
 kill $pid; wait $pid 2>/dev/null; kill $(cat $d/nginx.pid); rm -rf $d
