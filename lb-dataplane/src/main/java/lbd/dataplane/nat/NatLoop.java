@@ -294,11 +294,10 @@ final class NatLoop {
     }
 
     /**
-     * Loop thread: the socket address of a real server, created once per endpoint. Through computeIfAbsent, not a
-     * get and a branch of its own: a real service's first connection on this loop misses, long after the JIT
-     * compiled the path with the warm-up's (which missed only in its first calls, before it was profiled), and a
-     * branch of its own, never taken in the profile, would be compiled as never taken and deoptimize the caller
-     * then; computeIfAbsent's own profile, shared with all its callers, has both.
+     * Loop thread: the socket address of a real server, created once per endpoint. computeIfAbsent rather than a get
+     * and a miss branch of its own: a real service's first connection on a loop misses long after the warm-up's did
+     * (in its first, unprofiled calls), so the JIT would have compiled such a branch as never taken and deoptimized
+     * the connect path then; computeIfAbsent's profile, shared by all its callers, has both cases.
      */
     InetSocketAddress socketAddress(Endpoint endpoint) {
         return addresses.computeIfAbsent(endpoint, Endpoint::toSocketAddress);
