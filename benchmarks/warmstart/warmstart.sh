@@ -12,8 +12,12 @@
 # For each run and mode a fresh lbd (one event loop, pinned to CPU 0) proxies to an nginx backend (CPU 1); the
 # moment lbd sends READY=1 on its NOTIFY_SOCKET (as systemd would receive it), wrk opens a new connection per
 # request (Connection: close) for N consecutive one-second runs (CPU 1). Prints one CSV line per second:
-# mode,run,second,conn_per_s — then, per mode, the median of each second and of the time from exec to READY=1;
-# on stderr, lbd's warm-up line of each run. --logs DIR keeps each run's lbd output there (MODE-RUN.log).
+# mode,run,second,conn_per_s — then, per mode, the median of each second and of the time from exec to READY=1,
+# and the deoptimizations after READY=1: each lbd logs HotSpot's (-Xlog:deoptimization=debug, with wall-clock
+# times), and those of a method of lbd, Netty or HdrHistogram (the connection path) are counted in the first 3 s
+# after READY=1 and in all the measured seconds — each is a compiled method sent back to the interpreter and
+# compiled again, on the CPU the event loop needs. On stderr, lbd's warm-up line of each run. --logs DIR keeps
+# each run's lbd output there (MODE-RUN.log) and those deoptimizations (MODE-RUN.deopt: ms after READY=1, line).
 # Needs: nginx, wrk, python3, taskset.
 set -euo pipefail
 
@@ -100,13 +104,14 @@ virtual=127.0.0.1:$vip
 	checktype=connect
 	checkinterval=5
 EOF
-        rm -f "$work/notify"
+        rm -f "$work/notify" "$work/deopt"
         await_ready "$work/notify" >"$work/ready" &
         ready_pid=$!
         while [ ! -S "$work/notify" ]; do sleep 0.01; done
         started=$(date +%s.%N)
         # shellcheck disable=SC2086 # LBD_ARGS is a list of arguments
-        NOTIFY_SOCKET="$work/notify" LBD_JAVA_OPTS="${mode_java[$m]}" taskset -c 0 "$lib/bin/lbd" \
+        NOTIFY_SOCKET="$work/notify" \
+            LBD_JAVA_OPTS="-Xlog:deoptimization=debug:file=$work/deopt:timemillis ${mode_java[$m]}" taskset -c 0 "$lib/bin/lbd" \
             --config "$work/lbd.cf" --socket "$work/lbd.sock" ${mode_args[$m]} >"$work/lbd-$mode-$run.log" 2>&1 &
         lbd=$!
         pids+=("$lbd")
@@ -122,23 +127,38 @@ EOF
                 | awk '/^Requests\/sec:/ { print $2 }')
             echo "$mode,$run,$s,$rate"
         done | tee -a "$work/rates.csv"
+        measured=$(date +%s.%N)
         kill "$lbd"
         wait "$lbd" 2>/dev/null || true
-        if [ -n "$logs" ]; then cp "$work/lbd-$mode-$run.log" "$logs/$mode-$run.log"; fi
+        # The path's deoptimizations from READY=1 on; a line: [<epoch ms>ms] cid=.. level=4 <class.method(sig)>
+        # trap_bci=.. <reason> <action> pc=...
+        awk -v ready="$(cat "$work/ready")" -v measured="$measured" '{ t = substr($1, 2) + 0 }
+            t >= ready * 1000 && t < measured * 1000 && / (lbd|io\.netty|org\.HdrHistogram)\./ {
+                print t - ready * 1000, $0 }' \
+            "$work/deopt" >"$work/deopt-$mode-$run"
+        echo "$mode,$run,$(awk '$1 < 3000' "$work/deopt-$mode-$run" | wc -l),$(wc -l <"$work/deopt-$mode-$run")" \
+            >>"$work/deopts.csv"
+        if [ -n "$logs" ]; then
+            cp "$work/lbd-$mode-$run.log" "$logs/$mode-$run.log"
+            cp "$work/deopt-$mode-$run" "$logs/$mode-$run.deopt"
+        fi
     done
 done
 
 echo
-echo "median conn/s per second after READY=1, and median seconds from exec to READY=1 ($runs runs):"
-python3 - "$work/rates.csv" "$work/ready.csv" "$seconds" "${modes[@]}" <<'EOF'
+echo "median conn/s per second after READY=1, median seconds from exec to READY=1, and the connection path's"
+echo "deoptimizations after READY=1 in the first 3 s / all $seconds s, per run ($runs runs):"
+python3 - "$work/rates.csv" "$work/ready.csv" "$seconds" "$work/deopts.csv" "${modes[@]}" <<'EOF'
 import csv, statistics, sys
 rows = list(csv.reader(open(sys.argv[1])))
 ready = list(csv.reader(open(sys.argv[2])))
-for mode in sys.argv[4:]:
+deopts = list(csv.reader(open(sys.argv[4])))
+for mode in sys.argv[5:]:
     cells = []
     for s in range(1, int(sys.argv[3]) + 1):
         values = [float(r[3]) for r in rows if r[0] == mode and int(r[2]) == s and r[3]]
         cells.append(f"{statistics.median(values):,.0f}" if values else "-")
     start = [float(r[2]) for r in ready if r[0] == mode]
-    print(f"| {mode} | {statistics.median(start):.2f} s | " + " | ".join(cells) + " |")
+    counts = " ".join(f"{r[2]}/{r[3]}" for r in deopts if r[0] == mode)
+    print(f"| {mode} | {statistics.median(start):.2f} s | " + " | ".join(cells) + f" | deopts {counts} |")
 EOF

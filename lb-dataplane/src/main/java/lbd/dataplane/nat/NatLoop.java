@@ -293,24 +293,23 @@ final class NatLoop {
         return sourceSockets;
     }
 
-    /** Loop thread: the socket address of a real server, created once per endpoint. */
+    /**
+     * Loop thread: the socket address of a real server, created once per endpoint. computeIfAbsent rather than a get
+     * and a miss branch of its own: a real service's first connection on a loop misses long after the warm-up's did
+     * (in its first, unprofiled calls), so the JIT would have compiled such a branch as never taken and deoptimized
+     * the connect path then; computeIfAbsent's profile, shared by all its callers, has both cases.
+     */
     InetSocketAddress socketAddress(Endpoint endpoint) {
-        InetSocketAddress address = addresses.get(endpoint);
-        if (address == null) {
-            address = endpoint.toSocketAddress();
-            addresses.put(endpoint, address);
-        }
-        return address;
+        return addresses.computeIfAbsent(endpoint, Endpoint::toSocketAddress);
     }
 
     /** Loop thread: a sourceaddress= entry as the socket address to bind (port 0), created once per address. */
     InetSocketAddress sourceAddress(InetAddress address) {
-        InetSocketAddress socketAddress = sourceAddresses.get(address);
-        if (socketAddress == null) {
-            socketAddress = new InetSocketAddress(address, 0);
-            sourceAddresses.put(address, socketAddress);
-        }
-        return socketAddress;
+        return sourceAddresses.computeIfAbsent(address, NatLoop::unboundPort);
+    }
+
+    private static InetSocketAddress unboundPort(InetAddress address) {
+        return new InetSocketAddress(address, 0);
     }
 
     /** Loop thread: a client was accepted; at the loop's share of the ceiling its listeners stop (see AcceptGate). */

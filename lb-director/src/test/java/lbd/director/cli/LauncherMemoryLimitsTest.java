@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code bin/lbd} bounds the JVM it starts (README "Memory"): the heap from LBD_HEAP (default 1g), direct memory
  * from LBD_DIRECT_MEMORY (default 512m), exit on running out of heap; a bad size is refused in one line before
  * any JVM starts. The collector is G1 from a 16 MiB heap, with the native heap trimmed, unless LBD_JAVA_OPTS
- * names another collector; malloc has 2 arenas unless MALLOC_ARENA_MAX says otherwise. The script runs from a copy of bin/ next to a stand-in jar, with {@code -XX:+PrintFlagsFinal
- * -version} as LBD_JAVA_OPTS, so the JVM prints the limits it got and exits before lbd's main class.
+ * names another collector; malloc has 2 arenas unless MALLOC_ARENA_MAX says otherwise. C2 compiles untaken branches
+ * instead of trapping on them (README "Warm start"). The script runs from a copy of bin/ next to a stand-in jar, with
+ * {@code -XX:+PrintFlagsFinal -version} as LBD_JAVA_OPTS, so the JVM prints the limits it got and exits before lbd's main class.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LauncherMemoryLimitsTest {
@@ -69,6 +70,20 @@ class LauncherMemoryLimitsTest {
         assertThat(flag(r, "UseCompactObjectHeaders")).isEqualTo(1);
         assertThat(flag(r, "InitialHeapSize")).isEqualTo(16L << 20);
         assertThat(flag(r, "TrimNativeHeapInterval")).isEqualTo(5000);
+    }
+
+    @Test
+    void theJitCompilesBranchesItSawNeverTakenInsteadOfTrappingThere() throws Exception {
+        Result r = launch(Map.of());
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(flag(r, "PerMethodTrapLimit")).isZero();
+    }
+
+    @Test
+    void theOptionsOverrideTheTrapLimit() throws Exception {
+        Result r = launch(Map.of("LBD_JAVA_OPTS", "-XX:PerMethodTrapLimit=100 -XX:+PrintFlagsFinal -version"));
+        assertThat(r.exit).as(r.output).isZero();
+        assertThat(flag(r, "PerMethodTrapLimit")).isEqualTo(100);
     }
 
     @Test
