@@ -49,7 +49,8 @@ public final class FixedRateClient {
         try {
             result = new FixedRateLoad(settings).run();
         } catch (IOException e) {
-            System.err.println("FixedRateClient: cannot load " + settings.target() + ": " + e.getMessage());
+            System.err.println("FixedRateClient: cannot load " + settings.target().getHostString() + ":"
+                    + settings.target().getPort() + ": " + e.getMessage());
             System.exit(1);
             return;
         }

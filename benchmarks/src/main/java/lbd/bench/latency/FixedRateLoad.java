@@ -41,7 +41,11 @@ final class FixedRateLoad {
         }
     }
 
-    /** Latencies in nanoseconds of the requests due after the warm-up that got a complete 2xx/3xx response. */
+    /**
+     * Latencies in nanoseconds of the requests due after the warm-up that got a complete 2xx/3xx response; the
+     * achieved rate is their number over the measured window, or over the time until the last of them completed
+     * when the target fell behind the schedule.
+     */
     record Result(Histogram latencyNanos, long completed, long errors, long warmupErrors, double achievedPerSecond,
                   long bytes) {}
 
@@ -83,6 +87,7 @@ final class FixedRateLoad {
     private long errors;
     private long warmupErrors;
     private long bytes;
+    private long lastCompletion;
     private long inFlight;
 
     FixedRateLoad(Settings settings) throws IOException {
@@ -153,8 +158,7 @@ final class FixedRateLoad {
                     LockSupport.parkNanos(inFlight == 0 ? wait : Math.min(wait, POLL_NANOS));
                 }
             }
-            long end = Math.min(System.nanoTime(), scheduleEnd);
-            double seconds = Math.max(1, end - (start + settings.warmupNanos())) / 1e9;
+            double seconds = Math.max(settings.durationNanos(), lastCompletion - (start + settings.warmupNanos())) / 1e9;
             return new Result(histogram, completed, errors, warmupErrors, completed / seconds, bytes);
         } finally {
             for (Slot slot : slots) {
@@ -299,8 +303,10 @@ final class FixedRateLoad {
             return;
         }
         if (slot.requestIndex >= measuredFrom) {
-            histogram.recordValue(Math.max(0, System.nanoTime() - slot.intended));
+            long now = System.nanoTime();
+            histogram.recordValue(Math.max(0, now - slot.intended));
             completed++;
+            lastCompletion = now;
         }
         slot.requestIndex = -1;
     }

@@ -38,6 +38,7 @@ class FixedRateLoadTest {
                 assertThat(r.latencyNanos().getTotalCount()).as(mode.name()).isEqualTo(500);
                 assertThat(server.requests()).as(mode.name()).isEqualTo(600);
                 assertThat(r.bytes()).as(mode.name()).isEqualTo(600L * server.responseLength());
+                assertThat(r.achievedPerSecond()).as(mode.name()).isPositive().isLessThanOrEqualTo(500.0);
             }
         }
     }
