@@ -9,7 +9,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.HdrHistogram.Histogram;
 
@@ -23,7 +22,8 @@ import org.HdrHistogram.Histogram;
  * once), sends {@code Connection: close} and reads to end of stream; {@link Mode#KEEPALIVE} keeps
  * {@code connections} persistent connections and gives each due request to a free one.
  *
- * <p>One thread, one selector, non-blocking sockets; the connection slots, buffers and the response framing are
+ * <p>One thread, one selector, non-blocking sockets (and a {@link SelectorAlarm} to wake it between
+ * milliseconds); the connection slots, buffers and the response framing are
  * made once, so steady state allocates only what the JDK allocates per socket (connclose). Requests due during the
  * warm-up are sent but not recorded. Run time is bounded: warm-up + duration + timeout (+ connection set-up);
  * what has not completed by then is an error.
@@ -49,8 +49,6 @@ final class FixedRateLoad {
     record Result(Histogram latencyNanos, long completed, long errors, long warmupErrors, double achievedPerSecond,
                   long bytes) {}
 
-    /** How long the loop may sleep while requests are in flight before it looks at its sockets again. */
-    private static final long POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
     private static final long TIMEOUT_SCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** DEAD: a persistent connection that could not be reopened; its slot carries nothing more. */
@@ -107,7 +105,7 @@ final class FixedRateLoad {
 
     /** Runs the whole schedule on the calling thread and closes every socket it opened. */
     Result run() throws IOException {
-        TimerSlack.setForThisThread(1_000);
+        SelectorAlarm alarm = new SelectorAlarm(selector);
         try {
             if (settings.mode() == Mode.KEEPALIVE) {
                 for (Slot slot : slots) {
@@ -153,14 +151,20 @@ final class FixedRateLoad {
                 if (wait <= 0) {
                     selector.selectNow(onReady);
                 } else if (wait >= 2_000_000L) {
-                    selector.select(onReady, wait / 1_000_000L - 1); // wakes for I/O; the last ms in finer steps
-                } else if (selector.selectNow(onReady) == 0) {
-                    LockSupport.parkNanos(inFlight == 0 ? wait : Math.min(wait, POLL_NANOS));
+                    selector.select(onReady, wait / 1_000_000L - 1); // wakes for I/O; the last ms on the alarm
+                } else {
+                    alarm.set(now + wait); // select waits in whole ms: the alarm wakes it to the nanosecond
+                    selector.select(onReady, 2);
                 }
             }
             double seconds = Math.max(settings.durationNanos(), lastCompletion - (start + settings.warmupNanos())) / 1e9;
             return new Result(histogram, completed, errors, warmupErrors, completed / seconds, bytes);
         } finally {
+            try {
+                alarm.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             for (Slot slot : slots) {
                 closeQuietly(slot);
             }

@@ -8,10 +8,10 @@ import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Linux rounds a thread's timed waits up by its timer slack, 50 µs by default: the load client waits in steps of
- * tens of microseconds between requests, so it asks for 1 µs of slack for its own thread (prctl
- * PR_SET_TIMERSLACK). Without it the schedule still holds (latency counts from the intended time); requests just
- * leave up to ~50 µs late, which then shows in every latency.
+ * Linux rounds a thread's timed waits up by its timer slack, 50 µs by default, while the load client's requests are
+ * due tens of microseconds apart: {@link SelectorAlarm}'s thread asks for 1 µs of slack (prctl PR_SET_TIMERSLACK).
+ * Without it the schedule still holds (latency counts from the intended time); requests just leave up to ~50 µs
+ * late, which then shows in every latency.
  */
 final class TimerSlack {
 
