@@ -498,9 +498,9 @@ latency_run() {
             requests=*|errors=*|achieved_per_s=*|p50_us=*|p90_us=*|p99_us=*|p999_us=*|max_us=*) printf -v "lat_${kv%%=*}" '%s' "${kv#*=}" ;;
         esac
     done
-    if [ "$lat_requests" = 0 ]; then
-        echo "compare.sh: the fixed-rate client measured nothing against $target ($mode, $rate/s):" >&2
-        tail -n 5 "$log" >&2
+    if [ "$lat_requests" = 0 ] || [ "$lat_errors" != 0 ]; then
+        echo "compare.sh: the fixed-rate client had errors or measured nothing against $target ($mode, $rate/s):" >&2
+        grep -v '^LBDPEER ' "$log" | tail -n 5 >&2
     fi
 }
 per_s() { awk -v n="$1" -v us="$2" 'BEGIN { printf "%.1f", n / (us / 1e6) }'; }

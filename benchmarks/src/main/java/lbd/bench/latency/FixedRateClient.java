@@ -120,10 +120,11 @@ public final class FixedRateClient {
     static String humanLine(FixedRateLoad.Settings s, FixedRateLoad.Result r) {
         Histogram h = r.latencyNanos();
         return String.format(Locale.ROOT,
-                "%s %s at %d/s: achieved %.1f/s, %d ok, %d errors (warm-up: %d); latency from intended time, ms:"
-                        + " p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f",
-                s.mode().name().toLowerCase(Locale.ROOT), s.target(), s.ratePerSecond(), r.achievedPerSecond(),
-                r.completed(), r.errors(), r.warmupErrors(), ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
+                "%s %s:%d at %d/s: achieved %.1f/s, %d ok, %d errors%s (warm-up: %d), %d reconnects;"
+                        + " latency from intended time, ms: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f",
+                s.mode().name().toLowerCase(Locale.ROOT), s.target().getHostString(), s.target().getPort(),
+                s.ratePerSecond(), r.achievedPerSecond(), r.completed(), r.errors(), humanErrorKinds(r),
+                r.warmupErrors(), r.reconnects(), ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
                 h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1e6);
     }
 
@@ -132,11 +133,36 @@ public final class FixedRateClient {
         Histogram h = r.latencyNanos();
         return String.format(Locale.ROOT,
                 "LBDPEER requests=%d duration_us=%d bytes=%d errors=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f"
-                        + " p999_us=%.1f max_us=%.1f rate=%d achieved_per_s=%.1f",
+                        + " p999_us=%.1f max_us=%.1f rate=%d achieved_per_s=%.1f reconnects=%d%s",
                 r.completed(), TimeUnit.NANOSECONDS.toMicros(s.durationNanos()), r.bytes(), r.errors(),
                 us(h, 50), us(h, 90), us(h, 99), us(h, 99.9),
-                h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1e3, s.ratePerSecond(), r.achievedPerSecond())
+                h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1e3, s.ratePerSecond(), r.achievedPerSecond(),
+                r.reconnects(), machineErrorKinds(r))
                 .replace("NaN", "nan"); // as the shell side spells a missing value
+    }
+
+    /** The non-zero error counts by kind: {@code " (timeout 3, closed 1)"} for people, or "" when there are none. */
+    private static String humanErrorKinds(FixedRateLoad.Result r) {
+        StringBuilder sb = new StringBuilder();
+        for (FixedRateLoad.ErrorKind kind : FixedRateLoad.ErrorKind.values()) {
+            long n = r.errorsByKind()[kind.ordinal()];
+            if (n > 0) {
+                sb.append(sb.isEmpty() ? " (" : ", ").append(kind.name().toLowerCase(Locale.ROOT)).append(' ').append(n);
+            }
+        }
+        return sb.isEmpty() ? "" : sb.append(')').toString();
+    }
+
+    /** The same as {@code " errors_timeout=3 errors_closed=1"} for the machine-readable line. */
+    private static String machineErrorKinds(FixedRateLoad.Result r) {
+        StringBuilder sb = new StringBuilder();
+        for (FixedRateLoad.ErrorKind kind : FixedRateLoad.ErrorKind.values()) {
+            long n = r.errorsByKind()[kind.ordinal()];
+            if (n > 0) {
+                sb.append(" errors_").append(kind.name().toLowerCase(Locale.ROOT)).append('=').append(n);
+            }
+        }
+        return sb.toString();
     }
 
     private static double ms(Histogram h, double percentile) {

@@ -32,6 +32,24 @@ final class FixedRateLoad {
 
     enum Mode { CONNCLOSE, KEEPALIVE }
 
+    /** Why a request counted as an error. */
+    enum ErrorKind {
+        /** the connection could not be opened */
+        CONNECT,
+        /** a read or write failed (reset) */
+        IO,
+        /** the peer closed before the response was whole */
+        CLOSED,
+        /** not an HTTP response as framed by {@link HttpResponseFraming}, or more bytes than one response */
+        MALFORMED,
+        /** a status outside 200-399 */
+        STATUS,
+        /** not complete within the timeout after its intended time, or in flight at the run's deadline */
+        TIMEOUT,
+        /** never sent: no connection was free before the run's deadline */
+        UNSENT
+    }
+
     record Settings(Mode mode, InetSocketAddress target, String path, long ratePerSecond, long warmupNanos,
                     long durationNanos, int connections, long timeoutNanos) {
         Settings {
@@ -47,7 +65,7 @@ final class FixedRateLoad {
      * when the target fell behind the schedule.
      */
     record Result(Histogram latencyNanos, long completed, long errors, long warmupErrors, double achievedPerSecond,
-                  long bytes) {}
+                  long bytes, long[] errorsByKind, long reconnects) {}
 
     private static final long TIMEOUT_SCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -86,6 +104,8 @@ final class FixedRateLoad {
     private long warmupErrors;
     private long bytes;
     private long lastCompletion;
+    private final long[] errorsByKind = new long[ErrorKind.values().length];
+    private long reconnects;
     private long inFlight;
 
     FixedRateLoad(Settings settings) throws IOException {
@@ -158,7 +178,8 @@ final class FixedRateLoad {
                 }
             }
             double seconds = Math.max(settings.durationNanos(), lastCompletion - (start + settings.warmupNanos())) / 1e9;
-            return new Result(histogram, completed, errors, warmupErrors, completed / seconds, bytes);
+            return new Result(histogram, completed, errors, warmupErrors, completed / seconds, bytes,
+                    errorsByKind.clone(), reconnects);
         } finally {
             try {
                 alarm.close();
@@ -200,7 +221,7 @@ final class FixedRateLoad {
                 slot.key = channel.register(selector, SelectionKey.OP_CONNECT, slot);
             }
         } catch (IOException e) {
-            fail(slot);
+            fail(slot, ErrorKind.CONNECT);
         }
     }
 
@@ -208,7 +229,7 @@ final class FixedRateLoad {
         try {
             slot.channel.write(slot.request);
         } catch (IOException e) {
-            fail(slot);
+            fail(slot, ErrorKind.IO);
             return;
         }
         if (slot.request.hasRemaining()) {
@@ -232,7 +253,7 @@ final class FixedRateLoad {
                         write(slot);
                     }
                 } catch (IOException e) {
-                    fail(slot);
+                    fail(slot, ErrorKind.CONNECT);
                 }
             }
             case WRITING -> write(slot);
@@ -265,25 +286,25 @@ final class FixedRateLoad {
                     complete(slot);
                     release(slot);
                 } else {
-                    fail(slot);
+                    fail(slot, n == -1 ? ErrorKind.CLOSED : ErrorKind.IO);
                 }
                 return;
             }
             bytes += n;
             if (slot.state == State.AWAIT_EOF) { // bytes after a complete Connection: close response
-                fail(slot);
+                fail(slot, ErrorKind.MALFORMED);
                 return;
             }
             slot.in.flip();
             switch (slot.framing.feed(slot.in)) {
                 case NEED_MORE -> { }
                 case MALFORMED -> {
-                    fail(slot);
+                    fail(slot, ErrorKind.MALFORMED);
                     return;
                 }
                 case COMPLETE -> {
                     if (slot.in.hasRemaining()) { // more than one response to one request
-                        fail(slot);
+                        fail(slot, ErrorKind.MALFORMED);
                         return;
                     }
                     complete(slot);
@@ -302,7 +323,7 @@ final class FixedRateLoad {
     private void complete(Slot slot) {
         int status = slot.framing.status();
         if (status < 200 || status >= 400) {
-            countError(slot.requestIndex);
+            countError(slot.requestIndex, ErrorKind.STATUS);
             slot.requestIndex = -1;
             return;
         }
@@ -326,9 +347,9 @@ final class FixedRateLoad {
     }
 
     /** The request in flight in this slot failed: counted, its connection closed (and reopened, keepalive). */
-    private void fail(Slot slot) {
+    private void fail(Slot slot, ErrorKind kind) {
         if (slot.requestIndex >= 0) {
-            countError(slot.requestIndex);
+            countError(slot.requestIndex, kind);
             slot.requestIndex = -1;
         }
         if (settings.mode() == Mode.KEEPALIVE) {
@@ -340,9 +361,10 @@ final class FixedRateLoad {
         }
     }
 
-    private void countError(long k) {
+    private void countError(long k, ErrorKind kind) {
         if (k >= measuredFrom) {
             errors++;
+            errorsByKind[kind.ordinal()]++;
         } else {
             warmupErrors++;
         }
@@ -352,7 +374,7 @@ final class FixedRateLoad {
     private void expire(long now) {
         for (Slot slot : slots) {
             if (slot.state != State.FREE && slot.state != State.DEAD && now - slot.intended > settings.timeoutNanos()) {
-                fail(slot);
+                fail(slot, ErrorKind.TIMEOUT);
             }
         }
     }
@@ -361,12 +383,12 @@ final class FixedRateLoad {
     private void abandon(long next, long total) {
         for (Slot slot : slots) {
             if (slot.requestIndex >= 0) {
-                countError(slot.requestIndex);
+                countError(slot.requestIndex, ErrorKind.TIMEOUT);
                 slot.requestIndex = -1;
             }
         }
         for (long k = next; k < total; k++) {
-            countError(k);
+            countError(k, ErrorKind.UNSENT);
         }
     }
 
@@ -382,6 +404,7 @@ final class FixedRateLoad {
 
     /** A persistent connection closed or failed: a new one takes its place (blocking connect: an error path). */
     private void reopen(Slot slot) {
+        reconnects++;
         closeQuietly(slot);
         try {
             openPersistent(slot);

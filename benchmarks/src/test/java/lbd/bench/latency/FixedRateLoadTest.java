@@ -73,6 +73,7 @@ class FixedRateLoadTest {
             try (TinyHttpServer server = new TinyHttpServer(503, true, 0, 0)) {
                 Result r = new FixedRateLoad(settings(mode, server.port(), 200, 100, 500, 4, 2000)).run();
                 assertThat(r.errors()).as(mode.name()).isEqualTo(100);
+                assertThat(r.errorsByKind()[FixedRateLoad.ErrorKind.STATUS.ordinal()]).as(mode.name()).isEqualTo(100);
                 assertThat(r.warmupErrors()).as(mode.name()).isEqualTo(20);
                 assertThat(r.completed()).as(mode.name()).isZero();
                 assertThat(r.latencyNanos().getTotalCount()).as(mode.name()).isZero();
@@ -84,6 +85,7 @@ class FixedRateLoadTest {
         }
         Result refused = new FixedRateLoad(settings(Mode.CONNCLOSE, closedPort, 200, 0, 500, 4, 2000)).run();
         assertThat(refused.errors()).isEqualTo(100);
+        assertThat(refused.errorsByKind()[FixedRateLoad.ErrorKind.CONNECT.ordinal()]).isEqualTo(100);
         assertThat(refused.completed()).isZero();
         assertThatThrownBy(() -> new FixedRateLoad(settings(Mode.KEEPALIVE, closedPort, 200, 0, 500, 4, 2000)).run())
                 .isInstanceOf(IOException.class);
@@ -98,6 +100,8 @@ class FixedRateLoadTest {
                 Result r = new FixedRateLoad(settings(mode, server.port(), 100, 0, 1000, 4, 1000)).run();
                 long took = System.nanoTime() - t0;
                 assertThat(r.errors()).as(mode.name()).isEqualTo(100);
+                assertThat(r.errorsByKind()[FixedRateLoad.ErrorKind.TIMEOUT.ordinal()]
+                        + r.errorsByKind()[FixedRateLoad.ErrorKind.UNSENT.ordinal()]).as(mode.name()).isEqualTo(100);
                 assertThat(r.completed()).as(mode.name()).isZero();
                 // bounded: duration + timeout (2 s) plus set-up; a generous margin for a loaded machine
                 assertThat(TimeUnit.NANOSECONDS.toMillis(took)).as(mode.name()).isLessThan(10_000);
