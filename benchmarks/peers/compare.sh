@@ -492,10 +492,11 @@ latency_run() {
         --mode "$mode" --port "${port_http[$target]}" --rate "$rate" --duration "$duration" \
         --warmup "$latency_warmup" --connections "$conns" --timeout 10 >"$log" 2>&1
     lat_requests=0 lat_errors=nan lat_achieved_per_s=nan lat_p50_us=nan lat_p90_us=nan lat_p99_us=nan lat_p999_us=nan lat_max_us=nan
+    lat_client_stall_max_us=nan
     local kv
     for kv in $(python3 "$here/peerstat.py" wrk "$log"); do
         case "$kv" in
-            requests=*|errors=*|achieved_per_s=*|p50_us=*|p90_us=*|p99_us=*|p999_us=*|max_us=*) printf -v "lat_${kv%%=*}" '%s' "${kv#*=}" ;;
+            requests=*|errors=*|achieved_per_s=*|p50_us=*|p90_us=*|p99_us=*|p999_us=*|max_us=*|client_stall_max_us=*) printf -v "lat_${kv%%=*}" '%s' "${kv#*=}" ;;
         esac
     done
     if [ "$lat_requests" = 0 ] || [ "$lat_errors" != 0 ]; then
@@ -586,9 +587,10 @@ measure() { # measure REP TARGET WORKLOAD
                     record "$rep" "$t" "$lw" p999_ms "$(ms "$lat_p999_us")"
                     record "$rep" "$t" "$lw" max_ms "$(ms "$lat_max_us")"
                     record "$rep" "$t" "$lw" errors "$lat_errors"
-                    printf '  %-13s %-9s %-9s %3s %% = %6s/s: achieved %8s/s  p50 %s  p99 %s  p99.9 %s  max %s ms  errors %s\n' \
+                    record "$rep" "$t" "$lw" client_stall_max_ms "$(ms "$lat_client_stall_max_us")"
+                    printf '  %-13s %-9s %-9s %3s %% = %6s/s: achieved %8s/s  p50 %s  p99 %s  p99.9 %s  max %s ms  errors %s  client stall %s ms\n' \
                         "$t" "$w" "$mode" "$level" "$rate" "$lat_achieved_per_s" "$(ms "$lat_p50_us")" "$(ms "$lat_p99_us")" \
-                        "$(ms "$lat_p999_us")" "$(ms "$lat_max_us")" "$lat_errors"
+                        "$(ms "$lat_p999_us")" "$(ms "$lat_max_us")" "$lat_errors" "$(ms "$lat_client_stall_max_us")"
                 done
             done
             ;;

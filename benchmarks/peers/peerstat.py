@@ -163,7 +163,9 @@ METRICS = {
 LATENCY_MODES = {"keepalive": "keep-alive", "connclose": "new connection per request"}
 LATENCY_METRICS = [("achieved_per_s", "achieved req/s", True), ("p50_ms", "p50 ms", False),
                    ("p99_ms", "p99 ms", False), ("p999_ms", "p99.9 ms", False),
-                   ("max_ms", "max ms", False), ("errors", "errors", False)]
+                   ("max_ms", "max ms", False), ("errors", "errors", False),
+                   ("client_stall_max_ms", "load client's longest own stall ms", False)]
+LATENCY_CORRECTED = {"p50_ms", "p99_ms", "p999_ms", "max_ms"}
 LATENCY_PROBE = {("latency_probe", "keepalive_max_req_per_s"): ("HAProxy's maximum keep-alive req/s (base of the latency levels)", True),
                  ("latency_probe", "connclose_max_conn_per_s"): ("HAProxy's maximum conn/s (base of the latency levels)", True)}
 
@@ -178,7 +180,7 @@ def latency_metrics(workloads):
     metrics = {}
     for _, level, w, mode in sorted(found):
         for metric, label, higher in LATENCY_METRICS:
-            corrected = " (CO-corrected)" if metric.endswith("_ms") else ""
+            corrected = " (CO-corrected)" if metric in LATENCY_CORRECTED else ""
             metrics[(w, metric)] = (f"{LATENCY_MODES[mode]} at {level} % of HAProxy's max, {label}{corrected}", higher)
     return metrics
 

@@ -121,11 +121,12 @@ public final class FixedRateClient {
         Histogram h = r.latencyNanos();
         return String.format(Locale.ROOT,
                 "%s %s:%d at %d/s: achieved %.1f/s, %d ok, %d errors%s (warm-up: %d), %d reconnects;"
-                        + " latency from intended time, ms: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f",
+                        + " latency from intended time, ms: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f;"
+                        + " longest stall of the client itself %.3f ms",
                 s.mode().name().toLowerCase(Locale.ROOT), s.target().getHostString(), s.target().getPort(),
                 s.ratePerSecond(), r.achievedPerSecond(), r.completed(), r.errors(), humanErrorKinds(r),
                 r.warmupErrors(), r.reconnects(), ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
-                h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1e6);
+                h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1e6, r.clientStallMaxNanos() / 1e6);
     }
 
     /** The form of benchmarks/peers/report.lua's line, plus what only an open-loop run has. */
@@ -133,11 +134,11 @@ public final class FixedRateClient {
         Histogram h = r.latencyNanos();
         return String.format(Locale.ROOT,
                 "LBDPEER requests=%d duration_us=%d bytes=%d errors=%d p50_us=%.1f p90_us=%.1f p99_us=%.1f"
-                        + " p999_us=%.1f max_us=%.1f rate=%d achieved_per_s=%.1f reconnects=%d%s",
+                        + " p999_us=%.1f max_us=%.1f rate=%d achieved_per_s=%.1f reconnects=%d client_stall_max_us=%.1f%s",
                 r.completed(), TimeUnit.NANOSECONDS.toMicros(s.durationNanos()), r.bytes(), r.errors(),
                 us(h, 50), us(h, 90), us(h, 99), us(h, 99.9),
                 h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1e3, s.ratePerSecond(), r.achievedPerSecond(),
-                r.reconnects(), machineErrorKinds(r))
+                r.reconnects(), r.clientStallMaxNanos() / 1e3, machineErrorKinds(r))
                 .replace("NaN", "nan"); // as the shell side spells a missing value
     }
 

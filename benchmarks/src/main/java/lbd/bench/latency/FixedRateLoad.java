@@ -60,12 +60,14 @@ final class FixedRateLoad {
     }
 
     /**
+     * clientStallMaxNanos: the longest time, after the warm-up, that the client's loop came back later than it asked
+     * to (descheduled, paused or busy); a stall of the client delays requests like a stall of the target, so it tells them apart.
      * Latencies in nanoseconds of the requests due after the warm-up that got a complete 2xx/3xx response; the
      * achieved rate is their number over the measured window, or over the time until the last of them completed
      * when the target fell behind the schedule.
      */
     record Result(Histogram latencyNanos, long completed, long errors, long warmupErrors, double achievedPerSecond,
-                  long bytes, long[] errorsByKind, long reconnects) {}
+                  long bytes, long[] errorsByKind, long reconnects, long clientStallMaxNanos) {}
 
     private static final long TIMEOUT_SCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -145,8 +147,18 @@ final class FixedRateLoad {
             long deadline = scheduleEnd + settings.timeoutNanos();
             long next = 0;
             long nextScan = start + TIMEOUT_SCAN_NANOS;
+            long measuredStart = start + settings.warmupNanos();
+            long stallMax = 0;
+            long previous = System.nanoTime();
+            long allowed = 0;
             while (true) {
                 long now = System.nanoTime();
+                // how much longer than it asked to wait the loop was away: the client's own stalls (descheduled,
+                // a pause, a slow iteration), which count in every latency as the target's would
+                if (now - measuredStart >= 0) { // after the warm-up, like the latencies
+                    stallMax = Math.max(stallMax, now - previous - allowed);
+                }
+                previous = now;
                 while (next < total && freeCount > 0 && intended(next) <= now) {
                     Slot slot = slots[free[--freeCount]];
                     if (slot.state != State.DEAD) {
@@ -168,6 +180,7 @@ final class FixedRateLoad {
                 if (next < total && freeCount > 0) {
                     wait = Math.min(wait, intended(next) - now);
                 }
+                allowed = Math.max(0, wait);
                 if (wait <= 0) {
                     selector.selectNow(onReady);
                 } else if (wait >= 2_000_000L) {
@@ -177,9 +190,9 @@ final class FixedRateLoad {
                     selector.select(onReady, 2);
                 }
             }
-            double seconds = Math.max(settings.durationNanos(), lastCompletion - (start + settings.warmupNanos())) / 1e9;
+            double seconds = Math.max(settings.durationNanos(), lastCompletion - measuredStart) / 1e9;
             return new Result(histogram, completed, errors, warmupErrors, completed / seconds, bytes,
-                    errorsByKind.clone(), reconnects);
+                    errorsByKind.clone(), reconnects, stallMax);
         } finally {
             try {
                 alarm.close();
