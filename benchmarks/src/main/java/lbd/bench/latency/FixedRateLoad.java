@@ -1,7 +1,10 @@
 package lbd.bench.latency;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -93,6 +96,8 @@ final class FixedRateLoad {
     }
 
     private final Settings settings;
+    /** the target's family, not the JDK's dual-stack default: one setsockopt (IPV6_V6ONLY) less per connection */
+    private final ProtocolFamily family;
     private final Selector selector;
     private final Slot[] slots;
     private final int[] free;
@@ -112,6 +117,8 @@ final class FixedRateLoad {
 
     FixedRateLoad(Settings settings) throws IOException {
         this.settings = settings;
+        this.family = settings.target().getAddress() instanceof Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         this.selector = Selector.open();
         String host = settings.target().getHostString() + ":" + settings.target().getPort();
         String request = "GET " + settings.path() + " HTTP/1.1\r\nHost: " + host + "\r\n"
@@ -222,7 +229,7 @@ final class FixedRateLoad {
             return;
         }
         try {
-            SocketChannel channel = SocketChannel.open();
+            SocketChannel channel = SocketChannel.open(family);
             slot.channel = channel;
             channel.configureBlocking(false);
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
@@ -406,7 +413,7 @@ final class FixedRateLoad {
     }
 
     private void openPersistent(Slot slot) throws IOException {
-        SocketChannel channel = SocketChannel.open();
+        SocketChannel channel = SocketChannel.open(family);
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         channel.connect(settings.target());
         channel.configureBlocking(false);
