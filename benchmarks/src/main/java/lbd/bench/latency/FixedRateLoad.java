@@ -25,10 +25,9 @@ import org.HdrHistogram.Histogram;
  * once), sends {@code Connection: close} and reads to end of stream; {@link Mode#KEEPALIVE} keeps
  * {@code connections} persistent connections and gives each due request to a free one.
  *
- * <p>One thread, one selector, non-blocking sockets (and a {@link SelectorAlarm} to wake it between
- * milliseconds); the connection slots, buffers and the response framing are
- * made once, so steady state allocates only what the JDK allocates per socket (connclose). Requests due during the
- * warm-up are sent but not recorded. Run time is bounded: warm-up + duration + timeout (+ connection set-up);
+ * <p>One thread, one selector, non-blocking sockets (and a {@link SelectorAlarm} to wake it between milliseconds);
+ * the connection slots, buffers and the response framing are made once, so steady state allocates only what the
+ * JDK allocates per socket (connclose). Requests due during the warm-up are sent but not recorded. Run time is bounded: warm-up + duration + timeout (+ connection set-up);
  * what has not completed by then is an error.
  */
 final class FixedRateLoad {
@@ -63,11 +62,11 @@ final class FixedRateLoad {
     }
 
     /**
-     * clientStallMaxNanos: the longest time, after the warm-up, that the client's loop came back later than it asked
-     * to (descheduled, paused or busy); a stall of the client delays requests like a stall of the target, so it tells them apart.
      * Latencies in nanoseconds of the requests due after the warm-up that got a complete 2xx/3xx response; the
      * achieved rate is their number over the measured window, or over the time until the last of them completed
-     * when the target fell behind the schedule.
+     * when the target fell behind the schedule. clientStallMaxNanos: the longest time, after the warm-up, that the
+     * client's loop came back later than it asked to (descheduled, paused or busy): a stall of the client delays
+     * requests as a stall of the target does, and this tells them apart.
      */
     record Result(Histogram latencyNanos, long completed, long errors, long warmupErrors, double achievedPerSecond,
                   long bytes, long[] errorsByKind, long reconnects, long clientStallMaxNanos) {}
@@ -78,7 +77,7 @@ final class FixedRateLoad {
     private enum State { FREE, CONNECTING, WRITING, READING, AWAIT_EOF, DEAD }
 
     /** One connection slot: reused for every request it carries (keepalive) or every connection opened in it. */
-    private final class Slot {
+    private static final class Slot {
         final int index;
         final ByteBuffer request;
         final ByteBuffer in = ByteBuffer.allocateDirect(8192);
