@@ -212,6 +212,9 @@ def cmd_summarize(raw, out_dir):
             if v == v:
                 values.setdefault((row["workload"], row["metric"], row["target"]), []).append(v)
 
+    # direct first, as in every run before the latency workload's probe rows (haproxy) came first in the file
+    targets.sort(key=lambda t: t != "direct")
+
     def median(key):
         vs = values.get(key)
         return statistics.median(vs) if vs else None
