@@ -18,6 +18,12 @@ named in --targets: haproxy-pp2, lbd-pp2, lbd-transparent):
   bulk1m     1 MiB HTTP GETs: MB/s
   iperf3     iperf3 through the proxy: Gbit/s, and proxy CPU seconds per GB moved
   idle       RSS per idle connection with --idle-conns open connections (proxies only)
+  latency    latency corrected for coordinated omission: a fixed-rate (open-loop) client sends small GETs at
+             50 % and 80 % of HAProxy's maximum rate, for each mode: keepalive (--connections persistent
+             connections) and connclose (a new connection per request); p50/p90/p99/p99.9/max from each
+             request's intended time to its last byte. HAProxy's maximum rates come from a wrk probe of
+             haproxy before the repetitions (the keepalive and connclose workloads' wrk runs), unless given
+             with --keepalive-max-rate / --connclose-max-rate. Not in the default set: name it in --workloads
 
 Options:
   --quick              smoke test: 1 repetition, 3 s per point, 2,000 idle connections (~2 min)
@@ -41,7 +47,13 @@ Options:
                                           ip netns add bench && ip netns exec bench ip link set lo up &&
                                           ip netns exec bench benchmarks/peers/compare.sh ...
                        The pp2 targets speak HTTP only: iperf3 and idle skip them.
-  --workloads LIST     comma-separated subset of keepalive,connclose,bulk1m,iperf3,idle (default: all)
+  --workloads LIST     comma-separated subset of keepalive,connclose,bulk1m,iperf3,idle,latency
+                       (default: all but latency)
+  --latency-levels L   latency: load levels in % of HAProxy's maximum rate (default 50,80)
+  --latency-warmup S   latency: seconds sent before each point and not recorded (default 2)
+  --keepalive-max-rate N, --connclose-max-rate N
+                       latency: HAProxy's maximum req/s (keepalive) and conn/s (connclose) to take the levels
+                       of, instead of probing haproxy with wrk (e.g. from an earlier run's peers-raw.csv)
   --out DIR            results directory (default benchmarks/results)
   --keep-temp          keep the temp dir (configs, logs) for debugging; its path is printed
   -h, --help           this text
@@ -62,6 +74,10 @@ connections=32
 base_port=18080
 targets="direct,haproxy,nginx,lbd-io_uring,lbd-epoll,lbd-nio"
 workload_names="keepalive,connclose,bulk1m,iperf3,idle"
+latency_levels="50,80"
+latency_warmup=2
+keepalive_max_rate=0
+connclose_max_rate=0
 out="$repo/benchmarks/results"
 quick=0
 keep_temp=0
@@ -82,6 +98,10 @@ while [ $# -gt 0 ]; do
         --base-port) need_value "$@"; base_port=$2; shift 2 ;;
         --targets) need_value "$@"; targets=$2; shift 2 ;;
         --workloads) need_value "$@"; workload_names=$2; shift 2 ;;
+        --latency-levels) need_value "$@"; latency_levels=$2; shift 2 ;;
+        --latency-warmup) need_value "$@"; latency_warmup=$2; shift 2 ;;
+        --keepalive-max-rate) need_value "$@"; keepalive_max_rate=$2; shift 2 ;;
+        --connclose-max-rate) need_value "$@"; connclose_max_rate=$2; shift 2 ;;
         --out) need_value "$@"; out=$2; shift 2 ;;
         --keep-temp) keep_temp=1; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -93,6 +113,14 @@ for n in reps duration threads idle_conns connections base_port; do
     [ "${!n}" -gt 0 ] || die "--${n//_/-} must be greater than 0"
 done
 case "$idle_settle" in ''|*[!0-9]*) die "--idle-settle must be a whole number of seconds, got '$idle_settle'" ;; esac
+for n in latency_warmup keepalive_max_rate connclose_max_rate; do
+    case "${!n}" in ''|*[!0-9]*) die "--${n//_/-} must be a whole number, got '${!n}'" ;; esac
+done
+IFS=, read -r -a latency_level_list <<<"$latency_levels"
+for l in "${latency_level_list[@]}"; do
+    case "$l" in ''|*[!0-9]*) die "--latency-levels takes whole percentages (e.g. 50,80), got '$l'" ;; esac
+    if [ "$l" -lt 1 ] || [ "$l" -gt 200 ]; then die "--latency-levels: each level must be within 1..200 %, got $l"; fi
+done
 if [ "$base_port" -lt 1024 ] || [ "$base_port" -gt 65500 ]; then die "--base-port must be within 1024..65500"; fi
 
 # ---- tools: check, never install ---------------------------------------------------------------------------
@@ -130,9 +158,23 @@ fi
 
 IFS=, read -r -a target_list <<<"$targets"
 IFS=, read -r -a workloads <<<"$workload_names"
+has_workload() { [[ ",$workload_names," == *",$1,"* ]]; }
 for w in "${workloads[@]}"; do
-    case "$w" in keepalive|connclose|bulk1m|iperf3|idle) ;; *) die "unknown workload '$w' in --workloads" ;; esac
+    case "$w" in keepalive|connclose|bulk1m|iperf3|idle|latency) ;; *) die "unknown workload '$w' in --workloads" ;; esac
 done
+if has_workload latency && { [ "$keepalive_max_rate" -eq 0 ] || [ "$connclose_max_rate" -eq 0 ]; } \
+        && [[ ",$targets," != *",haproxy,"* ]]; then
+    die "the latency workload takes its rates from HAProxy's maximum: add haproxy to --targets, or give --keepalive-max-rate and --connclose-max-rate"
+fi
+# the latency workload's fixed-rate client is in the benchmarks jar (built once, as bin/lbd builds lbd's)
+latency_jar="$repo/benchmarks/target/benchmarks.jar"
+if has_workload latency; then
+    latency_java=$("$repo/bin/find-jdk" runtime)/bin/java || die "the latency workload needs a JDK 25 (see bin/find-jdk)"
+    if [ ! -f "$latency_jar" ]; then
+        echo "compare.sh: $latency_jar is missing; building it once with Maven (mvn -q -DskipTests package)..." >&2
+        (cd "$repo" && mvn -q -DskipTests package) >&2 || die "the build failed; run 'mvn -DskipTests package' in $repo to see why"
+    fi
+fi
 for t in "${target_list[@]}"; do
     case "$t" in direct|haproxy|nginx|lbd-io_uring|lbd-epoll|lbd-nio|haproxy-pp2|lbd-pp2|lbd-transparent) ;;
         *) die "unknown target '$t' in --targets" ;; esac
@@ -439,6 +481,29 @@ wrk_run() { # wrk_run TARGET CONNECTIONS PATH [HEADER]; sets wrk_* from report.l
         esac
     done
 }
+# latency_run TARGET MODE RATE: the fixed-rate client for the point's duration (after --latency-warmup s not
+# recorded); sets lat_* from its LBDPEER line. Its JVM allocates nothing per request in steady state: no GC pause
+# lands in the measured window (a client pause would be counted, as a proxy's would).
+latency_run() {
+    local target=$1 mode=$2 rate=$3 log="$work/latency.log" conns=$connections
+    [ "$mode" = connclose ] && conns=1000
+    client $((duration + latency_warmup + 30)) taskset -c "$load_cpus" "$latency_java" -XX:+UseSerialGC -Xms64m -Xmx64m \
+        --enable-native-access=ALL-UNNAMED -cp "$latency_jar" lbd.bench.latency.FixedRateClient \
+        --mode "$mode" --port "${port_http[$target]}" --rate "$rate" --duration "$duration" \
+        --warmup "$latency_warmup" --connections "$conns" --timeout 10 >"$log" 2>&1
+    lat_requests=0 lat_errors=nan lat_achieved_per_s=nan lat_p50_us=nan lat_p90_us=nan lat_p99_us=nan lat_p999_us=nan lat_max_us=nan
+    lat_client_stall_max_us=nan
+    local kv
+    for kv in $(python3 "$here/peerstat.py" wrk "$log"); do
+        case "$kv" in
+            requests=*|errors=*|achieved_per_s=*|p50_us=*|p90_us=*|p99_us=*|p999_us=*|max_us=*|client_stall_max_us=*) printf -v "lat_${kv%%=*}" '%s' "${kv#*=}" ;;
+        esac
+    done
+    if [ "$lat_requests" = 0 ] || [ "$lat_errors" != 0 ]; then
+        echo "compare.sh: the fixed-rate client had errors or measured nothing against $target ($mode, $rate/s):" >&2
+        grep -v '^LBDPEER ' "$log" | tail -n 5 >&2
+    fi
+}
 per_s() { awk -v n="$1" -v us="$2" 'BEGIN { printf "%.1f", n / (us / 1e6) }'; }
 ms() { awk -v us="$1" 'BEGIN { if (us == "nan") print "nan"; else printf "%.3f", us / 1000 }'; }
 
@@ -504,6 +569,31 @@ measure() { # measure REP TARGET WORKLOAD
             record "$rep" "$t" "$w" rss_base_mib "$(awk -v k="$before" 'BEGIN { printf "%.1f", k / 1024 }')"
             printf '  %-13s %-9s %10s KiB/conn (%s conns, fresh process RSS %s -> %s KiB, +%s fds)\n' "$t" "$w" "$per" "$opened" "$before" "$after" "$fds"
             ;;
+        latency)
+            local mode level rate max
+            for mode in keepalive connclose; do
+                max=$keepalive_max_rate
+                [ "$mode" = connclose ] && max=$connclose_max_rate
+                for level in "${latency_level_list[@]}"; do
+                    rate=$((max * level / 100))
+                    [ "$rate" -gt 0 ] || rate=1
+                    latency_run "$t" "$mode" "$rate"
+                    local lw="latency_${mode}_$level"
+                    record "$rep" "$t" "$lw" rate_per_s "$rate"
+                    record "$rep" "$t" "$lw" achieved_per_s "$lat_achieved_per_s"
+                    record "$rep" "$t" "$lw" p50_ms "$(ms "$lat_p50_us")"
+                    record "$rep" "$t" "$lw" p90_ms "$(ms "$lat_p90_us")"
+                    record "$rep" "$t" "$lw" p99_ms "$(ms "$lat_p99_us")"
+                    record "$rep" "$t" "$lw" p999_ms "$(ms "$lat_p999_us")"
+                    record "$rep" "$t" "$lw" max_ms "$(ms "$lat_max_us")"
+                    record "$rep" "$t" "$lw" errors "$lat_errors"
+                    record "$rep" "$t" "$lw" client_stall_max_ms "$(ms "$lat_client_stall_max_us")"
+                    printf '  %-13s %-9s %-9s %3s %% = %6s/s: achieved %8s/s  p50 %s  p99 %s  p99.9 %s  max %s ms  errors %s  client stall %s ms\n' \
+                        "$t" "$w" "$mode" "$level" "$rate" "$lat_achieved_per_s" "$(ms "$lat_p50_us")" "$(ms "$lat_p99_us")" \
+                        "$(ms "$lat_p999_us")" "$(ms "$lat_max_us")" "$lat_errors" "$(ms "$lat_client_stall_max_us")"
+                done
+            done
+            ;;
     esac
 }
 
@@ -511,7 +601,7 @@ measure() { # measure REP TARGET WORKLOAD
 # fresh lbd pinned to one core, its JIT compilation (which shares that core) takes ~8-10 s of connclose load:
 # 1,100-3,500 conn/s before, 7,500-11,000 after. So when connclose is measured, it is warmed up as well.
 connclose_warmup=0
-[[ ",$workload_names," == *",connclose,"* ]] && connclose_warmup=10
+if has_workload connclose || has_workload latency; then connclose_warmup=10; fi
 echo "warm-up (JIT for lbd, caches for all): 2 s keep-alive + 2 s 1 MiB$( [ "$connclose_warmup" -gt 0 ] && echo " + $connclose_warmup s new connections") per target"
 saved_duration=$duration
 for t in "${active[@]}"; do
@@ -524,6 +614,25 @@ for t in "${active[@]}"; do
     fi
 done
 duration=$saved_duration
+
+# the latency workload's levels are fractions of HAProxy's maximum rates: measured here once, with the keepalive
+# and connclose workloads' wrk runs, unless given on the command line
+if has_workload latency; then
+    if [ "$keepalive_max_rate" -eq 0 ]; then
+        wrk_run haproxy "$connections" /small.txt
+        keepalive_max_rate=$(per_s "$wrk_requests" "$wrk_duration_us" | cut -d. -f1)
+        record 0 haproxy latency_probe keepalive_max_req_per_s "$keepalive_max_rate"
+    fi
+    if [ "$connclose_max_rate" -eq 0 ]; then
+        wrk_run haproxy "$connections" /small.txt "Connection: close"
+        connclose_max_rate=$(per_s "$wrk_requests" "$wrk_duration_us" | cut -d. -f1)
+        record 0 haproxy latency_probe connclose_max_conn_per_s "$connclose_max_rate"
+    fi
+    echo "latency: HAProxy's maximum rates: keepalive $keepalive_max_rate req/s, connclose $connclose_max_rate conn/s; levels ${latency_levels} %"
+    if [ "$keepalive_max_rate" -le 0 ] || [ "$connclose_max_rate" -le 0 ]; then
+        die "no maximum rate measured for HAProxy (see $work/wrk.log)"
+    fi
+fi
 
 started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -544,6 +653,9 @@ python3 "$here/peerstat.py" summarize "$raw" "$out"
     echo "started: $started_at, finished: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "load average (1/5/15 min) before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "command: benchmarks/peers/compare.sh$( [ "$quick" = 1 ] && echo " --quick" ) --reps $reps --duration $duration --threads $threads --proxy-cpus $proxy_cpus --load-cpus $load_cpus --idle-conns $idle_conns --idle-settle $idle_settle --connections $connections --workloads $workload_names --targets $(IFS=,; echo "${active[*]}")"
+    if has_workload latency; then
+        echo "latency: levels $latency_levels % of HAProxy's maximum rates keepalive $keepalive_max_rate req/s, connclose $connclose_max_rate conn/s (to repeat these levels: --keepalive-max-rate $keepalive_max_rate --connclose-max-rate $connclose_max_rate); $latency_warmup s not recorded before each point; client: lbd.bench.latency.FixedRateClient (open loop, latency from each request's intended time)"
+    fi
     echo "nproc: $(nproc)"
     lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Hypervisor|L2|L3)' || true
     echo "kernel: $(uname -r)"

@@ -159,6 +159,32 @@ METRICS = {
     ("idle", "conns"): ("idle connections held", True),
     ("idle", "rss_base_mib"): ("RSS MiB of a fresh, idle proxy process", False),
 }
+# the latency workload's rows: workload latency_<mode>_<level %>, one set of metrics per load level
+LATENCY_MODES = {"keepalive": "keep-alive", "connclose": "new connection per request"}
+LATENCY_METRICS = [("achieved_per_s", "achieved req/s", True), ("p50_ms", "p50 ms", False),
+                   ("p99_ms", "p99 ms", False), ("p999_ms", "p99.9 ms", False),
+                   ("max_ms", "max ms", False), ("errors", "errors", False),
+                   ("client_stall_max_ms", "load client's longest own stall ms", False)]
+LATENCY_CORRECTED = {"p50_ms", "p99_ms", "p999_ms", "max_ms"}
+LATENCY_PROBE = {("latency_probe", "keepalive_max_req_per_s"): ("HAProxy's maximum keep-alive req/s (base of the latency levels)", True),
+                 ("latency_probe", "connclose_max_conn_per_s"): ("HAProxy's maximum conn/s (base of the latency levels)", True)}
+
+
+def latency_metrics(workloads):
+    """Labels for the latency_<mode>_<level> workloads present, in mode, level, metric order."""
+    found = []
+    for w in workloads:
+        parts = w.split("_")
+        if len(parts) == 3 and parts[0] == "latency" and parts[1] in LATENCY_MODES and parts[2].isdigit():
+            found.append((list(LATENCY_MODES).index(parts[1]), int(parts[2]), w, parts[1]))
+    metrics = {}
+    for _, level, w, mode in sorted(found):
+        for metric, label, higher in LATENCY_METRICS:
+            corrected = " (CO-corrected)" if metric in LATENCY_CORRECTED else ""
+            metrics[(w, metric)] = (f"{LATENCY_MODES[mode]} at {level} % of HAProxy's max, {label}{corrected}", higher)
+    return metrics
+
+
 PLOTS = [("keepalive", "req_per_s"), ("keepalive", "p99_ms"), ("connclose", "conn_per_s"),
          ("bulk1m", "mb_per_s"), ("iperf3", "gbit_per_s"), ("idle", "kb_per_conn")]
 
@@ -186,12 +212,18 @@ def cmd_summarize(raw, out_dir):
             if v == v:
                 values.setdefault((row["workload"], row["metric"], row["target"]), []).append(v)
 
+    # direct first, as in every run before the latency workload's probe rows (haproxy) came first in the file
+    targets.sort(key=lambda t: t != "direct")
+
     def median(key):
         vs = values.get(key)
         return statistics.median(vs) if vs else None
 
+    metrics = dict(METRICS)
+    metrics.update(LATENCY_PROBE)
+    metrics.update(latency_metrics({w for (w, _, _) in values}))
     rows = []
-    for (workload, metric), (label, _) in METRICS.items():
+    for (workload, metric), (label, _) in metrics.items():
         for target in targets:
             vs = values.get((workload, metric, target))
             if not vs:
@@ -214,7 +246,7 @@ def cmd_summarize(raw, out_dir):
 
     # first a wide overview (one row per metric, one column per target), then one table per metric
     lines = ["| metric | " + " | ".join(targets) + " |", "|---|" + "---:|" * len(targets)]
-    for (workload, metric), (label, higher) in METRICS.items():
+    for (workload, metric), (label, higher) in metrics.items():
         by_target = {r["target"]: r for r in rows if r["workload"] == workload and r["metric"] == metric}
         if not by_target or metric == "conns":
             continue
@@ -226,14 +258,14 @@ def cmd_summarize(raw, out_dir):
     lines.append("")
     lines.append("| ratio to HAProxy (median / median) | " + " | ".join(targets) + " |")
     lines.append("|---|" + "---:|" * len(targets))
-    for (workload, metric), (label, higher) in METRICS.items():
+    for (workload, metric), (label, higher) in metrics.items():
         by_target = {r["target"]: r for r in rows if r["workload"] == workload and r["metric"] == metric}
         if not by_target or metric == "conns":
             continue
         lines.append(f"| {label} {'↑' if higher else '↓'} | "
                      + " | ".join(fmt(by_target[t]["vs_haproxy"]) if t in by_target else "–" for t in targets) + " |")
     lines.append("")
-    for (workload, metric), (label, higher) in METRICS.items():
+    for (workload, metric), (label, higher) in metrics.items():
         sel = [r for r in rows if r["workload"] == workload and r["metric"] == metric]
         if not sel:
             continue
