@@ -254,6 +254,7 @@ final class NatLoop {
         config.setWriteBufferWaterMark(WATER_MARK);
         config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
         config.setRecvByteBufAllocator(READ_SIZES);
+        EpollInterestPin.pinFirstRead(channel); // after AUTO_READ=false, which clears it
         int optionFailure = from == null ? 0 : sourceSockets().prepare(channel, transparent);
         channel.pipeline().addLast(handler);
         ChannelFuture registered = eventLoop.register(channel);
