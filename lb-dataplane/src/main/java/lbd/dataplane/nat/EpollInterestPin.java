@@ -57,11 +57,27 @@ final class EpollInterestPin {
      * workaround is unavailable.
      */
     static void pin(Channel channel) {
+        set(channel, Native.EPOLLERR);
+    }
+
+    /**
+     * Adds EPOLLIN to the interest set of a channel to a real server that is not yet registered, after its
+     * AUTO_READ=false option (which clears EPOLLIN), so that the EPOLL_CTL_ADD of its connect carries it. The
+     * proxy asks for the first read as soon as the connect completes ({@code ProxiedConnection#channelActive},
+     * within the same event, before Netty looks at EPOLLIN), which then finds EPOLLIN set and needs no
+     * EPOLL_CTL_MOD of its own: one system call less per connection. Nothing can be read before the connect
+     * completes, and a failed connect reports EPOLLERR, which Netty already handles as a read.
+     */
+    static void pinFirstRead(Channel channel) {
+        set(channel, Native.EPOLLIN);
+    }
+
+    private static void set(Channel channel, int flag) {
         if (SET_FLAG == null || !(channel instanceof AbstractEpollStreamChannel epoll) || !channel.isOpen()) {
             return;
         }
         try {
-            SET_FLAG.invokeExact(epoll, Native.EPOLLERR);
+            SET_FLAG.invokeExact(epoll, flag);
         } catch (Throwable e) {
             // The channel failed under us; its own events report that.
             LOG.debug("lbd: could not pin the epoll interest of {}: {}", channel, e.toString());

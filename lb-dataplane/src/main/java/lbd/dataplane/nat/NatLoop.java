@@ -14,11 +14,13 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.SocketChannelConfig;
 import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -129,9 +131,12 @@ final class NatLoop {
                 ? () -> pinned(new EpollSocketChannel())
                 : new ReflectiveChannelFactory<>(transport.socketChannelClass());
         // An IPv4 socket for an IPv4 real server: a dual-stack (IPv6) socket costs a setsockopt(IPV6_V6ONLY) more.
-        this.backendChannels4 = epoll
-                ? () -> pinned(new EpollSocketChannel(SocketProtocolFamily.INET))
-                : backendChannels;
+        // (Netty's io_uring channel has no constructor that takes a family.)
+        this.backendChannels4 = switch (transport.kind()) {
+            case EPOLL -> () -> pinned(new EpollSocketChannel(SocketProtocolFamily.INET));
+            case NIO -> () -> new NioSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET);
+            case IO_URING -> backendChannels;
+        };
         this.spliceThreshold = transport.kind() == TransportKind.EPOLL && SocketQueues.available()
                 && EpollInterestPin.available() ? spliceThresholdBytes : 0;
     }
@@ -254,6 +259,7 @@ final class NatLoop {
         config.setWriteBufferWaterMark(WATER_MARK);
         config.setMessageSizeEstimator(SpliceAwareSizeEstimator.INSTANCE);
         config.setRecvByteBufAllocator(READ_SIZES);
+        EpollInterestPin.pinFirstRead(channel); // after AUTO_READ=false, which clears it
         int optionFailure = from == null ? 0 : sourceSockets().prepare(channel, transparent);
         channel.pipeline().addLast(handler);
         ChannelFuture registered = eventLoop.register(channel);
