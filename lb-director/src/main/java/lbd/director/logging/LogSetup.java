@@ -8,7 +8,6 @@ import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.encoder.Encoder;
-import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -141,15 +140,7 @@ public final class LogSetup {
         if (format == LogFormat.JSON) {
             return json(context);
         }
-        TextLayout layout = new TextLayout();
-        layout.setContext(context);
-        layout.start();
-        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
-        encoder.setContext(context);
-        encoder.setLayout(layout);
-        encoder.setCharset(StandardCharsets.UTF_8);
-        encoder.start();
-        return encoder;
+        return StderrDefaultConfigurator.utf8(context, new TextLayout());
     }
 
     /**
