@@ -43,7 +43,6 @@ import lbd.director.unix.SeqPacketSocket;
 import lbd.director.warmup.SelfWarmUp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sun.misc.Signal;
 
 /**
  * {@code lbd --config FILE}: runs the director in the foreground. SIGHUP re-reads FILE and applies it as a diff
@@ -220,10 +219,12 @@ final class RunCommand {
         // SIGHUP: reopen the log file first (logrotate renamed it), then reload the configuration as a diff.
         // Handled before READY=1 (which waits for the first verdicts): a SIGHUP meanwhile must not end lbd.
         LogSetup opened = logs;
-        Signal.handle(new Signal("HUP"), sig -> {
+        if (HangUpSignal.handle(sig -> {
             opened.reopen();
             ops.reloadLater("SIGHUP");
-        });
+        })) {
+            log.info("SIGHUP was ignored when lbd started (nohup?); lbd handles it: SIGHUP reloads");
+        }
         warmUp(config, options, systemd, () -> SelfWarmUp.run(director.nat(), config, SelfWarmUp.Bounds.DEFAULT));
         systemd.ready(config);
         if (pidFile != null) {

@@ -41,7 +41,9 @@ class SystemdServiceLiveTest {
                     """.formatted(vip, alive.getLocalPort(), dead));
             String notifyPath = dir.resolve("notify").toString();
             try (NotifySocketListener systemd = new NotifySocketListener(notifyPath)) {
-                ProcessBuilder builder = new ProcessBuilder(
+                // Started with SIGHUP ignored, as under nohup (a suite run under nohup did so unawares): lbd still
+                // reloads on it. sh's trap "" sets SIG_IGN, which exec keeps.
+                ProcessBuilder builder = new ProcessBuilder("sh", "-c", "trap '' HUP; exec \"$@\"", "lbd",
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                         "lbd.director.cli.LbdMain", "--config", config.toString(),
