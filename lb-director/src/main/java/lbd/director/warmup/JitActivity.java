@@ -48,42 +48,6 @@ final class JitActivity {
     }
 
     /**
-     * How many methods of the path have top-tier (C2) code in use, as {@code jcmd PID Compiler.codelist} lists them;
-     * -1 when the command cannot be run. A hot method can sit in C1's tier 2 for seconds after the queues empty
-     * (compiled there while C2's queue was long, it moves on only when its counters next call on the policy), so
-     * an idle queue alone is not "the path is compiled": this count still growing under the warm-up's traffic says
-     * it is not yet.
-     */
-    int pathMethodsAtTopTier() {
-        try {
-            return pathMethodsAtTopTier((String) server.invoke(commands, "compilerCodelist",
-                    new Object[] {NO_ARGUMENTS}, SIGNATURE));
-        } catch (JMException | RuntimeException e) {
-            return -1;
-        }
-    }
-
-    /**
-     * Reads Compiler.codelist's text: one line per compiled method, "ID LEVEL STATE NAME(SIGNATURE) [ADDRESSES]",
-     * STATE 0 for code in use; counts those at level 4 whose class is the path's.
-     */
-    static int pathMethodsAtTopTier(String codelist) {
-        int count = 0;
-        for (String line : codelist.split("\n")) {
-            String[] fields = line.trim().split(" ", 4);
-            if (fields.length == 4 && fields[1].equals("4") && fields[2].equals("0")) {
-                for (String prefix : PATH) {
-                    if (fields[3].startsWith(prefix.strip())) {
-                        count++;
-                        break;
-                    }
-                }
-            }
-        }
-        return count;
-    }
-
-    /**
      * Reads Compiler.queue's text: a "Current compiles:" section with one line per compiler thread at work, then
      * "C1 compile queue:" and "C2 compile queue:", each "Empty" or one line per waiting method; each such line
      * names the method with its class's full name. Idle when no line names one of the path's.

@@ -177,14 +177,6 @@ public final class SelfWarmUp {
     }
 
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** How often, once the queues are idle, the compiled methods are listed (a list of some 5,000 lines). */
-    private static final long LIST_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-    /**
-     * Idle queues, and no method of the path newly at the top tier for this long, under the warm-up's traffic: the
-     * JIT is done with the path. Measured without it: methods C1 had compiled at tier 2 while C2's queue was long
-     * reached C2 only 1.6-3.4 s after READY=1 (benchmarks/RESULTS.md, "Warm start").
-     */
-    private static final long SETTLED_NANOS = TimeUnit.SECONDS.toNanos(1);
     // Once the clients have read their last replies, what the proxy still has to close.
     private static final Duration DRAIN = Duration.ofSeconds(2);
     // As health verdicts and reloads do, a new table now and then: the workers' refresh is compiled too.
@@ -192,8 +184,7 @@ public final class SelfWarmUp {
 
     /**
      * Samples the clients and the JIT until the clients have stopped by themselves (at most connections, the time
-     * bound, a failure) or, past the least connections, the JIT is done with the path: its queues idle at two
-     * samples in a row and no method of the path newly at the top tier for {@link #SETTLED_NANOS}; says why.
+     * bound, a failure) or, past the least connections, the JIT has been idle at two samples in a row; says why.
      * Publishes the private table again every {@link #CONNECTIONS_PER_TABLE} connections; runs {@code halfway} once
      * half the least connections are served.
      */
@@ -201,9 +192,6 @@ public final class SelfWarmUp {
             Runnable halfway) {
         JitActivity jit = JitActivity.ofThisJvm();
         int idleSamples = 0;
-        long listedAt = System.nanoTime() - LIST_NANOS;
-        int lastTopTier = -1;
-        long topTierSince = 0;
         int published = 0;
         boolean moved = false;
         while (!clients.finished()) {
@@ -219,17 +207,8 @@ public final class SelfWarmUp {
             }
             if (jit != null && completed >= bounds.atLeast()) {
                 idleSamples = jit.idle() ? idleSamples + 1 : 0;
-                long now = System.nanoTime();
-                if (idleSamples >= 2 && now - listedAt >= LIST_NANOS) {
-                    listedAt = now;
-                    int topTier = jit.pathMethodsAtTopTier();
-                    if (topTier != lastTopTier) {
-                        lastTopTier = topTier;
-                        topTierSince = now;
-                    }
-                    if (topTier < 0 || now - topTierSince >= SETTLED_NANOS) {
-                        return "until the JIT was idle";
-                    }
+                if (idleSamples == 2) {
+                    return "until the JIT was idle";
                 }
             }
         }

@@ -63,20 +63,4 @@ class JitActivityTest {
         assertThat(jit).isNotNull();
         jit.idle(); // runs the command: either answer is right at any moment
     }
-
-    /** Compiler.codelist's text as HotSpot 25 writes it: only the path's methods with C2 code in use count. */
-    @Test
-    void thePathsMethodsWithTopTierCodeInUseAreCounted() {
-        assertThat(JitActivity.pathMethodsAtTopTier("""
-                4141 4 0 lbd.dataplane.sched.WeightedRoundRobin.pick(Llbd/dataplane/table/ServiceTable;)I [0x00007f5db0ec7010, 0x00007f5db0ec71c0 - 0x00007f5db0ec7430]
-                4169 4 0 io.netty.channel.DefaultChannelPipeline.fireChannelActive()Lio/netty/channel/ChannelPipeline; [0x1, 0x2 - 0x3]
-                2991 2 0 lbd.dataplane.nat.ProxiedConnection.channelActive(Lio/netty/channel/ChannelHandlerContext;)V [0x1, 0x2 - 0x3]
-                3598 3 0 org.HdrHistogram.Histogram.incrementTotalCount()V [0x1, 0x2 - 0x3]
-                3601 4 0 org.HdrHistogram.AbstractHistogram.recordValue(J)V [0x1, 0x2 - 0x3]
-                3602 4 1 lbd.dataplane.nat.NatLoop.socketAddress(Llbd/config/model/Endpoint;)Ljava/net/InetSocketAddress; [0x1, 0x2 - 0x3]
-                20 4 0 jdk.internal.misc.Unsafe.compareAndSetLong(Ljava/lang/Object;JJJ)Z [0x1, 0x2 - 0x3]
-                10 0 0 java.lang.System.arraycopy(Ljava/lang/Object;ILjava/lang/Object;II)V [0x1, 0x2 - 0x3]
-                """)).isEqualTo(3);
-        assertThat(JitActivity.pathMethodsAtTopTier("859:\n")).isZero();
-    }
 }
