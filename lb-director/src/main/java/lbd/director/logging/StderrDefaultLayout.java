@@ -5,8 +5,6 @@ import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 
 /**
  * The lines lbd writes before {@link LogSetup} has read {@code logfile=}/{@code logformat=}, and all lines of the
@@ -17,15 +15,10 @@ import java.time.format.DateTimeFormatter;
  */
 final class StderrDefaultLayout extends LayoutBase<ILoggingEvent> {
 
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX")
-            .withZone(ZoneId.systemDefault());
-
     @Override
     public String doLayout(ILoggingEvent event) {
         StringBuilder line = new StringBuilder(128);
-        STAMP.formatTo(event.getInstant(), line);
-        String level = event.getLevel().toString();
-        line.append(' ').append(level).append(" ".repeat(Math.max(0, 5 - level.length())));
+        TextLayout.stampAndLevel(event, line);
         String logger = event.getLoggerName();
         line.append(" [").append(event.getThreadName()).append("] ").append(logger.substring(logger.lastIndexOf('.') + 1))
                 .append(": ").append(event.getFormattedMessage()).append(CoreConstants.LINE_SEPARATOR);

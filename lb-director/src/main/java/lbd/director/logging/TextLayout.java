@@ -21,11 +21,16 @@ final class TextLayout extends LayoutBase<ILoggingEvent> {
     @Override
     public String doLayout(ILoggingEvent event) {
         StringBuilder line = new StringBuilder(160);
+        stampAndLevel(event, line);
+        line.append(' ').append(body(event)).append('\n');
+        return line.toString();
+    }
+
+    /** What every lbd text line starts with: the time, ISO 8601 in the local zone, and the level padded to 5. */
+    static void stampAndLevel(ILoggingEvent event, StringBuilder line) {
         STAMP.formatTo(event.getInstant(), line);
         String level = event.getLevel().toString();
-        line.append(' ').append(level).append(" ".repeat(Math.max(0, 5 - level.length()))).append(' ');
-        line.append(body(event)).append('\n');
-        return line.toString();
+        line.append(' ').append(level).append(" ".repeat(Math.max(0, 5 - level.length())));
     }
 
     /** The message and the key-value pairs, on one line (also what syslog gets after its header). */
