@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peer comparison: the same loopback backends reached directly, through HAProxy (mode tcp), through nginx
-# (stream) and through lbd (one run per transport: io_uring, epoll, nio), interleaved, several repetitions;
+# (stream), through pen and through lbd (one run per transport: io_uring, epoll, nio), interleaved, several repetitions;
 # on request also with the client's address passed on: HAProxy send-proxy-v2, lbd proxyprotocol=v2 and
 # transparent=yes.
 # Installs nothing: it says what to apt-get install and exits non-zero when a tool is missing.
@@ -11,8 +11,8 @@ usage() {
     cat <<EOF
 Usage: benchmarks/peers/compare.sh [options]
 
-Measures, on 127.0.0.1 only, each target (direct, haproxy, nginx, lbd-io_uring, lbd-epoll, lbd-nio; and when
-named in --targets: haproxy-pp2, lbd-pp2, lbd-transparent):
+Measures, on 127.0.0.1 only, each target (direct, haproxy, nginx, pen, lbd-io_uring, lbd-epoll, lbd-nio; and
+when named in --targets: haproxy-pp2, lbd-pp2, lbd-transparent):
   keepalive  small HTTP GETs on keep-alive connections: req/s, p50/p99/p99.9 (wrk, not CO-corrected)
   connclose  one new TCP connection per request (Connection: close): conn/s
   bulk1m     1 MiB HTTP GETs: MB/s
@@ -30,15 +30,15 @@ Options:
   --reps N             repetitions, interleaved across targets (default 3)
   --duration S         seconds per measurement point (default 5)
   --threads N          worker threads per proxy: haproxy nbthread, nginx worker_processes,
-                       lbd --event-loops; also wrk -t (default 1)
+                       lbd --event-loops; also wrk -t (default 1). pen has one event loop whatever N is
   --proxy-cpus LIST    taskset CPU list for the proxies (default 0)
   --load-cpus LIST     taskset CPU list for wrk, iperf3 and the backends (default 1)
   --idle-conns N       idle connections for the memory test (default 10000; capped by the fd limit)
   --idle-settle S      the memory test reads a fresh proxy's RSS S seconds after it listens, and again S seconds
                        after its connections are all open (default 10; 0: at once, as before 2026-12-06)
   --connections N      wrk connections for keepalive/connclose (default 32)
-  --base-port P        first of 21 consecutive loopback ports (default 18080)
-  --targets LIST       comma-separated subset (default: the first six). The client's address passed on:
+  --base-port P        first of 23 consecutive loopback ports (default 18080)
+  --targets LIST       comma-separated subset (default: the first seven). The client's address passed on:
                          haproxy-pp2      HAProxy with send-proxy-v2 to an nginx listening with proxy_protocol
                          lbd-pp2          lbd (io_uring) with proxyprotocol=v2 to that nginx
                          lbd-transparent  lbd (io_uring) with transparent=yes; needs root: runs
@@ -72,7 +72,7 @@ idle_conns=10000
 idle_settle=10
 connections=32
 base_port=18080
-targets="direct,haproxy,nginx,lbd-io_uring,lbd-epoll,lbd-nio"
+targets="direct,haproxy,nginx,pen,lbd-io_uring,lbd-epoll,lbd-nio"
 workload_names="keepalive,connclose,bulk1m,iperf3,idle"
 latency_levels="50,80"
 latency_warmup=2
@@ -121,7 +121,7 @@ for l in "${latency_level_list[@]}"; do
     case "$l" in ''|*[!0-9]*) die "--latency-levels takes whole percentages (e.g. 50,80), got '$l'" ;; esac
     if [ "$l" -lt 1 ] || [ "$l" -gt 200 ]; then die "--latency-levels: each level must be within 1..200 %, got $l"; fi
 done
-if [ "$base_port" -lt 1024 ] || [ "$base_port" -gt 65500 ]; then die "--base-port must be within 1024..65500"; fi
+if [ "$base_port" -lt 1024 ] || [ "$base_port" -gt 65490 ]; then die "--base-port must be within 1024..65500"; fi
 
 # ---- tools: check, never install ---------------------------------------------------------------------------
 missing_pkgs=""
@@ -135,6 +135,7 @@ need_tool iperf3 iperf3
 need_tool python3 python3
 need_tool taskset util-linux
 need_tool timeout coreutils
+[[ ",$targets," != *",pen,"* ]] || need_tool pen pen
 nginx_stream_module=""
 for m in /usr/lib/nginx/modules/ngx_stream_module.so /usr/share/nginx/modules/ngx_stream_module.so; do
     [ -f "$m" ] && nginx_stream_module=$m
@@ -176,7 +177,7 @@ if has_workload latency; then
     fi
 fi
 for t in "${target_list[@]}"; do
-    case "$t" in direct|haproxy|nginx|lbd-io_uring|lbd-epoll|lbd-nio|haproxy-pp2|lbd-pp2|lbd-transparent) ;;
+    case "$t" in direct|haproxy|nginx|pen|lbd-io_uring|lbd-epoll|lbd-nio|haproxy-pp2|lbd-pp2|lbd-transparent) ;;
         *) die "unknown target '$t' in --targets" ;; esac
 done
 if [[ ",$targets," == *",lbd-transparent,"* ]] && [ "$(id -u)" -ne 0 ]; then
@@ -202,12 +203,12 @@ port_idle_bulk=$((base_port + 13))
 # the backend nginx also listens with proxy_protocol, for the pp2 targets
 port_backend_pp=$((base_port + 14))
 i=15
-for t in haproxy-pp2 lbd-pp2 lbd-transparent; do
+for t in haproxy-pp2 lbd-pp2 lbd-transparent pen; do
     port_http[$t]=$((base_port + i))
     port_bulk[$t]=$((base_port + i + 1))
     i=$((i + 2))
 done
-for p in $(seq "$base_port" $((base_port + 20))); do
+for p in $(seq "$base_port" $((base_port + 22))); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
         die "port 127.0.0.1:$p is already in use; stop what listens there or pick another range with --base-port"
     fi
@@ -380,6 +381,14 @@ EOF
             start "$name" "$proxy_cpus" nginx -p "$dir" -e "$dir/logs/error.log" -c "$dir/nginx.conf" -g 'daemon off;'
             wait_port "$name" "$http" 10
             ;;
+        pen)
+            # pen listens on one port per process: a second process, NAME-bulk, forwards the bulk port (halt
+            # stops both; the iperf3 workload counts that one's CPU). -r: round robin without its client table's
+            # stickiness, -x: room for the idle test's connections (default 500), -q: the others' backlog.
+            start "$name" "$proxy_cpus" pen -f -r -x "$maxconn" -q 4096 -t 5 "127.0.0.1:$http" "127.0.0.1:$port_backend"
+            start "$name-bulk" "$proxy_cpus" pen -f -r -x "$maxconn" -q 4096 -t 5 "127.0.0.1:$bulk" "127.0.0.1:$port_iperf"
+            wait_port "$name" "$http" 10 && wait_port "$name-bulk" "$bulk" 10
+            ;;
         lbd-*)
             # plain NAT per transport; the client's address passed on (proxyprotocol=v2, transparent=yes) on io_uring
             local transport=${target#lbd-} backend=$port_backend http_extra="" bulk_extra=""
@@ -424,8 +433,10 @@ EOF
     esac
 }
 
-# halt NAME: stops one process started by launch/start (SIGTERM; SIGKILL after 12 s) and forgets it
+# halt NAME: stops one process started by launch/start (SIGTERM; SIGKILL after 12 s) and forgets it, and
+# NAME-bulk with it where there is one (pen)
 halt() {
+    [ -z "${pid_of[$1-bulk]:-}" ] || halt "$1-bulk"
     local pid=${pid_of[$1]:-} deadline=$((SECONDS + 12)) p kept=()
     [ -n "$pid" ] || return 0
     kill -TERM "$pid" 2>/dev/null || true
@@ -445,7 +456,7 @@ if has_target lbd-transparent && ! "$repo/scripts/nat-director-setup.sh" status 
     undo_nat_setup=1
 fi
 
-for t in haproxy nginx lbd-io_uring lbd-epoll lbd-nio haproxy-pp2 lbd-pp2 lbd-transparent; do
+for t in haproxy nginx pen lbd-io_uring lbd-epoll lbd-nio haproxy-pp2 lbd-pp2 lbd-transparent; do
     has_target "$t" || continue
     if ! launch "$t" "$t" "${port_http[$t]}" "${port_bulk[$t]}"; then
         echo "compare.sh: skipping $t" >&2
@@ -508,6 +519,7 @@ per_s() { awk -v n="$1" -v us="$2" 'BEGIN { printf "%.1f", n / (us / 1e6) }'; }
 ms() { awk -v us="$1" 'BEGIN { if (us == "nan") print "nan"; else printf "%.3f", us / 1000 }'; }
 
 proxy_pid() { if [ "$1" != direct ]; then echo "${pid_of[$1]}"; fi; }
+bulk_pid() { if [ "$1" != direct ]; then echo "${pid_of[$1-bulk]:-${pid_of[$1]}}"; fi; } # the process moving iperf3's bytes
 cpu_of() { python3 "$here/peerstat.py" tree "$1" | awk '{ print $2 }'; }
 
 measure() { # measure REP TARGET WORKLOAD
@@ -541,6 +553,7 @@ measure() { # measure REP TARGET WORKLOAD
         iperf3)
             case "$t" in *-pp2) return 0 ;; esac # iperf3's server does not read a PROXY header
             local cpu0=0 cpu1=0 json="$work/iperf3.json" gbit bytes cpg=nan
+            pid=$(bulk_pid "$t")
             [ -n "$pid" ] && cpu0=$(cpu_of "$pid")
             client "$client_timeout" taskset -c "$load_cpus" iperf3 -c 127.0.0.1 -p "${port_bulk[$t]}" -t "$duration" -J >"$json" 2>"$work/iperf3.err"
             [ -n "$pid" ] && cpu1=$(cpu_of "$pid")
@@ -661,6 +674,7 @@ python3 "$here/peerstat.py" summarize "$raw" "$out"
     echo "kernel: $(uname -r)"
     echo "haproxy: $(haproxy -v | head -n 1)"
     echo "nginx: $(nginx -v 2>&1)"
+    if has_target pen; then echo "pen: $(dpkg-query -W -f '${Version}' pen 2>/dev/null || echo '?') (one event loop$( [ "$threads" -gt 1 ] && echo "; --threads $threads does not apply to it" ))"; fi
     echo "wrk: $(wrk -v 2>&1 | head -n 1)"
     echo "iperf3: $(iperf3 -v | head -n 1)"
     echo "java: $("$repo/bin/find-jdk" runtime 2>/dev/null || echo '?')"
