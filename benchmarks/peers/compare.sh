@@ -12,7 +12,7 @@ usage() {
 Usage: benchmarks/peers/compare.sh [options]
 
 Measures, on 127.0.0.1 only, each target (direct, haproxy, nginx, pen, lbd-io_uring, lbd-epoll, lbd-nio; and
-when named in --targets: haproxy-pp2, lbd-pp2, lbd-transparent):
+when named in --targets: haproxy-splice, haproxy-splice-always, haproxy-pp2, lbd-pp2, lbd-transparent):
   keepalive  small HTTP GETs on keep-alive connections: req/s, p50/p99/p99.9 (wrk, not CO-corrected)
   connclose  one new TCP connection per request (Connection: close): conn/s
   bulk1m     1 MiB HTTP GETs: MB/s
@@ -37,8 +37,12 @@ Options:
   --idle-settle S      the memory test reads a fresh proxy's RSS S seconds after it listens, and again S seconds
                        after its connections are all open (default 10; 0: at once, as before 2026-12-06)
   --connections N      wrk connections for keepalive/connclose (default 32)
-  --base-port P        first of 23 consecutive loopback ports (default 18080)
-  --targets LIST       comma-separated subset (default: the first seven). The client's address passed on:
+  --base-port P        first of 27 consecutive loopback ports (default 18080)
+  --targets LIST       comma-separated subset (default: the first seven). HAProxy at its best for bulk:
+                         haproxy-splice   HAProxy with option splice-auto (kernel splice where its heuristic
+                                          judges it pays; HAProxy 2.6 on loopback was seen never to splice)
+                         haproxy-splice-always  HAProxy with option splice-request and splice-response
+                       The client's address passed on:
                          haproxy-pp2      HAProxy with send-proxy-v2 to an nginx listening with proxy_protocol
                          lbd-pp2          lbd (io_uring) with proxyprotocol=v2 to that nginx
                          lbd-transparent  lbd (io_uring) with transparent=yes; needs root: runs
@@ -121,7 +125,7 @@ for l in "${latency_level_list[@]}"; do
     case "$l" in ''|*[!0-9]*) die "--latency-levels takes whole percentages (e.g. 50,80), got '$l'" ;; esac
     if [ "$l" -lt 1 ] || [ "$l" -gt 200 ]; then die "--latency-levels: each level must be within 1..200 %, got $l"; fi
 done
-if [ "$base_port" -lt 1024 ] || [ "$base_port" -gt 65490 ]; then die "--base-port must be within 1024..65500"; fi
+if [ "$base_port" -lt 1024 ] || [ "$base_port" -gt 65470 ]; then die "--base-port must be within 1024..65500"; fi
 
 # ---- tools: check, never install ---------------------------------------------------------------------------
 missing_pkgs=""
@@ -177,7 +181,7 @@ if has_workload latency; then
     fi
 fi
 for t in "${target_list[@]}"; do
-    case "$t" in direct|haproxy|nginx|pen|lbd-io_uring|lbd-epoll|lbd-nio|haproxy-pp2|lbd-pp2|lbd-transparent) ;;
+    case "$t" in direct|haproxy|nginx|pen|lbd-io_uring|lbd-epoll|lbd-nio|haproxy-splice|haproxy-splice-always|haproxy-pp2|lbd-pp2|lbd-transparent) ;;
         *) die "unknown target '$t' in --targets" ;; esac
 done
 if [[ ",$targets," == *",lbd-transparent,"* ]] && [ "$(id -u)" -ne 0 ]; then
@@ -203,12 +207,12 @@ port_idle_bulk=$((base_port + 13))
 # the backend nginx also listens with proxy_protocol, for the pp2 targets
 port_backend_pp=$((base_port + 14))
 i=15
-for t in haproxy-pp2 lbd-pp2 lbd-transparent pen; do
+for t in haproxy-pp2 lbd-pp2 lbd-transparent pen haproxy-splice haproxy-splice-always; do
     port_http[$t]=$((base_port + i))
     port_bulk[$t]=$((base_port + i + 1))
     i=$((i + 2))
 done
-for p in $(seq "$base_port" $((base_port + 22))); do
+for p in $(seq "$base_port" $((base_port + 26))); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
         die "port 127.0.0.1:$p is already in use; stop what listens there or pick another range with --base-port"
     fi
@@ -340,9 +344,12 @@ launch() {
     local target=$1 name=$2 http=$3 bulk=$4 dir="$work/$2"
     mkdir -p "$dir/logs"
     case "$target" in
-        haproxy|haproxy-pp2)
-            local backend="127.0.0.1:$port_backend"
+        haproxy|haproxy-pp2|haproxy-splice|haproxy-splice-always)
+            local backend="127.0.0.1:$port_backend" options=""
             [ "$target" = haproxy-pp2 ] && backend="127.0.0.1:$port_backend_pp send-proxy-v2"
+            [ "$target" = haproxy-splice ] && options="option splice-auto"
+            [ "$target" = haproxy-splice-always ] && options="option splice-request
+    option splice-response"
             cat >"$dir/haproxy.cfg" <<EOF
 global
     nbthread $threads
@@ -352,6 +359,7 @@ defaults
     timeout connect 5s
     timeout client 300s
     timeout server 300s
+    $options
 listen http
     bind 127.0.0.1:$http
     server backend $backend
@@ -456,7 +464,7 @@ if has_target lbd-transparent && ! "$repo/scripts/nat-director-setup.sh" status 
     undo_nat_setup=1
 fi
 
-for t in haproxy nginx pen lbd-io_uring lbd-epoll lbd-nio haproxy-pp2 lbd-pp2 lbd-transparent; do
+for t in haproxy nginx pen lbd-io_uring lbd-epoll lbd-nio haproxy-splice haproxy-splice-always haproxy-pp2 lbd-pp2 lbd-transparent; do
     has_target "$t" || continue
     if ! launch "$t" "$t" "${port_http[$t]}" "${port_bulk[$t]}"; then
         echo "compare.sh: skipping $t" >&2
