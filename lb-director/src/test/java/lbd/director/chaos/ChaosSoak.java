@@ -96,6 +96,7 @@ public final class ChaosSoak {
                 "-Xss512k", "-Xmx256m", "-XX:MaxDirectMemorySize=256m", "-XX:+ExitOnOutOfMemoryError")) {
             await().atMost(Duration.ofSeconds(60)).until(() -> TestHttp.get(vipPort).startsWith("This is RS"));
             assertThat(ControlClient.send(lbd.socket, new ControlRequest.Reload()).ok()).isTrue();
+            lbd.awaitIoPollers(Duration.ofSeconds(30));
             int fdsAtStart = lbd.openFds();
             int threadsAtStart = lbd.threadNames().size();
             report.println("elapsed_s\trequests\tfailed\tfailed_not_at_a_fault\tfaults\tlbd_fds\tlbd_threads"

@@ -126,8 +126,10 @@ class ChaosUnderLoadTest {
                 "-XX:TieredStopAtLevel=1", "-XX:-UseDynamicNumberOfCompilerThreads",
                 "-XX:-UseDynamicNumberOfGCThreads");
         await().atMost(Duration.ofSeconds(60)).until(() -> TestHttp.get(vipPort).startsWith("This is RS"));
-        // The reload and control-socket threads start with their first request: before any scenario counts.
+        // The reload and control-socket threads start with their first request, the JDK's socket pollers with the
+        // first health check that waits: before any scenario counts.
         assertThat(ControlClient.send(lbd.socket, new ControlRequest.Reload()).ok()).isTrue();
+        lbd.awaitIoPollers(Duration.ofSeconds(30));
     }
 
     @AfterAll
@@ -465,6 +467,7 @@ class ChaosUnderLoadTest {
      */
     private void underLoad(int faultLines, Scenario scenario) throws Exception {
         int fdsBefore = lbd.openFds();
+        List<String> fdsBeforeDescribed = lbd.describeFds();
         List<String> threadsBefore = lbd.threadNames();
         logOffset = lbd.log().length();
         List<LoadClient.Fault> faults;
@@ -490,7 +493,8 @@ class ChaosUnderLoadTest {
 
         // No leak, bounded memory.
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(lbd.openFds())
-                .as("lbd's descriptors once the scenario is over").isLessThanOrEqualTo(fdsBefore));
+                .as(() -> "lbd's descriptors once the scenario is over; added: " + added(fdsBeforeDescribed))
+                .isLessThanOrEqualTo(fdsBefore));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             List<String> threads = lbd.threadNames();
             List<String> added = new ArrayList<>(threads);
@@ -516,6 +520,29 @@ class ChaosUnderLoadTest {
     }
 
     // ---- helpers ----
+
+    /**
+     * lbd's descriptors now that were not open (to the same thing) in {@code before}, and lbd's own list of its
+     * connections ({@code lbadm -Lnc}): what a leak is, when there is one.
+     */
+    private String added(List<String> before) {
+        StringBuilder text = new StringBuilder();
+        try {
+            List<String> now = new ArrayList<>(lbd.describeFds());
+            before.forEach(now::remove);
+            text.append(now);
+        } catch (IOException e) {
+            text.append("(cannot read /proc: ").append(e.getMessage()).append(')');
+        }
+        try {
+            ControlReply connections = ControlClient.send(lbd.socket, new ControlRequest.ListConnections(true, false,
+                    false));
+            text.append("; lbadm -Lnc:\n").append(connections.body());
+        } catch (IOException e) {
+            text.append("; lbadm -Lnc failed: ").append(e.getMessage());
+        }
+        return text.toString();
+    }
 
     private String config(int weight) {
         StringBuilder reals = new StringBuilder();
