@@ -39,7 +39,7 @@ public final class ChaosRealServer {
         byte[] answer = ("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nThis is " + args[1] + "\n")
                 .getBytes(StandardCharsets.US_ASCII);
         InetAddress address = args.length > 2 ? InetAddress.getByName(args[2]) : InetAddress.getLoopbackAddress();
-        ServerSocket server = listen(port, address, answer);
+        Listener server = listen(port, address, answer);
         System.out.println("ready");
         System.out.flush();
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
@@ -79,12 +79,33 @@ public final class ChaosRealServer {
         System.exit(0); // the test closed our standard input: it is done with us
     }
 
+    /** A listening socket and the platform thread that accepts on it. */
+    private record Listener(ServerSocket socket, Thread acceptor) {
+
+        /**
+         * Closes the listening socket, and returns only once the kernel has closed it, so that "unlisten" is over
+         * when its "ok" is printed. {@link ServerSocket#close} alone returns before that: the acceptor, blocked in
+         * accept(2), still holds the socket until it is woken, and until then the kernel completes handshakes into
+         * its queue, which it resets at the real close (seen: a request started 3 ms after the "ok" failed with a
+         * reset, on a loaded machine).
+         */
+        void close() throws IOException {
+            socket.close();
+            try {
+                acceptor.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while the listener closed", e);
+            }
+        }
+    }
+
     /** Listens on {@code address:port} and serves each connection on a virtual thread, until closed. */
-    private static ServerSocket listen(int port, InetAddress address, byte[] answer) throws IOException {
+    private static Listener listen(int port, InetAddress address, byte[] answer) throws IOException {
         ServerSocket server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(address, port), 16_384);
-        Thread.ofPlatform().name("accept").start(() -> {
+        Thread acceptor = Thread.ofPlatform().name("accept").start(() -> {
             while (true) {
                 try {
                     Socket s = server.accept();
@@ -98,7 +119,7 @@ public final class ChaosRealServer {
                 }
             }
         });
-        return server;
+        return new Listener(server, acceptor);
     }
 
     private static void serve(Socket s, byte[] answer) {
