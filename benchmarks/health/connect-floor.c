@@ -165,6 +165,11 @@ int main(int argc, char **argv) {
                                     .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
             issued++;
             next += gap;
+            if (s < 0) { /* out of descriptors: the checks in flight pile up on a machine that is too busy */
+                if (failed == 0) perror("connect-floor: socket");
+                failed++;
+                continue;
+            }
             if (s >= MAX_FD) {
                 fprintf(stderr, "connect-floor: descriptor %d over %d\n", s, MAX_FD);
                 return 2;

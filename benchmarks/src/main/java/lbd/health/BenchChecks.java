@@ -22,7 +22,7 @@ final class BenchChecks {
     private BenchChecks() {
     }
 
-    static List<ConnectCheck> connectChecks(int servers, Consumer<CheckReport> sink) {
+    static List<SocketCheck> connectChecks(int servers, Consumer<CheckReport> sink) {
         if (servers % PER_SERVICE != 0) {
             throw new IllegalArgumentException("servers must be a multiple of " + PER_SERVICE + ": " + servers);
         }
@@ -40,14 +40,14 @@ final class BenchChecks {
         if (!(result instanceof ConfigResult.Loaded loaded)) {
             throw new IllegalStateException("health benchmark configuration rejected: " + result);
         }
-        List<ConnectCheck> checks = new ArrayList<>(servers);
+        List<SocketCheck> checks = new ArrayList<>(servers);
         long id = 1;
         for (VirtualService service : loaded.config().virtualServices()) {
             for (RealServer real : service.realServers()) {
                 // Steady state: the monitor already knows this server is up, for the reason every check gives.
-                RealServerStatus current = new RealServerStatus(real, HealthState.UP, ConnectCheck.CONNECTED, false,
+                RealServerStatus current = new RealServerStatus(real, HealthState.UP, SocketCheck.CONNECTED, false,
                         true);
-                checks.add(new ConnectCheck(id++, CheckSpec.of(service, real, Optional.empty()), current,
+                checks.add(new SocketCheck(id++, CheckSpec.of(service, real, Optional.empty()), current,
                         LastCheck.none(), sink, MonitorLine.none()));
             }
         }

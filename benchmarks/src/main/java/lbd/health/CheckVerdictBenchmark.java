@@ -18,8 +18,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * What a finished probe costs the checker besides I/O: the probe duration written to its {@link LastCheck}, then
- * {@link ConnectCheck#verdict} — the {@link RealServerHealth} state machine and the {@link PublishedVerdict}
- * comparison that decides whether the monitor hears about it. The real {@code ConnectCheck} code, over 10,000
+ * {@link SocketCheck#verdict} — the {@link RealServerHealth} state machine and the {@link PublishedVerdict}
+ * comparison that decides whether the monitor hears about it. The real {@code SocketCheck} code, over 10,000
  * servers taken in turn (so their state is not all in L1). In steady state nothing changes and nothing is sent:
  * 0 B/op is expected; the run fails if a report was sent.
  *
@@ -39,24 +39,24 @@ public class CheckVerdictBenchmark {
 
     private static final int SERVERS = 10_000;
 
-    private ConnectCheck[] checks;
+    private SocketCheck[] checks;
     private int next;
     private long reports;
     private long reportsAtStart;
 
     @Setup(Level.Trial)
     public void setUp() {
-        List<ConnectCheck> list = BenchChecks.connectChecks(SERVERS, report -> reports++);
-        checks = list.toArray(new ConnectCheck[0]);
+        List<SocketCheck> list = BenchChecks.connectChecks(SERVERS, report -> reports++);
+        checks = list.toArray(new SocketCheck[0]);
     }
 
     /** Puts every server in the state the benchmark keeps it in, then counts reports from there on. */
     @Setup(Level.Iteration)
     public void settle(BenchmarkParams params) {
         boolean down = params.getBenchmark().endsWith(".downSteady");
-        for (ConnectCheck c : checks) {
+        for (SocketCheck c : checks) {
             for (int i = 0; i < 3; i++) {
-                c.verdict(!down, down ? c.timedOut : ConnectCheck.CONNECTED, false);
+                c.verdict(!down, down ? c.timedOut : SocketCheck.CONNECTED, false);
             }
         }
         reportsAtStart = reports;
@@ -71,21 +71,21 @@ public class CheckVerdictBenchmark {
 
     @Benchmark
     public HealthState up() {
-        ConnectCheck c = nextCheck();
+        SocketCheck c = nextCheck();
         c.lastCheck.record(120_000);
-        c.verdict(true, ConnectCheck.CONNECTED, false);
+        c.verdict(true, SocketCheck.CONNECTED, false);
         return c.state();
     }
 
     @Benchmark
     public HealthState downSteady() {
-        ConnectCheck c = nextCheck();
+        SocketCheck c = nextCheck();
         c.lastCheck.record(2_000_000_000L);
         c.verdict(false, c.timedOut, false);
         return c.state();
     }
 
-    private ConnectCheck nextCheck() {
+    private SocketCheck nextCheck() {
         int i = next;
         next = i + 1 == checks.length ? 0 : i + 1;
         return checks[i];

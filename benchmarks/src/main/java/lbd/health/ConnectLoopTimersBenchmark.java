@@ -19,14 +19,14 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The checktype=connect scheduler without I/O: {@code ConnectLoop}'s timer-wheel work for {@code servers} real
- * servers checked every second, one loop wake per operation. ConnectLoop's loop methods are private and its
+ * The checktype=connect scheduler without I/O: {@code SocketCheckLoop}'s timer-wheel work for {@code servers} real
+ * servers checked every second, one loop wake per operation. SocketCheckLoop's loop methods are private and its
  * thread is tied to a Selector, so this repeats its steps (on the same {@link DueTimers} it uses: Agrona's wheel,
- * tick 2^22 ns, 256 ticks, timer-id map, poll-then-act order) around the real {@link ConnectCheck}s:
+ * tick 2^22 ns, 256 ticks, timer-id map, poll-then-act order) around the real {@link SocketCheck}s:
  *
  * <ol>
  *   <li>the connects begun on the previous wake complete (what {@code onReady} does when the selector reports
- *   them): cancel the connect-timeout timer, record the probe duration, {@link ConnectCheck#verdict}, schedule
+ *   them): cancel the connect-timeout timer, record the probe duration, {@link SocketCheck#verdict}, schedule
  *   the next check at start + checkinterval;</li>
  *   <li>{@code expireTimers}: poll the wheel up to now and begin every check that came due: note the start,
  *   schedule its connect timeout (the SocketChannel open/connect/register is the I/O left out).</li>
@@ -63,13 +63,13 @@ public class ConnectLoopTimersBenchmark {
         }
     }
 
-    /** A check and whether a (simulated) connect is in flight, which ConnectCheck keeps as its SocketChannel. */
+    /** A check and whether a (simulated) connect is in flight, which SocketCheck keeps as its SocketChannel. */
     private static final class Probe extends DueTimers.Entry {
-        final ConnectCheck check;
+        final SocketCheck check;
         boolean connecting;
         long completedChecks;
 
-        Probe(ConnectCheck check) {
+        Probe(SocketCheck check) {
             this.check = check;
         }
     }
@@ -87,14 +87,14 @@ public class ConnectLoopTimersBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        List<ConnectCheck> checks = BenchChecks.connectChecks(servers, report -> reports++);
+        List<SocketCheck> checks = BenchChecks.connectChecks(servers, report -> reports++);
         probes = new Probe[checks.size()];
         now = System.nanoTime(); // DueTimers starts an idle wheel from the real clock; the virtual one runs ahead
         timers = new DueTimers<>(now);
         long interval = checks.getFirst().intervalNanos;
         for (int i = 0; i < probes.length; i++) {
             probes[i] = new Probe(checks.get(i));
-            // ConnectLoop.add spreads first checks at random over the interval; evenly here, so runs repeat.
+            // SocketCheckLoop.add spreads first checks at random over the interval; evenly here, so runs repeat.
             schedule(probes[i], now + interval * i / probes.length);
         }
     }
@@ -113,7 +113,7 @@ public class ConnectLoopTimersBenchmark {
         }
         long elapsed = (wakes - wakesAtStart) * TICK_NANOS;
         // A check begins on the first wake at or after its deadline, and the next is due checkinterval after
-        // that start: the period is the interval rounded up to whole ticks (as in ConnectLoop: 239 ticks ≈ 1.002 s).
+        // that start: the period is the interval rounded up to whole ticks (as in SocketCheckLoop: 239 ticks ≈ 1.002 s).
         long period = (probes[0].check.intervalNanos + TICK_NANOS - 1) / TICK_NANOS * TICK_NANOS;
         long interval = probes[0].check.intervalNanos;
         long expected = servers * elapsed / period;
@@ -144,7 +144,7 @@ public class ConnectLoopTimersBenchmark {
             Probe p = ready.get(i);
             cancelTimer(p);
             long took = System.nanoTime() - now; // onReady ends the probe at System.nanoTime()
-            end(p, true, ConnectCheck.CONNECTED, now, took);
+            end(p, true, SocketCheck.CONNECTED, now, took);
         }
         ready.clear();
     }

@@ -8,7 +8,7 @@ import org.agrona.DeadlineTimerWheel;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
- * The "next check due" timers of one check loop ({@link CheckScheduler}, {@link ConnectLoop}): an Agrona timer
+ * The "next check due" timers of one check loop ({@link CheckScheduler}, {@link SocketCheckLoop}): an Agrona timer
  * wheel of at most one timer per entry, polled by the loop's thread, which alone owns it. Due entries are
  * collected into a list and acted on by the loop after polling, never inside it: acting schedules timers, which
  * a wheel mid-poll should not see. Scheduling, cancelling and expiring allocate nothing once the maps have grown.

@@ -38,8 +38,9 @@ import lbd.config.model.VirtualServiceKey;
 /**
  * Health checking of every real server of a {@link ClusterConfig}, as ldirectord does it.
  *
- * <p>Threads: checktype=connect servers are checked by one platform thread, {@link ConnectLoop} (non-blocking
- * connects and a timer wheel); every other checked real server waits for its next check on the timer wheel of
+ * <p>Threads: checktype=connect servers, and negotiate HTTP checks over plain TCP, are checked by one platform
+ * thread, {@link SocketCheckLoop} (non-blocking sockets and a timer wheel); every other checked real server waits
+ * for its next check on the timer wheel of
  * {@link CheckScheduler}, which runs each check of its {@link ServerChecker} on a new virtual thread. Either way
  * probes of one server never overlap and a hung server delays nobody
  * else. Checkers report only what an operator can see change; probe durations are read live through
@@ -82,7 +83,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     // Verdicts handed over by the process before this one (lbd upgrade); each is taken by its server's first
     // tracking. Written before the first apply (whose message on the inbox publishes it to the event thread).
     private Map<RealServerKey, InheritedVerdict> inherited = new HashMap<>();
-    private ConnectLoop connectLoop; // started with the first checktype=connect server
+    private SocketCheckLoop socketLoop; // started with the first server it checks
     private CheckScheduler scheduler; // started with the first server of another checktype
 
     public HealthMonitor(HealthListener listener) {
@@ -182,7 +183,7 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
         /** Which checker may report for this server (0: none); reports of retired checkers are ignored. */
         long checkerId;
         ServerChecker checker;     // a blocking check on the shared scheduler, or
-        ConnectCheck connectCheck; // a check on the shared connect loop
+        SocketCheck loopCheck;     // a check on the shared socket loop
 
         Tracked(CheckSpec spec, MonitorLine monitor, RealServerStatus status) {
             this.spec = spec;
@@ -355,11 +356,17 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
         Tracked tracked = new Tracked(spec, monitor, status);
         tracked.checkerId = ++lastCheckerId;
         if (type == CheckType.CONNECT && spec.server().service().protocol() == Protocol.TCP) {
-            tracked.connectCheck = new ConnectCheck(tracked.checkerId, spec, status, status.timing(), this::report,
+            tracked.loopCheck = new SocketCheck(tracked.checkerId, spec, status, status.timing(), this::report,
                     monitor);
-            connectLoop().add(tracked.connectCheck);
+            socketLoop().add(tracked.loopCheck);
+            return tracked;
+        }
+        Probe probe = Probes.forSpec(spec).orElseThrow();
+        if (type == CheckType.NEGOTIATE && probe instanceof HttpProbe http && http.runsOnLoop()) {
+            tracked.loopCheck = new SocketCheck(tracked.checkerId, spec, http, status, status.timing(), this::report,
+                    monitor);
+            socketLoop().add(tracked.loopCheck);
         } else {
-            Probe probe = Probes.forSpec(spec).orElseThrow();
             tracked.checker = new ServerChecker(tracked.checkerId, spec, probe, status, status.timing(),
                     this::report, monitor, scheduler());
             scheduler.add(tracked.checker);
@@ -394,11 +401,11 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
     }
 
     /** The shared loop of checktype=connect, started with the first such server. */
-    private ConnectLoop connectLoop() {
-        if (connectLoop == null) {
-            connectLoop = new ConnectLoop();
+    private SocketCheckLoop socketLoop() {
+        if (socketLoop == null) {
+            socketLoop = new SocketCheckLoop();
         }
-        return connectLoop;
+        return socketLoop;
     }
 
     /** The shared timer of every other checktype, started with the first such server. */
@@ -478,12 +485,12 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
         if (tracked.checker != null) {
             scheduler.stop(tracked.checker);
         }
-        if (tracked.connectCheck != null) {
-            connectLoop.stop(tracked.connectCheck);
+        if (tracked.loopCheck != null) {
+            socketLoop.stop(tracked.loopCheck);
         }
         tracked.checkerId = 0;
         tracked.checker = null;
-        tracked.connectCheck = null;
+        tracked.loopCheck = null;
     }
 
     private void stopAllCheckers() {
@@ -494,9 +501,9 @@ public final class HealthMonitor implements HealthView, AutoCloseable {
             }
             stopChecker(tracked);
         }
-        if (connectLoop != null) {
-            connectLoop.close();
-            connectLoop = null;
+        if (socketLoop != null) {
+            socketLoop.close();
+            socketLoop = null;
         }
         if (scheduler != null) {
             scheduler.close(); // after every checker is stopped: a probe it starts now ends at once

@@ -6,9 +6,12 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -40,8 +43,11 @@ public final class HttpProbe implements Probe {
     private final Duration connectTimeout;
     private final Duration timeout;
     private final ProxyProtocol proxyHeader;
-    private static final int INITIAL_BUFFER = 4 * 1024; // most check pages fit; 10,000 servers hold 40 MB
-    private byte[] buffer = new byte[INITIAL_BUFFER]; // owned by the checker thread; grows for big bodies
+    /** Most check pages fit; a blocking probe holds one while it runs, a loop's check borrows one. */
+    static final int INITIAL_BUFFER = 4 * 1024;
+    /** Owned by the checker thread; made at the first blocking check (a check on the loop never needs it). */
+    private byte[] buffer;
+    private final String timedOut;
 
     public HttpProbe(CheckSpec spec, boolean tls) {
         this(spec, tls, false);
@@ -76,6 +82,7 @@ public final class HttpProbe implements Probe {
             this.head = spec.check().httpMethod().equalsIgnoreCase("HEAD");
             this.receive = ReceivePattern.of(spec.receive());
             this.proxyHeader = spec.proxyHeader(); // the real server is the proxy the check connects to
+            this.timedOut = "negotiate: " + IoFailures.describe(new SocketTimeoutException(), timeout);
             return;
         }
         URI absolute = parseAbsolute(requested);
@@ -97,6 +104,7 @@ public final class HttpProbe implements Probe {
         this.receive = ReceivePattern.of(spec.receive());
         // A request for another host (an absolute URL) goes to that host, which is not the real server: no header.
         this.proxyHeader = absolute != null ? ProxyProtocol.OFF : spec.proxyHeader();
+        this.timedOut = "negotiate: " + IoFailures.describe(new SocketTimeoutException(), timeout);
     }
 
     private byte[] requestBytes(CheckSpec spec, String target) {
@@ -113,6 +121,9 @@ public final class HttpProbe implements Probe {
             return ProbeResult.down(receive.invalidReason());
         }
         Deadline deadline = Deadline.after(timeout);
+        if (buffer == null) {
+            buffer = new byte[INITIAL_BUFFER];
+        }
         int length;
         try {
             length = exchange(deadline);
@@ -120,15 +131,74 @@ public final class HttpProbe implements Probe {
             if (Thread.currentThread().isInterrupted()) {
                 throw new InterruptedException("http probe stopped");
             }
-            return ProbeResult.down("negotiate: " + IoFailures.describe(e, timeout));
+            return failed(e);
         }
         try {
-            return judge(length);
+            return judge(buffer, length);
         } finally {
             if (buffer.length > INITIAL_BUFFER) {
                 buffer = new byte[INITIAL_BUFFER]; // do not keep a megabyte per server between checks
             }
         }
+    }
+
+    // ---- the same check, run without a thread of its own by SocketCheckLoop (plain TCP to the real server) ----
+
+    /**
+     * True when this check can run on the {@link SocketCheckLoop}: plain TCP (no TLS) to a fixed address (not an
+     * absolute URL's host, which is resolved per check). The loop then connects, writes {@link #loopRequest()},
+     * reads until {@link #complete}, and judges with {@link #judge} — the rules {@link #check()} uses.
+     */
+    boolean runsOnLoop() {
+        return !tls && fixedTarget.isPresent();
+    }
+
+    InetSocketAddress loopTarget() {
+        return fixedTarget.orElseThrow();
+    }
+
+    /** What the loop writes once connected: the PROXY header (if any) and the request, in one buffer. */
+    ByteBuffer loopRequest() {
+        byte[] header = CheckProxyHeader.bytes(proxyHeader);
+        byte[] all = Arrays.copyOf(header, header.length + request.length);
+        System.arraycopy(request, 0, all, header.length, request.length);
+        return ByteBuffer.wrap(all).asReadOnlyBuffer();
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** Why every check fails before any I/O (an invalid receive pattern), or null. */
+    String invalidReason() {
+        return receive.invalidReason();
+    }
+
+    /** The result of an I/O failure, in the words of {@link IoFailures}. */
+    ProbeResult failed(IOException e) {
+        return ProbeResult.down("negotiate: " + IoFailures.describe(e, timeout));
+    }
+
+    /** The reason of a check that ran out of negotiatetimeout (built once). */
+    String timedOut() {
+        return timedOut;
+    }
+
+    /**
+     * Whether the response in {@code buf[0, length)} is whole: its headers have ended and its Content-Length (none
+     * for HEAD) has arrived. Without a Content-Length the body ends when the server closes.
+     */
+    boolean complete(byte[] buf, int length) {
+        int bodyStart = HttpResponse.headerEnd(buf, length);
+        if (bodyStart < 0) {
+            return false;
+        }
+        long expected = head ? 0 : HttpResponse.contentLength(buf, bodyStart);
+        return expected >= 0 && length - bodyStart >= expected;
     }
 
     private int exchange(Deadline deadline) throws IOException {
@@ -163,36 +233,28 @@ public final class HttpProbe implements Probe {
     private int readResponse(Socket socket, Deadline deadline) throws IOException {
         InputStream in = socket.getInputStream();
         int length = 0;
-        int bodyStart = -1;
-        long expected = -1;
         while (true) {
             socket.setSoTimeout(deadline.remainingMillis());
             if (length == buffer.length) {
                 if (buffer.length >= MAX_RESPONSE) {
                     break;
                 }
-                buffer = java.util.Arrays.copyOf(buffer, Math.min(MAX_RESPONSE, buffer.length * 2));
+                buffer = Arrays.copyOf(buffer, Math.min(MAX_RESPONSE, buffer.length * 2));
             }
             int n = in.read(buffer, length, buffer.length - length);
             if (n < 0) {
                 break;
             }
             length += n;
-            if (bodyStart < 0) {
-                bodyStart = HttpResponse.headerEnd(buffer, length);
-                if (bodyStart >= 0) {
-                    expected = head ? 0 : HttpResponse.contentLength(buffer, bodyStart);
-                }
-            }
-            if (bodyStart >= 0 && expected >= 0 && length - bodyStart >= expected) {
+            if (complete(buffer, length)) {
                 break;
             }
         }
         return length;
     }
 
-    private ProbeResult judge(int length) {
-        byte[] buf = buffer;
+    /** The verdict on a response of {@code length} bytes in {@code buf} (all that arrived, up to MAX_RESPONSE). */
+    ProbeResult judge(byte[] buf, int length) {
         int bodyStart = HttpResponse.headerEnd(buf, length);
         if (bodyStart < 0) {
             return ProbeResult.down(length == 0 ? "negotiate: connection closed without a response"

@@ -8,7 +8,7 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * One maintenancedir as the {@link ConnectLoop} sees it: listed at most once per checkinterval and shared by
+ * One maintenancedir as the {@link SocketCheckLoop} sees it: listed at most once per checkinterval and shared by
  * every server the loop checks, instead of two stat() calls per server per check (measured: about 5 µs of
  * kernel time per check). A file is therefore noticed within two intervals rather than one. Owned by the
  * loop's thread.

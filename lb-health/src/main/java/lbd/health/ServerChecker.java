@@ -12,7 +12,8 @@ import lbd.config.model.CheckType;
  * thread runs {@link #run()} — probe, feed the state machine, record the probe's duration in place, tell the
  * monitor only what changed — and hands the checker back to be due {@code checkinterval} after the probe
  * started. The scheduler starts a probe only for a checker it holds, so probes of one server never overlap, and
- * a server that hangs only delays its own next check. (checktype=connect runs on {@link ConnectLoop} instead.)
+ * a server that hangs only delays its own next check. (checktype=connect, and HTTP checks over plain TCP, run on
+ * {@link SocketCheckLoop} instead.)
  */
 final class ServerChecker extends DueTimers.Entry implements Runnable {
 

@@ -1,20 +1,34 @@
 package lbd.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+import lbd.config.model.RealServer;
 import lbd.config.model.ServiceType;
 
+/**
+ * service=http with checktype=negotiate, each case twice: through {@link HttpProbe#check()} (a blocking socket, as
+ * HTTPS and absolute-URL checks run) and through the monitor's {@link SocketCheckLoop} (non-blocking, as every
+ * plain HTTP check to its real server runs): the same request, and the same verdict in the same words.
+ */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class HttpProbeTest {
+
+    /** Which implementation runs the check. */
+    enum Runner {
+        BLOCKING, LOOP
+    }
 
     private TestHttpServer http;
     private final TestConfig config = TestConfig.negotiate(ServiceType.HTTP);
@@ -24,6 +38,7 @@ class HttpProbeTest {
         http = new TestHttpServer();
         config.request = Optional.of("lbcheck.html");
         config.receive = Optional.of("found");
+        config.interval = Duration.ofMinutes(1); // the loop's first check comes within a second; no second one
     }
 
     @AfterEach
@@ -31,75 +46,101 @@ class HttpProbeTest {
         http.close();
     }
 
-    private ProbeResult check() throws InterruptedException {
-        return new HttpProbe(config.spec(http.port()), false).check();
+    private ProbeResult check(Runner runner) throws InterruptedException {
+        return check(runner, config.real(http.port()));
     }
 
-    @Test
-    void sendsLdirectordsRequestAndMatchesReceive() throws Exception {
-        ProbeResult result = check();
+    /** One check of {@code real}, as its verdict's state and reason. */
+    private ProbeResult check(Runner runner, RealServer real) throws InterruptedException {
+        if (runner == Runner.BLOCKING) {
+            return new HttpProbe(config.spec(real), false).check();
+        }
+        assertThat(new HttpProbe(config.spec(real), false).runsOnLoop()).isTrue();
+        try (HealthMonitor monitor = new HealthMonitor(HealthListener.NONE).start()) {
+            monitor.apply(config.cluster(List.of(real)));
+            await().atMost(Duration.ofSeconds(8)).until(
+                    () -> MonitorView.status(monitor, config.key(), real.address().port()).lastCheck().isPresent());
+            RealServerStatus status = MonitorView.status(monitor, config.key(), real.address().port());
+            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                    .as("checked on the socket loop, not by a probe thread").contains("lbd-health-sockets")
+                    .doesNotContain("lbd-health-checks");
+            return new ProbeResult(status.state() == HealthState.UP, status.reason());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void sendsLdirectordsRequestAndMatchesReceive(Runner runner) throws Exception {
+        ProbeResult result = check(runner);
         assertThat(result).isEqualTo(ProbeResult.up("negotiate: HTTP 200"));
         assertThat(http.requestLines).containsExactly("GET /lbcheck.html HTTP/1.0");
         assertThat(http.hosts).containsExactly("127.0.0.1"); // no virtualhost: the real server's IP
     }
 
-    @Test
-    void receiveIsARegularExpressionFoundAnywhereInTheBody() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void receiveIsARegularExpressionFoundAnywhereInTheBody(Runner runner) throws Exception {
         config.receive = Optional.of("st[a-z]+us: ?ok");
         http.answer(200, "<html>\nstatus:ok\n</html>");
-        assertThat(check().up()).isTrue();
+        assertThat(check(runner).up()).isTrue();
     }
 
-    @Test
-    void downWhenReceiveIsNotMatched() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void downWhenReceiveIsNotMatched(Runner runner) throws Exception {
         http.answer(200, "x".repeat(4096));
-        ProbeResult result = check();
+        ProbeResult result = check(runner);
         assertThat(result.up()).isFalse();
         assertThat(result.detail()).isEqualTo("negotiate: receive \"found\" not matched (HTTP 200, 4 KB)");
     }
 
-    @Test
-    void downOnStatus500EvenWhenTheBodyMatches() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void downOnStatus500EvenWhenTheBodyMatches(Runner runner) throws Exception {
         http.answer(500, "found");
-        ProbeResult result = check();
+        ProbeResult result = check(runner);
         assertThat(result.up()).isFalse();
         assertThat(result.detail()).isEqualTo("negotiate: HTTP 500 Internal Server Error");
     }
 
-    @Test
-    void redirectsCountAsAnswers() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void redirectsCountAsAnswers(Runner runner) throws Exception {
         config.receive = Optional.empty();
         http.answer(302, "");
-        assertThat(check().up()).isTrue();
+        assertThat(check(runner).up()).isTrue();
     }
 
-    @Test
-    void virtualhostIsSentAsHostAndHttpmethodIsUsed() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void virtualhostIsSentAsHostAndHttpmethodIsUsed(Runner runner) throws Exception {
         config.virtualHost = Optional.of("www.example.org");
         config.httpMethod = "HEAD";
         config.receive = Optional.empty();
-        assertThat(check().up()).isTrue();
+        assertThat(check(runner).up()).isTrue();
         assertThat(http.hosts).containsExactly("www.example.org");
         assertThat(http.requestLines).containsExactly("HEAD /lbcheck.html HTTP/1.0");
     }
 
-    @Test
-    void perRealServerRequestAndReceiveOverrideTheServices() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void perRealServerRequestAndReceiveOverrideTheServices(Runner runner) throws Exception {
         http.answer(200, "alive");
-        var real = config.real(http.port());
-        real = new lbd.config.model.RealServer(real.key(), real.forwarding(), 1,
+        RealServer real = config.real(http.port());
+        real = new RealServer(real.key(), real.forwarding(), 1,
                 Optional.of("/health"), Optional.of("ali.e"), 1);
-        ProbeResult result = new HttpProbe(config.spec(real), false).check();
+        ProbeResult result = check(runner, real);
         assertThat(result.up()).isTrue();
         assertThat(http.requestLines).containsExactly("GET /health HTTP/1.0");
     }
 
-    @Test
-    void aServerThatNeverAnswersTimesOutAtNegotiatetimeout() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void aServerThatNeverAnswersTimesOutAtNegotiatetimeout(Runner runner) throws Exception {
         config.negotiateTimeout = Duration.ofMillis(300);
         try (HungServer hung = new HungServer()) {
             long start = System.nanoTime();
-            ProbeResult result = new HttpProbe(config.spec(hung.port()), false).check();
+            ProbeResult result = check(runner, config.real(hung.port()));
             long tookMs = (System.nanoTime() - start) / 1_000_000;
             assertThat(result.up()).isFalse();
             assertThat(result.detail()).isEqualTo("negotiate: timed out after 300 ms");
@@ -107,18 +148,34 @@ class HttpProbeTest {
         }
     }
 
-    @Test
-    void checkportIsCheckedInsteadOfTheRealServersPort() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void checkportIsCheckedInsteadOfTheRealServersPort(Runner runner) throws Exception {
         config.checkPort = Optional.of(http.port());
-        ProbeResult result = new HttpProbe(config.spec(9), false).check(); // port 9 is not listening
+        ProbeResult result = check(runner, config.real(9)); // port 9 is not listening
         assertThat(result.up()).isTrue();
     }
 
-    @Test
-    void anInvalidReceiveSaysWhatToFix() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void anInvalidReceiveSaysWhatToFix(Runner runner) throws Exception {
         config.receive = Optional.of("found(");
-        ProbeResult result = check();
+        ProbeResult result = check(runner);
         assertThat(result.up()).isFalse();
         assertThat(result.detail()).startsWith("negotiate: receive \"found(\" is not a valid regular expression");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void aRefusedConnectIsDownWithTheReason(Runner runner) throws Exception {
+        ProbeResult result = check(runner, config.real(MonitorView.closedPort()));
+        assertThat(result).isEqualTo(ProbeResult.down("negotiate: connection refused"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Runner.class)
+    void aLongBodyIsReadToItsContentLengthAndMatchedAtItsEnd(Runner runner) throws Exception {
+        http.answer(200, "y".repeat(100_000) + "found");
+        assertThat(check(runner)).isEqualTo(ProbeResult.up("negotiate: HTTP 200"));
     }
 }

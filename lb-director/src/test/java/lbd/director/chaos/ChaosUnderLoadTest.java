@@ -127,7 +127,7 @@ class ChaosUnderLoadTest {
                 "-XX:-UseDynamicNumberOfGCThreads");
         await().atMost(Duration.ofSeconds(60)).until(() -> TestHttp.get(vipPort).startsWith("This is RS"));
         // The reload and control-socket threads start with their first request, the JDK's socket pollers with the
-        // first health check that waits: before any scenario counts.
+        // first virtual thread that waits on a socket: before any scenario counts.
         assertThat(ControlClient.send(lbd.socket, new ControlRequest.Reload()).ok()).isTrue();
         lbd.awaitIoPollers(Duration.ofSeconds(30));
     }

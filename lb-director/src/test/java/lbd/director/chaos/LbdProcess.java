@@ -2,10 +2,15 @@ package lbd.director.chaos;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,14 +112,25 @@ final class LbdProcess implements AutoCloseable {
     }
 
     /**
-     * Waits (up to {@code bound}) until the JDK's virtual-thread I/O pollers run in lbd, so that a count of its
-     * descriptors and threads taken after this includes them. The JDK starts them when a virtual thread first waits
-     * on a socket — in lbd, a health check waiting for its answer, which the first checks need not do — and they
-     * stay: a thread named MasterPoller (JDK 25) and four epoll descriptors. Seen: a scenario's "before" taken
-     * ahead of them and its "after" with them, four descriptors more, reported as a leak.
+     * Makes the JDK's virtual-thread I/O pollers start in lbd, and waits (up to {@code bound}) until they run, so
+     * that a count of its descriptors and threads taken after this includes them. The JDK starts them when a virtual
+     * thread first waits on a socket, and they stay: a thread named MasterPoller (JDK 25) and four epoll
+     * descriptors. Seen: a scenario's "before" taken ahead of them and its "after" with them, four descriptors
+     * more, reported as a leak. Health checks no longer start them (they run on lbd's own selector loop), so this
+     * makes one wait: a control-socket client that connects and sends its line only once the pollers are up —
+     * lbd's virtual thread serving it waits for that line on the socket meanwhile.
      */
-    void awaitIoPollers(Duration bound) {
-        org.awaitility.Awaitility.await().atMost(bound).until(() -> threadNames().contains("MasterPoller"));
+    void awaitIoPollers(Duration bound) throws IOException {
+        try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            client.connect(UnixDomainSocketAddress.of(socket));
+            org.awaitility.Awaitility.await().atMost(bound).until(() -> threadNames().contains("MasterPoller"));
+            client.write(ByteBuffer.wrap("ping\n".getBytes(StandardCharsets.US_ASCII)));
+            client.shutdownOutput();
+            ByteBuffer reply = ByteBuffer.allocate(1024);
+            while (client.read(reply.clear()) >= 0) {
+                // the reply to ping; only its end matters
+            }
+        }
     }
 
     /** The names of the process's threads (/proc/PID/task/TID/comm), sorted. */

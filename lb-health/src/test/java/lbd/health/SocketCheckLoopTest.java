@@ -25,10 +25,10 @@ import lbd.config.model.VirtualServiceKey;
 
 /** checktype=connect on the shared non-blocking loop, observed through the monitor, against loopback servers. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class ConnectLoopTest {
+class SocketCheckLoopTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
-    private static final String LOOP_THREAD = "lbd-health-connect";
+    private static final String LOOP_THREAD = "lbd-health-sockets";
 
     private final RecordingListener listener = new RecordingListener();
     private final HealthMonitor monitor = new HealthMonitor(listener).start();

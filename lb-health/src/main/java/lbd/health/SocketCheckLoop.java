@@ -1,0 +1,417 @@
+package lbd.health;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The checks that need no thread of their own, for every such real server on one platform thread: checktype=connect,
+ * and checktype=negotiate with service=http or http_proxy over plain TCP (connect, write the request, read the
+ * response; {@link HttpProbe} keeps the request and the rules for judging it, which its blocking
+ * {@link HttpProbe#check()} applies the same way to HTTPS and absolute-URL checks on their virtual threads). A
+ * {@link Selector} for non-blocking connects, writes and reads, and a timer wheel for "next check due" and "probe
+ * timed out". Each server has at most one timer and at most one probe in flight, and its next check is scheduled
+ * only when its probe ends, so probes of one server never overlap; a server that hangs only waits for its own
+ * timeout. In steady state a check allocates only what the JDK forces (the SocketChannel and its SelectionKey),
+ * borrows a response buffer from the loop's pool while it reads, and sends the monitor nothing.
+ *
+ * <p>The monitor's event thread adds and stops checks through a queue; everything else is owned by the loop.
+ */
+final class SocketCheckLoop implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("lbd.health");
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    /** Enough for the probes that read at once on a busy loop; more are made (and dropped) when needed. */
+    private static final int MAX_POOLED_BUFFERS = 64;
+
+    private final Selector selector;
+    private final DueTimers<SocketCheck> timers;
+    private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    private final Map<Path, MaintenanceListing> maintenanceDirs = new HashMap<>();
+    private final Consumer<SelectionKey> onReady = this::onReady;
+    /** Response buffers of {@link HttpProbe#INITIAL_BUFFER} bytes, lent to probes while they read. */
+    private final ArrayDeque<ByteBuffer> buffers = new ArrayDeque<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    SocketCheckLoop() {
+        try {
+            selector = Selector.open();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open a selector for health checks: " + e.getMessage(), e);
+        }
+        timers = new DueTimers<>(System.nanoTime());
+        thread = Thread.ofPlatform().daemon().name("lbd-health-sockets").start(this::run);
+    }
+
+    /** Starts checking {@code check}; its first check comes within its first interval (at most a second). */
+    void add(SocketCheck check) {
+        command(() -> {
+            check.maintenance = check.spec.maintenanceDir()
+                    .map(dir -> maintenanceDirs.computeIfAbsent(dir, MaintenanceListing::new)).orElse(null);
+            schedule(check, System.nanoTime() + ServerChecker.initialDelayNanos(check.intervalNanos));
+        });
+    }
+
+    /** Stops checking {@code check}; a probe in flight is abandoned and nothing more is reported. */
+    void stop(SocketCheck check) {
+        command(() -> retire(check));
+    }
+
+    /** Stops every check and the thread, and waits for it. */
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(STOP_TIMEOUT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void command(Runnable command) {
+        commands.add(command);
+        selector.wakeup();
+    }
+
+    // ---------------------------------------------------------------- loop thread
+
+    private void run() {
+        try {
+            while (running) {
+                runCommands();
+                long timeoutMillis = selectTimeoutMillis();
+                if (timeoutMillis < 0) {
+                    selector.selectNow(onReady);
+                } else {
+                    selector.select(onReady, timeoutMillis);
+                }
+                expireTimers(System.nanoTime());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.error("health checks stopped: {}; servers with checktype=connect, and those with HTTP negotiate checks,"
+                    + " are no longer checked until lbd is restarted", e.toString());
+        } finally {
+            for (SelectionKey key : selector.keys()) {
+                closeQuietly((SocketChannel) key.channel());
+            }
+            try {
+                selector.close();
+            } catch (IOException ignored) {
+                // nothing left to release
+            }
+        }
+    }
+
+    /** 0 = no timer at all (sleep until a command), -1 = something is already due, else millis to wait. */
+    private long selectTimeoutMillis() {
+        long wakeAt = timers.nextCollectNanos();
+        if (wakeAt == Long.MAX_VALUE) {
+            return 0;
+        }
+        long left = wakeAt - System.nanoTime();
+        return left <= 0 ? -1 : Math.max(1, (left + 999_999) / 1_000_000);
+    }
+
+    private void runCommands() {
+        Runnable command;
+        while ((command = commands.poll()) != null) {
+            try {
+                command.run();
+            } catch (RuntimeException e) {
+                // A bug in adding or stopping one server must not end everyone's checks.
+                LOG.error("health checks: adding or stopping a server failed: {}", e.toString());
+            }
+        }
+    }
+
+    private void expireTimers(long now) {
+        List<SocketCheck> due = timers.collectDue(now);
+        // Acted on after polling, never inside it: acting schedules timers, which a wheel mid-poll should not see.
+        for (int i = 0; i < due.size(); i++) {
+            SocketCheck check = due.get(i);
+            if (check.stopped) {
+                continue;
+            }
+            try {
+                if (check.probing()) {
+                    end(check, false, check.timedOut, now);
+                } else {
+                    begin(check, now);
+                }
+            } catch (RuntimeException e) {
+                internalError(check, e);
+            }
+        }
+    }
+
+    private void onReady(SelectionKey key) {
+        SocketCheck check = (SocketCheck) key.attachment();
+        if (check.stopped || check.key != key) {
+            return;
+        }
+        try {
+            if (check.response != null) {
+                receive(check);
+            } else if (key.isConnectable()) {
+                finishConnect(check);
+            } else {
+                send(check);
+            }
+        } catch (RuntimeException e) {
+            internalError(check, e);
+        }
+    }
+
+    private void finishConnect(SocketCheck check) {
+        boolean connected;
+        String failure = null;
+        try {
+            connected = check.channel.finishConnect();
+        } catch (IOException e) {
+            connected = false;
+            failure = failure(check, e);
+        }
+        if (connected) {
+            connected(check);
+        } else if (failure != null) {
+            timers.cancel(check);
+            end(check, false, failure, System.nanoTime());
+        }
+    }
+
+    /**
+     * The probe's connection is up: a connect check ends here (after the PROXY header, if any); a negotiate check
+     * writes its request, now bounded only by negotiatetimeout from the probe's start.
+     */
+    private void connected(SocketCheck check) {
+        if (check.http == null) {
+            String failure = sendProxyHeader(check);
+            timers.cancel(check);
+            end(check, failure == null, failure == null ? SocketCheck.CONNECTED : failure, System.nanoTime());
+            return;
+        }
+        timers.cancel(check);
+        schedule(check, check.startedNanos + check.exchangeNanos);
+        check.request.rewind();
+        send(check);
+    }
+
+    /** negotiate: writes what is left of the request; once it is all out, waits for the response. */
+    private void send(SocketCheck check) {
+        try {
+            check.channel.write(check.request);
+        } catch (IOException e) {
+            timers.cancel(check);
+            end(check, false, failure(check, e), System.nanoTime());
+            return;
+        }
+        if (check.request.hasRemaining()) {
+            check.key.interestOps(SelectionKey.OP_WRITE); // a request longer than the socket's send buffer
+            return;
+        }
+        ByteBuffer response = buffers.poll();
+        check.response = response != null ? response : ByteBuffer.allocate(HttpProbe.INITIAL_BUFFER);
+        check.key.interestOps(SelectionKey.OP_READ);
+    }
+
+    /**
+     * negotiate: reads what has arrived; judges the response once it is whole, the server has closed, or it has
+     * reached {@link HttpProbe#MAX_RESPONSE} — when {@link HttpProbe#check()} would stop reading too.
+     */
+    private void receive(SocketCheck check) {
+        ByteBuffer response = check.response;
+        boolean ended = false;
+        try {
+            while (true) {
+                if (!response.hasRemaining()) {
+                    if (response.capacity() >= HttpProbe.MAX_RESPONSE) {
+                        ended = true;
+                        break;
+                    }
+                    response = grow(check, response);
+                }
+                int n = check.channel.read(response);
+                if (n < 0) {
+                    ended = true;
+                    break;
+                }
+                if (n == 0) {
+                    break;
+                }
+                if (check.http.complete(response.array(), response.position())) {
+                    ended = true;
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            timers.cancel(check);
+            end(check, false, failure(check, e), System.nanoTime());
+            return;
+        }
+        if (ended) {
+            ProbeResult result = check.http.judge(response.array(), response.position());
+            timers.cancel(check);
+            end(check, result.up(), result.detail(), System.nanoTime());
+        }
+    }
+
+    /** A bigger buffer for a long response (up to MAX_RESPONSE); the small one goes back to the pool. */
+    private ByteBuffer grow(SocketCheck check, ByteBuffer small) {
+        int size = Math.min(HttpProbe.MAX_RESPONSE, small.capacity() * 2);
+        ByteBuffer bigger = ByteBuffer.allocate(size);
+        small.flip();
+        bigger.put(small);
+        giveBack(small);
+        check.response = bigger;
+        return bigger;
+    }
+
+    private void giveBack(ByteBuffer buffer) {
+        if (buffer.capacity() == HttpProbe.INITIAL_BUFFER && buffers.size() < MAX_POOLED_BUFFERS) {
+            buffers.push(buffer.clear());
+        }
+    }
+
+    /** An I/O failure of the probe, in its check's words: {@code connect: ...} or {@code negotiate: ...}. */
+    private static String failure(SocketCheck check, IOException e) {
+        return check.http == null ? "connect: " + IoFailures.describe(e, check.spec.check().connectTimeout())
+                : check.http.failed(e).detail();
+    }
+
+    /**
+     * Starts one check: maintenance, else a non-blocking connect (which loopback may complete at once), bounded by
+     * connecttimeout (negotiate: and negotiatetimeout).
+     */
+    private void begin(SocketCheck check, long now) {
+        check.startedNanos = now;
+        if (check.maintenance != null
+                && check.maintenance.contains(check.maintenanceFile, check.maintenanceIpFile, check.intervalNanos, now)) {
+            check.verdict(false, HealthMonitor.MAINTENANCE, true); // no probe runs: lastCheck keeps its value
+            schedule(check, now + check.intervalNanos);
+            return;
+        }
+        String invalid = check.http == null ? null : check.http.invalidReason();
+        if (invalid != null) {
+            end(check, false, invalid, now); // every check fails before any I/O, as HttpProbe's
+            return;
+        }
+        SocketChannel channel = null;
+        try {
+            // An IPv4 socket for an IPv4 server: the JDK's default dual-stack socket costs a setsockopt more.
+            channel = check.target.getAddress() instanceof Inet4Address
+                    ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
+            channel.configureBlocking(false);
+            // Reset instead of FIN: no TIME_WAIT pile-up at one probe per server per second.
+            channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+            check.channel = channel;
+            boolean connected = channel.connect(check.target);
+            if (connected && check.http == null) {
+                String failure = sendProxyHeader(check);
+                end(check, failure == null, failure == null ? SocketCheck.CONNECTED : failure, System.nanoTime());
+                return;
+            }
+            check.key = channel.register(selector, connected ? 0 : SelectionKey.OP_CONNECT, check);
+            schedule(check, now + check.timeoutNanos);
+            if (connected) {
+                connected(check);
+            }
+        } catch (IOException e) {
+            check.channel = channel;
+            end(check, false, failure(check, e), System.nanoTime());
+        }
+    }
+
+    /**
+     * proxyprotocol=: writes the PROXY header on the just-connected probe, as HAProxy's connect check with
+     * check-send-proxy does before it counts the connection as established; null when written (or none is due),
+     * else the failure. A new socket's send buffer takes the 16 bytes at once: a partial write is a failure.
+     */
+    private static String sendProxyHeader(SocketCheck check) {
+        ByteBuffer header = check.proxyHeader;
+        if (header == null) {
+            return null;
+        }
+        try {
+            header.rewind();
+            check.channel.write(header);
+            return header.hasRemaining() ? "connect: the PROXY header could not be sent at once" : null;
+        } catch (IOException e) {
+            return "connect: sending the PROXY header: " + IoFailures.describe(e, check.spec.check().connectTimeout());
+        }
+    }
+
+    /** Ends the probe in flight with a verdict and schedules the next one checkinterval after this one started. */
+    private void end(SocketCheck check, boolean up, String reason, long now) {
+        closeProbe(check);
+        check.lastCheck.record(now - check.startedNanos);
+        CheckDebug.log(check.spec, up, reason, now - check.startedNanos);
+        check.verdict(up, reason, false);
+        schedule(check, check.startedNanos + check.intervalNanos);
+    }
+
+    private void schedule(SocketCheck check, long deadline) {
+        if (check.stopped) {
+            return;
+        }
+        timers.schedule(check, deadline);
+    }
+
+    private void retire(SocketCheck check) {
+        check.stopped = true;
+        timers.cancel(check);
+        closeProbe(check);
+    }
+
+    private void closeProbe(SocketCheck check) {
+        ByteBuffer response = check.response;
+        if (response != null) {
+            check.response = null;
+            giveBack(response);
+        }
+        SocketChannel channel = check.channel;
+        if (channel != null) {
+            check.channel = null;
+            check.key = null;
+            closeQuietly(channel); // also cancels its key; the selector drops it on its next select
+        }
+    }
+
+    /** A bug must not end this server's checks silently, nor anyone else's: a failed check, and carry on. */
+    private void internalError(SocketCheck check, RuntimeException e) {
+        closeProbe(check);
+        timers.cancel(check);
+        check.verdict(false, "internal error in the " + (check.http == null ? "connect" : "negotiate") + " check: "
+                + e, false);
+        schedule(check, check.startedNanos + check.intervalNanos);
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a probe socket: nothing to do about a failure
+        }
+    }
+}
