@@ -541,14 +541,14 @@ measure() { # measure REP TARGET WORKLOAD
             record "$rep" "$t" "$w" p99_ms "$(ms "$wrk_p99_us")"
             record "$rep" "$t" "$w" p999_ms "$(ms "$wrk_p999_us")"
             record "$rep" "$t" "$w" errors "$wrk_errors"
-            printf '  %-13s %-9s %10s req/s  p99 %s ms  errors %s\n' "$t" "$w" "$(per_s "$wrk_requests" "$wrk_duration_us")" "$(ms "$wrk_p99_us")" "$wrk_errors"
+            printf '  %-21s %-9s %10s req/s  p99 %s ms  errors %s\n' "$t" "$w" "$(per_s "$wrk_requests" "$wrk_duration_us")" "$(ms "$wrk_p99_us")" "$wrk_errors"
             ;;
         connclose)
             wrk_run "$t" "$connections" /small.txt "Connection: close"
             record "$rep" "$t" "$w" conn_per_s "$(per_s "$wrk_requests" "$wrk_duration_us")"
             record "$rep" "$t" "$w" p99_ms "$(ms "$wrk_p99_us")"
             record "$rep" "$t" "$w" errors "$wrk_errors"
-            printf '  %-13s %-9s %10s conn/s errors %s\n' "$t" "$w" "$(per_s "$wrk_requests" "$wrk_duration_us")" "$wrk_errors"
+            printf '  %-21s %-9s %10s conn/s errors %s\n' "$t" "$w" "$(per_s "$wrk_requests" "$wrk_duration_us")" "$wrk_errors"
             ;;
         bulk1m)
             wrk_run "$t" 4 /1m.bin
@@ -556,7 +556,7 @@ measure() { # measure REP TARGET WORKLOAD
             mbs=$(awk -v b="$wrk_bytes" -v us="$wrk_duration_us" 'BEGIN { printf "%.1f", b / 1e6 / (us / 1e6) }')
             record "$rep" "$t" "$w" mb_per_s "$mbs"
             record "$rep" "$t" "$w" errors "$wrk_errors"
-            printf '  %-13s %-9s %10s MB/s   errors %s\n' "$t" "$w" "$mbs" "$wrk_errors"
+            printf '  %-21s %-9s %10s MB/s   errors %s\n' "$t" "$w" "$mbs" "$wrk_errors"
             ;;
         iperf3)
             case "$t" in *-pp2) return 0 ;; esac # iperf3's server does not read a PROXY header
@@ -571,7 +571,7 @@ measure() { # measure REP TARGET WORKLOAD
             fi
             record "$rep" "$t" "$w" gbit_per_s "$gbit"
             record "$rep" "$t" "$w" cpu_s_per_gb "$cpg"
-            printf '  %-13s %-9s %10s Gbit/s proxy CPU %s s/GB\n' "$t" "$w" "$gbit" "$cpg"
+            printf '  %-21s %-9s %10s Gbit/s proxy CPU %s s/GB\n' "$t" "$w" "$gbit" "$cpg"
             ;;
         idle)
             case "$t" in direct|*-pp2) return 0 ;; esac
@@ -588,7 +588,7 @@ measure() { # measure REP TARGET WORKLOAD
             record "$rep" "$t" "$w" kb_per_conn "$per"
             record "$rep" "$t" "$w" conns "$opened"
             record "$rep" "$t" "$w" rss_base_mib "$(awk -v k="$before" 'BEGIN { printf "%.1f", k / 1024 }')"
-            printf '  %-13s %-9s %10s KiB/conn (%s conns, fresh process RSS %s -> %s KiB, +%s fds)\n' "$t" "$w" "$per" "$opened" "$before" "$after" "$fds"
+            printf '  %-21s %-9s %10s KiB/conn (%s conns, fresh process RSS %s -> %s KiB, +%s fds)\n' "$t" "$w" "$per" "$opened" "$before" "$after" "$fds"
             ;;
         latency)
             local mode level rate max
@@ -609,7 +609,7 @@ measure() { # measure REP TARGET WORKLOAD
                     record "$rep" "$t" "$lw" max_ms "$(ms "$lat_max_us")"
                     record "$rep" "$t" "$lw" errors "$lat_errors"
                     record "$rep" "$t" "$lw" client_stall_max_ms "$(ms "$lat_client_stall_max_us")"
-                    printf '  %-13s %-9s %-9s %3s %% = %6s/s: achieved %8s/s  p50 %s  p99 %s  p99.9 %s  max %s ms  errors %s  client stall %s ms\n' \
+                    printf '  %-21s %-9s %-9s %3s %% = %6s/s: achieved %8s/s  p50 %s  p99 %s  p99.9 %s  max %s ms  errors %s  client stall %s ms\n' \
                         "$t" "$w" "$mode" "$level" "$rate" "$lat_achieved_per_s" "$(ms "$lat_p50_us")" "$(ms "$lat_p99_us")" \
                         "$(ms "$lat_p999_us")" "$(ms "$lat_max_us")" "$lat_errors" "$(ms "$lat_client_stall_max_us")"
                 done

@@ -16,8 +16,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import lbd.director.ProcNetTcp;
 import java.util.stream.Stream;
 
 /**
@@ -86,26 +88,10 @@ final class LbdProcess implements AutoCloseable {
      * CLOSE_WAIT}): for saying which descriptors a scenario left behind.
      */
     List<String> describeFds() throws IOException {
-        Path proc = Path.of("/proc", Long.toString(pid()));
-        java.util.Map<String, String> tcp = new java.util.HashMap<>();
-        for (String table : List.of("tcp", "tcp6")) {
-            List<String> lines = Files.readAllLines(proc.resolve("net").resolve(table));
-            for (String line : lines.subList(1, lines.size())) {
-                String[] f = line.trim().split("\\s+");
-                tcp.put("socket:[" + f[9] + "]", table + " " + ProcNetTcp.endpoint(f[1]) + " -> "
-                        + ProcNetTcp.endpoint(f[2]) + " " + ProcNetTcp.state(f[3]));
-            }
-        }
+        Map<String, ProcNetTcp.TcpSocket> tcp = ProcNetTcp.sockets(pid());
         List<String> described = new ArrayList<>();
-        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try {
-                    String target = Files.readSymbolicLink(fd).toString();
-                    described.add(target + (tcp.containsKey(target) ? " " + tcp.get(target) : ""));
-                } catch (java.nio.file.NoSuchFileException closed) {
-                    // closed while the directory was listed
-                }
-            }
+        for (String link : ProcNetTcp.descriptorLinks(pid())) {
+            described.add(tcp.containsKey(link) ? link + " " + tcp.get(link) : link);
         }
         described.sort(null);
         return described;

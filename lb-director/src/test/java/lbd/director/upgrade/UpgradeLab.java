@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import lbd.dataplane.dr.Shell;
+import lbd.director.ProcNetTcp;
 import lbd.director.nat.Nginx;
 
 /**
@@ -195,26 +196,12 @@ final class UpgradeLab implements AutoCloseable {
      * failed hand-over must leave no copy behind.
      */
     int descriptorsOnVip(long pid) throws IOException {
-        java.util.Set<String> listening = new java.util.HashSet<>();
-        String port = String.format(":%04X", vipPort);
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table))) {
-                String[] f = line.strip().split("\\s+");
-                if (f.length > 9 && f[1].endsWith(port) && f[3].equals("0A")) {
-                    listening.add("socket:[" + f[9] + "]");
-                }
-            }
-        }
+        Map<String, ProcNetTcp.TcpSocket> tcp = ProcNetTcp.sockets(pid);
         int count = 0;
-        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
-            for (Path fd : (Iterable<Path>) fds::iterator) {
-                try {
-                    if (listening.contains(Files.readSymbolicLink(fd).toString())) {
-                        count++;
-                    }
-                } catch (IOException closed) {
-                    // closed while listed
-                }
+        for (String link : ProcNetTcp.descriptorLinks(pid)) {
+            ProcNetTcp.TcpSocket socket = tcp.get(link);
+            if (socket != null && socket.localPort() == vipPort && socket.state().equals("LISTEN")) {
+                count++;
             }
         }
         return count;
