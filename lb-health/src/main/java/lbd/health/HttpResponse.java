@@ -1,7 +1,6 @@
 package lbd.health;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /** Just enough HTTP/1.x response parsing for a health check: status line, header end, Content-Length. */
 final class HttpResponse {
@@ -46,19 +45,61 @@ final class HttpResponse {
         }
     }
 
-    /** Content-Length, or -1 when absent (the body then ends when the server closes). */
+    /**
+     * Content-Length, or -1 when absent or not a number (the body then ends when the server closes). Lines end at
+     * LF, a CR before it is not part of the line; the header's name and value may be surrounded by white space. Read
+     * from the bytes: a health check calls this after every read of its response.
+     */
     static long contentLength(byte[] buf, int headerEnd) {
-        String head = new String(buf, 0, headerEnd, StandardCharsets.ISO_8859_1);
-        for (String line : head.split("\r?\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).strip().toLowerCase(Locale.ROOT).equals("content-length")) {
+        int start = 0;
+        while (start < headerEnd) {
+            int end = start;
+            while (end < headerEnd && buf[end] != '\n') {
+                end++;
+            }
+            int next = end + 1;
+            if (end > start && buf[end - 1] == '\r' && end < headerEnd) {
+                end--; // "\r\n": the CR is not part of the line
+            }
+            int colon = start;
+            while (colon < end && buf[colon] != ':') {
+                colon++;
+            }
+            if (colon > start && colon < end && isContentLength(buf, start, colon)) {
+                String value = new String(buf, colon + 1, end - colon - 1, StandardCharsets.ISO_8859_1).strip();
                 try {
-                    return Long.parseLong(line.substring(colon + 1).strip());
+                    return Long.parseLong(value);
                 } catch (NumberFormatException e) {
                     return -1;
                 }
             }
+            start = next;
         }
         return -1;
+    }
+
+    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
+
+    /** Whether {@code buf[from, to)}, without surrounding white space, is "Content-Length" in any case. */
+    private static boolean isContentLength(byte[] buf, int from, int to) {
+        while (from < to && Character.isWhitespace((char) (buf[from] & 0xff))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace((char) (buf[to - 1] & 0xff))) {
+            to--;
+        }
+        if (to - from != CONTENT_LENGTH.length) {
+            return false;
+        }
+        for (int i = 0; i < CONTENT_LENGTH.length; i++) {
+            int b = buf[from + i];
+            if (b >= 'A' && b <= 'Z') {
+                b += 'a' - 'A';
+            }
+            if (b != CONTENT_LENGTH[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 }

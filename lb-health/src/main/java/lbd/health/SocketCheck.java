@@ -46,6 +46,8 @@ final class SocketCheck extends DueTimers.Entry {
     long startedNanos;
     SocketChannel channel;
     SelectionKey key;
+    /** negotiate: the probe's connection is up (it writes its request or reads the response). */
+    boolean connected;
     /** negotiate: the response so far, borrowed from the loop while a probe reads (null otherwise). */
     ByteBuffer response;
     boolean stopped;

@@ -156,7 +156,12 @@ final class SocketCheckLoop implements AutoCloseable {
             }
             try {
                 if (check.probing()) {
-                    end(check, false, check.timedOut, now);
+                    long exchangeEnd = check.startedNanos + check.exchangeNanos;
+                    if (check.connected && now - exchangeEnd < 0) {
+                        schedule(check, exchangeEnd); // connected in time: the rest of negotiatetimeout is left
+                    } else {
+                        end(check, false, check.timedOut, now);
+                    }
                 } else {
                     begin(check, now);
                 }
@@ -203,7 +208,8 @@ final class SocketCheckLoop implements AutoCloseable {
 
     /**
      * The probe's connection is up: a connect check ends here (after the PROXY header, if any); a negotiate check
-     * writes its request, now bounded only by negotiatetimeout from the probe's start.
+     * writes its request, now bounded only by negotiatetimeout from the probe's start. (Its timer stays set for the
+     * connect's deadline, and is moved on to negotiatetimeout only if it fires first: most probes end before.)
      */
     private void connected(SocketCheck check) {
         if (check.http == null) {
@@ -212,8 +218,7 @@ final class SocketCheckLoop implements AutoCloseable {
             end(check, failure == null, failure == null ? SocketCheck.CONNECTED : failure, System.nanoTime());
             return;
         }
-        timers.cancel(check);
-        schedule(check, check.startedNanos + check.exchangeNanos);
+        check.connected = true;
         check.request.rewind();
         send(check);
     }
@@ -385,6 +390,7 @@ final class SocketCheckLoop implements AutoCloseable {
     }
 
     private void closeProbe(SocketCheck check) {
+        check.connected = false;
         ByteBuffer response = check.response;
         if (response != null) {
             check.response = null;

@@ -1,0 +1,61 @@
+package lbd.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+class HttpResponseTest {
+
+    private static long contentLength(String head) {
+        byte[] bytes = head.getBytes(StandardCharsets.ISO_8859_1);
+        return HttpResponse.contentLength(bytes, bytes.length);
+    }
+
+    @Test
+    void findsContentLengthInAnyCaseWithWhiteSpaceAroundNameAndValue() {
+        assertThat(contentLength("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n")).isEqualTo(2);
+        assertThat(contentLength("HTTP/1.1 200 OK\r\nServer: x\r\ncontent-LENGTH:\t 1234 \r\n\r\n")).isEqualTo(1234);
+        assertThat(contentLength("HTTP/1.1 200 OK\n Content-Length :7\n\n")).isEqualTo(7);
+        assertThat(contentLength("HTTP/1.1 200 OK\r\nX-Content-Length: 5\r\n\r\n")).isEqualTo(-1);
+        assertThat(contentLength("HTTP/1.1 200 OK\r\nContent-Length: five\r\n\r\n")).isEqualTo(-1);
+        assertThat(contentLength("HTTP/1.1 200 OK\r\n\r\n")).isEqualTo(-1);
+        // The first one counts, as a client that reads the first would.
+        assertThat(contentLength("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n")).isEqualTo(3);
+    }
+
+    /** The rule as it was written first, on Strings: the byte scan must answer as it does, whatever the header. */
+    private static long reference(String head) {
+        for (String line : head.split("\r?\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).strip().toLowerCase(Locale.ROOT).equals("content-length")) {
+                try {
+                    return Long.parseLong(line.substring(colon + 1).strip());
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void answersAsTheStringRuleOnRandomHeaders() {
+        String[] pieces = {"Content-Length", "content-length", "CONTENT-LENGTH", "Content-Type", "X", ":", ": ", " ",
+            "\t", "\r", "\n", "\r\n", "12", "-3", "+4", "99999999999999999999", "abc", "\u00e9", "\u000b", "\u001c"};
+        Random random = new Random(20261206);
+        for (int i = 0; i < 200_000; i++) {
+            StringBuilder head = new StringBuilder();
+            int n = random.nextInt(12);
+            for (int j = 0; j < n; j++) {
+                head.append(pieces[random.nextInt(pieces.length)]);
+            }
+            String text = head.toString();
+            assertThat(contentLength(text)).as("%s", text.replace("\r", "\\r").replace("\n", "\\n"))
+                    .isEqualTo(reference(text));
+        }
+    }
+}
