@@ -1,10 +1,8 @@
 package lbd.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -62,17 +60,9 @@ class HttpProbeTest {
             return result;
         }
         assertThat(new HttpProbe(config.spec(real), false).runsOnLoop()).isTrue();
-        try (HealthMonitor monitor = new HealthMonitor(HealthListener.NONE).start()) {
-            monitor.apply(config.cluster(List.of(real)));
-            await().atMost(Duration.ofSeconds(8)).until(
-                    () -> MonitorView.status(monitor, config.key(), real.address().port()).lastCheck().isPresent());
-            RealServerStatus status = MonitorView.status(monitor, config.key(), real.address().port());
-            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
-                    .as("checked on the socket loop, not by a probe thread").contains("lbd-health-sockets")
-                    .doesNotContain("lbd-health-checks");
-            took = status.lastCheck().orElseThrow();
-            return new ProbeResult(status.state() == HealthState.UP, status.reason());
-        }
+        LoopCheck.Verdict verdict = LoopCheck.once(config, real);
+        took = verdict.took();
+        return verdict.result();
     }
 
     @ParameterizedTest

@@ -79,6 +79,16 @@ class HttpProxyProbeTest {
     }
 
     @Test
+    void theSameCheckOnTheMonitorsLoopIsUpInTheSameWords() throws Exception {
+        origin.answer(200, "found");
+        TestConfig config = through("http://127.0.0.1:" + origin.port() + "/status.html", "found");
+        config.interval = Duration.ofMinutes(1);
+        assertThat(HttpProbe.throughProxy(config.spec(proxyPort)).runsOnLoop()).isTrue();
+        assertThat(LoopCheck.once(config, config.real(proxyPort)).result())
+                .isEqualTo(ProbeResult.up("negotiate: HTTP 200"));
+    }
+
+    @Test
     void aPageThatDoesNotMatchReceiveIsDown() throws Exception {
         origin.answer(200, "found");
         assertThat(check(through("http://127.0.0.1:" + origin.port() + "/status.html", "healthy")))
