@@ -82,7 +82,7 @@ public final class HttpProbe implements Probe {
             this.head = spec.check().httpMethod().equalsIgnoreCase("HEAD");
             this.receive = ReceivePattern.of(spec.receive());
             this.proxyHeader = spec.proxyHeader(); // the real server is the proxy the check connects to
-            this.timedOut = "negotiate: " + IoFailures.describe(new SocketTimeoutException(), timeout);
+            this.timedOut = timedOutAfter(timeout);
             return;
         }
         URI absolute = parseAbsolute(requested);
@@ -104,7 +104,7 @@ public final class HttpProbe implements Probe {
         this.receive = ReceivePattern.of(spec.receive());
         // A request for another host (an absolute URL) goes to that host, which is not the real server: no header.
         this.proxyHeader = absolute != null ? ProxyProtocol.OFF : spec.proxyHeader();
-        this.timedOut = "negotiate: " + IoFailures.describe(new SocketTimeoutException(), timeout);
+        this.timedOut = timedOutAfter(timeout);
     }
 
     private byte[] requestBytes(CheckSpec spec, String target) {
@@ -186,6 +186,10 @@ public final class HttpProbe implements Probe {
     /** The reason of a check that ran out of negotiatetimeout (built once). */
     String timedOut() {
         return timedOut;
+    }
+
+    private static String timedOutAfter(Duration timeout) {
+        return "negotiate: " + IoFailures.describe(new SocketTimeoutException(), timeout);
     }
 
     /**
