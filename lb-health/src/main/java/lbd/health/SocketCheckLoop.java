@@ -201,7 +201,6 @@ final class SocketCheckLoop implements AutoCloseable {
         if (connected) {
             connected(check);
         } else if (failure != null) {
-            timers.cancel(check);
             end(check, false, failure, System.nanoTime());
         }
     }
@@ -214,7 +213,6 @@ final class SocketCheckLoop implements AutoCloseable {
     private void connected(SocketCheck check) {
         if (check.http == null) {
             String failure = sendProxyHeader(check);
-            timers.cancel(check);
             end(check, failure == null, failure == null ? SocketCheck.CONNECTED : failure, System.nanoTime());
             return;
         }
@@ -228,7 +226,6 @@ final class SocketCheckLoop implements AutoCloseable {
         try {
             check.channel.write(check.request);
         } catch (IOException e) {
-            timers.cancel(check);
             end(check, false, failure(check, e), System.nanoTime());
             return;
         }
@@ -271,13 +268,11 @@ final class SocketCheckLoop implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            timers.cancel(check);
             end(check, false, failure(check, e), System.nanoTime());
             return;
         }
         if (ended) {
             ProbeResult result = check.http.judge(response.array(), response.position());
-            timers.cancel(check);
             end(check, result.up(), result.detail(), System.nanoTime());
         }
     }
@@ -367,8 +362,12 @@ final class SocketCheckLoop implements AutoCloseable {
         }
     }
 
-    /** Ends the probe in flight with a verdict and schedules the next one checkinterval after this one started. */
+    /**
+     * Ends the probe in flight with a verdict (its timeout timer, if still set, goes with it) and schedules the next
+     * one checkinterval after this one started.
+     */
     private void end(SocketCheck check, boolean up, String reason, long now) {
+        timers.cancel(check);
         closeProbe(check);
         check.lastCheck.record(now - check.startedNanos);
         CheckDebug.log(check.spec, up, reason, now - check.startedNanos);

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import lbd.director.ProcNetTcp;
+import lbd.director.control.ControlRequest;
 import java.util.stream.Stream;
 
 /**
@@ -110,7 +111,8 @@ final class LbdProcess implements AutoCloseable {
         try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             client.connect(UnixDomainSocketAddress.of(socket));
             org.awaitility.Awaitility.await().atMost(bound).until(() -> threadNames().contains("MasterPoller"));
-            client.write(ByteBuffer.wrap("ping\n".getBytes(StandardCharsets.US_ASCII)));
+            String ping = new ControlRequest.Ping().toLine() + "\n";
+            client.write(ByteBuffer.wrap(ping.getBytes(StandardCharsets.US_ASCII)));
             client.shutdownOutput();
             ByteBuffer reply = ByteBuffer.allocate(1024);
             while (client.read(reply.clear()) >= 0) {
