@@ -219,10 +219,18 @@ for p in $(seq "$base_port" $((base_port + 26))); do
 done
 
 # ---- file-descriptor budget: a proxy holds two fds per proxied connection -----------------------------------
+# HAProxy reserves two fds per pipe (maxpipes, default maxconn/4) when splicing is on: a fixed pipe count, one
+# per bulk connection and direction, keeps its need at 2 x maxconn plus that.
+maxpipes=$((2 * connections))
+pipe_fds=$((2 * maxpipes > 200 ? 2 * maxpipes : 200))
 nofile_hard=$(ulimit -Hn)
+# root may raise its own hard limit (not inside every container): the idle workload then holds its full count
+if [ "$nofile_hard" != unlimited ] && [ "$(id -u)" -eq 0 ] && [ "$nofile_hard" -lt 65536 ]; then
+    ulimit -n 65536 2>/dev/null && nofile_hard=65536
+fi
 if [ "$nofile_hard" != unlimited ]; then
     ulimit -n "$nofile_hard"
-    max_idle=$(( (nofile_hard - 400) / 2 / 100 * 100 ))
+    max_idle=$(( (nofile_hard - 200 - pipe_fds) / 2 / 100 * 100 ))
     if [ "$idle_conns" -gt "$max_idle" ]; then
         echo "note: the open-files hard limit is $nofile_hard and a proxy needs two fds per connection;"
         echo "      holding $max_idle idle connections instead of $idle_conns (raise 'ulimit -Hn' as root for more)."
@@ -354,6 +362,7 @@ launch() {
 global
     nbthread $threads
     maxconn $maxconn
+    maxpipes $maxpipes
 defaults
     mode tcp
     timeout connect 5s
