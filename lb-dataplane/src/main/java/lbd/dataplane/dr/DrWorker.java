@@ -18,7 +18,7 @@ import lbd.dataplane.dr.packet.Ipv4Tunnel;
 import lbd.dataplane.dr.packet.Ipv6Tunnel;
 import lbd.dataplane.dr.packet.NdFrame;
 import lbd.dataplane.dr.packet.Net;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.dr.sys.PacketSocketPoll;
 import lbd.dataplane.persist.Persistence;

@@ -552,7 +552,7 @@ public final class NatProxy implements AutoCloseable {
     /** A descriptor handed over that no channel took (close(2); a failure leaves nothing to do). */
     private static void closeDescriptor(int fd) {
         try (java.lang.foreign.Arena call = java.lang.foreign.Arena.ofConfined()) {
-            lbd.dataplane.dr.sys.LinuxNative.close(lbd.dataplane.dr.sys.LinuxNative.newErrnoSegment(call), fd);
+            lbd.sys.LinuxNative.close(lbd.sys.LinuxNative.newErrnoSegment(call), fd);
         }
     }
 

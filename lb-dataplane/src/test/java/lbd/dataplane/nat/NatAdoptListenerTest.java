@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import lbd.config.model.SchedulerKind;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 import lbd.dataplane.table.DataPlaneSnapshot;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;

@@ -9,7 +9,7 @@ import lbd.dataplane.dr.packet.ArpFrame;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.DrSystemException;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 
 /**

@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 
 /**
  * The kernel's answer to "how would this host send to ADDRESS" — what {@code ip route get ADDRESS} asks, over

@@ -11,7 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 
 /**
  * The UDP socket heartbeats and sync datagrams travel on, through FFM rather than the JDK's DatagramSocket, because

@@ -7,7 +7,7 @@ import java.net.Inet4Address;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 
 /**
  * Adds and removes an IPv4 address on an interface over rtnetlink (RTM_NEWADDR / RTM_DELADDR), what

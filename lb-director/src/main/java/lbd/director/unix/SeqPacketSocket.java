@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 
 /**
  * A UNIX-domain SOCK_SEQPACKET socket through FFM: connection-oriented like a stream, but each send arrives as one

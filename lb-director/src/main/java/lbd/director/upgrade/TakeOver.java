@@ -5,7 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 import lbd.director.unix.SeqPacketSocket;
 
 /**

@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
-import lbd.dataplane.dr.sys.LinuxNative;
+import lbd.sys.LinuxNative;
 
 /**
  * What systemd does with {@code $NOTIFY_SOCKET}, for tests: a bound UNIX datagram socket that receives each

@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
+import lbd.sys.LinuxNative;
+
 /**
  * An AF_PACKET raw socket bound to one interface, optionally a member of a PACKET_FANOUT group (flow hash,
  * so that every packet of a flow reaches the same member), with a BPF filter for the DR VIPs.

@@ -4,6 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import lbd.sys.LinuxNative;
+
 /**
  * Waits on several packet sockets at once (one poll(2) over all of them): a DR worker receives on one socket per
  * interface and sleeps only when every one of them is empty. Owned by one thread; allocates nothing per wait.

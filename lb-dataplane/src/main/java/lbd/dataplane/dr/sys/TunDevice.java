@@ -4,6 +4,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import lbd.sys.LinuxNative;
+
 /**
  * A TUN device (layer 3, no packet-information prefix, with a virtio-net header in front of each packet)
  * through which the DR workers hand packets to this host's own IP stack: a write is a packet the kernel

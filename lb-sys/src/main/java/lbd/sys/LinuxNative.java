@@ -1,4 +1,4 @@
-package lbd.dataplane.dr.sys;
+package lbd.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -12,8 +12,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The libc calls and Linux constants lbd needs, bound once through FFM (no JNI library): the DR data path's
- * packet sockets, and the director's netlink (HA addresses), /dev/log and hand-over (lbd upgrade) sockets — one
- * set of bindings.
+ * packet sockets, the health checks' probe sockets and their epoll set, and the director's netlink (HA
+ * addresses), /dev/log and hand-over (lbd upgrade) sockets — one set of bindings.
  * Every call takes a per-thread errno capture segment first ({@link #newErrnoSegment}); callers own theirs,
  * so a call allocates nothing.
  */
@@ -51,6 +51,30 @@ public final class LinuxNative {
     public static final short IFF_TUN = 0x0001;
     public static final short IFF_NO_PI = 0x1000;
     public static final short IFF_VNET_HDR = 0x4000;
+    public static final int AF_INET = 2;
+    public static final int AF_INET6 = 10;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_NONBLOCK = 0x800;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SO_ERROR = 4;
+    public static final int SO_LINGER = 13;
+    public static final int MSG_NOSIGNAL = 0x4000;
+    public static final int EINPROGRESS = 115;
+    public static final int ECONNRESET = 104;
+    public static final int EPOLL_CLOEXEC = 0x80000;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CTL_MOD = 3;
+    public static final int EPOLLIN = 0x1;
+    public static final int EPOLLOUT = 0x4;
+    public static final int EPOLLERR = 0x8;
+    public static final int EPOLLHUP = 0x10;
+    /** struct epoll_event: packed (12 bytes) on x86-64, naturally aligned (16) elsewhere. */
+    public static final int EPOLL_EVENT_SIZE = "amd64".equals(System.getProperty("os.arch")) ? 12 : 16;
+    /** Offset of epoll_event.data in the struct. */
+    public static final int EPOLL_EVENT_DATA = EPOLL_EVENT_SIZE == 12 ? 4 : 8;
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int EFD_CLOEXEC = 0x80000;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -90,6 +114,12 @@ public final class LinuxNative {
     // write(2) from a native address given as a number: the DR workers write from inside a frame buffer
     // without making a segment object per packet.
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(LONG, INT, LONG, LONG));
+    private static final MethodHandle READ = bind("read", FunctionDescriptor.of(LONG, INT, LONG, LONG));
+    private static final MethodHandle EPOLL_CREATE1 = bind("epoll_create1", FunctionDescriptor.of(INT, INT));
+    private static final MethodHandle EPOLL_CTL = bind("epoll_ctl", FunctionDescriptor.of(INT, INT, INT, INT, ADDR));
+    private static final MethodHandle EPOLL_WAIT =
+            bind("epoll_wait", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
+    private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDR, INT));
 
@@ -303,6 +333,48 @@ public final class LinuxNative {
     public static long write(MemorySegment errno, int fd, long address, long len) {
         try {
             return (long) WRITE.invokeExact(errno, fd, address, len);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** read(2) of up to {@code len} bytes into native address {@code address}. */
+    public static long read(MemorySegment errno, int fd, long address, long len) {
+        try {
+            return (long) READ.invokeExact(errno, fd, address, len);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int epollCreate1(MemorySegment errno, int flags) {
+        try {
+            return (int) EPOLL_CREATE1.invokeExact(errno, flags);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** epoll_ctl(2); {@code event} is one struct epoll_event ({@link #EPOLL_EVENT_SIZE} bytes), NULL for DEL. */
+    public static int epollCtl(MemorySegment errno, int epfd, int op, int fd, MemorySegment event) {
+        try {
+            return (int) EPOLL_CTL.invokeExact(errno, epfd, op, fd, event);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int epollWait(MemorySegment errno, int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
+        try {
+            return (int) EPOLL_WAIT.invokeExact(errno, epfd, events, maxEvents, timeoutMillis);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static int eventfd(MemorySegment errno, int initialValue, int flags) {
+        try {
+            return (int) EVENTFD.invokeExact(errno, initialValue, flags);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
