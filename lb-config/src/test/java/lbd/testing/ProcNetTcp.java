@@ -1,4 +1,4 @@
-package lbd.director;
+package lbd.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;

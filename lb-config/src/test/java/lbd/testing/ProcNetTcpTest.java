@@ -1,4 +1,4 @@
-package lbd.director;
+package lbd.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

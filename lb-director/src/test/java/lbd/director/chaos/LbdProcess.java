@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import lbd.director.ProcNetTcp;
+import lbd.testing.ProcNetTcp;
 import lbd.director.control.ControlRequest;
 import java.util.stream.Stream;
 

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import lbd.dataplane.dr.Shell;
-import lbd.director.ProcNetTcp;
+import lbd.testing.ProcNetTcp;
 import lbd.director.nat.Nginx;
 
 /**
