@@ -89,7 +89,7 @@ if ! skipped health; then
             [ "$kind" = http ] && flag="--http"
             echo "targets.sh: health, round $round, $kind" >&2
             echo "# round $round $kind lbd" >>"$out/health.txt"
-            "$java" -cp "$jar" lbd.bench.health.HealthCheckCost 10000 "$seconds" $flag 2>&1 \
+            "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" lbd.bench.health.HealthCheckCost 10000 "$seconds" $flag 2>&1 \
                 | grep -v '^SLF4J' >>"$out/health.txt"
             echo "# round $round $kind floor" >>"$out/health.txt"
             # ports below the ephemeral range (32768-60999): no outgoing connection of the machine holds them

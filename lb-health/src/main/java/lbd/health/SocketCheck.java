@@ -2,8 +2,6 @@ package lbd.health;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.SocketChannel;
 import java.util.function.Consumer;
 import lbd.config.model.ProxyProtocol;
 
@@ -19,6 +17,8 @@ final class SocketCheck extends DueTimers.Entry {
 
     final CheckSpec spec;
     final InetSocketAddress target;
+    /** {@link #target} as the kernel's socket address, made once (null if it is an unresolved name). */
+    final byte[] sockaddr;
     final long intervalNanos;
     /** How long the connect may take: connecttimeout (negotiate: at most negotiatetimeout too). */
     final long timeoutNanos;
@@ -44,9 +44,11 @@ final class SocketCheck extends DueTimers.Entry {
     // Owned by the loop thread.
     MaintenanceListing maintenance; // set by the loop when the check is added; null without maintenancedir
     long startedNanos;
-    SocketChannel channel;
-    SelectionKey key;
-    /** negotiate: the probe's connection is up (it writes its request or reads the response). */
+    /** The probe's socket, -1 with no probe in flight. */
+    int fd = -1;
+    /** What the probe's socket waits for in the loop's epoll set (0: not in it yet). */
+    int events;
+    /** The probe's connection is up (negotiate: it writes its request or reads the response). */
     boolean connected;
     /** negotiate: the response so far, borrowed from the loop while a probe reads (null otherwise). */
     ByteBuffer response;
@@ -77,6 +79,7 @@ final class SocketCheck extends DueTimers.Entry {
             this.timedOut = http.timedOut();
             this.request = http.loopRequest();
         }
+        this.sockaddr = ProbeSockets.sockaddr(target);
         java.util.List<String> files = Maintenance.fileNames(spec.server().address());
         this.maintenanceFile = files.get(0);
         this.maintenanceIpFile = files.get(1);
@@ -89,7 +92,7 @@ final class SocketCheck extends DueTimers.Entry {
 
     /** A probe is in flight (connecting, or for negotiate also writing or reading). */
     boolean probing() {
-        return channel != null;
+        return fd >= 0;
     }
 
     /** The state after the last verdict (loop thread). */

@@ -1,23 +1,22 @@
 package lbd.health;
 
+import static lbd.sys.LinuxNative.EAGAIN;
+import static lbd.sys.LinuxNative.EINPROGRESS;
+import static lbd.sys.LinuxNative.EPOLLIN;
+import static lbd.sys.LinuxNative.EPOLLOUT;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.Inet4Address;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Consumer;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * The checks that need no thread of their own, for every such real server on one platform thread: checktype=connect,
  * and checktype=negotiate with service=http or http_proxy over plain TCP (connect, write the request, read the
  * response; {@link HttpProbe} keeps the request and the rules for judging it, which its blocking
- * {@link HttpProbe#check()} applies the same way to HTTPS and absolute-URL checks on their virtual threads). A
- * {@link Selector} for non-blocking connects, writes and reads, and a timer wheel for "next check due" and "probe
- * timed out". Each server has at most one timer and at most one probe in flight, and its next check is scheduled
- * only when its probe ends, so probes of one server never overlap; a server that hangs only waits for its own
- * timeout. In steady state a check allocates only what the JDK forces (the SocketChannel and its SelectionKey),
- * borrows a response buffer from the loop's pool while it reads, and sends the monitor nothing.
+ * {@link HttpProbe#check()} applies the same way to HTTPS and absolute-URL checks on their virtual threads).
+ * Non-blocking sockets on one epoll set ({@link ProbeSockets}: the system calls a C prober makes, no more), and a
+ * timer wheel for "next check due" and "probe timed out". Each server has at most one timer and at most one probe
+ * in flight, and its next check is scheduled only when its probe ends, so probes of one server never overlap; a
+ * server that hangs only waits for its own timeout. In steady state a check's I/O allocates nothing: it borrows a
+ * response buffer from the loop's pool while it reads, and sends the monitor nothing.
  *
  * <p>The monitor's event thread adds and stops checks through a queue; everything else is owned by the loop.
  */
@@ -42,22 +41,19 @@ final class SocketCheckLoop implements AutoCloseable {
     /** Enough for the probes that read at once on a busy loop; more are made (and dropped) when needed. */
     private static final int MAX_POOLED_BUFFERS = 64;
 
-    private final Selector selector;
+    private final ProbeSockets sockets;
     private final DueTimers<SocketCheck> timers;
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private final Map<Path, MaintenanceListing> maintenanceDirs = new HashMap<>();
-    private final Consumer<SelectionKey> onReady = this::onReady;
+    /** The check whose probe holds each descriptor (descriptors are small numbers: an array, not a map). */
+    private SocketCheck[] byFd = new SocketCheck[1024];
     /** Response buffers of {@link HttpProbe#INITIAL_BUFFER} bytes, lent to probes while they read. */
     private final ArrayDeque<ByteBuffer> buffers = new ArrayDeque<>();
     private final Thread thread;
     private volatile boolean running = true;
 
     SocketCheckLoop() {
-        try {
-            selector = Selector.open();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open a selector for health checks: " + e.getMessage(), e);
-        }
+        sockets = new ProbeSockets();
         timers = new DueTimers<>(System.nanoTime());
         thread = Thread.ofPlatform().daemon().name("lbd-health-sockets").start(this::run);
     }
@@ -80,7 +76,7 @@ final class SocketCheckLoop implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        selector.wakeup();
+        sockets.wakeup();
         if (Thread.currentThread() != thread) {
             try {
                 thread.join(STOP_TIMEOUT);
@@ -92,7 +88,7 @@ final class SocketCheckLoop implements AutoCloseable {
 
     private void command(Runnable command) {
         commands.add(command);
-        selector.wakeup();
+        sockets.wakeup();
     }
 
     // ---------------------------------------------------------------- loop thread
@@ -101,37 +97,33 @@ final class SocketCheckLoop implements AutoCloseable {
         try {
             while (running) {
                 runCommands();
-                long timeoutMillis = selectTimeoutMillis();
-                if (timeoutMillis < 0) {
-                    selector.selectNow(onReady);
-                } else {
-                    selector.select(onReady, timeoutMillis);
+                int ready = sockets.await(waitMillis());
+                for (int i = 0; i < ready; i++) {
+                    onReady(sockets.readyFd(i));
                 }
                 expireTimers(System.nanoTime());
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.error("health checks stopped: {}; servers with checktype=connect, and those with HTTP negotiate checks,"
                     + " are no longer checked until lbd is restarted", e.toString());
         } finally {
-            for (SelectionKey key : selector.keys()) {
-                closeQuietly((SocketChannel) key.channel());
+            for (SocketCheck check : byFd) {
+                if (check != null) {
+                    closeProbe(check);
+                }
             }
-            try {
-                selector.close();
-            } catch (IOException ignored) {
-                // nothing left to release
-            }
+            sockets.close();
         }
     }
 
-    /** 0 = no timer at all (sleep until a command), -1 = something is already due, else millis to wait. */
-    private long selectTimeoutMillis() {
+    /** -1 = no timer at all (sleep until a command), 0 = something is already due, else millis to wait. */
+    private int waitMillis() {
         long wakeAt = timers.nextCollectNanos();
         if (wakeAt == Long.MAX_VALUE) {
-            return 0;
+            return -1;
         }
         long left = wakeAt - System.nanoTime();
-        return left <= 0 ? -1 : Math.max(1, (left + 999_999) / 1_000_000);
+        return left <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, Math.max(1, (left + 999_999) / 1_000_000));
     }
 
     private void runCommands() {
@@ -171,15 +163,15 @@ final class SocketCheckLoop implements AutoCloseable {
         }
     }
 
-    private void onReady(SelectionKey key) {
-        SocketCheck check = (SocketCheck) key.attachment();
-        if (check.stopped || check.key != key) {
+    private void onReady(int fd) {
+        SocketCheck check = fd < byFd.length ? byFd[fd] : null;
+        if (check == null || check.stopped || check.fd != fd) {
             return;
         }
         try {
             if (check.response != null) {
                 receive(check);
-            } else if (key.isConnectable()) {
+            } else if (!check.connected) {
                 finishConnect(check);
             } else {
                 send(check);
@@ -190,18 +182,11 @@ final class SocketCheckLoop implements AutoCloseable {
     }
 
     private void finishConnect(SocketCheck check) {
-        boolean connected;
-        String failure = null;
-        try {
-            connected = check.channel.finishConnect();
-        } catch (IOException e) {
-            connected = false;
-            failure = failure(check, e);
-        }
-        if (connected) {
+        int error = sockets.connectError(check.fd);
+        if (error == 0) {
             connected(check);
-        } else if (failure != null) {
-            end(check, false, failure, System.nanoTime());
+        } else {
+            end(check, false, failure(check, error, false), System.nanoTime());
         }
     }
 
@@ -211,31 +196,30 @@ final class SocketCheckLoop implements AutoCloseable {
      * connect's deadline, and is moved on to negotiatetimeout only if it fires first: most probes end before.)
      */
     private void connected(SocketCheck check) {
+        check.connected = true;
         if (check.http == null) {
             String failure = sendProxyHeader(check);
             end(check, failure == null, failure == null ? SocketCheck.CONNECTED : failure, System.nanoTime());
             return;
         }
-        check.connected = true;
         check.request.rewind();
         send(check);
     }
 
     /** negotiate: writes what is left of the request; once it is all out, waits for the response. */
     private void send(SocketCheck check) {
-        try {
-            check.channel.write(check.request);
-        } catch (IOException e) {
-            end(check, false, failure(check, e), System.nanoTime());
+        int sent = sockets.send(check.fd, check.request);
+        if (sent < 0 && sent != -EAGAIN) {
+            end(check, false, failure(check, -sent, false), System.nanoTime());
             return;
         }
         if (check.request.hasRemaining()) {
-            check.key.interestOps(SelectionKey.OP_WRITE); // a request longer than the socket's send buffer
+            waitFor(check, EPOLLOUT); // a request longer than the socket's send buffer
             return;
         }
         ByteBuffer response = buffers.poll();
         check.response = response != null ? response : ByteBuffer.allocate(HttpProbe.INITIAL_BUFFER);
-        check.key.interestOps(SelectionKey.OP_READ);
+        waitFor(check, EPOLLIN);
     }
 
     /**
@@ -245,36 +229,47 @@ final class SocketCheckLoop implements AutoCloseable {
     private void receive(SocketCheck check) {
         ByteBuffer response = check.response;
         boolean ended = false;
-        try {
-            while (true) {
-                if (!response.hasRemaining()) {
-                    if (response.capacity() >= HttpProbe.MAX_RESPONSE) {
-                        ended = true;
-                        break;
-                    }
-                    response = grow(check, response);
-                }
-                int n = check.channel.read(response);
-                if (n < 0) {
+        while (true) {
+            if (!response.hasRemaining()) {
+                if (response.capacity() >= HttpProbe.MAX_RESPONSE) {
                     ended = true;
                     break;
                 }
-                if (n == 0) {
-                    break;
-                }
-                if (check.http.complete(response.array(), response.position())) {
-                    ended = true;
-                    break;
-                }
+                response = grow(check, response);
             }
-        } catch (IOException e) {
-            end(check, false, failure(check, e), System.nanoTime());
-            return;
+            int n = sockets.receive(check.fd, response);
+            if (n == 0) {
+                ended = true;
+                break;
+            }
+            if (n == -EAGAIN) {
+                break;
+            }
+            if (n < 0) {
+                end(check, false, failure(check, -n, true), System.nanoTime());
+                return;
+            }
+            if (check.http.complete(response.array(), response.position())) {
+                ended = true;
+                break;
+            }
         }
         if (ended) {
             ProbeResult result = check.http.judge(response.array(), response.position());
             end(check, result.up(), result.detail(), System.nanoTime());
         }
+    }
+
+    /** The probe's socket waits for {@code events} from now on (added to the epoll set on its first wait). */
+    private void waitFor(SocketCheck check, int events) {
+        if (check.events == events) {
+            return;
+        }
+        int error = check.events == 0 ? sockets.watch(check.fd, events) : sockets.rewatch(check.fd, events);
+        if (error != 0) {
+            throw new IllegalStateException("epoll_ctl: " + ProbeSockets.exception(error, false).getMessage());
+        }
+        check.events = events;
     }
 
     /** A bigger buffer for a long response (up to MAX_RESPONSE); the small one goes back to the pool. */
@@ -294,7 +289,11 @@ final class SocketCheckLoop implements AutoCloseable {
         }
     }
 
-    /** An I/O failure of the probe, in its check's words: {@code connect: ...} or {@code negotiate: ...}. */
+    /** A failed system call of the probe, in its check's words: {@code connect: ...} or {@code negotiate: ...}. */
+    private static String failure(SocketCheck check, int errno, boolean reading) {
+        return failure(check, ProbeSockets.exception(errno, reading));
+    }
+
     private static String failure(SocketCheck check, IOException e) {
         return check.http == null ? "connect: " + IoFailures.describe(e, check.spec.check().connectTimeout())
                 : check.http.failed(e).detail();
@@ -317,30 +316,39 @@ final class SocketCheckLoop implements AutoCloseable {
             end(check, false, invalid, now); // every check fails before any I/O, as HttpProbe's
             return;
         }
-        SocketChannel channel = null;
-        try {
-            // An IPv4 socket for an IPv4 server: the JDK's default dual-stack socket costs a setsockopt more.
-            channel = check.target.getAddress() instanceof Inet4Address
-                    ? SocketChannel.open(StandardProtocolFamily.INET) : SocketChannel.open();
-            channel.configureBlocking(false);
-            // Reset instead of FIN: no TIME_WAIT pile-up at one probe per server per second.
-            channel.setOption(StandardSocketOptions.SO_LINGER, 0);
-            check.channel = channel;
-            boolean connected = channel.connect(check.target);
-            if (connected && check.http == null) {
-                String failure = sendProxyHeader(check);
-                end(check, failure == null, failure == null ? SocketCheck.CONNECTED : failure, System.nanoTime());
+        if (check.sockaddr == null) {
+            end(check, false, failure(check, new UnknownHostException(check.target.getHostString())), now);
+            return;
+        }
+        int fd = sockets.open(check.sockaddr);
+        if (fd < 0) {
+            end(check, false, failure(check, -fd, false), now);
+            return;
+        }
+        track(check, fd);
+        int connect = sockets.connect(fd, check.sockaddr);
+        if (connect == 0) { // loopback may connect at once
+            if (check.http == null) {
+                connected(check);
                 return;
             }
-            check.key = channel.register(selector, connected ? 0 : SelectionKey.OP_CONNECT, check);
             schedule(check, now + check.timeoutNanos);
-            if (connected) {
-                connected(check);
-            }
-        } catch (IOException e) {
-            check.channel = channel;
-            end(check, false, failure(check, e), System.nanoTime());
+            connected(check);
+        } else if (connect == EINPROGRESS) {
+            waitFor(check, EPOLLOUT);
+            schedule(check, now + check.timeoutNanos);
+        } else {
+            end(check, false, failure(check, connect, false), System.nanoTime());
         }
+    }
+
+    /** {@code fd} is {@code check}'s probe from now on. */
+    private void track(SocketCheck check, int fd) {
+        if (fd >= byFd.length) {
+            byFd = Arrays.copyOf(byFd, Math.max(fd + 1, byFd.length * 2));
+        }
+        byFd[fd] = check;
+        check.fd = fd;
     }
 
     /**
@@ -348,18 +356,18 @@ final class SocketCheckLoop implements AutoCloseable {
      * check-send-proxy does before it counts the connection as established; null when written (or none is due),
      * else the failure. A new socket's send buffer takes the 16 bytes at once: a partial write is a failure.
      */
-    private static String sendProxyHeader(SocketCheck check) {
+    private String sendProxyHeader(SocketCheck check) {
         ByteBuffer header = check.proxyHeader;
         if (header == null) {
             return null;
         }
-        try {
-            header.rewind();
-            check.channel.write(header);
-            return header.hasRemaining() ? "connect: the PROXY header could not be sent at once" : null;
-        } catch (IOException e) {
-            return "connect: sending the PROXY header: " + IoFailures.describe(e, check.spec.check().connectTimeout());
+        header.rewind();
+        int sent = sockets.send(check.fd, header);
+        if (sent < 0 && sent != -EAGAIN) {
+            return "connect: sending the PROXY header: "
+                    + IoFailures.describe(ProbeSockets.exception(-sent, false), check.spec.check().connectTimeout());
         }
+        return header.hasRemaining() ? "connect: the PROXY header could not be sent at once" : null;
     }
 
     /**
@@ -395,11 +403,12 @@ final class SocketCheckLoop implements AutoCloseable {
             check.response = null;
             giveBack(response);
         }
-        SocketChannel channel = check.channel;
-        if (channel != null) {
-            check.channel = null;
-            check.key = null;
-            closeQuietly(channel); // also cancels its key; the selector drops it on its next select
+        int fd = check.fd;
+        if (fd >= 0) {
+            check.fd = -1;
+            check.events = 0;
+            byFd[fd] = null;
+            sockets.close(fd); // also takes it out of the epoll set
         }
     }
 
@@ -410,13 +419,5 @@ final class SocketCheckLoop implements AutoCloseable {
         check.verdict(false, "internal error in the " + (check.http == null ? "connect" : "negotiate") + " check: "
                 + e, false);
         schedule(check, check.startedNanos + check.intervalNanos);
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // closing a probe socket: nothing to do about a failure
-        }
     }
 }

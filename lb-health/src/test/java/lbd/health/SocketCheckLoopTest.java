@@ -3,13 +3,14 @@ package lbd.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import lbd.config.model.Endpoint;
 import lbd.config.model.RealServer;
+import lbd.config.model.ServiceType;
 import lbd.config.model.VirtualServiceKey;
+import lbd.testing.ProcNetTcp;
 
-/** checktype=connect on the shared non-blocking loop, observed through the monitor, against loopback servers. */
+/**
+ * checktype=connect (and HTTP negotiate checks) on the shared non-blocking loop, observed through the monitor, against
+ * loopback servers.
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class SocketCheckLoopTest {
 
@@ -137,22 +143,13 @@ class SocketCheckLoopTest {
     }
 
     /**
-     * Sockets of this network namespace in SYN_SENT to 127.0.0.1:port, from /proc/net/tcp and tcp6 (a dual-stack
-     * socket shows 127.0.0.1 as ::ffff:127.0.0.1). Counted by inode: the kernel writes these tables a page at a
-     * time, and a socket that moves in the hash table between two pages can be listed twice in one read.
+     * Sockets of this network namespace in SYN_SENT to 127.0.0.1:port (the probe's socket is an IPv4 one). By inode:
+     * the kernel writes /proc/net/tcp a page at a time, and a socket that moves in the hash table between two pages
+     * can be listed twice in one read.
      */
     private static int synSentTo(int port) throws Exception {
-        String remotePort = String.format(Locale.ROOT, ":%04X", port);
-        Set<String> inodes = new HashSet<>();
-        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String line : Files.readAllLines(Path.of(table))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 9 && f[2].endsWith("0100007F" + remotePort) && f[3].equals("02")) {
-                    inodes.add(f[9]);
-                }
-            }
-        }
-        return inodes.size();
+        return (int) ProcNetTcp.sockets(ProcessHandle.current().pid()).values().stream()
+                .filter(s -> s.state().equals("SYN_SENT") && s.remote().equals("127.0.0.1:" + port)).count();
     }
 
     @Test
@@ -228,5 +225,128 @@ class SocketCheckLoopTest {
         assertThat(loopThreads()).isEqualTo(before);
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.isAlive()
                 && t.getName().startsWith("check 127.0.0.1:" + server.port()));
+    }
+
+    /**
+     * Every way a probe ends closes its socket: refused, reset on connecting, timed out with nothing said, and
+     * answered — connect and HTTP checks alike. Counted, once the monitor is closed, as this process's sockets but
+     * the servers' ends (in this process too), and the loop's own epoll and eventfd descriptors.
+     */
+    @Test
+    void everyEndOfAProbeClosesItsSocketAndCloseReleasesTheLoopsDescriptors() throws Exception {
+        HungServer hung = new HungServer();
+        resources.add(hung);
+        ResettingServer resetting = new ResettingServer();
+        resources.add(resetting);
+        TestHttpServer good = new TestHttpServer();
+        resources.add(good);
+        int refused = MonitorView.closedPort();
+        Set<Integer> ports = Set.of(hung.port(), resetting.port(), good.port(), refused);
+        // One exchange with each server first: the JDK makes its virtual threads' pollers (epoll sets) lazily.
+        exchange(hung.port(), "");
+        exchange(resetting.port(), "");
+        exchange(good.port(), "GET / HTTP/1.0\r\n\r\n");
+        await().atMost(WAIT).until(() -> hung.accepted() == 1 && resetting.accepted() == 1 && good.requests.get() == 1);
+        long loopDescriptorsBefore = loopDescriptors();
+        int socketsBefore = proberSockets(ports);
+
+        HealthMonitor own = new HealthMonitor(HealthListener.NONE).start();
+        try {
+            TestConfig http = TestConfig.negotiate(ServiceType.HTTP);
+            http.interval = Duration.ofMillis(50);
+            http.negotiateTimeout = Duration.ofMillis(200);
+            http.connectTimeout = Duration.ofMillis(200);
+            http.request = Optional.of("/");
+            TestConfig connect = TestConfig.connect();
+            connect.vip = Endpoint.of("198.18.0.2", 80);
+            connect.interval = Duration.ofMillis(50);
+            List<RealServer> servers = new ArrayList<>();
+            for (int port : ports) {
+                servers.add(http.real(port));
+            }
+            own.apply(http.cluster(http.service(servers), connect.service(List.of(connect.real(refused),
+                    connect.real(resetting.port()), connect.real(good.port())))));
+            assertThat(loopDescriptors()).isEqualTo(loopDescriptorsBefore + 2); // its epoll set and its eventfd
+
+            // Three timeouts of the hung server: ~20 probes of every other one, each ended one of the four ways.
+            await().atMost(WAIT).until(() -> hung.accepted() >= 4 && resetting.accepted() >= 20);
+            await().atMost(WAIT).until(() -> own.service(http.key()).orElseThrow().upCount() == 1);
+        } finally {
+            own.close();
+        }
+        // The servers' ends that the probes reset are in no table either, until their servers close them.
+        hung.close();
+        await().atMost(WAIT).until(() -> proberSockets(ports) == socketsBefore);
+        assertThat(loopDescriptors()).isEqualTo(loopDescriptorsBefore);
+    }
+
+    private static void exchange(int port, String request) throws Exception {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            if (!request.isEmpty()) {
+                s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                s.getInputStream().readAllBytes();
+            }
+        }
+    }
+
+    /**
+     * This process's sockets other than the servers' own ends (those have a server's port as their local one): the
+     * probes' ends among them. A probe's socket whose connect failed is in no /proc/net table, so sockets are counted
+     * by descriptor, not by table entry.
+     */
+    private static int proberSockets(Set<Integer> serverPorts) throws Exception {
+        long pid = ProcessHandle.current().pid();
+        var sockets = ProcNetTcp.sockets(pid);
+        int count = 0;
+        for (String link : ProcNetTcp.descriptorLinks(pid)) {
+            ProcNetTcp.TcpSocket socket = sockets.get(link);
+            if (link.startsWith("socket:") && (socket == null || !serverPorts.contains(socket.localPort()))) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** The loop's own kind of descriptor: epoll sets and eventfds (the JDK's pollers make epoll sets too, once). */
+    private static long loopDescriptors() throws Exception {
+        return ProcNetTcp.descriptorLinks(ProcessHandle.current().pid()).stream()
+                .filter(link -> link.equals("anon_inode:[eventpoll]") || link.equals("anon_inode:[eventfd]")).count();
+    }
+
+    /** Accepts and resets each connection at once: a server that dies under its checks. */
+    private static final class ResettingServer implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        private final Thread acceptor = Thread.ofVirtual().start(this::serve);
+
+        ResettingServer() throws java.io.IOException {
+        }
+
+        private void serve() {
+            try {
+                while (true) {
+                    Socket s = socket.accept();
+                    accepted.incrementAndGet();
+                    s.setSoLinger(true, 0);
+                    s.close();
+                }
+            } catch (java.io.IOException e) {
+                // closed
+            }
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        int accepted() {
+            return accepted.get();
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+            acceptor.join(5000);
+        }
     }
 }
