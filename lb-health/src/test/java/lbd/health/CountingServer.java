@@ -6,7 +6,10 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Accepts connections on loopback, counts them and closes them at once: a healthy server for connect checks. */
+/**
+ * Accepts connections on loopback, counts them and closes them at once: a healthy server for connect checks, or
+ * with {@link #resetting()} one that resets each connection (a server that dies under its HTTP checks).
+ */
 final class CountingServer implements AutoCloseable {
 
     private final ServerSocket socket;
@@ -14,18 +17,29 @@ final class CountingServer implements AutoCloseable {
     private final Thread acceptor;
 
     CountingServer() throws IOException {
+        this(false);
+    }
+
+    private CountingServer(boolean reset) throws IOException {
         socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         acceptor = Thread.ofVirtual().start(() -> {
             try {
                 while (true) {
-                    try (Socket ignored = socket.accept()) {
-                        accepted.incrementAndGet();
+                    try (Socket accepted = socket.accept()) {
+                        this.accepted.incrementAndGet();
+                        if (reset) {
+                            accepted.setSoLinger(true, 0);
+                        }
                     }
                 }
             } catch (IOException e) {
                 // closed
             }
         });
+    }
+
+    static CountingServer resetting() throws IOException {
+        return new CountingServer(true);
     }
 
     int port() {

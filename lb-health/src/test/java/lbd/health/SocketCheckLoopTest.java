@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -236,7 +235,7 @@ class SocketCheckLoopTest {
     void everyEndOfAProbeClosesItsSocketAndCloseReleasesTheLoopsDescriptors() throws Exception {
         HungServer hung = new HungServer();
         resources.add(hung);
-        ResettingServer resetting = new ResettingServer();
+        CountingServer resetting = CountingServer.resetting();
         resources.add(resetting);
         TestHttpServer good = new TestHttpServer();
         resources.add(good);
@@ -311,42 +310,5 @@ class SocketCheckLoopTest {
     private static long loopDescriptors() throws Exception {
         return ProcNetTcp.descriptorLinks(ProcessHandle.current().pid()).stream()
                 .filter(link -> link.equals("anon_inode:[eventpoll]") || link.equals("anon_inode:[eventfd]")).count();
-    }
-
-    /** Accepts and resets each connection at once: a server that dies under its checks. */
-    private static final class ResettingServer implements AutoCloseable {
-        private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-        private final java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
-        private final Thread acceptor = Thread.ofVirtual().start(this::serve);
-
-        ResettingServer() throws java.io.IOException {
-        }
-
-        private void serve() {
-            try {
-                while (true) {
-                    Socket s = socket.accept();
-                    accepted.incrementAndGet();
-                    s.setSoLinger(true, 0);
-                    s.close();
-                }
-            } catch (java.io.IOException e) {
-                // closed
-            }
-        }
-
-        int port() {
-            return socket.getLocalPort();
-        }
-
-        int accepted() {
-            return accepted.get();
-        }
-
-        @Override
-        public void close() throws Exception {
-            socket.close();
-            acceptor.join(5000);
-        }
     }
 }
