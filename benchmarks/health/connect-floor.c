@@ -12,6 +12,8 @@
  *
  *   gcc -O2 -o /tmp/connect-floor benchmarks/health/connect-floor.c
  *   /tmp/connect-floor [checks_per_second=10000] [seconds=15] [first_port=41000] [--http]
+ *   /tmp/connect-floor --serve first_port [--http]    (only the 100 listeners, until killed: the same servers for
+ *                                                    HealthCheckCost --external-servers, so both probers face one)
  *
  * Prints the prober's user and system CPU per check and as a share of one core.
  */
@@ -140,6 +142,10 @@ static int http_step(int ep, int s, unsigned events, int *err) {
 }
 
 int main(int argc, char **argv) {
+    if (argc > 2 && strcmp(argv[1], "--serve") == 0) { /* the listeners alone, for another prober to check */
+        serve(atoi(argv[2]), argc > 3 && strcmp(argv[3], "--http") == 0);
+        return 0;
+    }
     int rate = argc > 1 ? atoi(argv[1]) : 10000;
     int seconds = argc > 2 ? atoi(argv[2]) : 15;
     int first_port = argc > 3 ? atoi(argv[3]) : 41000;

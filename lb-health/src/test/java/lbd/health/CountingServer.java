@@ -17,11 +17,11 @@ final class CountingServer implements AutoCloseable {
     private final Thread acceptor;
 
     CountingServer() throws IOException {
-        this(false);
+        this("127.0.0.1", false);
     }
 
-    private CountingServer(boolean reset) throws IOException {
-        socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+    private CountingServer(String address, boolean reset) throws IOException {
+        socket = new ServerSocket(0, 50, InetAddress.getByName(address));
         acceptor = Thread.ofVirtual().start(() -> {
             try {
                 while (true) {
@@ -39,7 +39,12 @@ final class CountingServer implements AutoCloseable {
     }
 
     static CountingServer resetting() throws IOException {
-        return new CountingServer(true);
+        return new CountingServer("127.0.0.1", true);
+    }
+
+    /** A healthy server on {@code address} (e.g. ::1). */
+    static CountingServer on(String address) throws IOException {
+        return new CountingServer(address, false);
     }
 
     int port() {

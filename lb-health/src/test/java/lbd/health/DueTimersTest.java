@@ -2,7 +2,13 @@ package lbd.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
@@ -103,5 +109,51 @@ class DueTimersTest {
 
         assertThat(next).isLessThan(t0 + 500 * MS);
         assertThat(timers.collectDue(next)).isEmpty();
+    }
+
+    /**
+     * Against a model (each entry's deadline in a map): whatever the mix of deadlines — passed, within the tick,
+     * within one turn of the wheel, several turns away — of cancels, and of pauses short and long, a collect returns
+     * exactly the entries whose deadline has passed, each once, and the rest stay scheduled.
+     */
+    @Test
+    void collectsExactlyTheEntriesWhoseDeadlinePassedWhateverTheMixOfDeadlinesCancelsAndPauses() {
+        Random random = new Random(20261207);
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            entries.add(new Entry("e" + i));
+        }
+        Map<Entry, Long> model = new HashMap<>();
+        long now = t0;
+        for (int step = 0; step < 200_000; step++) {
+            Entry entry = entries.get(random.nextInt(entries.size()));
+            int op = random.nextInt(10);
+            if (op < 5 && !model.containsKey(entry)) {
+                long deadline = now + switch (random.nextInt(4)) {
+                    case 0 -> -random.nextInt(50) * MS;
+                    case 1 -> random.nextInt((int) DueTimers.TICK_NANOS);
+                    case 2 -> random.nextInt(1_100) * MS;
+                    default -> random.nextInt(5_000) * MS;
+                };
+                timers.schedule(entry, deadline);
+                model.put(entry, deadline);
+            } else if (op < 7) {
+                timers.cancel(entry);
+                model.remove(entry);
+            } else {
+                now += random.nextInt(20) == 0 ? random.nextInt(3_000) * MS : random.nextInt(30) * MS;
+                Set<Entry> expected = new HashSet<>();
+                for (Map.Entry<Entry, Long> e : model.entrySet()) {
+                    if (e.getValue() - now <= 0) {
+                        expected.add(e.getKey());
+                    }
+                }
+                List<Entry> due = timers.collectDue(now);
+                assertThat(due).as("step %d", step).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
+                expected.forEach(model::remove);
+            }
+            assertThat(timers.size()).isEqualTo(model.size());
+            assertThat(timers.scheduled(entry)).isEqualTo(model.containsKey(entry));
+        }
     }
 }

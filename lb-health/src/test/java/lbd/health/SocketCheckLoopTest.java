@@ -92,6 +92,28 @@ class SocketCheckLoopTest {
         assertThat(listener.eventsFor(dead)).hasSize(1);
     }
 
+    /** IPv6 real servers: the probe's socket address is a sockaddr_in6, made once per server. */
+    @Test
+    void checksAnIpv6ServerUpAndAClosedIpv6PortDown() throws Exception {
+        CountingServer good;
+        try {
+            good = CountingServer.on("::1");
+        } catch (java.io.IOException e) {
+            org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback here: " + e.getMessage());
+            return;
+        }
+        resources.add(good);
+        int dead = MonitorView.closedPort();
+        TestConfig config = TestConfig.connect();
+        monitor.apply(config.cluster(List.of(config.real("::1", good.port()), config.real("::1", dead))));
+
+        await().atMost(WAIT).until(() -> state(config.key(), good.port()) == HealthState.UP
+                && status(config.key(), dead).lastCheck().isPresent());
+        assertThat(good.accepted()).isPositive();
+        assertThat(status(config.key(), dead).state()).isEqualTo(HealthState.DOWN);
+        assertThat(status(config.key(), dead).reason()).isEqualTo("connect: connection refused");
+    }
+
     @Test
     void failurecountConsecutiveRefusalsTakeAnUpServerDown() throws Exception {
         CountingServer server = counting();

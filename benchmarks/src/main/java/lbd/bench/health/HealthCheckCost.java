@@ -45,7 +45,8 @@ import lbd.health.ServiceHealth;
  * </ul>
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar lbd.bench.health.HealthCheckCost [servers] [seconds]
- * [--http|--none] [--netns] [--maintenancedir]}; {@code --none} checks with service=none (no I/O), which isolates the scheduling cost.
+ * [--http|--none] [--netns] [--external-servers PORT] [--maintenancedir]}; {@code --none} checks with service=none (no
+ * I/O), which isolates the scheduling cost.
  */
 public final class HealthCheckCost {
 
@@ -58,20 +59,30 @@ public final class HealthCheckCost {
         }
         List<String> flags = List.of(args);
         List<String> numbers = flags.stream().filter(a -> !a.startsWith("--")).toList();
-        int servers = numbers.size() > 0 ? Integer.parseInt(numbers.get(0)) : 10_000;
-        int seconds = numbers.size() > 1 ? Integer.parseInt(numbers.get(1)) : 20;
         boolean http = flags.contains("--http");
         // --none: negotiate with service=none, a probe that does no I/O: the cost of scheduling alone.
         boolean none = flags.contains("--none");
         boolean netns = flags.contains("--netns");
+        // --external-servers PORT: the 100 listeners already run on 127.0.0.1:PORT.. in another process
+        // (connect-floor --serve PORT [--http]): the C floor's own servers, so both probers face the same ones and
+        // neither pays for them; checks are counted as one per server per second.
+        int external = flags.indexOf("--external-servers");
+        int externalPort = external >= 0 ? Integer.parseInt(args[external + 1]) : 0;
+        if (external >= 0) {
+            numbers = numbers.stream().filter(n -> !n.equals(args[external + 1])).toList();
+        }
         // --maintenancedir: an (empty) maintenancedir configured, so every check also looks for its files.
         Optional<java.nio.file.Path> maintenanceDir = flags.contains("--maintenancedir")
                 ? Optional.of(java.nio.file.Files.createTempDirectory("lbd-bench-maintenance"))
                 : Optional.empty();
+        int servers = numbers.size() > 0 ? Integer.parseInt(numbers.get(0)) : 10_000;
+        int seconds = numbers.size() > 1 ? Integer.parseInt(numbers.get(1)) : 20;
         int services = Math.max(1, servers / LISTENERS);
 
         try {
-            if (netns) {
+            if (externalPort > 0) {
+                measure(ServerSide.external(externalPort), services, seconds, http, none, maintenanceDir);
+            } else if (netns) {
                 String why = netnsUnavailable();
                 if (why != null) {
                     System.out.println("--netns skipped: " + why);
@@ -149,7 +160,7 @@ public final class HealthCheckCost {
             long user = t1[0] - t0[0] - sideUser;
             long sys = t1[1] - t0[1] - sideSys;
             long monitorCpu = cpu - sideUser - sideSys;
-            if (none) {
+            if (none || !side.countsChecks()) {
                 accepted = (long) (servers * (wall / 1e9)); // one check per server per second
             }
             long checks = Math.max(1, accepted);
@@ -158,7 +169,8 @@ public final class HealthCheckCost {
                             + " health monitor %.1f%% of one core (%.1f µs CPU per check); up at end=%d%n",
                     seconds, accepted * 1e9 / wall, pct(cpu, wall),
                     pct(side1[0] + side1[1] - side0[0] - side0[1], wall),
-                    side.inProcess() ? "in-process thread, subtracted" : "separate process on CPU 1, not ours",
+                    side.inProcess() ? "in-process thread, subtracted"
+                            : side.countsChecks() ? "separate process on CPU 1, not ours" : "another process, not ours",
                     pct(monitorCpu, wall), monitorCpu / 1e3 / checks, stillUp);
             System.out.printf("health monitor split: user %.1f%% (%.1f µs/check), kernel %.1f%% (%.1f µs/check)%n",
                     pct(user, wall), user / 1e3 / checks, pct(sys, wall), sys / 1e3 / checks);
@@ -213,6 +225,42 @@ public final class HealthCheckCost {
         long[] cpu() throws Exception;
 
         boolean inProcess();
+
+        /** Whether {@link #accepted()} counts the checks (else they are taken as one per server per second). */
+        default boolean countsChecks() {
+            return true;
+        }
+
+        /** The 100 listeners of another process on 127.0.0.1 from {@code firstPort}: nothing counted, nothing ours. */
+        static ServerSide external(int firstPort) {
+            List<Integer> ports = java.util.stream.IntStream.range(firstPort, firstPort + LISTENERS).boxed().toList();
+            return new ServerSide() {
+                public String address() {
+                    return "127.0.0.1";
+                }
+
+                public List<Integer> ports() {
+                    return ports;
+                }
+
+                public long accepted() {
+                    return 0;
+                }
+
+                public long[] cpu() {
+                    return new long[] {0, 0};
+                }
+
+                public boolean inProcess() {
+                    return false;
+                }
+
+                @Override
+                public boolean countsChecks() {
+                    return false;
+                }
+            };
+        }
 
         static ServerSide of(Acceptor acceptor, Thread thread) {
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
