@@ -89,8 +89,14 @@ if ! skipped health; then
             [ "$kind" = http ] && flag="--http"
             echo "targets.sh: health, round $round, $kind" >&2
             echo "# round $round $kind lbd" >>"$out/health.txt"
-            "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" lbd.bench.health.HealthCheckCost 10000 "$seconds" $flag 2>&1 \
-                | grep -v '^SLF4J' >>"$out/health.txt"
+            # lbd checks the C floor's own servers (another process): both probers face the same servers
+            serve_port=$((21000 + 200 * round))
+            "$floor" --serve "$serve_port" $flag &
+            server=$!
+            sleep 0.5
+            "$java" --enable-native-access=ALL-UNNAMED -cp "$jar" lbd.bench.health.HealthCheckCost 10000 "$seconds" $flag \
+                --external-servers "$serve_port" 2>&1 | grep -v '^SLF4J' >>"$out/health.txt"
+            kill "$server"; wait "$server" 2>/dev/null || true
             echo "# round $round $kind floor" >>"$out/health.txt"
             # ports below the ephemeral range (32768-60999): no outgoing connection of the machine holds them
             "$floor" 10000 "$seconds" $((20000 + 200 * round)) $flag >>"$out/health.txt" 2>&1 || true
