@@ -21,15 +21,15 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The checktype=connect scheduler without I/O: {@code SocketCheckLoop}'s timer-wheel work for {@code servers} real
  * servers checked every second, one loop wake per operation. SocketCheckLoop's loop methods are private and its
- * thread is tied to a Selector, so this repeats its steps (on the same {@link DueTimers} it uses: Agrona's wheel,
- * tick 2^22 ns, 256 ticks, timer-id map, poll-then-act order) around the real {@link SocketCheck}s:
+ * thread is tied to its epoll set, so this repeats its steps (on the same {@link DueTimers} it uses: a hashed wheel
+ * of its entries themselves, tick 2^22 ns, 256 ticks, collect-then-act order) around the real {@link SocketCheck}s:
  *
  * <ol>
- *   <li>the connects begun on the previous wake complete (what {@code onReady} does when the selector reports
+ *   <li>the connects begun on the previous wake complete (what {@code onReady} does when epoll reports
  *   them): cancel the connect-timeout timer, record the probe duration, {@link SocketCheck#verdict}, schedule
  *   the next check at start + checkinterval;</li>
  *   <li>{@code expireTimers}: poll the wheel up to now and begin every check that came due: note the start,
- *   schedule its connect timeout (the SocketChannel open/connect/register is the I/O left out).</li>
+ *   schedule its connect timeout (the socket, connect and epoll_ctl are the I/O left out).</li>
  * </ol>
  *
  * <p>The clock is virtual: each operation advances it by one tick (~4.2 ms), as the loop wakes once a tick when
@@ -63,7 +63,7 @@ public class ConnectLoopTimersBenchmark {
         }
     }
 
-    /** A check and whether a (simulated) connect is in flight, which SocketCheck keeps as its SocketChannel. */
+    /** A check and whether a (simulated) connect is in flight, which SocketCheck keeps as its descriptor. */
     private static final class Probe extends DueTimers.Entry {
         final SocketCheck check;
         boolean connecting;
