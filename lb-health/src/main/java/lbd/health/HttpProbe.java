@@ -48,6 +48,9 @@ public final class HttpProbe implements Probe {
     /** Owned by the checker thread; made at the first blocking check (a check on the loop never needs it). */
     private byte[] buffer;
     private final String timedOut;
+    /** The last up verdict and its status code (see {@link #up(int)}). */
+    private ProbeResult lastUp;
+    private int lastUpCode;
 
     public HttpProbe(CheckSpec spec, boolean tls) {
         this(spec, tls, false);
@@ -264,23 +267,37 @@ public final class HttpProbe implements Probe {
             return ProbeResult.down(length == 0 ? "negotiate: connection closed without a response"
                     : "negotiate: not an HTTP response (" + Texts.size(length) + ")");
         }
-        HttpResponse.Status status = HttpResponse.status(buf, bodyStart);
-        if (status == null) {
+        int code = HttpResponse.statusCode(buf, bodyStart);
+        if (code == HttpResponse.NOT_HTTP) {
             return ProbeResult.down("negotiate: not an HTTP response: \""
                     + Texts.snippet(new String(buf, 0, Math.min(length, 60), StandardCharsets.ISO_8859_1)) + "\"");
         }
         int bodyLength = length - bodyStart;
-        if (status.code() < 200 || status.code() >= 400) {
-            return ProbeResult.down("negotiate: HTTP " + status.code() + " " + status.reason());
+        if (code < 200 || code >= 400) {
+            return ProbeResult.down("negotiate: HTTP " + code + " " + HttpResponse.status(buf, bodyStart).reason());
         }
         if (receive.isSet()) {
             String body = new String(buf, bodyStart, bodyLength, StandardCharsets.UTF_8);
             if (!receive.foundIn(body)) {
                 return ProbeResult.down("negotiate: receive \"" + receive.text() + "\" not matched (HTTP "
-                        + status.code() + ", " + Texts.size(bodyLength) + ")");
+                        + code + ", " + Texts.size(bodyLength) + ")");
             }
         }
-        return ProbeResult.up("negotiate: HTTP " + status.code());
+        return up(code);
+    }
+
+    /**
+     * "negotiate: HTTP 200": made once per code a server keeps answering, not per check. The same instance each time
+     * also lets the verdict see an unchanged reason by identity.
+     */
+    private ProbeResult up(int code) {
+        ProbeResult last = lastUp;
+        if (last == null || lastUpCode != code) {
+            last = ProbeResult.up("negotiate: HTTP " + code);
+            lastUpCode = code; // probes of one server never overlap: one thread at a time writes these
+            lastUp = last;
+        }
+        return last;
     }
 
     private static URI parseAbsolute(String request) {

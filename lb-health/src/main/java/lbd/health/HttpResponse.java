@@ -26,6 +26,57 @@ final class HttpResponse {
         return -1;
     }
 
+    /** What {@link #statusCode} answers for a response that is not {@code HTTP/x.y NNN ...}. */
+    static final int NOT_HTTP = Integer.MIN_VALUE;
+
+    /**
+     * The status line's code as {@link #status} reads it, straight from the bytes and without making a String (a
+     * health check judges every response): the first line, stripped of white space, must start with
+     * {@code HTTP/}; its second space-separated field must be three characters that parse as an int. NOT_HTTP
+     * when {@link #status} would answer null.
+     */
+    static int statusCode(byte[] buf, int headerEnd) {
+        int eol = 0;
+        while (eol < headerEnd && buf[eol] != '\n') {
+            eol++;
+        }
+        int start = 0;
+        int end = eol;
+        while (start < end && Character.isWhitespace((char) (buf[start] & 0xff))) {
+            start++;
+        }
+        while (end > start && Character.isWhitespace((char) (buf[end - 1] & 0xff))) {
+            end--;
+        }
+        if (end - start < 5 || buf[start] != 'H' || buf[start + 1] != 'T' || buf[start + 2] != 'T'
+                || buf[start + 3] != 'P' || buf[start + 4] != '/') {
+            return NOT_HTTP;
+        }
+        int space = start;
+        while (space < end && buf[space] != ' ') {
+            space++;
+        }
+        int fieldEnd = space + 1;
+        while (fieldEnd < end && buf[fieldEnd] != ' ') {
+            fieldEnd++;
+        }
+        if (space >= end || fieldEnd - space - 1 != 3) {
+            return NOT_HTTP;
+        }
+        int first = buf[space + 1];
+        int sign = first == '-' ? -1 : 1;
+        int from = first == '-' || first == '+' ? space + 2 : space + 1;
+        int code = 0;
+        for (int i = from; i < fieldEnd; i++) {
+            int digit = buf[i] - '0';
+            if (digit < 0 || digit > 9) {
+                return NOT_HTTP;
+            }
+            code = code * 10 + digit;
+        }
+        return sign * code;
+    }
+
     /** The status line's code and reason, or null if it is not {@code HTTP/x.y NNN ...}. */
     static Status status(byte[] buf, int headerEnd) {
         String head = new String(buf, 0, headerEnd, StandardCharsets.ISO_8859_1);

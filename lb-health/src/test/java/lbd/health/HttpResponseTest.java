@@ -58,4 +58,25 @@ class HttpResponseTest {
                     .isEqualTo(reference(text));
         }
     }
+
+    /** The byte scan of the status line must answer as the String rule ({@link HttpResponse#status}) does. */
+    @Test
+    void statusCodeAnswersAsTheStringRuleOnRandomStatusLines() {
+        String[] pieces = {"HTTP/1.1", "HTTP/1.0", "HTTP/", "http/1.1", "HTTP", " ", "  ", "\t", "\r", "\n", "\r\n",
+            "200", "404", "+12", "-12", "-01", "2x0", "20", "2000", "OK", "Not Found", "\u000b", "\u001c", "\u00a0",
+            "\u0085", "\u00e9", "0"};
+        Random random = new Random(20261207);
+        for (int i = 0; i < 200_000; i++) {
+            StringBuilder head = new StringBuilder();
+            int n = random.nextInt(8);
+            for (int j = 0; j < n; j++) {
+                head.append(pieces[random.nextInt(pieces.length)]);
+            }
+            byte[] bytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+            HttpResponse.Status status = HttpResponse.status(bytes, bytes.length);
+            assertThat(HttpResponse.statusCode(bytes, bytes.length))
+                    .as("%s", head.toString().replace("\r", "\\r").replace("\n", "\\n"))
+                    .isEqualTo(status == null ? HttpResponse.NOT_HTTP : status.code());
+        }
+    }
 }
