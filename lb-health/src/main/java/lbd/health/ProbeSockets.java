@@ -190,7 +190,7 @@ final class ProbeSockets implements AutoCloseable {
 
     /**
      * Waits until a socket is ready, {@link #wakeup()} is called, or {@code timeoutMillis} pass (-1: no limit,
-     * 0: do not wait): the number of ready sockets, read with {@link #readyFd} and {@link #readyEvents}. A wake-up
+     * 0: do not wait): the number of ready sockets, read with {@link #readyFd}. A wake-up
      * is consumed here and not counted.
      */
     int await(int timeoutMillis) {
@@ -219,10 +219,6 @@ final class ProbeSockets implements AutoCloseable {
 
     int readyFd(int i) {
         return (int) events.get(ValueLayout.JAVA_LONG_UNALIGNED, (long) i * EPOLL_EVENT_SIZE + EPOLL_EVENT_DATA);
-    }
-
-    int readyEvents(int i) {
-        return events.get(ValueLayout.JAVA_INT_UNALIGNED, (long) i * EPOLL_EVENT_SIZE);
     }
 
     /** Ends the loop's current or next {@link #await} at once; any thread. */

@@ -327,12 +327,10 @@ final class SocketCheckLoop implements AutoCloseable {
         }
         track(check, fd);
         int connect = sockets.connect(fd, check.sockaddr);
-        if (connect == 0) { // loopback may connect at once
-            if (check.http == null) {
-                connected(check);
-                return;
+        if (connect == 0) { // loopback may connect at once: a connect check ends here, negotiate goes on
+            if (check.http != null) {
+                schedule(check, now + check.timeoutNanos);
             }
-            schedule(check, now + check.timeoutNanos);
             connected(check);
         } else if (connect == EINPROGRESS) {
             waitFor(check, EPOLLOUT);

@@ -58,19 +58,21 @@ public final class HealthCheckCost {
             return;
         }
         List<String> flags = List.of(args);
-        List<String> numbers = flags.stream().filter(a -> !a.startsWith("--")).toList();
-        boolean http = flags.contains("--http");
-        // --none: negotiate with service=none, a probe that does no I/O: the cost of scheduling alone.
-        boolean none = flags.contains("--none");
-        boolean netns = flags.contains("--netns");
         // --external-servers PORT: the 100 listeners already run on 127.0.0.1:PORT.. in another process
         // (connect-floor --serve PORT [--http]): the C floor's own servers, so both probers face the same ones and
         // neither pays for them; checks are counted as one per server per second.
         int external = flags.indexOf("--external-servers");
         int externalPort = external >= 0 ? Integer.parseInt(args[external + 1]) : 0;
-        if (external >= 0) {
-            numbers = numbers.stream().filter(n -> !n.equals(args[external + 1])).toList();
+        List<String> numbers = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") && (external < 0 || i != external + 1)) {
+                numbers.add(args[i]);
+            }
         }
+        boolean http = flags.contains("--http");
+        // --none: negotiate with service=none, a probe that does no I/O: the cost of scheduling alone.
+        boolean none = flags.contains("--none");
+        boolean netns = flags.contains("--netns");
         // --maintenancedir: an (empty) maintenancedir configured, so every check also looks for its files.
         Optional<java.nio.file.Path> maintenanceDir = flags.contains("--maintenancedir")
                 ? Optional.of(java.nio.file.Files.createTempDirectory("lbd-bench-maintenance"))

@@ -1,5 +1,8 @@
 package lbd.director.dr;
 
+import static lbd.sys.LinuxNative.AF_INET;
+import static lbd.sys.LinuxNative.AF_INET6;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,8 +28,6 @@ public record KernelRoute(String device, Optional<InetAddress> gateway, Optional
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
     private static final int NETLINK_ROUTE = 0;
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
     private static final short RTM_NEWROUTE = 24;
     private static final short RTM_GETROUTE = 26;
     private static final short NLMSG_ERROR = 2;

@@ -1,5 +1,9 @@
 package lbd.director.ha;
 
+import static lbd.sys.LinuxNative.AF_INET;
+import static lbd.sys.LinuxNative.AF_INET6;
+import static lbd.sys.LinuxNative.SOCK_CLOEXEC;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,10 +29,7 @@ import lbd.sys.LinuxNative;
  */
 final class HeartbeatSocket implements AutoCloseable {
 
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
     private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_REUSEADDR = 2;
     private static final int SO_BROADCAST = 6;

@@ -1,5 +1,7 @@
 package lbd.director.ha;
 
+import static lbd.sys.LinuxNative.AF_INET;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,7 +21,6 @@ final class RtNetlink {
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
     private static final int NETLINK_ROUTE = 0;
-    private static final int AF_INET = 2;
     private static final short RTM_NEWADDR = 20;
     private static final short RTM_DELADDR = 21;
     private static final short NLMSG_ERROR = 2;

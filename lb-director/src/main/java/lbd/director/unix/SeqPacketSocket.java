@@ -1,5 +1,8 @@
 package lbd.director.unix;
 
+import static lbd.sys.LinuxNative.MSG_NOSIGNAL;
+import static lbd.sys.LinuxNative.SOCK_CLOEXEC;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,13 +29,11 @@ public final class SeqPacketSocket implements AutoCloseable {
 
     private static final int AF_UNIX = 1;
     private static final int SOCK_SEQPACKET = 5;
-    private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SUN_PATH = 108;
     private static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
     private static final int SO_PEERCRED = 17;
     private static final int MSG_CTRUNC = 0x8;
-    private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final short POLLIN = 0x1;
     private static final int EINTR = 4;

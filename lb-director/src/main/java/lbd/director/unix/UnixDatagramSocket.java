@@ -1,5 +1,7 @@
 package lbd.director.unix;
 
+import static lbd.sys.LinuxNative.SOCK_CLOEXEC;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,7 +21,6 @@ public final class UnixDatagramSocket implements AutoCloseable {
 
     private static final int AF_UNIX = 1;
     private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SUN_PATH = 108;
     private static final int MSG_DONTWAIT = 0x40;
     private static final int SO_SNDTIMEO = 21;
