@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import lbd.director.TestHttp;
 import lbd.director.control.ControlClient;
 import lbd.director.control.ControlReply;
 import lbd.director.control.ControlRequest;
@@ -94,7 +93,7 @@ public final class ChaosSoak {
                 """.formatted(vipPort, reals);
         try (LbdProcess lbd = LbdProcess.start(dir, config, 16_384, "-XX:+UseZGC", "-XX:+UseCompactObjectHeaders",
                 "-Xss512k", "-Xmx256m", "-XX:MaxDirectMemorySize=256m", "-XX:+ExitOnOutOfMemoryError")) {
-            await().atMost(Duration.ofSeconds(60)).until(() -> TestHttp.get(vipPort).startsWith("This is RS"));
+            lbd.awaitServing(vipPort, Duration.ofSeconds(60));
             assertThat(ControlClient.send(lbd.socket, new ControlRequest.Reload()).ok()).isTrue();
             lbd.awaitIoPollers(Duration.ofSeconds(30));
             int fdsAtStart = lbd.openFds();

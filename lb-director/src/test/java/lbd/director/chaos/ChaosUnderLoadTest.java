@@ -125,7 +125,7 @@ class ChaosUnderLoadTest {
                 // A thread count that does not move with the JIT's or GC's mood, so a leak shows.
                 "-XX:TieredStopAtLevel=1", "-XX:-UseDynamicNumberOfCompilerThreads",
                 "-XX:-UseDynamicNumberOfGCThreads");
-        await().atMost(Duration.ofSeconds(60)).until(() -> TestHttp.get(vipPort).startsWith("This is RS"));
+        lbd.awaitServing(vipPort, Duration.ofSeconds(60));
         // The reload and control-socket threads start with their first request, the JDK's socket pollers with the
         // first virtual thread that waits on a socket: before any scenario counts.
         assertThat(ControlClient.send(lbd.socket, new ControlRequest.Reload()).ok()).isTrue();

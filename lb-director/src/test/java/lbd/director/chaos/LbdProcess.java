@@ -19,9 +19,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import lbd.testing.ProcNetTcp;
-import lbd.director.control.ControlRequest;
 import java.util.stream.Stream;
+
+import lbd.director.TestHttp;
+import lbd.director.control.ControlClient;
+import lbd.director.control.ControlRequest;
+import lbd.testing.ProcNetTcp;
 
 /**
  * lbd as its own process, as the tests that count its descriptors, threads and memory run it: started through
@@ -107,6 +110,17 @@ final class LbdProcess implements AutoCloseable {
      * makes one wait: a control-socket client that connects and sends its line only once the pollers are up —
      * lbd's virtual thread serving it waits for that line on the socket meanwhile.
      */
+    /**
+     * Waits until lbd serves: the VIP on {@code vipPort} answers with a real server's page, and the control socket
+     * answers a ping. lbd opens its control socket just after its listeners, so a VIP that answers does not yet
+     * mean the socket is there.
+     */
+    void awaitServing(int vipPort, Duration bound) {
+        org.awaitility.Awaitility.await().atMost(bound).until(() -> TestHttp.get(vipPort).startsWith("This is RS"));
+        org.awaitility.Awaitility.await().atMost(bound).ignoreException(ControlClient.NotRunning.class)
+                .until(() -> ControlClient.send(socket, new ControlRequest.Ping()).ok());
+    }
+
     void awaitIoPollers(Duration bound) throws IOException {
         try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             client.connect(UnixDomainSocketAddress.of(socket));
