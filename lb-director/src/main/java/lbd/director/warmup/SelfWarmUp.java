@@ -47,18 +47,19 @@ import lbd.dataplane.transport.TransportKind;
 public final class SelfWarmUp {
 
     /**
-     * How far the warm-up goes: at least {@code atLeast} connections, then until the JIT is idle (nothing compiling,
-     * nothing queued: the connection path's methods, called that often, have reached its top tier), but never past
-     * {@code atMost} connections or {@code time}; {@code concurrency} clients at a time.
+     * How far the warm-up goes: at least {@code atLeast} connections, then until the JIT has stayed idle (nothing of
+     * the path compiling or queued) over {@link JitQuiet#CONNECTIONS} more: the connection path's methods, called that
+     * often, have reached its top tier. Never past {@code atMost} connections or {@code time}; {@code concurrency}
+     * clients at a time.
      */
     public record Bounds(int atLeast, int atMost, Duration time, int concurrency) {
         /**
          * HotSpot compiles a method with C2 once its profiled code has run about 5,000 times (Tier4InvocationThreshold),
          * and the warm-up's methods run at least once per connection: 10,000 connections, then what the compile
-         * queue needs. The time bound keeps a starved machine from holding READY=1 for long (benchmarks/RESULTS.md,
-         * "Warm start").
+         * queue and the quiet window need (25,000-40,000 connections on one quiet CPU). The time bound keeps a starved
+         * machine from holding READY=1 for long (benchmarks/RESULTS.md, "Warm start").
          */
-        public static final Bounds DEFAULT = new Bounds(10_000, 40_000, Duration.ofSeconds(15), 16);
+        public static final Bounds DEFAULT = new Bounds(10_000, 60_000, Duration.ofSeconds(15), 16);
 
         public Bounds {
             if (atLeast < 1 || atMost < atLeast || concurrency < 1 || time.isNegative() || time.isZero()) {
@@ -184,14 +185,14 @@ public final class SelfWarmUp {
 
     /**
      * Samples the clients and the JIT until the clients have stopped by themselves (at most connections, the time
-     * bound, a failure) or, past the least connections, the JIT has been idle at two samples in a row; says why.
+     * bound, a failure) or, past the least connections, the JIT has been quiet ({@link JitQuiet}); says why.
      * Publishes the private table again every {@link #CONNECTIONS_PER_TABLE} connections; runs {@code halfway} once
      * half the least connections are served.
      */
     private static String watch(LoopbackClients clients, PrivateTable table, Bounds bounds, long deadline,
             Runnable halfway) {
         JitActivity jit = JitActivity.ofThisJvm();
-        int idleSamples = 0;
+        JitQuiet quiet = new JitQuiet();
         int published = 0;
         boolean moved = false;
         while (!clients.finished()) {
@@ -205,11 +206,8 @@ public final class SelfWarmUp {
                 table.publish();
                 published = completed;
             }
-            if (jit != null && completed >= bounds.atLeast()) {
-                idleSamples = jit.idle() ? idleSamples + 1 : 0;
-                if (idleSamples == 2) {
-                    return "until the JIT was idle";
-                }
+            if (jit != null && completed >= bounds.atLeast() && quiet.sample(jit.idle(), completed)) {
+                return "until the JIT was idle over " + JitQuiet.CONNECTIONS + " connections";
             }
         }
         if (clients.opened() >= bounds.atMost()) {
