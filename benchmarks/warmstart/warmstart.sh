@@ -2,8 +2,8 @@
 # warmstart.sh — new connections per second in each of the first seconds after a fresh lbd says READY=1, and
 # the time from exec to READY=1, in several start modes, on 127.0.0.1 only.
 #
-#   benchmarks/warmstart/warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N] [--logs DIR]
-#                                            [--mode NAME JAVA_OPTS LBD_ARGS]...
+#   benchmarks/warmstart/warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N] [--logs DIR] [--levels]
+#                                            [--again IDLE_SECONDS] [--mode NAME JAVA_OPTS LBD_ARGS]...
 #
 # LIBDIR is an lbd installation: /usr/lib/lbd after installing the .deb, or packaging/target/build/root/usr/lib/lbd
 # after packaging/build-deb. Without --mode, three modes: warm (as installed: the ahead-of-time cache and the
@@ -18,12 +18,19 @@
 # after READY=1 and in all the measured seconds — each is a compiled method sent back to the interpreter and
 # compiled again, on the CPU the event loop needs. On stderr, lbd's warm-up line of each run. --logs DIR keeps
 # each run's lbd output there (MODE-RUN.log) and those deoptimizations (MODE-RUN.deopt: ms after READY=1, line).
-# Needs: nginx, wrk, python3, taskset.
+# The summary's "1st/plateau" is, per run, the first second's rate over the median of its third and later seconds.
+# --levels asks the JIT at READY=1 and again after the last second (jcmd PID Compiler.codelist) which tier each
+# compiled method is at, and counts, of the methods of lbd and Netty at C2's tier 4 at the end (the path as served),
+# how many were there at READY=1 ("tier 4 at READY" per run; the codelists go to --logs DIR). The command runs in
+# lbd's process as its first second begins and costs that second some of its rate: a diagnosis, not a measurement.
+# --again S measures the same lbd again after S seconds idle, as mode NAME-again: its own warm rate, a control for
+# the measurement (wrk's first second, nginx, the ports) as opposed to lbd's start.
+# Needs: nginx, wrk, python3, taskset (and a JDK's jcmd for --levels: bin/find-jdk).
 set -euo pipefail
 
 lib=${1:?usage: warmstart.sh LIBDIR [--seconds N] [--runs N] [--connections N]}
 shift
-seconds=10 runs=3 connections=32 logs=""
+seconds=10 runs=3 connections=32 logs="" jcmd="" again=""
 modes=() mode_java=() mode_args=()
 while [ $# -gt 0 ]; do
     case $1 in
@@ -33,6 +40,8 @@ while [ $# -gt 0 ]; do
         --runs) runs=$2; shift 2 ;;
         --connections) connections=$2; shift 2 ;;
         --logs) logs=$2; mkdir -p "$logs"; shift 2 ;;
+        --again) again=$2; shift 2 ;;
+        --levels) jcmd="$(cd "$(dirname "$0")/../.." && bin/find-jdk)/bin/jcmd" || exit 1; shift ;;
         *) echo "warmstart.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -92,6 +101,23 @@ print(f"{time.clock_gettime(time.CLOCK_REALTIME):.3f}")
 EOF
 }
 
+# Of the methods of lbd and Netty with tier-4 code in use at the end, how many had it at READY=1: "N/M". A
+# Compiler.codelist line: <compile id> <tier> <state: 0 in use> <class.method(signature)> [addresses].
+tier4_at_ready() { # tier4_at_ready READY_CODELIST END_CODELIST
+    python3 - "$1" "$2" <<'EOF'
+import re, sys
+def tier4(path):
+    names = set()
+    for line in open(path):
+        f = line.split(" ", 3)
+        if len(f) == 4 and f[0].isdigit() and f[1] == "4" and f[2] == "0" and re.match(r"(lbd|io\.netty)\.", f[3]):
+            names.add(f[3].split(" [")[0])
+    return names
+end = tier4(sys.argv[2])
+print(f"{len(end & tier4(sys.argv[1]))}/{len(end)}")
+EOF
+}
+
 echo "mode,run,second,conn_per_s"
 for run in $(seq "$runs"); do
     for m in "${!modes[@]}"; do
@@ -121,13 +147,26 @@ EOF
             exit 1
         }
         echo "$mode,$run,$(python3 -c "print(f'{$(cat "$work/ready") - $started:.2f}')")" >>"$work/ready.csv"
+        if [ -n "$jcmd" ]; then "$jcmd" "$lbd" Compiler.codelist >"$work/codelist-$mode-$run.ready"; fi
         grep -h 'warm-up' "$work/lbd-$mode-$run.log" | sed "s/^/# $mode,$run: /" >&2 || true
-        for s in $(seq "$seconds"); do
-            rate=$(taskset -c 1 wrk -t1 -c"$connections" -d1s -H 'Connection: close' "http://127.0.0.1:$vip/small.txt" \
-                | awk '/^Requests\/sec:/ { print $2 }')
-            echo "$mode,$run,$s,$rate"
-        done | tee -a "$work/rates.csv"
+        measure() { # measure LABEL
+            for s in $(seq "$seconds"); do
+                rate=$(taskset -c 1 wrk -t1 -c"$connections" -d1s -H 'Connection: close' \
+                    "http://127.0.0.1:$vip/small.txt" | awk '/^Requests\/sec:/ { print $2 }')
+                echo "$1,$run,$s,$rate"
+            done | tee -a "$work/rates.csv"
+        }
+        measure "$mode"
         measured=$(date +%s.%N)
+        if [ -n "$again" ]; then
+            sleep "$again"
+            measure "$mode-again"
+        fi
+        if [ -n "$jcmd" ]; then
+            "$jcmd" "$lbd" Compiler.codelist >"$work/codelist-$mode-$run.end"
+            echo "$mode,$run,$(tier4_at_ready "$work/codelist-$mode-$run.ready" "$work/codelist-$mode-$run.end")" \
+                >>"$work/levels.csv"
+        fi
         kill "$lbd"
         wait "$lbd" 2>/dev/null || true
         # The path's deoptimizations from READY=1 on; a line: [<epoch ms>ms] cid=.. level=4 <class.method(sig)>
@@ -141,24 +180,42 @@ EOF
         if [ -n "$logs" ]; then
             cp "$work/lbd-$mode-$run.log" "$logs/$mode-$run.log"
             cp "$work/deopt-$mode-$run" "$logs/$mode-$run.deopt"
+            if [ -n "$jcmd" ]; then cp "$work/codelist-$mode-$run".* "$logs/"; fi
         fi
     done
 done
 
 echo
-echo "median conn/s per second after READY=1, median seconds from exec to READY=1, and the connection path's"
-echo "deoptimizations after READY=1 in the first 3 s / all $seconds s, per run ($runs runs):"
-python3 - "$work/rates.csv" "$work/ready.csv" "$seconds" "$work/deopts.csv" "${modes[@]}" <<'EOF'
+echo "median conn/s per second after READY=1, median seconds from exec to READY=1, per run the first second over the"
+echo "median of the third and later, and the connection path's deoptimizations after READY=1 in the first 3 s / all"
+echo "$seconds s ($runs runs):"
+touch "$work/levels.csv"
+summary_modes=()
+for mode in "${modes[@]}"; do
+    summary_modes+=("$mode")
+    if [ -n "$again" ]; then summary_modes+=("$mode-again"); fi
+done
+python3 - "$work/rates.csv" "$work/ready.csv" "$seconds" "$work/deopts.csv" "$work/levels.csv" "${summary_modes[@]}" <<'EOF'
 import csv, statistics, sys
 rows = list(csv.reader(open(sys.argv[1])))
 ready = list(csv.reader(open(sys.argv[2])))
 deopts = list(csv.reader(open(sys.argv[4])))
-for mode in sys.argv[5:]:
+levels = list(csv.reader(open(sys.argv[5])))
+for mode in sys.argv[6:]:
     cells = []
     for s in range(1, int(sys.argv[3]) + 1):
         values = [float(r[3]) for r in rows if r[0] == mode and int(r[2]) == s and r[3]]
         cells.append(f"{statistics.median(values):,.0f}" if values else "-")
-    start = [float(r[2]) for r in ready if r[0] == mode]
+    start = [float(r[2]) for r in ready if r[0] == mode.removesuffix("-again")]
     counts = " ".join(f"{r[2]}/{r[3]}" for r in deopts if r[0] == mode)
-    print(f"| {mode} | {statistics.median(start):.2f} s | " + " | ".join(cells) + f" | deopts {counts} |")
+    ratios = []
+    for run in sorted({r[1] for r in rows if r[0] == mode}):
+        rates = {int(r[2]): float(r[3]) for r in rows if r[0] == mode and r[1] == run and r[3]}
+        later = [v for s, v in rates.items() if s >= 3]
+        if 1 in rates and later:
+            ratios.append(rates[1] / statistics.median(later))
+    first = " ".join(f"{x:.0%}" for x in ratios) if ratios else "-"
+    tiers = " ".join(r[2] for r in levels if r[0] == mode)
+    print(f"| {mode} | {statistics.median(start):.2f} s | " + " | ".join(cells) + f" | 1st/plateau {first} | deopts {counts} |"
+          + (f" tier 4 at READY {tiers} |" if tiers else ""))
 EOF
