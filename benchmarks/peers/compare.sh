@@ -34,8 +34,9 @@ Options:
   --proxy-cpus LIST    taskset CPU list for the proxies (default 0)
   --load-cpus LIST     taskset CPU list for wrk, iperf3 and the backends (default 1)
   --idle-conns N       idle connections for the memory test (default 10000; capped by the fd limit)
-  --idle-settle S      the memory test reads a fresh proxy's RSS S seconds after it listens, and again S seconds
-                       after its connections are all open (default 10; 0: at once, as before 2026-12-06)
+  --idle-settle S      the memory test reads a fresh proxy's RSS S seconds after it listens (lbd: after READY=1,
+                       its warm-up done), and again S seconds after its connections are all open (default 10;
+                       0: at once, as before 2026-12-06)
   --connections N      wrk connections for keepalive/connclose (default 32)
   --base-port P        first of 27 consecutive loopback ports (default 18080)
   --targets LIST       comma-separated subset (default: the first seven). HAProxy at its best for bulk:
@@ -292,6 +293,40 @@ start() {
     pid_of[$name]=$!
     started_pids+=("$!")
 }
+# lbd says READY=1 on $NOTIFY_SOCKET, as systemd waits for it, once its listeners are open, the first health
+# verdicts are in and its self warm-up has compiled the connection path (12-15 s pinned to one CPU). Its VIPs listen
+# long before that: measured from the listening port on, a workload (or the idle test's fresh RSS) would meet lbd's
+# own warm-up traffic on the CPU. listen_notify NAME PATH: a datagram socket at PATH, read in the background until
+# READY=1; wait_ready NAME SECONDS: until then (an lbd that never says READY=1: one line, then on as from its port).
+declare -A notify_pid_of
+listen_notify() {
+    python3 - "$2" <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while b"READY=1" not in s.recv(4096).split(b"\n"):
+    pass
+EOF
+    notify_pid_of[$1]=$!
+    started_pids+=("$!")
+    until [ -S "$2" ]; do sleep 0.01; done
+}
+wait_ready() {
+    local name=$1 deadline=$((SECONDS + $2)) listener=${notify_pid_of[$1]}
+    while kill -0 "$listener" 2>/dev/null; do
+        if ! kill -0 "${pid_of[$name]}" 2>/dev/null; then
+            echo "compare.sh: $name exited before READY=1; its stderr:" >&2
+            tail -n 15 "$work/$name.err" >&2
+            return 1
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "compare.sh: $name sent no READY=1 within $2 s; measuring it from its listening port on" >&2
+            kill "$listener" 2>/dev/null || true
+            return 0
+        fi
+        sleep 0.1
+    done
+}
 wait_port() { # wait_port NAME PORT SECONDS
     local name=$1 port=$2 deadline=$((SECONDS + $3))
     until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
@@ -443,9 +478,11 @@ EOF
                 "$repo/bin/lbd" --help 2>/dev/null | grep -q -- '--socket' && lbd_has_socket_opt=yes
             fi
             [ "$lbd_has_socket_opt" = yes ] && socket_opt=(--socket "$dir/lbd.sock")
-            start "$name" "$proxy_cpus" "$repo/bin/lbd" --config "$dir/ldirectord.cf" --transport "$transport" \
-                --event-loops "$threads" "${socket_opt[@]}"
-            wait_port "$name" "$http" 60
+            rm -f "$dir/notify"
+            listen_notify "$name" "$dir/notify"
+            start "$name" "$proxy_cpus" env NOTIFY_SOCKET="$dir/notify" "$repo/bin/lbd" --config "$dir/ldirectord.cf" \
+                --transport "$transport" --event-loops "$threads" "${socket_opt[@]}"
+            wait_port "$name" "$http" 60 && wait_ready "$name" 60
             ;;
     esac
 }
