@@ -10,9 +10,10 @@ package lbd.director.warmup;
  * 2^{@code Tier2InvokeNotifyFreqLog} = 2,048 calls, and only then, the queue being short, goes on to tier 3 and on
  * to C2; until it calls, the queue is empty and the method is where C2 left it waiting. Ended after two idle samples
  * 50 ms apart (~150 connections), the warm-up left 25–45 of the ~300 methods the connection path runs at tier 4 on
- * tier 2, and the first second of service ran at 35–50 % of the plateau while C2 compiled them (benchmarks/RESULTS.md,
- * "Warm start"). Over 4,096 connections, twice that notification interval, each method called once per connection
- * has asked twice with the queue idle: moved on, it fills the queue again and the window starts anew.
+ * tier 2 in three runs of five, and those runs' first second of service ran at 36–41 % of the plateau while C2
+ * compiled them (benchmarks/RESULTS.md, "Warm start"). Over 4,096 connections, twice that notification interval,
+ * each method called once per connection has asked twice with the queue idle: moved on, it fills the queue again and
+ * the window starts anew.
  */
 final class JitQuiet {
 
