@@ -1,0 +1,177 @@
+#!/bin/sh
+# dr-prof.sh (kept with its results): benchmarks/dr/dr-bench.sh cut to lbd gate's syn and ack runs, each under
+# `perf record -g -p <lbd>` into /tmp/dr-MODE.perf. Run as LBD_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions
+# -XX:+DumpPerfMapAtExit" dr-prof.sh 3000000, then perf report -i /tmp/dr-MODE.perf --comm lbd-dr-0.
+# dr-bench.sh — lbd's direct-routing data path end to end, next to the kernel forwarding the same traffic.
+#
+# Three network namespaces joined by veth pairs: a generator (trafgen, netsniff-ng), a two-NIC director, and a
+# sink on the director's second network. The generator sends TCP to the VIP through the director:
+#   syn   SYNs from random client addresses and ports: every packet a new connection (lbd schedules it, rr,
+#         and inserts it in its flow table);
+#   ack   ACKs of 4096 connections opened first (one SYN each): the established-flow path (look-up, state,
+#         counters, MAC rewrite);
+#   ipip  the same ACKs to an ipip real server (lbd encapsulates each packet);
+#   bulk  the established connections' ACKs carrying 1440 bytes each (1494-byte frames: room for ipip's 20-byte
+#         header within a 1500-byte MTU), for Gbit/s; "ipip-bulk" the same through an ipip real server.
+# "lbd" forwards with lbd (gate or ipip, checktype=on, eventloops=1: one DR worker); "kernel" with the
+# director's kernel routing the VIP to the sink (ip_forward=1: a route look-up, TTL and MAC rewrite — what
+# IPVS's direct routing does per packet besides its connection table; IPVS itself is not in every kernel).
+# The sink's interface counts the packets, then drops them at its ingress hook (an nft netdev chain), before its
+# IP layer: a sink on the same machine runs in the sender's softirq, on the forwarder's CPU, and its IP layer's
+# drop (a failed route look-up per packet) held the kernel forwarder to ~0.7 of what it forwards to this sink.
+# Without nft, the sink drops in its IP layer as before (said on the first line).
+#
+# Usage: dr-bench.sh [PACKETS]   (root; default 2000000 per run)
+# Prints one line per run: mode, forwarder, packets sent, packets delivered, seconds, delivered packets/s and
+# Gbit/s (the bytes of the frames the sink received, Ethernet headers included).
+set -eu
+
+PACKETS=${1:-2000000}
+P="lbb$$-"
+HERE=$(cd "$(dirname "$0")/../../.." && pwd)
+VIP=198.18.0.100
+TMP=$(mktemp -d)
+LBD_PID=
+
+[ "$(id -u)" -eq 0 ] || { echo "dr-bench.sh: needs root (namespaces, AF_PACKET)" >&2; exit 1; }
+command -v trafgen >/dev/null 2>&1 || { echo "dr-bench.sh: needs trafgen (apt-get install netsniff-ng)" >&2; exit 1; }
+
+cleanup() {
+    if [ -n "$LBD_PID" ]; then
+        kill "$LBD_PID" 2>/dev/null || true
+        wait "$LBD_PID" 2>/dev/null || true
+    fi
+    for ns in gen dir srv; do
+        ip netns del "$P$ns" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+n() { # namespace, command...
+    ns=$1
+    shift
+    ip netns exec "$P$ns" "$@"
+}
+
+for ns in gen dir srv; do
+    ip netns add "$P$ns"
+    n "$ns" ip link set lo up
+done
+ip -n "${P}gen" link add eth0 type veth peer name eth0 netns "${P}dir"
+ip -n "${P}dir" link add eth1 type veth peer name eth0 netns "${P}srv"
+n gen ip addr add 198.18.1.2/24 dev eth0
+n dir ip addr add 198.18.1.1/24 dev eth0
+n dir ip addr add 198.18.2.1/24 dev eth1
+n srv ip addr add 198.18.2.2/24 dev eth0
+for ns in gen dir srv; do
+    n "$ns" ip link set eth0 up
+done
+n dir ip link set eth1 up
+DIR_MAC=$(n dir cat /sys/class/net/eth0/address)
+GEN_MAC=$(n gen cat /sys/class/net/eth0/address)
+sink="ingress drop (nft)"
+if ! command -v nft >/dev/null 2>&1 || ! n srv nft add table netdev sink 2>/dev/null \
+    || ! n srv nft add chain netdev sink in '{ type filter hook ingress device eth0 priority 0; policy drop; }'; then
+    sink="IP-layer drop (no nft)"
+fi
+n dir ip neigh replace 198.18.2.2 lladdr "$(n srv cat /sys/class/net/eth0/address)" dev eth1 nud permanent
+
+# conf MODE COUNT: a trafgen configuration
+conf() {
+    case $1 in
+        syn) tcp='tcp(sp=drnd(1024, 65535), dp=80, seq=drnd(), syn)'
+             ip="ipv4(sa=198.18.128.0, sa[2]=drnd(), sa[3]=drnd(), da=$VIP, ttl=64, df)" ;;
+        open) tcp='tcp(sp=dinc(10000, 14095), dp=80, seq=1, syn)'
+              ip="ipv4(sa=198.18.1.2, da=$VIP, ttl=64, df)" ;;
+        ack|bulk) tcp='tcp(sp=dinc(10000, 14095), dp=80, seq=2, aseq=1, ack)'
+             ip="ipv4(sa=198.18.1.2, da=$VIP, ttl=64, df)" ;;
+    esac
+    payload=6
+    [ "$1" != bulk ] || payload=1440
+    printf '{ eth(da=%s, sa=%s, type=0x0800), %s, %s, fill(0x00, %d) }\n' "$DIR_MAC" "$GEN_MAC" "$ip" "$tcp" \
+        "$payload" >"$TMP/$1.cfg"
+}
+
+rx() { # packets|bytes
+    n srv cat "/sys/class/net/eth0/statistics/rx_$1"
+}
+
+# run MODE FORWARDER: send PACKETS (after the opening SYNs for ack), report what the sink got
+run() {
+    mode=$1
+    case $mode in
+        syn) gen=syn ;;
+        bulk|ipip-bulk) gen=bulk ;;
+        *) gen=ack ;;
+    esac
+    if [ "$gen" != syn ]; then
+        conf open
+        n gen trafgen -q -o eth0 -i "$TMP/open.cfg" -n 4096 -P 1 >/dev/null 2>&1
+    fi
+    conf "$gen"
+    before=$(rx packets)
+    bytes_before=$(rx bytes)
+    start=$(date +%s.%N)
+    n gen trafgen -q -o eth0 -i "$TMP/$gen.cfg" -n "$PACKETS" -P 1 >/dev/null 2>&1
+    sleep 1 # the forwarder drains what is queued (the sink's counter is read after)
+    end=$(date +%s.%N)
+    after=$(rx packets)
+    bytes_after=$(rx bytes)
+    awk -v m="$mode" -v f="$2" -v s="$PACKETS" -v d=$((after - before)) -v b=$((bytes_after - bytes_before)) \
+        -v t0="$start" -v t1="$end" 'BEGIN { t = t1 - t0 - 1;
+            printf "%-9s %-6s sent %d delivered %d in %.2f s: %.0f packets/s, %.2f Gbit/s\n", m, f, s, d, t, d / t,
+                b * 8 / t / 1e9 }'
+}
+
+start_lbd() { # forwarding method
+    cat >"$TMP/lbd.cf" <<CF
+autoreload=no
+logfile="$TMP/lbd.log"
+eventloops=1
+virtual=$VIP:80
+	real=198.18.2.2:80 $1
+	checktype=on
+	scheduler=rr
+CF
+    : >"$TMP/lbd.log"
+    # Not through n(): a function in the background is a subshell, and its PID would not be lbd's.
+    ip netns exec "${P}dir" "$HERE/bin/lbd" --config "$TMP/lbd.cf" --socket "$TMP/lbd.sock" >"$TMP/lbd.out" 2>&1 &
+    LBD_PID=$!
+    i=0
+    until grep -q "receiving on" "$TMP/lbd.log" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 300 ] || { echo "dr-bench.sh: lbd did not start:" >&2; cat "$TMP/lbd.log" "$TMP/lbd.out" >&2; exit 1; }
+        sleep 0.1
+    done
+    sleep 2 # the first resolution publishes the real server's egress
+}
+
+stop_lbd() {
+    if ! kill "$LBD_PID" 2>/dev/null; then
+        echo "dr-bench.sh: lbd ended before its stop:" >&2
+        cat "$TMP/lbd.log" "$TMP/lbd.out" >&2
+    fi
+    wait "$LBD_PID" 2>/dev/null || true
+    LBD_PID=
+    rm -f "$TMP/lbd.sock"
+}
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames; bulk 1494-byte); sink: $sink"
+start_lbd gate
+run syn warm-up >/dev/null # the JIT compiles the forwarding path first
+for mode in syn ack; do
+    perf record -q -F 2999 -g -p "$(pgrep -f -n 'lbd.director.cli.LbdMain')" -o "/tmp/dr-$mode.perf" 2>/dev/null &
+    PERF=$!
+    sleep 0.5
+    run "$mode" lbd
+    kill -INT $PERF; wait $PERF || true
+done
+stop_lbd
+exit 0
+
+# ipip: the sink decapsulates nothing; it counts the tunnelled packets on its interface all the same.
+start_lbd ipip
+run ipip lbd
+run ipip-bulk lbd
+stop_lbd
