@@ -117,16 +117,48 @@ final class HttpResponse {
                 colon++;
             }
             if (colon > start && colon < end && isContentLength(buf, start, colon)) {
-                String value = new String(buf, colon + 1, end - colon - 1, StandardCharsets.ISO_8859_1).strip();
-                try {
-                    return Long.parseLong(value);
-                } catch (NumberFormatException e) {
-                    return -1;
-                }
+                return parseLong(buf, colon + 1, end);
             }
             start = next;
         }
         return -1;
+    }
+
+    /**
+     * {@code Long.parseLong} of {@code buf[from, to)} read as ISO-8859-1 and stripped of white space, or -1 where it
+     * would throw (empty, a sign alone, anything but ASCII digits after the sign, out of range): without the String
+     * and the exception that a check would otherwise make on every read of its response.
+     */
+    private static long parseLong(byte[] buf, int from, int to) {
+        while (from < to && Character.isWhitespace((char) (buf[from] & 0xff))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace((char) (buf[to - 1] & 0xff))) {
+            to--;
+        }
+        int i = from;
+        boolean negative = i < to && buf[i] == '-';
+        if (i < to && (buf[i] == '-' || buf[i] == '+')) {
+            i++;
+        }
+        if (i == to) {
+            return -1;
+        }
+        // Accumulated below zero, as Long.parseLong does, so that Long.MIN_VALUE fits.
+        long limit = negative ? Long.MIN_VALUE : -Long.MAX_VALUE;
+        long result = 0;
+        for (; i < to; i++) {
+            int digit = buf[i] - '0';
+            if (digit < 0 || digit > 9 || result < limit / 10) {
+                return -1;
+            }
+            result *= 10;
+            if (result < limit + digit) {
+                return -1;
+            }
+            result -= digit;
+        }
+        return negative ? result : -result;
     }
 
     private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);

@@ -178,7 +178,11 @@ final class ProbeSockets implements AutoCloseable {
         if (n < 0) {
             return -LinuxNative.errno(errno);
         }
-        dst.put(dst.position(), ioBuffer, 0, (int) n);
+        if (dst.hasArray()) { // the loop's response buffers: copied without the slice a buffer-to-buffer put makes
+            MemorySegment.copy(io, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), (int) n);
+        } else {
+            dst.put(dst.position(), ioBuffer, 0, (int) n);
+        }
         dst.position(dst.position() + (int) n);
         return (int) n;
     }

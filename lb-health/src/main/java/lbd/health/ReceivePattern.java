@@ -1,6 +1,7 @@
 package lbd.health;
 
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -14,6 +15,7 @@ final class ReceivePattern {
     private final String text;      // null when unset or empty
     private final Pattern pattern;  // null when unset, empty or invalid
     private final String invalid;   // null unless text does not compile
+    private Matcher matcher;        // made at the first answer, reset for each
 
     private ReceivePattern(String text, Pattern pattern, String invalid) {
         this.text = text;
@@ -50,8 +52,21 @@ final class ReceivePattern {
         return invalid;
     }
 
-    /** Whether {@code answer} contains a match; only meaningful when set and valid. */
+    /**
+     * Whether {@code answer} contains a match; only meaningful when set and valid. One matcher, reset for each answer:
+     * a new one per check was a tenth of the HTTP checks' garbage. Probes of one server never overlap (one thread at a
+     * time, as {@link HttpProbe}'s last verdict).
+     */
     boolean foundIn(CharSequence answer) {
-        return pattern.matcher(answer).find();
+        Matcher m = matcher;
+        if (m == null) {
+            m = pattern.matcher(answer);
+            matcher = m;
+        } else {
+            m.reset(answer);
+        }
+        boolean found = m.find();
+        m.reset(""); // holds no response between checks
+        return found;
     }
 }

@@ -23,6 +23,10 @@ class HttpResponseTest {
         assertThat(contentLength("HTTP/1.1 200 OK\r\nX-Content-Length: 5\r\n\r\n")).isEqualTo(-1);
         assertThat(contentLength("HTTP/1.1 200 OK\r\nContent-Length: five\r\n\r\n")).isEqualTo(-1);
         assertThat(contentLength("HTTP/1.1 200 OK\r\n\r\n")).isEqualTo(-1);
+        // Out of range is not a length, even where the digits wrap around to a small number (2^64).
+        assertThat(contentLength("HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\n")).isEqualTo(-1);
+        assertThat(contentLength("HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n"))
+                .isEqualTo(Long.MAX_VALUE);
         // The first one counts, as a client that reads the first would.
         assertThat(contentLength("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n")).isEqualTo(3);
     }
@@ -45,7 +49,9 @@ class HttpResponseTest {
     @Test
     void answersAsTheStringRuleOnRandomHeaders() {
         String[] pieces = {"Content-Length", "content-length", "CONTENT-LENGTH", "Content-Type", "X", ":", ": ", " ",
-            "\t", "\r", "\n", "\r\n", "12", "-3", "+4", "99999999999999999999", "abc", "\u00e9", "\u000b", "\u001c"};
+            "\t", "\r", "\n", "\r\n", "12", "-3", "+4", "99999999999999999999", "abc", "\u00e9", "\u000b", "\u001c",
+            "-", "+", "0", "7", "9223372036854775807", "9223372036854775808", "-9223372036854775808", "\u00a0",
+            "\u0085", "\u001f", "\f", "18446744073709551616"};
         Random random = new Random(20261206);
         for (int i = 0; i < 200_000; i++) {
             StringBuilder head = new StringBuilder();
