@@ -18,17 +18,27 @@
 # drop (a failed route look-up per packet) held the kernel forwarder to ~0.7 of what it forwards to this sink.
 # Without nft, the sink drops in its IP layer as before (said on the first line).
 #
-# Usage: dr-bench.sh [PACKETS]   (root; default 2000000 per run)
+# Usage: dr-bench.sh [PACKETS] [--perf DIR]   (root; default 2000000 per run)
 # Prints one line per run: mode, forwarder, packets sent, packets delivered, seconds, delivered packets/s and
 # Gbit/s (the bytes of the frames the sink received, Ethernet headers included).
+# --perf DIR: each lbd run under `perf record -g -p <lbd>` into DIR/MODE.perf, with lbd's JIT symbols in
+# /tmp/perf-<pid>.map (-XX:+DumpPerfMapAtExit): then perf report -i DIR/MODE.perf --comm lbd-dr-0.
 set -eu
 
-PACKETS=${1:-2000000}
+PACKETS=2000000
+PERF_DIR=
+while [ $# -gt 0 ]; do
+    case $1 in
+        --perf) PERF_DIR=$2; shift 2 ;;
+        *) PACKETS=$1; shift ;;
+    esac
+done
 P="lbb$$-"
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 VIP=198.18.0.100
 TMP=$(mktemp -d)
 LBD_PID=
+LBD_JAVA=
 
 [ "$(id -u)" -eq 0 ] || { echo "dr-bench.sh: needs root (namespaces, AF_PACKET)" >&2; exit 1; }
 command -v trafgen >/dev/null 2>&1 || { echo "dr-bench.sh: needs trafgen (apt-get install netsniff-ng)" >&2; exit 1; }
@@ -107,6 +117,12 @@ run() {
         n gen trafgen -q -o eth0 -i "$TMP/open.cfg" -n 4096 -P 1 >/dev/null 2>&1
     fi
     conf "$gen"
+    perf_pid=
+    if [ -n "$PERF_DIR" ] && [ "$2" = lbd ]; then
+        perf record -q -F 2999 -g -p "$LBD_JAVA" -o "$PERF_DIR/$mode.perf" 2>/dev/null &
+        perf_pid=$!
+        sleep 0.5
+    fi
     before=$(rx packets)
     bytes_before=$(rx bytes)
     start=$(date +%s.%N)
@@ -115,6 +131,10 @@ run() {
     end=$(date +%s.%N)
     after=$(rx packets)
     bytes_after=$(rx bytes)
+    if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid"
+        wait "$perf_pid" || true
+    fi
     awk -v m="$mode" -v f="$2" -v s="$PACKETS" -v d=$((after - before)) -v b=$((bytes_after - bytes_before)) \
         -v t0="$start" -v t1="$end" 'BEGIN { t = t1 - t0 - 1;
             printf "%-9s %-6s sent %d delivered %d in %.2f s: %.0f packets/s, %.2f Gbit/s\n", m, f, s, d, t, d / t,
@@ -133,7 +153,10 @@ virtual=$VIP:80
 CF
     : >"$TMP/lbd.log"
     # Not through n(): a function in the background is a subshell, and its PID would not be lbd's.
-    ip netns exec "${P}dir" "$HERE/bin/lbd" --config "$TMP/lbd.cf" --socket "$TMP/lbd.sock" >"$TMP/lbd.out" 2>&1 &
+    perf_map=
+    [ -z "$PERF_DIR" ] || perf_map="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit"
+    LBD_JAVA_OPTS="${LBD_JAVA_OPTS:-} $perf_map" ip netns exec "${P}dir" "$HERE/bin/lbd" --config "$TMP/lbd.cf" \
+        --socket "$TMP/lbd.sock" >"$TMP/lbd.out" 2>&1 &
     LBD_PID=$!
     i=0
     until grep -q "receiving on" "$TMP/lbd.log" 2>/dev/null; do
@@ -141,6 +164,7 @@ CF
         [ $i -lt 300 ] || { echo "dr-bench.sh: lbd did not start:" >&2; cat "$TMP/lbd.log" "$TMP/lbd.out" >&2; exit 1; }
         sleep 0.1
     done
+    LBD_JAVA=$(pgrep -P "$LBD_PID" java || echo "$LBD_PID") # bin/lbd execs java: the same process
     sleep 2 # the first resolution publishes the real server's egress
 }
 
@@ -163,15 +187,21 @@ done
 n dir ip route del $VIP/32
 n dir sysctl -qw net.ipv4.ip_forward=0
 
+# SYN runs last: a SYN run leaves lbd's flow table full of half-open entries (those made under pressure expire 5 s
+# later), and their expiry, in the runs after it, is a quarter of the worker's time (FlowExpiryWheel.expire in a
+# --perf profile of the ACK run that followed). Each forwarding path is warmed up (the JIT) before it is measured.
 start_lbd gate
-run syn warm-up >/dev/null # the JIT compiles the forwarding path first
-for mode in syn ack bulk; do
+run ack warm-up >/dev/null
+for mode in ack bulk; do
     run "$mode" lbd
 done
+run syn warm-up >/dev/null
+run syn lbd
 stop_lbd
 
 # ipip: the sink decapsulates nothing; it counts the tunnelled packets on its interface all the same.
 start_lbd ipip
+run ipip warm-up >/dev/null
 run ipip lbd
 run ipip-bulk lbd
 stop_lbd
