@@ -40,14 +40,8 @@ final class HttpResponse {
         while (eol < headerEnd && buf[eol] != '\n') {
             eol++;
         }
-        int start = 0;
-        int end = eol;
-        while (start < end && Character.isWhitespace((char) (buf[start] & 0xff))) {
-            start++;
-        }
-        while (end > start && Character.isWhitespace((char) (buf[end - 1] & 0xff))) {
-            end--;
-        }
+        int start = stripStart(buf, 0, eol);
+        int end = stripEnd(buf, start, eol);
         if (end - start < 5 || buf[start] != 'H' || buf[start + 1] != 'T' || buf[start + 2] != 'T'
                 || buf[start + 3] != 'P' || buf[start + 4] != '/') {
             return NOT_HTTP;
@@ -130,12 +124,8 @@ final class HttpResponse {
      * and the exception that a check would otherwise make on every read of its response.
      */
     private static long parseLong(byte[] buf, int from, int to) {
-        while (from < to && Character.isWhitespace((char) (buf[from] & 0xff))) {
-            from++;
-        }
-        while (to > from && Character.isWhitespace((char) (buf[to - 1] & 0xff))) {
-            to--;
-        }
+        from = stripStart(buf, from, to);
+        to = stripEnd(buf, from, to);
         int i = from;
         boolean negative = i < to && buf[i] == '-';
         if (i < to && (buf[i] == '-' || buf[i] == '+')) {
@@ -165,12 +155,8 @@ final class HttpResponse {
 
     /** Whether {@code buf[from, to)}, without surrounding white space, is "Content-Length" in any case. */
     private static boolean isContentLength(byte[] buf, int from, int to) {
-        while (from < to && Character.isWhitespace((char) (buf[from] & 0xff))) {
-            from++;
-        }
-        while (to > from && Character.isWhitespace((char) (buf[to - 1] & 0xff))) {
-            to--;
-        }
+        from = stripStart(buf, from, to);
+        to = stripEnd(buf, from, to);
         if (to - from != CONTENT_LENGTH.length) {
             return false;
         }
@@ -184,5 +170,21 @@ final class HttpResponse {
             }
         }
         return true;
+    }
+
+    /** The first index of {@code buf[from, to)} that is not white space as {@link String#strip} sees ISO-8859-1. */
+    private static int stripStart(byte[] buf, int from, int to) {
+        while (from < to && Character.isWhitespace((char) (buf[from] & 0xff))) {
+            from++;
+        }
+        return from;
+    }
+
+    /** One past the last index of {@code buf[from, to)} that is not white space, or {@code from}. */
+    private static int stripEnd(byte[] buf, int from, int to) {
+        while (to > from && Character.isWhitespace((char) (buf[to - 1] & 0xff))) {
+            to--;
+        }
+        return to;
     }
 }
