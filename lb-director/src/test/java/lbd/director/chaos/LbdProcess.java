@@ -102,15 +102,6 @@ final class LbdProcess implements AutoCloseable {
     }
 
     /**
-     * Makes the JDK's virtual-thread I/O pollers start in lbd, and waits (up to {@code bound}) until they run, so
-     * that a count of its descriptors and threads taken after this includes them. The JDK starts them when a virtual
-     * thread first waits on a socket, and they stay: a thread named MasterPoller (JDK 25) and four epoll
-     * descriptors. Seen: a scenario's "before" taken ahead of them and its "after" with them, four descriptors
-     * more, reported as a leak. Health checks no longer start them (they run on lbd's own selector loop), so this
-     * makes one wait: a control-socket client that connects and sends its line only once the pollers are up —
-     * lbd's virtual thread serving it waits for that line on the socket meanwhile.
-     */
-    /**
      * Waits until lbd serves: the VIP on {@code vipPort} answers with a real server's page, and the control socket
      * answers a ping. lbd opens its control socket just after its listeners, so a VIP that answers does not yet
      * mean the socket is there.
@@ -121,6 +112,15 @@ final class LbdProcess implements AutoCloseable {
                 .until(() -> ControlClient.send(socket, new ControlRequest.Ping()).ok());
     }
 
+    /**
+     * Makes the JDK's virtual-thread I/O pollers start in lbd, and waits (up to {@code bound}) until they run, so
+     * that a count of its descriptors and threads taken after this includes them. The JDK starts them when a virtual
+     * thread first waits on a socket, and they stay: a thread named MasterPoller (JDK 25) and four epoll
+     * descriptors. Seen: a scenario's "before" taken ahead of them and its "after" with them, four descriptors
+     * more, reported as a leak. Health checks no longer start them (they run on lbd's own epoll loop), so this
+     * makes one wait: a control-socket client that connects and sends its line only once the pollers are up —
+     * lbd's virtual thread serving it waits for that line on the socket meanwhile.
+     */
     void awaitIoPollers(Duration bound) throws IOException {
         try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             client.connect(UnixDomainSocketAddress.of(socket));
