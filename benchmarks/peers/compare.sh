@@ -300,13 +300,7 @@ start() {
 # READY=1; wait_ready NAME SECONDS: until then (an lbd that never says READY=1: one line, then on as from its port).
 declare -A notify_pid_of
 listen_notify() {
-    python3 - "$2" <<'EOF' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-while b"READY=1" not in s.recv(4096).split(b"\n"):
-    pass
-EOF
+    python3 "$here/../await-ready.py" "$2" >/dev/null &
     notify_pid_of[$1]=$!
     started_pids+=("$!")
     until [ -S "$2" ]; do sleep 0.01; done

@@ -88,19 +88,6 @@ taskset -c 1 nginx -p "$work/backend" -e "$work/backend/logs/error.log" -c "$wor
     -g 'daemon off;' &
 pids+=($!)
 
-# Receives systemd notifications on a datagram socket and exits at the first READY=1.
-await_ready() { # await_ready SOCKET_PATH
-    python3 - "$1" <<'EOF'
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(120)
-while b"READY=1" not in s.recv(4096).split(b"\n"):
-    pass
-print(f"{time.clock_gettime(time.CLOCK_REALTIME):.3f}")
-EOF
-}
-
 # Of the methods of lbd and Netty with tier-4 code in use at the end, how many had it at READY=1: "N/M". A
 # Compiler.codelist line: <compile id> <tier> <state: 0 in use> <class.method(signature)> [addresses].
 tier4_at_ready() { # tier4_at_ready READY_CODELIST END_CODELIST
@@ -131,7 +118,7 @@ virtual=127.0.0.1:$vip
 	checkinterval=5
 EOF
         rm -f "$work/notify" "$work/deopt"
-        await_ready "$work/notify" >"$work/ready" &
+        python3 "$(dirname "$0")/../await-ready.py" "$work/notify" >"$work/ready" &
         ready_pid=$!
         while [ ! -S "$work/notify" ]; do sleep 0.01; done
         started=$(date +%s.%N)
