@@ -169,8 +169,9 @@ final class ProbeSockets implements AutoCloseable {
     }
 
     /**
-     * Receives into what {@code dst} has room for (at most {@link #IO_BUFFER} bytes a call): the bytes read, by
-     * which dst advances; 0 when the peer has closed; -errno (-EAGAIN: nothing has arrived).
+     * Receives into what {@code dst} (a heap buffer, as the loop's response buffers are) has room for (at most
+     * {@link #IO_BUFFER} bytes a call): the bytes read, by which dst advances; 0 when the peer has closed; -errno
+     * (-EAGAIN: nothing has arrived). Copied into dst's array: a buffer-to-buffer put made a segment slice per call.
      */
     int receive(int fd, ByteBuffer dst) {
         int room = Math.min(dst.remaining(), IO_BUFFER);
@@ -178,11 +179,7 @@ final class ProbeSockets implements AutoCloseable {
         if (n < 0) {
             return -LinuxNative.errno(errno);
         }
-        if (dst.hasArray()) { // the loop's response buffers: copied without the slice a buffer-to-buffer put makes
-            MemorySegment.copy(io, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), (int) n);
-        } else {
-            dst.put(dst.position(), ioBuffer, 0, (int) n);
-        }
+        MemorySegment.copy(io, ValueLayout.JAVA_BYTE, 0, dst.array(), dst.arrayOffset() + dst.position(), (int) n);
         dst.position(dst.position() + (int) n);
         return (int) n;
     }
