@@ -25,8 +25,12 @@ final class LoopCheck {
     static Verdict once(TestConfig config, RealServer real) {
         try (HealthMonitor monitor = new HealthMonitor(HealthListener.NONE).start()) {
             monitor.apply(config.cluster(List.of(real)));
-            await().atMost(Duration.ofSeconds(8)).until(
-                    () -> MonitorView.status(monitor, config.key(), real.address().port()).lastCheck().isPresent());
+            // The probe's duration is written in place by the loop before its verdict reaches the monitor's event
+            // thread: wait for the verdict itself (checked), not only the duration.
+            await().atMost(Duration.ofSeconds(8)).until(() -> {
+                RealServerStatus status = MonitorView.status(monitor, config.key(), real.address().port());
+                return status.checked() && status.lastCheck().isPresent();
+            });
             RealServerStatus status = MonitorView.status(monitor, config.key(), real.address().port());
             assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
                     .as("checked on the socket loop, not by a probe thread").contains("lbd-health-sockets")
