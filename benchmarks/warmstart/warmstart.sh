@@ -105,6 +105,15 @@ print(f"{len(end & tier4(sys.argv[1]))}/{len(end)}")
 EOF
 }
 
+# measure LABEL: new connections per second through the current run's VIP, one line per second, as LABEL
+measure() {
+    for s in $(seq "$seconds"); do
+        rate=$(taskset -c 1 wrk -t1 -c"$connections" -d1s -H 'Connection: close' \
+            "http://127.0.0.1:$vip/small.txt" | awk '/^Requests\/sec:/ { print $2 }')
+        echo "$1,$run,$s,$rate"
+    done | tee -a "$work/rates.csv"
+}
+
 echo "mode,run,second,conn_per_s"
 for run in $(seq "$runs"); do
     for m in "${!modes[@]}"; do
@@ -136,13 +145,6 @@ EOF
         echo "$mode,$run,$(python3 -c "print(f'{$(cat "$work/ready") - $started:.2f}')")" >>"$work/ready.csv"
         if [ -n "$jcmd" ]; then "$jcmd" "$lbd" Compiler.codelist >"$work/codelist-$mode-$run.ready"; fi
         grep -h 'warm-up' "$work/lbd-$mode-$run.log" | sed "s/^/# $mode,$run: /" >&2 || true
-        measure() { # measure LABEL
-            for s in $(seq "$seconds"); do
-                rate=$(taskset -c 1 wrk -t1 -c"$connections" -d1s -H 'Connection: close' \
-                    "http://127.0.0.1:$vip/small.txt" | awk '/^Requests\/sec:/ { print $2 }')
-                echo "$1,$run,$s,$rate"
-            done | tee -a "$work/rates.csv"
-        }
         measure "$mode"
         measured=$(date +%s.%N)
         if [ -n "$again" ]; then
