@@ -54,14 +54,8 @@ class HttpResponseTest {
             "\u0085", "\u001f", "\f", "18446744073709551616"};
         Random random = new Random(20261206);
         for (int i = 0; i < 200_000; i++) {
-            StringBuilder head = new StringBuilder();
-            int n = random.nextInt(12);
-            for (int j = 0; j < n; j++) {
-                head.append(pieces[random.nextInt(pieces.length)]);
-            }
-            String text = head.toString();
-            assertThat(contentLength(text)).as("%s", text.replace("\r", "\\r").replace("\n", "\\n"))
-                    .isEqualTo(reference(text));
+            String text = randomText(random, pieces, 12);
+            assertThat(contentLength(text)).as("%s", visible(text)).isEqualTo(reference(text));
         }
     }
 
@@ -73,16 +67,26 @@ class HttpResponseTest {
             "\u0085", "\u00e9", "0"};
         Random random = new Random(20261207);
         for (int i = 0; i < 200_000; i++) {
-            StringBuilder head = new StringBuilder();
-            int n = random.nextInt(8);
-            for (int j = 0; j < n; j++) {
-                head.append(pieces[random.nextInt(pieces.length)]);
-            }
-            byte[] bytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+            String text = randomText(random, pieces, 8);
+            byte[] bytes = text.getBytes(StandardCharsets.ISO_8859_1);
             HttpResponse.Status status = HttpResponse.status(bytes, bytes.length);
-            assertThat(HttpResponse.statusCode(bytes, bytes.length))
-                    .as("%s", head.toString().replace("\r", "\\r").replace("\n", "\\n"))
+            assertThat(HttpResponse.statusCode(bytes, bytes.length)).as("%s", visible(text))
                     .isEqualTo(status == null ? HttpResponse.NOT_HTTP : status.code());
         }
+    }
+
+    /** Fewer than {@code most} of {@code pieces}, drawn at random and joined. */
+    private static String randomText(Random random, String[] pieces, int most) {
+        StringBuilder text = new StringBuilder();
+        int n = random.nextInt(most);
+        for (int j = 0; j < n; j++) {
+            text.append(pieces[random.nextInt(pieces.length)]);
+        }
+        return text.toString();
+    }
+
+    /** {@code text} with its line ends written out, for a failure's message. */
+    private static String visible(String text) {
+        return text.replace("\r", "\\r").replace("\n", "\\n");
     }
 }
