@@ -42,6 +42,7 @@ import lbd.dataplane.dr.packet.Net;
 import lbd.director.dr.DrHost;
 import lbd.director.dr.LocalNode;
 import lbd.director.dr.EgressResolver;
+import lbd.director.dr.KernelCopyDrop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +79,7 @@ final class DrBinding implements AutoCloseable {
     // ---- lbd-dr thread ----
     private EgressResolver neighbours;
     private LocalNode localNode;
+    private KernelCopyDrop kernelCopy; // null when the kernel's copy cannot be dropped (logged once)
     private boolean closed; // the plane and sockets are closed: tasks still queued do nothing
     private Set<Integer> drVips = Set.of(); // the VIPs of the directory last followed
     private Set<Integer> announced = Set.of(); // the VIPs announced with gratuitous ARP and answered for
@@ -163,11 +165,13 @@ final class DrBinding implements AutoCloseable {
             start(services, drServers);
         }
         DrDirectory dir = published.directRouting();
+        Set<VirtualServiceKey> keys = services;
         onDrThread(p -> {
             if (closed) {
                 return;
             }
             p.follow(dir);
+            dropKernelCopy(keys);
             drVips = dir.vipSet();
             if (localNode.isUp()) {
                 localNode.follow(drVips);
@@ -315,6 +319,7 @@ final class DrBinding implements AutoCloseable {
             try {
                 neighbours = new EgressResolver(ingress);
                 localNode = new LocalNode(p);
+                kernelCopy = openKernelCopyDrop(ingress);
                 Set<Integer> vips = new HashSet<>();
                 startKeys.stream().filter(k -> k.address().isIpv4())
                         .forEach(k -> vips.add(Net.ipv4(k.address().address().getAddress())));
@@ -362,6 +367,40 @@ final class DrBinding implements AutoCloseable {
         long report = FlowTablePressure.INTERVAL.toMillis();
         owner.scheduleWithFixedDelay(() -> pressure.report(plane.stats(), plane.flowOccupancy()), report, report,
                 TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * lbd-dr thread: the rules that drop the director kernel's own copy of the services' frames at the receiving
+     * interfaces' ingress ({@link KernelCopyDrop}); null, with one warning, when the kernel will not take them —
+     * lbd forwards either way, the kernel then spends a failed route look-up on each frame.
+     */
+    private static KernelCopyDrop openKernelCopyDrop(List<DrInterface> ingress) {
+        List<String> names = ingress.stream().map(DrInterface::name).toList();
+        try {
+            KernelCopyDrop drop = KernelCopyDrop.open(names);
+            log.info("direct routing: the kernel's own copy of the services' frames is dropped at the ingress of {}"
+                    + " (nft list table netdev {}; the table goes when lbd exits)", names, drop.table());
+            return drop;
+        } catch (IllegalStateException e) {
+            log.warn("direct routing: cannot drop the kernel's own copy of the services' frames at ingress ({}); it"
+                    + " receives each one and drops it after a route look-up, on the CPU that also hands the frame"
+                    + " to lbd (needs CAP_NET_ADMIN and Linux 5.12)", e.getMessage());
+            return null;
+        }
+    }
+
+    /** lbd-dr thread: the drop rules follow the services; a refusal is logged and the old rules stay. */
+    private void dropKernelCopy(Set<VirtualServiceKey> keys) {
+        if (kernelCopy == null) {
+            return;
+        }
+        try {
+            kernelCopy.follow(keys);
+        } catch (IllegalStateException e) {
+            log.warn("direct routing: the kernel's copy of the services' frames: cannot change the ingress rules of"
+                    + " nft table netdev {} ({}); they still drop {}", kernelCopy.table(), e.getMessage(),
+                    kernelCopy.services());
+        }
     }
 
     /** Any thread: one resolution at a time is queued on the DR thread; requests meanwhile join it. */
@@ -520,6 +559,9 @@ final class DrBinding implements AutoCloseable {
                     closed = true; // tasks queued behind this one find the sockets closed and do nothing
                     if (localNode != null) {
                         localNode.close();
+                    }
+                    if (kernelCopy != null) {
+                        kernelCopy.close();
                     }
                     p.close();
                     if (neighbours != null) {

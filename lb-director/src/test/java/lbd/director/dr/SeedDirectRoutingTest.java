@@ -82,6 +82,12 @@ class SeedDirectRoutingTest {
             assertThat(lab.listing("--stats")).as("the DR workers' counters reach lbadm -Ln --stats")
                     .containsPattern("->\\s+" + VM3_IP.replace(".", "\\.") + ":80\\s+3\\s")
                     .containsPattern("->\\s+" + VM2_IP.replace(".", "\\.") + ":80\\s+3\\s");
+            // The director's kernel got its copy of those frames only to drop it: lbd's ingress rule dropped it first.
+            java.util.regex.Matcher named = java.util.regex.Pattern.compile("nft list table netdev (lbd_dr_\\d+)")
+                    .matcher(lab.lbdLog());
+            assertThat(named.find()).as("lbd names its table in the log").isTrue();
+            assertThat(lab.in("dir", "nft", "list", "table", "netdev", named.group(1)).output())
+                    .containsPattern("ip daddr " + VIP.replace(".", "\\.") + " tcp dport 80 counter packets [1-9]\\d* ");
 
             // "Then stop httpd on one web server ... all requests should now be served from the other web server."
             vm3Httpd.destroy();

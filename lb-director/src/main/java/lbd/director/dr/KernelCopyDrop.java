@@ -1,0 +1,205 @@
+package lbd.director.dr;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import lbd.config.model.Protocol;
+import lbd.config.model.VirtualServiceKey;
+import lbd.sys.LinuxNative;
+
+/**
+ * Drops the director kernel's own copy of the DR services' frames, at each receiving interface's ingress hook.
+ *
+ * <p>The DR workers' packet sockets take every frame for a VIP from the interface's tap ({@code ETH_P_ALL}), which
+ * the kernel runs before the ingress hooks. The kernel then receives the same frame itself: the VIP is not one of
+ * its addresses and it does not forward ({@link DrStartupCheck}), so it looks the route up, fails, counts an
+ * address error and drops it — a second receive path per packet, on the CPU that also takes the frame to the
+ * workers, for nothing. A rule at the ingress hook that drops the service's packets ends that copy before the IP
+ * layer; the taps have already handed it to lbd.
+ *
+ * <p>The rules live in an nf_tables {@code netdev} table owned by this object's netlink socket
+ * ({@code NFT_TABLE_F_OWNER}, Linux 5.12): the kernel removes the table when the socket closes, so that the drop
+ * ends with lbd however lbd ends (a kill included), and no other process can change it. Its name carries the
+ * process id ({@code lbd_dr_PID}): during an upgrade the old and the new process each hold their own, which drop
+ * the same packets. {@code nft list table netdev lbd_dr_PID} lists it with each rule's counter. One chain per
+ * interface, one rule per service ({@code virtual=VIP:PORT}; a port-0 service matches the protocol on the VIP;
+ * firewall-mark services have no address to match and keep the kernel's copy).
+ *
+ * <p>lbd-dr thread only. Needs CAP_NET_ADMIN; without it, or on an older kernel, {@link #open} fails and the kernel
+ * keeps receiving its copy, as before.
+ */
+public final class KernelCopyDrop implements AutoCloseable {
+
+    /** After the operator's own filter chains at the default priority (0). */
+    static final int PRIORITY = 100;
+    private static final int AF_NETLINK = 16;
+    private static final int SOCK_RAW = 3;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int NETLINK_NETFILTER = 12;
+    private static final int SO_RCVTIMEO = 20;
+    private static final int NLMSG_ERROR = 2;
+    private static final int RECEIVE_BUFFER = 65536;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment errno = LinuxNative.newErrnoSegment(arena);
+    private final MemorySegment reply = arena.allocate(RECEIVE_BUFFER, 8);
+    private final MemorySegment kernel = arena.allocate(12, 4); // struct sockaddr_nl; pid 0 is the kernel
+    private final String table;
+    private final List<String> chains = new ArrayList<>();
+    private final List<String> interfaces;
+    private int fd;
+    private int seq = 1;
+    private Set<VirtualServiceKey> services = Set.of();
+
+    private KernelCopyDrop(String table, List<String> interfaces) {
+        this.table = table;
+        this.interfaces = List.copyOf(interfaces);
+    }
+
+    /**
+     * Creates the table with an empty ingress chain on each interface.
+     *
+     * @throws IllegalStateException with the kernel's reason when it cannot (no CAP_NET_ADMIN, a kernel without
+     *                               owned tables or netdev chains)
+     */
+    public static KernelCopyDrop open(List<String> interfaces) {
+        KernelCopyDrop drop = new KernelCopyDrop("lbd_dr_" + ProcessHandle.current().pid(), interfaces);
+        try {
+            drop.connect();
+            NfTablesBatch batch = drop.batch().newTable(drop.table, NfTablesBatch.NFT_TABLE_F_OWNER);
+            for (String device : interfaces) {
+                String chain = "ingress_" + device;
+                batch.newIngressChain(drop.table, chain, device, PRIORITY);
+                drop.chains.add(chain);
+            }
+            drop.send(batch);
+            return drop;
+        } catch (RuntimeException e) {
+            drop.close();
+            throw e;
+        }
+    }
+
+    /** The table's name, as {@code nft list table netdev NAME} takes it. */
+    public String table() {
+        return table;
+    }
+
+    /** The interfaces whose ingress the rules are on. */
+    public List<String> interfaces() {
+        return interfaces;
+    }
+
+    /**
+     * Makes the rules drop exactly these services' packets (firewall-mark services are left out), replacing the
+     * previous set in one transaction; nothing is sent when the set is unchanged.
+     *
+     * @throws IllegalStateException with the kernel's reason; the previous rules then stay in place
+     */
+    public void follow(Collection<VirtualServiceKey> wanted) {
+        Set<VirtualServiceKey> next = new TreeSet<>();
+        for (VirtualServiceKey k : wanted) {
+            if (k.protocol() != Protocol.FWM) {
+                next.add(k);
+            }
+        }
+        if (next.equals(services)) {
+            return;
+        }
+        NfTablesBatch batch = batch().deleteRules(table);
+        for (String chain : chains) {
+            for (VirtualServiceKey k : next) {
+                batch.dropRule(table, chain, k);
+            }
+        }
+        send(batch);
+        services = Set.copyOf(next);
+    }
+
+    /** The services whose packets are dropped now. */
+    public Set<VirtualServiceKey> services() {
+        return services;
+    }
+
+    /** Closes the socket; the kernel removes the table with it. */
+    @Override
+    public void close() {
+        if (fd > 0) {
+            LinuxNative.close(errno, fd);
+            fd = 0;
+        }
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+
+    private NfTablesBatch batch() {
+        return new NfTablesBatch(seq);
+    }
+
+    private void connect() {
+        fd = LinuxNative.socket(errno, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        if (fd < 0) {
+            fd = 0;
+            throw failure("cannot open a netfilter netlink socket", LinuxNative.errno(errno));
+        }
+        MemorySegment timeout = arena.allocate(16, 8); // struct timeval: 5 s, so that a read cannot hang
+        timeout.set(ValueLayout.JAVA_LONG, 0, 5L);
+        if (LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_SOCKET, SO_RCVTIMEO, timeout, 16) < 0) {
+            throw failure("cannot set the netlink socket's receive timeout", LinuxNative.errno(errno));
+        }
+        kernel.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
+    }
+
+    /** Sends the batch and reads an acknowledgement for each change; the first refusal is thrown. */
+    private void send(NfTablesBatch batch) {
+        byte[] bytes = batch.finish();
+        seq = batch.nextSeq();
+        try (Arena once = Arena.ofConfined()) {
+            MemorySegment out = once.allocate(bytes.length, 8);
+            MemorySegment.copy(bytes, 0, out, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            if (LinuxNative.sendto(errno, fd, out, bytes.length, 0, kernel, 12) != bytes.length) {
+                throw failure("cannot send to nf_tables", LinuxNative.errno(errno));
+            }
+        }
+        int waiting = batch.acknowledged();
+        int refusal = 0;
+        while (waiting > 0) {
+            long n = LinuxNative.recv(errno, fd, reply, RECEIVE_BUFFER, refusal != 0 ? LinuxNative.MSG_DONTWAIT : 0);
+            if (n <= 0) {
+                if (refusal != 0) {
+                    break; // the kernel stopped at the refusal: nothing more comes
+                }
+                throw failure("no answer from nf_tables", LinuxNative.errno(errno));
+            }
+            for (int at = 0; at + 16 <= n; ) {
+                int length = reply.get(ValueLayout.JAVA_INT, at);
+                int type = reply.get(ValueLayout.JAVA_SHORT, at + 4);
+                int replySeq = reply.get(ValueLayout.JAVA_INT, at + 8);
+                if (length < 16) {
+                    break;
+                }
+                if (type == NLMSG_ERROR && replySeq >= batch.firstSeq() && replySeq < batch.nextSeq()) {
+                    waiting--;
+                    int error = -reply.get(ValueLayout.JAVA_INT, at + 16);
+                    if (error != 0 && refusal == 0) {
+                        refusal = error;
+                    }
+                }
+                at += (length + 3) & ~3;
+            }
+        }
+        if (refusal != 0) {
+            throw failure("nf_tables refused the change", refusal);
+        }
+    }
+
+    private static IllegalStateException failure(String what, int error) {
+        return new IllegalStateException(what + ": " + LinuxNative.strerror(error));
+    }
+}

@@ -1,0 +1,296 @@
+package lbd.director.dr;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import lbd.config.model.Protocol;
+import lbd.config.model.VirtualServiceKey;
+
+/**
+ * One nf_tables transaction as the kernel reads it from a netlink socket (NETLINK_NETFILTER): a batch-begin
+ * message, the changes, a batch-end message; the kernel applies all of it or none. Only what {@link KernelCopyDrop}
+ * asks for is here: a {@code netdev} table, an ingress base chain per interface, and rules that drop a service's
+ * packets. Header fields are in host order, as netlink has them; nf_tables' numeric attributes are big-endian, as
+ * libnftnl writes them. Every change message asks for an acknowledgement, so that the sender learns which one
+ * failed.
+ *
+ * <p>The rule for a service is what {@code nft} makes of
+ * {@code meta protocol ip meta l4proto tcp ip daddr VIP tcp dport PORT counter drop} (ip6 for an IPv6 VIP; no port
+ * match for a port-0 service): the netdev family sets the network and transport headers for IPv4 and IPv6 frames,
+ * so {@code th dport} works there; a fragment after the first has no transport header and does not match.
+ *
+ * <p>Not thread-safe; one batch per transaction.
+ */
+final class NfTablesBatch {
+
+    static final int NFPROTO_NETDEV = 5;
+    static final int NFT_TABLE_F_OWNER = 0x2;
+
+    private static final int NLMSG_HEADER = 16;
+    private static final int NFGENMSG = 4;
+    private static final short NLM_F_REQUEST = 0x1;
+    private static final short NLM_F_ACK = 0x4;
+    private static final short NLM_F_CREATE = 0x400;
+    private static final short NLM_F_APPEND = 0x800;
+    private static final short NLA_F_NESTED = (short) 0x8000;
+    private static final int NFNL_SUBSYS_NFTABLES = 10;
+    private static final short NFNL_MSG_BATCH_BEGIN = 16;
+    private static final short NFNL_MSG_BATCH_END = 17;
+    private static final int NFT_MSG_NEWTABLE = 0;
+    private static final int NFT_MSG_NEWCHAIN = 3;
+    private static final int NFT_MSG_NEWRULE = 6;
+    private static final int NFT_MSG_DELRULE = 8;
+    // attribute numbers (linux/netfilter/nf_tables.h)
+    private static final short NFTA_TABLE_NAME = 1;
+    private static final short NFTA_TABLE_FLAGS = 2;
+    private static final short NFTA_CHAIN_TABLE = 1;
+    private static final short NFTA_CHAIN_NAME = 3;
+    private static final short NFTA_CHAIN_HOOK = 4;
+    private static final short NFTA_CHAIN_POLICY = 5;
+    private static final short NFTA_CHAIN_TYPE = 7;
+    private static final short NFTA_HOOK_HOOKNUM = 1;
+    private static final short NFTA_HOOK_PRIORITY = 2;
+    private static final short NFTA_HOOK_DEV = 3;
+    private static final short NFTA_RULE_TABLE = 1;
+    private static final short NFTA_RULE_CHAIN = 2;
+    private static final short NFTA_RULE_EXPRESSIONS = 4;
+    private static final short NFTA_LIST_ELEM = 1;
+    private static final short NFTA_EXPR_NAME = 1;
+    private static final short NFTA_EXPR_DATA = 2;
+    private static final short NFTA_META_DREG = 1;
+    private static final short NFTA_META_KEY = 2;
+    private static final short NFTA_CMP_SREG = 1;
+    private static final short NFTA_CMP_OP = 2;
+    private static final short NFTA_CMP_DATA = 3;
+    private static final short NFTA_PAYLOAD_DREG = 1;
+    private static final short NFTA_PAYLOAD_BASE = 2;
+    private static final short NFTA_PAYLOAD_OFFSET = 3;
+    private static final short NFTA_PAYLOAD_LEN = 4;
+    private static final short NFTA_IMMEDIATE_DREG = 1;
+    private static final short NFTA_IMMEDIATE_DATA = 2;
+    private static final short NFTA_DATA_VALUE = 1;
+    private static final short NFTA_DATA_VERDICT = 2;
+    private static final short NFTA_VERDICT_CODE = 1;
+    private static final int NF_NETDEV_INGRESS = 0;
+    private static final int NF_DROP = 0;
+    private static final int NF_ACCEPT = 1;
+    private static final int NFT_REG_VERDICT = 0;
+    private static final int NFT_REG_1 = 1;
+    private static final int NFT_META_PROTOCOL = 1;
+    private static final int NFT_META_L4PROTO = 16;
+    private static final int NFT_CMP_EQ = 0;
+    private static final int NFT_PAYLOAD_NETWORK_HEADER = 1;
+    private static final int NFT_PAYLOAD_TRANSPORT_HEADER = 2;
+
+    private ByteBuffer buf = ByteBuffer.allocate(4096).order(ByteOrder.nativeOrder());
+    private final Deque<Integer> open = new ArrayDeque<>(); // where each unfinished attribute nest starts
+    private final int firstSeq;
+    private int seq;
+    private int message = -1; // where the message being written starts
+    private int acknowledged;
+
+    /** @param firstSeq the sequence number of the batch-begin message; the changes follow it, one each */
+    NfTablesBatch(int firstSeq) {
+        this.firstSeq = firstSeq;
+        this.seq = firstSeq;
+        batchMessage(NFNL_MSG_BATCH_BEGIN);
+    }
+
+    /** A table of the netdev family; {@code flags} {@link #NFT_TABLE_F_OWNER}: gone when the socket closes. */
+    NfTablesBatch newTable(String table, int flags) {
+        begin(NFT_MSG_NEWTABLE, NLM_F_CREATE);
+        string(NFTA_TABLE_NAME, table);
+        u32(NFTA_TABLE_FLAGS, flags);
+        return end();
+    }
+
+    /** A filter base chain at {@code device}'s ingress hook, policy accept. */
+    NfTablesBatch newIngressChain(String table, String chain, String device, int priority) {
+        begin(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+        string(NFTA_CHAIN_TABLE, table);
+        string(NFTA_CHAIN_NAME, chain);
+        nest(NFTA_CHAIN_HOOK);
+        u32(NFTA_HOOK_HOOKNUM, NF_NETDEV_INGRESS);
+        u32(NFTA_HOOK_PRIORITY, priority);
+        string(NFTA_HOOK_DEV, device);
+        close();
+        u32(NFTA_CHAIN_POLICY, NF_ACCEPT);
+        string(NFTA_CHAIN_TYPE, "filter");
+        return end();
+    }
+
+    /** Every rule of every chain of the table. */
+    NfTablesBatch deleteRules(String table) {
+        begin(NFT_MSG_DELRULE, (short) 0);
+        string(NFTA_RULE_TABLE, table);
+        return end();
+    }
+
+    /** Appends to {@code chain} a rule that counts and drops the packets of {@code service} (TCP or UDP). */
+    NfTablesBatch dropRule(String table, String chain, VirtualServiceKey service) {
+        if (service.protocol() == Protocol.FWM) {
+            throw new IllegalArgumentException("a firewall-mark service has no address to match: " + service);
+        }
+        byte[] vip = service.address().address().getAddress();
+        boolean v6 = vip.length == 16;
+        begin(NFT_MSG_NEWRULE, (short) (NLM_F_CREATE | NLM_F_APPEND));
+        string(NFTA_RULE_TABLE, table);
+        string(NFTA_RULE_CHAIN, chain);
+        nest(NFTA_RULE_EXPRESSIONS);
+        meta(NFT_META_PROTOCOL);
+        equals(v6 ? new byte[] {(byte) 0x86, (byte) 0xdd} : new byte[] {0x08, 0x00});
+        meta(NFT_META_L4PROTO);
+        equals(new byte[] {(byte) (service.protocol() == Protocol.UDP ? 17 : 6)});
+        payload(NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, vip.length);
+        equals(vip);
+        int port = service.address().port();
+        if (port != 0) {
+            payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+            equals(new byte[] {(byte) (port >>> 8), (byte) port});
+        }
+        expression("counter");
+        endExpression();
+        expression("immediate");
+        u32(NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+        nest(NFTA_IMMEDIATE_DATA);
+        nest(NFTA_DATA_VERDICT);
+        u32(NFTA_VERDICT_CODE, NF_DROP);
+        close();
+        close();
+        endExpression();
+        close();
+        return end();
+    }
+
+    /** The batch, ended: the bytes to send in one datagram. */
+    byte[] finish() {
+        batchMessage(NFNL_MSG_BATCH_END);
+        return Arrays.copyOf(buf.array(), buf.position());
+    }
+
+    /** The sequence number of the first message; the acknowledged ones follow it. */
+    int firstSeq() {
+        return firstSeq;
+    }
+
+    /** How many messages ask for an acknowledgement (all but the batch's two). */
+    int acknowledged() {
+        return acknowledged;
+    }
+
+    /** The sequence number the next batch should start at. */
+    int nextSeq() {
+        return seq;
+    }
+
+    private void meta(int key) {
+        expression("meta");
+        u32(NFTA_META_DREG, NFT_REG_1);
+        u32(NFTA_META_KEY, key);
+        endExpression();
+    }
+
+    private void payload(int base, int offset, int length) {
+        expression("payload");
+        u32(NFTA_PAYLOAD_DREG, NFT_REG_1);
+        u32(NFTA_PAYLOAD_BASE, base);
+        u32(NFTA_PAYLOAD_OFFSET, offset);
+        u32(NFTA_PAYLOAD_LEN, length);
+        endExpression();
+    }
+
+    private void equals(byte[] value) {
+        expression("cmp");
+        u32(NFTA_CMP_SREG, NFT_REG_1);
+        u32(NFTA_CMP_OP, NFT_CMP_EQ);
+        nest(NFTA_CMP_DATA);
+        attribute(NFTA_DATA_VALUE, value);
+        close();
+        endExpression();
+    }
+
+    /** Opens a list element holding an expression named {@code name}, and its data; {@link #endExpression} closes both. */
+    private void expression(String name) {
+        nest(NFTA_LIST_ELEM);
+        string(NFTA_EXPR_NAME, name);
+        nest(NFTA_EXPR_DATA);
+    }
+
+    private void endExpression() {
+        close();
+        close();
+    }
+
+    private void batchMessage(short type) {
+        startMessage(type, (short) NLM_F_REQUEST, 0, NFNL_SUBSYS_NFTABLES);
+        finishMessage();
+    }
+
+    private void begin(int nftType, short flags) {
+        startMessage((short) (NFNL_SUBSYS_NFTABLES << 8 | nftType), (short) (NLM_F_REQUEST | NLM_F_ACK | flags),
+                NFPROTO_NETDEV, 0);
+        acknowledged++;
+    }
+
+    private NfTablesBatch end() {
+        if (!open.isEmpty()) {
+            throw new IllegalStateException("unclosed attribute nest");
+        }
+        finishMessage();
+        return this;
+    }
+
+    private void startMessage(short type, short flags, int family, int resId) {
+        ensure(NLMSG_HEADER + NFGENMSG);
+        message = buf.position();
+        buf.putInt(0).putShort(type).putShort(flags).putInt(seq++).putInt(0); // length set in finishMessage
+        buf.put((byte) family).put((byte) 0).put((byte) (resId >>> 8)).put((byte) resId); // res_id big-endian
+    }
+
+    private void finishMessage() {
+        buf.putInt(message, buf.position() - message);
+        message = -1;
+    }
+
+    /** Opens an attribute that holds attributes; {@link #close} ends the innermost one open. */
+    private void nest(short type) {
+        ensure(4);
+        open.push(buf.position());
+        buf.putShort((short) 0).putShort((short) (type | NLA_F_NESTED));
+    }
+
+    private void close() {
+        int start = open.pop();
+        buf.putShort(start, (short) (buf.position() - start));
+    }
+
+    private void string(short type, String value) {
+        byte[] s = value.getBytes(StandardCharsets.US_ASCII);
+        attribute(type, Arrays.copyOf(s, s.length + 1));
+    }
+
+    private void u32(short type, int value) {
+        attribute(type, ByteBuffer.allocate(4).order(ByteOrder.BIG_ENDIAN).putInt(value).array());
+    }
+
+    private void attribute(short type, byte[] value) {
+        int length = 4 + value.length;
+        ensure(length + 3);
+        buf.putShort((short) length).putShort(type).put(value);
+        while ((buf.position() & 3) != 0) {
+            buf.put((byte) 0);
+        }
+    }
+
+    private void ensure(int more) {
+        if (buf.remaining() < more) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(buf.capacity() * 2, buf.position() + more))
+                    .order(ByteOrder.nativeOrder());
+            bigger.put(buf.array(), 0, buf.position());
+            buf = bigger;
+        }
+    }
+}
