@@ -27,6 +27,18 @@ class DrBpfFilterTest {
         assertThat(f.run(new byte[10])).as("too short to load the EtherType").isZero();
     }
 
+    /** The workers' own forwarded frames, seen again at their egress interface's tap, are not taken. */
+    @Test
+    void framesThisHostSendsAreNotTaken() {
+        BpfFilter f = BpfFilter.forVips(new int[] {TestFrames.VIP});
+        assertThat(f.run(TestFrames.syn(1), 0)).as("to us").isPositive();
+        assertThat(f.run(TestFrames.syn(1), 3)).as("to another host (promiscuous)").isPositive();
+        assertThat(f.run(TestFrames.syn(1), BpfFilter.PACKET_OUTGOING)).as("sent by this host").isZero();
+        byte[] arp = new byte[42];
+        ArpFrame.write(MemorySegment.ofArray(arp), ArpFrame.BROADCAST, ArpFrame.REQUEST, 1, 2, 0, 3);
+        assertThat(f.run(arp, BpfFilter.PACKET_OUTGOING)).as("lbd's own ARP replies").isZero();
+    }
+
     @Test
     void withNoVipTakesOnlyArp() {
         BpfFilter f = BpfFilter.forVips(new int[0]);

@@ -25,10 +25,18 @@ public final class BpfFilter {
     private static final int ACCEPT_LENGTH = 0x40000;
     // The kernel's ancillary load of "the frame carries a VLAN tag outside its data" (SKF_AD_OFF + 48).
     private static final int ANCILLARY_VLAN_TAG_PRESENT = -0x1000 + 48;
-    // Every program starts with: a frame whose VLAN tag the NIC or driver took off (metadata) is dropped; the
-    // VLAN's own interface (eth0.10) receives it untagged. Without this, a socket on the parent would forward it
-    // untagged, onto the wrong network, and twice when lbd also listens on the VLAN interface.
-    private static final int PREFIX = 3;
+    // The kernel's ancillary load of the frame's packet type (SKF_AD_OFF + SKF_AD_PKTTYPE).
+    private static final int ANCILLARY_PACKET_TYPE = -0x1000 + 4;
+    /** The packet type of a frame this host sends (linux/if_packet.h). */
+    public static final int PACKET_OUTGOING = 4;
+    // Every program starts with two drops. A frame whose VLAN tag the NIC or driver took off (metadata): the VLAN's
+    // own interface (eth0.10) receives it untagged; without this, a socket on the parent would forward it untagged,
+    // onto the wrong network, and twice when lbd also listens on the VLAN interface. A frame this host sends: the
+    // workers' own forwarded frames, still addressed to the VIP, pass every tap on their egress interface, and
+    // PACKET_IGNORE_OUTGOING does not reach a socket in a fanout group (the group's hook is the one the kernel
+    // asks); without this, each frame sent out of an interface lbd also receives on came back into a ring, to be
+    // read and dropped as not for this host.
+    private static final int PREFIX = 6;
 
     private final short[] code;
     private final byte[] jt;
@@ -43,6 +51,9 @@ public final class BpfFilter {
         setAt(0, LD_W_ABS, 0, 0, ANCILLARY_VLAN_TAG_PRESENT);
         setAt(1, JEQ_K, 0, 1, 1);
         setAt(2, RET_K, 0, 0, 0);
+        setAt(3, LD_W_ABS, 0, 0, ANCILLARY_PACKET_TYPE);
+        setAt(4, JEQ_K, 0, 1, PACKET_OUTGOING);
+        setAt(5, RET_K, 0, 0, 0);
     }
 
     /** The filter for these IPv4 VIPs (big-endian ints). */
@@ -121,8 +132,13 @@ public final class BpfFilter {
         return code.length;
     }
 
-    /** Runs the program on a frame, as the kernel would: returns the accepted length, 0 for drop. Tests use it. */
+    /** Runs the program on a received frame, as the kernel would: the accepted length, 0 for drop. Tests use it. */
     public int run(byte[] frame) {
+        return run(frame, 0);
+    }
+
+    /** The same for a frame of this packet type (PACKET_HOST 0, ..., {@link #PACKET_OUTGOING}). */
+    public int run(byte[] frame, int packetType) {
         int acc = 0;
         int pc = 0;
         while (pc < code.length) {
@@ -134,8 +150,9 @@ public final class BpfFilter {
                     acc = ((frame[k[pc]] & 0xff) << 8) | (frame[k[pc] + 1] & 0xff);
                 }
                 case LD_W_ABS -> {
-                    if (k[pc] == ANCILLARY_VLAN_TAG_PRESENT) {
-                        acc = 0; // a frame given as bytes carries any tag in its data
+                    if (k[pc] == ANCILLARY_VLAN_TAG_PRESENT || k[pc] == ANCILLARY_PACKET_TYPE) {
+                        // a frame given as bytes carries any tag in its data
+                        acc = k[pc] == ANCILLARY_PACKET_TYPE ? packetType : 0;
                         pc++;
                         continue;
                     }

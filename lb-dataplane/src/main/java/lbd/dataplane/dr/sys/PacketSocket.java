@@ -27,6 +27,9 @@ import lbd.sys.LinuxNative;
  */
 public final class PacketSocket implements AutoCloseable {
 
+    private static final int PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
+    private static final int EINVAL = 22;
+
     /** The most frames one {@link #flush} sends. */
     public static final int SEND_BATCH = 64;
 
@@ -128,8 +131,7 @@ public final class PacketSocket implements AutoCloseable {
             }
             s.bind(interfaceIndex);
             if (fanoutGroup >= 0) {
-                s.setInt(LinuxNative.SOL_PACKET, LinuxNative.PACKET_FANOUT,
-                        (fanoutGroup & 0xffff) | (LinuxNative.PACKET_FANOUT_HASH << 16), "PACKET_FANOUT");
+                s.joinFanout(fanoutGroup);
             }
             return s;
         } catch (RuntimeException e) {
@@ -211,6 +213,27 @@ public final class PacketSocket implements AutoCloseable {
             check(LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_PACKET, LinuxNative.PACKET_ADD_MEMBERSHIP, mreq, 16),
                     "join all multicast groups");
         }
+    }
+
+    /**
+     * Joins the PACKET_FANOUT group (flow hash). PACKET_IGNORE_OUTGOING does not reach a socket in a group: the kernel
+     * asks the group's hook, which skips frames this host sends only when the group was made with
+     * PACKET_FANOUT_FLAG_IGNORE_OUTGOING (Linux 6.2); an older kernel refuses the flag, and the group is made without
+     * it — the filter drops those frames then ({@link BpfFilter}), after the kernel has hashed them.
+     */
+    private void joinFanout(int group) {
+        int hash = (group & 0xffff) | (LinuxNative.PACKET_FANOUT_HASH << 16);
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment v = tmp.allocate(ValueLayout.JAVA_INT);
+            v.set(ValueLayout.JAVA_INT, 0, hash | (PACKET_FANOUT_FLAG_IGNORE_OUTGOING << 16));
+            if (LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_PACKET, LinuxNative.PACKET_FANOUT, v, 4) == 0) {
+                return;
+            }
+            if (LinuxNative.errno(errno) != EINVAL) {
+                check(-1, "set PACKET_FANOUT");
+            }
+        }
+        setInt(LinuxNative.SOL_PACKET, LinuxNative.PACKET_FANOUT, hash, "PACKET_FANOUT");
     }
 
     private void setInt(int level, int name, int value, String what) {
