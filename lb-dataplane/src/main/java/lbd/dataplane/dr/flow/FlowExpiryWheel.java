@@ -25,7 +25,8 @@ final class FlowExpiryWheel {
     private final int[] prev;
     private final int[] spokes; // the entry's spoke, NIL when not on the wheel
     private final long[] deadlines;
-    private long currentTick; // the earliest tick that may still hold due entries
+    private long currentTick; // the tick running at the last expire: the earliest not walked yet
+    private long walked;
 
     /**
      * @param entries  the table's capacity
@@ -78,25 +79,34 @@ final class FlowExpiryWheel {
     }
 
     /**
-     * Hands every entry whose deadline is at or before {@code nowMillis} to {@code expiry}, off the wheel. Walks
-     * each tick that has passed since the last call (at most one turn of the wheel, however long the pause).
+     * Hands every entry whose deadline is in a tick that has ended by {@code nowMillis} to {@code expiry}, off the
+     * wheel: each spoke is walked once, when its tick is over (at most one turn of the wheel, however long the
+     * pause), so an entry expires within one tick after its deadline. The tick still running is not walked: walking
+     * it at every call would pass over all its entries not yet due each time, and under a flood of new connections
+     * a tick holds a quarter of a second's worth of them.
      */
     void expire(long nowMillis, Expiry expiry) {
         long nowTick = Math.floorDiv(nowMillis, tickMillis);
-        if (nowTick < currentTick) {
+        if (nowTick <= currentTick) {
             return;
         }
-        long first = nowTick - currentTick > spokeMask ? nowTick - spokeMask : currentTick;
-        for (long tick = first; tick <= nowTick; tick++) {
-            expireSpoke((int) tick & spokeMask, nowMillis, expiry);
+        long first = nowTick - currentTick > spokeMask ? nowTick - 1 - spokeMask : currentTick;
+        for (long tick = first; tick < nowTick; tick++) {
+            walked += expireSpoke((int) tick & spokeMask, nowMillis, expiry);
         }
-        // The current tick is walked again next time: entries due later within it are still on it.
         currentTick = nowTick;
     }
 
-    private void expireSpoke(int spoke, long nowMillis, Expiry expiry) {
+    /** How many times an entry was looked at by {@link #expire}, since construction (tests). */
+    long walked() {
+        return walked;
+    }
+
+    private int expireSpoke(int spoke, long nowMillis, Expiry expiry) {
         int entry = heads[spoke];
+        int seen = 0;
         while (entry != NIL) {
+            seen++;
             int following = next[entry]; // read first: the entry may be unlinked and rescheduled below
             if (deadlines[entry] <= nowMillis) {
                 unlink(entry);
@@ -105,6 +115,7 @@ final class FlowExpiryWheel {
             }
             entry = following;
         }
+        return seen;
     }
 
     private void unlink(int entry) {
