@@ -73,7 +73,9 @@ public final class FlowTable {
 
     private final int capacity;
     private final int bucketMask;
-    private final int[] buckets; // entry + 1; 0 = empty
+    // The entry's key hash (its low 32 bits, which hold the home bucket) << 32 | entry + 1; 0 = empty. With the hash
+    // beside it, a probe passes over other keys and a deletion shifts them without reading their entries.
+    private final long[] buckets;
     /** The high half of an IPv4 entry's client address (the low half holds the address). */
     public static final long IPV4 = -1L;
 
@@ -140,7 +142,7 @@ public final class FlowTable {
         this.capacity = capacity;
         int bucketCount = Integer.highestOneBit(capacity * 2 - 1) << 1;
         bucketMask = bucketCount - 1;
-        buckets = new int[bucketCount];
+        buckets = new long[bucketCount];
         clientHigh = new long[capacity];
         clientLow = new long[capacity];
         vips = new int[capacity];
@@ -227,13 +229,15 @@ public final class FlowTable {
     /** The entry of a TCP ({@code udp} false) or UDP flow, or -1. */
     public int find(long clientHigh, long clientLow, int clientPort, int vipNumber, int vport, boolean udp) {
         int port = (clientPort << 16) | (vport & 0xffff);
-        for (int b = home(clientHigh, clientLow, vipNumber, port, udp); ; b = (b + 1) & bucketMask) {
-            int e = buckets[b] - 1;
-            if (e < 0) {
+        int hash = hash(clientHigh, clientLow, vipNumber, port, udp);
+        for (int b = hash & bucketMask; ; b = (b + 1) & bucketMask) {
+            long slot = buckets[b];
+            if (slot == 0) {
                 return -1;
             }
-            if (this.clientLow[e] == clientLow && ports[e] == port && vips[e] == vipNumber
-                    && this.clientHigh[e] == clientHigh && this.udp[e] == udp) {
+            int e = (int) slot - 1;
+            if ((int) (slot >>> 32) == hash && this.clientLow[e] == clientLow && ports[e] == port
+                    && vips[e] == vipNumber && this.clientHigh[e] == clientHigh && this.udp[e] == udp) {
                 return e;
             }
         }
@@ -280,11 +284,12 @@ public final class FlowTable {
         egress[e] = out;
         lastSeen[e] = nowMillis;
         counters[e] = c;
-        int b = home(clientHigh, clientLow, vipNumber, port, udp);
+        int hash = hash(clientHigh, clientLow, vipNumber, port, udp);
+        int b = hash & bucketMask;
         while (buckets[b] != 0) {
             b = (b + 1) & bucketMask;
         }
-        buckets[b] = e + 1;
+        buckets[b] = slot(hash, e);
         shortLived[e] = false;
         udpDatagrams[e] = 0;
         joinEvictable(e); // half-open (NONE), or a UDP flow of no datagram yet
@@ -544,10 +549,10 @@ public final class FlowTable {
     public ConnectionEntries describe(int limit, long nowMillis) {
         List<ConnectionEntry> listed = new ArrayList<>(Math.min(limit, size()));
         for (int b = 0; b < buckets.length && listed.size() < limit; b++) {
-            int e = buckets[b] - 1;
-            if (e < 0) {
+            if (buckets[b] == 0) {
                 continue;
             }
+            int e = (int) buckets[b] - 1;
             int port = ports[e];
             // The service from the real server's key (an IPv6 entry holds the directory's number for its VIP).
             RealServerKey server = counters[e].server();
@@ -655,34 +660,41 @@ public final class FlowTable {
     }
 
     private void unlink(int e) {
-        int i = home(clientHigh[e], clientLow[e], vips[e], ports[e], udp[e]);
-        while (buckets[i] != e + 1) {
+        int hash = hash(clientHigh[e], clientLow[e], vips[e], ports[e], udp[e]);
+        long slot = slot(hash, e);
+        int i = hash & bucketMask;
+        while (buckets[i] != slot) {
             i = (i + 1) & bucketMask;
         }
         // Backward-shift deletion: move later members of the probe run into the hole when their home allows.
         int j = i;
         while (true) {
             j = (j + 1) & bucketMask;
-            int other = buckets[j] - 1;
-            if (other < 0) {
+            long other = buckets[j];
+            if (other == 0) {
                 break;
             }
-            int k = home(clientHigh[other], clientLow[other], vips[other], ports[other], udp[other]);
+            int k = (int) (other >>> 32) & bucketMask;
             boolean between = i <= j ? (i < k && k <= j) : (i < k || k <= j);
             if (!between) {
-                buckets[i] = buckets[j];
+                buckets[i] = other;
                 i = j;
             }
         }
         buckets[i] = 0;
     }
 
-    private int home(long high, long low, int vip, int port, boolean udp) {
+    private static long slot(int hash, int e) {
+        return (long) hash << 32 | (e + 1);
+    }
+
+    /** A key's hash; its low bits are the key's home bucket. */
+    private static int hash(long high, long low, int vip, int port, boolean udp) {
         long h = (low ^ (high * 0xD6E8FEB86659FD93L) ^ ((long) vip << 32) ^ (udp ? 0x5555_0000_0000L : 0))
                 * 0x9E3779B97F4A7C15L ^ (port * 0xC2B2AE3D27D4EB4FL);
         h ^= h >>> 31;
         h *= 0xBF58476D1CE4E5B9L;
         h ^= h >>> 29;
-        return (int) h & bucketMask;
+        return (int) h;
     }
 }
