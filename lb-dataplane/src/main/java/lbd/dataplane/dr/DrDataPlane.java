@@ -120,7 +120,10 @@ public final class DrDataPlane implements AutoCloseable {
         DrDirectory startDirectory = DrDirectory.of(services, Set.of());
         Set<Integer> vips = startDirectory.vipSet();
         BpfFilter filter = BpfFilter.forVips(startDirectory.vipArray(), startDirectory.vip6Array());
-        // One fanout group per interface (the kernel refuses a group on two devices), ids apart per process.
+        // One fanout group per interface (the kernel refuses a group on two devices), ids apart per process. A single
+        // worker joins none: a group hashes every frame to choose its socket (on a NIC that gives no hash, veth and
+        // virtio among them, a flow dissection and a siphash per frame, in the receiving softirq), and one socket
+        // alone gets every frame without it, as the sockets of another process's group do.
         int group = fanoutGroup(ProcessHandle.current(), ingress.size());
         int blocks = Math.max(MIN_RING_BLOCKS, RING_BLOCKS / ingress.size());
         int workerCount = options.workers();
@@ -130,8 +133,8 @@ public final class DrDataPlane implements AutoCloseable {
             for (int i = 0; i < ingress.size(); i++) {
                 DrInterface iface = ingress.get(i);
                 for (int w = 0; w < workerCount; w++) {
-                    sockets.add(PacketSocket.open(iface.name(), iface.index(), filter, (group + i) & 0xffff, true,
-                            blocks, RING_BLOCK_SIZE));
+                    sockets.add(PacketSocket.open(iface.name(), iface.index(), filter,
+                            workerCount > 1 ? (group + i) & 0xffff : -1, true, blocks, RING_BLOCK_SIZE));
                 }
             }
         } catch (RuntimeException e) {
