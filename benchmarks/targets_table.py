@@ -104,30 +104,40 @@ DR_LINE = re.compile(r"^(\S+)\s+(\S+)\s+sent (\d+) delivered (\d+) in [\d.]+ s: 
 
 
 def dr_section(path):
+    """One row per traffic: the median over dr-bench's runs (each begins with a '#' line) of lbd's rate over the
+    kernel's in the same run, with the runs' range; the packets/s shown are the medians of each column."""
     if not os.path.exists(path):
         return ["### DR end to end", "", "not measured", ""]
-    runs = {}
+    runs = []
     skipped = None
     with open(path) as f:
         for line in f:
             m = DR_LINE.match(line)
+            if line.startswith("# ") or (m and not runs):
+                runs.append({})
             if m:
-                runs[(m.group(1), m.group(2))] = (int(m.group(5)), float(m.group(6)))
+                runs[-1][(m.group(1), m.group(2))] = (int(m.group(5)), float(m.group(6)))
             elif line.startswith("DR: skipped"):
                 skipped = line.strip()
     if skipped:
         return ["### DR end to end", "", skipped, ""]
-    lines = ["### DR end to end (one DR worker; `dr.txt`)", "",
-             "| traffic | kernel packets/s | lbd packets/s | × kernel | wanted | status |", "|---|---:|---:|---:|---|---|"]
+    runs = [r for r in runs if r]
+    lines = [f"### DR end to end (one DR worker; `dr.txt`, {len(runs)} run(s): medians, each run's ratio to its own "
+             f"kernel run)", "",
+             "| traffic | kernel packets/s | lbd packets/s | × kernel (median) | × kernel (range) | wanted | status |",
+             "|---|---:|---:|---:|---|---|---|"]
     for mode, lbd_mode, want in (("ack", "ack", 1.0), ("syn", "syn", 0.8), ("bulk", "bulk", 1.0),
                                  ("ack", "ipip", None), ("bulk", "ipip-bulk", None)):
-        kernel = runs.get((mode, "kernel"))
-        ours = runs.get((lbd_mode, "lbd"))
-        if not kernel or not ours:
+        pairs = [(r[(mode, "kernel")][0], r[(lbd_mode, "lbd")][0]) for r in runs
+                 if (mode, "kernel") in r and (lbd_mode, "lbd") in r]
+        if not pairs:
             continue
-        r = ours[0] / kernel[0]
+        ratios = [ours / kernel for kernel, ours in pairs]
+        r = statistics.median(ratios)
+        kernel = round(statistics.median(k for k, _ in pairs))
+        ours = round(statistics.median(o for _, o in pairs))
         status = "reported" if want is None else ("met" if r >= want else "missed")
-        lines.append(f"| {lbd_mode} | {kernel[0]:,} | {ours[0]:,} | {r:.2f} | "
+        lines.append(f"| {lbd_mode} | {kernel:,} | {ours:,} | {r:.2f} | {min(ratios):.2f}–{max(ratios):.2f} | "
                      f"{'–' if want is None else f'≥ {want:g}'} | {status} |")
     return lines + [""]
 
