@@ -1,27 +1,13 @@
 package lbd.dataplane.dr;
 
+import static lbd.dataplane.dr.BenchDirector.DIRECTOR_MAC;
+import static lbd.dataplane.dr.BenchDirector.VIP;
+import static lbd.dataplane.dr.BenchDirector.VPORT;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import lbd.config.model.Endpoint;
-import lbd.config.model.ForwardingMethod;
-import lbd.config.model.Protocol;
-import lbd.config.model.RealServerKey;
-import lbd.config.model.SchedulerKind;
-import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.packet.FrameParser;
-import lbd.dataplane.dr.packet.Net;
-import lbd.dataplane.table.DataPlaneSnapshot;
-import lbd.dataplane.table.Destination;
-import lbd.dataplane.table.DrDirectory;
-import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -68,10 +54,6 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @State(Scope.Thread)
 public class DrPerPacketBenchmark {
 
-    private static final long DIRECTOR_MAC = 0x02_00_00_00_00_01L;
-    private static final int VIP = (198 << 24) | (18 << 16) | 1;
-    private static final int VPORT = 80;
-    private static final int REAL_SERVERS = 16;
     // Frames of one client in the ring, in this order.
     private static final int SYN = 0;
     private static final int ACK = 1;
@@ -92,18 +74,7 @@ public class DrPerPacketBenchmark {
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) {
-        VirtualServiceKey service = new VirtualServiceKey(Protocol.TCP, Endpoint.of(Net.formatIpv4(VIP), VPORT));
-        List<Destination> destinations = new ArrayList<>();
-        for (int i = 0; i < REAL_SERVERS; i++) {
-            Endpoint real = Endpoint.of("198.19.0." + (i + 1), VPORT);
-            destinations.add(new Destination(i, new RealServerKey(service, real), ForwardingMethod.GATE, 1 + i % 3,
-                    0x02_00_00_00_01_00L + i));
-        }
-        ServiceTable table = new ServiceTable(service, SchedulerKind.WRR, destinations, Optional.empty(), 0,
-                Duration.ofSeconds(3), Duration.ofSeconds(900));
-        SnapshotPublisher publisher = new SnapshotPublisher();
-        publisher.publish(new DataPlaneSnapshot(1, Map.of(service, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
-                DrDirectory.of(List.of(service), Set.of())));
+        SnapshotPublisher publisher = BenchDirector.publisher();
         stats = new DrStats();
         state = new WorkerState(publisher, 0);
         worker = new DrWorker(null, state, publisher, DIRECTOR_MAC, stats, flows * 2);
@@ -111,17 +82,7 @@ public class DrPerPacketBenchmark {
         // Clients are taken in a random order, so that the flow table is probed as real traffic probes it; the
         // ring holds their frames in that same order (per client: SYN, ACK, RST), so that it is read
         // sequentially, as the worker reads the kernel's ring.
-        int[] order = new int[flows];
-        for (int i = 0; i < flows; i++) {
-            order[i] = i;
-        }
-        SplittableRandom random = new SplittableRandom(42);
-        for (int i = flows - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = BenchDirector.shuffled(flows);
         arena = Arena.ofShared(); // set-up and measurement may run on different JMH threads
         ring = arena.allocate((long) flows * 3 * BenchFrames.LENGTH, 64);
         slot = arena.allocate(65536, 64);

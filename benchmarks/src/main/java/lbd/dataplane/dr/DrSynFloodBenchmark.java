@@ -1,27 +1,13 @@
 package lbd.dataplane.dr;
 
+import static lbd.dataplane.dr.BenchDirector.DIRECTOR_MAC;
+import static lbd.dataplane.dr.BenchDirector.VIP;
+import static lbd.dataplane.dr.BenchDirector.VPORT;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import lbd.config.model.Endpoint;
-import lbd.config.model.ForwardingMethod;
-import lbd.config.model.Protocol;
-import lbd.config.model.RealServerKey;
-import lbd.config.model.SchedulerKind;
-import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.packet.FrameParser;
-import lbd.dataplane.dr.packet.Net;
-import lbd.dataplane.table.DataPlaneSnapshot;
-import lbd.dataplane.table.Destination;
-import lbd.dataplane.table.DrDirectory;
-import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -56,10 +42,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 public class DrSynFloodBenchmark {
 
-    private static final long DIRECTOR_MAC = 0x02_00_00_00_00_01L;
-    private static final int VIP = (198 << 24) | (18 << 16) | 1;
-    private static final int VPORT = 80;
-    private static final int REAL_SERVERS = 16;
 
     /** The flow table's capacity: 100,000 entries spread over ~10 MB, 1,000,000 (the default) over ~100 MB. */
     @Param({"100000", "1000000"})
@@ -76,33 +58,12 @@ public class DrSynFloodBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        VirtualServiceKey service = new VirtualServiceKey(Protocol.TCP, Endpoint.of(Net.formatIpv4(VIP), VPORT));
-        List<Destination> destinations = new ArrayList<>();
-        for (int i = 0; i < REAL_SERVERS; i++) {
-            Endpoint real = Endpoint.of("198.19.0." + (i + 1), VPORT);
-            destinations.add(new Destination(i, new RealServerKey(service, real), ForwardingMethod.GATE, 1 + i % 3,
-                    0x02_00_00_00_01_00L + i));
-        }
-        ServiceTable table = new ServiceTable(service, SchedulerKind.WRR, destinations, Optional.empty(), 0,
-                Duration.ofSeconds(3), Duration.ofSeconds(900));
-        SnapshotPublisher publisher = new SnapshotPublisher();
-        publisher.publish(new DataPlaneSnapshot(1, Map.of(service, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
-                DrDirectory.of(List.of(service), Set.of())));
+        SnapshotPublisher publisher = BenchDirector.publisher();
         stats = new DrStats();
         worker = new DrWorker(null, new WorkerState(publisher, 0), publisher, DIRECTOR_MAC, stats, flows);
 
         clients = flows * 2;
-        int[] order = new int[clients];
-        for (int i = 0; i < clients; i++) {
-            order[i] = i;
-        }
-        SplittableRandom random = new SplittableRandom(42);
-        for (int i = clients - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = BenchDirector.shuffled(clients);
         arena = Arena.ofShared(); // set-up and measurement may run on different JMH threads
         ring = arena.allocate((long) clients * BenchFrames.LENGTH, 64);
         slot = arena.allocate(65536, 64);
