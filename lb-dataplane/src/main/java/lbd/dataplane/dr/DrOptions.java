@@ -30,9 +30,33 @@ public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker
         }
     }
 
+    /** The most connections one worker tracks: its flow table's size when the heap has room for it. */
+    public static final int MAX_FLOWS_PER_WORKER = 1 << 20;
+    /** The fewest, however small the heap. */
+    public static final int MIN_FLOWS_PER_WORKER = 4096;
+    /**
+     * The heap one tracked connection takes, all of its flow table's arrays together, with the room G1 loses around
+     * arrays this large (each takes whole regions): the arrays hold 106 bytes per entry, 114 with a backup
+     * director's sync, and a table of 1,048,576 took 129 MiB of a 1 GiB heap (22 % more than its arrays).
+     * {@code DrOptionsTest} holds the arrays to it.
+     */
+    public static final int HEAP_BYTES_PER_FLOW = 144;
+
     public static DrOptions defaults() {
-        return new DrOptions(List.of(), Runtime.getRuntime().availableProcessors(), 1 << 20,
+        return new DrOptions(List.of(), Runtime.getRuntime().availableProcessors(), MAX_FLOWS_PER_WORKER,
                 Duration.ofSeconds(2), true, false);
+    }
+
+    /**
+     * As many connections per worker as let the workers' flow tables, together, take at most {@code heapBytes}
+     * ({@link #HEAP_BYTES_PER_FLOW} each), between {@link #MIN_FLOWS_PER_WORKER} and {@link #MAX_FLOWS_PER_WORKER}.
+     * The tables are allocated whole when direct routing starts; at 1,048,576 each, eight workers would not fit in
+     * lbd's default 1 GiB heap, and the JVM would stop at start-up (out of memory).
+     */
+    public DrOptions withFlowBudget(long heapBytes) {
+        long perWorker = heapBytes / workers / HEAP_BYTES_PER_FLOW;
+        int flows = (int) Math.max(MIN_FLOWS_PER_WORKER, Math.min(MAX_FLOWS_PER_WORKER, perWorker));
+        return new DrOptions(interfaces, workers, flows, resolveTimeout, answerArp, startHeld);
     }
 
     public DrOptions withInterfaces(List<String> names) {

@@ -839,7 +839,8 @@ public final class Director implements AutoCloseable {
 
     private static DrOptions withDrSettings(DrOptions defaults, ClusterConfig cfg, int eventLoops) {
         DrOptions o = eventLoops > 0 ? defaults.withWorkers(eventLoops) : defaults;
-        return o.withInterfaces(cfg.globals().networkInterfaces());
+        // Half the heap for the workers' flow tables: the rest is the NAT proxy's connections and everything else.
+        return o.withInterfaces(cfg.globals().networkInterfaces()).withFlowBudget(Runtime.getRuntime().maxMemory() / 2);
     }
 
     /** The NAT proxy's connection ceiling, from maxconn= or the open-files limit; logged (a warning when beyond). */

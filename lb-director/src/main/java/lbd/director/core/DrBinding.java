@@ -345,8 +345,9 @@ final class DrBinding implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new DirectorException("interrupted while starting the DR data plane", e);
         }
-        log.info("direct routing, receiving on {} ({} workers, {}): {}", plane.interfaceNames(),
-                options.workers(), plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", startKeys);
+        log.info("direct routing, receiving on {} ({} workers tracking up to {} connections each, {}): {}",
+                plane.interfaceNames(), options.workers(), options.flowsPerWorker(),
+                plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", startKeys);
         // The MACs before the first tables are published, so that the first SYNs are forwarded, not dropped as
         // unresolved (bounded by the resolve timeout; later changes are picked up every RESOLVE_INTERVAL).
         List<RealServer> toResolve = List.copyOf(servers);
