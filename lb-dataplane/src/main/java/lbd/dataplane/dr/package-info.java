@@ -7,7 +7,7 @@
  *
  * <ul>
  *   <li>{@code sys}: libc through FFM (no JNI): AF_PACKET sockets in a PACKET_FANOUT (flow hash) group per
- *       interface, a classic BPF filter that passes only ARP and frames for the DR VIPs, a TPACKET_V3 receive
+ *       interface when there are several workers, a classic BPF filter that passes only ARP and frames for the DR VIPs, a TPACKET_V3 receive
  *       ring per socket (recvmsg fallback), sendmmsg batches (each frame naming its egress interface), and a
  *       virtio-net header on every frame (PACKET_VNET_HDR) so that coalesced (GRO/TSO) frames and frames with
  *       offloaded checksums are segmented and completed by the kernel on the way out (by lbd itself for ipip).
