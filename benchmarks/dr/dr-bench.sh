@@ -18,22 +18,28 @@
 # drop (a failed route look-up per packet) held the kernel forwarder to ~0.7 of what it forwards to this sink.
 # Without nft, the sink drops in its IP layer as before (said on the first line).
 #
-# Usage: dr-bench.sh [PACKETS] [--perf DIR] [--workers N]   (root; default 2000000 per run, 1 worker)
+# Usage: dr-bench.sh [PACKETS] [--perf DIR] [--workers N] [--services N]   (root; default 2000000 per run, 1
+# worker, 1 service)
 # Prints one line per run: mode, forwarder, packets sent, packets delivered, seconds, delivered packets/s and
 # Gbit/s (the bytes of the frames the sink received, Ethernet headers included).
 # --perf DIR: each lbd run under `perf record -g -p <lbd>` into DIR/MODE.perf, with lbd's JIT symbols in
 # /tmp/perf-<pid>.map (-XX:+DumpPerfMapAtExit): then perf report -i DIR/MODE.perf --comm lbd-dr-0.
 # --workers N: lbd with N DR workers (eventloops=N), whose sockets share the frames through a fanout group (a flow
 # hash per frame); the generator has one queue, so they share one softirq's frames.
+# --services N (at most 100): lbd with N DR services, N-1 of them on other VIPs (198.18.0.99 down) that no traffic
+# is sent to, ordered before the measured one (198.18.0.100): what a director with many services pays per frame.
 set -eu
 
 PACKETS=2000000
 PERF_DIR=
 WORKERS=1
+SERVICES=1
 while [ $# -gt 0 ]; do
     case $1 in
         --perf) PERF_DIR=$2; shift 2 ;;
         --workers) WORKERS=$2; shift 2 ;;
+        --services) SERVICES=$2; shift 2
+                    [ "$SERVICES" -ge 1 ] && [ "$SERVICES" -le 100 ] || { echo "dr-bench.sh: --services 1..100" >&2; exit 1; } ;;
         *) PACKETS=$1; shift ;;
     esac
 done
@@ -150,6 +156,13 @@ start_lbd() { # forwarding method
 autoreload=no
 logfile="$TMP/lbd.log"
 eventloops=$WORKERS
+CF
+    i=1
+    while [ "$i" -lt "$SERVICES" ]; do # VIPs below the measured one's: lbd orders its rules by address
+        printf 'virtual=198.18.0.%d:80\n\treal=198.18.2.2:80 %s\n\tchecktype=on\n' $((100 - i)) "$1" >>"$TMP/lbd.cf"
+        i=$((i + 1))
+    done
+    cat >>"$TMP/lbd.cf" <<CF
 virtual=$VIP:80
 	real=198.18.2.2:80 $1
 	checktype=on
@@ -182,7 +195,7 @@ stop_lbd() {
     rm -f "$TMP/lbd.sock"
 }
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames; bulk 1494-byte); sink: $sink; lbd DR workers: $WORKERS"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames; bulk 1494-byte); sink: $sink; lbd DR workers: $WORKERS, services: $SERVICES"
 n dir sysctl -qw net.ipv4.ip_forward=1
 n dir ip route add $VIP/32 via 198.18.2.2
 for mode in syn ack bulk; do

@@ -5,7 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import lbd.config.model.Protocol;
@@ -26,9 +28,11 @@ import lbd.sys.LinuxNative;
  * ({@code NFT_TABLE_F_OWNER}, Linux 5.12): the kernel removes the table when the socket closes, so that the drop
  * ends with lbd however lbd ends (a kill included), and no other process can change it. Its name carries the
  * process id ({@code lbd_dr_PID}): during an upgrade the old and the new process each hold their own, which drop
- * the same packets. {@code nft list table netdev lbd_dr_PID} lists it with each rule's counter. One chain per
- * interface, one rule per service ({@code virtual=VIP:PORT}; a port-0 service matches the protocol on the VIP;
- * firewall-mark services have no address to match and keep the kernel's copy).
+ * the same packets. The services ({@code virtual=VIP:PORT}) are the elements of four sets, by address family and
+ * whether they name a port (a port-0 service matches the protocol on the VIP; firewall-mark services have no
+ * address to match and keep the kernel's copy); each interface's chain has one rule per set in use, which looks
+ * the frame's protocol, destination address and port up in it: one look-up per frame whatever the number of
+ * services. {@code nft list table netdev lbd_dr_PID} lists the elements, each with its own counter.
  *
  * <p>lbd-dr thread only. Needs CAP_NET_ADMIN; without it, or on an older kernel, {@link #open} fails and the kernel
  * keeps receiving its copy, as before.
@@ -77,6 +81,9 @@ public final class KernelCopyDrop implements AutoCloseable {
                 batch.newIngressChain(drop.table, chain, device, PRIORITY);
                 drop.chains.add(chain);
             }
+            for (ServiceSet set : ServiceSet.values()) {
+                batch.newCountedSet(drop.table, set.setName, set.ordinal() + 1, set.keyType, set.keyLength());
+            }
             drop.send(batch);
             return drop;
         } catch (RuntimeException e) {
@@ -111,10 +118,26 @@ public final class KernelCopyDrop implements AutoCloseable {
         if (next.equals(services)) {
             return;
         }
+        Map<ServiceSet, List<byte[]>> keys = new EnumMap<>(ServiceSet.class);
+        for (ServiceSet set : ServiceSet.values()) {
+            keys.put(set, new ArrayList<>());
+        }
+        for (VirtualServiceKey k : next) {
+            ServiceSet set = ServiceSet.of(k);
+            keys.get(set).add(set.key(k));
+        }
         NfTablesBatch batch = batch().deleteRules(table);
+        for (ServiceSet set : ServiceSet.values()) {
+            batch.flushSet(table, set.setName);
+            if (!keys.get(set).isEmpty()) {
+                batch.addElements(table, set.setName, keys.get(set));
+            }
+        }
         for (String chain : chains) {
-            for (VirtualServiceKey k : next) {
-                batch.dropRule(table, chain, k);
+            for (ServiceSet set : ServiceSet.values()) {
+                if (!keys.get(set).isEmpty()) {
+                    batch.lookupDropRule(table, chain, set.setName, set.v6, set.port);
+                }
             }
         }
         send(batch);
@@ -201,5 +224,56 @@ public final class KernelCopyDrop implements AutoCloseable {
 
     private static IllegalStateException failure(String what, int error) {
         return new IllegalStateException(what + ": " + LinuxNative.strerror(error));
+    }
+
+    /**
+     * The set a service's key goes to, by address family and whether the service names a port, and the key: the
+     * transport protocol, the VIP and the port, each padded to 4 bytes as the rule's look-up lays them out.
+     */
+    private enum ServiceSet {
+        PORTS4("services4", false, true), ADDRESSES4("addresses4", false, false),
+        PORTS6("services6", true, true), ADDRESSES6("addresses6", true, false);
+
+        // nft's names of the key's parts (its datatype numbers), six bits each in a concatenation's type
+        private static final int INET_PROTOCOL = 12;
+        private static final int IPV4_ADDRESS = 7;
+        private static final int IPV6_ADDRESS = 8;
+        private static final int INET_SERVICE = 13;
+
+        final String setName;
+        final boolean v6;
+        final boolean port;
+        final int keyType;
+
+        ServiceSet(String setName, boolean v6, boolean port) {
+            this.setName = setName;
+            this.v6 = v6;
+            this.port = port;
+            int type = INET_PROTOCOL << 6 | (v6 ? IPV6_ADDRESS : IPV4_ADDRESS);
+            this.keyType = port ? type << 6 | INET_SERVICE : type;
+        }
+
+        int keyLength() {
+            return 4 + (v6 ? 16 : 4) + (port ? 4 : 0);
+        }
+
+        static ServiceSet of(VirtualServiceKey k) {
+            boolean v6 = k.address().address().getAddress().length == 16;
+            boolean port = k.address().port() != 0;
+            return v6 ? (port ? PORTS6 : ADDRESSES6) : (port ? PORTS4 : ADDRESSES4);
+        }
+
+        byte[] key(VirtualServiceKey k) {
+            byte[] key = new byte[keyLength()];
+            key[0] = (byte) (k.protocol() == Protocol.UDP ? 17 : 6);
+            byte[] vip = k.address().address().getAddress();
+            System.arraycopy(vip, 0, key, 4, vip.length);
+            if (port) {
+                int p = k.address().port();
+                key[4 + vip.length] = (byte) (p >>> 8);
+                key[5 + vip.length] = (byte) p;
+            }
+            return key;
+        }
     }
 }

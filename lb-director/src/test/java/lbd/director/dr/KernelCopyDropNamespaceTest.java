@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +22,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@link KernelCopyDrop} against the kernel, in network namespaces: a client and a director on one switch, the
  * client routing a VIP to the director, whose kernel neither holds the VIP nor forwards — as under direct routing.
- * Frames for a followed service are dropped at the director's ingress (the rule's counter counts them, the IP
- * layer's address-error counter does not); frames for any other port still reach the IP layer; a new set of
- * services replaces the rules; no other process may change the table; and the table is gone once the process that
+ * Frames for a followed service are dropped at the director's ingress (its set element's counter counts them, the
+ * IP layer's address-error counter does not); frames for any other port still reach the IP layer; a new set of
+ * services replaces the elements and rules; no other process may change the table; and the table is gone once the process that
  * made it is killed. Needs root and nft; skips otherwise.
  */
 @Timeout(120)
@@ -31,7 +32,8 @@ class KernelCopyDropNamespaceTest {
 
     private static final String DIRECTOR = "198.18.0.71";
     private static final String VIP = "198.18.0.170";
-    private static final Pattern COUNTER = Pattern.compile("counter packets (\\d+) bytes \\d+ drop");
+    // A set element and its counter: "tcp . 198.18.0.170 . 80 counter packets 2" (no port: a port-0 service's).
+    private static final Pattern ELEMENT = Pattern.compile("((?:tcp|udp) \\. [0-9a-f.:]+(?: \\. \\d+)?) counter packets (\\d+)");
 
     @Test
     void theKernelsCopyOfAServicesFramesIsDroppedAtIngressUntilTheOwnerDies() throws Exception {
@@ -55,25 +57,32 @@ class KernelCopyDropNamespaceTest {
             System.out.println("KernelCopyDropNamespaceTest: nft list table netdev " + table + "\n" + listing);
             assertThat(listing).contains("flags owner", "chain ingress_eth0 {",
                     "type filter hook ingress device \"eth0\" priority 100; policy accept;",
-                    "ip daddr " + VIP + " tcp dport 80 counter packets 0 bytes 0 drop",
-                    "ip6 daddr fd00:198:18::170 tcp dport 443 counter packets 0 bytes 0 drop",
-                    "meta l4proto udp ip daddr " + VIP + " counter packets 0 bytes 0 drop",
-                    "ip daddr " + VIP + " udp dport 53 counter packets 0 bytes 0 drop");
+                    "meta l4proto . ip daddr . th dport @services4 counter packets 0 bytes 0 drop",
+                    "meta l4proto . ip daddr @addresses4 counter packets 0 bytes 0 drop",
+                    "meta l4proto . ip6 daddr . th dport @services6 counter packets 0 bytes 0 drop")
+                    .doesNotContain("@addresses6 counter"); // no rule for a set without elements
+            assertThat(counters(lab, table)).containsOnlyKeys("tcp . " + VIP + " . 80", "udp . " + VIP + " . 53",
+                    "udp . " + VIP, "tcp . fd00:198:18::170 . 443");
 
             long errors = addressErrors(lab);
             sendUdp(lab, 53, 3);
             sendSyns(lab, 80, 2);
             sendUdp(lab, 54, 2); // the port-0 UDP service's
             assertThat(addressErrors(lab)).as("nothing reached the director's IP layer").isEqualTo(errors);
-            // In the services' order: TCP :80, TCP over IPv6, UDP port 0 (every port: all five datagrams), UDP :53.
-            assertThat(counters(lab, table)).as("each rule's counter").containsExactly(2L, 0L, 5L, 0L);
+            // UDP :53 is looked up first, in the set of services with a port; the port-0 UDP service takes the rest.
+            assertThat(counters(lab, table)).as("each service's counter").containsExactlyInAnyOrderEntriesOf(Map.of(
+                    "tcp . " + VIP + " . 80", 2L, "udp . " + VIP + " . 53", 3L, "udp . " + VIP, 2L,
+                    "tcp . fd00:198:18::170 . 443", 0L));
 
             commands.println("follow udp:" + VIP + ":53");
             assertThat(lines.poll(10, TimeUnit.SECONDS)).isEqualTo("OK");
             sendSyns(lab, 80, 1);
             sendUdp(lab, 53, 1);
             assertThat(addressErrors(lab)).as("the SYN, no longer dropped, fails in the IP layer").isEqualTo(errors + 1);
-            assertThat(counters(lab, table)).as("one rule left, new").containsExactly(1L);
+            assertThat(counters(lab, table)).as("one service left, counted anew")
+                    .containsExactlyEntriesOf(Map.of("udp . " + VIP + " . 53", 1L));
+            assertThat(lab.in("dir", "nft", "list", "table", "netdev", table).output()).as("one rule left")
+                    .contains("@services4 counter").doesNotContain("@addresses4 counter", "@services6 counter");
 
             assertThat(lab.in("dir", "nft", "delete", "table", "netdev", table).exitCode())
                     .as("another process cannot delete the owned table").isNotZero();
@@ -97,11 +106,12 @@ class KernelCopyDropNamespaceTest {
         throw new AssertionError("no InAddrErrors in /proc/net/snmp");
     }
 
-    private static java.util.List<Long> counters(DrLab lab, String table) {
-        Matcher m = COUNTER.matcher(lab.in("dir", "nft", "list", "table", "netdev", table).output());
-        java.util.List<Long> out = new java.util.ArrayList<>();
+    /** Each set element's packets, by its key as nft writes it. */
+    private static Map<String, Long> counters(DrLab lab, String table) {
+        Matcher m = ELEMENT.matcher(lab.in("dir", "nft", "list", "table", "netdev", table).output());
+        Map<String, Long> out = new java.util.HashMap<>();
         while (m.find()) {
-            out.add(Long.parseLong(m.group(1)));
+            out.put(m.group(1), Long.parseLong(m.group(2)));
         }
         return out;
     }
