@@ -326,6 +326,10 @@ final class DrBinding implements AutoCloseable {
                 drVips = Set.copyOf(vips);
             } catch (RuntimeException e) {
                 p.close();
+                if (kernelCopy != null) {
+                    kernelCopy.close(); // its table is named after the process: a later start makes it again
+                    kernelCopy = null;
+                }
                 throw e;
             }
             return p;
@@ -378,7 +382,7 @@ final class DrBinding implements AutoCloseable {
     private static KernelCopyDrop openKernelCopyDrop(List<DrInterface> ingress) {
         List<String> names = ingress.stream().map(DrInterface::name).toList();
         try {
-            KernelCopyDrop drop = KernelCopyDrop.open(names);
+            KernelCopyDrop drop = KernelCopyDrop.open(ingress);
             log.info("direct routing: the kernel's own copy of the services' frames is dropped at the ingress of {}"
                     + " (nft list table netdev {}; the table goes when lbd exits)", names, drop.table());
             return drop;

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.dr.DrInterface;
 import lbd.sys.LinuxNative;
 
 /**
@@ -30,9 +31,11 @@ import lbd.sys.LinuxNative;
  * process id ({@code lbd_dr_PID}): during an upgrade the old and the new process each hold their own, which drop
  * the same packets. The services ({@code virtual=VIP:PORT}) are the elements of four sets, by address family and
  * whether they name a port (a port-0 service matches the protocol on the VIP; firewall-mark services have no
- * address to match and keep the kernel's copy); each interface's chain has one rule per set in use, which looks
- * the frame's protocol, destination address and port up in it: one look-up per frame whatever the number of
- * services. {@code nft list table netdev lbd_dr_PID} lists the elements, each with its own counter.
+ * address to match and keep the kernel's copy); each interface's chain has one rule per set in use, which takes
+ * the untagged frames to the interface's own MAC (those its workers take) and looks their protocol, destination
+ * address and port up in it: one look-up per frame whatever the number of services. A change of services adds and
+ * removes only the elements that changed, so the others keep their counts. {@code nft list table netdev
+ * lbd_dr_PID} lists the elements, each with its own counter.
  *
  * <p>lbd-dr thread only. Needs CAP_NET_ADMIN; without it, or on an older kernel, {@link #open} fails and the kernel
  * keeps receiving its copy, as before.
@@ -55,12 +58,12 @@ public final class KernelCopyDrop implements AutoCloseable {
     private final MemorySegment kernel = arena.allocate(12, 4); // struct sockaddr_nl; pid 0 is the kernel
     private final String table;
     private final List<String> chains = new ArrayList<>();
-    private final List<String> interfaces;
+    private final List<DrInterface> interfaces;
     private int fd;
     private int seq = 1;
     private Set<VirtualServiceKey> services = Set.of();
 
-    private KernelCopyDrop(String table, List<String> interfaces) {
+    private KernelCopyDrop(String table, List<DrInterface> interfaces) {
         this.table = table;
         this.interfaces = List.copyOf(interfaces);
     }
@@ -71,14 +74,14 @@ public final class KernelCopyDrop implements AutoCloseable {
      * @throws IllegalStateException with the kernel's reason when it cannot (no CAP_NET_ADMIN, a kernel without
      *                               owned tables or netdev chains)
      */
-    public static KernelCopyDrop open(List<String> interfaces) {
+    public static KernelCopyDrop open(List<DrInterface> interfaces) {
         KernelCopyDrop drop = new KernelCopyDrop("lbd_dr_" + ProcessHandle.current().pid(), interfaces);
         try {
             drop.connect();
             NfTablesBatch batch = drop.batch().newTable(drop.table, NfTablesBatch.NFT_TABLE_F_OWNER);
-            for (String device : interfaces) {
-                String chain = "ingress_" + device;
-                batch.newIngressChain(drop.table, chain, device, PRIORITY);
+            for (DrInterface device : interfaces) {
+                String chain = "ingress_" + device.name();
+                batch.newIngressChain(drop.table, chain, device.name(), PRIORITY);
                 drop.chains.add(chain);
             }
             for (ServiceSet set : ServiceSet.values()) {
@@ -99,7 +102,7 @@ public final class KernelCopyDrop implements AutoCloseable {
 
     /** The interfaces whose ingress the rules are on. */
     public List<String> interfaces() {
-        return interfaces;
+        return interfaces.stream().map(DrInterface::name).toList();
     }
 
     /**
@@ -118,30 +121,47 @@ public final class KernelCopyDrop implements AutoCloseable {
         if (next.equals(services)) {
             return;
         }
-        Map<ServiceSet, List<byte[]>> keys = new EnumMap<>(ServiceSet.class);
+        Map<ServiceSet, List<byte[]>> removed = keysBySet(services, next);
+        Map<ServiceSet, List<byte[]>> added = keysBySet(next, services);
+        NfTablesBatch batch = batch();
         for (ServiceSet set : ServiceSet.values()) {
-            keys.put(set, new ArrayList<>());
+            batch.removeElements(table, set.setName, removed.get(set));
+            batch.addElements(table, set.setName, added.get(set));
         }
-        for (VirtualServiceKey k : next) {
-            ServiceSet set = ServiceSet.of(k);
-            keys.get(set).add(set.key(k));
-        }
-        NfTablesBatch batch = batch().deleteRules(table);
-        for (ServiceSet set : ServiceSet.values()) {
-            batch.flushSet(table, set.setName);
-            if (!keys.get(set).isEmpty()) {
-                batch.addElements(table, set.setName, keys.get(set));
-            }
-        }
-        for (String chain : chains) {
-            for (ServiceSet set : ServiceSet.values()) {
-                if (!keys.get(set).isEmpty()) {
-                    batch.lookupDropRule(table, chain, set.setName, set.v6, set.port);
+        Set<ServiceSet> inUse = inUse(next);
+        if (!inUse.equals(inUse(services))) { // the rules, one per set in use, only when that changes
+            batch.deleteRules(table);
+            for (int i = 0; i < chains.size(); i++) {
+                for (ServiceSet set : inUse) {
+                    batch.lookupDropRule(table, chains.get(i), interfaces.get(i).mac(), set.setName, set.v6,
+                            set.port);
                 }
             }
         }
         send(batch);
         services = Set.copyOf(next);
+    }
+
+    /** The keys of the services in {@code these} and not in {@code those}, by set. */
+    private static Map<ServiceSet, List<byte[]>> keysBySet(Set<VirtualServiceKey> these,
+                                                           Set<VirtualServiceKey> those) {
+        Map<ServiceSet, List<byte[]>> keys = new EnumMap<>(ServiceSet.class);
+        for (ServiceSet set : ServiceSet.values()) {
+            keys.put(set, new ArrayList<>());
+        }
+        for (VirtualServiceKey k : these) {
+            if (!those.contains(k)) {
+                ServiceSet set = ServiceSet.of(k);
+                keys.get(set).add(set.key(k));
+            }
+        }
+        return keys;
+    }
+
+    private static Set<ServiceSet> inUse(Set<VirtualServiceKey> services) {
+        Set<ServiceSet> sets = java.util.EnumSet.noneOf(ServiceSet.class);
+        services.forEach(k -> sets.add(ServiceSet.of(k)));
+        return sets;
     }
 
     /** The services whose packets are dropped now. */

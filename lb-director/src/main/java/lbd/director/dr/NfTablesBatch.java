@@ -16,8 +16,11 @@ import java.util.List;
  * netlink has them; nf_tables' numeric attributes are big-endian, as libnftnl writes them. Every change message
  * asks for an acknowledgement, so that the sender learns which one failed.
  *
- * <p>A rule is what {@code nft} makes of {@code meta protocol ip meta l4proto . ip daddr . th dport @SET counter
- * drop} (ip6 and its daddr for IPv6; without {@code th dport} for a set of port-0 services): the concatenation's
+ * <p>A rule is what {@code nft} makes of {@code ether daddr MAC ether type ip meta l4proto . ip daddr . th dport @SET
+ * counter drop} (ip6 and its daddr for IPv6; without {@code th dport} for a set of port-0 services). The MAC is the
+ * interface's own and the Ethernet type is the frame's, read from its header: a frame for a macvlan's MAC, or one
+ * whose VLAN tag the NIC took off (its type reads 0x8100 there), belongs to another interface, which hooks later
+ * (the parent's ingress runs before its VLANs' and macvlans'), and is left to it. The concatenation's
  * parts go to consecutive 32-bit registers from register 1, each padded to 4 bytes, and the set's keys are laid
  * out the same way. The netdev family sets the network and transport headers for IPv4 and IPv6 frames, so
  * {@code th dport} works there; a fragment after the first has no transport header and does not match. One
@@ -48,6 +51,8 @@ final class NfTablesBatch {
     private static final int NFT_MSG_NEWSET = 9;
     private static final int NFT_MSG_NEWSETELEM = 12;
     private static final int NFT_MSG_DELSETELEM = 14;
+    /** Elements per set-element message: an attribute nest's length is 16 bits (24 to 40 bytes an element). */
+    static final int ELEMENTS_PER_MESSAGE = 1000;
     private static final short NFTA_SET_TABLE = 1;
     private static final short NFTA_SET_NAME = 2;
     private static final short NFTA_SET_FLAGS = 3;
@@ -98,9 +103,11 @@ final class NfTablesBatch {
     private static final int NFT_REG_VERDICT = 0;
     private static final int NFT_REG_1 = 1;
     private static final int NFT_REG32_01 = 9; // the 32-bit register after NFT_REG_1's first
-    private static final int NFT_META_PROTOCOL = 1;
     private static final int NFT_META_L4PROTO = 16;
+    private static final int NFT_META_IIFTYPE = 8;
+    private static final int ARPHRD_ETHER = 1;
     private static final int NFT_CMP_EQ = 0;
+    private static final int NFT_PAYLOAD_LL_HEADER = 0;
     private static final int NFT_PAYLOAD_NETWORK_HEADER = 1;
     private static final int NFT_PAYLOAD_TRANSPORT_HEADER = 2;
 
@@ -176,12 +183,26 @@ final class NfTablesBatch {
         return end();
     }
 
-    /** These keys into the set (at least one). */
+    /** These keys into the set (none: nothing), in messages of at most {@link #ELEMENTS_PER_MESSAGE}. */
     NfTablesBatch addElements(String table, String name, List<byte[]> keys) {
-        if (keys.isEmpty()) {
-            throw new IllegalArgumentException("no element to add to " + name);
+        return elements(NFT_MSG_NEWSETELEM, NLM_F_CREATE, table, name, keys);
+    }
+
+    /** These keys out of the set (none: nothing). */
+    NfTablesBatch removeElements(String table, String name, List<byte[]> keys) {
+        return elements(NFT_MSG_DELSETELEM, (short) 0, table, name, keys);
+    }
+
+    private NfTablesBatch elements(int type, short flags, String table, String name, List<byte[]> keys) {
+        for (int from = 0; from < keys.size(); from += ELEMENTS_PER_MESSAGE) {
+            elementMessage(type, flags, table, name, keys.subList(from, Math.min(keys.size(),
+                    from + ELEMENTS_PER_MESSAGE)));
         }
-        begin(NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+        return this;
+    }
+
+    private void elementMessage(int type, short flags, String table, String name, List<byte[]> keys) {
+        begin(type, flags);
         string(NFTA_SET_ELEM_LIST_TABLE, table);
         string(NFTA_SET_ELEM_LIST_SET, name);
         nest(NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -193,19 +214,30 @@ final class NfTablesBatch {
             close();
         }
         close();
-        return end();
+        end();
     }
 
     /**
-     * Appends to {@code chain} a rule that counts and drops the IPv4 (IPv6) packets whose transport protocol and
-     * destination address, and destination port when {@code port}, are an element of {@code set}.
+     * Appends to {@code chain} a rule that counts and drops the untagged IPv4 (IPv6) frames to {@code mac} whose
+     * transport protocol and destination address, and destination port when {@code port}, are an element of
+     * {@code set}.
      */
-    NfTablesBatch lookupDropRule(String table, String chain, String set, boolean v6, boolean port) {
+    NfTablesBatch lookupDropRule(String table, String chain, long mac, String set, boolean v6, boolean port) {
         begin(NFT_MSG_NEWRULE, (short) (NLM_F_CREATE | NLM_F_APPEND));
         string(NFTA_RULE_TABLE, table);
         string(NFTA_RULE_CHAIN, chain);
         nest(NFTA_RULE_EXPRESSIONS);
-        meta(NFT_META_PROTOCOL, NFT_REG_1);
+        // An Ethernet interface (always, for the ones lbd receives on): what lets nft read the link header's fields
+        // as "ether daddr" and "ether type" in its listing. The type is a host-order 16-bit number in the register.
+        meta(NFT_META_IIFTYPE, NFT_REG_1);
+        equals(ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) ARPHRD_ETHER).array());
+        payload(NFT_PAYLOAD_LL_HEADER, 0, 6, NFT_REG_1);
+        byte[] destination = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            destination[i] = (byte) (mac >>> (40 - 8 * i));
+        }
+        equals(destination);
+        payload(NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
         equals(v6 ? new byte[] {(byte) 0x86, (byte) 0xdd} : new byte[] {0x08, 0x00});
         meta(NFT_META_L4PROTO, NFT_REG_1);
         int address = v6 ? 16 : 4;
@@ -331,7 +363,11 @@ final class NfTablesBatch {
 
     private void close() {
         int start = open.pop();
-        buf.putShort(start, (short) (buf.position() - start));
+        int length = buf.position() - start;
+        if (length > 0xFFFF) {
+            throw new IllegalStateException("a netlink attribute of " + length + " bytes (at most 65535)");
+        }
+        buf.putShort(start, (short) length);
     }
 
     private void string(short type, String value) {

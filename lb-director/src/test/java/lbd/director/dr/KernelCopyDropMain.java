@@ -9,6 +9,7 @@ import java.util.List;
 import lbd.config.model.Endpoint;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
+import lbd.dataplane.dr.DrInterface;
 
 /**
  * {@link KernelCopyDrop} in a child JVM, for {@link KernelCopyDropNamespaceTest}: opens it on the interfaces given
@@ -23,7 +24,12 @@ public final class KernelCopyDropMain {
     public static void main(String[] args) throws Exception {
         KernelCopyDrop drop;
         try {
-            drop = KernelCopyDrop.open(List.of(args));
+            List<DrInterface> interfaces = new ArrayList<>();
+            for (String name : args) { // the index is not used; the MAC is the interface's own
+                String mac = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", name, "address"));
+                interfaces.add(new DrInterface(name, 0, Long.parseLong(mac.trim().replace(":", ""), 16)));
+            }
+            drop = KernelCopyDrop.open(interfaces);
         } catch (IllegalStateException e) {
             System.out.println("ERROR " + e.getMessage());
             return;

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Timeout;
  * {@link KernelCopyDrop} against the kernel, in network namespaces: a client and a director on one switch, the
  * client routing a VIP to the director, whose kernel neither holds the VIP nor forwards — as under direct routing.
  * Frames for a followed service are dropped at the director's ingress (its set element's counter counts them, the
- * IP layer's address-error counter does not); frames for any other port still reach the IP layer; a new set of
- * services replaces the elements and rules; no other process may change the table; and the table is gone once the process that
+ * IP layer's address-error counter does not); frames for any other port, and frames to another MAC (the VIP's
+ * packets for a macvlan, say), still reach the IP layer; a change of services adds and removes only the elements
+ * that changed (the others keep their counts) and the rules of the sets no longer in use; no other process may change the table; and the table is gone once the process that
  * made it is killed. Needs root and nft; skips otherwise.
  */
 @Timeout(120)
@@ -54,12 +55,14 @@ class KernelCopyDropNamespaceTest {
             commands.println("follow tcp:" + VIP + ":80 udp:" + VIP + ":53 tcp:[fd00:198:18::170]:443 udp:" + VIP + ":0");
             assertThat(lines.poll(10, TimeUnit.SECONDS)).isEqualTo("OK");
             String listing = lab.in("dir", "nft", "list", "table", "netdev", table).output();
+            String mac = "ether daddr " + lab.in("dir", "cat", "/sys/class/net/eth0/address").output().trim();
             System.out.println("KernelCopyDropNamespaceTest: nft list table netdev " + table + "\n" + listing);
             assertThat(listing).contains("flags owner", "chain ingress_eth0 {",
                     "type filter hook ingress device \"eth0\" priority 100; policy accept;",
-                    "meta l4proto . ip daddr . th dport @services4 counter packets 0 bytes 0 drop",
-                    "meta l4proto . ip daddr @addresses4 counter packets 0 bytes 0 drop",
-                    "meta l4proto . ip6 daddr . th dport @services6 counter packets 0 bytes 0 drop")
+                    // nft leaves out "ether type ip": the address implies it.
+                    mac + " meta l4proto . ip daddr . th dport @services4 counter packets 0 bytes 0 drop",
+                    mac + " meta l4proto . ip daddr @addresses4 counter packets 0 bytes 0 drop",
+                    mac + " meta l4proto . ip6 daddr . th dport @services6 counter packets 0 bytes 0 drop")
                     .doesNotContain("@addresses6 counter"); // no rule for a set without elements
             assertThat(counters(lab, table)).containsOnlyKeys("tcp . " + VIP + " . 80", "udp . " + VIP + " . 53",
                     "udp . " + VIP, "tcp . fd00:198:18::170 . 443");
@@ -74,13 +77,22 @@ class KernelCopyDropNamespaceTest {
                     "tcp . " + VIP + " . 80", 2L, "udp . " + VIP + " . 53", 3L, "udp . " + VIP, 2L,
                     "tcp . fd00:198:18::170 . 443", 0L));
 
+            // A frame to another MAC is not the workers' (they take their interface's own): left to the kernel.
+            lab.ok("cli", "ip", "neigh", "replace", VIP, "lladdr", "02:00:00:00:00:99", "dev", "eth0");
+            lab.ok("cli", "ip", "route", "replace", VIP + "/32", "dev", "eth0");
+            lab.ok("dir", "ip", "link", "set", "eth0", "promisc", "on");
+            sendSyns(lab, 80, 1);
+            assertThat(counters(lab, table).get("tcp . " + VIP + " . 80")).as("not counted: another MAC's").isEqualTo(2L);
+            lab.ok("dir", "ip", "link", "set", "eth0", "promisc", "off");
+            lab.ok("cli", "ip", "route", "replace", VIP + "/32", "via", DIRECTOR);
+
             commands.println("follow udp:" + VIP + ":53");
             assertThat(lines.poll(10, TimeUnit.SECONDS)).isEqualTo("OK");
             sendSyns(lab, 80, 1);
             sendUdp(lab, 53, 1);
             assertThat(addressErrors(lab)).as("the SYN, no longer dropped, fails in the IP layer").isEqualTo(errors + 1);
-            assertThat(counters(lab, table)).as("one service left, counted anew")
-                    .containsExactlyEntriesOf(Map.of("udp . " + VIP + " . 53", 1L));
+            assertThat(counters(lab, table)).as("one service left, its count kept")
+                    .containsExactlyEntriesOf(Map.of("udp . " + VIP + " . 53", 4L));
             assertThat(lab.in("dir", "nft", "list", "table", "netdev", table).output()).as("one rule left")
                     .contains("@services4 counter").doesNotContain("@addresses4 counter", "@services6 counter");
 
