@@ -2,6 +2,7 @@ package lbd.dataplane.dr;
 
 import java.time.Duration;
 import java.util.List;
+import lbd.dataplane.dr.flow.FlowTable;
 
 /**
  * How the DR data path runs.
@@ -34,14 +35,6 @@ public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker
     public static final int MAX_FLOWS_PER_WORKER = 1 << 20;
     /** The fewest, however small the heap. */
     public static final int MIN_FLOWS_PER_WORKER = 4096;
-    /**
-     * The heap one tracked connection takes, all of its flow table's arrays together, with the room G1 loses around
-     * arrays this large (each takes whole regions): the arrays hold 106 bytes per entry, 114 with a backup
-     * director's sync, and a table of 1,048,576 took 129 MiB of a 1 GiB heap (22 % more than its arrays).
-     * {@code DrOptionsTest} holds the arrays to it.
-     */
-    public static final int HEAP_BYTES_PER_FLOW = 144;
-
     public static DrOptions defaults() {
         return new DrOptions(List.of(), Runtime.getRuntime().availableProcessors(), MAX_FLOWS_PER_WORKER,
                 Duration.ofSeconds(2), true, false);
@@ -49,14 +42,33 @@ public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker
 
     /**
      * As many connections per worker as let the workers' flow tables, together, take at most {@code heapBytes}
-     * ({@link #HEAP_BYTES_PER_FLOW} each), between {@link #MIN_FLOWS_PER_WORKER} and {@link #MAX_FLOWS_PER_WORKER}.
+     * (their arrays and a quarter more), between {@link #MIN_FLOWS_PER_WORKER} and {@link #MAX_FLOWS_PER_WORKER}.
      * The tables are allocated whole when direct routing starts; at 1,048,576 each, eight workers would not fit in
      * lbd's default 1 GiB heap, and the JVM would stop at start-up (out of memory).
      */
     public DrOptions withFlowBudget(long heapBytes) {
-        long perWorker = heapBytes / workers / HEAP_BYTES_PER_FLOW;
-        int flows = (int) Math.max(MIN_FLOWS_PER_WORKER, Math.min(MAX_FLOWS_PER_WORKER, perWorker));
-        return new DrOptions(interfaces, workers, flows, resolveTimeout, answerArp, startHeld);
+        long perWorker = heapBytes / workers;
+        int low = MIN_FLOWS_PER_WORKER;
+        int high = MAX_FLOWS_PER_WORKER;
+        while (low < high) { // the most that fits; the table's size grows with its capacity
+            int mid = (int) (((long) low + high + 1) / 2);
+            if (heapBytes(mid) <= perWorker) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        return new DrOptions(interfaces, workers, low, resolveTimeout, answerArp, startHeld);
+    }
+
+    /**
+     * The heap one worker's flow table of {@code flows} takes: its arrays ({@link FlowTable#arrayBytes}) and a quarter
+     * more, since G1 gives an array this large whole regions (a table of 1,048,576, 114 MiB of arrays, took 129 MiB
+     * of a 1 GiB heap).
+     */
+    public static long heapBytes(int flows) {
+        long arrays = FlowTable.arrayBytes(flows);
+        return arrays + arrays / 4;
     }
 
     public DrOptions withInterfaces(List<String> names) {

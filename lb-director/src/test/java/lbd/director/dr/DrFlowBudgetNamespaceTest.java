@@ -43,9 +43,9 @@ class DrFlowBudgetNamespaceTest {
             // Half of the heap the JVM reports (a collector may report a little less than -Xmx), in four tables.
             Matcher logged = Pattern.compile("\\(4 workers tracking up to (\\d+) connections each").matcher(lab.lbdLog());
             assertThat(logged.find()).as("lbd logs the tables' size").isTrue();
-            long each = Long.parseLong(logged.group(1));
-            long most = (256L << 20) / 2 / 4 / DrOptions.HEAP_BYTES_PER_FLOW;
-            assertThat(each).isLessThanOrEqualTo(most).isGreaterThan(most * 9 / 10);
+            int each = Integer.parseInt(logged.group(1));
+            long half = (256L << 20) / 2;
+            assertThat(4 * DrOptions.heapBytes(each)).isLessThanOrEqualTo(half).isGreaterThan(half * 9 / 10);
             assertThat(lab.listing("--json")).contains("\"flowCapacity\":" + 4 * each);
             passed = true;
         } finally {

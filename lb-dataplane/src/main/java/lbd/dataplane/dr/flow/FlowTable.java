@@ -140,9 +140,8 @@ public final class FlowTable {
             throw new IllegalArgumentException("flow table capacity out of range: " + capacity);
         }
         this.capacity = capacity;
-        int bucketCount = Integer.highestOneBit(capacity * 2 - 1) << 1;
-        bucketMask = bucketCount - 1;
-        buckets = new long[bucketCount];
+        bucketMask = bucketCount(capacity) - 1;
+        buckets = new long[bucketMask + 1];
         clientHigh = new long[capacity];
         clientLow = new long[capacity];
         vips = new int[capacity];
@@ -169,6 +168,24 @@ public final class FlowTable {
         wheel = new FlowExpiryWheel(capacity, TICK_MILLIS, SPOKES, nowMillis);
         TcpStates.timeoutsMillis(TcpStates.timeoutMillis(TcpStates.ESTABLISHED),
                 TcpStates.timeoutMillis(TcpStates.FIN_WAIT), TcpStates.timeoutMillis(TcpStates.UDP), timeouts);
+    }
+
+    /**
+     * The bytes of the arrays a table of {@code capacity} holds, with a backup director's sync on (compressed
+     * references): {@link #ENTRY_BYTES} an entry, the expiry wheel's included, and a bucket array of at least twice
+     * the capacity, rounded up to a power of two (between 16 and 32 bytes an entry).
+     */
+    public static long arrayBytes(int capacity) {
+        return (long) capacity * ENTRY_BYTES + (long) bucketCount(capacity) * Long.BYTES;
+    }
+
+    // clientHigh, clientLow 8 each; vips, ports 4; udp, states 1; egress 4; lastSeen 8; counters, templates 4;
+    // templateHandles 8; templatePrefixes 1; free, evictableNext, evictablePrev 4; evictable, udpDatagrams,
+    // shortLived 1; lastTold 8 (with a sync); the wheel's next, prev, spokes 4 and deadlines 8.
+    private static final int ENTRY_BYTES = 98;
+
+    private static int bucketCount(int capacity) {
+        return Integer.highestOneBit(capacity * 2 - 1) << 1;
     }
 
     /**
