@@ -129,7 +129,7 @@ def dr_section(path):
     for mode, lbd_mode, want in (("ack", "ack", 1.0), ("syn", "syn", 0.8), ("bulk", "bulk", 1.0),
                                  ("ack", "ipip", None), ("bulk", "ipip-bulk", None)):
         pairs = [(r[(mode, "kernel")][0], r[(lbd_mode, "lbd")][0]) for r in runs
-                 if (mode, "kernel") in r and (lbd_mode, "lbd") in r]
+                 if (mode, "kernel") in r and (lbd_mode, "lbd") in r and r[(mode, "kernel")][0] > 0]
         if not pairs:
             continue
         ratios = [ours / kernel for kernel, ours in pairs]

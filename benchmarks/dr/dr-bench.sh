@@ -37,7 +37,8 @@ SERVICES=1
 while [ $# -gt 0 ]; do
     case $1 in
         --perf) PERF_DIR=$2; shift 2 ;;
-        --workers) WORKERS=$2; shift 2 ;;
+        --workers) WORKERS=$2; shift 2
+                   [ "$WORKERS" -ge 1 ] 2>/dev/null || { echo "dr-bench.sh: --workers 1 or more" >&2; exit 1; } ;;
         --services) SERVICES=$2; shift 2
                     [ "$SERVICES" -ge 1 ] && [ "$SERVICES" -le 100 ] || { echo "dr-bench.sh: --services 1..100" >&2; exit 1; } ;;
         *) PACKETS=$1; shift ;;

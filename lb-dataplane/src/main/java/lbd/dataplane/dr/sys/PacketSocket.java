@@ -218,8 +218,9 @@ public final class PacketSocket implements AutoCloseable {
     /**
      * Joins the PACKET_FANOUT group (flow hash). PACKET_IGNORE_OUTGOING does not reach a socket in a group: the kernel
      * asks the group's hook, which skips frames this host sends only when the group was made with
-     * PACKET_FANOUT_FLAG_IGNORE_OUTGOING (Linux 6.2); an older kernel refuses the flag, and the group is made without
-     * it — the filter drops those frames then ({@link BpfFilter}), after the kernel has hashed them.
+     * PACKET_FANOUT_FLAG_IGNORE_OUTGOING (Linux 6.2). An older kernel ignores a flag it does not know (fanout_add
+     * checks the type, not the flags); should one refuse it, the join is made again without it. Either way the filter
+     * drops those frames ({@link BpfFilter}), after the kernel has hashed them.
      */
     private void joinFanout(int group) {
         int hash = (group & 0xffff) | (LinuxNative.PACKET_FANOUT_HASH << 16);
