@@ -49,6 +49,8 @@ public final class KernelCopyDrop implements AutoCloseable {
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int NETLINK_NETFILTER = 12;
     private static final int SO_RCVTIMEO = 20;
+    private static final int SO_SNDBUFFORCE = 32;
+    private static final int SEND_BUFFER = 8 << 20;
     private static final int NLMSG_ERROR = 2;
     private static final int RECEIVE_BUFFER = 65536;
 
@@ -196,6 +198,12 @@ public final class KernelCopyDrop implements AutoCloseable {
         if (LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_SOCKET, SO_RCVTIMEO, timeout, 16) < 0) {
             throw failure("cannot set the netlink socket's receive timeout", LinuxNative.errno(errno));
         }
+        // A batch is one datagram, and netlink refuses one larger than the send buffer (~208 KiB by default): some
+        // 8,000 services' elements. CAP_NET_ADMIN, which the table needs anyway, lets the buffer pass the system's
+        // limit; without it the default stays, and a larger batch is refused with the reason.
+        MemorySegment size = arena.allocate(ValueLayout.JAVA_INT);
+        size.set(ValueLayout.JAVA_INT, 0, SEND_BUFFER);
+        LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_SOCKET, SO_SNDBUFFORCE, size, 4);
         kernel.set(ValueLayout.JAVA_SHORT, 0, (short) AF_NETLINK);
     }
 

@@ -96,6 +96,16 @@ class KernelCopyDropNamespaceTest {
             assertThat(lab.in("dir", "nft", "list", "table", "netdev", table).output()).as("one rule left")
                     .contains("@services4 counter").doesNotContain("@addresses4 counter", "@services6 counter");
 
+            // Many services: 20,000 elements, in messages of 1,000, in one batch of ~500 KB.
+            StringBuilder many = new StringBuilder("follow");
+            for (int i = 0; i < 20_000; i++) {
+                many.append(" tcp:198.19.").append(i / 250).append('.').append(1 + i % 250).append(":80");
+            }
+            commands.println(many);
+            assertThat(lines.poll(30, TimeUnit.SECONDS)).isEqualTo("OK");
+            assertThat(lab.in("dir", "nft", "list", "set", "netdev", table, "services4").output().split("counter packets")
+                    .length - 1).as("elements").isEqualTo(20_000);
+
             assertThat(lab.in("dir", "nft", "delete", "table", "netdev", table).exitCode())
                     .as("another process cannot delete the owned table").isNotZero();
 
