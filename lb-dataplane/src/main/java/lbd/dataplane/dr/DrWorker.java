@@ -35,8 +35,7 @@ import lbd.dataplane.worker.WorkerState;
  * Member i of every ingress interface's PACKET_FANOUT group (one socket per interface; a single worker's sockets
  * join none): the kernel hashes each flow to one member — the same flow hash and the same number of members in
  * every group, so a flow reaches this worker whichever interface it comes in on — and this thread alone owns the
- * flows it sees, their table, its
- * schedulers and counters. Reads a batch of frames from its sockets, forwards each as its destination's
+ * flows it sees, their table, its schedulers and counters. Reads a batch of frames from its sockets, forwards each as its destination's
  * {@link Egress} says — on the destination's interface with its MACs (gate), or encapsulated in IPv4 towards the
  * next hop of the route to the real server (ipip) — or, for a destination on this host, hands it to the host's
  * own stack through {@link LocalDelivery}; answers ARP for the VIPs, and expires connections on its timer wheel.

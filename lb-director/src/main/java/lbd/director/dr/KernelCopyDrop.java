@@ -286,7 +286,7 @@ public final class KernelCopyDrop implements AutoCloseable {
         }
 
         static ServiceSet of(VirtualServiceKey k) {
-            boolean v6 = k.address().address().getAddress().length == 16;
+            boolean v6 = !k.address().isIpv4();
             boolean port = k.address().port() != 0;
             return v6 ? (port ? PORTS6 : ADDRESSES6) : (port ? PORTS4 : ADDRESSES4);
         }

@@ -1,5 +1,6 @@
 package lbd.director.dr;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import lbd.dataplane.dr.packet.Net;
 
 /**
  * One nf_tables transaction as the kernel reads it from a netlink socket (NETLINK_NETFILTER): a batch-begin
@@ -52,7 +54,7 @@ final class NfTablesBatch {
     private static final int NFT_MSG_NEWSETELEM = 12;
     private static final int NFT_MSG_DELSETELEM = 14;
     /** Elements per set-element message: an attribute nest's length is 16 bits (24 to 40 bytes an element). */
-    static final int ELEMENTS_PER_MESSAGE = 1000;
+    private static final int ELEMENTS_PER_MESSAGE = 1000;
     private static final short NFTA_SET_TABLE = 1;
     private static final short NFTA_SET_NAME = 2;
     private static final short NFTA_SET_FLAGS = 3;
@@ -175,14 +177,6 @@ final class NfTablesBatch {
         return end();
     }
 
-    /** Every element of the set. */
-    NfTablesBatch flushSet(String table, String name) {
-        begin(NFT_MSG_DELSETELEM, (short) 0);
-        string(NFTA_SET_ELEM_LIST_TABLE, table);
-        string(NFTA_SET_ELEM_LIST_SET, name);
-        return end();
-    }
-
     /** These keys into the set (none: nothing), in messages of at most {@link #ELEMENTS_PER_MESSAGE}. */
     NfTablesBatch addElements(String table, String name, List<byte[]> keys) {
         return elements(NFT_MSG_NEWSETELEM, NLM_F_CREATE, table, name, keys);
@@ -229,17 +223,15 @@ final class NfTablesBatch {
         nest(NFTA_RULE_EXPRESSIONS);
         // An Ethernet interface (always, for the ones lbd receives on): what lets nft read the link header's fields
         // as "ether daddr" and "ether type" in its listing. The type is a host-order 16-bit number in the register.
-        meta(NFT_META_IIFTYPE, NFT_REG_1);
+        meta(NFT_META_IIFTYPE);
         equals(ByteBuffer.allocate(2).order(ByteOrder.nativeOrder()).putShort((short) ARPHRD_ETHER).array());
         payload(NFT_PAYLOAD_LL_HEADER, 0, 6, NFT_REG_1);
         byte[] destination = new byte[6];
-        for (int i = 0; i < 6; i++) {
-            destination[i] = (byte) (mac >>> (40 - 8 * i));
-        }
+        Net.putMac(MemorySegment.ofArray(destination), 0, mac);
         equals(destination);
         payload(NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
         equals(v6 ? new byte[] {(byte) 0x86, (byte) 0xdd} : new byte[] {0x08, 0x00});
-        meta(NFT_META_L4PROTO, NFT_REG_1);
+        meta(NFT_META_L4PROTO);
         int address = v6 ? 16 : 4;
         payload(NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, address, NFT_REG32_01);
         if (port) {
@@ -284,10 +276,9 @@ final class NfTablesBatch {
         return seq;
     }
 
-    /** A meta expression loading {@code key} into {@code register}. */
-    private void meta(int key, int register) {
+    private void meta(int key) {
         expression("meta");
-        u32(NFTA_META_DREG, register);
+        u32(NFTA_META_DREG, NFT_REG_1);
         u32(NFTA_META_KEY, key);
         endExpression();
     }

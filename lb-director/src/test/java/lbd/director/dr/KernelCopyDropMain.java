@@ -10,6 +10,7 @@ import lbd.config.model.Endpoint;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.dr.DrInterface;
+import lbd.dataplane.dr.packet.Net;
 
 /**
  * {@link KernelCopyDrop} in a child JVM, for {@link KernelCopyDropNamespaceTest}: opens it on the interfaces given
@@ -27,7 +28,7 @@ public final class KernelCopyDropMain {
             List<DrInterface> interfaces = new ArrayList<>();
             for (String name : args) { // the index is not used; the MAC is the interface's own
                 String mac = java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", name, "address"));
-                interfaces.add(new DrInterface(name, 0, Long.parseLong(mac.trim().replace(":", ""), 16)));
+                interfaces.add(new DrInterface(name, 0, Net.parseMac(mac)));
             }
             drop = KernelCopyDrop.open(interfaces);
         } catch (IllegalStateException e) {
