@@ -74,8 +74,8 @@ if ! skipped dr; then
         # Three runs, each with its own kernel reference: the table takes each run's ratio and shows their median.
         : >"$out/dr.txt"
         for rep in 1 2 3; do
-            echo "targets.sh: DR, run $rep of 3: dr-bench.sh $packets" >&2
-            "$here/dr/dr-bench.sh" "$packets" 2>&1 | tee -a "$out/dr.txt" >&2
+            echo "targets.sh: DR, run $rep of 3: dr-bench.sh $packets --xdp-floor" >&2
+            "$here/dr/dr-bench.sh" "$packets" --xdp-floor 2>&1 | tee -a "$out/dr.txt" >&2
         done
     fi
 fi

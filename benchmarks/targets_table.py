@@ -124,8 +124,9 @@ def dr_section(path):
     runs = [r for r in runs if r]
     lines = [f"### DR end to end (one DR worker; `dr.txt`, {len(runs)} run(s): medians, each run's ratio to its own "
              f"kernel run)", "",
-             "| traffic | kernel packets/s | lbd packets/s | × kernel (median) | × kernel (range) | wanted | status |",
-             "|---|---:|---:|---:|---|---|---|"]
+             "| traffic | kernel packets/s | lbd packets/s | × kernel (median) | × kernel (range) | wanted | status "
+             "| AF_XDP floor × kernel (median) |",
+             "|---|---:|---:|---:|---|---|---|---:|"]
     for mode, lbd_mode, want in (("ack", "ack", 1.0), ("syn", "syn", 0.8), ("bulk", "bulk", 1.0),
                                  ("ack", "ipip", None), ("bulk", "ipip-bulk", None)):
         pairs = [(r[(mode, "kernel")][0], r[(lbd_mode, "lbd")][0]) for r in runs
@@ -137,8 +138,12 @@ def dr_section(path):
         kernel = round(statistics.median(k for k, _ in pairs))
         ours = round(statistics.median(o for _, o in pairs))
         status = "reported" if want is None else ("met" if r >= want else "missed")
+        # dr-bench --xdp-floor: the C forwarder on AF_XDP, in the same runs (gate only)
+        floor = [r[(lbd_mode, "xdp-floor")][0] / r[(mode, "kernel")][0] for r in runs
+                 if (lbd_mode, "xdp-floor") in r and (mode, "kernel") in r and r[(mode, "kernel")][0] > 0]
+        floor_cell = f"{statistics.median(floor):.2f}" if floor else "–"
         lines.append(f"| {lbd_mode} | {kernel:,} | {ours:,} | {r:.2f} | {min(ratios):.2f}–{max(ratios):.2f} | "
-                     f"{'–' if want is None else f'≥ {want:g}'} | {status} |")
+                     f"{'–' if want is None else f'≥ {want:g}'} | {status} | {floor_cell} |")
     return lines + [""]
 
 

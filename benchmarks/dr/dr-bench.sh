@@ -18,8 +18,8 @@
 # drop (a failed route look-up per packet) held the kernel forwarder to ~0.7 of what it forwards to this sink.
 # Without nft, the sink drops in its IP layer as before (said on the first line).
 #
-# Usage: dr-bench.sh [PACKETS] [--perf DIR] [--workers N] [--services N]   (root; default 2000000 per run, 1
-# worker, 1 service)
+# Usage: dr-bench.sh [PACKETS] [--perf DIR] [--workers N] [--services N] [--xdp-floor]   (root; default 2000000 per
+# run, 1 worker, 1 service)
 # Prints one line per run: mode, forwarder, packets sent, packets delivered, seconds, delivered packets/s and
 # Gbit/s (the bytes of the frames the sink received, Ethernet headers included).
 # --perf DIR: each lbd run under `perf record -g -p <lbd>` into DIR/MODE.perf, with lbd's JIT symbols in
@@ -28,12 +28,16 @@
 # hash per frame); the generator has one queue, so they share one softirq's frames.
 # --services N (at most 100): lbd with N DR services, N-1 of them on other VIPs (198.18.0.99 down) that no traffic
 # is sent to, ordered before the measured one (198.18.0.100): what a director with many services pays per frame.
+# --xdp-floor: also the syn, ack and bulk traffic through xdp-floor.c (built with gcc), a forwarder in C that receives
+# through AF_XDP (generic XDP) and does nothing per frame but the MAC rewrite: where lbd could stand if its workers
+# received through AF_XDP instead of an AF_PACKET ring. Its lines say "xdp-floor".
 set -eu
 
 PACKETS=2000000
 PERF_DIR=
 WORKERS=1
 SERVICES=1
+XDP_FLOOR=0
 while [ $# -gt 0 ]; do
     case $1 in
         --perf) PERF_DIR=$2; shift 2 ;;
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
                    [ "$WORKERS" -ge 1 ] 2>/dev/null || { echo "dr-bench.sh: --workers 1 or more" >&2; exit 1; } ;;
         --services) SERVICES=$2; shift 2
                     [ "$SERVICES" -ge 1 ] && [ "$SERVICES" -le 100 ] || { echo "dr-bench.sh: --services 1..100" >&2; exit 1; } ;;
+        --xdp-floor) XDP_FLOOR=1; shift ;;
         *) PACKETS=$1; shift ;;
     esac
 done
@@ -204,6 +209,26 @@ for mode in syn ack bulk; do
 done
 n dir ip route del $VIP/32
 n dir sysctl -qw net.ipv4.ip_forward=0
+
+if [ "$XDP_FLOOR" = 1 ]; then
+    gcc -O2 -o "$TMP/xdp-floor" "$HERE/benchmarks/dr/xdp-floor.c"
+    # Not through n(), for the same reason as lbd (below): $! must be the forwarder's PID.
+    ip netns exec "${P}dir" "$TMP/xdp-floor" eth0 eth1 $VIP "$(n srv cat /sys/class/net/eth0/address)" skb \
+        >"$TMP/xdp-floor.out" 2>&1 &
+    LBD_PID=$!
+    i=0
+    until grep -q "forwarding" "$TMP/xdp-floor.out" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || { echo "dr-bench.sh: xdp-floor did not start:" >&2; cat "$TMP/xdp-floor.out" >&2; exit 1; }
+        sleep 0.1
+    done
+    for mode in ack bulk syn; do
+        run "$mode" xdp-floor
+    done
+    kill "$LBD_PID"
+    wait "$LBD_PID" 2>/dev/null || true
+    LBD_PID=
+fi
 
 # SYN runs last: a SYN run leaves lbd's flow table full of half-open entries (those made under pressure expire 5 s
 # later), and their expiry, in the runs after it, is a quarter of the worker's time (FlowExpiryWheel.expire in a
