@@ -18,7 +18,7 @@
 # drop (a failed route look-up per packet) held the kernel forwarder to ~0.7 of what it forwards to this sink.
 # Without nft, the sink drops in its IP layer as before (said on the first line).
 #
-# Usage: dr-bench.sh [PACKETS] [--perf DIR] [--workers N] [--services N] [--xdp-floor]   (root; default 2000000 per
+# Usage: dr-bench.sh [PACKETS] [--perf DIR] [--workers N] [--services N] [--xdp-floor] [--xdp]   (root; default 2000000 per
 # run, 1 worker, 1 service)
 # Prints one line per run: mode, forwarder, packets sent, packets delivered, seconds, delivered packets/s and
 # Gbit/s (the bytes of the frames the sink received, Ethernet headers included).
@@ -31,6 +31,7 @@
 # --xdp-floor: also the syn, ack and bulk traffic through xdp-floor.c (built with gcc), a forwarder in C that receives
 # through AF_XDP (generic XDP) and does nothing per frame but the MAC rewrite: where lbd could stand if its workers
 # received through AF_XDP instead of an AF_PACKET ring. Its lines say "xdp-floor".
+# --xdp: lbd with xdp=yes (its workers receive the services' frames through AF_XDP).
 set -eu
 
 PACKETS=2000000
@@ -38,6 +39,7 @@ PERF_DIR=
 WORKERS=1
 SERVICES=1
 XDP_FLOOR=0
+LBD_XDP=no
 while [ $# -gt 0 ]; do
     case $1 in
         --perf) PERF_DIR=$2; shift 2 ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
         --services) SERVICES=$2; shift 2
                     [ "$SERVICES" -ge 1 ] && [ "$SERVICES" -le 100 ] || { echo "dr-bench.sh: --services 1..100" >&2; exit 1; } ;;
         --xdp-floor) XDP_FLOOR=1; shift ;;
+        --xdp) LBD_XDP=yes; shift ;;
         *) PACKETS=$1; shift ;;
     esac
 done
@@ -162,6 +165,7 @@ start_lbd() { # forwarding method
 autoreload=no
 logfile="$TMP/lbd.log"
 eventloops=$WORKERS
+xdp=$LBD_XDP
 CF
     i=1
     while [ "$i" -lt "$SERVICES" ]; do # VIPs below the measured one's: lbd orders its rules by address
@@ -201,7 +205,7 @@ stop_lbd() {
     rm -f "$TMP/lbd.sock"
 }
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames; bulk 1494-byte); sink: $sink; lbd DR workers: $WORKERS, services: $SERVICES"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames; bulk 1494-byte); sink: $sink; lbd DR workers: $WORKERS, services: $SERVICES, xdp=$LBD_XDP"
 n dir sysctl -qw net.ipv4.ip_forward=1
 n dir ip route add $VIP/32 via 198.18.2.2
 for mode in syn ack bulk; do

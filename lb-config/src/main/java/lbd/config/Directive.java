@@ -32,6 +32,8 @@ enum Directive {
     SLOPPYTCP("sloppytcp", Scope.GLOBAL, Support.ACTED),
     // The connection path compiled on private loopback connections before lbd says it is ready.
     WARMUP("warmup", Scope.GLOBAL, Support.ACTED),
+    // Direct routing receives the services' frames through AF_XDP (an XDP program on each interface).
+    XDP("xdp", Scope.GLOBAL, Support.ACTED),
 
     // Global defaults that a virtual service may override.
     CHECKTIMEOUT("checktimeout", Scope.BOTH, Support.ACTED),

@@ -58,9 +58,10 @@ final class GlobalBuilder {
         LogFormat logFormat = orElse(r.read(globals, Directive.LOGFORMAT, GlobalBuilder::logFormat), LogFormat.TEXT);
         boolean sloppyTcp = orElse(r.read(globals, Directive.SLOPPYTCP, Values::yesNo), false);
         boolean warmUp = orElse(r.read(globals, Directive.WARMUP, Values::yesNo), true);
+        boolean xdp = orElse(r.read(globals, Directive.XDP, Values::yesNo), false);
         return new GlobalSettings(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, fork,
                 emailAlert, transport, eventLoops, maxConnections, controlSocket, metrics, networkInterfaces,
-                emailAlertFrom, logLevel, logFormat, sloppyTcp, warmUp);
+                emailAlertFrom, logLevel, logFormat, sloppyTcp, warmUp, xdp);
     }
 
     /** interface=eth0 or interface=eth0,eth1.10,bond0 (commas or blanks between the names). */

@@ -261,6 +261,7 @@ class DefaultsAndDirectivesTest {
                 logformat=json
                 sloppytcp=yes
                 warmup=no
+                xdp=yes
                 supervised
                 fork=yes
                 cleanstop=no
@@ -298,6 +299,7 @@ class DefaultsAndDirectivesTest {
         assertThat(g.forkingMode()).isTrue();
         assertThat(g.cleanStop()).isFalse();
         assertThat(g.sloppyTcp()).isTrue();
+        assertThat(g.xdp()).isTrue();
         assertThat(g.warmUp()).isFalse();
         assertThat(g.autoreload()).isTrue();
         assertThat(g.maintenanceDir()).contains(Path.of("/etc/lbd/maintenance"));

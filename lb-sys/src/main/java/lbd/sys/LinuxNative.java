@@ -31,6 +31,7 @@ public final class LinuxNative {
     public static final int PACKET_MR_ALLMULTI = 2;
     public static final int PACKET_IGNORE_OUTGOING = 23;
     public static final int PACKET_FANOUT_HASH = 0;
+    public static final int PACKET_FANOUT_QM = 5;
     public static final int PACKET_VNET_HDR = 15;
     public static final int VIRTIO_NET_HDR_SIZE = 10;
     public static final int PACKET_RX_RING = 5;
@@ -120,6 +121,11 @@ public final class LinuxNative {
     private static final MethodHandle EPOLL_WAIT =
             bind("epoll_wait", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
     private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT));
+    // bpf(2) has no libc wrapper: syscall(2) with its number (x86_64 321, aarch64 280).
+    private static final long SYS_BPF = "aarch64".equals(System.getProperty("os.arch")) ? 280 : 321;
+    private static final MethodHandle SYSCALL_BPF = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("syscall"),
+            FunctionDescriptor.of(LONG, LONG, INT, ADDR, INT), Linker.Option.firstVariadicArg(1),
+            Linker.Option.captureCallState("errno"));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDR, INT));
 
@@ -280,8 +286,13 @@ public final class LinuxNative {
 
     /** mmap of a whole file descriptor region; MAP_FAILED comes back as address -1. */
     public static MemorySegment mmap(MemorySegment errno, long length, int prot, int flags, int fd) {
+        return mmap(errno, length, prot, flags, fd, 0L);
+    }
+
+    /** mmap of a file descriptor's region at {@code offset} (an AF_XDP socket's rings); MAP_FAILED is address -1. */
+    public static MemorySegment mmap(MemorySegment errno, long length, int prot, int flags, int fd, long offset) {
         try {
-            return (MemorySegment) MMAP.invokeExact(errno, MemorySegment.NULL, length, prot, flags, fd, 0L);
+            return (MemorySegment) MMAP.invokeExact(errno, MemorySegment.NULL, length, prot, flags, fd, offset);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -315,6 +326,15 @@ public final class LinuxNative {
     public static int open(MemorySegment errno, MemorySegment path, int flags) {
         try {
             return (int) OPEN.invokeExact(errno, path, flags);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** bpf(2): command {@code cmd} with its {@code union bpf_attr} of {@code size} bytes. */
+    public static int bpf(MemorySegment errno, int cmd, MemorySegment attr, int size) {
+        try {
+            return (int) (long) SYSCALL_BPF.invokeExact(errno, SYS_BPF, cmd, attr, size);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }

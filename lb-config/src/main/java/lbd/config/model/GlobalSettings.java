@@ -36,6 +36,9 @@ import java.util.Optional;
  * @param warmUp           lbd: warmup=yes|no, whether a starting lbd drives its NAT connection path over private
  *                         loopback connections until the JIT has compiled it, before it tells systemd it is ready
  *                         (read at start)
+ * @param xdp              lbd: xdp=yes|no, whether direct routing receives the services' frames through AF_XDP (an
+ *                         XDP program on each receiving interface) instead of its packet sockets alone (read when
+ *                         lbd starts)
  */
 public record GlobalSettings(
         boolean autoreload,
@@ -56,7 +59,8 @@ public record GlobalSettings(
         LogLevel logLevel,
         LogFormat logFormat,
         boolean sloppyTcp,
-        boolean warmUp) {
+        boolean warmUp,
+        boolean xdp) {
 
     public GlobalSettings {
         Objects.requireNonNull(logLevel, "logLevel");
@@ -76,7 +80,7 @@ public record GlobalSettings(
         }
     }
 
-    /** As the canonical constructor, with warmup=yes. */
+    /** As the canonical constructor, with warmup=yes and xdp=no. */
     public GlobalSettings(boolean autoreload, Optional<String> logfile, Optional<String> callback,
                           Optional<Path> maintenanceDir, boolean cleanStop, boolean supervised, boolean forkingMode,
                           Optional<String> emailAlert, Transport transport, int eventLoops, int maxConnections,
@@ -85,7 +89,7 @@ public record GlobalSettings(
                           LogFormat logFormat, boolean sloppyTcp) {
         this(autoreload, logfile, callback, maintenanceDir, cleanStop, supervised, forkingMode, emailAlert, transport,
                 eventLoops, maxConnections, controlSocket, metricsAddress, networkInterfaces, emailAlertFrom,
-                logLevel, logFormat, sloppyTcp, true);
+                logLevel, logFormat, sloppyTcp, true, false);
     }
 
     /** With the default log level and format (info, text), sloppytcp=no and warmup=yes. */

@@ -18,6 +18,8 @@ import lbd.dataplane.dr.flow.InheritedFlows;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
 import lbd.dataplane.dr.sys.PacketSocket;
+import lbd.dataplane.dr.xdp.XdpReceive;
+import lbd.dataplane.dr.xdp.XdpSocket;
 import lbd.dataplane.dr.sys.TunDevice;
 import lbd.dataplane.table.DrDirectory;
 import lbd.dataplane.table.Destination;
@@ -59,6 +61,10 @@ public final class DrDataPlane implements AutoCloseable {
     private final InheritedFlows inherited;
     private final List<FlowChangeRing> changeRings = new ArrayList<>();
     private final SnapshotPublisher publisher;
+    // The AF_XDP receive path (DrOptions#xdp); null without it, or when the kernel refused it (xdpRefusal says why,
+    // also when a release could not attach it again). Set at start; read and written by any thread after.
+    private volatile XdpReceive xdp;
+    private volatile String xdpRefusal;
     // Owner thread: the VIPs in the packet filter; whether the sockets take every multicast frame (IPv6 ND).
     private Set<Integer> filtered;
     private Set<Inet6Address> filtered6;
@@ -127,6 +133,18 @@ public final class DrDataPlane implements AutoCloseable {
         int group = fanoutGroup(ProcessHandle.current(), ingress.size());
         int blocks = Math.max(MIN_RING_BLOCKS, RING_BLOCKS / ingress.size());
         int workerCount = options.workers();
+        // AF_XDP first: with it, the packet sockets' fanout follows the receive queue as the AF_XDP sockets do (a
+        // queue's frames reach one worker by either path: worker w has queue w's AF_XDP socket, and its packet socket,
+        // joined w-th, gets queue q's frames for every q mod workers == w), not the flow hash.
+        XdpReceive xdp = null;
+        String xdpRefusal = null;
+        if (options.xdp()) {
+            try {
+                xdp = XdpReceive.open(ingress, workerCount, services, !options.startHeld());
+            } catch (RuntimeException e) {
+                xdpRefusal = e.getMessage(); // the packet sockets take every frame, as without it
+            }
+        }
         // sockets: interface-major, worker-minor (socket of worker w on interface i at i * workers + w)
         List<PacketSocket> sockets = new ArrayList<>();
         try {
@@ -134,11 +152,14 @@ public final class DrDataPlane implements AutoCloseable {
                 DrInterface iface = ingress.get(i);
                 for (int w = 0; w < workerCount; w++) {
                     sockets.add(PacketSocket.open(iface.name(), iface.index(), filter,
-                            workerCount > 1 ? (group + i) & 0xffff : -1, true, blocks, RING_BLOCK_SIZE));
+                            workerCount > 1 ? (group + i) & 0xffff : -1, xdp != null, true, blocks, RING_BLOCK_SIZE));
                 }
             }
         } catch (RuntimeException e) {
             sockets.forEach(PacketSocket::close);
+            if (xdp != null) {
+                xdp.close();
+            }
             throw e;
         }
         List<DrStats> stats = new ArrayList<>();
@@ -146,6 +167,8 @@ public final class DrDataPlane implements AutoCloseable {
         DrDataPlane plane = new DrDataPlane(ingress, sockets, workers, stats, Set.copyOf(vips),
                 startDirectory.vip6Set(), publisher,
                 (int) Math.min((long) options.workers() * options.flowsPerWorker(), MAX_INHERITED));
+        plane.xdp = xdp;
+        plane.xdpRefusal = xdpRefusal;
         if (!startDirectory.vip6Set().isEmpty()) {
             plane.receiveAllMulticast();
         }
@@ -157,7 +180,8 @@ public final class DrDataPlane implements AutoCloseable {
             for (int i = 0; i < ingress.size(); i++) {
                 own[i] = sockets.get(i * workerCount + w);
             }
-            DrWorker worker = new DrWorker(own, macs, new WorkerState(publisher, w, workerCount), publisher, s,
+            XdpSocket[] ownXdp = plane.xdp == null ? new XdpSocket[ingress.size()] : plane.xdp.socketsOf(w);
+            DrWorker worker = new DrWorker(own, ownXdp, macs, new WorkerState(publisher, w, workerCount), publisher, s,
                     options.flowsPerWorker(), plane.local, plane.inherited);
             worker.hold(options.startHeld()); // before its thread starts: not one frame forwarded while held
             workers.add(worker);
@@ -184,6 +208,35 @@ public final class DrDataPlane implements AutoCloseable {
     public void hold(boolean hold) {
         for (DrWorker w : workers) {
             w.hold(hold);
+        }
+        XdpReceive x = xdp;
+        if (x != null) {
+            try {
+                x.attached(!hold); // held: the frames go to the packet sockets, where another process sees them too
+            } catch (RuntimeException e) {
+                xdpRefusal = e.getMessage(); // not attached: the packet sockets take every frame
+            }
+        }
+    }
+
+    /**
+     * How the workers receive the services' frames, for the start-up log line: "AF_XDP (eth0 queue 0), the rest
+     * through TPACKET_V3 rings", or the packet sockets alone with, when AF_XDP was asked for, the kernel's reason
+     * for refusing it.
+     */
+    public String receivePath() {
+        String packet = receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg";
+        XdpReceive x = xdp;
+        if (x != null && x.attached()) {
+            return "AF_XDP (" + x.describe() + "), the rest through " + packet;
+        }
+        return xdpRefusal == null ? packet : packet + "; AF_XDP refused: " + xdpRefusal;
+    }
+
+    /** Control-plane thread: the AF_XDP programs take exactly these services' frames (when AF_XDP is on). */
+    public void followServices(Collection<VirtualServiceKey> services) {
+        if (xdp != null) {
+            xdp.follow(services);
         }
     }
 
@@ -368,6 +421,9 @@ public final class DrDataPlane implements AutoCloseable {
             }
         }
         sockets.forEach(PacketSocket::close);
+        if (xdp != null) {
+            xdp.close();
+        }
         TunDevice d = local.device();
         if (d != null) {
             local.device(null);

@@ -17,9 +17,12 @@ import lbd.dataplane.dr.flow.FlowTable;
  *                        backup node of an HA pair until {@link DrDataPlane#setAnswering} says otherwise
  * @param startHeld       the workers start held ({@link DrDataPlane#hold}): the new process of an upgrade, until
  *                        it has the old one's connections
+ * @param xdp             the workers receive the services' frames through AF_XDP ({@link
+ *                        lbd.dataplane.dr.xdp.XdpReceive}), the rest through their packet sockets; false: packet
+ *                        sockets only
  */
 public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker, Duration resolveTimeout,
-                        boolean answerArp, boolean startHeld) {
+                        boolean answerArp, boolean startHeld, boolean xdp) {
 
     public DrOptions {
         interfaces = List.copyOf(interfaces);
@@ -37,7 +40,7 @@ public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker
     public static final int MIN_FLOWS_PER_WORKER = 4096;
     public static DrOptions defaults() {
         return new DrOptions(List.of(), Runtime.getRuntime().availableProcessors(), MAX_FLOWS_PER_WORKER,
-                Duration.ofSeconds(2), true, false);
+                Duration.ofSeconds(2), true, false, false);
     }
 
     /**
@@ -58,7 +61,7 @@ public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker
                 high = mid - 1;
             }
         }
-        return new DrOptions(interfaces, workers, low, resolveTimeout, answerArp, startHeld);
+        return new DrOptions(interfaces, workers, low, resolveTimeout, answerArp, startHeld, xdp);
     }
 
     /**
@@ -72,22 +75,27 @@ public record DrOptions(List<String> interfaces, int workers, int flowsPerWorker
     }
 
     public DrOptions withInterfaces(List<String> names) {
-        return new DrOptions(names, workers, flowsPerWorker, resolveTimeout, answerArp, startHeld);
+        return new DrOptions(names, workers, flowsPerWorker, resolveTimeout, answerArp, startHeld, xdp);
     }
 
     public DrOptions withWorkers(int n) {
-        return new DrOptions(interfaces, n, flowsPerWorker, resolveTimeout, answerArp, startHeld);
+        return new DrOptions(interfaces, n, flowsPerWorker, resolveTimeout, answerArp, startHeld, xdp);
     }
 
     public DrOptions withResolveTimeout(Duration timeout) {
-        return new DrOptions(interfaces, workers, flowsPerWorker, timeout, answerArp, startHeld);
+        return new DrOptions(interfaces, workers, flowsPerWorker, timeout, answerArp, startHeld, xdp);
     }
 
     public DrOptions withArpAnswering(boolean answer) {
-        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answer, startHeld);
+        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answer, startHeld, xdp);
     }
 
     public DrOptions withStartHeld(boolean held) {
-        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answerArp, held);
+        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answerArp, held, xdp);
+    }
+
+    public DrOptions withXdp(boolean receiveThroughXdp) {
+        return new DrOptions(interfaces, workers, flowsPerWorker, resolveTimeout, answerArp, startHeld,
+                receiveThroughXdp);
     }
 }

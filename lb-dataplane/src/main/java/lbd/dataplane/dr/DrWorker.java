@@ -12,6 +12,7 @@ import lbd.dataplane.dr.flow.FlowTable;
 import lbd.dataplane.dr.flow.InheritedFlows;
 import lbd.dataplane.dr.flow.TcpStates;
 import lbd.dataplane.dr.packet.ArpFrame;
+import lbd.dataplane.dr.packet.Checksum;
 import lbd.dataplane.dr.packet.FrameParser;
 import lbd.dataplane.dr.packet.IcmpFrame;
 import lbd.dataplane.dr.packet.Ipv4Tunnel;
@@ -21,6 +22,7 @@ import lbd.dataplane.dr.packet.Net;
 import lbd.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.dr.sys.PacketSocketPoll;
+import lbd.dataplane.dr.xdp.XdpSocket;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.ConnectionTimeouts;
@@ -61,6 +63,7 @@ final class DrWorker implements Runnable {
     private static final int HEADROOM = (TunnelTransmitter.MAX_OVERHEAD + 15) & ~15;
 
     private final PacketSocket[] sockets; // one per ingress interface
+    private final XdpSocket[] xdpSockets; // each interface's AF_XDP socket of this worker, null where it has none
     private final long[] ownMacs;         // each ingress interface's MAC
     private final int[] ownIndexes;       // each ingress interface's index
     private final PacketSocket socket;    // the one every forwarded frame leaves through
@@ -118,20 +121,24 @@ final class DrWorker implements Runnable {
      */
     DrWorker(PacketSocket socket, WorkerState state, SnapshotPublisher publisher, long ownMac, DrStats stats,
              int flowCapacity) {
-        this(new PacketSocket[] {socket}, new long[] {ownMac}, state, publisher, stats, flowCapacity,
-                new LocalDelivery(), new InheritedFlows(1));
+        this(new PacketSocket[] {socket}, new XdpSocket[1], new long[] {ownMac}, state, publisher, stats,
+                flowCapacity, new LocalDelivery(), new InheritedFlows(1));
     }
 
     /**
      * @param sockets this worker's socket on each ingress interface, {@code ownMacs} their interfaces' MACs
+     * @param xdpSockets its AF_XDP socket on each (null entries where it has none): frames from either are handled
+     *                   alike, and sent through the packet socket
      * @param local     the way to this host's own stack, shared by the workers (for local gate destinations)
      * @param inherited connections scheduled elsewhere, shared by the workers
      */
-    DrWorker(PacketSocket[] sockets, long[] ownMacs, WorkerState state, SnapshotPublisher publisher, DrStats stats,
-             int flowCapacity, LocalDelivery local, InheritedFlows inherited) {
-        if (sockets.length == 0 || sockets.length != ownMacs.length) {
-            throw new IllegalArgumentException("one MAC per socket, at least one socket");
+    DrWorker(PacketSocket[] sockets, XdpSocket[] xdpSockets, long[] ownMacs, WorkerState state,
+             SnapshotPublisher publisher, DrStats stats, int flowCapacity, LocalDelivery local,
+             InheritedFlows inherited) {
+        if (sockets.length == 0 || sockets.length != ownMacs.length || sockets.length != xdpSockets.length) {
+            throw new IllegalArgumentException("one MAC and one AF_XDP slot per socket, at least one socket");
         }
+        this.xdpSockets = xdpSockets.clone();
         this.inherited = inherited;
         this.local = local;
         this.sockets = sockets.clone();
@@ -202,7 +209,8 @@ final class DrWorker implements Runnable {
 
     @Override
     public void run() {
-        try (Arena arena = Arena.ofConfined(); PacketSocketPoll poll = new PacketSocketPoll(sockets)) {
+        int[] xdpFds = java.util.Arrays.stream(xdpSockets).filter(x -> x != null).mapToInt(XdpSocket::fd).toArray();
+        try (Arena arena = Arena.ofConfined(); PacketSocketPoll poll = new PacketSocketPoll(sockets, xdpFds)) {
             // One slot per frame of a batch: forwarded frames stay in their slot until the batch is flushed.
             // A slot holds HEADROOM bytes of room, the socket's virtio-net header (if any) and then the frame.
             int header = socket.headerLength();
@@ -228,14 +236,13 @@ final class DrWorker implements Runnable {
                     int s = (first + k) % sockets.length;
                     arrival = s;
                     int length;
+                    XdpSocket xdp = xdpSockets[s]; // the services' frames, when the XDP program takes them
+                    while (xdp != null && handled < BATCH && (length = xdp.receive(slots[handled], header)) > 0) {
+                        Checksum.completeOffloaded(frames[handled], length); // a sender on this host left it
+                        handleInSlot(handled++, frames, headers, length, now);
+                    }
                     while (handled < BATCH && (length = sockets[s].receive(slots[handled])) > 0) {
-                        receivedHeader = headers[handled];
-                        handledSlot = handled;
-                        if (handle(frames[handled], length, now)) {
-                            stats.add(DrStats.SEND_FAILED, socket.queue(slotMemory.address() + sendOffset,
-                                    sendLength, sendInterface));
-                        }
-                        handled++;
+                        handleInSlot(handled++, frames, headers, length, now);
                     }
                 }
                 first = (first + 1) % sockets.length;
@@ -254,6 +261,16 @@ final class DrWorker implements Runnable {
                     poll.await(IDLE_POLL_MILLIS);
                 }
             }
+        }
+    }
+
+    /** The frame received into batch slot {@code slot}: handled, and queued for the flush when it is forwarded. */
+    private void handleInSlot(int slot, MemorySegment[] frames, MemorySegment[] headers, int length, long now) {
+        receivedHeader = headers[slot];
+        handledSlot = slot;
+        if (handle(frames[slot], length, now)) {
+            stats.add(DrStats.SEND_FAILED, socket.queue(slotMemory.address() + sendOffset, sendLength,
+                    sendInterface));
         }
     }
 

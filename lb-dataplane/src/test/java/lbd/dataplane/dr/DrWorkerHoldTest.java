@@ -50,7 +50,7 @@ class DrWorkerHoldTest {
         SnapshotPublisher publisher = new SnapshotPublisher();
         publisher.publish(new DataPlaneSnapshot(1, Map.of(SERVICE, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
                 DrDirectory.of(List.of(SERVICE), Set.of(), false)));
-        return new DrWorker(new PacketSocket[] {null}, new long[] {TestFrames.DIRECTOR_MAC},
+        return new DrWorker(new PacketSocket[] {null}, new lbd.dataplane.dr.xdp.XdpSocket[1], new long[] {TestFrames.DIRECTOR_MAC},
                 new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), new InheritedFlows(16));
     }
 

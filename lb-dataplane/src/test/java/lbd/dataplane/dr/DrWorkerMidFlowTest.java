@@ -55,7 +55,7 @@ class DrWorkerMidFlowTest {
         SnapshotPublisher publisher = new SnapshotPublisher();
         publisher.publish(new DataPlaneSnapshot(1, Map.of(SERVICE, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
                 DrDirectory.of(List.of(SERVICE), Set.of(), sloppy)));
-        return new DrWorker(new PacketSocket[] {null}, new long[] {TestFrames.DIRECTOR_MAC},
+        return new DrWorker(new PacketSocket[] {null}, new lbd.dataplane.dr.xdp.XdpSocket[1], new long[] {TestFrames.DIRECTOR_MAC},
                 new WorkerState(publisher, 0), publisher, new DrStats(), 1024, new LocalDelivery(), inherited);
     }
 

@@ -54,7 +54,7 @@ class DrWorkerUdpTest {
         SnapshotPublisher publisher = new SnapshotPublisher();
         publisher.publish(new DataPlaneSnapshot(1, Map.of(UDP, udp, TCP, tcp), DataPlaneSnapshot.NO_PREVIOUS,
                 Set.of(), DrDirectory.of(gate, Set.of())));
-        return new DrWorker(new PacketSocket[] {null}, new long[] {TestFrames.DIRECTOR_MAC},
+        return new DrWorker(new PacketSocket[] {null}, new lbd.dataplane.dr.xdp.XdpSocket[1], new long[] {TestFrames.DIRECTOR_MAC},
                 new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), inherited);
     }
 
@@ -122,7 +122,7 @@ class DrWorkerUdpTest {
         SnapshotPublisher publisher = new SnapshotPublisher();
         publisher.publish(new DataPlaneSnapshot(1, Map.of(udp6, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
                 DrDirectory.of(List.of(udp6), Set.of())));
-        DrWorker w = new DrWorker(new PacketSocket[] {null}, new long[] {TestFrames.DIRECTOR_MAC},
+        DrWorker w = new DrWorker(new PacketSocket[] {null}, new lbd.dataplane.dr.xdp.XdpSocket[1], new long[] {TestFrames.DIRECTOR_MAC},
                 new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), new InheritedFlows(16));
         byte[] datagram = TestFrames.tcp6(TestFrames.CLIENT6, 7000, TestFrames.VIP6, 53, 0);
         datagram[14 + 6] = 17;

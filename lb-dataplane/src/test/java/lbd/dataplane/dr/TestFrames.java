@@ -3,22 +3,22 @@ package lbd.dataplane.dr;
 import java.nio.ByteBuffer;
 
 /** Hand-built Ethernet frames for parser and filter tests. */
-final class TestFrames {
+public final class TestFrames {
 
-    static final long DIRECTOR_MAC = 0x02_00_00_00_00_0aL;
-    static final long CLIENT_MAC = 0x02_00_00_00_00_01L;
-    static final int CLIENT = ip(198, 18, 0, 1);
-    static final int VIP = ip(198, 18, 0, 100);
+    public static final long DIRECTOR_MAC = 0x02_00_00_00_00_0aL;
+    public static final long CLIENT_MAC = 0x02_00_00_00_00_01L;
+    public static final int CLIENT = ip(198, 18, 0, 1);
+    public static final int VIP = ip(198, 18, 0, 100);
 
     private TestFrames() {
     }
 
-    static int ip(int a, int b, int c, int d) {
+    public static int ip(int a, int b, int c, int d) {
         return (a << 24) | (b << 16) | (c << 8) | d;
     }
 
     /** An Ethernet/IPv4/TCP frame; {@code vlan} adds an 802.1Q tag, {@code optionWords} IPv4 options. */
-    static byte[] tcp(int srcIp, int srcPort, int dstIp, int dstPort, int flags, int vlan, int optionWords,
+    public static byte[] tcp(int srcIp, int srcPort, int dstIp, int dstPort, int flags, int vlan, int optionWords,
                       int fragmentField, int payload) {
         int ihl = 20 + 4 * optionWords;
         int l3 = vlan >= 0 ? 18 : 14;
@@ -43,26 +43,26 @@ final class TestFrames {
         return b.array();
     }
 
-    static byte[] syn(int srcPort) {
+    public static byte[] syn(int srcPort) {
         return tcp(CLIENT, srcPort, VIP, 80, 0x02, -1, 0, 0x4000, 0);
     }
 
-    static byte[] udp() {
+    public static byte[] udp() {
         byte[] f = tcp(CLIENT, 1234, VIP, 53, 0, -1, 0, 0, 0);
         f[14 + 9] = 17;
         return f;
     }
 
-    static final long NET6 = 0xfd00_0198_0018_0000L; // fd00:198:18::/64
-    static final long CLIENT6 = 1;
-    static final long VIP6 = 0x60;
+    public static final long NET6 = 0xfd00_0198_0018_0000L; // fd00:198:18::/64
+    public static final long CLIENT6 = 1;
+    public static final long VIP6 = 0x60;
 
     /**
      * An Ethernet/IPv6/TCP frame from [NET6::client] to [NET6::vip]; each of {@code extensions} (next-header
      * values: 0 hop-by-hop, 43 routing, 60 destination options, 44 fragment, 51 AH) adds an 8-byte extension header
      * in front of TCP.
      */
-    static byte[] tcp6(long client, int srcPort, long vip, int dstPort, int flags, int... extensions) {
+    public static byte[] tcp6(long client, int srcPort, long vip, int dstPort, int flags, int... extensions) {
         int payload = 8 * extensions.length + 20;
         ByteBuffer b = ByteBuffer.allocate(14 + 40 + payload);
         putMac(b, DIRECTOR_MAC);
@@ -81,7 +81,7 @@ final class TestFrames {
     }
 
     /** A neighbour solicitation from [NET6::client] for [NET6::target], to its solicited-node group. */
-    static byte[] neighbourSolicitation(long client, long target, int hopLimit) {
+    public static byte[] neighbourSolicitation(long client, long target, int hopLimit) {
         ByteBuffer b = ByteBuffer.allocate(14 + 40 + 32);
         putMac(b, 0x3333_ff00_0000L | (target & 0xffffff));
         putMac(b, CLIENT_MAC);

@@ -840,7 +840,8 @@ public final class Director implements AutoCloseable {
     private static DrOptions withDrSettings(DrOptions defaults, ClusterConfig cfg, int eventLoops) {
         DrOptions o = eventLoops > 0 ? defaults.withWorkers(eventLoops) : defaults;
         // Half the heap for the workers' flow tables: the rest is the NAT proxy's connections and everything else.
-        return o.withInterfaces(cfg.globals().networkInterfaces()).withFlowBudget(Runtime.getRuntime().maxMemory() / 2);
+        return o.withInterfaces(cfg.globals().networkInterfaces()).withXdp(cfg.globals().xdp())
+                .withFlowBudget(Runtime.getRuntime().maxMemory() / 2);
     }
 
     /** The NAT proxy's connection ceiling, from maxconn= or the open-files limit; logged (a warning when beyond). */
@@ -908,6 +909,9 @@ public final class Director implements AutoCloseable {
         }
         if (!previous.networkInterfaces().equals(next.networkInterfaces())) {
             changed.add("interface=");
+        }
+        if (previous.xdp() != next.xdp()) {
+            changed.add("xdp=");
         }
         return changed;
     }

@@ -172,6 +172,7 @@ final class DrBinding implements AutoCloseable {
             }
             p.follow(dir);
             dropKernelCopy(keys);
+            takeThroughXdp(p, keys);
             drVips = dir.vipSet();
             if (localNode.isUp()) {
                 localNode.follow(drVips);
@@ -350,8 +351,7 @@ final class DrBinding implements AutoCloseable {
             throw new DirectorException("interrupted while starting the DR data plane", e);
         }
         log.info("direct routing, receiving on {} ({} workers tracking up to {} connections each, {}): {}",
-                plane.interfaceNames(), options.workers(), options.flowsPerWorker(),
-                plane.receivesThroughRings() ? "TPACKET_V3 rings" : "recvmsg", startKeys);
+                plane.interfaceNames(), options.workers(), options.flowsPerWorker(), plane.receivePath(), startKeys);
         // The MACs before the first tables are published, so that the first SYNs are forwarded, not dropped as
         // unresolved (bounded by the resolve timeout; later changes are picked up every RESOLVE_INTERVAL).
         List<RealServer> toResolve = List.copyOf(servers);
@@ -405,6 +405,16 @@ final class DrBinding implements AutoCloseable {
             log.warn("direct routing: the kernel's copy of the services' frames: cannot change the ingress rules of"
                     + " nft table netdev {} ({}); they still drop {}", kernelCopy.table(), e.getMessage(),
                     kernelCopy.services());
+        }
+    }
+
+    /** lbd-dr thread: the AF_XDP programs (xdp=yes) follow the services; a refusal is logged, the old keys stay. */
+    private static void takeThroughXdp(DrDataPlane p, Set<VirtualServiceKey> keys) {
+        try {
+            p.followServices(keys);
+        } catch (RuntimeException e) {
+            log.warn("direct routing: the AF_XDP programs cannot follow the services ({}); they take the services"
+                    + " they took, and the new ones reach the workers through the packet sockets", e.getMessage());
         }
     }
 

@@ -33,19 +33,6 @@ class DrEndToEndTest {
     private static final String VIP = "198.18.0.100";
     private static final int UPLOAD = 4_000_000;
 
-    // A TCP sink on port 9000: reads until the client shuts down its half, answers with the byte count.
-    private static final String SINK = String.join("\n",
-            "import socket, sys",
-            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-            "s.bind(('0.0.0.0', 9000)); s.listen(8)",
-            "while True:",
-            "    c, _ = s.accept(); n = 0",
-            "    while True:",
-            "        b = c.recv(65536)",
-            "        if not b: break",
-            "        n += len(b)",
-            "    c.sendall(('%s got %d' % (sys.argv[1], n)).encode()); c.close()",
-            "");
     private static final String UPLOADER = String.join("\n",
             "import socket",
             "for i in range(2):",
@@ -61,7 +48,7 @@ class DrEndToEndTest {
         boolean passed = false;
         try {
             lab.oneSwitch("198.18.0.10");
-            Path sink = Files.writeString(lab.tmp.resolve("sink.py"), SINK);
+            Path sink = Files.writeString(lab.tmp.resolve("sink.py"), DrLab.COUNTING_SINK);
             Path uploader = Files.writeString(lab.tmp.resolve("upload.py"), UPLOADER);
             for (String[] vm : List.of(new String[] {"vm2", "198.18.0.2", "VM2"},
                     new String[] {"vm3", "198.18.0.3", "VM3"})) {

@@ -63,6 +63,22 @@ final class DrLab implements AutoCloseable {
      * raw socket for protocol 4 takes each tunnelled packet and writes the inner packet into a TUN device named
      * tunl0 (the real server's stack then sees the client's packet arrive on tunl0).
      */
+    /**
+     * A TCP sink on port 9000 (python3 SINK LABEL): reads until the client shuts down its half, then answers
+     * "LABEL got BYTES".
+     */
+    static final String COUNTING_SINK = String.join("\n",
+            "import socket, sys",
+            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+            "s.bind(('0.0.0.0', 9000)); s.listen(8)",
+            "while True:",
+            "    c, _ = s.accept(); n = 0",
+            "    while True:",
+            "        b = c.recv(65536)",
+            "        if not b: break",
+            "        n += len(b)",
+            "    c.sendall(('%s got %d' % (sys.argv[1], n)).encode()); c.close()",
+            "");
     static final String DECAPSULATOR = String.join("\n",
             "import fcntl, os, socket, struct",
             "fd = os.open('/dev/net/tun', os.O_RDWR)",

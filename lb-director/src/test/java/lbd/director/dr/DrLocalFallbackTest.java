@@ -31,19 +31,6 @@ class DrLocalFallbackTest {
     private static final Duration HEALTH_BOUND = Duration.ofSeconds(30);
     private static final int UPLOAD = 4_000_000;
 
-    // A TCP sink on port 9000 of the director: reads until the client shuts down its half, answers the byte count.
-    private static final String SINK = String.join("\n",
-            "import socket",
-            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
-            "s.bind(('0.0.0.0', 9000)); s.listen(8)",
-            "while True:",
-            "    c, _ = s.accept(); n = 0",
-            "    while True:",
-            "        b = c.recv(65536)",
-            "        if not b: break",
-            "        n += len(b)",
-            "    c.sendall(('director got %d' % n).encode()); c.close()",
-            "");
     // The client's TCP sends coalesced (TSO) frames with checksums left to the hardware: the director's stack
     // must get them whole and checked.
     private static final String UPLOADER = String.join("\n",
@@ -65,9 +52,9 @@ class DrLocalFallbackTest {
             Path sorryRoot = Files.createDirectories(lab.tmp.resolve("sorry"));
             Files.writeString(sorryRoot.resolve("index.html"), "Sorry, the director answers\n");
             lab.webServer("dir", 80, sorryRoot, false);
-            Path sink = Files.writeString(lab.tmp.resolve("sink.py"), SINK);
+            Path sink = Files.writeString(lab.tmp.resolve("sink.py"), DrLab.COUNTING_SINK);
             Path uploader = Files.writeString(lab.tmp.resolve("upload.py"), UPLOADER);
-            lab.spawn("dir", "python3", sink.toString());
+            lab.spawn("dir", "python3", sink.toString(), "director");
 
             Process lbd = lab.startLbd("dir",
                     "checktimeout=2",

@@ -90,4 +90,44 @@ public final class Checksum {
         Net.putU16(s, l4 + 16, 0);
         Net.putU16(s, l4 + 16, overIpv6(s, l3, l4, tcpLength, 6));
     }
+
+    /**
+     * Finishes the TCP or UDP checksum of an untagged IPv4 (no options) or IPv6 frame whose sender left it to the
+     * NIC (checksum offload), as an XDP program's frames can be: generic XDP hands over the bytes without the
+     * kernel's note that the checksum is unfinished, which a packet socket's virtio-net header carries. Such a field
+     * holds the pseudo-header's folded sum; completing it sums the segment with that field in place. A field that
+     * holds anything else is left alone: a finished checksum that happens to equal the pseudo-header's sum is
+     * rewritten to the same value (a correct checksum is the only value that completion leaves in place).
+     */
+    public static void completeOffloaded(MemorySegment f, int length) {
+        int type = Net.u16(f, 12);
+        long l4;
+        int protocol;
+        int l4Length;
+        long sum;
+        if (type == 0x0800 && length >= 34) {
+            l4 = 34;
+            protocol = Net.u8(f, 23);
+            l4Length = Net.u16(f, 16) - 20;
+            sum = add(f, 26, 8, 0);
+        } else if (type == 0x86dd && length >= 54) {
+            l4 = 54;
+            protocol = Net.u8(f, 20);
+            l4Length = Net.u16(f, 18);
+            sum = add(f, 22, 32, 0);
+        } else {
+            return;
+        }
+        long field = protocol == 6 ? l4 + 16 : protocol == 17 ? l4 + 6 : -1;
+        if (field < 0 || l4 + l4Length > length || field + 2 > l4 + l4Length) {
+            return;
+        }
+        int pseudo = ~fold(sum + protocol + l4Length) & 0xffff;
+        int found = Net.u16(f, field);
+        if (found != pseudo || (protocol == 17 && found == 0)) {
+            return;
+        }
+        int c = fold(add(f, l4, l4Length, 0));
+        Net.putU16(f, field, protocol == 17 && c == 0 ? 0xffff : c);
+    }
 }

@@ -107,6 +107,15 @@ public final class PacketSocket implements AutoCloseable {
      */
     public static PacketSocket open(String interfaceName, int interfaceIndex, BpfFilter filter, int fanoutGroup,
                                     boolean offloads, int ringBlocks, int ringBlockSize) {
+        return open(interfaceName, interfaceIndex, filter, fanoutGroup, false, offloads, ringBlocks, ringBlockSize);
+    }
+
+    /**
+     * As above; {@code byQueue}: the group gives each frame to member (receive queue mod members), as the AF_XDP
+     * sockets of the same workers get the queues' frames ({@code PACKET_FANOUT_QM}), instead of by flow hash.
+     */
+    public static PacketSocket open(String interfaceName, int interfaceIndex, BpfFilter filter, int fanoutGroup,
+                                    boolean byQueue, boolean offloads, int ringBlocks, int ringBlockSize) {
         PacketSocket s;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment errno = LinuxNative.newErrnoSegment(tmp);
@@ -131,7 +140,7 @@ public final class PacketSocket implements AutoCloseable {
             }
             s.bind(interfaceIndex);
             if (fanoutGroup >= 0) {
-                s.joinFanout(fanoutGroup);
+                s.joinFanout(fanoutGroup, byQueue ? LinuxNative.PACKET_FANOUT_QM : LinuxNative.PACKET_FANOUT_HASH);
             }
             return s;
         } catch (RuntimeException e) {
@@ -222,8 +231,8 @@ public final class PacketSocket implements AutoCloseable {
      * checks the type, not the flags); should one refuse it, the join is made again without it. Either way the filter
      * drops those frames ({@link BpfFilter}), after the kernel has hashed them.
      */
-    private void joinFanout(int group) {
-        int hash = (group & 0xffff) | (LinuxNative.PACKET_FANOUT_HASH << 16);
+    private void joinFanout(int group, int mode) {
+        int hash = (group & 0xffff) | (mode << 16);
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment v = tmp.allocate(ValueLayout.JAVA_INT);
             v.set(ValueLayout.JAVA_INT, 0, hash | (PACKET_FANOUT_FLAG_IGNORE_OUTGOING << 16));

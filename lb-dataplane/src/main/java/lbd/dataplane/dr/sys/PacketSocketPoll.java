@@ -18,10 +18,15 @@ public final class PacketSocketPoll implements AutoCloseable {
     private final int count;
 
     public PacketSocketPoll(PacketSocket... sockets) {
-        count = sockets.length;
+        this(sockets, new int[0]);
+    }
+
+    /** The sockets and other descriptors that become readable with a frame (AF_XDP sockets). */
+    public PacketSocketPoll(PacketSocket[] sockets, int[] others) {
+        count = sockets.length + others.length;
         fds = arena.allocate(8L * Math.max(1, count), 4); // struct pollfd: fd, events, revents
         for (int i = 0; i < count; i++) {
-            fds.set(ValueLayout.JAVA_INT, 8L * i, sockets[i].fd());
+            fds.set(ValueLayout.JAVA_INT, 8L * i, i < sockets.length ? sockets[i].fd() : others[i - sockets.length]);
             fds.set(ValueLayout.JAVA_SHORT, 8L * i + 4, LinuxNative.POLLIN);
         }
     }

@@ -1,0 +1,204 @@
+package lbd.dataplane.dr.xdp;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import lbd.dataplane.dr.sys.DrSystemException;
+import lbd.sys.LinuxNative;
+
+/**
+ * An AF_XDP socket that receives on one queue of one interface, in copy mode (any driver, veth included): the
+ * frames its XDP program redirects to it arrive in its own memory (the UMEM), {@link #FRAMES} frames of
+ * {@link #FRAME_SIZE} bytes, announced on the receive ring; the frames it gives back to the kernel wait on the fill
+ * ring. Rings are single-producer single-consumer, shared with the kernel through mmap: a busy worker makes no
+ * system call per frame, and none per batch unless the kernel asks to be woken ({@code XDP_USE_NEED_WAKEUP}).
+ *
+ * <p>{@link #receive} has {@link lbd.dataplane.dr.sys.PacketSocket#receive}'s contract, so that a worker handles a
+ * frame from either the same way: the frame is copied into the caller's buffer, after a zeroed virtio-net header
+ * when the caller's sending socket carries one (an XDP frame has no offload state: no checksum left to fill, no
+ * segmentation), and its frame goes straight back to the fill ring. Used by one thread at a time.
+ */
+public final class XdpSocket implements AutoCloseable {
+
+    /** Bytes per UMEM frame: a page, so that a frame never crosses one. */
+    public static final int FRAME_SIZE = 4096;
+    /** The longest frame the socket receives: a frame's bytes after the kernel's XDP_PACKET_HEADROOM (256). */
+    public static final int MAX_FRAME = FRAME_SIZE - 256;
+    static final int RING = 2048;        // descriptors per ring
+    static final int FRAMES = RING;      // every frame is on the fill ring or the receive ring: 8 MiB of UMEM
+    private static final int AF_XDP = 44;
+    private static final int SOL_XDP = 283;
+    private static final int XDP_MMAP_OFFSETS = 1, XDP_RX_RING = 2, XDP_UMEM_REG = 4, XDP_UMEM_FILL_RING = 5,
+            XDP_UMEM_COMPLETION_RING = 6;
+    private static final long PGOFF_RX_RING = 0, PGOFF_FILL_RING = 0x100000000L, PGOFF_COMPLETION_RING = 0x180000000L;
+    private static final short XDP_COPY = 1 << 1, XDP_USE_NEED_WAKEUP = 1 << 3;
+    private static final int XDP_RING_NEED_WAKEUP = 1;
+    private static final int RX_DESC = 16; // struct xdp_desc: addr u64, len u32, options u32
+    private static final VarHandle INT_AT = ValueLayout.JAVA_INT.varHandle();
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment errno = LinuxNative.newErrnoSegment(arena);
+    private final String interfaceName;
+    private final int fd;
+    private MemorySegment umem;
+    private MemorySegment rxMap, fillMap, completionMap;
+    // Ring layouts (struct xdp_mmap_offsets): producer, consumer, descriptors, flags, per ring.
+    private long rxProducer, rxConsumer, rxDesc;
+    private long fillProducer, fillDesc, fillFlags;
+    private int rxHead;    // our consumer index on the receive ring
+    private int produced;  // the kernel's producer index on it, as last read
+    private int fillHead;  // our producer index on the fill ring
+    private int taken;     // frames received since the rings were last published
+
+    private XdpSocket(String interfaceName, int fd) {
+        this.interfaceName = interfaceName;
+        this.fd = fd;
+    }
+
+    /** Opens a socket on queue {@code queue} of the interface, every frame of its UMEM on the fill ring. */
+    public static XdpSocket open(String interfaceName, int interfaceIndex, int queue) {
+        XdpSocket s;
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment errno = LinuxNative.newErrnoSegment(tmp);
+            int fd = LinuxNative.socket(errno, AF_XDP, LinuxNative.SOCK_RAW | LinuxNative.SOCK_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new DrSystemException("cannot open an AF_XDP socket: "
+                        + LinuxNative.strerror(LinuxNative.errno(errno))
+                        + " (a kernel with CONFIG_XDP_SOCKETS, and CAP_NET_RAW)");
+            }
+            s = new XdpSocket(interfaceName, fd);
+        }
+        try {
+            s.setUp(interfaceIndex, queue);
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    @SuppressWarnings("restricted") // sizing the kernel's mappings, whose lengths we chose
+    private void setUp(int interfaceIndex, int queue) {
+        umem = arena.allocate((long) FRAMES * FRAME_SIZE, FRAME_SIZE);
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment reg = tmp.allocate(32, 8); // struct xdp_umem_reg: addr, len, chunk_size, headroom, flags
+            reg.set(ValueLayout.JAVA_LONG, 0, umem.address());
+            reg.set(ValueLayout.JAVA_LONG, 8, umem.byteSize());
+            reg.set(ValueLayout.JAVA_INT, 16, FRAME_SIZE);
+            check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_UMEM_REG, reg, 32), "register the UMEM");
+            MemorySegment n = tmp.allocate(ValueLayout.JAVA_INT);
+            n.set(ValueLayout.JAVA_INT, 0, RING);
+            check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_UMEM_FILL_RING, n, 4), "size the fill ring");
+            // Unused (nothing is sent on this socket), but a UMEM is not bound without one.
+            check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, n, 4),
+                    "size the completion ring");
+            check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_RX_RING, n, 4), "size the receive ring");
+            // struct xdp_mmap_offsets: rx, tx, fr, cr; each struct xdp_ring_offset: producer, consumer, desc, flags
+            MemorySegment off = tmp.allocate(128, 8);
+            MemorySegment len = tmp.allocate(ValueLayout.JAVA_INT);
+            len.set(ValueLayout.JAVA_INT, 0, 128);
+            check(LinuxNative.getsockopt(errno, fd, SOL_XDP, XDP_MMAP_OFFSETS, off, len), "read the ring offsets");
+            rxProducer = off.get(ValueLayout.JAVA_LONG, 0);
+            rxConsumer = off.get(ValueLayout.JAVA_LONG, 8);
+            rxDesc = off.get(ValueLayout.JAVA_LONG, 16);
+            fillProducer = off.get(ValueLayout.JAVA_LONG, 64);
+            fillDesc = off.get(ValueLayout.JAVA_LONG, 64 + 16);
+            fillFlags = off.get(ValueLayout.JAVA_LONG, 64 + 24);
+            rxMap = map(rxDesc + (long) RING * RX_DESC, PGOFF_RX_RING, "receive");
+            fillMap = map(fillDesc + RING * 8L, PGOFF_FILL_RING, "fill");
+            long completionDesc = off.get(ValueLayout.JAVA_LONG, 96 + 16);
+            completionMap = map(completionDesc + RING * 8L, PGOFF_COMPLETION_RING, "completion");
+            for (int i = 0; i < RING; i++) {
+                fillMap.set(ValueLayout.JAVA_LONG, fillDesc + 8L * i, (long) i * FRAME_SIZE);
+            }
+            fillHead = RING;
+            INT_AT.setRelease(fillMap, fillProducer, fillHead);
+            MemorySegment sxdp = tmp.allocate(16, 4); // struct sockaddr_xdp: family, flags, ifindex, queue, shared fd
+            sxdp.set(ValueLayout.JAVA_SHORT, 0, (short) AF_XDP);
+            sxdp.set(ValueLayout.JAVA_SHORT, 2, (short) (XDP_COPY | XDP_USE_NEED_WAKEUP));
+            sxdp.set(ValueLayout.JAVA_INT, 4, interfaceIndex);
+            sxdp.set(ValueLayout.JAVA_INT, 8, queue);
+            check(LinuxNative.bind(errno, fd, sxdp, 16), "bind to queue " + queue);
+        }
+    }
+
+    @SuppressWarnings("restricted")
+    private MemorySegment map(long length, long pageOffset, String ring) {
+        MemorySegment m = LinuxNative.mmap(errno, length, LinuxNative.PROT_READ_WRITE, LinuxNative.MAP_SHARED, fd,
+                pageOffset);
+        if (m.address() == -1L) {
+            throw new DrSystemException("cannot map the AF_XDP " + ring + " ring of " + interfaceName + ": "
+                    + LinuxNative.strerror(LinuxNative.errno(errno)));
+        }
+        return m.reinterpret(length);
+    }
+
+    /** The socket's descriptor: the XSKMAP's value for its queue, and what a worker polls. */
+    public int fd() {
+        return fd;
+    }
+
+    /**
+     * Copies the next received frame into {@code buffer}, after {@code header} zero bytes (a virtio-net header that
+     * asks for nothing), without blocking.
+     *
+     * @return the frame's length, or 0 when nothing is queued
+     */
+    public int receive(MemorySegment buffer, int header) {
+        if (rxHead == produced) { // the kernel's producer index is read again only when the frames seen are taken
+            produced = (int) INT_AT.getAcquire(rxMap, rxProducer);
+            if (rxHead == produced) {
+                publish();
+                return 0;
+            }
+        }
+        long desc = rxDesc + (long) (rxHead & (RING - 1)) * RX_DESC;
+        long address = rxMap.get(ValueLayout.JAVA_LONG, desc);
+        int length = Math.min(rxMap.get(ValueLayout.JAVA_INT, desc + 8), (int) buffer.byteSize() - header);
+        for (int i = 0; i < header; i++) {
+            buffer.set(ValueLayout.JAVA_BYTE, i, (byte) 0);
+        }
+        MemorySegment.copy(umem, address, buffer, header, length);
+        rxHead++;
+        // Aligned chunks: the frame's chunk goes back, whatever headroom the kernel put before the frame.
+        fillMap.set(ValueLayout.JAVA_LONG, fillDesc + (long) (fillHead & (RING - 1)) * 8,
+                address & ~(long) (FRAME_SIZE - 1));
+        fillHead++;
+        if (++taken == 64) {
+            publish();
+        }
+        return length;
+    }
+
+    /** Hands the frames taken back: the receive ring's consumer and the fill ring's producer move on. */
+    private void publish() {
+        if (taken == 0) {
+            return;
+        }
+        INT_AT.setRelease(rxMap, rxConsumer, rxHead);
+        INT_AT.setRelease(fillMap, fillProducer, fillHead);
+        taken = 0;
+        if (((int) fillMap.get(ValueLayout.JAVA_INT, fillFlags) & XDP_RING_NEED_WAKEUP) != 0) {
+            LinuxNative.recv(errno, fd, MemorySegment.NULL, 0, LinuxNative.MSG_DONTWAIT);
+        }
+    }
+
+    private void check(int rc, String what) {
+        if (rc < 0) {
+            throw new DrSystemException("cannot " + what + " on the AF_XDP socket of " + interfaceName + ": "
+                    + LinuxNative.strerror(LinuxNative.errno(errno)));
+        }
+    }
+
+    @Override
+    public void close() {
+        for (MemorySegment m : new MemorySegment[] {rxMap, fillMap, completionMap}) {
+            if (m != null) {
+                LinuxNative.munmap(errno, m, m.byteSize());
+            }
+        }
+        LinuxNative.close(errno, fd);
+        arena.close();
+    }
+}
