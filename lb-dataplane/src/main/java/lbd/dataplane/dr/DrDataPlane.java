@@ -17,6 +17,7 @@ import lbd.dataplane.dr.flow.FlowChangeRing;
 import lbd.dataplane.dr.flow.InheritedFlows;
 import lbd.dataplane.dr.packet.Net;
 import lbd.dataplane.dr.sys.BpfFilter;
+import lbd.dataplane.dr.sys.DrSystemException;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.dr.xdp.XdpReceive;
 import lbd.dataplane.dr.xdp.XdpSocket;
@@ -140,8 +141,18 @@ public final class DrDataPlane implements AutoCloseable {
         String xdpRefusal = null;
         if (options.xdp()) {
             try {
-                xdp = XdpReceive.open(ingress, workerCount, services, !options.startHeld());
+                xdp = XdpReceive.open(ingress, workerCount, services, false);
+                if (!options.startHeld()) { // else on release (hold), once the other process has let go of the queues
+                    xdp.openSockets();
+                    xdp.attached(true);
+                }
+            } catch (XdpSocket.QueueBusyException e) {
+                xdpRefusal = e.getMessage(); // tried again on the next release
             } catch (RuntimeException e) {
+                if (xdp != null) {
+                    xdp.close();
+                    xdp = null;
+                }
                 xdpRefusal = e.getMessage(); // the packet sockets take every frame, as without it
             }
         }
@@ -180,7 +191,7 @@ public final class DrDataPlane implements AutoCloseable {
             for (int i = 0; i < ingress.size(); i++) {
                 own[i] = sockets.get(i * workerCount + w);
             }
-            XdpSocket[] ownXdp = plane.xdp == null ? new XdpSocket[ingress.size()] : plane.xdp.socketsOf(w);
+            XdpSocket[] ownXdp = xdp == null ? new XdpSocket[ingress.size()] : xdp.socketsOf(w); // null: not open
             DrWorker worker = new DrWorker(own, ownXdp, macs, new WorkerState(publisher, w, workerCount), publisher, s,
                     options.flowsPerWorker(), plane.local, plane.inherited);
             worker.hold(options.startHeld()); // before its thread starts: not one frame forwarded while held
@@ -211,10 +222,63 @@ public final class DrDataPlane implements AutoCloseable {
         }
         XdpReceive x = xdp;
         if (x != null) {
-            try {
-                x.attached(!hold); // held: the frames go to the packet sockets, where another process sees them too
-            } catch (RuntimeException e) {
-                xdpRefusal = e.getMessage(); // not attached: the packet sockets take every frame
+            synchronized (x) {
+                try {
+                    if (hold) {
+                        releaseXdp(x);
+                    } else {
+                        takeXdp(x);
+                    }
+                } catch (RuntimeException e) {
+                    xdpRefusal = e.getMessage(); // the workers hold or forward all the same
+                }
+            }
+        }
+    }
+
+    /**
+     * Held: the frames go to the packet sockets, where another process (an upgrade's) sees them too, and the AF_XDP
+     * sockets are closed once the workers have let go of them, so that the other process can have the queues.
+     */
+    private void releaseXdp(XdpReceive x) {
+        x.attached(false);
+        if (x.socketsOpen()) {
+            handXdpSockets(w -> new XdpSocket[interfaces.size()]);
+            x.closeSockets();
+        }
+    }
+
+    /** Released: the AF_XDP sockets open again (when another process had the queues, as soon as it lets go). */
+    private void takeXdp(XdpReceive x) {
+        try {
+            x.openSockets();
+            handXdpSockets(x::socketsOf);
+            x.attached(true);
+            xdpRefusal = null;
+        } catch (RuntimeException e) {
+            xdpRefusal = e.getMessage(); // the packet sockets take every frame
+            handXdpSockets(w -> new XdpSocket[interfaces.size()]);
+            x.attached(false);
+            x.closeSockets();
+        }
+    }
+
+    /** Gives each worker its AF_XDP sockets and waits until every running worker uses them (bounded). */
+    private void handXdpSockets(java.util.function.IntFunction<XdpSocket[]> socketsOf) {
+        List<java.util.concurrent.CompletableFuture<Void>> taken = new ArrayList<>();
+        for (int w = 0; w < workers.size(); w++) {
+            taken.add(workers.get(w).useXdpSockets(socketsOf.apply(w)));
+        }
+        for (int w = 0; w < taken.size(); w++) {
+            if (!threads.isEmpty() && threads.get(w).isAlive()) {
+                try {
+                    taken.get(w).get(2, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new DrSystemException("DR worker " + w + " did not take its AF_XDP sockets within 2 s");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new DrSystemException("interrupted while the DR workers took their AF_XDP sockets");
+                }
             }
         }
     }

@@ -63,7 +63,13 @@ final class DrWorker implements Runnable {
     private static final int HEADROOM = (TunnelTransmitter.MAX_OVERHEAD + 15) & ~15;
 
     private final PacketSocket[] sockets; // one per ingress interface
-    private final XdpSocket[] xdpSockets; // each interface's AF_XDP socket of this worker, null where it has none
+    // Each interface's AF_XDP socket of this worker, null where it has none; replaced between two batches when the
+    // control plane asks (useXdpSockets), so that it can close the old ones once the worker has let go of them.
+    private XdpSocket[] xdpSockets;
+    private final AtomicReference<XdpSwap> xdpSwap = new AtomicReference<>();
+
+    private record XdpSwap(XdpSocket[] sockets, CompletableFuture<Void> done) {
+    }
     private final long[] ownMacs;         // each ingress interface's MAC
     private final int[] ownIndexes;       // each ingress interface's index
     private final PacketSocket socket;    // the one every forwarded frame leaves through
@@ -168,6 +174,16 @@ final class DrWorker implements Runnable {
         held = hold;
     }
 
+    /**
+     * Any thread: the worker receives through these AF_XDP sockets (one per interface, null entries for none) from
+     * its next batch on; done once it no longer uses the ones it had.
+     */
+    CompletableFuture<Void> useXdpSockets(XdpSocket[] sockets) {
+        XdpSwap swap = new XdpSwap(sockets.clone(), new CompletableFuture<>());
+        xdpSwap.set(swap);
+        return swap.done;
+    }
+
     /** Any thread: this worker's flows as IPVS lists them, at most {@code limit}, answered between two batches. */
     CompletableFuture<ConnectionEntries> listConnections(int limit) {
         ListingRequest request = new ListingRequest(limit, new CompletableFuture<>());
@@ -209,8 +225,8 @@ final class DrWorker implements Runnable {
 
     @Override
     public void run() {
-        int[] xdpFds = java.util.Arrays.stream(xdpSockets).filter(x -> x != null).mapToInt(XdpSocket::fd).toArray();
-        try (Arena arena = Arena.ofConfined(); PacketSocketPoll poll = new PacketSocketPoll(sockets, xdpFds)) {
+        PacketSocketPoll poll = pollOf(xdpSockets);
+        try (Arena arena = Arena.ofConfined()) {
             // One slot per frame of a batch: forwarded frames stay in their slot until the batch is flushed.
             // A slot holds HEADROOM bytes of room, the socket's virtio-net header (if any) and then the frame.
             int header = socket.headerLength();
@@ -257,11 +273,26 @@ final class DrWorker implements Runnable {
                 if (export.get() != null) {
                     answerExport(export.getAndSet(null));
                 }
+                if (xdpSwap.get() != null) {
+                    XdpSwap swap = xdpSwap.getAndSet(null);
+                    xdpSockets = swap.sockets;
+                    poll.close();
+                    poll = pollOf(xdpSockets);
+                    swap.done.complete(null);
+                }
                 if (handled == 0) {
                     poll.await(IDLE_POLL_MILLIS);
                 }
             }
+        } finally {
+            poll.close();
         }
+    }
+
+    /** A poll over the packet sockets and these AF_XDP sockets. */
+    private PacketSocketPoll pollOf(XdpSocket[] xdp) {
+        int[] fds = java.util.Arrays.stream(xdp).filter(x -> x != null).mapToInt(XdpSocket::fd).toArray();
+        return new PacketSocketPoll(sockets, fds);
     }
 
     /** The frame received into batch slot {@code slot}: handled, and queued for the flush when it is forwarded. */

@@ -547,6 +547,9 @@ final class DrBinding implements AutoCloseable {
         DrDataPlane p = plane;
         if (p != null) {
             p.hold(hold);
+            if (options.xdp()) { // AF_XDP is let go of while held and taken again on release
+                log.info("direct routing {}: receiving through {}", hold ? "held" : "released", p.receivePath());
+            }
         }
     }
 

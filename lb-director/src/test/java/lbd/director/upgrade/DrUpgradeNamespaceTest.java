@@ -45,11 +45,22 @@ class DrUpgradeNamespaceTest {
         upgradeUnderLongLivedConnections("ui", "ipip");
     }
 
-    private void upgradeUnderLongLivedConnections(String topic, String method) throws Exception {
+    /**
+     * The same with xdp=yes: the old process detaches its XDP program when it holds its workers for the hand-over,
+     * and the new one attaches its own when it is released (an interface takes one program at a time).
+     */
+    @Test
+    void anUpgradeWithXdpKeepsEstablishedConnectionsOnTheirRealServers() throws Exception {
+        upgradeUnderLongLivedConnections("ux", "gate", "xdp=yes");
+    }
+
+    private void upgradeUnderLongLivedConnections(String topic, String method, String... globals) throws Exception {
         boolean passed = false;
         try (LongLivedDrLab lab = LongLivedDrLab.create(topic, method)) {
             try {
-                lab.writeConfig("wlc", "metrics=127.0.0.1:" + METRICS_PORT);
+                List<String> lines = new java.util.ArrayList<>(List.of(globals));
+                lines.add("metrics=127.0.0.1:" + METRICS_PORT);
+                lab.writeConfig("wlc", lines.toArray(String[]::new));
                 Path launcher = UpgradeLab.writeLauncher(lab.dir.resolve("home"), "-XX:TieredStopAtLevel=1");
                 Path pidFile = lab.dir.resolve("lbd.pid");
                 Process old = lab.startLbd("lbd", List.of(launcher.toString()), "--pid-file", pidFile.toString());
@@ -85,6 +96,13 @@ class DrUpgradeNamespaceTest {
                 assertThat(held.find()).as(metrics).isTrue();
                 long heldFrames = (long) Double.parseDouble(held.group(1));
                 assertThat(heldFrames).as("frames the new lbd dropped while held").isPositive();
+                if (List.of(globals).contains("xdp=yes")) {
+                    assertThat(lab.inDirector("ip", "link", "show", "eth0").output()).as("the new lbd's XDP program")
+                            .contains("xdpgeneric");
+                    assertThat(lab.log("lbd")).contains("direct routing held: receiving through TPACKET_V3 rings")
+                            .contains("direct routing released: receiving through AF_XDP (eth0 queue 0)")
+                            .doesNotContain("AF_XDP refused");
+                }
 
                 LongLivedDrLab.Outcome outcome = lab.finishClients(load);
                 LongLivedDrLab.NewConnections fresh = lab.newConnections(stream);

@@ -25,15 +25,18 @@ import lbd.sys.LinuxNative;
  * worker; on a queue with no socket (more queues than workers) they go to the packet sockets and their fanout.
  *
  * <p>The programs are attached through BPF links, which lbd alone holds: an exit, a kill included, detaches them.
- * {@link #attached(boolean) Detached}, the frames go back to the packet sockets: a held data plane is (during an
- * upgrade both processes' packet sockets see every frame, and the new one attaches when it takes over). The
- * sockets are the workers'; the rest is synchronized (the control plane's threads).
+ * {@link #attached(boolean) Detached}, the frames go back to the packet sockets. A held data plane detaches and
+ * {@link #closeSockets closes its sockets} (a queue takes one AF_XDP socket at a time): during an upgrade both
+ * processes' packet sockets see every frame, and the new process opens its sockets and attaches when it is released.
+ * The sockets are used by the workers; the rest is synchronized (the control plane's threads).
  */
 public final class XdpReceive implements AutoCloseable {
 
     private static final int KEY4 = 8;
     private static final int KEY6 = 20;
     private static final int MAX_SERVICES = 65536;
+    private static final java.time.Duration BUSY_WAIT = java.time.Duration.ofSeconds(2);
+    private static final java.time.Duration BUSY_POLL = java.time.Duration.ofMillis(50);
     // The longest frame the programs take: a full frame of a 1500-byte MTU. Longer ones are GRO's or TSO's
     // aggregates (or jumbo frames), which the packet sockets receive with their offload state, so that the kernel
     // segments them on the way out; a forwarded aggregate would be dropped as longer than the MTU.
@@ -62,14 +65,14 @@ public final class XdpReceive implements AutoCloseable {
     }
 
     /**
-     * Opens a socket per worker on each interface (as many as it has receive queues: binding to a queue it does not
-     * have fails, and the workers after it get none there), loads the programs and attaches them.
+     * Loads the programs (one per interface, with its XSKMAP) and the services' maps; with {@code withSockets}, also
+     * opens the sockets and attaches the programs ({@link #openSockets}, {@link #attached(boolean)}).
      *
      * @throws DrSystemException with the kernel's reason (no AF_XDP, no CAP_BPF, an XDP program on the interface
      *                           already); nothing stays open
      */
     public static XdpReceive open(List<DrInterface> interfaces, int workers, Collection<VirtualServiceKey> services,
-                                  boolean attach) {
+                                  boolean withSockets) {
         int services4 = Bpf.createMap(Bpf.MAP_TYPE_HASH, KEY4, 4, MAX_SERVICES, "lbd_services4");
         int services6;
         try {
@@ -82,8 +85,14 @@ public final class XdpReceive implements AutoCloseable {
         }
         XdpReceive r = new XdpReceive(interfaces, workers, services4, services6);
         try {
-            r.open(services);
-            if (attach) {
+            r.follow(services);
+            for (int i = 0; i < interfaces.size(); i++) {
+                r.xskMaps[i] = Bpf.createMap(Bpf.MAP_TYPE_XSKMAP, 4, 4, workers, "lbd_xsks");
+                r.programs[i] = Bpf.loadXdp(XdpServiceProgram.assemble(r.xskMaps[i], services4, services6,
+                        interfaces.get(i).mac(), MAX_FRAME), "lbd_dr");
+            }
+            if (withSockets) {
+                r.openSockets();
                 r.attached(true);
             }
             return r;
@@ -93,35 +102,80 @@ public final class XdpReceive implements AutoCloseable {
         }
     }
 
-    private void open(Collection<VirtualServiceKey> wanted) {
-        follow(wanted);
-        for (int i = 0; i < interfaces.size(); i++) {
-            DrInterface iface = interfaces.get(i);
-            xskMaps[i] = Bpf.createMap(Bpf.MAP_TYPE_XSKMAP, 4, 4, sockets[i].length, "lbd_xsks");
-            for (int w = 0; w < sockets[i].length; w++) {
-                try {
-                    sockets[i][w] = XdpSocket.open(iface.name(), iface.index(), w);
-                } catch (DrSystemException e) {
-                    if (w == 0) {
+    /**
+     * Opens a socket per worker on each interface, as many as the interface has receive queues (binding to a queue
+     * it does not have fails, and the workers after it get none there), each in its queue's XSKMAP slot; nothing
+     * when they are open. A queue that another socket still has (one closed a moment ago: the kernel lets go of it
+     * a little later) is asked for again for up to {@link #BUSY_WAIT}.
+     *
+     * @throws DrSystemException, {@link XdpSocket.QueueBusyException} when a queue 0 cannot be had; none stays open
+     */
+    public synchronized void openSockets() {
+        if (socketsOpen()) {
+            return;
+        }
+        try {
+            for (int i = 0; i < interfaces.size(); i++) {
+                DrInterface iface = interfaces.get(i);
+                for (int w = 0; w < sockets[i].length; w++) {
+                    try {
+                        sockets[i][w] = openWaiting(iface, w);
+                    } catch (XdpSocket.QueueBusyException e) {
                         throw e;
+                    } catch (DrSystemException e) {
+                        if (w == 0) {
+                            throw e;
+                        }
+                        break; // fewer queues than workers: their frames go on to the packet sockets
                     }
-                    break; // fewer queues than workers: the rest of this interface's frames go to the packet sockets
-                }
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
-                    key.set(ValueLayout.JAVA_INT, 0, w);
-                    MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
-                    value.set(ValueLayout.JAVA_INT, 0, sockets[i][w].fd());
-                    Bpf.update(xskMaps[i], key, value);
+                    try (Arena arena = Arena.ofConfined()) {
+                        MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
+                        key.set(ValueLayout.JAVA_INT, 0, w);
+                        MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+                        value.set(ValueLayout.JAVA_INT, 0, sockets[i][w].fd());
+                        Bpf.update(xskMaps[i], key, value);
+                    }
                 }
             }
-            programs[i] = Bpf.loadXdp(XdpServiceProgram.assemble(xskMaps[i], services4, services6, iface.mac(),
-                    MAX_FRAME), "lbd_dr");
+        } catch (RuntimeException e) {
+            closeSockets();
+            throw e;
         }
     }
 
+    private static XdpSocket openWaiting(DrInterface iface, int queue) {
+        long deadline = System.nanoTime() + BUSY_WAIT.toNanos();
+        while (true) {
+            try {
+                return XdpSocket.open(iface.name(), iface.index(), queue);
+            } catch (XdpSocket.QueueBusyException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(BUSY_POLL.toNanos());
+            }
+        }
+    }
+
+    /** Closes the sockets (the kernel takes them out of the XSKMAPs); the workers must have let go of them. */
+    public synchronized void closeSockets() {
+        for (XdpSocket[] own : sockets) {
+            for (int w = 0; w < own.length; w++) {
+                if (own[w] != null) {
+                    own[w].close();
+                    own[w] = null;
+                }
+            }
+        }
+    }
+
+    /** True while the sockets are open. */
+    public synchronized boolean socketsOpen() {
+        return sockets.length > 0 && sockets[0].length > 0 && sockets[0][0] != null;
+    }
+
     /** Worker {@code w}'s sockets, one per interface in order, null where that interface has no queue {@code w}. */
-    public XdpSocket[] socketsOf(int worker) {
+    public synchronized XdpSocket[] socketsOf(int worker) {
         XdpSocket[] own = new XdpSocket[interfaces.size()];
         for (int i = 0; i < own.length; i++) {
             own[i] = sockets[i][worker];
@@ -197,7 +251,7 @@ public final class XdpReceive implements AutoCloseable {
     }
 
     /** Where the sockets receive, e.g. "eth0 queues 0-1, eth1 queue 0" (for log lines). */
-    public String describe() {
+    public synchronized String describe() {
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < interfaces.size(); i++) {
             int queues = 0;
@@ -213,15 +267,9 @@ public final class XdpReceive implements AutoCloseable {
     @Override
     public synchronized void close() {
         attached(false);
+        closeSockets();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = LinuxNative.newErrnoSegment(arena);
-            for (XdpSocket[] own : sockets) {
-                for (XdpSocket s : own) {
-                    if (s != null) {
-                        s.close();
-                    }
-                }
-            }
             for (int fd : programs) {
                 closeFd(errno, fd);
             }

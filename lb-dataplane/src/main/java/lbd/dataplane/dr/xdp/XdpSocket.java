@@ -34,6 +34,7 @@ public final class XdpSocket implements AutoCloseable {
     private static final long PGOFF_RX_RING = 0, PGOFF_FILL_RING = 0x100000000L, PGOFF_COMPLETION_RING = 0x180000000L;
     private static final short XDP_COPY = 1 << 1, XDP_USE_NEED_WAKEUP = 1 << 3;
     private static final int XDP_RING_NEED_WAKEUP = 1;
+    private static final int EBUSY = 16;
     private static final int RX_DESC = 16; // struct xdp_desc: addr u64, len u32, options u32
     private static final VarHandle INT_AT = ValueLayout.JAVA_INT.varHandle();
 
@@ -184,7 +185,24 @@ public final class XdpSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * The queue has an AF_XDP socket already: another process's (an lbd upgrade's other process), or one closed a
+     * moment ago, which the kernel lets go of a little after the close.
+     */
+    public static final class QueueBusyException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        QueueBusyException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private void check(int rc, String what) {
+        if (rc < 0 && LinuxNative.errno(errno) == EBUSY) {
+            throw new QueueBusyException("cannot " + what + " on the AF_XDP socket of " + interfaceName + ": "
+                    + LinuxNative.strerror(EBUSY) + " (an AF_XDP socket of another process has the queue)");
+        }
         if (rc < 0) {
             throw new DrSystemException("cannot " + what + " on the AF_XDP socket of " + interfaceName + ": "
                     + LinuxNative.strerror(LinuxNative.errno(errno)));
