@@ -71,11 +71,15 @@ if ! skipped dr; then
     elif ! command -v trafgen >/dev/null 2>&1; then
         echo "DR: skipped: needs trafgen (apt-get install netsniff-ng)" >"$out/dr.txt"
     else
-        # Three runs, each with its own kernel reference: the table takes each run's ratio and shows their median.
+        # Three runs of each receive path (packet sockets, with the AF_XDP floor; xdp=yes), in turn, each with its own
+        # kernel reference: the table takes each run's ratio and shows their median.
         : >"$out/dr.txt"
+        : >"$out/dr-xdp.txt"
         for rep in 1 2 3; do
             echo "targets.sh: DR, run $rep of 3: dr-bench.sh $packets --xdp-floor" >&2
             "$here/dr/dr-bench.sh" "$packets" --xdp-floor 2>&1 | tee -a "$out/dr.txt" >&2
+            echo "targets.sh: DR, run $rep of 3: dr-bench.sh $packets --xdp" >&2
+            "$here/dr/dr-bench.sh" "$packets" --xdp 2>&1 | tee -a "$out/dr-xdp.txt" >&2
         done
     fi
 fi

@@ -103,11 +103,13 @@ def peer_section(directory, threads):
 DR_LINE = re.compile(r"^(\S+)\s+(\S+)\s+sent (\d+) delivered (\d+) in [\d.]+ s: (\d+) packets/s, ([\d.]+) Gbit/s")
 
 
-def dr_section(path):
+def dr_section(path, receive="packet sockets"):
     """One row per traffic: the median over dr-bench's runs (each begins with a '#' line) of lbd's rate over the
-    kernel's in the same run, with the runs' range; the packets/s shown are the medians of each column."""
+    kernel's in the same run, with the runs' range; the packets/s shown are the medians of each column. Where a run
+    measured the kernel again after lbd ("kernel-after"), the ratio is to the mean of the two, and a run whose two
+    kernel rates differ by more than a sixth (the machine changed speed in between) is left out and counted."""
     if not os.path.exists(path):
-        return ["### DR end to end", "", "not measured", ""]
+        return [f"### DR end to end, {receive}", "", "not measured", ""]
     runs = []
     skipped = None
     with open(path) as f:
@@ -120,30 +122,39 @@ def dr_section(path):
             elif line.startswith("DR: skipped"):
                 skipped = line.strip()
     if skipped:
-        return ["### DR end to end", "", skipped, ""]
+        return [f"### DR end to end, {receive}", "", skipped, ""]
     runs = [r for r in runs if r]
-    lines = [f"### DR end to end (one DR worker; `dr.txt`, {len(runs)} run(s): medians, each run's ratio to its own "
-             f"kernel run)", "",
+    lines = [f"### DR end to end, {receive} (one DR worker; `{os.path.basename(path)}`, {len(runs)} run(s): medians, "
+             f"each run's ratio to its own kernel runs)", "",
              "| traffic | kernel packets/s | lbd packets/s | × kernel (median) | × kernel (range) | wanted | status "
-             "| AF_XDP floor × kernel (median) |",
-             "|---|---:|---:|---:|---|---|---|---:|"]
+             "| AF_XDP floor × kernel (median) | runs left out |",
+             "|---|---:|---:|---:|---|---|---|---:|---|"]
     for mode, lbd_mode, want in (("ack", "ack", 1.0), ("syn", "syn", 0.8), ("bulk", "bulk", 1.0),
                                  ("ack", "ipip", None), ("bulk", "ipip-bulk", None)):
-        pairs = [(r[(mode, "kernel")][0], r[(lbd_mode, "lbd")][0]) for r in runs
-                 if (mode, "kernel") in r and (lbd_mode, "lbd") in r and r[(mode, "kernel")][0] > 0]
-        if not pairs:
+        kept, left_out = [], 0
+        for r in runs:
+            if (mode, "kernel") not in r or (lbd_mode, "lbd") not in r or r[(mode, "kernel")][0] <= 0:
+                continue
+            kernel = r[(mode, "kernel")][0]
+            after = r.get((mode, "kernel-after"), (None,))[0]
+            if after:
+                if abs(kernel - after) > (kernel + after) / 2 / 6:
+                    left_out += 1
+                    continue
+                kernel = (kernel + after) / 2
+            floor = r.get((lbd_mode, "xdp-floor"), (None,))[0]
+            kept.append((kernel, r[(lbd_mode, "lbd")][0], floor))
+        if not kept:
             continue
-        ratios = [ours / kernel for kernel, ours in pairs]
+        ratios = [ours / kernel for kernel, ours, _ in kept]
         r = statistics.median(ratios)
-        kernel = round(statistics.median(k for k, _ in pairs))
-        ours = round(statistics.median(o for _, o in pairs))
+        kernel = round(statistics.median(k for k, _, _ in kept))
+        ours = round(statistics.median(o for _, o, _ in kept))
         status = "reported" if want is None else ("met" if r >= want else "missed")
-        # dr-bench --xdp-floor: the C forwarder on AF_XDP, in the same runs (gate only)
-        floor = [r[(lbd_mode, "xdp-floor")][0] / r[(mode, "kernel")][0] for r in runs
-                 if (lbd_mode, "xdp-floor") in r and (mode, "kernel") in r and r[(mode, "kernel")][0] > 0]
-        floor_cell = f"{statistics.median(floor):.2f}" if floor else "–"
+        floors = [fl / k for k, _, fl in kept if fl]  # dr-bench --xdp-floor: the C forwarder on AF_XDP (gate only)
+        floor_cell = f"{statistics.median(floors):.2f}" if floors else "–"
         lines.append(f"| {lbd_mode} | {kernel:,} | {ours:,} | {r:.2f} | {min(ratios):.2f}–{max(ratios):.2f} | "
-                     f"{'–' if want is None else f'≥ {want:g}'} | {status} | {floor_cell} |")
+                     f"{'–' if want is None else f'≥ {want:g}'} | {status} | {floor_cell} | {left_out} |")
     return lines + [""]
 
 
@@ -196,6 +207,8 @@ def main():
     for n in threads:
         out += peer_section(os.path.join(directory, f"peers-threads-{n}"), n)
     out += dr_section(os.path.join(directory, "dr.txt"))
+    if os.path.exists(os.path.join(directory, "dr-xdp.txt")):
+        out += dr_section(os.path.join(directory, "dr-xdp.txt"), "xdp=yes (AF_XDP)")
     out += health_section(os.path.join(directory, "health.txt"))
     print("\n".join(out))
 

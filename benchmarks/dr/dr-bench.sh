@@ -246,6 +246,17 @@ run syn warm-up >/dev/null
 run syn lbd
 stop_lbd
 
+# The kernel again, right after lbd's gate runs ("kernel-after"): this machine's speed changes by up to a third from
+# one minute to the next (another tenant's load), and a ratio to the mean of the runs before and after, and their
+# spread, tell a change of lbd's from a change of the machine's (targets_table.py).
+n dir sysctl -qw net.ipv4.ip_forward=1
+n dir ip route add $VIP/32 via 198.18.2.2
+for mode in syn ack bulk; do
+    run "$mode" kernel-after
+done
+n dir ip route del $VIP/32
+n dir sysctl -qw net.ipv4.ip_forward=0
+
 # ipip: the sink decapsulates nothing; it counts the tunnelled packets on its interface all the same.
 start_lbd ipip
 run ipip warm-up >/dev/null
