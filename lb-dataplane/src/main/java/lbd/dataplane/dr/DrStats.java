@@ -57,7 +57,12 @@ public final class DrStats {
     public static final int UDP_COALESCED_NOT_TUNNELLED = FORWARDED + 22;
     /** Not a drop: UDP flows of few datagrams the flow table let go to make room for new ones (a flood). */
     public static final int UDP_EVICTED = FORWARDED + 23;
-    public static final int COUNT = FORWARDED + 24;
+    /**
+     * Frames the kernel dropped because a worker's receive ring was full (the packet ring's, or the AF_XDP socket's
+     * receive or fill ring): the worker fell behind. Read from the sockets once a second; never counted as received.
+     */
+    public static final int RECEIVE_RING_FULL = FORWARDED + 24;
+    public static final int COUNT = FORWARDED + 25;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -160,6 +165,7 @@ public final class DrStats {
             case MID_FLOW_SCHEDULED -> "mid-flow-scheduled";
             case HELD -> "dropped-held";
             case UDP_COALESCED_NOT_TUNNELLED -> "dropped-ipip-udp-coalesced";
+            case RECEIVE_RING_FULL -> "dropped-receive-ring-full";
             default -> "unknown";
         };
     }

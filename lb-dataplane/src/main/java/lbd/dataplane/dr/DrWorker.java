@@ -58,6 +58,7 @@ final class DrWorker implements Runnable {
     private static final int SLOT = 65536; // a frame from the ring is at most this long (snap length 0x40000 is
                                            // never reached: the interface MTU and GRO bound it far lower)
     private static final int IDLE_POLL_MILLIS = 50;
+    private static final long RING_STATS_MILLIS = 1000;
     // Room in front of each received frame for ipip's outer header, so encapsulation moves the Ethernet and
     // virtio-net headers, not the packet.
     private static final int HEADROOM = (TunnelTransmitter.MAX_OVERHEAD + 15) & ~15;
@@ -94,6 +95,7 @@ final class DrWorker implements Runnable {
     private long sendOffset;
     private int sendLength;
     private int sendInterface;
+    private long ringsReadAt;             // when the sockets' drop counters were last read
     private volatile boolean running = true;
     // Held: neither forwards nor answers ARP/ND (another lbd process does, during an upgrade). A plain volatile
     // read per frame; set before an export is asked for, so the export holds every connection this worker made.
@@ -263,6 +265,10 @@ final class DrWorker implements Runnable {
                 }
                 first = (first + 1) % sockets.length;
                 flush();
+                if (now - ringsReadAt >= RING_STATS_MILLIS) {
+                    countRingDrops();
+                    ringsReadAt = now;
+                }
                 followTimeouts();
                 flows.expire(nowMillis());
                 countEvictions();
@@ -303,6 +309,20 @@ final class DrWorker implements Runnable {
             stats.add(DrStats.SEND_FAILED, socket.queue(slotMemory.address() + sendOffset, sendLength,
                     sendInterface));
         }
+    }
+
+    /** Once a second: what the kernel dropped because this worker's receive rings were full. */
+    private void countRingDrops() {
+        long dropped = 0;
+        for (PacketSocket s : sockets) {
+            dropped += s.dropsSinceLastRead();
+        }
+        for (XdpSocket x : xdpSockets) {
+            if (x != null) {
+                dropped += x.dropsSinceLastRead();
+            }
+        }
+        stats.add(DrStats.RECEIVE_RING_FULL, dropped);
     }
 
     /** Sends every queued frame; the segment area is free again. */

@@ -29,6 +29,7 @@ public final class PacketSocket implements AutoCloseable {
 
     private static final int PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
     private static final int EINVAL = 22;
+    private static final int PACKET_STATISTICS = 6;
 
     /** The most frames one {@link #flush} sends. */
     public static final int SEND_BATCH = 64;
@@ -39,6 +40,8 @@ public final class PacketSocket implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment errno = LinuxNative.newErrnoSegment(arena);
     private final MemorySegment pollFd = arena.allocate(8, 4);
+    private final MemorySegment statsValue = arena.allocate(12, 4); // struct tpacket_stats_v3
+    private final MemorySegment stats = arena.allocate(4, 4);       // its length, in and out
     private final String interfaceName;
     private final int fd;
     private int header;
@@ -311,6 +314,18 @@ public final class PacketSocket implements AutoCloseable {
             return 0;
         }
         throw new DrSystemException("receive on " + interfaceName + " failed: " + LinuxNative.strerror(e));
+    }
+
+    /**
+     * Frames the kernel dropped for this socket since the last call (its receive ring or queue was full:
+     * PACKET_STATISTICS, which the read resets).
+     */
+    public long dropsSinceLastRead() {
+        stats.set(ValueLayout.JAVA_INT, 0, 12); // struct tpacket_stats_v3 (tpacket_stats without a ring): 12 or 8
+        if (LinuxNative.getsockopt(errno, fd, LinuxNative.SOL_PACKET, PACKET_STATISTICS, statsValue, stats) < 0) {
+            return 0;
+        }
+        return Integer.toUnsignedLong(statsValue.get(ValueLayout.JAVA_INT, 4)); // tp_drops
     }
 
     /** Waits until a frame is queued or the timeout passes. */

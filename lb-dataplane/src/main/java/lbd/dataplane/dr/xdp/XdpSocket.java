@@ -29,6 +29,7 @@ public final class XdpSocket implements AutoCloseable {
     static final int FRAMES = RING;      // every frame is on the fill ring or the receive ring: 8 MiB of UMEM
     private static final int AF_XDP = 44;
     private static final int SOL_XDP = 283;
+    private static final int XDP_STATISTICS = 7;
     private static final int XDP_MMAP_OFFSETS = 1, XDP_RX_RING = 2, XDP_UMEM_REG = 4, XDP_UMEM_FILL_RING = 5,
             XDP_UMEM_COMPLETION_RING = 6;
     private static final long PGOFF_RX_RING = 0, PGOFF_FILL_RING = 0x100000000L, PGOFF_COMPLETION_RING = 0x180000000L;
@@ -51,6 +52,10 @@ public final class XdpSocket implements AutoCloseable {
     private int produced;  // the kernel's producer index on it, as last read
     private int fillHead;  // our producer index on the fill ring
     private int taken;     // frames received since the rings were last published
+    // struct xdp_statistics: rx_dropped, rx_invalid_descs, tx_invalid_descs, rx_ring_full, ... (u64 each)
+    private final MemorySegment statsValue = arena.allocate(48, 8);
+    private final MemorySegment statsLength = arena.allocate(4, 4);
+    private long dropsRead; // rx_dropped + rx_ring_full at the last read
 
     private XdpSocket(String interfaceName, int fd) {
         this.interfaceName = interfaceName;
@@ -133,6 +138,21 @@ public final class XdpSocket implements AutoCloseable {
                     + LinuxNative.strerror(LinuxNative.errno(errno)));
         }
         return m.reinterpret(length);
+    }
+
+    /**
+     * Frames the kernel dropped for this socket since the last call: its receive ring full, or no frame on the fill
+     * ring to copy into (XDP_STATISTICS rx_dropped and rx_ring_full, which count from the socket's start).
+     */
+    public long dropsSinceLastRead() {
+        statsLength.set(ValueLayout.JAVA_INT, 0, 48);
+        if (LinuxNative.getsockopt(errno, fd, SOL_XDP, XDP_STATISTICS, statsValue, statsLength) < 0) {
+            return 0;
+        }
+        long total = statsValue.get(ValueLayout.JAVA_LONG, 0) + statsValue.get(ValueLayout.JAVA_LONG, 24);
+        long since = total - dropsRead;
+        dropsRead = total;
+        return since;
     }
 
     /** The socket's descriptor: the XSKMAP's value for its queue, and what a worker polls. */
