@@ -23,6 +23,7 @@ import lbd.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.dr.sys.PacketSocketPoll;
 import lbd.dataplane.dr.xdp.XdpSocket;
+import java.lang.foreign.ValueLayout;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.ConnectionTimeouts;
@@ -88,9 +89,16 @@ final class DrWorker implements Runnable {
     private MemorySegment replyFrame;
     // The batch's frames: BATCH slots of SLOT bytes, each HEADROOM bytes of room, the virtio-net header, the frame.
     private MemorySegment slotMemory;
-    private int handledSlot;              // the slot of the frame being handled
+    // Where the frame being handled lies: its memory (the batch's slots, or an AF_XDP socket's UMEM) and the offset
+    // of its virtio-net header there, the frame right after it; forward() sends from there (sendOffset).
+    private MemorySegment handledMemory;
+    private long handledBase;
+    // Each interface's AF_XDP socket's frames, one segment per UMEM frame starting at the received data (made when
+    // the sockets are given, so that handling a frame in place allocates nothing); a zeroed virtio-net header.
+    private MemorySegment[][] xdpFrames;
+    private MemorySegment zeroHeader;
     private final TunnelTransmitter tunnels;
-    // What forward() decided for the frame it returns true for: where it starts (offset in slotMemory), its
+    // What forward() decided for the frame it returns true for: where it starts (offset in handledMemory), its
     // length, and the interface it leaves on.
     private long sendOffset;
     private int sendLength;
@@ -242,6 +250,8 @@ final class DrWorker implements Runnable {
                 frames[i] = slots[i].asSlice(header);
                 headers[i] = header == 0 ? null : slots[i].asSlice(0, header);
             }
+            zeroHeader = header == 0 ? null : arena.allocate(header);
+            xdpFrames = framesOf(xdpSockets);
             tunnels.start(arena);
             replySlot = arena.allocate(header + 256L, 8); // zeroed: a virtio-net header asking for no offload
             replyFrame = replySlot.asSlice(header);
@@ -255,12 +265,31 @@ final class DrWorker implements Runnable {
                     arrival = s;
                     int length;
                     XdpSocket xdp = xdpSockets[s]; // the services' frames, when the XDP program takes them
-                    while (xdp != null && handled < BATCH && (length = xdp.receive(slots[handled], header)) > 0) {
-                        Checksum.completeOffloaded(frames[handled], length); // a sender on this host left it
-                        handleInSlot(handled++, frames, headers, length, now);
+                    long at;
+                    while (xdp != null && handled < BATCH && (at = xdp.next()) >= 0) {
+                        length = xdp.lastLength();
+                        if ((at & (XdpSocket.FRAME_SIZE - 1)) == XdpSocket.DATA_OFFSET) { // handled where it lies
+                            MemorySegment frame = xdpFrames[s][(int) (at / XdpSocket.FRAME_SIZE)];
+                            Checksum.completeOffloaded(frame, length); // a sender on this host left it
+                            for (int i = 1; i <= header; i++) { // a virtio-net header that asks for nothing
+                                xdp.umem().set(ValueLayout.JAVA_BYTE, at - i, (byte) 0);
+                            }
+                            handleAt(xdp.umem(), at - header, frame, zeroHeader, length, now);
+                        } else { // not where copy mode puts a frame: copied into the batch's slot
+                            MemorySegment.copy(xdp.umem(), at, frames[handled], 0, length);
+                            for (int i = 0; i < header; i++) {
+                                slots[handled].set(ValueLayout.JAVA_BYTE, i, (byte) 0);
+                            }
+                            Checksum.completeOffloaded(frames[handled], length);
+                            handleAt(slotMemory, (long) SLOT * handled + HEADROOM, frames[handled], zeroHeader, length,
+                                    now);
+                        }
+                        handled++;
                     }
                     while (handled < BATCH && (length = sockets[s].receive(slots[handled])) > 0) {
-                        handleInSlot(handled++, frames, headers, length, now);
+                        handleAt(slotMemory, (long) SLOT * handled + HEADROOM, frames[handled], headers[handled],
+                                length, now);
+                        handled++;
                     }
                 }
                 first = (first + 1) % sockets.length;
@@ -281,7 +310,8 @@ final class DrWorker implements Runnable {
                 }
                 if (xdpSwap.get() != null) {
                     XdpSwap swap = xdpSwap.getAndSet(null);
-                    xdpSockets = swap.sockets;
+                    xdpSockets = swap.sockets; // the old ones' frames were released by the flush above
+                    xdpFrames = framesOf(xdpSockets);
                     poll.close();
                     poll = pollOf(xdpSockets);
                     swap.done.complete(null);
@@ -295,19 +325,41 @@ final class DrWorker implements Runnable {
         }
     }
 
+    /** Per AF_XDP socket, a segment per UMEM frame from its received data on (null for no socket). */
+    private static MemorySegment[][] framesOf(XdpSocket[] xdp) {
+        MemorySegment[][] frames = new MemorySegment[xdp.length][];
+        for (int s = 0; s < xdp.length; s++) {
+            if (xdp[s] != null) {
+                MemorySegment umem = xdp[s].umem();
+                int count = (int) (umem.byteSize() / XdpSocket.FRAME_SIZE);
+                frames[s] = new MemorySegment[count];
+                for (int i = 0; i < count; i++) {
+                    frames[s][i] = umem.asSlice((long) i * XdpSocket.FRAME_SIZE + XdpSocket.DATA_OFFSET,
+                            XdpSocket.FRAME_SIZE - XdpSocket.DATA_OFFSET);
+                }
+            }
+        }
+        return frames;
+    }
+
     /** A poll over the packet sockets and these AF_XDP sockets. */
     private PacketSocketPoll pollOf(XdpSocket[] xdp) {
         int[] fds = java.util.Arrays.stream(xdp).filter(x -> x != null).mapToInt(XdpSocket::fd).toArray();
         return new PacketSocketPoll(sockets, fds);
     }
 
-    /** The frame received into batch slot {@code slot}: handled, and queued for the flush when it is forwarded. */
-    private void handleInSlot(int slot, MemorySegment[] frames, MemorySegment[] headers, int length, long now) {
-        receivedHeader = headers[slot];
-        handledSlot = slot;
-        if (handle(frames[slot], length, now)) {
-            stats.add(DrStats.SEND_FAILED, socket.queue(slotMemory.address() + sendOffset, sendLength,
-                    sendInterface));
+    /**
+     * A received frame, handled where it lies: {@code frame} at {@code base} + the virtio-net header's length in
+     * {@code memory}, with room for ipip's outer header before {@code base}, and {@code header} its virtio-net
+     * header (null without one); queued for the flush when it is forwarded.
+     */
+    private void handleAt(MemorySegment memory, long base, MemorySegment frame, MemorySegment header, int length,
+                          long now) {
+        receivedHeader = header;
+        handledMemory = memory;
+        handledBase = base;
+        if (handle(frame, length, now)) {
+            stats.add(DrStats.SEND_FAILED, socket.queue(memory.address() + sendOffset, sendLength, sendInterface));
         }
     }
 
@@ -329,6 +381,11 @@ final class DrWorker implements Runnable {
     private void flush() {
         stats.add(DrStats.SEND_FAILED, socket.flush());
         tunnels.flushed();
+        for (XdpSocket x : xdpSockets) { // sent: their frames go back to the kernel
+            if (x != null) {
+                x.release();
+            }
+        }
     }
 
     /** Between two batches: writes the flows an export asked for, message after message while another fits. */
@@ -517,7 +574,7 @@ final class DrWorker implements Runnable {
         // The virtio-net header in front of the frame goes back out unchanged: the kernel segments a coalesced
         // frame and fills in a checksum left to the hardware, as it would have for the frame as received.
         p.rewriteMacs(out.nextHopMac(), sourceMac);
-        sendOffset = (long) SLOT * handledSlot + HEADROOM;
+        sendOffset = handledBase;
         sendLength = p.length();
         stats.increment(DrStats.FORWARDED); // queued; frames the kernel then refuses are counted as send-failed
         return true;
@@ -554,7 +611,7 @@ final class DrWorker implements Runnable {
             tunnels.segments(out, sourceMac, p, gsoSize, sendInterface); // queued
             return false;
         }
-        tunnels.inPlace(out, sourceMac, p, slotMemory, (long) SLOT * handledSlot + HEADROOM + socket.headerLength(),
+        tunnels.inPlace(out, sourceMac, p, handledMemory, handledBase + socket.headerLength(),
                 TunnelTransmitter.needsChecksum(receivedHeader));
         sendOffset = tunnels.sendOffset();
         sendLength = tunnels.sendLength();

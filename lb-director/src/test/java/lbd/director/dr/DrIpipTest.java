@@ -13,6 +13,8 @@ import lbd.dataplane.dr.Shell;
 import lbd.director.cli.LbadmMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ipip (LVS-TUN) end to end in network namespaces, with lbd itself (child JVM) on a two-NIC director: the real
@@ -126,12 +128,15 @@ class DrIpipTest {
 
     /**
      * IPv6-in-IPv6 for an IPv6 service: the real servers one router away on their own /64, the director's
-     * server-side link at MTU 1400, so the client learns 1360 from lbd's ICMPv6 "packet too big".
+     * server-side link at MTU 1400, so the client learns 1360 from lbd's ICMPv6 "packet too big". Once through the
+     * packet sockets, once with xdp=yes: the frames the XDP program takes are encapsulated where they lie, in the
+     * AF_XDP socket's memory.
      */
-    @Test
-    void ipv6RealServersBehindARouterGetTheClientsPacketsIntactInIpv6() throws Exception {
+    @ParameterizedTest(name = "xdp={0}")
+    @ValueSource(strings = {"no", "yes"})
+    void ipv6RealServersBehindARouterGetTheClientsPacketsIntactInIpv6(String xdp) throws Exception {
         assumeTrue(Shell.isRoot(), "DrIpipTest needs root (network namespaces, AF_PACKET); skipped");
-        DrLab lab = new DrLab("li6");
+        DrLab lab = new DrLab("li6" + xdp.charAt(0));
         String vip = "fd00:198:18::100";
         String vm4 = "fd00:198:18:4::5";
         String vm5 = "fd00:198:18:4::6";
@@ -168,6 +173,7 @@ class DrIpipTest {
             Process lbd = lab.startLbd("dir",
                     "quiescent=no",
                     "eventloops=1",
+                    "xdp=" + xdp,
                     "virtual6=[" + vip + "]:80",
                     "\treal6=[" + vm4 + "]:80 ipip",
                     "\treal6=[" + vm5 + "]:80 ipip",
@@ -182,6 +188,9 @@ class DrIpipTest {
             lab.uploadsArriveWhole("cli", "http://[" + vip + "]/", DrLab.TWO_NET_CLIENT6, 20, List.of("VM5", "VM4"),
                     1, 1400, 100_000, 3_000_000);
             assertThat(lab.in("cli", "ip", "-6", "route", "get", vip).output()).contains("mtu 1360");
+            if (xdp.equals("yes")) {
+                assertThat(lab.lbdLog()).contains("AF_XDP (eth0 queue 0, eth1 queue 0)");
+            }
 
             DrLab.stop(lbd);
             assertThat(lab.lbdLog().substring(logBefore)).as("a clean stop logs no error").doesNotContain("ERROR");

@@ -14,10 +14,8 @@ import lbd.sys.LinuxNative;
  * ring. Rings are single-producer single-consumer, shared with the kernel through mmap: a busy worker makes no
  * system call per frame, and none per batch unless the kernel asks to be woken ({@code XDP_USE_NEED_WAKEUP}).
  *
- * <p>{@link #receive} has {@link lbd.dataplane.dr.sys.PacketSocket#receive}'s contract, so that a worker handles a
- * frame from either the same way: the frame is copied into the caller's buffer, after a zeroed virtio-net header
- * when the caller's sending socket carries one (an XDP frame has no offload state: no checksum left to fill, no
- * segmentation), and its frame goes straight back to the fill ring. Used by one thread at a time.
+ * <p>A worker handles each frame where it lies ({@link #next}), sends it, and then {@link #release releases} the
+ * batch's frames to the fill ring. Used by one thread at a time.
  */
 public final class XdpSocket implements AutoCloseable {
 
@@ -25,6 +23,11 @@ public final class XdpSocket implements AutoCloseable {
     public static final int FRAME_SIZE = 4096;
     /** The longest frame the socket receives: a frame's bytes after the kernel's XDP_PACKET_HEADROOM (256). */
     public static final int MAX_FRAME = FRAME_SIZE - 256;
+    /**
+     * Where a received frame starts in its UMEM frame: after the kernel's XDP_PACKET_HEADROOM (the UMEM is registered
+     * with no headroom of its own).
+     */
+    public static final int DATA_OFFSET = 256;
     static final int RING = 2048;        // descriptors per ring
     static final int FRAMES = RING;      // every frame is on the fill ring or the receive ring: 8 MiB of UMEM
     private static final int AF_XDP = 44;
@@ -52,6 +55,7 @@ public final class XdpSocket implements AutoCloseable {
     private int produced;  // the kernel's producer index on it, as last read
     private int fillHead;  // our producer index on the fill ring
     private int taken;     // frames received since the rings were last published
+    private int lastLength;
     // struct xdp_statistics: rx_dropped, rx_invalid_descs, tx_invalid_descs, rx_ring_full, ... (u64 each)
     private final MemorySegment statsValue = arena.allocate(48, 8);
     private final MemorySegment statsLength = arena.allocate(4, 4);
@@ -161,35 +165,41 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     /**
-     * Copies the next received frame into {@code buffer}, after {@code header} zero bytes (a virtio-net header that
-     * asks for nothing), without blocking.
-     *
-     * @return the frame's length, or 0 when nothing is queued
+     * The next received frame, where it lies: its offset in {@link #umem()} ({@link #DATA_OFFSET} into its frame of
+     * {@link #FRAME_SIZE} bytes; the bytes before it are free for headers), its length in {@link #lastLength()};
+     * -1 when nothing is queued. The frame stays the caller's, untouched by the kernel, until {@link #release}.
      */
-    public int receive(MemorySegment buffer, int header) {
-        if (rxHead == produced) { // the kernel's producer index is read again only when the frames seen are taken
+    public long next() {
+        if (rxHead == produced) {
             produced = (int) INT_AT.getAcquire(rxMap, rxProducer);
             if (rxHead == produced) {
-                publish();
-                return 0;
+                return -1;
             }
         }
         long desc = rxDesc + (long) (rxHead & (RING - 1)) * RX_DESC;
         long address = rxMap.get(ValueLayout.JAVA_LONG, desc);
-        int length = Math.min(rxMap.get(ValueLayout.JAVA_INT, desc + 8), (int) buffer.byteSize() - header);
-        for (int i = 0; i < header; i++) {
-            buffer.set(ValueLayout.JAVA_BYTE, i, (byte) 0);
-        }
-        MemorySegment.copy(umem, address, buffer, header, length);
+        lastLength = rxMap.get(ValueLayout.JAVA_INT, desc + 8);
         rxHead++;
-        // Aligned chunks: the frame's chunk goes back, whatever headroom the kernel put before the frame.
         fillMap.set(ValueLayout.JAVA_LONG, fillDesc + (long) (fillHead & (RING - 1)) * 8,
                 address & ~(long) (FRAME_SIZE - 1));
         fillHead++;
-        if (++taken == 64) {
-            publish();
-        }
-        return length;
+        taken++;
+        return address;
+    }
+
+    /** The length of the frame {@link #next} returned last. */
+    public int lastLength() {
+        return lastLength;
+    }
+
+    /** The socket's memory, where {@link #next}'s frames lie. */
+    public MemorySegment umem() {
+        return umem;
+    }
+
+    /** Every frame {@link #next} returned since the last release goes back to the kernel: after they were sent. */
+    public void release() {
+        publish();
     }
 
     /** Hands the frames taken back: the receive ring's consumer and the fill ring's producer move on. */
