@@ -31,7 +31,6 @@ public final class LinuxNative {
     public static final int PACKET_MR_ALLMULTI = 2;
     public static final int PACKET_IGNORE_OUTGOING = 23;
     public static final int PACKET_FANOUT_HASH = 0;
-    public static final int PACKET_FANOUT_QM = 5;
     public static final int PACKET_VNET_HDR = 15;
     public static final int VIRTIO_NET_HDR_SIZE = 10;
     public static final int PACKET_RX_RING = 5;
@@ -121,8 +120,12 @@ public final class LinuxNative {
     private static final MethodHandle EPOLL_WAIT =
             bind("epoll_wait", FunctionDescriptor.of(INT, INT, ADDR, INT, INT));
     private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(INT, INT, INT));
-    // bpf(2) has no libc wrapper: syscall(2) with its number (x86_64 321, aarch64 280).
-    private static final long SYS_BPF = "aarch64".equals(System.getProperty("os.arch")) ? 280 : 321;
+    // bpf(2) has no libc wrapper: syscall(2) with its number (x86_64 321, aarch64 280; -1 elsewhere: refused).
+    private static final long SYS_BPF = switch (System.getProperty("os.arch")) {
+        case "amd64", "x86_64" -> 321;
+        case "aarch64" -> 280;
+        default -> -1;
+    };
     private static final MethodHandle SYSCALL_BPF = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("syscall"),
             FunctionDescriptor.of(LONG, LONG, INT, ADDR, INT), Linker.Option.firstVariadicArg(1),
             Linker.Option.captureCallState("errno"));
@@ -333,6 +336,10 @@ public final class LinuxNative {
 
     /** bpf(2): command {@code cmd} with its {@code union bpf_attr} of {@code size} bytes. */
     public static int bpf(MemorySegment errno, int cmd, MemorySegment attr, int size) {
+        if (SYS_BPF < 0) {
+            throw new UnsupportedOperationException("bpf(2) on " + System.getProperty("os.arch")
+                    + ": lbd knows its system call number on x86_64 and aarch64 only");
+        }
         try {
             return (int) (long) SYSCALL_BPF.invokeExact(errno, SYS_BPF, cmd, attr, size);
         } catch (Throwable t) {

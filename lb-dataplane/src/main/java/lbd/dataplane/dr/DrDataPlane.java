@@ -297,6 +297,11 @@ public final class DrDataPlane implements AutoCloseable {
         return xdpRefusal == null ? packet : packet + "; AF_XDP refused: " + xdpRefusal;
     }
 
+    /** Why AF_XDP, asked for, is not in use (the kernel's refusal), or null. */
+    public String xdpRefusal() {
+        return xdpRefusal;
+    }
+
     /** Control-plane thread: the AF_XDP programs take exactly these services' frames (when AF_XDP is on). */
     public void followServices(Collection<VirtualServiceKey> services) {
         if (xdp != null) {

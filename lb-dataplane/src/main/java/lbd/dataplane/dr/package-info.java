@@ -15,7 +15,7 @@
  *   <li>{@code xdp} ({@code xdp=yes}): an XDP program, assembled here and loaded through bpf(2), on each ingress
  *       interface takes the services' frames to an AF_XDP socket per receive queue and worker, before the kernel's
  *       packet taps; what it leaves reaches the AF_PACKET sockets, whose fanout then follows the receive queue
- *       (PACKET_FANOUT_QM) so that a connection's frames reach one worker by either path.</li>
+ *       (a classic BPF fanout program) so that a connection's frames reach one worker by either path.</li>
  *   <li>{@code packet}: allocation-free parsers and writers over native memory (Ethernet, one VLAN tag, IPv4
  *       with options, TCP, UDP, ARP), the ipip outer headers, ICMP "fragmentation needed" and ICMPv6 "packet too
  *       big", the Internet checksum.</li>

@@ -21,6 +21,9 @@ public final class CapabilityCheck {
     static final int CAP_NET_BIND_SERVICE = 10;
     static final int CAP_NET_ADMIN = 12;
     static final int CAP_NET_RAW = 13;
+    static final int CAP_IPC_LOCK = 14;
+    static final int CAP_SYS_ADMIN = 21;
+    static final int CAP_BPF = 39;
 
     private CapabilityCheck() {
     }
@@ -59,6 +62,20 @@ public final class CapabilityCheck {
             problems.add("CAP_NET_RAW is missing: the direct-routing services " + examples(gate)
                     + " need a packet socket; " + HOW);
         }
+        if (!gate.isEmpty() && config.globals().xdp()) {
+            // CAP_SYS_ADMIN stands for CAP_BPF before Linux 5.8; the program's attachment needs CAP_NET_ADMIN.
+            if (!has(effective, CAP_BPF) && !has(effective, CAP_SYS_ADMIN)) {
+                problems.add("CAP_BPF is missing: xdp=yes loads an XDP program and its maps for the direct-routing"
+                        + " services " + examples(gate) + "; " + HOW_XDP);
+            }
+            if (!has(effective, CAP_NET_ADMIN)) {
+                problems.add("CAP_NET_ADMIN is missing: xdp=yes attaches an XDP program to the interfaces; " + HOW);
+            }
+            if (!has(effective, CAP_IPC_LOCK)) {
+                problems.add("CAP_IPC_LOCK is missing: xdp=yes pins 8 MiB of memory per AF_XDP socket (one per worker"
+                        + " and interface); " + HOW_XDP);
+            }
+        }
         // The kernel lets either capability set IP_TRANSPARENT; CAP_NET_ADMIN is the one its documentation names.
         if (!transparent.isEmpty() && !has(effective, CAP_NET_ADMIN) && !has(effective, CAP_NET_RAW)) {
             problems.add("CAP_NET_ADMIN is missing: the transparent=yes services " + examples(transparent)
@@ -75,6 +92,9 @@ public final class CapabilityCheck {
 
     private static final String HOW = "run lbd as root, or give it the capability (AmbientCapabilities= in the"
             + " systemd unit, as the packaged lbd.service does)";
+
+    private static final String HOW_XDP = "run lbd as root, or give it the capability (a drop-in adding it to"
+            + " AmbientCapabilities= and CapabilityBoundingSet=, systemctl edit lbd), or set xdp=no";
 
     private static boolean has(long effective, int capability) {
         return (effective & (1L << capability)) != 0;

@@ -38,6 +38,22 @@ class CapabilityCheckTest {
     }
 
     @Test
+    void xdpNeedsBpfNetAdminAndIpcLockBesideNetRaw() throws Exception {
+        ClusterConfig config = load("xdp=yes\nvirtual=198.18.0.1:8443\n\treal=198.18.0.3:8443 gate\n\tchecktype=on\n");
+        long raw = 1L << CapabilityCheck.CAP_NET_RAW;
+        assertThat(CapabilityCheck.missing(config, false, raw, 1024)).hasSize(3)
+                .anySatisfy(p -> assertThat(p).startsWith("CAP_BPF is missing: xdp=yes loads an XDP program"))
+                .anySatisfy(p -> assertThat(p).startsWith("CAP_NET_ADMIN is missing: xdp=yes attaches"))
+                .anySatisfy(p -> assertThat(p).startsWith("CAP_IPC_LOCK is missing: xdp=yes pins 8 MiB"));
+        long all = ALL_THREE | (1L << CapabilityCheck.CAP_BPF) | (1L << CapabilityCheck.CAP_IPC_LOCK);
+        assertThat(CapabilityCheck.missing(config, false, all, 1024)).isEmpty();
+        long sysAdminForBpf = ALL_THREE | (1L << CapabilityCheck.CAP_SYS_ADMIN) | (1L << CapabilityCheck.CAP_IPC_LOCK);
+        assertThat(CapabilityCheck.missing(config, false, sysAdminForBpf, 1024)).as("before Linux 5.8").isEmpty();
+        ClusterConfig masqOnly = load("xdp=yes\nvirtual=198.18.0.1:8080\n\treal=198.18.0.2:8080 masq\n\tchecktype=on\n");
+        assertThat(CapabilityCheck.missing(masqOnly, false, NONE, 1024)).as("no direct routing, no XDP").isEmpty();
+    }
+
+    @Test
     void haNeedsNetAdminForTheVipsAndNetRawForGratuitousArp() throws Exception {
         ClusterConfig config = load("virtual=198.18.0.1:8080\n\treal=198.18.0.2:8080 masq\n\tchecktype=on\n");
         assertThat(CapabilityCheck.missing(config, true, NONE, 1024))

@@ -30,6 +30,8 @@ public final class PacketSocket implements AutoCloseable {
     private static final int PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
     private static final int EINVAL = 22;
     private static final int PACKET_STATISTICS = 6;
+    private static final int PACKET_FANOUT_CBPF = 6;
+    private static final int PACKET_FANOUT_DATA = 22;
 
     /** The most frames one {@link #flush} sends. */
     public static final int SEND_BATCH = 64;
@@ -115,7 +117,7 @@ public final class PacketSocket implements AutoCloseable {
 
     /**
      * As above; {@code byQueue}: the group gives each frame to member (receive queue mod members), as the AF_XDP
-     * sockets of the same workers get the queues' frames ({@code PACKET_FANOUT_QM}), instead of by flow hash.
+     * sockets of the same workers get the queues' frames ({@link QueueFanoutProgram}), instead of by flow hash.
      */
     public static PacketSocket open(String interfaceName, int interfaceIndex, BpfFilter filter, int fanoutGroup,
                                     boolean byQueue, boolean offloads, int ringBlocks, int ringBlockSize) {
@@ -143,7 +145,10 @@ public final class PacketSocket implements AutoCloseable {
             }
             s.bind(interfaceIndex);
             if (fanoutGroup >= 0) {
-                s.joinFanout(fanoutGroup, byQueue ? LinuxNative.PACKET_FANOUT_QM : LinuxNative.PACKET_FANOUT_HASH);
+                s.joinFanout(fanoutGroup, byQueue ? PACKET_FANOUT_CBPF : LinuxNative.PACKET_FANOUT_HASH);
+                if (byQueue) {
+                    s.setFanoutProgram();
+                }
             }
             return s;
         } catch (RuntimeException e) {
@@ -247,6 +252,14 @@ public final class PacketSocket implements AutoCloseable {
             }
         }
         setInt(LinuxNative.SOL_PACKET, LinuxNative.PACKET_FANOUT, hash, "PACKET_FANOUT");
+    }
+
+    /** The group's member for each frame: by receive queue ({@link QueueFanoutProgram}). */
+    private void setFanoutProgram() {
+        try (Arena tmp = Arena.ofConfined()) {
+            check(LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_PACKET, PACKET_FANOUT_DATA,
+                    QueueFanoutProgram.toSockFprog(tmp), 16), "set the fanout group's program (PACKET_FANOUT_DATA)");
+        }
     }
 
     private void setInt(int level, int name, int value, String what) {

@@ -50,6 +50,7 @@ public final class XdpReceive implements AutoCloseable {
     private final int[] links;
     private final XdpSocket[][] sockets; // [interface][worker], null where the interface has no such queue
     private Set<VirtualServiceKey> services = Set.of();
+    private boolean closed;
 
     private XdpReceive(List<DrInterface> interfaces, int workers, int services4, int services6) {
         this.interfaces = List.copyOf(interfaces);
@@ -111,6 +112,9 @@ public final class XdpReceive implements AutoCloseable {
      * @throws DrSystemException, {@link XdpSocket.QueueBusyException} when a queue 0 cannot be had; none stays open
      */
     public synchronized void openSockets() {
+        if (closed) {
+            throw new DrSystemException("the AF_XDP receive path is closed");
+        }
         if (socketsOpen()) {
             return;
         }
@@ -120,9 +124,7 @@ public final class XdpReceive implements AutoCloseable {
                 for (int w = 0; w < sockets[i].length; w++) {
                     try {
                         sockets[i][w] = openWaiting(iface, w);
-                    } catch (XdpSocket.QueueBusyException e) {
-                        throw e;
-                    } catch (DrSystemException e) {
+                    } catch (XdpSocket.NoSuchQueueException e) {
                         if (w == 0) {
                             throw e;
                         }
@@ -188,6 +190,9 @@ public final class XdpReceive implements AutoCloseable {
      * kernel, and so to the packet sockets. Attaching fails (EBUSY) while another program is on an interface.
      */
     public synchronized void attached(boolean attach) {
+        if (closed && attach) {
+            throw new DrSystemException("the AF_XDP receive path is closed");
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment errno = LinuxNative.newErrnoSegment(arena);
             for (int i = 0; i < links.length; i++) {
@@ -212,6 +217,9 @@ public final class XdpReceive implements AutoCloseable {
      * stay with the packet sockets); only the keys that changed are written.
      */
     public synchronized void follow(Collection<VirtualServiceKey> wanted) {
+        if (closed) {
+            return;
+        }
         Set<VirtualServiceKey> next = new HashSet<>();
         for (VirtualServiceKey k : wanted) {
             if (k.protocol() == Protocol.TCP || k.protocol() == Protocol.UDP) {
@@ -266,6 +274,9 @@ public final class XdpReceive implements AutoCloseable {
     /** Detaches the programs and closes every socket, program and map. */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
         attached(false);
         closeSockets();
         try (Arena arena = Arena.ofConfined()) {
@@ -279,6 +290,7 @@ public final class XdpReceive implements AutoCloseable {
             closeFd(errno, services4);
             closeFd(errno, services6);
         }
+        closed = true; // the descriptors' numbers may be another's from now on
     }
 
     private static void closeFd(MemorySegment errno, int fd) {

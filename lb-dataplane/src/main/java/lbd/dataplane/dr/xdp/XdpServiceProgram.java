@@ -22,7 +22,7 @@ import java.util.Map;
  * and neighbour discovery, and frames longer than an AF_XDP frame, as GRO makes) as before.
  *
  * <p>Keys: IPv4 8 bytes, the address as on the wire, the protocol, a zero byte, the port as on the wire; IPv6 20
- * bytes, the same with the 16-byte address ({@link XdpServiceMaps} writes them).
+ * bytes, the same with the 16-byte address ({@link XdpReceive#key} writes them).
  */
 final class XdpServiceProgram {
 
@@ -31,8 +31,8 @@ final class XdpServiceProgram {
     // Opcodes (include/uapi/linux/bpf.h, bpf_common.h).
     private static final int LDX_W = 0x61, LDX_H = 0x69, LDX_B = 0x71;
     private static final int STX_W = 0x63, STX_H = 0x6b, STX_B = 0x73, ST_H = 0x6a, ST_B = 0x72;
-    private static final int MOV64_X = 0xbf, MOV64_K = 0xb7, ADD64_K = 0x07, SUB64_X = 0x1f, AND32_K = 0x54;
-    private static final int JGT_X = 0x2d, JGT_K = 0x25, JNE_K = 0x55, JA = 0x05, CALL = 0x85, EXIT = 0x95;
+    private static final int MOV64_X = 0xbf, MOV64_K = 0xb7, ADD64_K = 0x07, AND32_K = 0x54;
+    private static final int JGT_X = 0x2d, JNE_K = 0x55, JA = 0x05, CALL = 0x85, EXIT = 0x95;
     private static final int JEQ32_K = 0x16, JNE32_K = 0x56;
     private static final int LD_IMM64 = 0x18, PSEUDO_MAP_FD = 1;
     private static final int HELPER_MAP_LOOKUP_ELEM = 1, HELPER_REDIRECT_MAP = 51;
@@ -56,9 +56,9 @@ final class XdpServiceProgram {
         p.op(MOV64_X, R6, R1, 0, 0);                  // r6 = ctx
         p.op(LDX_W, R7, R6, 0, 0);                    // r7 = ctx->data
         p.op(LDX_W, R8, R6, 4, 0);                    // r8 = ctx->data_end
-        p.op(MOV64_X, R1, R8, 0, 0);
-        p.op(SUB64_X, R1, R7, 0, 0);
-        p.jump(JGT_K, R1, 0, maxFrame, "pass");       // longer than a socket's frame (GRO): the packet socket's
+        p.op(MOV64_X, R1, R7, 0, 0);                  // longer than maxFrame (GRO, TSO): the packet sockets'
+        p.op(ADD64_K, R1, 0, 0, maxFrame);            // (data_end - data would need CAP_PERFMON: a comparison
+        p.jump(JGT_X, R8, R1, 0, "pass");             // of packet pointers needs nothing more than the load)
         p.bounds(14);
         // The destination MAC, loaded as the CPU's little-endian words of the wire's bytes.
         int low = (int) (Long.reverseBytes(mac << 16) & 0xffffffffL);  // bytes 0-3

@@ -39,6 +39,7 @@ public final class XdpSocket implements AutoCloseable {
     private static final short XDP_COPY = 1 << 1, XDP_USE_NEED_WAKEUP = 1 << 3;
     private static final int XDP_RING_NEED_WAKEUP = 1;
     private static final int EBUSY = 16;
+    private static final int EINVAL = 22;
     private static final int RX_DESC = 16; // struct xdp_desc: addr u64, len u32, options u32
     private static final VarHandle INT_AT = ValueLayout.JAVA_INT.varHandle();
 
@@ -228,7 +229,21 @@ public final class XdpSocket implements AutoCloseable {
         }
     }
 
+    /** The interface has no such queue: the workers past its queues have no AF_XDP socket on it. */
+    public static final class NoSuchQueueException extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        NoSuchQueueException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
     private void check(int rc, String what) {
+        if (rc < 0 && LinuxNative.errno(errno) == EINVAL && what.startsWith("bind")) {
+            throw new NoSuchQueueException("cannot " + what + " on the AF_XDP socket of " + interfaceName + ": "
+                    + LinuxNative.strerror(EINVAL) + " (no such queue)");
+        }
         if (rc < 0 && LinuxNative.errno(errno) == EBUSY) {
             throw new QueueBusyException("cannot " + what + " on the AF_XDP socket of " + interfaceName + ": "
                     + LinuxNative.strerror(EBUSY) + " (an AF_XDP socket of another process has the queue)");
