@@ -121,7 +121,8 @@ public final class ConfigLoader {
             }
         }
         DirectivesNeedingAnother.warnGlobal(layout.globals(),
-                services.stream().anyMatch(vs -> vs.reporting().emailAlert().isPresent()), problems);
+                services.stream().anyMatch(vs -> vs.reporting().emailAlert().isPresent()),
+                globals.xdp() && services.stream().noneMatch(vs -> vs.forwarding().directRouted()), problems);
         if (!problems.isEmpty()) {
             return new ConfigResult.Invalid(problems.sorted());
         }

@@ -58,8 +58,17 @@ final class DirectivesNeedingAnother {
         }
     }
 
-    /** {@code anyServiceSendsMail}: some virtual service has a recipient. */
-    static void warnGlobal(Block globals, boolean anyServiceSendsMail, Problems problems) {
+    /**
+     * {@code anyServiceSendsMail}: some virtual service has a recipient; {@code xdpWithoutDirectRouting}: xdp=yes,
+     * and no service's real servers are direct-routed (AF_XDP is the direct-routing path's).
+     */
+    static void warnGlobal(Block globals, boolean anyServiceSendsMail, boolean xdpWithoutDirectRouting,
+                           Problems problems) {
+        SourceLine xdp = globals.get(Directive.XDP);
+        if (xdp != null && xdpWithoutDirectRouting) {
+            problems.warn(xdp.number(), "xdp has no effect because no virtual service is direct-routed (gate or"
+                    + " ipip): AF_XDP is how direct routing receives; the NAT proxy does not use it");
+        }
         if (anyServiceSendsMail) {
             return;
         }

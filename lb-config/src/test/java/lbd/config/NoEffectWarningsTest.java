@@ -335,6 +335,26 @@ class NoEffectWarningsTest {
     }
 
     @Test
+    void xdpWithoutADirectRoutedServiceHasNoEffect() {
+        assertThat(Fixtures.warnings("""
+                xdp=yes
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 masq
+                """)).containsExactly("test.cf:1: warning: xdp has no effect because no virtual service is"
+                + " direct-routed (gate or ipip): AF_XDP is how direct routing receives; the NAT proxy does not use it");
+        assertThat(Fixtures.warnings("""
+                xdp=yes
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 gate
+                """)).isEmpty();
+        assertThat(Fixtures.warnings("""
+                xdp=no
+                virtual=10.0.0.1:80
+                \treal=10.0.0.2:80 masq
+                """)).isEmpty();
+    }
+
+    @Test
     void alertMailSettingsWithoutARecipientHaveNoEffect() {
         assertThat(Fixtures.warnings("""
                 emailalertfrom=lbd@example.com
