@@ -66,6 +66,10 @@ public final class DrDataPlane implements AutoCloseable {
     // also when a release could not attach it again). Set at start; read and written by any thread after.
     private volatile XdpReceive xdp;
     private volatile String xdpRefusal;
+    // Holds, releases and the close, one at a time: a close while a release hands out sockets would unmap them
+    // under a worker; a hold after the close does nothing.
+    private final Object lifecycle = new Object();
+    private boolean closed;
     // Owner thread: the VIPs in the packet filter; whether the sockets take every multicast frame (IPv6 ND).
     private Set<Integer> filtered;
     private Set<Inet6Address> filtered6;
@@ -217,6 +221,15 @@ public final class DrDataPlane implements AutoCloseable {
      * forwarding at once could schedule one SYN to two real servers. A {@link #close} does not need it.
      */
     public void hold(boolean hold) {
+        synchronized (lifecycle) {
+            holdWhileOpen(hold);
+        }
+    }
+
+    private void holdWhileOpen(boolean hold) {
+        if (closed) {
+            return;
+        }
         for (DrWorker w : workers) {
             w.hold(hold);
         }
@@ -481,6 +494,9 @@ public final class DrDataPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (lifecycle) { // not while a hold or release hands the workers their AF_XDP sockets
+            closed = true;
+        }
         workers.forEach(DrWorker::stop);
         for (Thread t : threads) {
             try {

@@ -10,10 +10,17 @@ import java.util.Objects;
  * @param name  e.g. {@code eth0}
  * @param index the kernel's interface index (for AF_PACKET bind)
  * @param mac   its MAC address (48 bits)
+ * @param receiveQueues how many receive queues it has (/sys/class/net/NAME/queues/rx-*), 0 when not known: the
+ *                      AF_XDP path opens a socket on each of the first ones, one per worker
  */
-public record DrInterface(String name, int index, long mac) {
+public record DrInterface(String name, int index, long mac, int receiveQueues) {
 
     public DrInterface {
         Objects.requireNonNull(name, "name");
+    }
+
+    /** One whose receive queues are not known. */
+    public DrInterface(String name, int index, long mac) {
+        this(name, index, mac, 0);
     }
 }

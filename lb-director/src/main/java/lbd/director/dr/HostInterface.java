@@ -97,6 +97,18 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
     }
 
     public DrInterface toDrInterface() {
-        return new DrInterface(name, index, mac);
+        return new DrInterface(name, index, mac, receiveQueues(SYS.resolve(name).resolve("queues")));
+    }
+
+    /**
+     * How many rx-N directories {@code queues} has: the interface's receive queues (a NIC may have more transmit
+     * queues, which an AF_XDP socket would also bind to and receive nothing on); 0 when it cannot be read.
+     */
+    static int receiveQueues(Path queues) {
+        try (Stream<Path> entries = Files.list(queues)) {
+            return (int) entries.filter(p -> p.getFileName().toString().startsWith("rx-")).count();
+        } catch (IOException e) {
+            return 0;
+        }
     }
 }

@@ -104,8 +104,9 @@ public final class XdpReceive implements AutoCloseable {
     }
 
     /**
-     * Opens a socket per worker on each interface, as many as the interface has receive queues (binding to a queue
-     * it does not have fails, and the workers after it get none there), each in its queue's XSKMAP slot; nothing
+     * Opens a socket per worker on each interface, as many as the interface has receive queues (where they are not
+     * known, binding to a queue it does not have fails, and the workers after it get none there), each in its
+     * queue's XSKMAP slot; nothing
      * when they are open. A queue that another socket still has (one closed a moment ago: the kernel lets go of it
      * a little later) is asked for again for up to {@link #BUSY_WAIT}.
      *
@@ -121,7 +122,9 @@ public final class XdpReceive implements AutoCloseable {
         try {
             for (int i = 0; i < interfaces.size(); i++) {
                 DrInterface iface = interfaces.get(i);
-                for (int w = 0; w < sockets[i].length; w++) {
+                int queues = iface.receiveQueues() > 0 ? Math.min(iface.receiveQueues(), sockets[i].length)
+                        : sockets[i].length; // not known: until a bind says there is no such queue
+                for (int w = 0; w < queues; w++) {
                     try {
                         sockets[i][w] = openWaiting(iface, w);
                     } catch (XdpSocket.NoSuchQueueException e) {
