@@ -23,7 +23,6 @@ import lbd.sys.LinuxNative;
 import lbd.dataplane.dr.sys.PacketSocket;
 import lbd.dataplane.dr.sys.PacketSocketPoll;
 import lbd.dataplane.dr.xdp.XdpSocket;
-import java.lang.foreign.ValueLayout;
 import lbd.dataplane.persist.Persistence;
 import lbd.dataplane.persist.PersistenceTemplates;
 import lbd.dataplane.table.ConnectionTimeouts;
@@ -268,22 +267,20 @@ final class DrWorker implements Runnable {
                     long at;
                     while (xdp != null && handled < BATCH && (at = xdp.next()) >= 0) {
                         length = xdp.lastLength();
-                        if ((at & (XdpSocket.FRAME_SIZE - 1)) == XdpSocket.DATA_OFFSET) { // handled where it lies
-                            MemorySegment frame = xdpFrames[s][(int) (at / XdpSocket.FRAME_SIZE)];
-                            Checksum.completeOffloaded(frame, length); // a sender on this host left it
-                            for (int i = 1; i <= header; i++) { // a virtio-net header that asks for nothing
-                                xdp.umem().set(ValueLayout.JAVA_BYTE, at - i, (byte) 0);
-                            }
-                            handleAt(xdp.umem(), at - header, frame, zeroHeader, length, now);
+                        MemorySegment memory = xdp.umem(); // handled where it lies
+                        long base = at - header;
+                        MemorySegment frame;
+                        if ((at & (XdpSocket.FRAME_SIZE - 1)) == XdpSocket.DATA_OFFSET) {
+                            frame = xdpFrames[s][(int) (at / XdpSocket.FRAME_SIZE)];
                         } else { // not where copy mode puts a frame: copied into the batch's slot
-                            MemorySegment.copy(xdp.umem(), at, frames[handled], 0, length);
-                            for (int i = 0; i < header; i++) {
-                                slots[handled].set(ValueLayout.JAVA_BYTE, i, (byte) 0);
-                            }
-                            Checksum.completeOffloaded(frames[handled], length);
-                            handleAt(slotMemory, (long) SLOT * handled + HEADROOM, frames[handled], zeroHeader, length,
-                                    now);
+                            frame = frames[handled];
+                            MemorySegment.copy(memory, at, frame, 0, length);
+                            memory = slotMemory;
+                            base = (long) SLOT * handled + HEADROOM;
                         }
+                        Checksum.completeOffloaded(frame, length); // a sender on this host left it
+                        socket.clearHeader(memory, base); // no offload state to hand on
+                        handleAt(memory, base, frame, zeroHeader, length, now);
                         handled++;
                     }
                     while (handled < BATCH && (length = sockets[s].receive(slots[handled])) > 0) {

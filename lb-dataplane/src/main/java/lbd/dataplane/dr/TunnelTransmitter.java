@@ -97,7 +97,7 @@ final class TunnelTransmitter {
             overhead = Ipv4Tunnel.HEADER;
         }
         sendOffset = innerAt - overhead - FrameParser.ETH_HEADER - socket.headerLength();
-        clearVirtioHeader(memory, sendOffset);
+        socket.clearHeader(memory, sendOffset);
     }
 
     /** Where the frame {@link #inPlace} encapsulated starts in the slots (its virtio-net header first). */
@@ -160,17 +160,11 @@ final class TunnelTransmitter {
                 length = Ipv4Tunnel.writeOuter(segmentArea, inner, out.nextHopMac(), sourceMac, out.tunnelSource(),
                         out.tunnelDestination(), outerId++);
             }
-            clearVirtioHeader(segmentArea, at);
+            socket.clearHeader(segmentArea, at);
             stats.add(DrStats.SEND_FAILED, socket.queue(segmentArea.address() + at, length, interfaceIndex));
             segmentAreaUsed += (stride + 7) & ~7;
             sent += chunk;
         }
     }
 
-    /** A virtio-net header asking for nothing (the frame is complete) at {@code at}, when the socket uses one. */
-    private void clearVirtioHeader(MemorySegment s, long at) {
-        for (int i = 0; i < socket.headerLength(); i++) {
-            s.set(ValueLayout.JAVA_BYTE, at + i, (byte) 0);
-        }
-    }
 }

@@ -36,6 +36,16 @@ public final class Checksum {
         return (int) (~sum & 0xffff);
     }
 
+    /** The unfolded sum of the IPv4 pseudo-header (addresses, zero, protocol, length) of the packet at {@code l3}. */
+    private static long pseudoHeader4(MemorySegment s, long l3, int protocol, int length) {
+        return add(s, l3 + 12, 8, 0) + protocol + length;
+    }
+
+    /** The same for IPv6 (RFC 8200: addresses, upper-layer length, next header). */
+    private static long pseudoHeader6(MemorySegment s, long l3, int nextHeader, int length) {
+        return add(s, l3 + 8, 32, 0) + length + nextHeader;
+    }
+
     /** Writes an IPv4 header's checksum (its checksum field is zeroed first). */
     public static void ipv4Header(MemorySegment s, long l3) {
         int ihl = (Net.u8(s, l3) & 0x0f) * 4;
@@ -50,9 +60,7 @@ public final class Checksum {
      */
     public static void tcpOverIpv4(MemorySegment s, long l3, long l4, int tcpLength) {
         Net.putU16(s, l4 + 16, 0);
-        long sum = add(s, l3 + 12, 8, 0); // source and destination addresses
-        sum += 6 + tcpLength;             // zero, protocol, TCP length
-        Net.putU16(s, l4 + 16, fold(add(s, l4, tcpLength, sum)));
+        Net.putU16(s, l4 + 16, fold(add(s, l4, tcpLength, pseudoHeader4(s, l3, 6, tcpLength))));
     }
 
     /**
@@ -61,9 +69,7 @@ public final class Checksum {
      */
     public static void udpOverIpv4(MemorySegment s, long l3, long l4, int udpLength) {
         Net.putU16(s, l4 + 6, 0);
-        long sum = add(s, l3 + 12, 8, 0);
-        sum += 17 + udpLength;
-        int c = fold(add(s, l4, udpLength, sum));
+        int c = fold(add(s, l4, udpLength, pseudoHeader4(s, l3, 17, udpLength)));
         Net.putU16(s, l4 + 6, c == 0 ? 0xffff : c);
     }
 
@@ -80,9 +86,7 @@ public final class Checksum {
      * whose checksum field must be zero.
      */
     public static int overIpv6(MemorySegment s, long l3, long at, int length, int nextHeader) {
-        long sum = add(s, l3 + 8, 32, 0); // source and destination addresses
-        sum += length + nextHeader;
-        return fold(add(s, at, length, sum));
+        return fold(add(s, at, length, pseudoHeader6(s, l3, nextHeader, length)));
     }
 
     /** Writes the TCP checksum of the IPv6 segment whose header is at {@code l3}, TCP at {@code l4}. */
@@ -109,12 +113,12 @@ public final class Checksum {
             l4 = 34;
             protocol = Net.u8(f, 23);
             l4Length = Net.u16(f, 16) - 20;
-            sum = add(f, 26, 8, 0);
+            sum = pseudoHeader4(f, 14, protocol, l4Length);
         } else if (type == 0x86dd && length >= 54) {
             l4 = 54;
             protocol = Net.u8(f, 20);
             l4Length = Net.u16(f, 18);
-            sum = add(f, 22, 32, 0);
+            sum = pseudoHeader6(f, 14, protocol, l4Length);
         } else {
             return;
         }
@@ -122,7 +126,7 @@ public final class Checksum {
         if (field < 0 || l4 + l4Length > length || field + 2 > l4 + l4Length) {
             return;
         }
-        int pseudo = ~fold(sum + protocol + l4Length) & 0xffff;
+        int pseudo = ~fold(sum) & 0xffff;
         int found = Net.u16(f, field);
         if (found != pseudo || (protocol == 17 && found == 0)) {
             return;

@@ -162,6 +162,16 @@ public final class PacketSocket implements AutoCloseable {
         return header;
     }
 
+    /**
+     * Writes, at {@code at} in {@code s}, a virtio-net header asking for nothing (the frame behind it is complete),
+     * when this socket carries one: what {@link #queue} then sends.
+     */
+    public void clearHeader(MemorySegment s, long at) {
+        for (int i = 0; i < header; i++) {
+            s.set(ValueLayout.JAVA_BYTE, at + i, (byte) 0);
+        }
+    }
+
     /** True when frames come from the memory-mapped ring rather than recvmsg. */
     public boolean hasRing() {
         return ring != null;
