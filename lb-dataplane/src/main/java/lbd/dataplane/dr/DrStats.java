@@ -62,7 +62,12 @@ public final class DrStats {
      * receive or fill ring): the worker fell behind. Read from the sockets once a second; never counted as received.
      */
     public static final int RECEIVE_RING_FULL = FORWARDED + 24;
-    public static final int COUNT = FORWARDED + 25;
+    /**
+     * Not a drop: frames forwarded (counted in {@link #FORWARDED} too) that left through an AF_XDP socket rather than
+     * the packet socket ({@code xdp=yes}).
+     */
+    public static final int SENT_THROUGH_AF_XDP = FORWARDED + 25;
+    public static final int COUNT = FORWARDED + 26;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -90,6 +95,8 @@ public final class DrStats {
         FRAME,
         /** Sent on to a real server. */
         FORWARDED,
+        /** Of those, sent through AF_XDP. */
+        SENT_THROUGH_AF_XDP,
         /** Handed to this host's stack for a local real server. */
         DELIVERED_LOCALLY,
         /** Dropped, for the reason {@link #reason} names. */
@@ -112,6 +119,7 @@ public final class DrStats {
             case FrameParser.TCP, FrameParser.UDP, FrameParser.ARP, FrameParser.NEIGHBOUR_SOLICITATION -> Kind.FRAME;
             case RECEIVED -> Kind.RECEIVED;
             case FORWARDED -> Kind.FORWARDED;
+            case SENT_THROUGH_AF_XDP -> Kind.SENT_THROUGH_AF_XDP;
             case DELIVERED_LOCALLY -> Kind.DELIVERED_LOCALLY;
             case ARP_REPLIES_SENT, NEIGHBOUR_ADVERTISEMENTS_SENT, FRAGMENTATION_NEEDED_SENT -> Kind.REPLY_SENT;
             case HALF_OPEN_EVICTED -> Kind.EVICTED;
@@ -166,6 +174,7 @@ public final class DrStats {
             case HELD -> "dropped-held";
             case UDP_COALESCED_NOT_TUNNELLED -> "dropped-ipip-udp-coalesced";
             case RECEIVE_RING_FULL -> "dropped-receive-ring-full";
+            case SENT_THROUGH_AF_XDP -> "sent-through-af-xdp";
             default -> "unknown";
         };
     }

@@ -83,6 +83,7 @@ final class DrWorker implements Runnable {
     private final LocalDelivery local;
     private MemorySegment errno;
     private MemorySegment receivedHeader; // the virtio-net header of the frame being handled, null without one
+    private boolean receivedThroughXdp;   // the frame being handled came through an AF_XDP socket
     private ConnectionTimeouts timeouts = ConnectionTimeouts.DEFAULTS; // what the flow table applies
     private MemorySegment replySlot;
     private MemorySegment replyFrame;
@@ -143,7 +144,8 @@ final class DrWorker implements Runnable {
     /**
      * @param sockets this worker's socket on each ingress interface, {@code ownMacs} their interfaces' MACs
      * @param xdpSockets its AF_XDP socket on each (null entries where it has none): frames from either are handled
-     *                   alike, and sent through the packet socket
+     *                   alike; a frame that came through one leaves through the AF_XDP socket on its egress
+     *                   interface where this worker has one that sends, else through the packet socket
      * @param local     the way to this host's own stack, shared by the workers (for local gate destinations)
      * @param inherited connections scheduled elsewhere, shared by the workers
      */
@@ -265,6 +267,7 @@ final class DrWorker implements Runnable {
                     int length;
                     XdpSocket xdp = xdpSockets[s]; // the services' frames, when the XDP program takes them
                     long at;
+                    receivedThroughXdp = true;
                     while (xdp != null && handled < BATCH && (at = xdp.next()) >= 0) {
                         length = xdp.lastLength();
                         MemorySegment memory = xdp.umem(); // handled where it lies
@@ -283,6 +286,7 @@ final class DrWorker implements Runnable {
                         handleAt(memory, base, frame, zeroHeader, length, now);
                         handled++;
                     }
+                    receivedThroughXdp = false;
                     while (handled < BATCH && (length = sockets[s].receive(slots[handled])) > 0) {
                         handleAt(slotMemory, (long) SLOT * handled + HEADROOM, frames[handled], headers[handled],
                                 length, now);
@@ -314,7 +318,9 @@ final class DrWorker implements Runnable {
                     swap.done.complete(null);
                 }
                 if (handled == 0) {
-                    poll.await(IDLE_POLL_MILLIS);
+                    // Frames the kernel has not taken yet (its send buffer full, the interface down) are offered
+                    // again after a short sleep rather than the idle one.
+                    poll.await(transmitPending() ? 1 : IDLE_POLL_MILLIS);
                 }
             }
         } finally {
@@ -356,8 +362,35 @@ final class DrWorker implements Runnable {
         handledMemory = memory;
         handledBase = base;
         if (handle(frame, length, now)) {
-            stats.add(DrStats.SEND_FAILED, socket.queue(memory.address() + sendOffset, sendLength, sendInterface));
+            // A frame through AF_XDP has its checksums complete and no offload state: the egress interface's AF_XDP
+            // socket can send it as it is, without the packet socket's per-frame address and header handling.
+            XdpSocket out = receivedThroughXdp ? xdpSocketOn(sendInterface) : null;
+            if (out != null && out.transmit(memory, sendOffset + socket.headerLength(), sendLength)) {
+                stats.increment(DrStats.SENT_THROUGH_AF_XDP);
+            } else {
+                stats.add(DrStats.SEND_FAILED, socket.queue(memory.address() + sendOffset, sendLength, sendInterface));
+            }
         }
+    }
+
+    /** This worker's AF_XDP socket on the interface of index {@code interfaceIndex}; null without one. */
+    private XdpSocket xdpSocketOn(int interfaceIndex) {
+        for (int s = 0; s < ownIndexes.length; s++) {
+            if (ownIndexes[s] == interfaceIndex) {
+                return xdpSockets[s];
+            }
+        }
+        return null;
+    }
+
+    /** Whether an AF_XDP socket has frames queued that the kernel has not taken yet. */
+    private boolean transmitPending() {
+        for (XdpSocket x : xdpSockets) {
+            if (x != null && x.transmitPending()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Once a second: what the kernel dropped because this worker's receive rings were full. */
@@ -366,20 +399,24 @@ final class DrWorker implements Runnable {
         for (PacketSocket s : sockets) {
             dropped += s.dropsSinceLastRead();
         }
+        long refused = 0;
         for (XdpSocket x : xdpSockets) {
             if (x != null) {
                 dropped += x.dropsSinceLastRead();
+                refused += x.refusedAtLastRead();
             }
         }
         stats.add(DrStats.RECEIVE_RING_FULL, dropped);
+        stats.add(DrStats.SEND_FAILED, refused);
     }
 
     /** Sends every queued frame; the segment area is free again. */
     private void flush() {
         stats.add(DrStats.SEND_FAILED, socket.flush());
         tunnels.flushed();
-        for (XdpSocket x : xdpSockets) { // sent: their frames go back to the kernel
+        for (XdpSocket x : xdpSockets) { // sent (or copied to be sent): their frames go back to the kernel
             if (x != null) {
+                x.transmitQueued();
                 x.release();
             }
         }

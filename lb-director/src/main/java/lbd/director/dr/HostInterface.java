@@ -97,7 +97,8 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
     }
 
     public DrInterface toDrInterface() {
-        return new DrInterface(name, index, mac, receiveQueues(SYS.resolve(name).resolve("queues")));
+        Path queues = SYS.resolve(name).resolve("queues");
+        return new DrInterface(name, index, mac, receiveQueues(queues), transmitQueues(queues));
     }
 
     /**
@@ -105,8 +106,17 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
      * queues, which an AF_XDP socket would also bind to and receive nothing on); 0 when it cannot be read.
      */
     static int receiveQueues(Path queues) {
+        return count(queues, "rx-");
+    }
+
+    /** How many tx-N directories {@code queues} has: the interface's transmit queues; 0 when it cannot be read. */
+    static int transmitQueues(Path queues) {
+        return count(queues, "tx-");
+    }
+
+    private static int count(Path queues, String prefix) {
         try (Stream<Path> entries = Files.list(queues)) {
-            return (int) entries.filter(p -> p.getFileName().toString().startsWith("rx-")).count();
+            return (int) entries.filter(p -> p.getFileName().toString().startsWith(prefix)).count();
         } catch (IOException e) {
             return 0;
         }

@@ -12,6 +12,7 @@ import lbd.dataplane.dr.DrStats;
  *
  * @param received         frames read
  * @param forwarded        frames sent on to a real server
+ * @param sentThroughAfXdp of those, the frames that left through an AF_XDP socket ({@code xdp=yes})
  * @param deliveredLocally frames handed to this host's stack
  * @param halfOpenEvicted  half-open flows evicted from a full flow table
  * @param udpEvicted       UDP flows of few datagrams evicted from a full flow table
@@ -21,13 +22,14 @@ import lbd.dataplane.dr.DrStats;
  * @param carriedOn        connections carried on without their SYN seen here, by how (handed-over,
  *                         scheduled-mid-flow)
  */
-public record DrTotals(long received, long forwarded, long deliveredLocally, long halfOpenEvicted, long udpEvicted,
+public record DrTotals(long received, long forwarded, long sentThroughAfXdp, long deliveredLocally, long halfOpenEvicted, long udpEvicted,
                        SortedMap<String, Long> parsed, SortedMap<String, Long> dropped,
                        SortedMap<String, Long> replies, SortedMap<String, Long> carriedOn) {
 
     public static DrTotals of(Map<String, Long> counters) {
         long received = 0;
         long forwarded = 0;
+        long afXdp = 0;
         long local = 0;
         long evicted = 0;
         long udpEvicted = 0;
@@ -40,6 +42,7 @@ public record DrTotals(long received, long forwarded, long deliveredLocally, lon
             switch (DrStats.kind(c)) {
                 case RECEIVED -> received += n;
                 case FORWARDED -> forwarded += n;
+                case SENT_THROUGH_AF_XDP -> afXdp += n;
                 case DELIVERED_LOCALLY -> local += n;
                 case EVICTED -> evicted += n;
                 case UDP_EVICTED -> udpEvicted += n;
@@ -49,7 +52,7 @@ public record DrTotals(long received, long forwarded, long deliveredLocally, lon
                 case CARRIED_ON -> carriedOn.merge(DrStats.reason(c), n, Long::sum);
             }
         }
-        return new DrTotals(received, forwarded, local, evicted, udpEvicted, Collections.unmodifiableSortedMap(parsed),
+        return new DrTotals(received, forwarded, afXdp, local, evicted, udpEvicted, Collections.unmodifiableSortedMap(parsed),
                 Collections.unmodifiableSortedMap(dropped), Collections.unmodifiableSortedMap(replies),
                 Collections.unmodifiableSortedMap(carriedOn));
     }

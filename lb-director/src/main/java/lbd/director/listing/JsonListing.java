@@ -209,7 +209,8 @@ public final class JsonListing {
     }
 
     /**
-     * {@code directRouting}: frames {@code received}, {@code forwarded}, {@code deliveredLocally}, {@code dropped}
+     * {@code directRouting}: frames {@code received}, {@code forwarded} (of which {@code sentThroughAfXdp}),
+     * {@code deliveredLocally}, {@code dropped}
      * by reason and their total {@code droppedTotal}, {@code replies} by kind, {@code halfOpenEvicted},
      * {@code udpEvicted}, the flow tables' {@code flows} and {@code flowCapacity} summed, and {@code unresolved}: the gate real servers held down
      * for want of a MAC address. The same classification as the metrics (DrStats.kind).
@@ -219,6 +220,7 @@ public final class JsonListing {
         g.writeObjectFieldStart("directRouting");
         g.writeNumberField("received", totals.received());
         g.writeNumberField("forwarded", totals.forwarded());
+        g.writeNumberField("sentThroughAfXdp", totals.sentThroughAfXdp());
         g.writeNumberField("deliveredLocally", totals.deliveredLocally());
         g.writeObjectFieldStart("dropped");
         for (Map.Entry<String, Long> e : totals.dropped().entrySet()) {

@@ -200,6 +200,9 @@ final class LbdCollector implements MultiCollector {
                     totals.received()));
             out.metricSnapshot(singleCounter("lbd_dr_frames_forwarded", "Frames sent on to a real server",
                     totals.forwarded()));
+            out.metricSnapshot(singleCounter("lbd_dr_frames_sent_through_af_xdp",
+                    "Of the frames sent on to a real server, those that left through an AF_XDP socket (xdp=yes)",
+                    totals.sentThroughAfXdp()));
             out.metricSnapshot(singleCounter("lbd_dr_frames_delivered_locally",
                     "Frames handed to this host's stack for a real server on the director", totals.deliveredLocally()));
             out.metricSnapshot(labelled("lbd_dr_frames_parsed", "Frames the direct-routing workers handle further, by"

@@ -71,6 +71,10 @@ class DrXdpNamespaceTest {
             Matcher counted = ELEMENT.matcher(lab.in("dir", "nft", "list", "table", "netdev", table).output());
             assertThat(counted.find()).as("the service's element in nft table netdev %s", table).isTrue();
             assertThat(counted.group(1)).as("frames of the service that went past XDP").isEqualTo("0");
+            // ... and they left through the worker's AF_XDP socket on eth0, not the packet socket: five connections
+            // of at least five frames each way to the server (SYN, ACK, request, FIN, ACK).
+            assertThat(counter(lab.listing("--json"), "sentThroughAfXdp")).as("frames sent through AF_XDP")
+                    .isGreaterThanOrEqualTo(25).isLessThanOrEqualTo(counter(lab.listing("--json"), "forwarded"));
 
             assertThat(lab.in("cli", "python3", uploader.toString()).assertOk("uploads").output().strip().split("\n"))
                     .containsOnly("RS got " + UPLOAD).hasSize(4);
@@ -87,6 +91,13 @@ class DrXdpNamespaceTest {
             }
             lab.close();
         }
+    }
+
+    /** A number in lbadm's JSON listing: {@code "name":N}. */
+    static long counter(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":(\\d+)").matcher(json);
+        assertThat(m.find()).as("%s in %s", name, json).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     /** The kernel-copy drop's table, as lbd logs it: "(nft list table netdev lbd_dr_PID; ...". */

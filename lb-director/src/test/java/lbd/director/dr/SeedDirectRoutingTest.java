@@ -116,12 +116,14 @@ class SeedDirectRoutingTest {
             // The DR counters reach lbadm (-L --json) and the metrics, with the flow tables and the ARP state.
             String json = lab.listing("--json");
             assertThat(json).contains("\"directRouting\":{").containsPattern("\"forwarded\":[1-9]")
+                    .as("without xdp=yes nothing leaves through AF_XDP").contains("\"sentThroughAfXdp\":0,")
                     .contains("\"unresolved\":[{\"service\":{\"protocol\":\"tcp\",\"address\":\"" + VIP
                             + "\",\"port\":80},\"address\":\"" + ghost + "\",\"port\":80}]");
             String metrics = lab.in("dir", "curl", "-s", "--max-time", "5", "http://127.0.0.1:9108/metrics")
                     .assertOk("scrape").output();
             String labels = "{protocol=\"tcp\",server=\"%s:80\",service=\"" + VIP + ":80\"}";
             assertThat(metrics).containsPattern("lbd_dr_frames_forwarded_total [1-9]")
+                    .contains("lbd_dr_frames_sent_through_af_xdp_total 0")
                     .containsPattern("lbd_dr_frames_received_total [1-9]")
                     .containsPattern("lbd_dr_replies_sent_total\\{kind=\"arp\"} [1-9]")
                     .contains("lbd_dr_frames_dropped_total{reason=\"no-service\"}")

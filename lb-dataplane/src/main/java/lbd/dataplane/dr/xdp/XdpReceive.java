@@ -152,7 +152,7 @@ public final class XdpReceive implements AutoCloseable {
         long deadline = System.nanoTime() + BUSY_WAIT.toNanos();
         while (true) {
             try {
-                return XdpSocket.open(iface.name(), iface.index(), queue);
+                return XdpSocket.open(iface.name(), iface.index(), queue, queue < iface.transmitQueues());
             } catch (XdpSocket.QueueBusyException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;

@@ -8,14 +8,17 @@ import lbd.dataplane.dr.sys.DrSystemException;
 import lbd.sys.LinuxNative;
 
 /**
- * An AF_XDP socket that receives on one queue of one interface, in copy mode (any driver, veth included): the
- * frames its XDP program redirects to it arrive in its own memory (the UMEM), {@link #FRAMES} frames of
+ * An AF_XDP socket on one queue of one interface, in copy mode (any driver, veth included). It receives: the
+ * frames its XDP program redirects to it arrive in its own memory (the UMEM), {@link #RING} frames of
  * {@link #FRAME_SIZE} bytes, announced on the receive ring; the frames it gives back to the kernel wait on the fill
- * ring. Rings are single-producer single-consumer, shared with the kernel through mmap: a busy worker makes no
- * system call per frame, and none per batch unless the kernel asks to be woken ({@code XDP_USE_NEED_WAKEUP}).
+ * ring. And it sends on the same queue: a frame is copied into one of {@link #TX_FRAMES} more frames of the UMEM and
+ * announced on the transmit ring; the kernel hands the frame back on the completion ring once the frame is out.
+ * Rings are single-producer single-consumer, shared with the kernel through mmap: a busy worker makes no system call
+ * per frame; per batch, one to send (copy mode sends on sendto(2)) and none to receive unless the kernel asks to be
+ * woken ({@code XDP_USE_NEED_WAKEUP}).
  *
- * <p>A worker handles each frame where it lies ({@link #next}), sends it, and then {@link #release releases} the
- * batch's frames to the fill ring. Used by one thread at a time.
+ * <p>A worker handles each frame where it lies ({@link #next}), sends it (through {@link #transmit} here or another
+ * socket), and then {@link #release releases} the batch's frames to the fill ring. Used by one thread at a time.
  */
 public final class XdpSocket implements AutoCloseable {
 
@@ -28,14 +31,17 @@ public final class XdpSocket implements AutoCloseable {
      * with no headroom of its own).
      */
     public static final int DATA_OFFSET = 256;
-    static final int RING = 2048;        // descriptors per ring
-    static final int FRAMES = RING;      // every frame is on the fill ring or the receive ring: 8 MiB of UMEM
+    static final int RING = 2048;        // descriptors per receive and fill ring; as many frames to receive into
+    /** Frames to send from, after the receiving ones: 10 MiB of UMEM in all. */
+    static final int TX_FRAMES = 512;    // also the transmit and completion rings' size: neither can overflow
     private static final int AF_XDP = 44;
     private static final int SOL_XDP = 283;
     private static final int XDP_STATISTICS = 7;
-    private static final int XDP_MMAP_OFFSETS = 1, XDP_RX_RING = 2, XDP_UMEM_REG = 4, XDP_UMEM_FILL_RING = 5,
-            XDP_UMEM_COMPLETION_RING = 6;
-    private static final long PGOFF_RX_RING = 0, PGOFF_FILL_RING = 0x100000000L, PGOFF_COMPLETION_RING = 0x180000000L;
+    private static final int XDP_MMAP_OFFSETS = 1, XDP_RX_RING = 2, XDP_TX_RING = 3, XDP_UMEM_REG = 4,
+            XDP_UMEM_FILL_RING = 5, XDP_UMEM_COMPLETION_RING = 6;
+    private static final long PGOFF_RX_RING = 0, PGOFF_TX_RING = 0x80000000L, PGOFF_FILL_RING = 0x100000000L,
+            PGOFF_COMPLETION_RING = 0x180000000L;
+    private static final int EAGAIN = 11;
     private static final short XDP_COPY = 1 << 1, XDP_USE_NEED_WAKEUP = 1 << 3;
     private static final int XDP_RING_NEED_WAKEUP = 1;
     private static final int EBUSY = 16;
@@ -47,11 +53,19 @@ public final class XdpSocket implements AutoCloseable {
     private final MemorySegment errno = LinuxNative.newErrnoSegment(arena);
     private final String interfaceName;
     private final int fd;
+    private final boolean sends;
     private MemorySegment umem;
-    private MemorySegment rxMap, fillMap, completionMap;
+    private MemorySegment rxMap, fillMap, txMap, completionMap;
     // Ring layouts (struct xdp_mmap_offsets): producer, consumer, descriptors, flags, per ring.
     private long rxProducer, rxConsumer, rxDesc;
     private long fillProducer, fillDesc, fillFlags;
+    private long txProducer, txConsumer, txDesc;
+    private long completionProducer, completionConsumer, completionDesc;
+    private final long[] freeTx = new long[TX_FRAMES]; // UMEM offsets of the sending frames not in the kernel's hands
+    private int freeCount;
+    private int txHead;          // our producer index on the transmit ring
+    private int txPublished;     // ... as the kernel last saw it
+    private int completionHead;  // our consumer index on the completion ring
     private int rxHead;    // our consumer index on the receive ring
     private int produced;  // the kernel's producer index on it, as last read
     private int fillHead;  // our producer index on the fill ring
@@ -61,14 +75,23 @@ public final class XdpSocket implements AutoCloseable {
     private final MemorySegment statsValue = arena.allocate(48, 8);
     private final MemorySegment statsLength = arena.allocate(4, 4);
     private long dropsRead; // rx_dropped + rx_ring_full at the last read
+    private long refusedRead; // tx_invalid_descs at the last read
+    private long refusedSinceRead;
 
-    private XdpSocket(String interfaceName, int fd) {
+    private XdpSocket(String interfaceName, int fd, boolean sends) {
         this.interfaceName = interfaceName;
         this.fd = fd;
+        this.sends = sends;
     }
 
-    /** Opens a socket on queue {@code queue} of the interface, every frame of its UMEM on the fill ring. */
-    public static XdpSocket open(String interfaceName, int interfaceIndex, int queue) {
+    /**
+     * Opens a socket on queue {@code queue} of the interface, every receiving frame of its UMEM on the fill ring.
+     *
+     * @param sends whether the interface has a transmit queue {@code queue}: the kernel sends an AF_XDP socket's
+     *              frames on the queue of its number, and refuses to where there is none ({@link #transmit} then
+     *              takes nothing)
+     */
+    public static XdpSocket open(String interfaceName, int interfaceIndex, int queue, boolean sends) {
         XdpSocket s;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment errno = LinuxNative.newErrnoSegment(tmp);
@@ -78,7 +101,7 @@ public final class XdpSocket implements AutoCloseable {
                         + LinuxNative.strerror(LinuxNative.errno(errno))
                         + " (a kernel with CONFIG_XDP_SOCKETS, and CAP_NET_RAW)");
             }
-            s = new XdpSocket(interfaceName, fd);
+            s = new XdpSocket(interfaceName, fd, sends);
         }
         try {
             s.setUp(interfaceIndex, queue);
@@ -91,7 +114,7 @@ public final class XdpSocket implements AutoCloseable {
 
     @SuppressWarnings("restricted") // sizing the kernel's mappings, whose lengths we chose
     private void setUp(int interfaceIndex, int queue) {
-        umem = arena.allocate((long) FRAMES * FRAME_SIZE, FRAME_SIZE);
+        umem = arena.allocate((long) (RING + TX_FRAMES) * FRAME_SIZE, FRAME_SIZE);
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment reg = tmp.allocate(32, 8); // struct xdp_umem_reg: addr, len, chunk_size, headroom, flags
             reg.set(ValueLayout.JAVA_LONG, 0, umem.address());
@@ -101,10 +124,11 @@ public final class XdpSocket implements AutoCloseable {
             MemorySegment n = tmp.allocate(ValueLayout.JAVA_INT);
             n.set(ValueLayout.JAVA_INT, 0, RING);
             check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_UMEM_FILL_RING, n, 4), "size the fill ring");
-            // Unused (nothing is sent on this socket), but a UMEM is not bound without one.
+            check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_RX_RING, n, 4), "size the receive ring");
+            n.set(ValueLayout.JAVA_INT, 0, TX_FRAMES);
             check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, n, 4),
                     "size the completion ring");
-            check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_RX_RING, n, 4), "size the receive ring");
+            check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_TX_RING, n, 4), "size the transmit ring");
             // struct xdp_mmap_offsets: rx, tx, fr, cr; each struct xdp_ring_offset: producer, consumer, desc, flags
             MemorySegment off = tmp.allocate(128, 8);
             MemorySegment len = tmp.allocate(ValueLayout.JAVA_INT);
@@ -118,11 +142,21 @@ public final class XdpSocket implements AutoCloseable {
             fillFlags = off.get(ValueLayout.JAVA_LONG, 64 + 24);
             rxMap = map(rxDesc + (long) RING * RX_DESC, PGOFF_RX_RING, "receive");
             fillMap = map(fillDesc + RING * 8L, PGOFF_FILL_RING, "fill");
-            long completionDesc = off.get(ValueLayout.JAVA_LONG, 96 + 16);
-            completionMap = map(completionDesc + RING * 8L, PGOFF_COMPLETION_RING, "completion");
+            txProducer = off.get(ValueLayout.JAVA_LONG, 32);
+            txConsumer = off.get(ValueLayout.JAVA_LONG, 32 + 8);
+            txDesc = off.get(ValueLayout.JAVA_LONG, 32 + 16);
+            txMap = map(txDesc + (long) TX_FRAMES * RX_DESC, PGOFF_TX_RING, "transmit");
+            completionProducer = off.get(ValueLayout.JAVA_LONG, 96);
+            completionConsumer = off.get(ValueLayout.JAVA_LONG, 96 + 8);
+            completionDesc = off.get(ValueLayout.JAVA_LONG, 96 + 16);
+            completionMap = map(completionDesc + TX_FRAMES * 8L, PGOFF_COMPLETION_RING, "completion");
             for (int i = 0; i < RING; i++) {
                 fillMap.set(ValueLayout.JAVA_LONG, fillDesc + 8L * i, (long) i * FRAME_SIZE);
             }
+            for (int i = 0; i < TX_FRAMES; i++) {
+                freeTx[i] = (long) (RING + i) * FRAME_SIZE;
+            }
+            freeCount = TX_FRAMES;
             fillHead = RING;
             INT_AT.setRelease(fillMap, fillProducer, fillHead);
             MemorySegment sxdp = tmp.allocate(16, 4); // struct sockaddr_xdp: family, flags, ifindex, queue, shared fd
@@ -157,7 +191,81 @@ public final class XdpSocket implements AutoCloseable {
         long total = statsValue.get(ValueLayout.JAVA_LONG, 0) + statsValue.get(ValueLayout.JAVA_LONG, 24);
         long since = total - dropsRead;
         dropsRead = total;
+        long refused = statsValue.get(ValueLayout.JAVA_LONG, 16);
+        refusedSinceRead = refused - refusedRead;
+        refusedRead = refused;
         return since;
+    }
+
+    /**
+     * Frames the kernel refused to send, between the last two {@link #dropsSinceLastRead} (XDP_STATISTICS
+     * tx_invalid_descs: a descriptor it could not send, e.g. longer than the interface's MTU).
+     */
+    public long refusedAtLastRead() {
+        return refusedSinceRead;
+    }
+
+    /**
+     * Queues {@code length} bytes at {@code offset} in {@code from} (a whole Ethernet frame, its checksums complete)
+     * to leave on this socket's interface and queue at the next {@link #transmitQueued}: copied into a sending frame
+     * of the UMEM, so that {@code from} is free again at once. Allocates nothing.
+     *
+     * @return false when the socket does not send, or every sending frame is still in the kernel's hands (the caller
+     *         sends it another way)
+     */
+    public boolean transmit(MemorySegment from, long offset, int length) {
+        if (!sends || length > FRAME_SIZE || freeCount == 0 && reclaim() == 0) {
+            return false;
+        }
+        long at = freeTx[--freeCount];
+        MemorySegment.copy(from, offset, umem, at, length);
+        long desc = txDesc + (long) (txHead & (TX_FRAMES - 1)) * RX_DESC;
+        txMap.set(ValueLayout.JAVA_LONG, desc, at);
+        txMap.set(ValueLayout.JAVA_LONG, desc + 8, length & 0xffffffffL); // len, and options 0
+        txHead++;
+        return true;
+    }
+
+    /**
+     * Sends what {@link #transmit} queued: publishes the transmit ring and calls sendto(2), which in copy mode sends
+     * at most 32 frames a call (the kernel's TX_BATCH_SIZE), again while the kernel takes frames. What it does not
+     * take now (the interface down, its send buffer full) stays queued for the next call.
+     */
+    public void transmitQueued() {
+        if (txHead != txPublished) {
+            INT_AT.setRelease(txMap, txProducer, txHead);
+            txPublished = txHead;
+        }
+        int consumed = (int) INT_AT.getAcquire(txMap, txConsumer);
+        while (consumed != txHead) {
+            long rc = LinuxNative.sendto(errno, fd, MemorySegment.NULL, 0, LinuxNative.MSG_DONTWAIT);
+            int before = consumed;
+            consumed = (int) INT_AT.getAcquire(txMap, txConsumer);
+            if (rc >= 0 || consumed == before || LinuxNative.errno(errno) != EAGAIN) {
+                break;
+            }
+        }
+        reclaim();
+    }
+
+    /** Whether frames {@link #transmit} queued are still waiting for the kernel to take them. */
+    public boolean transmitPending() {
+        return (int) INT_AT.getAcquire(txMap, txConsumer) != txHead;
+    }
+
+    /** The sending frames the kernel is done with, back on the free list; how many. */
+    private int reclaim() {
+        int produced = (int) INT_AT.getAcquire(completionMap, completionProducer);
+        int n = produced - completionHead;
+        while (completionHead != produced) {
+            freeTx[freeCount++] = completionMap.get(ValueLayout.JAVA_LONG,
+                    completionDesc + (long) (completionHead & (TX_FRAMES - 1)) * 8);
+            completionHead++;
+        }
+        if (n != 0) {
+            INT_AT.setRelease(completionMap, completionConsumer, completionHead);
+        }
+        return n;
     }
 
     /** The socket's descriptor: the XSKMAP's value for its queue, and what a worker polls. */
@@ -256,7 +364,7 @@ public final class XdpSocket implements AutoCloseable {
 
     @Override
     public void close() {
-        for (MemorySegment m : new MemorySegment[] {rxMap, fillMap, completionMap}) {
+        for (MemorySegment m : new MemorySegment[] {rxMap, fillMap, txMap, completionMap}) {
             if (m != null) {
                 LinuxNative.munmap(errno, m, m.byteSize());
             }

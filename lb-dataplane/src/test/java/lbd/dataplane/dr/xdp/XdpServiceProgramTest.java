@@ -51,7 +51,7 @@ class XdpServiceProgramTest {
         services6 = Bpf.createMap(Bpf.MAP_TYPE_HASH, 20, 4, 16, "test_services6");
         xsks = Bpf.createMap(Bpf.MAP_TYPE_XSKMAP, 4, 4, 1, "test_xsks");
         // A redirect needs a socket in the map for the frame's queue: the test run's frames come in on lo's queue 0.
-        socket = XdpSocket.open("lo", 1, 0);
+        socket = XdpSocket.open("lo", 1, 0, false);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
