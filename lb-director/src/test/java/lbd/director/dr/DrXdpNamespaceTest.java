@@ -63,7 +63,8 @@ class DrXdpNamespaceTest {
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> !lbd.isAlive() || lab.listing().contains("198.18.0.82:80"));
             assertThat(lbd.isAlive()).as("lbd runs").isTrue();
-            assertThat(lab.lbdLog()).contains("AF_XDP (eth0 queue 0), the rest through TPACKET_V3 rings");
+            assertThat(lab.lbdLog()).contains(
+                    "AF_XDP (eth0 queue 0: 1 of 2 workers, one per receive queue), the rest through TPACKET_V3 rings");
             assertThat(lab.in("dir", "ip", "link", "show", "eth0").output()).contains("xdpgeneric");
 
             assertThat(lab.gets("cli", 5, "http://" + VIP + "/")).containsOnly("This is RS").hasSize(5);

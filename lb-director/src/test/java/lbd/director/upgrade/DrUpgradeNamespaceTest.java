@@ -100,7 +100,7 @@ class DrUpgradeNamespaceTest {
                     assertThat(lab.inDirector("ip", "link", "show", "eth0").output()).as("the new lbd's XDP program")
                             .contains("xdpgeneric");
                     assertThat(lab.log("lbd")).contains("direct routing held: receiving through TPACKET_V3 rings")
-                            .contains("direct routing released: receiving through AF_XDP (eth0 queue 0)")
+                            .contains("direct routing released: receiving through AF_XDP (eth0 queue 0")
                             .doesNotContain("AF_XDP refused");
                 }
 
