@@ -364,8 +364,12 @@ final class DrWorker implements Runnable {
         if (handle(frame, length, now)) {
             // A frame through AF_XDP has its checksums complete and no offload state: the egress interface's AF_XDP
             // socket can send it as it is, without the packet socket's per-frame address and header handling.
+            // Back out of the socket it came in on (a one-armed director), from where it lies in that socket's
+            // memory: no copy.
             XdpSocket out = receivedThroughXdp ? xdpSocketOn(sendInterface) : null;
-            if (out != null && out.transmit(memory, sendOffset + socket.headerLength(), sendLength)) {
+            long frameAt = sendOffset + socket.headerLength();
+            if (out != null && (out == xdpSockets[arrival] && memory == out.umem()
+                    ? out.transmitLastInPlace(frameAt, sendLength) : out.transmit(memory, frameAt, sendLength))) {
                 stats.increment(DrStats.SENT_THROUGH_AF_XDP);
             } else {
                 stats.add(DrStats.SEND_FAILED, socket.queue(memory.address() + sendOffset, sendLength, sendInterface));

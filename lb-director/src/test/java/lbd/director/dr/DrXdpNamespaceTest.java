@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * hook behind XDP, where the kernel-copy drop's counter for the service would count it (without xdp=yes it counts
  * every frame); the client's TCP leaves its checksums to the NIC, and the workers finish them. The client's uploads,
  * whose TSO frames are longer than a 1500-byte MTU's, are left by the program to the packet sockets, whose fanout
- * gives them to the worker that has the rest of the connection, and arrive whole. Needs root and nft; skips
+ * gives them to the worker that has the rest of the connection, and arrive whole; sent again a segment per frame, they
+ * all take XDP and leave through the AF_XDP socket they came in on, from where they lie. Needs root and nft; skips
  * otherwise.
  */
 @Timeout(120)
@@ -79,6 +80,16 @@ class DrXdpNamespaceTest {
 
             assertThat(lab.in("cli", "python3", uploader.toString()).assertOk("uploads").output().strip().split("\n"))
                     .containsOnly("RS got " + UPLOAD).hasSize(4);
+
+            // Again with the client's TCP sending one segment per frame (no TSO aggregates): every frame of the
+            // uploads now takes XDP, and leaves from where it lies in the AF_XDP socket's memory, the director being
+            // one-armed: thousands of frames through the sending frames' swap with the fill ring, each arriving once.
+            long sentBefore = counter(lab.listing("--json"), "sentThroughAfXdp");
+            lab.in("cli", "ip", "link", "set", "dev", "eth0", "gso_max_segs", "1").assertOk("gso_max_segs 1");
+            assertThat(lab.in("cli", "python3", uploader.toString()).assertOk("uploads").output().strip().split("\n"))
+                    .containsOnly("RS got " + UPLOAD).hasSize(4);
+            assertThat(counter(lab.listing("--json"), "sentThroughAfXdp") - sentBefore)
+                    .as("upload frames sent through AF_XDP").isGreaterThanOrEqualTo(4L * UPLOAD / 1460);
 
             lbd.destroyForcibly();
             assertThat(lbd.waitFor(30, TimeUnit.SECONDS)).isTrue();

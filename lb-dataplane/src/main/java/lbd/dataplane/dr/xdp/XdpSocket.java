@@ -11,8 +11,9 @@ import lbd.sys.LinuxNative;
  * An AF_XDP socket on one queue of one interface, in copy mode (any driver, veth included). It receives: the
  * frames its XDP program redirects to it arrive in its own memory (the UMEM), {@link #RING} frames of
  * {@link #FRAME_SIZE} bytes, announced on the receive ring; the frames it gives back to the kernel wait on the fill
- * ring. And it sends on the same queue: a frame is copied into one of {@link #TX_FRAMES} more frames of the UMEM and
- * announced on the transmit ring; the kernel hands the frame back on the completion ring once the frame is out.
+ * ring. And it sends on the same queue: a frame is copied into one of {@link #TX_FRAMES} more frames of the UMEM (or,
+ * a frame it received, swapped for one of them on the fill ring) and announced on the transmit ring; the kernel hands
+ * the frame back on the completion ring once the frame is out, as one more frame to send from.
  * Rings are single-producer single-consumer, shared with the kernel through mmap: a busy worker makes no system call
  * per frame; per batch, one to send (copy mode sends on sendto(2)) and none to receive unless the kernel asks to be
  * woken ({@code XDP_USE_NEED_WAKEUP}).
@@ -69,6 +70,7 @@ public final class XdpSocket implements AutoCloseable {
     private int rxHead;    // our consumer index on the receive ring
     private int produced;  // the kernel's producer index on it, as last read
     private int fillHead;  // our producer index on the fill ring
+    private int lastFillSlot; // where next() put the frame it returned last back on the fill ring (not yet published)
     private int taken;     // frames received since the rings were last published
     private int lastLength;
     // struct xdp_statistics: rx_dropped, rx_invalid_descs, tx_invalid_descs, rx_ring_full, ... (u64 each)
@@ -219,11 +221,34 @@ public final class XdpSocket implements AutoCloseable {
         }
         long at = freeTx[--freeCount];
         MemorySegment.copy(from, offset, umem, at, length);
+        queueTransmit(at, length);
+        return true;
+    }
+
+    /**
+     * Queues the frame {@link #next} returned last to leave on this socket's interface and queue from where it lies,
+     * without a copy: {@code length} bytes at {@code offset} in {@link #umem()}, within that frame's
+     * {@link #FRAME_SIZE} bytes (its start may have moved into the headroom). A sending frame takes the received
+     * frame's place on the fill ring (next put it there, unpublished until {@link #release}); the received frame
+     * comes back through the completion ring as a sending frame. Only between next and the following next.
+     *
+     * @return false when the socket does not send or no sending frame is free (the caller sends a copy, or through
+     *         another socket)
+     */
+    public boolean transmitLastInPlace(long offset, int length) {
+        if (!sends || freeCount == 0 && reclaim() == 0) {
+            return false;
+        }
+        fillMap.set(ValueLayout.JAVA_LONG, fillDesc + (long) (lastFillSlot & (RING - 1)) * 8, freeTx[--freeCount]);
+        queueTransmit(offset, length);
+        return true;
+    }
+
+    private void queueTransmit(long at, int length) {
         long desc = txDesc + (long) (txHead & (TX_FRAMES - 1)) * RX_DESC;
         txMap.set(ValueLayout.JAVA_LONG, desc, at);
         txMap.set(ValueLayout.JAVA_LONG, desc + 8, length & 0xffffffffL); // len, and options 0
         txHead++;
-        return true;
     }
 
     /**
@@ -258,8 +283,9 @@ public final class XdpSocket implements AutoCloseable {
         int produced = (int) INT_AT.getAcquire(completionMap, completionProducer);
         int n = produced - completionHead;
         while (completionHead != produced) {
+            // The address as sent: a frame sent in place may start inside its UMEM frame.
             freeTx[freeCount++] = completionMap.get(ValueLayout.JAVA_LONG,
-                    completionDesc + (long) (completionHead & (TX_FRAMES - 1)) * 8);
+                    completionDesc + (long) (completionHead & (TX_FRAMES - 1)) * 8) & ~(long) (FRAME_SIZE - 1);
             completionHead++;
         }
         if (n != 0) {
@@ -289,6 +315,7 @@ public final class XdpSocket implements AutoCloseable {
         long address = rxMap.get(ValueLayout.JAVA_LONG, desc);
         lastLength = rxMap.get(ValueLayout.JAVA_INT, desc + 8);
         rxHead++;
+        lastFillSlot = fillHead;
         fillMap.set(ValueLayout.JAVA_LONG, fillDesc + (long) (fillHead & (RING - 1)) * 8,
                 address & ~(long) (FRAME_SIZE - 1));
         fillHead++;
