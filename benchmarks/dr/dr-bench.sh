@@ -18,7 +18,7 @@
 # drop (a failed route look-up per packet) held the kernel forwarder to ~0.7 of what it forwards to this sink.
 # Without nft, the sink drops in its IP layer as before (said on the first line).
 #
-# Usage: dr-bench.sh [PACKETS] [--perf DIR] [--workers N] [--services N] [--xdp-floor] [--xdp]   (root; default 2000000 per
+# Usage: dr-bench.sh [PACKETS] [--perf DIR] [--workers N] [--services N] [--xdp-floor] [--xdp] [--one-arm]   (root; default 2000000 per
 # run, 1 worker, 1 service)
 # Prints one line per run: mode, forwarder, packets sent, packets delivered, seconds, delivered packets/s and
 # Gbit/s (the bytes of the frames the sink received, Ethernet headers included); after each lbd configuration's runs,
@@ -33,6 +33,10 @@
 # through AF_XDP (generic XDP) and does nothing per frame but the MAC rewrite: where lbd could stand if its workers
 # received through AF_XDP instead of an AF_PACKET ring. Its lines say "xdp-floor".
 # --xdp: lbd with xdp=yes (its workers receive the services' frames through AF_XDP).
+# --one-arm: a one-armed director instead: generator, director and sink on one switch (a bridge in a namespace of its
+# own), one subnet, the director forwarding out of the interface the frames came in on (the kernel with ICMP
+# redirects off); with --xdp, lbd then sends each frame from where it was received. Not with --xdp-floor (the floor
+# opens a second AF_XDP socket on the receiving queue).
 set -eu
 
 PACKETS=2000000
@@ -41,6 +45,7 @@ WORKERS=1
 SERVICES=1
 XDP_FLOOR=0
 LBD_XDP=no
+ONE_ARM=0
 while [ $# -gt 0 ]; do
     case $1 in
         --perf) PERF_DIR=$2; shift 2 ;;
@@ -50,10 +55,14 @@ while [ $# -gt 0 ]; do
                     [ "$SERVICES" -ge 1 ] && [ "$SERVICES" -le 100 ] || { echo "dr-bench.sh: --services 1..100" >&2; exit 1; } ;;
         --xdp-floor) XDP_FLOOR=1; shift ;;
         --xdp) LBD_XDP=yes; shift ;;
+        --one-arm) ONE_ARM=1; shift ;;
         *) PACKETS=$1; shift ;;
     esac
 done
+[ "$ONE_ARM" = 0 ] || [ "$XDP_FLOOR" = 0 ] || { echo "dr-bench.sh: --one-arm and --xdp-floor do not go together" >&2; exit 1; }
 P="lbb$$-"
+NAMESPACES="gen dir srv"
+[ "$ONE_ARM" = 0 ] || NAMESPACES="gen dir srv sw"
 HERE=$(cd "$(dirname "$0")/../.." && pwd)
 VIP=198.18.0.100
 TMP=$(mktemp -d)
@@ -68,7 +77,7 @@ cleanup() {
         kill "$LBD_PID" 2>/dev/null || true
         wait "$LBD_PID" 2>/dev/null || true
     fi
-    for ns in gen dir srv; do
+    for ns in $NAMESPACES; do
         ip netns del "$P$ns" 2>/dev/null || true
     done
     rm -rf "$TMP"
@@ -81,20 +90,36 @@ n() { # namespace, command...
     ip netns exec "$P$ns" "$@"
 }
 
-for ns in gen dir srv; do
+for ns in $NAMESPACES; do
     ip netns add "$P$ns"
     n "$ns" ip link set lo up
 done
-ip -n "${P}gen" link add eth0 type veth peer name eth0 netns "${P}dir"
-ip -n "${P}dir" link add eth1 type veth peer name eth0 netns "${P}srv"
+if [ "$ONE_ARM" = 1 ]; then
+    n sw ip link add br0 type bridge
+    n sw ip link set br0 up
+    for ns in gen dir srv; do
+        ip -n "$P$ns" link add eth0 type veth peer name "p$ns" netns "${P}sw"
+        n sw ip link set "p$ns" master br0 up
+    done
+    n dir ip addr add 198.18.1.1/24 dev eth0
+    n srv ip addr add 198.18.1.3/24 dev eth0
+    n dir sysctl -qw net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
+    RS=198.18.1.3
+    EGRESS=eth0
+else
+    ip -n "${P}gen" link add eth0 type veth peer name eth0 netns "${P}dir"
+    ip -n "${P}dir" link add eth1 type veth peer name eth0 netns "${P}srv"
+    n dir ip addr add 198.18.1.1/24 dev eth0
+    n dir ip addr add 198.18.2.1/24 dev eth1
+    n srv ip addr add 198.18.2.2/24 dev eth0
+    n dir ip link set eth1 up
+    RS=198.18.2.2
+    EGRESS=eth1
+fi
 n gen ip addr add 198.18.1.2/24 dev eth0
-n dir ip addr add 198.18.1.1/24 dev eth0
-n dir ip addr add 198.18.2.1/24 dev eth1
-n srv ip addr add 198.18.2.2/24 dev eth0
 for ns in gen dir srv; do
     n "$ns" ip link set eth0 up
 done
-n dir ip link set eth1 up
 DIR_MAC=$(n dir cat /sys/class/net/eth0/address)
 GEN_MAC=$(n gen cat /sys/class/net/eth0/address)
 sink="ingress drop (nft)"
@@ -102,7 +127,7 @@ if ! command -v nft >/dev/null 2>&1 || ! n srv nft add table netdev sink 2>/dev/
     || ! n srv nft add chain netdev sink in '{ type filter hook ingress device eth0 priority 0; policy drop; }'; then
     sink="IP-layer drop (no nft)"
 fi
-n dir ip neigh replace 198.18.2.2 lladdr "$(n srv cat /sys/class/net/eth0/address)" dev eth1 nud permanent
+n dir ip neigh replace $RS lladdr "$(n srv cat /sys/class/net/eth0/address)" dev $EGRESS nud permanent
 
 # conf MODE COUNT: a trafgen configuration
 conf() {
@@ -173,12 +198,12 @@ xdp=$LBD_XDP
 CF
     i=1
     while [ "$i" -lt "$SERVICES" ]; do # VIPs below the measured one's: lbd orders its rules by address
-        printf 'virtual=198.18.0.%d:80\n\treal=198.18.2.2:80 %s\n\tchecktype=on\n' $((100 - i)) "$1" >>"$TMP/lbd.cf"
+        printf 'virtual=198.18.0.%d:80\n\treal=%s:80 %s\n\tchecktype=on\n' $((100 - i)) "$RS" "$1" >>"$TMP/lbd.cf"
         i=$((i + 1))
     done
     cat >>"$TMP/lbd.cf" <<CF
 virtual=$VIP:80
-	real=198.18.2.2:80 $1
+	real=$RS:80 $1
 	checktype=on
 	scheduler=rr
 CF
@@ -220,9 +245,9 @@ stop_lbd() {
     rm -f "$TMP/lbd.sock"
 }
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames; bulk 1494-byte); sink: $sink; lbd DR workers: $WORKERS, services: $SERVICES, xdp=$LBD_XDP"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -r), $(nproc) cores, $PACKETS packets per run (60-byte frames; bulk 1494-byte); sink: $sink; lbd DR workers: $WORKERS, services: $SERVICES, xdp=$LBD_XDP$( [ "$ONE_ARM" = 0 ] || echo ', one-armed')"
 n dir sysctl -qw net.ipv4.ip_forward=1
-n dir ip route add $VIP/32 via 198.18.2.2
+n dir ip route add $VIP/32 via $RS
 for mode in syn ack bulk; do
     run "$mode" kernel
 done
@@ -266,7 +291,7 @@ stop_lbd
 # one minute to the next (another tenant's load), and a ratio to the mean of the runs before and after, and their
 # spread, tell a change of lbd's from a change of the machine's (targets_table.py).
 n dir sysctl -qw net.ipv4.ip_forward=1
-n dir ip route add $VIP/32 via 198.18.2.2
+n dir ip route add $VIP/32 via $RS
 for mode in syn ack bulk; do
     run "$mode" kernel-after
 done
