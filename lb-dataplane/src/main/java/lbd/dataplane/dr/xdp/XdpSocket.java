@@ -252,7 +252,7 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     /**
-     * Sends what {@link #transmit} queued: publishes the transmit ring and calls sendto(2), which in copy mode sends
+     * Sends what {@link #transmit} and {@link #transmitLastInPlace} queued: publishes the transmit ring and calls sendto(2), which in copy mode sends
      * at most 32 frames a call (the kernel's TX_BATCH_SIZE), again while the kernel takes frames. What it does not
      * take now (the interface down, its send buffer full) stays queued for the next call.
      */
@@ -273,7 +273,7 @@ public final class XdpSocket implements AutoCloseable {
         reclaim();
     }
 
-    /** Whether frames {@link #transmit} queued are still waiting for the kernel to take them. */
+    /** Whether frames queued to be sent are still waiting for the kernel to take them. */
     public boolean transmitPending() {
         return (int) INT_AT.getAcquire(txMap, txConsumer) != txHead;
     }
