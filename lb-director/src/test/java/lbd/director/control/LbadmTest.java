@@ -212,7 +212,7 @@ class LbadmTest {
                 java.util.Map.of("received", 12L, "forwarded", 9L, "dropped-unknown-flow-not-syn", 3L),
                 java.util.List.of(new lbd.dataplane.dr.FlowOccupancy(0, 4, 65536)), java.util.Map.of()));
         assertThat(lbadm("-Ln", "--json")).isZero();
-        assertThat(out).contains("\"directRouting\":{\"received\":12,\"forwarded\":9,\"deliveredLocally\":0,"
+        assertThat(out).contains("\"directRouting\":{\"received\":12,\"forwarded\":9,\"sentThroughAfXdp\":0,\"deliveredLocally\":0,"
                 + "\"dropped\":{").contains("\"unknown-flow-not-syn\":3").contains("\"droppedTotal\":3")
                 .contains("\"flows\":4,\"flowCapacity\":65536,\"unresolved\":[]}}");
     }
