@@ -43,6 +43,13 @@ public final class XdpSocket implements AutoCloseable {
     private static final long PGOFF_RX_RING = 0, PGOFF_TX_RING = 0x80000000L, PGOFF_FILL_RING = 0x100000000L,
             PGOFF_COMPLETION_RING = 0x180000000L;
     private static final int EAGAIN = 11;
+    private static final int SO_SNDBUF = 7, SO_SNDBUFFORCE = 32;
+    /**
+     * The send buffer asked for. In copy mode each frame sent is an skb charged to the socket until the NIC has sent
+     * it; the default buffer (wmem_default, 208 KiB) holds about 90 of them, fewer than {@link #TX_FRAMES}, and the
+     * kernel takes no more frames from the ring until some complete. veth completes at once; a NIC an interrupt later.
+     */
+    static final int SEND_BUFFER = 2 << 20;
     private static final short XDP_COPY = 1 << 1, XDP_USE_NEED_WAKEUP = 1 << 3;
     private static final int XDP_RING_NEED_WAKEUP = 1;
     private static final int EBUSY = 16;
@@ -131,6 +138,11 @@ public final class XdpSocket implements AutoCloseable {
             check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, n, 4),
                     "size the completion ring");
             check(LinuxNative.setsockopt(errno, fd, SOL_XDP, XDP_TX_RING, n, 4), "size the transmit ring");
+            n.set(ValueLayout.JAVA_INT, 0, SEND_BUFFER);
+            // FORCE passes net.core.wmem_max (CAP_NET_ADMIN, which xdp=yes has); else the capped size will do.
+            if (LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_SOCKET, SO_SNDBUFFORCE, n, 4) < 0) {
+                LinuxNative.setsockopt(errno, fd, LinuxNative.SOL_SOCKET, SO_SNDBUF, n, 4);
+            }
             // struct xdp_mmap_offsets: rx, tx, fr, cr; each struct xdp_ring_offset: producer, consumer, desc, flags
             MemorySegment off = tmp.allocate(128, 8);
             MemorySegment len = tmp.allocate(ValueLayout.JAVA_INT);
@@ -292,6 +304,18 @@ public final class XdpSocket implements AutoCloseable {
             INT_AT.setRelease(completionMap, completionConsumer, completionHead);
         }
         return n;
+    }
+
+    /** The socket's send buffer in bytes, as the kernel reports it (twice what was set). */
+    int sendBufferBytes() {
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment value = tmp.allocate(ValueLayout.JAVA_INT);
+            MemorySegment length = tmp.allocate(ValueLayout.JAVA_INT);
+            length.set(ValueLayout.JAVA_INT, 0, 4);
+            check(LinuxNative.getsockopt(errno, fd, LinuxNative.SOL_SOCKET, SO_SNDBUF, value, length),
+                    "read the send buffer's size");
+            return value.get(ValueLayout.JAVA_INT, 0);
+        }
     }
 
     /** The socket's descriptor: the XSKMAP's value for its queue, and what a worker polls. */

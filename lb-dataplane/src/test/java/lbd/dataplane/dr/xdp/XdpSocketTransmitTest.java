@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
  * An AF_XDP socket's sending side, on the loopback interface (which hands every frame it sends back as received, to a
  * packet socket here): each frame queued leaves once, whole, when the queue is sent; the sending frames come back
  * through the completion ring, so that many more frames than the socket has to send from go out one batch after
- * another; and a socket opened as not sending takes nothing. ARP requests, which loopback neither answers nor passes
- * on. Root only; skips otherwise.
+ * another; its send buffer has room for all of them; and a socket opened as not sending takes nothing. ARP requests,
+ * which loopback neither answers nor passes on. Root only; skips otherwise.
  */
 class XdpSocketTransmitTest {
 
@@ -31,6 +31,8 @@ class XdpSocketTransmitTest {
         try (Arena arena = Arena.ofConfined();
              PacketSocket receiver = PacketSocket.open("lo", LOOPBACK, BpfFilter.forVips(new int[0]), -1);
              XdpSocket sender = XdpSocket.open("lo", LOOPBACK, 0, true)) {
+            // As root, past net.core.wmem_max: room for every sending frame's skb while a NIC sends it.
+            assertThat(sender.sendBufferBytes()).isEqualTo(2 * XdpSocket.SEND_BUFFER);
             MemorySegment frame = arena.allocate(128);
             MemorySegment received = arena.allocate(65536);
             int arrived = 0;
