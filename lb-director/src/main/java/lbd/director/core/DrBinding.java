@@ -352,10 +352,7 @@ final class DrBinding implements AutoCloseable {
         }
         log.info("direct routing, receiving on {} ({} workers tracking up to {} connections each, {}): {}",
                 plane.interfaceNames(), options.workers(), options.flowsPerWorker(), plane.receivePath(), startKeys);
-        if (plane.xdpRefusal() != null) {
-            log.warn("direct routing: xdp=yes is not in effect: {}; the workers receive every frame through their"
-                    + " packet sockets", plane.xdpRefusal());
-        }
+        warnIfXdpRefused(plane);
         // The MACs before the first tables are published, so that the first SYNs are forwarded, not dropped as
         // unresolved (bounded by the resolve timeout; later changes are picked up every RESOLVE_INTERVAL).
         List<RealServer> toResolve = List.copyOf(servers);
@@ -553,11 +550,18 @@ final class DrBinding implements AutoCloseable {
             p.hold(hold);
             if (options.xdp()) { // AF_XDP is let go of while held and taken again on release
                 log.info("direct routing {}: receiving through {}", hold ? "held" : "released", p.receivePath());
-                if (!hold && p.xdpRefusal() != null) {
-                    log.warn("direct routing: xdp=yes is not in effect: {}; the workers receive every frame through"
-                            + " their packet sockets", p.xdpRefusal());
+                if (!hold) {
+                    warnIfXdpRefused(p);
                 }
             }
+        }
+    }
+
+    /** A warning when xdp=yes was asked for and the kernel refused AF_XDP: at start, and after each release. */
+    private void warnIfXdpRefused(DrDataPlane p) {
+        if (p.xdpRefusal() != null) {
+            log.warn("direct routing: xdp=yes is not in effect: {}; the workers receive every frame through their"
+                    + " packet sockets", p.xdpRefusal());
         }
     }
 
