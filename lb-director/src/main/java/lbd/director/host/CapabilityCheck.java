@@ -9,6 +9,7 @@ import java.util.OptionalLong;
 import lbd.config.model.ClusterConfig;
 import lbd.config.model.ForwardingMethod;
 import lbd.config.model.VirtualService;
+import lbd.dataplane.dr.xdp.XdpSocket;
 
 /**
  * What a configuration needs of the kernel's capabilities, against what this process has: run as the packaged
@@ -72,8 +73,8 @@ public final class CapabilityCheck {
                 problems.add("CAP_NET_ADMIN is missing: xdp=yes attaches an XDP program to the interfaces; " + HOW);
             }
             if (!has(effective, CAP_IPC_LOCK)) {
-                problems.add("CAP_IPC_LOCK is missing: xdp=yes pins 8 MiB of memory per AF_XDP socket (one per worker"
-                        + " and interface); " + HOW_XDP);
+                problems.add("CAP_IPC_LOCK is missing: xdp=yes pins " + (XdpSocket.UMEM_BYTES >> 20)
+                        + " MiB of memory per AF_XDP socket (one per worker and interface); " + HOW_XDP);
             }
         }
         // The kernel lets either capability set IP_TRANSPARENT; CAP_NET_ADMIN is the one its documentation names.

@@ -44,7 +44,7 @@ class CapabilityCheckTest {
         assertThat(CapabilityCheck.missing(config, false, raw, 1024)).hasSize(3)
                 .anySatisfy(p -> assertThat(p).startsWith("CAP_BPF is missing: xdp=yes loads an XDP program"))
                 .anySatisfy(p -> assertThat(p).startsWith("CAP_NET_ADMIN is missing: xdp=yes attaches"))
-                .anySatisfy(p -> assertThat(p).startsWith("CAP_IPC_LOCK is missing: xdp=yes pins 8 MiB"));
+                .anySatisfy(p -> assertThat(p).startsWith("CAP_IPC_LOCK is missing: xdp=yes pins 10 MiB"));
         long all = ALL_THREE | (1L << CapabilityCheck.CAP_BPF) | (1L << CapabilityCheck.CAP_IPC_LOCK);
         assertThat(CapabilityCheck.missing(config, false, all, 1024)).isEmpty();
         long sysAdminForBpf = ALL_THREE | (1L << CapabilityCheck.CAP_SYS_ADMIN) | (1L << CapabilityCheck.CAP_IPC_LOCK);

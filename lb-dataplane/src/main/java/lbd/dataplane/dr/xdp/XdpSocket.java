@@ -33,8 +33,10 @@ public final class XdpSocket implements AutoCloseable {
      */
     public static final int DATA_OFFSET = 256;
     static final int RING = 2048;        // descriptors per receive and fill ring; as many frames to receive into
-    /** Frames to send from, after the receiving ones: 10 MiB of UMEM in all. */
+    /** Frames to send from, after the receiving ones. */
     static final int TX_FRAMES = 512;    // also the transmit and completion rings' size: neither can overflow
+    /** Each socket's UMEM, which the kernel pins (locked memory: CAP_IPC_LOCK, or RLIMIT_MEMLOCK): 10 MiB. */
+    public static final long UMEM_BYTES = (long) (RING + TX_FRAMES) * FRAME_SIZE;
     private static final int AF_XDP = 44;
     private static final int SOL_XDP = 283;
     private static final int XDP_STATISTICS = 7;
@@ -123,7 +125,7 @@ public final class XdpSocket implements AutoCloseable {
 
     @SuppressWarnings("restricted") // sizing the kernel's mappings, whose lengths we chose
     private void setUp(int interfaceIndex, int queue) {
-        umem = arena.allocate((long) (RING + TX_FRAMES) * FRAME_SIZE, FRAME_SIZE);
+        umem = arena.allocate(UMEM_BYTES, FRAME_SIZE);
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment reg = tmp.allocate(32, 8); // struct xdp_umem_reg: addr, len, chunk_size, headroom, flags
             reg.set(ValueLayout.JAVA_LONG, 0, umem.address());
