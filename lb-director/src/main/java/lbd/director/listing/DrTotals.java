@@ -22,9 +22,10 @@ import lbd.dataplane.dr.DrStats;
  * @param carriedOn        connections carried on without their SYN seen here, by how (handed-over,
  *                         scheduled-mid-flow)
  */
-public record DrTotals(long received, long forwarded, long sentThroughAfXdp, long deliveredLocally, long halfOpenEvicted, long udpEvicted,
-                       SortedMap<String, Long> parsed, SortedMap<String, Long> dropped,
-                       SortedMap<String, Long> replies, SortedMap<String, Long> carriedOn) {
+public record DrTotals(long received, long forwarded, long sentThroughAfXdp, long deliveredLocally,
+                       long halfOpenEvicted, long udpEvicted, SortedMap<String, Long> parsed,
+                       SortedMap<String, Long> dropped, SortedMap<String, Long> replies,
+                       SortedMap<String, Long> carriedOn) {
 
     public static DrTotals of(Map<String, Long> counters) {
         long received = 0;
@@ -52,8 +53,8 @@ public record DrTotals(long received, long forwarded, long sentThroughAfXdp, lon
                 case CARRIED_ON -> carriedOn.merge(DrStats.reason(c), n, Long::sum);
             }
         }
-        return new DrTotals(received, forwarded, afXdp, local, evicted, udpEvicted, Collections.unmodifiableSortedMap(parsed),
-                Collections.unmodifiableSortedMap(dropped), Collections.unmodifiableSortedMap(replies),
+        return new DrTotals(received, forwarded, afXdp, local, evicted, udpEvicted,
+                Collections.unmodifiableSortedMap(parsed), Collections.unmodifiableSortedMap(dropped), Collections.unmodifiableSortedMap(replies),
                 Collections.unmodifiableSortedMap(carriedOn));
     }
 

@@ -266,9 +266,10 @@ public final class XdpSocket implements AutoCloseable {
     }
 
     /**
-     * Sends what {@link #transmit} and {@link #transmitLastInPlace} queued: publishes the transmit ring and calls sendto(2), which in copy mode sends
-     * at most 32 frames a call (the kernel's TX_BATCH_SIZE), again while the kernel takes frames. What it does not
-     * take now (the interface down, its send buffer full) stays queued for the next call.
+     * Sends what {@link #transmit} and {@link #transmitLastInPlace} queued: publishes the transmit ring and calls
+     * sendto(2), which in copy mode sends at most 32 frames a call (the kernel's TX_BATCH_SIZE), again while the
+     * kernel takes frames. What it does not take now (the interface down, its send buffer full) stays queued for the
+     * next call.
      */
     public void transmitQueued() {
         if (txHead != txPublished) {
