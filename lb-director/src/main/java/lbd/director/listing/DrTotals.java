@@ -54,8 +54,8 @@ public record DrTotals(long received, long forwarded, long sentThroughAfXdp, lon
             }
         }
         return new DrTotals(received, forwarded, afXdp, local, evicted, udpEvicted,
-                Collections.unmodifiableSortedMap(parsed), Collections.unmodifiableSortedMap(dropped), Collections.unmodifiableSortedMap(replies),
-                Collections.unmodifiableSortedMap(carriedOn));
+                Collections.unmodifiableSortedMap(parsed), Collections.unmodifiableSortedMap(dropped),
+                Collections.unmodifiableSortedMap(replies), Collections.unmodifiableSortedMap(carriedOn));
     }
 
     /** Every frame dropped, whatever the reason. */

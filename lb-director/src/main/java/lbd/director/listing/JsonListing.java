@@ -212,7 +212,8 @@ public final class JsonListing {
      * {@code directRouting}: frames {@code received}, {@code forwarded} (of which {@code sentThroughAfXdp}),
      * {@code deliveredLocally}, {@code dropped} by reason and their total {@code droppedTotal}, {@code replies} by
      * kind, {@code halfOpenEvicted}, {@code udpEvicted}, the flow tables' {@code flows} and {@code flowCapacity}
-     * summed, and {@code unresolved}: the gate real servers held down for want of a MAC address. The same classification as the metrics (DrStats.kind).
+     * summed, and {@code unresolved}: the gate real servers held down for want of a MAC address. The same
+     * classification as the metrics (DrStats.kind).
      */
     private static void directRouting(JsonGenerator g, DirectRoutingView dr) throws IOException {
         DrTotals totals = DrTotals.of(dr.frames());
