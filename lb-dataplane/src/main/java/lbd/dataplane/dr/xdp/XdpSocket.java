@@ -362,11 +362,7 @@ public final class XdpSocket implements AutoCloseable {
 
     /** Every frame {@link #next} returned since the last release goes back to the kernel: after they were sent. */
     public void release() {
-        publish();
-    }
-
-    /** Hands the frames taken back: the receive ring's consumer and the fill ring's producer move on. */
-    private void publish() {
+        // The receive ring's consumer and the fill ring's producer move on.
         if (taken == 0) {
             return;
         }
