@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import lbd.config.model.Protocol;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
@@ -27,6 +29,8 @@ import lbd.dataplane.table.Destination;
 import lbd.dataplane.table.ServiceTable;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The direct-routing data path: on each ingress interface, AF_PACKET sockets in one PACKET_FANOUT group (a group
@@ -52,6 +56,9 @@ public final class DrDataPlane implements AutoCloseable {
     private static final int RING_BLOCKS = 32;
     private static final int MIN_RING_BLOCKS = 8;
     private static final int RING_BLOCK_SIZE = 1 << 18;
+    /** How long {@link #close} waits for the workers to stop before it leaves their sockets to them. */
+    static final long STOP_WAIT_MILLIS = 2_000;
+    private static final Logger LOG = LoggerFactory.getLogger(DrDataPlane.class);
 
     private final List<DrInterface> interfaces;
     private final List<PacketSocket> sockets;
@@ -69,7 +76,11 @@ public final class DrDataPlane implements AutoCloseable {
     // Holds, releases and the close, one at a time: a close while a release hands out sockets would unmap them
     // under a worker; a hold after the close does nothing.
     private final Object lifecycle = new Object();
-    private boolean closed;
+    private volatile boolean closed;
+    // The workers' threads still running, and whether the sockets, rings and tunnel device were given back: by the
+    // close, or after it by the last worker to end (see close).
+    private final AtomicInteger runningWorkers = new AtomicInteger();
+    private final AtomicBoolean released = new AtomicBoolean();
     // Owner thread: the VIPs in the packet filter; whether the sockets take every multicast frame (IPv6 ND).
     private Set<Integer> filtered;
     private Set<Inet6Address> filtered6;
@@ -206,8 +217,10 @@ public final class DrDataPlane implements AutoCloseable {
             worker.changeListener(ring); // before the worker's thread starts: its table is then the worker's alone
             plane.changeRings.add(ring);
         }
+        plane.runningWorkers.set(workers.size());
         for (int i = 0; i < workers.size(); i++) {
-            Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(workers.get(i));
+            DrWorker worker = workers.get(i);
+            Thread t = Thread.ofPlatform().name("lbd-dr-" + i).daemon(true).start(() -> plane.runWorker(worker));
             plane.threads.add(t);
         }
         return plane;
@@ -492,22 +505,61 @@ public final class DrDataPlane implements AutoCloseable {
         return workers.stream().map(DrWorker::state).toList();
     }
 
+    /** A worker's thread: the worker, then, if the plane was closed before it ended and it is the last, the release. */
+    private void runWorker(DrWorker worker) {
+        try {
+            worker.run();
+        } finally {
+            if (runningWorkers.decrementAndGet() == 0 && closed) {
+                release();
+            }
+        }
+    }
+
+    /**
+     * Stops the workers and gives back the sockets, their rings and the tunnel device. The AF_XDP programs are
+     * detached at once. A worker that has not stopped within {@link #STOP_WAIT_MILLIS} (its thread held up: a long
+     * pause, a slow answer to a listing) still reads its rings and writes through its sockets: unmapped under it, the
+     * next frame would crash the process, and a closed descriptor's number may already be another file's. So then the
+     * last worker to end gives them back, and the close returns without them.
+     */
     @Override
     public void close() {
         synchronized (lifecycle) { // not while a hold or release hands the workers their AF_XDP sockets
             closed = true;
         }
+        XdpReceive x = xdp;
+        if (x != null) {
+            x.attached(false); // the services' frames go back to the kernel's path and the packet sockets now
+        }
         workers.forEach(DrWorker::stop);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_WAIT_MILLIS);
         for (Thread t : threads) {
             try {
-                t.join(TimeUnit.SECONDS.toMillis(2));
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                break;
             }
         }
+        int running = runningWorkers.get();
+        if (running == 0) {
+            release();
+        } else {
+            LOG.warn("direct routing: {} of {} DR workers did not stop within {} ms; their sockets and rings are "
+                    + "given back when the last of them ends", running, workers.size(), STOP_WAIT_MILLIS);
+        }
+    }
+
+    /** Once, after every worker has ended: closes the packet sockets, the AF_XDP path and the tunnel device. */
+    private void release() {
+        if (!released.compareAndSet(false, true)) {
+            return;
+        }
         sockets.forEach(PacketSocket::close);
-        if (xdp != null) {
-            xdp.close();
+        XdpReceive x = xdp;
+        if (x != null) {
+            x.close();
         }
         TunDevice d = local.device();
         if (d != null) {

@@ -197,9 +197,16 @@ final class DrWorker implements Runnable {
 
     /** Any thread: this worker's flows as IPVS lists them, at most {@code limit}, answered between two batches. */
     CompletableFuture<ConnectionEntries> listConnections(int limit) {
-        ListingRequest request = new ListingRequest(limit, new CompletableFuture<>());
-        listing.set(request);
-        return request.answer;
+        return listConnections(limit, new CompletableFuture<>());
+    }
+
+    /**
+     * Any thread: {@link #listConnections(int)} answered into {@code answer}, whose dependent actions then run on
+     * the worker's thread, between two batches.
+     */
+    CompletableFuture<ConnectionEntries> listConnections(int limit, CompletableFuture<ConnectionEntries> answer) {
+        listing.set(new ListingRequest(limit, answer));
+        return answer;
     }
 
     /**
