@@ -45,6 +45,8 @@ public final class XdpSocket implements AutoCloseable {
     private static final long PGOFF_RX_RING = 0, PGOFF_TX_RING = 0x80000000L, PGOFF_FILL_RING = 0x100000000L,
             PGOFF_COMPLETION_RING = 0x180000000L;
     private static final int EAGAIN = 11;
+    /** The most frames one sendto(2) sends in copy mode (the kernel's TX_BATCH_SIZE, net/xdp/xsk.c). */
+    static final int KERNEL_TX_BATCH = 32;
     private static final int SO_SNDBUF = 7, SO_SNDBUFFORCE = 32;
     /**
      * The send buffer asked for. In copy mode each frame sent is an skb charged to the socket until the NIC has sent
@@ -267,23 +269,27 @@ public final class XdpSocket implements AutoCloseable {
 
     /**
      * Sends what {@link #transmit} and {@link #transmitLastInPlace} queued: publishes the transmit ring and calls
-     * sendto(2), which in copy mode sends at most 32 frames a call (the kernel's TX_BATCH_SIZE), again while the
-     * kernel takes frames. What it does not take now (the interface down, its send buffer full) stays queued for the
-     * next call.
+     * sendto(2), which in copy mode sends at most {@link #KERNEL_TX_BATCH} frames a call and then fails with EAGAIN,
+     * so it calls again, as often as the frames waiting need. What the kernel does not take now (the interface down,
+     * its send buffer full) stays queued for the next call.
+     *
+     * <p>Whether a call made progress cannot be read off the ring on every kernel: before Linux 6.17 ("net: xsk:
+     * update tx queue consumer immediately after transmission") copy mode wrote the ring's consumer index back only
+     * when it had emptied its view of the ring, not when it stopped after a batch; so a call that sent 32 frames
+     * showed none taken, and the rest waited for the next batch's call (Debian 12's 6.1 among those kernels).
      */
     public void transmitQueued() {
         if (txHead != txPublished) {
             INT_AT.setRelease(txMap, txProducer, txHead);
             txPublished = txHead;
         }
-        int consumed = (int) INT_AT.getAcquire(txMap, txConsumer);
-        while (consumed != txHead) {
+        int waiting = txHead - (int) INT_AT.getAcquire(txMap, txConsumer);
+        for (int calls = waiting / KERNEL_TX_BATCH + 1; waiting != 0 && calls > 0; calls--) {
             long rc = LinuxNative.sendto(errno, fd, MemorySegment.NULL, 0, LinuxNative.MSG_DONTWAIT);
-            int before = consumed;
-            consumed = (int) INT_AT.getAcquire(txMap, txConsumer);
-            if (rc >= 0 || consumed == before || LinuxNative.errno(errno) != EAGAIN) {
-                break;
+            if (rc >= 0 || LinuxNative.errno(errno) != EAGAIN) {
+                break; // taken, as far as the kernel can now; or refused
             }
+            waiting = txHead - (int) INT_AT.getAcquire(txMap, txConsumer);
         }
         reclaim();
     }
