@@ -217,7 +217,9 @@ public final class XdpSocket implements AutoCloseable {
 
     /**
      * Frames the kernel refused to send, between the last two {@link #dropsSinceLastRead} (XDP_STATISTICS
-     * tx_invalid_descs: a descriptor it could not send, e.g. longer than the interface's MTU).
+     * tx_invalid_descs: a descriptor whose address and length do not lie within one UMEM frame, which this class never
+     * writes). Such a frame never comes back through the completion ring. A frame the kernel took and a driver then
+     * dropped is not counted here: copy mode made it an skb, and freeing that gives the frame back.
      */
     public long refusedAtLastRead() {
         return refusedSinceRead;
