@@ -36,7 +36,6 @@ public final class XdpReceive implements AutoCloseable {
     private static final int KEY6 = 20;
     private static final int MAX_SERVICES = 65536;
     private static final java.time.Duration BUSY_WAIT = java.time.Duration.ofSeconds(2);
-    private static final java.time.Duration BUSY_POLL = java.time.Duration.ofMillis(50);
     // The longest frame the programs take: a full frame of a 1500-byte MTU. Longer ones are GRO's or TSO's
     // aggregates (or jumbo frames), which the packet sockets receive with their offload state, so that the kernel
     // segments them on the way out; a forwarded aggregate would be dropped as longer than the MTU.
@@ -126,7 +125,8 @@ public final class XdpReceive implements AutoCloseable {
                         : sockets[i].length; // not known: until a bind says there is no such queue
                 for (int w = 0; w < queues; w++) {
                     try {
-                        sockets[i][w] = openWaiting(iface, w);
+                        sockets[i][w] = XdpSocket.openWhenFree(iface.name(), iface.index(), w,
+                                w < iface.transmitQueues(), BUSY_WAIT);
                     } catch (XdpSocket.NoSuchQueueException e) {
                         if (w == 0) {
                             throw e;
@@ -145,20 +145,6 @@ public final class XdpReceive implements AutoCloseable {
         } catch (RuntimeException e) {
             closeSockets();
             throw e;
-        }
-    }
-
-    private static XdpSocket openWaiting(DrInterface iface, int queue) {
-        long deadline = System.nanoTime() + BUSY_WAIT.toNanos();
-        while (true) {
-            try {
-                return XdpSocket.open(iface.name(), iface.index(), queue, queue < iface.transmitQueues());
-            } catch (XdpSocket.QueueBusyException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(BUSY_POLL.toNanos());
-            }
         }
     }
 

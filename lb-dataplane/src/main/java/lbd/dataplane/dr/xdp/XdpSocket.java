@@ -45,6 +45,8 @@ public final class XdpSocket implements AutoCloseable {
     private static final long PGOFF_RX_RING = 0, PGOFF_TX_RING = 0x80000000L, PGOFF_FILL_RING = 0x100000000L,
             PGOFF_COMPLETION_RING = 0x180000000L;
     private static final int EAGAIN = 11;
+    /** How often {@link #openWhenFree} asks again for a busy queue. */
+    private static final long BUSY_POLL_MILLIS = 50;
     /** The most frames one sendto(2) sends in copy mode (the kernel's TX_BATCH_SIZE, net/xdp/xsk.c). */
     static final int KERNEL_TX_BATCH = 32;
     private static final int SO_SNDBUF = 7, SO_SNDBUFFORCE = 32;
@@ -105,6 +107,34 @@ public final class XdpSocket implements AutoCloseable {
      *              takes nothing)
      */
     public static XdpSocket open(String interfaceName, int interfaceIndex, int queue, boolean sends) {
+        return openWhenFree(interfaceName, interfaceIndex, queue, sends, java.time.Duration.ZERO);
+    }
+
+    /**
+     * {@link #open}, asking again every {@link #BUSY_POLL_MILLIS} for up to {@code busyFor} while the queue has
+     * another socket. A socket closed a moment ago keeps its queue a little longer: the kernel lets go of it from a
+     * work queue after the close (the pool's deferred release), so a close followed at once by an open on the same
+     * queue (an upgrade's hand-over, a socket reopened) can find it busy.
+     *
+     * @throws QueueBusyException when the queue is still busy after {@code busyFor}
+     */
+    public static XdpSocket openWhenFree(String interfaceName, int interfaceIndex, int queue, boolean sends,
+                                         java.time.Duration busyFor) {
+        long deadline = System.nanoTime() + busyFor.toNanos();
+        while (true) {
+            try {
+                return openNow(interfaceName, interfaceIndex, queue, sends);
+            } catch (QueueBusyException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(
+                        java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BUSY_POLL_MILLIS));
+            }
+        }
+    }
+
+    private static XdpSocket openNow(String interfaceName, int interfaceIndex, int queue, boolean sends) {
         XdpSocket s;
         try (Arena tmp = Arena.ofConfined()) {
             MemorySegment errno = LinuxNative.newErrnoSegment(tmp);
@@ -412,7 +442,8 @@ public final class XdpSocket implements AutoCloseable {
         }
         if (rc < 0 && LinuxNative.errno(errno) == EBUSY) {
             throw new QueueBusyException("cannot " + what + " on the AF_XDP socket of " + interfaceName + ": "
-                    + LinuxNative.strerror(EBUSY) + " (an AF_XDP socket of another process has the queue)");
+                    + LinuxNative.strerror(EBUSY) + " (another AF_XDP socket has the queue: another process's, or one"
+                    + " closed a moment ago)");
         }
         if (rc < 0) {
             throw new DrSystemException("cannot " + what + " on the AF_XDP socket of " + interfaceName + ": "

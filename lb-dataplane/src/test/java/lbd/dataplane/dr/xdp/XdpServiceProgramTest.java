@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
 class XdpServiceProgramTest {
 
     private static final int PASS = 2;
+    /** Up to how long the loopback's queue 0 may stay with a socket an earlier test class closed (see openWhenFree). */
+    private static final java.time.Duration QUEUE_FREED = java.time.Duration.ofSeconds(2);
     private static final int REDIRECT = 4;
     private static final int ACK = 0x10;
     private static final int DONT_FRAGMENT = 0x4000;
@@ -51,7 +53,7 @@ class XdpServiceProgramTest {
         services6 = Bpf.createMap(Bpf.MAP_TYPE_HASH, 20, 4, 16, "test_services6");
         xsks = Bpf.createMap(Bpf.MAP_TYPE_XSKMAP, 4, 4, 1, "test_xsks");
         // A redirect needs a socket in the map for the frame's queue: the test run's frames come in on lo's queue 0.
-        socket = XdpSocket.open("lo", 1, 0, false);
+        socket = XdpSocket.openWhenFree("lo", 1, 0, false, QUEUE_FREED);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
             MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
 class XdpSocketTransmitTest {
 
     private static final int LOOPBACK = 1;
+    /** Up to how long the loopback's queue 0 may stay with a socket an earlier test class closed (see openWhenFree). */
+    private static final java.time.Duration QUEUE_FREED = java.time.Duration.ofSeconds(2);
     private static final int BATCH = 64;
 
     @Test
@@ -30,7 +32,7 @@ class XdpSocketTransmitTest {
         int total = 8 * XdpSocket.TX_FRAMES;
         try (Arena arena = Arena.ofConfined();
              PacketSocket receiver = PacketSocket.open("lo", LOOPBACK, BpfFilter.forVips(new int[0]), -1);
-             XdpSocket sender = XdpSocket.open("lo", LOOPBACK, 0, true)) {
+             XdpSocket sender = XdpSocket.openWhenFree("lo", LOOPBACK, 0, true, QUEUE_FREED)) {
             // As root, past net.core.wmem_max: room for every sending frame's skb while a NIC sends it.
             assertThat(sender.sendBufferBytes()).isEqualTo(2 * XdpSocket.SEND_BUFFER);
             MemorySegment frame = arena.allocate(128);
@@ -65,7 +67,7 @@ class XdpSocketTransmitTest {
     void aSocketOpenedAsNotSendingTakesNothing() {
         assumeTrue(Shell.isRoot(), "XdpSocketTransmitTest needs root (AF_XDP); skipped");
         try (Arena arena = Arena.ofConfined();
-             XdpSocket receiveOnly = XdpSocket.open("lo", LOOPBACK, 0, false)) {
+             XdpSocket receiveOnly = XdpSocket.openWhenFree("lo", LOOPBACK, 0, false, QUEUE_FREED)) {
             MemorySegment frame = arena.allocate(64);
             assertThat(receiveOnly.transmit(frame, 0, 42)).isFalse();
             assertThat(receiveOnly.transmitPending()).isFalse();
