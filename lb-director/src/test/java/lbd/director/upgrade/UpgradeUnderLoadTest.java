@@ -111,7 +111,7 @@ class UpgradeUnderLoadTest {
     @Test
     void aFailedUpgradeLeavesTheOldLbdServingAndSaysWhy() throws Exception {
         try (UpgradeLab lab = UpgradeLab.create(dir)) {
-            String good = lab.configText("");
+            String good = lab.configText("warmup=no\n"); // no warm-up: seconds per process, and not the subject here
             long old = lab.startLbd(good, Map.of());
             int listeners = lab.descriptorsOnVip(old);
             assertThat(listeners).isPositive();
@@ -122,7 +122,7 @@ class UpgradeUnderLoadTest {
             assertThat(badConfig.status()).isEqualTo(1);
             assertThat(badConfig.output()).contains("lbd upgrade failed: the new lbd (pid ")
                     .contains("exited with status 1 before it took over")
-                    .contains(lab.config + ":9: ")
+                    .contains(lab.config + ":" + (good.lines().count() + 1) + ": ") // the bogus line
                     .contains("this lbd (pid " + old + ") goes on serving");
             assertThat(lab.get()).matches("[0-9]+");
 
@@ -150,7 +150,7 @@ class UpgradeUnderLoadTest {
     @Test
     void anLbdOnNioRefusesToHandOverAndServesOn() throws Exception {
         try (UpgradeLab lab = UpgradeLab.create(dir)) {
-            long old = lab.startLbd(lab.configText("transport=nio\n"), Map.of());
+            long old = lab.startLbd(lab.configText("transport=nio\nwarmup=no\n"), Map.of()); // as above
             UpgradeLab.Result nio = lab.upgrade();
             assertThat(nio.status()).isEqualTo(1);
             assertThat(nio.output()).contains("lbd upgrade refused: transport=nio cannot hand its sockets");
@@ -171,7 +171,8 @@ class UpgradeUnderLoadTest {
         try (UpgradeLab lab = UpgradeLab.create(dir);
              NotifySocketListener systemd = new NotifySocketListener(dir.resolve("notify").toString())) {
             int metricsPort = UpgradeLab.freePorts(1)[0];
-            long old = lab.startLbd(lab.configText("transport=epoll\nmetrics=127.0.0.1:" + metricsPort + "\n"),
+            String globals = "transport=epoll\nwarmup=no\nmetrics=127.0.0.1:" + metricsPort + "\n"; // as above
+            long old = lab.startLbd(lab.configText(globals),
                     Map.of("NOTIFY_SOCKET", systemd.address(), "WATCHDOG_USEC", "2000000"));
             assertThat(systemd.awaitContaining("READY=1", Duration.ofSeconds(30))).isPresent();
 
