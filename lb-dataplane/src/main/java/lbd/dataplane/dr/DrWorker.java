@@ -371,17 +371,26 @@ final class DrWorker implements Runnable {
         if (handle(frame, length, now)) {
             // A frame through AF_XDP has its checksums complete and no offload state: the egress interface's AF_XDP
             // socket can send it as it is, without the packet socket's per-frame address and header handling.
-            // Back out of the socket it came in on (a one-armed director), from where it lies in that socket's
-            // memory: no copy.
             XdpSocket out = receivedThroughXdp ? xdpSocketOn(sendInterface) : null;
-            long frameAt = sendOffset + socket.headerLength();
-            if (out != null && (out == xdpSockets[arrival] && memory == out.umem()
-                    ? out.transmitLastInPlace(frameAt, sendLength) : out.transmit(memory, frameAt, sendLength))) {
+            if (out != null && queuedOn(out, memory)) {
                 stats.increment(DrStats.SENT_THROUGH_AF_XDP);
             } else {
                 stats.add(DrStats.SEND_FAILED, socket.queue(memory.address() + sendOffset, sendLength, sendInterface));
             }
         }
+    }
+
+    /**
+     * Queues the frame to send on {@code out}: back out of the socket it came in on (a one-armed director), from
+     * where it lies in that socket's memory, without a copy; else copied into one of {@code out}'s sending frames.
+     * False when {@code out} takes nothing now.
+     */
+    private boolean queuedOn(XdpSocket out, MemorySegment memory) {
+        long frameAt = sendOffset + socket.headerLength();
+        if (out == xdpSockets[arrival] && memory == out.umem()) {
+            return out.transmitLastInPlace(frameAt, sendLength);
+        }
+        return out.transmit(memory, frameAt, sendLength);
     }
 
     /** This worker's AF_XDP socket on the interface of index {@code interfaceIndex}; null without one. */

@@ -264,7 +264,7 @@ public final class XdpSocket implements AutoCloseable {
      *         sends it another way)
      */
     public boolean transmit(MemorySegment from, long offset, int length) {
-        if (!sends || length > FRAME_SIZE || freeCount == 0 && reclaim() == 0) {
+        if (length > FRAME_SIZE || !sendingFrameFree()) {
             return false;
         }
         long at = freeTx[--freeCount];
@@ -284,12 +284,17 @@ public final class XdpSocket implements AutoCloseable {
      *         another socket)
      */
     public boolean transmitLastInPlace(long offset, int length) {
-        if (!sends || freeCount == 0 && reclaim() == 0) {
+        if (!sendingFrameFree()) {
             return false;
         }
         fillMap.set(ValueLayout.JAVA_LONG, fillDesc + (long) (lastFillSlot & (RING - 1)) * 8, freeTx[--freeCount]);
         queueTransmit(offset, length);
         return true;
+    }
+
+    /** Whether this socket sends and has a sending frame free, taking back those the kernel is done with if need be. */
+    private boolean sendingFrameFree() {
+        return sends && (freeCount > 0 || reclaim() > 0);
     }
 
     private void queueTransmit(long at, int length) {
