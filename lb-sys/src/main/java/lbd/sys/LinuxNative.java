@@ -42,8 +42,10 @@ public final class LinuxNative {
     public static final int MAP_SHARED = 0x1;
     public static final int MSG_DONTWAIT = 0x40;
     public static final short POLLIN = 0x1;
+    public static final short POLLERR = 0x8;
     public static final int EAGAIN = 11;
     public static final int EINTR = 4;
+    public static final int ENETDOWN = 100;
     public static final int SOCKADDR_LL_SIZE = 20;
     public static final int O_RDWR = 0x2;
     public static final int O_CLOEXEC = 0x80000;

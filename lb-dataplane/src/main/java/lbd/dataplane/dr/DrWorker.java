@@ -2,6 +2,7 @@ package lbd.dataplane.dr;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import lbd.config.model.VirtualServiceKey;
@@ -318,6 +319,7 @@ final class DrWorker implements Runnable {
                 }
                 if (xdpSwap.get() != null) {
                     XdpSwap swap = xdpSwap.getAndSet(null);
+                    countUntaken(xdpSockets, swap.sockets);
                     xdpSockets = swap.sockets; // the old ones' frames were released by the flush above
                     xdpFrames = framesOf(xdpSockets);
                     poll.close();
@@ -332,6 +334,20 @@ final class DrWorker implements Runnable {
             }
         } finally {
             poll.close();
+            countUntaken(xdpSockets, new XdpSocket[0]);
+        }
+    }
+
+    /**
+     * The frames that the AF_XDP sockets this worker lets go of still hold for the kernel to send (the interface was
+     * down, or its send buffer full, at the last flush) go with them: counted as forwarded when queued, they are
+     * counted as send-failed too, as a frame the packet socket could not send is.
+     */
+    private void countUntaken(XdpSocket[] lettingGo, XdpSocket[] keeping) {
+        for (XdpSocket x : lettingGo) {
+            if (x != null && !Arrays.asList(keeping).contains(x)) {
+                stats.add(DrStats.SEND_FAILED, x.untakenFrames());
+            }
         }
     }
 

@@ -333,7 +333,9 @@ public final class PacketSocket implements AutoCloseable {
             return (int) n - header;
         }
         int e = LinuxNative.errno(errno);
-        if (n >= 0 || e == LinuxNative.EAGAIN || e == LinuxNative.EINTR) {
+        // ENETDOWN: the interface went down since the last read (the kernel reports it once, on this read); the
+        // socket receives again once the interface is up, as a ring's does.
+        if (n >= 0 || e == LinuxNative.EAGAIN || e == LinuxNative.EINTR || e == LinuxNative.ENETDOWN) {
             return 0;
         }
         throw new DrSystemException("receive on " + interfaceName + " failed: " + LinuxNative.strerror(e));

@@ -333,7 +333,17 @@ public final class XdpSocket implements AutoCloseable {
 
     /** Whether frames queued to be sent are still waiting for the kernel to take them. */
     public boolean transmitPending() {
-        return (int) INT_AT.getAcquire(txMap, txConsumer) != txHead;
+        return untakenFrames() != 0;
+    }
+
+    /**
+     * How many frames queued to be sent the kernel has not taken (the interface down, its send buffer full). They go
+     * with the socket when it is closed, so whoever lets go of it counts them as not sent. On kernels before 6.17
+     * (see {@link #transmitQueued}) this may include up to {@link #KERNEL_TX_BATCH} frames that the kernel took
+     * while its send buffer filled, but did not yet show as taken.
+     */
+    public int untakenFrames() {
+        return txHead - (int) INT_AT.getAcquire(txMap, txConsumer);
     }
 
     /** The sending frames the kernel is done with, back on the free list; how many. */
