@@ -192,6 +192,11 @@ class DebianPackageTest {
                 assertThat(listing).contains("TCP  127.0.0.83:80");
                 String owner = Shell.run(List.of("ps", "-o", "user=", "-p", Long.toString(lbd.pid()))).output().strip();
                 assertThat(owner).isEqualTo("lbd");
+                // The training run's cache is in use: the JVM maps it. One that does not match the runtime or the
+                // class path is only warned about, and lbd would then start as without it.
+                assertThat(Files.readString(Path.of("/proc", Long.toString(lbd.pid()), "maps")))
+                        .as("the JVM maps the package's ahead-of-time cache (lbd's log:\n%s)", Files.readString(log))
+                        .contains("/usr/lib/lbd/lib/lbd.aot");
             } finally {
                 lbd.destroy();
                 if (!lbd.waitFor(30, TimeUnit.SECONDS)) {
