@@ -67,7 +67,12 @@ public final class DrStats {
      * the packet socket ({@code xdp=yes}).
      */
     public static final int SENT_THROUGH_AF_XDP = FORWARDED + 25;
-    public static final int COUNT = FORWARDED + 26;
+    /**
+     * A frame whose handling failed inside lbd (a bug): dropped, and the worker goes on with the next one. The log
+     * has the error (see {@code DrWorker}).
+     */
+    public static final int INTERNAL_ERROR = FORWARDED + 26;
+    public static final int COUNT = FORWARDED + 27;
 
     private final AtomicLongArray values = new AtomicLongArray(COUNT);
 
@@ -175,6 +180,7 @@ public final class DrStats {
             case UDP_COALESCED_NOT_TUNNELLED -> "dropped-ipip-udp-coalesced";
             case RECEIVE_RING_FULL -> "dropped-receive-ring-full";
             case SENT_THROUGH_AF_XDP -> "sent-through-af-xdp";
+            case INTERNAL_ERROR -> "dropped-internal-error";
             default -> "unknown";
         };
     }

@@ -33,6 +33,8 @@ import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.ServiceSlot;
 import lbd.dataplane.worker.WorkerState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Member i of every ingress interface's PACKET_FANOUT group (one socket per interface; a single worker's sockets
@@ -60,6 +62,8 @@ final class DrWorker implements Runnable {
                                            // never reached: the interface MTU and GRO bound it far lower)
     private static final int IDLE_POLL_MILLIS = 50;
     private static final long RING_STATS_MILLIS = 1000;
+    private static final long INTERNAL_ERROR_LOG_MILLIS = 60_000;
+    private static final Logger LOG = LoggerFactory.getLogger(DrWorker.class);
     // Room in front of each received frame for ipip's outer header, so encapsulation moves the Ethernet and
     // virtio-net headers, not the packet.
     private static final int HEADROOM = (TunnelTransmitter.MAX_OVERHEAD + 15) & ~15;
@@ -97,6 +101,8 @@ final class DrWorker implements Runnable {
     // Each interface's AF_XDP socket's frames, one segment per UMEM frame starting at the received data (made when
     // the sockets are given, so that handling a frame in place allocates nothing); a zeroed virtio-net header.
     private MemorySegment[][] xdpFrames;
+    private long internalErrorLoggedAt = Long.MIN_VALUE;
+    private long internalErrorsSinceLog;
     private MemorySegment zeroHeader;
     private final TunnelTransmitter tunnels;
     // What forward() decided for the frame it returns true for: where it starts (offset in handledMemory), its
@@ -500,6 +506,32 @@ final class DrWorker implements Runnable {
      * in milliseconds (IPVS counts them in jiffies), and a clock read per frame was 1.5–3 % of the worker's time.
      */
     boolean handle(MemorySegment frame, int length, long now) {
+        try {
+            return handleFrame(frame, length, now);
+        } catch (RuntimeException e) {
+            internalError(e, now);
+            return false;
+        }
+    }
+
+    /**
+     * A frame whose handling failed inside lbd (a bug) is dropped and counted, and the worker goes on: a thread that
+     * ended here would leave its share of the connections unforwarded, and a frame that can make it fail could then
+     * end every worker. Logged at once, then at most once a minute with how many since.
+     */
+    private void internalError(RuntimeException e, long now) {
+        stats.increment(DrStats.INTERNAL_ERROR);
+        internalErrorsSinceLog++;
+        if (internalErrorLoggedAt == Long.MIN_VALUE || now - internalErrorLoggedAt >= INTERNAL_ERROR_LOG_MILLIS) {
+            LOG.error("direct routing: a DR worker dropped {} frame(s) it failed to handle (dropped-internal-error), "
+                    + "last: {}; it goes on with the next frames. This is a bug in lbd: please report it with this "
+                    + "message", internalErrorsSinceLog, e.toString(), e);
+            internalErrorLoggedAt = now;
+            internalErrorsSinceLog = 0;
+        }
+    }
+
+    private boolean handleFrame(MemorySegment frame, int length, long now) {
         stats.increment(DrStats.RECEIVED);
         if (held) {
             stats.increment(DrStats.HELD);
