@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import lbd.dataplane.dr.Shell;
 import lbd.director.cli.LbadmMain;
 import org.junit.jupiter.api.Test;
@@ -132,6 +135,20 @@ class SeedDirectRoutingTest {
                     .contains("lbd_dr_neighbour_resolved" + labels.formatted(ghost) + " 0");
             assertThat(lab.in("dir", "curl", "-s", "--max-time", "5", "http://127.0.0.1:9108/status.json")
                     .assertOk("status").output()).contains("\"kind\":\"status\"").contains("\"directRouting\":{");
+
+            // The director's interface goes down and comes back (a cable pulled and put back): idle, the workers
+            // sleep, and they forward again. The ENETDOWN the kernel leaves on their sockets made them spin until
+            // they next sent a frame through the socket (a forward, an ARP reply): here, with nothing to send.
+            lab.ok("dir", "ip", "link", "set", "eth0", "down");
+            lab.ok("dir", "ip", "link", "set", "eth0", "up");
+            long before = drWorkersCpuTicks(lbd.pid());
+            Thread.sleep(2_000);
+            assertThat(drWorkersCpuTicks(lbd.pid()) - before)
+                    .as("the DR workers' CPU in 2 s idle after the flap, in 10 ms ticks (spinning: ~200 a worker)")
+                    .isLessThan(50);
+            await("forwarding again after the interface came back").atMost(HEALTH_BOUND)
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> curls(lab, 2).stream().allMatch(b -> b.matches("This is VM[23]")));
             passed = true;
         } finally {
             if (!passed) {
@@ -139,6 +156,24 @@ class SeedDirectRoutingTest {
             }
             lab.close();
         }
+    }
+
+    /** The CPU time (utime + stime, in clock ticks) of process {@code pid}'s DR worker threads ("lbd-dr-N"). */
+    private static long drWorkersCpuTicks(long pid) throws IOException {
+        long ticks = 0;
+        int workers = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                if (Files.readString(task.resolve("comm")).startsWith("lbd-dr-")) {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
+                    workers++;
+                }
+            }
+        }
+        assertThat(workers).as("DR worker threads in process %d", pid).isPositive();
+        return ticks;
     }
 
     /** A destination row: "-> RIP:80   Route   1". */
