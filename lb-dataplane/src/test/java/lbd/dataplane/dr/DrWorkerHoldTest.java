@@ -4,27 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import lbd.config.model.Endpoint;
-import lbd.config.model.ForwardingMethod;
-import lbd.config.model.MaglevTableSize;
-import lbd.config.model.Protocol;
-import lbd.config.model.RealServerKey;
-import lbd.config.model.SchedulerFlags;
-import lbd.config.model.SchedulerKind;
-import lbd.config.model.VirtualServiceKey;
-import lbd.dataplane.dr.flow.InheritedFlows;
-import lbd.dataplane.dr.sys.PacketSocket;
-import lbd.dataplane.table.DataPlaneSnapshot;
-import lbd.dataplane.table.Destination;
-import lbd.dataplane.table.DrDirectory;
-import lbd.dataplane.table.ServiceTable;
-import lbd.dataplane.table.SnapshotPublisher;
-import lbd.dataplane.worker.WorkerState;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,25 +13,10 @@ import org.junit.jupiter.api.Test;
  */
 class DrWorkerHoldTest {
 
-    private static final VirtualServiceKey SERVICE = new VirtualServiceKey(Protocol.TCP,
-            new Endpoint(lbd.dataplane.dr.packet.Net.inet4(TestFrames.VIP), 80));
-    private static final long SERVER_MAC = 0x02_00_00_00_01_01L;
+    private static final long SERVER_MAC = OneGateServerWorker.SERVER_MAC;
 
     private final DrStats stats = new DrStats();
-    private final DrWorker worker = worker(stats);
-
-    private static DrWorker worker(DrStats stats) {
-        Destination d = new Destination(0, new RealServerKey(SERVICE, Endpoint.of("198.18.1.1", 80)),
-                ForwardingMethod.GATE, 1, SERVER_MAC);
-        ServiceTable table = new ServiceTable(SERVICE, SchedulerKind.RR, List.of(d), Optional.empty(), 0,
-                Duration.ofSeconds(5), Duration.ofSeconds(900), Optional.empty(), SchedulerFlags.NONE,
-                MaglevTableSize.DEFAULT);
-        SnapshotPublisher publisher = new SnapshotPublisher();
-        publisher.publish(new DataPlaneSnapshot(1, Map.of(SERVICE, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
-                DrDirectory.of(List.of(SERVICE), Set.of(), false)));
-        return new DrWorker(new PacketSocket[] {null}, new lbd.dataplane.dr.xdp.XdpSocket[1], new long[] {TestFrames.DIRECTOR_MAC},
-                new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), new InheritedFlows(16));
-    }
+    private final DrWorker worker = OneGateServerWorker.counting(stats);
 
     /** The destination MAC the worker forwards a SYN from {@code clientPort} to, or -1 when it drops it. */
     private long syn(int clientPort) {

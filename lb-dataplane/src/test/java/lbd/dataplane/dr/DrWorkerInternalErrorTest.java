@@ -7,28 +7,6 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.lang.foreign.MemorySegment;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import lbd.config.model.Endpoint;
-import lbd.config.model.ForwardingMethod;
-import lbd.config.model.MaglevTableSize;
-import lbd.config.model.Protocol;
-import lbd.config.model.RealServerKey;
-import lbd.config.model.SchedulerFlags;
-import lbd.config.model.SchedulerKind;
-import lbd.config.model.VirtualServiceKey;
-import lbd.dataplane.dr.flow.InheritedFlows;
-import lbd.dataplane.dr.sys.PacketSocket;
-import lbd.dataplane.dr.xdp.XdpSocket;
-import lbd.dataplane.table.DataPlaneSnapshot;
-import lbd.dataplane.table.Destination;
-import lbd.dataplane.table.DrDirectory;
-import lbd.dataplane.table.ServiceTable;
-import lbd.dataplane.table.SnapshotPublisher;
-import lbd.dataplane.worker.WorkerState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,27 +19,12 @@ import org.slf4j.LoggerFactory;
  */
 class DrWorkerInternalErrorTest {
 
-    private static final VirtualServiceKey SERVICE = new VirtualServiceKey(Protocol.TCP,
-            new Endpoint(lbd.dataplane.dr.packet.Net.inet4(TestFrames.VIP), 80));
-    private static final long SERVER_MAC = 0x02_00_00_00_01_01L;
+    private static final long SERVER_MAC = OneGateServerWorker.SERVER_MAC;
 
     private final DrStats stats = new DrStats();
-    private final DrWorker worker = worker(stats);
+    private final DrWorker worker = OneGateServerWorker.counting(stats);
     private final Logger logger = (Logger) LoggerFactory.getLogger(DrWorker.class);
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-
-    private static DrWorker worker(DrStats stats) {
-        Destination d = new Destination(0, new RealServerKey(SERVICE, Endpoint.of("198.18.1.1", 80)),
-                ForwardingMethod.GATE, 1, SERVER_MAC);
-        ServiceTable table = new ServiceTable(SERVICE, SchedulerKind.RR, List.of(d), Optional.empty(), 0,
-                Duration.ofSeconds(5), Duration.ofSeconds(900), Optional.empty(), SchedulerFlags.NONE,
-                MaglevTableSize.DEFAULT);
-        SnapshotPublisher publisher = new SnapshotPublisher();
-        publisher.publish(new DataPlaneSnapshot(1, Map.of(SERVICE, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
-                DrDirectory.of(List.of(SERVICE), Set.of(), false)));
-        return new DrWorker(new PacketSocket[] {null}, new XdpSocket[1], new long[] {TestFrames.DIRECTOR_MAC},
-                new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), new InheritedFlows(16));
-    }
 
     @BeforeEach
     void captureTheLog() {
