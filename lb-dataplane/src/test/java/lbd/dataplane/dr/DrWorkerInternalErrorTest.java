@@ -19,8 +19,6 @@ import org.slf4j.LoggerFactory;
  */
 class DrWorkerInternalErrorTest {
 
-    private static final long SERVER_MAC = OneGateServerWorker.SERVER_MAC;
-
     private final DrStats stats = new DrStats();
     private final DrWorker worker = OneGateServerWorker.counting(stats);
     private final Logger logger = (Logger) LoggerFactory.getLogger(DrWorker.class);
