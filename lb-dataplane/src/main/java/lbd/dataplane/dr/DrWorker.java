@@ -333,9 +333,9 @@ final class DrWorker implements Runnable {
                     swap.done.complete(null);
                 }
                 if (handled == 0) {
-                    // Frames the kernel has not taken yet (its send buffer full, the interface down) are offered
-                    // again after a short sleep rather than the idle one.
-                    poll.await(transmitPending() ? 1 : IDLE_POLL_MILLIS);
+                    // Frames the kernel has not taken yet because its send buffer was full are offered again after
+                    // a short sleep rather than the idle one; those an interface down refuses, after the idle one.
+                    poll.await(transmitRetryDue() ? 1 : IDLE_POLL_MILLIS);
                 }
             }
         } finally {
@@ -425,10 +425,13 @@ final class DrWorker implements Runnable {
         return null;
     }
 
-    /** Whether an AF_XDP socket has frames queued that the kernel has not taken yet. */
-    private boolean transmitPending() {
+    /**
+     * Whether an AF_XDP socket has frames queued that the kernel has not taken yet and may take in a moment (not
+     * while their interface is down: those are offered again with every batch, and at least every idle wait).
+     */
+    private boolean transmitRetryDue() {
         for (XdpSocket x : xdpSockets) {
-            if (x != null && x.transmitPending()) {
+            if (x != null && x.transmitRetryDue()) {
                 return true;
             }
         }

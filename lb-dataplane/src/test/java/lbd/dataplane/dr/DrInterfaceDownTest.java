@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Timeout;
  *       spin, nor end it (a socket read with recvmsg gets the error once, as its read's result); it receives again
  *       once the interface is up;</li>
  *   <li>an AF_XDP socket: the kernel takes none of the frames queued to send (sendto fails with ENETDOWN), so they
- *       wait on the transmit ring, counted as not taken, and leave, each once, when the interface is up again; a
+ *       wait on the transmit ring, counted as not taken and not offered again every millisecond (as frames a full
+ *       send buffer refused are), and leave, each once, when the interface is up again; a
  *       worker that lets go of the socket meanwhile (a hold for an upgrade hands the queues to the other process)
  *       counts them as send-failed, as a frame the packet socket could not send is.</li>
  * </ul>
@@ -83,12 +84,15 @@ class DrInterfaceDownTest {
                 sender.transmitQueued();
                 assertThat(sender.untakenFrames()).as("frames the interface down did not take").isEqualTo(FRAMES);
                 assertThat(sender.transmitPending()).isTrue();
+                assertThat(sender.transmitRetryDue()).as("no retry in a moment while the interface is down").isFalse();
             } finally {
                 link("up");
             }
             long before = receivedThere();
             sender.transmitQueued();
             assertThat(sender.untakenFrames()).as("taken once the interface is up").isZero();
+            assertThat(sender.transmitPending()).isFalse();
+            assertThat(sender.transmitRetryDue()).isFalse();
             assertThat(receivedThere() - before).as("frames the other end received").isEqualTo(FRAMES);
         }
     }

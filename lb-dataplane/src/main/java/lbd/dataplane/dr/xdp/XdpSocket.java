@@ -70,6 +70,8 @@ public final class XdpSocket implements AutoCloseable {
     private final boolean sends;
     private MemorySegment umem;
     private MemorySegment rxMap, fillMap, txMap, completionMap;
+    /** The last {@link #transmitQueued} was refused with ENETDOWN. */
+    private boolean interfaceDown;
     // Ring layouts (struct xdp_mmap_offsets): producer, consumer, descriptors, flags, per ring.
     private long rxProducer, rxConsumer, rxDesc;
     private long fillProducer, fillDesc, fillFlags;
@@ -321,8 +323,12 @@ public final class XdpSocket implements AutoCloseable {
             txPublished = txHead;
         }
         int waiting = txHead - (int) INT_AT.getAcquire(txMap, txConsumer);
+        interfaceDown = false;
         for (int calls = waiting / KERNEL_TX_BATCH + 1; waiting != 0 && calls > 0; calls--) {
             long rc = LinuxNative.sendto(errno, fd, MemorySegment.NULL, 0, LinuxNative.MSG_DONTWAIT);
+            if (rc < 0) {
+                interfaceDown = LinuxNative.errno(errno) == LinuxNative.ENETDOWN;
+            }
             if (rc >= 0 || LinuxNative.errno(errno) != EAGAIN) {
                 break; // taken, as far as the kernel can now; or refused
             }
@@ -334,6 +340,15 @@ public final class XdpSocket implements AutoCloseable {
     /** Whether frames queued to be sent are still waiting for the kernel to take them. */
     public boolean transmitPending() {
         return untakenFrames() != 0;
+    }
+
+    /**
+     * Whether frames wait that the kernel may take in a moment (its send buffer was full), so that sending them again
+     * soon is worth it; not while it refuses them because the interface is down (ENETDOWN at the last
+     * {@link #transmitQueued}), which lasts as long as an operator or a cable makes it last.
+     */
+    public boolean transmitRetryDue() {
+        return !interfaceDown && transmitPending();
     }
 
     /**
