@@ -39,6 +39,7 @@ import lbd.dataplane.table.Egress;
 import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 import lbd.dataplane.dr.packet.Net;
+import lbd.director.dr.BoundInterfaces;
 import lbd.director.dr.DrHost;
 import lbd.director.dr.LocalNode;
 import lbd.director.dr.EgressResolver;
@@ -78,6 +79,7 @@ final class DrBinding implements AutoCloseable {
     private volatile boolean workersHeld; // the workers neither forward nor answer ARP (an upgrade's hand-over)
     // ---- lbd-dr thread ----
     private EgressResolver neighbours;
+    private BoundInterfaces boundInterfaces; // whether the interfaces bound at start are still those (see there)
     private LocalNode localNode;
     private KernelCopyDrop kernelCopy; // null when the kernel's copy cannot be dropped (logged once)
     private boolean closed; // the plane and sockets are closed: tasks still queued do nothing
@@ -319,6 +321,7 @@ final class DrBinding implements AutoCloseable {
             DrDataPlane p = DrDataPlane.start(ingress, options.withStartHeld(workersHeld), publisher, startKeys);
             try {
                 neighbours = new EgressResolver(ingress);
+                boundInterfaces = BoundInterfaces.ofHost(ingress);
                 localNode = new LocalNode(p);
                 kernelCopy = openKernelCopyDrop(ingress);
                 Set<Integer> vips = new HashSet<>();
@@ -427,6 +430,7 @@ final class DrBinding implements AutoCloseable {
                 if (closed) {
                     return;
                 }
+                boundInterfaces.changes().forEach(log::error);
                 EgressResolver.Resolution resolution = resolve(drServers);
                 control.execute(() -> applyResolved(resolution));
             });

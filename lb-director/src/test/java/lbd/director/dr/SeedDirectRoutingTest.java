@@ -23,7 +23,10 @@ import org.junit.jupiter.api.Timeout;
  * real servers VM2 and VM3 prepared with scripts/vip-setup.sh, on one bridge (scripts/netns-lab.sh).
  * The guide's tests: six curls alternate VM3, VM2, ...; ipvsadm -l shows both as Route with weight 1; stop
  * httpd on one web server and every request is served by the other (quiescent=no: its row leaves the table,
- * lbadm notes why under the service); it comes back when started again. Also: lbd refuses to start while the director forwards IPv4.
+ * lbadm notes why under the service); it comes back when started again. Also: lbd refuses to start while the
+ * director forwards IPv4;
+ * after the director's interface went down and up its DR workers sleep when idle and forward again; and when the
+ * interface is removed, lbd's log says so.
  */
 @Timeout(180)
 class SeedDirectRoutingTest {
@@ -149,6 +152,16 @@ class SeedDirectRoutingTest {
             await("forwarding again after the interface came back").atMost(HEALTH_BOUND)
                     .pollInterval(Duration.ofMillis(250))
                     .until(() -> curls(lab, 2).stream().allMatch(b -> b.matches("This is VM[23]")));
+
+            // The interface removed (as ifdown does to a VLAN interface): lbd says so, and what to do, within one
+            // resolution round (every 5 s).
+            lab.ok("dir", "ip", "link", "del", "eth0");
+            await("lbd reports the removed interface").atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> lab.lbdLog().contains("direct routing: eth0 (index "));
+            assertThat(lab.lbdLog())
+                    .containsPattern("eth0 \\(index \\d+\\) was removed: lbd no longer receives or sends")
+                    .contains("Run lbd upgrade once it is");
             passed = true;
         } finally {
             if (!passed) {
