@@ -53,9 +53,9 @@ public final class BoundInterfaces {
             if (now == before) {
                 continue;
             }
-            if (now == i.index()) { // cannot happen with the kernel's indexes (never reused at once); said anyway
-                lines.add("direct routing: %s is back as index %d, the one lbd bound to: lbd receives on it again"
-                        .formatted(i.name(), now));
+            if (now == i.index()) { // created again with its old index (ip link add ... index N)
+                lines.add(("direct routing: %s is back as index %d, the one lbd bound to; lbd's sockets were bound to"
+                        + " the interface removed, so run lbd upgrade, or restart lbd").formatted(i.name(), now));
             } else if (now == GONE) {
                 lines.add(("direct routing: %s (index %d) was removed: lbd no longer receives or sends on it, and"
                         + " will not when an interface of that name is created again. Run lbd upgrade once it is"

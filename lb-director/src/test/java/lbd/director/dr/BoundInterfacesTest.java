@@ -44,6 +44,16 @@ class BoundInterfacesTest {
     }
 
     @Test
+    void oneCreatedAgainWithItsOldIndexStillNeedsANewProcess() {
+        indexes.remove("eth0");
+        assertThat(bound.changes()).hasSize(1);
+        indexes.put("eth0", 2); // ip link add ... index 2: the same number, but not the interface lbd's sockets knew
+        assertThat(bound.changes()).singleElement().asString()
+                .startsWith("direct routing: eth0 is back as index 2, the one lbd bound to")
+                .contains("run lbd upgrade");
+    }
+
+    @Test
     void theHostsInterfacesAreReadByName() {
         assumeTrue(Shell.isRoot(), "BoundInterfacesTest's host part creates a veth pair: run as root; skipped");
         String name = "lbtgone0";

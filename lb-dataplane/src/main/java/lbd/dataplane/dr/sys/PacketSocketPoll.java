@@ -40,8 +40,9 @@ public final class PacketSocketPoll implements AutoCloseable {
      * <p>A socket can also be ready with an error and nothing to read: when its interface goes down, the kernel
      * leaves ENETDOWN on every packet socket bound to it, and receives for them again once the interface is up. A
      * socket read through its ring never reads that error, and poll(2) reports it at once on every call after, so an
-     * idle worker would spin on a whole CPU from the first time its interface went down. Here the error is read,
-     * which clears it.
+     * idle worker spun on a whole CPU from the first time its interface went down until it next sent through that
+     * socket (a send reads the error too; a worker's sockets on its other interfaces never send). Here the error is
+     * read, which clears it.
      *
      * @return how many of the sockets are ready (0: the timeout passed)
      */
