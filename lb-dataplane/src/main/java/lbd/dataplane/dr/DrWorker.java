@@ -4,7 +4,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import lbd.config.model.VirtualServiceKey;
 import lbd.dataplane.conn.ConnectionEntries;
 import lbd.dataplane.counter.DestinationCounters;
@@ -272,70 +274,81 @@ final class DrWorker implements Runnable {
             replyFrame = replySlot.asSlice(header);
             int first = 0;
             while (running) {
-                int handled = 0;
-                long now = nowMillis();
-                // Each interface's socket in turn, starting one further each round, so none waits behind another.
-                for (int k = 0; k < sockets.length && handled < BATCH; k++) {
-                    int s = (first + k) % sockets.length;
-                    arrival = s;
-                    int length;
-                    XdpSocket xdp = xdpSockets[s]; // the services' frames, when the XDP program takes them
-                    long at;
-                    receivedThroughXdp = true;
-                    while (xdp != null && handled < BATCH && (at = xdp.next()) >= 0) {
-                        length = xdp.lastLength();
-                        MemorySegment memory = xdp.umem(); // handled where it lies
-                        long base = at - header;
-                        MemorySegment frame;
-                        if ((at & (XdpSocket.FRAME_SIZE - 1)) == XdpSocket.DATA_OFFSET) {
-                            frame = xdpFrames[s][(int) (at / XdpSocket.FRAME_SIZE)];
-                        } else { // not where copy mode puts a frame: copied into the batch's slot
-                            frame = frames[handled];
-                            MemorySegment.copy(memory, at, frame, 0, length);
-                            memory = slotMemory;
-                            base = (long) SLOT * handled + HEADROOM;
+                try {
+                    int handled = 0;
+                    long now = nowMillis();
+                    // Each interface's socket in turn, starting one further each round, so none waits behind another.
+                    for (int k = 0; k < sockets.length && handled < BATCH; k++) {
+                        int s = (first + k) % sockets.length;
+                        arrival = s;
+                        int length;
+                        XdpSocket xdp = xdpSockets[s]; // the services' frames, when the XDP program takes them
+                        long at;
+                        receivedThroughXdp = true;
+                        while (xdp != null && handled < BATCH && (at = xdp.next()) >= 0) {
+                            length = xdp.lastLength();
+                            MemorySegment memory = xdp.umem(); // handled where it lies
+                            long base = at - header;
+                            MemorySegment frame;
+                            if ((at & (XdpSocket.FRAME_SIZE - 1)) == XdpSocket.DATA_OFFSET) {
+                                frame = xdpFrames[s][(int) (at / XdpSocket.FRAME_SIZE)];
+                            } else { // not where copy mode puts a frame: copied into the batch's slot
+                                frame = frames[handled];
+                                MemorySegment.copy(memory, at, frame, 0, length);
+                                memory = slotMemory;
+                                base = (long) SLOT * handled + HEADROOM;
+                            }
+                            Checksum.completeOffloaded(frame, length); // a sender on this host left it
+                            socket.clearHeader(memory, base); // no offload state to hand on
+                            handleAt(memory, base, frame, zeroHeader, length, now);
+                            handled++;
                         }
-                        Checksum.completeOffloaded(frame, length); // a sender on this host left it
-                        socket.clearHeader(memory, base); // no offload state to hand on
-                        handleAt(memory, base, frame, zeroHeader, length, now);
-                        handled++;
+                        receivedThroughXdp = false;
+                        while (handled < BATCH && (length = sockets[s].receive(slots[handled])) > 0) {
+                            handleAt(slotMemory, (long) SLOT * handled + HEADROOM, frames[handled], headers[handled],
+                                    length, now);
+                            handled++;
+                        }
                     }
-                    receivedThroughXdp = false;
-                    while (handled < BATCH && (length = sockets[s].receive(slots[handled])) > 0) {
-                        handleAt(slotMemory, (long) SLOT * handled + HEADROOM, frames[handled], headers[handled],
-                                length, now);
-                        handled++;
+                    first = (first + 1) % sockets.length;
+                    flush();
+                    if (now - ringsReadAt >= RING_STATS_MILLIS) {
+                        countRingDrops();
+                        ringsReadAt = now;
                     }
-                }
-                first = (first + 1) % sockets.length;
-                flush();
-                if (now - ringsReadAt >= RING_STATS_MILLIS) {
-                    countRingDrops();
-                    ringsReadAt = now;
-                }
-                followTimeouts();
-                flows.expire(nowMillis());
-                countEvictions();
-                if (listing.get() != null) {
-                    ListingRequest asked = listing.getAndSet(null);
-                    asked.answer.complete(flows.describe(asked.limit, nowMillis()));
-                }
-                if (export.get() != null) {
-                    answerExport(export.getAndSet(null));
-                }
-                if (xdpSwap.get() != null) {
-                    XdpSwap swap = xdpSwap.getAndSet(null);
-                    countUntaken(xdpSockets, swap.sockets);
-                    xdpSockets = swap.sockets; // the old ones' frames were released by the flush above
-                    xdpFrames = framesOf(xdpSockets);
-                    poll.close();
-                    poll = pollOf(xdpSockets);
-                    swap.done.complete(null);
-                }
-                if (handled == 0) {
-                    // Frames the kernel has not taken yet because its send buffer was full are offered again after
-                    // a short sleep rather than the idle one; those an interface down refuses, after the idle one.
-                    poll.await(transmitRetryDue() ? 1 : IDLE_POLL_MILLIS);
+                    followTimeouts();
+                    flows.expire(nowMillis());
+                    countEvictions();
+                    if (listing.get() != null) {
+                        ListingRequest asked = listing.getAndSet(null);
+                        try {
+                            asked.answer.complete(flows.describe(asked.limit, nowMillis()));
+                        } catch (RuntimeException e) {
+                            asked.answer.completeExceptionally(e); // the caller hears of it, not only the log
+                            throw e;
+                        }
+                    }
+                    if (export.get() != null) {
+                        answerExport(export.getAndSet(null));
+                    }
+                    if (xdpSwap.get() != null) {
+                        XdpSwap swap = xdpSwap.getAndSet(null);
+                        countUntaken(xdpSockets, swap.sockets);
+                        xdpSockets = swap.sockets; // the old ones' frames were released by the flush above
+                        xdpFrames = framesOf(xdpSockets);
+                        poll.close();
+                        poll = pollOf(xdpSockets);
+                        swap.done.complete(null);
+                    }
+                    if (handled == 0) {
+                        // Frames the kernel has not taken yet because its send buffer was full are offered again after
+                        // a short sleep rather than the idle one; those an interface down refuses, after the idle one.
+                        poll.await(transmitRetryDue() ? 1 : IDLE_POLL_MILLIS);
+                    }
+                } catch (RuntimeException e) {
+                    roundFailed(e);
+                    // A failure that repeats must not make the worker spin (nor depend on the poll it may be in).
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS));
                 }
             }
         } finally {
@@ -525,13 +538,32 @@ final class DrWorker implements Runnable {
     private void internalError(RuntimeException e, long now) {
         stats.increment(DrStats.INTERNAL_ERROR);
         internalErrorsSinceLog++;
-        if (internalErrorLoggedAt == Long.MIN_VALUE || now - internalErrorLoggedAt >= INTERNAL_ERROR_LOG_MILLIS) {
+        if (internalErrorLogDue(now)) {
             LOG.error("direct routing: a DR worker dropped {} frame(s) it failed to handle (dropped-internal-error), "
                     + "last: {}; it goes on with the next frames. This is a bug in lbd: please report it with this "
                     + "message", internalErrorsSinceLog, e.toString(), e);
-            internalErrorLoggedAt = now;
             internalErrorsSinceLog = 0;
         }
+    }
+
+    /**
+     * The same for the work between frames (sending the batch, expiring flows, a listing, an export, taking other
+     * AF_XDP sockets): the worker logs it, waits as long as an idle round, and starts the next round.
+     */
+    private void roundFailed(RuntimeException e) {
+        if (internalErrorLogDue(nowMillis())) {
+            LOG.error("direct routing: a DR worker's work between frames failed: {}; it goes on with the next round."
+                    + " This is a bug in lbd: please report it with this message", e.toString(), e);
+        }
+    }
+
+    /** Whether an internal error may be logged now (at once, then at most once a minute); if so, from now. */
+    private boolean internalErrorLogDue(long now) {
+        if (internalErrorLoggedAt != Long.MIN_VALUE && now - internalErrorLoggedAt < INTERNAL_ERROR_LOG_MILLIS) {
+            return false;
+        }
+        internalErrorLoggedAt = now;
+        return true;
     }
 
     private boolean handleFrame(MemorySegment frame, int length, long now) {

@@ -1,12 +1,19 @@
 package lbd.dataplane.dr;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import lbd.dataplane.conn.ConnectionEntries;
+import lbd.dataplane.dr.sys.BpfFilter;
+import lbd.dataplane.dr.sys.PacketSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -15,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A frame whose handling fails inside the DR worker (a bug; here provoked by handing it a SYN in read-only memory, so
  * that rewriting it for the real server throws) is dropped and counted as {@code dropped-internal-error}, and the
- * worker goes on forwarding; the error is logged at once, then not again for a minute.
+ * worker goes on forwarding; the error is logged at once, then not again for a minute. A failure in the work between
+ * frames is logged the same way, and the worker goes on too.
  */
 class DrWorkerInternalErrorTest {
 
@@ -65,6 +73,34 @@ class DrWorkerInternalErrorTest {
         assertThat(log.list).hasSize(2);
         assertThat(log.list.get(1).getFormattedMessage()).contains("dropped 3 frame(s)");
         assertThat(stats.get(DrStats.INTERNAL_ERROR)).isEqualTo(4);
+    }
+
+    /**
+     * The work between frames failing (here a listing asked for with a negative limit, which no caller does): the
+     * listing's caller gets the failure, the log has it, and the running worker answers the next listing.
+     */
+    @Test
+    void aRoundThatFailsBetweenFramesIsLoggedAndTheWorkerGoesOn() throws Exception {
+        assumeTrue(Shell.isRoot(), "the running worker's socket needs root (AF_PACKET); skipped");
+        try (PacketSocket loopback = PacketSocket.open("lo", 1, BpfFilter.forVips(new int[0]), -1)) {
+            DrWorker running = OneGateServerWorker.on(loopback, new DrStats());
+            Thread thread = Thread.ofPlatform().name("lbt-dr-round").start(running);
+            try {
+                CompletableFuture<ConnectionEntries> failed = running.listConnections(-1);
+                assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(IllegalArgumentException.class);
+                assertThat(running.listConnections(10).get(10, TimeUnit.SECONDS).listed()).isEmpty();
+                assertThat(log.list).singleElement().satisfies(e -> {
+                    assertThat(e.getLevel()).isEqualTo(Level.ERROR);
+                    assertThat(e.getFormattedMessage()).contains("a DR worker's work between frames failed")
+                            .contains("IllegalArgumentException");
+                });
+            } finally {
+                running.stop();
+                thread.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            assertThat(thread.isAlive()).as("the worker ended when stopped").isFalse();
+        }
     }
 
     @Test

@@ -24,7 +24,8 @@ import lbd.dataplane.table.SnapshotPublisher;
 import lbd.dataplane.worker.WorkerState;
 
 /**
- * A DR worker without sockets for tests that hand it frames through {@link DrWorker#handle}: one gate service on
+ * A DR worker for tests, without sockets (frames handed to it through {@link DrWorker#handle}) or on one: one gate
+ * service on
  * {@link TestFrames#VIP}:80 (rr) with one real server, 198.18.1.1:80 at {@link #SERVER_MAC}.
  */
 final class OneGateServerWorker {
@@ -37,6 +38,11 @@ final class OneGateServerWorker {
     }
 
     static DrWorker counting(DrStats stats) {
+        return on(null, stats);
+    }
+
+    /** One that receives and sends on {@code socket} (null: none, for {@link DrWorker#handle} only). */
+    static DrWorker on(PacketSocket socket, DrStats stats) {
         Destination d = new Destination(0, new RealServerKey(SERVICE, Endpoint.of("198.18.1.1", 80)),
                 ForwardingMethod.GATE, 1, SERVER_MAC);
         ServiceTable table = new ServiceTable(SERVICE, SchedulerKind.RR, List.of(d), Optional.empty(), 0,
@@ -45,7 +51,7 @@ final class OneGateServerWorker {
         SnapshotPublisher publisher = new SnapshotPublisher();
         publisher.publish(new DataPlaneSnapshot(1, Map.of(SERVICE, table), DataPlaneSnapshot.NO_PREVIOUS, Set.of(),
                 DrDirectory.of(List.of(SERVICE), Set.of(), false)));
-        return new DrWorker(new PacketSocket[] {null}, new XdpSocket[1], new long[] {TestFrames.DIRECTOR_MAC},
+        return new DrWorker(new PacketSocket[] {socket}, new XdpSocket[1], new long[] {TestFrames.DIRECTOR_MAC},
                 new WorkerState(publisher, 0), publisher, stats, 1024, new LocalDelivery(), new InheritedFlows(16));
     }
 }
