@@ -46,6 +46,20 @@ public final class AnnouncedVipOwnership implements VipOwnership {
         announcer = Thread.ofVirtual().name("lbd-ha-garp").start(this::announce);
     }
 
+    /** What a delegate put back is announced again, as at a takeover. */
+    @Override
+    public boolean keep() {
+        boolean added = false;
+        for (VipOwnership d : delegates) {
+            added |= d.keep();
+        }
+        if (added) {
+            stopAnnouncing();
+            announcer = Thread.ofVirtual().name("lbd-ha-garp").start(this::announce);
+        }
+        return added;
+    }
+
     /** No announcement: the neighbours' caches point at this host already. */
     @Override
     public void adopt() {

@@ -40,6 +40,8 @@ public final class HaNode implements AutoCloseable {
     private final List<InetSocketAddress> destinations;
     private final HeartbeatSocket socket;
     private final int tickMillis;
+    /** How often the active node makes sure its VIPs are still in place ({@link VipOwnership#keep()}). */
+    static final long KEEP_VIPS_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
     private final HeartbeatCodec codec;
     private final ReplayGuard replayGuard = new ReplayGuard();
     private final HaStateMachine machine;
@@ -59,6 +61,7 @@ public final class HaNode implements AutoCloseable {
     private long generation = System.currentTimeMillis(); // this node's run (its start; a hand-over keeps it)
     private long sequence;
     private long nextSendNanos;
+    private long nextKeepNanos;
     private long transitions;
     private long dropped;
     private Instant since = Instant.now();
@@ -185,6 +188,10 @@ public final class HaNode implements AutoCloseable {
                 if (now - nextSendNanos >= 0) {
                     send(machine.role());
                     nextSendNanos = Math.max(nextSendNanos + keepaliveNanos, now + keepaliveNanos / 2);
+                }
+                if (machine.role() == HaRole.ACTIVE && now - nextKeepNanos >= 0) {
+                    vips.keep(); // an ifdown/ifup of the VIP's interface removes it: put back and announced
+                    nextKeepNanos = now + KEEP_VIPS_NANOS;
                 }
             }
             apply(machine.leave("stopping: lbd is shutting down"));

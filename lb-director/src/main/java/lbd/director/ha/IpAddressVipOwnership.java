@@ -18,6 +18,8 @@ public final class IpAddressVipOwnership implements VipOwnership {
     private static final Logger log = LoggerFactory.getLogger("lbd.ha");
 
     private final List<ResolvedVip> vips;
+    /** The VIPs whose last add failed (logged once until one works). HA thread only. */
+    private final java.util.Set<ResolvedVip> failing = new java.util.HashSet<>();
 
     public IpAddressVipOwnership(List<ResolvedVip> vips) {
         this.vips = vips.stream().filter(v -> !v.directRouting()).toList();
@@ -26,24 +28,55 @@ public final class IpAddressVipOwnership implements VipOwnership {
 
     @Override
     public void acquire() {
+        failing.clear();
         for (ResolvedVip v : vips) {
-            String cidr = v.address().getHostAddress() + "/" + v.prefix();
-            String label = v.interfaceName() + ":0";
-            int errno;
-            try {
-                errno = RtNetlink.add(v.interfaceName(), v.address(), v.prefix(), broadcast(v),
-                        label.length() <= 15 ? label : null);
-            } catch (IllegalArgumentException e) {
-                log.error("could not add VIP {}: {}", cidr, e.getMessage());
-                continue;
-            }
-            if (errno == 0) {
-                log.info("added VIP {} to {}", cidr, v.interfaceName());
-            } else if (errno != RtNetlink.EEXIST) {
-                log.error("could not add VIP {} to {}: {} (lbd needs root or CAP_NET_ADMIN to move VIPs)",
-                        cidr, v.interfaceName(), RtNetlink.describe(errno));
+            if (add(v) == 0) {
+                log.info("added VIP {} to {}", cidr(v), v.interfaceName());
             }
         }
+    }
+
+    /** Adds back a VIP whose address is no longer on its interface; a failure is logged once until it works. */
+    @Override
+    public boolean keep() {
+        boolean added = false;
+        for (ResolvedVip v : vips) {
+            if (add(v) == 0) {
+                log.warn("VIP {} was no longer on {} (removed by an ifdown or ip addr del?): added it again", cidr(v),
+                        v.interfaceName());
+                added = true;
+            }
+        }
+        return added;
+    }
+
+    /**
+     * rtnetlink's answer to adding {@code v} (0: added; EEXIST: it was there), -1 when the interface is unknown. A
+     * failure is logged once, until an add works again.
+     */
+    private int add(ResolvedVip v) {
+        String label = v.interfaceName() + ":0";
+        int errno;
+        String failure;
+        try {
+            errno = RtNetlink.add(v.interfaceName(), v.address(), v.prefix(), broadcast(v),
+                    label.length() <= 15 ? label : null);
+            failure = errno == 0 || errno == RtNetlink.EEXIST ? null : "could not add VIP %s to %s: %s (lbd needs root"
+                    .formatted(cidr(v), v.interfaceName(), RtNetlink.describe(errno)) + " or CAP_NET_ADMIN to move VIPs)";
+        } catch (IllegalArgumentException e) {
+            errno = -1;
+            failure = "could not add VIP %s: %s".formatted(cidr(v), e.getMessage());
+        }
+        if (failure == null) {
+            failing.remove(v);
+        } else if (failing.add(v)) {
+            log.error(failure);
+        }
+        return errno;
+    }
+
+    private static String cidr(ResolvedVip v) {
+        return v.address().getHostAddress() + "/" + v.prefix();
     }
 
     @Override

@@ -19,6 +19,16 @@ public interface VipOwnership {
     default void adopt() {
     }
 
+    /**
+     * While this node is active, every few seconds: puts back what went missing since {@link #acquire()} (an
+     * {@code ifdown}/{@code ifup} of the VIP's interface, or an operator's {@code ip addr del}, removes the address;
+     * Pacemaker's IPaddr2 monitor and keepalived put it back too). Idempotent; true when something was put back, so
+     * that it is announced again. By default nothing to do.
+     */
+    default boolean keep() {
+        return false;
+    }
+
     /** For logs: what is acquired, e.g. {@code 10.8.8.45/24 on eth0}. */
     String describe();
 }

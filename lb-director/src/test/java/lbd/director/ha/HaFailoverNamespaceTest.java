@@ -192,6 +192,14 @@ class HaFailoverNamespaceTest {
         assertThat(latestLog(D1)).doesNotContain("backup -> active");
         assertThat(latestLog(D2)).doesNotContain("active -> backup");
         assertThat(clientGet()).startsWith("This is rs");
+
+        // The VIP removed behind the active node's back (an ifdown/ifup of eth0 does that): put back within one
+        // check (every 2 s), announced, and served again; the node stays active.
+        must("ip", "netns", "exec", PREFIX + "d2", "ip", "addr", "del", VIP + "/24", "dev", "eth0");
+        assertThat(holdsVip("d2")).isFalse();
+        awaitServedBy(D2);
+        assertThat(latestLog(D2)).contains("VIP " + VIP + "/24 was no longer on eth0").contains("added it again");
+        assertThat(latestLog(D2)).doesNotContain("active -> backup");
     }
 
     // ---- the pieces ----

@@ -34,6 +34,13 @@ class HaNodeTest {
         final AtomicInteger acquired = new AtomicInteger();
         final AtomicInteger released = new AtomicInteger();
         final AtomicInteger adopted = new AtomicInteger();
+        final AtomicInteger kept = new AtomicInteger();
+
+        @Override
+        public boolean keep() {
+            kept.incrementAndGet();
+            return false;
+        }
 
         @Override
         public void adopt() {
@@ -120,6 +127,9 @@ class HaNodeTest {
         assertThat(b.status().role()).isEqualTo(HaRole.BACKUP);
         assertThat(b.status().peerState()).isEqualTo(PeerState.ALIVE);
         assertThat(vb.acquired).hasValue(0);
+        // the active node makes sure its VIPs are still in place, every 2 s; the backup never adds them
+        await().atMost(Duration.ofSeconds(5)).until(() -> va.kept.get() >= 1);
+        assertThat(vb.kept).hasValue(0);
 
         // a stops cleanly: it releases, says LEAVING, and b takes over long before deadtime (30 s)
         a.close();

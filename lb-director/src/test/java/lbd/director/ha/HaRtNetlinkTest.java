@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,5 +38,26 @@ class HaRtNetlinkTest {
         } finally {
             RtNetlink.delete("lo", ADDRESS, 32);
         }
+    }
+
+    /** The active node's VIP removed behind its back (ifdown/ifup, ip addr del) is put back by keep(), once. */
+    @Test
+    void aVipRemovedBehindTheActiveNodesBackIsPutBack() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "HaRtNetlinkTest skipped: adding an address needs root");
+        IpAddressVipOwnership vip = new IpAddressVipOwnership(List.of(new ResolvedVip(ADDRESS, 32, "lo", false)));
+        try {
+            vip.acquire();
+            assertThat(loAddresses()).contains("inet 127.77.0.1/32");
+            assertThat(vip.keep()).as("in place: nothing to put back").isFalse();
+
+            new ProcessBuilder("ip", "addr", "del", "127.77.0.1/32", "dev", "lo").start().waitFor();
+            assertThat(loAddresses()).doesNotContain("127.77.0.1");
+            assertThat(vip.keep()).as("put back").isTrue();
+            assertThat(loAddresses()).contains("inet 127.77.0.1/32");
+            assertThat(vip.keep()).isFalse();
+        } finally {
+            vip.release();
+        }
+        assertThat(loAddresses()).doesNotContain("127.77.0.1");
     }
 }
