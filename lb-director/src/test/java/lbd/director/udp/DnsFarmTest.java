@@ -177,13 +177,34 @@ class DnsFarmTest {
         return new Lbd(director, ops, vipPorts);
     }
 
-    /** The answers to {@code n} queries through the VIP, each from a new source port (dig's). */
+    /**
+     * The answers to {@code n} queries through the VIP, each from a source port of its own. Not dig's choice: the
+     * kernel may give a later dig a port an earlier one just let go of, and that query then belongs to the earlier
+     * one's flow (the same client address and port, as in IPVS), so it goes to the same server and breaks the round
+     * robin the tests count (it did, once in a CI run: six queries, five flows). The ports are below the kernel's
+     * ephemeral range, where nothing else is given one, and free when chosen.
+     */
     private static List<String> ask(Lbd lbd, int n) throws IOException, InterruptedException {
         List<String> answers = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            answers.add(dig("127.0.0.1", lbd.vipPort()));
+        for (int port : freeSourcePorts(n)) {
+            answers.add(dig("127.0.0.1", lbd.vipPort(), port));
         }
         return answers;
+    }
+
+    /** {@code n} distinct UDP ports on 127.0.0.1, from 20000-31999 (below ip_local_port_range), free now. */
+    private static List<Integer> freeSourcePorts(int n) {
+        Set<Integer> ports = new java.util.LinkedHashSet<>();
+        java.util.Random random = new java.util.Random();
+        while (ports.size() < n) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", port))) {
+                ports.add(port);
+            } catch (IOException inUse) {
+                // another one
+            }
+        }
+        return List.copyOf(ports);
     }
 
     private static String lbadm(Lbd lbd, String... args) {
