@@ -1,8 +1,5 @@
 package lbd.director.dr;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -39,9 +36,12 @@ public final class BoundInterfaces {
         }
     }
 
-    /** The host's interfaces, as the kernel lists them in lbd's network namespace (/sys/class/net). */
+    /**
+     * The host's interfaces, as the kernel lists them in lbd's network namespace ({@link HostInterface#indexOf}:
+     * /sys/class/net, which has an interface without an address too, where the JDK's NetworkInterface does not).
+     */
     public static BoundInterfaces ofHost(List<DrInterface> bound) {
-        return new BoundInterfaces(bound, BoundInterfaces::hostIndex);
+        return new BoundInterfaces(bound, name -> HostInterface.indexOf(name).orElse(GONE));
     }
 
     /** What changed since the last call, one line per interface to log (none when nothing did). */
@@ -68,17 +68,5 @@ public final class BoundInterfaces {
             }
         }
         return lines;
-    }
-
-    /**
-     * From /sys/class/net: the JDK's NetworkInterface does not find an interface without an address (a VLAN
-     * interface that only carries DR traffic may have none, as may one whose carrier is down).
-     */
-    private static int hostIndex(String name) {
-        try {
-            return Integer.parseInt(Files.readString(Path.of("/sys/class/net", name, "ifindex")).strip());
-        } catch (IOException | NumberFormatException | java.nio.file.InvalidPathException e) {
-            return GONE;
-        }
     }
 }

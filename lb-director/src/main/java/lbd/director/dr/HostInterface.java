@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import lbd.dataplane.dr.DrInterface;
@@ -47,6 +48,21 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
                     masterName));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // vanished while read, or not readable: as if absent
+        }
+    }
+
+    /**
+     * The index of the interface of that name, or empty when the host has none: one read, for asking again and
+     * again whether an interface is still the one it was ({@link BoundInterfaces}).
+     */
+    public static OptionalInt indexOf(String name) {
+        if (name.isEmpty() || name.contains("/")) {
+            return OptionalInt.empty();
+        }
+        try {
+            return OptionalInt.of(Integer.parseInt(ProcValue.read(SYS.resolve(name).resolve("ifindex")).strip()));
+        } catch (IOException | RuntimeException e) {
+            return OptionalInt.empty(); // absent, vanished while read, or not readable
         }
     }
 
