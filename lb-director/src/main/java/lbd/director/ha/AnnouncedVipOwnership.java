@@ -42,8 +42,7 @@ public final class AnnouncedVipOwnership implements VipOwnership {
     @Override
     public void acquire() {
         delegates.forEach(VipOwnership::acquire);
-        stopAnnouncing();
-        announcer = Thread.ofVirtual().name("lbd-ha-garp").start(this::announce);
+        startAnnouncing();
     }
 
     /** What a delegate put back is announced again, as at a takeover. */
@@ -54,8 +53,7 @@ public final class AnnouncedVipOwnership implements VipOwnership {
             added |= d.keep();
         }
         if (added) {
-            stopAnnouncing();
-            announcer = Thread.ofVirtual().name("lbd-ha-garp").start(this::announce);
+            startAnnouncing();
         }
         return added;
     }
@@ -70,6 +68,12 @@ public final class AnnouncedVipOwnership implements VipOwnership {
     public void release() {
         stopAnnouncing();
         delegates.forEach(VipOwnership::release);
+    }
+
+    /** Announces every VIP from now on, in place of an announcement still in progress. */
+    private void startAnnouncing() {
+        stopAnnouncing();
+        announcer = Thread.ofVirtual().name("lbd-ha-garp").start(this::announce);
     }
 
     private void stopAnnouncing() {

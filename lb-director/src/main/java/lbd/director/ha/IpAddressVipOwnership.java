@@ -61,8 +61,9 @@ public final class IpAddressVipOwnership implements VipOwnership {
         try {
             errno = RtNetlink.add(v.interfaceName(), v.address(), v.prefix(), broadcast(v),
                     label.length() <= 15 ? label : null);
-            failure = errno == 0 || errno == RtNetlink.EEXIST ? null : "could not add VIP %s to %s: %s (lbd needs root"
-                    .formatted(cidr(v), v.interfaceName(), RtNetlink.describe(errno)) + " or CAP_NET_ADMIN to move VIPs)";
+            failure = errno == 0 || errno == RtNetlink.EEXIST ? null
+                    : "could not add VIP %s to %s: %s (lbd needs root or CAP_NET_ADMIN to move VIPs)"
+                            .formatted(cidr(v), v.interfaceName(), RtNetlink.describe(errno));
         } catch (IllegalArgumentException e) {
             errno = -1;
             failure = "could not add VIP %s: %s".formatted(cidr(v), e.getMessage());
