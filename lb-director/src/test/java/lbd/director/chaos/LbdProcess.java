@@ -21,6 +21,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
+import lbd.director.ProcCpu;
 import lbd.director.TestHttp;
 import lbd.director.control.ControlClient;
 import lbd.director.control.ControlRequest;
@@ -164,9 +165,7 @@ final class LbdProcess implements AutoCloseable {
     }
 
     static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return ProcCpu.processTicks(pid);
     }
 
     @Override

@@ -5,13 +5,13 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import java.util.function.Predicate;
 import lbd.dataplane.dr.Shell;
+import lbd.director.ProcCpu;
 import lbd.director.cli.LbadmMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,6 +35,7 @@ class SeedDirectRoutingTest {
     private static final String VM2_IP = "198.18.0.62";
     private static final String VM3_IP = "198.18.0.63";
     private static final Duration HEALTH_BOUND = Duration.ofSeconds(30);
+    private static final Predicate<String> DR_WORKER = name -> name.startsWith("lbd-dr-");
 
     @Test
     void theFieldGuidesDirectRoutingClusterWorksAsWritten() throws Exception {
@@ -173,20 +174,8 @@ class SeedDirectRoutingTest {
 
     /** The CPU time (utime + stime, in clock ticks) of process {@code pid}'s DR worker threads ("lbd-dr-N"). */
     private static long drWorkersCpuTicks(long pid) throws IOException {
-        long ticks = 0;
-        int workers = 0;
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                if (Files.readString(task.resolve("comm")).startsWith("lbd-dr-")) {
-                    String stat = Files.readString(task.resolve("stat"));
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime
-                    workers++;
-                }
-            }
-        }
-        assertThat(workers).as("DR worker threads in process %d", pid).isPositive();
-        return ticks;
+        assertThat(ProcCpu.threadCount(pid, DR_WORKER)).as("DR worker threads in process %d", pid).isPositive();
+        return ProcCpu.threadTicks(pid, DR_WORKER);
     }
 
     /** A destination row: "-> RIP:80   Route   1". */

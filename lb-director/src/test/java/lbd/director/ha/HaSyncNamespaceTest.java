@@ -10,14 +10,13 @@ import static lbd.director.ha.HaPairLab.VIP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import lbd.director.ProcCpu;
 import lbd.director.dr.LongLivedDrLab;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -109,7 +108,7 @@ class HaSyncNamespaceTest {
         long bytes = lab.metric(D1, METRICS_PORT, "lbd_ha_sync_bytes_sent_total");
         long records = lab.metric(D1, METRICS_PORT, "lbd_ha_sync_records_sent_total");
         long datagrams = lab.metric(D1, METRICS_PORT, "lbd_ha_sync_datagrams_sent_total");
-        long syncTicks = threadTicks(d1.pid(), "lbd-sync");
+        long syncTicks = ProcCpu.threadTicks(d1.pid(), "lbd-sync"::equals);
         System.out.printf("HaSyncNamespaceTest: %d new connections cost the sync %d records, %d datagrams, %d bytes"
                 + " (%.1f bytes per connection), %d clock ticks of its thread%n", CONNECTIONS, records, datagrams,
                 bytes, bytes / (double) CONNECTIONS, syncTicks);
@@ -178,19 +177,5 @@ class HaSyncNamespaceTest {
                 + " retransmission after the takeover (%d ms after the kill, monotonic %d), no other gap above %d ms"
                 + " (the fail-back's included):\n%s", takeover, activeAt, MAX_OUTAGE_MS, String.join("\n", results))
                 .isGreaterThanOrEqualTo(99);
-    }
-
-    /** utime + stime, in clock ticks, of the process's thread named {@code name} (0 when none). */
-    private static long threadTicks(long pid, String name) throws IOException {
-        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                if (Files.readString(task.resolve("comm")).strip().equals(name)) {
-                    String stat = Files.readString(task.resolve("stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                }
-            }
-        }
-        return 0;
     }
 }
