@@ -6,9 +6,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import lbd.director.dr.HostInterface;
 import lbd.sys.LinuxNative;
 
 /**
@@ -65,16 +64,10 @@ final class RtNetlink {
 
     private static int request(short type, short flags, String ifname, Inet4Address address, int prefix,
                                Inet4Address broadcast, String label) {
-        int index;
-        try {
-            NetworkInterface nic = NetworkInterface.getByName(ifname);
-            if (nic == null) {
-                throw new IllegalArgumentException("no interface named " + ifname);
-            }
-            index = nic.getIndex();
-        } catch (SocketException e) {
-            throw new IllegalArgumentException("cannot read interface " + ifname + ": " + e.getMessage());
-        }
+        // From /sys/class/net: the JDK's NetworkInterface does not list an interface without an address of its own,
+        // such as one that carries only the VIP.
+        int index = HostInterface.indexOf(ifname)
+                .orElseThrow(() -> new IllegalArgumentException("no interface named " + ifname));
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = LinuxNative.newErrnoSegment(arena);
             MemorySegment msg = arena.allocate(128, 4);

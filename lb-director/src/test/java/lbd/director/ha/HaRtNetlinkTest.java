@@ -40,6 +40,26 @@ class HaRtNetlinkTest {
         }
     }
 
+    /**
+     * An interface with no address of its own (one that carries only the VIP): the JDK's NetworkInterface does not
+     * list it, so it is found through /sys/class/net. A veth pair, up, its peer down.
+     */
+    @Test
+    void addsAnAddressToAnInterfaceThatHasNone() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "HaRtNetlinkTest skipped: adding an address needs root");
+        Inet4Address vip = (Inet4Address) InetAddress.ofLiteral("198.18.98.1");
+        new ProcessBuilder("ip", "link", "del", "lbtvip0").start().waitFor();
+        try {
+            assertThat(new ProcessBuilder("ip", "link", "add", "lbtvip0", "type", "veth", "peer", "name", "lbtvip1")
+                    .start().waitFor()).isZero();
+            assertThat(new ProcessBuilder("ip", "link", "set", "lbtvip0", "up").start().waitFor()).isZero();
+            assertThat(RtNetlink.add("lbtvip0", vip, 32, null, "lbtvip0:0")).isZero();
+            assertThat(RtNetlink.delete("lbtvip0", vip, 32)).isZero();
+        } finally {
+            new ProcessBuilder("ip", "link", "del", "lbtvip0").start().waitFor();
+        }
+    }
+
     /** The active node's VIP removed behind its back (ifdown/ifup, ip addr del) is put back by keep(), once. */
     @Test
     void aVipRemovedBehindTheActiveNodesBackIsPutBack() throws Exception {
