@@ -69,12 +69,14 @@ final class NatLoop {
     private static final VarHandle LIVE;
     private static final VarHandle ANSWERED_FLOWS;
     private static final VarHandle SPLICED;
+    private static final VarHandle PIPES;
 
     static {
         try {
             LIVE = MethodHandles.lookup().findVarHandle(NatLoop.class, "live", int.class);
             ANSWERED_FLOWS = MethodHandles.lookup().findVarHandle(NatLoop.class, "answeredFlows", int.class);
             SPLICED = MethodHandles.lookup().findVarHandle(NatLoop.class, "splicedBytes", long.class);
+            PIPES = MethodHandles.lookup().findVarHandle(NatLoop.class, "pipes", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -96,6 +98,7 @@ final class NatLoop {
     private final AcceptGate acceptGate;
     private final ProxyHeaderRejections proxyHeaderRejections = new ProxyHeaderRejections(acceptCounters);
     private final int connectionShare; // of the ceiling (maxconn); 0 = none
+    private final int pipeShare; // of the splicing directions (maxPipes); 0 = no limit
     private final DestinationChoice choice = new DestinationChoice();
     private final NettyTransport transport;
     private final ResourceAlarm alarm;
@@ -108,6 +111,8 @@ final class NatLoop {
      */
     private int answeredFlows;
     private long splicedBytes;
+    // Splicing directions of the loop's open connections: each holds a kernel pipe until its connection closes.
+    private int pipes;
     // The loop's open connections, threaded through the connections themselves (no node per connection), for
     // the connection listing (lbadm -Lc), which walks them on this thread.
     private ProxiedConnection newest;
@@ -115,9 +120,11 @@ final class NatLoop {
     private final List<VipDatagrams> datagramSockets = new ArrayList<>();
 
     NatLoop(int index, int loopCount, EventLoop eventLoop, WorkerState worker, NettyTransport transport,
-            long spliceThresholdBytes, int connectionShare, ResourceAlarm alarm, SourceAlarm sourceAlarm) {
+            long spliceThresholdBytes, int connectionShare, int pipeShare, ResourceAlarm alarm,
+            SourceAlarm sourceAlarm) {
         this.index = index;
         this.connectionShare = connectionShare;
+        this.pipeShare = pipeShare;
         this.loopCount = loopCount;
         this.eventLoop = eventLoop;
         this.worker = worker;
@@ -137,8 +144,12 @@ final class NatLoop {
             case NIO -> () -> new NioSocketChannel(SelectorProvider.provider(), SocketProtocolFamily.INET);
             case IO_URING -> backendChannels;
         };
-        this.spliceThreshold = transport.kind() == TransportKind.EPOLL && SocketQueues.available()
-                && EpollInterestPin.available() ? spliceThresholdBytes : 0;
+        this.spliceThreshold = canSplice(transport.kind()) ? spliceThresholdBytes : 0;
+    }
+
+    /** Whether a loop on {@code kind} splices bulk directions here: epoll, with FIONREAD and the half-close pin. */
+    static boolean canSplice(TransportKind kind) {
+        return kind == TransportKind.EPOLL && SocketQueues.available() && EpollInterestPin.available();
     }
 
     /**
@@ -435,5 +446,32 @@ final class NatLoop {
     /** Any thread: bytes this loop moved with splice (they are also in the destinations' byte counters). */
     long splicedBytes() {
         return (long) SPLICED.getAcquire(this);
+    }
+
+    /**
+     * Loop thread: a direction is about to splice, which makes Netty create a kernel pipe for it (on its target
+     * channel) that lives until the connection closes. False, and the direction stays on the copy path, while
+     * the loop's splicing directions hold its share of the pipes: beyond it a pipe would take descriptors the
+     * connection ceiling keeps for connections, or (for an unprivileged user past fs.pipe-user-pages-soft) come
+     * with 2 pages instead of 16, which splices slower than copying.
+     */
+    boolean takePipe() {
+        int held = pipes;
+        if (pipeShare > 0 && held >= pipeShare) {
+            alarm.pipesExhausted(held);
+            return false;
+        }
+        PIPES.setRelease(this, held + 1);
+        return true;
+    }
+
+    /** Loop thread: a connection whose {@code count} directions spliced has closed, and their pipes with it. */
+    void pipesClosed(int count) {
+        PIPES.setRelease(this, pipes - count);
+    }
+
+    /** Any thread: the pipes this loop's splicing directions hold. */
+    int pipesInUse() {
+        return (int) PIPES.getAcquire(this);
     }
 }

@@ -113,7 +113,8 @@ public final class NatProxy implements AutoCloseable {
         for (EventExecutor executor : g) {
             int index = created.size();
             created.add(new NatLoop(index, count, (EventLoop) executor, new WorkerState(publisher, index, count), chosen,
-                    settings.spliceThresholdBytes(), settings.connectionShare(index), resourceAlarm, sourceAlarm));
+                    settings.spliceThresholdBytes(), settings.connectionShare(index), settings.pipeShare(index),
+                    resourceAlarm, sourceAlarm));
         }
         transport = chosen;
         loops = List.copyOf(created);
@@ -127,7 +128,9 @@ public final class NatProxy implements AutoCloseable {
         long splice = created.getFirst().spliceThreshold();
         lifecycle("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
                 settings.transport().name().toLowerCase(Locale.ROOT), count,
-                splice > 0 ? "zero-copy splice after " + splice + " bytes per direction" : "no splice");
+                splice <= 0 ? "no splice"
+                        : "zero-copy splice after " + splice + " bytes per direction"
+                                + (settings.maxPipes() > 0 ? ", at most " + settings.maxPipes() + " directions at once" : ""));
     }
 
     /**
@@ -154,8 +157,8 @@ public final class NatProxy implements AutoCloseable {
         for (NatLoop hostLoop : hostLoops) {
             int index = created.size();
             created.add(new NatLoop(index, count, hostLoop.eventLoop(), new WorkerState(publisher, index, count),
-                    chosen, settings.spliceThresholdBytes(), settings.connectionShare(index), resourceAlarm,
-                    sourceAlarm));
+                    chosen, settings.spliceThresholdBytes(), settings.connectionShare(index), settings.pipeShare(index),
+                    resourceAlarm, sourceAlarm));
         }
         transport = chosen;
         loops = List.copyOf(created);
@@ -428,6 +431,34 @@ public final class NatProxy implements AutoCloseable {
         long sum = 0;
         for (NatLoop loop : loops) {
             sum += loop.splicedBytes();
+        }
+        return sum;
+    }
+
+    /**
+     * Whether a proxy started with {@code settings} would splice bulk directions on this machine (the transport
+     * it would choose is epoll, and splicing is on), and so hold pipes: what the connection ceiling must count.
+     * False too when the requested transport is unavailable (starting the proxy then fails and says why).
+     */
+    public static boolean wouldSplice(NatSettings settings) {
+        if (settings.spliceThresholdBytes() <= 0) {
+            return false;
+        }
+        try {
+            return NatLoop.canSplice(NettyTransport.select(settings.transport()).kind());
+        } catch (IllegalStateException unavailable) {
+            return false;
+        }
+    }
+
+    /**
+     * Directions splicing now, over all loops: each holds a kernel pipe (two descriptors) until its connection
+     * closes; at most {@link NatSettings#maxPipes()} when that is set.
+     */
+    public int pipesInUse() {
+        int sum = 0;
+        for (NatLoop loop : loops) {
+            sum += loop.pipesInUse();
         }
         return sum;
     }

@@ -17,9 +17,13 @@ import lbd.config.model.Transport;
  *                             maxconn: at it a loop stops accepting until one of its connections closes, so that
  *                             no client is taken in without the descriptors to serve it; 0 = no ceiling. Each loop
  *                             gets an equal share ({@link #connectionShare})
+ * @param maxPipes             the most directions that splice at once, all loops together, as HAProxy's maxpipes:
+ *                             each holds a kernel pipe (two descriptors, 16 pages) until its connection closes;
+ *                             past it further bulk directions are copied. 0 = no limit. Each loop gets an equal
+ *                             share ({@link #pipeShare})
  */
 public record NatSettings(Transport transport, int eventLoops, Duration drainTimeout, long spliceThresholdBytes,
-                          int maxConnections) {
+                          int maxConnections, int maxPipes) {
 
     /**
      * Splice a direction once it has moved 1 MiB: requests and small replies never reach it, a download does
@@ -42,21 +46,32 @@ public record NatSettings(Transport transport, int eventLoops, Duration drainTim
         if (maxConnections < 0) {
             throw new IllegalArgumentException("maxConnections must be >= 0 (0 = no ceiling): " + maxConnections);
         }
+        if (maxPipes < 0) {
+            throw new IllegalArgumentException("maxPipes must be >= 0 (0 = no limit): " + maxPipes);
+        }
     }
 
-    /** With the default splice threshold ({@link #DEFAULT_SPLICE_THRESHOLD_BYTES}) and no connection ceiling. */
+    /**
+     * With the default splice threshold ({@link #DEFAULT_SPLICE_THRESHOLD_BYTES}), no connection ceiling and no
+     * limit on pipes.
+     */
     public NatSettings(Transport transport, int eventLoops, Duration drainTimeout) {
-        this(transport, eventLoops, drainTimeout, DEFAULT_SPLICE_THRESHOLD_BYTES, 0);
+        this(transport, eventLoops, drainTimeout, DEFAULT_SPLICE_THRESHOLD_BYTES, 0, 0);
     }
 
     /** The same settings with another splice threshold (0 = off). */
     public NatSettings withSpliceThresholdBytes(long threshold) {
-        return new NatSettings(transport, eventLoops, drainTimeout, threshold, maxConnections);
+        return new NatSettings(transport, eventLoops, drainTimeout, threshold, maxConnections, maxPipes);
     }
 
     /** The same settings with another connection ceiling (0 = none). */
     public NatSettings withMaxConnections(int ceiling) {
-        return new NatSettings(transport, eventLoops, drainTimeout, spliceThresholdBytes, ceiling);
+        return new NatSettings(transport, eventLoops, drainTimeout, spliceThresholdBytes, ceiling, maxPipes);
+    }
+
+    /** The same settings with another limit on splicing directions (0 = none). */
+    public NatSettings withMaxPipes(int pipes) {
+        return new NatSettings(transport, eventLoops, drainTimeout, spliceThresholdBytes, maxConnections, pipes);
     }
 
     /** The number of loops actually started. */
@@ -70,10 +85,19 @@ public record NatSettings(Transport transport, int eventLoops, Duration drainTim
      * other loop's cache line; SO_REUSEPORT spreads clients evenly over the loops, so the shares fill together.
      */
     public int connectionShare(int index) {
-        if (maxConnections == 0) {
+        return share(maxConnections, index);
+    }
+
+    /** Loop {@code index}'s share of {@link #maxPipes} (0 = no limit), divided as {@link #connectionShare}. */
+    public int pipeShare(int index) {
+        return share(maxPipes, index);
+    }
+
+    private int share(int total, int index) {
+        if (total == 0) {
             return 0;
         }
         int loops = effectiveEventLoops();
-        return Math.max(1, maxConnections / loops + (index < maxConnections % loops ? 1 : 0));
+        return Math.max(1, total / loops + (index < total % loops ? 1 : 0));
     }
 }

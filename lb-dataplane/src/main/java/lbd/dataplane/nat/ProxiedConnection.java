@@ -738,6 +738,9 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         if (!(from instanceof AbstractEpollStreamChannel source) || !(to instanceof AbstractEpollStreamChannel target)) {
             return null;
         }
+        if (!loop.takePipe()) {
+            return null; // every pipe of the loop's share is held: this direction is copied, and asks again later
+        }
         if (from.config() instanceof SocketChannelConfig config) {
             config.setAllowHalfClosure(true); // the pump passes this side's FIN on itself (see outputShut)
         }
@@ -911,6 +914,11 @@ final class ProxiedConnection extends ChannelInboundHandlerAdapter implements Ch
         }
         load.release();
         releaseTemplate();
+        // Both channels are closed, and with them the pipes Netty made for the splicing directions.
+        int pipes = (inboundPump != null ? 1 : 0) + (outboundPump != null ? 1 : 0);
+        if (pipes > 0) {
+            loop.pipesClosed(pipes);
+        }
         loop.connectionClosed(this);
     }
 

@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The log lines an operator gets when the NAT proxy stops accepting for a while: it ran short of file descriptors
- * or memory, or reached its connection ceiling. Each kind gets at most one line per {@link #INTERVAL_NANOS} for
+ * or memory, or reached its connection ceiling; and when bulk data is copied because every splice pipe is in use.
+ * Each kind gets at most one line per {@link #INTERVAL_NANOS} for
  * the whole process, however many loops and connections hit it, with how many more times it happened since the
  * last line. Shared by every event loop; lock-free (one CAS decides which event gets to log).
  */
@@ -20,6 +21,7 @@ final class ResourceAlarm {
 
     private final LogThrottle shortages = new LogThrottle(INTERVAL_NANOS);
     private final LogThrottle ceiling = new LogThrottle(INTERVAL_NANOS);
+    private final LogThrottle pipes = new LogThrottle(INTERVAL_NANOS);
 
     /**
      * Any loop thread: {@code cause} stopped {@code what} ("accept on VIP", "socket for a connection to REAL");
@@ -86,6 +88,18 @@ final class ResourceAlarm {
         LOG.warn("lbd: an event loop has {} connections and UDP flows open, its share ({}) of the connection ceiling"
                 + " (maxconn): datagrams from new UDP clients are dropped until one ends, open flows go on{}",
                 open, share, since(more, "times"));
+    }
+
+    /** Any loop thread: a direction past the splice threshold found its loop's {@code held} pipes all in use. */
+    void pipesExhausted(int held) {
+        long more = pipes.tryLog();
+        if (more < 0) {
+            return;
+        }
+        LOG.info("lbd: an event loop's {} splice pipes are all in use (a quarter of the connection ceiling, and for"
+                + " a user without CAP_SYS_RESOURCE no more than fs.pipe-user-pages-soft allows at full size): further"
+                + " bulk data is copied through user space until a splicing connection closes{}", held,
+                since(more, "times"));
     }
 
     static String since(long more, String what) {

@@ -42,11 +42,15 @@ class NatSpliceTest {
     private NatHarness harness;
 
     private NatHarness harness(TransportKind transport, long spliceThreshold) throws IOException {
+        return harness(transport, spliceThreshold, 0);
+    }
+
+    private NatHarness harness(TransportKind transport, long spliceThreshold, int maxPipes) throws IOException {
         assumeTrue(NettyTransport.isAvailable(transport),
                 () -> "transport " + transport + " is not available here: "
                         + NettyTransport.unavailabilityCause(transport));
         harness = new NatHarness(new NatSettings(transport.request(), 1, Duration.ofMillis(500))
-                .withSpliceThresholdBytes(spliceThreshold));
+                .withSpliceThresholdBytes(spliceThreshold).withMaxPipes(maxPipes));
         return harness;
     }
 
@@ -135,6 +139,48 @@ class NatSpliceTest {
         }
         assertThat(h.proxy.splicedBytes()).isZero();
         await().atMost(Duration.ofSeconds(5)).until(() -> h.totals(server).bytesOut() == 8L * MIB);
+    }
+
+    // ---- the limit on pipes ----
+
+    /**
+     * With every pipe of the loop's share held, a further bulk direction is copied, intact; a pipe is given back
+     * when its connection closes, and the next bulk direction splices again.
+     */
+    @Test
+    void pastTheLimitOnPipesADownloadIsCopiedUntilASplicingConnectionCloses() throws Exception {
+        NatHarness h = harness(TransportKind.EPOLL, THRESHOLD, 1);
+        long total = 8L * MIB;
+        Endpoint server = h.server(sender(total, null)).endpoint();
+        h.publish(h.table(SchedulerKind.RR, server));
+        h.start();
+
+        Socket holding = h.connect();
+        try {
+            // Read to the end of the download but keep the connection open: its direction keeps its pipe.
+            byte[] all = holding.getInputStream().readNBytes((int) total);
+            assertThat(all).hasSize((int) total);
+            assertThat(h.proxy.pipesInUse()).as("pipes held by the open connection that spliced").isEqualTo(1);
+            long splicedBefore = h.proxy.splicedBytes();
+            assertThat(splicedBefore).isPositive();
+
+            try (Socket copied = h.connect()) {
+                assertThat(BytePattern.readChecked(copied.getInputStream())).isEqualTo(total);
+            }
+            assertThat(h.proxy.splicedBytes()).as("bytes spliced while the only pipe was held").isEqualTo(splicedBefore);
+            assertThat(h.proxy.pipesInUse()).isEqualTo(1);
+        } finally {
+            holding.close();
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.proxy.pipesInUse() == 0 && h.proxy.openConnections() == 0);
+
+        long splicedBefore = h.proxy.splicedBytes();
+        try (Socket next = h.connect()) {
+            assertThat(BytePattern.readChecked(next.getInputStream())).isEqualTo(total);
+        }
+        assertThat(h.proxy.splicedBytes() - splicedBefore).as("spliced once the pipe was given back")
+                .isGreaterThan(total / 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.proxy.pipesInUse() == 0);
     }
 
     // ---- back-pressure ----

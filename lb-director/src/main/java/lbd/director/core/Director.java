@@ -45,6 +45,7 @@ import lbd.health.HealthEvent;
 import lbd.director.alert.EmailAlerts;
 import lbd.director.host.SourceAddressCheck;
 import lbd.director.host.TransparentRouting;
+import lbd.director.host.UserPipePages;
 import lbd.health.HealthListener;
 import lbd.health.HealthMonitor;
 import lbd.health.HealthState;
@@ -106,8 +107,12 @@ public final class Director implements AutoCloseable {
         this.config = config;
         this.effective = config;
         NatSettings nat = new NatSettings(transport, eventLoops, Duration.ofSeconds(10));
-        ConnectionCeiling ceiling = connectionCeiling(config, nat.effectiveEventLoops());
-        this.nat = new NatProxy(nat.withMaxConnections(ceiling.maxConnections()), publisher);
+        ConnectionCeiling ceiling = connectionCeiling(config, nat);
+        nat = nat.withMaxConnections(ceiling.maxConnections()).withMaxPipes(ceiling.maxPipes());
+        if (ceiling.splices() && ceiling.maxPipes() == 0) {
+            nat = nat.withSpliceThresholdBytes(0);
+        }
+        this.nat = new NatProxy(nat, publisher);
         this.conductor = new ControlConductor(this::afterMessages);
         DrOptions drOptions = DrOptions.defaults().withArpAnswering(drAnswersArp).withStartHeld(drStartHeld);
         this.dr = new DrBinding(publisher, withDrSettings(drOptions, config, eventLoops),
@@ -844,19 +849,28 @@ public final class Director implements AutoCloseable {
                 .withFlowBudget(Runtime.getRuntime().maxMemory() / 2);
     }
 
-    /** The NAT proxy's connection ceiling, from maxconn= or the open-files limit; logged (a warning when beyond). */
-    private static ConnectionCeiling connectionCeiling(ClusterConfig config, int loops) {
+    /**
+     * The NAT proxy's connection ceiling, from maxconn= or the open-files limit, and where it splices its limit on
+     * splicing directions; logged (a warning when beyond).
+     */
+    private static ConnectionCeiling connectionCeiling(ClusterConfig config, NatSettings nat) {
         long limit = Long.MAX_VALUE;
         long open = 0;
         if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix) {
             limit = unix.getMaxFileDescriptorCount();
             open = unix.getOpenFileDescriptorCount();
         }
-        ConnectionCeiling ceiling = ConnectionCeiling.of(config.globals().maxConnections(), limit, open, loops);
+        boolean splices = NatProxy.wouldSplice(nat);
+        UserPipePages pages = splices ? UserPipePages.read() : null;
+        ConnectionCeiling ceiling = ConnectionCeiling.of(config.globals().maxConnections(), limit, open,
+                nat.effectiveEventLoops(), splices, splices ? pages.fullSizePipes() : Integer.MAX_VALUE);
         if (ceiling.beyondLimit()) {
             log.warn(ceiling.describe());
         } else {
             log.info(ceiling.describe());
+        }
+        if (splices) {
+            log.info(ceiling.describePipes(pages.describe()));
         }
         return ceiling;
     }

@@ -24,6 +24,7 @@ public final class CapabilityCheck {
     static final int CAP_NET_RAW = 13;
     static final int CAP_IPC_LOCK = 14;
     static final int CAP_SYS_ADMIN = 21;
+    static final int CAP_SYS_RESOURCE = 24;
     static final int CAP_BPF = 39;
 
     private CapabilityCheck() {
@@ -97,7 +98,7 @@ public final class CapabilityCheck {
     private static final String HOW_XDP = "run lbd as root, or give it the capability (a drop-in adding it to"
             + " AmbientCapabilities= and CapabilityBoundingSet=, systemctl edit lbd), or set xdp=no";
 
-    private static boolean has(long effective, int capability) {
+    static boolean has(long effective, int capability) {
         return (effective & (1L << capability)) != 0;
     }
 

@@ -217,13 +217,14 @@ public final class SelfWarmUp {
     }
 
     /**
-     * One loop per loop of the service's proxy, its transport and splice threshold, and (when it has one) a
-     * connection ceiling, so that the same branches run.
+     * One loop per loop of the service's proxy, its transport and splice threshold, and (when it has them) a
+     * connection ceiling and a limit on pipes, so that the same branches run.
      */
     private static NatSettings privateSettings(NatProxy service, Bounds bounds) {
         NatSettings settings = service.settings();
         return new NatSettings(settings.transport(), service.workers().size(), DRAIN,
-                settings.spliceThresholdBytes(), settings.maxConnections() > 0 ? 1_024 : 0);
+                settings.spliceThresholdBytes(), settings.maxConnections() > 0 ? 1_024 : 0,
+                settings.maxPipes() > 0 ? 256 : 0);
     }
 
     /**
