@@ -451,6 +451,12 @@ public final class NatProxy implements AutoCloseable {
         }
     }
 
+    /** Whether this proxy, started, splices bulk directions (epoll, splicing on). */
+    public boolean splices() {
+        List<NatLoop> all = loops;
+        return !all.isEmpty() && all.getFirst().spliceThreshold() > 0;
+    }
+
     /**
      * Directions splicing now, over all loops: each holds a kernel pipe (two descriptors) until its connection
      * closes; at most {@link NatSettings#maxPipes()} when that is set.

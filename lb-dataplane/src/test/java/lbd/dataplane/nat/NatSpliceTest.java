@@ -65,8 +65,10 @@ class NatSpliceTest {
     private static void assertSpliceUsedOnEpollOnly(NatHarness h, TransportKind transport) {
         if (transport == TransportKind.EPOLL) {
             assertThat(h.proxy.splicedBytes()).as("bytes moved with splice on epoll").isPositive();
+            assertThat(h.proxy.splices()).isTrue();
         } else {
             assertThat(h.proxy.splicedBytes()).as("bytes moved with splice on " + transport).isZero();
+            assertThat(h.proxy.splices()).isFalse();
         }
     }
 

@@ -35,7 +35,9 @@ import lbd.director.listing.TableViews;
 import lbd.director.metrics.LoopCounters;
 import lbd.director.metrics.MetricsSource;
 import lbd.director.metrics.ReloadCounters;
+import lbd.director.metrics.SplicePipes;
 import lbd.dataplane.dr.FlowOccupancy;
+import lbd.dataplane.nat.NatProxy;
 import lbd.health.CheckDurations;
 import lbd.health.RealServerStatus;
 import lbd.health.ServiceHealth;
@@ -128,6 +130,13 @@ public final class DirectorControl implements ControlHandler, MetricsSource {
                 .map(l -> new LoopCounters(l.loop(), l.accepted(), l.scheduled(), l.refused(),
                         l.outOfResources(), l.ceilingReached(), l.datagramsDropped(), l.proxyHeaderRejected()))
                 .toList();
+    }
+
+    @Override
+    public Optional<SplicePipes> splicePipes() {
+        NatProxy nat = director.nat();
+        return nat.splices() ? Optional.of(new SplicePipes(nat.pipesInUse(), nat.settings().maxPipes()))
+                : Optional.empty();
     }
 
     @Override

@@ -137,6 +137,15 @@ final class LbdCollector implements MultiCollector {
                     LoopCounters::proxyHeaderRejected));
         }
 
+        source.splicePipes().ifPresent(pipes -> {
+            out.metricSnapshot(single("lbd_nat_splice_pipes", "Kernel pipes held by splicing connection directions"
+                    + " (epoll): two descriptors and 64 KiB each, until the connection closes", Labels.EMPTY,
+                    pipes.inUse()));
+            out.metricSnapshot(single("lbd_nat_splice_pipes_limit", "The most directions that splice at once (a"
+                    + " quarter of the connection ceiling, within fs.pipe-user-pages-soft for a user without"
+                    + " CAP_SYS_RESOURCE; 0 = no limit); past it bulk data is copied", Labels.EMPTY, pipes.limit()));
+        });
+
         directRouting(out);
 
         Map<RealServerKey, CheckDurations> durations = source.checkDurations();

@@ -25,6 +25,11 @@ public interface MetricsSource {
         return List.of();
     }
 
+    /** The NAT proxy's splice pipes; empty when it does not splice (not epoll, or splicing off). */
+    default Optional<SplicePipes> splicePipes() {
+        return Optional.empty();
+    }
+
     /** How long each real server's last health check took (empty when the health monitor does not say). */
     default Map<RealServerKey, Duration> checkLatency() {
         return Map.of();

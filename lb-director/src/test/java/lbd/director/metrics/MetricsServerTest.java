@@ -111,6 +111,11 @@ class MetricsServerTest {
         }
 
         @Override
+        public Optional<SplicePipes> splicePipes() {
+            return Optional.of(new SplicePipes(5, 87));
+        }
+
+        @Override
         public Optional<ReloadCounters> reloads() {
             return Optional.of(new ReloadCounters(4, 1, 1_767_600_000_000L, true));
         }
@@ -143,6 +148,8 @@ class MetricsServerTest {
                     .contains("lbd_real_server_check_latency_seconds" + labels + " 0.003")
                     .contains("lbd_service_connections_total{protocol=\"tcp\",service=\"127.0.0.1:8080\"} 42")
                     .contains("lbd_loop_accepted_connections_total{loop=\"0\"} 40")
+                    .contains("lbd_nat_splice_pipes 5")
+                    .contains("lbd_nat_splice_pipes_limit 87")
                     .contains("lbd_loop_refused_connections_total{loop=\"0\"} 1")
                     .contains("lbd_loop_out_of_resources_total{loop=\"0\"} 3")
                     .contains("lbd_loop_connection_ceiling_reached_total{loop=\"0\"} 5")
