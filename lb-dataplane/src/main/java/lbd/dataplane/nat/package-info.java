@@ -43,7 +43,9 @@
  *       kernel send queue with no read on either side. The idle check therefore also looks at what waits to be
  *       sent on both channels (ChannelOutboundBuffer plus TIOCOUTQ via {@link lbd.dataplane.nat.SocketQueues}):
  *       while that amount changes between two checks, the connection is not idle (NatSpliceTest's
- *       long-upload test guards it);</li>
+ *       long-upload test guards it). Not on NIO, which gives no descriptor: there only Netty's buffer is seen, and
+ *       a connection whose last bytes wait in the kernel's send queue for longer than the idle timeout (a queue of
+ *       up to tcp_wmem's 4 MiB to a peer slower than that) is closed as idle;</li>
  *   <li>epoll reads a half-closed socket to its end when the FIN arrives even while back-pressure holds
  *       reads (to not lose EPOLLRDHUP), and so does Netty's io_uring on POLLRDHUP (a FIN or a reset); what the
  *       peer had still buffered in the kernel is then held in user space — bounded by that socket's receive
