@@ -128,9 +128,8 @@ public final class NatProxy implements AutoCloseable {
         long splice = created.getFirst().spliceThreshold();
         lifecycle("lbd: NAT proxy started: transport {} (transport={} requested), {} event loops, {}", chosen,
                 settings.transport().name().toLowerCase(Locale.ROOT), count,
-                splice <= 0 ? "no splice"
-                        : "zero-copy splice after " + splice + " bytes per direction"
-                                + (settings.maxPipes() > 0 ? ", at most " + settings.maxPipes() + " directions at once" : ""));
+                splice <= 0 ? "no splice" : "zero-copy splice after " + splice + " bytes per direction"
+                        + (settings.maxPipes() > 0 ? ", at most " + settings.maxPipes() + " directions at once" : ""));
     }
 
     /**

@@ -9,9 +9,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The log lines an operator gets when the NAT proxy stops accepting for a while: it ran short of file descriptors
  * or memory, or reached its connection ceiling; and when bulk data is copied because every splice pipe is in use.
- * Each kind gets at most one line per {@link #INTERVAL_NANOS} for
- * the whole process, however many loops and connections hit it, with how many more times it happened since the
- * last line. Shared by every event loop; lock-free (one CAS decides which event gets to log).
+ * Each kind gets at most one line per {@link #INTERVAL_NANOS} for the whole process, however many loops and
+ * connections hit it, with how many more times it happened since the last line. Shared by every event loop;
+ * lock-free (one CAS decides which event gets to log).
  */
 final class ResourceAlarm {
 

@@ -169,7 +169,8 @@ class NatSpliceTest {
             try (Socket copied = h.connect()) {
                 assertThat(BytePattern.readChecked(copied.getInputStream())).isEqualTo(total);
             }
-            assertThat(h.proxy.splicedBytes()).as("bytes spliced while the only pipe was held").isEqualTo(splicedBefore);
+            assertThat(h.proxy.splicedBytes()).as("bytes spliced while the only pipe was held")
+                    .isEqualTo(splicedBefore);
             assertThat(h.proxy.pipesInUse()).isEqualTo(1);
         } finally {
             holding.close();

@@ -33,8 +33,9 @@ public record UserPipePages(long softPages, long hardPages, boolean exempt) {
     /** This process's, from /proc; no limit when /proc does not say. */
     public static UserPipePages read() {
         OptionalLong effective = CapabilityCheck.effectiveCapabilities(Path.of("/proc/self/status"));
+        boolean exempt = effective.isEmpty() || exempt(effective.getAsLong());
         return new UserPipePages(pages(Path.of("/proc/sys/fs/pipe-user-pages-soft")),
-                pages(Path.of("/proc/sys/fs/pipe-user-pages-hard")), effective.isEmpty() || exempt(effective.getAsLong()));
+                pages(Path.of("/proc/sys/fs/pipe-user-pages-hard")), exempt);
     }
 
     /** Whether effective capabilities {@code effective} (CapEff) lift the user's pipe limits. */
@@ -71,7 +72,7 @@ public record UserPipePages(long softPages, long hardPages, boolean exempt) {
 
     /** For the start-up line: which limit applies, and why. */
     public String describe() {
-        return "fs.pipe-user-pages-soft=" + softPages + (hardPages > 0 ? " and fs.pipe-user-pages-hard=" + hardPages : "")
-                + ", for a user without CAP_SYS_RESOURCE,";
+        String hard = hardPages > 0 ? " and fs.pipe-user-pages-hard=" + hardPages : "";
+        return "fs.pipe-user-pages-soft=" + softPages + hard + ", for a user without CAP_SYS_RESOURCE,";
     }
 }
