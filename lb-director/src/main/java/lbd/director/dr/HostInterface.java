@@ -32,7 +32,7 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
     /** The interface of that name, or empty when the host has none. */
     public static Optional<HostInterface> read(String name) {
         Path dir = SYS.resolve(name);
-        if (name.isEmpty() || name.contains("/") || !Files.isDirectory(dir)) {
+        if (!plainName(name) || !Files.isDirectory(dir)) {
             return Optional.empty();
         }
         try {
@@ -43,8 +43,8 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
             Path master = dir.resolve("master");
             Optional<String> masterName = Files.exists(master)
                     ? Optional.of(Files.readSymbolicLink(master).getFileName().toString()) : Optional.empty();
-            return Optional.of(new HostInterface(name, Integer.parseInt(ProcValue.read(dir.resolve("ifindex")).strip()),
-                    mac, Integer.parseInt(ProcValue.read(dir.resolve("mtu")).strip()), type, (flags & IFF_UP) != 0,
+            return Optional.of(new HostInterface(name, ifindex(dir), mac,
+                    Integer.parseInt(ProcValue.read(dir.resolve("mtu")).strip()), type, (flags & IFF_UP) != 0,
                     masterName));
         } catch (IOException | RuntimeException e) {
             return Optional.empty(); // vanished while read, or not readable: as if absent
@@ -56,11 +56,11 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
      * again whether an interface is still the one it was ({@link BoundInterfaces}).
      */
     public static OptionalInt indexOf(String name) {
-        if (name.isEmpty() || name.contains("/")) {
+        if (!plainName(name)) {
             return OptionalInt.empty();
         }
         try {
-            return OptionalInt.of(Integer.parseInt(ProcValue.read(SYS.resolve(name).resolve("ifindex")).strip()));
+            return OptionalInt.of(ifindex(SYS.resolve(name)));
         } catch (IOException | RuntimeException e) {
             return OptionalInt.empty(); // absent, vanished while read, or not readable
         }
@@ -94,10 +94,20 @@ public record HostInterface(String name, int index, long mac, int mtu, int type,
 
     private static boolean hasIndex(Path dir, int index) {
         try {
-            return Integer.parseInt(ProcValue.read(dir.resolve("ifindex")).strip()) == index;
+            return ifindex(dir) == index;
         } catch (IOException | RuntimeException e) {
             return false; // vanished while read
         }
+    }
+
+    /** The index in an interface's /sys/class/net directory. */
+    private static int ifindex(Path dir) throws IOException {
+        return Integer.parseInt(ProcValue.read(dir.resolve("ifindex")));
+    }
+
+    /** Whether {@code name} can name an interface's directory under /sys/class/net (not empty, no path). */
+    private static boolean plainName(String name) {
+        return !name.isEmpty() && !name.contains("/");
     }
 
     private static Optional<String> scan(int index) {
